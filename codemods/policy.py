@@ -1,0 +1,32 @@
+"""FilePolicy: what the rules file decided for one source file, as the engine needs it.
+
+The rules package builds one FilePolicy per source file; the engine reads only this, so
+the codemods never parse TOML or match globs themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migrate_storage.codemods.sites import Family, Strategy
+
+DEFAULT_RUNTIME_MODULE = "storage_runtime"
+
+
+@dataclass(frozen=True, slots=True)
+class FilePolicy:
+    """Strategy per family for one file, the runtime module to import, and why."""
+
+    strategy: Strategy = Strategy.CACHE
+    # Families the deciding rule applies to; the others fall back to `fallback`.
+    families: tuple[Family, ...] | None = None
+    fallback: Strategy | None = None
+    runtime_module: str = DEFAULT_RUNTIME_MODULE
+    excluded: bool = False  # matched an `exclude` glob: sites are reported, never rewritten
+    # A short human description of the deciding rule ("rules.toml:12 paths=['models/**']").
+    rule: str | None = None
+
+    def strategy_for(self, family: Family) -> Strategy:
+        if self.families is None or family in self.families:
+            return self.strategy
+        return self.fallback if self.fallback is not None else Strategy.CACHE

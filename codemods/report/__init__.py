@@ -1,0 +1,1 @@
+"""migrate_storage.codemods.report: the migration coverage report and its formats."""

@@ -1,0 +1,46 @@
+"""The Backend protocol: the seam between `Storage` (local file semantics) and publishing.
+
+`Storage` does all local I/O itself, exactly as builtin `open` would; a backend is told
+only two things: a file under the root was closed after writing (publish it), and a file
+under the root is about to be read (restore it first if the shared namespace has it).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Backend(Protocol):
+    name: str
+
+    def after_write(self, path: str, *, pin: bool) -> None:
+        """`path` (absolute, under the root, a regular file) was closed after writing.
+
+        Must never raise for daemon trouble (record the publish as pending instead),
+        unless strict mode is on.
+        """
+
+    def before_read(self, path: str) -> None:
+        """`path` (absolute, under the root) is about to be opened for reading.
+
+        If it is missing locally, this machine never wrote it, and the shared namespace
+        knows it, restore it from its CID (verified, atomically). Otherwise do nothing.
+        """
+
+    def close(self) -> None:
+        """Release connections; called at interpreter exit."""
+
+
+class LocalBackend:
+    """The embedded default: the local file and nothing else."""
+
+    name = "local"
+
+    def after_write(self, path: str, *, pin: bool) -> None:
+        return None
+
+    def before_read(self, path: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
