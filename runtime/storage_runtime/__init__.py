@@ -1,1 +1,58 @@
-"""storage_runtime: a drop-in builtin open() that publishes closed files to IPFS."""
+"""storage_runtime: a drop-in builtin `open()` that publishes closed files to IPFS.
+
+    from storage_runtime import open      # rebinds this module's open, like smart_open
+    from storage_runtime import storage   # the default Storage (read_text, dump_json, ...)
+
+The default instance reads its settings from the `STORAGE_RUNTIME_*` environment
+variables at import (cheap: no I/O beyond `getcwd`/`realpath`); its backend is built on
+first use. With the default `local` backend every call is builtin file I/O and nothing
+else. This package imports without `ipfshttpclient`, `libcst` or `click`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
+from storage_runtime.config import Settings
+from storage_runtime.storage import Storage
+
+__all__ = [
+    "PublishError",
+    "RestoreError",
+    "RestoreRefused",
+    "Settings",
+    "Storage",
+    "open",
+    "storage",
+]
+
+#: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
+#: rebound (to storage_runtime.open) or patched in `builtins`.
+_io_open = io.open
+
+#: The default instance. `open` below delegates to whatever this name holds at call time.
+storage: Storage = Storage()
+
+
+def open(  # a drop-in for the builtin, on purpose
+    file: Any,
+    mode: str = "r",
+    buffering: int = -1,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+    closefd: bool = True,
+    opener: Any = None,
+    *,
+    pin: bool = False,
+) -> Any:
+    """Builtin `open`, through the default `storage`; `pin=True` keeps a written file
+    persistent (pinned), `pin=False` (default) publishes it as cache."""
+    default = storage
+    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame
+        return _io_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+    return default.open(
+        file, mode, buffering, encoding, errors, newline, closefd, opener, pin=pin
+    )

@@ -1,0 +1,294 @@
+"""The `ipfs` backend: publish closed files through the IPFS RPC API, restore missing ones.
+
+What it does (the `Backend` protocol of `_backend.py`):
+
+- `after_write(path, pin=...)`: records the path as *pending* in the index (one short
+  transaction, before anything else, so a `kill -9` at any later point leaves the file
+  published or pending), then publishes it (`_publish.publish_one`): adds the bytes with
+  explicit import settings, checks the CID the node returns against the CID computed
+  locally from the very bytes sent, records path -> CID, size, pin, time, and for
+  `pin=True` places the file in MFS at `<namespace>/<path relative to root>`.
+- Daemon down, slow or erroring: the program's write is never broken. The file is already
+  written by the program; it is fsynced (only on this failure path: the cost is paid when
+  the publish is deferred, not on every close), stays pending, and one warning per process
+  is logged on the `storage_runtime` logger. After a failure, attempts pause for a short,
+  growing time (2 s up to 60 s) so a dead daemon does not slow every close down. Strict
+  mode (`STORAGE_RUNTIME_STRICT=1`) raises `PublishError` instead (after recording pending).
+- Pending publishes are published by `python -m storage_runtime sync`, and in the
+  background by the next process that uses the backend (first use starts one daemon
+  thread that publishes at most `drain_limit` pending rows; also after the daemon comes
+  back within a process).
+- `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
+
+Never published, whatever the caller says: paths outside the root, the runtime's own
+state folder, secret-looking names (`_paths.is_secret`, unless allowed).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from storage_runtime._atomic import fsync_quietly
+from storage_runtime._index import Index, IndexUnavailable, Row
+from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
+from storage_runtime._paths import is_inside, is_secret
+from storage_runtime.config import Settings
+
+__all__ = ["IpfsBackend", "PublishError", "RestoreError", "RestoreRefused"]
+
+log = logging.getLogger("storage_runtime")
+
+
+ClientFactory = Callable[[Settings], Any]
+_warned: set[tuple[int, str]] = set()
+_warn_lock = threading.Lock()
+
+
+def warn_once(kind: str, message: str, *args: object) -> None:
+    """Log `message` as a warning once per process and `kind`; later ones at debug."""
+    key = (os.getpid(), kind)
+    with _warn_lock:
+        first = key not in _warned
+        _warned.add(key)
+    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+
+
+def default_client(settings: Settings) -> Any:
+    """An `ipfshttpclient.Client` for `settings.api` (not `connect()`: its version check
+    refuses modern daemons)."""
+    try:
+        import ipfshttpclient
+    except ImportError as exc:  # the runtime imports without it; the ipfs backend needs it
+        raise PublishError(f"the ipfs backend needs ipfshttpclient: {exc}") from exc
+    client = ipfshttpclient.Client(settings.api, timeout=settings.timeout, session=True)
+    _drop_obsolete_strict(client)
+    return client
+
+
+def _drop_obsolete_strict(client: Any) -> None:
+    """ipfshttpclient 0.7.0 builds its urllib3 pools with `strict=True`, which urllib3 2.x
+    answers with a FutureWarning on every request. A filter would not do: test runners
+    reset filters per test, and `-W error` would turn every publish into a failure. The
+    parameter does nothing on Python 3, so remove it from this client's own session."""
+    session = getattr(getattr(client, "_client", None), "_session", None)
+    for adapter in getattr(session, "adapters", {}).values():
+        pool_kw = getattr(getattr(adapter, "poolmanager", None), "connection_pool_kw", None)
+        if isinstance(pool_kw, dict):
+            pool_kw.pop("strict", None)
+
+
+def trouble_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the daemon is down, slow or erroring"."""
+    try:
+        from ipfshttpclient.exceptions import Error
+    except ImportError:
+        return (PublishError, OSError)
+    return (Error, PublishError, OSError)
+
+
+class _Breaker:
+    """After daemon trouble, skip publish attempts for a while (2 s, doubling to 60 s)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+        self._delay = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._until
+
+    def failure(self) -> None:
+        with self._lock:
+            self._delay = min(60.0, max(2.0, self._delay * 2))
+            self._until = time.monotonic() + self._delay
+
+    def success(self) -> bool:
+        """Close the breaker; True when it had recorded a failure (daemon came back)."""
+        with self._lock:
+            was = self._delay > 0
+            self._delay = self._until = 0.0
+            return was
+
+
+class IpfsBackend:
+    """Publishes to / restores from the IPFS node at `settings.api` (see module doc)."""
+
+    name = "ipfs"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client_factory: ClientFactory | None = None,
+        drain_on_start: bool = True,
+        drain_limit: int = 200,
+    ) -> None:
+        self.settings = settings
+        self.index = Index(settings.index)
+        self._client_factory = client_factory or default_client
+        self._local = threading.local()
+        self._clients: list[Any] = []
+        self._breaker = _Breaker()
+        self._drain_on_start = drain_on_start
+        self._drain_limit = drain_limit
+        self._drain_lock = threading.Lock()
+        self._drain_thread: threading.Thread | None = None
+        self._started_pid = 0
+
+    # -- plumbing ----------------------------------------------------------------
+    def client(self) -> Any:
+        """This thread's RPC client (one per process and thread: sessions don't fork)."""
+        local = self._local
+        if getattr(local, "client", None) is None or local.pid != os.getpid():
+            local.client = self._client_factory(self.settings)
+            local.pid = os.getpid()
+            self._clients.append(local.client)
+        return local.client
+
+    def rel(self, path: str) -> str | None:
+        """`path` relative to the root (POSIX form) when it may be published, else None."""
+        s = self.settings
+        if path == s.root or not is_inside(path, s.root):
+            return None
+        if is_inside(path, s.state_dir) or path.startswith(s.index):
+            return None
+        if is_secret(path, s):
+            return None
+        rel = os.path.relpath(path, s.root).replace(os.sep, "/")
+        return None if rel == ".." or rel.startswith("../") else rel
+
+    def mfs_path(self, rel: str, namespace: str | None = None) -> str:
+        ns = self.settings.namespace if namespace is None else namespace
+        return f"{ns.rstrip('/')}/{rel}"
+
+    def _first_use(self) -> None:
+        if self._started_pid != os.getpid():
+            self._started_pid = os.getpid()
+            if self._drain_on_start:
+                self.start_drain()
+
+    def start_drain(self) -> None:
+        """Publish up to `drain_limit` pending rows in one background daemon thread."""
+        with self._drain_lock:
+            if self._drain_thread is not None and self._drain_thread.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._drain, name="storage-runtime-drain", daemon=True
+            )
+            self._drain_thread = thread
+        thread.start()
+
+    def _drain(self) -> None:
+        from storage_runtime._publish import sync
+
+        try:
+            sync(self, limit=self._drain_limit, attempts=1, deadline=time.monotonic() + 60,
+                 check_stale=False)
+        except Exception:  # a background helper must never take the program down
+            log.debug("storage_runtime: background sync stopped", exc_info=True)
+
+    def wait_drain(self, timeout: float = 30.0) -> None:
+        """Wait for the background publisher (tests, orderly shutdown)."""
+        thread = self._drain_thread
+        if thread is not None:
+            thread.join(timeout)
+
+    # -- Backend protocol ----------------------------------------------------------
+    def after_write(self, path: str, *, pin: bool) -> None:
+        from storage_runtime._publish import publish_one
+
+        rel = self.rel(path)
+        if rel is None:
+            return
+        self._first_use()
+        strict = self.settings.strict
+        try:
+            gen, old = self.index.mark_pending(rel, pin)
+        except IndexUnavailable as exc:
+            warn_once("index", "storage_runtime: %s; %s is not recorded (run "
+                      "`python -m storage_runtime reindex`)", exc, path)
+            if strict:
+                raise
+            return
+        if not strict and self._breaker.is_open():
+            self.defer(path, rel, gen, "daemon unreachable recently")
+            return
+        old_pin = old is not None and old.pin
+        try:
+            publish_one(self, rel, gen, pin, old_pin=old_pin)
+        except Exception as exc:  # whatever fails, the write stays pending
+            daemon = isinstance(exc, trouble_types()) and not isinstance(exc, IndexUnavailable)
+            self.defer(path, rel, gen, f"{type(exc).__name__}: {exc}", daemon=daemon)
+            if strict:
+                raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
+            return
+        if self._breaker.success():
+            self.start_drain()  # the daemon is back: publish what piled up meanwhile
+
+    def defer(self, path: str, rel: str, gen: int, reason: str, *, daemon: bool = False) -> None:
+        """Leave `rel` pending after a failed or skipped publish: make the file durable,
+        count the attempt, warn once per process."""
+        if daemon:
+            self._breaker.failure()
+        fsync_quietly(path)
+        try:
+            self.index.mark_failed(rel, gen, reason)
+        except IndexUnavailable:
+            pass
+        warn_once("daemon", "storage_runtime: cannot publish to IPFS at %s (%s); writes "
+                  "are kept as pending: run `python -m storage_runtime sync`",
+                  self.settings.api, reason)
+
+    def note_trouble(self) -> None:
+        self._breaker.failure()
+
+    def note_success(self) -> bool:
+        return self._breaker.success()
+
+    def before_read(self, path: str) -> None:
+        if os.path.lexists(path):
+            return
+        rel = self.rel(path)
+        if rel is None:
+            return
+        self._first_use()
+        try:
+            row: Row | None = self.index.get(rel)
+        except IndexUnavailable as exc:
+            warn_once("index", "storage_runtime: %s; not restoring %s", exc, path)
+            return
+        if row is not None:
+            return  # this machine wrote (or restored) it: a deleted file stays deleted
+        from storage_runtime._restore import restore_missing
+
+        if not self.settings.strict and self._breaker.is_open():
+            return
+        try:
+            restore_missing(self, path, rel)
+        except RestoreError:
+            raise
+        except trouble_types() as exc:
+            self._breaker.failure()
+            warn_once("restore", "storage_runtime: cannot reach IPFS at %s to restore %s: %s",
+                      self.settings.api, path, exc)
+            if self.settings.strict:
+                raise RestoreError(path, f"IPFS unreachable: {exc}") from exc
+
+    def ping(self) -> str:
+        """The daemon's version string; raises when it does not answer."""
+        return str(self.client().version()["Version"])
+
+    def close(self) -> None:
+        for client in self._clients:
+            try:
+                client.close()
+            except Exception:  # closing at exit is best effort
+                log.debug("storage_runtime: closing an RPC client failed", exc_info=True)
+        self._clients.clear()
+        self._local = threading.local()
+        self.index.close()

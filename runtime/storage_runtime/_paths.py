@@ -1,0 +1,146 @@
+"""Which paths the runtime may publish or restore, and which it must leave alone.
+
+One decision, shared by `Storage` (local side) and the IPFS backend: `publishable(path,
+settings)` returns the canonical absolute path of a file the network may know about, or
+None when the open must pass straight through. A path is publishable only when all hold:
+
+- it is a path (str, bytes, os.PathLike), never an int file descriptor;
+- its real location (symlinks resolved) is inside `settings.root`, so a link in the tree
+  pointing out of it never leaks the outside file;
+- it is not a special file: nothing under /proc, /dev or /sys, and, when it exists, a
+  regular file (not a FIFO, socket, character or block device, directory);
+- it does not look like a secret (`is_secret`), unless configuration allows it;
+- it is not the runtime's own state (the `.storage-runtime` folder under the root, the index
+  file and its SQLite side files).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage_runtime.config import Settings
+
+__all__ = [
+    "DEFAULT_SECRET_GLOBS",
+    "SECRET_DIRS",
+    "SPECIAL_ROOTS",
+    "is_inside",
+    "is_secret",
+    "is_special",
+    "publishable",
+]
+
+#: File names (matched case-insensitively against the last path component) that are
+#: never published, whatever the rules say, unless allowed by STORAGE_RUNTIME_ALLOW.
+DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "credentials*",
+    "*.kdbx",
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".htpasswd",
+    ".git-credentials",
+    ".pypirc",
+    ".npmrc",
+    "secrets.*",
+    "secret.*",
+    "*.secret",
+    "*.secrets",
+)
+#: Folders whose whole content is secret (matched against every parent component).
+SECRET_DIRS: tuple[str, ...] = (".ssh", ".gnupg")
+#: Pseudo file systems: never published, never restored.
+SPECIAL_ROOTS: tuple[str, ...] = ("/proc", "/dev", "/sys")
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """True when absolute `path` is `folder` or below it (string test, no I/O)."""
+    if path == folder:
+        return True
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    return path.startswith(prefix)
+
+
+def is_special(path: str) -> bool:
+    """True for paths under /proc, /dev, /sys, and for existing non-regular files."""
+    if any(is_inside(path, special) for special in SPECIAL_ROOTS):
+        return True
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False  # missing: if it gets created by open(), it is a regular file
+    return not stat.S_ISREG(st.st_mode)
+
+
+def is_secret(path: str | bytes | os.PathLike[Any], settings: Settings | None = None) -> bool:
+    """True when `path` looks like a secret (deny-list) and no allow-glob in `settings`
+    matches it. Allow-globs match the file name or the path relative to the root."""
+    text = _as_str(path)
+    parts = text.replace("\\", "/").split("/")
+    name = parts[-1]
+    low = name.lower()
+    hit = any(fnmatchcase(low, glob) for glob in DEFAULT_SECRET_GLOBS) or any(
+        part.lower() in SECRET_DIRS for part in parts[:-1]
+    )
+    if not hit:
+        return False
+    allow = settings.allow_secrets if settings is not None else ()
+    if not allow:
+        return True
+    absolute = os.path.abspath(text)
+    rel = (
+        os.path.relpath(absolute, settings.root) if settings is not None else absolute
+    ).replace(os.sep, "/")
+    for glob in allow:
+        if fnmatchcase(name, glob) or fnmatchcase(low, glob.lower()) or fnmatchcase(rel, glob):
+            return False
+    return True
+
+
+def publishable(path: object, settings: Settings) -> str | None:
+    """The canonical absolute path (str, symlinks resolved) of `path` when the runtime may
+    publish or restore it under `settings`, else None. Never raises for odd input."""
+    if isinstance(path, int):
+        return None
+    try:
+        text = _as_str(path)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    if not text or "\0" in text:
+        return None
+    try:
+        real = os.path.realpath(text)
+    except (OSError, ValueError):
+        return None
+    root = settings.root
+    if real == root or not is_inside(real, root):
+        return None
+    if is_inside(real, settings.state_dir) or real.startswith(settings.index):
+        return None
+    if is_secret(text, settings) or (real != os.path.abspath(text) and is_secret(real, settings)):
+        return None
+    if is_special(real):
+        return None
+    return real
+
+
+def _as_str(path: str | bytes | os.PathLike[Any]) -> str:
+    value = os.fspath(path)
+    return os.fsdecode(value) if isinstance(value, bytes) else value

@@ -1,0 +1,224 @@
+"""Runtime configuration: one frozen `Settings`, read from documented environment variables.
+
+Every knob of the runtime is an environment variable, so a migrated program needs no code
+change to switch from the embedded default (`local`: plain files, nothing else) to the
+`ipfs` backend. `Settings.from_env()` reads them once; an invalid value raises a
+`ValueError` that names the variable, so a typo fails loudly at start-up instead of
+silently keeping files off the network.
+
+| variable                           | field                  | default                              |
+|------------------------------------|------------------------|--------------------------------------|
+| STORAGE_RUNTIME_BACKEND            | backend                | "local" ("local" or "ipfs")          |
+| STORAGE_RUNTIME_API                | api                    | "/ip4/127.0.0.1/tcp/5001/http"       |
+| STORAGE_RUNTIME_ROOT               | root                   | the current directory (realpath)     |
+| STORAGE_RUNTIME_NAMESPACE          | namespace              | "/migrate-storage"                   |
+| STORAGE_RUNTIME_STRICT             | strict                 | false ("1", "true", "yes", "on")     |
+| STORAGE_RUNTIME_INDEX              | index                  | <root>/.storage-runtime/index.sqlite3|
+| STORAGE_RUNTIME_TIMEOUT            | timeout                | 10.0 (seconds)                       |
+| STORAGE_RUNTIME_ALLOW              | allow_secrets          | () (os.pathsep-separated globs)      |
+| STORAGE_RUNTIME_RESTORE_NAMESPACES | restore_namespaces     | (namespace,) (os.pathsep-separated)  |
+| STORAGE_RUNTIME_RESTORE_PINNED_ONLY| restore_pinned_only    | false; true when the list above is set|
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage_runtime._backend import Backend
+
+__all__ = ["ENV", "STATE_DIR_NAME", "Settings", "make_backend"]
+
+BACKENDS = ("local", "ipfs")
+DEFAULT_API = "/ip4/127.0.0.1/tcp/5001/http"
+DEFAULT_NAMESPACE = "/migrate-storage"
+DEFAULT_TIMEOUT = 10.0
+#: The runtime's own folder under the root (index, locks); never published or restored.
+STATE_DIR_NAME = ".storage-runtime"
+INDEX_FILE_NAME = "index.sqlite3"
+
+#: Settings field -> environment variable.
+ENV: dict[str, str] = {
+    "backend": "STORAGE_RUNTIME_BACKEND",
+    "api": "STORAGE_RUNTIME_API",
+    "root": "STORAGE_RUNTIME_ROOT",
+    "namespace": "STORAGE_RUNTIME_NAMESPACE",
+    "strict": "STORAGE_RUNTIME_STRICT",
+    "index": "STORAGE_RUNTIME_INDEX",
+    "timeout": "STORAGE_RUNTIME_TIMEOUT",
+    "allow_secrets": "STORAGE_RUNTIME_ALLOW",
+    "restore_namespaces": "STORAGE_RUNTIME_RESTORE_NAMESPACES",
+    "restore_pinned_only": "STORAGE_RUNTIME_RESTORE_PINNED_ONLY",
+}
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the runtime was told. Normalised on construction (absolute paths, tuples).
+
+    `root` and `index` may be given as "" to mean "the default": the current directory
+    at construction, and `<root>/.storage-runtime/index.sqlite3`.
+    """
+
+    backend: str = "local"
+    api: str = DEFAULT_API
+    root: str = ""
+    namespace: str = DEFAULT_NAMESPACE
+    strict: bool = False
+    index: str = ""
+    timeout: float = DEFAULT_TIMEOUT
+    allow_secrets: tuple[str, ...] = ()
+    restore_pinned_only: bool = False
+    restore_namespaces: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "backend", _check_backend(self.backend, "backend"))
+        set_(self, "api", _check_api(self.api, "api"))
+        root = os.path.realpath(os.fsdecode(os.fspath(self.root)) or os.getcwd())
+        set_(self, "root", root)
+        set_(self, "namespace", _check_namespace(self.namespace, "namespace"))
+        set_(self, "strict", bool(self.strict))
+        index = os.fsdecode(os.fspath(self.index))
+        index = os.path.abspath(index) if index else os.path.join(
+            root, STATE_DIR_NAME, INDEX_FILE_NAME
+        )
+        set_(self, "index", index)
+        set_(self, "timeout", _check_timeout(self.timeout, "timeout"))
+        set_(self, "allow_secrets", tuple(g for g in self.allow_secrets if g))
+        names = tuple(_check_namespace(n, "restore_namespaces") for n in self.restore_namespaces)
+        set_(self, "restore_namespaces", names or (self.namespace,))
+        set_(self, "restore_pinned_only", bool(self.restore_pinned_only))
+
+    @property
+    def state_dir(self) -> str:
+        """`<root>/.storage-runtime`: the runtime's own files; never published."""
+        return os.path.join(self.root, STATE_DIR_NAME)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every `STORAGE_RUNTIME_*` variable (from `os.environ` by default).
+
+        Raises ValueError naming the variable when a value is invalid.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(field: str) -> str | None:
+            value = env.get(ENV[field])
+            return None if value is None else value.strip()
+
+        kw: dict[str, object] = {}
+        if (v := get("backend")) is not None and v:
+            kw["backend"] = _check_backend(v.lower(), ENV["backend"])
+        if (v := get("api")) is not None and v:
+            kw["api"] = _check_api(v, ENV["api"])
+        if (v := get("root")) is not None and v:
+            kw["root"] = os.path.expanduser(v)
+        if (v := get("namespace")) is not None and v:
+            kw["namespace"] = _check_namespace(v, ENV["namespace"])
+        if (v := get("strict")) is not None:
+            kw["strict"] = _parse_bool(v, ENV["strict"])
+        if (v := get("index")) is not None and v:
+            kw["index"] = os.path.expanduser(v)
+        if (v := get("timeout")) is not None and v:
+            try:
+                number = float(v)
+            except ValueError:
+                raise ValueError(
+                    f"{ENV['timeout']}={v!r}: expected a number of seconds, e.g. 10 or 2.5"
+                ) from None
+            if not math.isfinite(number) or number <= 0:
+                raise ValueError(f"{ENV['timeout']}={v!r}: expected a positive number of seconds")
+            kw["timeout"] = number
+        if (v := get("allow_secrets")) is not None:
+            kw["allow_secrets"] = _split(v)
+        pinned_only = False
+        if (v := get("restore_namespaces")) is not None and v:
+            names = _split(v)
+            kw["restore_namespaces"] = tuple(
+                _check_namespace(n, ENV["restore_namespaces"]) for n in names
+            )
+            pinned_only = True
+        if (v := get("restore_pinned_only")) is not None and v:
+            pinned_only = _parse_bool(v, ENV["restore_pinned_only"])
+        kw["restore_pinned_only"] = pinned_only
+        return cls(**kw)  # type: ignore[arg-type]
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as environment variables (for a child process, or `status`)."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = os.pathsep.join(value)
+            else:
+                text = str(value)
+            out[ENV[f.name]] = text
+        return out
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The backend `settings.backend` names. `ipfs` is imported only when asked for, so the
+    runtime imports (and runs locally) without `ipfshttpclient` installed."""
+    if settings.backend == "local":
+        from storage_runtime._backend import LocalBackend
+
+        return LocalBackend()
+    if settings.backend == "ipfs":
+        from storage_runtime._ipfs import IpfsBackend
+
+        return IpfsBackend(settings)
+    raise ValueError(f"unknown backend {settings.backend!r}; expected one of {BACKENDS}")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(os.pathsep) if part.strip())
+
+
+def _parse_bool(value: str, label: str) -> bool:
+    low = value.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(f"{label}={value!r}: expected 1/true/yes/on or 0/false/no/off")
+
+
+def _check_backend(value: str, label: str) -> str:
+    if value not in BACKENDS:
+        raise ValueError(f"{label}={value!r}: expected one of {', '.join(BACKENDS)}")
+    return value
+
+
+def _check_api(value: str, label: str) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValueError(
+            f"{label}={value!r}: expected an IPFS RPC multiaddr such as {DEFAULT_API!r}"
+        )
+    return value
+
+
+def _check_namespace(value: str, label: str) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValueError(f"{label}={value!r}: expected an absolute MFS path such as '/team'")
+    if ".." in value.split("/"):
+        raise ValueError(f"{label}={value!r}: must not contain '..'")
+    normal = posixpath.normpath(value)
+    return "/" if normal in ("/", "//") else normal
+
+
+def _check_timeout(value: float, label: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{label}={value!r}: expected a positive number of seconds")
+    return number

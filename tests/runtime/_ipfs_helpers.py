@@ -1,0 +1,119 @@
+"""Helpers for the real-node runtime tests (imported by name: tests/runtime is on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import warnings
+from typing import Any
+
+from storage_runtime._cid import cid_of_file
+
+PYTHON = sys.executable
+
+
+def make_client(api: str) -> Any:
+    """A plain ipfshttpclient client (the tests' independent view of the node)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        import ipfshttpclient
+    return ipfshttpclient.Client(api, timeout=30)
+
+
+def closed_port_api() -> str:
+    """A multiaddr on 127.0.0.1 where nothing listens (a daemon that is down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"/ip4/127.0.0.1/tcp/{port}/http"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rows(index_path: str) -> dict[str, dict[str, Any]]:
+    """Every index row, read with plain sqlite3 (independent of the runtime's Index);
+    {} when the index was never created."""
+    if not os.path.exists(index_path):
+        return {}
+    conn = sqlite3.connect(index_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {r["path"]: dict(r) for r in conn.execute("SELECT * FROM files")}
+    finally:
+        conn.close()
+
+
+def has_content(client: Any, cid: str) -> bool:
+    """True when the node can serve `cid` (bounded: a server-side timeout)."""
+    try:
+        client.cat(cid, opts={"timeout": "2s"})
+        return True
+    except Exception:  # noqa: BLE001 - ErrorResponse "request timed out" means missing
+        return False
+
+
+def is_pinned(client: Any, cid: str) -> bool:
+    from storage_runtime._cid import normalize_cid
+
+    try:
+        keys = client.pin.ls(cid, type="recursive")["Keys"]
+    except Exception:  # noqa: BLE001 - "is not pinned"
+        return False
+    return any(normalize_cid(k) == cid for k in keys)
+
+
+def mfs_cid(client: Any, path: str) -> str | None:
+    from storage_runtime._cid import normalize_cid
+
+    try:
+        return normalize_cid(client.files.stat(path, opts={"cid-base": "base32"})["Hash"])
+    except Exception:  # noqa: BLE001 - "does not exist"
+        return None
+
+
+def disk_cid(path: str) -> str:
+    return cid_of_file(path)[0]
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **env}
+    return subprocess.run([PYTHON, "-m", "storage_runtime", *args], env=full, text=True,
+                          capture_output=True, timeout=timeout, check=False)
+
+
+NODE_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "ipfs-node")
+
+
+class OwnNode:
+    """A private js-ipfs node (scripts/ipfs-node on free ports, its own folder), for
+    tests that stop it or may wedge it (js-ipfs hangs later adds after a client is
+    killed mid-upload), so the shared test node is never disturbed."""
+
+    def __init__(self, folder: str) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "IPFS_NODE_API_PORT": str(self.port),
+            "IPFS_NODE_GATEWAY_PORT": str(free_port()),
+            "IPFS_NODE_DIR": folder,
+        }
+        self.api = f"/ip4/127.0.0.1/tcp/{self.port}/http"
+
+    def _run(self, command: str) -> None:
+        result = subprocess.run(["bash", NODE_SCRIPT, command], env=self.env, text=True,
+                                capture_output=True, timeout=120, check=False)
+        assert result.returncode == 0, f"ipfs-node {command}: {result.stderr}"
+
+    def start(self) -> None:
+        self._run("start")
+
+    def stop(self) -> None:
+        self._run("stop")

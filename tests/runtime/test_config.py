@@ -1,0 +1,153 @@
+"""`Settings.from_env`: documented variables, defaults, and errors that name the variable."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+from storage_runtime import Settings, Storage
+from storage_runtime._backend import LocalBackend
+from storage_runtime.config import ENV, make_backend
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.chdir(tmp_path / "link")
+    s = Settings.from_env({})
+    assert s.backend == "local"
+    assert s.api == "/ip4/127.0.0.1/tcp/5001/http"
+    assert s.root == str(real)  # realpath of the cwd at construction
+    assert s.namespace == "/migrate-storage"
+    assert s.strict is False
+    assert s.index == str(real / ".storage-runtime" / "index.sqlite3")
+    assert s.state_dir == str(real / ".storage-runtime")
+    assert s.timeout == 10.0
+    assert s.allow_secrets == ()
+    assert s.restore_pinned_only is False
+    assert s.restore_namespaces == ("/migrate-storage",)
+
+
+def test_every_variable_is_read(tmp_path: Path) -> None:
+    env = {
+        "STORAGE_RUNTIME_BACKEND": "IPFS",
+        "STORAGE_RUNTIME_API": "/ip4/127.0.0.1/tcp/15001/http",
+        "STORAGE_RUNTIME_ROOT": str(tmp_path),
+        "STORAGE_RUNTIME_NAMESPACE": "/team/a/",
+        "STORAGE_RUNTIME_STRICT": "true",
+        "STORAGE_RUNTIME_INDEX": str(tmp_path / "idx.db"),
+        "STORAGE_RUNTIME_TIMEOUT": "2.5",
+        "STORAGE_RUNTIME_ALLOW": os.pathsep.join(["*.pem", "", " certs/*.key "]),
+        "STORAGE_RUNTIME_RESTORE_NAMESPACES": os.pathsep.join(["/team/a", "/shared"]),
+    }
+    s = Settings.from_env(env)
+    assert s.backend == "ipfs"
+    assert s.api == "/ip4/127.0.0.1/tcp/15001/http"
+    assert s.root == os.path.realpath(tmp_path)
+    assert s.namespace == "/team/a"
+    assert s.strict is True
+    assert s.index == str(tmp_path / "idx.db")
+    assert s.timeout == 2.5
+    assert s.allow_secrets == ("*.pem", "certs/*.key")
+    assert s.restore_namespaces == ("/team/a", "/shared")
+    assert s.restore_pinned_only is True  # listing namespaces turns the limit on
+    assert set(ENV.values()) == set(env) | {"STORAGE_RUNTIME_RESTORE_PINNED_ONLY"}
+
+
+def test_relative_root_and_index_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"STORAGE_RUNTIME_ROOT": "data", "STORAGE_RUNTIME_INDEX": "i.db"})
+    assert s.root == str(Path(os.path.realpath(tmp_path)) / "data")
+    assert s.index == str(Path(os.path.realpath(tmp_path)) / "i.db")
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on", " True "])
+def test_strict_true(value: str) -> None:
+    assert Settings.from_env({"STORAGE_RUNTIME_STRICT": value}).strict is True
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", ""])
+def test_strict_false(value: str) -> None:
+    assert Settings.from_env({"STORAGE_RUNTIME_STRICT": value}).strict is False
+
+
+def test_pinned_only_switch_alone() -> None:
+    s = Settings.from_env({"STORAGE_RUNTIME_RESTORE_PINNED_ONLY": "1"})
+    assert s.restore_pinned_only is True and s.restore_namespaces == (s.namespace,)
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "fragment"),
+    [
+        ("STORAGE_RUNTIME_BACKEND", "ipf", "expected one of local, ipfs"),
+        ("STORAGE_RUNTIME_STRICT", "maybe", "expected 1/true"),
+        ("STORAGE_RUNTIME_TIMEOUT", "ten", "number of seconds"),
+        ("STORAGE_RUNTIME_TIMEOUT", "-1", "positive"),
+        ("STORAGE_RUNTIME_TIMEOUT", "nan", "positive"),
+        ("STORAGE_RUNTIME_TIMEOUT", "inf", "positive"),
+        ("STORAGE_RUNTIME_API", "http://127.0.0.1:5001", "multiaddr"),
+        ("STORAGE_RUNTIME_NAMESPACE", "relative", "absolute MFS path"),
+        ("STORAGE_RUNTIME_NAMESPACE", "/a/../b", "'..'"),
+        ("STORAGE_RUNTIME_RESTORE_NAMESPACES", "/ok" + os.pathsep + "bad", "absolute MFS path"),
+        ("STORAGE_RUNTIME_RESTORE_PINNED_ONLY", "sometimes", "expected 1/true"),
+    ],
+)
+def test_invalid_values_name_the_variable(var: str, value: str, fragment: str) -> None:
+    with pytest.raises(ValueError) as info:
+        Settings.from_env({var: value})
+    assert str(info.value).startswith(f"{var}=")
+    bad = value.split(os.pathsep)[-1] if var.endswith("NAMESPACES") else value
+    assert repr(bad) in str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_invalid_fields_raise_on_direct_construction() -> None:
+    with pytest.raises(ValueError, match="^backend='s3'"):
+        Settings(backend="s3")
+    with pytest.raises(ValueError, match="^timeout=0"):
+        Settings(timeout=0)
+
+
+def test_settings_are_frozen_and_round_trip_through_env(tmp_path: Path) -> None:
+    s = Settings(root=str(tmp_path), backend="ipfs", strict=True, allow_secrets=("*.pem",),
+                 restore_namespaces=("/a", "/b"), restore_pinned_only=True, timeout=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.backend = "local"  # type: ignore[misc]
+    assert Settings.from_env(s.as_env()) == s
+
+
+def test_make_backend_local_and_lazy_ipfs() -> None:
+    assert isinstance(make_backend(Settings(backend="local")), LocalBackend)
+    storage = Storage(Settings(backend="ipfs"))
+    assert "backend='ipfs'" in repr(storage)  # building a Storage does not build the backend
+    assert storage._backend is None
+
+
+def test_path_fields_accept_pathlike_and_bytes(tmp_path: Path) -> None:
+    s = Settings(root=os.fsencode(tmp_path), index=tmp_path / "i.db")  # type: ignore[arg-type]
+    assert s.root == os.path.realpath(tmp_path) and isinstance(s.root, str)
+    assert s.index == str(tmp_path / "i.db")
+
+
+def test_storage_keyword_overrides(tmp_path: Path) -> None:
+    storage = Storage(Settings(root=str(tmp_path)), strict=True, namespace="/x")
+    assert storage.settings.strict is True
+    assert storage.settings.namespace == "/x"
+    assert storage.settings.root == os.path.realpath(tmp_path)
+
+
+def test_an_overridden_root_moves_a_defaulted_index_with_it(tmp_path, monkeypatch) -> None:
+    """Storage(root=X) must not keep an index under the old root (the cwd)."""
+    from storage_runtime import Storage
+
+    monkeypatch.delenv("STORAGE_RUNTIME_INDEX", raising=False)
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    s = Storage(root=str(other))
+    assert s.settings.index == str(other.resolve() / ".storage-runtime" / "index.sqlite3")
+    explicit = Storage(root=str(other), index=str(tmp_path / "i.sqlite3"))
+    assert explicit.settings.index == str(tmp_path / "i.sqlite3")
