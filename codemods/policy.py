@@ -25,8 +25,16 @@ class FilePolicy:
     excluded: bool = False  # matched an `exclude` glob: sites are reported, never rewritten
     # A short human description of the deciding rule ("rules.toml:12 paths=['models/**']").
     rule: str | None = None
+    # Set by the rules package only when family-specific rules give the families outside
+    # `families` more than one strategy (one `fallback` cannot say it): then it lists every
+    # family with its strategy and wins over the three fields above.
+    by_family: tuple[tuple[Family, Strategy], ...] | None = None
 
     def strategy_for(self, family: Family) -> Strategy:
+        if self.by_family is not None:
+            for known, strategy in self.by_family:
+                if known is family:
+                    return strategy
         if self.families is None or family in self.families:
             return self.strategy
         return self.fallback if self.fallback is not None else Strategy.CACHE
