@@ -55,6 +55,8 @@ class Reason(enum.Enum):
     FAMILY_NOT_IN_RULE = "family not selected by the rule"
     SECRET_PATH = "secret-looking path"
     NAME_CLASH = "runtime name clashes with a local name"
+    # Added by the codemods helper: `from x import *` may rebind `open` (os.open, ...).
+    STAR_IMPORT = "name may come from a star import"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,200 @@
+"""Cheap checks that decide whether a file needs LibCST at all.
+
+LibCST parsing costs about 10x `ast.parse`, and scope metadata several times more, so the
+engine pays for them only when this module finds a candidate call:
+
+1. `may_contain_target`: a byte regex; a file that never spells `open`, a pathlib method,
+   `json`, `pickle`, an unsupported module or the runtime module cannot hold a site.
+2. `scan`: one `ast.parse` and one walk collecting the calls that *could* be sites by
+   shape alone (a superset of what the finder keeps). The finder pairs its LibCST calls
+   with these in source order and takes their line/column from them, which spares the
+   costly PositionProvider (it verifies the pairing and falls back when it disagrees).
+
+Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a bare name,
+`io.open(...)` is ("open", "io"), `Path(x).read_text()` is ("read_text", "").
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass
+
+from migrate_storage.codemods import _names
+
+_TEXT_RX = re.compile(
+    rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"
+    rb"|numpy|torch|sqlite3|_json|_pickle"
+)
+_GENERATED_RX = re.compile(rb"@generated\b")
+GENERATED_LINES = 10  # `@generated` counts within the first lines only
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+_LINES_KEEP = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+Shape = tuple[str, "str | None"]
+
+
+class SourceError(Exception):
+    """The file cannot be read as Python: not decodable or not parseable."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"{line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A call that may be a site, with its position (1-based line, 0-based char column)."""
+
+    shape: Shape
+    line: int
+    column: int
+    end_line: int
+    # When the call is the context expression of a `with` item: that with's line span.
+    with_span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    candidates: tuple[Candidate, ...]
+    module_names: frozenset[str]  # names bound by imports of target modules
+    from_names: frozenset[str]  # names imported from target modules
+    tree: ast.Module | None = None  # for _prune.py
+    lines: tuple[str, ...] = ()  # the source lines, with their line endings
+
+
+def generated_marker_line(source: bytes) -> int | None:
+    """The line of an `@generated` marker in the first lines, else None."""
+    head = source.split(b"\n", GENERATED_LINES)[:GENERATED_LINES]
+    for number, line in enumerate(head, start=1):
+        if _GENERATED_RX.search(line):
+            return number
+    return None
+
+
+def decode(source: bytes) -> str:
+    """The text of `source` in its declared encoding (PEP 263, BOM), or SourceError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        raise SourceError(
+            exc.lineno or 1, f"not UTF-8 and no usable encoding declaration ({exc.msg})"
+        ) from None
+    try:
+        return source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = source.count(b"\n", 0, start) + 1
+        raise SourceError(line, f"not valid {encoding}: {exc}") from None
+
+
+def may_contain_target(source: bytes, runtime_module: str) -> bool:
+    """False only when no site can be in `source` (cheap, byte-level)."""
+    return _TEXT_RX.search(source) is not None or runtime_module.encode() in source
+
+
+def is_candidate(
+    shape: Shape, scan_names: tuple[frozenset[str], frozenset[str]]
+) -> bool:
+    """The one shape rule shared by the `ast` scan and the LibCST finder."""
+    name, root = shape
+    module_names, from_names = scan_names
+    if root is None:
+        return name == "open" or name in from_names
+    if name in _names.ANY_RECEIVER_METHODS:
+        return True
+    return name in _names.MODULE_FUNCTION_NAMES and root in module_names
+
+
+def _import_names(
+    tree: ast.Module, runtime_module: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    roots = _names.TARGET_MODULE_ROOTS | {runtime_module.partition(".")[0]}
+    module_names: set[str] = set()
+    from_names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.partition(".")[0] in roots:
+                    module_names.add(alias.asname or alias.name.partition(".")[0])
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.partition(".")[0] in roots
+        ):
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                module_names.add(bound)
+                from_names.add(bound)
+    return frozenset(module_names), frozenset(from_names)
+
+
+def _shape(func: ast.expr) -> Shape | None:
+    if isinstance(func, ast.Name):
+        return (func.id, None)
+    if isinstance(func, ast.Attribute):
+        node = func.value
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return (func.attr, node.id if isinstance(node, ast.Name) else "")
+    return None
+
+
+def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
+    """Parse with `ast` and collect candidate calls, sorted in source order."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the program's business
+            tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise SourceError(exc.lineno or 1, f"syntax error: {exc.msg}") from None
+    except ValueError as exc:  # null bytes
+        raise SourceError(1, f"cannot parse: {exc}") from None
+    names = _import_names(tree, runtime_module)
+    with_spans: dict[int, tuple[int, int]] = {}
+    found: list[tuple[ast.Call, Shape]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                span = (node.lineno, node.end_lineno or node.lineno)
+                with_spans[id(item.context_expr)] = span
+        elif isinstance(node, ast.Call):
+            shape = _shape(node.func)
+            if shape is not None and is_candidate(shape, names):
+                found.append((node, shape))
+    found.sort(
+        key=lambda c: (
+            c[0].lineno,
+            c[0].col_offset,
+            -(c[0].end_lineno or 0),
+            -(c[0].end_col_offset or 0),
+        )
+    )
+    lines = _LINE_SPLIT.split(text) if found else []
+    kept_lines = tuple(_LINES_KEEP.findall(text)) if found else ()
+    candidates = tuple(
+        Candidate(
+            shape=shape,
+            line=call.lineno,
+            column=_char_column(lines, call.lineno, call.col_offset),
+            end_line=call.end_lineno or call.lineno,
+            with_span=with_spans.get(id(call)),
+        )
+        for call, shape in found
+    )
+    return Scan(candidates, *names, tree=tree if found else None, lines=kept_lines)
+
+
+def _char_column(lines: list[str], line: int, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; Sites count characters, as LibCST does."""
+    if line - 1 >= len(lines):
+        return byte_offset
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_offset
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))

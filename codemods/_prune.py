@@ -1,0 +1,185 @@
+"""Scope analysis only where it matters: stub out functions that hold no candidate call.
+
+LibCST's ScopeProvider costs about as much as parsing twice over, and most of a large
+module is functions with no file I/O. A module-level or class-level function (reached
+through `if`/`try`/`for`/`while`/`with`/`class` bodies, never inside another function)
+that contains no candidate call (decorators and defaults included) and no
+`global`/`nonlocal` statement cannot change how a name resolves at a candidate site: its
+locals are its own and it binds no module-level name. Its body is replaced by `...` for
+the analysis and put back, by identity, after rewriting.
+
+What the pruned bodies could still matter for is checked on their text instead
+(`mentions`): a name the rewrite wants to introduce (`storage`, an alias), or a
+module-level `with ... as f` handle read later by a function.
+
+Functions are matched between the `ast` tree (which knows the candidate lines) and the
+LibCST tree by walking both in the same order and comparing names; any mismatch turns
+pruning off for the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+_STUB_BODY = cst.IndentedBlock(
+    body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
+)
+_MIN_LINES = 6  # stubbing a tiny function saves nothing
+
+
+@dataclass(slots=True)
+class Pruned:
+    module: cst.Module
+    stubs: dict[cst.FunctionDef, cst.FunctionDef] = field(
+        default_factory=dict
+    )  # stub -> original
+    text: str = ""  # the source text of the pruned bodies
+
+    def mentions(self, name: str) -> bool:
+        return (
+            bool(self.text)
+            and re.search(rf"\b{re.escape(name)}\b", self.text) is not None
+        )
+
+
+def _ast_functions(
+    body: Sequence[ast.stmt],
+) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+        elif isinstance(node, ast.ClassDef):
+            yield from _ast_functions(node.body)
+        elif isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+            yield from _ast_functions(node.body)
+            yield from _ast_functions(node.orelse)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from _ast_functions(node.body)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            yield from _ast_functions(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                yield from _ast_functions(handler.body)
+            yield from _ast_functions(node.orelse)  # type: ignore[attr-defined]
+            yield from _ast_functions(node.finalbody)  # type: ignore[attr-defined]
+
+
+def _cst_bodies(node: cst.CSTNode) -> list[Sequence[cst.BaseStatement]]:
+    """The statement lists directly held by a container node, in source order."""
+    if isinstance(node, cst.Module):
+        return [node.body]
+    if isinstance(node, cst.IndentedBlock):
+        return [node.body]
+    parts: list[cst.CSTNode | None] = []
+    if isinstance(node, cst.ClassDef):
+        parts = [node.body]
+    elif isinstance(node, cst.If):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, cst.Else):
+        parts = [node.body]
+    elif isinstance(node, (cst.For, cst.While)):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, cst.With):
+        parts = [node.body]
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        parts = [node.body, *node.handlers, node.orelse, node.finalbody]
+    elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+        parts = [node.body]
+    out: list[Sequence[cst.BaseStatement]] = []
+    for part in parts:
+        if part is not None:
+            out.extend(_cst_bodies(part))
+    return out
+
+
+def _cst_functions(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
+    for body in _cst_bodies(node):
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                yield statement
+            else:
+                yield from _cst_functions(statement)
+
+
+def _replace(
+    node: cst.CSTNode, mapping: dict[cst.FunctionDef, cst.FunctionDef]
+) -> cst.CSTNode:
+    """`node` with the functions in `mapping` swapped, rebuilding only the containers on the way."""
+    if isinstance(node, cst.FunctionDef):
+        return mapping.get(node, node)
+    changes: dict[str, object] = {}
+    if isinstance(node, (cst.Module, cst.IndentedBlock)):
+        new_body = [_replace(s, mapping) for s in node.body]
+        if any(a is not b for a, b in zip(new_body, node.body)):
+            changes["body"] = new_body
+    else:
+        for attr in ("body", "orelse", "finalbody"):
+            child = getattr(node, attr, None)
+            if isinstance(child, cst.CSTNode):
+                new = _replace(child, mapping)
+                if new is not child:
+                    changes[attr] = new
+        handlers = getattr(node, "handlers", None)
+        if handlers:
+            new_handlers = [_replace(h, mapping) for h in handlers]
+            if any(a is not b for a, b in zip(new_handlers, handlers)):
+                changes["handlers"] = new_handlers
+    return node.with_changes(**changes) if changes else node
+
+
+def prune(
+    module: cst.Module,
+    tree: ast.Module,
+    candidate_lines: Sequence[int],
+    lines: Sequence[str],
+) -> Pruned:
+    """Stub out the functions with no candidate (see the module docstring)."""
+    ast_functions = list(_ast_functions(tree.body))
+    cst_functions = list(_cst_functions(module))
+    if len(ast_functions) != len(cst_functions) or any(
+        a.name != c.name.value for a, c in zip(ast_functions, cst_functions)
+    ):
+        return Pruned(module)
+    marks = sorted(candidate_lines)
+    mapping: dict[cst.FunctionDef, cst.FunctionDef] = {}
+    stubs: dict[cst.FunctionDef, cst.FunctionDef] = {}
+    texts: list[str] = []
+    for node, original in zip(ast_functions, cst_functions):
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        last = node.end_lineno or node.lineno
+        if last - first < _MIN_LINES or not isinstance(
+            original.body, cst.IndentedBlock
+        ):
+            continue
+        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
+            continue
+        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)):
+            continue
+        stub = original.with_changes(body=_STUB_BODY)
+        mapping[original] = stub
+        stubs[stub] = original
+        texts.append("".join(lines[first - 1 : last]))
+    if not mapping:
+        return Pruned(module)
+    pruned = _replace(module, mapping)
+    assert isinstance(pruned, cst.Module)
+    return Pruned(pruned, stubs, "\n".join(texts))
+
+
+def restore(module: cst.Module, pruned: Pruned) -> cst.Module:
+    """Put the original bodies back into a (rewritten) pruned module."""
+    if not pruned.stubs:
+        return module
+    restored = _replace(module, pruned.stubs)
+    assert isinstance(restored, cst.Module)
+    return restored
+
+
+def _bisect(marks: Sequence[int], value: int) -> int:
+    import bisect
+
+    return bisect.bisect_left(marks, value)

@@ -1,0 +1,164 @@
+"""`transform_source`: bytes in, a picklable FileResult out; never raises.
+
+The order of work is what makes a large tree fast: a `@generated` check and a decode
+(always), a byte regex, then `ast.parse` and a shape scan (_prefilter.py), and only for
+files with candidate calls LibCST parsing and scope metadata (finder.py). A changed file
+then goes through safety.py before it is reported CHANGED.
+
+Files that cannot contain a target are not parsed at all, so a syntax error in such a
+file goes unnoticed (UNCHANGED, no sites): nothing would be rewritten there anyway.
+"""
+
+from __future__ import annotations
+
+import enum
+import traceback
+from dataclasses import dataclass
+
+import libcst as cst
+from migrate_storage.codemods import _prefilter, safety
+from migrate_storage.codemods._merge import MergeConflict, merge_rewrite
+from migrate_storage.codemods._pass import run_pass
+from migrate_storage.codemods._plan import Plan
+from migrate_storage.codemods.policy import FilePolicy
+from migrate_storage.codemods.sites import Site, Status
+
+__all__ = ["Analysis", "FileResult", "Outcome", "analyse_source", "transform_source"]
+
+
+class Outcome(enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    outcome: Outcome
+    source: bytes  # original bytes
+    new_source: bytes | None  # set when CHANGED
+    sites: tuple[Site, ...]  # every site found, with its status BEFORE rewriting
+    message: str | None = None  # for SKIPPED/FAILED: "path:line: reason"
+
+    @property
+    def rewritten(self) -> tuple[Site, ...]:
+        """The PENDING sites (all rewritten when CHANGED)."""
+        return tuple(s for s in self.sites if s.status is Status.PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One pass over a source: its sites, and the rewritten bytes when something changed."""
+
+    sites: tuple[Site, ...]
+    new_source: bytes | None
+    plan: Plan | None
+    text: str
+
+
+class SkipFile(Exception):
+    """The file is not to be touched: generated, undecodable, unparseable."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def analyse_source(
+    source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = True
+) -> Analysis:
+    """One finder (+ rewrite) pass; raises SkipFile for files to skip. No safety checks."""
+    marker = _prefilter.generated_marker_line(source)
+    if marker is not None:
+        raise SkipFile(marker, "generated file (@generated marker), skipped")
+    try:
+        text = _prefilter.decode(source)
+    except _prefilter.SourceError as exc:
+        raise SkipFile(exc.line, exc.reason) from None
+    if not _prefilter.may_contain_target(source, policy.runtime_module):
+        return Analysis((), None, None, text)
+    try:
+        scan = _prefilter.scan(source, text, policy.runtime_module)
+    except _prefilter.SourceError as exc:
+        raise SkipFile(exc.line, exc.reason) from None
+    if not scan.candidates:
+        return Analysis((), None, None, text)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise SkipFile(exc.raw_line, f"LibCST cannot parse: {exc.message}") from None
+    result = run_pass(module, scan, path, policy, rewrite=rewrite)
+    new_source = None
+    if result.module is not None:
+        new_source = result.module.bytes
+        reproduced = module.bytes
+        if reproduced != source:  # LibCST lost a byte somewhere: merge by lines
+            try:
+                new_source = merge_rewrite(source, reproduced, new_source)
+            except MergeConflict as conflict:
+                raise SkipFile(
+                    conflict.line,
+                    "LibCST does not reproduce this line byte for byte; not rewritten",
+                ) from None
+        if new_source == source:
+            new_source = None
+    return Analysis(result.sites, new_source, result.plan, text)
+
+
+def transform_source(
+    source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = True
+) -> FileResult:
+    """Find (and with `rewrite`, rewrite) the file-I/O sites of one source file.
+
+    Never raises: an unreadable file is SKIPPED, an internal error or a failed safety
+    check is FAILED (with the message, the traceback for errors), the source untouched.
+    """
+    try:
+        return _transform(source, path, policy, rewrite)
+    except Exception as exc:  # noqa: BLE001 - the engine's promise: never raise
+        message = f"{path}:1: internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        return FileResult(path, Outcome.FAILED, source, None, (), message)
+
+
+def _transform(
+    source: bytes, path: str, policy: FilePolicy, rewrite: bool
+) -> FileResult:
+    try:
+        analysis = analyse_source(source, path, policy, rewrite=rewrite)
+    except SkipFile as skip:
+        return FileResult(
+            path,
+            Outcome.SKIPPED,
+            source,
+            None,
+            (),
+            f"{path}:{skip.line}: {skip.reason}",
+        )
+    if analysis.new_source is None:
+        return FileResult(path, Outcome.UNCHANGED, source, None, analysis.sites)
+    assert analysis.plan is not None
+    problem = safety.check(
+        source,
+        analysis.text,
+        analysis.new_source,
+        path,
+        analysis.plan,
+        policy.runtime_module,
+        rerun=lambda new: _rerun(new, path, policy),
+    )
+    if problem is not None:
+        return FileResult(path, Outcome.FAILED, source, None, analysis.sites, problem)
+    return FileResult(
+        path, Outcome.CHANGED, source, analysis.new_source, analysis.sites
+    )
+
+
+def _rerun(
+    new_source: bytes, path: str, policy: FilePolicy
+) -> tuple[tuple[Site, ...], bool, str]:
+    """Sites of the rewritten source, whether one more pass would change it, its text."""
+    analysis = analyse_source(new_source, path, policy, rewrite=True)
+    return analysis.sites, analysis.new_source is not None, analysis.text

@@ -1,0 +1,134 @@
+"""Checks a rewrite must pass before the engine reports it CHANGED.
+
+The rewrite changes the program on purpose, so instead of black's "same AST" the checks
+are, in the manner of black's `assert_equivalent`/`assert_stable`:
+
+1. the output compiles (when the input did; otherwise it must at least parse);
+2. one more single pass changes nothing and finds no PENDING site (no back-and-forth);
+3. every changed line maps to a planned edit (the original line span of a rewritten call
+   or collapsed `with`), or is an added/extended `from <runtime> import ...` line or a
+   blank line next to it.
+
+On failure the unified diff goes to a temporary file named in the message, and the
+engine reports FAILED and leaves the source alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+
+from migrate_storage.codemods._plan import Plan
+from migrate_storage.codemods.sites import Site, Status
+
+Rerun = Callable[[bytes], tuple[tuple[Site, ...], bool, str]]
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def check(
+    source: bytes,
+    text: str,
+    new_source: bytes,
+    path: str,
+    plan: Plan,
+    runtime_module: str,
+    *,
+    rerun: Rerun,
+) -> str | None:
+    """None when `new_source` is a safe rewrite of `source`, else a "path:line: ..." message."""
+    problem = _compiles(source, new_source, path)
+    new_text = ""
+    if problem is None:
+        sites, changes, new_text = rerun(new_source)
+        pending = [s for s in sites if s.status is Status.PENDING]
+        if changes:
+            problem = (
+                1,
+                "a second pass would change the output again (not idempotent)",
+            )
+        elif pending:
+            problem = (
+                pending[0].line,
+                f"{len(pending)} site(s) still pending after the rewrite",
+            )
+    if problem is None:
+        stray = stray_lines(text, new_text, plan.regions, runtime_module)
+        if stray:
+            problem = (stray[0], f"line {stray[0]} changed outside any rewritten call")
+    if problem is None:
+        return None
+    line, reason = problem
+    diff_path = _dump_diff(source, new_source, path)
+    return f"{path}:{line}: safety check failed: {reason} (diff in {diff_path})"
+
+
+def _compiles(source: bytes, new_source: bytes, path: str) -> tuple[int, str] | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(new_source, path, "exec", dont_inherit=True)
+            return None
+        except (SyntaxError, ValueError) as exc:
+            error = exc
+        try:
+            compile(source, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            # The input did not compile either (e.g. `return` at module level): ask only
+            # that the output parses, as the input did.
+            import ast
+
+            try:
+                ast.parse(new_source)
+                return None
+            except (SyntaxError, ValueError) as exc:
+                error = exc
+    line = getattr(error, "lineno", None) or 1
+    return line, f"output does not compile: {error}"
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINES.findall(text)
+
+
+def stray_lines(
+    text: str, new_text: str, regions: Sequence[tuple[int, int]], runtime_module: str
+) -> list[int]:
+    """Original line numbers (1-based) changed outside `regions` and runtime imports."""
+    import_rx = re.compile(rf"\s*from\s+{re.escape(runtime_module)}\s+import\b")
+
+    def in_region(line: int) -> bool:
+        return any(first <= line <= last for first, last in regions)
+
+    def harmless(line: str) -> bool:
+        return not line.strip() or import_rx.match(line) is not None
+
+    old, new = split_lines(text), split_lines(new_text)
+    stray: list[int] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        touched = [n for n in range(i1 + 1, i2 + 1)]
+        region_hit = any(in_region(n) for n in touched) or (
+            tag == "insert" and (in_region(i1) or in_region(i1 + 1))
+        )
+        for n in touched:
+            if not in_region(n) and not harmless(old[n - 1]):
+                stray.append(n)
+        if not region_hit and not all(harmless(line) for line in new[j1:j2]):
+            stray.append(i1 + 1 if i1 < len(old) else max(len(old), 1))  # 1-based
+    return sorted(set(stray))
+
+
+def _dump_diff(source: bytes, new_source: bytes, path: str) -> str:
+    old = source.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new = new_source.decode("utf-8", errors="replace").splitlines(keepends=True)
+    diff = "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
+    fd, name = tempfile.mkstemp(prefix="migrate-storage-", suffix=".diff")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(diff)
+    return name

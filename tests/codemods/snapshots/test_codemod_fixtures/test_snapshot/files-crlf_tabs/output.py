@@ -1,0 +1,15 @@
+"""A file with CRLF line endings and tab indentation."""
+import json
+from pathlib import Path
+from storage_runtime import open, storage
+
+
+def save(obj, path):
+	storage.dump_json(obj, path, pin=True)
+
+
+def load(path):
+	if Path(path).exists():
+		return storage.read_text(Path(path))
+	return open(path,
+			"a", pin=True)

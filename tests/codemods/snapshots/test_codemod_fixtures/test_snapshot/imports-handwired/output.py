@@ -1,0 +1,14 @@
+"""Hand integration: the runtime imported and instantiated, yet no call goes through it."""
+import json
+
+from storage_runtime import storage, Storage
+
+STORE = Storage()
+
+
+def save(path, obj):
+    storage.dump_json(obj, path, pin=True)
+
+
+def load(path):
+    return STORE.load_json(path)

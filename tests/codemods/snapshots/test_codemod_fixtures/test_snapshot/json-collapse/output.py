@@ -1,0 +1,53 @@
+"""with-blocks around exactly one json call collapse into storage helpers."""
+import json
+from pathlib import Path
+from storage_runtime import open, storage
+
+
+def save(obj, path):
+    storage.dump_json(obj, path, pin=True, encoding="utf-8", indent=2, sort_keys=True)
+
+
+def load(path):
+    data = storage.load_json(path)
+    return data
+
+
+def load_return(path):
+    return storage.load_json(path, encoding="utf-8")
+
+
+def load_annotated(path) -> dict:
+    config: dict = storage.load_json(path)
+    return config
+
+
+def one_liners(obj, path):
+    storage.dump_json(obj, path, pin=True)
+    return storage.load_json(path)
+
+
+def in_loop(paths, obj):
+    for path in paths:
+        storage.dump_json(obj, path, pin=True)
+        obj = storage.load_json(path)
+    return obj
+
+
+def f_string_path(run, obj):
+    with open(f"runs/{run}/metrics.json", "w", pin=True) as f:  # metrics of one run
+        json.dump(obj, f)
+
+
+def keyword_args(obj, path, opts):
+    storage.dump_json(obj, path, pin=True, **opts)
+
+
+def suite(path):
+    data = storage.load_json(path)
+    return data
+
+
+def from_path(base: Path):
+    with storage.open(base / "index.json") as f:
+        return json.load(f)

@@ -1,0 +1,79 @@
+"""Receivers that are provably a pathlib.Path, and ones that are not."""
+from __future__ import annotations
+
+import json
+import pathlib
+from pathlib import Path, PurePath
+from storage_runtime import storage
+
+HERE = Path(__file__).parent
+TEMPLATE = storage.read_text(HERE / "templates" / "base.html", encoding="utf-8")
+SETTINGS = json.loads(storage.read_text(Path(__file__).parent.joinpath("settings.json")))
+
+
+def home_config():
+    return storage.read_text(Path.home() / ".toolrc")
+
+
+def cwd_marker():
+    storage.write_text(Path.cwd().joinpath(".marker"), "", encoding="utf-8", pin=True)
+
+
+def save_model(out_dir: Path, blob: bytes) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    storage.write_bytes(out_dir / "model.bin", blob, pin=True)
+
+
+def save_json(path: pathlib.Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    storage.write_text(path, json.dumps(obj, indent=2), pin=True)
+
+
+def read_local():
+    target = Path("data") / "input.csv"
+    return storage.read_bytes(target)
+
+
+def stream(destination: Path):
+    with storage.open(destination, "rb") as handle:
+        while chunk := handle.read(8192):
+            yield chunk
+
+
+def append(destination: Path, line):
+    with storage.open(destination, mode="a", encoding="utf-8", pin=True) as handle:
+        handle.write(line)
+
+
+def resolved(name):
+    return storage.read_text(Path(name).expanduser().resolve())
+
+
+class Store:
+    def __init__(self, path):
+        self._path = path
+
+    def load(self):
+        return self._path.read_text()
+
+    def save(self, text):
+        self._path.write_text(text)
+
+
+def untyped(path):
+    return path.read_bytes()
+
+
+def rebound(flag):
+    p = Path("a.txt")
+    if flag:
+        p = "b.txt"
+    return p.read_text()
+
+
+def pure(name):
+    return PurePath(name).with_suffix(".txt")
+
+
+def optional(path: Path | None):
+    return path.read_text()

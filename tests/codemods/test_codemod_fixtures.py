@@ -1,0 +1,100 @@
+"""Before/after snapshots of every fixture under fixtures/cases, plus the invariants that
+hold for each: the output parses, one more run changes nothing and leaves nothing
+pending, and what was PENDING is exactly what changed status.
+
+Regenerate the snapshots with `pytest tests/codemods --snapshot-update` and review them.
+"""
+
+from __future__ import annotations
+
+import ast
+import pickle
+from pathlib import Path
+
+import pytest
+from codemod_cases import (
+    case_files,
+    case_id,
+    describe_sites,
+    output,
+    pending,
+    policy_for,
+    run,
+)
+from migrate_storage.codemods.engine import Outcome, transform_source
+from migrate_storage.codemods.sites import Status
+
+CASES = [pytest.param(path, id=case_id(path)) for path in case_files()]
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_snapshot(path: Path, snapshot) -> None:
+    result = run(path)
+    snapshot.assert_match(output(result), "output.py")
+    header = f"outcome: {result.outcome.value}\n"
+    if result.message:
+        header += f"message: {result.message}\n"
+    snapshot.assert_match(header + describe_sites(result.sites), "sites.txt")
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_migrated_output_parses_and_is_idempotent(path: Path) -> None:
+    result = run(path)
+    assert result.outcome is not Outcome.FAILED, result.message
+    if result.outcome is not Outcome.CHANGED:
+        assert result.new_source is None
+        return
+    assert result.new_source is not None
+    ast.parse(result.new_source)  # parses after migration
+    again = transform_source(result.new_source, result.path, policy_for(path))
+    assert again.outcome is Outcome.UNCHANGED, again.message
+    assert pending(again) == []
+    # PENDING before == what the rewrite migrated: the rest kept their status.
+    before = {s.status for s in result.sites}
+    assert Status.PENDING in before
+
+    def key(site):
+        return (
+            site.family.value,
+            site.status.value,
+            site.reason.value if site.reason else "",
+        )
+
+    kept = sorted(
+        key(s)
+        for s in result.sites
+        if s.status not in (Status.PENDING, Status.MIGRATED)
+    )
+    kept_after = sorted(key(s) for s in again.sites if s.status is not Status.MIGRATED)
+    assert kept_after == kept
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_find_only_matches_rewrite(path: Path) -> None:
+    """`rewrite=False` (coverage) reports the very sites `rewrite=True` (apply) does."""
+    rewrite = run(path)
+    found = transform_source(
+        path.read_bytes(), rewrite.path, policy_for(path), rewrite=False
+    )
+    assert found.sites == rewrite.sites
+    assert found.new_source is None
+    if rewrite.outcome is Outcome.CHANGED:
+        assert found.outcome is Outcome.UNCHANGED
+    else:
+        assert found.outcome is rewrite.outcome
+
+
+def test_results_are_picklable() -> None:
+    for path in case_files():
+        result = run(path)
+        assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_every_family_is_exercised() -> None:
+    families = {s.family for path in case_files() for s in run(path).sites}
+    reasons = {s.reason for path in case_files() for s in run(path).sites}
+    from migrate_storage.codemods.sites import Family, Reason
+
+    assert families == set(Family)
+    missing = set(Reason) - reasons - {Reason.FAMILY_NOT_IN_RULE, Reason.SECRET_PATH}
+    assert not missing, f"no fixture produces {missing}"

@@ -1,0 +1,129 @@
+"""The safety net: stray changes, a second pass that still changes, output that fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrate_storage.codemods import safety
+from migrate_storage.codemods._plan import Plan
+from migrate_storage.codemods.sites import Family, Site, Status
+
+ORIGINAL = "import os\n\n\ndef f(p):\n    return open(p, 'w')\n"
+REWRITTEN = "import os\nfrom storage_runtime import open\n\n\ndef f(p):\n    return open(p, 'w', pin=True)\n"
+
+
+def _plan(*regions: tuple[int, int]) -> Plan:
+    plan = Plan()
+    plan.regions.extend(regions)
+    return plan
+
+
+def _clean(new: bytes):
+    return (), False, new.decode()
+
+
+def test_rewrite_inside_regions_and_imports_passes() -> None:
+    assert safety.stray_lines(ORIGINAL, REWRITTEN, [(5, 5)], "storage_runtime") == []
+    problem = safety.check(
+        ORIGINAL.encode(),
+        ORIGINAL,
+        REWRITTEN.encode(),
+        "m.py",
+        _plan((5, 5)),
+        "storage_runtime",
+        rerun=_clean,
+    )
+    assert problem is None
+
+
+def test_change_outside_any_region_fails_and_dumps_a_diff() -> None:
+    tampered = REWRITTEN.replace("import os", "import sys")
+    problem = safety.check(
+        ORIGINAL.encode(),
+        ORIGINAL,
+        tampered.encode(),
+        "m.py",
+        _plan((5, 5)),
+        "storage_runtime",
+        rerun=_clean,
+    )
+    assert problem is not None
+    assert problem.startswith(
+        "m.py:1: safety check failed: line 1 changed outside any rewritten call (diff in "
+    )
+    diff_file = Path(problem.rsplit("(diff in ", 1)[1].rstrip(")"))
+    assert (
+        "-import os" in diff_file.read_text() and "+import sys" in diff_file.read_text()
+    )
+    diff_file.unlink()
+
+
+def test_second_pass_that_changes_again_fails() -> None:
+    problem = safety.check(
+        ORIGINAL.encode(),
+        ORIGINAL,
+        REWRITTEN.encode(),
+        "m.py",
+        _plan((5, 5)),
+        "storage_runtime",
+        rerun=lambda new: ((), True, new.decode()),
+    )
+    assert problem is not None and "not idempotent" in problem
+    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+
+
+def test_pending_after_rewrite_fails() -> None:
+    left = Site("m.py", 5, 11, Family.OPEN, "open", Status.PENDING)
+    problem = safety.check(
+        ORIGINAL.encode(),
+        ORIGINAL,
+        REWRITTEN.encode(),
+        "m.py",
+        _plan((5, 5)),
+        "storage_runtime",
+        rerun=lambda new: ((left,), False, new.decode()),
+    )
+    assert problem is not None and problem.startswith(
+        "m.py:5: safety check failed: 1 site(s) still pending"
+    )
+    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+
+
+def test_output_that_does_not_compile_fails() -> None:
+    broken = REWRITTEN.replace("pin=True)", "pin=True")
+    problem = safety.check(
+        ORIGINAL.encode(),
+        ORIGINAL,
+        broken.encode(),
+        "m.py",
+        _plan((5, 5)),
+        "storage_runtime",
+        rerun=_clean,
+    )
+    assert problem is not None and "output does not compile" in problem
+    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+
+
+def test_input_that_does_not_compile_only_needs_to_parse() -> None:
+    original = "return open('x', 'w')\n"  # parses, but `return` outside a function
+    new = "from storage_runtime import open\n\nreturn open('x', 'w', pin=True)\n"
+    assert (
+        safety.check(
+            original.encode(),
+            original,
+            new.encode(),
+            "m.py",
+            _plan((1, 1)),
+            "storage_runtime",
+            rerun=_clean,
+        )
+        is None
+    )
+
+
+def test_stray_line_numbers_are_one_based() -> None:
+    old = "a = 1\nb = 2\nc = 3\n"
+    new = "a = 1\nb = 20\nc = 3\n"
+    assert safety.stray_lines(old, new, [], "storage_runtime") == [2]
+    inserted = "a = 1\nb = 2\nx = 9\nc = 3\n"
+    assert safety.stray_lines(old, inserted, [], "storage_runtime") == [3]
