@@ -1,0 +1,78 @@
+"""cache.Cache: black's rules (size, then mtime, then hash), atomic, unreadable = empty."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from migrate_storage.codemods.cache import Cache, cache_file, file_digest
+
+
+def recorded(tmp_path: Path, data: bytes = b"x = 1\n") -> tuple[Cache, Path]:
+    source = tmp_path / "a.py"
+    source.write_bytes(data)
+    cache = Cache(tmp_path / "cache" / "c.json")
+    cache.record(source, os.stat(source), file_digest(data), {"receiver type unknown": 2})
+    cache.write()
+    return Cache.read(cache.path), source
+
+
+def test_round_trip_keeps_entries_and_left_alone_counts(tmp_path: Path) -> None:
+    cache, source = recorded(tmp_path)
+    entry = cache.lookup(source)
+    assert entry is not None and entry.left_alone == (("receiver type unknown", 2),)
+    assert [p.name for p in cache.path.parent.iterdir()] == ["c.json"]  # no temp file left
+
+
+def test_a_changed_size_is_a_miss(tmp_path: Path) -> None:
+    cache, source = recorded(tmp_path)
+    source.write_bytes(b"x = 12\n")
+    assert cache.lookup(source) is None
+
+
+def test_same_size_new_mtime_is_decided_by_the_hash(tmp_path: Path) -> None:
+    cache, source = recorded(tmp_path)
+    os.utime(source, ns=(1, 1))  # touched: same bytes
+    assert cache.lookup(source) is not None
+    source.write_bytes(b"x = 2\n")  # same size, other bytes
+    os.utime(source, ns=(2, 2))
+    assert cache.lookup(source) is None
+
+
+def test_a_missing_file_is_a_miss(tmp_path: Path) -> None:
+    cache, source = recorded(tmp_path)
+    source.unlink()
+    assert cache.lookup(source) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"format": 1, "files": {"a": [1]}}', b'{"format": 99, "files": {}}', b"[]"])
+def test_an_unreadable_cache_counts_as_empty(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "c.json"
+    path.write_bytes(content)
+    assert Cache.read(path).entries == {}
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    Cache(blocker / "sub" / "c.json").write()  # parent is a file: OSError swallowed
+
+
+def test_the_key_depends_on_rules_and_tool() -> None:
+    base = Path("/c")
+    assert cache_file(base, "r1", "v1") != cache_file(base, "r2", "v1")
+    assert cache_file(base, "r1", "v1") != cache_file(base, "r1", "v2")
+    assert cache_file(base, "r1", "v1") == cache_file(base, "r1", "v1")
+
+
+def test_cache_dir_comes_from_the_environment_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from migrate_storage.codemods.settings import Settings, default_cache_dir
+
+    monkeypatch.setenv("MIGRATE_STORAGE_CACHE_DIR", str(tmp_path / "env"))
+    assert default_cache_dir() == tmp_path / "env"
+    monkeypatch.delenv("MIGRATE_STORAGE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "migrate-storage"
+    assert Settings(cache_dir=tmp_path / "given").resolved_cache_dir() == tmp_path / "given"
