@@ -1,0 +1,82 @@
+"""Options and row selection shared by the table formats (text, Markdown, HTML index).
+
+Selecting and sorting rows never changes a figure: totals always cover every file, as in
+coverage.py, where `--skip-covered` hides rows but not their share of TOTAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from migrate_storage.codemods.report.model import CoverageReport, FileReport, FileState
+
+SORT_KEYS: dict[str, Callable[[FileReport], object]] = {
+    "name": lambda f: f.path,
+    "sites": lambda f: f.tally.sites,
+    "migrated": lambda f: f.tally.migrated,
+    "pending": lambda f: f.tally.pending,
+    "unmigrated": lambda f: f.tally.unmigrated,
+    "local": lambda f: f.tally.local,
+    "cover": lambda f: f.tally.pc_covered,
+}
+SORT_CHOICES: tuple[str, ...] = tuple(SORT_KEYS) + tuple(f"-{k}" for k in SORT_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How to present a report; never what it counts."""
+
+    show_missing: bool = False
+    skip_covered: bool = False
+    sort: str = "name"  # a SORT_KEYS name, "-" prefixed for descending
+    precision: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sort.lower() not in SORT_CHOICES:
+            raise ValueError(f"--sort must be one of {', '.join(SORT_KEYS)} (prefix - to reverse)")
+        if not 0 <= self.precision <= 10:
+            raise ValueError("--precision must be between 0 and 10")
+
+
+def select_rows(report: CoverageReport, options: ReportOptions) -> tuple[list[FileReport], int]:
+    """The scanned files to show, sorted; and how many were hidden by `skip_covered`."""
+    rows = list(report.scanned)
+    hidden = 0
+    if options.skip_covered:
+        shown = [f for f in rows if f.tally.not_migrated > 0]
+        hidden = len(rows) - len(shown)
+        rows = shown
+    sort = options.sort.lower()
+    reverse = sort.startswith("-")
+    key = SORT_KEYS[sort.lstrip("-")]
+    # Ties are broken by path, always ascending, so the output is deterministic.
+    rows.sort(key=lambda f: f.path)
+    rows.sort(key=key, reverse=reverse)  # type: ignore[arg-type]
+    return rows, hidden
+
+
+def line_ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
+    """Group line numbers into runs of consecutive lines: 3, 4, 5, 9 -> (3, 5), (9, 9).
+
+    Unlike coverage.py's ranges, a run never spans lines without a missing site: sites are
+    sparse (a few per file, not one per statement), and "12-40" would hide where they are.
+    """
+    pairs: list[tuple[int, int]] = []
+    for line in sorted(set(lines)):
+        if pairs and line == pairs[-1][1] + 1:
+            pairs[-1] = (pairs[-1][0], line)
+        else:
+            pairs.append((line, line))
+    return pairs
+
+
+def format_lines(file: FileReport) -> str:
+    """"3-4, 9": the lines of a file's pending and unmigrated sites, grouped."""
+    pairs = line_ranges(file.missing_lines)
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in pairs)
+
+
+def not_counted(report: CoverageReport) -> list[FileReport]:
+    """SKIPPED and FAILED files, which a report must list rather than drop."""
+    return [f for f in report.files if f.state is not FileState.SCANNED]

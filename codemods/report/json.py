@@ -1,0 +1,158 @@
+"""The JSON report: every site and every figure, in a versioned schema.
+
+Anchor: coverage.py's `jsonreport.py` (`meta.format`, a comment per version). Unlike the
+table formats, JSON ignores `--skip-covered` and `--sort`: it is complete and ordered by
+path, so that two runs can be diffed. It carries no timestamp for the same reason.
+
+Format versions (`meta.format`), bump on any change a consumer could notice:
+  1: first version. meta{format, generator, version, rules, diff_base, precision,
+     reasons}; files{path: {state, message, summary, sites[]}}; totals. Each site:
+     path, line (1-based), column (0-based), family, name, status, reason (an id from
+     meta.reasons, or null), strategy (or null). Summaries: sites, migrated, pending,
+     unmigrated, local, counted, percent_covered, percent_covered_display.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from migrate_storage.codemods.report._common import ReportOptions
+from migrate_storage.codemods.report.model import CoverageReport, Tally
+from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+
+FORMAT_VERSION = 1
+
+
+def reason_id(reason: Reason) -> str:
+    """The stable identifier of a Reason in the JSON report ("receiver_unknown")."""
+    return reason.name.lower()
+
+
+def summary(tally: Tally, precision: int) -> dict[str, Any]:
+    return {
+        "sites": tally.sites,
+        "migrated": tally.migrated,
+        "pending": tally.pending,
+        "unmigrated": tally.unmigrated,
+        "local": tally.local,
+        "counted": tally.counted,
+        "percent_covered": tally.pc_covered,
+        "percent_covered_display": tally.pc_covered_str(precision),
+    }
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    return {
+        "path": site.path,
+        "line": site.line,
+        "column": site.column,
+        "family": site.family.value,
+        "name": site.name,
+        "status": site.status.value,
+        "reason": reason_id(site.reason) if site.reason is not None else None,
+        "strategy": site.strategy.value if site.strategy is not None else None,
+    }
+
+
+def as_dict(report: CoverageReport, precision: int = 0) -> dict[str, Any]:
+    return {
+        "meta": {
+            "format": FORMAT_VERSION,
+            "generator": "migrate-storage",
+            "version": report.tool_version,
+            "rules": report.rules,
+            "diff_base": report.diff_base,
+            "precision": precision,
+            "reasons": {reason_id(r): r.value for r in Reason},
+        },
+        "files": {
+            file.path: {
+                "state": file.state.value,
+                "message": file.message,
+                "summary": summary(file.tally, precision),
+                "sites": [site_dict(s) for s in file.sites],
+            }
+            for file in report.files
+        },
+        "totals": summary(report.totals, precision),
+    }
+
+
+def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> str:
+    return json.dumps(as_dict(report, options.precision), indent=2, ensure_ascii=False) + "\n"
+
+
+_COUNT = {"type": "integer", "minimum": 0}
+_SUMMARY = {
+    "type": "object",
+    "required": [
+        "sites", "migrated", "pending", "unmigrated", "local", "counted",
+        "percent_covered", "percent_covered_display",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "sites": _COUNT,
+        "migrated": _COUNT,
+        "pending": _COUNT,
+        "unmigrated": _COUNT,
+        "local": _COUNT,
+        "counted": _COUNT,
+        "percent_covered": {"type": "number", "minimum": 0, "maximum": 100},
+        "percent_covered_display": {"type": "string"},
+    },
+}
+_SITE = {
+    "type": "object",
+    "required": ["path", "line", "column", "family", "name", "status", "reason", "strategy"],
+    "additionalProperties": False,
+    "properties": {
+        "path": {"type": "string"},
+        "line": {"type": "integer", "minimum": 1},
+        "column": {"type": "integer", "minimum": 0},
+        "family": {"enum": [f.value for f in Family]},
+        "name": {"type": "string"},
+        "status": {"enum": [s.value for s in Status]},
+        "reason": {"enum": [None, *(reason_id(r) for r in Reason)]},
+        "strategy": {"enum": [None, *(s.value for s in Strategy)]},
+    },
+}
+
+#: JSON Schema (draft 2020-12) of format version 1, for consumers and for the tests.
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "migrate-storage coverage report, format 1",
+    "type": "object",
+    "required": ["meta", "files", "totals"],
+    "additionalProperties": False,
+    "properties": {
+        "meta": {
+            "type": "object",
+            "required": ["format", "generator", "version", "rules", "diff_base", "precision", "reasons"],
+            "properties": {
+                "format": {"const": FORMAT_VERSION},
+                "generator": {"const": "migrate-storage"},
+                "version": {"type": "string"},
+                "rules": {"type": ["string", "null"]},
+                "diff_base": {"type": ["string", "null"]},
+                "precision": {"type": "integer", "minimum": 0},
+                "reasons": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "files": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["state", "message", "summary", "sites"],
+                "additionalProperties": False,
+                "properties": {
+                    "state": {"enum": ["scanned", "skipped", "failed"]},
+                    "message": {"type": ["string", "null"]},
+                    "summary": _SUMMARY,
+                    "sites": {"type": "array", "items": _SITE},
+                },
+            },
+        },
+        "totals": _SUMMARY,
+    },
+}

@@ -1,0 +1,242 @@
+"""The coverage data, built once: per-file rows and totals that every format renders.
+
+Anchor: coverage.py's `results.py` (`Numbers` adds with `+`, `display_covered`,
+`should_fail_under`). Unlike coverage.py's reporters, no renderer adds anything up: the
+`CoverageReport` holds every figure already, so the text table, JSON, Markdown and HTML
+can never disagree with each other or with the gate.
+
+Coverage % = migrated / (migrated + pending + unmigrated). LOCAL sites (the rules file
+keeps them on the machine on purpose) are listed but excluded from the percentage. A
+file with no counted site scores 100.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from migrate_storage.codemods.sites import Site, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Site counts by status; adds with `+` (coverage.py's `Numbers`)."""
+
+    migrated: int = 0
+    pending: int = 0
+    unmigrated: int = 0
+    local: int = 0
+
+    @classmethod
+    def of(cls, sites: Iterable[Site]) -> Tally:
+        counts = {status: 0 for status in Status}
+        for site in sites:
+            counts[site.status] += 1
+        return cls(
+            migrated=counts[Status.MIGRATED],
+            pending=counts[Status.PENDING],
+            unmigrated=counts[Status.UNMIGRATED],
+            local=counts[Status.LOCAL],
+        )
+
+    def __add__(self, other: Tally) -> Tally:
+        if not isinstance(other, Tally):
+            return NotImplemented
+        return Tally(
+            self.migrated + other.migrated,
+            self.pending + other.pending,
+            self.unmigrated + other.unmigrated,
+            self.local + other.local,
+        )
+
+    def __radd__(self, other: int) -> Tally:
+        # So that sum(tallies) works: sum() starts from the int 0.
+        if other == 0:
+            return self
+        return NotImplemented
+
+    @property
+    def sites(self) -> int:
+        """Every site, LOCAL ones included."""
+        return self.migrated + self.pending + self.unmigrated + self.local
+
+    @property
+    def counted(self) -> int:
+        """The sites the percentage is about (LOCAL ones are excluded)."""
+        return self.migrated + self.pending + self.unmigrated
+
+    @property
+    def not_migrated(self) -> int:
+        return self.pending + self.unmigrated
+
+    @property
+    def pc_covered(self) -> float:
+        """Percent migrated, 0.0..100.0; 100.0 when there is nothing to count."""
+        if self.counted == 0:
+            return 100.0
+        return 100.0 * self.migrated / self.counted
+
+    def pc_covered_str(self, precision: int) -> str:
+        return display_covered(self.pc_covered, precision)
+
+
+def display_covered(pc: float, precision: int) -> str:
+    """Format a percentage so that 100 is shown only when exact, and 0 only when exact.
+
+    99.99 % at precision 0 reads "99", not "100" (coverage.py's `display_covered`).
+    """
+    near0 = 1.0 / 10**precision
+    if 0 < pc < near0:
+        pc = near0
+    elif (100.0 - near0) < pc < 100.0:
+        pc = 100.0 - near0
+    else:
+        pc = round(pc, precision)
+    return "%.*f" % (precision, pc)
+
+
+def should_fail_under(total: float, fail_under: float, precision: int) -> bool:
+    """True when `total` percent is below the `fail_under` threshold.
+
+    Compared at the displayed precision, so the gate agrees with what the report shows;
+    but 100 means exactly 100 (one unmigrated site in a million still fails).
+    """
+    if not 0.0 <= fail_under <= 100.0:
+        raise ValueError(f"fail-under={fail_under} is invalid: it must be between 0 and 100")
+    if fail_under == 100.0 and total != 100.0:
+        return True
+    return round(total, precision) < fail_under
+
+
+def fail_under_message(total: float, fail_under: float, precision: int) -> str:
+    """The line printed when `should_fail_under` is true, at the same precision."""
+    return (
+        f"Migration coverage failure: total of {display_covered(total, precision)}% "
+        f"is less than fail-under={fail_under:.{precision}f}%"
+    )
+
+
+class FileState(enum.Enum):
+    """Whether a file's sites could be counted at all."""
+
+    SCANNED = "scanned"  # parsed; its sites are complete
+    SKIPPED = "skipped"  # deliberately not scanned (e.g. @generated); listed, not counted
+    FAILED = "failed"  # could not be read or parsed: an input error, listed
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """One row of the report: a file, its sites (sorted by position) and their tally."""
+
+    path: str
+    sites: tuple[Site, ...]
+    tally: Tally
+    state: FileState = FileState.SCANNED
+    message: str | None = None  # why SKIPPED/FAILED
+    # Source text (for the HTML pages); None when not kept or not readable.
+    source: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def missing_lines(self) -> tuple[int, ...]:
+        """Lines of the sites that count against the percentage (pending or unmigrated)."""
+        return tuple(
+            sorted({s.line for s in self.sites if s.status in (Status.PENDING, Status.UNMIGRATED)})
+        )
+
+    @property
+    def site_lines(self) -> tuple[int, ...]:
+        return tuple(sorted({s.line for s in self.sites}))
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageReport:
+    """Every file's row and the totals; built once by `build_report`, then only rendered."""
+
+    files: tuple[FileReport, ...]  # sorted by path; includes SKIPPED/FAILED files
+    totals: Tally
+    tool_version: str = ""
+    rules: str | None = None  # the rules file used, if any
+    diff_base: str | None = None  # set when restricted to lines changed since a git ref
+
+    @property
+    def scanned(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.state is FileState.SCANNED)
+
+    @property
+    def skipped(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.state is FileState.SKIPPED)
+
+    @property
+    def failed(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.state is FileState.FAILED)
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        return tuple(s for f in self.files for s in f.sites)
+
+
+def site_sort_key(site: Site) -> tuple[int, int, str, str]:
+    return (site.line, site.column, site.family.value, site.name)
+
+
+def decode_source(source: bytes) -> str:
+    """Decode Python source the way the interpreter would (PEP 263), never raising."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return source.decode(encoding, errors="replace")
+    except LookupError:
+        return source.decode("utf-8", errors="replace")
+
+
+def make_file_report(
+    path: str,
+    sites: Iterable[Site],
+    *,
+    state: FileState = FileState.SCANNED,
+    message: str | None = None,
+    source: bytes | str | None = None,
+) -> FileReport:
+    ordered = tuple(sorted(sites, key=site_sort_key))
+    text = decode_source(source) if isinstance(source, bytes) else source
+    return FileReport(path, ordered, Tally.of(ordered), state, message, text)
+
+
+def build_report(
+    files: Iterable[FileReport],
+    *,
+    tool_version: str = "",
+    rules: str | None = None,
+    diff_base: str | None = None,
+) -> CoverageReport:
+    """Sort the rows by path (one row per path) and add up the totals, once."""
+    by_path: dict[str, FileReport] = {}
+    for file in files:
+        by_path.setdefault(file.path, file)
+    rows = tuple(by_path[p] for p in sorted(by_path))
+    totals = sum((f.tally for f in rows), Tally())
+    return CoverageReport(rows, totals, tool_version, rules, diff_base)
+
+
+def restrict_to_lines(
+    report: CoverageReport, changed: dict[str, frozenset[int]], base: str
+) -> CoverageReport:
+    """Keep only sites on changed lines (and only files with changes): the `--diff-base` view.
+
+    `changed` maps a report path to the set of its changed 1-based line numbers.
+    """
+    rows: list[FileReport] = []
+    for file in report.files:
+        lines = changed.get(file.path)
+        if lines is None:
+            continue
+        kept = [s for s in file.sites if s.line in lines]
+        rows.append(
+            FileReport(file.path, tuple(kept), Tally.of(kept), file.state, file.message, file.source)
+        )
+    return build_report(rows, tool_version=report.tool_version, rules=report.rules, diff_base=base)

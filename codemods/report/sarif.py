@@ -1,0 +1,220 @@
+"""SARIF 2.1.0 output: `coverage --format sarif` and `diff --format sarif`.
+
+One result per site, in path/line order:
+
+- `ruleId` by family: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED.
+- `kind`/`level` by status: pending and unmigrated sites are `fail`/`warning` (they count
+  against the coverage); migrated sites are `pass` and local ones `informational`, both
+  with level `none` (SARIF requires `none` for any kind but `fail`). Code-scanning UIs
+  show only the failures.
+- `locations`: the path relative to the current folder (`uriBaseId` SRCROOT, which
+  `originalUriBaseIds` maps to the current folder), `startLine` and `startColumn` 1-based,
+  columns counted in Unicode code points (`columnKind`), as LibCST counts them.
+- `message.text`: status, call and reason (or strategy); the same in `properties`.
+
+Fixes (`diff` only): the rewrite of a file is one unit (its sites share one added import),
+so each pending site of a file carries the same single `fix`: the whole file's rewrite, one
+replacement per changed hunk, each `deletedRegion` given by `byteOffset`/`byteLength`
+(exact for any encoding and CRLF) and `insertedContent.text` (or `.binary`, base64, when
+the new lines are not UTF-8). Applying any one site's fix applies the file's rewrite.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from migrate_storage.codemods import __version__
+from migrate_storage.codemods.diffing import unified_diff
+from migrate_storage.codemods.hunks import (
+    Hunk,
+    apply_hunks,
+    line_offsets,
+    matches,
+    parse_unified,
+)
+from migrate_storage.codemods.sites import Family, Site, Status
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+VERSION = "2.1.0"
+SRCROOT = "SRCROOT"
+
+RULES: dict[Family, tuple[str, str]] = {
+    Family.OPEN: ("MS-OPEN", "Builtin open() / io.open() call"),
+    Family.PATHLIB: ("MS-PATHLIB", "pathlib.Path read/write/open call"),
+    Family.JSON: ("MS-JSON", "json.load/json.dump on a file"),
+    Family.PICKLE: ("MS-PICKLE", "pickle.load/pickle.dump on a file"),
+    Family.UNSUPPORTED: ("MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),
+}
+_KIND = {
+    Status.PENDING: ("fail", "warning"),
+    Status.UNMIGRATED: ("fail", "warning"),
+    Status.MIGRATED: ("pass", "none"),
+    Status.LOCAL: ("informational", "none"),
+}
+Fix = dict[str, Any]
+
+
+def rule_id(family: Family) -> str:
+    return RULES[family][0]
+
+
+def _uri(path: str) -> str:
+    return quote(path.replace(os.sep, "/"), safe="/")
+
+
+def _message(site: Site) -> str:
+    call = f"{site.name}()"
+    if site.status is Status.PENDING:
+        strategy = f" (strategy {site.strategy.value})" if site.strategy else ""
+        return f"pending: {call} will be rewritten onto the storage runtime{strategy}"
+    if site.status is Status.MIGRATED:
+        return f"migrated: {call} already goes through the storage runtime"
+    reason = f": {site.reason.value}" if site.reason else ""
+    return f"{site.status.value}: {call} left alone{reason}"
+
+
+def _location(site: Site, uri: str) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+            "region": {"startLine": max(1, site.line), "startColumn": site.column + 1},
+        }
+    }
+
+
+def site_result(site: Site, path: str, fix: Fix | None = None) -> dict[str, Any]:
+    """One SARIF result for `site`, located in the file shown as `path`."""
+    kind, level = _KIND[site.status]
+    uri = _uri(path)
+    result: dict[str, Any] = {
+        "ruleId": rule_id(site.family),
+        "ruleIndex": list(RULES).index(site.family),
+        "kind": kind,
+        "level": level,
+        "message": {"text": _message(site)},
+        "locations": [_location(site, uri)],
+        "properties": {"status": site.status.value, "call": site.name},
+    }
+    if site.reason is not None:
+        result["properties"]["reason"] = site.reason.value
+    if site.strategy is not None:
+        result["properties"]["strategy"] = site.strategy.value
+    if fix is not None and site.status is Status.PENDING:
+        result["fixes"] = [fix]
+    return result
+
+
+def _content(lines: Iterable[bytes]) -> dict[str, str]:
+    data = b"".join(lines)
+    try:
+        return {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"binary": base64.b64encode(data).decode("ascii")}
+
+
+def file_fix(path: str, source: bytes, hunks: Sequence[Hunk], sites: int) -> Fix | None:
+    """The whole-file rewrite as one SARIF fix, or None when `source` no longer matches."""
+    if not hunks or not all(matches(source, h) for h in hunks):
+        return None
+    offsets = line_offsets(source)
+    replacements = []
+    for hunk in hunks:
+        begin = offsets[hunk.start]
+        end = offsets[hunk.start + len(hunk.old)]
+        replacements.append(
+            {
+                "deletedRegion": {"byteOffset": begin, "byteLength": end - begin},
+                "insertedContent": _content(hunk.new),
+            }
+        )
+    return {
+        "description": {"text": f"Rewrite {path} onto the storage runtime ({sites} site(s))"},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": _uri(path), "uriBaseId": SRCROOT}, "replacements": replacements}
+        ],
+    }
+
+
+def _rules() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": rid,
+            "name": family.value,
+            "shortDescription": {"text": text},
+            "properties": {"family": family.value},
+        }
+        for family, (rid, text) in RULES.items()
+    ]
+
+
+def document(
+    results: list[dict[str, Any]],
+    *,
+    cwd: Path,
+    notifications: Sequence[str] = (),
+    rules_file: str | None = None,
+) -> str:
+    """The SARIF log (one run) as indented JSON text ending in a newline."""
+    invocation: dict[str, Any] = {"executionSuccessful": not notifications}
+    if notifications:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": text}} for text in notifications
+        ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "migrate-storage",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/migrate-storage/",
+                "rules": _rules(),
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(cwd)).as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [invocation],
+        "results": results,
+    }
+    if rules_file:
+        run["properties"] = {"rulesFile": rules_file}
+    log = {"$schema": SCHEMA_URI, "version": VERSION, "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(report: Any, options: Any = None) -> str:
+    """`coverage --format sarif`: a CoverageReport as SARIF (no fixes: a scan rewrites nothing)."""
+    results = [site_result(site, file.path) for file in report.files for site in file.sites]
+    notes = [f.message or f.path for f in report.failed]
+    return document(results, cwd=Path.cwd(), notifications=notes, rules_file=report.rules)
+
+
+def _minimal_hunks(source: bytes, diff: bytes) -> list[Hunk]:
+    """The diff's changes as hunks without context lines (a 3-line-context diff merges
+    nearby changes into one hunk); the diff's own hunks if `source` no longer matches it."""
+    hunks = parse_unified(diff)
+    if not all(matches(source, h) for h in hunks):
+        return hunks
+    new = apply_hunks(source, hunks)
+    return parse_unified(unified_diff(source, new, "f", context=0))
+
+
+def render_run(result: Any, *, cwd: Path | None = None) -> str:
+    """`diff --format sarif`: a diff-mode RunResult as SARIF, with a fix per pending site."""
+    results: list[dict[str, Any]] = []
+    for report in result.files:
+        fix = None
+        if report.diff:
+            try:
+                source = Path(report.real_path).read_bytes()
+            except OSError:
+                source = b""
+            fix = file_fix(report.path, source, _minimal_hunks(source, report.diff), len(report.rewritten))
+        for site in sorted(report.sites, key=lambda s: (s.line, s.column, s.family.value)):
+            results.append(site_result(site, report.path, fix))
+    notes = [line for line in result.problems if "@generated" not in line]
+    return document(results, cwd=cwd or Path.cwd(), notifications=notes if result.has_errors else ())

@@ -1,0 +1,80 @@
+"""The terminal table, in the manner of coverage.py's `report.py`.
+
+One row per file (sites, migrated, pending, unmigrated, local, cover %), column widths
+sized from the data, a TOTAL row last; `--show-missing` adds the lines of the pending and
+unmigrated sites, grouped into ranges. Files that could not be scanned are listed under
+the table, never dropped.
+"""
+
+from __future__ import annotations
+
+from migrate_storage.codemods.report._common import (
+    ReportOptions,
+    format_lines,
+    not_counted,
+    select_rows,
+)
+from migrate_storage.codemods.report.model import CoverageReport, Tally
+
+HEADERS = ("Name", "Sites", "Migrated", "Pending", "Unmigrated", "Local", "Cover")
+
+
+def _cells(name: str, tally: Tally, precision: int) -> list[str]:
+    return [
+        name,
+        str(tally.sites),
+        str(tally.migrated),
+        str(tally.pending),
+        str(tally.unmigrated),
+        str(tally.local),
+        f"{tally.pc_covered_str(precision)}%",
+    ]
+
+
+def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> str:
+    """The whole table as one string, ending with a newline."""
+    rows, hidden = select_rows(report, options)
+    header = list(HEADERS)
+    body = []
+    for file in rows:
+        cells = _cells(file.path, file.tally, options.precision)
+        if options.show_missing:
+            cells.append(format_lines(file))
+        body.append(cells)
+    total = _cells("TOTAL", report.totals, options.precision)
+    if options.show_missing:
+        header.append("Missing")
+        total.append("")
+
+    ncols = len(HEADERS)
+    widths = [max(len(r[i]) for r in [header, total, *body]) for i in range(ncols)]
+
+    def line(cells: list[str]) -> str:
+        parts = [cells[0].ljust(widths[0])]
+        parts += [cells[i].rjust(widths[i]) for i in range(1, ncols)]
+        if options.show_missing:
+            parts.append(cells[ncols])
+        return "   ".join(parts).rstrip()
+
+    rule = "-" * len(line(header))
+    out: list[str] = []
+    if report.diff_base is not None:
+        out.append(f"Sites on lines changed since {report.diff_base}")
+        out.append("")
+    out.append(line(header))
+    out.append(rule)
+    out.extend(line(cells) for cells in body)
+    if body:
+        out.append(rule)
+    out.append(line(total))
+    if hidden:
+        plural = "file" if hidden == 1 else "files"
+        out.append("")
+        out.append(f"{hidden} {plural} skipped due to complete migration.")
+    unscanned = not_counted(report)
+    if unscanned:
+        out.append("")
+        out.append(f"Not scanned ({len(unscanned)}):")
+        for file in unscanned:
+            out.append(f"  {file.state.value}: {file.message or file.path}")
+    return "\n".join(out) + "\n"
