@@ -1,0 +1,169 @@
+"""The real-package harness (bench/realworld.py): its own logic, and the harness itself.
+
+The harness run is slow (a venv and the package's suite three times per target), so it is
+marked `slow` and skipped unless MIGRATE_STORAGE_REALWORLD is `fast` (tinydb, configobj,
+python-dotenv: what .ci/run may run) or `all` (the five targets).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = REPO / "bench" / "realworld.py"
+
+
+def _load_harness():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_realworld", HARNESS)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+rw = _load_harness()
+MODE = os.environ.get("MIGRATE_STORAGE_REALWORLD", "")
+TARGETS = rw.load_targets(rw.DEFAULT_DATA)
+
+
+def test_data_file_lists_the_five_targets_with_their_checked_commands() -> None:
+    by_name = {t.name: t for t in TARGETS}
+    assert set(by_name) == {"tinydb", "configobj", "python-dotenv", "python-box", "diskcache"}
+    assert {t.name for t in TARGETS if t.fast} == {"tinydb", "configobj", "python-dotenv"}
+    assert by_name["diskcache"].test.endswith("--deselect tests/test_doctest.py::test_tutorial")
+    for t in TARGETS:
+        assert "pytest" in t.test, t.name
+        # The tests folder is never inside the migrated package folder, nor the reverse.
+        assert not Path(t.tests).is_relative_to(t.package) and not Path(t.package).is_relative_to(t.tests)
+        assert t.strategy in ("cache", "pin")
+
+
+def test_unknown_key_in_data_file_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "targets.toml"
+    data.write_text(
+        '[[target]]\nname = "x"\nversion = "1"\ninstall = "pip install ."\n'
+        'test = "python -m pytest"\npackage = "x"\ntests = "tests"\ntest_cmd = "typo"\n'
+    )
+    with pytest.raises(SystemExit, match=r"unknown keys \['test_cmd'\]"):
+        rw.load_targets(data)
+
+
+def test_venv_argv_maps_python_pip_and_scripts_to_the_venv(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "pytest").touch()
+    py = str(tmp_path / "bin" / "python")
+    assert rw._venv_argv("pip install -e '.[cli]' sh", tmp_path) == [
+        py,
+        "-m",
+        "pip",
+        "install",
+        "-e",
+        ".[cli]",
+        "sh",
+    ]
+    assert rw._venv_argv("python -m pytest tests -q", tmp_path)[0] == py
+    assert rw._venv_argv("pytest tests", tmp_path)[0] == str(tmp_path / "bin" / "pytest")
+
+
+def test_read_junit_sorts_real_pytest_outcomes(tmp_path: Path) -> None:
+    """A real pytest run: pass, fail, error, skip, xfail and xpass land in the right sets."""
+    (tmp_path / "test_mix.py").write_text(
+        textwrap.dedent("""
+        import pytest
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("setup")
+        def test_ok(): pass
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_param(n): assert n == 1
+        def test_error(broken): pass
+        @pytest.mark.skip(reason="no")
+        def test_skip(): pass
+        @pytest.mark.xfail
+        def test_xfail(): assert False
+    """)
+    )
+    junit = tmp_path / "junit.xml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            "test_mix.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    result = rw.read_junit(junit, label="baseline", returncode=proc.returncode, seconds=1.0)
+    assert result.passed == {"test_mix::test_ok", "test_mix::test_param[1]"}
+    assert result.failed == {"test_mix::test_param[2]", "test_mix::test_error"}
+    assert result.skipped == {"test_mix::test_skip", "test_mix::test_xfail"}
+
+
+def test_missing_junit_is_a_note_and_passes_nothing(tmp_path: Path) -> None:
+    result = rw.read_junit(tmp_path / "nope.xml", label="local", returncode=4, seconds=0.1)
+    assert not result.passed and result.note and "no junit report" in result.note
+
+
+def test_compare_runs_reports_lost_and_gained_tests_per_run() -> None:
+    SR = rw.SuiteResult
+    runs = {
+        "baseline": SR("baseline", 1, 1.0, passed=frozenset({"a", "b", "c"}), failed=frozenset({"d"})),
+        "local": SR("local", 0, 1.0, passed=frozenset({"a", "b", "c"}), failed=frozenset()),
+        "ipfs": SR("ipfs", 1, 1.0, passed=frozenset({"a", "d"}), failed=frozenset({"b"})),
+    }
+    diffs = rw.compare_runs(runs)
+    assert diffs == [
+        "ipfs: 2 test(s) passed in the baseline but not here: b (failed), c (not run)",
+        "ipfs: 1 test(s) pass here but not in the baseline: d",
+    ]
+    assert rw.compare_runs({"baseline": SR("baseline", 5, 0.1)}) == [
+        "the baseline passed no test: nothing to compare against"
+    ]
+
+
+def test_coverage_counts_from_the_site_list_or_the_totals() -> None:
+    sites = [{"status": s} for s in ("migrated", "migrated", "pending", "unmigrated", "local")]
+    counts = rw.coverage_counts({"sites": sites})
+    assert counts == {"sites": 5, "migrated": 2, "pending": 1, "unmigrated": 1, "local": 1, "percent": 50.0}
+    assert rw.coverage_counts({"totals": {"sites": 0}})["percent"] == 100.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    MODE not in ("fast", "all"),
+    reason="set MIGRATE_STORAGE_REALWORLD=fast or all to run the real-package harness",
+)
+@pytest.mark.parametrize("target", [t for t in TARGETS if t.fast or MODE == "all"], ids=lambda t: t.name)
+def test_migrated_package_passes_exactly_its_baseline_tests(target, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "result.json"
+    proc = subprocess.run(
+        [sys.executable, str(HARNESS), "--only", target.name, "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert out.exists(), proc.stdout + proc.stderr
+    (report,) = json.loads(out.read_text())
+    assert report["differences"] == [], proc.stdout
+    assert report["runs"]["baseline"]["passed"] > 0
+    assert report["runs"]["local"]["passed"] == report["runs"]["baseline"]["passed"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
