@@ -39,6 +39,7 @@ _NOT_A_FILE = "not a file"
 # The handle's origin cannot be seen (an attribute such as `self._handle`, a parameter,
 # the result of an unknown call): its type is unknown, like an unknown pathlib receiver.
 _UNTRACEABLE = "untraceable"
+_SECRET = "secret-looking path"
 _HANDLE_KEYWORDS = {"fp", "file"}
 _MODES = {
     ("json", "dump"): ({"w"}, {"w", "+"}),
@@ -91,6 +92,8 @@ class HandleAnalyzer:
                 self._try_collapse(item, operation, handle)
             elif status == _UNTRACEABLE:
                 item.unmigrated(Reason.RECEIVER_UNKNOWN)
+            elif status == _SECRET:  # its open stays local: so does the dump/load on it
+                item.status, item.reason = Status.LOCAL, Reason.SECRET_PATH
             else:
                 item.unmigrated(Reason.HANDLE_NOT_MIGRATED)
         handles[:] = kept
@@ -108,6 +111,8 @@ class HandleAnalyzer:
                 return _UNTRACEABLE
             if not _is_open(opener):
                 return None
+            if opener.reason is Reason.SECRET_PATH:
+                return _SECRET
             return (
                 opener.status
                 if opener.status in (Status.MIGRATED, Status.PENDING)
@@ -139,11 +144,13 @@ class HandleAnalyzer:
                 return _UNTRACEABLE
             if statuses == {_NOT_A_FILE}:
                 return _NOT_A_FILE
+            if statuses == {_SECRET}:
+                return _SECRET
             if statuses == {Status.MIGRATED}:
                 return Status.MIGRATED
             if statuses <= {Status.MIGRATED, Status.PENDING}:
                 return Status.PENDING
-            if None in statuses:
+            if None in statuses or _SECRET in statuses:
                 return None
         return _UNTRACEABLE
 

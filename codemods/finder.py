@@ -47,6 +47,7 @@ from migrate_storage.codemods._plan import OpenEdit, PathEdit, Plan
 from migrate_storage.codemods._prefilter import Scan
 from migrate_storage.codemods._prune import Pruned
 from migrate_storage.codemods._receiver import Kind, ReceiverTyper
+from migrate_storage.codemods._secret import literal_path, looks_secret
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.sites import (
     REWRITABLE_FAMILIES,
@@ -253,14 +254,20 @@ class _Finder:
         )
 
     def _apply_policy(self, item: Found) -> None:
-        """Policy overrides anything not already migrated."""
-        if item.status is Status.MIGRATED:
+        """Policy overrides anything not already migrated. A secret-looking literal path
+        is LOCAL even when already a runtime call (the runtime never publishes it), so its
+        status is the same before and after `apply`."""
+        path = literal_path(item.call, item.kind)
+        secret = path is not None and looks_secret(path, self.policy.allow_secrets)
+        if item.status is Status.MIGRATED and not secret:
             return
         item.strategy = self.policy.strategy_for(item.family)
         if self.policy.excluded:
             item.unmigrated(Reason.EXCLUDED_FILE)
         elif item.strategy is Strategy.LOCAL:
-            item.status, item.reason = Status.LOCAL, Reason.LOCAL_RULE
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.LOCAL_RULE, None
+        elif secret or item.reason is Reason.SECRET_PATH:
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.SECRET_PATH, None
 
     def pin_for(self, family: Family) -> bool:
         return self.policy.strategy_for(family) is Strategy.PIN

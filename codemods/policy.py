@@ -29,6 +29,8 @@ class FilePolicy:
     # `families` more than one strategy (one `fallback` cannot say it): then it lists every
     # family with its strategy and wins over the three fields above.
     by_family: tuple[tuple[Family, Strategy], ...] | None = None
+    # The rules' `allow_secrets` globs: secret-looking paths the user allows to publish.
+    allow_secrets: tuple[str, ...] = ()
 
     def strategy_for(self, family: Family) -> Strategy:
         if self.by_family is not None:

@@ -189,4 +189,5 @@ class RuleSet:
             excluded=excluded_by is not None,
             rule=rule_text,
             by_family=by_family,
+            allow_secrets=self.settings.allow_secrets,
         )

@@ -38,22 +38,40 @@ TOP_KEYS = ("runtime", "default", "exclude", "allow_secrets", "rules")
 RULE_KEYS = ("paths", "strategy", "families", "name", "description")
 DEFAULT_STRATEGY = Strategy.CACHE
 
-# Secret-looking paths (gitignore-style, matched at any depth). The runtime keeps its own
-# deny list and never publishes these; here they only drive `rules check` warnings.
+# Secret-looking file names, matched case-insensitively against a path's last component
+# (and, as gitignore globs, at any depth in `rules check`). The same list as the runtime's
+# deny list (storage_runtime/_paths.py), which never publishes these; a test keeps the two
+# equal. Here they drive `rules check` warnings and the finder's SECRET_PATH sites.
 DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
     ".env",
     ".env.*",
+    "*.env",
     "*.pem",
     "*.key",
     "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
     "id_ed25519*",
     "*.p12",
     "*.pfx",
+    "*.jks",
+    "*.keystore",
     "credentials*",
     "*.kdbx",
     ".netrc",
+    "_netrc",
     ".pgpass",
+    ".htpasswd",
+    ".git-credentials",
+    ".pypirc",
+    ".npmrc",
+    "secrets.*",
+    "secret.*",
+    "*.secret",
+    "*.secrets",
 )
+#: Folders whose whole content is secret (any parent component).
+SECRET_DIRS: tuple[str, ...] = (".ssh", ".gnupg")
 
 _TYPE_NAMES = {
     str: "a string",
