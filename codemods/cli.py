@@ -106,7 +106,7 @@ def _field_value(name: str, value: Any) -> Any:
     return value
 
 
-def _settings(ctx: click.Context, mode: Mode | None = None) -> Settings:
+def settings_of(ctx: click.Context, mode: Mode | None = None) -> Settings:
     """ctx.obj's Settings, with the options given on this command line level overriding."""
     base = ctx.find_object(Settings) or Settings()
     changes: dict[str, Any] = {}
@@ -127,7 +127,7 @@ def _settings(ctx: click.Context, mode: Mode | None = None) -> Settings:
 def main(ctx: click.Context, **_: Any) -> None:
     """Migrate a Python codebase's file I/O onto the storage runtime, reviewably."""
     ctx.obj = Settings()
-    ctx.obj = _settings(ctx)
+    ctx.obj = settings_of(ctx)
 
 
 def _user_error(settings: Settings, exc: MigrateStorageError) -> UserError:
@@ -157,13 +157,13 @@ def _run(ctx: click.Context, paths: Sequence[str], mode: Mode, *, fmt: str = "di
     """Run, render, exit: the body every rewriting command shares."""
     from migrate_storage.codemods import journal, output, runner
 
-    settings = _settings(ctx, mode)
+    settings = settings_of(ctx, mode)
     if fmt == "sarif":  # one result per site: a cached clean file would hide its sites
         settings = replace(settings, use_cache=False)
     record, written = None, None
     try:
         only = _changed_only(paths, changed_ref)
-        ruleset = runner._load_ruleset(paths, settings)
+        ruleset = runner.load_ruleset(paths, settings)
         if mode is Mode.APPLY:
             source = str(ruleset.source) if ruleset.source is not None else None
             record = journal.Journal(journal.project_root(list(paths)), rules_file=source,
@@ -272,7 +272,7 @@ def rules_check(ctx: click.Context, paths: tuple[Path, ...], **_: Any) -> None:
     from migrate_storage.rules import check as check_rules
     from migrate_storage.rules import load_rules
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     start = paths[0] if paths else Path.cwd()
     try:
         ruleset = load_rules(settings.rules_file, start, strict=False)
@@ -298,7 +298,7 @@ def rules_explain(ctx: click.Context, path: Path, **_: Any) -> None:
     """Say which rule decides PATH, for each family, and why."""
     from migrate_storage.rules import explain, load_rules
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         ruleset = load_rules(settings.rules_file, path)
     except MigrateStorageError as exc:

@@ -41,6 +41,9 @@ class FileResult:
     new_source: bytes | None  # set when CHANGED
     sites: tuple[Site, ...]  # every site found, with its status BEFORE rewriting
     message: str | None = None  # for SKIPPED/FAILED: "path:line: reason"
+    # SKIPPED on purpose (an `@generated` marker), not because the input is unreadable:
+    # only the latter is an input error (exit 2).
+    skipped_on_purpose: bool = False
 
     @property
     def rewritten(self) -> tuple[Site, ...]:
@@ -61,10 +64,11 @@ class Analysis:
 class SkipFile(Exception):
     """The file is not to be touched: generated, undecodable, unparseable."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, *, on_purpose: bool = False) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
+        self.on_purpose = on_purpose
 
 
 def analyse_source(
@@ -73,7 +77,7 @@ def analyse_source(
     """One finder (+ rewrite) pass; raises SkipFile for files to skip. No safety checks."""
     marker = _prefilter.generated_marker_line(source)
     if marker is not None:
-        raise SkipFile(marker, "generated file (@generated marker), skipped")
+        raise SkipFile(marker, "generated file (@generated marker), skipped", on_purpose=True)
     try:
         text = _prefilter.decode(source)
     except _prefilter.SourceError as exc:
@@ -136,6 +140,7 @@ def _transform(
             None,
             (),
             f"{path}:{skip.line}: {skip.reason}",
+            skipped_on_purpose=skip.on_purpose,
         )
     if analysis.new_source is None:
         return FileResult(path, Outcome.UNCHANGED, source, None, analysis.sites)

@@ -15,9 +15,9 @@ from migrate_storage.codemods.cli import (
     EXIT_INTERRUPTED,
     UserError,
     _changed_only,
-    _settings,
     _user_error,
     common_options,
+    settings_of,
 )
 from migrate_storage.codemods.errors import MigrateStorageError
 from migrate_storage.codemods.settings import Mode
@@ -31,10 +31,10 @@ def run_interactive(ctx: click.Context, paths: Sequence[str], ask_again: bool,
     if not sys.stdin.isatty():
         raise UserError("apply --interactive needs a terminal, and stdin is not one; "
                         "review with `migrate-storage diff` instead, or run it in a terminal")
-    settings = _settings(ctx, Mode.DIFF)
+    settings = settings_of(ctx, Mode.DIFF)
     try:
         only = _changed_only(paths, changed_ref)
-        ruleset = runner._load_ruleset(paths, settings)
+        ruleset = runner.load_ruleset(paths, settings)
         result = runner.run(list(paths), settings, ruleset=ruleset, only=only)
         root = journal.project_root(list(paths))
         source = str(ruleset.source) if ruleset.source is not None else None
@@ -92,7 +92,7 @@ def undo(ctx: click.Context, root: Path | None, **_: Any) -> None:
     """Revert the last apply exactly, or refuse (changing nothing) if its files were edited."""
     from migrate_storage.codemods import journal
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     top = root.resolve() if root is not None else journal.project_root(["."])
     try:
         record = journal.undo_last(top)
@@ -123,6 +123,6 @@ def log_command(ctx: click.Context, root: Path | None, **_: Any) -> None:
         state = f"  (undone {record.undone})" if record.undone else ""
         click.echo(f"{record.id}  {record.data['time']}  {len(files)} file(s)  "
                    f"{record.sites} site(s){state}")
-        if _settings(ctx).verbose:
+        if settings_of(ctx).verbose:
             for entry in files:
                 click.echo(f"    {entry['path']} ({entry['sites']} site(s))")

@@ -39,7 +39,11 @@ from migrate_storage.codemods.discovery import Discovery, Skipped, SourceFile, d
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.settings import Mode, Settings
 from migrate_storage.codemods.sites import Family, Site, Status, Strategy
-from migrate_storage.codemods.writing import WriteRefused, remove_stale_temp_files, replace_file
+from migrate_storage.codemods.writing import (
+    WriteRefused,
+    remove_stale_temp_files,
+    replace_file,
+)
 
 
 class Transform(Protocol):
@@ -191,9 +195,8 @@ def _outcome_status(result: Any) -> FileStatus:
 
 def _is_input_error(result: Any) -> bool:
     """A SKIPPED result that is really an unreadable input (not UTF-8, syntax error) rather
-    than a file skipped on purpose (an `@generated` marker): those make the run exit 2.
-    The engine says which only in its message, so the marker's name is what tells."""
-    return "@generated" not in (result.message or "")
+    than a file skipped on purpose (an `@generated` marker): those make the run exit 2."""
+    return not result.skipped_on_purpose
 
 
 def process_file(task: Task) -> Work:
@@ -316,11 +319,14 @@ def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileReport
     return report, st, hashlib.sha256(work.new_source).hexdigest()
 
 
-def _load_ruleset(paths: Sequence[Path | str], settings: Settings) -> Any:
+def load_ruleset(
+    paths: Sequence[Path | str], settings: Settings, cwd: Path | None = None
+) -> Any:
+    """The rules for PATHS: `--rules`, else the lookup from their common folder."""
     from migrate_storage.rules import load_rules
 
     existing = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
-    start = Path(os.path.commonpath(existing)) if existing else Path.cwd()
+    start = Path(os.path.commonpath(existing)) if existing else (cwd or Path.cwd())
     return load_rules(settings.rules_file, start)
 
 
@@ -342,7 +348,7 @@ def run(
     entirely (`--changed-since`). `on_written`: called after each file apply rewrote."""
     mode = settings.mode
     if ruleset is None:
-        ruleset = _load_ruleset(paths, settings)
+        ruleset = load_ruleset(paths, settings, cwd)
     found: Discovery = discover(paths, is_excluded=ruleset.is_excluded, cwd=cwd)
     if only is not None:
         found = replace(found, files=tuple(f for f in found.files if f.real_path in only))

@@ -27,9 +27,8 @@ from migrate_storage.codemods.report.model import (
     build_report,
     make_file_report,
 )
-from migrate_storage.codemods.runner import FileStatus, RunResult, run
+from migrate_storage.codemods.runner import FileStatus, RunResult, load_ruleset, run
 from migrate_storage.codemods.settings import Mode, Settings
-from migrate_storage.rules import load_rules
 
 _STATES = {
     FileStatus.SKIPPED: FileState.SKIPPED,
@@ -92,11 +91,8 @@ def collect(
     """
     here = Path(os.path.abspath(cwd or Path.cwd()))
     scan = replace(settings or Settings(), mode=Mode.SCAN, use_cache=False)
-    # The same start folder as the runner's own lookup (the paths' common folder), loaded
-    # here so the report can name the rules file it used.
-    existing = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
-    start = Path(os.path.commonpath(existing)) if existing else here
-    ruleset = load_rules(scan.rules_file, start)
+    # Loaded here (the runner's own lookup) so the report can name the rules file it used.
+    ruleset = load_ruleset(list(paths), scan, here)
     result = run(list(paths), scan, ruleset=ruleset, cwd=here, only=only)
     source = ruleset.source
     return build_report(

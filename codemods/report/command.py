@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from migrate_storage.codemods.cli import _settings as cli_settings
-from migrate_storage.codemods.cli import changed_since, common_options
+from migrate_storage.codemods.cli import changed_since, common_options, settings_of
 from migrate_storage.codemods.errors import MigrateStorageError
 from migrate_storage.codemods.report import html as html_format
 from migrate_storage.codemods.report import json as json_format
@@ -34,7 +32,6 @@ from migrate_storage.codemods.report import sarif as sarif_format
 from migrate_storage.codemods.report import text as text_format
 from migrate_storage.codemods.report._common import SORT_CHOICES, ReportOptions
 from migrate_storage.codemods.report.collect import collect
-from migrate_storage.codemods.settings import Settings
 from migrate_storage.codemods.report.gate import changed_for_report
 from migrate_storage.codemods.report.model import (
     CoverageReport,
@@ -42,6 +39,7 @@ from migrate_storage.codemods.report.model import (
     restrict_to_lines,
     should_fail_under,
 )
+from migrate_storage.codemods.settings import Settings
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 1
@@ -158,7 +156,7 @@ def coverage(
     options = ReportOptions(
         show_missing=show_missing, skip_covered=skip_covered, sort=sort, precision=precision
     )
-    settings = cli_settings(ctx)
+    settings = settings_of(ctx)
     cwd = Path.cwd()
     try:
         only = changed_since(changed_ref, list(paths)) if changed_ref is not None else None

@@ -38,6 +38,7 @@ from migrate_storage.codemods.hunks import (
     matches,
     parse_unified,
 )
+from migrate_storage.codemods.runner import FileStatus
 from migrate_storage.codemods.sites import Family, Site, Status
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -216,5 +217,7 @@ def render_run(result: Any, *, cwd: Path | None = None) -> str:
             fix = file_fix(report.path, source, _minimal_hunks(source, report.diff), len(report.rewritten))
         for site in sorted(report.sites, key=lambda s: (s.line, s.column, s.family.value)):
             results.append(site_result(site, report.path, fix))
-    notes = [line for line in result.problems if "@generated" not in line]
+    # Files skipped on purpose (@generated) are not problems worth a notification.
+    on_purpose = {f.message or f.path for f in result.files if f.status is FileStatus.SKIPPED}
+    notes = [line for line in result.problems if line not in on_purpose]
     return document(results, cwd=cwd or Path.cwd(), notifications=notes if result.has_errors else ())

@@ -9,30 +9,12 @@ Every call is appended to CALLS (per process) so tests can see what reached the 
 from __future__ import annotations
 
 import ast
-import enum
-from dataclasses import dataclass
 
+from migrate_storage.codemods.engine import FileResult, Outcome
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.sites import Family, Reason, Site, Status
 
 CALLS: list[str] = []
-
-
-class Outcome(enum.Enum):
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    path: str
-    outcome: Outcome
-    source: bytes
-    new_source: bytes | None
-    sites: tuple[Site, ...]
-    message: str | None = None
 
 
 def _sites(source: bytes, path: str, policy: FilePolicy) -> tuple[Site, ...]:
@@ -54,7 +36,8 @@ def _sites(source: bytes, path: str, policy: FilePolicy) -> tuple[Site, ...]:
 def transform_source(source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = True) -> FileResult:
     CALLS.append(path)
     if b"@generated" in source[:2000]:
-        return FileResult(path, Outcome.SKIPPED, source, None, (), f"{path}:1: @generated file; skipped")
+        return FileResult(path, Outcome.SKIPPED, source, None, (), f"{path}:1: @generated file; skipped",
+                          skipped_on_purpose=True)
     try:
         ast.parse(source)
     except SyntaxError as exc:
