@@ -22,36 +22,40 @@ def _clean(new: bytes):
     return (), False, new.decode()
 
 
+def _check(
+    new: str, rerun=_clean, original: str = ORIGINAL, region=(5, 5)
+) -> str | None:
+    """safety.check of ORIGINAL (or `original`) -> `new`, one rewritten region."""
+    return safety.check(
+        original.encode(),
+        original,
+        new.encode(),
+        "m.py",
+        _plan(region),
+        "storage_runtime",
+        rerun=rerun,
+    )
+
+
+def _dumped_diff(problem: str) -> Path:
+    """The temporary diff file a failed check names."""
+    return Path(problem.rsplit("(diff in ", 1)[1].rstrip(")"))
+
+
 def test_rewrite_inside_regions_and_imports_passes() -> None:
     assert safety.stray_lines(ORIGINAL, REWRITTEN, [(5, 5)], "storage_runtime") == []
-    problem = safety.check(
-        ORIGINAL.encode(),
-        ORIGINAL,
-        REWRITTEN.encode(),
-        "m.py",
-        _plan((5, 5)),
-        "storage_runtime",
-        rerun=_clean,
-    )
+    problem = _check(REWRITTEN)
     assert problem is None
 
 
 def test_change_outside_any_region_fails_and_dumps_a_diff() -> None:
     tampered = REWRITTEN.replace("import os", "import sys")
-    problem = safety.check(
-        ORIGINAL.encode(),
-        ORIGINAL,
-        tampered.encode(),
-        "m.py",
-        _plan((5, 5)),
-        "storage_runtime",
-        rerun=_clean,
-    )
+    problem = _check(tampered)
     assert problem is not None
     assert problem.startswith(
         "m.py:1: safety check failed: line 1 changed outside any rewritten call (diff in "
     )
-    diff_file = Path(problem.rsplit("(diff in ", 1)[1].rstrip(")"))
+    diff_file = _dumped_diff(problem)
     assert (
         "-import os" in diff_file.read_text() and "+import sys" in diff_file.read_text()
     )
@@ -59,66 +63,31 @@ def test_change_outside_any_region_fails_and_dumps_a_diff() -> None:
 
 
 def test_second_pass_that_changes_again_fails() -> None:
-    problem = safety.check(
-        ORIGINAL.encode(),
-        ORIGINAL,
-        REWRITTEN.encode(),
-        "m.py",
-        _plan((5, 5)),
-        "storage_runtime",
-        rerun=lambda new: ((), True, new.decode()),
-    )
+    problem = _check(REWRITTEN, rerun=lambda new: ((), True, new.decode()))
     assert problem is not None and "not idempotent" in problem
-    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+    _dumped_diff(problem).unlink()
 
 
 def test_pending_after_rewrite_fails() -> None:
     left = Site("m.py", 5, 11, Family.OPEN, "open", Status.PENDING)
-    problem = safety.check(
-        ORIGINAL.encode(),
-        ORIGINAL,
-        REWRITTEN.encode(),
-        "m.py",
-        _plan((5, 5)),
-        "storage_runtime",
-        rerun=lambda new: ((left,), False, new.decode()),
-    )
+    problem = _check(REWRITTEN, rerun=lambda new: ((left,), False, new.decode()))
     assert problem is not None and problem.startswith(
         "m.py:5: safety check failed: 1 site(s) still pending"
     )
-    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+    _dumped_diff(problem).unlink()
 
 
 def test_output_that_does_not_compile_fails() -> None:
     broken = REWRITTEN.replace("pin=True)", "pin=True")
-    problem = safety.check(
-        ORIGINAL.encode(),
-        ORIGINAL,
-        broken.encode(),
-        "m.py",
-        _plan((5, 5)),
-        "storage_runtime",
-        rerun=_clean,
-    )
+    problem = _check(broken)
     assert problem is not None and "output does not compile" in problem
-    Path(problem.rsplit("(diff in ", 1)[1].rstrip(")")).unlink()
+    _dumped_diff(problem).unlink()
 
 
 def test_input_that_does_not_compile_only_needs_to_parse() -> None:
     original = "return open('x', 'w')\n"  # parses, but `return` outside a function
     new = "from storage_runtime import open\n\nreturn open('x', 'w', pin=True)\n"
-    assert (
-        safety.check(
-            original.encode(),
-            original,
-            new.encode(),
-            "m.py",
-            _plan((1, 1)),
-            "storage_runtime",
-            rerun=_clean,
-        )
-        is None
-    )
+    assert _check(new, original=original, region=(1, 1)) is None
 
 
 def test_stray_line_numbers_are_one_based() -> None:
