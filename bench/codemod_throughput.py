@@ -174,7 +174,7 @@ def run_all(
             "; ".join(
                 line.strip(" -")
                 for line in row.measured.stderr.splitlines()
-                if re.match(r"^( - )?(Finished|Transformed|Skipped|Failed)", line)
+                if re.match(r"^(Finished codemodding| - (Transformed|Skipped|Failed) )", line)
             )
             if row.measured
             else ""

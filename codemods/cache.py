@@ -1,4 +1,4 @@
-"""A black-style cache of files known to need nothing, so a second run skips them unread.
+"""A black-style cache of file results, so a second run over an unchanged tree reads nothing.
 
 The cache file's name carries the key: the tool's fingerprint (its version plus the size and
 mtime of its modules and the rules package's, so an edited engine never trusts an old
@@ -6,13 +6,19 @@ cache) and the rules' digest. Each entry maps a file's real path to `(mtime_ns, 
 the sites left alone in it (so the summary of a warm run says what a cold one said). A file
 is unchanged when its size matches and either its mtime or its hash does (black's order).
 
-Only files that were finished (rewritten) or found clean are recorded; a file with pending
-changes, a skipped or a failed file never is. A cache that cannot be read counts as empty;
-it is written atomically (temporary file + os.replace).
+Files that were finished (rewritten) or found clean are recorded, and so are files with
+pending changes found by `check` or `diff`: their entry also keeps the sites, and the
+rewritten bytes and the diff in a content-addressed blob folder beside the cache file, so
+a warm `diff` prints the same diff and a later `apply` writes the same bytes without
+transforming again (the key guarantees the same tool, rules and input). A skipped or a
+failed file is never recorded. A cache that cannot be read counts as empty, a blob that is
+missing or does not match its hash is a miss; the cache is written atomically (temporary
+file + os.replace) and drops the blobs no entry names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,8 +27,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT = 1
+from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+
+FORMAT = 2
 _CODEMODS_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a run found in a file with rewrites to make, to report or apply again unread."""
+
+    path: str  # the path as shown: the sites and the diff name it, so another one is a miss
+    sites: tuple[Site, ...]
+    new_sha256: str  # the rewritten bytes, in the blob folder
+    diff_sha256: str | None = None  # the unified diff, when a diff run made one
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +50,7 @@ class Entry:
     sha256: str
     # Sites left alone in the file, "status/reason" -> count (see runner.left_alone_key).
     left_alone: tuple[tuple[str, int], ...] = ()
+    pending: Pending | None = None  # None: the file needs nothing
 
 
 def file_digest(data: bytes) -> str:
@@ -77,8 +96,14 @@ class Cache:
             if raw.get("format") != FORMAT:
                 return cls(path)
             entries = {
-                name: Entry(int(m), int(s), str(h), tuple((str(k), int(v)) for k, v in left))
-                for name, (m, s, h, left) in raw["files"].items()
+                name: Entry(
+                    int(m),
+                    int(s),
+                    str(h),
+                    tuple((str(k), int(v)) for k, v in left),
+                    _pending_from_json(pending) if pending is not None else None,
+                )
+                for name, (m, s, h, left, pending) in raw["files"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path)
@@ -110,6 +135,51 @@ class Cache:
             st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items()))
         )
 
+    def record_pending(
+        self,
+        real_path: Path,
+        stat: tuple[int, int],
+        sha256: str,
+        path: str,
+        sites: tuple[Site, ...],
+        new_source: bytes,
+        diff: bytes | None,
+    ) -> None:
+        """Record a file with pending rewrites: `stat` is (mtime_ns, size) of the bytes read."""
+        new_sha = self._put_blob(new_source)
+        diff_sha = self._put_blob(diff) if diff is not None else None
+        if new_sha is None:
+            return
+        self.entries[str(real_path)] = Entry(
+            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha)
+        )
+
+    def blob(self, sha256: str | None) -> bytes | None:
+        """The bytes stored under `sha256`, or None when missing or not matching it."""
+        if sha256 is None:
+            return None
+        try:
+            data = (self.blob_dir / sha256).read_bytes()
+        except OSError:
+            return None
+        return data if file_digest(data) == sha256 else None
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.path.with_name(self.path.stem + ".blobs")
+
+    def _put_blob(self, data: bytes) -> str | None:
+        sha = file_digest(data)
+        target = self.blob_dir / sha
+        if target.exists():
+            return sha
+        try:
+            self.blob_dir.mkdir(parents=True, exist_ok=True)
+            _write_atomically(target, data)
+        except OSError:
+            return None
+        return sha
+
     def write(self, updates: Iterable[tuple[str, Entry]] = ()) -> None:
         """Merge `updates` and write the cache atomically. Failing to write is not an error
         of the run (the next one is only slower), so OSError is swallowed."""
@@ -117,23 +187,95 @@ class Cache:
         payload = {
             "format": FORMAT,
             "files": {
-                name: [e.mtime_ns, e.size, e.sha256, [list(kv) for kv in e.left_alone]]
+                name: [
+                    e.mtime_ns,
+                    e.size,
+                    e.sha256,
+                    [list(kv) for kv in e.left_alone],
+                    _pending_to_json(e.pending) if e.pending is not None else None,
+                ]
                 for name, e in sorted(self.entries.items())
             },
         }
-        tmp: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
-            tmp = None
+            _write_atomically(self.path, json.dumps(payload, separators=(",", ":")).encode())
         except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            return
+        self._drop_unused_blobs()
+
+    def _drop_unused_blobs(self) -> None:
+        used = {
+            sha
+            for e in self.entries.values()
+            if e.pending is not None
+            for sha in (e.pending.new_sha256, e.pending.diff_sha256)
+            if sha is not None
+        }
+        try:
+            stored = list(self.blob_dir.iterdir())
+        except OSError:
+            return
+        for blob in stored:
+            if blob.name not in used:
+                with contextlib.suppress(OSError):
+                    blob.unlink()
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:16]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# A site as a JSON row: its path is the Pending's.
+def _site_to_json(site: Site) -> list[object]:
+    return [
+        site.line,
+        site.column,
+        site.family.value,
+        site.name,
+        site.status.value,
+        site.reason.value if site.reason is not None else None,
+        site.strategy.value if site.strategy is not None else None,
+    ]
+
+
+def _site_from_json(path: str, row: list[object]) -> Site:
+    line, column, family, name, status, reason, strategy = row
+    return Site(
+        path,
+        int(line),  # type: ignore[call-overload]
+        int(column),  # type: ignore[call-overload]
+        Family(family),
+        str(name),
+        Status(status),
+        Reason(reason) if reason is not None else None,
+        Strategy(strategy) if strategy is not None else None,
+    )
+
+
+def _pending_to_json(pending: Pending) -> list[object]:
+    return [
+        pending.path,
+        [_site_to_json(s) for s in pending.sites],
+        pending.new_sha256,
+        pending.diff_sha256,
+    ]
+
+
+def _pending_from_json(raw: list[object]) -> Pending:
+    path, sites, new_sha, diff_sha = raw
+    path = str(path)
+    return Pending(
+        path,
+        tuple(_site_from_json(path, row) for row in sites),  # type: ignore[attr-defined]
+        str(new_sha),
+        str(diff_sha) if diff_sha is not None else None,
+    )

@@ -11,10 +11,10 @@ an optional `progress` callback per finished file.
 - Only the parent writes, one file at a time, atomically (writing.replace_file), checking
   first that the file is still the bytes the worker read.
 - Files the rules `exclude` are never sent to the engine for rewriting: EXCLUDED.
-- The cache (cache.py) is read in apply/check/diff and records clean and finished files
-  (never a file with pending changes). Diff mode records clean files too: a clean file's
-  entry means the same whatever the mode, and a warm `diff` must not re-parse the tree.
-  A scan neither reads nor writes it.
+- The cache (cache.py) is read in apply/check/diff and records clean and finished files,
+  and in check/diff the files with pending changes (their sites, rewritten bytes and diff):
+  a warm `diff` or `check` reports them again unread, and a later `apply` writes the
+  recorded bytes without transforming again. A scan neither reads nor writes it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import hashlib
+import itertools
 import os
 import signal
 import sys
@@ -172,7 +173,7 @@ class Work:
     report: FileReport
     sha256: str = ""
     stat: tuple[int, int] | None = None  # (mtime_ns, size) of the bytes that were read
-    new_source: bytes | None = None  # apply mode, CHANGED only
+    new_source: bytes | None = None  # CHANGED only (written in apply mode, cached in the others)
     old_source: bytes | None = None  # apply mode, CHANGED only (for the apply record)
 
 
@@ -228,8 +229,8 @@ def process_file(task: Task) -> Work:
     if status is FileStatus.CHANGED and task.mode is Mode.DIFF:
         diff = unified_diff(source, new_source or b"", file.path)
     report = FileReport(file.path, file.real_path, status, tuple(result.sites), message, diff)
-    keep = new_source if task.mode is Mode.APPLY else None
-    return Work(report, sha, stat, keep, source if keep is not None else None)
+    old_source = source if task.mode is Mode.APPLY and new_source is not None else None
+    return Work(report, sha, stat, new_source, old_source)
 
 
 def _init_worker(parent_pid: int) -> None:
@@ -319,6 +320,60 @@ def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileReport
     return report, st, hashlib.sha256(work.new_source).hexdigest()
 
 
+def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode) -> Work | None:
+    """The Work a worker would return for a file whose pending rewrites the cache holds, or
+    None (a miss: transform it) when the path shown differs or a blob is gone."""
+    pending = entry.pending
+    assert pending is not None
+    if pending.path != file.path:
+        return None
+    stat = (entry.mtime_ns, entry.size)
+    report = FileReport(file.path, file.real_path, FileStatus.CHANGED, pending.sites)
+    if mode is Mode.CHECK:
+        return Work(report, entry.sha256, stat)
+    new_source = cache.blob(pending.new_sha256)
+    if new_source is None:
+        return None
+    if mode is Mode.DIFF:
+        diff = cache.blob(pending.diff_sha256)
+        if diff is None:  # recorded by `check`: make the diff from the bytes on disk
+            old_source = _read_if(file.real_path, entry.sha256)
+            if old_source is None:
+                return None
+            diff = unified_diff(old_source, new_source, file.path)
+        return Work(replace(report, diff=diff), entry.sha256, stat, new_source)
+    old_source = _read_if(file.real_path, entry.sha256)  # apply: the journal keeps it
+    if old_source is None:
+        return None
+    return Work(report, entry.sha256, stat, new_source, old_source)
+
+
+def _read_if(path: Path, sha256: str) -> bytes | None:
+    """The bytes at `path` when they still hash to `sha256`."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def _record_pending(cache: cache_mod.Cache, work: Work) -> None:
+    """Cache what check/diff found in a file with pending rewrites, if it is still the
+    bytes the worker read (a file edited during the run is left to the next one)."""
+    report = work.report
+    if report.status is not FileStatus.CHANGED or work.new_source is None or work.stat is None:
+        return
+    try:
+        st = os.stat(report.real_path)
+    except OSError:
+        return
+    if (st.st_mtime_ns, st.st_size) != work.stat:
+        return
+    cache.record_pending(
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff
+    )
+
+
 def load_ruleset(
     paths: Sequence[Path | str], settings: Settings, cwd: Path | None = None
 ) -> Any:
@@ -365,16 +420,22 @@ def run(
 
     reports: dict[Path, FileReport] = {}
     tasks: list[Task] = []
+    replayed: list[Work] = []  # files with pending rewrites the cache knows
     for file in found.files:
         if mode is not Mode.SCAN and file.excluded:
             reports[file.real_path] = FileReport(file.path, file.real_path, FileStatus.EXCLUDED)
             continue
         entry = cache.lookup(file.real_path) if cache is not None else None
-        if entry is not None:
+        if entry is not None and entry.pending is None:
             reports[file.real_path] = FileReport(
                 file.path, file.real_path, FileStatus.CACHED, left_alone_cached=entry.left_alone
             )
             continue
+        if entry is not None and cache is not None:
+            work = _replay(file, entry, cache, mode)
+            if work is not None:
+                replayed.append(work)
+                continue
         policy = ruleset.policy_for(file.real_path)
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileReport(file.path, file.real_path, FileStatus.EXCLUDED)
@@ -390,7 +451,7 @@ def run(
 
     try:
         with contextlib.closing(_execute(tasks, settings.workers)) as works:
-            for work in works:
+            for work in itertools.chain(replayed, works):
                 report, st, sha = _finish(work, mode, found.roots)
                 reports[report.real_path] = report
                 if on_written is not None and st is not None and report.status is FileStatus.CHANGED:
@@ -398,6 +459,8 @@ def run(
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
                     cache.record(report.real_path, st, sha, report.left_alone())
+                elif cache is not None and mode is not Mode.APPLY:
+                    _record_pending(cache, work)
                 done += 1
                 if progress is not None:
                     progress(report, done, total)

@@ -76,3 +76,53 @@ def test_cache_dir_comes_from_the_environment_then_xdg(monkeypatch: pytest.Monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "migrate-storage"
     assert Settings(cache_dir=tmp_path / "given").resolved_cache_dir() == tmp_path / "given"
+
+
+def _pending(tmp_path: Path, new: bytes = b"y = 1\n") -> tuple[Cache, Path]:
+    from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+
+    source = tmp_path / "a.py"
+    source.write_bytes(b"x = 1\n")
+    st = os.stat(source)
+    sites = (
+        Site("a.py", 1, 4, Family.JSON, "json.dump", Status.PENDING, None, Strategy.PIN),
+        Site("a.py", 2, 0, Family.PATHLIB, "pathlib.Path.read_text", Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN),
+    )
+    cache = Cache(tmp_path / "cache" / "c.json")
+    cache.record_pending(source, (st.st_mtime_ns, st.st_size), file_digest(b"x = 1\n"), "a.py", sites, new, b"diff")
+    cache.write()
+    return Cache.read(cache.path), source
+
+
+def test_a_pending_entry_round_trips_with_its_sites_and_blobs(tmp_path: Path) -> None:
+    cache, source = _pending(tmp_path)
+    entry = cache.lookup(source)
+    assert entry is not None and entry.pending is not None
+    assert [
+        (s.path, s.line, s.column, s.family.value, s.name, s.status.value, s.reason and s.reason.name,
+         s.strategy and s.strategy.value)
+        for s in entry.pending.sites
+    ] == [
+        ("a.py", 1, 4, "json", "json.dump", "pending", None, "pin"),
+        ("a.py", 2, 0, "pathlib", "pathlib.Path.read_text", "unmigrated", "RECEIVER_UNKNOWN", None),
+    ]
+    assert cache.blob(entry.pending.new_sha256) == b"y = 1\n"
+    assert cache.blob(entry.pending.diff_sha256) == b"diff"
+
+
+def test_a_blob_that_does_not_match_its_hash_is_a_miss(tmp_path: Path) -> None:
+    cache, source = _pending(tmp_path)
+    entry = cache.lookup(source)
+    assert entry is not None and entry.pending is not None
+    (cache.blob_dir / entry.pending.new_sha256).write_bytes(b"tampered\n")
+    assert cache.blob(entry.pending.new_sha256) is None
+    assert cache.blob("0" * 64) is None and cache.blob(None) is None
+
+
+def test_writing_drops_blobs_no_entry_names(tmp_path: Path) -> None:
+    cache, source = _pending(tmp_path)
+    assert len(list(cache.blob_dir.iterdir())) == 2
+    st = os.stat(source)
+    cache.record(source, st, file_digest(source.read_bytes()), {})  # now clean: blobs unused
+    cache.write()
+    assert list(cache.blob_dir.iterdir()) == []

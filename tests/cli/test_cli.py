@@ -301,7 +301,7 @@ def test_fixture_package_apply_is_complete_idempotent_and_matches_diff(name: str
     diff = cli("diff", ".")
     assert diff.exit_code == 1, diff.stderr
     assert snapshot(root) == before
-    first = cli("apply", ".")
+    first = cli("apply", "--no-cache", ".")  # transformed again, not the bytes diff cached
     assert first.exit_code == 0, first.stderr
     assert snapshot(root) != before
     compile_all(root)
@@ -335,11 +335,37 @@ def test_fixture_cases_diff_reproduces_apply_byte_for_byte(tmp_path: Path, monke
     patch.write_bytes(diff.stdout_bytes)
     subprocess.run(["git", "apply", str(patch)], cwd=mirror, check=True, capture_output=True)
 
-    applied = cli("apply", ".")
+    applied = cli("apply", "--no-cache", ".")
     assert applied.exit_code == 2
     assert snapshot(mirror) == snapshot(root)
     again = cli("check", "--no-cache", ".")
     assert "0 would be rewritten" in again.stderr and again.exit_code == 2
+
+
+@pytest.mark.slow
+def test_warm_diff_and_apply_replay_the_cache_without_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm `diff` prints exactly what the cold one printed, and `apply` after it writes
+    what a cacheless apply writes, with the engine made to fail if it is ever called."""
+    root, mirror = tmp_path / "pkg", tmp_path / "mirror"
+    shutil.copytree(FIXTURES / "sample_pkg", root)
+    shutil.copytree(root, mirror)
+    monkeypatch.chdir(root)
+    cold = cli("diff", "--jobs", "1", ".")
+    assert cold.exit_code == 1 and cold.stdout_bytes
+
+    def no_engine(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the engine ran on a warm tree")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("migrate_storage.codemods.engine.transform_source", no_engine)
+        warm = cli("diff", "--jobs", "1", ".")
+        assert (warm.exit_code, warm.stdout_bytes) == (1, cold.stdout_bytes)
+        assert warm.stderr.splitlines()[-1] == cold.stderr.splitlines()[-1]  # the summary
+        applied = cli("apply", "--jobs", "1", ".")
+        assert applied.exit_code == 0, applied.stderr
+    monkeypatch.chdir(mirror)
+    assert cli("apply", "--no-cache", "--jobs", "1", ".").exit_code == 0
+    assert snapshot(root) == snapshot(mirror)
 
 
 def test_quiet_prints_nothing_on_success_and_verbose_names_files(project: Path) -> None:

@@ -101,17 +101,56 @@ def test_check_and_diff_change_nothing_and_exit_1(project: Path) -> None:
     )
 
 
-def test_check_never_caches_a_file_with_pending_changes(project: Path) -> None:
-    go(project, Mode.CHECK)
-    go(project, Mode.CHECK)
-    assert "app.py" in fake.CALLS and "clean.py" not in fake.CALLS
+def _seen(result: RunResult) -> list[tuple[str, str, tuple[object, ...], bytes | None]]:
+    return [(f.path, f.status.value, f.sites, f.diff) for f in result.files]
 
 
-def test_diff_records_only_clean_files(project: Path) -> None:
+def test_warm_check_and_diff_replay_pending_files_without_the_engine(project: Path) -> None:
+    (project / "broken.py").unlink()
+    cold_check = go(project, Mode.CHECK)
+    warm_check = go(project, Mode.CHECK)
+    assert "app.py" not in fake.CALLS and "models/train.py" not in fake.CALLS
+    assert _seen(warm_check) == [
+        (p, "cached" if s == "unchanged" else s, sites, diff) for p, s, sites, diff in _seen(cold_check)
+    ]
+    assert warm_check.exit_code == 1
+    cold_diff = go(project, Mode.DIFF, use_cache=False)
+    after_check = go(project, Mode.DIFF)  # the diff made from the bytes check recorded
+    warm_diff = go(project, Mode.DIFF)
+    assert "app.py" not in fake.CALLS
+    changed = [(f.path, f.sites, f.diff) for f in cold_diff.changed]
+    assert changed == [(f.path, f.sites, f.diff) for f in after_check.changed]
+    assert changed == [(f.path, f.sites, f.diff) for f in warm_diff.changed]
+
+
+def test_apply_after_diff_writes_the_recorded_bytes(project: Path, tmp_path: Path) -> None:
+    other = write_tree(tmp_path / "other", TREE)
     go(project, Mode.DIFF)
+    applied = go(project)
+    assert "app.py" not in fake.CALLS and "models/train.py" not in fake.CALLS
+    assert [f.path for f in applied.changed] == ["app.py", "models/train.py"]
+    go(other, use_cache=False)
+    assert snapshot(project) == snapshot(other)
+    assert statuses(go(project))["app.py"] == "cached"
+
+
+def test_an_edited_file_or_a_lost_blob_is_transformed_again(project: Path, cache_dir: Path) -> None:
+    go(project, Mode.DIFF)
+    (project / "models/train.py").write_text('old_io("m")\nold_io("other")\n')
+    for blob in cache_dir.glob("*.blobs/*"):
+        if b"new_io(\"a\")" in blob.read_bytes():
+            blob.unlink()
     second = go(project, Mode.DIFF)
-    assert statuses(second)["clean.py"] == "cached"
-    assert statuses(second)["app.py"] == "changed" and second.files[0].diff
+    assert sorted(fake.CALLS) == ["app.py", "broken.py", "gen.py", "models/train.py"]
+    diff = {f.path: f.diff for f in second.files}["models/train.py"]
+    assert diff is not None and b'+new_io("other")' in diff
+
+
+def test_a_file_shown_under_another_path_is_transformed_again(project: Path) -> None:
+    go(project, Mode.DIFF)
+    fake.CALLS.clear()
+    result = run([str(project / "models")], Settings(mode=Mode.DIFF, jobs=1), transform=fake.transform_source, cwd=project / "models")
+    assert fake.CALLS == ["train.py"] and result.files[0].diff.startswith(b"--- a/train.py")
 
 
 def test_a_pool_gives_the_same_result_as_one_process(project: Path, tmp_path: Path) -> None:
