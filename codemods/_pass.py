@@ -6,8 +6,8 @@ codemod commands, so all three produce the same code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -33,19 +33,29 @@ def run_pass(
     *,
     rewrite: bool = True,
     families: Iterable[Family] = REWRITABLE_FAMILIES,
+    focus: Collection[int] | None = None,
 ) -> PassResult:
-    """Classify `module`'s sites and (when `rewrite`) apply the plan for `families`."""
+    """Classify `module`'s sites and (when `rewrite`) apply the plan for `families`.
+
+    `focus`: look only at the functions holding one of these lines (and at everything
+    outside functions); the sites in the other functions are neither classified nor
+    returned. The safety net's second pass uses it to look again only where the first
+    pass rewrote."""
     families = frozenset(families)
     if not scan.candidates:
         return PassResult((), None, None)
     pruned = _prune.Pruned(module)
+    focused = scan
     if scan.tree is not None:
-        marks = [c.line for c in scan.candidates]
+        marks = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
         pruned = _prune.prune(module, scan.tree, marks, scan.lines)
+        if focus is not None and pruned.ranges:
+            kept = tuple(c for c in scan.candidates if not pruned.covers(c.line))
+            focused = replace(scan, candidates=kept)
     try:
         wrapper = MetadataWrapper(pruned.module, unsafe_skip_copy=True)
         findings = find_sites(
-            wrapper, scan, path, policy, pruned=pruned, families=families
+            wrapper, focused, path, policy, pruned=pruned, families=families
         )
     except PairingError:
         # The `ast` and LibCST calls did not pair up: no pruning, LibCST positions.

@@ -39,6 +39,10 @@ class Pruned:
         default_factory=dict
     )  # stub -> original
     text: str = ""  # the source text of the pruned bodies
+    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed functions' source lines
+
+    def covers(self, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.ranges)
 
     def mentions(self, name: str) -> bool:
         return (
@@ -137,7 +141,7 @@ def prune(
     candidate_lines: Sequence[int],
     lines: Sequence[str],
 ) -> Pruned:
-    """Stub out the functions with no candidate (see the module docstring)."""
+    """Stub out the functions with no line of `candidate_lines` (see the module docstring)."""
     ast_functions = list(_ast_functions(tree.body))
     cst_functions = list(_cst_functions(module))
     if len(ast_functions) != len(cst_functions) or any(
@@ -148,6 +152,7 @@ def prune(
     mapping: dict[cst.FunctionDef, cst.FunctionDef] = {}
     stubs: dict[cst.FunctionDef, cst.FunctionDef] = {}
     texts: list[str] = []
+    ranges: list[tuple[int, int]] = []
     for node, original in zip(ast_functions, cst_functions):
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         last = node.end_lineno or node.lineno
@@ -163,11 +168,12 @@ def prune(
         mapping[original] = stub
         stubs[stub] = original
         texts.append("".join(lines[first - 1 : last]))
+        ranges.append((first, last))
     if not mapping:
         return Pruned(module)
     pruned = _replace(module, mapping)
     assert isinstance(pruned, cst.Module)
-    return Pruned(pruned, stubs, "\n".join(texts))
+    return Pruned(pruned, stubs, "\n".join(texts), tuple(ranges))
 
 
 def restore(module: cst.Module, pruned: Pruned) -> cst.Module:

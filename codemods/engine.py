@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import traceback
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import libcst as cst
@@ -72,9 +73,15 @@ class SkipFile(Exception):
 
 
 def analyse_source(
-    source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = True
+    source: bytes,
+    path: str,
+    policy: FilePolicy,
+    *,
+    rewrite: bool = True,
+    focus: Collection[int] | None = None,
 ) -> Analysis:
-    """One finder (+ rewrite) pass; raises SkipFile for files to skip. No safety checks."""
+    """One finder (+ rewrite) pass; raises SkipFile for files to skip. No safety checks.
+    `focus`: see _pass.run_pass."""
     marker = _prefilter.generated_marker_line(source)
     if marker is not None:
         raise SkipFile(marker, "generated file (@generated marker), skipped", on_purpose=True)
@@ -94,7 +101,7 @@ def analyse_source(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise SkipFile(exc.raw_line, f"LibCST cannot parse: {exc.message}") from None
-    result = run_pass(module, scan, path, policy, rewrite=rewrite)
+    result = run_pass(module, scan, path, policy, rewrite=rewrite, focus=focus)
     new_source = None
     if result.module is not None:
         new_source = result.module.bytes
@@ -152,7 +159,7 @@ def _transform(
         path,
         analysis.plan,
         policy.runtime_module,
-        rerun=lambda new: _rerun(new, path, policy),
+        rerun=lambda new, focus: _rerun(new, focus, path, policy),
     )
     if problem is not None:
         return FileResult(path, Outcome.FAILED, source, None, analysis.sites, problem)
@@ -162,8 +169,9 @@ def _transform(
 
 
 def _rerun(
-    new_source: bytes, path: str, policy: FilePolicy
-) -> tuple[tuple[Site, ...], bool, str]:
-    """Sites of the rewritten source, whether one more pass would change it, its text."""
-    analysis = analyse_source(new_source, path, policy, rewrite=True)
-    return analysis.sites, analysis.new_source is not None, analysis.text
+    new_source: bytes, focus: Collection[int], path: str, policy: FilePolicy
+) -> tuple[tuple[Site, ...], bool]:
+    """Sites of the rewritten source around the `focus` lines, and whether one more pass
+    would change it."""
+    analysis = analyse_source(new_source, path, policy, rewrite=True, focus=focus)
+    return analysis.sites, analysis.new_source is not None

@@ -4,10 +4,15 @@ The rewrite changes the program on purpose, so instead of black's "same AST" the
 are, in the manner of black's `assert_equivalent`/`assert_stable`:
 
 1. the output compiles (when the input did; otherwise it must at least parse);
-2. one more single pass changes nothing and finds no PENDING site (no back-and-forth);
-3. every changed line maps to a planned edit (the original line span of a rewritten call
+2. every changed line maps to a planned edit (the original line span of a rewritten call
    or collapsed `with`), or is an added/extended `from <runtime> import ...` line or a
-   blank line next to it.
+   blank line next to it;
+3. one more single pass over what changed changes nothing and finds no PENDING site (no
+   back-and-forth). That pass looks at the functions holding a changed line and at all
+   code outside functions (imports, class bodies): a function the rewrite left alone had
+   no pending site, and check 2 guarantees that it and every binding outside the changed
+   functions are as before, but for the runtime names the rewrite imports, which are
+   chosen not to clash with any name in the file.
 
 On failure the unified diff goes to a temporary file named in the message, and the
 engine reports FAILED and leaves the source alone.
@@ -21,11 +26,13 @@ import re
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from migrate_storage.codemods._plan import Plan
 from migrate_storage.codemods.sites import Site, Status
 
-Rerun = Callable[[bytes], tuple[tuple[Site, ...], bool, str]]
+# (rewritten source, its changed lines) -> (its sites there, whether a pass changes it again)
+Rerun = Callable[[bytes, frozenset[int]], tuple[tuple[Site, ...], bool]]
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -41,29 +48,32 @@ def check(
 ) -> str | None:
     """None when `new_source` is a safe rewrite of `source`, else a "path:line: ..." message."""
     problem = _compiles(source, new_source, path)
-    new_text = ""
     if problem is None:
-        sites, changes, new_text = rerun(new_source)
-        pending = [s for s in sites if s.status is Status.PENDING]
-        if changes:
-            problem = (
-                1,
-                "a second pass would change the output again (not idempotent)",
-            )
-        elif pending:
-            problem = (
-                pending[0].line,
-                f"{len(pending)} site(s) still pending after the rewrite",
-            )
-    if problem is None:
-        stray = stray_lines(text, new_text, plan.regions, runtime_module)
-        if stray:
-            problem = (stray[0], f"line {stray[0]} changed outside any rewritten call")
+        changes = compare(text, _decode(new_source), plan.regions, runtime_module)
+        if changes.stray:
+            line = changes.stray[0]
+            problem = (line, f"line {line} changed outside any rewritten call")
+        else:
+            sites, again = rerun(new_source, changes.new_lines)
+            pending = [s for s in sites if s.status is Status.PENDING]
+            if again:
+                problem = (1, "a second pass would change the output again (not idempotent)")
+            elif pending:
+                problem = (
+                    pending[0].line,
+                    f"{len(pending)} site(s) still pending after the rewrite",
+                )
     if problem is None:
         return None
     line, reason = problem
     diff_path = _dump_diff(source, new_source, path)
     return f"{path}:{line}: safety check failed: {reason} (diff in {diff_path})"
+
+
+def _decode(new_source: bytes) -> str:
+    from migrate_storage.codemods._prefilter import decode
+
+    return decode(new_source)
 
 
 def _compiles(source: bytes, new_source: bytes, path: str) -> tuple[int, str] | None:
@@ -94,10 +104,23 @@ def split_lines(text: str) -> list[str]:
     return _LINES.findall(text)
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    stray: list[int]  # original line numbers (1-based) changed outside the planned edits
+    new_lines: frozenset[int]  # lines of the new text (1-based) that are not old lines
+
+
 def stray_lines(
     text: str, new_text: str, regions: Sequence[tuple[int, int]], runtime_module: str
 ) -> list[int]:
     """Original line numbers (1-based) changed outside `regions` and runtime imports."""
+    return compare(text, new_text, regions, runtime_module).stray
+
+
+def compare(
+    text: str, new_text: str, regions: Sequence[tuple[int, int]], runtime_module: str
+) -> Changes:
+    """The stray lines of a rewrite, and the lines of the new text it touched."""
     import_rx = re.compile(rf"\s*from\s+{re.escape(runtime_module)}\s+import\b")
 
     def in_region(line: int) -> bool:
@@ -108,10 +131,13 @@ def stray_lines(
 
     old, new = split_lines(text), split_lines(new_text)
     stray: list[int] = []
+    touched_new: set[int] = set()
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        # A deletion touches the new lines around the gap it leaves.
+        touched_new.update(range(j1 + 1, j2 + 1) if j2 > j1 else (j1, j1 + 1))
         touched = [n for n in range(i1 + 1, i2 + 1)]
         region_hit = any(in_region(n) for n in touched) or (
             tag == "insert" and (in_region(i1) or in_region(i1 + 1))
@@ -121,7 +147,7 @@ def stray_lines(
                 stray.append(n)
         if not region_hit and not all(harmless(line) for line in new[j1:j2]):
             stray.append(i1 + 1 if i1 < len(old) else max(len(old), 1))  # 1-based
-    return sorted(set(stray))
+    return Changes(sorted(set(stray)), frozenset(n for n in touched_new if n >= 1))
 
 
 def _dump_diff(source: bytes, new_source: bytes, path: str) -> str:

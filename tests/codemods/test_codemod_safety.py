@@ -18,8 +18,8 @@ def _plan(*regions: tuple[int, int]) -> Plan:
     return plan
 
 
-def _clean(new: bytes):
-    return (), False, new.decode()
+def _clean(new: bytes, focus: frozenset[int]):
+    return (), False
 
 
 def _check(
@@ -63,14 +63,14 @@ def test_change_outside_any_region_fails_and_dumps_a_diff() -> None:
 
 
 def test_second_pass_that_changes_again_fails() -> None:
-    problem = _check(REWRITTEN, rerun=lambda new: ((), True, new.decode()))
+    problem = _check(REWRITTEN, rerun=lambda new, focus: ((), True))
     assert problem is not None and "not idempotent" in problem
     _dumped_diff(problem).unlink()
 
 
 def test_pending_after_rewrite_fails() -> None:
     left = Site("m.py", 5, 11, Family.OPEN, "open", Status.PENDING)
-    problem = _check(REWRITTEN, rerun=lambda new: ((left,), False, new.decode()))
+    problem = _check(REWRITTEN, rerun=lambda new, focus: ((left,), False))
     assert problem is not None and problem.startswith(
         "m.py:5: safety check failed: 1 site(s) still pending"
     )
@@ -96,3 +96,33 @@ def test_stray_line_numbers_are_one_based() -> None:
     assert safety.stray_lines(old, new, [], "storage_runtime") == [2]
     inserted = "a = 1\nb = 2\nx = 9\nc = 3\n"
     assert safety.stray_lines(old, inserted, [], "storage_runtime") == [3]
+
+
+def test_the_second_pass_is_given_the_new_lines_that_changed() -> None:
+    seen: list[frozenset[int]] = []
+
+    def recording(new: bytes, focus: frozenset[int]):
+        seen.append(focus)
+        return (), False
+
+    assert _check(REWRITTEN, rerun=recording) is None
+    assert seen == [frozenset({2, 6})]  # the added import and the rewritten call
+
+
+def _function(name: str, call: str) -> str:
+    body = "".join(f"    x{i} = {i}\n" for i in range(8))
+    return f"def {name}(p):\n{body}    return {call}\n\n\n"
+
+
+def test_a_focused_pass_classifies_only_the_functions_holding_a_focus_line() -> None:
+    from migrate_storage.codemods.engine import analyse_source
+    from migrate_storage.codemods.policy import FilePolicy
+
+    source = "import json\n\n\n" + _function("first", "open(p)") + _function("second", "open(p, 'w')")
+    policy = FilePolicy()
+    every = analyse_source(source.encode(), "m.py", policy, rewrite=False)
+    assert [s.line for s in every.sites] == [13, 25]
+    second_only = analyse_source(source.encode(), "m.py", policy, rewrite=False, focus=[20])
+    assert [(s.line, s.status) for s in second_only.sites] == [(25, Status.PENDING)]
+    outside = analyse_source(source.encode(), "m.py", policy, rewrite=False, focus=[1])
+    assert outside.sites == ()
