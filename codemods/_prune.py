@@ -1,27 +1,30 @@
-"""Scope analysis only where it matters: stub out functions that hold no candidate call.
+"""Scope analysis only where it matters: stub out functions and classes that hold no
+candidate call.
 
 LibCST's ScopeProvider costs about as much as parsing twice over, and most of a large
-module is functions with no file I/O. A module-level or class-level function (reached
-through `if`/`try`/`for`/`while`/`with`/`class` bodies, never inside another function)
-that contains no candidate call (decorators and defaults included) and no
-`global`/`nonlocal` statement cannot change how a name resolves at a candidate site: its
-locals are its own and it binds no module-level name. Its body is replaced by `...` for
-the analysis and put back, by identity, after rewriting.
+module is functions and classes with no file I/O. A module-level or class-level function
+or class (reached through `if`/`try`/`for`/`while`/`with`/`class` bodies, never inside a
+function) that contains no candidate call (decorators, defaults and bases included) and
+no `global`/`nonlocal` statement cannot change how a name resolves at a candidate site:
+its names are its own and it binds no module-level name but its own. (A method's
+`self.open()` is told from a Path call by its own class's methods; that class holds the
+call, so it is kept.) Its body is replaced by `...` for the analysis and put back, by
+identity, after rewriting.
 
 What the pruned bodies could still matter for is checked on their text instead
 (`mentions`): a name the rewrite wants to introduce (`storage`, an alias), or a
 module-level `with ... as f` handle read later by a function.
 
-Functions are matched between the `ast` tree (which knows the candidate lines) and the
-LibCST tree by walking both in the same order and comparing names; any mismatch turns
-pruning off for the file.
+Functions and classes are matched between the `ast` tree (which knows the candidate
+lines) and the LibCST tree by walking both in the same order and comparing kinds and
+names; any mismatch turns pruning off for the file.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -35,11 +38,9 @@ _MIN_LINES = 6  # stubbing a tiny function saves nothing
 @dataclass(slots=True)
 class Pruned:
     module: cst.Module
-    stubs: dict[cst.FunctionDef, cst.FunctionDef] = field(
-        default_factory=dict
-    )  # stub -> original
+    stubs: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)  # stub -> original
     text: str = ""  # the source text of the pruned bodies
-    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed functions' source lines
+    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed units' source lines, in order
 
     def covers(self, line: int) -> bool:
         return any(first <= line <= last for first, last in self.ranges)
@@ -51,25 +52,26 @@ class Pruned:
         )
 
 
-def _ast_functions(
-    body: Sequence[ast.stmt],
-) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+def _ast_units(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Functions and classes reached through compound statements (never inside a
+    function), in source order, each class before what it holds."""
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             yield node
         elif isinstance(node, ast.ClassDef):
-            yield from _ast_functions(node.body)
+            yield node
+            yield from _ast_units(node.body)
         elif isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-            yield from _ast_functions(node.body)
-            yield from _ast_functions(node.orelse)
+            yield from _ast_units(node.body)
+            yield from _ast_units(node.orelse)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            yield from _ast_functions(node.body)
+            yield from _ast_units(node.body)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from _ast_functions(node.body)  # type: ignore[attr-defined]
+            yield from _ast_units(node.body)  # type: ignore[attr-defined]
             for handler in node.handlers:  # type: ignore[attr-defined]
-                yield from _ast_functions(handler.body)
-            yield from _ast_functions(node.orelse)  # type: ignore[attr-defined]
-            yield from _ast_functions(node.finalbody)  # type: ignore[attr-defined]
+                yield from _ast_units(handler.body)
+            yield from _ast_units(node.orelse)  # type: ignore[attr-defined]
+            yield from _ast_units(node.finalbody)  # type: ignore[attr-defined]
 
 
 def _cst_bodies(node: cst.CSTNode) -> list[Sequence[cst.BaseStatement]]:
@@ -100,21 +102,26 @@ def _cst_bodies(node: cst.CSTNode) -> list[Sequence[cst.BaseStatement]]:
     return out
 
 
-def _cst_functions(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
+def _cst_units(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
+    """What _ast_units yields, in the LibCST tree."""
     for body in _cst_bodies(node):
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
                 yield statement
+            elif isinstance(statement, cst.ClassDef):
+                yield statement
+                yield from _cst_units(statement)
             else:
-                yield from _cst_functions(statement)
+                yield from _cst_units(statement)
 
 
-def _replace(
-    node: cst.CSTNode, mapping: dict[cst.FunctionDef, cst.FunctionDef]
-) -> cst.CSTNode:
-    """`node` with the functions in `mapping` swapped, rebuilding only the containers on the way."""
+def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+    """`node` with the functions and classes in `mapping` swapped, rebuilding only the
+    containers on the way."""
     if isinstance(node, cst.FunctionDef):
         return mapping.get(node, node)
+    if isinstance(node, cst.ClassDef) and node in mapping:
+        return mapping[node]
     changes: dict[str, object] = {}
     if isinstance(node, (cst.Module, cst.IndentedBlock)):
         new_body = [_replace(s, mapping) for s in node.body]
@@ -141,21 +148,25 @@ def prune(
     candidate_lines: Sequence[int],
     lines: Sequence[str],
 ) -> Pruned:
-    """Stub out the functions with no line of `candidate_lines` (see the module docstring)."""
-    ast_functions = list(_ast_functions(tree.body))
-    cst_functions = list(_cst_functions(module))
-    if len(ast_functions) != len(cst_functions) or any(
-        a.name != c.name.value for a, c in zip(ast_functions, cst_functions)
+    """Stub out the functions and classes with no line of `candidate_lines` (see the
+    module docstring)."""
+    ast_units = list(_ast_units(tree.body))
+    cst_units = list(_cst_units(module))
+    if len(ast_units) != len(cst_units) or any(
+        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)
+        for a, c in zip(ast_units, cst_units)
     ):
         return Pruned(module)
     marks = sorted(candidate_lines)
-    mapping: dict[cst.FunctionDef, cst.FunctionDef] = {}
-    stubs: dict[cst.FunctionDef, cst.FunctionDef] = {}
+    mapping: dict[cst.CSTNode, cst.CSTNode] = {}
+    stubs: dict[cst.CSTNode, cst.CSTNode] = {}
     texts: list[str] = []
     ranges: list[tuple[int, int]] = []
-    for node, original in zip(ast_functions, cst_functions):
+    for node, original in zip(ast_units, cst_units):
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         last = node.end_lineno or node.lineno
+        if ranges and first <= ranges[-1][1]:  # inside a class already stubbed
+            continue
         if last - first < _MIN_LINES or not isinstance(
             original.body, cst.IndentedBlock
         ):

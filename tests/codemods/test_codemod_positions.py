@@ -77,12 +77,14 @@ def test_non_ascii_columns_count_characters() -> None:
     assert [s.column for s in fast] == [10] == [s.column for s in slow]
 
 
-PRUNE_SAMPLES = ["mailbox.py", "shutil.py"]
+# Big modules with I/O in some classes and none in others (pruning stubs whole classes).
+PRUNE_SAMPLES = ["mailbox.py", "shutil.py", "tarfile.py", "zipfile.py", "configparser.py", "doctest.py"]
 
 
 @pytest.mark.parametrize("name", PRUNE_SAMPLES)
 def test_pruning_changes_no_result(name: str) -> None:
-    """Stubbing candidate-free functions for scope analysis gives the same sites and code."""
+    """Stubbing candidate-free functions and classes for scope analysis gives the same
+    sites and code."""
     from migrate_storage.codemods._pass import run_pass
 
     path = STDLIB / name
@@ -98,3 +100,49 @@ def test_pruning_changes_no_result(name: str) -> None:
     assert pruned.sites and pruned.sites == whole.sites
     assert pruned.module is not None and whole.module is not None
     assert pruned.module.bytes == whole.module.bytes
+
+
+CLASSES = """\
+from pathlib import Path
+
+
+class Plain:
+    size = 3
+
+    def grow(self):
+        self.size += 1
+        return self.size
+
+    def shrink(self):
+        self.size -= 1
+
+
+class Store:
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def load(self, name):
+        return (self.root / name).read_text()
+
+    def keep(self, name, text):
+        Path(name).write_text(text)
+"""
+
+
+def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
+    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods._pass import run_pass
+
+    source = CLASSES.encode()
+    scan = _prefilter.scan(source, CLASSES, "storage_runtime")
+    module = cst.parse_module(source)
+    pruned = _prune.prune(module, scan.tree, [c.line for c in scan.candidates], scan.lines)
+    assert pruned.ranges == ((4, 12),)
+    assert "class Plain:\n    ...\n" in pruned.module.code and "def load" in pruned.module.code
+    assert _prune.restore(pruned.module, pruned).code == CLASSES
+    policy = policy_for(Path("m.py"))
+    fast = run_pass(cst.parse_module(source), scan, "m.py", policy)
+    whole = run_pass(cst.parse_module(source), dataclasses.replace(scan, tree=None), "m.py", policy)
+    assert fast.sites == whole.sites and [s.line for s in fast.sites] == [20, 23]
+    assert fast.module is not None and whole.module is not None
+    assert fast.module.code == whole.module.code and "class Plain:\n    size = 3" in fast.module.code
