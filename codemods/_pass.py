@@ -34,18 +34,23 @@ def run_pass(
     rewrite: bool = True,
     families: Iterable[Family] = REWRITABLE_FAMILIES,
     focus: Collection[int] | None = None,
+    pruned: _prune.Pruned | None = None,
 ) -> PassResult:
     """Classify `module`'s sites and (when `rewrite`) apply the plan for `families`.
 
     `focus`: look only at the functions holding one of these lines (and at everything
     outside functions); the sites in the other functions are neither classified nor
     returned. The safety net's second pass uses it to look again only where the first
-    pass rewrote."""
+    pass rewrote. `pruned`: `module` is already cut (engine._analyse_cut) and this is what
+    was cut; nothing more is pruned."""
     families = frozenset(families)
     if not scan.candidates:
         return PassResult((), None, None)
-    pruned = _prune.Pruned(module)
     focused = scan
+    if pruned is None:
+        pruned = _prune.Pruned(module)
+    elif scan.tree is not None:
+        raise ValueError("a cut module is not pruned again: pass a scan without a tree")
     if scan.tree is not None:
         marks = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
         pruned = _prune.prune(module, scan.tree, marks, scan.lines)
@@ -58,6 +63,8 @@ def run_pass(
             wrapper, focused, path, policy, pruned=pruned, families=families
         )
     except PairingError:
+        if not pruned.exact_lines:  # a cut module: only the whole source can do better
+            raise
         # The `ast` and LibCST calls did not pair up: no pruning, LibCST positions.
         pruned = _prune.Pruned(module)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

@@ -23,8 +23,9 @@ names; any mismatch turns pruning off for the file.
 from __future__ import annotations
 
 import ast
+import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -32,7 +33,8 @@ import libcst as cst
 _STUB_BODY = cst.IndentedBlock(
     body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
 )
-_MIN_LINES = 6  # stubbing a tiny function saves nothing
+_MIN_LINES = 6  # stubbing a tiny function in the tree saves nothing
+_CUT_MIN_LINES = 2  # cutting lines always saves parsing them
 
 
 @dataclass(slots=True)
@@ -41,6 +43,8 @@ class Pruned:
     stubs: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)  # stub -> original
     text: str = ""  # the source text of the pruned bodies
     ranges: tuple[tuple[int, int], ...] = ()  # the stubbed units' source lines, in order
+    # LibCST positions in `module` are the source's (False for a Cut: lines were removed).
+    exact_lines: bool = True
 
     def covers(self, line: int) -> bool:
         return any(first <= line <= last for first, last in self.ranges)
@@ -142,6 +146,29 @@ def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> c
     return node.with_changes(**changes) if changes else node
 
 
+def _selected(
+    units: Sequence[ast.stmt],
+    marks: Sequence[int],
+    fits: Callable[[int], bool],
+    min_lines: int = _MIN_LINES,
+) -> Iterator[tuple[int, int, int]]:
+    """(index, first line, last line) of each unit to stub: long enough, no mark inside,
+    no `global`/`nonlocal`, `fits(index)`, and not inside a unit already stubbed."""
+    marks = sorted(marks)
+    last_stubbed = 0
+    for index, node in enumerate(units):
+        first = _first_line(node)
+        last = node.end_lineno or node.lineno
+        if first <= last_stubbed or last - first < min_lines or not fits(index):
+            continue
+        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
+            continue
+        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)):
+            continue
+        last_stubbed = last
+        yield index, first, last
+
+
 def prune(
     module: cst.Module,
     tree: ast.Module,
@@ -153,28 +180,17 @@ def prune(
     ast_units = list(_ast_units(tree.body))
     cst_units = list(_cst_units(module))
     if len(ast_units) != len(cst_units) or any(
-        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)
+        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
         for a, c in zip(ast_units, cst_units)
     ):
         return Pruned(module)
-    marks = sorted(candidate_lines)
     mapping: dict[cst.CSTNode, cst.CSTNode] = {}
     stubs: dict[cst.CSTNode, cst.CSTNode] = {}
     texts: list[str] = []
     ranges: list[tuple[int, int]] = []
-    for node, original in zip(ast_units, cst_units):
-        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        last = node.end_lineno or node.lineno
-        if ranges and first <= ranges[-1][1]:  # inside a class already stubbed
-            continue
-        if last - first < _MIN_LINES or not isinstance(
-            original.body, cst.IndentedBlock
-        ):
-            continue
-        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
-            continue
-        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)):
-            continue
+    in_block = lambda index: isinstance(cst_units[index].body, cst.IndentedBlock)  # noqa: E731
+    for index, first, last in _selected(ast_units, candidate_lines, in_block):
+        original = cst_units[index]
         stub = original.with_changes(body=_STUB_BODY)
         mapping[original] = stub
         stubs[stub] = original
@@ -185,6 +201,101 @@ def prune(
     pruned = _replace(module, mapping)
     assert isinstance(pruned, cst.Module)
     return Pruned(pruned, stubs, "\n".join(texts), tuple(ranges))
+
+
+# -- the same cut on the source bytes, before LibCST parses them ---------------------------
+
+_BYTE_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A source whose stubbable bodies are each reduced to one `...` line at the body's
+    indentation. Lines are removed, not blanked: LibCST would make a node of every blank
+    line, and its scope analysis would walk them all. So positions in the cut differ from
+    the source's; the finder takes them from the `ast` scan of the whole source instead."""
+
+    source: bytes
+    chunks: tuple[bytes, ...]  # per line of `source`: the bytes of the whole source it stands for
+    stub_lines: frozenset[int]  # 0-based lines of `source` that stand for a cut body
+    ranges: tuple[tuple[int, int], ...]  # the cut units' lines in the whole source
+    text: str  # the cut units' source text (for Pruned.mentions)
+
+    def pruned(self, module: cst.Module) -> Pruned:
+        """The Pruned that stands for this cut in the finder (nothing to put back, and
+        LibCST positions are not the source's)."""
+        return Pruned(module, {}, self.text, self.ranges, exact_lines=False)
+
+
+def cut_source(
+    source: bytes, tree: ast.Module, candidate_lines: Sequence[int], lines: Sequence[str]
+) -> Cut | None:
+    """The source with the bodies `prune` would stub cut out, or None if there are none.
+
+    Cutting the bytes instead of the parsed tree saves LibCST the parsing and printing of
+    those bodies too, which costs about as much as the scope analysis the stubs save."""
+    units = list(_ast_units(tree.body))
+    byte_lines = _BYTE_LINES.findall(source)
+
+    def body_starts_a_line(index: int) -> bool:  # not `def f(): return 1`
+        first = units[index].body[0]  # type: ignore[attr-defined]
+        start = _first_line(first)
+        line = byte_lines[start - 1] if start <= len(byte_lines) else b""
+        return start > units[index].lineno and not line[: first.col_offset].strip()
+
+    bodies: list[tuple[int, int, bytes]] = []  # (first body line, last line, stub line)
+    ranges: list[tuple[int, int]] = []
+    texts: list[str] = []
+    for index, first, last in _selected(units, candidate_lines, body_starts_a_line, _CUT_MIN_LINES):
+        start = _first_line(units[index].body[0])  # type: ignore[attr-defined]
+        head = byte_lines[start - 1]
+        indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
+        tail = byte_lines[last - 1]
+        ending = tail[len(tail.rstrip(b"\r\n")) :] or head[len(head.rstrip(b"\r\n")) :] or b"\n"
+        bodies.append((start, last, indent + b"..." + ending))
+        ranges.append((first, last))
+        texts.append("".join(lines[first - 1 : last]))
+    if not bodies:
+        return None
+    out: list[bytes] = []
+    chunks: list[bytes] = []
+    stub_lines: set[int] = set()
+    position = 0  # 0-based index of the next line of the source to copy
+    for start, last, stub in bodies:
+        out.extend(byte_lines[position : start - 1])
+        chunks.extend(byte_lines[position : start - 1])
+        stub_lines.add(len(out))
+        out.append(stub)
+        chunks.append(b"".join(byte_lines[start - 1 : last]))
+        position = last
+    out.extend(byte_lines[position:])
+    chunks.extend(byte_lines[position:])
+    return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """Where a statement starts: its first decorator's line for a decorated one."""
+    decorators = getattr(statement, "decorator_list", ())
+    return min([statement.lineno, *(d.lineno for d in decorators)])
+
+
+def splice(cut: Cut, new_cut: bytes) -> bytes | None:
+    """The rewrite of `cut.source` into `new_cut`, applied to the whole source: lines the
+    rewrite kept stand for what they stood for (so the cut bodies come back), the others
+    are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
+    no candidate is in a cut body), so the caller can go over the whole source instead."""
+    before = _BYTE_LINES.findall(cut.source)
+    after = _BYTE_LINES.findall(new_cut)
+    out: list[bytes] = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(cut.chunks[i1:i2])
+            continue
+        if any(n in cut.stub_lines for n in range(i1, i2)):
+            return None
+        out.extend(after[j1:j2])
+    return b"".join(out)
 
 
 def restore(module: cst.Module, pruned: Pruned) -> cst.Module:

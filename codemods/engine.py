@@ -2,7 +2,9 @@
 
 The order of work is what makes a large tree fast: a `@generated` check and a decode
 (always), a byte regex, then `ast.parse` and a shape scan (_prefilter.py), and only for
-files with candidate calls LibCST parsing and scope metadata (finder.py). A changed file
+files with candidate calls LibCST parsing and scope metadata (finder.py), of the source
+with the bodies of functions and classes that hold no candidate blanked out
+(_prune.cut_source; the rewrite is spliced back into the whole source). A changed file
 then goes through safety.py before it is reported CHANGED.
 
 Files that cannot contain a target are not parsed at all, so a syntax error in such a
@@ -14,12 +16,13 @@ from __future__ import annotations
 import enum
 import traceback
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
-from migrate_storage.codemods import _prefilter, safety
+from migrate_storage.codemods import _prefilter, _prune, safety
 from migrate_storage.codemods._merge import MergeConflict, merge_rewrite
 from migrate_storage.codemods._pass import run_pass
+from migrate_storage.codemods.finder import PairingError
 from migrate_storage.codemods._plan import Plan
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.sites import Site, Status
@@ -97,6 +100,13 @@ def analyse_source(
         raise SkipFile(exc.line, exc.reason) from None
     if not scan.candidates:
         return Analysis((), None, None, text)
+    if scan.tree is not None:
+        marks = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+        cut = _prune.cut_source(source, scan.tree, marks, scan.lines)
+        if cut is not None:
+            analysis = _analyse_cut(source, cut, scan, path, policy, rewrite)
+            if analysis is not None:
+                return Analysis(*analysis, text)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -117,6 +127,43 @@ def analyse_source(
         if new_source == source:
             new_source = None
     return Analysis(result.sites, new_source, result.plan, text)
+
+
+def _analyse_cut(
+    source: bytes,
+    cut: _prune.Cut,
+    scan: _prefilter.Scan,
+    path: str,
+    policy: FilePolicy,
+    rewrite: bool,
+) -> tuple[tuple[Site, ...], bytes | None, Plan | None] | None:
+    """analyse_source's pass over the cut source (sites, new bytes, plan), or None to go
+    over the whole source instead: LibCST cannot parse or reproduce the cut, or the
+    rewrite cannot be spliced back."""
+    try:
+        module = cst.parse_module(cut.source)
+    except cst.ParserSyntaxError:
+        return None
+    outside = tuple(c for c in scan.candidates if not any(a <= c.line <= b for a, b in cut.ranges))
+    try:
+        result = run_pass(
+            module,
+            replace(scan, candidates=outside, tree=None),
+            path,
+            policy,
+            rewrite=rewrite,
+            pruned=cut.pruned(module),
+        )
+    except PairingError:  # positions must come from the `ast` scan, and they did not pair
+        return None
+    if result.module is None:
+        return result.sites, None, result.plan
+    if module.bytes != cut.source:  # LibCST lost a byte: the whole-source path merges
+        return None
+    new_source = _prune.splice(cut, result.module.bytes)
+    if new_source is None:
+        return None
+    return result.sites, new_source if new_source != source else None, result.plan
 
 
 def transform_source(

@@ -153,7 +153,7 @@ class _Finder:
             return [
                 Position(c.line, c.column, c.end_line, c.with_span) for c in candidates
             ]
-        if self.pruned is not None and self.pruned.stubs:
+        if self.pruned is not None and (self.pruned.stubs or not self.pruned.exact_lines):
             raise PairingError(self.path)
         ranges = self.wrapper.resolve(PositionProvider)
         out = []

@@ -146,3 +146,106 @@ def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
     assert fast.sites == whole.sites and [s.line for s in fast.sites] == [20, 23]
     assert fast.module is not None and whole.module is not None
     assert fast.module.code == whole.module.code and "class Plain:\n    size = 3" in fast.module.code
+
+
+# -- the cut: bodies removed from the bytes before LibCST parses them ---------------------
+
+DECORATED = """\
+import functools
+import json
+
+
+def deprecated(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        print("deprecated")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def save(data, name):
+    with open(name, "w") as handle:
+        json.dump(data, handle)
+"""
+
+
+def _cut(source: bytes):
+    from migrate_storage.codemods import _prune
+
+    text = _prefilter.decode(source)
+    scan = _prefilter.scan(source, text, "storage_runtime")
+    return _prune.cut_source(source, scan.tree, [c.line for c in scan.candidates], scan.lines)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_cut_keeps_decorated_inner_functions_whole_and_splices_back(ending: str) -> None:
+    from migrate_storage.codemods import _prune
+
+    source = DECORATED.replace("\n", ending).encode()
+    cut = _cut(source)
+    assert cut is not None and cut.ranges == ((5, 11),)
+    assert cut.source == source.replace(
+        b"".join(line + ending.encode() for line in [
+            b"    @functools.wraps(func)",
+            b"    def wrapper(*args, **kwargs):",
+            b'        print("deprecated")',
+            b"        return func(*args, **kwargs)",
+            b"",
+            b"    return wrapper",
+        ]),
+        b"    ..." + ending.encode(),
+    )
+    cst.parse_module(cut.source)  # the cut is still Python
+    assert _prune.splice(cut, cut.source) == source
+
+
+def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
+    from migrate_storage.codemods import _prune
+
+    cut = _cut(DECORATED.encode())
+    assert cut is not None
+    touched = cut.source.replace(b"    ...\n", b"    pass\n")
+    assert _prune.splice(cut, touched) is None
+    added = cut.source.replace(b"import json\n", b"import json\nfrom storage_runtime import storage\n")
+    assert _prune.splice(cut, added) == DECORATED.encode().replace(
+        b"import json\n", b"import json\nfrom storage_runtime import storage\n"
+    )
+
+
+def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
+    from migrate_storage.codemods import _prune
+
+    source = (DECORATED + "\n\nclass Tail:\n" + "".join(f"    x{i} = {i}\n" for i in range(7))).rstrip("\n").encode()
+    cut = _cut(source)
+    assert cut is not None and len(cut.ranges) == 2
+    assert cut.source.endswith(b"class Tail:\n    ...\n")
+    cst.parse_module(cut.source)
+    assert _prune.splice(cut, cut.source) == source
+
+
+def _analysed_both_ways(source: bytes, policy, monkeypatch: pytest.MonkeyPatch):
+    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods.engine import analyse_source
+
+    cut = analyse_source(source, "m.py", policy)
+    with monkeypatch.context() as patched:
+        patched.setattr(_prune, "cut_source", lambda *args: None)
+        whole = analyse_source(source, "m.py", policy)
+    return cut, whole
+
+
+@pytest.mark.parametrize("name", PRUNE_SAMPLES)
+def test_the_cut_gives_the_same_sites_and_rewrite_on_stdlib(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = STDLIB / name
+    cut, whole = _analysed_both_ways(path.read_bytes(), policy_for(path), monkeypatch)
+    assert cut.sites and cut.sites == whole.sites
+    assert cut.new_source is not None and cut.new_source == whole.new_source
+
+
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=case_id(p)) for p in case_files() if _parseable(p)]
+)
+def test_the_cut_gives_the_same_sites_and_rewrite_on_fixtures(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cut, whole = _analysed_both_ways(path.read_bytes(), policy_for(path), monkeypatch)
+    assert cut.sites == whole.sites and cut.new_source == whole.new_source
