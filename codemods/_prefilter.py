@@ -5,8 +5,9 @@ engine pays for them only when this module finds a candidate call:
 
 1. `may_contain_target`: a byte regex; a file that never spells `open`, a pathlib method,
    `json`, `pickle`, an unsupported module or the runtime module cannot hold a site.
-2. `scan`: one `ast.parse` and one walk collecting the calls that *could* be sites by
-   shape alone (a superset of what the finder keeps). The finder pairs its LibCST calls
+2. `scan`: one `ast.parse` and a walk, near the lines that spell a candidate name,
+   collecting the calls that *could* be sites by shape alone (a superset of what the
+   finder keeps). The finder pairs its LibCST calls
    with these in source order and takes their line/column from them, which spares the
    costly PositionProvider (it verifies the pairing and falls back when it disagrees).
 
@@ -17,10 +18,12 @@ Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a b
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import tokenize
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migrate_storage.codemods import _names
@@ -65,6 +68,7 @@ class Scan:
     from_names: frozenset[str]  # names imported from target modules
     tree: ast.Module | None = None  # for _prune.py
     lines: tuple[str, ...] = ()  # the source lines, with their line endings
+    fences: tuple[int, ...] = ()  # lines of `global`/`nonlocal` statements, in order
 
 
 def generated_marker_line(source: bytes) -> int | None:
@@ -110,30 +114,6 @@ def is_candidate(
     return name in _names.MODULE_FUNCTION_NAMES and root in module_names
 
 
-def _import_names(
-    tree: ast.Module, runtime_module: str
-) -> tuple[frozenset[str], frozenset[str]]:
-    roots = _names.TARGET_MODULE_ROOTS | {runtime_module.partition(".")[0]}
-    module_names: set[str] = set()
-    from_names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.partition(".")[0] in roots:
-                    module_names.add(alias.asname or alias.name.partition(".")[0])
-        elif (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and node.module
-            and node.module.partition(".")[0] in roots
-        ):
-            for alias in node.names:
-                bound = alias.asname or alias.name
-                module_names.add(bound)
-                from_names.add(bound)
-    return frozenset(module_names), frozenset(from_names)
-
-
 def _shape(func: ast.expr) -> Shape | None:
     if isinstance(func, ast.Name):
         return (func.id, None)
@@ -146,7 +126,11 @@ def _shape(func: ast.expr) -> Shape | None:
 
 
 def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
-    """Parse with `ast` and collect candidate calls, sorted in source order."""
+    """Parse with `ast` and collect candidate calls, sorted in source order.
+
+    The tree is walked twice, neither time whole: its statements for imports and
+    `global`/`nonlocal` (the names a candidate can be spelled with), then only the nodes
+    whose lines hold one of those names as a word (a call's lines hold its name)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are the program's business
@@ -155,10 +139,14 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
         raise SourceError(exc.lineno or 1, f"syntax error: {exc.msg}") from None
     except ValueError as exc:  # null bytes
         raise SourceError(1, f"cannot parse: {exc}") from None
-    names = _import_names(tree, runtime_module)
+    statements = _Statements(runtime_module)
+    statements.walk(tree.body)
+    names = (frozenset(statements.module_names), frozenset(statements.from_names))
+    lines = _LINE_SPLIT.split(text)
+    hints = _hint_lines(lines, names)
     with_spans: dict[int, tuple[int, int]] = {}
     found: list[tuple[ast.Call, Shape]] = []
-    for node in ast.walk(tree):
+    for node in _near(tree, hints):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 span = (node.lineno, node.end_lineno or node.lineno)
@@ -175,7 +163,6 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
             -(c[0].end_col_offset or 0),
         )
     )
-    lines = _LINE_SPLIT.split(text) if found else []
     kept_lines = tuple(_LINES_KEEP.findall(text)) if found else ()
     candidates = tuple(
         Candidate(
@@ -187,7 +174,75 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
         )
         for call, shape in found
     )
-    return Scan(candidates, *names, tree=tree if found else None, lines=kept_lines)
+    return Scan(
+        candidates,
+        *names,
+        tree=tree if found else None,
+        lines=kept_lines,
+        fences=tuple(statements.fences),
+    )
+
+
+class _Statements:
+    """One walk over every statement (function bodies included, expressions skipped)."""
+
+    def __init__(self, runtime_module: str) -> None:
+        self.roots = _names.TARGET_MODULE_ROOTS | {runtime_module.partition(".")[0]}
+        self.module_names: set[str] = set()
+        self.from_names: set[str] = set()
+        self.fences: list[int] = []  # lines of `global`/`nonlocal`, in order
+
+    def walk(self, body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.partition(".")[0] in self.roots:
+                        self.module_names.add(alias.asname or alias.name.partition(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                if node.level == 0 and node.module and node.module.partition(".")[0] in self.roots:
+                    for alias in node.names:
+                        bound = alias.asname or alias.name
+                        self.module_names.add(bound)
+                        self.from_names.add(bound)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self.fences.append(node.lineno)
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        self.walk(inner)
+                for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+                    self.walk(part.body)
+
+
+_HINT_NAMES = ("open", *_names.ANY_RECEIVER_METHODS, *_names.MODULE_FUNCTION_NAMES)
+
+
+def _hint_lines(lines: list[str], names: tuple[frozenset[str], frozenset[str]]) -> list[int]:
+    """The (1-based, sorted) lines where a name a candidate call can have is a word."""
+    words = sorted({*_HINT_NAMES, *names[1]}, key=len, reverse=True)
+    rx = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+    return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
+
+
+def _near(tree: ast.Module, hints: list[int]) -> Iterator[ast.AST]:
+    """The nodes of `tree` whose lines include a hint line (and those without lines)."""
+    if not hints:
+        return
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            if first is not None:
+                decorators = getattr(child, "decorator_list", None)
+                if decorators:  # they stand above the `def`/`class` line
+                    first = min(first, *(d.lineno for d in decorators))
+                index = bisect.bisect_left(hints, first)
+                if index == len(hints) or hints[index] > (child.end_lineno or first):  # type: ignore[attr-defined]
+                    continue
+            yield child
+            stack.append(child)
 
 
 def _char_column(lines: list[str], line: int, byte_offset: int) -> int:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
+from migrate_storage.codemods._prefilter import Scan
 
 _STUB_BODY = cst.IndentedBlock(
     body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
@@ -149,12 +150,14 @@ def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> c
 def _selected(
     units: Sequence[ast.stmt],
     marks: Sequence[int],
+    fences: Sequence[int],
     fits: Callable[[int], bool],
     min_lines: int = _MIN_LINES,
 ) -> Iterator[tuple[int, int, int]]:
-    """(index, first line, last line) of each unit to stub: long enough, no mark inside,
-    no `global`/`nonlocal`, `fits(index)`, and not inside a unit already stubbed."""
-    marks = sorted(marks)
+    """(index, first line, last line) of each unit to stub: long enough, no line of
+    `marks` or `fences` (`global`/`nonlocal` statements) inside, `fits(index)`, and not
+    inside a unit already stubbed."""
+    marks = sorted([*marks, *fences])
     last_stubbed = 0
     for index, node in enumerate(units):
         first = _first_line(node)
@@ -163,21 +166,16 @@ def _selected(
             continue
         if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
             continue
-        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)):
-            continue
         last_stubbed = last
         yield index, first, last
 
 
-def prune(
-    module: cst.Module,
-    tree: ast.Module,
-    candidate_lines: Sequence[int],
-    lines: Sequence[str],
-) -> Pruned:
+def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pruned:
     """Stub out the functions and classes with no line of `candidate_lines` (see the
     module docstring)."""
-    ast_units = list(_ast_units(tree.body))
+    assert scan.tree is not None
+    lines = scan.lines
+    ast_units = list(_ast_units(scan.tree.body))
     cst_units = list(_cst_units(module))
     if len(ast_units) != len(cst_units) or any(
         a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
@@ -189,7 +187,7 @@ def prune(
     texts: list[str] = []
     ranges: list[tuple[int, int]] = []
     in_block = lambda index: isinstance(cst_units[index].body, cst.IndentedBlock)  # noqa: E731
-    for index, first, last in _selected(ast_units, candidate_lines, in_block):
+    for index, first, last in _selected(ast_units, candidate_lines, scan.fences, in_block):
         original = cst_units[index]
         stub = original.with_changes(body=_STUB_BODY)
         mapping[original] = stub
@@ -227,14 +225,14 @@ class Cut:
         return Pruned(module, {}, self.text, self.ranges, exact_lines=False)
 
 
-def cut_source(
-    source: bytes, tree: ast.Module, candidate_lines: Sequence[int], lines: Sequence[str]
-) -> Cut | None:
+def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut | None:
     """The source with the bodies `prune` would stub cut out, or None if there are none.
 
     Cutting the bytes instead of the parsed tree saves LibCST the parsing and printing of
     those bodies too, which costs about as much as the scope analysis the stubs save."""
-    units = list(_ast_units(tree.body))
+    assert scan.tree is not None
+    lines = scan.lines
+    units = list(_ast_units(scan.tree.body))
     byte_lines = _BYTE_LINES.findall(source)
 
     def body_starts_a_line(index: int) -> bool:  # not `def f(): return 1`
@@ -246,7 +244,9 @@ def cut_source(
     bodies: list[tuple[int, int, bytes]] = []  # (first body line, last line, stub line)
     ranges: list[tuple[int, int]] = []
     texts: list[str] = []
-    for index, first, last in _selected(units, candidate_lines, body_starts_a_line, _CUT_MIN_LINES):
+    for index, first, last in _selected(
+        units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES
+    ):
         start = _first_line(units[index].body[0])  # type: ignore[attr-defined]
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]

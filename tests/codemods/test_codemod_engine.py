@@ -78,6 +78,49 @@ def test_prose_mentions_pass_the_text_filter_but_not_the_ast_scan() -> None:
     assert _prefilter.scan(source, source.decode(), "storage_runtime").candidates == ()
 
 
+SCATTERED = """\
+import json
+from json import dump as save_json
+
+
+@save_json(
+    {"x": 1},
+    None,
+)
+def decorated():
+    pass
+
+
+class Box:
+    def __init__(self):
+        global STATE
+        STATE = (
+            json
+            .load(
+                handle
+            )
+        )
+
+
+def nested():
+    def inner(p):
+        return (p
+                .open())
+    return inner
+"""
+
+
+def test_the_scan_finds_calls_in_decorators_and_split_over_lines_and_the_fences() -> None:
+    scan = _prefilter.scan(SCATTERED.encode(), SCATTERED, "storage_runtime")
+    assert [(c.shape, c.line, c.end_line) for c in scan.candidates] == [
+        (("save_json", None), 5, 8),
+        (("load", "json"), 17, 20),
+        (("open", "p"), 26, 27),
+    ]
+    assert scan.from_names == {"save_json"} and scan.module_names == {"json", "save_json"}
+    assert scan.fences == (15,)
+
+
 def test_unchanged_output_is_the_input_byte_for_byte() -> None:
     path = CASES / "open" / "shadowed.py"
     result = run(path)

@@ -136,7 +136,7 @@ def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
     source = CLASSES.encode()
     scan = _prefilter.scan(source, CLASSES, "storage_runtime")
     module = cst.parse_module(source)
-    pruned = _prune.prune(module, scan.tree, [c.line for c in scan.candidates], scan.lines)
+    pruned = _prune.prune(module, scan, [c.line for c in scan.candidates])
     assert pruned.ranges == ((4, 12),)
     assert "class Plain:\n    ...\n" in pruned.module.code and "def load" in pruned.module.code
     assert _prune.restore(pruned.module, pruned).code == CLASSES
@@ -175,7 +175,7 @@ def _cut(source: bytes):
 
     text = _prefilter.decode(source)
     scan = _prefilter.scan(source, text, "storage_runtime")
-    return _prune.cut_source(source, scan.tree, [c.line for c in scan.candidates], scan.lines)
+    return _prune.cut_source(source, scan, [c.line for c in scan.candidates])
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
