@@ -137,3 +137,16 @@ def test_the_record_goes_to_the_git_top_level(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(repo / "src/deep")  # undo finds the record from anywhere in the repo
     assert cli("undo").exit_code == 0
     assert (repo / "src/deep/m.py").read_text() == MIXED
+
+
+def test_an_apply_replayed_from_the_diff_cache_is_recorded_and_undone(project) -> None:
+    root = project(FIXTURES)
+    before = _tree(root)
+    assert cli("diff", "pkg").exit_code == 1  # fills the cache with the pending rewrites
+    assert cli("apply", "pkg").exit_code == 0  # writes them from the cache
+    (record,) = _records(root)
+    data = json.loads((record / "record.json").read_text())
+    assert [f["path"] for f in data["files"]] == ["pkg/bom.py", "pkg/crlf.py", "pkg/latin1.py", "pkg/lf.py", "pkg/noeol.py"]
+    assert all(entry["sites"] == 5 for entry in data["files"])
+    assert cli("undo").exit_code == 0
+    assert _tree(root) == before
