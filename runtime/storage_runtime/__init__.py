@@ -12,6 +12,7 @@ else. This package imports without `ipfshttpclient`, `libcst` or `click`.
 from __future__ import annotations
 
 import io
+import sys
 from typing import Any
 
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
@@ -32,8 +33,28 @@ __all__ = [
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
 
+
+
+def _runs_as_the_cli() -> bool:
+    """`python -m storage_runtime ...`: runpy imports this package before __main__."""
+    argv = getattr(sys, "orig_argv", ())
+    return any(a == "-m" and b == __name__ for a, b in zip(argv, argv[1:]))
+
+
+def _default_storage() -> Storage:
+    """The default instance from the environment. A bad variable fails the import, so a
+    migrated program stops at once, except under the CLI, which reports it as an error
+    (exit 2) instead of a traceback."""
+    try:
+        return Storage()
+    except ValueError:
+        if _runs_as_the_cli():
+            return Storage(Settings())
+        raise
+
+
 #: The default instance. `open` below delegates to whatever this name holds at call time.
-storage: Storage = Storage()
+storage: Storage = _default_storage()
 
 
 def open(  # a drop-in for the builtin, on purpose

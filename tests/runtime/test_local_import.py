@@ -85,6 +85,20 @@ def test_bad_environment_fails_loudly_at_import() -> None:
     assert "ValueError: STORAGE_RUNTIME_BACKEND='ipsf'" in done.stderr
 
 
+@pytest.mark.parametrize("command", ["status", "sync", "pull"])
+def test_the_cli_reports_a_bad_environment_as_an_error_not_a_traceback(command: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORAGE_RUNTIME_")}
+    env["STORAGE_RUNTIME_TIMEOUT"] = "soon"
+    done = subprocess.run(
+        [sys.executable, "-m", "storage_runtime", command],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith("error: STORAGE_RUNTIME_TIMEOUT='soon'")
+
+
 def test_module_open_has_builtin_signature_plus_pin() -> None:
     assert isinstance(storage_runtime.open, types.FunctionType)
     ours = inspect.signature(storage_runtime.open)
