@@ -3,7 +3,7 @@
 The order of work is what makes a large tree fast: a `@generated` check and a decode
 (always), a byte regex, then `ast.parse` and a shape scan (_prefilter.py), and only for
 files with candidate calls LibCST parsing and scope metadata (finder.py), of the source
-with the bodies of functions and classes that hold no candidate blanked out
+with the bodies of functions and classes that hold no candidate cut out
 (_prune.cut_source; the rewrite is spliced back into the whole source). A changed file
 then goes through safety.py before it is reported CHANGED.
 
@@ -22,8 +22,8 @@ import libcst as cst
 from migrate_storage.codemods import _prefilter, _prune, safety
 from migrate_storage.codemods._merge import MergeConflict, merge_rewrite
 from migrate_storage.codemods._pass import run_pass
-from migrate_storage.codemods.finder import PairingError
 from migrate_storage.codemods._plan import Plan
+from migrate_storage.codemods.finder import PairingError
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.sites import Site, Status
 
@@ -144,7 +144,8 @@ def _analyse_cut(
         module = cst.parse_module(cut.source)
     except cst.ParserSyntaxError:
         return None
-    outside = tuple(c for c in scan.candidates if not any(a <= c.line <= b for a, b in cut.ranges))
+    pruned = cut.pruned(module)
+    outside = tuple(c for c in scan.candidates if not pruned.covers(c.line))
     try:
         result = run_pass(
             module,
@@ -152,7 +153,7 @@ def _analyse_cut(
             path,
             policy,
             rewrite=rewrite,
-            pruned=cut.pruned(module),
+            pruned=pruned,
         )
     except PairingError:  # positions must come from the `ast` scan, and they did not pair
         return None

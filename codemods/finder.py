@@ -36,9 +36,8 @@ from libcst.metadata import (
     FunctionScope,
     MetadataWrapper,
     PositionProvider,
-    ScopeProvider,
 )
-from migrate_storage.codemods import _names, _speed
+from migrate_storage.codemods import _names, _scopes, _speed
 from migrate_storage.codemods._bindings import RuntimeBindings
 from migrate_storage.codemods._collect import Collector
 from migrate_storage.codemods._found import Found, Position, may_write, open_mode
@@ -113,7 +112,7 @@ class _Finder:
         self.policy = policy
         self.runtime = policy.runtime_module
         self.rt_open, self.rt_storage, _ = _names.runtime_names(self.runtime)
-        self.scopes = wrapper.resolve(ScopeProvider)
+        self.scopes = wrapper.resolve(_scopes.ScopeProvider)
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
         self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)
