@@ -15,6 +15,7 @@ LibCST's.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import libcst as cst
@@ -36,62 +37,43 @@ def _mark(target: cst.BaseExpression, stores: set[cst.Name]) -> None:
     # Attribute and Subscript targets store into an object: their names are loads.
 
 
+def _comprehension_targets(node: cst.BaseComp) -> Iterator[cst.BaseExpression]:
+    # The first `for` target is visited directly, not through a CompFor visit.
+    for_in: cst.CompFor | None = node.for_in
+    while for_in is not None:
+        yield for_in.target
+        for_in = for_in.inner_for_in
+
+
+# What each assignment-like node stores to, as ExpressionContextVisitor sees it.
+_TARGETS: dict[type[cst.CSTNode], Callable[[Any], Iterable[cst.BaseExpression]]] = {
+    cst.Assign: lambda node: [t.target for t in node.targets],
+    cst.AnnAssign: lambda node: [node.target],
+    cst.AugAssign: lambda node: [node.target],
+    cst.NamedExpr: lambda node: [node.target],
+    cst.AsName: lambda node: [node.name],
+    cst.For: lambda node: [node.target],
+    cst.CompFor: lambda node: [node.target],
+    cst.ListComp: _comprehension_targets,
+    cst.SetComp: _comprehension_targets,
+    cst.DictComp: _comprehension_targets,
+    cst.GeneratorExp: _comprehension_targets,
+}
+
+
 class _Visitor(ScopeVisitor):
+    """ScopeVisitor, marking an assignment's targets before it visits them."""
+
     def __init__(self, provider: ScopeProvider) -> None:
         super().__init__(provider)
         self._stores = provider.stores
 
-    def visit_Assign(self, node: cst.Assign) -> bool | None:
-        for target in node.targets:
-            _mark(target.target, self._stores)
-        return super().visit_Assign(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool | None:
-        _mark(node.target, self._stores)
-        return super().visit_AnnAssign(node)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> bool | None:
-        _mark(node.target, self._stores)
-        return super().visit_AugAssign(node)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool | None:
-        _mark(node.target, self._stores)
-        return super().visit_NamedExpr(node)
-
-    def visit_AsName(self, node: cst.AsName) -> bool | None:
-        _mark(node.name, self._stores)  # type: ignore[arg-type]
-        return super().visit_AsName(node)
-
-    def visit_For(self, node: cst.For) -> bool | None:
-        _mark(node.target, self._stores)
-        return super().visit_For(node)
-
-    def visit_CompFor(self, node: cst.CompFor) -> bool | None:
-        _mark(node.target, self._stores)
-        return super().visit_CompFor(node)
-
-    # A comprehension's first `for` target is visited directly, not through visit_CompFor.
-    def _mark_comprehension(self, node: cst.BaseComp) -> None:
-        for_in: cst.CompFor | None = node.for_in
-        while for_in is not None:
-            _mark(for_in.target, self._stores)
-            for_in = for_in.inner_for_in
-
-    def visit_ListComp(self, node: cst.ListComp) -> bool | None:
-        self._mark_comprehension(node)
-        return super().visit_ListComp(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> bool | None:
-        self._mark_comprehension(node)
-        return super().visit_SetComp(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> bool | None:
-        self._mark_comprehension(node)
-        return super().visit_DictComp(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool | None:
-        self._mark_comprehension(node)
-        return super().visit_GeneratorExp(node)
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        targets = _TARGETS.get(type(node))
+        if targets is not None:
+            for target in targets(node):
+                _mark(target, self._stores)
+        return super().on_visit(node)
 
 
 class ScopeProvider(_LibCSTScopeProvider):
