@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,3 +144,19 @@ def unmount(folder: str) -> None:
     import subprocess
 
     subprocess.run(["umount", folder], capture_output=True, timeout=10, check=False)
+
+
+@contextlib.contextmanager
+def small_tmpfs(parent: Path) -> Iterator[Path]:
+    """A real full disk: a 64 KiB tmpfs on `parent`/mnt, unmounted after; skips the test
+    where mounting is not permitted."""
+    import pytest
+
+    mnt = parent / "mnt"
+    mnt.mkdir()
+    if not mount_small_tmpfs(str(mnt)):
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        yield mnt
+    finally:
+        unmount(str(mnt))

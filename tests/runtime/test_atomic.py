@@ -20,11 +20,10 @@ import pytest
 import storage_runtime._atomic as atomic_mod
 from _local_helpers import (
     describe_exception,
-    mount_small_tmpfs,
+    small_tmpfs,
     run_as_nobody,
     shared_tempdir,
     tracked_storage,
-    unmount,
 )
 from storage_runtime._atomic import TEMP_SUFFIX, AtomicWrite
 
@@ -146,11 +145,7 @@ def test_disk_full_fault_raises_builtin_error(tmp_path: Path, monkeypatch: pytes
 
 def test_real_full_tmpfs(tmp_path: Path) -> None:
     """A real full disk: a 64 KiB tmpfs (skipped where mounting is not permitted)."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if not mount_small_tmpfs(str(mnt)):
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
+    with small_tmpfs(tmp_path) as mnt:
         storage, backend = tracked_storage(mnt)
         path = mnt / "state.bin"
         storage.write_bytes(path, b"old", pin=True)
@@ -167,8 +162,6 @@ def test_real_full_tmpfs(tmp_path: Path) -> None:
         assert backend.writes == [(str(path), True)]  # the failed write published nothing
         storage.write_bytes(path, b"fits")  # space was released: works again
         assert path.read_bytes() == b"fits"
-    finally:
-        unmount(str(mnt))
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from _local_helpers import (
     describe_exception,
-    mount_small_tmpfs,
+    small_tmpfs,
     tracked_storage,
-    unmount,
 )
 from storage_runtime._open import TrackedFileIO
 
@@ -243,11 +242,7 @@ def test_disk_full_write_raises_like_builtin_and_is_not_published(tmp_path: Path
 def test_full_tmpfs_write_raises_like_builtin_and_is_not_published(tmp_path: Path) -> None:
     """A real ENOSPC on a regular file: a 64 KiB tmpfs. The file is torn, as with builtin
     open (that is builtin semantics), but the backend never hears of it."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if not mount_small_tmpfs(str(mnt)):
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
+    with small_tmpfs(tmp_path) as mnt:
         storage, backend = tracked_storage(mnt)
         outcomes = []
         for name, fn in (("a.bin", builtin_open), ("b.bin", storage.open)):
@@ -259,8 +254,6 @@ def test_full_tmpfs_write_raises_like_builtin_and_is_not_published(tmp_path: Pat
             os.remove(mnt / name)
         assert outcomes[0] == outcomes[1] and outcomes[0][3] == 28
         assert backend.writes == []
-    finally:
-        unmount(str(mnt))
 
 
 def test_file_size_limit_write_error_is_not_published(tmp_path: Path) -> None:
