@@ -35,7 +35,9 @@ _TEXT_RX = re.compile(
 _GENERATED_RX = re.compile(rb"@generated\b")
 GENERATED_LINES = 10  # `@generated` counts within the first lines only
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
-_LINES_KEEP = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# Lines with their endings, ended where Python ends them (as `ast` line numbers count).
+LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+BYTE_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 Shape = tuple[str, "str | None"]
 
@@ -163,7 +165,7 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
             -(c[0].end_col_offset or 0),
         )
     )
-    kept_lines = tuple(_LINES_KEEP.findall(text)) if found else ()
+    kept_lines = tuple(LINES.findall(text)) if found else ()
     candidates = tuple(
         Candidate(
             shape=shape,

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from migrate_storage.codemods._prefilter import Scan
+from migrate_storage.codemods._prefilter import BYTE_LINES, Scan
 
 _STUB_BODY = cst.IndentedBlock(
     body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
@@ -203,9 +203,6 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
 
 # -- the same cut on the source bytes, before LibCST parses them ---------------------------
 
-_BYTE_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
 @dataclass(frozen=True, slots=True)
 class Cut:
     """A source whose stubbable bodies are each reduced to one `...` line at the body's
@@ -233,7 +230,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     assert scan.tree is not None
     lines = scan.lines
     units = list(_ast_units(scan.tree.body))
-    byte_lines = _BYTE_LINES.findall(source)
+    byte_lines = BYTE_LINES.findall(source)
 
     def body_starts_a_line(index: int) -> bool:  # not `def f(): return 1`
         first = units[index].body[0]  # type: ignore[attr-defined]
@@ -284,8 +281,8 @@ def splice(cut: Cut, new_cut: bytes) -> bytes | None:
     rewrite kept stand for what they stood for (so the cut bodies come back), the others
     are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
     no candidate is in a cut body), so the caller can go over the whole source instead."""
-    before = _BYTE_LINES.findall(cut.source)
-    after = _BYTE_LINES.findall(new_cut)
+    before = BYTE_LINES.findall(cut.source)
+    after = BYTE_LINES.findall(new_cut)
     out: list[bytes] = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

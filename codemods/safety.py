@@ -29,11 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from migrate_storage.codemods._plan import Plan
+from migrate_storage.codemods._prefilter import LINES, decode
 from migrate_storage.codemods.sites import Site, Status
 
 # (rewritten source, its changed lines) -> (its sites there, whether a pass changes it again)
 Rerun = Callable[[bytes, frozenset[int]], tuple[tuple[Site, ...], bool]]
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def check(
@@ -49,7 +49,7 @@ def check(
     """None when `new_source` is a safe rewrite of `source`, else a "path:line: ..." message."""
     problem = _compiles(source, new_source, path)
     if problem is None:
-        changes = compare(text, _decode(new_source), plan.regions, runtime_module)
+        changes = compare(text, decode(new_source), plan.regions, runtime_module)
         if changes.stray:
             line = changes.stray[0]
             problem = (line, f"line {line} changed outside any rewritten call")
@@ -68,12 +68,6 @@ def check(
     line, reason = problem
     diff_path = _dump_diff(source, new_source, path)
     return f"{path}:{line}: safety check failed: {reason} (diff in {diff_path})"
-
-
-def _decode(new_source: bytes) -> str:
-    from migrate_storage.codemods._prefilter import decode
-
-    return decode(new_source)
 
 
 def _compiles(source: bytes, new_source: bytes, path: str) -> tuple[int, str] | None:
@@ -100,21 +94,10 @@ def _compiles(source: bytes, new_source: bytes, path: str) -> tuple[int, str] | 
     return line, f"output does not compile: {error}"
 
 
-def split_lines(text: str) -> list[str]:
-    return _LINES.findall(text)
-
-
 @dataclass(frozen=True, slots=True)
 class Changes:
     stray: list[int]  # original line numbers (1-based) changed outside the planned edits
     new_lines: frozenset[int]  # lines of the new text (1-based) that are not old lines
-
-
-def stray_lines(
-    text: str, new_text: str, regions: Sequence[tuple[int, int]], runtime_module: str
-) -> list[int]:
-    """Original line numbers (1-based) changed outside `regions` and runtime imports."""
-    return compare(text, new_text, regions, runtime_module).stray
 
 
 def compare(
@@ -129,7 +112,7 @@ def compare(
     def harmless(line: str) -> bool:
         return not line.strip() or import_rx.match(line) is not None
 
-    old, new = split_lines(text), split_lines(new_text)
+    old, new = LINES.findall(text), LINES.findall(new_text)
     stray: list[int] = []
     touched_new: set[int] = set()
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)

@@ -43,7 +43,7 @@ def _dumped_diff(problem: str) -> Path:
 
 
 def test_rewrite_inside_regions_and_imports_passes() -> None:
-    assert safety.stray_lines(ORIGINAL, REWRITTEN, [(5, 5)], "storage_runtime") == []
+    assert safety.compare(ORIGINAL, REWRITTEN, [(5, 5)], "storage_runtime").stray == []
     problem = _check(REWRITTEN)
     assert problem is None
 
@@ -93,9 +93,9 @@ def test_input_that_does_not_compile_only_needs_to_parse() -> None:
 def test_stray_line_numbers_are_one_based() -> None:
     old = "a = 1\nb = 2\nc = 3\n"
     new = "a = 1\nb = 20\nc = 3\n"
-    assert safety.stray_lines(old, new, [], "storage_runtime") == [2]
+    assert safety.compare(old, new, [], "storage_runtime").stray == [2]
     inserted = "a = 1\nb = 2\nx = 9\nc = 3\n"
-    assert safety.stray_lines(old, inserted, [], "storage_runtime") == [3]
+    assert safety.compare(old, inserted, [], "storage_runtime").stray == [3]
 
 
 def test_the_second_pass_is_given_the_new_lines_that_changed() -> None:
