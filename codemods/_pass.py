@@ -52,8 +52,7 @@ def run_pass(
     elif scan.tree is not None:
         raise ValueError("a cut module is not pruned again: pass a scan without a tree")
     if scan.tree is not None:
-        marks = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
-        pruned = _prune.prune(module, scan, marks)
+        pruned = _prune.prune(module, scan, _prune.marks(scan, focus))
         if focus is not None and pruned.ranges:
             kept = tuple(c for c in scan.candidates if not pruned.covers(c.line))
             focused = replace(scan, candidates=kept)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -145,6 +145,12 @@ def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> c
             if any(a is not b for a, b in zip(new_handlers, handlers)):
                 changes["handlers"] = new_handlers
     return node.with_changes(**changes) if changes else node
+
+
+def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
+    """The lines whose functions and classes must stay: the `focus` lines when given
+    (the safety net's second pass), else those of the candidate calls."""
+    return sorted(focus) if focus is not None else [c.line for c in scan.candidates]
 
 
 def _selected(

@@ -101,8 +101,7 @@ def analyse_source(
     if not scan.candidates:
         return Analysis((), None, None, text)
     if scan.tree is not None:
-        marks = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
-        cut = _prune.cut_source(source, scan, marks)
+        cut = _prune.cut_source(source, scan, _prune.marks(scan, focus))
         if cut is not None:
             analysis = _analyse_cut(source, cut, scan, path, policy, rewrite)
             if analysis is not None:
