@@ -22,12 +22,12 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+from migrate_storage.codemods.writing import write_own_file
 
 FORMAT = 2
 _CODEMODS_DIR = Path(__file__).resolve().parent
@@ -174,8 +174,7 @@ class Cache:
         if target.exists():
             return sha
         try:
-            self.blob_dir.mkdir(parents=True, exist_ok=True)
-            _write_atomically(target, data)
+            write_own_file(target, data)
         except OSError:
             return None
         return sha
@@ -198,8 +197,7 @@ class Cache:
             },
         }
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.path, json.dumps(payload, separators=(",", ":")).encode())
+            write_own_file(self.path, json.dumps(payload, separators=(",", ":")).encode())
         except OSError:
             return
         self._drop_unused_blobs()
@@ -220,18 +218,6 @@ class Cache:
             if blob.name not in used:
                 with contextlib.suppress(OSError):
                     blob.unlink()
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:16]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # A site as a JSON row: its path is the Pending's.

@@ -32,8 +32,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -45,7 +43,7 @@ from migrate_storage.codemods.hunks import Hunk, apply_hunks, matches, parse_uni
 from migrate_storage.codemods.journal import STATE_DIR, Journal
 from migrate_storage.codemods.report.sarif import rule_id
 from migrate_storage.codemods.sites import Site, Status
-from migrate_storage.codemods.writing import WriteRefused, replace_file
+from migrate_storage.codemods.writing import WriteRefused, replace_file, write_own_file
 
 SKIPPED_FILE = "skipped.json"
 KEYS = "ynadq?"
@@ -119,15 +117,8 @@ class SkipState:
         ignore = self.file.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# migrate-storage's apply records and review state\n*\n")
-        fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".skipped.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.data, handle, indent=2, sort_keys=True)
-                handle.write("\n")
-            os.replace(tmp, self.file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
+        write_own_file(self.file, text.encode("utf-8"))
 
 
 def describe(site: Site) -> str:

@@ -178,6 +178,23 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def write_own_file(path: Path, data: bytes) -> None:
+    """Write one of the tool's own files (cache, report, review state) through a temporary
+    file in the same folder and `os.replace`: a reader sees the old file or the new one,
+    and nothing is left behind on failure. Sources go through `replace_file` instead,
+    which also keeps their mode and owner."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:16]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -40,6 +40,7 @@ from migrate_storage.codemods.report.model import (
     should_fail_under,
 )
 from migrate_storage.codemods.settings import Settings
+from migrate_storage.codemods.writing import write_own_file
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 1
@@ -73,19 +74,6 @@ def _say(settings: Settings, message: str) -> None:
     """Progress-style messages go to stderr, and not at all under --quiet."""
     if not settings.quiet:
         click.echo(message, err=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: no partial file remains."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_html_folder(report: CoverageReport, folder: Path, options: ReportOptions) -> Path:
@@ -186,7 +174,7 @@ def coverage(
             if output is None or output == "-":
                 click.echo(rendered, nl=False)
             else:
-                write_atomic(Path(output), rendered)
+                write_own_file(Path(output), rendered.encode("utf-8"))
                 _say(settings, f"Wrote {label} report to {output}")
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc}") from None
