@@ -299,14 +299,9 @@ def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileReport
     """Write a CHANGED file in apply mode. Returns the report, and the stat and sha256 to
     record in the cache (stat None: not to be recorded)."""
     report = work.report
-    if report.status is FileStatus.UNCHANGED and work.stat is not None:
-        try:
-            st = os.stat(report.real_path)
-        except OSError:
-            return report, None, ""
-        if (st.st_mtime_ns, st.st_size) != work.stat:
-            return report, None, ""
-        return report, st, work.sha256
+    if report.status is FileStatus.UNCHANGED:
+        st = _still_as_read(work)
+        return report, st, work.sha256 if st is not None else ""
     if mode is not Mode.APPLY or report.status is not FileStatus.CHANGED:
         return report, None, ""
     assert work.new_source is not None
@@ -357,17 +352,25 @@ def _read_if(path: Path, sha256: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
+def _still_as_read(work: Work) -> os.stat_result | None:
+    """The file's stat if it is still the bytes the worker read (same mtime and size),
+    else None: a file edited during the run is left to the next one."""
+    if work.stat is None:
+        return None
+    try:
+        st = os.stat(work.report.real_path)
+    except OSError:
+        return None
+    return st if (st.st_mtime_ns, st.st_size) == work.stat else None
+
+
 def _record_pending(cache: cache_mod.Cache, work: Work) -> None:
     """Cache what check/diff found in a file with pending rewrites, if it is still the
-    bytes the worker read (a file edited during the run is left to the next one)."""
+    bytes the worker read."""
     report = work.report
     if report.status is not FileStatus.CHANGED or work.new_source is None or work.stat is None:
         return
-    try:
-        st = os.stat(report.real_path)
-    except OSError:
-        return
-    if (st.st_mtime_ns, st.st_size) != work.stat:
+    if _still_as_read(work) is None:
         return
     cache.record_pending(
         report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff
