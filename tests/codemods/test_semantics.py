@@ -249,21 +249,32 @@ def _sample_policy(name: str, root: Path) -> PolicyFor:
     return lambda _p: policy
 
 
-@pytest.mark.parametrize("policy_name", ["pin", "cache", "rules"])
-def test_sample_package_demo_behaves_the_same(policy_name: str, tmp_path: Path) -> None:
+def _demo_before_and_after(
+    tmp_path: Path, package: Path, migrate: Callable[[Path, list[Path]], None]
+) -> dict[str, Run]:
+    """Run the package's run_demo.py on a fresh copy before and after `migrate(pkg, sources)`."""
     runs = {}
     for phase in ("before", "after"):
         root = tmp_path / phase
-        pkg = root / "sample_pkg"
-        shutil.copytree(SAMPLE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        pkg = root / package.name
+        shutil.copytree(package, pkg, ignore=shutil.ignore_patterns("__pycache__"))
         sources = _package_sources(pkg)
         skip = frozenset(p.relative_to(root).as_posix() for p in sources)
         if phase == "after":
-            # The package's own tests are not part of the demo (and `exclude`d by its rules).
-            targets = [p for p in sources if p.relative_to(pkg).parts[0] != "tests"]
-            results = _migrate(pkg, targets, _sample_policy(policy_name, pkg))
-            _check_sample_results(results, policy_name)
+            migrate(pkg, sources)
         runs[phase] = _run(["run_demo.py", str(root / "work")], pkg, root, skip)
+    return runs
+
+
+@pytest.mark.parametrize("policy_name", ["pin", "cache", "rules"])
+def test_sample_package_demo_behaves_the_same(policy_name: str, tmp_path: Path) -> None:
+    def migrate(pkg: Path, sources: list[Path]) -> None:
+        # The package's own tests are not part of the demo (and `exclude`d by its rules).
+        targets = [p for p in sources if p.relative_to(pkg).parts[0] != "tests"]
+        results = _migrate(pkg, targets, _sample_policy(policy_name, pkg))
+        _check_sample_results(results, policy_name)
+
+    runs = _demo_before_and_after(tmp_path, SAMPLE, migrate)
     _assert_same(runs["before"], runs["after"])
     assert "-- files --" in runs["before"].stdout
 
@@ -318,18 +329,12 @@ def test_sample_package_own_tests_still_pass(tmp_path: Path) -> None:
 
 
 def test_handwired_package_demo_behaves_the_same(tmp_path: Path) -> None:
-    runs = {}
-    for phase in ("before", "after"):
-        root = tmp_path / phase
-        pkg = root / "handwired_pkg"
-        shutil.copytree(HANDWIRED, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-        sources = _package_sources(pkg)
-        skip = frozenset(p.relative_to(root).as_posix() for p in sources)
-        if phase == "after":
-            results = _migrate(pkg, sources, lambda _p: POLICIES["cache"])
-            for name in ("export.py", "journal.py", "loader.py", "writer.py"):
-                _assert_rewritten(results[f"feature_store/{name}"], Strategy.CACHE)
-        runs[phase] = _run(["run_demo.py", str(root / "work")], pkg, root, skip)
+    def migrate(pkg: Path, sources: list[Path]) -> None:
+        results = _migrate(pkg, sources, lambda _p: POLICIES["cache"])
+        for name in ("export.py", "journal.py", "loader.py", "writer.py"):
+            _assert_rewritten(results[f"feature_store/{name}"], Strategy.CACHE)
+
+    runs = _demo_before_and_after(tmp_path, HANDWIRED, migrate)
     _assert_same(runs["before"], runs["after"])
 
 
