@@ -192,7 +192,10 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
     stubs: dict[cst.CSTNode, cst.CSTNode] = {}
     texts: list[str] = []
     ranges: list[tuple[int, int]] = []
-    in_block = lambda index: isinstance(cst_units[index].body, cst.IndentedBlock)  # noqa: E731
+
+    def in_block(index: int) -> bool:  # not `def f(): return 1`
+        return isinstance(cst_units[index].body, cst.IndentedBlock)
+
     for index, first, last in _selected(ast_units, candidate_lines, scan.fences, in_block):
         original = cst_units[index]
         stub = original.with_changes(body=_STUB_BODY)
