@@ -37,7 +37,7 @@ from libcst.metadata import (
     MetadataWrapper,
     PositionProvider,
 )
-from migrate_storage.codemods import _names, _scopes, _speed
+from migrate_storage.codemods import _names, _scopes, _speed, _walk
 from migrate_storage.codemods._bindings import RuntimeBindings
 from migrate_storage.codemods._collect import Collector
 from migrate_storage.codemods._found import Found, Position, may_write, open_mode
@@ -60,6 +60,7 @@ from migrate_storage.codemods.sites import (
 __all__ = ["Findings", "PairingError", "find_sites"]
 
 _speed.install()
+_walk.install()
 
 
 @dataclass(frozen=True, slots=True)

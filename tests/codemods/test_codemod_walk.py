@@ -1,0 +1,154 @@
+"""codemods/_walk.py walks a read-only visitor over the same nodes, with the same hooks in
+the same order, as LibCST's own `visit` does, without rebuilding the tree; transformers
+keep LibCST's path."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from migrate_storage.codemods import _walk
+
+STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
+
+# Node kinds with unusual visiting: conditional fields (`names` of ImportFrom, an
+# f-string's `format_spec`), sentinels (semicolons, commas), optional parts, match.
+SHAPES = '''\
+from os import *
+from . import (a, b as c,)
+import json as j; x = 1;
+@decorator(arg)
+async def f(p, /, q: int = 2, *r, s, **t) -> "T":
+    global g
+    async with open(p) as h, other():
+        await h.read()
+    async for i in aiter():
+        yield i
+    return [k async for k in gen() if k]
+class C(Base, metaclass=M):
+    v: int = 3
+    def m(self): return lambda y=1, *z: (y, z)
+s = f"{x!r:>{width}} {x=} {y:{z}.{w}}" "plain"; bb = rb"bytes" b"more"
+t = x if y else z
+u = {**d, 'k': v, **e}
+w = [*a, *b]
+del t[0], u.k
+try:
+    pass
+except* (OSError, ValueError) as e:
+    raise RuntimeError from e
+else:
+    pass
+finally:
+    pass
+match command.split():
+    case [action, *rest] if rest:
+        pass
+    case {"k": v, **kw}:
+        pass
+    case Point(x=0, y=yy) | None:
+        pass
+while (n := next(it)) is not None: break
+else: pass
+print(*args, sep="", **kw)
+assert x, "message"
+x[1:2, ::3] += 1
+'''
+
+
+class _Recorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[object, ...]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("visit", id(node), type(node).__name__))
+        return not isinstance(node, cst.Lambda)  # a pruned subtree, as visitors do
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.events.append(("leave", id(original_node)))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.events.append(("visit_attribute", id(node), attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.events.append(("leave_attribute", id(original_node), attribute))
+
+
+def _events(module: cst.Module, *, fast: bool) -> list[tuple[object, ...]]:
+    installed = "visit" in _walk._ORIGINAL
+    _walk.install() if fast else _walk.uninstall()
+    try:
+        recorder = _Recorder()
+        module.visit(recorder)
+        return recorder.events
+    finally:
+        _walk.install() if installed else _walk.uninstall()
+
+
+def _modules() -> Iterator[tuple[str, cst.Module]]:
+    yield "shapes", cst.parse_module(SHAPES)
+    for name in ("tarfile.py", "argparse.py", "typing.py", "dataclasses.py", "pathlib.py"):
+        path = STDLIB / name
+        if path.exists():
+            yield name, cst.parse_module(path.read_bytes())
+
+
+@pytest.mark.parametrize("name, module", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_hooks_are_libcsts_own(name: str, module: cst.Module) -> None:
+    fast = _events(module, fast=True)
+    assert fast == _events(module, fast=False)
+    assert len(fast) > 100
+
+
+def test_every_node_class_takes_the_fast_path() -> None:
+    _events(cst.parse_module(SHAPES), fast=True)
+    assert _walk._FIELDS  # the walk ran
+    fallen_back = sorted(cls.__name__ for cls, fields in _walk._FIELDS.items() if fields is None)
+    assert fallen_back == []
+
+
+def test_conditional_fields_are_read_from_libcst() -> None:
+    fields = dict(_walk._read_fields(cst.FormattedStringExpression) or ())
+    assert fields["format_spec"] is True  # visited only when set
+    assert fields["expression"] is False
+    names = [name for name, _ in _walk._read_fields(cst.ImportFrom) or ()]
+    assert names.count("names") == 1
+    assert names.index("module") < names.index("names")
+    decorated = [name for name, _ in _walk._read_fields(cst.FunctionDef) or ()]
+    assert decorated.index("decorators") < decorated.index("name") < decorated.index("body")
+
+
+class _Direct(cst.Name):
+    """A node class that visits a child itself: the fast walk must not guess its order."""
+
+    def _visit_and_replace_children(self, visitor: cst.CSTVisitorT) -> cst.Name:
+        for paren in self.lpar:
+            paren.visit(visitor)
+        return self
+
+
+def test_a_class_it_cannot_read_keeps_libcsts_path() -> None:
+    assert _walk._read_fields(_Direct) is None
+    node = _Direct("x", lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    with_fast, without = _Recorder(), _Recorder()
+    _walk.install()
+    node.visit(with_fast)
+    _walk.uninstall()
+    node.visit(without)
+    _walk.install()
+    assert [e[0] for e in with_fast.events] == [e[0] for e in without.events]
+    visited = [e[2] for e in with_fast.events if e[0] == "visit"]
+    assert visited == ["_Direct", "LeftParen", "SimpleWhitespace"]
+
+
+def test_transformers_still_rebuild_the_tree() -> None:
+    class Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            return updated_node.with_changes(value=updated_node.value.upper())
+
+    _walk.install()
+    assert cst.parse_module("a = b(c)\n").visit(Rename()).code == "A = B(C)\n"
