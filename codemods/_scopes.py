@@ -15,15 +15,15 @@ LibCST's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import ExpressionContext, ExpressionContextProvider
-from libcst.metadata import ScopeProvider as _LibCSTScopeProvider
+from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, Scope
+from libcst.metadata.base_provider import BaseMetadataProvider
 from libcst.metadata.scope_provider import ScopeVisitor
 
-__all__ = ["ScopeProvider"]
+__all__ = ["ScopeProvider", "scopes"]
 
 
 def _mark(target: cst.BaseExpression, stores: set[cst.Name]) -> None:
@@ -76,25 +76,27 @@ class _Visitor(ScopeVisitor):
         return super().on_visit(node)
 
 
-class ScopeProvider(_LibCSTScopeProvider):
-    """LibCST's ScopeProvider, with the stored names found during its own walk."""
+class ScopeProvider(BaseMetadataProvider["Scope | None"]):
+    """LibCST's ScopeProvider, with the stored names found during its own walk.
+    Resolve it with `scopes()`, not `MetadataWrapper.resolve`."""
 
-    METADATA_DEPENDENCIES = ()
-
-    @classmethod
-    def get_inherited_dependencies(cls) -> frozenset[Any]:
-        # LibCST unions METADATA_DEPENDENCIES over the MRO, which would bring the
-        # ExpressionContextProvider pass back in from the base class.
-        return frozenset()
-
-    def visit_Module(self, node: cst.Module) -> bool | None:
+    def _gen_impl(self, module: cst.Module) -> None:
         self.stores: set[cst.Name] = set()
         visitor = _Visitor(self)
-        node.visit(visitor)
+        module.visit(visitor)
         visitor.infer_accesses()
-        return None
 
     def get_metadata(self, key: Any, node: cst.CSTNode, *default: Any) -> Any:
         if key is ExpressionContextProvider:  # asked by ScopeVisitor.visit_Name only
             return ExpressionContext.STORE if node in self.stores else None
         return super().get_metadata(key, node, *default)
+
+
+def scopes(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, Scope | None]:
+    """The scope of every node of `wrapper.module`.
+
+    `MetadataWrapper.resolve` would add a walk over every node of the module that does
+    nothing: it runs its batched walk even with no batchable provider to feed (and with
+    LibCST's own ScopeProvider, which does all its work from `visit_Module`, that walk
+    only visits)."""
+    return ScopeProvider()._gen(wrapper)

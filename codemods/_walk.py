@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -87,7 +88,64 @@ def _fields(cls: type) -> Fields | None:
         return fields
 
 
-def _walk(node: CSTNode, visitor: CSTVisitor) -> None:
+# One step of a walk over one field: its name, whether to skip it when None, and the
+# names of the visitor's attribute hooks to call before and after (None: no such hook).
+Step = tuple[str, bool, "str | None", "str | None"]
+# Per visitor class that keeps CSTVisitor's attribute dispatch: its steps per node class.
+# Most fields have no hook, and CSTVisitor looks the hook up by a formatted name at each.
+_STEPS: weakref.WeakKeyDictionary[type, dict[type, tuple[Step, ...] | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _steps(visitor_class: type, cls: type) -> tuple[Step, ...] | None:
+    fields = _fields(cls)
+    if fields is None:
+        return None
+    return tuple(
+        (
+            name,
+            only_when_set,
+            _hook(visitor_class, f"visit_{cls.__name__}_{name}"),
+            _hook(visitor_class, f"leave_{cls.__name__}_{name}"),
+        )
+        for name, only_when_set in fields
+    )
+
+
+def _hook(visitor_class: type, name: str) -> str | None:
+    return name if hasattr(visitor_class, name) else None
+
+
+def _walk(node: CSTNode, visitor: CSTVisitor, steps: dict[type, tuple[Step, ...] | None]) -> None:
+    """`node.visit(visitor)` for a visitor whose attribute hooks are CSTVisitor's."""
+    cls = type(node)
+    try:
+        plan = steps[cls]
+    except KeyError:
+        plan = steps[cls] = _steps(type(visitor), cls)
+    if plan is None:
+        _ORIGINAL["visit"](node, visitor)
+        return
+    if visitor.on_visit(node):
+        for name, only_when_set, enter, leave in plan:
+            value = getattr(node, name)
+            if value is None and only_when_set:
+                continue
+            if enter is not None:
+                getattr(visitor, enter)(node)
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    _walk(child, visitor, steps)
+            elif value is not None and value is not MaybeSentinel.DEFAULT:
+                _walk(value, visitor, steps)
+            if leave is not None:
+                getattr(visitor, leave)(node)
+    visitor.on_leave(node)
+
+
+def _walk_hooked(node: CSTNode, visitor: CSTVisitor) -> None:
+    """`node.visit(visitor)` for a visitor with its own attribute hooks."""
     fields = _fields(type(node))
     if fields is None:
         _ORIGINAL["visit"](node, visitor)
@@ -100,16 +158,26 @@ def _walk(node: CSTNode, visitor: CSTVisitor) -> None:
             visitor.on_visit_attribute(node, name)
             if type(value) is tuple or type(value) is list:
                 for child in value:
-                    _walk(child, visitor)
+                    _walk_hooked(child, visitor)
             elif value is not None and value is not MaybeSentinel.DEFAULT:
-                _walk(value, visitor)
+                _walk_hooked(value, visitor)
             visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
 
 
 def _visit(self: CSTNode, visitor: Any) -> Any:
     if isinstance(visitor, CSTVisitor):
-        _walk(self, visitor)
+        visitor_class = type(visitor)
+        if (
+            visitor_class.on_visit_attribute is CSTVisitor.on_visit_attribute
+            and visitor_class.on_leave_attribute is CSTVisitor.on_leave_attribute
+        ):
+            steps = _STEPS.get(visitor_class)
+            if steps is None:
+                steps = _STEPS[visitor_class] = {}
+            _walk(self, visitor, steps)
+        else:
+            _walk_hooked(self, visitor)
         return self
     return _ORIGINAL["visit"](self, visitor)
 

@@ -113,7 +113,7 @@ class _Finder:
         self.policy = policy
         self.runtime = policy.runtime_module
         self.rt_open, self.rt_storage, _ = _names.runtime_names(self.runtime)
-        self.scopes = wrapper.resolve(_scopes.ScopeProvider)
+        self.scopes = _scopes.scopes(wrapper)
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
         self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)

@@ -5,7 +5,7 @@ keep LibCST's path."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import libcst as cst
@@ -78,13 +78,43 @@ class _Recorder(cst.CSTVisitor):
         self.events.append(("leave_attribute", id(original_node), attribute))
 
 
-def _events(module: cst.Module, *, fast: bool) -> list[tuple[object, ...]]:
+class _HookRecorder(_Recorder):
+    """Keeps CSTVisitor's attribute dispatch (the walk's cached path): named hooks only."""
+
+    on_visit_attribute = cst.CSTVisitor.on_visit_attribute  # type: ignore[assignment]
+    on_leave_attribute = cst.CSTVisitor.on_leave_attribute  # type: ignore[assignment]
+
+    def _hooked(self, event: str) -> Callable[[cst.CSTNode], None]:
+        return lambda node: self.events.append((event, id(node)))
+
+    def visit_With_body(self, node: cst.With) -> None:
+        self._hooked("with body")(node)
+
+    def leave_With_body(self, node: cst.With) -> None:
+        self._hooked("left with body")(node)
+
+    def visit_ClassDef_bases(self, node: cst.ClassDef) -> None:
+        self._hooked("bases")(node)
+
+    def visit_FormattedStringExpression_format_spec(self, node: cst.CSTNode) -> None:
+        self._hooked("format spec")(node)
+
+    def leave_ImportFrom_names(self, node: cst.ImportFrom) -> None:
+        self._hooked("import names")(node)
+
+    def visit_Param_default(self, node: cst.Param) -> None:
+        self._hooked("default")(node)
+
+
+def _events(
+    module: cst.Module, *, fast: bool, recorder: type[_Recorder] = _Recorder
+) -> list[tuple[object, ...]]:
     installed = "visit" in _walk._ORIGINAL
     _walk.install() if fast else _walk.uninstall()
     try:
-        recorder = _Recorder()
-        module.visit(recorder)
-        return recorder.events
+        visitor = recorder()
+        module.visit(visitor)
+        return visitor.events
     finally:
         _walk.install() if installed else _walk.uninstall()
 
@@ -102,6 +132,15 @@ def test_hooks_are_libcsts_own(name: str, module: cst.Module) -> None:
     fast = _events(module, fast=True)
     assert fast == _events(module, fast=False)
     assert len(fast) > 100
+
+
+@pytest.mark.parametrize("name, module", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_named_attribute_hooks_are_called_as_libcst_calls_them(name: str, module: cst.Module) -> None:
+    fast = _events(module, fast=True, recorder=_HookRecorder)
+    assert fast == _events(module, fast=False, recorder=_HookRecorder)
+    if name == "shapes":
+        hooked = {"with body", "left with body", "bases", "format spec", "import names", "default"}
+        assert hooked <= {event[0] for event in fast}
 
 
 def test_every_node_class_takes_the_fast_path() -> None:
