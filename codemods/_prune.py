@@ -285,7 +285,13 @@ def _first_line(statement: ast.stmt) -> int:
     return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
-def splice(cut: Cut, new_cut: bytes) -> bytes | None:
+@dataclass(frozen=True, slots=True)
+class Spliced:
+    source: bytes  # the whole rewritten source
+    lines: tuple[int, ...]  # per line of the rewritten cut: its (1-based) line in `source`
+
+
+def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
     """The rewrite of `cut.source` into `new_cut`, applied to the whole source: lines the
     rewrite kept stand for what they stood for (so the cut bodies come back), the others
     are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
@@ -293,15 +299,23 @@ def splice(cut: Cut, new_cut: bytes) -> bytes | None:
     before = BYTE_LINES.findall(cut.source)
     after = BYTE_LINES.findall(new_cut)
     out: list[bytes] = []
+    lines: list[int] = []
+    line = 1  # of the next chunk in the spliced source
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            out.extend(cut.chunks[i1:i2])
+            for index in range(i1, i2):
+                chunk = cut.chunks[index]
+                out.append(chunk)
+                lines.append(line)
+                line += len(BYTE_LINES.findall(chunk)) if index in cut.stub_lines else 1
             continue
         if any(n in cut.stub_lines for n in range(i1, i2)):
             return None
         out.extend(after[j1:j2])
-    return b"".join(out)
+        lines.extend(range(line, line + j2 - j1))
+        line += j2 - j1
+    return Spliced(b"".join(out), tuple(lines))
 
 
 def restore(module: cst.Module, pruned: Pruned) -> cst.Module:

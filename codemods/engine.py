@@ -27,7 +27,7 @@ from migrate_storage.codemods.finder import PairingError
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.sites import Site, Status
 
-__all__ = ["Analysis", "FileResult", "Outcome", "analyse_source", "transform_source"]
+__all__ = ["Analysis", "FileResult", "Outcome", "analyse_source", "transform_source", "warm_up"]
 
 
 class Outcome(enum.Enum):
@@ -56,6 +56,15 @@ class FileResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RewrittenCut:
+    """What a rewrite of the cut source left, for the safety net's second pass."""
+
+    module: cst.Module  # the rewritten cut, as LibCST holds it
+    source: bytes  # its bytes
+    lines: tuple[int, ...]  # per line of `source`: its line in the whole rewritten source
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """One pass over a source: its sites, and the rewritten bytes when something changed."""
 
@@ -63,6 +72,7 @@ class Analysis:
     new_source: bytes | None
     plan: Plan | None
     text: str
+    rewritten_cut: RewrittenCut | None = None  # set when the rewrite was made on a cut
 
 
 class SkipFile(Exception):
@@ -105,7 +115,7 @@ def analyse_source(
         if cut is not None:
             analysis = _analyse_cut(source, cut, scan, path, policy, rewrite)
             if analysis is not None:
-                return Analysis(*analysis, text)
+                return replace(analysis, text=text)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -135,8 +145,8 @@ def _analyse_cut(
     path: str,
     policy: FilePolicy,
     rewrite: bool,
-) -> tuple[tuple[Site, ...], bytes | None, Plan | None] | None:
-    """analyse_source's pass over the cut source (sites, new bytes, plan), or None to go
+) -> Analysis | None:
+    """analyse_source's pass over the cut source (its text left empty), or None to go
     over the whole source instead: LibCST cannot parse or reproduce the cut, or the
     rewrite cannot be spliced back."""
     try:
@@ -157,13 +167,17 @@ def _analyse_cut(
     except PairingError:  # positions must come from the `ast` scan, and they did not pair
         return None
     if result.module is None:
-        return result.sites, None, result.plan
+        return Analysis(result.sites, None, result.plan, "")
     if module.bytes != cut.source:  # LibCST lost a byte: the whole-source path merges
         return None
-    new_source = _prune.splice(cut, result.module.bytes)
-    if new_source is None:
+    new_cut = result.module.bytes
+    spliced = _prune.splice(cut, new_cut)
+    if spliced is None:
         return None
-    return result.sites, new_source if new_source != source else None, result.plan
+    if spliced.source == source:
+        return Analysis(result.sites, None, result.plan, "")
+    rewritten = RewrittenCut(result.module, new_cut, spliced.lines)
+    return Analysis(result.sites, spliced.source, result.plan, "", rewritten)
 
 
 def transform_source(
@@ -206,7 +220,7 @@ def _transform(
         path,
         analysis.plan,
         policy.runtime_module,
-        rerun=lambda new, focus: _rerun(new, focus, path, policy),
+        rerun=lambda new, focus: _rerun(new, focus, path, policy, analysis.rewritten_cut),
     )
     if problem is not None:
         return FileResult(path, Outcome.FAILED, source, None, analysis.sites, problem)
@@ -216,9 +230,58 @@ def _transform(
 
 
 def _rerun(
-    new_source: bytes, focus: Collection[int], path: str, policy: FilePolicy
+    new_source: bytes,
+    focus: Collection[int],
+    path: str,
+    policy: FilePolicy,
+    rewritten_cut: RewrittenCut | None,
 ) -> tuple[tuple[Site, ...], bool]:
     """Sites of the rewritten source around the `focus` lines, and whether one more pass
     would change it."""
+    if rewritten_cut is not None:
+        return _rerun_cut(rewritten_cut, focus, path, policy)
     analysis = analyse_source(new_source, path, policy, rewrite=True, focus=focus)
     return analysis.sites, analysis.new_source is not None
+
+
+def _rerun_cut(
+    cut: RewrittenCut, focus: Collection[int], path: str, policy: FilePolicy
+) -> tuple[tuple[Site, ...], bool]:
+    """`_rerun` over the rewritten cut as LibCST already holds it, instead of parsing and
+    cutting the whole rewritten source again. Everything the cut left out is unchanged
+    and held no candidate, so the pass sees what a pass over the whole source would (the
+    sites' lines are mapped back). None when the `ast` and LibCST calls do not pair up:
+    the caller then goes over the whole source."""
+    scan = _prefilter.scan(cut.source, _prefilter.decode(cut.source), policy.runtime_module)
+    if not scan.candidates:
+        return (), False
+    wanted = frozenset(focus)
+    cut_focus = [index + 1 for index, line in enumerate(cut.lines) if line in wanted]
+    result = run_pass(cut.module, scan, path, policy, rewrite=True, focus=cut_focus)
+    sites = tuple(
+        replace(site, line=cut.lines[site.line - 1]) if site.line <= len(cut.lines) else site
+        for site in result.sites
+    )
+    return sites, result.module is not None and result.module.bytes != cut.source
+
+
+# Goes through every stage of a rewrite (scan, cut, scopes, plan, imports, safety).
+_WARM_UP_SOURCE = b"""import json
+
+
+def save(path, data):
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+
+
+def unrelated():
+    return 1
+"""
+
+
+def warm_up() -> None:
+    """Do what a process otherwise does on its first rewrite: import the rewriting half of
+    LibCST (libcst.codemod) and fill the per-class caches of _walk.py and _speed.py. The
+    runner calls it before forking workers, which then inherit it all instead of each
+    paying for it."""
+    transform_source(_WARM_UP_SOURCE, "<warm-up>", FilePolicy())

@@ -446,6 +446,10 @@ def run(
         tasks.append(Task(file, policy, mode, transform))
     if tasks and transform is None:
         _engine()  # import LibCST once here: forked workers inherit it instead of each paying
+        if settings.workers > 1 and len(tasks) > 1 and mode is not Mode.SCAN:
+            from migrate_storage.codemods.engine import warm_up
+
+            warm_up()
     total, done = len(found.files), 0
     if progress is not None:
         for report in reports.values():

@@ -195,3 +195,23 @@ def test_attribute_handle_has_unknown_origin() -> None:
     )
     sites = {s.name: s for s in run_code(code).sites}
     assert sites["json.load"].reason is Reason.RECEIVER_UNKNOWN
+
+
+def test_warm_up_goes_through_a_whole_rewrite_before_workers_fork() -> None:
+    import subprocess
+    import sys
+
+    from migrate_storage.codemods import engine
+
+    sample = transform_source(engine._WARM_UP_SOURCE, "w.py", FilePolicy())
+    assert sample.outcome is Outcome.CHANGED  # the sample reaches every stage
+    code = (
+        "import sys\n"
+        "import libcst as cst\n"
+        "from migrate_storage.codemods import _walk, engine\n"
+        "before = 'libcst.codemod' in sys.modules\n"
+        "engine.warm_up()\n"
+        "print(before, 'libcst.codemod' in sys.modules, all(c in _walk._FIELDS for c in (cst.FunctionDef, cst.With, cst.Call)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True"]

@@ -197,7 +197,7 @@ def test_a_cut_keeps_decorated_inner_functions_whole_and_splices_back(ending: st
         b"    ..." + ending.encode(),
     )
     cst.parse_module(cut.source)  # the cut is still Python
-    assert _prune.splice(cut, cut.source) == source
+    assert _prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
 
 
 def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
@@ -208,9 +208,18 @@ def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
     touched = cut.source.replace(b"    ...\n", b"    pass\n")
     assert _prune.splice(cut, touched) is None
     added = cut.source.replace(b"import json\n", b"import json\nfrom storage_runtime import storage\n")
-    assert _prune.splice(cut, added) == DECORATED.encode().replace(
+    spliced = _prune.splice(cut, added)
+    assert spliced is not None
+    assert spliced.source == DECORATED.encode().replace(
         b"import json\n", b"import json\nfrom storage_runtime import storage\n"
     )
+    # Each line of the rewritten cut is mapped to its line in the whole rewritten source.
+    whole, lines = spliced.source.splitlines(), added.splitlines()
+    assert len(spliced.lines) == len(lines)
+    assert all(
+        whole[at - 1] == line for at, line in zip(spliced.lines, lines) if line.strip() != b"..."
+    )
+    assert spliced.lines != tuple(range(1, len(lines) + 1))  # the cut bodies shift lines
 
 
 def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
@@ -221,7 +230,7 @@ def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
     assert cut is not None and len(cut.ranges) == 2
     assert cut.source.endswith(b"class Tail:\n    ...\n")
     cst.parse_module(cut.source)
-    assert _prune.splice(cut, cut.source) == source
+    assert _prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
 
 
 def _analysed_both_ways(source: bytes, policy, monkeypatch: pytest.MonkeyPatch):

@@ -126,3 +126,60 @@ def test_a_focused_pass_classifies_only_the_functions_holding_a_focus_line() -> 
     assert [(s.line, s.status) for s in second_only.sites] == [(25, Status.PENDING)]
     outside = analyse_source(source.encode(), "m.py", policy, rewrite=False, focus=[1])
     assert outside.sites == ()
+
+
+CUT_SOURCE = (
+    "import os\nfrom pathlib import Path\n\n\n"
+    + _function("unrelated", "1")
+    + _function("write", "open(p, 'w')")
+    + _function("also_unrelated", "2")
+    + _function("read", "Path(p).read_text()")
+    + _function("unsupported", "os.open(p, os.O_RDONLY)")
+)
+
+
+def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_sees() -> None:
+    from migrate_storage.codemods import engine
+    from migrate_storage.codemods.policy import FilePolicy
+
+    policy = FilePolicy()
+    analysis = engine.analyse_source(CUT_SOURCE.encode(), "m.py", policy)
+    assert analysis.new_source is not None and analysis.rewritten_cut is not None
+    every_line = frozenset(range(1, analysis.new_source.count(b"\n") + 1))
+    via_cut = engine._rerun(analysis.new_source, every_line, "m.py", policy, analysis.rewritten_cut)
+    whole = engine._rerun(analysis.new_source, every_line, "m.py", policy, None)
+    assert via_cut == whole
+    new_lines = analysis.new_source.decode().splitlines()
+    spelled = {s.name: (s.status, new_lines[s.line - 1]) for s in via_cut[0]}
+    assert (
+        spelled["storage_runtime.open"],
+        spelled["storage_runtime.storage.read_text"],
+        spelled["os.open"],
+    ) == (
+        (Status.MIGRATED, "    return open(p, 'w', pin=False)"),
+        (Status.MIGRATED, "    return storage.read_text(Path(p))"),
+        (Status.UNMIGRATED, "    return os.open(p, os.O_RDONLY)"),
+    )
+    assert via_cut[1] is False
+
+
+def test_a_site_the_rewrite_left_pending_fails_through_the_cut_pass(monkeypatch) -> None:
+    from migrate_storage.codemods import engine, pathlib_io
+    from migrate_storage.codemods.engine import Outcome
+    from migrate_storage.codemods.policy import FilePolicy
+
+    def still_a_path_call(call, edit, storage_name):  # touches the line, rewrites nothing
+        return call.with_changes(whitespace_before_args=call.whitespace_before_args.with_changes(value=" "))
+
+    cut_passes = []
+    real = engine._rerun_cut
+    monkeypatch.setattr(pathlib_io, "rewrite_path_call", still_a_path_call)
+    monkeypatch.setattr(engine, "_rerun_cut", lambda *a: cut_passes.append(a) or real(*a))
+    result = engine.transform_source(CUT_SOURCE.encode(), "m.py", FilePolicy())
+    assert result.outcome is Outcome.FAILED and result.new_source is None
+    # Reported at its line in the whole rewritten source (one import line was added).
+    line = CUT_SOURCE.splitlines().index("    return Path(p).read_text()") + 1 + 1
+    assert (result.message or "").startswith(
+        f"m.py:{line}: safety check failed: 1 site(s) still pending after the rewrite"
+    )
+    assert len(cut_passes) == 1
