@@ -19,7 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, Scope
+from libcst.metadata import (
+    ExpressionContext,
+    ExpressionContextProvider,
+    MetadataWrapper,
+    Scope,
+)
 from libcst.metadata.base_provider import BaseMetadataProvider
 from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
 
@@ -87,7 +92,9 @@ class _Visitor(ScopeVisitor):
         cls = type(original_node)
         counts = _ASSIGNMENT_LIKE.get(cls)
         if counts is None:
-            counts = _ASSIGNMENT_LIKE[cls] = isinstance(original_node, _ASSIGNMENT_LIKE_NODES)
+            counts = _ASSIGNMENT_LIKE[cls] = isinstance(
+                original_node, _ASSIGNMENT_LIKE_NODES
+            )
         if counts:
             self.scope._assignment_count += 1
         cst.CSTVisitor.on_leave(self, original_node)

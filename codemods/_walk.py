@@ -69,7 +69,9 @@ def _read_fields(cls: type) -> Fields | None:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             if node.func.id in _HELPERS:
                 field = node.args[1] if len(node.args) > 1 else None
-                if not (isinstance(field, ast.Constant) and isinstance(field.value, str)):
+                if not (
+                    isinstance(field, ast.Constant) and isinstance(field.value, str)
+                ):
                     return None
                 calls.append((node.lineno, node.col_offset, field.value, id(node)))
             elif node.func.id.startswith("visit"):
@@ -117,7 +119,9 @@ def _hook(visitor_class: type, name: str) -> str | None:
     return name if hasattr(visitor_class, name) else None
 
 
-def _walk(node: CSTNode, visitor: CSTVisitor, steps: dict[type, tuple[Step, ...] | None]) -> None:
+def _walk(
+    node: CSTNode, visitor: CSTVisitor, steps: dict[type, tuple[Step, ...] | None]
+) -> None:
     """`node.visit(visitor)` for a visitor whose attribute hooks are CSTVisitor's."""
     cls = type(node)
     try:
@@ -193,4 +197,3 @@ def uninstall() -> None:
     """Restore LibCST's own walk (tests compare both)."""
     if "visit" in _ORIGINAL:
         CSTNode.visit = _ORIGINAL.pop("visit")  # type: ignore[method-assign]
-
