@@ -5,7 +5,8 @@ The order of work is what makes a large tree fast: a `@generated` check and a de
 files with candidate calls LibCST parsing and scope metadata (finder.py), of the source
 with the bodies of functions and classes that hold no candidate cut out
 (_prune.cut_source; the rewrite is spliced back into the whole source). A changed file
-then goes through safety.py before it is reported CHANGED.
+then goes through safety.py before it is reported CHANGED; its second pass runs over the
+rewritten cut LibCST already holds (`_rerun_cut`), not over a new parse of the whole file.
 
 Files that cannot contain a target are not parsed at all, so a syntax error in such a
 file goes unnoticed (UNCHANGED, no sites): nothing would be rewritten there anyway.
