@@ -249,10 +249,10 @@ def _rerun_cut(
     cut: RewrittenCut, focus: Collection[int], path: str, policy: FilePolicy
 ) -> tuple[tuple[Site, ...], bool]:
     """`_rerun` over the rewritten cut as LibCST already holds it, instead of parsing and
-    cutting the whole rewritten source again. Everything the cut left out is unchanged
-    and held no candidate, so the pass sees what a pass over the whole source would (the
-    sites' lines are mapped back). None when the `ast` and LibCST calls do not pair up:
-    the caller then goes over the whole source."""
+    cutting the whole rewritten source again. What the cut left out is unchanged and held
+    no candidate, so this pass sees every site a pass over the whole source would, at the
+    same lines (mapped back); it may see a few more, in short functions the tree prune
+    keeps and the byte cut would not (tests/codemods/test_codemod_safety.py)."""
     scan = _prefilter.scan(cut.source, _prefilter.decode(cut.source), policy.runtime_module)
     if not scan.candidates:
         return (), False
