@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 from migrate_storage.codemods._prefilter import Shape, is_candidate
+from migrate_storage.codemods._walk import CachedDispatch
 
 
 def call_shape(func: cst.BaseExpression) -> Shape | None:
@@ -48,7 +49,7 @@ def value_call(small: cst.BaseSmallStatement) -> cst.Call | None:
     return None
 
 
-class Collector(cst.CSTVisitor):
+class Collector(CachedDispatch, cst.CSTVisitor):
     def __init__(self, scan_names: tuple[frozenset[str], frozenset[str]]) -> None:
         self._scan_names = scan_names
         self.calls: list[tuple[cst.Call, Shape]] = []

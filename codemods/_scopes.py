@@ -27,6 +27,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.base_provider import BaseMetadataProvider
 from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
+from migrate_storage.codemods._walk import CachedDispatch
 
 __all__ = ["ScopeProvider", "scopes"]
 
@@ -70,7 +71,7 @@ _TARGETS: dict[type[cst.CSTNode], Callable[[Any], Iterable[cst.BaseExpression]]]
 _ASSIGNMENT_LIKE: dict[type, bool] = {}
 
 
-class _Visitor(ScopeVisitor):
+class _Visitor(CachedDispatch, ScopeVisitor):
     """ScopeVisitor, marking an assignment's targets before it visits them."""
 
     def __init__(self, provider: ScopeProvider) -> None:
@@ -97,7 +98,7 @@ class _Visitor(ScopeVisitor):
             )
         if counts:
             self.scope._assignment_count += 1
-        cst.CSTVisitor.on_leave(self, original_node)
+        CachedDispatch.on_leave(self, original_node)
 
 
 class ScopeProvider(BaseMetadataProvider["Scope | None"]):

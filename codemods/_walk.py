@@ -26,7 +26,7 @@ from typing import Any
 
 from libcst import CSTNode, CSTVisitor, MaybeSentinel
 
-__all__ = ["install", "uninstall"]
+__all__ = ["CachedDispatch", "install", "uninstall"]
 
 # Field name, and whether its hooks run only when the field is set (LibCST visits
 # `format_spec` through `visit_sequence(...) if format_spec is not None else None`).
@@ -184,6 +184,37 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
             _walk_hooked(self, visitor)
         return self
     return _ORIGINAL["visit"](self, visitor)
+
+
+class CachedDispatch:
+    """CSTVisitor's `on_visit`/`on_leave`, with each node class's `visit_<Class>` and
+    `leave_<Class>` methods looked up once per visitor class rather than by a formatted
+    name at every node (most nodes have neither). Mix in before the visitor base class."""
+
+    _hooks: dict[type, tuple[str | None, str | None]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._hooks = {}
+
+    def _hooks_for(self, cls: type) -> tuple[str | None, str | None]:
+        hooks = self._hooks.get(cls)
+        if hooks is None:
+            own = type(self)
+            hooks = self._hooks[cls] = (
+                _hook(own, f"visit_{cls.__name__}"),
+                _hook(own, f"leave_{cls.__name__}"),
+            )
+        return hooks
+
+    def on_visit(self, node: CSTNode) -> bool:
+        visit = self._hooks_for(type(node))[0]
+        return visit is None or getattr(self, visit)(node) is not False
+
+    def on_leave(self, original_node: CSTNode) -> None:
+        leave = self._hooks_for(type(original_node))[1]
+        if leave is not None:
+            getattr(self, leave)(original_node)
 
 
 def install() -> None:

@@ -186,3 +186,34 @@ def test_transformers_still_rebuild_the_tree() -> None:
 
     _walk.install()
     assert cst.parse_module("a = b(c)\n").visit(Rename()).code == "A = B(C)\n"
+
+
+class _Plain(cst.CSTVisitor):
+    """visit_/leave_ hooks, one of them pruning, dispatched by CSTVisitor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, int]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.events.append(("def", id(node)))
+        return node.name.value != "m"  # a pruned subtree
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.events.append(("left def", id(original_node)))
+
+    def visit_Name(self, node: cst.Name) -> None:  # returns None: children still visited
+        self.events.append(("name", id(node)))
+
+
+class _Cached(_walk.CachedDispatch, _Plain):
+    pass
+
+
+@pytest.mark.parametrize("name, module", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_cached_dispatch_calls_the_hooks_cstvisitor_calls(name: str, module: cst.Module) -> None:
+    plain, cached = _Plain(), _Cached()
+    module.visit(plain)
+    module.visit(cached)
+    assert cached.events == plain.events
+    assert {"def", "left def", "name"} <= {event for event, _ in plain.events}
