@@ -24,9 +24,10 @@ from libcst.metadata import (
     ExpressionContextProvider,
     MetadataWrapper,
     Scope,
+    scope_provider,
 )
 from libcst.metadata.base_provider import BaseMetadataProvider
-from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
+from libcst.metadata.scope_provider import ScopeVisitor
 from migrate_storage.codemods._walk import CachedDispatch
 
 __all__ = ["ScopeProvider", "scopes"]
@@ -69,6 +70,8 @@ _TARGETS: dict[type[cst.CSTNode], Callable[[Any], Iterable[cst.BaseExpression]]]
 
 # Node class -> whether ScopeVisitor counts it as assignment-like (see on_leave below).
 _ASSIGNMENT_LIKE: dict[type, bool] = {}
+# The classes it tests (LibCST 1.9); without them, ScopeVisitor's own on_leave runs.
+_ASSIGNMENT_LIKE_NODES = getattr(scope_provider, "_ASSIGNMENT_LIKE_NODES", None)
 
 
 class _Visitor(CachedDispatch, ScopeVisitor):
@@ -89,6 +92,9 @@ class _Visitor(CachedDispatch, ScopeVisitor):
         # ScopeVisitor.on_leave, with its `isinstance` over a tuple of 18 node classes
         # (each an ABC check, for every node: a tenth of the analysis) answered once
         # per class.
+        if _ASSIGNMENT_LIKE_NODES is None:
+            ScopeVisitor.on_leave(self, original_node)
+            return
         self.provider.set_metadata(original_node, self.scope)
         cls = type(original_node)
         counts = _ASSIGNMENT_LIKE.get(cls)

@@ -49,7 +49,8 @@ _ORIGINAL: dict[str, Callable[..., Any]] = {}
 
 def _read_fields(cls: type) -> Fields | None:
     """The visited fields of `cls` in visiting order, or None when its
-    `_visit_and_replace_children` is not a plain sequence of `visit_*` helper calls."""
+    `_visit_and_replace_children` is not one expression of `visit_*` helper calls (a
+    conditional arm may skip a field when it is None, or visit it another way)."""
     method = cls._visit_and_replace_children  # type: ignore[attr-defined]
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
@@ -58,28 +59,41 @@ def _read_fields(cls: type) -> Fields | None:
     guarded: set[int] = set()  # ids of the nodes under `... if ... else None`
     calls: list[tuple[int, int, str, int]] = []
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.IfExp)
-            and isinstance(node.orelse, ast.Constant)
-            and node.orelse.value is None
-        ):
-            guarded.update(id(n) for n in ast.walk(node.body))
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.Try, ast.Match)):
+            return None  # statements could visit fields in some other order
+        if isinstance(node, ast.IfExp):
+            if isinstance(node.orelse, ast.Constant) and node.orelse.value is None:
+                guarded.update(id(n) for n in ast.walk(node.body))
+            elif _visited_field(node.body) is None or (
+                _visited_field(node.body) != _visited_field(node.orelse)
+            ):
+                return None  # the arms must visit the same field
         elif isinstance(node, ast.Attribute) and node.attr == "visit":
             return None  # a child visited directly, not through a helper
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             if node.func.id in _HELPERS:
-                field = node.args[1] if len(node.args) > 1 else None
-                if not (
-                    isinstance(field, ast.Constant) and isinstance(field.value, str)
-                ):
+                field = _visited_field(node)
+                if field is None:
                     return None
-                calls.append((node.lineno, node.col_offset, field.value, id(node)))
+                calls.append((node.lineno, node.col_offset, field, id(node)))
             elif node.func.id.startswith("visit"):
                 return None
     order: dict[str, bool] = {}  # field -> only when set; in source (= visiting) order
     for _, _, field, call in sorted(calls):
         order[field] = order.get(field, True) and call in guarded
     return tuple(order.items())
+
+
+def _visited_field(node: ast.expr) -> str | None:
+    """The field a `visit_*(self, "field", ...)` helper call visits, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id not in _HELPERS or len(node.args) < 2:
+        return None
+    field = node.args[1]
+    if isinstance(field, ast.Constant) and isinstance(field.value, str):
+        return field.value
+    return None
 
 
 def _fields(cls: type) -> Fields | None:
@@ -90,20 +104,35 @@ def _fields(cls: type) -> Fields | None:
         return fields
 
 
-# One step of a walk over one field: its name, whether to skip it when None, and the
-# names of the visitor's attribute hooks to call before and after (None: no such hook).
+def _hook(visitor_class: type, name: str) -> str | None:
+    """`name` when `visitor_class` has a method by that name that does something: LibCST's
+    visitor base class defines an empty one (marked `_is_no_op`) for every possible hook,
+    and a subclass may set a hook to None to turn it off."""
+    method = getattr(visitor_class, name, None)
+    if method is None or getattr(method, "_is_no_op", False):
+        return None
+    return name
+
+
+# One step of a walk over one field: its name, whether to skip it when None, and what
+# to call before and after it: None for nothing, "" for the visitor's own
+# `on_visit_attribute`/`on_leave_attribute`, else the name of the hook CSTVisitor's
+# would call.
 Step = tuple[str, bool, "str | None", "str | None"]
-# Per visitor class that keeps CSTVisitor's attribute dispatch: its steps per node class.
-# Most fields have no hook, and CSTVisitor looks the hook up by a formatted name at each.
-_STEPS: weakref.WeakKeyDictionary[type, dict[type, tuple[Step, ...] | None]] = (
-    weakref.WeakKeyDictionary()
-)
+_LIBCST = object()  # the plan of a node class whose fields could not be read
+# Per visitor class: the steps for each node class (_LIBCST: take LibCST's own walk).
+_PLANS: weakref.WeakKeyDictionary[type, dict[type, Any]] = weakref.WeakKeyDictionary()
 
 
-def _steps(visitor_class: type, cls: type) -> tuple[Step, ...] | None:
+def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
     fields = _fields(cls)
     if fields is None:
-        return None
+        return _LIBCST
+    if (
+        visitor_class.on_visit_attribute is not CSTVisitor.on_visit_attribute  # type: ignore[attr-defined]
+        or visitor_class.on_leave_attribute is not CSTVisitor.on_leave_attribute  # type: ignore[attr-defined]
+    ):
+        return tuple((name, only_when_set, "", "") for name, only_when_set in fields)
     return tuple(
         (
             name,
@@ -115,20 +144,12 @@ def _steps(visitor_class: type, cls: type) -> tuple[Step, ...] | None:
     )
 
 
-def _hook(visitor_class: type, name: str) -> str | None:
-    return name if hasattr(visitor_class, name) else None
-
-
-def _walk(
-    node: CSTNode, visitor: CSTVisitor, steps: dict[type, tuple[Step, ...] | None]
-) -> None:
-    """`node.visit(visitor)` for a visitor whose attribute hooks are CSTVisitor's."""
+def _walk(node: CSTNode, visitor: CSTVisitor, plans: dict[type, Any]) -> None:
     cls = type(node)
-    try:
-        plan = steps[cls]
-    except KeyError:
-        plan = steps[cls] = _steps(type(visitor), cls)
+    plan = plans.get(cls)
     if plan is None:
+        plan = plans[cls] = _plan(type(visitor), cls)
+    if plan is _LIBCST:
         _ORIGINAL["visit"](node, visitor)
         return
     if visitor.on_visit(node):
@@ -137,51 +158,44 @@ def _walk(
             if value is None and only_when_set:
                 continue
             if enter is not None:
-                getattr(visitor, enter)(node)
-            if type(value) is tuple or type(value) is list:
+                if enter:
+                    getattr(visitor, enter)(node)
+                else:
+                    visitor.on_visit_attribute(node, name)
+            if value is None or value is MaybeSentinel.DEFAULT:
+                pass
+            elif (
+                type(value) is tuple
+                or type(value) is list
+                or not isinstance(value, CSTNode)
+            ):
                 for child in value:
-                    _walk(child, visitor, steps)
-            elif value is not None and value is not MaybeSentinel.DEFAULT:
-                _walk(value, visitor, steps)
+                    _child(child, visitor, plans)
+            else:
+                _child(value, visitor, plans)
             if leave is not None:
-                getattr(visitor, leave)(node)
+                if leave:
+                    getattr(visitor, leave)(node)
+                else:
+                    visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
 
 
-def _walk_hooked(node: CSTNode, visitor: CSTVisitor) -> None:
-    """`node.visit(visitor)` for a visitor with its own attribute hooks."""
-    fields = _fields(type(node))
-    if fields is None:
-        _ORIGINAL["visit"](node, visitor)
-        return
-    if visitor.on_visit(node):
-        for name, only_when_set in fields:
-            value = getattr(node, name)
-            if value is None and only_when_set:
-                continue
-            visitor.on_visit_attribute(node, name)
-            if type(value) is tuple or type(value) is list:
-                for child in value:
-                    _walk_hooked(child, visitor)
-            elif value is not None and value is not MaybeSentinel.DEFAULT:
-                _walk_hooked(value, visitor)
-            visitor.on_leave_attribute(node, name)
-    visitor.on_leave(node)
+def _child(node: CSTNode, visitor: CSTVisitor, plans: dict[type, Any]) -> None:
+    # A node class with its own `visit` (Module) is visited through it, as LibCST does.
+    if type(node).visit is _visit:
+        _walk(node, visitor, plans)
+    else:
+        node.visit(visitor)
 
 
 def _visit(self: CSTNode, visitor: Any) -> Any:
     if isinstance(visitor, CSTVisitor):
         visitor_class = type(visitor)
-        if (
-            visitor_class.on_visit_attribute is CSTVisitor.on_visit_attribute
-            and visitor_class.on_leave_attribute is CSTVisitor.on_leave_attribute
-        ):
-            steps = _STEPS.get(visitor_class)
-            if steps is None:
-                steps = _STEPS[visitor_class] = {}
-            _walk(self, visitor, steps)
-        else:
-            _walk_hooked(self, visitor)
+        plans = _PLANS.get(visitor_class)
+        if plans is None:
+            plans = _PLANS[visitor_class] = {}
+        _walk(self, visitor, plans)
         return self
     return _ORIGINAL["visit"](self, visitor)
 
@@ -189,7 +203,8 @@ def _visit(self: CSTNode, visitor: Any) -> Any:
 class CachedDispatch:
     """CSTVisitor's `on_visit`/`on_leave`, with each node class's `visit_<Class>` and
     `leave_<Class>` methods looked up once per visitor class rather than by a formatted
-    name at every node (most nodes have neither). Mix in before the visitor base class."""
+    name at every node (most nodes have neither that does anything). Mix in before the
+    visitor base class."""
 
     _hooks: dict[type, tuple[str | None, str | None]]
 

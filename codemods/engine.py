@@ -5,8 +5,8 @@ The order of work is what makes a large tree fast: a `@generated` check and a de
 files with candidate calls LibCST parsing and scope metadata (finder.py), of the source
 with the bodies of functions and classes that hold no candidate cut out
 (_prune.cut_source; the rewrite is spliced back into the whole source). A changed file
-then goes through safety.py before it is reported CHANGED; its second pass runs over the
-rewritten cut LibCST already holds (`_rerun_cut`), not over a new parse of the whole file.
+then goes through safety.py before it is reported CHANGED; its second pass reads the
+rewritten cut (`_rerun_cut`), not the whole rewritten file again.
 
 Files that cannot contain a target are not parsed at all, so a syntax error in such a
 file goes unnoticed (UNCHANGED, no sites): nothing would be rewritten there anyway.
@@ -60,8 +60,7 @@ class FileResult:
 class RewrittenCut:
     """What a rewrite of the cut source left, for the safety net's second pass."""
 
-    module: cst.Module  # the rewritten cut, as LibCST holds it
-    source: bytes  # its bytes
+    source: bytes  # the rewritten cut
     lines: tuple[int, ...]  # per line of `source`: its line in the whole rewritten source
 
 
@@ -177,7 +176,7 @@ def _analyse_cut(
         return None
     if spliced.source == source:
         return Analysis(result.sites, None, result.plan, "")
-    rewritten = RewrittenCut(result.module, new_cut, spliced.lines)
+    rewritten = RewrittenCut(new_cut, spliced.lines)
     return Analysis(result.sites, spliced.source, result.plan, "", rewritten)
 
 
@@ -248,22 +247,16 @@ def _rerun(
 def _rerun_cut(
     cut: RewrittenCut, focus: Collection[int], path: str, policy: FilePolicy
 ) -> tuple[tuple[Site, ...], bool]:
-    """`_rerun` over the rewritten cut as LibCST already holds it, instead of parsing and
-    cutting the whole rewritten source again. What the cut left out is unchanged and held
-    no candidate, so this pass sees every site a pass over the whole source would, at the
-    same lines (mapped back); it may see a few more, in short functions the tree prune
-    keeps and the byte cut would not (tests/codemods/test_codemod_safety.py)."""
-    scan = _prefilter.scan(cut.source, _prefilter.decode(cut.source), policy.runtime_module)
-    if not scan.candidates:
-        return (), False
+    """`_rerun` over the rewritten cut's bytes instead of the whole rewritten source: what
+    the cut left out is unchanged and held no candidate, so this pass sees every site a
+    pass over the whole source would, at the same lines (mapped back). It parses what was
+    printed, not the tree that printed it, so a rewrite whose text says something else
+    than its tree is caught."""
     wanted = frozenset(focus)
     cut_focus = [index + 1 for index, line in enumerate(cut.lines) if line in wanted]
-    result = run_pass(cut.module, scan, path, policy, rewrite=True, focus=cut_focus)
-    sites = tuple(
-        replace(site, line=cut.lines[site.line - 1]) if site.line <= len(cut.lines) else site
-        for site in result.sites
-    )
-    return sites, result.module is not None and result.module.bytes != cut.source
+    analysis = analyse_source(cut.source, path, policy, rewrite=True, focus=cut_focus)
+    sites = tuple(replace(site, line=cut.lines[site.line - 1]) for site in analysis.sites)
+    return sites, analysis.new_source is not None
 
 
 # Goes through every stage of a rewrite (scan, cut, scopes, plan, imports, safety).

@@ -161,25 +161,63 @@ def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_se
         (Status.UNMIGRATED, "    return os.open(p, os.O_RDONLY)"),
     )
     assert via_cut[1] is False
+    # The focus the safety net passes: the lines the rewrite changed. The function with
+    # `os.open` was not changed, so neither pass looks into it.
+    from migrate_storage.codemods import _prefilter
+
+    changed = safety.compare(
+        analysis.text, _prefilter.decode(analysis.new_source), analysis.plan.regions, "storage_runtime"
+    ).new_lines
+    focused = engine._rerun(analysis.new_source, changed, "m.py", policy, analysis.rewritten_cut)
+    assert focused == engine._rerun(analysis.new_source, changed, "m.py", policy, None)
+    assert sorted(s.name for s in focused[0]) == [
+        "storage_runtime.open",
+        "storage_runtime.storage.read_text",
+    ]
 
 
-def test_a_site_the_rewrite_left_pending_fails_through_the_cut_pass(monkeypatch) -> None:
+def _failed_through_the_cut_pass(monkeypatch, rewrite_path_call) -> str:
+    """The message of the engine's FAILED result for CUT_SOURCE with pathlib_io's
+    rewrite replaced by `rewrite_path_call`; the second pass must have read the cut."""
     from migrate_storage.codemods import engine, pathlib_io
     from migrate_storage.codemods.engine import Outcome
     from migrate_storage.codemods.policy import FilePolicy
 
-    def still_a_path_call(call, edit, storage_name):  # touches the line, rewrites nothing
-        return call.with_changes(whitespace_before_args=call.whitespace_before_args.with_changes(value=" "))
-
     cut_passes = []
     real = engine._rerun_cut
-    monkeypatch.setattr(pathlib_io, "rewrite_path_call", still_a_path_call)
+    monkeypatch.setattr(pathlib_io, "rewrite_path_call", rewrite_path_call)
     monkeypatch.setattr(engine, "_rerun_cut", lambda *a: cut_passes.append(a) or real(*a))
     result = engine.transform_source(CUT_SOURCE.encode(), "m.py", FilePolicy())
     assert result.outcome is Outcome.FAILED and result.new_source is None
+    assert len(cut_passes) == 1
+    return result.message or ""
+
+
+def test_a_rewrite_whose_text_says_more_than_its_tree_fails(monkeypatch) -> None:
+    import libcst as cst
+
+    def text_with_a_call(call, edit, storage_name):  # one string node, printed as code
+        return cst.SimpleString('"x" + Path(p).read_text() + "y"')
+
+    message = _failed_through_the_cut_pass(monkeypatch, text_with_a_call)
+    # The printed `Path(p).read_text()` is found pending, and a pass would rewrite it.
+    assert "a second pass would change the output again" in message
+
+
+def test_a_rewrite_a_second_pass_would_change_again_fails(monkeypatch) -> None:
+    def one_more_space(call, edit, storage_name):  # each pass adds a space
+        space = call.whitespace_before_args
+        return call.with_changes(whitespace_before_args=space.with_changes(value=space.value + " "))
+
+    message = _failed_through_the_cut_pass(monkeypatch, one_more_space)
+    assert "a second pass would change the output again (not idempotent)" in message
+
+
+def test_a_site_the_rewrite_left_pending_fails_through_the_cut_pass(monkeypatch) -> None:
+    def still_a_path_call(call, edit, storage_name):  # touches the line, rewrites nothing
+        return call.with_changes(whitespace_before_args=call.whitespace_before_args.with_changes(value=" "))
+
+    message = _failed_through_the_cut_pass(monkeypatch, still_a_path_call)
     # Reported at its line in the whole rewritten source (one import line was added).
     line = CUT_SOURCE.splitlines().index("    return Path(p).read_text()") + 1 + 1
-    assert (result.message or "").startswith(
-        f"m.py:{line}: safety check failed: 1 site(s) still pending after the rewrite"
-    )
-    assert len(cut_passes) == 1
+    assert message.startswith(f"m.py:{line}: safety check failed: 1 site(s) still pending after the rewrite")

@@ -97,7 +97,9 @@ class _Nodes(cst.CSTVisitor):
 
 
 def _dump(module: cst.Module, provider: type) -> tuple[object, ...]:
-    scopes = MetadataWrapper(module, unsafe_skip_copy=True).resolve(provider)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    # Ours the way the finder computes them; LibCST's through its own resolver.
+    scopes = _scopes.scopes(wrapper) if provider is _scopes.ScopeProvider else wrapper.resolve(provider)
     # String annotations are parsed anew on each run: only the module's own nodes compare.
     own = _Nodes()
     module.visit(own)
@@ -137,5 +139,26 @@ def test_real_modules_give_libcsts_scopes(name: str) -> None:
     assert _dump(module, _scopes.ScopeProvider) == _dump(module, LibCSTScopeProvider)
 
 
-def test_the_expression_context_pass_is_not_run() -> None:
-    assert _scopes.ScopeProvider.get_inherited_dependencies() == frozenset()
+def test_scopes_are_computed_without_another_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MetadataWrapper.resolve runs a batched walk (and would run ExpressionContextProvider,
+    # a dependency of LibCST's ScopeProvider): `scopes()` must need neither.
+    from libcst import _batched_visitor
+    from libcst.metadata import wrapper as wrapper_module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a batched walk ran")
+
+    monkeypatch.setattr(_batched_visitor, "visit_batched", refuse)
+    monkeypatch.setattr(wrapper_module, "visit_batched", refuse, raising=False)
+    module = cst.parse_module(FORMS)
+    found = _scopes.scopes(MetadataWrapper(module, unsafe_skip_copy=True))
+    assert found[module.body[0]] is not None
+
+
+def test_without_the_assignment_like_table_scopevisitors_own_on_leave_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another LibCST may not have the private table the fast on_leave reads.
+    monkeypatch.setattr(_scopes, "_ASSIGNMENT_LIKE_NODES", None)
+    module = cst.parse_module(FORMS)
+    assert _dump(module, _scopes.ScopeProvider) == _dump(module, LibCSTScopeProvider)

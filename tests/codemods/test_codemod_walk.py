@@ -5,7 +5,7 @@ keep LibCST's path."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import libcst as cst
@@ -103,7 +103,7 @@ for _name, _event in _HOOKS.items():
 
 
 def _events(
-    module: cst.Module, *, fast: bool, recorder: type[_Recorder] = _Recorder
+    module: cst.CSTNode, *, fast: bool, recorder: type[_Recorder] = _Recorder
 ) -> list[tuple[object, ...]]:
     installed = "visit" in _walk._ORIGINAL
     _walk.install() if fast else _walk.uninstall()
@@ -138,10 +138,14 @@ def test_named_attribute_hooks_are_called_as_libcst_calls_them(name: str, module
         assert set(_HOOKS.values()) <= {event[0] for event in fast}
 
 
-def test_every_node_class_takes_the_fast_path() -> None:
-    _events(cst.parse_module(SHAPES), fast=True)
-    assert _walk._FIELDS  # the walk ran
-    fallen_back = sorted(cls.__name__ for cls, fields in _walk._FIELDS.items() if fields is None)
+def test_every_libcst_node_class_takes_the_fast_path() -> None:
+    classes = [
+        cls
+        for cls in vars(cst).values()
+        if isinstance(cls, type) and issubclass(cls, cst.CSTNode)
+    ]
+    assert len(classes) > 150  # every node class LibCST exports
+    fallen_back = sorted(cls.__name__ for cls in classes if _walk._read_fields(cls) is None)
     assert fallen_back == []
 
 
@@ -168,15 +172,56 @@ class _Direct(cst.Name):
 def test_a_class_it_cannot_read_keeps_libcsts_path() -> None:
     assert _walk._read_fields(_Direct) is None
     node = _Direct("x", lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-    with_fast, without = _Recorder(), _Recorder()
-    _walk.install()
-    node.visit(with_fast)
-    _walk.uninstall()
-    node.visit(without)
-    _walk.install()
-    assert [e[0] for e in with_fast.events] == [e[0] for e in without.events]
-    visited = [e[2] for e in with_fast.events if e[0] == "visit"]
+    with_fast, without = _events(node, fast=True), _events(node, fast=False)
+    assert [e[0] for e in with_fast] == [e[0] for e in without]
+    visited = [e[2] for e in with_fast if e[0] == "visit"]
     assert visited == ["_Direct", "LeftParen", "SimpleWhitespace"]
+
+
+class _Traced(cst.Name):
+    """A node class with its own `visit`: LibCST calls it for every such child."""
+
+    def visit(self, visitor: cst.CSTVisitorT) -> cst.Name:  # type: ignore[override]
+        visitor.events.append(("own visit", id(self)))  # type: ignore[union-attr]
+        return super().visit(visitor)  # type: ignore[return-value]
+
+
+class _Body(Sequence[cst.BaseStatement]):
+    """A sequence that is not a tuple or list, as code building a tree may pass."""
+
+    def __init__(self, items: list[cst.BaseStatement]) -> None:
+        self._items = items
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def test_trees_built_by_code_are_walked_as_libcst_walks_them() -> None:
+    call = cst.Call(_Traced("f"), args=[cst.Arg(_Traced("x"))])
+    module = cst.Module(body=_Body([cst.SimpleStatementLine([cst.Expr(call)])]))
+    fast = _events(module, fast=True)
+    assert fast == _events(module, fast=False)
+    assert [e[0] for e in fast].count("own visit") == 2
+    assert "Call" in {e[2] for e in fast if e[0] == "visit"}
+
+
+class _SwitchedOff(_Recorder):
+    """A hook set to None is no hook, for LibCST's dispatch."""
+
+    on_visit_attribute = cst.CSTVisitor.on_visit_attribute  # type: ignore[assignment]
+    on_leave_attribute = cst.CSTVisitor.on_leave_attribute  # type: ignore[assignment]
+    visit_Call_args = None
+    leave_Call_func = None
+
+
+def test_a_hook_set_to_none_is_skipped() -> None:
+    module = cst.parse_module("f(x)\n")
+    assert _events(module, fast=True, recorder=_SwitchedOff) == _events(
+        module, fast=False, recorder=_SwitchedOff
+    )
 
 
 def test_transformers_still_rebuild_the_tree() -> None:
