@@ -11,8 +11,11 @@ of what a walk costs.
 with the same arguments, in the same order. Transformers keep LibCST's own path. The
 order of each node class's fields is read once from its `_visit_and_replace_children`,
 which names them, in order, in its calls of LibCST's `visit_*` helpers; a class whose
-method does not read that way keeps LibCST's path. tests/codemods/test_codemod_walk.py
-checks the hooks against LibCST's own walk over real modules.
+method does not read that way keeps LibCST's path. LibCST's visitor base class defines an
+empty placeholder for every possible hook, so the hooks a visitor class really has are
+looked up once per node class and the placeholders are not called (`CachedDispatch` does
+the same for `visit_<Class>`/`leave_<Class>`). tests/codemods/test_codemod_walk.py checks
+the hooks against LibCST's own walk, over real modules and trees built by code.
 """
 
 from __future__ import annotations
