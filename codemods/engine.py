@@ -113,9 +113,9 @@ def analyse_source(
     if scan.tree is not None:
         cut = _prune.cut_source(source, scan, _prune.marks(scan, focus))
         if cut is not None:
-            analysis = _analyse_cut(source, cut, scan, path, policy, rewrite)
+            analysis = _analyse_cut(source, text, cut, scan, path, policy, rewrite)
             if analysis is not None:
-                return replace(analysis, text=text)
+                return analysis
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -140,14 +140,15 @@ def analyse_source(
 
 def _analyse_cut(
     source: bytes,
+    text: str,
     cut: _prune.Cut,
     scan: _prefilter.Scan,
     path: str,
     policy: FilePolicy,
     rewrite: bool,
 ) -> Analysis | None:
-    """analyse_source's pass over the cut source (its text left empty), or None to go
-    over the whole source instead: LibCST cannot parse or reproduce the cut, or the
+    """analyse_source's pass over the cut source, or None to go over the whole source
+    instead: LibCST cannot parse or reproduce the cut, or the
     rewrite cannot be spliced back."""
     try:
         module = cst.parse_module(cut.source)
@@ -167,7 +168,7 @@ def _analyse_cut(
     except PairingError:  # positions must come from the `ast` scan, and they did not pair
         return None
     if result.module is None:
-        return Analysis(result.sites, None, result.plan, "")
+        return Analysis(result.sites, None, result.plan, text)
     if module.bytes != cut.source:  # LibCST lost a byte: the whole-source path merges
         return None
     new_cut = result.module.bytes
@@ -175,9 +176,9 @@ def _analyse_cut(
     if spliced is None:
         return None
     if spliced.source == source:
-        return Analysis(result.sites, None, result.plan, "")
+        return Analysis(result.sites, None, result.plan, text)
     rewritten = RewrittenCut(new_cut, spliced.lines)
-    return Analysis(result.sites, spliced.source, result.plan, "", rewritten)
+    return Analysis(result.sites, spliced.source, result.plan, text, rewritten)
 
 
 def transform_source(
@@ -254,9 +255,8 @@ def _rerun_cut(
     than its tree is caught."""
     wanted = frozenset(focus)
     cut_focus = [index + 1 for index, line in enumerate(cut.lines) if line in wanted]
-    analysis = analyse_source(cut.source, path, policy, rewrite=True, focus=cut_focus)
-    sites = tuple(replace(site, line=cut.lines[site.line - 1]) for site in analysis.sites)
-    return sites, analysis.new_source is not None
+    sites, again = _rerun(cut.source, cut_focus, path, policy, None)
+    return tuple(replace(site, line=cut.lines[site.line - 1]) for site in sites), again
 
 
 # Goes through every stage of a rewrite (scan, cut, scopes, plan, imports, safety).
