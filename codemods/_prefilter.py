@@ -235,16 +235,22 @@ def _near(tree: ast.Module, hints: list[int]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         for child in ast.iter_child_nodes(node):
-            first = getattr(child, "lineno", None)
-            if first is not None:
-                decorators = getattr(child, "decorator_list", None)
-                if decorators:  # they stand above the `def`/`class` line
-                    first = min(first, *(d.lineno for d in decorators))
+            if getattr(child, "lineno", None) is not None:
+                first = first_line(child)  # type: ignore[arg-type]
                 index = bisect.bisect_left(hints, first)
                 if index == len(hints) or hints[index] > (child.end_lineno or first):  # type: ignore[attr-defined]
                     continue
             yield child
             stack.append(child)
+
+
+def first_line(node: ast.stmt | ast.expr) -> int:
+    """Where a node starts: its first decorator's line for a decorated `def`/`class`
+    (decorators stand above the line `ast` gives it)."""
+    decorators = getattr(node, "decorator_list", None)
+    if not decorators:
+        return node.lineno
+    return min(node.lineno, *(d.lineno for d in decorators))
 
 
 def _char_column(lines: list[str], line: int, byte_offset: int) -> int:

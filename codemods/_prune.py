@@ -29,7 +29,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from migrate_storage.codemods._prefilter import BYTE_LINES, Scan
+from migrate_storage.codemods._prefilter import BYTE_LINES, Scan, first_line
 
 _STUB_BODY = cst.IndentedBlock(
     body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
@@ -166,7 +166,7 @@ def _selected(
     marks = sorted([*marks, *fences])
     last_stubbed = 0
     for index, node in enumerate(units):
-        first = _first_line(node)
+        first = first_line(node)
         last = node.end_lineno or node.lineno
         if first <= last_stubbed or last - first < min_lines or not fits(index):
             continue
@@ -243,7 +243,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
 
     def body_starts_a_line(index: int) -> bool:  # not `def f(): return 1`
         first = units[index].body[0]  # type: ignore[attr-defined]
-        start = _first_line(first)
+        start = first_line(first)
         line = byte_lines[start - 1] if start <= len(byte_lines) else b""
         return start > units[index].lineno and not line[: first.col_offset].strip()
 
@@ -253,7 +253,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     for index, first, last in _selected(
         units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES
     ):
-        start = _first_line(units[index].body[0])  # type: ignore[attr-defined]
+        start = first_line(units[index].body[0])  # type: ignore[attr-defined]
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
         tail = byte_lines[last - 1]
@@ -277,12 +277,6 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     out.extend(byte_lines[position:])
     chunks.extend(byte_lines[position:])
     return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
-
-
-def _first_line(statement: ast.stmt) -> int:
-    """Where a statement starts: its first decorator's line for a decorated one."""
-    decorators = getattr(statement, "decorator_list", ())
-    return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
 @dataclass(frozen=True, slots=True)
