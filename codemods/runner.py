@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import hashlib
 import itertools
 import os
 import signal
@@ -210,7 +209,7 @@ def process_file(task: Task) -> Work:
     except OSError as exc:
         reason = f"{file.path}: cannot read: {exc.strerror or exc}"
         return Work(FileReport(file.path, file.real_path, FileStatus.FAILED, message=reason))
-    sha = hashlib.sha256(source).hexdigest()
+    sha = cache_mod.file_digest(source)
     stat = (st.st_mtime_ns, st.st_size)
     transform = task.transform or _engine()
     try:
@@ -312,7 +311,7 @@ def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileReport
     except WriteRefused as exc:
         failed = replace(report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}")
         return failed, None, ""
-    return report, st, hashlib.sha256(work.new_source).hexdigest()
+    return report, st, cache_mod.file_digest(work.new_source)
 
 
 def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode) -> Work | None:
@@ -349,7 +348,7 @@ def _read_if(path: Path, sha256: str) -> bytes | None:
         data = path.read_bytes()
     except OSError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+    return data if cache_mod.file_digest(data) == sha256 else None
 
 
 def _still_as_read(work: Work) -> os.stat_result | None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from migrate_storage.codemods._plan import Plan
 from migrate_storage.codemods._prefilter import LINES, decode
+from migrate_storage.codemods.diffing import unified_diff
 from migrate_storage.codemods.sites import Site, Status
 
 # (rewritten source, its changed lines) -> (its sites there, whether a pass changes it again)
@@ -134,10 +135,7 @@ def compare(
 
 
 def _dump_diff(source: bytes, new_source: bytes, path: str) -> str:
-    old = source.decode("utf-8", errors="replace").splitlines(keepends=True)
-    new = new_source.decode("utf-8", errors="replace").splitlines(keepends=True)
-    diff = "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
     fd, name = tempfile.mkstemp(prefix="migrate-storage-", suffix=".diff")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(diff)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(unified_diff(source, new_source, path))  # what `diff` would print
     return name

@@ -34,7 +34,6 @@ __all__ = [
 _io_open = io.open
 
 
-
 def _runs_as_the_cli() -> bool:
     """`python -m storage_runtime ...`: runpy imports this package before __main__."""
     argv = getattr(sys, "orig_argv", ())
