@@ -147,9 +147,9 @@ class Cache:
     ) -> None:
         """Record a file with pending rewrites: `stat` is (mtime_ns, size) of the bytes read."""
         new_sha = self._put_blob(new_source)
-        diff_sha = self._put_blob(diff) if diff is not None else None
         if new_sha is None:
             return
+        diff_sha = self._put_blob(diff) if diff is not None else None
         self.entries[str(real_path)] = Entry(
             stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha)
         )
