@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from migrate_storage.codemods._command import StorageCodemodCommand
-from migrate_storage.codemods.json_pickle import JsonPickleCodemod
-from migrate_storage.codemods.open_calls import OpenCallsCodemod
-from migrate_storage.codemods.pathlib_io import PathlibCodemod
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family
+from migrate_storage.codemods.families.command import StorageCodemodCommand
+from migrate_storage.codemods.families.json_pickle import JsonPickleCodemod
+from migrate_storage.codemods.families.open_calls import OpenCallsCodemod
+from migrate_storage.codemods.families.pathlib_io import PathlibCodemod
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 
 __all__ = [
     "JsonPickleCodemod",

@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from migrate_storage.codemods.sites import Strategy
+from migrate_storage.codemods.model import Strategy
 from migrate_storage.rules.matcher import RuleSet
 from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, Problem, Rule
 

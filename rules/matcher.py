@@ -25,9 +25,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Strategy
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, Problem, Rule, Settings, compile_globs
+from migrate_storage.rules.schema import (
+    DEFAULT_SECRET_GLOBS,
+    Problem,
+    Rule,
+    Settings,
+    compile_globs,
+)
 from pathspec import GitIgnoreSpec
 
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.codemods.policy import DEFAULT_RUNTIME_MODULE
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.rules._locate import KeyPath, Locations
 from pathspec import GitIgnoreSpec
 

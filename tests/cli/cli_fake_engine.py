@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from migrate_storage.codemods.engine import FileResult, Outcome
+from migrate_storage.codemods.model import Family, Reason, Site, Status
+from migrate_storage.codemods.pipeline.engine import FileResult, Outcome
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Site, Status
 
 CALLS: list[str] = []
 

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.cache import Cache, cache_file, file_digest
+from migrate_storage.codemods.pipeline.cache import Cache, cache_file, file_digest
 
 
 def recorded(tmp_path: Path, data: bytes = b"x = 1\n") -> tuple[Cache, Path]:
@@ -79,7 +78,7 @@ def test_cache_dir_comes_from_the_environment_then_xdg(monkeypatch: pytest.Monke
 
 
 def _pending(tmp_path: Path, new: bytes = b"y = 1\n") -> tuple[Cache, Path]:
-    from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+    from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 
     source = tmp_path / "a.py"
     source.write_bytes(b"x = 1\n")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from migrate_storage.codemods.discovery import Skipped
-from migrate_storage.codemods.output import Progress, file_lines, summary_lines
-from migrate_storage.codemods.runner import FileReport, FileStatus, RunResult
+from migrate_storage.codemods.cli.output import Progress, file_lines, summary_lines
+from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
+from migrate_storage.codemods.pipeline.discovery import Skipped
+from migrate_storage.codemods.pipeline.runner import FileReport, FileStatus, RunResult
 from migrate_storage.codemods.settings import Mode, Settings
-from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
 
 
 def site(family: Family, status: Status, strategy: Strategy | None = None, reason: Reason | None = None) -> Site:

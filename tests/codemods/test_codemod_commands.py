@@ -11,11 +11,11 @@ import libcst as cst
 import pytest
 from codemod_cases import ROOT, case_files, case_id, output, policy_for, run
 from libcst.codemod import CodemodContext, SkipFile
-from migrate_storage.codemods import _speed
 from migrate_storage.codemods.commands import MigrateStorageCommand
-from migrate_storage.codemods.engine import Outcome
-from migrate_storage.codemods.open_calls import OpenCallsCodemod
-from migrate_storage.codemods.sites import Strategy
+from migrate_storage.codemods.families.open_calls import OpenCallsCodemod
+from migrate_storage.codemods.model import Strategy
+from migrate_storage.codemods.pipeline.engine import Outcome
+from migrate_storage.codemods.speedups import introspection
 
 PIN_CASES = [
     pytest.param(p, id=case_id(p))
@@ -91,11 +91,11 @@ def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
 def test_speed_caches_return_what_libcst_computes() -> None:
     from libcst.metadata import ExpressionContextProvider, ScopeProvider
 
-    _speed.install()
+    introspection.install()
     for provider in (ScopeProvider, ExpressionContextProvider):
         cached = provider().get_visitors()
         again = provider().get_visitors()
-        original = _speed._ORIGINALS["get_visitors"](provider())
+        original = introspection._ORIGINALS["get_visitors"](provider())
         assert set(cached) == set(again) == set(original)
         assert all(
             cached[name].__func__ is original[name].__func__ for name in original

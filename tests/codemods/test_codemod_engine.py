@@ -5,10 +5,14 @@ from __future__ import annotations
 import pickle
 
 from codemod_cases import CASES, PIN, output, run, run_code
-from migrate_storage.codemods import _prefilter
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Family, Reason, Status, Strategy
+from migrate_storage.codemods.pipeline import prefilter
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    Outcome,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Status, Strategy
 
 
 def test_syntax_error_is_skipped_with_its_line() -> None:
@@ -67,15 +71,15 @@ def test_generated_marker_counts_only_near_the_top() -> None:
 
 def test_file_without_targets_is_not_parsed() -> None:
     source = (CASES / "files" / "no_targets.py").read_bytes()
-    assert not _prefilter.may_contain_target(source, "storage_runtime")
+    assert not prefilter.may_contain_target(source, "storage_runtime")
     assert run(CASES / "files" / "no_targets.py").outcome is Outcome.UNCHANGED
 
 
 def test_prose_mentions_pass_the_text_filter_but_not_the_ast_scan() -> None:
     path = CASES / "files" / "docstring_only_mentions.py"
     source = path.read_bytes()
-    assert _prefilter.may_contain_target(source, "storage_runtime")
-    assert _prefilter.scan(source, source.decode(), "storage_runtime").candidates == ()
+    assert prefilter.may_contain_target(source, "storage_runtime")
+    assert prefilter.scan(source, source.decode(), "storage_runtime").candidates == ()
 
 
 SCATTERED = """\
@@ -111,7 +115,7 @@ def nested():
 
 
 def test_the_scan_finds_calls_in_decorators_and_split_over_lines_and_the_fences() -> None:
-    scan = _prefilter.scan(SCATTERED.encode(), SCATTERED, "storage_runtime")
+    scan = prefilter.scan(SCATTERED.encode(), SCATTERED, "storage_runtime")
     assert [(c.shape, c.line, c.end_line) for c in scan.candidates] == [
         (("save_json", None), 5, 8),
         (("load", "json"), 17, 20),
@@ -201,14 +205,15 @@ def test_warm_up_goes_through_a_whole_rewrite_before_workers_fork() -> None:
     import subprocess
     import sys
 
-    from migrate_storage.codemods import engine
+    from migrate_storage.codemods.pipeline import engine
 
     sample = transform_source(engine._WARM_UP_SOURCE, "w.py", FilePolicy())
     assert sample.outcome is Outcome.CHANGED  # the sample reaches every stage
     code = (
         "import sys\n"
         "import libcst as cst\n"
-        "from migrate_storage.codemods import _walk, engine\n"
+        "from migrate_storage.codemods.pipeline import engine\n"
+        "from migrate_storage.codemods.speedups import walk as _walk\n"
         "before = 'libcst.codemod' in sys.modules\n"
         "engine.warm_up()\n"
         "print(before, 'libcst.codemod' in sys.modules, all(c in _walk._FIELDS for c in (cst.FunctionDef, cst.With, cst.Call)))\n"

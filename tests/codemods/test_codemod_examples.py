@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 from codemod_cases import pending, run_code
-from migrate_storage.codemods import json_pickle, open_calls, pathlib_io
-from migrate_storage.codemods._examples import Rewritten, Unchanged
-from migrate_storage.codemods.engine import Outcome, transform_source
-from migrate_storage.codemods.sites import Status
+from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families.examples import Rewritten, Unchanged
+from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
 
 MODULES = (open_calls, pathlib_io, json_pickle)
 EXAMPLES = [

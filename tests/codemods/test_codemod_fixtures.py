@@ -21,8 +21,8 @@ from codemod_cases import (
     policy_for,
     run,
 )
-from migrate_storage.codemods.engine import Outcome, transform_source
-from migrate_storage.codemods.sites import Status
+from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
 
 CASES = [pytest.param(path, id=case_id(path)) for path in case_files()]
 
@@ -93,7 +93,7 @@ def test_results_are_picklable() -> None:
 def test_every_family_is_exercised() -> None:
     families = {s.family for path in case_files() for s in run(path).sites}
     reasons = {s.reason for path in case_files() for s in run(path).sites}
-    from migrate_storage.codemods.sites import Family, Reason
+    from migrate_storage.codemods.model import Family, Reason
 
     assert families == set(Family)
     missing = set(Reason) - reasons - {Reason.FAMILY_NOT_IN_RULE, Reason.SECRET_PATH}

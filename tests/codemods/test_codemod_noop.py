@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from codemod_cases import pending, run_code
-from migrate_storage.codemods.engine import Outcome
+from migrate_storage.codemods.model import Family, Reason, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import Outcome
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Status, Strategy
 
 
 def _unchanged(code: str, policy: FilePolicy | None = None):

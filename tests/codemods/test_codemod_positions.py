@@ -17,16 +17,16 @@ import libcst as cst
 import pytest
 from codemod_cases import case_files, case_id, policy_for
 from libcst.metadata import MetadataWrapper
-from migrate_storage.codemods import _prefilter
-from migrate_storage.codemods.finder import find_sites
+from migrate_storage.codemods.analysis.finder import find_sites
+from migrate_storage.codemods.pipeline import prefilter
 
 STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
 REAL = ["gettext.py", "mimetypes.py", "netrc.py", "tempfile.py", "pathlib.py"]
 
 
 def _both(source: bytes, policy):
-    text = _prefilter.decode(source)
-    scan = _prefilter.scan(source, text, policy.runtime_module)
+    text = prefilter.decode(source)
+    scan = prefilter.scan(source, text, policy.runtime_module)
     module = cst.parse_module(source)
     fast = find_sites(
         MetadataWrapper(module, unsafe_skip_copy=True), scan, "m.py", policy
@@ -48,11 +48,11 @@ def _both(source: bytes, policy):
 
 def _parseable(path: Path) -> bool:
     try:
-        _prefilter.scan(
-            path.read_bytes(), _prefilter.decode(path.read_bytes()), "storage_runtime"
+        prefilter.scan(
+            path.read_bytes(), prefilter.decode(path.read_bytes()), "storage_runtime"
         )
-        return _prefilter.generated_marker_line(path.read_bytes()) is None
-    except _prefilter.SourceError:
+        return prefilter.generated_marker_line(path.read_bytes()) is None
+    except prefilter.SourceError:
         return False
 
 
@@ -85,14 +85,14 @@ PRUNE_SAMPLES = ["mailbox.py", "shutil.py", "tarfile.py", "zipfile.py", "configp
 def test_pruning_changes_no_result(name: str) -> None:
     """Stubbing candidate-free functions and classes for scope analysis gives the same
     sites and code."""
-    from migrate_storage.codemods._pass import run_pass
+    from migrate_storage.codemods.pipeline.rewrite import run_pass
 
     path = STDLIB / name
     if not path.exists():
         pytest.skip(f"{name} not in this Python")
     source = path.read_bytes()
     policy = policy_for(path)
-    scan = _prefilter.scan(source, _prefilter.decode(source), policy.runtime_module)
+    scan = prefilter.scan(source, prefilter.decode(source), policy.runtime_module)
     pruned = run_pass(cst.parse_module(source), scan, name, policy)
     whole = run_pass(
         cst.parse_module(source), dataclasses.replace(scan, tree=None), name, policy
@@ -130,16 +130,16 @@ class Store:
 
 
 def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
-    from migrate_storage.codemods import _prune
-    from migrate_storage.codemods._pass import run_pass
+    from migrate_storage.codemods.pipeline import prune
+    from migrate_storage.codemods.pipeline.rewrite import run_pass
 
     source = CLASSES.encode()
-    scan = _prefilter.scan(source, CLASSES, "storage_runtime")
+    scan = prefilter.scan(source, CLASSES, "storage_runtime")
     module = cst.parse_module(source)
-    pruned = _prune.prune(module, scan, [c.line for c in scan.candidates])
+    pruned = prune.prune(module, scan, [c.line for c in scan.candidates])
     assert pruned.ranges == ((4, 12),)
     assert "class Plain:\n    ...\n" in pruned.module.code and "def load" in pruned.module.code
-    assert _prune.restore(pruned.module, pruned).code == CLASSES
+    assert prune.restore(pruned.module, pruned).code == CLASSES
     policy = policy_for(Path("m.py"))
     fast = run_pass(cst.parse_module(source), scan, "m.py", policy)
     whole = run_pass(cst.parse_module(source), dataclasses.replace(scan, tree=None), "m.py", policy)
@@ -171,16 +171,16 @@ def save(data, name):
 
 
 def _cut(source: bytes):
-    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods.pipeline import prune
 
-    text = _prefilter.decode(source)
-    scan = _prefilter.scan(source, text, "storage_runtime")
-    return _prune.cut_source(source, scan, [c.line for c in scan.candidates])
+    text = prefilter.decode(source)
+    scan = prefilter.scan(source, text, "storage_runtime")
+    return prune.cut_source(source, scan, [c.line for c in scan.candidates])
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test_a_cut_keeps_decorated_inner_functions_whole_and_splices_back(ending: str) -> None:
-    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods.pipeline import prune
 
     source = DECORATED.replace("\n", ending).encode()
     cut = _cut(source)
@@ -197,18 +197,18 @@ def test_a_cut_keeps_decorated_inner_functions_whole_and_splices_back(ending: st
         b"    ..." + ending.encode(),
     )
     cst.parse_module(cut.source)  # the cut is still Python
-    assert _prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+    assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
 
 
 def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
-    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods.pipeline import prune
 
     cut = _cut(DECORATED.encode())
     assert cut is not None
     touched = cut.source.replace(b"    ...\n", b"    pass\n")
-    assert _prune.splice(cut, touched) is None
+    assert prune.splice(cut, touched) is None
     added = cut.source.replace(b"import json\n", b"import json\nfrom storage_runtime import storage\n")
-    spliced = _prune.splice(cut, added)
+    spliced = prune.splice(cut, added)
     assert spliced is not None
     assert spliced.source == DECORATED.encode().replace(
         b"import json\n", b"import json\nfrom storage_runtime import storage\n"
@@ -223,23 +223,23 @@ def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
 
 
 def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
-    from migrate_storage.codemods import _prune
+    from migrate_storage.codemods.pipeline import prune
 
     source = (DECORATED + "\n\nclass Tail:\n" + "".join(f"    x{i} = {i}\n" for i in range(7))).rstrip("\n").encode()
     cut = _cut(source)
     assert cut is not None and len(cut.ranges) == 2
     assert cut.source.endswith(b"class Tail:\n    ...\n")
     cst.parse_module(cut.source)
-    assert _prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+    assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
 
 
 def _analysed_both_ways(source: bytes, policy, monkeypatch: pytest.MonkeyPatch):
-    from migrate_storage.codemods import _prune
-    from migrate_storage.codemods.engine import analyse_source
+    from migrate_storage.codemods.pipeline import prune
+    from migrate_storage.codemods.pipeline.engine import analyse_source
 
     cut = analyse_source(source, "m.py", policy)
     with monkeypatch.context() as patched:
-        patched.setattr(_prune, "cut_source", lambda *args: None)
+        patched.setattr(prune, "cut_source", lambda *args: None)
         whole = analyse_source(source, "m.py", policy)
     return cut, whole
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate_storage.codemods import safety
-from migrate_storage.codemods._plan import Plan
-from migrate_storage.codemods.sites import Family, Site, Status
+from migrate_storage.codemods.analysis.plan import Plan
+from migrate_storage.codemods.model import Family, Site, Status
+from migrate_storage.codemods.pipeline import safety
 
 ORIGINAL = "import os\n\n\ndef f(p):\n    return open(p, 'w')\n"
 REWRITTEN = "import os\nfrom storage_runtime import open\n\n\ndef f(p):\n    return open(p, 'w', pin=True)\n"
@@ -115,7 +115,7 @@ def _function(name: str, call: str) -> str:
 
 
 def test_a_focused_pass_classifies_only_the_functions_holding_a_focus_line() -> None:
-    from migrate_storage.codemods.engine import analyse_source
+    from migrate_storage.codemods.pipeline.engine import analyse_source
     from migrate_storage.codemods.policy import FilePolicy
 
     source = "import json\n\n\n" + _function("first", "open(p)") + _function("second", "open(p, 'w')")
@@ -139,7 +139,7 @@ CUT_SOURCE = (
 
 
 def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_sees() -> None:
-    from migrate_storage.codemods import engine
+    from migrate_storage.codemods.pipeline import engine
     from migrate_storage.codemods.policy import FilePolicy
 
     policy = FilePolicy()
@@ -163,10 +163,10 @@ def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_se
     assert via_cut[1] is False
     # The focus the safety net passes: the lines the rewrite changed. The function with
     # `os.open` was not changed, so neither pass looks into it.
-    from migrate_storage.codemods import _prefilter
+    from migrate_storage.codemods.pipeline import prefilter
 
     changed = safety.compare(
-        analysis.text, _prefilter.decode(analysis.new_source), analysis.plan.regions, "storage_runtime"
+        analysis.text, prefilter.decode(analysis.new_source), analysis.plan.regions, "storage_runtime"
     ).new_lines
     focused = engine._rerun(analysis.new_source, changed, "m.py", policy, analysis.rewritten_cut)
     assert focused == engine._rerun(analysis.new_source, changed, "m.py", policy, None)
@@ -179,8 +179,9 @@ def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_se
 def _failed_through_the_cut_pass(monkeypatch, rewrite_path_call) -> str:
     """The message of the engine's FAILED result for CUT_SOURCE with pathlib_io's
     rewrite replaced by `rewrite_path_call`; the second pass must have read the cut."""
-    from migrate_storage.codemods import engine, pathlib_io
-    from migrate_storage.codemods.engine import Outcome
+    from migrate_storage.codemods.families import pathlib_io
+    from migrate_storage.codemods.pipeline import engine
+    from migrate_storage.codemods.pipeline.engine import Outcome
     from migrate_storage.codemods.policy import FilePolicy
 
     cut_passes = []

@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper
 from libcst.metadata import ScopeProvider as LibCSTScopeProvider
-from migrate_storage.codemods import _scopes
+from migrate_storage.codemods.speedups import scopes as _scopes
 
 STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from migrate_storage.codemods._secret import looks_secret
-from migrate_storage.codemods.engine import Outcome, transform_source
+from migrate_storage.codemods.analysis.secret_paths import looks_secret
+from migrate_storage.codemods.model import Reason, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Reason, Status, Strategy
 from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, SECRET_DIRS
 
 PIN = FilePolicy(strategy=Strategy.PIN)

@@ -1,4 +1,4 @@
-"""codemods/_walk.py walks a read-only visitor over the same nodes, with the same hooks in
+"""codemods/walk.py walks a read-only visitor over the same nodes, with the same hooks in
 the same order, as LibCST's own `visit` does, without rebuilding the tree; transformers
 keep LibCST's path."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from migrate_storage.codemods import _walk
+from migrate_storage.codemods.speedups import walk
 
 STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
 
@@ -105,14 +105,14 @@ for _name, _event in _HOOKS.items():
 def _events(
     module: cst.CSTNode, *, fast: bool, recorder: type[_Recorder] = _Recorder
 ) -> list[tuple[object, ...]]:
-    installed = "visit" in _walk._ORIGINAL
-    _walk.install() if fast else _walk.uninstall()
+    installed = "visit" in walk._ORIGINAL
+    walk.install() if fast else walk.uninstall()
     try:
         visitor = recorder()
         module.visit(visitor)
         return visitor.events
     finally:
-        _walk.install() if installed else _walk.uninstall()
+        walk.install() if installed else walk.uninstall()
 
 
 def _modules() -> Iterator[tuple[str, cst.Module]]:
@@ -145,18 +145,18 @@ def test_every_libcst_node_class_takes_the_fast_path() -> None:
         if isinstance(cls, type) and issubclass(cls, cst.CSTNode)
     ]
     assert len(classes) > 150  # every node class LibCST exports
-    fallen_back = sorted(cls.__name__ for cls in classes if _walk._read_fields(cls) is None)
+    fallen_back = sorted(cls.__name__ for cls in classes if walk._read_fields(cls) is None)
     assert fallen_back == []
 
 
 def test_conditional_fields_are_read_from_libcst() -> None:
-    fields = dict(_walk._read_fields(cst.FormattedStringExpression) or ())
+    fields = dict(walk._read_fields(cst.FormattedStringExpression) or ())
     assert fields["format_spec"] is True  # visited only when set
     assert fields["expression"] is False
-    names = [name for name, _ in _walk._read_fields(cst.ImportFrom) or ()]
+    names = [name for name, _ in walk._read_fields(cst.ImportFrom) or ()]
     assert names.count("names") == 1
     assert names.index("module") < names.index("names")
-    decorated = [name for name, _ in _walk._read_fields(cst.FunctionDef) or ()]
+    decorated = [name for name, _ in walk._read_fields(cst.FunctionDef) or ()]
     assert decorated.index("decorators") < decorated.index("name") < decorated.index("body")
 
 
@@ -170,7 +170,7 @@ class _Direct(cst.Name):
 
 
 def test_a_class_it_cannot_read_keeps_libcsts_path() -> None:
-    assert _walk._read_fields(_Direct) is None
+    assert walk._read_fields(_Direct) is None
     node = _Direct("x", lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     with_fast, without = _events(node, fast=True), _events(node, fast=False)
     assert [e[0] for e in with_fast] == [e[0] for e in without]
@@ -229,7 +229,7 @@ def test_transformers_still_rebuild_the_tree() -> None:
         def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
             return updated_node.with_changes(value=updated_node.value.upper())
 
-    _walk.install()
+    walk.install()
     assert cst.parse_module("a = b(c)\n").visit(Rename()).code == "A = B(C)\n"
 
 
@@ -251,7 +251,7 @@ class _Plain(cst.CSTVisitor):
         self.events.append(("name", id(node)))
 
 
-class _Cached(_walk.CachedDispatch, _Plain):
+class _Cached(walk.CachedDispatch, _Plain):
     pass
 
 

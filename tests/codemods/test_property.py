@@ -18,10 +18,13 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Family, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    Outcome,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Status, Strategy
 
 # hypothesmith compiles what it generates; CPython's SyntaxWarnings about it are noise.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

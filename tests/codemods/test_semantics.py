@@ -26,10 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Strategy
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    Outcome,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Strategy
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"

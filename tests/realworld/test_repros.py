@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.engine import Outcome, transform_source
+from migrate_storage.codemods.model import Family, Reason, Status
+from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Status
 
 REPROS = Path(__file__).resolve().parents[2] / "fixtures" / "realworld_repros"
 
@@ -102,7 +102,12 @@ def test_libcst_command_leaves_a_file_without_sites_alone() -> None:
     """`python -m libcst.tool codemod commands.MigrateStorageCommand` must give what
     `migrate-storage diff` gives: nothing, for a file with no file I/O (found on the stdlib's
     webbrowser.py by bench/codemod_throughput.py)."""
-    from libcst.codemod import CodemodContext, TransformSkip, TransformSuccess, transform_module
+    from libcst.codemod import (
+        CodemodContext,
+        TransformSkip,
+        TransformSuccess,
+        transform_module,
+    )
     from migrate_storage.codemods.commands import MigrateStorageCommand
 
     source = (EXCEPT_SPACE / "no_site.py").read_text(encoding="utf-8")
