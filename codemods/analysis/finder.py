@@ -61,13 +61,9 @@ from migrate_storage.codemods.model import (
 from migrate_storage.codemods.pipeline.prefilter import Scan
 from migrate_storage.codemods.pipeline.prune import Pruned
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.speedups import introspection, walk
 from migrate_storage.codemods.speedups import scopes as _scopes
 
 __all__ = ["Findings", "PairingError", "find_sites"]
-
-introspection.install()
-walk.install()
 
 
 @dataclass(frozen=True, slots=True)

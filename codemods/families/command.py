@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
+from migrate_storage.codemods import speedups
 from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Status, Strategy
 from migrate_storage.codemods.policy import DEFAULT_RUNTIME_MODULE, FilePolicy
 
@@ -52,6 +53,7 @@ class StorageCodemodCommand(CodemodCommand):
         rules: str | None = None,
     ) -> None:
         super().__init__(context)
+        speedups.install()  # what the engine installs, so libcst.tool runs as fast
         self.strategy = Strategy(strategy) if strategy else None
         self.runtime_module = runtime_module
         self.rules = rules

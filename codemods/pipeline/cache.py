@@ -1,6 +1,6 @@
 """A black-style cache of file results, so a second run over an unchanged tree reads nothing.
 
-The cache file's name carries the key: the tool's fingerprint (its version plus the size and
+The cache file's name carries the key: the tool's fingerprint (its version, the LibCST and Python versions, the size and
 mtime of its modules and the rules package's, so an edited engine never trusts an old
 cache) and the rules' digest. Each entry maps a file's real path to `(mtime_ns, size, sha256)` and the counts of
 the sites left alone in it (so the summary of a warm run says what a cold one said). A file
@@ -22,15 +22,17 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.pipeline.writing import write_own_file
 
 FORMAT = 2
-_CODEMODS_DIR = Path(__file__).resolve().parent
+_CODEMODS_DIR = Path(__file__).resolve().parent.parent  # migrate_storage/codemods/
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +59,37 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def library_versions() -> list[str]:
+    """The LibCST and Python versions: an upgrade of either may parse or print a file
+    differently, so results one version made are not replayed under another."""
+    try:
+        libcst_version = metadata.version("libcst")
+    except metadata.PackageNotFoundError:  # a source checkout on sys.path: its own version
+        import libcst
+
+        libcst_version = getattr(libcst, "__version__", "unknown")
+    return [f"libcst {libcst_version}", f"python {sys.version} {sys.implementation.cache_tag}"]
+
+
 def tool_fingerprint() -> str:
-    """The tool version plus the stat of the modules that decide a file's result (a few dozen
-    stat calls: cheap next to any run that has files to look at)."""
+    """The tool version, the LibCST and Python versions, and the stat of the modules that
+    decide a file's result (a few dozen stat calls: cheap next to any run that has files to
+    look at)."""
     from migrate_storage import rules
     from migrate_storage.codemods import __version__
 
-    parts = [__version__]
-    modules = [*_CODEMODS_DIR.glob("*.py"), *Path(rules.__file__).resolve().parent.glob("*.py")]
-    for module in sorted(modules):
+    parts = [__version__, *library_versions()]
+    rules_dir = Path(rules.__file__).resolve().parent
+    modules = [
+        *((m, m.relative_to(_CODEMODS_DIR)) for m in _CODEMODS_DIR.rglob("*.py")),
+        *((m, Path("rules", m.name)) for m in rules_dir.glob("*.py")),
+    ]
+    for module, name in sorted(modules):
         try:
             st = module.stat()
         except OSError:
             continue
-        parts.append(f"{module.name}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(f"{name.as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import libcst as cst
+from migrate_storage.codemods import speedups
 from migrate_storage.codemods.analysis.finder import PairingError
 from migrate_storage.codemods.analysis.plan import Plan
 from migrate_storage.codemods.model import Site, Status
@@ -189,6 +190,7 @@ def transform_source(
     Never raises: an unreadable file is SKIPPED, an internal error or a failed safety
     check is FAILED (with the message, the traceback for errors), the source untouched.
     """
+    speedups.install()  # LibCST's fast paths, for the whole process (idempotent)
     try:
         return _transform(source, path, policy, rewrite)
     except Exception as exc:  # noqa: BLE001 - the engine's promise: never raise
@@ -275,7 +277,7 @@ def unrelated():
 
 def warm_up() -> None:
     """Do what a process otherwise does on its first rewrite: import the rewriting half of
-    LibCST (libcst.codemod) and fill the per-class caches of _walk.py and _speed.py. The
+    LibCST (libcst.codemod) and fill the per-class caches of speedups/walk.py and speedups/introspection.py. The
     runner calls it before forking workers, which then inherit it all instead of each
     paying for it."""
     transform_source(_WARM_UP_SOURCE, "<warm-up>", FilePolicy())

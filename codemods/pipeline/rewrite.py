@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
+from migrate_storage.codemods import speedups
 from migrate_storage.codemods.analysis.finder import PairingError, find_sites
 from migrate_storage.codemods.analysis.plan import Collapse, Plan
 from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Site
 from migrate_storage.codemods.pipeline import prefilter, prune
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.speedups import introspection
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ def apply_plan(
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
-    introspection.install_matchers()
+    speedups.before_adding_imports()
     transformer = _PlanTransformer(plan, families)
     new = module.visit(transformer)
     context = CodemodContext()
