@@ -4,35 +4,25 @@ A call whose path is a string literal naming a secret-looking file (`open(".env"
 `Path("id_rsa").read_text()`, `Path.home() / ".netrc"`) is reported LOCAL with reason
 SECRET_PATH and never rewritten, whatever its rule says: the runtime refuses to publish
 such paths anyway, so a `pin=True` on it would only mislead a reviewer. Only literals are
-judged; a path built at run time is the runtime's deny list's business.
+judged; a path built at run time is the runtime's deny list's business. The rule itself is
+the runtime's (`storage_runtime/secret_paths.py`), shared with `rules` and the runtime.
 """
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 import libcst as cst
 from migrate_storage.codemods.analysis.found import literal_string
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, SECRET_DIRS
+from storage_runtime import secret_paths
 
 # The path argument of the runtime's helpers: `storage.dump_json(obj, path)` is the second.
 _SECOND_ARG = frozenset({"dump_json", "dump_pickle"})
 
 
 def looks_secret(path: str, allowed: tuple[str, ...] = ()) -> bool:
-    """The runtime's rule: the last component matches the deny list, or a parent folder
-    is a secret folder; an `allowed` glob (whole path or name) lifts it."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts:
-        return False
-    name = parts[-1].lower()
-    hit = any(fnmatchcase(name, glob) for glob in DEFAULT_SECRET_GLOBS) or any(
-        part.lower() in SECRET_DIRS for part in parts[:-1]
-    )
-    if not hit:
-        return False
-    whole = "/".join(parts)
-    return not any(fnmatchcase(whole, g) or fnmatchcase(parts[-1], g) for g in allowed)
+    """The runtime's rule (storage_runtime.secret_paths): the last component matches the
+    deny list, or a parent folder is a secret folder; an `allowed` glob (the literal path
+    as written, or its name) lifts it."""
+    return secret_paths.is_secret(path, allowed, secret_paths.normalized(path))
 
 
 def literal_path(call: cst.Call, kind: str) -> str | None:

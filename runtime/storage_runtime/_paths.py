@@ -9,7 +9,8 @@ None when the open must pass straight through. A path is publishable only when a
   pointing out of it never leaks the outside file;
 - it is not a special file: nothing under /proc, /dev or /sys, and, when it exists, a
   regular file (not a FIFO, socket, character or block device, directory);
-- it does not look like a secret (`is_secret`), unless configuration allows it;
+- it does not look like a secret (`is_secret`: the one rule, in secret_paths.py), unless
+  configuration allows it;
 - it is not the runtime's own state (the `.storage-runtime` folder under the root, the index
   file and its SQLite side files).
 """
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import os
 import stat
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
+
+from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS, SECRET_DIRS
+from storage_runtime.secret_paths import is_secret as _is_secret
 
 if TYPE_CHECKING:
     from storage_runtime.config import Settings
@@ -34,38 +37,6 @@ __all__ = [
     "publishable",
 ]
 
-#: File names (matched case-insensitively against the last path component) that are
-#: never published, whatever the rules say, unless allowed by STORAGE_RUNTIME_ALLOW.
-DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    "credentials*",
-    "*.kdbx",
-    ".netrc",
-    "_netrc",
-    ".pgpass",
-    ".htpasswd",
-    ".git-credentials",
-    ".pypirc",
-    ".npmrc",
-    "secrets.*",
-    "secret.*",
-    "*.secret",
-    "*.secrets",
-)
-#: Folders whose whole content is secret (matched against every parent component).
-SECRET_DIRS: tuple[str, ...] = (".ssh", ".gnupg")
 #: Pseudo file systems: never published, never restored.
 SPECIAL_ROOTS: tuple[str, ...] = ("/proc", "/dev", "/sys")
 
@@ -90,28 +61,18 @@ def is_special(path: str) -> bool:
 
 
 def is_secret(path: str | bytes | os.PathLike[Any], settings: Settings | None = None) -> bool:
-    """True when `path` looks like a secret (deny-list) and no allow-glob in `settings`
-    matches it. Allow-globs match the file name or the path relative to the root."""
+    """True when `path` looks like a secret (the deny list of `secret_paths`) and no
+    allow-glob in `settings` matches it. Allow-globs match the file name or the path
+    relative to the root."""
     text = _as_str(path)
-    parts = text.replace("\\", "/").split("/")
-    name = parts[-1]
-    low = name.lower()
-    hit = any(fnmatchcase(low, glob) for glob in DEFAULT_SECRET_GLOBS) or any(
-        part.lower() in SECRET_DIRS for part in parts[:-1]
-    )
-    if not hit:
-        return False
     allow = settings.allow_secrets if settings is not None else ()
     if not allow:
-        return True
+        return _is_secret(text)
     absolute = os.path.abspath(text)
     rel = (
         os.path.relpath(absolute, settings.root) if settings is not None else absolute
     ).replace(os.sep, "/")
-    for glob in allow:
-        if fnmatchcase(name, glob) or fnmatchcase(low, glob.lower()) or fnmatchcase(rel, glob):
-            return False
-    return True
+    return _is_secret(text, allow, rel)
 
 
 def publishable(path: object, settings: Settings) -> str | None:

@@ -13,7 +13,6 @@ from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.model import Reason, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, SECRET_DIRS
 
 PIN = FilePolicy(strategy=Strategy.PIN)
 
@@ -42,15 +41,6 @@ def test_allowed_globs_lift_the_mark() -> None:
     assert not looks_secret("tests/fixtures/selfsigned.pem", ("tests/fixtures/*.pem",))
     assert not looks_secret("selfsigned.pem", ("selfsigned.pem",))
     assert looks_secret("other.pem", ("tests/fixtures/*.pem",))
-
-
-def test_the_deny_list_is_the_runtimes() -> None:
-    """One list in two distributions: the tool cannot import the runtime's without
-    building its default Storage, so this test keeps the copies equal."""
-    from storage_runtime import _paths
-
-    assert DEFAULT_SECRET_GLOBS == _paths.DEFAULT_SECRET_GLOBS
-    assert SECRET_DIRS == _paths.SECRET_DIRS
 
 
 def test_each_shape_of_secret_literal_is_local() -> None:

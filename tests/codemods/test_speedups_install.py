@@ -19,7 +19,9 @@ print(cst.CSTNode.visit is original_visit, _batched_visitor.BatchableCSTVisitor.
 
 
 def test_importing_patches_nothing_and_the_engine_installs_the_speedups() -> None:
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["True", "True", "False", "False"]
 
 
@@ -37,7 +39,10 @@ def test_uninstall_restores_libcst_and_results_stay_the_same() -> None:
         from migrate_storage.codemods.analysis.finder import find_sites  # noqa: F401 - import alone
         from migrate_storage.codemods.speedups import walk
 
-        assert "visit" not in walk._ORIGINAL and cst.CSTNode.visit.__module__.startswith("libcst")
+        assert (
+            "visit" not in walk._ORIGINAL
+            and cst.CSTNode.visit.__module__.startswith("libcst")
+        )
         from migrate_storage.codemods.pipeline.rewrite import run_source_pass
 
         slow = run_source_pass(cst.parse_module(source), "m.py", FilePolicy())
