@@ -22,9 +22,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from migrate_storage.codemods.model import Strategy
+from migrate_storage.codemods.model import FileStatus, Strategy
 from migrate_storage.codemods.pipeline import prefilter
-from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
 POLICY = FilePolicy(strategy=Strategy.PIN)
@@ -44,10 +44,10 @@ def _one(args: tuple[str, bool]) -> tuple[str, str, list[str], str]:
     stage = "text"
     if prefilter.may_contain_target(source, POLICY.runtime_module):
         stage = "ast"
-        if result.sites or result.outcome is not Outcome.UNCHANGED:
+        if result.sites or result.status is not FileStatus.UNCHANGED:
             stage = "libcst"
     return (
-        result.outcome.value,
+        result.status.value,
         stage,
         [s.status.value for s in result.sites],
         result.message or "",

@@ -1,4 +1,6 @@
-"""The one Site type that the finder emits, the codemods rewrite and the coverage report counts.
+"""The vocabulary: the one Site type that the finder emits, the codemods rewrite and the
+coverage report counts, and the one per-file result (FileResult, FileStatus) that the
+engine returns, the runner completes and the CLI and the report read.
 
 A Site is a single file-I/O call in a source file, classified once by the finder. The
 codemods rewrite exactly the PENDING sites; the coverage report adds every site into a
@@ -9,7 +11,9 @@ never disagree.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import KW_ONLY, dataclass
+from pathlib import Path
 
 
 class Family(enum.Enum):
@@ -73,3 +77,60 @@ class Site:
     status: Status
     reason: Reason | None = None
     strategy: Strategy | None = None
+
+
+class FileStatus(enum.Enum):
+    """What happened to one file: the engine says the first four, the runner the others."""
+
+    CHANGED = "changed"  # rewritten (apply) or would be (check, diff)
+    UNCHANGED = "unchanged"  # nothing to rewrite
+    SKIPPED = "skipped"  # left alone on purpose (e.g. @generated), or unreadable (engine)
+    FAILED = "failed"  # could not be read, parsed or written: the run exits 2
+    CACHED = "cached"  # unchanged since a run that found it clean: not read
+    EXCLUDED = "excluded"  # an `exclude` glob matches: never rewritten
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file's result, from the engine (`transform_source`) through the runner (which
+    adds `real_path`, the diff, and turns an unreadable SKIPPED into FAILED) to the CLI's
+    output and the coverage report's rows. `message` is `path[:line]: reason` for
+    SKIPPED/FAILED. The bytes (`source`, `new_source`) travel only from the engine to the
+    runner's worker; the report the parent receives carries none."""
+
+    path: str
+    status: FileStatus
+    _: KW_ONLY
+    sites: tuple[Site, ...] = ()  # every site found, with its status BEFORE rewriting
+    message: str | None = None
+    real_path: Path | None = None  # the file read (runner)
+    source: bytes | None = None  # the original bytes (engine)
+    new_source: bytes | None = None  # the rewritten bytes, CHANGED only (engine)
+    diff: bytes | None = None  # diff mode, CHANGED files only (runner)
+    left_alone_cached: tuple[tuple[str, int], ...] = ()  # CACHED files: from the cache
+    # SKIPPED on purpose (an `@generated` marker), not because the input is unreadable:
+    # only the latter is an input error (exit 2).
+    skipped_on_purpose: bool = False
+
+    @property
+    def pending(self) -> tuple[Site, ...]:
+        """The PENDING sites, whether or not this run rewrote them (`rewrite=False`)."""
+        return tuple(s for s in self.sites if s.status is Status.PENDING)
+
+    @property
+    def rewritten(self) -> tuple[Site, ...]:
+        """The sites rewritten (or that would be): PENDING sites of a CHANGED file."""
+        return self.pending if self.status is FileStatus.CHANGED else ()
+
+    def left_alone(self) -> Counter[str]:
+        """The sites left alone, by `left_alone_key` (from the cache for a CACHED file)."""
+        if self.status is FileStatus.CACHED:
+            return Counter(dict(self.left_alone_cached))
+        return Counter(
+            left_alone_key(s) for s in self.sites if s.status in (Status.UNMIGRATED, Status.LOCAL)
+        )
+
+
+def left_alone_key(site: Site) -> str:
+    """How the summary groups a site that was left alone: its reason, else its status."""
+    return site.reason.value if site.reason is not None else site.status.value

@@ -16,9 +16,9 @@ from types import TracebackType
 from typing import IO, Any
 
 import click
-from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.model import Family, FileResult, FileStatus, Strategy
 from migrate_storage.codemods.pipeline.diffing import colorize
-from migrate_storage.codemods.pipeline.runner import FileReport, FileStatus, RunResult
+from migrate_storage.codemods.pipeline.runner import RunResult
 from migrate_storage.codemods.settings import Color, Mode, Settings
 
 
@@ -141,7 +141,7 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __call__(self, report: FileReport, done: int, total: int) -> None:
+    def __call__(self, report: FileResult, done: int, total: int) -> None:
         if not self.enabled or total < 2:
             return
         now = time.monotonic()

@@ -14,7 +14,6 @@ file goes unnoticed (UNCHANGED, no sites): nothing would be rewritten there anyw
 
 from __future__ import annotations
 
-import enum
 import traceback
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -23,38 +22,20 @@ import libcst as cst
 from migrate_storage.codemods import speedups
 from migrate_storage.codemods.analysis.finder import PairingError
 from migrate_storage.codemods.analysis.plan import Plan
-from migrate_storage.codemods.model import Site, Status
+from migrate_storage.codemods.model import FileResult, FileStatus, Site
 from migrate_storage.codemods.pipeline import prefilter, prune, safety
 from migrate_storage.codemods.pipeline.merge import MergeConflict, merge_rewrite
 from migrate_storage.codemods.pipeline.rewrite import run_pass
 from migrate_storage.codemods.policy import FilePolicy
 
-__all__ = ["Analysis", "FileResult", "Outcome", "analyse_source", "transform_source", "warm_up"]
-
-
-class Outcome(enum.Enum):
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    path: str
-    outcome: Outcome
-    source: bytes  # original bytes
-    new_source: bytes | None  # set when CHANGED
-    sites: tuple[Site, ...]  # every site found, with its status BEFORE rewriting
-    message: str | None = None  # for SKIPPED/FAILED: "path:line: reason"
-    # SKIPPED on purpose (an `@generated` marker), not because the input is unreadable:
-    # only the latter is an input error (exit 2).
-    skipped_on_purpose: bool = False
-
-    @property
-    def rewritten(self) -> tuple[Site, ...]:
-        """The PENDING sites (all rewritten when CHANGED)."""
-        return tuple(s for s in self.sites if s.status is Status.PENDING)
+__all__ = [
+    "Analysis",
+    "FileResult",
+    "FileStatus",
+    "analyse_source",
+    "transform_source",
+    "warm_up",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +176,7 @@ def transform_source(
         return _transform(source, path, policy, rewrite)
     except Exception as exc:  # noqa: BLE001 - the engine's promise: never raise
         message = f"{path}:1: internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
-        return FileResult(path, Outcome.FAILED, source, None, (), message)
+        return FileResult(path, FileStatus.FAILED, source=source, message=message)
 
 
 def _transform(
@@ -206,15 +187,13 @@ def _transform(
     except SkipFile as skip:
         return FileResult(
             path,
-            Outcome.SKIPPED,
-            source,
-            None,
-            (),
-            f"{path}:{skip.line}: {skip.reason}",
+            FileStatus.SKIPPED,
+            source=source,
+            message=f"{path}:{skip.line}: {skip.reason}",
             skipped_on_purpose=skip.on_purpose,
         )
     if analysis.new_source is None:
-        return FileResult(path, Outcome.UNCHANGED, source, None, analysis.sites)
+        return FileResult(path, FileStatus.UNCHANGED, sites=analysis.sites, source=source)
     assert analysis.plan is not None
     problem = safety.check(
         source,
@@ -226,9 +205,15 @@ def _transform(
         rerun=lambda new, focus: _rerun(new, focus, path, policy, analysis.rewritten_cut),
     )
     if problem is not None:
-        return FileResult(path, Outcome.FAILED, source, None, analysis.sites, problem)
+        return FileResult(
+            path, FileStatus.FAILED, sites=analysis.sites, message=problem, source=source
+        )
     return FileResult(
-        path, Outcome.CHANGED, source, analysis.new_source, analysis.sites
+        path,
+        FileStatus.CHANGED,
+        sites=analysis.sites,
+        source=source,
+        new_source=analysis.new_source,
     )
 
 

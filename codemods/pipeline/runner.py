@@ -20,7 +20,6 @@ an optional `progress` callback per finished file.
 from __future__ import annotations
 
 import contextlib
-import enum
 import itertools
 import os
 import signal
@@ -33,7 +32,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from migrate_storage.codemods.model import Family, Site, Status, Strategy
+from migrate_storage.codemods.model import (
+    Family,
+    FileResult,
+    FileStatus,
+    Strategy,
+)
 from migrate_storage.codemods.pipeline import cache as cache_mod
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
@@ -54,49 +58,15 @@ from migrate_storage.codemods.settings import Mode, Settings
 class Transform(Protocol):
     """engine.transform_source's signature (injectable so unit tests can fake fault paths)."""
 
-    def __call__(self, source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = ...) -> Any: ...
+    def __call__(
+        self, source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = ...
+    ) -> FileResult: ...
 
 
-class FileStatus(enum.Enum):
-    """What happened to one file."""
-
-    CHANGED = "changed"  # rewritten (apply) or would be (check, diff)
-    UNCHANGED = "unchanged"  # nothing to rewrite
-    CACHED = "cached"  # unchanged since a run that found it clean: not read
-    EXCLUDED = "excluded"  # an `exclude` glob matches: never rewritten
-    SKIPPED = "skipped"  # left alone on purpose (e.g. @generated), with a message
-    FAILED = "failed"  # could not be read, parsed or written: the run exits 2
-
-
-@dataclass(frozen=True, slots=True)
-class FileReport:
-    """What happened to one file. `message` is `path[:line]: reason` for SKIPPED/FAILED."""
-
-    path: str
-    real_path: Path
-    status: FileStatus
-    sites: tuple[Site, ...] = ()
-    message: str | None = None
-    diff: bytes | None = None  # diff mode, CHANGED files only
-    left_alone_cached: tuple[tuple[str, int], ...] = ()  # CACHED files: from the cache
-
-    @property
-    def rewritten(self) -> tuple[Site, ...]:
-        """The sites rewritten (or that would be): PENDING sites of a CHANGED file."""
-        if self.status is not FileStatus.CHANGED:
-            return ()
-        return tuple(s for s in self.sites if s.status is Status.PENDING)
-
-    def left_alone(self) -> Counter[str]:
-        if self.status is FileStatus.CACHED:
-            return Counter(dict(self.left_alone_cached))
-        return Counter(left_alone_key(s) for s in self.sites if _is_left_alone(s))
-
-
-Progress = Callable[[FileReport, int, int], None]  # (report, files done, files in all)
+Progress = Callable[[FileResult, int, int], None]  # (report, files done, files in all)
 # Called after each file apply wrote: (report, bytes before, bytes after). The apply record
 # (journal.py) uses it to keep what `undo` needs.
-OnWritten = Callable[[FileReport, bytes, bytes], None]
+OnWritten = Callable[[FileResult, bytes, bytes], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +74,7 @@ class RunResult:
     """Everything one run did, for the CLI to render and pick an exit code from."""
 
     mode: Mode
-    files: tuple[FileReport, ...]  # every discovered file, sorted by path
+    files: tuple[FileResult, ...]  # every discovered file, sorted by path
     skipped: tuple[Skipped, ...] = ()  # paths discovery did not take
     removed_temp_files: tuple[Path, ...] = ()  # left by a killed run, removed by this one
 
@@ -112,7 +82,7 @@ class RunResult:
         return sum(1 for f in self.files if f.status is status)
 
     @property
-    def changed(self) -> tuple[FileReport, ...]:
+    def changed(self) -> tuple[FileResult, ...]:
         return tuple(f for f in self.files if f.status is FileStatus.CHANGED)
 
     @property
@@ -150,15 +120,6 @@ class RunResult:
 _NOTED = (FileStatus.SKIPPED, FileStatus.FAILED)
 
 
-def _is_left_alone(site: Site) -> bool:
-    return site.status in (Status.UNMIGRATED, Status.LOCAL)
-
-
-def left_alone_key(site: Site) -> str:
-    """How the summary groups a site that was left alone: its reason, else its status."""
-    return site.reason.value if site.reason is not None else site.status.value
-
-
 # -- the worker -------------------------------------------------------------------------
 
 
@@ -174,7 +135,7 @@ class Task:
 class Work:
     """A worker's answer: the report plus what the parent needs to write and to cache."""
 
-    report: FileReport
+    report: FileResult
     sha256: str = ""
     stat: tuple[int, int] | None = None  # (mtime_ns, size) of the bytes that were read
     new_source: bytes | None = None  # CHANGED only (written in apply mode, cached in the others)
@@ -187,21 +148,13 @@ def _engine() -> Transform:
     return transform_source
 
 
-def _outcome_status(result: Any) -> FileStatus:
-    name = result.outcome.name
-    if name == "CHANGED":
-        return FileStatus.CHANGED
-    if name == "UNCHANGED":
-        return FileStatus.UNCHANGED
-    if name == "SKIPPED" and not _is_input_error(result):
-        return FileStatus.SKIPPED
-    return FileStatus.FAILED
-
-
-def _is_input_error(result: Any) -> bool:
-    """A SKIPPED result that is really an unreadable input (not UTF-8, syntax error) rather
-    than a file skipped on purpose (an `@generated` marker): those make the run exit 2."""
-    return not result.skipped_on_purpose
+def _status(result: FileResult) -> FileStatus:
+    """The engine's status, except that a SKIPPED result that is really an unreadable input
+    (not UTF-8, syntax error) rather than a file skipped on purpose (an `@generated` marker)
+    is FAILED: those make the run exit 2."""
+    if result.status is FileStatus.SKIPPED and not result.skipped_on_purpose:
+        return FileStatus.FAILED
+    return result.status
 
 
 def process_file(task: Task) -> Work:
@@ -213,7 +166,7 @@ def process_file(task: Task) -> Work:
             source = handle.read()
     except OSError as exc:
         reason = f"{file.path}: cannot read: {exc.strerror or exc}"
-        return Work(FileReport(file.path, file.real_path, FileStatus.FAILED, message=reason))
+        return Work(FileResult(file.path, FileStatus.FAILED, message=reason, real_path=file.real_path))
     sha = cache_mod.file_digest(source)
     stat = (st.st_mtime_ns, st.st_size)
     transform = task.transform or _engine()
@@ -221,8 +174,8 @@ def process_file(task: Task) -> Work:
         result = transform(source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN)
     except Exception as exc:  # the engine promises not to raise; a bug must not stop the run
         message = f"{file.path}: internal error: {type(exc).__name__}: {exc}"
-        return Work(FileReport(file.path, file.real_path, FileStatus.FAILED, message=message))
-    status = _outcome_status(result)
+        return Work(FileResult(file.path, FileStatus.FAILED, message=message, real_path=file.real_path))
+    status = _status(result)
     new_source = result.new_source if status is FileStatus.CHANGED else None
     if status is FileStatus.CHANGED and (new_source is None or new_source == source):
         status, new_source = FileStatus.UNCHANGED, None
@@ -232,7 +185,14 @@ def process_file(task: Task) -> Work:
     diff = None
     if status is FileStatus.CHANGED and task.mode is Mode.DIFF:
         diff = unified_diff(source, new_source or b"", file.path)
-    report = FileReport(file.path, file.real_path, status, tuple(result.sites), message, diff)
+    report = FileResult(
+        file.path,
+        status,
+        sites=tuple(result.sites),
+        message=message,
+        real_path=file.real_path,
+        diff=diff,
+    )
     old_source = source if task.mode is Mode.APPLY and new_source is not None else None
     return Work(report, sha, stat, new_source, old_source)
 
@@ -275,7 +235,14 @@ def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
     except BrokenProcessPool:  # a worker was killed (out of memory?): say so per file
         for task in tasks[done:]:
             message = f"{task.file.path}: a worker process died; not processed (try --jobs 1)"
-            yield Work(FileReport(task.file.path, task.file.real_path, FileStatus.FAILED, message=message))
+            yield Work(
+                FileResult(
+                    task.file.path,
+                    FileStatus.FAILED,
+                    message=message,
+                    real_path=task.file.real_path,
+                )
+            )
         finished = True
     finally:
         if not finished:  # Ctrl-C or an error in the parent: stop now, not after the chunks
@@ -299,7 +266,7 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 # -- the parent ------------------------------------------------------------------------
 
 
-def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileReport, os.stat_result | None, str]:
+def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileResult, os.stat_result | None, str]:
     """Write a CHANGED file in apply mode. Returns the report, and the stat and sha256 to
     record in the cache (stat None: not to be recorded)."""
     report = work.report
@@ -327,7 +294,9 @@ def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mo
     if pending.path != file.path:
         return None
     stat = (entry.mtime_ns, entry.size)
-    report = FileReport(file.path, file.real_path, FileStatus.CHANGED, pending.sites)
+    report = FileResult(
+        file.path, FileStatus.CHANGED, sites=pending.sites, real_path=file.real_path
+    )
     if mode is Mode.CHECK:
         return Work(report, entry.sha256, stat)
     new_source = cache.blob(pending.new_sha256)
@@ -425,17 +394,22 @@ def run(
             cache_mod.cache_file(settings.resolved_cache_dir(), ruleset.digest)
         )
 
-    reports: dict[Path, FileReport] = {}
+    reports: dict[Path, FileResult] = {}
     tasks: list[Task] = []
     replayed: list[Work] = []  # files with pending rewrites the cache knows
     for file in found.files:
         if mode is not Mode.SCAN and file.excluded:
-            reports[file.real_path] = FileReport(file.path, file.real_path, FileStatus.EXCLUDED)
+            reports[file.real_path] = FileResult(
+                file.path, FileStatus.EXCLUDED, real_path=file.real_path
+            )
             continue
         entry = cache.lookup(file.real_path) if cache is not None else None
         if entry is not None and entry.pending is None:
-            reports[file.real_path] = FileReport(
-                file.path, file.real_path, FileStatus.CACHED, left_alone_cached=entry.left_alone
+            reports[file.real_path] = FileResult(
+                file.path,
+                FileStatus.CACHED,
+                real_path=file.real_path,
+                left_alone_cached=entry.left_alone,
             )
             continue
         if entry is not None and cache is not None:
@@ -445,7 +419,9 @@ def run(
                 continue
         policy = ruleset.policy_for(file.real_path)
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
-            reports[file.real_path] = FileReport(file.path, file.real_path, FileStatus.EXCLUDED)
+            reports[file.real_path] = FileResult(
+                file.path, FileStatus.EXCLUDED, real_path=file.real_path
+            )
             continue
         tasks.append(Task(file, policy, mode, transform))
     if tasks and transform is None:

@@ -19,13 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from migrate_storage.codemods import __version__
+from migrate_storage.codemods.model import FileStatus
 from migrate_storage.codemods.pipeline.discovery import display_path
-from migrate_storage.codemods.pipeline.runner import (
-    FileStatus,
-    RunResult,
-    load_ruleset,
-    run,
-)
+from migrate_storage.codemods.pipeline.runner import RunResult, load_ruleset, run
 from migrate_storage.codemods.report.model import (
     CoverageReport,
     FileReport,

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from migrate_storage.codemods import __version__
-from migrate_storage.codemods.model import Family, Site, Status
+from migrate_storage.codemods.model import Family, FileStatus, Site, Status
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.hunks import (
     Hunk,
@@ -39,7 +39,6 @@ from migrate_storage.codemods.pipeline.hunks import (
     matches,
     parse_unified,
 )
-from migrate_storage.codemods.pipeline.runner import FileStatus
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

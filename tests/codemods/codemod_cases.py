@@ -9,7 +9,7 @@ from pathlib import Path
 from migrate_storage.codemods.model import Site, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import (
     FileResult,
-    Outcome,
+    FileStatus,
     transform_source,
 )
 from migrate_storage.codemods.policy import FilePolicy
@@ -73,7 +73,7 @@ def pending(result: FileResult) -> list[Site]:
 __all__ = [
     "CASES",
     "PIN",
-    "Outcome",
+    "FileStatus",
     "case_files",
     "case_id",
     "describe_sites",

@@ -13,8 +13,7 @@ from codemod_cases import ROOT, case_files, case_id, output, policy_for, run
 from libcst.codemod import CodemodContext, SkipFile
 from migrate_storage.codemods.commands import MigrateStorageCommand
 from migrate_storage.codemods.families.open_calls import OpenCallsCodemod
-from migrate_storage.codemods.model import Strategy
-from migrate_storage.codemods.pipeline.engine import Outcome
+from migrate_storage.codemods.model import FileStatus, Strategy
 from migrate_storage.codemods.speedups import introspection
 
 PIN_CASES = [
@@ -22,7 +21,7 @@ PIN_CASES = [
     for p in case_files()
     if policy_for(p).strategy is Strategy.PIN
     and not policy_for(p).excluded
-    and run(p).outcome is not Outcome.SKIPPED
+    and run(p).status is not FileStatus.SKIPPED
 ]
 
 

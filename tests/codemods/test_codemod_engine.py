@@ -9,7 +9,7 @@ from migrate_storage.codemods.model import Family, Reason, Status, Strategy
 from migrate_storage.codemods.pipeline import prefilter
 from migrate_storage.codemods.pipeline.engine import (
     FileResult,
-    Outcome,
+    FileStatus,
     transform_source,
 )
 from migrate_storage.codemods.policy import FilePolicy
@@ -17,7 +17,7 @@ from migrate_storage.codemods.policy import FilePolicy
 
 def test_syntax_error_is_skipped_with_its_line() -> None:
     result = run(CASES / "files" / "syntax_error.py")
-    assert result.outcome is Outcome.SKIPPED
+    assert result.status is FileStatus.SKIPPED
     assert (
         result.message
         == "fixtures/cases/files/syntax_error.py:5: syntax error: expected ':'"
@@ -27,14 +27,14 @@ def test_syntax_error_is_skipped_with_its_line() -> None:
 
 def test_non_utf8_without_declaration_is_skipped() -> None:
     result = run(CASES / "files" / "non_utf8.py")
-    assert result.outcome is Outcome.SKIPPED
+    assert result.status is FileStatus.SKIPPED
     assert result.message is not None
     assert result.message.startswith("fixtures/cases/files/non_utf8.py:1: not UTF-8")
 
 
 def test_declared_encoding_is_honoured_and_kept() -> None:
     result = run(CASES / "files" / "latin1_declared.py")
-    assert result.outcome is Outcome.CHANGED
+    assert result.status is FileStatus.CHANGED
     assert result.new_source is not None
     assert "café".encode("latin-1") in result.new_source  # still latin-1 bytes
     assert result.new_source.startswith(b"# -*- coding: latin-1 -*-\n")
@@ -42,13 +42,13 @@ def test_declared_encoding_is_honoured_and_kept() -> None:
 
 def test_bom_and_cookie_are_kept() -> None:
     result = run(CASES / "files" / "bom_cookie.py")
-    assert result.outcome is Outcome.CHANGED and result.new_source is not None
+    assert result.status is FileStatus.CHANGED and result.new_source is not None
     assert result.new_source.startswith(b"\xef\xbb\xbf# -*- coding: utf-8 -*-\n")
 
 
 def test_crlf_and_tabs_are_kept() -> None:
     result = run(CASES / "files" / "crlf_tabs.py")
-    assert result.outcome is Outcome.CHANGED and result.new_source is not None
+    assert result.status is FileStatus.CHANGED and result.new_source is not None
     new = result.new_source
     assert b"\n" not in new.replace(b"\r\n", b"")  # every line still ends in CRLF
     assert b"\tstorage.dump_json(obj, path, pin=True)\r\n" in new
@@ -57,7 +57,7 @@ def test_crlf_and_tabs_are_kept() -> None:
 
 def test_generated_file_is_skipped() -> None:
     result = run(CASES / "files" / "generated.py")
-    assert result.outcome is Outcome.SKIPPED
+    assert result.status is FileStatus.SKIPPED
     assert (
         result.message
         == "fixtures/cases/files/generated.py:1: generated file (@generated marker), skipped"
@@ -66,13 +66,13 @@ def test_generated_file_is_skipped() -> None:
 
 def test_generated_marker_counts_only_near_the_top() -> None:
     code = "\n" * 20 + "# @generated\nopen('x', 'w')\n"
-    assert run_code(code).outcome is Outcome.CHANGED
+    assert run_code(code).status is FileStatus.CHANGED
 
 
 def test_file_without_targets_is_not_parsed() -> None:
     source = (CASES / "files" / "no_targets.py").read_bytes()
     assert not prefilter.may_contain_target(source, "storage_runtime")
-    assert run(CASES / "files" / "no_targets.py").outcome is Outcome.UNCHANGED
+    assert run(CASES / "files" / "no_targets.py").status is FileStatus.UNCHANGED
 
 
 def test_prose_mentions_pass_the_text_filter_but_not_the_ast_scan() -> None:
@@ -128,7 +128,7 @@ def test_the_scan_finds_calls_in_decorators_and_split_over_lines_and_the_fences(
 def test_unchanged_output_is_the_input_byte_for_byte() -> None:
     path = CASES / "open" / "shadowed.py"
     result = run(path)
-    assert result.outcome is Outcome.UNCHANGED and output(result) == path.read_bytes()
+    assert result.status is FileStatus.UNCHANGED and output(result) == path.read_bytes()
 
 
 def test_internal_error_becomes_failed_with_traceback() -> None:
@@ -139,7 +139,7 @@ def test_internal_error_becomes_failed_with_traceback() -> None:
     result = transform_source(
         b"open('x', 'w')\n", "m.py", BrokenPolicy(strategy=Strategy.PIN)
     )
-    assert result.outcome is Outcome.FAILED
+    assert result.status is FileStatus.FAILED
     assert result.message is not None
     assert result.message.startswith("m.py:1: internal error: ZeroDivisionError: boom")
     assert "Traceback" in result.message
@@ -148,9 +148,9 @@ def test_internal_error_becomes_failed_with_traceback() -> None:
 
 def test_rewrite_false_only_classifies() -> None:
     result = transform_source(b"open('x', 'w')\n", "m.py", PIN, rewrite=False)
-    assert result.outcome is Outcome.UNCHANGED and result.new_source is None
+    assert result.status is FileStatus.UNCHANGED and result.new_source is None
     assert [s.status for s in result.sites] == [Status.PENDING]
-    assert result.rewritten == result.sites
+    assert result.pending == result.sites and result.rewritten == ()
 
 
 def test_result_pickles() -> None:
@@ -159,7 +159,7 @@ def test_result_pickles() -> None:
     assert (
         isinstance(clone, FileResult)
         and clone == result
-        and clone.rewritten == result.rewritten
+        and clone.pending == result.pending
     )
 
 
@@ -178,7 +178,7 @@ def test_runtime_module_is_configurable() -> None:
     assert "from acme.storage import open, storage\n" in text
     assert "storage.write_text(Path('a'), 'x', pin=False)" in text
     again = transform_source(result.new_source, "m.py", policy)
-    assert again.outcome is Outcome.UNCHANGED
+    assert again.status is FileStatus.UNCHANGED
     assert {s.status for s in again.sites} == {Status.MIGRATED}
 
 
@@ -186,7 +186,7 @@ def test_bytes_libcst_loses_are_kept_by_a_line_merge() -> None:
     """LibCST 1.9 drops the space in `except (A, B) :`; the rewrite must not."""
     code = "try:\n    f = open('x', 'w')\nexcept (OSError, ValueError) :\n    pass\n"
     result = run_code(code)
-    assert result.outcome is Outcome.CHANGED, result.message
+    assert result.status is FileStatus.CHANGED, result.message
     assert result.new_source is not None
     assert b"except (OSError, ValueError) :\n" in result.new_source
     assert b"    f = open('x', 'w', pin=True)\n" in result.new_source
@@ -208,7 +208,7 @@ def test_warm_up_goes_through_a_whole_rewrite_before_workers_fork() -> None:
     from migrate_storage.codemods.pipeline import engine
 
     sample = transform_source(engine._WARM_UP_SOURCE, "w.py", FilePolicy())
-    assert sample.outcome is Outcome.CHANGED  # the sample reaches every stage
+    assert sample.status is FileStatus.CHANGED  # the sample reaches every stage
     code = (
         "import sys\n"
         "import libcst as cst\n"

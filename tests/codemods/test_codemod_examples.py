@@ -8,8 +8,8 @@ import pytest
 from codemod_cases import pending, run_code
 from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
-from migrate_storage.codemods.model import Status
-from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
+from migrate_storage.codemods.model import FileStatus, Status
+from migrate_storage.codemods.pipeline.engine import transform_source
 
 MODULES = (open_calls, pathlib_io, json_pickle)
 EXAMPLES = [
@@ -24,25 +24,25 @@ UNCHANGED = [p for p in EXAMPLES if isinstance(p.values[0], Unchanged)]
 @pytest.mark.parametrize("example", REWRITTEN)
 def test_rewritten_example(example: Rewritten) -> None:
     result = run_code(example.before, example.policy)
-    assert result.outcome is Outcome.CHANGED, result.message
+    assert result.status is FileStatus.CHANGED, result.message
     assert result.new_source is not None
     assert result.new_source.decode() == textwrap.dedent(example.after)
     # Every site the rewrite touched was PENDING before, and nothing is left pending.
-    assert result.rewritten, "a change without a pending site"
+    assert result.pending, "a change without a pending site"
     again = transform_source(result.new_source, "mod.py", example.policy)
-    assert again.outcome is Outcome.UNCHANGED, again.message
+    assert again.status is FileStatus.UNCHANGED, again.message
     assert pending(again) == []
     assert all(
         s.status is Status.MIGRATED
         for s in again.sites
-        if s.family in {r.family for r in result.rewritten}
+        if s.family in {r.family for r in result.pending}
     )
 
 
 @pytest.mark.parametrize("example", UNCHANGED)
 def test_unchanged_example(example: Unchanged) -> None:
     result = run_code(example.code, example.policy)
-    assert result.outcome is Outcome.UNCHANGED, example.reason
+    assert result.status is FileStatus.UNCHANGED, example.reason
     assert pending(result) == []
     reasons = {s.reason for s in result.sites}
     if example.site_reason is None:

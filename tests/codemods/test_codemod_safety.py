@@ -180,8 +180,8 @@ def _failed_through_the_cut_pass(monkeypatch, rewrite_path_call) -> str:
     """The message of the engine's FAILED result for CUT_SOURCE with pathlib_io's
     rewrite replaced by `rewrite_path_call`; the second pass must have read the cut."""
     from migrate_storage.codemods.families import pathlib_io
+    from migrate_storage.codemods.model import FileStatus
     from migrate_storage.codemods.pipeline import engine
-    from migrate_storage.codemods.pipeline.engine import Outcome
     from migrate_storage.codemods.policy import FilePolicy
 
     cut_passes = []
@@ -189,7 +189,7 @@ def _failed_through_the_cut_pass(monkeypatch, rewrite_path_call) -> str:
     monkeypatch.setattr(pathlib_io, "rewrite_path_call", rewrite_path_call)
     monkeypatch.setattr(engine, "_rerun_cut", lambda *a: cut_passes.append(a) or real(*a))
     result = engine.transform_source(CUT_SOURCE.encode(), "m.py", FilePolicy())
-    assert result.outcome is Outcome.FAILED and result.new_source is None
+    assert result.status is FileStatus.FAILED and result.new_source is None
     assert len(cut_passes) == 1
     return result.message or ""
 

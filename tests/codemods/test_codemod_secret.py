@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
-from migrate_storage.codemods.model import Reason, Status, Strategy
-from migrate_storage.codemods.pipeline.engine import Outcome, transform_source
+from migrate_storage.codemods.model import FileStatus, Reason, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
 PIN = FilePolicy(strategy=Strategy.PIN)
@@ -19,7 +19,7 @@ PIN = FilePolicy(strategy=Strategy.PIN)
 
 def statuses(source: str, policy: FilePolicy = PIN) -> list[tuple[int, str, Status, Reason | None]]:
     result = transform_source(textwrap.dedent(source).encode(), "mod.py", policy, rewrite=False)
-    assert result.outcome is not Outcome.FAILED, result.message
+    assert result.status is not FileStatus.FAILED, result.message
     return [(s.line, s.name, s.status, s.reason) for s in result.sites]
 
 
@@ -69,12 +69,12 @@ def test_each_shape_of_secret_literal_is_local() -> None:
 def test_a_secret_write_gets_no_pin_and_stays_local_after_apply() -> None:
     source = b'def save(key, rows):\n    open("server.pem", "w").write(key)\n    open("rows.txt", "w").write(rows)\n'
     first = transform_source(source, "mod.py", PIN)
-    assert first.outcome is Outcome.CHANGED
+    assert first.status is FileStatus.CHANGED
     text = first.new_source.decode()
     assert 'open("server.pem", "w").write(key)' in text  # untouched: no pin=True
     assert 'open("rows.txt", "w", pin=True)' in text
     again = transform_source(first.new_source, "mod.py", PIN)
-    assert again.outcome is Outcome.UNCHANGED
+    assert again.status is FileStatus.UNCHANGED
     by_line = {s.line: (s.status, s.reason) for s in again.sites}
     assert (Status.LOCAL, Reason.SECRET_PATH) in by_line.values()
     assert (Status.MIGRATED, None) in by_line.values()

@@ -29,7 +29,7 @@ import pytest
 from migrate_storage.codemods.model import Strategy
 from migrate_storage.codemods.pipeline.engine import (
     FileResult,
-    Outcome,
+    FileStatus,
     transform_source,
 )
 from migrate_storage.codemods.policy import FilePolicy
@@ -149,12 +149,12 @@ def _migrate(
     for path in files:
         rel = path.relative_to(root).as_posix()
         result = transform_source(path.read_bytes(), rel, policy_for(path))
-        assert result.outcome in (Outcome.CHANGED, Outcome.UNCHANGED), (
+        assert result.status in (FileStatus.CHANGED, FileStatus.UNCHANGED), (
             rel,
-            result.outcome,
+            result.status,
             result.message,
         )
-        if result.outcome is Outcome.CHANGED:
+        if result.status is FileStatus.CHANGED:
             assert result.new_source is not None
             compile(result.new_source, rel, "exec")
             path.write_bytes(result.new_source)
@@ -180,12 +180,12 @@ def _assert_same(before: Run, after: Run) -> None:
 
 def _assert_rewritten(result: FileResult, strategy: Strategy) -> None:
     """The file changed, imports the runtime, and says pin= as its strategy implies."""
-    assert result.outcome is Outcome.CHANGED, (
+    assert result.status is FileStatus.CHANGED, (
         result.path,
-        result.outcome,
+        result.status,
         result.message,
     )
-    assert result.rewritten, result.path
+    assert result.pending, result.path
     new = result.new_source or b""
     assert new != result.source
     assert _imports_runtime(new), (
@@ -284,18 +284,18 @@ def test_sample_package_demo_behaves_the_same(policy_name: str, tmp_path: Path) 
 
 def _check_sample_results(results: dict[str, FileResult], policy_name: str) -> None:
     for rel in SAMPLE_LOOKALIKE_MODULES:
-        assert results[rel].outcome is Outcome.UNCHANGED, (
+        assert results[rel].status is FileStatus.UNCHANGED, (
             f"{rel}: look-alikes were rewritten"
         )
-        assert not results[rel].rewritten
+        assert not results[rel].pending
     for rel in SAMPLE_CORE_MODULES:
-        assert results[rel].outcome is Outcome.CHANGED, (rel, results[rel].message)
+        assert results[rel].status is FileStatus.CHANGED, (rel, results[rel].message)
         assert _imports_runtime(results[rel].new_source or b""), rel
     for rel, result in results.items():
-        if result.outcome is Outcome.CHANGED:
+        if result.status is FileStatus.CHANGED:
             assert _imports_runtime(result.new_source or b""), rel
     if policy_name == "rules":
-        assert results["ml_cache/credentials.py"].outcome is Outcome.UNCHANGED, (
+        assert results["ml_cache/credentials.py"].status is FileStatus.UNCHANGED, (
             "rule says local"
         )
         _assert_rewritten(results["ml_cache/models/registry.py"], Strategy.PIN)
@@ -317,8 +317,8 @@ def test_sample_package_own_tests_still_pass(tmp_path: Path) -> None:
         p for p in _package_sources(pkg) if p.relative_to(pkg).parts[0] != "tests"
     ]
     results = _migrate(pkg, targets, _rules_policy(pkg))
-    assert results["ml_cache/config.py"].outcome is Outcome.CHANGED
-    assert results["ml_cache/sysinfo.py"].outcome is Outcome.CHANGED
+    assert results["ml_cache/config.py"].status is FileStatus.CHANGED
+    assert results["ml_cache/sysinfo.py"].status is FileStatus.CHANGED
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=pkg,
@@ -361,15 +361,15 @@ def test_migrated_fixture_is_stable(path: Path) -> None:
     policy = POLICIES["pin"]
     rel = path.relative_to(FIXTURES).as_posix()
     first = transform_source(path.read_bytes(), rel, policy)
-    assert first.outcome in (Outcome.CHANGED, Outcome.UNCHANGED), first.message
+    assert first.status in (FileStatus.CHANGED, FileStatus.UNCHANGED), first.message
     found = transform_source(path.read_bytes(), rel, policy, rewrite=False)
     assert found.sites == first.sites
-    assert found.rewritten == first.rewritten
-    if first.outcome is Outcome.UNCHANGED:
-        assert not first.rewritten
+    assert found.pending == first.pending
+    if first.status is FileStatus.UNCHANGED:
+        assert not first.pending
         return
     migrated = first.new_source or b""
     compile(migrated, rel, "exec")
     second = transform_source(migrated, rel, policy)
-    assert second.outcome is Outcome.UNCHANGED, second.message
-    assert not second.rewritten, [(s.line, s.name) for s in second.rewritten]
+    assert second.status is FileStatus.UNCHANGED, second.message
+    assert not second.pending, [(s.line, s.name) for s in second.pending]
