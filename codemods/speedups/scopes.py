@@ -9,7 +9,7 @@ moment the targets are marked the way ExpressionContextVisitor marks them: names
 through tuples, lists and starred elements, not through attributes or subscripts.
 
 The scopes are the same as LibCST's (checked over real modules by
-tests/codemods/test_codemod_scopes.py); the finder resolves this provider instead of
+tests/codemods/speedups/test_scopes.py); the finder resolves this provider instead of
 LibCST's.
 """
 

@@ -14,7 +14,7 @@ which names them, in order, in its calls of LibCST's `visit_*` helpers; a class 
 method does not read that way keeps LibCST's path. LibCST's visitor base class defines an
 empty placeholder for every possible hook, so the hooks a visitor class really has are
 looked up once per node class and the placeholders are not called (`CachedDispatch` does
-the same for `visit_<Class>`/`leave_<Class>`). tests/codemods/test_codemod_walk.py checks
+the same for `visit_<Class>`/`leave_<Class>`). tests/codemods/speedups/test_walk.py checks
 the hooks against LibCST's own walk, over real modules and trees built by code.
 """
 
