@@ -47,9 +47,10 @@ from migrate_storage.codemods.analysis.found import (
     open_mode,
 )
 from migrate_storage.codemods.analysis.handles import HandleAnalyzer
-from migrate_storage.codemods.analysis.plan import OpenEdit, PathEdit, Plan
+from migrate_storage.codemods.analysis.plan import PathEdit, Plan
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
+from migrate_storage.codemods.families import open_calls
 from migrate_storage.codemods.model import (
     REWRITABLE_FAMILIES,
     Family,
@@ -181,16 +182,8 @@ class _Finder:
         names = _names.qualified_names(self.scopes.get(call.func), call.func)
         func = call.func
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
-        if _names.all_in(names, _names.BUILTIN_OPEN):
-            item = Found(
-                call,
-                position,
-                "open",
-                Family.OPEN,
-                "io.open" if "io.open" in names and len(names) == 1 else "open",
-            )
-            if self.collector.star_import and isinstance(func, cst.Name):
-                item.unmigrated(Reason.STAR_IMPORT)
+        item = open_calls.recognise(call, position, names, self.collector.star_import)
+        if item is not None:
             return item
         if _names.all_in(names, {self.rt_open}):
             return Found(
@@ -303,16 +296,13 @@ class _Finder:
 
     def _plan_open(self, item: Found) -> None:
         assert self.open_binding is not None
-        name = self.open_binding.name
-        func = item.call.func
-        rename = None if isinstance(func, cst.Name) and func.value == name else name
-        if rename is not None and not self.bindings.is_global_in(
-            self.scopes.get(item.call), name
-        ):
-            item.unmigrated(Reason.NAME_CLASH)
-            return
-        pin = self.pin_for(Family.OPEN) if may_write(open_mode(item.call, 1)) else None
-        item.edit = OpenEdit(rename, pin)
+        open_calls.decide(
+            item,
+            self.open_binding,
+            self.bindings,
+            self.scopes.get(item.call),
+            self.pin_for(Family.OPEN),
+        )
 
     def storage_name(self) -> str:
         if not hasattr(self, "_storage_binding"):

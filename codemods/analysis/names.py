@@ -15,9 +15,6 @@ import libcst as cst
 from libcst.metadata import Scope
 from migrate_storage.codemods.model import Family
 
-# Builtin open under every spelling that reaches it.
-BUILTIN_OPEN = frozenset({"builtins.open", "io.open"})
-
 # json/pickle functions that take a file handle; the value is (family, operation).
 # simplejson is a look-alike: resolved and counted, but never collapsed into
 # storage.dump_json (the runtime serialises with the stdlib json, whose keyword

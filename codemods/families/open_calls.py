@@ -26,12 +26,20 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Collection
 
 import libcst as cst
+from libcst.metadata import Scope
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    Position,
+    may_write,
+    open_mode,
+)
 from migrate_storage.codemods.analysis.plan import OpenEdit
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
-from migrate_storage.codemods.families.command import StorageCodemodCommand
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason
 
@@ -82,6 +90,47 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 )
 
 
+# -- recognition: what a call's name must resolve to ---------------------------------------
+
+#: Qualified names of builtin open (`io.open` is the same function).
+BUILTIN_OPEN = frozenset({"builtins.open", "io.open"})
+
+
+def recognise(
+    call: cst.Call, position: Position, names: Collection[str], star_import: bool
+) -> Found | None:
+    """A site when `call` resolves to builtin open and nothing else (scope metadata, never
+    spelling). A bare `open` in a module with a star import is left alone (STAR_IMPORT)."""
+    if not _names.all_in(names, BUILTIN_OPEN):
+        return None
+    name = "io.open" if "io.open" in names and len(names) == 1 else "open"
+    item = Found(call, position, "open", Family.OPEN, name)
+    if star_import and isinstance(call.func, cst.Name):
+        item.unmigrated(Reason.STAR_IMPORT)
+    return item
+
+
+# -- decision: rename, NAME_CLASH, pin= --------------------------------------------------
+
+
+def decide(
+    item: Found, binding: Binding, bindings: RuntimeBindings, scope: Scope | None, pin: bool
+) -> None:
+    """Plan one PENDING open site: the callee is renamed to the runtime's open when it is
+    not already spelled so (impossible where that name is a local: NAME_CLASH), and a call
+    that may write gets `pin=` (`pin`: the rule's strategy is pin)."""
+    name = binding.name
+    func = item.call.func
+    rename = None if isinstance(func, cst.Name) and func.value == name else name
+    if rename is not None and not bindings.is_global_in(scope, name):
+        item.unmigrated(Reason.NAME_CLASH)
+        return
+    item.edit = OpenEdit(rename, pin if may_write(open_mode(item.call, 1)) else None)
+
+
+# -- rewrite -------------------------------------------------------------------------------
+
+
 def rewrite_open(call: cst.Call, edit: OpenEdit) -> cst.Call:
     """Apply one OpenEdit: rename the callee and/or add `pin=`."""
     if edit.rename_to is not None:
@@ -94,9 +143,12 @@ def rewrite_open(call: cst.Call, edit: OpenEdit) -> cst.Call:
     return call
 
 
-class OpenCallsCodemod(StorageCodemodCommand):
-    """LibCST command for the open family alone."""
+def __getattr__(name: str) -> object:
+    """`OpenCallsCodemod`, the LibCST command (`python -m libcst.tool codemod open_calls.OpenCallsCodemod`),
+    lives in commands.py: defining it here would import libcst.codemod (about 0.6 s) into
+    every process that only finds sites."""
+    if name == "OpenCallsCodemod":
+        from migrate_storage.codemods import commands
 
-    DESCRIPTION: str = DESCRIPTION
-    EXAMPLES = EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.OPEN,)
+        return commands.OpenCallsCodemod
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,8 +22,6 @@ known Path, `.parent`/`.resolve()`/`.with_suffix()`... of one, a parameter annot
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import libcst as cst
 from migrate_storage.codemods.analysis.plan import PathEdit
 from migrate_storage.codemods.families._edit import (
@@ -33,9 +31,8 @@ from migrate_storage.codemods.families._edit import (
     prepend_arg,
     strip_parens,
 )
-from migrate_storage.codemods.families.command import StorageCodemodCommand
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Family, Reason
+from migrate_storage.codemods.model import Reason
 
 DESCRIPTION = (
     "Route pathlib.Path reads and writes through storage.read_text/write_text/open."
@@ -106,9 +103,12 @@ def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
     return isinstance(whitespace, cst.SimpleWhitespace) and not whitespace.value
 
 
-class PathlibCodemod(StorageCodemodCommand):
-    """LibCST command for the pathlib family alone."""
+def __getattr__(name: str) -> object:
+    """`PathlibCodemod`, the LibCST command (`python -m libcst.tool codemod pathlib_io.PathlibCodemod`),
+    lives in commands.py: defining it here would import libcst.codemod (about 0.6 s) into
+    every process that only finds sites."""
+    if name == "PathlibCodemod":
+        from migrate_storage.codemods import commands
 
-    DESCRIPTION: str = DESCRIPTION
-    EXAMPLES = EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.PATHLIB,)
+        return commands.PathlibCodemod
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

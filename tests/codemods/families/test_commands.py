@@ -87,6 +87,20 @@ def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
         assert (tmp_path / name.replace("/", "_")).read_bytes() == expected, name
 
 
+def test_libcst_tool_finds_each_family_command_by_its_module(tmp_path: Path) -> None:
+    """`open_calls.OpenCallsCodemod` (families/, listed in .libcst.codemod.yaml) still runs,
+    and gives what the command class gives in-process."""
+    path = ROOT / "fixtures" / "cases" / "open" / "modes.py"
+    target = tmp_path / "modes.py"
+    shutil.copy(path, target)
+    done = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "open_calls.OpenCallsCodemod", "--no-format", "-j", "1", "--strategy", "pin", str(target)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == _command_output(path, OpenCallsCodemod)
+
+
 def test_speed_caches_return_what_libcst_computes() -> None:
     from libcst.metadata import ExpressionContextProvider, ScopeProvider
 
