@@ -17,7 +17,7 @@ from migrate_storage.codemods.speedups.walk import CachedDispatch
 
 
 def call_shape(func: cst.BaseExpression) -> Shape | None:
-    """(name, root) of a callee, as `_prefilter._shape` computes it for `ast`."""
+    """(name, root) of a callee, as `prefilter._shape` computes it for `ast`."""
     if isinstance(func, cst.Name):
         return (func.value, None)
     if isinstance(func, cst.Attribute):

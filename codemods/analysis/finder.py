@@ -2,7 +2,7 @@
 
 `apply` rewrites exactly the PENDING sites this finder returns and `coverage` counts the
 same Sites, so the two cannot disagree. Names are resolved through LibCST scope metadata
-(see _names.py), never by spelling. Each candidate call gets one status:
+(see names.py), never by spelling. Each candidate call gets one status:
 
 - MIGRATED: already a runtime call (`open` bound to `<runtime>.open`, `storage.*`, a
   method of a `Storage`), or a json/pickle call whose handle comes from a runtime open.
@@ -43,14 +43,12 @@ from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.found import (
     Found,
     Position,
-    may_write,
-    open_mode,
 )
 from migrate_storage.codemods.analysis.handles import HandleAnalyzer
 from migrate_storage.codemods.analysis.plan import PathEdit, Plan
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
-from migrate_storage.codemods.families import open_calls
+from migrate_storage.codemods.families import open_calls, pathlib_io
 from migrate_storage.codemods.model import (
     REWRITABLE_FAMILIES,
     Family,
@@ -90,7 +88,7 @@ def find_sites(
 ) -> Findings:
     """Classify every candidate call of `wrapper.module` (see the module docstring).
 
-    `pruned`: the module was stubbed by _prune.py; positions must then come from the
+    `pruned`: the module was stubbed by pipeline/prune.py; positions must then come from the
     `ast` scan (PairingError otherwise), and pruned text counts for name clashes.
     `families`: the plan covers only these (the per-family LibCST commands); the Sites
     are the same whatever is selected.
@@ -217,17 +215,7 @@ class _Finder:
                 name,
                 status=Status.MIGRATED,
             )
-        if attr not in _names.PATH_METHODS or kind in (Kind.NOT_PATH, Kind.RUNTIME):
-            return None
-        if self._own_method(func):
-            return None
-        if kind is Kind.PATH:
-            return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}")
-        spelled = _names.dotted(func.value)
-        name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
-        return Found(call, position, "path", Family.PATHLIB, name).unmigrated(
-            Reason.RECEIVER_UNKNOWN
-        )
+        return pathlib_io.recognise(call, position, kind, lambda: self._own_method(func))
 
     def _own_method(self, func: cst.Attribute) -> bool:
         """`self.open()` in a method of a class that defines `open` itself: not a Path."""
@@ -287,12 +275,7 @@ class _Finder:
             if item.kind == "open":
                 self._plan_open(item)
             elif item.kind == "path":
-                attr = item.call.func.attr.value  # type: ignore[attr-defined]
-                writes = attr in ("write_text", "write_bytes") or (
-                    attr == "open" and may_write(open_mode(item.call, 0))
-                )
-                pin = self.pin_for(item.family) if writes else None
-                item.edit = PathEdit(attr, pin)
+                pathlib_io.decide(item, self.pin_for(item.family))
 
     def _plan_open(self, item: Found) -> None:
         assert self.open_binding is not None

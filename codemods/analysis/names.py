@@ -129,7 +129,7 @@ NOT_FILE_HANDLES = frozenset(
 )
 
 # Names a module must mention (or import) before any of the above can occur in it; the
-# text and `ast` prefilters are built from these (see _prefilter.py).
+# text and `ast` prefilters are built from these (see pipeline/prefilter.py).
 TARGET_MODULE_ROOTS = frozenset(
     {
         "builtins",

@@ -1,7 +1,7 @@
 """The `migrate-storage` command line: a thin click layer over runner.run.
 
     migrate-storage apply PATHS...            rewrite in place (--check, --dry-run,
-                                              --interactive: review_cli.py); recorded
+                                              --interactive: review.py); recorded
     migrate-storage diff PATHS...             unified diff (or --format sarif) on stdout
     migrate-storage undo / log                revert the last apply / list them (journal.py)
     migrate-storage check PATHS...            same as apply --check

@@ -1,7 +1,7 @@
 """The pathlib family: `read_text`, `write_text`, `read_bytes`, `write_bytes`, `open` on a Path.
 
 **Rewrites** (only when the receiver is provably a concrete `pathlib.Path`, see
-_receiver.py: `Path(...)`/`pathlib.Path(...)`, `Path.home()`/`Path.cwd()`, `/` on a
+analysis/receivers.py: `Path(...)`/`pathlib.Path(...)`, `Path.home()`/`Path.cwd()`, `/` on a
 known Path, `.parent`/`.resolve()`/`.with_suffix()`... of one, a parameter annotated
 `Path`, a name bound only to such values in its scope)
 - `p.read_text(...)` -> `storage.read_text(p, ...)`, same for `read_bytes`.
@@ -22,8 +22,18 @@ known Path, `.parent`/`.resolve()`/`.with_suffix()`... of one, a parameter annot
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    Position,
+    may_write,
+    open_mode,
+)
 from migrate_storage.codemods.analysis.plan import PathEdit
+from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families._edit import (
     append_arg,
     bool_name,
@@ -32,7 +42,7 @@ from migrate_storage.codemods.families._edit import (
     strip_parens,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Reason
+from migrate_storage.codemods.model import Family, Reason
 
 DESCRIPTION = (
     "Route pathlib.Path reads and writes through storage.read_text/write_text/open."
@@ -70,6 +80,47 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since a zip member is not a pathlib.Path.",
     ),
 )
+
+
+
+# -- recognition and decision ------------------------------------------------------------
+
+
+def recognise(
+    call: cst.Call, position: Position, kind: Kind, is_own_method: Callable[[], bool]
+) -> Found | None:
+    """A site when `call` is `<receiver>.<Path I/O method>(...)` (names.PATH_METHODS) on a
+    receiver that is not provably something else. PENDING when the receiver is provably a
+    Path (analysis/receivers.py), else left alone (RECEIVER_UNKNOWN); `self.open()` in a
+    class that defines `open` (`is_own_method`, asked last) is not a site."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    attr = func.attr.value
+    if attr not in _names.PATH_METHODS or kind in (Kind.NOT_PATH, Kind.RUNTIME):
+        return None
+    if is_own_method():
+        return None
+    if kind is Kind.PATH:
+        return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}")
+    spelled = _names.dotted(func.value)
+    name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+    return Found(call, position, "path", Family.PATHLIB, name).unmigrated(
+        Reason.RECEIVER_UNKNOWN
+    )
+
+
+def decide(item: Found, pin: bool) -> None:
+    """Plan one PENDING Path site: `pin=` (the rule's strategy is pin) on a call that writes
+    (`write_text`, `write_bytes`, `open` with a mode that may write)."""
+    attr = item.call.func.attr.value  # type: ignore[attr-defined]
+    writes = attr in ("write_text", "write_bytes") or (
+        attr == "open" and may_write(open_mode(item.call, 0))
+    )
+    item.edit = PathEdit(attr, pin if writes else None)
+
+
+# -- rewrite -------------------------------------------------------------------------------
 
 
 def rewrite_path_call(call: cst.Call, edit: PathEdit, storage_name: str) -> cst.Call:

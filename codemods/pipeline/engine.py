@@ -76,7 +76,7 @@ def analyse_source(
     focus: Collection[int] | None = None,
 ) -> Analysis:
     """One finder (+ rewrite) pass; raises SkipFile for files to skip. No safety checks.
-    `focus`: see _pass.run_pass."""
+    `focus`: see rewrite.run_pass."""
     marker = prefilter.generated_marker_line(source)
     if marker is not None:
         raise SkipFile(marker, "generated file (@generated marker), skipped", on_purpose=True)

@@ -68,7 +68,7 @@ class Scan:
     candidates: tuple[Candidate, ...]
     module_names: frozenset[str]  # names bound by imports of target modules
     from_names: frozenset[str]  # names imported from target modules
-    tree: ast.Module | None = None  # for _prune.py
+    tree: ast.Module | None = None  # for prune.py
     lines: tuple[str, ...] = ()  # the source lines, with their line endings
     fences: tuple[int, ...] = ()  # lines of `global`/`nonlocal` statements, in order
 
