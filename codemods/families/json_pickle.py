@@ -41,6 +41,7 @@ import libcst as cst
 from migrate_storage.codemods.analysis.collect import single_small_statement, value_call
 from migrate_storage.codemods.analysis.handles import handle_argument
 from migrate_storage.codemods.analysis.plan import Collapse
+from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import bool_name, flat_args, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Reason
@@ -160,12 +161,5 @@ def collapse_with(
     )
 
 
-def __getattr__(name: str) -> object:
-    """`JsonPickleCodemod`, the LibCST command (`python -m libcst.tool codemod json_pickle.JsonPickleCodemod`),
-    lives in commands.py: defining it here would import libcst.codemod (about 0.6 s) into
-    every process that only finds sites."""
-    if name == "JsonPickleCodemod":
-        from migrate_storage.codemods import commands
-
-        return commands.JsonPickleCodemod
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# `json_pickle.JsonPickleCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "JsonPickleCodemod")

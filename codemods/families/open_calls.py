@@ -39,6 +39,7 @@ from migrate_storage.codemods.analysis.found import (
     open_mode,
 )
 from migrate_storage.codemods.analysis.plan import OpenEdit
+from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason
@@ -143,12 +144,5 @@ def rewrite_open(call: cst.Call, edit: OpenEdit) -> cst.Call:
     return call
 
 
-def __getattr__(name: str) -> object:
-    """`OpenCallsCodemod`, the LibCST command (`python -m libcst.tool codemod open_calls.OpenCallsCodemod`),
-    lives in commands.py: defining it here would import libcst.codemod (about 0.6 s) into
-    every process that only finds sites."""
-    if name == "OpenCallsCodemod":
-        from migrate_storage.codemods import commands
-
-        return commands.OpenCallsCodemod
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# `open_calls.OpenCallsCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "OpenCallsCodemod")

@@ -34,6 +34,7 @@ from migrate_storage.codemods.analysis.found import (
 )
 from migrate_storage.codemods.analysis.plan import PathEdit
 from migrate_storage.codemods.analysis.receivers import Kind
+from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import (
     append_arg,
     bool_name,
@@ -154,12 +155,5 @@ def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
     return isinstance(whitespace, cst.SimpleWhitespace) and not whitespace.value
 
 
-def __getattr__(name: str) -> object:
-    """`PathlibCodemod`, the LibCST command (`python -m libcst.tool codemod pathlib_io.PathlibCodemod`),
-    lives in commands.py: defining it here would import libcst.codemod (about 0.6 s) into
-    every process that only finds sites."""
-    if name == "PathlibCodemod":
-        from migrate_storage.codemods import commands
-
-        return commands.PathlibCodemod
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# `pathlib_io.PathlibCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "PathlibCodemod")
