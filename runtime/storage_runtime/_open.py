@@ -4,14 +4,20 @@ a writable file is closed.
 `open_tracked` does what CPython's `io.open` does (Modules/_io/_iomodule.c; `_pyio.open` is
 the Python transcription), step for step, except that the raw layer is `TrackedFileIO`, an
 `io.FileIO` subclass whose `close()` calls `backend.after_write(path, pin=pin)` once the
-descriptor is closed without error. Everything else is the real C machinery: the
+descriptor is closed without error, if the open created or truncated the file or the file
+was modified while open (a `r+b` open only to read or lock publishes nothing). The
 `BufferedWriter` / `BufferedReader` / `BufferedRandom` / `TextIOWrapper` the program gets
 are the builtin types (not subclasses), so `isinstance`, `.name`, `.mode`, `fileno()`,
-`os.fsync`, `fcntl` locks and `mmap` behave as with builtin open.
+`os.fsync`, `fcntl` locks and `mmap` behave as with builtin open. The raw layer is the one
+visible difference: `f.raw` (or, with `buffering=0`, the object itself) is a `TrackedFileIO`,
+so `isinstance(f, io.FileIO)` holds and `type(f) is io.FileIO` does not. A C `FileIO` has
+no Python-level close to hook, so an exact type would mean never hearing about the close.
 
 Argument validation is not re-implemented: `MODES` lists every mode string builtin open
 accepts, and any call outside the plainly valid shapes is handed to builtin open itself,
-which raises its own exception with its own message.
+which raises its own exception with its own message. `call_io_open` is builtin open called
+from this package with the one warning builtin open raises for its caller (binary
+`buffering=1`) attributed to the program's line, as the builtin's own is.
 """
 
 from __future__ import annotations
@@ -19,21 +25,38 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import operator
 import os
 import stat
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from storage_runtime._backend import Backend
 
-__all__ = ["MODES", "ModeSpec", "TrackedFileIO", "open_tracked"]
+__all__ = [
+    "MODES",
+    "ModeSpec",
+    "TrackedFileIO",
+    "bind_open_args",
+    "call_io_open",
+    "open_tracked",
+    "warn_at_caller",
+]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
 
 log = logging.getLogger("storage_runtime")
+
+#: Frames in this folder are the runtime's own; a warning meant for the program skips them.
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_LINE_BUFFERING_MESSAGE = (
+    "line buffering (buffering=1) isn't supported in binary mode, "
+    "the default buffer size will be used"
+)
 
 
 class ModeSpec(NamedTuple):
@@ -72,9 +95,12 @@ MODES: dict[str, ModeSpec] = _build_modes()
 class TrackedFileIO(io.FileIO):
     """`io.FileIO` that reports a successful close after writing to the backend.
 
-    Reports only when the descriptor closed without error and no write on it failed
-    (a disk-full write leaves no publish behind). The backend's own failure never breaks
-    the program's close, except in strict mode, where it is raised.
+    Reports only when the descriptor closed without error, no write on it failed (a
+    disk-full write leaves no publish behind), and the file changed: the open created or
+    truncated it (`w`, `x`, `a` of a missing file), a write or truncate through this object
+    succeeded, or its size, mtime or ctime differ from when it was opened (a write through
+    `mmap` or `os.write(f.fileno())`). The backend's own failure never breaks the program's
+    close, except in strict mode, where it is raised.
     """
 
     _sr_backend: Backend | None = None
@@ -82,22 +108,48 @@ class TrackedFileIO(io.FileIO):
     _sr_pin: bool = False
     _sr_strict: bool = False
     _sr_failed: bool = False
+    _sr_dirty: bool = False
+    _sr_baseline: tuple[int, int, int] | None = None
 
     def write(self, b: Any) -> int | None:
         try:
-            return super().write(b)
+            n = super().write(b)
         except OSError:
             self._sr_failed = True
             raise
+        if n:
+            self._sr_dirty = True
+        return n
+
+    def truncate(self, size: Any = None) -> int:
+        result = super().truncate(size)
+        self._sr_dirty = True
+        return result
+
+    def disarm(self) -> None:
+        """Report nothing at close (a helper whose write raised half-way)."""
+        self._sr_backend = None
+
+    def _changed(self) -> bool:
+        if self._sr_dirty:
+            return True
+        try:
+            st = os.fstat(self.fileno())
+        except (OSError, ValueError):
+            return True  # cannot tell: publishing an unchanged file is only a cost
+        return _stamp(st) != self._sr_baseline
 
     def close(self) -> None:
         backend = self._sr_backend
         if backend is None or self.closed:
             return super().close()
         self._sr_backend = None  # report at most once
+        changed = self._changed()
         super().close()  # raises on a failed close: nothing is reported then
         if self._sr_failed:
             log.warning("storage_runtime: not publishing %s: a write to it failed", self._sr_path)
+            return None
+        if not changed:
             return None
         try:
             backend.after_write(self._sr_path, pin=self._sr_pin)
@@ -106,6 +158,85 @@ class TrackedFileIO(io.FileIO):
                 raise
             log.warning("storage_runtime: publishing %s failed", self._sr_path, exc_info=True)
         return None
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def disarm(f: Any) -> None:
+    """Make the tracked handle `f` (any layer) report nothing at close; no-op otherwise."""
+    raw = getattr(getattr(f, "buffer", f), "raw", f)
+    if isinstance(raw, TrackedFileIO):
+        raw.disarm()
+
+
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """`warnings.warn` attributed to the nearest frame outside this package, whatever the
+    call depth inside it: where builtin open's own warning points."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_RUNTIME_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, level)
+
+
+def bind_open_args(
+    file: Any,
+    mode: Any = "r",
+    buffering: Any = -1,
+    encoding: Any = None,
+    errors: Any = None,
+    newline: Any = None,
+    closefd: Any = True,
+    opener: Any = None,
+) -> tuple[Any, ...]:
+    """The builtin's parameters, bound (raises TypeError where the builtin would)."""
+    return (file, mode, buffering, encoding, errors, newline, closefd, opener)
+
+
+def _is_number(value: Any) -> bool:
+    kind = type(value)
+    return any(hasattr(kind, name) for name in ("__index__", "__int__", "__float__"))
+
+
+def _warns_line_buffering(bound: tuple[Any, ...]) -> bool:
+    """True when builtin open, given these arguments, warns about binary line buffering:
+    after its argument checks pass and before it opens anything (see _iomodule.c)."""
+    file, mode, buffering, encoding, errors, newline, closefd, _ = bound
+    spec = MODES.get(mode) if isinstance(mode, str) else None
+    if spec is None or not spec.binary:
+        return False
+    if encoding is not None or errors is not None or newline is not None:
+        return False
+    if not isinstance(closefd, int):
+        return False
+    try:
+        if operator.index(buffering) != 1:
+            return False
+    except TypeError:
+        return False
+    return isinstance(file, (str, bytes, os.PathLike)) or _is_number(file)
+
+
+def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`io.open(*args, **kwargs)` called from this package: the same result and errors, and
+    the binary line-buffering warning raised at the program's line (the builtin raises it
+    at its direct caller's, which would be this file). After that warning builtin open
+    behaves as with `buffering=-1`, which is what it is then given."""
+    if len(args) > 2 or "buffering" in kwargs:
+        try:
+            bound = bind_open_args(*args, **kwargs)
+        except TypeError:
+            return _io_open(*args, **kwargs)  # the builtin's own TypeError
+        if _warns_line_buffering(bound):
+            warn_at_caller(_LINE_BUFFERING_MESSAGE, RuntimeWarning)
+            if len(args) > 2:
+                args = (*args[:2], -1, *args[3:])
+            else:
+                kwargs = {**kwargs, "buffering": -1}
+    return _io_open(*args, **kwargs)
 
 
 def open_tracked(
@@ -131,12 +262,17 @@ def open_tracked(
     fails inside the real io classes with their own messages.
     """
     if spec.binary and buffering == 1:
-        warnings.warn(
-            "line buffering (buffering=1) isn't supported in binary mode, "
-            "the default buffer size will be used",
-            RuntimeWarning,
-            4,  # open_tracked, _open_published, Storage.open, the caller
-        )
+        warn_at_caller(_LINE_BUFFERING_MESSAGE, RuntimeWarning)
+    # `w` and `x` create or truncate: publish even if nothing is written. `a` creates a
+    # missing file (stat first: after the open it exists); `r+` never creates.
+    created = spec.rawmode[0] in "wx"
+    if spec.rawmode[0] == "a":
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            created = True
+        except OSError:
+            pass
     raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
     result: Any = raw
     try:
@@ -157,8 +293,11 @@ def open_tracked(
     except BaseException:
         result.close()  # raw not armed yet: an open() that raised reports nothing
         raise
-    if not _is_regular_file_at(raw.fileno(), path):
+    st = _regular_file_at(raw.fileno(), path)
+    if st is None:
         return result  # an opener handed out something else: nothing to publish
+    raw._sr_baseline = _stamp(st)
+    raw._sr_dirty = created
     raw._sr_path = path
     raw._sr_pin = bool(pin)
     raw._sr_strict = strict
@@ -166,14 +305,15 @@ def open_tracked(
     return result
 
 
-def _is_regular_file_at(fd: int, path: str) -> bool:
-    """True when `fd` is a regular file and is the file at `path`: an `opener` may open a
-    tty, a pipe, or a file elsewhere (`dir_fd=`); only the file at `path` is reported."""
+def _regular_file_at(fd: int, path: str) -> os.stat_result | None:
+    """`fd`'s stat when it is a regular file and is the file at `path` (else None): an
+    `opener` may open a tty, a pipe, or a file elsewhere (`dir_fd=`); only the file at
+    `path` is reported."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        return False
+        return None
     try:
-        return os.path.samestat(st, os.stat(path))
+        return st if os.path.samestat(st, os.stat(path)) else None
     except OSError:
-        return False
+        return None
 
