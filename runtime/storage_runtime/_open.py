@@ -43,6 +43,7 @@ __all__ = [
     "call_io_open",
     "open_tracked",
     "warn_at_caller",
+    "warns_line_buffering",
 ]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
@@ -53,7 +54,7 @@ log = logging.getLogger("storage_runtime")
 
 #: Frames in this folder are the runtime's own; a warning meant for the program skips them.
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_LINE_BUFFERING_MESSAGE = (
+LINE_BUFFERING_MESSAGE = (
     "line buffering (buffering=1) isn't supported in binary mode, "
     "the default buffer size will be used"
 )
@@ -201,7 +202,7 @@ def _is_number(value: Any) -> bool:
     return any(hasattr(kind, name) for name in ("__index__", "__int__", "__float__"))
 
 
-def _warns_line_buffering(bound: tuple[Any, ...]) -> bool:
+def warns_line_buffering(bound: tuple[Any, ...]) -> bool:
     """True when builtin open, given these arguments, warns about binary line buffering:
     after its argument checks pass and before it opens anything (see _iomodule.c)."""
     file, mode, buffering, encoding, errors, newline, closefd, _ = bound
@@ -230,8 +231,8 @@ def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             bound = bind_open_args(*args, **kwargs)
         except TypeError:
             return _io_open(*args, **kwargs)  # the builtin's own TypeError
-        if _warns_line_buffering(bound):
-            warn_at_caller(_LINE_BUFFERING_MESSAGE, RuntimeWarning)
+        if warns_line_buffering(bound):
+            warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
             if len(args) > 2:
                 args = (*args[:2], -1, *args[3:])
             else:
@@ -262,7 +263,7 @@ def open_tracked(
     fails inside the real io classes with their own messages.
     """
     if spec.binary and buffering == 1:
-        warn_at_caller(_LINE_BUFFERING_MESSAGE, RuntimeWarning)
+        warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
     # `w` and `x` create or truncate: publish even if nothing is written. `a` creates a
     # missing file (stat first: after the open it exists); `r+` never creates.
     created = spec.rawmode[0] in "wx"

@@ -49,18 +49,22 @@ import operator
 import os
 import pathlib
 import pickle
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import (
+    LINE_BUFFERING_MESSAGE,
     MODES,
     bind_open_args,
     call_io_open,
     disarm,
     open_tracked,
+    warns_line_buffering,
 )
 from storage_runtime._paths import publishable
 from storage_runtime.config import (
@@ -296,6 +300,9 @@ class Storage:
             return path.open(*args, **kwargs)  # pathlib's own error for this mode
         if "b" not in mode:  # what Path.open does (3.11 to 3.13)
             encoding = io.text_encoding(encoding)
+        if warns_line_buffering((path, mode, buffering, encoding, errors, newline, True, None)):
+            _warn_in_pathlib_open(LINE_BUFFERING_MESSAGE)  # where the original's warning was
+            buffering = -1  # what builtin open does after that warning
         return self._open_published(
             (path, mode, buffering, encoding, errors, newline), {}, pin
         )
@@ -395,6 +402,29 @@ def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
     except BaseException:
         disarm(f)
         raise
+
+
+def _warn_in_pathlib_open(message: str) -> None:
+    """The RuntimeWarning builtin open raises for its direct caller, attributed where the
+    original `p.open(...)` had it: the `io.open(...)` line of pathlib's `Path.open`."""
+    import dis  # only on this rare path
+
+    code = _PATHLIB["open"].__code__
+    line = code.co_firstlineno
+    previous = None
+    for ins in dis.get_instructions(code):  # `io` then `.open`: the line of `io.open(`
+        if previous is not None and previous.argval == "io" and ins.argval == "open":
+            line = (previous.positions and previous.positions.lineno) or line
+            break
+        previous = ins
+    module = sys.modules.get(_PATHLIB["open"].__module__)
+    module_globals = vars(module) if module is not None else {}
+    warnings.warn_explicit(
+        message, RuntimeWarning, code.co_filename, line,
+        module=_PATHLIB["open"].__module__,
+        registry=module_globals.setdefault("__warningregistry__", {}),
+        module_globals=module_globals,
+    )
 
 
 #: pathlib's own methods, captured at import: a patched or overridden one is not "own".
