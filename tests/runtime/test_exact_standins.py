@@ -86,14 +86,14 @@ def test_patched_io_open_intercepts_io_open_only(
     assert mine.call_args_list == ref.call_args_list and got.read() == "io"
     # `open` stands for builtin open: patching io.open did not intercept that either
     (tmp_path / "real.txt").write_text("disk")
-    with mock.patch("io.open", mock.mock_open(read_data="io")) as patched:
-        with storage_runtime.open(tmp_path / "real.txt") as f:
-            assert f.read() == "disk"
+    with (mock.patch("io.open", mock.mock_open(read_data="io")) as patched,
+          storage_runtime.open(tmp_path / "real.txt") as f):
+        assert f.read() == "disk"
     assert patched.call_args_list == []
     # and `io_open` stands for io.open: patching builtins.open does not intercept it
-    with mock.patch("builtins.open", mock.mock_open(read_data="b")) as patched:
-        with storage_runtime.io_open(tmp_path / "real.txt") as f:
-            assert f.read() == "disk"
+    with (mock.patch("builtins.open", mock.mock_open(read_data="b")) as patched,
+          storage_runtime.io_open(tmp_path / "real.txt") as f):
+        assert f.read() == "disk"
     assert patched.call_args_list == []
 
 
@@ -170,9 +170,9 @@ def test_collapsed_read_helpers_make_the_same_open_call(
 def test_collapsed_dump_json_makes_the_same_calls(default_storage: Any, encoding: str | None) -> None:
     storage, backend = default_storage
     kw = {} if encoding is None else {"encoding": encoding}
-    with mock.patch("builtins.open", mock.mock_open()) as ref:
-        with builtins.open("out.json", "w", **kw) as f:
-            json.dump({"a": [1, 2]}, f, indent=2)
+    with (mock.patch("builtins.open", mock.mock_open()) as ref,
+          builtins.open("out.json", "w", **kw) as f):
+        json.dump({"a": [1, 2]}, f, indent=2)
     with mock.patch("builtins.open", mock.mock_open()) as mine:
         storage.dump_json({"a": [1, 2]}, "out.json", pin=True, indent=2, **kw)
     assert mine.mock_calls == ref.mock_calls  # open, __enter__, every write, __exit__
@@ -181,9 +181,9 @@ def test_collapsed_dump_json_makes_the_same_calls(default_storage: Any, encoding
 
 def test_collapsed_dump_pickle_makes_the_same_calls(default_storage: Any) -> None:
     storage, _ = default_storage
-    with mock.patch("builtins.open", mock.mock_open()) as ref:
-        with builtins.open("m.pkl", "wb") as f:
-            pickle.dump([1, "x"], f, 4)
+    with (mock.patch("builtins.open", mock.mock_open()) as ref,
+          builtins.open("m.pkl", "wb") as f):
+        pickle.dump([1, "x"], f, 4)
     with mock.patch("builtins.open", mock.mock_open()) as mine:
         storage.dump_pickle([1, "x"], "m.pkl", protocol=4)
     assert mine.mock_calls == ref.mock_calls
