@@ -52,6 +52,21 @@ _io_open = io.open
 
 log = logging.getLogger("storage_runtime")
 
+def _closefd_takes_any_object() -> bool:
+    """3.12+ parses `closefd` as a truth value, 3.11 as an int: ask the builtin itself (a
+    negative descriptor fails after argument parsing, with no I/O)."""
+    try:
+        _io_open(-1, "rb", -1, None, None, None, "x")
+    except TypeError:
+        return False
+    except (ValueError, OSError):
+        return True
+    return True  # pragma: no cover - -1 is never a descriptor
+
+
+#: Whether builtin open accepts any object as `closefd` on this Python.
+CLOSEFD_ANY = _closefd_takes_any_object()
+
 #: Frames in this folder are the runtime's own; a warning meant for the program skips them.
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 LINE_BUFFERING_MESSAGE = (
@@ -126,6 +141,12 @@ class TrackedFileIO(io.FileIO):
         result = super().truncate(size)
         self._sr_dirty = True
         return result
+
+    def __repr__(self) -> str:
+        # The builtin's repr names `_io.FileIO` (3.13 names the subclass): keep the builtin's.
+        text = super().__repr__()
+        own = f"<{type(self).__name__}"
+        return "<_io.FileIO" + text[len(own):] if text.startswith(own) else text
 
     def disarm(self) -> None:
         """Report nothing at close (a helper whose write raised half-way)."""
@@ -211,7 +232,7 @@ def warns_line_buffering(bound: tuple[Any, ...]) -> bool:
         return False
     if encoding is not None or errors is not None or newline is not None:
         return False
-    if not isinstance(closefd, int):
+    if not (CLOSEFD_ANY or isinstance(closefd, int)):
         return False
     try:
         if operator.index(buffering) != 1:

@@ -58,6 +58,7 @@ from typing import IO, Any
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import (
+    CLOSEFD_ANY,
     LINE_BUFFERING_MESSAGE,
     MODES,
     bind_open_args,
@@ -479,7 +480,7 @@ def _plain_buffering(
         size = operator.index(buffering)
     except TypeError:
         return None
-    if not (-(2**31) <= size < 2**31) or not isinstance(closefd, int):
+    if not (-(2**31) <= size < 2**31) or not (CLOSEFD_ANY or isinstance(closefd, int)):
         return None
     for value in (encoding, errors, newline):
         if value is not None and (spec.binary or not isinstance(value, str)):
