@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
-from storage_runtime._open import call_io_open
+from storage_runtime._open import WARN_DEFAULT_ENCODING, call_io_open
 from storage_runtime.config import Settings
 from storage_runtime.storage import Storage, _open_signature
 
@@ -36,6 +36,11 @@ __all__ = [
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
+
+
+#: Calls that may warn their caller take `call_io_open`: binary `buffering=1` (only with
+#: a third argument or `buffering=`), and any text open under -X warn_default_encoding.
+_SLOW_CHECKS = WARN_DEFAULT_ENCODING
 
 
 def _runs_as_the_cli() -> bool:
@@ -73,8 +78,8 @@ def open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:  # a drop-in, on 
         return replaced(*args, **kwargs)
     default = storage
     if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame less
-        if len(args) > 2 or "buffering" in kwargs:
-            return call_io_open(args, kwargs)  # binary buffering=1 warns at the caller
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+            return call_io_open(args, kwargs)  # its warnings name the caller's line
         return _io_open(*args, **kwargs)
     return default._open_published(args, kwargs, pin)
 
@@ -89,7 +94,7 @@ def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
         return replaced(*args, **kwargs)
     default = storage
     if getattr(default, "_local", False) is True:
-        if len(args) > 2 or "buffering" in kwargs:
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
             return call_io_open(args, kwargs)
         return _io_open(*args, **kwargs)
     return default._open_published(args, kwargs, pin)

@@ -67,6 +67,9 @@ def _closefd_takes_any_object() -> bool:
 #: Whether builtin open accepts any object as `closefd` on this Python.
 CLOSEFD_ANY = _closefd_takes_any_object()
 
+#: `-X warn_default_encoding`: builtin open warns its caller about a missing encoding.
+WARN_DEFAULT_ENCODING = bool(sys.flags.warn_default_encoding)
+
 #: Frames in this folder are the runtime's own; a warning meant for the program skips them.
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 LINE_BUFFERING_MESSAGE = (
@@ -247,6 +250,8 @@ def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     the binary line-buffering warning raised at the program's line (the builtin raises it
     at its direct caller's, which would be this file). After that warning builtin open
     behaves as with `buffering=-1`, which is what it is then given."""
+    if WARN_DEFAULT_ENCODING:
+        return _open_warning_encoding(args, kwargs)
     if len(args) > 2 or "buffering" in kwargs:
         try:
             bound = bind_open_args(*args, **kwargs)
@@ -259,6 +264,50 @@ def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             else:
                 kwargs = {**kwargs, "buffering": -1}
     return _io_open(*args, **kwargs)
+
+
+def _open_warning_encoding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`call_io_open` under `-X warn_default_encoding`: a text open without an encoding
+    is built in Python (`build_stack`, real io classes) so that the warning names the
+    program's line; every other call is the builtin's."""
+    try:
+        bound = bind_open_args(*args, **kwargs)
+    except TypeError:
+        return _io_open(*args, **kwargs)
+    file, mode, buffering, encoding, errors, newline, closefd, opener = bound
+    spec = MODES.get(mode) if isinstance(mode, str) else None
+    size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+    if spec is None or spec.binary or encoding is not None or size is None:
+        return _io_open(*args, **kwargs)
+    if not isinstance(file, (str, bytes, int)):
+        try:
+            file = os.fspath(file)
+        except TypeError:
+            return _io_open(*args, **kwargs)  # the builtin's own TypeError
+    return build_stack(
+        io.FileIO, file, spec, mode, size, None, errors, newline, closefd, opener
+    )[1]
+
+
+def plain_buffering(
+    spec: ModeSpec | None, buffering: Any, encoding: Any, errors: Any, newline: Any,
+    closefd: Any,
+) -> int | None:
+    """`buffering` as an int when builtin open would accept these arguments' types and
+    combination, so the stack can be built in Python; None sends the call to builtin open,
+    which raises its own TypeError/ValueError/OverflowError."""
+    if spec is None:
+        return None
+    try:
+        size = operator.index(buffering)
+    except TypeError:
+        return None
+    if not (-(2**31) <= size < 2**31) or not (CLOSEFD_ANY or isinstance(closefd, int)):
+        return None
+    for value in (encoding, errors, newline):
+        if value is not None and (spec.binary or not isinstance(value, str)):
+            return None
+    return size
 
 
 def open_tracked(
@@ -295,7 +344,38 @@ def open_tracked(
             created = True
         except OSError:
             pass
-    raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
+    raw, result = build_stack(
+        TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd, opener
+    )
+    st = _regular_file_at(raw.fileno(), path)
+    if st is None:
+        return result  # an opener handed out something else: nothing to publish
+    raw._sr_baseline = _stamp(st)
+    raw._sr_dirty = created
+    raw._sr_path = path
+    raw._sr_pin = bool(pin)
+    raw._sr_strict = strict
+    raw._sr_backend = backend
+    return result
+
+
+def build_stack(
+    raw_class: type[io.FileIO],
+    name: Any,
+    spec: ModeSpec,
+    mode: str,
+    buffering: int,
+    encoding: str | None,
+    errors: str | None,
+    newline: str | None,
+    closefd: Any,
+    opener: Any,
+) -> tuple[Any, Any]:
+    """(raw, the object builtin open returns), built as `io.open` builds it, on a raw layer
+    of `raw_class`. The EncodingWarning builtin open raises under `-X
+    warn_default_encoding` (text mode, no encoding, after the file opened) is raised at
+    the program's line, and the encoding is then the one builtin open would use."""
+    raw = raw_class(name, spec.rawmode, closefd, opener)
     result: Any = raw
     try:
         line_buffering = False
@@ -310,21 +390,15 @@ def open_tracked(
         else:
             result = spec.buffered(raw, buffering)
             if not spec.binary:
+                if encoding is None and WARN_DEFAULT_ENCODING:
+                    warn_at_caller("'encoding' argument not specified", EncodingWarning)
+                    encoding = "utf-8" if sys.flags.utf8_mode else "locale"
                 result = io.TextIOWrapper(result, encoding, errors, newline, line_buffering)
                 result.mode = mode
     except BaseException:
         result.close()  # raw not armed yet: an open() that raised reports nothing
         raise
-    st = _regular_file_at(raw.fileno(), path)
-    if st is None:
-        return result  # an opener handed out something else: nothing to publish
-    raw._sr_baseline = _stamp(st)
-    raw._sr_dirty = created
-    raw._sr_path = path
-    raw._sr_pin = bool(pin)
-    raw._sr_strict = strict
-    raw._sr_backend = backend
-    return result
+    return raw, result
 
 
 def _regular_file_at(fd: int, path: str) -> os.stat_result | None:

@@ -45,7 +45,6 @@ import inspect
 import io
 import json
 import logging
-import operator
 import os
 import pathlib
 import pickle
@@ -58,13 +57,13 @@ from typing import IO, Any
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import (
-    CLOSEFD_ANY,
     LINE_BUFFERING_MESSAGE,
     MODES,
     bind_open_args,
     call_io_open,
     disarm,
     open_tracked,
+    plain_buffering,
     warns_line_buffering,
 )
 from storage_runtime._paths import publishable
@@ -178,7 +177,7 @@ class Storage:
                     raise
             self._before_read(path)
             return call_io_open(args, kwargs)  # restored, or builtin's FileNotFoundError
-        size = _plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
         if size is None:
             return call_io_open(args, kwargs)  # builtin raises its TypeError/ValueError
         path = publishable(file, self.settings)
@@ -470,19 +469,3 @@ for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", 
     )
 
 
-def _plain_buffering(
-    spec: Any, buffering: Any, encoding: Any, errors: Any, newline: Any, closefd: Any
-) -> int | None:
-    """`buffering` as an int when builtin open would accept these arguments' types and
-    combination, so the tracked path can build the stack; None sends the call to builtin
-    open, which raises its own TypeError/ValueError/OverflowError."""
-    try:
-        size = operator.index(buffering)
-    except TypeError:
-        return None
-    if not (-(2**31) <= size < 2**31) or not (CLOSEFD_ANY or isinstance(closefd, int)):
-        return None
-    for value in (encoding, errors, newline):
-        if value is not None and (spec.binary or not isinstance(value, str)):
-            return None
-    return size

@@ -546,3 +546,66 @@ def test_no_warning_where_the_builtin_raises_first(tmp_path: Path) -> None:
                 storage_runtime.open(*bad)
         assert repr(mine.value) == repr(ref.value)
         assert len(mine_warned) == len(ref_warned) == 0
+
+
+ENCODING_WARNING_PROGRAM = '''
+import io, json, os, sys, warnings
+sys.path.insert(0, {helpers!r})
+import storage_runtime
+from _local_helpers import tracked_storage
+folder = sys.argv[1]
+open(os.path.join(folder, "exists.txt"), "w", encoding="utf-8").close()
+tracked, _ = tracked_storage(folder)
+
+def call(fn, *args, **kwargs):
+    return fn(*args, **kwargs)  # the line every warning below must name
+
+CASES = [
+    ("exists.txt",), ("exists.txt", "r", -1, None, None, ""), ("new.txt", "w"),
+    ("missing.txt",), ("exists.txt", "r", 0), ("exists.txt", "r", -1, None, None, "bad"),
+    ("exists.txt", "rb"), ("exists.txt", "r", -1, "utf-8"), ("new2.txt", "a+", 1),
+]
+rows = []
+for name, fn in (("builtin", io.open), ("module", storage_runtime.open),
+                 ("io_open", storage_runtime.io_open), ("tracked", tracked.open)):
+    for case in CASES:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                f = call(fn, os.path.join(folder, case[0]), *case[1:])
+                out = [type(f).__name__, getattr(f, "encoding", None)]
+                f.close()
+            except Exception as exc:
+                out = [type(exc).__name__, str(exc).replace(folder, "D")]
+        rows.append([name, list(case), out, [[w.category.__name__, str(w.message),
+                     w.filename, w.lineno] for w in caught
+                     if not issubclass(w.category, ResourceWarning)]])
+print(json.dumps(rows))
+'''
+
+
+@pytest.mark.parametrize("flags", [["-X", "warn_default_encoding"],
+                                   ["-X", "warn_default_encoding", "-X", "utf8"]])
+def test_encoding_warning_points_at_the_callers_line(tmp_path: Path, flags: list[str]) -> None:
+    """Under -X warn_default_encoding builtin open warns its caller about a text open
+    without an encoding (after the file opened): the runtime's entry points warn the same
+    line, and pick the same encoding."""
+    import subprocess
+
+    script = tmp_path / "prog.py"
+    script.write_text(ENCODING_WARNING_PROGRAM.format(helpers=os.path.dirname(__file__)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORAGE_RUNTIME_")}
+    done = subprocess.run([sys.executable, *flags, str(script), str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    by_side: dict[str, list[Any]] = {}
+    for side, case, out, warned in json.loads(done.stdout):
+        by_side.setdefault(side, []).append((case, out, warned))
+    call_line = ENCODING_WARNING_PROGRAM.splitlines().index(
+        "    return fn(*args, **kwargs)  # the line every warning below must name") + 1
+    builtin = by_side.pop("builtin")
+    warned_cases = [row for row in builtin if row[2]]
+    assert len(warned_cases) == 5  # the cases are what they claim
+    assert all(w[0][2:] == [str(script), call_line] for _, _, w in warned_cases)
+    for side, got in by_side.items():
+        assert got == builtin, side
