@@ -81,7 +81,7 @@ def open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:  # a drop-in, on 
         if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
             return call_io_open(args, kwargs)  # its warnings name the caller's line
         return _io_open(*args, **kwargs)
-    return default._open_published(args, kwargs, pin)
+    return _published(default, args, kwargs, pin)
 
 
 def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
@@ -97,7 +97,14 @@ def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
         if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
             return call_io_open(args, kwargs)
         return _io_open(*args, **kwargs)
-    return default._open_published(args, kwargs, pin)
+    return _published(default, args, kwargs, pin)
+
+
+def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin: bool) -> Any:
+    inner = getattr(default, "_open_published", None)
+    if inner is None:  # the default replaced by something that is not a Storage
+        return default.open(*args, pin=pin, **kwargs)
+    return inner(args, kwargs, pin)
 
 
 # Introspection shows builtin open's parameters plus `pin` (the same as `Storage.open`).
