@@ -609,3 +609,31 @@ def test_encoding_warning_points_at_the_callers_line(tmp_path: Path, flags: list
     assert all(w[0][2:] == [str(script), call_line] for _, _, w in warned_cases)
     for side, got in by_side.items():
         assert got == builtin, side
+
+
+@pytest.mark.parametrize("storage_kind", ["local", "tracked"])
+def test_pyfakefs_intercepts_every_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage_kind: str
+) -> None:
+    """pyfakefs replaces `builtins.open`, the `io` and `pathlib` names of loaded modules:
+    migrated calls land in the fake file system as the unmigrated ones did. (pyfakefs is
+    not a CI dependency: this runs where it is installed.)"""
+    pytest.importorskip("pyfakefs")
+    from pyfakefs.fake_filesystem_unittest import Patcher
+
+    storage = local_storage(tmp_path) if storage_kind == "local" else tracked_storage(tmp_path)[0]
+    monkeypatch.setattr(storage_runtime, "storage", storage)
+    with Patcher() as patcher:
+        patcher.fs.create_dir("/fake")
+        with storage_runtime.open("/fake/a.txt", "w", pin=True) as f:
+            f.write("a")
+        with storage_runtime.io_open("/fake/b.txt", "w") as f:
+            f.write("b")
+        storage.dump_json([1], "/fake/c.json", pin=True)
+        storage.write_text(Path("/fake/d.txt"), "d", pin=True)
+        with storage.path_open(Path("/fake/d.txt"), "a") as f:
+            f.write("+")
+        seen = (storage.load_json("/fake/c.json"), storage.read_text(Path("/fake/d.txt")),
+                sorted(os.listdir("/fake")))
+    assert seen == ([1], "d+", ["a.txt", "b.txt", "c.json", "d.txt"])
+    assert not os.path.exists("/fake")
