@@ -59,11 +59,13 @@ from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,
+    WARN_DEFAULT_ENCODING,
     bind_open_args,
     call_io_open,
     disarm,
     open_tracked,
     plain_buffering,
+    warn_at_caller,
     warns_line_buffering,
 )
 from storage_runtime._paths import publishable
@@ -259,6 +261,8 @@ class Storage:
     def read_text(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
         """`path.read_text(*args, **kwargs)`; a missing file under the root may be restored
         first (then read again)."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "read_text", args, kwargs)
         if not self._hooked(path, "read_text"):
             return path.read_text(*args, **kwargs)
         return self._read_restoring(path, path.read_text, args, kwargs)
@@ -271,6 +275,8 @@ class Storage:
 
     def write_text(self, path: Any, /, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
         """`path.write_text(*args, **kwargs)` (in place, as pathlib writes), then publish."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "write_text", args, kwargs)
         if not self._hooked(path, "write_text"):
             return path.write_text(*args, **kwargs)
         result = path.write_text(*args, **kwargs)
@@ -288,6 +294,8 @@ class Storage:
     def path_open(self, path: Any, /, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
         """`path.open(*args, **kwargs)`; on a plain Path it is pathlib's `Path.open` done
         through `open` above, so a writable handle is published at close."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "open", args, kwargs)
         if not self._hooked(path, "open"):
             return path.open(*args, **kwargs)
         try:
@@ -402,6 +410,31 @@ def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
     except BaseException:
         disarm(f)
         raise
+
+
+def _encoding_warned(
+    path: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Under -X warn_default_encoding pathlib's own text methods warn their caller about a
+    missing encoding; called from a helper, that would name the helper's line. On a plain
+    Path the warning is raised here, at the program's line, and the method is given the
+    encoding it would have chosen (what it then passes to `io.open` is unchanged)."""
+    kind = type(path)
+    if kind not in _PLAIN_PATHS or getattr(kind, method, None) is not _PATHLIB[method]:
+        return args, kwargs
+    try:
+        bound = _PATHLIB_SIGNATURES[method].bind(path, *args, **kwargs)
+    except TypeError:
+        return args, kwargs  # pathlib raises its own TypeError
+    bound.apply_defaults()
+    if bound.arguments.get("encoding") is not None:
+        return args, kwargs
+    mode = bound.arguments.get("mode", "")
+    if not isinstance(mode, str) or "b" in mode:
+        return args, kwargs
+    warn_at_caller("'encoding' argument not specified", EncodingWarning)
+    bound.arguments["encoding"] = "utf-8" if sys.flags.utf8_mode else "locale"
+    return bound.args[1:], bound.kwargs
 
 
 def _warn_in_pathlib_open(message: str) -> None:

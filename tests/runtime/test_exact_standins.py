@@ -580,6 +580,31 @@ for name, fn in (("builtin", io.open), ("module", storage_runtime.open),
         rows.append([name, list(case), out, [[w.category.__name__, str(w.message),
                      w.filename, w.lineno] for w in caught
                      if not issubclass(w.category, ResourceWarning)]])
+from pathlib import Path
+for name, fn in (("pathlib", True), ("helper", None)):
+    for storage in ((None,) if fn else (storage_runtime.storage, tracked)):
+        for method, case in (("read_text", ()), ("read_text", ("utf-8",)),
+                             ("write_text", ("x",)), ("write_text", ("x", None, None, "")),
+                             ("open", ()), ("open", ("w",)), ("open", ("rb",)),
+                             ("read_text", ()), ("open", ("r", -1, None)),
+                             ("read_text", ("bad", None))):
+            target = Path(folder, "exists.txt" if method != "read_text" or case != () else "missing.txt")
+            if storage is None:
+                runner = lambda: call(getattr(Path, method), target, *case)
+            else:
+                helper = getattr(storage, "path_open" if method == "open" else method)
+                runner = lambda: call(helper, target, *case)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    out = runner()
+                    if hasattr(out, "close"):
+                        out = [type(out).__name__, getattr(out, "encoding", None), out.close()]
+                except Exception as exc:
+                    out = [type(exc).__name__, str(exc).replace(folder, "D")]
+            rows.append([name, [method, list(case)], out, [[w.category.__name__,
+                         str(w.message), w.filename, w.lineno] for w in caught
+                         if not issubclass(w.category, ResourceWarning)]])
 print(json.dumps(rows))
 '''
 
@@ -607,6 +632,11 @@ def test_encoding_warning_points_at_the_callers_line(tmp_path: Path, flags: list
     warned_cases = [row for row in builtin if row[2]]
     assert len(warned_cases) == 5  # the cases are what they claim
     assert all(w[0][2:] == [str(script), call_line] for _, _, w in warned_cases)
+    pathlib_rows = by_side.pop("pathlib")
+    assert sum(1 for row in pathlib_rows if row[2]) == 7
+    assert all(w[0][2:] == [str(script), call_line] for _, _, w in pathlib_rows if w)
+    helper_rows = by_side.pop("helper")
+    assert helper_rows == pathlib_rows * 2  # local default, then the tracked storage
     for side, got in by_side.items():
         assert got == builtin, side
 
