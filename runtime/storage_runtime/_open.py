@@ -245,20 +245,28 @@ def warns_line_buffering(bound: tuple[Any, ...]) -> bool:
     return isinstance(file, (str, bytes, os.PathLike)) or _is_number(file)
 
 
-def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def call_io_open(
+    args: tuple[Any, ...], kwargs: dict[str, Any], *, retry: bool = False
+) -> Any:
     """`io.open(*args, **kwargs)` called from this package: the same result and errors, and
-    the binary line-buffering warning raised at the program's line (the builtin raises it
-    at its direct caller's, which would be this file). After that warning builtin open
-    behaves as with `buffering=-1`, which is what it is then given."""
+    the warnings builtin open raises for its caller raised at the program's line (the
+    builtin names its direct caller, which would be this file): binary `buffering=1`
+    (after which builtin open behaves as with `buffering=-1`, which is what it is then
+    given), and under -X warn_default_encoding a text open without an encoding (see
+    `build_stack`). `retry=True`: the same call again after a restore; builtin open warned
+    about line buffering before it failed the first time, so it is not warned again."""
     if WARN_DEFAULT_ENCODING:
-        return _open_warning_encoding(args, kwargs)
+        built = _open_warning_encoding(args, kwargs)
+        if built is not _NOT_BUILT:
+            return built
     if len(args) > 2 or "buffering" in kwargs:
         try:
             bound = bind_open_args(*args, **kwargs)
         except TypeError:
             return _io_open(*args, **kwargs)  # the builtin's own TypeError
         if warns_line_buffering(bound):
-            warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
+            if not retry:
+                warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
             if len(args) > 2:
                 args = (*args[:2], -1, *args[3:])
             else:
@@ -266,24 +274,27 @@ def call_io_open(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return _io_open(*args, **kwargs)
 
 
+_NOT_BUILT = object()
+
+
 def _open_warning_encoding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`call_io_open` under `-X warn_default_encoding`: a text open without an encoding
-    is built in Python (`build_stack`, real io classes) so that the warning names the
-    program's line; every other call is the builtin's."""
+    """Under -X warn_default_encoding: a text open without an encoding, built in Python
+    (`build_stack`, the real io classes) so that the warning names the program's line;
+    `_NOT_BUILT` for every other call (left to the builtin)."""
     try:
         bound = bind_open_args(*args, **kwargs)
     except TypeError:
-        return _io_open(*args, **kwargs)
+        return _NOT_BUILT
     file, mode, buffering, encoding, errors, newline, closefd, opener = bound
     spec = MODES.get(mode) if isinstance(mode, str) else None
     size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
     if spec is None or spec.binary or encoding is not None or size is None:
-        return _io_open(*args, **kwargs)
+        return _NOT_BUILT
     if not isinstance(file, (str, bytes, int)):
         try:
             file = os.fspath(file)
         except TypeError:
-            return _io_open(*args, **kwargs)  # the builtin's own TypeError
+            return _NOT_BUILT  # the builtin raises its own TypeError
     return build_stack(
         io.FileIO, file, spec, mode, size, None, errors, newline, closefd, opener
     )[1]

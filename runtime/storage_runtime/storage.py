@@ -178,7 +178,7 @@ class Storage:
                 if path is None:
                     raise
             self._before_read(path)
-            return call_io_open(args, kwargs)  # restored, or builtin's FileNotFoundError
+            return call_io_open(args, kwargs, retry=True)  # restored, or FileNotFoundError
         size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
         if size is None:
             return call_io_open(args, kwargs)  # builtin raises its TypeError/ValueError

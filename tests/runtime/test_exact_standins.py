@@ -564,6 +564,7 @@ CASES = [
     ("exists.txt",), ("exists.txt", "r", -1, None, None, ""), ("new.txt", "w"),
     ("missing.txt",), ("exists.txt", "r", 0), ("exists.txt", "r", -1, None, None, "bad"),
     ("exists.txt", "rb"), ("exists.txt", "r", -1, "utf-8"), ("new2.txt", "a+", 1),
+    ("exists.txt", "rb", 1), ("new3.bin", "wb", 1),
 ]
 rows = []
 for name, fn in (("builtin", io.open), ("module", storage_runtime.open),
@@ -630,7 +631,7 @@ def test_encoding_warning_points_at_the_callers_line(tmp_path: Path, flags: list
         "    return fn(*args, **kwargs)  # the line every warning below must name") + 1
     builtin = by_side.pop("builtin")
     warned_cases = [row for row in builtin if row[2]]
-    assert len(warned_cases) == 5  # the cases are what they claim
+    assert len(warned_cases) == 7  # the cases are what they claim
     assert all(w[0][2:] == [str(script), call_line] for _, _, w in warned_cases)
     pathlib_rows = by_side.pop("pathlib")
     assert sum(1 for row in pathlib_rows if row[2]) == 7
@@ -667,3 +668,24 @@ def test_pyfakefs_intercepts_every_entry_point(
                 sorted(os.listdir("/fake")))
     assert seen == ([1], "d+", ["a.txt", "b.txt", "c.json", "d.txt"])
     assert not os.path.exists("/fake")
+
+
+def test_a_restored_read_warns_once_like_the_builtin(tmp_path: Path) -> None:
+    """A read-only open of a missing file that the backend restores is tried twice; the
+    builtin warned once (before its one open), so does the runtime."""
+    storage, backend = tracked_storage(tmp_path)
+
+    def restore(path: str) -> None:
+        backend.reads.append(path)
+        Path(path).write_bytes(b"restored")
+
+    backend.before_read = restore  # type: ignore[method-assign]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        with storage.open(tmp_path / "gone.bin", "rb", 1) as f:
+            assert f.read() == b"restored"
+    rows = [(w.category, w.filename, w.lineno) for w in caught
+            if not issubclass(w.category, ResourceWarning)]
+    assert rows == [(RuntimeWarning, __file__, line)]
+    assert backend.reads == [str(tmp_path / "gone.bin")]
