@@ -1,6 +1,7 @@
 """storage_runtime: a drop-in builtin `open()` that publishes closed files to IPFS.
 
     from storage_runtime import open      # rebinds this module's open, like smart_open
+    from storage_runtime import io_open   # the stand-in for `io.open(...)` calls
     from storage_runtime import storage   # the default Storage (read_text, dump_json, ...)
 
 The default instance's settings are read from the `STORAGE_RUNTIME_*` environment
@@ -13,14 +14,16 @@ else. This package imports without `ipfshttpclient`, `libcst` or `click`.
 
 from __future__ import annotations
 
+import builtins
 import io
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
+from storage_runtime._open import WARN_DEFAULT_ENCODING, call_io_open
 from storage_runtime.config import Settings
-from storage_runtime.storage import Storage
+from storage_runtime.storage import Storage, _open_signature
 
 __all__ = [
     "PublishError",
@@ -28,6 +31,7 @@ __all__ = [
     "RestoreRefused",
     "Settings",
     "Storage",
+    "io_open",
     "open",
     "storage",
 ]
@@ -35,6 +39,11 @@ __all__ = [
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
+
+
+#: Calls that may warn their caller take `call_io_open`: binary `buffering=1` (only with
+#: a third argument or `buffering=`), and any text open under -X warn_default_encoding.
+_SLOW_CHECKS = WARN_DEFAULT_ENCODING
 
 
 def _runs_as_the_cli() -> bool:
@@ -85,26 +94,55 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open(  # a drop-in for the builtin, on purpose
-    file: Any,
-    mode: str = "r",
-    buffering: int = -1,
-    encoding: str | None = None,
-    errors: str | None = None,
-    newline: str | None = None,
-    closefd: bool = True,
-    opener: Any = None,
-    *,
-    pin: bool = False,
-) -> Any:
-    """Builtin `open`, through the default `storage`; `pin=True` keeps a written file
-    persistent (pinned), `pin=False` (default) publishes it as cache."""
+def open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:  # a drop-in, on purpose
+    """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
+    closefd=True, opener=None)`, through the default `storage`; `pin=True` keeps a written
+    file persistent (pinned), `pin=False` (default) publishes it as cache.
+
+    Stands in for a call of builtin `open` (or `builtins.open`): when `builtins.open` has
+    been replaced (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is
+    called with exactly the arguments given here, minus `pin`, on every backend."""
+    replaced = builtins.open
+    if replaced is not _io_open:
+        return replaced(*args, **kwargs)
     try:
-        default = storage  # a plain global lookup once built: open() stays one frame
+        default = storage  # a plain global lookup once built
     except NameError:
         default = _default()
-    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame
-        return _io_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
-    return default.open(
-        file, mode, buffering, encoding, errors, newline, closefd, opener, pin=pin
-    )
+    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame less
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+            return call_io_open(args, kwargs)  # its warnings name the caller's line
+        return _io_open(*args, **kwargs)
+    return _published(default, args, kwargs, pin)
+
+
+def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
+    """`open` above, standing in for a call of `io.open`: when `io.open` has been replaced
+    (`mock.patch("io.open")`, pyfakefs) the replacement is called with exactly these
+    arguments minus `pin`. A replaced `builtins.open` does not matter here, as it did not
+    to the original `io.open(...)` call."""
+    replaced = io.open
+    if replaced is not _io_open:
+        return replaced(*args, **kwargs)
+    try:
+        default = storage  # a plain global lookup once built
+    except NameError:
+        default = _default()
+    if getattr(default, "_local", False) is True:
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+            return call_io_open(args, kwargs)
+        return _io_open(*args, **kwargs)
+    return _published(default, args, kwargs, pin)
+
+
+def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin: bool) -> Any:
+    inner = getattr(default, "_open_published", None)
+    if inner is None:  # the default replaced by something that is not a Storage
+        return default.open(*args, pin=pin, **kwargs)
+    return inner(args, kwargs, pin)
+
+
+# Introspection shows builtin open's parameters plus `pin` (the same as `Storage.open`).
+open.__signature__ = io_open.__signature__ = _open_signature().replace(  # type: ignore[attr-defined]
+    parameters=list(_open_signature().parameters.values())[1:]
+)
