@@ -12,7 +12,7 @@ from storage_runtime._index import Index, IndexUnavailable
 
 
 def test_a_publish_of_an_older_generation_records_nothing(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     gen1, old = index.mark_pending("a.txt", pin=True)
     assert (gen1, old) == (1, None)
     gen2, old = index.mark_pending("a.txt", pin=False)
@@ -26,7 +26,7 @@ def test_a_publish_of_an_older_generation_records_nothing(tmp_path: Any) -> None
 
 
 def test_restored_rows_never_override_and_gone_only_from_pending(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     gen, _ = index.mark_pending("w.txt", pin=True)
     sig: dict[str, Any] = {"size": 1, "pin": True, "mtime_ns": 1, "ino": 1}
     assert not index.record_restored("w.txt", cid="bafx", **sig)  # this machine wrote it
@@ -38,7 +38,7 @@ def test_restored_rows_never_override_and_gone_only_from_pending(tmp_path: Any) 
 
 
 def _hammer(path: str, worker: int, rounds: int) -> None:
-    index = Index(path, busy_timeout=60)
+    index = Index(path, root="/r", busy_timeout=60)
     for i in range(rounds):
         rel = f"f{i % 7}"
         gen, _ = index.mark_pending(rel, pin=bool(worker % 2))
@@ -66,11 +66,11 @@ def test_a_corrupt_index_raises_index_unavailable(tmp_path: Any) -> None:
     path = tmp_path / "i.sqlite3"
     path.write_bytes(b"garbage" * 1000)
     with pytest.raises(IndexUnavailable, match="unreadable"):
-        Index(str(path)).get("a")
+        Index(str(path), root="/r").get("a")
 
 
 def test_the_index_survives_fork(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     index.mark_pending("a", pin=False)
     pid = os.fork()
     if pid == 0:  # child: must open its own connection, not reuse the parent's
