@@ -37,12 +37,7 @@ from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import MODES, open_tracked
 from storage_runtime._paths import publishable
-from storage_runtime.config import (
-    INDEX_FILE_NAME,
-    STATE_DIR_NAME,
-    Settings,
-    make_backend,
-)
+from storage_runtime.config import INDEX_FILE_NAME, STATE_DIR_NAME, Settings, make_backend
 
 __all__ = ["Storage"]
 
