@@ -80,3 +80,76 @@ def test_the_index_survives_fork(tmp_path: Any) -> None:
             os._exit(0)
     os.waitpid(pid, 0)
     assert {r.path for r in index.rows()} == {"a", "b"}
+
+
+_V1_SCHEMA = """
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'gone')),
+    pin INTEGER NOT NULL CHECK (pin IN (0, 1)), cid TEXT, size INTEGER, mtime_ns INTEGER,
+    ino INTEGER, gen INTEGER NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'written' CHECK (origin IN ('written', 'restored')),
+    attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated REAL NOT NULL
+);
+CREATE INDEX files_state ON files (state);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '1');
+INSERT INTO files (path, state, pin, gen, updated) VALUES ('old.txt', 'pending', 1, 3, 0);
+"""
+
+
+def test_a_schema_1_index_is_migrated_to_the_root_that_opens_it(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_SCHEMA)
+    conn.close()
+    mine = Index(path, root="/a")
+    row = mine.get("old.txt")
+    assert row is not None and (row.state, row.pin, row.gen) == ("pending", True, 3)
+    assert mine.mark_pending("old.txt", pin=True)[0] == 4  # the row goes on, not a new one
+    assert Index(path, root="/b").get("old.txt") is None  # never another root's
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT root, path FROM files").fetchall() == [("/a", "old.txt")]
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    conn.close()
+
+
+def test_roots_sharing_an_index_see_and_change_only_their_own_rows(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    one, two = Index(path, root="/one"), Index(path, root="/two")
+    gen1, _ = one.mark_pending("same.txt", pin=True)
+    gen2, old = two.mark_pending("same.txt", pin=False)
+    assert (gen1, gen2, old) == (1, 1, None)
+    two.mark_gone("same.txt", gen2)  # /two's deletion ...
+    assert one.get("same.txt").state == "pending"  # type: ignore[union-attr]
+    assert one.counts()["pending"] == 1 and two.counts()["pending"] == 0
+    assert [r.path for r in one.pending()] == ["same.txt"] and two.pending() == []
+    two.replace_all([])  # ... and /two's reindex leave /one's row alone
+    assert [r.path for r in one.rows()] == ["same.txt"]
+
+
+def test_refused_names_are_kept_by_their_bytes(tmp_path: Any) -> None:
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    index.mark_refused(name, "not UTF-8")
+    index.mark_refused("a\\b", "backslash")
+    assert index.refused() == [("a\\b", "backslash"), (name, "not UTF-8")]
+    assert Index(index.path, root="/other").refused() == []
+    index.forget_refused([name])
+    assert index.refused() == [("a\\b", "backslash")]
+
+
+def test_threads_share_one_connection(tmp_path: Any) -> None:
+    import threading
+
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    threads = [threading.Thread(target=index.mark_pending, args=(f"f{i}", False))
+               for i in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(index.rows()) == 200
+    if before:
+        assert len(os.listdir("/proc/self/fd")) - before <= 4  # db, wal, shm: once
