@@ -21,9 +21,9 @@ silently keeping files off the network.
 
 With the `ipfs` backend the root decides what the network may know and where `pull` writes,
 so a dangerous one is refused at construction: a root that does not exist or is not a
-folder, and a root that contains the runtime's own Python installation (`/`, `/usr`, a
-project folder holding the virtualenv the runtime runs from), where a restored file could
-be code the interpreter runs. The API address must parse as a multiaddr the client can
+folder, and a root that contains the runtime's own Python installation or lies inside it
+(`/`, `/usr`, a project folder holding the virtualenv the runtime runs from,
+site-packages), where a restored file could be code the interpreter runs. The API address must parse as a multiaddr the client can
 dial (`/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/http|/https]`). The local backend
 publishes nothing, so neither is checked there.
 """
@@ -135,7 +135,9 @@ class Settings:
         if (v := get("root")) is not None and v:
             kw["root"] = os.path.expanduser(v)
         if backend == "ipfs":  # named by its variable here; __post_init__ checks it again
-            _check_root(os.path.realpath(str(kw.get("root") or os.getcwd())), ENV["root"])
+            given = "root" in kw
+            label = ENV["root"] if given else f"{ENV['root']} (unset: the current directory)"
+            _check_root(os.path.realpath(str(kw.get("root") or os.getcwd())), label)
         if (v := get("namespace")) is not None and v:
             kw["namespace"] = _check_namespace(v, ENV["namespace"])
         if (v := get("strict")) is not None:
@@ -264,9 +266,11 @@ def _check_root(root: str, label: str) -> str:
                          f"{ENV['root']} at the folder whose files are published")
     prefix = root if root.endswith(os.sep) else root + os.sep
     for home in _runtime_homes():
-        if home == root or home.startswith(prefix):
+        home_prefix = home if home.endswith(os.sep) else home + os.sep
+        if home == root or home.startswith(prefix) or root.startswith(home_prefix):
+            where = "lies inside" if root.startswith(home_prefix) else "contains"
             raise ValueError(
-                f"{label}={root!r}: the root contains the runtime's own Python "
+                f"{label}={root!r}: the root {where} the runtime's own Python "
                 f"installation or package ({home}); files restored there could be code "
                 f"this interpreter runs. Point {ENV['root']} at the data folder only"
             )

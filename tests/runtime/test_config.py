@@ -166,7 +166,8 @@ def _homes() -> list[str]:
     import storage_runtime
 
     package = os.path.dirname(os.path.abspath(storage_runtime.__file__))
-    return [sys.prefix, os.path.dirname(sys.prefix), package, os.path.dirname(package)]
+    site = os.path.dirname(os.__file__)  # the standard library, inside the installation
+    return [sys.prefix, os.path.dirname(sys.prefix), package, os.path.dirname(package), site]
 
 
 @pytest.mark.parametrize("root", ["/", *_homes()])
@@ -174,10 +175,19 @@ def test_a_root_holding_the_python_installation_or_the_runtime_is_refused(root: 
     with pytest.raises(ValueError) as info:
         Settings.from_env({**_IPFS, "STORAGE_RUNTIME_ROOT": root})
     assert str(info.value).startswith("STORAGE_RUNTIME_ROOT=")
-    assert "contains the runtime's own Python installation or package" in str(info.value)
-    with pytest.raises(ValueError, match="contains the runtime's own"):
+    assert "the runtime's own Python installation or package" in str(info.value)
+    with pytest.raises(ValueError, match="(contains|lies inside) the runtime's own"):
         Settings(backend="ipfs", root=root)  # direct construction too
     Settings(backend="local", root=root)  # the local backend publishes nothing: accepted
+
+
+def test_an_unset_root_is_the_current_directory_and_the_message_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir("/")
+    with pytest.raises(ValueError, match=r"^STORAGE_RUNTIME_ROOT \(unset: the current directory\)='/'"):
+        Settings.from_env(_IPFS)
+    assert Settings.from_env({}).root == "/"  # the local backend publishes nothing
 
 
 def test_a_missing_root_or_a_file_as_root_is_refused(tmp_path: Path) -> None:
@@ -203,16 +213,26 @@ def test_dialable_api_addresses_are_accepted(api: str, tmp_path: Path) -> None:
     assert Settings(backend="ipfs", api=api, root=str(tmp_path)).api == api
 
 
+def _harmless(tmp_path: Path) -> dict[str, str]:
+    """Were a check missing, the command must still touch nothing outside the test's
+    folder: its own index, and an API where nothing listens (nothing fetched into `/`)."""
+    from _ipfs_helpers import closed_port_api
+
+    return {"STORAGE_RUNTIME_ROOT": str(tmp_path), "STORAGE_RUNTIME_API": closed_port_api(),
+            "STORAGE_RUNTIME_INDEX": str(tmp_path / "index.sqlite3")}
+
+
 _BAD_CONFIG = [
     {"STORAGE_RUNTIME_ROOT": "/"},
-    {"STORAGE_RUNTIME_ROOT": "/nonexistent-storage-runtime-root"},
+    {"STORAGE_RUNTIME_ROOT": "{tmp}/missing"},  # under the test's own folder
     {"STORAGE_RUNTIME_API": "/garbage"},
 ]
 
 
 @pytest.mark.parametrize("env", _BAD_CONFIG)
 def test_bad_configuration_fails_the_program_at_import_naming_the_variable(env: dict[str, str], tmp_path: Path) -> None:
-    full = {**os.environ, **_IPFS, "STORAGE_RUNTIME_ROOT": str(tmp_path), **env}
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
+    full = {**os.environ, **_IPFS, **_harmless(tmp_path), **env}
     result = subprocess.run([sys.executable, "-c", "import storage_runtime"], env=full,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0
@@ -223,7 +243,8 @@ def test_bad_configuration_fails_the_program_at_import_naming_the_variable(env: 
 @pytest.mark.parametrize("command", ["status", "sync", "reindex", "pull"])
 @pytest.mark.parametrize("env", _BAD_CONFIG)
 def test_bad_configuration_is_an_error_line_and_exit_2_for_the_cli(env: dict[str, str], command: str, tmp_path: Path) -> None:
-    full = {**os.environ, **_IPFS, "STORAGE_RUNTIME_ROOT": str(tmp_path), **env}
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
+    full = {**os.environ, **_IPFS, **_harmless(tmp_path), **env}
     result = subprocess.run([sys.executable, "-m", "storage_runtime", command], env=full,
                             capture_output=True, text=True, timeout=60, check=False)
     (var,) = env
