@@ -11,8 +11,9 @@ What it does (the `Backend` protocol of `_backend.py`):
 - Daemon down, slow or erroring: the program's write is never broken. The file is already
   written by the program; it is fsynced (only on this failure path: the cost is paid when
   the publish is deferred, not on every close), stays pending, and one warning per process
-  is logged on the `storage_runtime` logger. After a failure, attempts pause for a short,
-  growing time (2 s up to 60 s) so a dead daemon does not slow every close down. Strict
+  is logged on the `storage_runtime` logger. After a daemon that did not answer, attempts
+  pause for a short, growing time (2 s up to 60 s) so a dead daemon does not slow every
+  close down (an error the daemon answers for one file does not pause the others). Strict
   mode (`STORAGE_RUNTIME_STRICT=1`) raises `PublishError` instead (after recording pending).
 - Pending publishes are published by `python -m storage_runtime sync`, and in the
   background by the next process that uses the backend (first use starts one daemon

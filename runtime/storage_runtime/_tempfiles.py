@@ -16,6 +16,11 @@ leaves them forever. `sweep(root)` removes the ones no live process can still be
 
 Run by `python -m storage_runtime sync` and `reindex`; removes files only, never follows a
 symlink, never enters the runtime's state folder.
+
+Known limit: open files are seen on this machine (this PID namespace) only. A root shared
+with other machines or containers (NFS, a bind mount) may hold another host's temporary
+file; one idle for `MIN_AGE` in the middle of a write would be removed (that writer's
+rename then fails with FileNotFoundError; its old target stays intact).
 """
 
 from __future__ import annotations
