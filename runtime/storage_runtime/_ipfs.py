@@ -138,7 +138,9 @@ NEGATIVE_MAX = 4096
 
 
 class _NegativeCache:
-    """Paths recently found in no namespace -> when that answer expires (monotonic)."""
+    """Absolute paths recently found in no namespace -> when that answer expires
+    (monotonic). A hit skips even the local checks: the path was missing and publishable
+    a moment ago, and a file that appeared meanwhile is found by the caller's own open."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -287,7 +289,7 @@ class IpfsBackend:
             return
         self._first_use()
         strict = self.settings.strict
-        self._absent.drop(rel)
+        self._absent.drop(path)
         problem = unpublishable_name(rel)
         if problem is not None:
             self.refuse(path, rel, problem)
@@ -351,13 +353,13 @@ class IpfsBackend:
         return self._breaker.success()
 
     def before_read(self, path: str) -> None:
+        if self._absent.hit(path):
+            return  # no namespace had it a moment ago: no node call, no lookups at all
         if os.path.lexists(path):
             return
         rel = self.rel(path)
         if rel is None or unpublishable_name(rel) is not None:
             return  # no namespace can hold this name
-        if self._absent.hit(rel):
-            return  # no namespace had it a moment ago: no node call
         self._first_use()
         try:
             row: Row | None = self.index.get(rel)
@@ -372,7 +374,7 @@ class IpfsBackend:
             return
         try:
             if not restore_missing(self, path, rel):
-                self._absent.add(rel)
+                self._absent.add(path)
         except RestoreError:
             raise
         except trouble_types() as exc:
