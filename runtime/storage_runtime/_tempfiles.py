@@ -64,7 +64,9 @@ def _candidates(root: str) -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def open_files(markers: tuple[str, ...] = (TEMP_SUFFIX, RESTORE_MARK)) -> tuple[set[tuple[int, int]], bool]:
+def open_files(
+    markers: tuple[str, ...] = (TEMP_SUFFIX, RESTORE_MARK),
+) -> tuple[set[tuple[int, int]], bool]:
     """(device, inode) of every file whose name holds one of `markers` that a process of
     this machine has open, and whether every process's descriptors could be read."""
     held: set[tuple[int, int]] = set()

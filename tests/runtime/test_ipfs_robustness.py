@@ -31,10 +31,17 @@ from storage_runtime._ipfs import IpfsBackend, default_client
 pytestmark = pytest.mark.ipfs
 
 
-def _run_py(code: str, env: dict[str, str], *args: str,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-c", textwrap.dedent(code), *args], env={**os.environ, **env},
-                          text=True, capture_output=True, timeout=timeout, check=False)
+def _run_py(
+    code: str, env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-c", textwrap.dedent(code), *args],
+        env={**os.environ, **env},
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 _WRITE = """
@@ -48,8 +55,14 @@ storage.backend.wait_drain(10)
 
 
 def _write_in_process(env: dict[str, str], *rels: str) -> None:
-    result = subprocess.run([PYTHON, "-c", _WRITE, *rels], env={**os.environ, **env},
-                            text=True, capture_output=True, timeout=120, check=False)
+    result = subprocess.run(
+        [PYTHON, "-c", _WRITE, *rels],
+        env={**os.environ, **env},
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -91,7 +104,9 @@ def test_two_roots_sharing_one_index_never_mark_each_others_rows(
 
     status = run_cli(["status"], r1.as_env())
     assert status.returncode == 1 and "pending: 1" in status.stdout.splitlines()
-    assert "pending: ckpt.json: " in status.stderr  # with the reason it is still pending
+    assert (
+        "pending: ckpt.json: " in status.stderr
+    )  # with the reason it is still pending
     other = run_cli(["status"], r2.as_env())
     assert other.returncode == 0, other.stderr
     assert {"published: 2", "pending: 0"} <= set(other.stdout.splitlines())
@@ -109,7 +124,9 @@ def test_reindex_of_one_root_keeps_the_other_roots_rows(
     shared = str(tmp_path / "shared-index.sqlite3")
     r1 = ipfs_settings("r1", index=shared)
     r2 = ipfs_settings("r2", index=shared)
-    _write_in_process({**r1.as_env(), "STORAGE_RUNTIME_API": closed_port_api()}, "a.txt")
+    _write_in_process(
+        {**r1.as_env(), "STORAGE_RUNTIME_API": closed_port_api()}, "a.txt"
+    )
     _write_in_process(r2.as_env(), "b.txt")
     rebuilt = run_cli(["reindex"], r2.as_env())
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -152,7 +169,9 @@ def test_1500_threads_writing_once_stay_within_1024_descriptors(
     assert result.returncode == 0, result.stderr[-3000:]
     out = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert out["errors"] == "0 []", result.stdout
-    assert int(out["fds"]) < 64  # one client pool and one index connection, not per thread
+    assert (
+        int(out["fds"]) < 64
+    )  # one client pool and one index connection, not per thread
     states = {r["path"]: r["state"] for r in _all_rows(settings.index)}
     assert len([p for p in states if p.startswith("t")]) == 1500
     assert set(states.values()) == {"published"}  # every write published, none deferred
@@ -169,7 +188,10 @@ def test_threads_share_one_client(ipfs_settings: Callable[..., Any]) -> None:
 
     backend = IpfsBackend(ipfs_settings(), client_factory=factory, drain_on_start=False)
     seen: list[Any] = []
-    threads = [threading.Thread(target=lambda: seen.append(backend.client())) for _ in range(50)]
+    threads = [
+        threading.Thread(target=lambda: seen.append(backend.client()))
+        for _ in range(50)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -211,7 +233,9 @@ def test_a_name_mfs_cannot_hold_is_refused_not_blamed_on_the_daemon(
     assert status.returncode == 1, status.stdout
     assert "refused: 2" in status.stdout.splitlines() and "pending: 0" in status.stdout
     assert "refused: caf\\xe9.txt: " in status.stderr
-    assert "refused: back\\slash.txt: " in status.stderr and "backslash" in status.stderr
+    assert (
+        "refused: back\\slash.txt: " in status.stderr and "backslash" in status.stderr
+    )
 
     rebuilt = run_cli(["reindex"], env)
     assert "Traceback" not in rebuilt.stderr
@@ -256,24 +280,37 @@ def test_an_error_the_node_answers_for_one_file_does_not_defer_the_others(
     ipfs_settings: Callable[..., Any],
 ) -> None:
     settings = ipfs_settings()
-    backend = IpfsBackend(settings, drain_on_start=False,
-                          client_factory=lambda s: _FailingAdd(default_client(s), b"BAD"))
+    backend = IpfsBackend(
+        settings,
+        drain_on_start=False,
+        client_factory=lambda s: _FailingAdd(default_client(s), b"BAD"),
+    )
     storage = Storage(settings, backend_impl=backend)
     try:
-        storage.write_bytes(os.path.join(settings.root, "bad.bin"), b"BAD bytes", pin=True)
+        storage.write_bytes(
+            os.path.join(settings.root, "bad.bin"), b"BAD bytes", pin=True
+        )
         for i in range(20):
-            storage.write_bytes(os.path.join(settings.root, f"ok{i}.bin"), b"%d" % i, pin=True)
+            storage.write_bytes(
+                os.path.join(settings.root, f"ok{i}.bin"), b"%d" % i, pin=True
+            )
         assert not backend._breaker.is_open()
         bad = backend.index.get("bad.bin")
         assert bad is not None and bad.state == "pending"
-        assert bad.error is not None and "too weird" in bad.error  # kept with its reason
-        assert all(backend.index.get(f"ok{i}.bin").state == "published"  # type: ignore[union-attr]
-                   for i in range(20))
+        assert (
+            bad.error is not None and "too weird" in bad.error
+        )  # kept with its reason
+        assert all(
+            backend.index.get(f"ok{i}.bin").state == "published"  # type: ignore[union-attr]
+            for i in range(20)
+        )
     finally:
         backend.close()
 
 
-def test_an_unreachable_daemon_still_opens_the_breaker(ipfs_settings: Callable[..., Any]) -> None:
+def test_an_unreachable_daemon_still_opens_the_breaker(
+    ipfs_settings: Callable[..., Any],
+) -> None:
     settings = ipfs_settings(api=closed_port_api())
     backend = IpfsBackend(settings, drain_on_start=False)
     storage = Storage(settings, backend_impl=backend)
@@ -317,8 +354,9 @@ def test_a_missing_file_asks_the_node_once_per_window(
     monkeypatch.setattr(ipfs_mod, "NEGATIVE_TTL", 1.0)
     reader_settings = ipfs_settings("reader")
     counting = _Counting(default_client(reader_settings))
-    backend = IpfsBackend(reader_settings, client_factory=lambda s: counting,
-                          drain_on_start=False)
+    backend = IpfsBackend(
+        reader_settings, client_factory=lambda s: counting, drain_on_start=False
+    )
     storage = Storage(reader_settings, backend_impl=backend)
     missing = os.path.join(reader_settings.root, "later.txt")
     try:
@@ -351,8 +389,12 @@ with AtomicWrite(sys.argv[1], "w") as f:
 
 
 def _holder(path: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([PYTHON, "-c", _HOLD, path], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PYTHON, "-c", _HOLD, path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
     return proc
 
@@ -362,7 +404,9 @@ def _age(path: str, seconds: float) -> None:
     os.utime(path, (old, old))
 
 
-def test_sync_removes_temp_files_of_killed_writers_only(ipfs_settings: Callable[..., Any]) -> None:
+def test_sync_removes_temp_files_of_killed_writers_only(
+    ipfs_settings: Callable[..., Any],
+) -> None:
     settings = ipfs_settings()
     root = settings.root
     os.makedirs(os.path.join(root, "sub"))
@@ -370,11 +414,17 @@ def test_sync_removes_temp_files_of_killed_writers_only(ipfs_settings: Callable[
     alive = _holder(os.path.join(root, "alive.txt"))
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)
-    temps = {name: os.path.join(folder, name)
-             for folder, _, names in os.walk(root) for name in names if "storage-tmp" in name}
+    temps = {
+        name: os.path.join(folder, name)
+        for folder, _, names in os.walk(root)
+        for name in names
+        if "storage-tmp" in name
+    }
     dead_tmp = next(p for p in temps.values() if os.sep + "sub" + os.sep in p)
     live_tmp = next(p for p in temps.values() if p != dead_tmp)
-    restore_tmp = os.path.join(root, ".x.bin.sr-restore-0123456789ab")  # a killed restorer
+    restore_tmp = os.path.join(
+        root, ".x.bin.sr-restore-0123456789ab"
+    )  # a killed restorer
     young_tmp = os.path.join(root, ".y.txt.0123456789ab.storage-tmp")  # just created
     for path in (restore_tmp, young_tmp):
         with open(path, "w") as f:
@@ -410,16 +460,22 @@ sys.exit(cli.main([sys.argv[1]]))
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                    reason="needs root to run a command as another user")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="needs root to run a command as another user",
+)
 def test_an_index_of_another_user_says_so_instead_of_suggesting_reindex(
     ipfs_api: str, namespace: str
 ) -> None:
     base = tempfile.mkdtemp(prefix="sr-owned-", dir="/tmp")
     try:
         os.chmod(base, 0o755)
-        settings_env = {"STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": ipfs_api,
-                        "STORAGE_RUNTIME_ROOT": base, "STORAGE_RUNTIME_NAMESPACE": namespace}
+        settings_env = {
+            "STORAGE_RUNTIME_BACKEND": "ipfs",
+            "STORAGE_RUNTIME_API": ipfs_api,
+            "STORAGE_RUNTIME_ROOT": base,
+            "STORAGE_RUNTIME_NAMESPACE": namespace,
+        }
         _write_in_process(settings_env, "owned.txt")  # as root: root's index
         state = os.path.join(base, ".storage-runtime")
         for folder, _, names in os.walk(state):
@@ -429,8 +485,36 @@ def test_an_index_of_another_user_says_so_instead_of_suggesting_reindex(
         for command in ("status", "reindex", "sync"):
             result = _run_py(_AS_NOBODY, settings_env, command)
             assert result.returncode == 2, (command, result.stdout, result.stderr)
-            assert "not writable by this user (uid 65534)" in result.stderr, result.stderr
+            assert "not writable by this user (uid 65534)" in result.stderr, (
+                result.stderr
+            )
             assert "owned by uid 0" in result.stderr
-            assert "rebuild it with" not in result.stderr and "Traceback" not in result.stderr
+            assert (
+                "rebuild it with" not in result.stderr
+                and "Traceback" not in result.stderr
+            )
     finally:
         subprocess.run(["rm", "-rf", base], check=False)
+
+
+def test_strict_mode_raises_for_a_refused_name_and_records_it(
+    ipfs_settings: Callable[..., Any],
+) -> None:
+    from storage_runtime import PublishError
+
+    settings = ipfs_settings(strict=True)
+    backend = IpfsBackend(settings, drain_on_start=False)
+    storage = Storage(settings, backend_impl=backend)
+    path = os.path.join(os.fsencode(settings.root), b"caf\xe9.txt")
+    try:
+        f = storage.open(path, "w", pin=True)
+        f.write("x")
+        with pytest.raises(PublishError, match="not valid UTF-8"):
+            f.close()
+        with open(path) as check:  # the program's write itself is on disk
+            assert check.read() == "x"
+        assert [reason for _, reason in backend.index.refused()] == [
+            "the name b'caf\\xe9.txt' is not valid UTF-8; the namespace (MFS) holds text names"
+        ]
+    finally:
+        backend.close()
