@@ -183,6 +183,8 @@ def _reindex(settings: Settings) -> int:
     print(f"kept rows of deleted files: {report.kept}")
     if report.swept:
         print(f"leftover temporary files removed: {report.swept}")
+    if report.other_roots_kept:
+        print(f"rows of other roots sharing the index, kept: {report.other_roots_kept}")
     for rel, reason in report.refused[:SHOWN]:
         print(f"refused: {_shown(rel)}: {reason}", file=sys.stderr)
     print(f"refused: {len(report.refused)}")

@@ -15,7 +15,9 @@ aside as `<index>.corrupt-<time>` (with its -wal/-shm files), not deleted.
 
 Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are recorded
 as refused with the reason, as a write would record them; the rows of other roots sharing
-the index are neither read nor replaced. Leftover temporary files of killed writers and
+the index are not replaced; when a corrupt database is moved aside, their readable rows
+are copied into the new one unchanged (their refusals are recorded again by their next
+write or `reindex`). Leftover temporary files of killed writers and
 restorers are removed first (`_tempfiles.sweep`).
 
 Run it while no process writes under the root: it replaces every row at once.
@@ -59,23 +61,24 @@ class ReindexReport:
     node_error: str | None = None
     refused: list[tuple[str, str]] = field(default_factory=list)
     swept: int = 0
+    other_roots_kept: int = 0
 
 
-def salvage(path: str, root: str) -> list[Row]:
-    """Every row of `root` still readable from the database at `path` (maybe corrupt;
-    schema 1, without roots, counts as `root`'s)."""
+def salvage(path: str, root: str) -> dict[str, list[Row]]:
+    """Every row still readable from the database at `path` (maybe corrupt), by root;
+    a schema 1 database (without roots) is all `root`'s."""
+    out: dict[str, list[Row]] = {}
     if not os.path.exists(path):
-        return []
-    rows: list[Row] = []
+        return out
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error:
-        return rows
+        return out
     try:
         try:
-            cursor = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE root = ?", (root,))
+            cursor = conn.execute(f"SELECT root, {_COLUMNS} FROM files")
         except sqlite3.OperationalError:  # schema 1: no root column
-            cursor = conn.execute(f"SELECT {_COLUMNS} FROM files")
+            cursor = conn.execute(f"SELECT ?, {_COLUMNS} FROM files", (root,))
         while True:
             try:
                 item = cursor.fetchone()
@@ -84,14 +87,14 @@ def salvage(path: str, root: str) -> list[Row]:
             if item is None:
                 break
             try:
-                rows.append(Row.from_tuple(item))
+                out.setdefault(str(item[0]), []).append(Row.from_tuple(item[1:]))
             except (TypeError, ValueError):
                 continue
     except sqlite3.Error:
         pass
     finally:
         conn.close()
-    return rows
+    return out
 
 
 def _move_aside(path: str) -> str:
@@ -147,7 +150,8 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
     report = ReindexReport()
     report.swept = len(sweep(backend.settings.root))
     index_path = backend.settings.index
-    old_rows = salvage(index_path, backend.settings.root)
+    by_root = salvage(index_path, backend.settings.root)
+    old_rows = by_root.pop(backend.settings.root, [])
     report.salvaged = len(old_rows)
     old = {r.path: r for r in old_rows}
     backend.index.close()
@@ -202,4 +206,12 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
         fresh.replace_all(rows, report.refused)
     finally:
         fresh.close()
+    if report.moved_aside:  # the other roots sharing the index keep what could be read
+        for other, other_rows in by_root.items():
+            keeper = Index(index_path, root=other)
+            try:
+                keeper.replace_all(other_rows)
+            finally:
+                keeper.close()
+            report.other_roots_kept += len(other_rows)
     return report

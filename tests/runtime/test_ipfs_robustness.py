@@ -134,6 +134,33 @@ def test_reindex_of_one_root_keeps_the_other_roots_rows(
     assert set(_root_rows(shared, r2.root)) == {"b.txt"}
 
 
+def test_reindex_of_a_corrupt_shared_index_keeps_the_other_roots_rows(
+    ipfs_settings: Callable[..., Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage_runtime._index import Index, IndexUnavailable
+    from storage_runtime._reindex import reindex
+
+    shared = str(tmp_path / "shared-index.sqlite3")
+    r1 = ipfs_settings("r1", index=shared)
+    r2 = ipfs_settings("r2", index=shared)
+    _write_in_process({**r1.as_env(), "STORAGE_RUNTIME_API": closed_port_api()}, "a.txt")
+    _write_in_process(r2.as_env(), "b.txt")
+
+    def corrupt(self: Index) -> None:  # fault path: quick_check says corrupt, rows readable
+        raise IndexUnavailable(f"index {self.path} is corrupt: planted")
+
+    monkeypatch.setattr(Index, "check", corrupt)
+    backend = IpfsBackend(r2, drain_on_start=False)
+    try:
+        report = reindex(backend)
+    finally:
+        backend.close()
+    assert report.moved_aside and os.path.exists(report.moved_aside)
+    assert report.other_roots_kept == 1
+    assert _root_rows(shared, r1.root)["a.txt"]["state"] == "pending"
+    assert _root_rows(shared, r2.root)["b.txt"]["state"] == "published"
+
+
 # -- descriptors and threads ----------------------------------------------------------------
 
 _THREADS = """
