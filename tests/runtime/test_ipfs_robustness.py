@@ -227,6 +227,36 @@ def test_threads_share_one_client(ipfs_settings: Callable[..., Any]) -> None:
     assert len(made) == 1 and all(c is made[0] for c in seen)
 
 
+def test_abandoned_streams_do_not_exhaust_the_blocking_pool(
+    ipfs_settings: Callable[..., Any],
+) -> None:
+    """The pool blocks when all its connections are out: a stream dropped half-read (an
+    exception while restoring) must give its connection back, or later calls would wait
+    forever."""
+    import gc
+    import io
+    import threading
+
+    from storage_runtime._ipfs import POOL_SIZE
+
+    client = default_client(ipfs_settings())
+    try:
+        cid = client.add(io.BytesIO(os.urandom(4 * 1024 * 1024)), cid_version=1,
+                         raw_leaves=True)["Hash"]
+        for _ in range(3 * POOL_SIZE):
+            stream = client.cat(cid, stream=True)
+            next(iter(stream))  # one chunk, then dropped
+            del stream
+            gc.collect()
+        answered: list[Any] = []
+        probe = threading.Thread(target=lambda: answered.append(client.version()), daemon=True)
+        probe.start()
+        probe.join(30)
+        assert answered, "the pool is exhausted: a call waits for a connection forever"
+    finally:
+        client.close()
+
+
 # -- names the namespace cannot hold ----------------------------------------------------------
 
 _BAD_NAMES = """
