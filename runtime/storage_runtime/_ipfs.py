@@ -20,8 +20,9 @@ What it does (the `Backend` protocol of `_backend.py`):
   thread that publishes at most `drain_limit` pending rows; also after the daemon comes
   back within a process).
 - `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
-  A path no namespace has is remembered for `NEGATIVE_TTL` seconds (per process, at most
-  `NEGATIVE_MAX` paths), so a program probing a missing file in a loop asks the node once
+  A path no namespace has, or whose restore was refused or failed, is remembered for
+  `NEGATIVE_TTL` seconds (per process, at most `NEGATIVE_MAX` paths; a refusal is raised
+  again from memory), so a program probing a missing file in a loop asks the node once
   per path and window, not on every open.
 - A per-file failure (the node answered with an error about this file, the file could not
   be read) leaves that file pending with the reason; only an unreachable or timed-out
@@ -138,34 +139,39 @@ NEGATIVE_MAX = 4096
 
 
 class _NegativeCache:
-    """Absolute paths recently found in no namespace -> when that answer expires
-    (monotonic). A hit skips even the local checks: the path was missing and publishable
-    a moment ago, and a file that appeared meanwhile is found by the caller's own open."""
+    """Absolute paths recently not restored -> when that answer expires (monotonic), and
+    the `RestoreError` it ended with (None: no namespace had the path). A hit skips even the
+    local checks: the path was missing and publishable a moment ago, and a file that
+    appeared meanwhile is found by the caller's own open."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._until: dict[str, float] = {}
+        self._until: dict[str, tuple[float, RestoreError | None]] = {}
 
-    def hit(self, rel: str) -> bool:
-        until = self._until.get(rel)
-        if until is None:
+    def hit(self, path: str) -> bool:
+        """True within the window; raises the remembered refusal again (a fresh copy)."""
+        entry = self._until.get(path)
+        if entry is None:
             return False
-        if time.monotonic() < until:
-            return True
-        with self._lock:
-            self._until.pop(rel, None)
-        return False
+        until, error = entry
+        if time.monotonic() >= until:
+            with self._lock:
+                self._until.pop(path, None)
+            return False
+        if error is not None:
+            raise type(error)(str(error.filename), error.reason)
+        return True
 
-    def add(self, rel: str) -> None:
+    def add(self, path: str, error: RestoreError | None = None) -> None:
         with self._lock:
-            self._until.pop(rel, None)
+            self._until.pop(path, None)
             while len(self._until) >= NEGATIVE_MAX:
                 self._until.pop(next(iter(self._until)))
-            self._until[rel] = time.monotonic() + NEGATIVE_TTL
+            self._until[path] = (time.monotonic() + NEGATIVE_TTL, error)
 
-    def drop(self, rel: str) -> None:
+    def drop(self, path: str) -> None:
         with self._lock:
-            self._until.pop(rel, None)
+            self._until.pop(path, None)
 
 
 class _Breaker:
@@ -375,7 +381,8 @@ class IpfsBackend:
         try:
             if not restore_missing(self, path, rel):
                 self._absent.add(path)
-        except RestoreError:
+        except RestoreError as exc:  # refused or failed: not asked (nor logged) again soon
+            self._absent.add(path, exc)
             raise
         except trouble_types() as exc:
             if is_daemon_down(exc):

@@ -431,6 +431,31 @@ def test_a_missing_file_asks_the_node_once_per_window(
         backend.close()
 
 
+def test_a_refused_restore_is_remembered_too(
+    ipfs_settings: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    import io
+
+    from storage_runtime import RestoreRefused
+
+    # Plant an entry whose content is not pinned (another worker's cache, or an attacker's).
+    cid = ipfs_client.add(io.BytesIO(b"unpinned"), pin=False, cid_version=1,
+                          raw_leaves=True)["Hash"]
+    ipfs_client.files.mkdir(namespace, parents=True)
+    ipfs_client.files.cp(f"/ipfs/{cid}", f"{namespace}/loose.txt")
+    settings = ipfs_settings(restore_pinned_only=True, strict=True)
+    counting = _Counting(default_client(settings))
+    backend = IpfsBackend(settings, client_factory=lambda s: counting, drain_on_start=False)
+    storage = Storage(settings, backend_impl=backend)
+    try:
+        for _ in range(20):
+            with pytest.raises(RestoreRefused, match="not pinned"):
+                storage.open(os.path.join(settings.root, "loose.txt"))
+        assert counting.stats == 1  # the refusal came from memory 19 times
+    finally:
+        backend.close()
+
+
 # -- leftover temporary files --------------------------------------------------------------------
 
 _HOLD = """
