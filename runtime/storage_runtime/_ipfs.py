@@ -20,10 +20,10 @@ What it does (the `Backend` protocol of `_backend.py`):
   thread that publishes at most `drain_limit` pending rows; also after the daemon comes
   back within a process).
 - `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
-  A path no namespace has, or whose restore was refused or failed, is remembered for
-  `NEGATIVE_TTL` seconds (per process, at most `NEGATIVE_MAX` paths; a refusal is raised
-  again from memory), so a program probing a missing file in a loop asks the node once
-  per path and window, not on every open.
+  A path no namespace has, or whose restore was refused (`RestoreRefused`), is remembered
+  for `NEGATIVE_TTL` seconds (per process, at most `NEGATIVE_MAX` paths; a refusal is
+  raised again from memory; a failed fetch is not remembered), so a program probing a
+  missing file in a loop asks the node once per path and window, not on every open.
 - A per-file failure (the node answered with an error about this file, the file could not
   be read) leaves that file pending with the reason; only an unreachable or timed-out
   daemon pauses publishing (`is_daemon_down`). A name the namespace cannot hold
@@ -140,13 +140,13 @@ NEGATIVE_MAX = 4096
 
 class _NegativeCache:
     """Absolute paths recently not restored -> when that answer expires (monotonic), and
-    the `RestoreError` it ended with (None: no namespace had the path). A hit skips even the
+    the `RestoreRefused` it ended with (None: no namespace had the path). A hit skips even the
     local checks: the path was missing and publishable a moment ago, and a file that
     appeared meanwhile is found by the caller's own open."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._until: dict[str, tuple[float, RestoreError | None]] = {}
+        self._until: dict[str, tuple[float, RestoreRefused | None]] = {}
 
     def hit(self, path: str) -> bool:
         """True within the window; raises the remembered refusal again (a fresh copy)."""
@@ -162,7 +162,7 @@ class _NegativeCache:
             raise type(error)(str(error.filename), error.reason)
         return True
 
-    def add(self, path: str, error: RestoreError | None = None) -> None:
+    def add(self, path: str, error: RestoreRefused | None = None) -> None:
         with self._lock:
             self._until.pop(path, None)
             while len(self._until) >= NEGATIVE_MAX:
@@ -381,8 +381,10 @@ class IpfsBackend:
         try:
             if not restore_missing(self, path, rel):
                 self._absent.add(path)
-        except RestoreError as exc:  # refused or failed: not asked (nor logged) again soon
+        except RestoreRefused as exc:  # a policy answer: not asked (nor logged) again soon
             self._absent.add(path, exc)
+            raise
+        except RestoreError:  # a failed fetch may succeed on the next open: not remembered
             raise
         except trouble_types() as exc:
             if is_daemon_down(exc):
