@@ -13,6 +13,10 @@ None when the open must pass straight through. A path is publishable only when a
   configuration allows it;
 - it is not the runtime's own state (the `.storage-runtime` folder under the root, the index
   file and its SQLite side files).
+
+A publishable file may still have a name the namespace cannot hold: `unpublishable_name`
+says why (not valid UTF-8, a backslash); the backend records such a file as refused with
+that reason instead of publishing it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "is_secret",
     "is_special",
     "publishable",
+    "unpublishable_name",
 ]
 
 #: Pseudo file systems: never published, never restored.
@@ -73,6 +78,23 @@ def is_secret(path: str | bytes | os.PathLike[Any], settings: Settings | None = 
         os.path.relpath(absolute, settings.root) if settings is not None else absolute
     ).replace(os.sep, "/")
     return _is_secret(text, allow, rel)
+
+
+def unpublishable_name(rel: str) -> str | None:
+    """Why the relative POSIX path `rel` cannot be a namespace entry, or None when it can.
+
+    MFS names are UTF-8 text: a name that is not valid UTF-8 (decoded with surrogate
+    escapes, e.g. b"caf\\xe9.txt") has no MFS spelling. A backslash is a separator on
+    Windows, the node refuses it (js-ipfs answers "destination did not exist"), and
+    every restore refuses it (`_restore.safe_name`). Decided per name, without I/O."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape")
+        return f"the name {shown!r} is not valid UTF-8; the namespace (MFS) holds text names"
+    if "\\" in rel:
+        return f"the name {rel!r} holds a backslash, which no worker would restore"
+    return None
 
 
 def publishable(path: object, settings: Settings) -> str | None:
