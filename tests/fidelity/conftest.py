@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fidelity_runner import Migration, all_programs, migrate_all, python_for_nobody  # noqa: E402
+from fidelity_runner import Migration, all_programs, migrate_all, python_for_nobody
 
 ENV_API = "MIGRATE_STORAGE_TEST_IPFS_API"
 
@@ -33,9 +33,13 @@ def fidelity_ipfs_api() -> str:
     api = os.environ.get(ENV_API, "").strip()
     if not api:
         if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
-            pytest.fail(f"CI is set but {ENV_API} is not: the ipfs fidelity runs must run in CI",
-                        pytrace=False)
-        pytest.skip(f"no IPFS test node: run `scripts/ipfs-node start` and export {ENV_API}")
+            pytest.fail(
+                f"CI is set but {ENV_API} is not: the ipfs fidelity runs must run in CI",
+                pytrace=False,
+            )
+        pytest.skip(
+            f"no IPFS test node: run `scripts/ipfs-node start` and export {ENV_API}"
+        )
     return api
 
 
@@ -43,7 +47,9 @@ def fidelity_ipfs_api() -> str:
 def nobody_python() -> tuple[str, dict[str, str]]:
     """(interpreter, extra environment) for runs as uid 65534; skip when not root."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("permission cases run the program as uid 65534: the suite must run as root")
+        pytest.skip(
+            "permission cases run the program as uid 65534: the suite must run as root"
+        )
     found = python_for_nobody()
     if isinstance(found, str):
         pytest.skip(found)

@@ -47,7 +47,9 @@ SETUP_SCRIPT = "setup_tree.py"
 STATE_DIR = ".storage-runtime"  # the runtime's own state folder (ipfs backend)
 NOBODY = 65534
 RUN_TIMEOUT = 60  # seconds per program run; each takes well under one
-OPTIONS = frozenset({"unprivileged", "ipfs", "stdout-file", "not-rewritten", "python>=3.13"})
+OPTIONS = frozenset(
+    {"unprivileged", "ipfs", "stdout-file", "not-rewritten", "python>=3.13"}
+)
 
 _REWROTE = re.compile(r"^rewrote (?P<path>.+) \((?P<count>\d+) sites?\)$")
 
@@ -66,7 +68,9 @@ class Program:
     def sources(self) -> tuple[str, ...]:
         """The program's own .py files, relative to its folder (never compared as output)."""
         return tuple(
-            sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.py"))
+            sorted(
+                p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.py")
+            )
         )
 
     @property
@@ -81,18 +85,26 @@ def load_program(folder: Path) -> Program:
     main = folder / "main.py"
     lines = main.read_text(encoding="utf-8").splitlines()
     if not lines or not lines[0].startswith("# checks: "):
-        raise ValueError(f"{main}:1: the first line must be `# checks: <what it checks>`")
+        raise ValueError(
+            f"{main}:1: the first line must be `# checks: <what it checks>`"
+        )
     options: set[str] = set()
     if len(lines) > 1 and lines[1].startswith("# fidelity:"):
         options = {o.strip() for o in lines[1].split(":", 1)[1].split(",") if o.strip()}
         unknown = options - OPTIONS
         if unknown:
             raise ValueError(f"{main}:2: unknown option(s) {sorted(unknown)}")
-    return Program(folder.name, folder, lines[0][len("# checks: ") :], frozenset(options))
+    return Program(
+        folder.name, folder, lines[0][len("# checks: ") :], frozenset(options)
+    )
 
 
 def all_programs() -> list[Program]:
-    return [load_program(p) for p in sorted(PROGRAMS_DIR.iterdir()) if (p / "main.py").is_file()]
+    return [
+        load_program(p)
+        for p in sorted(PROGRAMS_DIR.iterdir())
+        if (p / "main.py").is_file()
+    ]
 
 
 # --------------------------------------------------------------------------- migration
@@ -114,7 +126,9 @@ class Migration:
     def problems(self, program: Program) -> list[str]:
         """Lines of apply's report about this program other than `rewrote ...`."""
         prefix = program.name + "/"
-        expected = f"excluded: {prefix}{SETUP_SCRIPT}"  # the rules exclude setup scripts
+        expected = (
+            f"excluded: {prefix}{SETUP_SCRIPT}"  # the rules exclude setup scripts
+        )
         return [
             line
             for line in self.stderr.splitlines()
@@ -129,8 +143,16 @@ def rules_text(programs: Iterable[Program]) -> str:
     lines = ['default = "cache"', f'exclude = ["**/{SETUP_SCRIPT}"]', ""]
     for program in programs:
         other = "cache" if program.strategy == "pin" else "pin"
-        for paths, strategy in ((f"{program.name}/**", other), (f"{program.name}/main.py", program.strategy)):
-            lines += ["[[rules]]", f"paths = [{paths!r}]".replace("'", '"'), f'strategy = "{strategy}"', ""]
+        for paths, strategy in (
+            (f"{program.name}/**", other),
+            (f"{program.name}/main.py", program.strategy),
+        ):
+            lines += [
+                "[[rules]]",
+                f"paths = [{paths!r}]".replace("'", '"'),
+                f'strategy = "{strategy}"',
+                "",
+            ]
     text = "\n".join(lines)
     tomllib.loads(text)  # a malformed rules file would be the harness's bug: fail here
     return text
@@ -143,9 +165,25 @@ def migrate_all(programs: list[Program], root: Path) -> Migration:
     rules = root / "migrate-storage.toml"
     rules.write_text(rules_text(programs), encoding="utf-8")
     proc = subprocess.run(
-        [str(VENV_CLI), "--rules", str(rules), "--no-cache", "-j", "2", "-v",
-         "--color", "never", "apply", "."],
-        cwd=root, env=_clean_env(), capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(VENV_CLI),
+            "--rules",
+            str(rules),
+            "--no-cache",
+            "-j",
+            "2",
+            "-v",
+            "--color",
+            "never",
+            "apply",
+            ".",
+        ],
+        cwd=root,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     rewritten = {}
     for line in proc.stderr.splitlines():
@@ -193,7 +231,11 @@ class Launch:
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("STORAGE_RUNTIME_", "PYTHON"))}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STORAGE_RUNTIME_", "PYTHON"))
+    }
 
 
 def _env(work: Path, tmpdir: Path, launch: Launch) -> dict[str, str]:
@@ -232,12 +274,18 @@ def prepare(work: Path, sources: Path, launch: Launch) -> None:
         os.chown(work, NOBODY, NOBODY)
     if (work / SETUP_SCRIPT).exists():
         subprocess.run(
-            [str(VENV_PYTHON), SETUP_SCRIPT], cwd=work, env=_clean_env(), check=True,
-            timeout=RUN_TIMEOUT, capture_output=True,
+            [str(VENV_PYTHON), SETUP_SCRIPT],
+            cwd=work,
+            env=_clean_env(),
+            check=True,
+            timeout=RUN_TIMEOUT,
+            capture_output=True,
         )
 
 
-def run(program: Program, work: Path, stdout_path: Path, tmpdir: Path, launch: Launch) -> Observation:
+def run(
+    program: Program, work: Path, stdout_path: Path, tmpdir: Path, launch: Launch
+) -> Observation:
     """Run main.py in `work` (prepared) and observe what it did."""
     stdout_path.unlink(missing_ok=True)
     with open(stdout_path, "wb") as out:
@@ -249,7 +297,7 @@ def run(program: Program, work: Path, stdout_path: Path, tmpdir: Path, launch: L
             stdout=out if launch.stdout_file else subprocess.PIPE,
             stderr=subprocess.PIPE,
             timeout=RUN_TIMEOUT,
-            preexec_fn=drop_privileges if launch.unprivileged else None,  # noqa: PLW1509
+            preexec_fn=drop_privileges if launch.unprivileged else None,
             check=False,
         )
     stdout = stdout_path.read_bytes() if launch.stdout_file else proc.stdout
@@ -319,7 +367,10 @@ def published_rows(work: Path) -> list[tuple[str, str, int]]:
         return []
     con = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
     try:
-        return [tuple(r) for r in con.execute("SELECT path, state, pin FROM files ORDER BY path")]
+        return [
+            tuple(r)
+            for r in con.execute("SELECT path, state, pin FROM files ORDER BY path")
+        ]
     finally:
         con.close()
 
@@ -335,6 +386,7 @@ _OPEN_TYPES = re.compile(r"<class '(?:builtin_function_or_method|function)'>")
 _ARGUMENT_TYPEERROR = re.compile(
     r"TypeError: .*(?:unexpected keyword argument|invalid keyword argument"
     r"|takes (?:from )?\d+(?: to \d+)? positional arguments?|positional arguments? but"
+    r"|takes (?:at most|at least|exactly) \d+ arguments? \(\d+ given\)"
     r"|missing \d+ required|got multiple values for argument|takes no keyword arguments).*"
 )
 # 4. a handle name bound only by a collapsed `with` no longer exists: observable only by
@@ -353,46 +405,75 @@ def differences(before: Observation, after: Observation) -> list[str]:
     if before.returncode != after.returncode:
         diffs.append(f"exit code: {before.returncode} before, {after.returncode} after")
     if normalise(before.stdout) != normalise(after.stdout):
-        diffs.append(f"stdout:\n--- before\n{before.stdout}--- after\n{after.stdout}---")
+        diffs.append(
+            f"stdout:\n--- before\n{before.stdout}--- after\n{after.stdout}---"
+        )
     if normalise(before.stderr_last) != normalise(after.stderr_last):
-        diffs.append(f"last line of stderr: {before.stderr_last!r} before, {after.stderr_last!r} after")
+        diffs.append(
+            f"last line of stderr: {before.stderr_last!r} before, {after.stderr_last!r} after"
+        )
     for name in sorted(set(before.tree) | set(after.tree)):
         old, new = before.tree.get(name), after.tree.get(name)
         if old != new:
-            diffs.append(f"tree {name}: {_describe(old)} before, {_describe(new)} after")
+            diffs.append(
+                f"tree {name}: {_describe(old)} before, {_describe(new)} after"
+            )
     return diffs
 
 
 def _describe(entry: Entry | None) -> str:
     if entry is None:
         return "absent"
-    data = entry.data if entry.data is None or len(entry.data) <= 80 else entry.data[:80] + b"..."
-    return (f"{entry.kind} mode={oct(entry.mode)} owner={entry.owner} nlink={entry.nlink} "
-            f"inode shared by {list(entry.same_inode)} data={data!r}")
+    data = (
+        entry.data
+        if entry.data is None or len(entry.data) <= 80
+        else entry.data[:80] + b"..."
+    )
+    return (
+        f"{entry.kind} mode={oct(entry.mode)} owner={entry.owner} nlink={entry.nlink} "
+        f"inode shared by {list(entry.same_inode)} data={data!r}"
+    )
 
 
-def python_for_nobody(runtime_source: Path = RUNTIME_SOURCE) -> tuple[str, dict[str, str]] | str:
+def python_for_nobody(
+    runtime_source: Path = RUNTIME_SOURCE,
+) -> tuple[str, dict[str, str]] | str:
     """An interpreter uid 65534 can run with `storage_runtime` importable, and the extra
     environment it needs; or the reason there is none. The venv's own interpreter is tried
     first; a venv under a private home (pyenv under /root) is not executable by nobody, so
     the system interpreter of the same minor version is tried next, with the runtime's
     source folder on PYTHONPATH (the local backend needs nothing else)."""
-    candidates = [(str(VENV_PYTHON), {}),
-                  (f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}",
-                   {"PYTHONPATH": str(runtime_source)})]
+    candidates = [
+        (str(VENV_PYTHON), {}),
+        (
+            f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}",
+            {"PYTHONPATH": str(runtime_source)},
+        ),
+    ]
     tried = []
     for python, extra in candidates:
         env = {**_clean_env(), **extra}
         try:
             proc = subprocess.run(
-                [python, "-c", "import storage_runtime, sys; print(sys.version_info[:2])"],
-                cwd="/", env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                preexec_fn=drop_privileges, check=False,  # noqa: PLW1509
+                [
+                    python,
+                    "-c",
+                    "import storage_runtime, sys; print(sys.version_info[:2])",
+                ],
+                cwd="/",
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT,
+                preexec_fn=drop_privileges,
+                check=False,
             )
         except OSError as exc:
             tried.append(f"{python}: {exc}")
             continue
-        if proc.returncode == 0 and proc.stdout.strip() == str(tuple(sys.version_info[:2])):
+        if proc.returncode == 0 and proc.stdout.strip() == str(
+            tuple(sys.version_info[:2])
+        ):
             return python, extra
         tried.append(f"{python}: exit {proc.returncode} {proc.stderr.strip()[-200:]}")
     return "no interpreter uid 65534 can run with storage_runtime: " + "; ".join(tried)
