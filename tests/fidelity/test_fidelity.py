@@ -258,10 +258,10 @@ def test_program_behaves_the_same_after_apply(
     tmpdir.chmod(0o1777)
     work, stdout = base / "run", base / "stdout.txt"
 
-    prepare(work, program.folder, launch)
+    prepare(work, program.folder, tmpdir, launch)
     before = run(program, work, stdout, tmpdir, launch)
     work.rename(base / "before")
-    prepare(work, migration.root / program.name, launch)
+    prepare(work, migration.root / program.name, tmpdir, launch)
     after = run(program, work, stdout, tmpdir, launch)
 
     diffs = differences(before, after)
