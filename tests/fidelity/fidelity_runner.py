@@ -7,6 +7,7 @@ it checks; an optional second line `# fidelity: <option>, ...` sets how it is ru
 
 - `unprivileged`: the program runs as uid/gid 65534 (setgid/setuid in the child before exec),
   in a folder that user may enter; skipped when the suite does not run as root;
+- `root`: the program (or its setup) needs root, e.g. to give files to another user;
 - `ipfs`: also run on the ipfs backend against the real test node (root over the folder,
   strict mode, a fresh namespace), after as well as before;
 - `stdout-file`: also run with stdout redirected to a file (the file's bytes are the stdout);
@@ -48,7 +49,7 @@ STATE_DIR = ".storage-runtime"  # the runtime's own state folder (ipfs backend)
 NOBODY = 65534
 RUN_TIMEOUT = 60  # seconds per program run; each takes well under one
 OPTIONS = frozenset(
-    {"unprivileged", "ipfs", "stdout-file", "not-rewritten", "python>=3.13"}
+    {"unprivileged", "root", "ipfs", "stdout-file", "not-rewritten", "python>=3.13"}
 )
 
 _REWROTE = re.compile(r"^rewrote (?P<path>.+) \((?P<count>\d+) sites?\)$")
