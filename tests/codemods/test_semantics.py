@@ -12,7 +12,7 @@ the local backend must not leave an index or anything else).
 So that the comparison cannot pass vacuously, every migrated program must have CHANGED,
 import storage_runtime, and carry the `pin=` its strategy implies.
 
-The tree is recorded by the fidelity suite's `snapshot` (tests/fidelity/fidelity_runner.py):
+The tree is recorded by the fidelity suite's `snapshot` (tests/fidelity/fidelity_observe.py):
 one representation of "what a program left on disk" for both differential suites, with
 owners, link counts and which names share an inode besides kinds, modes and bytes.
 (This suite transforms in-process, policy by policy; the fidelity suite runs the CLI.)
@@ -37,7 +37,7 @@ from migrate_storage.codemods.sites import Strategy
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "fidelity"))
-from fidelity_runner import Entry, snapshot
+from fidelity_observe import Entry, snapshot
 
 FIXTURES = REPO / "fixtures"
 PROGRAMS = sorted((FIXTURES / "programs").glob("*.py"))

@@ -8,20 +8,22 @@ it checks; an optional second line `# fidelity: <option>, ...` sets how it is ru
 - `unprivileged`: the program runs as uid/gid 65534 (setgid/setuid in the child before exec),
   in a folder that user may enter; skipped when the suite does not run as root;
 - `root`: the program (or its setup) needs root, e.g. to give files to another user;
-- `ipfs`: also run on the ipfs backend against the real test node (root over the folder,
-  strict mode, a fresh namespace), after as well as before;
+- `ipfs`: also run with the ipfs backend against the real test node (runtime root over the
+  folder, strict mode so a failed publish raises, a fresh namespace); the runtime's index
+  must then hold at least one entry, and nothing left pending;
 - `stdout-file`: also run with stdout redirected to a file (the file's bytes are the stdout);
 - `not-rewritten`: `apply` must leave every file of the program as it is;
 - `python>=3.13`: skipped on older Pythons (the shape is not valid Python there).
 
 Both phases run in the SAME folder path (the first run's folder is moved aside before the
-second starts), so absolute paths in messages need no normalising. What is compared is an
-`Observation`: exit code, stdout, the last line of stderr, and the tree the program leaves
-(every entry but the program's own .py sources and, on the ipfs backend, the runtime's
-`.storage-runtime/` state folder: kind, permission bits, owner, bytes or link target, link
-count, and which names share an inode).
+second starts), so absolute paths in messages need no normalising. A run is recorded as an
+`Observation` (fidelity_observe) of everything but the program's own .py sources and, on
+the ipfs backend, the runtime's `.storage-runtime/` state folder.
 
-`normalise` removes exactly the differences the README allows, and nothing else.
+Permission cases need an interpreter uid 65534 may execute: the venv's own when it can,
+else the system interpreter of the same minor version with the runtime's source folder on
+PYTHONPATH (a pyenv under a private /root is not executable by other users). Before and
+after use the same one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import os
 import re
 import shutil
 import sqlite3
-import stat
 import subprocess
 import sys
 import tomllib
@@ -38,6 +39,8 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fidelity_observe import Observation, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS_DIR = REPO / "fixtures" / "fidelity"
@@ -201,25 +204,6 @@ _IGNORE = shutil.ignore_patterns("__pycache__")
 
 
 @dataclass(frozen=True)
-class Entry:
-    kind: str  # file | dir | link | other
-    mode: int
-    owner: tuple[int, int]
-    nlink: int | None  # None for folders (their count follows their subfolders)
-    data: bytes | None  # file bytes or link target
-    same_inode: tuple[str, ...]  # every name in the tree sharing this entry's inode
-
-
-@dataclass(frozen=True)
-class Observation:
-    returncode: int
-    stdout: str
-    stderr_last: str
-    tree: dict[str, Entry]
-    stderr: str  # whole, for failure messages only: never compared
-
-
-@dataclass(frozen=True)
 class Launch:
     """How a phase is run: interpreter, user, stdout, backend."""
 
@@ -332,51 +316,6 @@ def run(
     )
 
 
-def snapshot(root: Path, skip: frozenset[str]) -> dict[str, Entry]:
-    """Every entry under `root` but `skip` (and what is below a skipped folder)."""
-    found: dict[str, os.stat_result] = {}
-    links: dict[str, bytes] = {}
-    for folder, dirs, files in os.walk(root):
-        rel_folder = Path(folder).relative_to(root)
-        kept = []
-        for name in sorted(dirs + files):
-            rel = (rel_folder / name).as_posix()
-            if rel in skip or name == "__pycache__":
-                continue
-            st = os.lstat(os.path.join(folder, name))
-            found[rel] = st
-            if stat.S_ISLNK(st.st_mode):
-                links[rel] = os.fsencode(os.readlink(os.path.join(folder, name)))
-            elif stat.S_ISDIR(st.st_mode):
-                kept.append(name)
-        dirs[:] = [d for d in dirs if d in kept]
-    by_inode: dict[tuple[int, int], list[str]] = {}
-    for rel, st in found.items():
-        if not stat.S_ISDIR(st.st_mode):
-            by_inode.setdefault((st.st_dev, st.st_ino), []).append(rel)
-    tree = {}
-    for rel, st in found.items():
-        mode = st.st_mode
-        if stat.S_ISLNK(mode):
-            kind, data = "link", links[rel]
-        elif stat.S_ISDIR(mode):
-            kind, data = "dir", None
-        elif stat.S_ISREG(mode):
-            kind, data = "file", (root / rel).read_bytes()
-        else:
-            kind, data = "other", None
-        is_dir = stat.S_ISDIR(mode)
-        tree[rel] = Entry(
-            kind,
-            stat.S_IMODE(mode),
-            (st.st_uid, st.st_gid),
-            None if is_dir else st.st_nlink,
-            data,
-            () if is_dir else tuple(sorted(by_inode[(st.st_dev, st.st_ino)])),
-        )
-    return tree
-
-
 def published_rows(work: Path) -> list[tuple[str, str, int]]:
     """(path, state, pin) of every entry in the runtime's index under `work`."""
     index = work / STATE_DIR / "index.sqlite3"
@@ -390,66 +329,6 @@ def published_rows(work: Path) -> list[tuple[str, str, int]]:
         ]
     finally:
         con.close()
-
-
-# --------------------------------------------------------------------------- comparing
-
-# The README's allowed differences, each normalised by one narrow rule:
-# 1. line numbers shift by the added import: only the `line N` of a traceback frame header;
-_FRAME_LINE = re.compile(r'(File "[^"]*", line )\d+')
-# 2. `type(open)` is a Python function: only the two class reprs, not any other type;
-_OPEN_TYPES = re.compile(r"<class '(?:builtin_function_or_method|function)'>")
-# 3. TypeError wording for wrong arguments: only a TypeError message about arguments;
-_ARGUMENT_TYPEERROR = re.compile(
-    r"TypeError: .*(?:unexpected keyword argument|invalid keyword argument"
-    r"|takes (?:from )?\d+(?: to \d+)? positional arguments?|positional arguments? but"
-    r"|takes (?:at most|at least|exactly) \d+ arguments? \(\d+ given\)"
-    r"|missing \d+ required|got multiple values for argument|takes no keyword arguments).*"
-)
-# 4. a handle name bound only by a collapsed `with` no longer exists: observable only by
-#    introspection (locals(), dir()), which no program does, so there is nothing to normalise.
-
-
-def normalise(text: str) -> str:
-    text = _FRAME_LINE.sub(r"\1N", text)
-    text = _OPEN_TYPES.sub("<class open-type>", text)
-    return _ARGUMENT_TYPEERROR.sub("TypeError: <wrong arguments>", text)
-
-
-def differences(before: Observation, after: Observation) -> list[str]:
-    """What differs between two runs, once the allowed differences are normalised."""
-    diffs = []
-    if before.returncode != after.returncode:
-        diffs.append(f"exit code: {before.returncode} before, {after.returncode} after")
-    if normalise(before.stdout) != normalise(after.stdout):
-        diffs.append(
-            f"stdout:\n--- before\n{before.stdout}--- after\n{after.stdout}---"
-        )
-    if normalise(before.stderr_last) != normalise(after.stderr_last):
-        diffs.append(
-            f"last line of stderr: {before.stderr_last!r} before, {after.stderr_last!r} after"
-        )
-    for name in sorted(set(before.tree) | set(after.tree)):
-        old, new = before.tree.get(name), after.tree.get(name)
-        if old != new:
-            diffs.append(
-                f"tree {name}: {_describe(old)} before, {_describe(new)} after"
-            )
-    return diffs
-
-
-def _describe(entry: Entry | None) -> str:
-    if entry is None:
-        return "absent"
-    data = (
-        entry.data
-        if entry.data is None or len(entry.data) <= 80
-        else entry.data[:80] + b"..."
-    )
-    return (
-        f"{entry.kind} mode={oct(entry.mode)} owner={entry.owner} nlink={entry.nlink} "
-        f"inode shared by {list(entry.same_inode)} data={data!r}"
-    )
 
 
 def python_for_nobody(

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fidelity_observe import differences
 from fidelity_runner import (
     PROGRAMS_DIR,
     VENV_PYTHON,
@@ -29,7 +30,6 @@ from fidelity_runner import (
     Migration,
     Program,
     all_programs,
-    differences,
     load_program,
     prepare,
     published_rows,

@@ -8,15 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from fidelity_runner import (
-    Observation,
-    all_programs,
-    differences,
-    load_program,
-    normalise,
-    rules_text,
-    snapshot,
-)
+from fidelity_observe import Observation, differences, normalise, snapshot
+from fidelity_runner import all_programs, load_program, rules_text
 
 
 def _tree(root: Path) -> Path:
