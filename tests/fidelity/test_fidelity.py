@@ -4,7 +4,7 @@ after `migrate-storage apply` (issue 13, item 7).
 Every program is run on the local backend; those marked `stdout-file` also with stdout
 redirected to a file, those marked `ipfs` also on the ipfs backend against the real test
 node, those marked `unprivileged` as uid 65534. Compared: exit code, stdout, the last line
-of stderr and the tree left behind (see fidelity_runner). `apply` runs once, over a copy of
+of stderr and the tree left behind (see fidelity_observe). `apply` runs once, over a copy of
 every program (the `migration` fixture); a separate test per program checks that it really
 rewrote something (or, for `not-rewritten` programs, nothing).
 
@@ -258,9 +258,8 @@ def test_program_behaves_the_same_after_apply(
             "the program gives files to another user: the suite must run as root"
         )
     problem = _migration_problem(program, migration)
-    if (
-        problem is not None
-    ):  # pytest.fail: never taken for the expected (xfail) difference
+    # pytest.fail, not assert: never mistaken for the expected (xfail) difference
+    if problem is not None:
         pytest.fail(f"not compared, the migration is wrong: {problem}", pytrace=False)
     launch = Launch(python=str(VENV_PYTHON), stdout_file=variant == "stdout-file")
     base = tmp_path
