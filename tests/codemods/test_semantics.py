@@ -11,6 +11,11 @@ the local backend must not leave an index or anything else).
 
 So that the comparison cannot pass vacuously, every migrated program must have CHANGED,
 import storage_runtime, and carry the `pin=` its strategy implies.
+
+The tree is recorded by the fidelity suite's `snapshot` (tests/fidelity/fidelity_observe.py):
+one representation of "what a program left on disk" for both differential suites, with
+owners, link counts and which names share an inode besides kinds, modes and bytes.
+(This suite transforms in-process, policy by policy; the fidelity suite runs the CLI.)
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,6 +39,9 @@ from migrate_storage.codemods.pipeline.engine import (
 from migrate_storage.codemods.policy import FilePolicy
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "fidelity"))
+from fidelity_observe import Entry, snapshot
+
 FIXTURES = REPO / "fixtures"
 PROGRAMS = sorted((FIXTURES / "programs").glob("*.py"))
 SAMPLE = FIXTURES / "sample_pkg"
@@ -69,7 +76,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
-    tree: dict[str, tuple[str, int, bytes | None]]
+    tree: dict[str, Entry]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -91,29 +98,6 @@ def _env(root: Path) -> dict[str, str]:
     return env
 
 
-def _snapshot(
-    root: Path, skip: frozenset[str]
-) -> dict[str, tuple[str, int, bytes | None]]:
-    """Every entry under `root` except `skip` (the migrated sources): kind, mode, bytes."""
-    tree: dict[str, tuple[str, int, bytes | None]] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in dirs + sorted(files):
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            if rel in skip:
-                continue
-            st = path.lstat()
-            mode = stat.S_IMODE(st.st_mode)
-            if stat.S_ISLNK(st.st_mode):
-                tree[rel] = ("link", mode, os.readlink(path).encode())
-            elif stat.S_ISDIR(st.st_mode):
-                tree[rel] = ("dir", mode, None)
-            else:
-                tree[rel] = ("file", mode, path.read_bytes())
-    return tree
-
-
 def _run(argv: list[str], cwd: Path, root: Path, skip: frozenset[str]) -> Run:
     proc = subprocess.run(
         [sys.executable, *argv],
@@ -126,7 +110,7 @@ def _run(argv: list[str], cwd: Path, root: Path, skip: frozenset[str]) -> Run:
         proc.returncode,
         proc.stdout.decode("utf-8", "replace"),
         proc.stderr.decode("utf-8", "replace").replace(str(root), "<root>"),
-        _snapshot(root, skip),
+        snapshot(root, skip),
     )
 
 
@@ -172,10 +156,11 @@ def _assert_same(before: Run, after: Run) -> None:
     assert not extra and not missing, (
         f"only after migration: {extra}; only before: {missing}"
     )
-    for name, (kind, mode, data) in before.tree.items():
-        got_kind, got_mode, got_data = after.tree[name]
-        assert (got_kind, oct(got_mode)) == (kind, oct(mode)), name
-        assert got_data == data, f"{name}: bytes differ after migration"
+    for name, entry in before.tree.items():
+        got = after.tree[name]
+        assert (got.kind, oct(got.mode)) == (entry.kind, oct(entry.mode)), name
+        assert got.data == entry.data, f"{name}: bytes differ after migration"
+        assert got == entry, f"{name}: owner, link count or shared inodes differ"
 
 
 def _assert_rewritten(result: FileResult, strategy: Strategy) -> None:
