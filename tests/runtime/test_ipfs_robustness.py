@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import textwrap
 import time
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -345,11 +346,11 @@ def test_an_error_the_node_answers_for_one_file_does_not_defer_the_others(
     storage = Storage(settings, backend_impl=backend)
     try:
         storage.write_bytes(
-            os.path.join(settings.root, "bad.bin"), b"BAD bytes", pin=True
+            Path(settings.root, "bad.bin"), b"BAD bytes", pin=True
         )
         for i in range(20):
             storage.write_bytes(
-                os.path.join(settings.root, f"ok{i}.bin"), b"%d" % i, pin=True
+                Path(settings.root, f"ok{i}.bin"), b"%d" % i, pin=True
             )
         assert not backend._breaker.is_open()
         bad = backend.index.get("bad.bin")
@@ -372,7 +373,7 @@ def test_an_unreachable_daemon_still_opens_the_breaker(
     backend = IpfsBackend(settings, drain_on_start=False)
     storage = Storage(settings, backend_impl=backend)
     try:
-        storage.write_bytes(os.path.join(settings.root, "a.bin"), b"a", pin=True)
+        storage.write_bytes(Path(settings.root, "a.bin"), b"a", pin=True)
         assert backend._breaker.is_open()
     finally:
         backend.close()
