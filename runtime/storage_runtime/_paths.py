@@ -10,7 +10,8 @@ None when the open must pass straight through. A path is publishable only when a
 - it is not a special file: nothing under /proc, /dev or /sys, and, when it exists, a
   regular file (not a FIFO, socket, character or block device, directory);
 - it does not look like a secret (`is_secret`: the one rule, in secret_paths.py), unless
-  configuration allows it;
+  configuration allows it, and it is not a hard link to a file that does under another
+  name inside the root (`secret_hard_link`);
 - it is not the runtime's own state (the `.storage-runtime` folder under the root, the index
   file and its SQLite side files).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS, SECRET_DIRS
@@ -39,6 +41,7 @@ __all__ = [
     "is_secret",
     "is_special",
     "publishable",
+    "secret_hard_link",
     "unpublishable_name",
 ]
 
@@ -121,7 +124,81 @@ def publishable(path: object, settings: Settings) -> str | None:
         return None
     if is_special(real):
         return None
+    if secret_hard_link(real, settings):
+        return None
     return real
+
+
+#: How many folder entries `secret_hard_link` looks at before it gives up and treats the
+#: file as secret (the safe answer): bounds the cost of a multiply-linked file in a huge root.
+LINK_SCAN_LIMIT = 200_000
+
+# (st_dev, st_ino) -> (st_nlink, st_ctime_ns, answer): a link count change moves ctime, so a
+# new link to the file is looked at again; the cache is per process and bounded.
+_link_answers: dict[tuple[int, int], tuple[int, int, bool]] = {}
+_link_lock = threading.Lock()
+
+
+def secret_hard_link(real: str, settings: Settings) -> bool:
+    """True when the regular file `real` has more than one hard link and another of its
+    names inside the root looks secret (`ln .env notes.txt` must not publish the `.env`).
+
+    Only a multiply-linked file costs anything: a walk of the root (the runtime's state
+    folder left out) for the other names, bounded by LINK_SCAN_LIMIT entries (past it the
+    file counts as secret), remembered per inode until its link count or ctime moves.
+    Names outside the root cannot be seen; a file linked from outside the root is
+    published unless its own name looks secret."""
+    try:
+        st = os.stat(real)
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
+        return False
+    key = (st.st_dev, st.st_ino)
+    with _link_lock:
+        known = _link_answers.get(key)
+    if known is not None and known[:2] == (st.st_nlink, st.st_ctime_ns):
+        return known[2]
+    answer = _other_name_is_secret(real, st, settings)
+    with _link_lock:
+        if len(_link_answers) > 4096:
+            _link_answers.clear()
+        _link_answers[key] = (st.st_nlink, st.st_ctime_ns, answer)
+    return answer
+
+
+def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> bool:
+    seen = 0
+    found = 1  # `real` itself
+    stack = [settings.root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > LINK_SCAN_LIMIT:
+                return True
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not is_inside(entry.path, settings.state_dir):
+                        stack.append(entry.path)
+                    continue
+                if not entry.is_file(follow_symlinks=False) or entry.path == real:
+                    continue
+                est = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (est.st_dev, est.st_ino) != (st.st_dev, st.st_ino):
+                continue
+            if is_secret(entry.path, settings):
+                return True
+            found += 1
+            if found >= st.st_nlink:
+                return False  # every name accounted for
+    return False
 
 
 def _as_str(path: str | bytes | os.PathLike[Any]) -> str:

@@ -35,6 +35,17 @@ PATHS = [
     "keys.py",
     "secretary.txt",
     "tests/fixtures/selfsigned.pem",
+    # issue 15 item 9: published before the rule was widened
+    ".envrc",
+    ".env~",
+    "my.pem.bak",
+    "secrets/db_password.txt",
+    ".docker/config.json",
+    "terraform.tfstate",
+    # ordinary names near them
+    "docker/config.json",
+    "notes.bak",
+    "passing.txt",
 ]
 
 
