@@ -23,12 +23,12 @@ names; any mismatch turns pruning off for the file.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
+from migrate_storage.codemods import _align
 from migrate_storage.codemods._prefilter import BYTE_LINES, Scan, first_line
 
 _STUB_BODY = cst.IndentedBlock(
@@ -289,14 +289,22 @@ def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
     """The rewrite of `cut.source` into `new_cut`, applied to the whole source: lines the
     rewrite kept stand for what they stood for (so the cut bodies come back), the others
     are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
-    no candidate is in a cut body), so the caller can go over the whole source instead."""
+    no candidate is in a cut body), so the caller can go over the whole source instead.
+
+    Linear: the `...` lines (the stubs, and any the source spells) must come back in the
+    same order and unchanged; they anchor the alignment (_align.py), and between two of
+    them the lines both sides share at the ends are kept, the rest taken from `new_cut`."""
     before = BYTE_LINES.findall(cut.source)
     after = BYTE_LINES.findall(new_cut)
+    old_anchors = [i for i, text in enumerate(before) if text.strip() == b"..."]
+    new_anchors = [j for j, text in enumerate(after) if text.strip() == b"..."]
+    if [before[i] for i in old_anchors] != [after[j] for j in new_anchors]:
+        return None
+    alignment = _align.Alignment(tuple(zip(old_anchors, new_anchors)))
     out: list[bytes] = []
     lines: list[int] = []
     line = 1  # of the next chunk in the spliced source
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _align.opcodes(before, after, alignment):
         if tag == "equal":
             for index in range(i1, i2):
                 chunk = cut.chunks[index]
