@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -247,12 +248,13 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         line = byte_lines[start - 1] if start <= len(byte_lines) else b""
         return start > units[index].lineno and not line[: first.col_offset].strip()
 
-    bodies: list[tuple[int, int, bytes]] = []  # (first body line, last line, stub line)
+    selected = list(
+        _selected(units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES)
+    )
+    bodies: list[tuple[int, int, bytes]] = []  # (first line cut, last line, stub line)
     ranges: list[tuple[int, int]] = []
     texts: list[str] = []
-    for index, first, last in _selected(
-        units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES
-    ):
+    for index, first, last in selected:
         start = first_line(units[index].body[0])  # type: ignore[attr-defined]
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
@@ -261,6 +263,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
+    bodies = _drop_unreferenced(bodies, [units[index] for index, _, _ in selected], byte_lines)
     if not bodies:
         return None
     out: list[bytes] = []
@@ -277,6 +280,53 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     out.extend(byte_lines[position:])
     chunks.extend(byte_lines[position:])
     return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
+
+
+_WORD = re.compile(rb"\w+")
+
+
+def _drop_unreferenced(
+    bodies: list[tuple[int, int, bytes]], units: Sequence[ast.stmt], byte_lines: list[bytes]
+) -> list[tuple[int, int, bytes]]:
+    """`bodies` with each cut unit whose name the rest of the source never spells (as a
+    word: code, strings and comments alike) cut whole, header and decorators too, and
+    runs of such units (with the blank and comment lines between them) cut into one
+    `...` line. Nothing that is kept can resolve a name no kept line spells, so the
+    analysis is the same without them; it just no longer parses thousands of stubs."""
+    kept_words: Counter[bytes] = Counter()
+    position = 0
+    for start, last, _ in bodies:  # the words of everything but the cut bodies
+        kept_words.update(_WORD.findall(b"".join(byte_lines[position : start - 1])))
+        position = last
+    kept_words.update(_WORD.findall(b"".join(byte_lines[position:])))
+    out: list[tuple[int, int, bytes]] = []
+    whole: list[bool] = []
+    for (start, last, stub), unit in zip(bodies, units):
+        first = first_line(unit)
+        head = byte_lines[first - 1]
+        indent = head[: len(head) - len(head.lstrip(b" \t"))]
+        starts_its_line = (
+            head[len(indent) :].startswith(b"@")
+            if unit.decorator_list  # type: ignore[attr-defined]
+            else unit.col_offset == len(indent)
+        )
+        if kept_words[unit.name.encode()] != 1 or not starts_its_line:  # type: ignore[attr-defined]
+            out.append((start, last, stub))
+            whole.append(False)
+            continue
+        ending = stub[len(stub.rstrip(b"\r\n")) :]
+        between = byte_lines[out[-1][1] : first - 1] if out else []
+        if (
+            out
+            and whole[-1]
+            and out[-1][2] == indent + b"..." + ending
+            and all(not line.strip() or line.lstrip().startswith(b"#") for line in between)
+        ):
+            out[-1] = (out[-1][0], last, out[-1][2])
+        else:
+            out.append((first, last, indent + b"..." + ending))
+            whole.append(True)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
