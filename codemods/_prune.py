@@ -292,7 +292,8 @@ def _drop_unreferenced(
     word: code, strings and comments alike) cut whole, header and decorators too, and
     runs of such units (with the blank and comment lines between them) cut into one
     `...` line. Nothing that is kept can resolve a name no kept line spells, so the
-    analysis is the same without them; it just no longer parses thousands of stubs."""
+    analysis is the same without them; it just no longer parses thousands of stubs.
+    Dunder methods stay: Python calls them without their names being spelled."""
     kept_words: Counter[bytes] = Counter()
     position = 0
     for start, last, _ in bodies:  # the words of everything but the cut bodies
@@ -310,7 +311,10 @@ def _drop_unreferenced(
             if unit.decorator_list  # type: ignore[attr-defined]
             else unit.col_offset == len(indent)
         )
-        if kept_words[unit.name.encode()] != 1 or not starts_its_line:  # type: ignore[attr-defined]
+        name = unit.name  # type: ignore[attr-defined]
+        # Dunder methods are called without being spelled (`with`, `/`, `os.fspath`).
+        dunder = name.startswith("__") and name.endswith("__")
+        if dunder or kept_words[name.encode()] != 1 or not starts_its_line:
             out.append((start, last, stub))
             whole.append(False)
             continue
