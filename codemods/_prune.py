@@ -49,7 +49,12 @@ class Pruned:
     exact_lines: bool = True
 
     def covers(self, line: int) -> bool:
-        return any(first <= line <= last for first, last in self.ranges)
+        # `ranges` are in source order and do not overlap: the last one starting at or
+        # before `line` is the only one that can hold it (one lookup per candidate).
+        import bisect
+
+        at = bisect.bisect_right(self.ranges, (line, float("inf"))) - 1
+        return at >= 0 and line <= self.ranges[at][1]
 
     def mentions(self, name: str) -> bool:
         return (
@@ -171,7 +176,8 @@ def _selected(
         last = node.end_lineno or node.lineno
         if first <= last_stubbed or last - first < min_lines or not fits(index):
             continue
-        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
+        at = _bisect(marks, first)  # the first mark at or after `first` (no copy of the tail)
+        if any(first <= line <= last for line in marks[at : at + 1]):
             continue
         last_stubbed = last
         yield index, first, last
