@@ -1,19 +1,21 @@
-"""Codemod throughput on a large real corpus: the running Python's standard library.
+"""Codemod throughput on a corpus the benchmark does not choose: the running Python's stdlib.
 
-In one run, over the same copy of the standard library (its Lib folder without test/ and
-site-packages, copied to a temporary folder so nothing real is touched):
+The corpus is fixed by rule: every .py file under the running Python's standard library
+(`sysconfig.get_paths()["stdlib"]`), leaving out test folders (`test`, `tests`),
+`site-packages`, `idlelib` and `lib2to3`, and nothing else; copied to a temporary folder
+so nothing real is touched. In one run, over that copy:
 
-1. `migrate-storage diff` cold: a fresh, empty MIGRATE_STORAGE_CACHE_DIR;
+1. `migrate-storage diff -j N` cold: a fresh, empty MIGRATE_STORAGE_CACHE_DIR;
 2. the same again warm: that cache filled, nothing changed;
-3. LibCST's own runner, `python -m libcst.tool codemod -j N --no-format -u`, running the
-   same transforms (the LibCST command classes of migrate_storage.codemods.commands),
-   printing diffs rather than writing, like `diff`;
+3. LibCST's own runner with a codemod that does nothing (`_noop_codemod.NoOpCommand`:
+   `python -m libcst.tool codemod -x ... -j N --no-format -u 3`): the cost of parsing,
+   visiting and printing every file the LibCST way, which is the baseline of the ratios;
 4. `ruff check --select UP --diff` as the native-speed reference.
 
 It prints wall time, CPU time (user+sys of the whole process tree: the figure to trust on
 a busy machine), files/s and peak memory (the whole process tree, and the largest single
-process: the peak per worker) of each, the ratios to LibCST's runner, and whether `diff`
-and LibCST's runner changed the same files. Timings are never asserted.
+process: the peak per worker) of each, and the ratios to LibCST's no-op runner. Timings
+are never asserted.
 
     python bench/codemod_throughput.py [--jobs N] [--limit N] [--keep]
 """
@@ -21,8 +23,6 @@ and LibCST's runner changed the same files. Timings are never asserted.
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import os
 import re
 import shutil
@@ -36,8 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import MIB, Measured, render_table, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS_MODULE = "migrate_storage.codemods.commands"
-_SKIP_DIRS = {"test", "site-packages", "__pycache__"}
+BENCH = Path(__file__).resolve().parent
+NOOP_COMMAND = "_noop_codemod.NoOpCommand"
+LIBCST_LABEL = "libcst.tool codemod (no-op)"
+# The corpus rule (issue 16): test folders, site-packages, idlelib and lib2to3 left out.
+_SKIP_DIRS = {"test", "tests", "site-packages", "idlelib", "lib2to3", "__pycache__"}
 _DIFF_TARGET = re.compile(r"^\+\+\+ (?:b/)?(.+?)(?:\t.*)?$", re.MULTILINE)
 
 
@@ -52,7 +55,7 @@ class Row:
 
 
 def copy_stdlib(dest: Path, limit: int | None) -> list[Path]:
-    """Copy the stdlib's .py files (minus test/ and site-packages) to dest; return them."""
+    """Copy the corpus (see the module docstring) to dest; return the copies."""
     lib = Path(sysconfig.get_paths()["stdlib"])
     sources = sorted(
         p
@@ -82,38 +85,6 @@ def changed_files(diff_text: str, corpus: Path) -> frozenset[str]:
                 pass
         found.add(path.as_posix().removeprefix(f"{corpus.name}/"))
     return frozenset(found)
-
-
-def find_libcst_command(explicit: str | None) -> tuple[str | None, str]:
-    """The dotted name of the LibCST command running all the transforms, or why there is none.
-
-    Prefers a command class named like the whole migration (MigrateStorage..., All...) over
-    the per-family ones, because the others are a partial set of the transforms.
-    """
-    if explicit:
-        return explicit, ""
-    try:
-        module = importlib.import_module(COMMANDS_MODULE)
-        from libcst.codemod import CodemodCommand
-    except ImportError as exc:
-        return None, f"{COMMANDS_MODULE} is not importable ({exc})"
-    classes = [
-        cls
-        for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, CodemodCommand)
-        and cls.__module__ == module.__name__
-        and not inspect.isabstract(cls)
-    ]
-    if not classes:
-        return None, f"{COMMANDS_MODULE} defines no CodemodCommand"
-    preferred = [c for c in classes if re.match(r"(MigrateStorage|All|Migrate)", c.__name__)]
-    chosen = (preferred or classes)[0]
-    note = (
-        ""
-        if preferred or len(classes) == 1
-        else f"several commands, none covering all: ran only {chosen.__name__}"
-    )
-    return f"{chosen.__module__}.{chosen.__name__}", note
 
 
 def _measure_tool(label: str, argv: list[str], *, cwd: Path, env: dict[str, str], work: Path) -> Row:
@@ -169,7 +140,8 @@ def run_all(
             "--hide-progress",
             corpus.name,
         ]
-        row = _measure_tool("libcst.tool codemod", argv, cwd=corpus.parent, env=base_env, work=work)
+        noop_env = {**base_env, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), base_env.get("PYTHONPATH", "")]))}
+        row = _measure_tool(LIBCST_LABEL, argv, cwd=corpus.parent, env=noop_env, work=work)
         summary = (
             "; ".join(
                 line.strip(" -")
@@ -181,7 +153,7 @@ def run_all(
         )
         rows.append(Row(row.label, row.measured, row.changed, (row.note + " " + summary).strip()))
     else:
-        rows.append(Row("libcst.tool codemod", None, note="no LibCST command to run"))
+        rows.append(Row(LIBCST_LABEL, None, note="no LibCST command to run"))
     if ruff:
         argv = [ruff, "check", "--isolated", "--no-cache", "--select", "UP", "--diff", corpus.name]
         rows.append(
@@ -199,7 +171,7 @@ def run_all(
 
 
 def render(rows: list[Row], nfiles: int) -> str:
-    """The figures table plus the ratios to LibCST's runner and the changed-files check."""
+    """The figures table plus the ratios to LibCST's no-op runner."""
     reference = next(
         (
             r.measured
@@ -243,21 +215,12 @@ def render(rows: list[Row], nfiles: int) -> str:
                 f"{m.peak_tree_rss / MIB:.0f} MB",
                 f"{m.peak_process_rss / MIB:.0f} MB",
                 str(len(r.changed)),
-                ratio if r.label != "libcst.tool codemod" else "1.0x",
-                cpu_ratio if r.label != "libcst.tool codemod" else "1.0x",
+                ratio if r.label != LIBCST_LABEL else "1.0x",
+                cpu_ratio if r.label != LIBCST_LABEL else "1.0x",
             ]
         )
     lines = [render_table(headers, table)]
     lines.extend(f"note: {r.label}: {r.note}" for r in rows if r.note)
-    ours = next((r for r in rows if r.label.endswith("(cold)") and r.measured), None)
-    lib = next((r for r in rows if r.label.startswith("libcst") and r.measured), None)
-    if ours and lib:
-        only_ours, only_lib = sorted(ours.changed - lib.changed), sorted(lib.changed - ours.changed)
-        same = not only_ours and not only_lib
-        lines.append(
-            "same files changed by diff and LibCST's runner: "
-            + ("yes" if same else f"NO (only diff: {only_ours[:5]}, only libcst: {only_lib[:5]})")
-        )
     return "\n".join(lines)
 
 
@@ -272,20 +235,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="only the first N files (sorted by path), for a quick run")
     parser.add_argument(
-        "--libcst-command", help=f"dotted LibCST command class (default: found in {COMMANDS_MODULE})"
+        "--libcst-command", default=NOOP_COMMAND, help="the LibCST command of the baseline (default: the no-op)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the corpus copy and each tool's output")
     args = parser.parse_args(argv)
 
     cli = Path(sys.executable).parent / "migrate-storage"
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    libcst_command, why = find_libcst_command(args.libcst_command)
+    libcst_command, why = args.libcst_command, ""
     work = Path(tempfile.mkdtemp(prefix="codemod-throughput-"))
     try:
         corpus = work / "Lib"
         files = copy_stdlib(corpus, args.limit)
         print(
-            f"corpus: {len(files)} files of {sysconfig.get_paths()['stdlib']} (no test/, site-packages); jobs {args.jobs}; {sys.version.split()[0]}; {os.cpu_count()} cores",
+            f"corpus: {len(files)} files: every .py of {sysconfig.get_paths()['stdlib']} but test folders, site-packages, idlelib and lib2to3; jobs {args.jobs}; Python {sys.version.split()[0]}; {os.cpu_count()} cores",
             file=sys.stderr,
         )
         rows = run_all(corpus, work, jobs=args.jobs, libcst_command=libcst_command, cli=cli, ruff=ruff)

@@ -14,6 +14,8 @@ file goes unnoticed (UNCHANGED, no sites): nothing would be rewritten there anyw
 
 from __future__ import annotations
 
+import sys
+import threading
 import traceback
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -26,6 +28,7 @@ from migrate_storage.codemods.model import FileResult, FileStatus, Site
 from migrate_storage.codemods.pipeline import prefilter, prune, safety
 from migrate_storage.codemods.pipeline.merge import MergeConflict, merge_rewrite
 from migrate_storage.codemods.pipeline.rewrite import run_pass
+from migrate_storage.codemods.pipeline.diffing import opcodes
 from migrate_storage.codemods.policy import FilePolicy
 
 __all__ = [
@@ -86,6 +89,9 @@ def analyse_source(
         raise SkipFile(exc.line, exc.reason) from None
     if not prefilter.may_contain_target(source, policy.runtime_module):
         return Analysis((), None, None, text)
+    stripped, fed = prefilter.without_form_feeds(source)
+    if fed:
+        return _analyse_fed(source, stripped, fed, text, path, policy, rewrite, focus)
     try:
         scan = prefilter.scan(source, text, policy.runtime_module)
     except prefilter.SourceError as exc:
@@ -118,6 +124,43 @@ def analyse_source(
         if new_source == source:
             new_source = None
     return Analysis(result.sites, new_source, result.plan, text)
+
+
+def _analyse_fed(
+    source: bytes,
+    stripped: bytes,
+    fed: frozenset[int],
+    text: str,
+    path: str,
+    policy: FilePolicy,
+    rewrite: bool,
+    focus: Collection[int] | None,
+) -> Analysis:
+    """analyse_source of a source with a form feed in some line's indentation, which
+    LibCST's tokenizer does not read as Python does: the analysis is made on the source
+    with those indentations cut after the form feed (the same lines, the same program),
+    and the rewrite carried back over the original lines; a rewrite of one of those lines
+    skips the file, saying so."""
+    analysis = analyse_source(stripped, path, policy, rewrite=rewrite, focus=focus)
+    if analysis.new_source is None:
+        return Analysis(analysis.sites, None, analysis.plan, text)
+    before = prefilter.BYTE_LINES.findall(stripped)
+    after = prefilter.BYTE_LINES.findall(analysis.new_source)
+    original = prefilter.BYTE_LINES.findall(source)
+    out: list[bytes] = []
+    for tag, i1, i2, j1, j2 in opcodes(before, after):
+        if tag == "equal":
+            out.extend(original[i1:i2])
+            continue
+        line = next((n for n in range(i1 + 1, i2 + 1) if n in fed), None)
+        if line is not None:
+            raise SkipFile(
+                line,
+                "a form feed in this line's indentation, which LibCST cannot read as "
+                "Python does; the line holds a rewrite, so the file is not rewritten",
+            )
+        out.extend(after[j1:j2])
+    return Analysis(analysis.sites, b"".join(out), analysis.plan, text)
 
 
 def _analyse_cut(
@@ -173,10 +216,59 @@ def transform_source(
     """
     speedups.install()  # LibCST's fast paths, for the whole process (idempotent)
     try:
-        return _transform(source, path, policy, rewrite)
+        try:
+            return _transform(source, path, policy, rewrite)
+        except RecursionError:
+            return _transform_deep(source, path, policy, rewrite)
     except Exception as exc:  # noqa: BLE001 - the engine's promise: never raise
         message = f"{path}:1: internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
         return FileResult(path, FileStatus.FAILED, source=source, message=message)
+
+
+# LibCST parses, visits and prints recursively: valid Python nested deeper than the
+# default recursion limit allows (a 500-call method chain, a long `+` chain or `elif`
+# ladder) is done again on a thread with a large stack and a raised limit.
+_DEEP_STACK_BYTES = 512 * 1024 * 1024  # address space; only the pages used are backed
+_DEEP_RECURSION_LIMIT = 200_000
+_deep_lock = threading.Lock()  # the limit is per process: one deep transform at a time
+
+
+def _transform_deep(
+    source: bytes, path: str, policy: FilePolicy, rewrite: bool
+) -> FileResult:
+    """_transform on a thread with _DEEP_STACK_BYTES of stack and the recursion limit at
+    _DEEP_RECURSION_LIMIT; FAILED, saying why, when even that is not deep enough."""
+    outcome: list[FileResult | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_transform(source, path, policy, rewrite))
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            outcome.append(exc)
+
+    with _deep_lock:
+        old_stack = threading.stack_size()
+        old_limit = sys.getrecursionlimit()
+        try:
+            threading.stack_size(_DEEP_STACK_BYTES)
+            sys.setrecursionlimit(_DEEP_RECURSION_LIMIT)
+            worker = threading.Thread(target=work, name="migrate-storage-deep")
+            worker.start()
+            worker.join()
+        finally:
+            threading.stack_size(old_stack)
+            sys.setrecursionlimit(old_limit)
+    result = outcome[0] if outcome else RuntimeError("the deep-parse thread returned nothing")
+    if isinstance(result, RecursionError):
+        message = (
+            f"{path}:1: nested too deeply for LibCST even with a "
+            f"{_DEEP_STACK_BYTES >> 20} MiB stack and a recursion limit of "
+            f"{_DEEP_RECURSION_LIMIT}; not rewritten"
+        )
+        return FileResult(path, FileStatus.FAILED, source=source, message=message)
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _transform(

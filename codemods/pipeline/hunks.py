@@ -105,9 +105,18 @@ def line_offsets(data: bytes) -> list[int]:
     return offsets
 
 
+# The lines of the last `data` given to `matches`: callers check every hunk of a file
+# against the same bytes, and splitting them once per hunk made that quadratic.
+_last_split: tuple[bytes, list[bytes]] = (b"", [])
+
+
 def matches(data: bytes, hunk: Hunk) -> bool:
     """Whether `data` still holds the hunk's old lines where the hunk says."""
-    lines = split_lines(data)
+    global _last_split
+    cached, lines = _last_split
+    if cached is not data:
+        lines = split_lines(data)
+        _last_split = (data, lines)
     return tuple(lines[hunk.start : hunk.start + len(hunk.old)]) == hunk.old
 
 

@@ -98,6 +98,34 @@ def decode(source: bytes) -> str:
         raise SourceError(line, f"not valid {encoding}: {exc}") from None
 
 
+# The indentation of a line up to its last form feed, when code follows on the line:
+# Python's tokenizer starts counting the indentation again after a form feed, LibCST's
+# does not (it fails, or reads another block structure).
+_FORM_FEED_INDENT = re.compile(rb"^[ \t\f]*\f(?=[^\r\n])", re.MULTILINE)
+
+
+def without_form_feeds(source: bytes) -> tuple[bytes, frozenset[int]]:
+    """`source` with each line's indentation cut after its last form feed (the same
+    program to Python's tokenizer, but for the text of a string literal spread over
+    lines), and the 1-based lines that changed (empty when none did)."""
+    if b"\f" not in source:
+        return source, frozenset()
+    lines: set[int] = set()
+    counted = [0, 1]  # (offset, its 1-based line): counting on from the last match
+
+    def cut(match: re.Match[bytes]) -> bytes:
+        counted[1] += source.count(b"\n", counted[0], match.start())
+        counted[0] = match.start()
+        lines.add(counted[1])
+        return b""
+
+    # `\n` counts lines here: a form feed in a file ended by `\r` alone is not supported.
+    if b"\r" in source.replace(b"\r\n", b""):
+        return source, frozenset()
+    stripped = _FORM_FEED_INDENT.sub(cut, source)
+    return stripped, frozenset(lines)
+
+
 def may_contain_target(source: bytes, runtime_module: str) -> bool:
     """False only when no site can be in `source` (cheap, byte-level)."""
     return _TEXT_RX.search(source) is not None or runtime_module.encode() in source

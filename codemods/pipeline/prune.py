@@ -23,12 +23,13 @@ names; any mismatch turns pruning off for the file.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
+from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
 
 _STUB_BODY = cst.IndentedBlock(
@@ -48,7 +49,12 @@ class Pruned:
     exact_lines: bool = True
 
     def covers(self, line: int) -> bool:
-        return any(first <= line <= last for first, last in self.ranges)
+        # `ranges` are in source order and do not overlap: the last one starting at or
+        # before `line` is the only one that can hold it (one lookup per candidate).
+        import bisect
+
+        at = bisect.bisect_right(self.ranges, (line, float("inf"))) - 1
+        return at >= 0 and line <= self.ranges[at][1]
 
     def mentions(self, name: str) -> bool:
         return (
@@ -170,7 +176,8 @@ def _selected(
         last = node.end_lineno or node.lineno
         if first <= last_stubbed or last - first < min_lines or not fits(index):
             continue
-        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
+        at = _bisect(marks, first)  # the first mark at or after `first` (no copy of the tail)
+        if any(first <= line <= last for line in marks[at : at + 1]):
             continue
         last_stubbed = last
         yield index, first, last
@@ -247,12 +254,13 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         line = byte_lines[start - 1] if start <= len(byte_lines) else b""
         return start > units[index].lineno and not line[: first.col_offset].strip()
 
-    bodies: list[tuple[int, int, bytes]] = []  # (first body line, last line, stub line)
+    selected = list(
+        _selected(units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES)
+    )
+    bodies: list[tuple[int, int, bytes]] = []  # (first line cut, last line, stub line)
     ranges: list[tuple[int, int]] = []
     texts: list[str] = []
-    for index, first, last in _selected(
-        units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES
-    ):
+    for index, first, last in selected:
         start = first_line(units[index].body[0])  # type: ignore[attr-defined]
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
@@ -261,6 +269,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
+    bodies = _drop_unreferenced(bodies, [units[index] for index, _, _ in selected], byte_lines)
     if not bodies:
         return None
     out: list[bytes] = []
@@ -279,6 +288,57 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
 
 
+_WORD = re.compile(rb"\w+")
+
+
+def _drop_unreferenced(
+    bodies: list[tuple[int, int, bytes]], units: Sequence[ast.stmt], byte_lines: list[bytes]
+) -> list[tuple[int, int, bytes]]:
+    """`bodies` with each cut unit whose name the rest of the source never spells (as a
+    word: code, strings and comments alike) cut whole, header and decorators too, and
+    runs of such units (with the blank and comment lines between them) cut into one
+    `...` line. Nothing that is kept can resolve a name no kept line spells, so the
+    analysis is the same without them; it just no longer parses thousands of stubs.
+    Dunder methods stay: Python calls them without their names being spelled."""
+    kept_words: Counter[bytes] = Counter()
+    position = 0
+    for start, last, _ in bodies:  # the words of everything but the cut bodies
+        kept_words.update(_WORD.findall(b"".join(byte_lines[position : start - 1])))
+        position = last
+    kept_words.update(_WORD.findall(b"".join(byte_lines[position:])))
+    out: list[tuple[int, int, bytes]] = []
+    whole: list[bool] = []
+    for (start, last, stub), unit in zip(bodies, units):
+        first = first_line(unit)
+        head = byte_lines[first - 1]
+        indent = head[: len(head) - len(head.lstrip(b" \t"))]
+        starts_its_line = (
+            head[len(indent) :].startswith(b"@")
+            if unit.decorator_list  # type: ignore[attr-defined]
+            else unit.col_offset == len(indent)
+        )
+        name = unit.name  # type: ignore[attr-defined]
+        # Dunder methods are called without being spelled (`with`, `/`, `os.fspath`).
+        dunder = name.startswith("__") and name.endswith("__")
+        if dunder or kept_words[name.encode()] != 1 or not starts_its_line:
+            out.append((start, last, stub))
+            whole.append(False)
+            continue
+        ending = stub[len(stub.rstrip(b"\r\n")) :]
+        between = byte_lines[out[-1][1] : first - 1] if out else []
+        if (
+            out
+            and whole[-1]
+            and out[-1][2] == indent + b"..." + ending
+            and all(not line.strip() or line.lstrip().startswith(b"#") for line in between)
+        ):
+            out[-1] = (out[-1][0], last, out[-1][2])
+        else:
+            out.append((first, last, indent + b"..." + ending))
+            whole.append(True)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Spliced:
     source: bytes  # the whole rewritten source
@@ -289,14 +349,22 @@ def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
     """The rewrite of `cut.source` into `new_cut`, applied to the whole source: lines the
     rewrite kept stand for what they stood for (so the cut bodies come back), the others
     are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
-    no candidate is in a cut body), so the caller can go over the whole source instead."""
+    no candidate is in a cut body), so the caller can go over the whole source instead.
+
+    Linear: the `...` lines (the stubs, and any the source spells) must come back in the
+    same order and unchanged; they anchor the alignment (align.py), and between two of
+    them the lines both sides share at the ends are kept, the rest taken from `new_cut`."""
     before = BYTE_LINES.findall(cut.source)
     after = BYTE_LINES.findall(new_cut)
+    old_anchors = [i for i, text in enumerate(before) if text.strip() == b"..."]
+    new_anchors = [j for j, text in enumerate(after) if text.strip() == b"..."]
+    if [before[i] for i in old_anchors] != [after[j] for j in new_anchors]:
+        return None
+    alignment = align.Alignment(tuple(zip(old_anchors, new_anchors)))
     out: list[bytes] = []
     lines: list[int] = []
     line = 1  # of the next chunk in the spliced source
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in align.opcodes(before, after, alignment):
         if tag == "equal":
             for index in range(i1, i2):
                 chunk = cut.chunks[index]

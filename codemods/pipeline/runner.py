@@ -26,7 +26,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -217,32 +217,70 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+def _process_chunk(tasks: Sequence[Task]) -> list[Work]:
+    """process_file over a few tasks (one pool round trip for several small files)."""
+    return [process_file(task) for task in tasks]
+
+
+def _chunks(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
+    """The tasks in chunks for the pool, largest files first, each chunk at most about
+    1/(8 x workers) of all the bytes (a large file is a chunk of its own): started first,
+    a huge file runs while the other workers share out the rest, instead of being picked
+    up last and leaving them idle (the pool hands chunks out in order)."""
+    sizes = {}
+    for task in tasks:
+        try:
+            sizes[task.file.real_path] = os.stat(task.file.real_path).st_size
+        except OSError:
+            sizes[task.file.real_path] = 0  # process_file reports it
+    ordered = sorted(tasks, key=lambda t: (-sizes[t.file.real_path], t.file.path))
+    budget = max(1, sum(sizes.values()) // (workers * 8))
+    limit = 16  # files per chunk, however small
+    chunks: list[list[Task]] = []
+    weight = 0
+    for task in ordered:
+        size = sizes[task.file.real_path]
+        if not chunks or weight + size > budget or len(chunks[-1]) >= limit:
+            chunks.append([])
+            weight = 0
+        chunks[-1].append(task)
+        weight += size
+    return chunks
+
+
 def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
+    """Each task's Work, as the workers finish them (in no particular order)."""
     if workers <= 1 or len(tasks) <= 1:
         yield from map(process_file, tasks)
         return
     workers = min(workers, len(tasks))
-    chunksize = max(1, min(16, len(tasks) // (workers * 8)))
+    chunks = _chunks(tasks, workers)
     executor = ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
     )
-    done, finished = 0, False
+    pending: dict[Future[list[Work]], list[Task]] = {}
+    finished = False
     try:
-        for work in executor.map(process_file, tasks, chunksize=chunksize):
-            done += 1
-            yield work
+        pending = {executor.submit(_process_chunk, chunk): chunk for chunk in chunks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                works = future.result()  # BrokenProcessPool when a worker died
+                del pending[future]
+                yield from works
         finished = True
     except BrokenProcessPool:  # a worker was killed (out of memory?): say so per file
-        for task in tasks[done:]:
-            message = f"{task.file.path}: a worker process died; not processed (try --jobs 1)"
-            yield Work(
-                FileResult(
-                    task.file.path,
-                    FileStatus.FAILED,
-                    message=message,
-                    real_path=task.file.real_path,
+        for chunk in pending.values():
+            for task in chunk:
+                message = f"{task.file.path}: a worker process died; not processed (try --jobs 1)"
+                yield Work(
+                    FileResult(
+                        task.file.path,
+                        FileStatus.FAILED,
+                        message=message,
+                        real_path=task.file.real_path,
+                    )
                 )
-            )
         finished = True
     finally:
         if not finished:  # Ctrl-C or an error in the parent: stop now, not after the chunks

@@ -20,7 +20,6 @@ engine reports FAILED and leaves the source alone.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
@@ -28,6 +27,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.analysis.plan import Plan
 from migrate_storage.codemods.model import Site, Status
 from migrate_storage.codemods.pipeline.diffing import unified_diff
@@ -104,34 +104,23 @@ class Changes:
 def compare(
     text: str, new_text: str, regions: Sequence[tuple[int, int]], runtime_module: str
 ) -> Changes:
-    """The stray lines of a rewrite, and the lines of the new text it touched."""
+    """The stray lines of a rewrite, and the lines of the new text it touched: linear in
+    both texts (the alignment of align.py, no general diff)."""
     import_rx = re.compile(rf"\s*from\s+{re.escape(runtime_module)}\s+import\b")
 
-    def in_region(line: int) -> bool:
-        return any(first <= line <= last for first, last in regions)
-
-    def harmless(line: str) -> bool:
+    def loose(line: str) -> bool:  # may be added, removed or changed anywhere
         return not line.strip() or import_rx.match(line) is not None
 
     old, new = LINES.findall(text), LINES.findall(new_text)
-    stray: list[int] = []
-    touched_new: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        # A deletion touches the new lines around the gap it leaves.
-        touched_new.update(range(j1 + 1, j2 + 1) if j2 > j1 else (j1, j1 + 1))
-        touched = [n for n in range(i1 + 1, i2 + 1)]
-        region_hit = any(in_region(n) for n in touched) or (
-            tag == "insert" and (in_region(i1) or in_region(i1 + 1))
-        )
-        for n in touched:
-            if not in_region(n) and not harmless(old[n - 1]):
-                stray.append(n)
-        if not region_hit and not all(harmless(line) for line in new[j1:j2]):
-            stray.append(i1 + 1 if i1 < len(old) else max(len(old), 1))  # 1-based
-    return Changes(sorted(set(stray)), frozenset(n for n in touched_new if n >= 1))
+    alignment = align.align(old, new, align.region_mask(regions, len(old)), loose)
+    if isinstance(alignment, align.Mismatch):
+        return Changes([alignment.line], frozenset())
+    touched: set[int] = set()
+    for tag, i1, i2, j1, j2 in align.opcodes(old, new, alignment):
+        if tag != "equal":
+            # A deletion touches the new lines around the gap it leaves.
+            touched.update(range(j1 + 1, j2 + 1) if j2 > j1 else (j1, j1 + 1))
+    return Changes([], frozenset(n for n in touched if n >= 1))
 
 
 def _dump_diff(source: bytes, new_source: bytes, path: str) -> str:

@@ -167,6 +167,9 @@ def deprecated(func):
 def save(data, name):
     with open(name, "w") as handle:
         json.dump(data, handle)
+
+
+__all__ = ["deprecated", "save", "Tail"]  # spelled elsewhere: only the bodies are cut
 """
 
 
@@ -231,6 +234,28 @@ def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
     assert cut.source.endswith(b"class Tail:\n    ...\n")
     cst.parse_module(cut.source)
     assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+
+
+def test_units_no_kept_line_spells_are_cut_whole_and_splice_back() -> None:
+    from migrate_storage.codemods.pipeline import prune as _prune
+
+    helper = "".join(f"    v{i} = a * {i}\n" for i in range(4)) + "    return v3\n"
+    source = (
+        "import json\n\n\n"
+        + "".join(f"def calc{n}(a):\n{helper}\n\n" for n in range(3))
+        + "# a comment between\n\n@staticmethod\ndef decorated(a):\n" + helper + "\n\n"
+        + "def used(a):\n" + helper + "\n\n"
+        + 'def save(data, name):\n    with open(name, "w") as handle:\n        json.dump(used(data), handle)\n'
+    ).encode()
+    cut = _cut(source)
+    assert cut is not None
+    # The four unreferenced units (and the lines between them) are one `...` line; `used`,
+    # which `save` calls, keeps its header.
+    assert cut.source == (
+        b"import json\n\n\n...\n\n\ndef used(a):\n    ...\n\n\n"
+        + b'def save(data, name):\n    with open(name, "w") as handle:\n        json.dump(used(data), handle)\n'
+    )
+    assert _prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
 
 
 def _analysed_both_ways(source: bytes, policy, monkeypatch: pytest.MonkeyPatch):
