@@ -26,9 +26,9 @@ from migrate_storage.codemods.analysis.finder import PairingError
 from migrate_storage.codemods.analysis.plan import Plan
 from migrate_storage.codemods.model import FileResult, FileStatus, Site
 from migrate_storage.codemods.pipeline import prefilter, prune, safety
+from migrate_storage.codemods.pipeline.diffing import opcodes
 from migrate_storage.codemods.pipeline.merge import MergeConflict, merge_rewrite
 from migrate_storage.codemods.pipeline.rewrite import run_pass
-from migrate_storage.codemods.pipeline.diffing import opcodes
 from migrate_storage.codemods.policy import FilePolicy
 
 __all__ = [

@@ -27,9 +27,9 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.analysis.plan import Plan
 from migrate_storage.codemods.model import Site, Status
+from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.prefilter import LINES, decode
 

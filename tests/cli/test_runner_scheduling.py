@@ -7,7 +7,6 @@ from pathlib import Path
 
 import cli_timed_engine as timed
 import pytest
-
 from migrate_storage.codemods.pipeline.runner import run
 from migrate_storage.codemods.settings import Mode, Settings
 

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.pipeline import engine
 from migrate_storage.codemods.model import FileStatus
+from migrate_storage.codemods.pipeline import engine
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
