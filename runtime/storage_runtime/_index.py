@@ -8,9 +8,16 @@ the same root. One row per path (relative to the root, POSIX separators):
 - `origin`: `written` (this machine wrote it) or `restored` (fetched from the namespace).
   Any row means "this machine knows this path": a file it wrote and the program later
   deleted is never restored again;
-- `gen`: bumped by every close of the path. A publish records its result only if `gen`
+- `gen`: bumped by every close of the path, and by every writable open of a known path
+  (so a publish that read the file while a writer had it open never records it). A publish records its result only if `gen`
   did not move since it started reading the file, so a slow publish of old bytes never
   overwrites the record of a newer write (see `IpfsBackend.publish`).
+
+A second table, `entries`, is this machine's view of the shared namespace (see
+`_namespace.py`): path -> the CID this machine placed there (`placed=1`) or restored from
+there (`placed=0`) and has not dropped since. A cache rewrite drops only an entry this
+machine placed; a removal drops the entry when it still holds the version this machine
+knew. The table outlives a daemon outage, so `sync` completes a drop owed before it.
 
 Concurrency: WAL journal (readers never block the writer), `busy_timeout` so a writer
 waits for the lock instead of failing, `BEGIN IMMEDIATE` short transactions (one or two
@@ -53,6 +60,11 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_state ON files (state);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    path   TEXT PRIMARY KEY,
+    cid    TEXT NOT NULL,
+    placed INTEGER NOT NULL CHECK (placed IN (0, 1))
+);
 """
 _COLUMNS = "path, state, pin, cid, size, mtime_ns, ino, gen, origin, attempts, error, updated"
 
@@ -217,6 +229,84 @@ class Index:
                 f"INSERT INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 12)})",
                 [_astuple(r) for r in rows],
             )
+
+    def bump(self, rel: str) -> None:
+        """A writable open of `rel` starts: a publish that started before it records nothing."""
+        with self._write() as conn:
+            conn.execute("UPDATE files SET gen = gen + 1 WHERE path = ?", (rel,))
+
+    def mark_removed(self, rel: str) -> Row | None:
+        """The program removed `rel` through the runtime: the row becomes `gone` (a newer
+        generation, so no publish in flight records it). Returns the row as it was."""
+        with self._write() as conn:
+            old = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
+            conn.execute(
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? WHERE path = ?",
+                (time.time(), rel),
+            )
+        return Row.from_tuple(old) if old else None
+
+    def move_row(self, src: str, dst: str, pin: bool) -> tuple[Row | None, int]:
+        """`src` was renamed to `dst`: `src` becomes `gone` and `dst` pending with `pin`, each
+        on a new generation, in one transaction. Returns `src`'s row as it was and `dst`'s
+        new generation."""
+        with self._write() as conn:
+            old = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (src,)).fetchone()
+            conn.execute(
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? WHERE path = ?",
+                (time.time(), src),
+            )
+            prev = conn.execute("SELECT gen FROM files WHERE path = ?", (dst,)).fetchone()
+            gen = (prev[0] + 1) if prev else 1
+            conn.execute(
+                "INSERT INTO files (path, state, pin, gen, origin, updated) "
+                "VALUES (?, 'pending', ?, ?, 'written', ?) "
+                "ON CONFLICT (path) DO UPDATE SET state = 'pending', pin = excluded.pin, "
+                "gen = excluded.gen, origin = 'written', updated = excluded.updated",
+                (dst, int(pin), gen, time.time()),
+            )
+        return (Row.from_tuple(old) if old else None), gen
+
+    # -- the namespace entries this machine placed or restored ----------------------
+    def entry(self, rel: str) -> tuple[str, bool] | None:
+        """(CID, placed by this machine) of the namespace entry this machine knows at `rel`."""
+        rows = self._read("SELECT cid, placed FROM entries WHERE path = ?", (rel,))
+        return (str(rows[0][0]), bool(rows[0][1])) if rows else None
+
+    def set_entry(self, rel: str, cid: str, *, placed: bool) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO entries (path, cid, placed) VALUES (?, ?, ?) ON CONFLICT (path) "
+                "DO UPDATE SET cid = excluded.cid, placed = excluded.placed",
+                (rel, cid, int(placed)),
+            )
+
+    def clear_entry(self, rel: str, cid: str | None = None) -> None:
+        """Forget the entry at `rel` (only if it still records `cid`, when given)."""
+        with self._write() as conn:
+            if cid is None:
+                conn.execute("DELETE FROM entries WHERE path = ?", (rel,))
+            else:
+                conn.execute("DELETE FROM entries WHERE path = ? AND cid = ?", (rel, cid))
+
+    def owed_drops(self) -> list[tuple[str, str]]:
+        """(path, CID) of known entries whose file this machine removed: drops not done yet
+        (the daemon was down, or the process was killed in between)."""
+        rows = self._read(
+            "SELECT e.path, e.cid FROM entries e JOIN files f ON f.path = e.path "
+            "WHERE f.state = 'gone'"
+        )
+        return [(str(p), str(c)) for p, c in rows]
+
+    def cid_in_use(self, cid: str, *, besides: str) -> bool:
+        """True when a path other than `besides` holds `cid` as a pinned file or an entry."""
+        rows = self._read(
+            "SELECT 1 FROM entries WHERE cid = ? AND path != ? UNION ALL "
+            "SELECT 1 FROM files WHERE cid = ? AND pin = 1 AND state = 'published' "
+            "AND path != ? LIMIT 1",
+            (cid, besides, cid, besides),
+        )
+        return bool(rows)
 
     # -- reads -------------------------------------------------------------------
     def get(self, rel: str) -> Row | None:

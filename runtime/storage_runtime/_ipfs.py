@@ -37,6 +37,7 @@ from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
 from storage_runtime._paths import is_inside, is_secret
+from storage_runtime._writers import Writers
 from storage_runtime.config import Settings
 
 __all__ = ["IpfsBackend", "PublishError", "RestoreError", "RestoreRefused"]
@@ -139,6 +140,7 @@ class IpfsBackend:
         self._drain_lock = threading.Lock()
         self._drain_thread: threading.Thread | None = None
         self._started_pid = 0
+        self.writers = Writers(settings.state_dir)
 
     # -- plumbing ----------------------------------------------------------------
     def client(self) -> Any:
@@ -220,15 +222,54 @@ class IpfsBackend:
             return
         old_pin = old is not None and old.pin
         try:
-            publish_one(self, rel, gen, pin, old_pin=old_pin)
+            outcome = publish_one(self, rel, gen, pin, old_pin=old_pin)
         except Exception as exc:  # whatever fails, the write stays pending
             daemon = isinstance(exc, trouble_types()) and not isinstance(exc, IndexUnavailable)
             self.defer(path, rel, gen, f"{type(exc).__name__}: {exc}", daemon=daemon)
             if strict:
                 raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
             return
+        if outcome == "busy":
+            return  # another writer has it open: its close publishes the whole file
         if self._breaker.success():
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
+
+    # -- the file lifecycle (new: issue 15) ------------------------------------------
+    def begin_write(self, path: str) -> Callable[[], None] | None:
+        """A writable open of `path` is about to open (truncate) it: mark it open for
+        writing and bump its generation, so no publisher reads it half written (see
+        `_publish`). Returns the release to call once the file is closed (before
+        `after_write`), or None when `path` is not publishable."""
+        rel = self.rel(path)
+        if rel is None or not self.writers.begin(rel):
+            return None
+        try:
+            self.index.bump(rel)
+        except IndexUnavailable:
+            pass  # after_write reports the unusable index
+        released: list[bool] = []
+
+        def release() -> None:
+            if not released:
+                released.append(True)
+                self.writers.end(rel)
+
+        return release
+
+    def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
+        """The program moved `src` to `dst` (files or folders, already done): see
+        `_relocate.renamed`."""
+        from storage_runtime._relocate import renamed
+
+        self._first_use()
+        renamed(self, src, dst, pin)
+
+    def after_remove(self, path: str, *, tree: bool = False) -> None:
+        """The program removed `path` (a folder with `tree`): see `_relocate.removed`."""
+        from storage_runtime._relocate import removed
+
+        self._first_use()
+        removed(self, path, tree=tree)
 
     def defer(self, path: str, rel: str, gen: int, reason: str, *, daemon: bool = False) -> None:
         """Leave `rel` pending after a failed or skipped publish: make the file durable,
@@ -291,4 +332,5 @@ class IpfsBackend:
                 log.debug("storage_runtime: closing an RPC client failed", exc_info=True)
         self._clients.clear()
         self._local = threading.local()
+        self.writers.close()
         self.index.close()

@@ -82,6 +82,12 @@ class TrackedFileIO(io.FileIO):
     _sr_pin: bool = False
     _sr_strict: bool = False
     _sr_failed: bool = False
+    _sr_release: Any = None  # ends the backend's "open for writing" mark (begin_write)
+
+    def _sr_end_write(self) -> None:
+        release, self._sr_release = self._sr_release, None
+        if release is not None:
+            release()
 
     def write(self, b: Any) -> int | None:
         try:
@@ -93,9 +99,15 @@ class TrackedFileIO(io.FileIO):
     def close(self) -> None:
         backend = self._sr_backend
         if backend is None or self.closed:
-            return super().close()
+            try:
+                return super().close()
+            finally:
+                self._sr_end_write()
         self._sr_backend = None  # report at most once
-        super().close()  # raises on a failed close: nothing is reported then
+        try:
+            super().close()  # raises on a failed close: nothing is reported then
+        finally:
+            self._sr_end_write()  # before after_write: its publish must see no writer
         if self._sr_failed:
             log.warning("storage_runtime: not publishing %s: a write to it failed", self._sr_path)
             return None
@@ -137,7 +149,21 @@ def open_tracked(
             RuntimeWarning,
             4,  # open_tracked, _open_published, Storage.open, the caller
         )
-    raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
+    # Mark the path open for writing before the open truncates it (see `_publish`).
+    begin = getattr(backend, "begin_write", None)
+    release = None
+    if begin is not None:
+        try:
+            release = begin(path)
+        except Exception:  # the program's open never fails because of the backend
+            log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
+    try:
+        raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
+    except BaseException:
+        if release is not None:
+            release()
+        raise
+    raw._sr_release = release
     result: Any = raw
     try:
         line_buffering = False
