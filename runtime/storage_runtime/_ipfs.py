@@ -271,6 +271,17 @@ class IpfsBackend:
         self._first_use()
         removed(self, path, tree=tree)
 
+    def pin_of(self, path: str) -> bool | None:
+        """The pin this machine recorded for `path` (None when it does not know it)."""
+        from storage_runtime._relocate import canonical
+
+        rel = self.rel(canonical(path))
+        try:
+            row = self.index.get(rel) if rel is not None else None
+        except IndexUnavailable:
+            return None
+        return None if row is None else row.pin
+
     def defer(self, path: str, rel: str, gen: int, reason: str, *, daemon: bool = False) -> None:
         """Leave `rel` pending after a failed or skipped publish: make the file durable,
         count the attempt, warn once per process."""

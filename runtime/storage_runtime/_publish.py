@@ -44,8 +44,8 @@ except ImportError:  # pragma: no cover - not on Windows: no cross-process MFS l
     fcntl = None  # type: ignore[assignment]
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime import _namespace
+from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
 

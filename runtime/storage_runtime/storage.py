@@ -33,11 +33,17 @@ import pickle
 import threading
 from typing import Any
 
+from storage_runtime import lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import MODES, open_tracked
 from storage_runtime._paths import publishable
-from storage_runtime.config import INDEX_FILE_NAME, STATE_DIR_NAME, Settings, make_backend
+from storage_runtime.config import (
+    INDEX_FILE_NAME,
+    STATE_DIR_NAME,
+    Settings,
+    make_backend,
+)
 
 __all__ = ["Storage"]
 
@@ -270,6 +276,61 @@ class Storage:
         docstring for restores from the network)."""
         with self.open(path, "rb") as f:
             return pickle.load(f, **kwargs)
+
+    # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
+
+    def replace(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
+        """`os.replace(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.replace(self, src, dst, pin=pin, **kwargs)
+
+    def rename(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
+        """`os.rename(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.rename(self, src, dst, pin=pin, **kwargs)
+
+    def path_replace(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+        """`path.replace(target)`; then `target` is published, `path` dropped."""
+        return lifecycle.path_replace(self, path, target, pin=pin)
+
+    def path_rename(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+        """`path.rename(target)`; then `target` is published, `path` dropped."""
+        return lifecycle.path_rename(self, path, target, pin=pin)
+
+    def move(self, src: Any, dst: Any, *args: Any, pin: bool | None = None, **kwargs: Any) -> Any:
+        """`shutil.move(src, dst, ...)`; then its destination is published, `src` dropped."""
+        return lifecycle.move(self, src, dst, *args, pin=pin, **kwargs)
+
+    def remove(self, path: Any, **kwargs: Any) -> None:
+        """`os.remove(path, **kwargs)`; then its namespace entry is dropped."""
+        return lifecycle.remove(self, path, **kwargs)
+
+    def unlink(self, path: Any, **kwargs: Any) -> None:
+        """`os.unlink(path, **kwargs)`; then its namespace entry is dropped."""
+        return lifecycle.unlink(self, path, **kwargs)
+
+    def path_unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`path.unlink(...)`; then its namespace entry is dropped."""
+        return lifecycle.path_unlink(self, path, *args, **kwargs)
+
+    def rmtree(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`shutil.rmtree(path, ...)`; then the entries of the removed files are dropped."""
+        return lifecycle.rmtree(self, path, *args, **kwargs)
+
+    def copy(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
+        """`shutil.copy(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copy(self, src, dst, pin=pin, **kwargs)
+
+    def copy2(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
+        """`shutil.copy2(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copy2(self, src, dst, pin=pin, **kwargs)
+
+    def copyfile(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
+        """`shutil.copyfile(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copyfile(self, src, dst, pin=pin, **kwargs)
+
+    def copytree(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                 **kwargs: Any) -> Any:
+        """`shutil.copytree(src, dst, ...)`; then every copied file is published."""
+        return lifecycle.copytree(self, src, dst, *args, pin=pin, **kwargs)
 
 
 def _plain_buffering(
