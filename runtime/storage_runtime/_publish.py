@@ -122,13 +122,19 @@ def publish_one(
     # never interleave their MFS edits; only the current generation touches MFS.
     with path_lock(backend, rel):
         row = backend.index.get(rel)
-        if row is None or row.gen != gen:
+        if row is None or row.gen != gen or row.state != "pending":
+            # A newer open or close took over, or another publisher of this generation
+            # (a close and a sync at once) finished first: placing now could put an old
+            # version over a newer one another machine placed meanwhile.
             if pin and placed != local and _namespace.entry_cid(backend, rel) != local:
                 _namespace.release_pin(backend, local, besides=rel)  # no orphan pin
             return "superseded"
         if pin:
-            _namespace.place(backend, rel, local)
+            # Recorded first, so a release of the same CID elsewhere on this machine sees
+            # it in use; pinned again under the lock, in case one slipped in after our add.
             backend.index.set_entry(rel, local, placed=True)
+            client.pin.add(local)
+            _namespace.place(backend, rel, local)
         elif placed is not None:
             # A file this machine pinned is a cache file now: its entry goes (if it still
             # holds our version: another machine's newer pinned version stays).

@@ -54,6 +54,22 @@ class _Files:
         return {"Type": "file", "Hash": self.node.mfs[path]}
 
 
+class _Pins:
+    def __init__(self, node: FakeNode) -> None:
+        self.node = node
+        self.pinned: set[str] = set()
+
+    def add(self, cid: str) -> None:
+        self.node.check()
+        self.pinned.add(cid)
+
+    def rm(self, cid: str) -> None:
+        self.node.check()
+        if cid not in self.pinned:
+            raise ErrorResponse("not pinned or pinned indirectly", None)
+        self.pinned.discard(cid)
+
+
 class FakeNode:
     """What the fault tests need of a node: add/cat/files, and injected failures."""
 
@@ -66,6 +82,7 @@ class FakeNode:
         self.corrupt_cat = False
         self.hold: tuple[threading.Event, threading.Event] | None = None
         self.files = _Files(self)
+        self.pin = _Pins(self)
 
     def check(self) -> None:
         self.calls += 1
