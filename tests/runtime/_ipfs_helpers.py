@@ -178,3 +178,11 @@ def recursive_pins(client: Any) -> set[str]:
     from storage_runtime._cid import normalize_cid
 
     return {normalize_cid(k) for k in client.pin.ls(type="recursive")["Keys"]}
+
+
+def local_blocks(client: Any) -> set[str]:
+    """Every block the node holds (`refs/local`): a quick "is it still there" for
+    single-block content, where `cat` of a missing CID waits for its timeout."""
+    from storage_runtime._cid import normalize_cid
+
+    return {normalize_cid(r["Ref"]) for r in client.unstable.refs.local()}
