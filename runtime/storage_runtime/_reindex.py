@@ -173,6 +173,15 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
     fresh = Index(index_path)
     try:
         fresh.replace_all(rows)
+        _rebuild_entries(fresh, rows, in_mfs)
     finally:
         fresh.close()
     return report
+
+
+def _rebuild_entries(index: Index, rows: list[Row], in_mfs: dict[str, str]) -> None:
+    """The namespace entries this machine knows (`Index.entry`): a pinned published file
+    whose entry holds its CID; placed here when this machine wrote it, else restored."""
+    for row in rows:
+        if row.state == "published" and row.pin and row.cid and in_mfs.get(row.path) == row.cid:
+            index.set_entry(row.path, row.cid, placed=row.origin == "written")

@@ -12,6 +12,7 @@ share one MFS namespace (README, "The shared namespace: consistency model"):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from _ipfs_helpers import (
     mfs_cid,
     recursive_pins,
     rows,
+    run_cli,
 )
 from storage_runtime._cid import cid_of_bytes
 
@@ -284,3 +286,20 @@ def test_rewrites_by_three_workers_keep_one_pin_and_gc_collects_the_rest(
     client.repo.gc()
     assert {cid(text) for text in versions} & local_blocks(client) == set()
     client.close()
+
+
+def test_reindex_keeps_what_the_worker_placed(
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, tmp_path: Any
+) -> None:
+    a = workers("a")
+    a.call("write", rel="kept.bin", data=u("pinned by a"), pin=True)
+    a.close()
+    index = tmp_path / "a" / ".storage-runtime" / "index.sqlite3"
+    for side in ("", "-wal", "-shm"):
+        if os.path.exists(f"{index}{side}"):
+            os.remove(f"{index}{side}")
+    result = run_cli(["reindex"], a.env)
+    assert result.returncode == 0, result.stderr
+    again = workers("a")
+    again.call("write", rel="kept.bin", data=u("now a cache file"), pin=False)
+    assert mfs_cid(ipfs_client, f"{namespace}/kept.bin") is None  # still known as ours

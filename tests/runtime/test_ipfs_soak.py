@@ -180,7 +180,7 @@ def test_four_workers_random_operations_match_the_oracle(soak_node: OwnNode, tmp
         assert result.returncode in (0, 1), result.stderr
         outside_syncs += 1
     for p in procs:
-        out, err = p.communicate(timeout=SECONDS + 120)
+        _out, err = p.communicate(timeout=SECONDS + 120)
         assert p.returncode == 0, f"seed {seed}: worker failed: {err[-3000:]}"
         assert "Traceback" not in err, f"seed {seed}: {err[-3000:]}"
 
