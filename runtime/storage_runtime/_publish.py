@@ -52,7 +52,7 @@ from storage_runtime._ipfs_errors import PublishError
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
-__all__ = ["SyncReport", "complete_drops", "path_lock", "place_in_mfs", "publish_one", "sync"]
+__all__ = ["SyncReport", "complete_drops", "path_lock", "publish_one", "sync"]
 
 log = logging.getLogger("storage_runtime")
 
@@ -164,20 +164,6 @@ def path_lock(backend: IpfsBackend, *rels: str) -> Iterator[None]:
             os.close(fd)  # releases the lock
 
 
-_path_lock = path_lock  # the older private name
-
-
-def place_in_mfs(backend: IpfsBackend, rel: str, cid: str | None) -> None:
-    """Make `<namespace>/<rel>` hold `cid`, or remove it (None): `_namespace.place` /
-    an unconditional removal."""
-    if cid is not None:
-        _namespace.place(backend, rel, cid)
-        return
-    old = _namespace.entry_cid(backend, rel)
-    if old is not None:
-        _namespace.drop(backend, rel, old)
-
-
 def complete_drops(backend: IpfsBackend) -> int:
     """Remove the namespace entries of files this machine removed while the daemon was
     down (or was killed before the removal): each only if it still holds the version this
@@ -265,7 +251,7 @@ def sync(
             tries[row.path] = tries.get(row.path, 0) + 1
             limit -= 1
             try:
-                outcome = publish_one(backend, row.path, row.gen, row.pin, old_pin=False)
+                outcome = publish_one(backend, row.path, row.gen, row.pin)
             except IndexUnavailable:
                 raise
             except trouble_types() as exc:
