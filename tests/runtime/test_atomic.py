@@ -20,9 +20,9 @@ import pytest
 import storage_runtime._atomic as atomic_mod
 from _local_helpers import (
     describe_exception,
+    small_tmpfs,
     run_as_nobody,
     shared_tempdir,
-    small_tmpfs,
     tracked_storage,
 )
 from storage_runtime._atomic import TEMP_SUFFIX, AtomicWrite
