@@ -128,17 +128,19 @@ def _writing(storage: Any, src: Any, dst: Any) -> Iterator[None]:
 # -- rename / replace / move ----------------------------------------------------------------
 
 
-def replace(storage: Any, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
-    """`os.replace(src, dst, **kwargs)`, then the namespace follows the move."""
-    os.replace(src, dst, **kwargs)
+def replace(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+            **kwargs: Any) -> None:
+    """`os.replace(src, dst, *args, **kwargs)`, then the namespace follows the move."""
+    os.replace(src, dst, *args, **kwargs)
     if not storage._local:
         _renamed(storage, _at(src, kwargs.get("src_dir_fd")), _at(dst, kwargs.get("dst_dir_fd")),
                  pin)
 
 
-def rename(storage: Any, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
-    """`os.rename(src, dst, **kwargs)`, then the namespace follows the move."""
-    os.rename(src, dst, **kwargs)
+def rename(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+           **kwargs: Any) -> None:
+    """`os.rename(src, dst, *args, **kwargs)`, then the namespace follows the move."""
+    os.rename(src, dst, *args, **kwargs)
     if not storage._local:
         _renamed(storage, _at(src, kwargs.get("src_dir_fd")), _at(dst, kwargs.get("dst_dir_fd")),
                  pin)
@@ -173,16 +175,16 @@ def move(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
 # -- remove ---------------------------------------------------------------------------------
 
 
-def remove(storage: Any, path: Any, **kwargs: Any) -> None:
+def remove(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
     """`os.remove(path, **kwargs)`, then the file's namespace entry is dropped."""
-    os.remove(path, **kwargs)
+    os.remove(path, *args, **kwargs)
     if not storage._local:
         _tell(storage, "after_remove", _at(path, kwargs.get("dir_fd")))
 
 
-def unlink(storage: Any, path: Any, **kwargs: Any) -> None:
+def unlink(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
     """`os.unlink(path, **kwargs)`, then the file's namespace entry is dropped."""
-    os.unlink(path, **kwargs)
+    os.unlink(path, *args, **kwargs)
     if not storage._local:
         _tell(storage, "after_remove", _at(path, kwargs.get("dir_fd")))
 
@@ -207,28 +209,31 @@ def rmtree(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
 # -- copies ---------------------------------------------------------------------------------
 
 
-def copy(storage: Any, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published."""
+def copy(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+         **kwargs: Any) -> Any:
+    """`shutil.copy(src, dst, *args, **kwargs)` (returns its destination), then it is published."""
     with _writing(storage, src, dst):
-        result = shutil.copy(src, dst, **kwargs)
+        result = shutil.copy(src, dst, *args, **kwargs)
     if not storage._local:
         _published(storage, src, result, pin)
     return result
 
 
-def copy2(storage: Any, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-    """`shutil.copy2(src, dst, **kwargs)` (returns its destination), then it is published."""
+def copy2(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+          **kwargs: Any) -> Any:
+    """`shutil.copy2(src, dst, *args, **kwargs)` (returns its destination), then it is published."""
     with _writing(storage, src, dst):
-        result = shutil.copy2(src, dst, **kwargs)
+        result = shutil.copy2(src, dst, *args, **kwargs)
     if not storage._local:
         _published(storage, src, result, pin)
     return result
 
 
-def copyfile(storage: Any, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-    """`shutil.copyfile(src, dst, **kwargs)` (returns `dst`), then it is published."""
+def copyfile(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+             **kwargs: Any) -> Any:
+    """`shutil.copyfile(src, dst, *args, **kwargs)` (returns `dst`), then it is published."""
     with _writing(storage, src, dst):
-        result = shutil.copyfile(src, dst, **kwargs)
+        result = shutil.copyfile(src, dst, *args, **kwargs)
     if not storage._local:
         _published(storage, src, result, pin)
     return result

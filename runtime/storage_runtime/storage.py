@@ -279,13 +279,15 @@ class Storage:
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
 
-    def replace(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
-        """`os.replace(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
-        return lifecycle.replace(self, src, dst, pin=pin, **kwargs)
+    def replace(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                **kwargs: Any) -> None:
+        """`os.replace(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.replace(self, src, dst, *args, pin=pin, **kwargs)
 
-    def rename(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> None:
-        """`os.rename(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
-        return lifecycle.rename(self, src, dst, pin=pin, **kwargs)
+    def rename(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+               **kwargs: Any) -> None:
+        """`os.rename(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.rename(self, src, dst, *args, pin=pin, **kwargs)
 
     def path_replace(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
         """`path.replace(target)`; then `target` is published, `path` dropped."""
@@ -299,13 +301,13 @@ class Storage:
         """`shutil.move(src, dst, ...)`; then its destination is published, `src` dropped."""
         return lifecycle.move(self, src, dst, *args, pin=pin, **kwargs)
 
-    def remove(self, path: Any, **kwargs: Any) -> None:
+    def remove(self, path: Any, *args: Any, **kwargs: Any) -> None:
         """`os.remove(path, **kwargs)`; then its namespace entry is dropped."""
-        return lifecycle.remove(self, path, **kwargs)
+        return lifecycle.remove(self, path, *args, **kwargs)
 
-    def unlink(self, path: Any, **kwargs: Any) -> None:
+    def unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
         """`os.unlink(path, **kwargs)`; then its namespace entry is dropped."""
-        return lifecycle.unlink(self, path, **kwargs)
+        return lifecycle.unlink(self, path, *args, **kwargs)
 
     def path_unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
         """`path.unlink(...)`; then its namespace entry is dropped."""
@@ -315,17 +317,20 @@ class Storage:
         """`shutil.rmtree(path, ...)`; then the entries of the removed files are dropped."""
         return lifecycle.rmtree(self, path, *args, **kwargs)
 
-    def copy(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-        """`shutil.copy(src, dst, **kwargs)`; then the copy is published."""
-        return lifecycle.copy(self, src, dst, pin=pin, **kwargs)
+    def copy(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+             **kwargs: Any) -> Any:
+        """`shutil.copy(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copy(self, src, dst, *args, pin=pin, **kwargs)
 
-    def copy2(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-        """`shutil.copy2(src, dst, **kwargs)`; then the copy is published."""
-        return lifecycle.copy2(self, src, dst, pin=pin, **kwargs)
+    def copy2(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+              **kwargs: Any) -> Any:
+        """`shutil.copy2(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copy2(self, src, dst, *args, pin=pin, **kwargs)
 
-    def copyfile(self, src: Any, dst: Any, *, pin: bool | None = None, **kwargs: Any) -> Any:
-        """`shutil.copyfile(src, dst, **kwargs)`; then the copy is published."""
-        return lifecycle.copyfile(self, src, dst, pin=pin, **kwargs)
+    def copyfile(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                 **kwargs: Any) -> Any:
+        """`shutil.copyfile(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copyfile(self, src, dst, *args, pin=pin, **kwargs)
 
     def copytree(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
                  **kwargs: Any) -> Any:
