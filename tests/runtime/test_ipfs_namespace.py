@@ -86,6 +86,9 @@ def test_sync_while_a_pinned_file_is_open_never_publishes_the_half_file(
 
     report = a.call("run_sync")  # sync's stale-file check sees a changed file
     assert (report["published"], report["stale"]) == (0, 0)  # skipped: open for writing
+    cli = run_cli(["sync"], a.env)  # and from another process of that machine
+    assert cli.returncode == 0, cli.stderr
+    assert "published: 0" in cli.stdout
     assert mfs_cid(ipfs_client, f"{namespace}/ckpt.json") == cid(v1)
     assert not has_content(ipfs_client, cid(half))  # the torn bytes never reached the node
     assert b.call("read", rel="ckpt.json") == v1  # B restores the last complete version
