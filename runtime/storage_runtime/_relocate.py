@@ -119,8 +119,11 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
         if src_rel is not None:  # moved out of the root, or to a secret name: gone here
             _removed_file(backend, src_rel)
         return
-    if src_rel is None:  # moved in from outside the root: a new file here
-        backend.after_write(dst, pin=bool(pin))
+    if src_rel is None or os.path.lexists(src):
+        # Moved in from outside the root (a new file here), or the source is still there
+        # (POSIX rename between two hard links of one file does nothing): publish only.
+        before = backend.index.get(src_rel) if src_rel is not None else None
+        backend.after_write(dst, pin=bool(before.pin if pin is None and before else pin))
         return
     index = backend.index
     before = index.get(src_rel)

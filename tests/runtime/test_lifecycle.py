@@ -72,6 +72,9 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
                                lambda s, f: s.remove(_p(f, "a.txt"), bogus=1)),
     "copy-extra-positional": (lambda s, f: shutil.copy(_p(f, "a.txt"), _p(f, "c"), True),
                               lambda s, f: s.copy(_p(f, "a.txt"), _p(f, "c"), True)),
+    "replace-between-hard-links": (
+        lambda s, f: (os.link(_p(f, "a.txt"), _p(f, "h")), os.replace(_p(f, "a.txt"), _p(f, "h"))),
+        lambda s, f: (os.link(_p(f, "a.txt"), _p(f, "h")), s.replace(_p(f, "a.txt"), _p(f, "h")))),
     "rename-dir": (lambda s, f: os.rename(_p(f, "d"), _p(f, "r")),
                    lambda s, f: s.rename(_p(f, "d"), _p(f, "r"))),
     "rename-file-onto-dir": (lambda s, f: os.rename(_p(f, "a.txt"), _p(f, "e")),
@@ -215,3 +218,17 @@ def test_a_folder_moved_and_removed_follows_in_the_namespace(
     assert mfs_cid(ipfs_client, f"{namespace}/best/ckpt/a.json") is None
     assert mfs_cid(ipfs_client, f"{namespace}/best/b.json") is None
     assert mfs_cid(ipfs_client, f"{namespace}/copy/b.json") == cid_of_bytes(b"b")
+
+
+@pytest.mark.ipfs
+def test_a_rename_that_leaves_the_source_in_place_keeps_its_entry(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    storage = make_storage()
+    root = storage.settings.root
+    storage.write_text(os.path.join(root, "a.txt"), "linked", pin=True)
+    os.link(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))
+    storage.replace(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))  # a no-op
+    assert os.path.exists(os.path.join(root, "a.txt"))
+    assert mfs_cid(ipfs_client, f"{namespace}/a.txt") == cid_of_bytes(b"linked")
+    assert mfs_cid(ipfs_client, f"{namespace}/b.txt") == cid_of_bytes(b"linked")
