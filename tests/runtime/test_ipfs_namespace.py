@@ -52,19 +52,11 @@ def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[.
         worker.close()
 
 
-@pytest.fixture(autouse=True)
-def _unique(namespace: str) -> None:
-    global _RUN
-    _RUN = namespace
-
-
-_RUN = ""
-
-
-def u(text: str) -> str:
-    """`text` made unique to this test (the shared node keeps pins and content across
-    tests, so a check of "not pinned" must be about bytes only this test wrote)."""
-    return f"{text} [{_RUN}]"
+@pytest.fixture
+def u(namespace: str) -> Callable[[str], str]:
+    """`u(text)`: `text` made unique to this test (the shared node keeps pins and content
+    across tests, so a check of "not pinned" must be about bytes only this test wrote)."""
+    return lambda text: f"{text} [{namespace}]"
 
 
 def cid(text: str) -> str:
@@ -123,7 +115,8 @@ def test_a_second_writer_process_open_on_the_path_defers_the_first_close(
 
 @pytest.mark.parametrize("how", ["append", "lock_only", "helper"])
 def test_a_cache_write_by_another_worker_keeps_the_pinned_entry(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, how: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, how: str,
+    u: Callable[[str], str],
 ) -> None:
     a, b, c = workers("a"), workers("b"), workers("c")
     model = u("weights-v1") * 100
@@ -141,7 +134,8 @@ def test_a_cache_write_by_another_worker_keeps_the_pinned_entry(
 
 
 def test_a_workers_own_pinned_file_rewritten_as_cache_leaves_the_namespace(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a, c = workers("a"), workers("c")
     a.call("write", rel="scratch.bin", data=u("v1"), pin=True)
@@ -153,7 +147,8 @@ def test_a_workers_own_pinned_file_rewritten_as_cache_leaves_the_namespace(
 
 
 def test_a_newer_pinned_version_from_another_worker_survives_a_cache_rewrite(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a, b, c = workers("a"), workers("b"), workers("c")
     a.call("write", rel="shared.txt", data=u("from a"), pin=True)
@@ -166,7 +161,8 @@ def test_a_newer_pinned_version_from_another_worker_survives_a_cache_rewrite(
 
 
 def test_pinned_file_rewritten_as_cache_while_the_daemon_is_down_leaves_after_sync(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, ipfs_api: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, ipfs_api: str,
+    u: Callable[[str], str],
 ) -> None:
     a = workers("a")
     a.call("write", rel="ckpt.bin", data=u("v1 pinned"), pin=True)
@@ -187,7 +183,8 @@ def test_pinned_file_rewritten_as_cache_while_the_daemon_is_down_leaves_after_sy
 
 
 def test_replace_of_a_tmp_file_publishes_the_destination_not_the_tmp(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a, b, c = workers("a"), workers("b"), workers("c")
     a.call("write", rel="model.json", data=u('{"v": 1}'), pin=True)
@@ -203,7 +200,8 @@ def test_replace_of_a_tmp_file_publishes_the_destination_not_the_tmp(
 
 
 def test_replace_of_a_cache_tmp_onto_a_pinned_file_keeps_the_pin_of_the_call(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a, c = workers("a"), workers("c")
     a.call("write", rel="out.json.tmp", data=u("new"), pin=False)
@@ -214,7 +212,8 @@ def test_replace_of_a_cache_tmp_onto_a_pinned_file_keeps_the_pin_of_the_call(
 
 
 def test_remove_propagates_and_spares_a_newer_version(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a, b, c = workers("a"), workers("b"), workers("c")
     a.call("write", rel="gone.txt", data=u("old"), pin=True)
@@ -242,7 +241,8 @@ def test_remove_propagates_and_spares_a_newer_version(
 
 
 def test_a_removal_with_the_daemon_down_is_completed_by_sync(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str,
+    u: Callable[[str], str],
 ) -> None:
     a = workers("a")
     a.call("write", rel="doomed.txt", data=u("doomed"), pin=True)
@@ -292,7 +292,8 @@ def test_rewrites_by_three_workers_keep_one_pin_and_gc_collects_the_rest(
 
 
 def test_reindex_keeps_what_the_worker_placed(
-    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, tmp_path: Any
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, tmp_path: Any,
+    u: Callable[[str], str],
 ) -> None:
     a = workers("a")
     a.call("write", rel="kept.bin", data=u("pinned by a"), pin=True)
