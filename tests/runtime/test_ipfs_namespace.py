@@ -307,3 +307,21 @@ def test_reindex_keeps_what_the_worker_placed(
     again = workers("a")
     again.call("write", rel="kept.bin", data=u("now a cache file"), pin=False)
     assert mfs_cid(ipfs_client, f"{namespace}/kept.bin") is None  # still known as ours
+
+
+def test_a_killed_writer_does_not_leave_its_file_marked_open(
+    workers: Callable[..., Worker], ipfs_client: Any, namespace: str, tmp_path: Any,
+    u: Callable[[str], str],
+) -> None:
+    # The kernel drops the writer's lock with the process: the next sync is not blocked
+    # forever; it publishes what the killed writer left on disk (the model's stated limit).
+    a = workers("a")
+    a.call("write", rel="log.txt", data=u("v1"), pin=True)
+    assert a.call("begin", rel="log.txt", data=u("left half"), pin=True) is None
+    assert a.call("run_sync")["published"] == 0  # open: skipped
+    a.proc.kill()
+    a.proc.wait()
+    result = run_cli(["sync"], a.env)
+    assert result.returncode == 0, result.stderr
+    assert "published: 1" in result.stdout
+    assert mfs_cid(ipfs_client, f"{namespace}/log.txt") == cid(u("left half"))
