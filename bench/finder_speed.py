@@ -22,10 +22,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from migrate_storage.codemods import _prefilter
-from migrate_storage.codemods.engine import Outcome, transform_source
+from migrate_storage.codemods.model import FileStatus, Strategy
+from migrate_storage.codemods.pipeline import prefilter
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Strategy
 
 POLICY = FilePolicy(strategy=Strategy.PIN)
 
@@ -42,12 +42,12 @@ def _one(args: tuple[str, bool]) -> tuple[str, str, list[str], str]:
     source = Path(path).read_bytes()
     result = transform_source(source, path, POLICY, rewrite=rewrite)
     stage = "text"
-    if _prefilter.may_contain_target(source, POLICY.runtime_module):
+    if prefilter.may_contain_target(source, POLICY.runtime_module):
         stage = "ast"
-        if result.sites or result.outcome is not Outcome.UNCHANGED:
+        if result.sites or result.status is not FileStatus.UNCHANGED:
             stage = "libcst"
     return (
-        result.outcome.value,
+        result.status.value,
         stage,
         [s.status.value for s in result.sites],
         result.message or "",

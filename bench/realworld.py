@@ -241,7 +241,9 @@ def process_target(
     try:
         archive = timed("download", fetch_sdist, target, cache_dir, log)
         src = timed("unpack", unpack, archive, work / "src")
-        venv = work / "venv"
+        # Beside the work folder, not in it: the ipfs run's root is the work folder, and
+        # storage_runtime refuses a root that holds the interpreter it runs from.
+        venv = work.with_name(f"{work.name}-venv")
         made = timed(
             "venv",
             _run,
@@ -323,6 +325,7 @@ def process_target(
             report.notes.append(f"work folder kept: {work} (log: {log})")
         else:
             shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work.with_name(f"{work.name}-venv"), ignore_errors=True)
             report.workdir = None
     return report
 

@@ -17,7 +17,11 @@ IPFS part (skipped, with a message, unless MIGRATE_STORAGE_TEST_IPFS_API names a
 that answers): the same files published through `IpfsBackend.after_write` (local CID
 computed while streaming, index transactions, pin=False) versus
 `client.add(path, pin=False, cid_version=1, raw_leaves=True, ...)`, as MB/s and their ratio
-(>1 = the backend is faster). Timings are printed, never asserted.
+(>1 = the backend is faster). Then opens of missing files for reading (a program probing
+for a checkpoint in a loop): builtin open's FileNotFoundError against `Storage.open` with the
+ipfs backend, whose first open of a path asks the node (no namespace has it) and whose later
+opens within the negative-cache window (`_ipfs.NEGATIVE_TTL`) do not; printed as time per
+open and as ratios against builtin. Timings are printed, never asserted.
 
     python bench/runtime_overhead.py [--quick] [--dir FOLDER]
 """
@@ -183,6 +187,45 @@ def bench_ipfs(quick: bool) -> None:
         print(f"  plain ipfshttpclient add: {total / t_plain:8.1f} MiB/s")
         print(f"  IpfsBackend.after_write:  {total / t_runtime:8.1f} MiB/s")
         print(f"  throughput ratio (backend / plain): {t_plain / t_runtime:.2f}")
+        bench_missing(settings, 50 if quick else 200, 5 if quick else 20)
+
+
+def bench_missing(settings: Settings, n_paths: int, repeats: int) -> None:
+    """Missing-file opens: builtin vs the ipfs backend, first open of each path (one node
+    lookup) and repeated opens within the negative-cache window (none)."""
+    from storage_runtime._ipfs import NEGATIVE_TTL, IpfsBackend
+
+    backend = IpfsBackend(settings, drain_on_start=False)
+    storage = Storage(settings, backend_impl=backend)
+    missing = [os.path.join(settings.root, "missing", f"m{i:04d}.ckpt") for i in range(n_paths)]
+
+    def probe(opener: Any) -> Callable[[], None]:
+        def run() -> None:
+            for path in missing:
+                try:
+                    opener(path, "rb")
+                except FileNotFoundError:
+                    pass
+        return run
+
+    storage.open(os.path.join(settings.root, "warm-up"), "wb").close()  # index, connection
+    t_first = _best(probe(storage.open), 1)  # every path asks the node once
+    builtin_run, runtime_run = probe(open), probe(storage.open)
+    t_builtin = t_warm = float("inf")
+    deadline = time.monotonic() + NEGATIVE_TTL * 0.8  # stay inside the window
+    for _ in range(repeats):
+        if time.monotonic() > deadline:
+            break
+        t_builtin = min(t_builtin, _best(builtin_run, 1))
+        t_warm = min(t_warm, _best(runtime_run, 1))
+    backend.close()
+    per = 1e6 / n_paths
+    print(f"missing-file open for reading, {n_paths} paths (negative cache {NEGATIVE_TTL} s)")
+    print(f"  builtin open:                  {t_builtin * per:9.1f} us/open")
+    print(f"  ipfs backend, first open:      {t_first * per:9.1f} us/open  "
+          f"ratio {t_first / t_builtin:8.1f}")
+    print(f"  ipfs backend, within window:   {t_warm * per:9.1f} us/open  "
+          f"ratio {t_warm / t_builtin:8.1f}")
 
 
 def main() -> int:

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from migrate_storage.codemods._command import StorageCodemodCommand
-from migrate_storage.codemods.json_pickle import JsonPickleCodemod
-from migrate_storage.codemods.open_calls import OpenCallsCodemod
-from migrate_storage.codemods.pathlib_io import PathlibCodemod
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family
+from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families.command import StorageCodemodCommand
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 
 __all__ = [
     "JsonPickleCodemod",
@@ -38,3 +36,27 @@ class MigrateStorageCommand(StorageCodemodCommand):
         "Migrate file I/O (open, pathlib, json, pickle) onto storage_runtime."
     )
     FAMILIES: ClassVar[tuple[Family, ...]] = REWRITABLE_FAMILIES
+
+
+class OpenCallsCodemod(StorageCodemodCommand):
+    """LibCST command for the open family alone (families/open_calls.py)."""
+
+    DESCRIPTION: str = open_calls.DESCRIPTION
+    EXAMPLES = open_calls.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.OPEN,)
+
+
+class PathlibCodemod(StorageCodemodCommand):
+    """LibCST command for the pathlib family alone (families/pathlib_io.py)."""
+
+    DESCRIPTION: str = pathlib_io.DESCRIPTION
+    EXAMPLES = pathlib_io.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.PATHLIB,)
+
+
+class JsonPickleCodemod(StorageCodemodCommand):
+    """LibCST command for the json and pickle families (families/json_pickle.py)."""
+
+    DESCRIPTION: str = json_pickle.DESCRIPTION
+    EXAMPLES = json_pickle.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.JSON, Family.PICKLE)

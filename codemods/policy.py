@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migrate_storage.codemods.sites import Family, Strategy
+from migrate_storage.codemods.model import Family, Strategy
 
 DEFAULT_RUNTIME_MODULE = "storage_runtime"
 

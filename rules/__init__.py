@@ -16,9 +16,15 @@ from pathlib import Path
 from migrate_storage.codemods.errors import RulesError
 from migrate_storage.rules.check import check
 from migrate_storage.rules.explain import explain
-from migrate_storage.rules.loader import DEDICATED_NAME, PYPROJECT_NAME, find_rules_file, load_rules
+from migrate_storage.rules.loader import (
+    DEDICATED_NAME,
+    PYPROJECT_NAME,
+    find_rules_file,
+    load_rules,
+)
 from migrate_storage.rules.matcher import Decision, RuleSet
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, Problem, Rule, Settings
+from migrate_storage.rules.schema import Problem, Rule, Settings
+from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS
 
 EXAMPLE_RULES = Path(__file__).with_name("example.toml")
 

@@ -17,9 +17,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from migrate_storage.codemods.sites import Strategy
+from migrate_storage.codemods.model import Strategy
 from migrate_storage.rules.matcher import RuleSet
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, Problem, Rule
+from migrate_storage.rules.schema import Problem, Rule
+from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 _PUBLISHED = (Strategy.PIN, Strategy.CACHE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 from migrate_storage.rules.matcher import Decision, RuleSet
 from migrate_storage.rules.schema import Rule
 

@@ -25,10 +25,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Strategy
-from migrate_storage.rules.schema import DEFAULT_SECRET_GLOBS, Problem, Rule, Settings, compile_globs
+from migrate_storage.rules.schema import (
+    Problem,
+    Rule,
+    Settings,
+    compile_globs,
+)
 from pathspec import GitIgnoreSpec
+from storage_runtime import secret_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +58,10 @@ class RuleSet:
     # Problems found while loading leniently (`load_rules(..., strict=False)`); else empty.
     load_problems: tuple[Problem, ...] = ()
     _exclude: GitIgnoreSpec = field(init=False, repr=False, compare=False)
-    _secrets: GitIgnoreSpec = field(init=False, repr=False, compare=False)
     _allowed: GitIgnoreSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_exclude", compile_globs(self.settings.exclude))
-        object.__setattr__(self, "_secrets", compile_globs(DEFAULT_SECRET_GLOBS))
         object.__setattr__(self, "_allowed", compile_globs(self.settings.allow_secrets))
 
     @classmethod
@@ -132,7 +136,12 @@ class RuleSet:
         Paths outside root are checked by their name alone (the deny list is name-based).
         """
         rel = self.relative(path) or Path(os.path.abspath(path)).name
-        return bool(self._secrets.match_file(rel)) and not self._allowed.match_file(rel)
+        text = Path(rel).as_posix()
+        # The runtime's rule (case-insensitive names, secret folders, its allow globs); an
+        # allow glob also matches in the rules file's own gitignore dialect (`/certs/*.pem`).
+        return secret_paths.is_secret(text, self.settings.allow_secrets, text) and not (
+            self._allowed.match_file(text)
+        )
 
     # -- decisions ----------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.codemods.policy import DEFAULT_RUNTIME_MODULE
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.rules._locate import KeyPath, Locations
 from pathspec import GitIgnoreSpec
 
@@ -38,41 +38,9 @@ TOP_KEYS = ("runtime", "default", "exclude", "allow_secrets", "rules")
 RULE_KEYS = ("paths", "strategy", "families", "name", "description")
 DEFAULT_STRATEGY = Strategy.CACHE
 
-# Secret-looking file names, matched case-insensitively against a path's last component
-# (and, as gitignore globs, at any depth in `rules check`). The same list as the runtime's
-# deny list (storage_runtime/_paths.py), which never publishes these; a test keeps the two
-# equal. Here they drive `rules check` warnings and the finder's SECRET_PATH sites.
-DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    "credentials*",
-    "*.kdbx",
-    ".netrc",
-    "_netrc",
-    ".pgpass",
-    ".htpasswd",
-    ".git-credentials",
-    ".pypirc",
-    ".npmrc",
-    "secrets.*",
-    "secret.*",
-    "*.secret",
-    "*.secrets",
-)
-#: Folders whose whole content is secret (any parent component).
-SECRET_DIRS: tuple[str, ...] = (".ssh", ".gnupg")
-
+# The secret-path rule (deny list, secret folders, allow globs) is the runtime's own
+# (storage_runtime/secret_paths.py): `rules check`/`rules explain`, the finder's SECRET_PATH
+# sites and the runtime's refusal to publish all ask that one module.
 _TYPE_NAMES = {
     str: "a string",
     int: "an integer",

@@ -19,7 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from migrate_storage.codemods import __version__
-from migrate_storage.codemods.discovery import display_path
+from migrate_storage.codemods.model import FileStatus
+from migrate_storage.codemods.pipeline.discovery import display_path
+from migrate_storage.codemods.pipeline.runner import RunResult, load_ruleset, run
 from migrate_storage.codemods.report.model import (
     CoverageReport,
     FileReport,
@@ -27,7 +29,6 @@ from migrate_storage.codemods.report.model import (
     build_report,
     make_file_report,
 )
-from migrate_storage.codemods.runner import FileStatus, RunResult, load_ruleset, run
 from migrate_storage.codemods.settings import Mode, Settings
 
 _STATES = {

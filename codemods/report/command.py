@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from migrate_storage.codemods.cli import changed_since, common_options, settings_of
+from migrate_storage.codemods.cli.main import changed_since, common_options, settings_of
 from migrate_storage.codemods.errors import MigrateStorageError
+from migrate_storage.codemods.pipeline.writing import write_own_file
 from migrate_storage.codemods.report import html as html_format
 from migrate_storage.codemods.report import json as json_format
 from migrate_storage.codemods.report import markdown as markdown_format
@@ -40,7 +41,6 @@ from migrate_storage.codemods.report.model import (
     should_fail_under,
 )
 from migrate_storage.codemods.settings import Settings
-from migrate_storage.codemods.writing import write_own_file
 
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 1

@@ -17,6 +17,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from migrate_storage.codemods.model import Site, Status
 from migrate_storage.codemods.report._common import (
     ReportOptions,
     format_lines,
@@ -24,7 +25,6 @@ from migrate_storage.codemods.report._common import (
     select_rows,
 )
 from migrate_storage.codemods.report.model import CoverageReport, FileReport, Tally
-from migrate_storage.codemods.sites import Site, Status
 
 ASSETS = ("report.css", "report.js")
 _COLUMNS = ("sites", "migrated", "pending", "unmigrated", "local")

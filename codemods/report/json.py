@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.report._common import ReportOptions
 from migrate_storage.codemods.report.model import CoverageReport, Tally
-from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
 
 FORMAT_VERSION = 1
 

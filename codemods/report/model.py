@@ -18,7 +18,7 @@ import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from migrate_storage.codemods.sites import Site, Status
+from migrate_storage.codemods.model import Site, Status
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,16 +30,15 @@ from typing import Any
 from urllib.parse import quote
 
 from migrate_storage.codemods import __version__
-from migrate_storage.codemods.diffing import unified_diff
-from migrate_storage.codemods.hunks import (
+from migrate_storage.codemods.model import Family, FileStatus, Site, Status
+from migrate_storage.codemods.pipeline.diffing import unified_diff
+from migrate_storage.codemods.pipeline.hunks import (
     Hunk,
     apply_hunks,
     line_offsets,
     matches,
     parse_unified,
 )
-from migrate_storage.codemods.runner import FileStatus
-from migrate_storage.codemods.sites import Family, Site, Status
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

@@ -1,23 +1,29 @@
 """storage_runtime: a drop-in builtin `open()` that publishes closed files to IPFS.
 
     from storage_runtime import open      # rebinds this module's open, like smart_open
+    from storage_runtime import io_open   # the stand-in for `io.open(...)` calls
     from storage_runtime import storage   # the default Storage (read_text, dump_json, ...)
 
-The default instance reads its settings from the `STORAGE_RUNTIME_*` environment
-variables at import (cheap: no I/O beyond `getcwd`/`realpath`); its backend is built on
-first use. With the default `local` backend every call is builtin file I/O and nothing
+The default instance's settings are read from the `STORAGE_RUNTIME_*` environment
+variables at import (cheap: no I/O beyond `getcwd`/`realpath`), so a bad variable fails the
+import; the instance itself is built on first use (`storage_runtime.storage`, or the first
+`open`), and its backend after that. Importing a submodule alone (the secret-path rule,
+`storage_runtime.secret_paths`, which migrate-storage uses) builds nothing. With the default `local` backend every call is builtin file I/O and nothing
 else. This package imports without `ipfshttpclient`, `libcst` or `click`.
 """
 
 from __future__ import annotations
 
+import builtins
 import io
 import sys
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
+from storage_runtime._open import WARN_DEFAULT_ENCODING, call_io_open
 from storage_runtime.config import Settings
-from storage_runtime.storage import Storage
+from storage_runtime.storage import Storage, _open_signature
 
 __all__ = [
     "PublishError",
@@ -25,6 +31,7 @@ __all__ = [
     "RestoreRefused",
     "Settings",
     "Storage",
+    "io_open",
     "open",
     "storage",
 ]
@@ -34,45 +41,108 @@ __all__ = [
 _io_open = io.open
 
 
+#: Calls that may warn their caller take `call_io_open`: binary `buffering=1` (only with
+#: a third argument or `buffering=`), and any text open under -X warn_default_encoding.
+_SLOW_CHECKS = WARN_DEFAULT_ENCODING
+
+
 def _runs_as_the_cli() -> bool:
     """`python -m storage_runtime ...`: runpy imports this package before __main__."""
     argv = getattr(sys, "orig_argv", ())
     return any(a == "-m" and b == __name__ for a, b in zip(argv, argv[1:]))
 
 
-def _default_storage() -> Storage:
-    """The default instance from the environment. A bad variable fails the import, so a
-    migrated program stops at once, except under the CLI, which reports it as an error
-    (exit 2) instead of a traceback."""
+def _settings_from_env() -> Settings:
+    """The default instance's settings, read once at import. A bad variable fails the
+    import, so a migrated program stops at once, except under the CLI, which reports it
+    as an error (exit 2) instead of a traceback."""
     try:
-        return Storage()
+        return Settings.from_env()
     except ValueError:
         if _runs_as_the_cli():
-            return Storage(Settings())
+            return Settings()
         raise
 
 
-#: The default instance. `open` below delegates to whatever this name holds at call time.
-storage: Storage = _default_storage()
+_SETTINGS = _settings_from_env()
+_BUILD_LOCK = threading.Lock()
+
+# `from storage_runtime.storage import Storage` above bound the submodule to the name
+# `storage`; the name belongs to the default instance, built by `__getattr__` on first use.
+globals().pop("storage", None)
+
+if TYPE_CHECKING:
+    #: The default instance. `open` below delegates to whatever this name holds at call time.
+    storage: Storage
 
 
-def open(  # a drop-in for the builtin, on purpose
-    file: Any,
-    mode: str = "r",
-    buffering: int = -1,
-    encoding: str | None = None,
-    errors: str | None = None,
-    newline: str | None = None,
-    closefd: bool = True,
-    opener: Any = None,
-    *,
-    pin: bool = False,
-) -> Any:
-    """Builtin `open`, through the default `storage`; `pin=True` keeps a written file
-    persistent (pinned), `pin=False` (default) publishes it as cache."""
-    default = storage
-    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame
-        return _io_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
-    return default.open(
-        file, mode, buffering, encoding, errors, newline, closefd, opener, pin=pin
-    )
+def _default() -> Storage:
+    """The default instance: whatever `storage` holds (it may be replaced or patched),
+    built from the import-time settings the first time it is asked for."""
+    found = globals().get("storage")
+    if found is None:
+        with _BUILD_LOCK:
+            found = globals().get("storage")
+            if found is None:
+                found = globals()["storage"] = Storage(_SETTINGS)
+    return found  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "storage":
+        return _default()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:  # a drop-in, on purpose
+    """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
+    closefd=True, opener=None)`, through the default `storage`; `pin=True` keeps a written
+    file persistent (pinned), `pin=False` (default) publishes it as cache.
+
+    Stands in for a call of builtin `open` (or `builtins.open`): when `builtins.open` has
+    been replaced (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is
+    called with exactly the arguments given here, minus `pin`, on every backend."""
+    replaced = builtins.open
+    if replaced is not _io_open:
+        return replaced(*args, **kwargs)
+    try:
+        default = storage  # a plain global lookup once built
+    except NameError:
+        default = _default()
+    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame less
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+            return call_io_open(args, kwargs)  # its warnings name the caller's line
+        return _io_open(*args, **kwargs)
+    return _published(default, args, kwargs, pin)
+
+
+def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
+    """`open` above, standing in for a call of `io.open`: when `io.open` has been replaced
+    (`mock.patch("io.open")`, pyfakefs) the replacement is called with exactly these
+    arguments minus `pin`. A replaced `builtins.open` does not matter here, as it did not
+    to the original `io.open(...)` call."""
+    replaced = io.open
+    if replaced is not _io_open:
+        return replaced(*args, **kwargs)
+    try:
+        default = storage  # a plain global lookup once built
+    except NameError:
+        default = _default()
+    if getattr(default, "_local", False) is True:
+        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+            return call_io_open(args, kwargs)
+        return _io_open(*args, **kwargs)
+    return _published(default, args, kwargs, pin)
+
+
+def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin: bool) -> Any:
+    inner = getattr(default, "_open_published", None)
+    if inner is None:  # the default replaced by something that is not a Storage
+        return default.open(*args, pin=pin, **kwargs)
+    return inner(args, kwargs, pin)
+
+
+# Introspection shows builtin open's parameters plus `pin` (the same as `Storage.open`).
+open.__signature__ = io_open.__signature__ = _open_signature().replace(  # type: ignore[attr-defined]
+    parameters=list(_open_signature().parameters.values())[1:]
+)

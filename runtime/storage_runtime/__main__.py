@@ -5,17 +5,22 @@ Settings come from the same `STORAGE_RUNTIME_*` environment variables as the pro
 
 - `status`: backend, API address, root, namespace, index, whether the daemon answers,
   and how many files are published, pinned, pending (and gone: pending files deleted
-  before they were published).
+  before they were published), refused (written, but the namespace cannot hold the name);
+  the first pending and refused files with their reasons (stderr). Counts are this root's
+  only, when several roots share one index.
 - `sync`: publish every pending file (each retried a few times); also re-queues
-  published files that changed on disk behind the runtime's back.
+  published files that changed on disk behind the runtime's back, and removes leftover
+  temporary files of killed writers (`_tempfiles.py`).
 - `reindex`: rebuild the index from the files under the root and the node's MFS
   namespace, keeping every pending publish (see `_reindex.py`).
 - `pull`: restore every file of the restore namespaces missing locally and never
   written here (a new worker's bootstrap); refused entries are listed.
 
 Exit codes: 0 all done / nothing pending and the daemon answers; 1 something is still
-pending, refused, or the daemon is unreachable; 2 usage error, invalid configuration, or
-an unreadable/corrupt index (`reindex` repairs it). Output goes to stdout, errors to
+pending, refused, or the daemon is unreachable; 2 usage error, invalid configuration
+(a dangerous or missing root, an API address that does not parse: see `config.py`), or
+an unreadable/corrupt index (`reindex` repairs it, except an index this user may not
+write, which the message says). Output goes to stdout, errors to
 stderr; no traceback for any of these conditions.
 """
 
@@ -27,13 +32,22 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from storage_runtime._index import Index, IndexUnavailable
+from storage_runtime._index import Index, IndexUnavailable, access_problem
 from storage_runtime.config import Settings
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
 OK, PENDING, ERROR = 0, 1, 2
+#: How many pending / refused files `status` lists by name.
+SHOWN = 10
+
+
+def _repair_hint(exc: IndexUnavailable, index: str) -> str:
+    """`reindex` as the remedy, unless this user could not run it either."""
+    if access_problem(index) is not None:
+        return str(exc)
+    return f"{exc}; rebuild it with `python -m storage_runtime reindex`"
 
 
 def _backend(settings: Settings, command: str) -> IpfsBackend | None:
@@ -67,26 +81,58 @@ def _status(settings: Settings) -> int:
     else:
         print("daemon: not used (local backend: files are not published)")
     counts = {"published": 0, "pinned": 0, "pending": 0, "gone": 0}
+    pending: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = []
     if os.path.exists(settings.index):
-        index = Index(settings.index)
+        problem = access_problem(settings.index)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return ERROR
+        index = Index(settings.index, root=settings.root)
         try:
             index.check()
             counts = index.counts()
+            pending = [(r.path, r.error or "not tried yet") for r in index.pending(SHOWN)]
+            refused = _still_there(settings, index)
         except IndexUnavailable as exc:
-            print(f"error: {exc}; rebuild it with `python -m storage_runtime reindex`",
-                  file=sys.stderr)
+            print(f"error: {_repair_hint(exc, settings.index)}", file=sys.stderr)
             return ERROR
         finally:
             index.close()
     for key in ("published", "pinned", "pending", "gone"):
         print(f"{key}: {counts[key]}")
-    if counts["pending"] and code == OK:
+    print(f"refused: {len(refused)}")
+    for rel, reason in pending:
+        print(f"pending: {_shown(rel)}: {reason}", file=sys.stderr)
+    for rel, reason in refused[:SHOWN]:
+        print(f"refused: {_shown(rel)}: {reason}", file=sys.stderr)
+    if (counts["pending"] or refused) and code == OK:
         code = PENDING
     return code
 
 
+def _shown(rel: str) -> str:
+    """A relative name printable on any terminal (undecodable bytes as escapes)."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _still_there(settings: Settings, index: Index) -> list[tuple[str, str]]:
+    """Refused files that still exist (refusals of deleted files are dropped)."""
+    alive, dead = [], []
+    for rel, reason in index.refused():
+        path = os.path.join(settings.root, *rel.split("/"))
+        (alive if os.path.lexists(path) else dead).append((rel, reason))
+    if dead:
+        try:
+            index.forget_refused([rel for rel, _ in dead])
+        except IndexUnavailable:
+            pass  # a read-only look still tells the truth about the files
+    return alive
+
+
 def _sync(settings: Settings, retries: int) -> int:
     from storage_runtime._publish import sync
+    from storage_runtime._tempfiles import sweep
 
     backend = _backend(settings, "sync")
     if backend is None:
@@ -94,12 +140,14 @@ def _sync(settings: Settings, retries: int) -> int:
     try:
         report = sync(backend, attempts=retries)
     except IndexUnavailable as exc:
-        print(f"error: {exc}; rebuild it with `python -m storage_runtime reindex`",
-              file=sys.stderr)
+        print(f"error: {_repair_hint(exc, settings.index)}", file=sys.stderr)
         return ERROR
     finally:
         backend.close()
+    swept = sweep(settings.root)
     print(f"published: {report.published}")
+    if swept:
+        print(f"leftover temporary files removed: {len(swept)}")
     if report.stale:
         print(f"changed on disk, re-published: {report.stale}")
     if report.gone:
@@ -137,11 +185,18 @@ def _reindex(settings: Settings) -> int:
     print(f"published: {report.published}")
     print(f"pending: {report.pending}")
     print(f"kept rows of deleted files: {report.kept}")
+    if report.swept:
+        print(f"leftover temporary files removed: {report.swept}")
+    if report.other_roots_kept:
+        print(f"rows of other roots sharing the index, kept: {report.other_roots_kept}")
+    for rel, reason in report.refused[:SHOWN]:
+        print(f"refused: {_shown(rel)}: {reason}", file=sys.stderr)
+    print(f"refused: {len(report.refused)}")
     if report.node_error:
         print(f"warning: the node did not answer ({report.node_error}); files not "
               "provably published are pending", file=sys.stderr)
         return PENDING
-    return OK
+    return PENDING if report.refused else OK
 
 
 def _pull(settings: Settings) -> int:

@@ -1,5 +1,9 @@
 """Atomic whole-file writes: a crash leaves the old file or the new one, never a torn one.
 
+An explicit opt-in (`Storage.atomic_write`): the plain write helpers write in place, as the
+code they stand in for does, and codemods emit this only where the source already replaced
+its file atomically.
+
 `AtomicWrite(path, "w" | "wb", ...)` is a context manager yielding a file object opened on
 a temporary file in the target's folder; on a clean exit it flushes, fsyncs, renames the
 temporary file over the target with `os.replace` and fsyncs the folder. On any error the
@@ -18,8 +22,10 @@ What the program sees stays what builtin `open(path, "w")` gives it:
 - a path that is not a regular file (FIFO, /dev/null, character device) is written in place
   with builtin open, since renaming over a device would replace the device node.
 
-Known difference (documented in the README): the file gets a new inode, so other hard
-links to the old file keep the old content, and extended attributes are not copied.
+Not what builtin `open(path, "w")` does (the reason it is an opt-in): the file gets a new
+inode, so other hard links and open readers keep the old content, extended attributes are
+not copied, a writable file in a read-only or sticky folder cannot be replaced
+(PermissionError), and a name near NAME_MAX fails for the longer temporary name.
 """
 
 from __future__ import annotations

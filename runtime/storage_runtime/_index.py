@@ -1,7 +1,15 @@
-"""The local index: which files under the root this machine wrote, and where they stand.
+"""The local index: which files under a root this machine wrote, and where they stand.
 
 One SQLite database (standard library) shared by every process of the machine that uses
-the same root. One row per path (relative to the root, POSIX separators):
+it. Rows are keyed by `(root, path)`: every query of an `Index` is limited to its own root,
+so several roots may share one database (`STORAGE_RUNTIME_INDEX` set once for a user's
+projects) and one root's `sync`, `reindex` or `status` never reads, marks or counts
+another root's rows. (Refusing a shared index instead was rejected: a shared setting would
+then stop every root but the first, and its writes would be neither published nor
+pending.) A database of schema 1 (one root, no root column) is migrated on first open; its
+rows go to the root that opens it first, which is the root it belonged to in the default
+layout (`<root>/.storage-runtime/index.sqlite3`). One row per path (relative to the root,
+POSIX separators):
 
 - `state`: `pending` (closed, not yet confirmed on the node), `published` (the node has
   `cid`, pinned when `pin`), or `gone` (was pending, then deleted before it was published);
@@ -9,15 +17,22 @@ the same root. One row per path (relative to the root, POSIX separators):
   Any row means "this machine knows this path": a file it wrote and the program later
   deleted is never restored again;
 - `gen`: bumped by every close of the path, and by every writable open of a known path
-  (so a publish that read the file while a writer had it open never records it). A publish records its result only if `gen`
-  did not move since it started reading the file, so a slow publish of old bytes never
-  overwrites the record of a newer write (see `IpfsBackend.publish`).
+  (so a publish that read the file while a writer had it open never records it; undone
+  when that open closes having changed nothing). A publish records its result only if
+  `gen` did not move since it started reading the file, so a slow publish of old bytes
+  never overwrites the record of a newer write (see `IpfsBackend.publish`).
 
 A second table, `entries`, is this machine's view of the shared namespace (see
-`_namespace.py`): path -> the CID this machine placed there (`placed=1`) or restored from
-there (`placed=0`) and has not dropped since. A cache rewrite drops only an entry this
-machine placed; a removal drops the entry when it still holds the version this machine
-knew. The table outlives a daemon outage, so `sync` completes a drop owed before it.
+`_namespace.py`), also keyed by `(root, path)`: path -> the CID this machine placed there
+(`placed=1`) or restored from there (`placed=0`) and has not dropped since. A cache
+rewrite drops only an entry this machine placed; a removal drops the entry when it still
+holds the version this machine knew. The table outlives a daemon outage, so `sync`
+completes a drop owed before it. (Schema 3 added its root column; a schema 1 or 2
+database is migrated on first open, like `files`.)
+
+Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are never
+pending: they are listed in the `refused` table with the reason, keyed by the name's raw
+bytes (a name that is not valid UTF-8 cannot be SQLite text), so `status` reports them.
 
 Concurrency: WAL journal (readers never block the writer), `busy_timeout` so a writer
 waits for the lock instead of failing, `BEGIN IMMEDIATE` short transactions (one or two
@@ -25,9 +40,10 @@ statements, no I/O to the node while the lock is held). `synchronous=NORMAL`: a 
 row survives a crash of the process (kill -9) but may be lost on power failure together
 with the unsynced file it describes.
 
-Connections are per process and per thread (SQLite connections must not cross a fork).
-An unreadable or corrupt database raises `IndexUnavailable`; `python -m storage_runtime
-status` reports it and `reindex` rebuilds it (`_reindex.py`).
+One connection per process (SQLite connections must not cross a fork), shared by its
+threads under a lock: the descriptors it holds do not grow with the program's thread count.
+An unreadable or corrupt database raises `IndexUnavailable`; one this user may not write
+(another user's) says so, since `reindex` could not repair it either.
 """
 
 from __future__ import annotations
@@ -36,16 +52,17 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Index", "IndexUnavailable", "Row"]
+__all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
-    path     TEXT PRIMARY KEY,
+    root     TEXT NOT NULL,
+    path     TEXT NOT NULL,
     state    TEXT NOT NULL CHECK (state IN ('pending', 'published', 'gone')),
     pin      INTEGER NOT NULL CHECK (pin IN (0, 1)),
     cid      TEXT,
@@ -56,17 +73,52 @@ CREATE TABLE IF NOT EXISTS files (
     origin   TEXT NOT NULL DEFAULT 'written' CHECK (origin IN ('written', 'restored')),
     attempts INTEGER NOT NULL DEFAULT 0,
     error    TEXT,
-    updated  REAL NOT NULL
+    updated  REAL NOT NULL,
+    PRIMARY KEY (root, path)
 );
-CREATE INDEX IF NOT EXISTS files_state ON files (state);
+CREATE INDEX IF NOT EXISTS files_root_state ON files (root, state);
+CREATE TABLE IF NOT EXISTS refused (
+    root    TEXT NOT NULL,
+    name    BLOB NOT NULL,
+    reason  TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (root, name)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
-    path   TEXT PRIMARY KEY,
+    root   TEXT NOT NULL,
+    path   TEXT NOT NULL,
     cid    TEXT NOT NULL,
-    placed INTEGER NOT NULL CHECK (placed IN (0, 1))
+    placed INTEGER NOT NULL CHECK (placed IN (0, 1)),
+    PRIMARY KEY (root, path)
 );
+CREATE INDEX IF NOT EXISTS entries_cid ON entries (cid);
 """
 _COLUMNS = "path, state, pin, cid, size, mtime_ns, ino, gen, origin, attempts, error, updated"
+
+
+def _name_key(rel: str) -> bytes:
+    """The raw bytes of a relative name (surrogate escapes back to the bytes on disk)."""
+    return rel.encode("utf-8", "surrogateescape")
+
+
+def access_problem(path: str) -> str | None:
+    """Why this user cannot use the index at `path` (owner and mode), or None. SQLite
+    needs to write the database, its folder (journal files) and its -wal/-shm files even
+    to read a WAL database."""
+    folder = os.path.dirname(path) or "."
+    for target in (path, path + "-wal", path + "-shm", folder):
+        if os.path.exists(target) and not os.access(target, os.R_OK | os.W_OK):
+            try:
+                st = os.stat(target)
+                owner = f"owned by uid {st.st_uid}, mode {st.st_mode & 0o777:o}"
+            except OSError:
+                owner = "not accessible"
+            return (f"index {path} is not writable by this user (uid {os.getuid()}): "
+                    f"{target} is {owner}; run as its owner, or set STORAGE_RUNTIME_INDEX "
+                    "to an index this user may write (`reindex` cannot rebuild another "
+                    "user's index)")
+    return None
 
 
 class IndexUnavailable(OSError):
@@ -96,18 +148,22 @@ class Row:
 
 
 class Index:
-    """The SQLite index at `path` (created with its folder on first use)."""
+    """The rows of `root` in the SQLite index at `path` (created with its folder on first
+    use). Every method reads and writes `root`'s rows only."""
 
-    def __init__(self, path: str, *, busy_timeout: float = 60.0) -> None:
+    def __init__(self, path: str, *, root: str, busy_timeout: float = 60.0) -> None:
         self.path = path
+        self.root = root
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._conn_obj: sqlite3.Connection | None = None
+        self._pid = 0
 
     # -- connection ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        local = self._local
-        conn: sqlite3.Connection | None = getattr(local, "conn", None)
-        if conn is not None and local.pid == os.getpid():
+        """The process's connection (call with `_lock` held)."""
+        conn = self._conn_obj
+        if conn is not None and self._pid == os.getpid():
             return conn
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -120,37 +176,47 @@ class Index:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             with _transaction(conn):
+                _migrate(conn, self.root)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)
                 conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
                     (SCHEMA_VERSION,),
                 )
         except (sqlite3.Error, OSError) as exc:
-            raise IndexUnavailable(f"index {self.path} is unreadable: {exc}") from exc
-        local.conn, local.pid = conn, os.getpid()
+            raise IndexUnavailable(self._explain(exc, "is unreadable")) from exc
+        self._conn_obj, self._pid = conn, os.getpid()
         return conn
+
+    def _explain(self, exc: BaseException, what: str) -> str:
+        problem = access_problem(self.path)
+        if problem is not None:
+            return problem
+        return f"index {self.path} {what}: {exc}"
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        try:
-            with _transaction(conn):
-                yield conn
-        except sqlite3.Error as exc:
-            raise IndexUnavailable(f"index {self.path}: {exc}") from exc
+        with self._lock:
+            conn = self._conn()
+            try:
+                with _transaction(conn):
+                    yield conn
+            except sqlite3.Error as exc:
+                raise IndexUnavailable(self._explain(exc, "failed")) from exc
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        try:
-            return self._conn().execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise IndexUnavailable(f"index {self.path}: {exc}") from exc
+        with self._lock:
+            try:
+                return self._conn().execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise IndexUnavailable(self._explain(exc, "failed")) from exc
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            conn.close()
-        self._local.conn = None
+        with self._lock:
+            conn = self._conn_obj
+            if conn is not None and self._pid == os.getpid():
+                conn.close()
+            self._conn_obj = None
 
     # -- writes ------------------------------------------------------------------
     def mark_pending(self, rel: str, pin: bool) -> tuple[int, Row | None]:
@@ -158,14 +224,17 @@ class Index:
 
         Returns the new generation and the row as it was before."""
         with self._write() as conn:
-            old = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+            ).fetchone()
             gen = (old[7] + 1) if old else 1
             conn.execute(
-                "INSERT INTO files (path, state, pin, gen, origin, updated) "
-                "VALUES (?, 'pending', ?, ?, 'written', ?) "
-                "ON CONFLICT (path) DO UPDATE SET state = 'pending', pin = excluded.pin, "
-                "gen = excluded.gen, origin = 'written', updated = excluded.updated",
-                (rel, int(pin), gen, time.time()),
+                "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
+                "VALUES (?, ?, 'pending', ?, ?, 'written', ?) "
+                "ON CONFLICT (root, path) DO UPDATE SET state = 'pending', "
+                "pin = excluded.pin, gen = excluded.gen, origin = 'written', "
+                "updated = excluded.updated",
+                (self.root, rel, int(pin), gen, time.time()),
             )
         return gen, (Row.from_tuple(old) if old else None)
 
@@ -177,8 +246,8 @@ class Index:
             cur = conn.execute(
                 "UPDATE files SET state = 'published', cid = ?, size = ?, pin = ?, "
                 "mtime_ns = ?, ino = ?, attempts = 0, error = NULL, updated = ? "
-                "WHERE path = ? AND gen = ?",
-                (cid, size, int(pin), mtime_ns, ino, time.time(), rel, gen),
+                "WHERE root = ? AND path = ? AND gen = ?",
+                (cid, size, int(pin), mtime_ns, ino, time.time(), self.root, rel, gen),
             )
             return cur.rowcount == 1
 
@@ -187,8 +256,8 @@ class Index:
         with self._write() as conn:
             conn.execute(
                 "UPDATE files SET attempts = attempts + 1, error = ?, updated = ? "
-                "WHERE path = ? AND gen = ? AND state = 'pending'",
-                (error[:500], time.time(), rel, gen),
+                "WHERE root = ? AND path = ? AND gen = ? AND state = 'pending'",
+                (error[:500], time.time(), self.root, rel, gen),
             )
 
     def mark_gone(self, rel: str, gen: int) -> None:
@@ -196,8 +265,8 @@ class Index:
         with self._write() as conn:
             conn.execute(
                 "UPDATE files SET state = 'gone', updated = ? "
-                "WHERE path = ? AND gen = ? AND state = 'pending'",
-                (time.time(), rel, gen),
+                "WHERE root = ? AND path = ? AND gen = ? AND state = 'pending'",
+                (time.time(), self.root, rel, gen),
             )
 
     def mark_stale(self, rel: str, gen: int) -> None:
@@ -205,8 +274,8 @@ class Index:
         with self._write() as conn:
             conn.execute(
                 "UPDATE files SET state = 'pending', gen = gen + 1, updated = ? "
-                "WHERE path = ? AND gen = ? AND state = 'published'",
-                (time.time(), rel, gen),
+                "WHERE root = ? AND path = ? AND gen = ? AND state = 'published'",
+                (time.time(), self.root, rel, gen),
             )
 
     def record_restored(
@@ -215,34 +284,92 @@ class Index:
         """Record a file fetched from the namespace; never overrides a row."""
         with self._write() as conn:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO files (path, state, pin, cid, size, mtime_ns, ino, gen, "
-                "origin, updated) VALUES (?, 'published', ?, ?, ?, ?, ?, 0, 'restored', ?)",
-                (rel, int(pin), cid, size, mtime_ns, ino, time.time()),
+                "INSERT OR IGNORE INTO files (root, path, state, pin, cid, size, mtime_ns, "
+                "ino, gen, origin, updated) "
+                "VALUES (?, ?, 'published', ?, ?, ?, ?, ?, 0, 'restored', ?)",
+                (self.root, rel, int(pin), cid, size, mtime_ns, ino, time.time()),
             )
             return cur.rowcount == 1
 
-    def replace_all(self, rows: list[Row]) -> None:
-        """Replace every row (used by `reindex` on a fresh database)."""
+    def mark_refused(self, rel: str, reason: str) -> None:
+        """`rel` was written but will never be published (`reason` says why)."""
         with self._write() as conn:
-            conn.execute("DELETE FROM files")
-            conn.executemany(
-                f"INSERT INTO files ({_COLUMNS}) VALUES ({', '.join('?' * 12)})",
-                [_astuple(r) for r in rows],
+            conn.execute(
+                "INSERT OR REPLACE INTO refused (root, name, reason, updated) "
+                "VALUES (?, ?, ?, ?)",
+                (self.root, _name_key(rel), reason[:500], time.time()),
             )
 
-    def bump(self, rel: str) -> None:
-        """A writable open of `rel` starts: a publish that started before it records nothing."""
+    def forget_refused(self, rels: list[str]) -> None:
+        """Drop refusals of files that no longer exist."""
         with self._write() as conn:
-            conn.execute("UPDATE files SET gen = gen + 1 WHERE path = ?", (rel,))
+            conn.executemany(
+                "DELETE FROM refused WHERE root = ? AND name = ?",
+                [(self.root, _name_key(rel)) for rel in rels],
+            )
+
+    def replace_all(
+        self,
+        rows: list[Row],
+        refused: Sequence[tuple[str, str]] = (),
+        entries: Sequence[tuple[str, str, bool]] = (),
+    ) -> None:
+        """Replace every row, refusal and namespace entry (path, CID, placed) of this root
+        in one transaction (used by `reindex`)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM files WHERE root = ?", (self.root,))
+            conn.execute("DELETE FROM refused WHERE root = ?", (self.root,))
+            conn.execute("DELETE FROM entries WHERE root = ?", (self.root,))
+            conn.executemany(
+                "INSERT INTO entries (root, path, cid, placed) VALUES (?, ?, ?, ?)",
+                [(self.root, rel, cid, int(placed)) for rel, cid, placed in entries],
+            )
+            conn.executemany(
+                f"INSERT INTO files (root, {_COLUMNS}) VALUES ({', '.join('?' * 13)})",
+                [(self.root, *_astuple(r)) for r in rows],
+            )
+            now = time.time()
+            conn.executemany(
+                "INSERT OR REPLACE INTO refused (root, name, reason, updated) "
+                "VALUES (?, ?, ?, ?)",
+                [(self.root, _name_key(rel), reason[:500], now) for rel, reason in refused],
+            )
+
+    def bump(self, rel: str) -> int | None:
+        """A writable open of `rel` starts: a publish that started before it records nothing.
+        Returns the new generation (None when this machine has no row for `rel`)."""
+        with self._write() as conn:
+            row = conn.execute(
+                "UPDATE files SET gen = gen + 1 WHERE root = ? AND path = ? RETURNING gen",
+                (self.root, rel),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def unbump(self, rel: str, gen: int) -> Row | None:
+        """A writable open that bumped `rel` to `gen` closed having changed nothing: the
+        bytes a publish read meanwhile are still the file's, so the bump is undone if no
+        other open or close moved `gen` since. Returns the row as it is then."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE files SET gen = gen - 1 WHERE root = ? AND path = ? AND gen = ?",
+                (self.root, rel, gen),
+            )
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+            ).fetchone()
+        return Row.from_tuple(old) if old else None
 
     def mark_removed(self, rel: str) -> Row | None:
         """The program removed `rel` through the runtime: the row becomes `gone` (a newer
         generation, so no publish in flight records it). Returns the row as it was."""
         with self._write() as conn:
-            old = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,)).fetchone()
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+            ).fetchone()
             conn.execute(
-                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? WHERE path = ?",
-                (time.time(), rel),
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
+                "WHERE root = ? AND path = ?",
+                (time.time(), self.root, rel),
             )
         return Row.from_tuple(old) if old else None
 
@@ -251,84 +378,110 @@ class Index:
         on a new generation, in one transaction. Returns `src`'s row as it was and `dst`'s
         new generation."""
         with self._write() as conn:
-            old = conn.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (src,)).fetchone()
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, src)
+            ).fetchone()
             conn.execute(
-                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? WHERE path = ?",
-                (time.time(), src),
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
+                "WHERE root = ? AND path = ?",
+                (time.time(), self.root, src),
             )
-            prev = conn.execute("SELECT gen FROM files WHERE path = ?", (dst,)).fetchone()
+            prev = conn.execute(
+                "SELECT gen FROM files WHERE root = ? AND path = ?", (self.root, dst)
+            ).fetchone()
             gen = (prev[0] + 1) if prev else 1
             conn.execute(
-                "INSERT INTO files (path, state, pin, gen, origin, updated) "
-                "VALUES (?, 'pending', ?, ?, 'written', ?) "
-                "ON CONFLICT (path) DO UPDATE SET state = 'pending', pin = excluded.pin, "
-                "gen = excluded.gen, origin = 'written', updated = excluded.updated",
-                (dst, int(pin), gen, time.time()),
+                "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
+                "VALUES (?, ?, 'pending', ?, ?, 'written', ?) "
+                "ON CONFLICT (root, path) DO UPDATE SET state = 'pending', "
+                "pin = excluded.pin, gen = excluded.gen, origin = 'written', "
+                "updated = excluded.updated",
+                (self.root, dst, int(pin), gen, time.time()),
             )
         return (Row.from_tuple(old) if old else None), gen
 
     # -- the namespace entries this machine placed or restored ----------------------
     def entry(self, rel: str) -> tuple[str, bool] | None:
         """(CID, placed by this machine) of the namespace entry this machine knows at `rel`."""
-        rows = self._read("SELECT cid, placed FROM entries WHERE path = ?", (rel,))
+        rows = self._read("SELECT cid, placed FROM entries WHERE root = ? AND path = ?",
+                          (self.root, rel))
         return (str(rows[0][0]), bool(rows[0][1])) if rows else None
 
     def set_entry(self, rel: str, cid: str, *, placed: bool) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO entries (path, cid, placed) VALUES (?, ?, ?) ON CONFLICT (path) "
+                "INSERT INTO entries (root, path, cid, placed) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (root, path) "
                 "DO UPDATE SET cid = excluded.cid, placed = excluded.placed",
-                (rel, cid, int(placed)),
+                (self.root, rel, cid, int(placed)),
             )
 
     def clear_entry(self, rel: str, cid: str | None = None) -> None:
         """Forget the entry at `rel` (only if it still records `cid`, when given)."""
         with self._write() as conn:
             if cid is None:
-                conn.execute("DELETE FROM entries WHERE path = ?", (rel,))
+                conn.execute("DELETE FROM entries WHERE root = ? AND path = ?",
+                             (self.root, rel))
             else:
-                conn.execute("DELETE FROM entries WHERE path = ? AND cid = ?", (rel, cid))
+                conn.execute("DELETE FROM entries WHERE root = ? AND path = ? AND cid = ?",
+                             (self.root, rel, cid))
 
     def owed_drops(self) -> list[tuple[str, str]]:
         """(path, CID) of known entries whose file this machine removed: drops not done yet
         (the daemon was down, or the process was killed in between)."""
         rows = self._read(
-            "SELECT e.path, e.cid FROM entries e JOIN files f ON f.path = e.path "
-            "WHERE f.state = 'gone'"
+            "SELECT e.path, e.cid FROM entries e "
+            "JOIN files f ON f.root = e.root AND f.path = e.path "
+            "WHERE e.root = ? AND f.state = 'gone'",
+            (self.root,),
         )
         return [(str(p), str(c)) for p, c in rows]
 
     def cid_in_use(self, cid: str, *, besides: str) -> bool:
-        """True when a path other than `besides` holds `cid` as a pinned file or an entry."""
+        """True when a path other than `besides` (of this root) holds `cid` as a pinned file
+        or an entry. Unlike every other query this one looks at every root of the
+        database: a pin belongs to the node, which roots sharing an index share, so
+        another root's file of the same bytes still needs it."""
         rows = self._read(
-            "SELECT 1 FROM entries WHERE cid = ? AND path != ? UNION ALL "
+            "SELECT 1 FROM entries WHERE cid = ? AND NOT (root = ? AND path = ?) UNION ALL "
             "SELECT 1 FROM files WHERE cid = ? AND pin = 1 AND state = 'published' "
-            "AND path != ? LIMIT 1",
-            (cid, besides, cid, besides),
+            "AND NOT (root = ? AND path = ?) LIMIT 1",
+            (cid, self.root, besides, cid, self.root, besides),
         )
         return bool(rows)
 
     # -- reads -------------------------------------------------------------------
     def get(self, rel: str) -> Row | None:
-        rows = self._read(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (rel,))
+        rows = self._read(f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?",
+                          (self.root, rel))
         return Row.from_tuple(rows[0]) if rows else None
 
     def pending(self, limit: int = 1000) -> list[Row]:
         rows = self._read(
-            f"SELECT {_COLUMNS} FROM files WHERE state = 'pending' "
+            f"SELECT {_COLUMNS} FROM files WHERE root = ? AND state = 'pending' "
             "ORDER BY attempts, updated LIMIT ?",
-            (limit,),
+            (self.root, limit),
         )
         return [Row.from_tuple(r) for r in rows]
 
     def rows(self) -> list[Row]:
-        return [Row.from_tuple(r) for r in self._read(f"SELECT {_COLUMNS} FROM files")]
+        return [Row.from_tuple(r) for r in self._read(
+            f"SELECT {_COLUMNS} FROM files WHERE root = ?", (self.root,)
+        )]
+
+    def refused(self) -> list[tuple[str, str]]:
+        """(relative name, reason) of every refused file of this root, by name."""
+        rows = self._read("SELECT name, reason FROM refused WHERE root = ? ORDER BY name",
+                          (self.root,))
+        return [(bytes(n).decode("utf-8", "surrogateescape"), str(r))  # type: ignore[arg-type]
+                for n, r in rows]
 
     def counts(self) -> dict[str, int]:
         """Number of rows per state, plus `pinned` (published and pinned)."""
         out = {"published": 0, "pending": 0, "gone": 0, "pinned": 0}
         for state, pin, n in self._read(
-            "SELECT state, pin, COUNT(*) FROM files GROUP BY state, pin"
+            "SELECT state, pin, COUNT(*) FROM files WHERE root = ? GROUP BY state, pin",
+            (self.root,),
         ):
             out[str(state)] += int(n)  # type: ignore[call-overload]
             if state == "published" and pin:
@@ -340,6 +493,37 @@ class Index:
         result = self._read("PRAGMA quick_check")
         if [r[0] for r in result] != ["ok"]:
             raise IndexUnavailable(f"index {self.path} is corrupt: {result[0][0]}")
+
+
+def _migrate(conn: sqlite3.Connection, root: str) -> None:
+    """Schemas 1 and 2 -> 3: a table without a root column (`files` in schema 1, `entries`
+    in a schema 1 or 2 database written by a runtime that had it) is rebuilt with one, and
+    its rows become `root`'s (module doc). Runs inside the opening transaction, so
+    concurrent openers migrate once."""
+    old_tables = []
+    for table in ("files", "entries"):
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        if columns and "root" not in columns:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
+            old_tables.append(table)
+    if not old_tables:
+        return
+    conn.execute("DROP INDEX IF EXISTS files_state")
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        conn.execute(statement)
+    if "files" in old_tables:
+        conn.execute(
+            f"INSERT INTO files (root, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM files_old",
+            (root,),
+        )
+    if "entries" in old_tables:
+        conn.execute(
+            "INSERT INTO entries (root, path, cid, placed) "
+            "SELECT ?, path, cid, placed FROM entries_old",
+            (root,),
+        )
+    for table in old_tables:
+        conn.execute(f"DROP TABLE {table}_old")
 
 
 def _astuple(r: Row) -> tuple[object, ...]:

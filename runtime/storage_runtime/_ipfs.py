@@ -11,14 +11,25 @@ What it does (the `Backend` protocol of `_backend.py`):
 - Daemon down, slow or erroring: the program's write is never broken. The file is already
   written by the program; it is fsynced (only on this failure path: the cost is paid when
   the publish is deferred, not on every close), stays pending, and one warning per process
-  is logged on the `storage_runtime` logger. After a failure, attempts pause for a short,
-  growing time (2 s up to 60 s) so a dead daemon does not slow every close down. Strict
+  is logged on the `storage_runtime` logger. After a daemon that did not answer, attempts
+  pause for a short, growing time (2 s up to 60 s) so a dead daemon does not slow every
+  close down (an error the daemon answers for one file does not pause the others). Strict
   mode (`STORAGE_RUNTIME_STRICT=1`) raises `PublishError` instead (after recording pending).
 - Pending publishes are published by `python -m storage_runtime sync`, and in the
   background by the next process that uses the backend (first use starts one daemon
   thread that publishes at most `drain_limit` pending rows; also after the daemon comes
   back within a process).
 - `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
+  A path no namespace has, or whose restore was refused (`RestoreRefused`), is remembered
+  for `NEGATIVE_TTL` seconds (per process, at most `NEGATIVE_MAX` paths; a refusal is
+  raised again from memory; a failed fetch is not remembered), so a program probing a
+  missing file in a loop asks the node once per path and window, not on every open.
+- A per-file failure (the node answered with an error about this file, the file could not
+  be read) leaves that file pending with the reason; only an unreachable or timed-out
+  daemon pauses publishing (`is_daemon_down`). A name the namespace cannot hold
+  (`_paths.unpublishable_name`) is recorded as refused with the reason, never tried.
+- Resources: one RPC client per process, shared by its threads, whose pool holds at most
+  `POOL_SIZE` connections; one index connection per process.
 
 Never published, whatever the caller says: paths outside the root, the runtime's own
 state folder, secret-looking names (`_paths.is_secret`, unless allowed).
@@ -36,7 +47,7 @@ from typing import Any
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
-from storage_runtime._paths import is_inside, is_secret
+from storage_runtime._paths import is_inside, is_secret, unpublishable_name
 from storage_runtime._writers import Writers
 from storage_runtime.config import Settings
 
@@ -46,6 +57,7 @@ log = logging.getLogger("storage_runtime")
 
 
 ClientFactory = Callable[[Settings], Any]
+_SKIPPED = "daemon unreachable recently"
 _warned: set[tuple[int, str]] = set()
 _warn_lock = threading.Lock()
 
@@ -59,25 +71,39 @@ def warn_once(kind: str, message: str, *args: object) -> None:
     log.log(logging.WARNING if first else logging.DEBUG, message, *args)
 
 
+#: Connections one process keeps to the node, whatever its thread count: a thread that
+#: needs one while all are busy waits for a free one (each request is bounded by the
+#: timeout), instead of opening a socket of its own.
+POOL_SIZE = 8
+
+
 def default_client(settings: Settings) -> Any:
     """An `ipfshttpclient.Client` for `settings.api` (not `connect()`: its version check
-    refuses modern daemons)."""
+    refuses modern daemons), with one persistent requests session whose connection pool
+    holds at most `POOL_SIZE` sockets and blocks when they are all in use. The process
+    shares this one client between its threads (`IpfsBackend.client`)."""
     try:
         import ipfshttpclient
     except ImportError as exc:  # the runtime imports without it; the ipfs backend needs it
         raise PublishError(f"the ipfs backend needs ipfshttpclient: {exc}") from exc
     client = ipfshttpclient.Client(settings.api, timeout=settings.timeout, session=True)
-    _drop_obsolete_strict(client)
+    _bound_pool(client)
     return client
 
 
-def _drop_obsolete_strict(client: Any) -> None:
-    """ipfshttpclient 0.7.0 builds its urllib3 pools with `strict=True`, which urllib3 2.x
-    answers with a FutureWarning on every request. A filter would not do: test runners
-    reset filters per test, and `-W error` would turn every publish into a failure. The
-    parameter does nothing on Python 3, so remove it from this client's own session."""
+def _bound_pool(client: Any) -> None:
+    """Rebuild the session's adapters' pools as `POOL_SIZE` blocking connections (requests'
+    default pool opens a new socket per concurrent request beyond its size and discards it
+    afterwards: with 1,500 threads, 1,500 sockets), and drop `strict`: ipfshttpclient 0.7.0
+    builds its urllib3 pools with `strict=True`, which urllib3 2.x answers with a
+    FutureWarning on every request (a filter would not do: test runners reset filters per
+    test, and `-W error` would turn every publish into a failure; the parameter does nothing
+    on Python 3)."""
     session = getattr(getattr(client, "_client", None), "_session", None)
-    for adapter in getattr(session, "adapters", {}).values():
+    adapters = {id(a): a for a in getattr(session, "adapters", {}).values()}
+    for adapter in adapters.values():
+        if hasattr(adapter, "init_poolmanager"):
+            adapter.init_poolmanager(1, POOL_SIZE, block=True)
         pool_kw = getattr(getattr(adapter, "poolmanager", None), "connection_pool_kw", None)
         if isinstance(pool_kw, dict):
             pool_kw.pop("strict", None)
@@ -90,6 +116,63 @@ def trouble_types() -> tuple[type[BaseException], ...]:
     except ImportError:
         return (PublishError, OSError)
     return (Error, PublishError, OSError)
+
+
+def is_daemon_down(exc: BaseException) -> bool:
+    """True when `exc` says the daemon did not answer in time (refused connection, reset,
+    timeout): pause publishing. An error the daemon answered with (`ErrorResponse`), or a
+    local error reading the file, concerns one file and must not defer the others."""
+    try:
+        from ipfshttpclient.exceptions import (
+            ConnectionError,
+            ProtocolError,
+            TimeoutError,
+        )
+    except ImportError:
+        return False
+    return isinstance(exc, (ConnectionError, ProtocolError, TimeoutError))
+
+
+#: How long a path no namespace has is not asked about again (seconds), and how many such
+#: paths one process remembers (oldest forgotten first).
+NEGATIVE_TTL = 2.0
+NEGATIVE_MAX = 4096
+
+
+class _NegativeCache:
+    """Absolute paths recently not restored -> when that answer expires (monotonic), and
+    the `RestoreRefused` it ended with (None: no namespace had the path). A hit skips even the
+    local checks: the path was missing and publishable a moment ago, and a file that
+    appeared meanwhile is found by the caller's own open."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until: dict[str, tuple[float, RestoreRefused | None]] = {}
+
+    def hit(self, path: str) -> bool:
+        """True within the window; raises the remembered refusal again (a fresh copy)."""
+        entry = self._until.get(path)
+        if entry is None:
+            return False
+        until, error = entry
+        if time.monotonic() >= until:
+            with self._lock:
+                self._until.pop(path, None)
+            return False
+        if error is not None:
+            raise type(error)(str(error.filename), error.reason)
+        return True
+
+    def add(self, path: str, error: RestoreRefused | None = None) -> None:
+        with self._lock:
+            self._until.pop(path, None)
+            while len(self._until) >= NEGATIVE_MAX:
+                self._until.pop(next(iter(self._until)))
+            self._until[path] = (time.monotonic() + NEGATIVE_TTL, error)
+
+    def drop(self, path: str) -> None:
+        with self._lock:
+            self._until.pop(path, None)
 
 
 class _Breaker:
@@ -130,10 +213,12 @@ class IpfsBackend:
         drain_limit: int = 200,
     ) -> None:
         self.settings = settings
-        self.index = Index(settings.index)
+        self.index = Index(settings.index, root=settings.root)
+        self._absent = _NegativeCache()
         self._client_factory = client_factory or default_client
-        self._local = threading.local()
-        self._clients: list[Any] = []
+        self._client_lock = threading.Lock()
+        self._client: Any = None
+        self._client_pid = 0
         self._breaker = _Breaker()
         self._drain_on_start = drain_on_start
         self._drain_limit = drain_limit
@@ -144,13 +229,16 @@ class IpfsBackend:
 
     # -- plumbing ----------------------------------------------------------------
     def client(self) -> Any:
-        """This thread's RPC client (one per process and thread: sessions don't fork)."""
-        local = self._local
-        if getattr(local, "client", None) is None or local.pid != os.getpid():
-            local.client = self._client_factory(self.settings)
-            local.pid = os.getpid()
-            self._clients.append(local.client)
-        return local.client
+        """The process's RPC client, shared by its threads (its session's pool bounds the
+        sockets: see `default_client`); a new one after a fork (sessions don't fork)."""
+        client = self._client
+        if client is not None and self._client_pid == os.getpid():
+            return client
+        with self._client_lock:
+            if self._client is None or self._client_pid != os.getpid():
+                self._client = self._client_factory(self.settings)
+                self._client_pid = os.getpid()
+            return self._client
 
     def rel(self, path: str) -> str | None:
         """`path` relative to the root (POSIX form) when it may be published, else None."""
@@ -209,8 +297,13 @@ class IpfsBackend:
             return
         self._first_use()
         strict = self.settings.strict
+        self._absent.drop(path)
+        problem = unpublishable_name(rel)
+        if problem is not None:
+            self.refuse(path, rel, problem)
+            return
         try:
-            gen, old = self.index.mark_pending(rel, pin)
+            gen, _ = self.index.mark_pending(rel, pin)
         except IndexUnavailable as exc:
             warn_once("index", "storage_runtime: %s; %s is not recorded (run "
                       "`python -m storage_runtime reindex`)", exc, path)
@@ -218,14 +311,13 @@ class IpfsBackend:
                 raise
             return
         if not strict and self._breaker.is_open():
-            self.defer(path, rel, gen, "daemon unreachable recently")
+            self.defer(path, rel, gen, _SKIPPED)
             return
-        old_pin = old is not None and old.pin
         try:
-            outcome = publish_one(self, rel, gen, pin, old_pin=old_pin)
+            outcome = publish_one(self, rel, gen, pin)
         except Exception as exc:  # whatever fails, the write stays pending
-            daemon = isinstance(exc, trouble_types()) and not isinstance(exc, IndexUnavailable)
-            self.defer(path, rel, gen, f"{type(exc).__name__}: {exc}", daemon=daemon)
+            self.defer(path, rel, gen, f"{type(exc).__name__}: {exc}",
+                       daemon=is_daemon_down(exc))
             if strict:
                 raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
             return
@@ -235,24 +327,37 @@ class IpfsBackend:
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
 
     # -- the file lifecycle (new: issue 15) ------------------------------------------
-    def begin_write(self, path: str) -> Callable[[], None] | None:
+    def begin_write(self, path: str) -> Callable[..., None] | None:
         """A writable open of `path` is about to open (truncate) it: mark it open for
         writing and bump its generation, so no publisher reads it half written (see
         `_publish`). Returns the release to call once the file is closed (before
-        `after_write`), or None when `path` is not publishable."""
+        `after_write`), or None when `path` is not publishable. `release(changed=False)`
+        (the handle changed nothing, so its close publishes nothing) undoes the bump, and
+        publishes the file if its row is pending: a publish this open superseded or
+        turned away as busy would otherwise wait for the next `sync`."""
         rel = self.rel(path)
         if rel is None or not self.writers.begin(rel):
             return None
         try:
-            self.index.bump(rel)
+            gen = self.index.bump(rel)
         except IndexUnavailable:
-            pass  # after_write reports the unusable index
+            gen = None  # after_write reports the unusable index
         released: list[bool] = []
 
-        def release() -> None:
-            if not released:
-                released.append(True)
-                self.writers.end(rel)
+        def release(changed: bool = True) -> None:
+            if released:
+                return
+            released.append(True)
+            self.writers.end(rel)
+            if changed or gen is None:
+                return
+            try:
+                row = self.index.unbump(rel, gen)
+                if row is not None and row.state == "pending":
+                    self.after_write(path, pin=row.pin)
+            except Exception:  # the program's close never fails because of this
+                log.debug("storage_runtime: after an unchanged write of %s", path,
+                          exc_info=True)
 
         return release
 
@@ -284,7 +389,7 @@ class IpfsBackend:
 
     def defer(self, path: str, rel: str, gen: int, reason: str, *, daemon: bool = False) -> None:
         """Leave `rel` pending after a failed or skipped publish: make the file durable,
-        count the attempt, warn once per process."""
+        count the attempt, warn once per process (and kind: daemon or file)."""
         if daemon:
             self._breaker.failure()
         fsync_quietly(path)
@@ -292,9 +397,24 @@ class IpfsBackend:
             self.index.mark_failed(rel, gen, reason)
         except IndexUnavailable:
             pass
-        warn_once("daemon", "storage_runtime: cannot publish to IPFS at %s (%s); writes "
-                  "are kept as pending: run `python -m storage_runtime sync`",
-                  self.settings.api, reason)
+        if daemon or reason == _SKIPPED:
+            warn_once("daemon", "storage_runtime: cannot publish to IPFS at %s (%s); writes "
+                      "are kept as pending: run `python -m storage_runtime sync`",
+                      self.settings.api, reason)
+        else:
+            warn_once("file", "storage_runtime: publishing %s failed (%s); it is kept as "
+                      "pending: `python -m storage_runtime status` lists it", path, reason)
+
+    def refuse(self, path: str, rel: str, reason: str) -> None:
+        """Record that `rel` will never be published, and why (`status` lists it); strict
+        mode raises."""
+        try:
+            self.index.mark_refused(rel, reason)
+        except IndexUnavailable as exc:
+            warn_once("index", "storage_runtime: %s; %s is not recorded", exc, path)
+        warn_once("refused", "storage_runtime: not publishing %s: %s", path, reason)
+        if self.settings.strict:
+            raise PublishError(f"{path} cannot be published: {reason}")
 
     def note_trouble(self) -> None:
         self._breaker.failure()
@@ -303,11 +423,13 @@ class IpfsBackend:
         return self._breaker.success()
 
     def before_read(self, path: str) -> None:
+        if self._absent.hit(path):
+            return  # no namespace had it a moment ago: no node call, no lookups at all
         if os.path.lexists(path):
             return
         rel = self.rel(path)
-        if rel is None:
-            return
+        if rel is None or unpublishable_name(rel) is not None:
+            return  # no namespace can hold this name
         self._first_use()
         try:
             row: Row | None = self.index.get(rel)
@@ -321,11 +443,16 @@ class IpfsBackend:
         if not self.settings.strict and self._breaker.is_open():
             return
         try:
-            restore_missing(self, path, rel)
-        except RestoreError:
+            if not restore_missing(self, path, rel):
+                self._absent.add(path)
+        except RestoreRefused as exc:  # a policy answer: not asked (nor logged) again soon
+            self._absent.add(path, exc)
+            raise
+        except RestoreError:  # a failed fetch may succeed on the next open: not remembered
             raise
         except trouble_types() as exc:
-            self._breaker.failure()
+            if is_daemon_down(exc):
+                self._breaker.failure()
             warn_once("restore", "storage_runtime: cannot reach IPFS at %s to restore %s: %s",
                       self.settings.api, path, exc)
             if self.settings.strict:
@@ -336,12 +463,13 @@ class IpfsBackend:
         return str(self.client().version()["Version"])
 
     def close(self) -> None:
-        for client in self._clients:
+        with self._client_lock:
+            client, pid = self._client, self._client_pid
+            self._client = None
+        if client is not None and pid == os.getpid():  # a parent's session is not ours
             try:
                 client.close()
             except Exception:  # closing at exit is best effort
                 log.debug("storage_runtime: closing an RPC client failed", exc_info=True)
-        self._clients.clear()
-        self._local = threading.local()
         self.writers.close()
         self.index.close()

@@ -4,14 +4,20 @@ a writable file is closed.
 `open_tracked` does what CPython's `io.open` does (Modules/_io/_iomodule.c; `_pyio.open` is
 the Python transcription), step for step, except that the raw layer is `TrackedFileIO`, an
 `io.FileIO` subclass whose `close()` calls `backend.after_write(path, pin=pin)` once the
-descriptor is closed without error. Everything else is the real C machinery: the
+descriptor is closed without error, if the open created or truncated the file or the file
+was modified while open (a `r+b` open only to read or lock publishes nothing). The
 `BufferedWriter` / `BufferedReader` / `BufferedRandom` / `TextIOWrapper` the program gets
 are the builtin types (not subclasses), so `isinstance`, `.name`, `.mode`, `fileno()`,
-`os.fsync`, `fcntl` locks and `mmap` behave as with builtin open.
+`os.fsync`, `fcntl` locks and `mmap` behave as with builtin open. The raw layer is the one
+visible difference: `f.raw` (or, with `buffering=0`, the object itself) is a `TrackedFileIO`,
+so `isinstance(f, io.FileIO)` holds and `type(f) is io.FileIO` does not. A C `FileIO` has
+no Python-level close to hook, so an exact type would mean never hearing about the close.
 
 Argument validation is not re-implemented: `MODES` lists every mode string builtin open
 accepts, and any call outside the plainly valid shapes is handed to builtin open itself,
-which raises its own exception with its own message.
+which raises its own exception with its own message. `call_io_open` is builtin open called
+from this package with the one warning builtin open raises for its caller (binary
+`buffering=1`) attributed to the program's line, as the builtin's own is.
 """
 
 from __future__ import annotations
@@ -19,21 +25,57 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import operator
 import os
 import stat
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from storage_runtime._backend import Backend
 
-__all__ = ["MODES", "ModeSpec", "TrackedFileIO", "open_tracked"]
+__all__ = [
+    "MODES",
+    "ModeSpec",
+    "TrackedFileIO",
+    "bind_open_args",
+    "call_io_open",
+    "open_tracked",
+    "warn_at_caller",
+    "warns_line_buffering",
+]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
 
 log = logging.getLogger("storage_runtime")
+
+def _closefd_takes_any_object() -> bool:
+    """3.12+ parses `closefd` as a truth value, 3.11 as an int: ask the builtin itself (a
+    negative descriptor fails after argument parsing, with no I/O)."""
+    try:
+        _io_open(-1, "rb", -1, None, None, None, "x")
+    except TypeError:
+        return False
+    except (ValueError, OSError):
+        return True
+    return True  # pragma: no cover - -1 is never a descriptor
+
+
+#: Whether builtin open accepts any object as `closefd` on this Python.
+CLOSEFD_ANY = _closefd_takes_any_object()
+
+#: `-X warn_default_encoding`: builtin open warns its caller about a missing encoding.
+WARN_DEFAULT_ENCODING = bool(sys.flags.warn_default_encoding)
+
+#: Frames in this folder are the runtime's own; a warning meant for the program skips them.
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+LINE_BUFFERING_MESSAGE = (
+    "line buffering (buffering=1) isn't supported in binary mode, "
+    "the default buffer size will be used"
+)
 
 
 class ModeSpec(NamedTuple):
@@ -72,9 +114,12 @@ MODES: dict[str, ModeSpec] = _build_modes()
 class TrackedFileIO(io.FileIO):
     """`io.FileIO` that reports a successful close after writing to the backend.
 
-    Reports only when the descriptor closed without error and no write on it failed
-    (a disk-full write leaves no publish behind). The backend's own failure never breaks
-    the program's close, except in strict mode, where it is raised.
+    Reports only when the descriptor closed without error, no write on it failed (a
+    disk-full write leaves no publish behind), and the file changed: the open created or
+    truncated it (`w`, `x`, `a` of a missing file), a write or truncate through this object
+    succeeded, or its size, mtime or ctime differ from when it was opened (a write through
+    `mmap` or `os.write(f.fileno())`). The backend's own failure never breaks the program's
+    close, except in strict mode, where it is raised.
     """
 
     _sr_backend: Backend | None = None
@@ -82,19 +127,48 @@ class TrackedFileIO(io.FileIO):
     _sr_pin: bool = False
     _sr_strict: bool = False
     _sr_failed: bool = False
+    _sr_dirty: bool = False
+    _sr_baseline: tuple[int, int, int] | None = None
     _sr_release: Any = None  # ends the backend's "open for writing" mark (begin_write)
 
-    def _sr_end_write(self) -> None:
+    def _sr_end_write(self, changed: bool = True) -> None:
         release, self._sr_release = self._sr_release, None
         if release is not None:
-            release()
+            release(changed)
 
     def write(self, b: Any) -> int | None:
         try:
-            return super().write(b)
+            n = super().write(b)
         except OSError:
             self._sr_failed = True
             raise
+        if n:
+            self._sr_dirty = True
+        return n
+
+    def truncate(self, size: Any = None) -> int:
+        result = super().truncate(size)
+        self._sr_dirty = True
+        return result
+
+    def __repr__(self) -> str:
+        # The builtin's repr names `_io.FileIO` (3.13 names the subclass): keep the builtin's.
+        text = super().__repr__()
+        own = f"<{type(self).__name__}"
+        return "<_io.FileIO" + text[len(own):] if text.startswith(own) else text
+
+    def disarm(self) -> None:
+        """Report nothing at close (a helper whose write raised half-way)."""
+        self._sr_backend = None
+
+    def _changed(self) -> bool:
+        if self._sr_dirty:
+            return True
+        try:
+            st = os.fstat(self.fileno())
+        except (OSError, ValueError):
+            return True  # cannot tell: publishing an unchanged file is only a cost
+        return _stamp(st) != self._sr_baseline
 
     def close(self) -> None:
         backend = self._sr_backend
@@ -104,12 +178,18 @@ class TrackedFileIO(io.FileIO):
             finally:
                 self._sr_end_write()
         self._sr_backend = None  # report at most once
+        changed = True
         try:
+            changed = self._changed()
             super().close()  # raises on a failed close: nothing is reported then
         finally:
-            self._sr_end_write()  # before after_write: its publish must see no writer
+            # Before after_write (its publish must see no writer), and also when nothing
+            # changed: an unchanged handle publishes nothing but was still a writer.
+            self._sr_end_write(changed or self._sr_failed)
         if self._sr_failed:
             log.warning("storage_runtime: not publishing %s: a write to it failed", self._sr_path)
+            return None
+        if not changed:
             return None
         try:
             backend.after_write(self._sr_path, pin=self._sr_pin)
@@ -118,6 +198,142 @@ class TrackedFileIO(io.FileIO):
                 raise
             log.warning("storage_runtime: publishing %s failed", self._sr_path, exc_info=True)
         return None
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def disarm(f: Any) -> None:
+    """Make the tracked handle `f` (any layer) report nothing at close; no-op otherwise."""
+    raw = getattr(getattr(f, "buffer", f), "raw", f)
+    if isinstance(raw, TrackedFileIO):
+        raw.disarm()
+
+
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """`warnings.warn` attributed to the nearest frame outside this package, whatever the
+    call depth inside it: where builtin open's own warning points."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_RUNTIME_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, level)
+
+
+def bind_open_args(
+    file: Any,
+    mode: Any = "r",
+    buffering: Any = -1,
+    encoding: Any = None,
+    errors: Any = None,
+    newline: Any = None,
+    closefd: Any = True,
+    opener: Any = None,
+) -> tuple[Any, ...]:
+    """The builtin's parameters, bound (raises TypeError where the builtin would)."""
+    return (file, mode, buffering, encoding, errors, newline, closefd, opener)
+
+
+def _is_number(value: Any) -> bool:
+    kind = type(value)
+    return any(hasattr(kind, name) for name in ("__index__", "__int__", "__float__"))
+
+
+def warns_line_buffering(bound: tuple[Any, ...]) -> bool:
+    """True when builtin open, given these arguments, warns about binary line buffering:
+    after its argument checks pass and before it opens anything (see _iomodule.c)."""
+    file, mode, buffering, encoding, errors, newline, closefd, _ = bound
+    spec = MODES.get(mode) if isinstance(mode, str) else None
+    if spec is None or not spec.binary:
+        return False
+    if encoding is not None or errors is not None or newline is not None:
+        return False
+    if not (CLOSEFD_ANY or isinstance(closefd, int)):
+        return False
+    try:
+        if operator.index(buffering) != 1:
+            return False
+    except TypeError:
+        return False
+    return isinstance(file, (str, bytes, os.PathLike)) or _is_number(file)
+
+
+def call_io_open(
+    args: tuple[Any, ...], kwargs: dict[str, Any], *, retry: bool = False
+) -> Any:
+    """`io.open(*args, **kwargs)` called from this package: the same result and errors, and
+    the warnings builtin open raises for its caller raised at the program's line (the
+    builtin names its direct caller, which would be this file): binary `buffering=1`
+    (after which builtin open behaves as with `buffering=-1`, which is what it is then
+    given), and under -X warn_default_encoding a text open without an encoding (see
+    `build_stack`). `retry=True`: the same call again after a restore; builtin open warned
+    about line buffering before it failed the first time, so it is not warned again."""
+    if WARN_DEFAULT_ENCODING:
+        built = _open_warning_encoding(args, kwargs)
+        if built is not _NOT_BUILT:
+            return built
+    if len(args) > 2 or "buffering" in kwargs:
+        try:
+            bound = bind_open_args(*args, **kwargs)
+        except TypeError:
+            return _io_open(*args, **kwargs)  # the builtin's own TypeError
+        if warns_line_buffering(bound):
+            if not retry:
+                warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
+            if len(args) > 2:
+                args = (*args[:2], -1, *args[3:])
+            else:
+                kwargs = {**kwargs, "buffering": -1}
+    return _io_open(*args, **kwargs)
+
+
+_NOT_BUILT = object()
+
+
+def _open_warning_encoding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Under -X warn_default_encoding: a text open without an encoding, built in Python
+    (`build_stack`, the real io classes) so that the warning names the program's line;
+    `_NOT_BUILT` for every other call (left to the builtin)."""
+    try:
+        bound = bind_open_args(*args, **kwargs)
+    except TypeError:
+        return _NOT_BUILT
+    file, mode, buffering, encoding, errors, newline, closefd, opener = bound
+    spec = MODES.get(mode) if isinstance(mode, str) else None
+    size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+    if spec is None or spec.binary or encoding is not None or size is None:
+        return _NOT_BUILT
+    if not isinstance(file, (str, bytes, int)):
+        try:
+            file = os.fspath(file)
+        except TypeError:
+            return _NOT_BUILT  # the builtin raises its own TypeError
+    return build_stack(
+        io.FileIO, file, spec, mode, size, None, errors, newline, closefd, opener
+    )[1]
+
+
+def plain_buffering(
+    spec: ModeSpec | None, buffering: Any, encoding: Any, errors: Any, newline: Any,
+    closefd: Any,
+) -> int | None:
+    """`buffering` as an int when builtin open would accept these arguments' types and
+    combination, so the stack can be built in Python; None sends the call to builtin open,
+    which raises its own TypeError/ValueError/OverflowError."""
+    if spec is None:
+        return None
+    try:
+        size = operator.index(buffering)
+    except TypeError:
+        return None
+    if not (-(2**31) <= size < 2**31) or not (CLOSEFD_ANY or isinstance(closefd, int)):
+        return None
+    for value in (encoding, errors, newline):
+        if value is not None and (spec.binary or not isinstance(value, str)):
+            return None
+    return size
 
 
 def open_tracked(
@@ -143,12 +359,17 @@ def open_tracked(
     fails inside the real io classes with their own messages.
     """
     if spec.binary and buffering == 1:
-        warnings.warn(
-            "line buffering (buffering=1) isn't supported in binary mode, "
-            "the default buffer size will be used",
-            RuntimeWarning,
-            4,  # open_tracked, _open_published, Storage.open, the caller
-        )
+        warn_at_caller(LINE_BUFFERING_MESSAGE, RuntimeWarning)
+    # `w` and `x` create or truncate: publish even if nothing is written. `a` creates a
+    # missing file (stat first: after the open it exists); `r+` never creates.
+    created = spec.rawmode[0] in "wx"
+    if spec.rawmode[0] == "a":
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            created = True
+        except OSError:
+            pass
     # Mark the path open for writing before the open truncates it (see `_publish`).
     begin = getattr(backend, "begin_write", None)
     release = None
@@ -158,12 +379,46 @@ def open_tracked(
         except Exception:  # the program's open never fails because of the backend
             log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
     try:
-        raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
+        raw, result = build_stack(
+            TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd,
+            opener,
+        )
+        st = _regular_file_at(raw.fileno(), path)
     except BaseException:
         if release is not None:
             release()
         raise
+    if st is None:
+        if release is not None:
+            release(False)  # the handle is not the file at `path`: it changes nothing there
+        return result  # an opener handed out something else: nothing to publish
     raw._sr_release = release
+    raw._sr_baseline = _stamp(st)
+    raw._sr_dirty = created
+    raw._sr_path = path
+    raw._sr_pin = bool(pin)
+    raw._sr_strict = strict
+    raw._sr_backend = backend
+    return result
+
+
+def build_stack(
+    raw_class: type[io.FileIO],
+    name: Any,
+    spec: ModeSpec,
+    mode: str,
+    buffering: int,
+    encoding: str | None,
+    errors: str | None,
+    newline: str | None,
+    closefd: Any,
+    opener: Any,
+) -> tuple[Any, Any]:
+    """(raw, the object builtin open returns), built as `io.open` builds it, on a raw layer
+    of `raw_class`. The EncodingWarning builtin open raises under `-X
+    warn_default_encoding` (text mode, no encoding, after the file opened) is raised at
+    the program's line, and the encoding is then the one builtin open would use."""
+    raw = raw_class(name, spec.rawmode, closefd, opener)
     result: Any = raw
     try:
         line_buffering = False
@@ -178,28 +433,26 @@ def open_tracked(
         else:
             result = spec.buffered(raw, buffering)
             if not spec.binary:
+                if encoding is None and WARN_DEFAULT_ENCODING:
+                    warn_at_caller("'encoding' argument not specified", EncodingWarning)
+                    encoding = "utf-8" if sys.flags.utf8_mode else "locale"
                 result = io.TextIOWrapper(result, encoding, errors, newline, line_buffering)
                 result.mode = mode
     except BaseException:
         result.close()  # raw not armed yet: an open() that raised reports nothing
         raise
-    if not _is_regular_file_at(raw.fileno(), path):
-        return result  # an opener handed out something else: nothing to publish
-    raw._sr_path = path
-    raw._sr_pin = bool(pin)
-    raw._sr_strict = strict
-    raw._sr_backend = backend
-    return result
+    return raw, result
 
 
-def _is_regular_file_at(fd: int, path: str) -> bool:
-    """True when `fd` is a regular file and is the file at `path`: an `opener` may open a
-    tty, a pipe, or a file elsewhere (`dir_fd=`); only the file at `path` is reported."""
+def _regular_file_at(fd: int, path: str) -> os.stat_result | None:
+    """`fd`'s stat when it is a regular file and is the file at `path` (else None): an
+    `opener` may open a tty, a pipe, or a file elsewhere (`dir_fd=`); only the file at
+    `path` is reported."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        return False
+        return None
     try:
-        return os.path.samestat(st, os.stat(path))
+        return st if os.path.samestat(st, os.stat(path)) else None
     except OSError:
-        return False
+        return None
 

@@ -9,17 +9,26 @@ None when the open must pass straight through. A path is publishable only when a
   pointing out of it never leaks the outside file;
 - it is not a special file: nothing under /proc, /dev or /sys, and, when it exists, a
   regular file (not a FIFO, socket, character or block device, directory);
-- it does not look like a secret (`is_secret`), unless configuration allows it;
+- it does not look like a secret (`is_secret`: the one rule, in secret_paths.py), unless
+  configuration allows it, and it is not a hard link to a file that does under another
+  name inside the root (`secret_hard_link`);
 - it is not the runtime's own state (the `.storage-runtime` folder under the root, the index
   file and its SQLite side files).
+
+A publishable file may still have a name the namespace cannot hold: `unpublishable_name`
+says why (not valid UTF-8, a backslash); the backend records such a file as refused with
+that reason instead of publishing it.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from fnmatch import fnmatchcase
+import threading
 from typing import TYPE_CHECKING, Any
+
+from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS, SECRET_DIRS
+from storage_runtime.secret_paths import is_secret as _is_secret
 
 if TYPE_CHECKING:
     from storage_runtime.config import Settings
@@ -32,40 +41,10 @@ __all__ = [
     "is_secret",
     "is_special",
     "publishable",
+    "secret_hard_link",
+    "unpublishable_name",
 ]
 
-#: File names (matched case-insensitively against the last path component) that are
-#: never published, whatever the rules say, unless allowed by STORAGE_RUNTIME_ALLOW.
-DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    "credentials*",
-    "*.kdbx",
-    ".netrc",
-    "_netrc",
-    ".pgpass",
-    ".htpasswd",
-    ".git-credentials",
-    ".pypirc",
-    ".npmrc",
-    "secrets.*",
-    "secret.*",
-    "*.secret",
-    "*.secrets",
-)
-#: Folders whose whole content is secret (matched against every parent component).
-SECRET_DIRS: tuple[str, ...] = (".ssh", ".gnupg")
 #: Pseudo file systems: never published, never restored.
 SPECIAL_ROOTS: tuple[str, ...] = ("/proc", "/dev", "/sys")
 
@@ -90,28 +69,35 @@ def is_special(path: str) -> bool:
 
 
 def is_secret(path: str | bytes | os.PathLike[Any], settings: Settings | None = None) -> bool:
-    """True when `path` looks like a secret (deny-list) and no allow-glob in `settings`
-    matches it. Allow-globs match the file name or the path relative to the root."""
+    """True when `path` looks like a secret (the deny list of `secret_paths`) and no
+    allow-glob in `settings` matches it. Allow-globs match the file name or the path
+    relative to the root."""
     text = _as_str(path)
-    parts = text.replace("\\", "/").split("/")
-    name = parts[-1]
-    low = name.lower()
-    hit = any(fnmatchcase(low, glob) for glob in DEFAULT_SECRET_GLOBS) or any(
-        part.lower() in SECRET_DIRS for part in parts[:-1]
-    )
-    if not hit:
-        return False
     allow = settings.allow_secrets if settings is not None else ()
     if not allow:
-        return True
+        return _is_secret(text)
     absolute = os.path.abspath(text)
     rel = (
         os.path.relpath(absolute, settings.root) if settings is not None else absolute
     ).replace(os.sep, "/")
-    for glob in allow:
-        if fnmatchcase(name, glob) or fnmatchcase(low, glob.lower()) or fnmatchcase(rel, glob):
-            return False
-    return True
+    return _is_secret(text, allow, rel)
+
+
+def unpublishable_name(rel: str) -> str | None:
+    """Why the relative POSIX path `rel` cannot be a namespace entry, or None when it can.
+
+    MFS names are UTF-8 text: a name that is not valid UTF-8 (decoded with surrogate
+    escapes, e.g. b"caf\\xe9.txt") has no MFS spelling. A backslash is a separator on
+    Windows, the node refuses it (js-ipfs answers "destination did not exist"), and
+    every restore refuses it (`_restore.safe_name`). Decided per name, without I/O."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape")
+        return f"the name {shown!r} is not valid UTF-8; the namespace (MFS) holds text names"
+    if "\\" in rel:
+        return f"the name {rel!r} holds a backslash, which no worker would restore"
+    return None
 
 
 def publishable(path: object, settings: Settings) -> str | None:
@@ -138,7 +124,81 @@ def publishable(path: object, settings: Settings) -> str | None:
         return None
     if is_special(real):
         return None
+    if secret_hard_link(real, settings):
+        return None
     return real
+
+
+#: How many folder entries `secret_hard_link` looks at before it gives up and treats the
+#: file as secret (the safe answer): bounds the cost of a multiply-linked file in a huge root.
+LINK_SCAN_LIMIT = 200_000
+
+# (st_dev, st_ino) -> (st_nlink, st_ctime_ns, answer): a link count change moves ctime, so a
+# new link to the file is looked at again; the cache is per process and bounded.
+_link_answers: dict[tuple[int, int], tuple[int, int, bool]] = {}
+_link_lock = threading.Lock()
+
+
+def secret_hard_link(real: str, settings: Settings) -> bool:
+    """True when the regular file `real` has more than one hard link and another of its
+    names inside the root looks secret (`ln .env notes.txt` must not publish the `.env`).
+
+    Only a multiply-linked file costs anything: a walk of the root (the runtime's state
+    folder left out) for the other names, bounded by LINK_SCAN_LIMIT entries (past it the
+    file counts as secret), remembered per inode until its link count or ctime moves.
+    Names outside the root cannot be seen; a file linked from outside the root is
+    published unless its own name looks secret."""
+    try:
+        st = os.stat(real)
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
+        return False
+    key = (st.st_dev, st.st_ino)
+    with _link_lock:
+        known = _link_answers.get(key)
+    if known is not None and known[:2] == (st.st_nlink, st.st_ctime_ns):
+        return known[2]
+    answer = _other_name_is_secret(real, st, settings)
+    with _link_lock:
+        if len(_link_answers) > 4096:
+            _link_answers.clear()
+        _link_answers[key] = (st.st_nlink, st.st_ctime_ns, answer)
+    return answer
+
+
+def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> bool:
+    seen = 0
+    found = 1  # `real` itself
+    stack = [settings.root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > LINK_SCAN_LIMIT:
+                return True
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not is_inside(entry.path, settings.state_dir):
+                        stack.append(entry.path)
+                    continue
+                if not entry.is_file(follow_symlinks=False) or entry.path == real:
+                    continue
+                est = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (est.st_dev, est.st_ino) != (st.st_dev, st.st_ino):
+                continue
+            if is_secret(entry.path, settings):
+                return True
+            found += 1
+            if found >= st.st_nlink:
+                return False  # every name accounted for
+    return False
 
 
 def _as_str(path: str | bytes | os.PathLike[Any]) -> str:

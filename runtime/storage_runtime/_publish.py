@@ -79,15 +79,11 @@ class _HashingReader(io.RawIOBase):
         return len(data)
 
 
-def publish_one(
-    backend: IpfsBackend, rel: str, gen: int, pin: bool, *, old_pin: bool = False
-) -> str:
+def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
     """Publish `rel` as of generation `gen`. Returns "published", "superseded" (a newer
     open or close took over), "busy" (open for writing on this machine: its last close
     publishes it) or "gone" (the file no longer exists). Raises on daemon trouble.
-    (`old_pin` is accepted for callers of the older signature; the namespace entry this
-    machine placed is in the index now.)"""
-    del old_pin
+    The version this machine placed at `rel` (to replace or drop) is the index's entry."""
     if backend.writers.busy(rel):
         return "busy"  # never read a file a writer has open: it may be half written
     path = os.path.join(backend.settings.root, *rel.split("/"))

@@ -13,6 +13,13 @@ kept (so a file this machine wrote and deleted stays deleted); with an unreadabl
 that memory is lost, and such files become restorable again. A corrupt database is moved
 aside as `<index>.corrupt-<time>` (with its -wal/-shm files), not deleted.
 
+Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are recorded
+as refused with the reason, as a write would record them; the rows of other roots sharing
+the index are not replaced; when a corrupt database is moved aside, their readable rows
+are copied into the new one unchanged (their refusals are recorded again by their next
+write or `reindex`, their namespace entries by their own `reindex`). Leftover temporary files of killed writers and
+restorers are removed first (`_tempfiles.sweep`).
+
 Run it while no process writes under the root: it replaces every row at once.
 """
 
@@ -22,12 +29,19 @@ import os
 import sqlite3
 import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from storage_runtime._atomic import TEMP_SUFFIX
 from storage_runtime._cid import cid_of_file
-from storage_runtime._index import _COLUMNS, Index, IndexUnavailable, Row
+from storage_runtime._index import (
+    _COLUMNS,
+    Index,
+    IndexUnavailable,
+    Row,
+    access_problem,
+)
+from storage_runtime._paths import unpublishable_name
 from storage_runtime._restore import PullReport, walk_namespace
 
 if TYPE_CHECKING:
@@ -45,19 +59,26 @@ class ReindexReport:
     salvaged: int = 0
     moved_aside: str | None = None
     node_error: str | None = None
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    swept: int = 0
+    other_roots_kept: int = 0
 
 
-def salvage(path: str) -> list[Row]:
-    """Every row still readable from the database at `path` (maybe corrupt)."""
+def salvage(path: str, root: str) -> dict[str, list[Row]]:
+    """Every row still readable from the database at `path` (maybe corrupt), by root;
+    a schema 1 database (without roots) is all `root`'s."""
+    out: dict[str, list[Row]] = {}
     if not os.path.exists(path):
-        return []
-    rows: list[Row] = []
+        return out
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error:
-        return rows
+        return out
     try:
-        cursor = conn.execute(f"SELECT {_COLUMNS} FROM files")
+        try:
+            cursor = conn.execute(f"SELECT root, {_COLUMNS} FROM files")
+        except sqlite3.OperationalError:  # schema 1: no root column
+            cursor = conn.execute(f"SELECT ?, {_COLUMNS} FROM files", (root,))
         while True:
             try:
                 item = cursor.fetchone()
@@ -66,14 +87,14 @@ def salvage(path: str) -> list[Row]:
             if item is None:
                 break
             try:
-                rows.append(Row.from_tuple(item))
+                out.setdefault(str(item[0]), []).append(Row.from_tuple(item[1:]))
             except (TypeError, ValueError):
                 continue
     except sqlite3.Error:
         pass
     finally:
         conn.close()
-    return rows
+    return out
 
 
 def _move_aside(path: str) -> str:
@@ -121,15 +142,21 @@ def _namespace_cids(backend: IpfsBackend) -> dict[str, str]:
 def reindex(backend: IpfsBackend) -> ReindexReport:
     """Rebuild `backend.index` (see module doc)."""
     from storage_runtime._ipfs import trouble_types
+    from storage_runtime._tempfiles import sweep
 
+    problem = access_problem(backend.settings.index)
+    if problem is not None:
+        raise IndexUnavailable(problem)
     report = ReindexReport()
+    report.swept = len(sweep(backend.settings.root))
     index_path = backend.settings.index
-    old_rows = salvage(index_path)
+    by_root = salvage(index_path, backend.settings.root)
+    old_rows = by_root.pop(backend.settings.root, [])
     report.salvaged = len(old_rows)
     old = {r.path: r for r in old_rows}
     backend.index.close()
     try:
-        Index(index_path).check()
+        Index(index_path, root=backend.settings.root).check()
     except IndexUnavailable:
         report.moved_aside = _move_aside(index_path)
     try:
@@ -142,6 +169,10 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
     seen: set[str] = set()
     for rel in _local_files(backend):
         path = os.path.join(backend.settings.root, *rel.split("/"))
+        problem = unpublishable_name(rel)
+        if problem is not None:
+            report.refused.append((rel, problem))
+            continue
         try:
             st = os.stat(path)
             cid, size = cid_of_file(path)
@@ -170,18 +201,27 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
         rows.append(Row(rel, state, prev.pin, prev.cid, prev.size, prev.mtime_ns, prev.ino,
                         prev.gen + 1, prev.origin, prev.attempts, prev.error, now))
         report.kept += 1
-    fresh = Index(index_path)
+    fresh = Index(index_path, root=backend.settings.root)
     try:
-        fresh.replace_all(rows)
-        _rebuild_entries(fresh, rows, in_mfs)
+        fresh.replace_all(rows, report.refused, _known_entries(rows, in_mfs))
     finally:
         fresh.close()
+    if report.moved_aside:  # the other roots sharing the index keep what could be read
+        for other, other_rows in by_root.items():
+            keeper = Index(index_path, root=other)
+            try:
+                keeper.replace_all(other_rows)
+            finally:
+                keeper.close()
+            report.other_roots_kept += len(other_rows)
     return report
 
 
-def _rebuild_entries(index: Index, rows: list[Row], in_mfs: dict[str, str]) -> None:
+def _known_entries(rows: list[Row], in_mfs: dict[str, str]) -> list[tuple[str, str, bool]]:
     """The namespace entries this machine knows (`Index.entry`): a pinned published file
     whose entry holds its CID; placed here when this machine wrote it, else restored."""
-    for row in rows:
-        if row.state == "published" and row.pin and row.cid and in_mfs.get(row.path) == row.cid:
-            index.set_entry(row.path, row.cid, placed=row.origin == "written")
+    return [
+        (row.path, row.cid, row.origin == "written")
+        for row in rows
+        if row.state == "published" and row.pin and row.cid and in_mfs.get(row.path) == row.cid
+    ]

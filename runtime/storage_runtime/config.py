@@ -18,6 +18,14 @@ silently keeping files off the network.
 | STORAGE_RUNTIME_ALLOW              | allow_secrets          | () (os.pathsep-separated globs)      |
 | STORAGE_RUNTIME_RESTORE_NAMESPACES | restore_namespaces     | (namespace,) (os.pathsep-separated)  |
 | STORAGE_RUNTIME_RESTORE_PINNED_ONLY| restore_pinned_only    | false; true when the list above is set|
+
+With the `ipfs` backend the root decides what the network may know and where `pull` writes,
+so a dangerous one is refused at construction: a root that does not exist or is not a
+folder, and a root that contains the runtime's own Python installation or lies inside it
+(`/`, `/usr`, a project folder holding the virtualenv the runtime runs from,
+site-packages), where a restored file could be code the interpreter runs. The API address must parse as a multiaddr the client can
+dial (`/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/http|/https]`). The local backend
+publishes nothing, so neither is checked there.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from __future__ import annotations
 import math
 import os
 import posixpath
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -82,8 +91,10 @@ class Settings:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "backend", _check_backend(self.backend, "backend"))
-        set_(self, "api", _check_api(self.api, "api"))
+        set_(self, "api", _check_api(self.api, "api", self.backend))
         root = os.path.realpath(os.fsdecode(os.fspath(self.root)) or os.getcwd())
+        if self.backend == "ipfs":
+            _check_root(root, "root")
         set_(self, "root", root)
         set_(self, "namespace", _check_namespace(self.namespace, "namespace"))
         set_(self, "strict", bool(self.strict))
@@ -118,10 +129,15 @@ class Settings:
         kw: dict[str, object] = {}
         if (v := get("backend")) is not None and v:
             kw["backend"] = _check_backend(v.lower(), ENV["backend"])
+        backend = str(kw.get("backend", "local"))
         if (v := get("api")) is not None and v:
-            kw["api"] = _check_api(v, ENV["api"])
+            kw["api"] = _check_api(v, ENV["api"], backend)
         if (v := get("root")) is not None and v:
             kw["root"] = os.path.expanduser(v)
+        if backend == "ipfs":  # named by its variable here; __post_init__ checks it again
+            given = "root" in kw
+            label = ENV["root"] if given else f"{ENV['root']} (unset: the current directory)"
+            _check_root(os.path.realpath(str(kw.get("root") or os.getcwd())), label)
         if (v := get("namespace")) is not None and v:
             kw["namespace"] = _check_namespace(v, ENV["namespace"])
         if (v := get("strict")) is not None:
@@ -200,12 +216,65 @@ def _check_backend(value: str, label: str) -> str:
     return value
 
 
-def _check_api(value: str, label: str) -> str:
+#: Protocols ipfshttpclient can dial, in multiaddr order: host, port, application.
+_API_HOSTS = frozenset({"ip4", "ip6", "dns", "dns4", "dns6"})
+_API_APPS = frozenset({"http", "https"})
+
+
+def _check_api(value: str, label: str, backend: str = "local") -> str:
+    """A multiaddr string. For the ipfs backend it must parse (with the `multiaddr`
+    package ipfshttpclient itself uses, when installed) and have the shape the client
+    dials; `/garbage` would otherwise only show up as every write going pending."""
+    hint = f"expected an IPFS RPC multiaddr such as {DEFAULT_API!r}"
     if not isinstance(value, str) or not value.startswith("/"):
-        raise ValueError(
-            f"{label}={value!r}: expected an IPFS RPC multiaddr such as {DEFAULT_API!r}"
-        )
+        raise ValueError(f"{label}={value!r}: {hint}")
+    if backend != "ipfs":
+        return value
+    try:
+        import multiaddr
+    except ImportError:  # the ipfs backend reports the missing client on first use
+        return value
+    try:
+        names = [proto.name for proto, _ in multiaddr.Multiaddr(value).items()]
+    except Exception as exc:  # noqa: BLE001 - multiaddr raises several unrelated types
+        raise ValueError(f"{label}={value!r}: not a multiaddr ({exc}); {hint}") from None
+    shape_ok = (
+        len(names) in (2, 3)
+        and names[0] in _API_HOSTS
+        and names[1] == "tcp"
+        and (len(names) == 2 or names[2] in _API_APPS)
+    )
+    if not shape_ok:
+        raise ValueError(f"{label}={value!r}: not an address the RPC client can dial "
+                         f"(/{'/'.join(names)}); {hint}")
     return value
+
+
+def _runtime_homes() -> tuple[str, ...]:
+    """Folders holding code this interpreter runs: the Python installation (prefixes) and
+    the storage_runtime package itself (an editable install lives in a source tree)."""
+    places = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+              os.path.dirname(os.path.abspath(__file__))}
+    return tuple(sorted(os.path.realpath(p) for p in places if p))
+
+
+def _check_root(root: str, label: str) -> str:
+    """Refuse a root the ipfs backend must not publish from or restore into (module doc)."""
+    if not os.path.isdir(root):
+        what = "does not exist" if not os.path.lexists(root) else "is not a folder"
+        raise ValueError(f"{label}={root!r}: the root {what}; create it or point "
+                         f"{ENV['root']} at the folder whose files are published")
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    for home in _runtime_homes():
+        home_prefix = home if home.endswith(os.sep) else home + os.sep
+        if home == root or home.startswith(prefix) or root.startswith(home_prefix):
+            where = "lies inside" if root.startswith(home_prefix) else "contains"
+            raise ValueError(
+                f"{label}={root!r}: the root {where} the runtime's own Python "
+                f"installation or package ({home}); files restored there could be code "
+                f"this interpreter runs. Point {ENV['root']} at the data folder only"
+            )
+    return root
 
 
 def _check_namespace(value: str, label: str) -> str:

@@ -34,11 +34,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from typing import Any
-
-from storage_runtime._paths import publishable
 
 __all__ = [
     "copy",
@@ -102,27 +99,18 @@ def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
         storage._after_write(target, pin)
 
 
-@contextmanager
-def _writing(storage: Any, src: Any, dst: Any) -> Iterator[None]:
+def _writing(storage: Any, src: Any, dst: Any) -> Any:
     """Mark the file a copy writes open for writing while it is written (as a writable
-    `open` does), so no publisher reads it half copied."""
-    release = None
+    `open` does, see `Storage._writing`), so no publisher reads it half copied."""
+    target: Any = None
     if not storage._local:
         try:
             target = os.fsdecode(os.fspath(dst))
             if os.path.isdir(target):
                 target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(src))))
-            path = publishable(target, storage.settings)
-            begin = getattr(storage.backend, "begin_write", None)
-            if path is not None and begin is not None:
-                release = begin(path)
-        except Exception:  # the program's copy never fails because of the backend
-            log.debug("storage_runtime: begin_write before a copy failed", exc_info=True)
-    try:
-        yield
-    finally:
-        if release is not None:
-            release()
+        except (TypeError, ValueError):  # the copy raises its own error for these
+            target = None
+    return storage._writing(target) if target is not None else nullcontext()
 
 
 # -- rename / replace / move ----------------------------------------------------------------

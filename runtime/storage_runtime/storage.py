@@ -1,18 +1,33 @@
 """`Storage`: builtin file semantics for the program, plus a backend told about writes.
 
-The program keeps every observable behaviour of builtin `open`; the backend is told only
-that a file under the root was closed after writing (publish it) or is about to be read
-(restore it first if the shared namespace has it). With the local backend `open` is a
-straight call to builtin open. With another backend, opens that can never matter to it
-(int descriptors, paths outside the root, special files, secret-looking names, the
+The program keeps every observable behaviour of the code the runtime stands in for; the
+backend is told only that a file under the root was closed after writing (publish it) or
+is about to be read (restore it first if the shared namespace has it).
+
+`open` is builtin open. When `builtins.open` has been replaced (`mock.patch`, an audit
+wrapper, pyfakefs) it calls the replacement with exactly the arguments it was given, minus
+`pin`, so a migrated call is intercepted as the unmigrated one was. With the local backend
+it is a straight call to builtin open. With another backend, opens that can never matter
+to it (int descriptors, paths outside the root, special files, secret-looking names, the
 runtime's own state) are straight calls too; a read-only open is builtin open, and only
 when that raises FileNotFoundError is the backend asked to restore the file (then the
 open is retried); only writable opens of publishable files get a tracked raw layer
 (`r+`, `a`, `a+` also ask the backend first, since their current content matters).
 
-Write helpers (`write_text`, `write_bytes`, `dump_json`, `dump_pickle`) are atomic
-(see `_atomic`): the result on success is byte-for-byte what the non-atomic builtin
-pattern writes, and a crash or an exception mid-way leaves the old file intact.
+The pathlib helpers (`read_text`, `read_bytes`, `write_text`, `write_bytes`, `path_open`)
+stand in for the method call `p.read_text(...)`: they call that method, looked up on `p`
+as the original did, so a subclass's override, a str or None (AttributeError), a mock,
+`zipfile.Path` and `mock.patch.object(Path, ...)` behave exactly as before. Only when `p`
+is a plain `PosixPath`/`WindowsPath` whose methods are pathlib's own and `io.open` is the
+real one does the backend hear about it (restore before a read, publish after a write);
+the file I/O is still pathlib's. Their signatures are the running Python's pathlib
+methods' (plus keyword-only `pin` on writes): `inspect.signature` shows them.
+
+The json/pickle helpers stand in for `with open(path, mode, ...) as f: json.dump(obj, f)`
+and its siblings: they open with `open` above (so mocks of `builtins.open` see the same
+call) and write in place, like the code they replace; an exception while serialising
+leaves the same partial file, and is not published. Atomic replacement is an explicit
+opt-in: `atomic_write` (see `_atomic`).
 
 Trust boundary: `load_pickle` runs code from the pickle. With the ipfs backend a missing
 file may be restored from the shared namespace first; limit restores to pinned entries of
@@ -23,20 +38,37 @@ files this machine wrote.
 from __future__ import annotations
 
 import atexit
+import builtins
+import contextlib
 import dataclasses
+import inspect
 import io
 import json
 import logging
-import operator
 import os
+import pathlib
 import pickle
+import sys
 import threading
-from typing import Any
+import warnings
+from collections.abc import Iterator
+from typing import IO, Any
 
 from storage_runtime import lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
-from storage_runtime._open import MODES, open_tracked
+from storage_runtime._open import (
+    LINE_BUFFERING_MESSAGE,
+    MODES,
+    WARN_DEFAULT_ENCODING,
+    bind_open_args,
+    call_io_open,
+    disarm,
+    open_tracked,
+    plain_buffering,
+    warn_at_caller,
+    warns_line_buffering,
+)
 from storage_runtime._paths import publishable
 from storage_runtime.config import (
     INDEX_FILE_NAME,
@@ -116,59 +148,44 @@ class Storage:
 
     # -- open ------------------------------------------------------------------------
 
-    def open(
-        self,
-        file: Any,
-        mode: str = "r",
-        buffering: int = -1,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
-        closefd: bool = True,
-        opener: Any = None,
-        *,
-        pin: bool = False,
-    ) -> Any:
-        """Builtin `open`, exactly; `pin` says how the backend keeps a written file
-        (True: persistent, pinned; False: cache)."""
+    def open(self, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None,
+        newline=None, closefd=True, opener=None)`, exactly; `pin` says how the backend
+        keeps a written file (True: persistent, pinned; False: cache). A replaced
+        `builtins.open` is called instead, with the same arguments minus `pin`."""
+        replaced = builtins.open
+        if replaced is not _io_open:
+            return replaced(*args, **kwargs)
         if self._local:
-            return _io_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
-        return self._open_published(
-            file, mode, buffering, encoding, errors, newline, closefd, opener, pin
-        )
+            return call_io_open(args, kwargs)
+        return self._open_published(args, kwargs, pin)
 
-    def _open_published(
-        self,
-        file: Any,
-        mode: Any,
-        buffering: Any,
-        encoding: Any,
-        errors: Any,
-        newline: Any,
-        closefd: Any,
-        opener: Any,
-        pin: bool,
-    ) -> Any:
-        args = (file, mode, buffering, encoding, errors, newline, closefd, opener)
+    def _open_published(self, args: tuple[Any, ...], kwargs: dict[str, Any], pin: bool) -> Any:
+        try:
+            file, mode, buffering, encoding, errors, newline, closefd, opener = bind_open_args(
+                *args, **kwargs
+            )
+        except TypeError:
+            return _io_open(*args, **kwargs)  # the builtin's own TypeError
         spec = MODES.get(mode) if isinstance(mode, str) else None
         if spec is None or isinstance(file, int):
-            return _io_open(*args)  # an fd, or builtin raises its own error
+            return call_io_open(args, kwargs)  # an fd, or builtin raises its own error
         if not spec.writable:
             # Read-only: builtin first; the backend matters only for a missing file.
             try:
-                return _io_open(*args)
+                return call_io_open(args, kwargs)
             except FileNotFoundError:
                 path = publishable(file, self.settings)
                 if path is None:
                     raise
             self._before_read(path)
-            return _io_open(*args)  # restored, or the builtin's FileNotFoundError again
-        size = _plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+            return call_io_open(args, kwargs, retry=True)  # restored, or FileNotFoundError
+        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
         if size is None:
-            return _io_open(*args)  # builtin raises its TypeError/ValueError
+            return call_io_open(args, kwargs)  # builtin raises its TypeError/ValueError
         path = publishable(file, self.settings)
         if path is None:
-            return _io_open(*args)
+            return call_io_open(args, kwargs)
         if spec.reads_existing:  # r+, a, a+: the current content matters
             self._before_read(path)
         name = file if isinstance(file, (str, bytes)) else os.fspath(file)
@@ -190,7 +207,7 @@ class Storage:
                 raise
             log.warning("storage_runtime: restoring %s failed", path, exc_info=True)
 
-    def _after_write(self, target: str | None, pin: bool) -> None:
+    def _after_write(self, target: Any, pin: bool) -> None:
         if self._local or target is None:
             return
         path = publishable(target, self.settings)
@@ -203,78 +220,208 @@ class Storage:
                 raise
             log.warning("storage_runtime: publishing %s failed", path, exc_info=True)
 
-    def _atomic(self, path: Any, data_writer: Any, mode: str, pin: bool, **text: Any) -> Any:
-        writer = AtomicWrite(path, mode, **text)
-        with writer as f:
-            result = data_writer(f)
-        self._after_write(writer.target, pin)
-        return result
+    @contextlib.contextmanager
+    def _writing(self, target: Any) -> Iterator[None]:
+        """Mark `target` open for writing while a helper writes it in place without the
+        tracked `open` (pathlib's write_text/write_bytes, a copy), as a writable `open`
+        marks it: no publisher reads it half written. Released before `_after_write`."""
+        release = None
+        if not self._local:
+            try:
+                path = publishable(target, self.settings)
+                begin = getattr(self.backend, "begin_write", None)
+                if path is not None and begin is not None:
+                    release = begin(path)
+            except Exception:  # the program's write never fails because of the backend
+                log.debug("storage_runtime: begin_write(%r) failed", target, exc_info=True)
+        try:
+            yield
+        finally:
+            if release is not None:
+                release()
 
-    # -- pathlib-style helpers ---------------------------------------------------------
+    # -- atomic replacement: an explicit opt-in ------------------------------------------
 
-    def read_text(self, path: Any, encoding: str | None = None, errors: str | None = None) -> str:
-        """`Path(path).read_text(encoding, errors)`."""
-        encoding = io.text_encoding(encoding)
-        with self.open(path, "r", encoding=encoding, errors=errors) as f:
-            return f.read()  # type: ignore[no-any-return]
-
-    def read_bytes(self, path: Any) -> bytes:
-        """`Path(path).read_bytes()`."""
-        with self.open(path, "rb") as f:
-            return f.read()  # type: ignore[no-any-return]
-
-    def write_text(
+    @contextlib.contextmanager
+    def atomic_write(
         self,
         path: Any,
-        data: str,
+        mode: str = "w",
+        *,
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
-        *,
         pin: bool = False,
-    ) -> int:
-        """`Path(path).write_text(data, encoding, errors, newline)` (3.10+ `newline`), but
-        atomic: the file holds the old content or the new, never a torn mix."""
-        if not isinstance(data, str):
-            raise TypeError(f"data must be str, not {data.__class__.__name__}")
-        encoding = io.text_encoding(encoding)
-        return self._atomic(  # type: ignore[no-any-return]
-            path, lambda f: f.write(data), "w", pin,
-            encoding=encoding, errors=errors, newline=newline,
+    ) -> Iterator[IO[Any]]:
+        """`with storage.atomic_write(path, "w" | "wb", ...) as f:` write a temporary file
+        next to `path`, fsync it, `os.replace` it over `path` on a clean exit (publishing
+        it), remove it on an exception (the old file stays). Not what `open(path, "w")`
+        does: the file gets a new inode (other hard links keep the old content), a writable
+        file in a read-only folder cannot be replaced, and special files are written in
+        place. Codemods emit it only where the source already replaced atomically."""
+        writer = AtomicWrite(path, mode, encoding=encoding, errors=errors, newline=newline)
+        with writer as f:
+            yield f
+        self._after_write(writer.target, pin)
+
+    # -- pathlib methods, guarded ----------------------------------------------------------
+
+    def _hooked(self, path: Any, method: str) -> bool:
+        """True when `path.<method>(...)` is pathlib's own on a plain Path, reaching the real
+        `io.open`: only then does the backend hear about it. Otherwise the helper is the
+        bare method call, whatever `path` is."""
+        if self._local or type(path) not in _PLAIN_PATHS:
+            return False
+        kind = type(path)
+        return (
+            getattr(kind, method, None) is _PATHLIB[method]
+            and getattr(kind, "open", None) is _PATHLIB["open"]
+            and io.open is _io_open
         )
 
-    def write_bytes(self, path: Any, data: Any, *, pin: bool = False) -> int:
-        """`Path(path).write_bytes(data)`, but atomic."""
-        view = memoryview(data)
-        return self._atomic(path, lambda f: f.write(view), "wb", pin)  # type: ignore[no-any-return]
+    def read_text(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """`path.read_text(*args, **kwargs)`; a missing file under the root may be restored
+        first (then read again)."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "read_text", args, kwargs)
+        if not self._hooked(path, "read_text"):
+            return path.read_text(*args, **kwargs)
+        return self._read_restoring(path, path.read_text, args, kwargs)
 
-    # -- json / pickle -------------------------------------------------------------------
+    def read_bytes(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """`path.read_bytes(*args, **kwargs)`, restoring a missing file as `read_text`."""
+        if not self._hooked(path, "read_bytes"):
+            return path.read_bytes(*args, **kwargs)
+        return self._read_restoring(path, path.read_bytes, args, kwargs)
+
+    def write_text(self, path: Any, /, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        """`path.write_text(*args, **kwargs)` (in place, as pathlib writes), then publish."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "write_text", args, kwargs)
+        if not self._hooked(path, "write_text"):
+            return path.write_text(*args, **kwargs)
+        with self._writing(path):
+            result = path.write_text(*args, **kwargs)
+        self._after_write(path, pin)
+        return result
+
+    def write_bytes(self, path: Any, /, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        """`path.write_bytes(*args, **kwargs)` (in place), then publish."""
+        if not self._hooked(path, "write_bytes"):
+            return path.write_bytes(*args, **kwargs)
+        with self._writing(path):
+            result = path.write_bytes(*args, **kwargs)
+        self._after_write(path, pin)
+        return result
+
+    def path_open(self, path: Any, /, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        """`path.open(*args, **kwargs)`; on a plain Path it is pathlib's `Path.open` done
+        through `open` above, so a writable handle is published at close."""
+        if WARN_DEFAULT_ENCODING:
+            args, kwargs = _encoding_warned(path, "open", args, kwargs)
+        if not self._hooked(path, "open"):
+            return path.open(*args, **kwargs)
+        try:
+            bound = _PATHLIB_SIGNATURES["open"].bind(path, *args, **kwargs)
+        except TypeError:
+            return path.open(*args, **kwargs)  # pathlib's own TypeError
+        bound.apply_defaults()
+        _, mode, buffering, encoding, errors, newline = bound.args
+        if not isinstance(mode, str):
+            return path.open(*args, **kwargs)  # pathlib's own error for this mode
+        if "b" not in mode:  # what Path.open does (3.11 to 3.13)
+            encoding = io.text_encoding(encoding)
+        if warns_line_buffering((path, mode, buffering, encoding, errors, newline, True, None)):
+            _warn_in_pathlib_open(LINE_BUFFERING_MESSAGE)  # where the original's warning was
+            buffering = -1  # what builtin open does after that warning
+        return self._open_published(
+            (path, mode, buffering, encoding, errors, newline), {}, pin
+        )
+
+    def _read_restoring(
+        self, path: Any, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except FileNotFoundError:
+            target = publishable(path, self.settings)
+            if target is None:
+                raise
+        self._before_read(target)
+        return method(*args, **kwargs)  # restored, or pathlib's FileNotFoundError again
+
+    # -- json / pickle: `with open(path, mode, ...) as f: json.dump(obj, f)` ----------------
+
+    def _collapsed(
+        self, path: Any, mode: str | None, default_mode: str, pin: bool, **text: Any
+    ) -> Any:
+        """The `open(...)` call a collapsed with-block made: `path`, then `mode` only if the
+        source passed it, then the text arguments the source passed (not None)."""
+        args = (path,) if mode is None else (path, mode)
+        kwargs = {k: v for k, v in text.items() if v is not None}
+        if mode is None and default_mode != "r":
+            args = (path, default_mode)
+        return self.open(*args, pin=pin, **kwargs)
 
     def dump_json(
-        self, obj: Any, path: Any, *, pin: bool = False, encoding: str | None = None,
+        self,
+        obj: Any,
+        path: Any,
+        mode: str | None = None,
+        *,
+        pin: bool = False,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
         **json_kwargs: Any,
     ) -> None:
-        """`with open(path, "w", encoding=encoding) as f: json.dump(obj, f, **json_kwargs)`,
-        atomically (an unserialisable object leaves the old file as it was)."""
-        self._atomic(path, lambda f: json.dump(obj, f, **json_kwargs), "w", pin, encoding=encoding)
+        """`with open(path, mode or "w", encoding=..., ...) as f: json.dump(obj, f,
+        **json_kwargs)`: in place; an exception while serialising leaves the file as the
+        original left it (truncated, partly written) and publishes nothing."""
+        with self._collapsed(
+            path, mode, "w", pin, encoding=encoding, errors=errors, newline=newline
+        ) as f:
+            _unpublished_on_error(f, json.dump, obj, f, **json_kwargs)
 
-    def load_json(self, path: Any, *, encoding: str | None = None, **json_kwargs: Any) -> Any:
-        """`with open(path, encoding=encoding) as f: return json.load(f, **json_kwargs)`."""
-        with self.open(path, "r", encoding=encoding) as f:
+    def load_json(
+        self,
+        path: Any,
+        mode: str | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+        **json_kwargs: Any,
+    ) -> Any:
+        """`with open(path[, mode], encoding=..., ...) as f: return json.load(f,
+        **json_kwargs)`."""
+        with self._collapsed(
+            path, mode, "r", False, encoding=encoding, errors=errors, newline=newline
+        ) as f:
             return json.load(f, **json_kwargs)
 
     def dump_pickle(
-        self, obj: Any, path: Any, *, pin: bool = False, protocol: int | None = None
+        self,
+        obj: Any,
+        path: Any,
+        mode: str | None = None,
+        *,
+        pin: bool = False,
+        protocol: int | None = None,
+        **pickle_kwargs: Any,
     ) -> None:
-        """`with open(path, "wb") as f: pickle.dump(obj, f, protocol)`, atomically."""
-        self._atomic(path, lambda f: pickle.dump(obj, f, protocol), "wb", pin)
+        """`with open(path, mode or "wb") as f: pickle.dump(obj, f[, protocol],
+        **pickle_kwargs)`, in place like `dump_json`."""
+        pargs = () if protocol is None else (protocol,)
+        with self._collapsed(path, mode, "wb", pin) as f:
+            _unpublished_on_error(f, pickle.dump, obj, f, *pargs, **pickle_kwargs)
 
-    def load_pickle(self, path: Any, **kwargs: Any) -> Any:
-        """`with open(path, "rb") as f: return pickle.load(f, **kwargs)`.
+    def load_pickle(self, path: Any, mode: str | None = None, **kwargs: Any) -> Any:
+        """`with open(path, mode or "rb") as f: return pickle.load(f, **kwargs)`.
 
         Unpickling runs code: load only pickles from a source you trust (see the module
         docstring for restores from the network)."""
-        with self.open(path, "rb") as f:
+        with self._collapsed(path, mode, "rb", False) as f:
             return pickle.load(f, **kwargs)
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
@@ -338,19 +485,103 @@ class Storage:
         return lifecycle.copytree(self, src, dst, *args, pin=pin, **kwargs)
 
 
-def _plain_buffering(
-    spec: Any, buffering: Any, encoding: Any, errors: Any, newline: Any, closefd: Any
-) -> int | None:
-    """`buffering` as an int when builtin open would accept these arguments' types and
-    combination, so the tracked path can build the stack; None sends the call to builtin
-    open, which raises its own TypeError/ValueError/OverflowError."""
+def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
+    """`fn(*args, **kwargs)`; if it raises, the tracked handle `f` publishes nothing at
+    close (a half-serialised file must not reach other workers)."""
     try:
-        size = operator.index(buffering)
+        fn(*args, **kwargs)
+    except BaseException:
+        disarm(f)
+        raise
+
+
+def _encoding_warned(
+    path: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Under -X warn_default_encoding pathlib's own text methods warn their caller about a
+    missing encoding; called from a helper, that would name the helper's line. On a plain
+    Path the warning is raised here, at the program's line, and the method is given the
+    encoding it would have chosen (what it then passes to `io.open` is unchanged)."""
+    kind = type(path)
+    if kind not in _PLAIN_PATHS or getattr(kind, method, None) is not _PATHLIB[method]:
+        return args, kwargs
+    try:
+        bound = _PATHLIB_SIGNATURES[method].bind(path, *args, **kwargs)
     except TypeError:
-        return None
-    if not (-(2**31) <= size < 2**31) or not isinstance(closefd, int):
-        return None
-    for value in (encoding, errors, newline):
-        if value is not None and (spec.binary or not isinstance(value, str)):
-            return None
-    return size
+        return args, kwargs  # pathlib raises its own TypeError
+    bound.apply_defaults()
+    if bound.arguments.get("encoding") is not None:
+        return args, kwargs
+    mode = bound.arguments.get("mode", "")
+    if not isinstance(mode, str) or "b" in mode:
+        return args, kwargs
+    warn_at_caller("'encoding' argument not specified", EncodingWarning)
+    bound.arguments["encoding"] = "utf-8" if sys.flags.utf8_mode else "locale"
+    return bound.args[1:], bound.kwargs
+
+
+def _warn_in_pathlib_open(message: str) -> None:
+    """The RuntimeWarning builtin open raises for its direct caller, attributed where the
+    original `p.open(...)` had it: the `io.open(...)` line of pathlib's `Path.open`."""
+    import dis  # only on this rare path
+
+    code = _PATHLIB["open"].__code__
+    line = code.co_firstlineno
+    previous = None
+    for ins in dis.get_instructions(code):  # `io` then `.open`: the line of `io.open(`
+        if previous is not None and previous.argval == "io" and ins.argval == "open":
+            line = (previous.positions and previous.positions.lineno) or line
+            break
+        previous = ins
+    module = sys.modules.get(_PATHLIB["open"].__module__)
+    module_globals = vars(module) if module is not None else {}
+    warnings.warn_explicit(
+        message, RuntimeWarning, code.co_filename, line,
+        module=_PATHLIB["open"].__module__,
+        registry=module_globals.setdefault("__warningregistry__", {}),
+        module_globals=module_globals,
+    )
+
+
+#: pathlib's own methods, captured at import: a patched or overridden one is not "own".
+_PLAIN_PATHS = frozenset({pathlib.PosixPath, pathlib.WindowsPath})
+_PATHLIB_METHODS = ("read_text", "read_bytes", "write_text", "write_bytes", "open")
+_PATHLIB: dict[str, Any] = {name: getattr(pathlib.Path, name) for name in _PATHLIB_METHODS}
+_PATHLIB_SIGNATURES = {name: inspect.signature(fn) for name, fn in _PATHLIB.items()}
+
+
+def _helper_signature(name: str, *, pin: bool) -> inspect.Signature:
+    """`(self, path, /, <pathlib's parameters on this Python>[, *, pin=False])`."""
+    positional_only = inspect.Parameter.POSITIONAL_ONLY
+    params = [
+        inspect.Parameter("self", positional_only),
+        inspect.Parameter("path", positional_only),
+        *list(_PATHLIB_SIGNATURES[name].parameters.values())[1:],
+    ]
+    if pin:
+        keyword = inspect.Parameter("pin", inspect.Parameter.KEYWORD_ONLY, default=False)
+        var_kw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+        params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        params += [keyword, *var_kw]
+    return inspect.Signature(params)
+
+
+def _open_signature() -> inspect.Signature:
+    """`(self, <builtin open's parameters>, *, pin=False)`."""
+    params = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(p.replace(annotation=inspect.Parameter.empty)
+          for p in inspect.signature(bind_open_args).parameters.values()),
+        inspect.Parameter("pin", inspect.Parameter.KEYWORD_ONLY, default=False),
+    ]
+    return inspect.Signature(params)
+
+
+Storage.open.__signature__ = _open_signature()  # type: ignore[attr-defined]
+for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", True),
+                    ("write_bytes", True), ("path_open", True)):
+    getattr(Storage, _name).__signature__ = _helper_signature(  # type: ignore[attr-defined]
+        "open" if _name == "path_open" else _name, pin=_pin
+    )
+
+

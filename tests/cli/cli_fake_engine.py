@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import ast
 
-from migrate_storage.codemods.engine import FileResult, Outcome
+from migrate_storage.codemods.model import (
+    Family,
+    FileResult,
+    FileStatus,
+    Reason,
+    Site,
+    Status,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Site, Status
 
 CALLS: list[str] = []
 
@@ -36,14 +42,15 @@ def _sites(source: bytes, path: str, policy: FilePolicy) -> tuple[Site, ...]:
 def transform_source(source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = True) -> FileResult:
     CALLS.append(path)
     if b"@generated" in source[:2000]:
-        return FileResult(path, Outcome.SKIPPED, source, None, (), f"{path}:1: @generated file; skipped",
+        return FileResult(path, FileStatus.SKIPPED, source=source, message=f"{path}:1: @generated file; skipped",
                           skipped_on_purpose=True)
     try:
         ast.parse(source)
     except SyntaxError as exc:
-        return FileResult(path, Outcome.SKIPPED, source, None, (),
-                          f"{path}:{exc.lineno}: cannot parse: {exc.msg}; skipped")
+        return FileResult(path, FileStatus.SKIPPED, source=source,
+                          message=f"{path}:{exc.lineno}: cannot parse: {exc.msg}; skipped")
     sites = _sites(source, path, policy)
     if not rewrite or policy.excluded or not any(s.status is Status.PENDING for s in sites):
-        return FileResult(path, Outcome.UNCHANGED, source, None, sites)
-    return FileResult(path, Outcome.CHANGED, source, source.replace(b"old_io(", b"new_io("), sites)
+        return FileResult(path, FileStatus.UNCHANGED, sites=sites, source=source)
+    return FileResult(path, FileStatus.CHANGED, sites=sites, source=source,
+                      new_source=source.replace(b"old_io(", b"new_io("))

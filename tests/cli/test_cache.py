@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.cache import Cache, cache_file, file_digest
+from migrate_storage.codemods.pipeline.cache import Cache, cache_file, file_digest
 
 
 def recorded(tmp_path: Path, data: bytes = b"x = 1\n") -> tuple[Cache, Path]:
@@ -67,6 +66,39 @@ def test_the_key_depends_on_rules_and_tool() -> None:
     assert cache_file(base, "r1", "v1") == cache_file(base, "r1", "v1")
 
 
+def test_a_changed_libcst_or_python_version_misses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An upgrade may parse or print differently: a result the old LibCST made is not replayed."""
+    from importlib import metadata
+
+    from migrate_storage.codemods.pipeline import cache
+
+    real_version = metadata.version
+    before = cache.cache_file(tmp_path, "rules")
+    stored = Cache(before)
+    source = tmp_path / "a.py"
+    source.write_bytes(b"x = 1\n")
+    stored.record(source, os.stat(source), file_digest(b"x = 1\n"), {})
+    stored.write()
+    assert Cache.read(cache.cache_file(tmp_path, "rules")).lookup(source) is not None  # same versions: a hit
+    with monkeypatch.context() as patched:
+        patched.setattr(metadata, "version", lambda name: "0.0.1" if name == "libcst" else real_version(name))
+        after = cache.cache_file(tmp_path, "rules")
+        assert after != before and Cache.read(after).lookup(source) is None
+    with monkeypatch.context() as patched:
+        patched.setattr(cache.sys, "version", "3.99.0 (elsewhere)")
+        assert cache.cache_file(tmp_path, "rules") != before
+
+
+def test_every_codemods_module_is_in_the_fingerprint() -> None:
+    """The modules live in subfolders (pipeline/, analysis/, families/...): an edited finder
+    must change the key as an edited engine does."""
+    from migrate_storage.codemods.pipeline import cache
+
+    fingerprint = cache.tool_fingerprint()
+    for name in ("analysis/finder.py", "families/open_calls.py", "pipeline/engine.py", "model.py", "rules/matcher.py"):
+        assert f"\n{name}:" in fingerprint
+
+
 def test_cache_dir_comes_from_the_environment_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from migrate_storage.codemods.settings import Settings, default_cache_dir
 
@@ -79,7 +111,7 @@ def test_cache_dir_comes_from_the_environment_then_xdg(monkeypatch: pytest.Monke
 
 
 def _pending(tmp_path: Path, new: bytes = b"y = 1\n") -> tuple[Cache, Path]:
-    from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+    from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 
     source = tmp_path / "a.py"
     source.write_bytes(b"x = 1\n")

@@ -12,10 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from cli_helpers import snapshot, write_tree
-
-from migrate_storage.codemods.cli import main
+from click.testing import CliRunner, Result
+from migrate_storage.codemods.cli.main import main
 
 WRITER = '''\
 def save(text, path):
@@ -357,7 +356,7 @@ def test_warm_diff_and_apply_replay_the_cache_without_the_engine(tmp_path: Path,
         raise AssertionError("the engine ran on a warm tree")
 
     with monkeypatch.context() as patched:
-        patched.setattr("migrate_storage.codemods.engine.transform_source", no_engine)
+        patched.setattr("migrate_storage.codemods.pipeline.engine.transform_source", no_engine)
         warm = cli("diff", "--jobs", "1", ".")
         assert (warm.exit_code, warm.stdout_bytes) == (1, cold.stdout_bytes)
         assert warm.stderr.splitlines()[-1] == cold.stderr.splitlines()[-1]  # the summary

@@ -6,8 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.diffing import NO_NEWLINE, colorize, split_lines, unified_diff
+from migrate_storage.codemods.pipeline.diffing import (
+    NO_NEWLINE,
+    colorize,
+    split_lines,
+    unified_diff,
+)
 
 CASES = {
     "plain": (b"a\nb\nc\n", b"a\nB\nc\n"),

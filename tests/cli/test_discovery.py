@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 from cli_helpers import write_tree
-
-from migrate_storage.codemods.discovery import discover, is_ignored
+from migrate_storage.codemods.pipeline.discovery import discover, is_ignored
 
 
 def names(found) -> list[str]:

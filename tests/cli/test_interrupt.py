@@ -20,7 +20,7 @@ import pytest
 from cli_helpers import snapshot, write_tree
 
 TEMP = re.compile(r"(^|/)\.[^/]+\.\d+\.[^./]+\.migrate-storage\.tmp$")
-COMMAND = [sys.executable, "-m", "migrate_storage.codemods.cli"]
+COMMAND = [sys.executable, "-m", "migrate_storage.codemods.cli.main"]
 N_FILES = 300
 
 

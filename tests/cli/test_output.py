@@ -5,11 +5,19 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from migrate_storage.codemods.discovery import Skipped
-from migrate_storage.codemods.output import Progress, file_lines, summary_lines
-from migrate_storage.codemods.runner import FileReport, FileStatus, RunResult
+from migrate_storage.codemods.cli.output import Progress, file_lines, summary_lines
+from migrate_storage.codemods.model import (
+    Family,
+    FileResult,
+    FileStatus,
+    Reason,
+    Site,
+    Status,
+    Strategy,
+)
+from migrate_storage.codemods.pipeline.discovery import Skipped
+from migrate_storage.codemods.pipeline.runner import RunResult
 from migrate_storage.codemods.settings import Mode, Settings
-from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
 
 
 def site(family: Family, status: Status, strategy: Strategy | None = None, reason: Reason | None = None) -> Site:
@@ -19,16 +27,16 @@ def site(family: Family, status: Status, strategy: Strategy | None = None, reaso
 def result(mode: Mode) -> RunResult:
     p = Path("/x")
     return RunResult(mode, (
-        FileReport("a.py", p / "a.py", FileStatus.CHANGED, (
+        FileResult("a.py", FileStatus.CHANGED, real_path=p / "a.py", sites=(
             site(Family.OPEN, Status.PENDING, Strategy.PIN), site(Family.OPEN, Status.PENDING, Strategy.PIN),
             site(Family.JSON, Status.PENDING, Strategy.CACHE),
             site(Family.PATHLIB, Status.UNMIGRATED, reason=Reason.RECEIVER_UNKNOWN),
             site(Family.OPEN, Status.LOCAL, reason=Reason.LOCAL_RULE),
         )),
-        FileReport("b.py", p / "b.py", FileStatus.CACHED, left_alone_cached=(("receiver type unknown", 2),)),
-        FileReport("c.py", p / "c.py", FileStatus.FAILED, message="c.py:3: cannot parse: invalid syntax"),
-        FileReport("d.py", p / "d.py", FileStatus.SKIPPED, message="d.py:1: @generated file"),
-        FileReport("e.py", p / "e.py", FileStatus.EXCLUDED),
+        FileResult("b.py", FileStatus.CACHED, real_path=p / "b.py", left_alone_cached=(("receiver type unknown", 2),)),
+        FileResult("c.py", FileStatus.FAILED, real_path=p / "c.py", message="c.py:3: cannot parse: invalid syntax"),
+        FileResult("d.py", FileStatus.SKIPPED, real_path=p / "d.py", message="d.py:1: @generated file"),
+        FileResult("e.py", FileStatus.EXCLUDED, real_path=p / "e.py"),
     ), (Skipped("link.py", "symlink to /etc/x.py, outside the paths given; not edited"),))
 
 
@@ -68,7 +76,7 @@ class Terminal(io.StringIO):
 
 def test_progress_draws_on_a_terminal_and_erases_itself() -> None:
     stream = Terminal()
-    report = FileReport("a.py", Path("/a.py"), FileStatus.UNCHANGED)
+    report = FileResult("a.py", FileStatus.UNCHANGED, real_path=Path("/a.py"))
     with Progress(Settings(), stream) as progress:
         progress(report, 1, 4)
         progress(report, 4, 4)
@@ -76,7 +84,7 @@ def test_progress_draws_on_a_terminal_and_erases_itself() -> None:
 
 
 def test_no_progress_off_a_terminal_or_when_quiet() -> None:
-    report = FileReport("a.py", Path("/a.py"), FileStatus.UNCHANGED)
+    report = FileResult("a.py", FileStatus.UNCHANGED, real_path=Path("/a.py"))
     for stream, settings in ((io.StringIO(), Settings()), (Terminal(), Settings(quiet=True))):
         with Progress(settings, stream) as progress:
             progress(report, 1, 2)

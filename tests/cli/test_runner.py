@@ -12,10 +12,9 @@ from pathlib import Path
 import cli_fake_engine as fake
 import pytest
 from cli_helpers import snapshot, write_tree
-
-from migrate_storage.codemods.runner import RunResult, run
+from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.pipeline.runner import RunResult, run
 from migrate_storage.codemods.settings import Mode, Settings
-from migrate_storage.codemods.sites import Family, Strategy
 
 RULES = """\
 default = "cache"

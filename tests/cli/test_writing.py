@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods import writing
-from migrate_storage.codemods.writing import WriteRefused, remove_stale_temp_files, replace_file
+from migrate_storage.codemods.pipeline import writing
+from migrate_storage.codemods.pipeline.writing import (
+    WriteRefused,
+    remove_stale_temp_files,
+    replace_file,
+)
 
 
 def sha(data: bytes) -> str:

@@ -6,9 +6,13 @@ import functools
 import textwrap
 from pathlib import Path
 
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Site, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    FileStatus,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Site, Status, Strategy
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "fixtures" / "cases"
@@ -69,7 +73,7 @@ def pending(result: FileResult) -> list[Site]:
 __all__ = [
     "CASES",
     "PIN",
-    "Outcome",
+    "FileStatus",
     "case_files",
     "case_id",
     "describe_sites",

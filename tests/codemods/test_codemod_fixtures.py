@@ -21,8 +21,8 @@ from codemod_cases import (
     policy_for,
     run,
 )
-from migrate_storage.codemods.engine import Outcome, transform_source
-from migrate_storage.codemods.sites import Status
+from migrate_storage.codemods.model import FileStatus, Status
+from migrate_storage.codemods.pipeline.engine import transform_source
 
 CASES = [pytest.param(path, id=case_id(path)) for path in case_files()]
 
@@ -31,7 +31,7 @@ CASES = [pytest.param(path, id=case_id(path)) for path in case_files()]
 def test_snapshot(path: Path, snapshot) -> None:
     result = run(path)
     snapshot.assert_match(output(result), "output.py")
-    header = f"outcome: {result.outcome.value}\n"
+    header = f"outcome: {result.status.value}\n"
     if result.message:
         header += f"message: {result.message}\n"
     snapshot.assert_match(header + describe_sites(result.sites), "sites.txt")
@@ -40,14 +40,14 @@ def test_snapshot(path: Path, snapshot) -> None:
 @pytest.mark.parametrize("path", CASES)
 def test_migrated_output_parses_and_is_idempotent(path: Path) -> None:
     result = run(path)
-    assert result.outcome is not Outcome.FAILED, result.message
-    if result.outcome is not Outcome.CHANGED:
+    assert result.status is not FileStatus.FAILED, result.message
+    if result.status is not FileStatus.CHANGED:
         assert result.new_source is None
         return
     assert result.new_source is not None
     ast.parse(result.new_source)  # parses after migration
     again = transform_source(result.new_source, result.path, policy_for(path))
-    assert again.outcome is Outcome.UNCHANGED, again.message
+    assert again.status is FileStatus.UNCHANGED, again.message
     assert pending(again) == []
     # PENDING before == what the rewrite migrated: the rest kept their status.
     before = {s.status for s in result.sites}
@@ -78,10 +78,10 @@ def test_find_only_matches_rewrite(path: Path) -> None:
     )
     assert found.sites == rewrite.sites
     assert found.new_source is None
-    if rewrite.outcome is Outcome.CHANGED:
-        assert found.outcome is Outcome.UNCHANGED
+    if rewrite.status is FileStatus.CHANGED:
+        assert found.status is FileStatus.UNCHANGED
     else:
-        assert found.outcome is rewrite.outcome
+        assert found.status is rewrite.status
 
 
 def test_results_are_picklable() -> None:
@@ -93,7 +93,7 @@ def test_results_are_picklable() -> None:
 def test_every_family_is_exercised() -> None:
     families = {s.family for path in case_files() for s in run(path).sites}
     reasons = {s.reason for path in case_files() for s in run(path).sites}
-    from migrate_storage.codemods.sites import Family, Reason
+    from migrate_storage.codemods.model import Family, Reason
 
     assert families == set(Family)
     missing = set(Reason) - reasons - {Reason.FAMILY_NOT_IN_RULE, Reason.SECRET_PATH}

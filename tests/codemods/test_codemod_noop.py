@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from codemod_cases import pending, run_code
-from migrate_storage.codemods.engine import Outcome
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Status, Strategy
 
 
 def _unchanged(code: str, policy: FilePolicy | None = None):
     result = run_code(code, policy) if policy else run_code(code)
-    assert result.outcome is Outcome.UNCHANGED, result.new_source
+    assert result.status is FileStatus.UNCHANGED, result.new_source
     assert pending(result) == []
     return result
 

@@ -18,10 +18,13 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Family, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    FileStatus,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Status, Strategy
 
 # hypothesmith compiles what it generates; CPython's SyntaxWarnings about it are noise.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
@@ -138,23 +141,23 @@ def spliced_programs(draw: st.DrawFn) -> str:
 def _check(source: bytes, policy: FilePolicy) -> FileResult:
     """The properties every input must have; returns the first result for extra checks."""
     result = transform_source(source, PATH, policy)
-    assert result.outcome is not Outcome.FAILED, result.message
+    assert result.status is not FileStatus.FAILED, result.message
     assert result.source == source
-    if result.outcome is Outcome.SKIPPED:
+    if result.status is FileStatus.SKIPPED:
         assert result.new_source is None
         return result
     pending = [s for s in result.sites if s.status is Status.PENDING]
-    assert list(result.rewritten) == pending
-    assert (result.outcome is Outcome.CHANGED) == bool(pending), result.outcome
+    assert list(result.pending) == pending == list(result.rewritten)
+    assert (result.status is FileStatus.CHANGED) == bool(pending), result.status
     if policy.excluded or (
         policy.strategy is Strategy.LOCAL and policy.families is None
     ):
-        assert result.outcome is Outcome.UNCHANGED, (
+        assert result.status is FileStatus.UNCHANGED, (
             "an excluded/local file was rewritten"
         )
     found = transform_source(source, PATH, policy, rewrite=False)
     assert found.sites == result.sites, "finder and rewriter disagree"
-    if result.outcome is Outcome.UNCHANGED:
+    if result.status is FileStatus.UNCHANGED:
         assert result.new_source is None
         return result
     new = result.new_source
@@ -162,12 +165,12 @@ def _check(source: bytes, policy: FilePolicy) -> FileResult:
     if _compiles(source.decode("utf-8")):
         assert _compiles(new.decode("utf-8")), new.decode("utf-8")
     again = transform_source(new, PATH, policy)
-    assert again.outcome is Outcome.UNCHANGED, (
-        again.outcome,
+    assert again.status is FileStatus.UNCHANGED, (
+        again.status,
         again.message,
         new.decode(),
     )
-    assert not again.rewritten
+    assert not again.pending
     return result
 
 
@@ -220,7 +223,7 @@ def test_spliced_snippets_are_rewritten() -> None:
         result = transform_source(
             snippet.encode("utf-8"), PATH, FilePolicy(strategy=Strategy.PIN)
         )
-        changed += result.outcome is Outcome.CHANGED
+        changed += result.status is FileStatus.CHANGED
     assert changed >= len(IO_SNIPPETS) // 2
 
 
@@ -233,7 +236,7 @@ def test_arbitrary_bytes_never_fail(data: bytes) -> None:
     """Should do nothing harmful, since arbitrary bytes are mostly not Python: SKIPPED or
     UNCHANGED, never FAILED, never an exception."""
     result = transform_source(data, PATH, FilePolicy(strategy=Strategy.CACHE))
-    assert result.outcome is not Outcome.FAILED, result.message
-    if result.outcome is Outcome.CHANGED and _compiles(data.decode("utf-8")):
+    assert result.status is not FileStatus.FAILED, result.message
+    if result.status is FileStatus.CHANGED and _compiles(data.decode("utf-8")):
         assert result.new_source is not None
         assert _compiles(result.new_source.decode("utf-8"))

@@ -11,6 +11,11 @@ the local backend must not leave an index or anything else).
 
 So that the comparison cannot pass vacuously, every migrated program must have CHANGED,
 import storage_runtime, and carry the `pin=` its strategy implies.
+
+The tree is recorded by the fidelity suite's `snapshot` (tests/fidelity/fidelity_observe.py):
+one representation of "what a program left on disk" for both differential suites, with
+owners, link counts and which names share an inode besides kinds, modes and bytes.
+(This suite transforms in-process, policy by policy; the fidelity suite runs the CLI.)
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,12 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from migrate_storage.codemods.engine import FileResult, Outcome, transform_source
+from migrate_storage.codemods.model import Strategy
+from migrate_storage.codemods.pipeline.engine import (
+    FileResult,
+    FileStatus,
+    transform_source,
+)
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Strategy
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "fidelity"))
+from fidelity_observe import Entry, snapshot
+
 FIXTURES = REPO / "fixtures"
 PROGRAMS = sorted((FIXTURES / "programs").glob("*.py"))
 SAMPLE = FIXTURES / "sample_pkg"
@@ -66,7 +76,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
-    tree: dict[str, tuple[str, int, bytes | None]]
+    tree: dict[str, Entry]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -88,29 +98,6 @@ def _env(root: Path) -> dict[str, str]:
     return env
 
 
-def _snapshot(
-    root: Path, skip: frozenset[str]
-) -> dict[str, tuple[str, int, bytes | None]]:
-    """Every entry under `root` except `skip` (the migrated sources): kind, mode, bytes."""
-    tree: dict[str, tuple[str, int, bytes | None]] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in dirs + sorted(files):
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            if rel in skip:
-                continue
-            st = path.lstat()
-            mode = stat.S_IMODE(st.st_mode)
-            if stat.S_ISLNK(st.st_mode):
-                tree[rel] = ("link", mode, os.readlink(path).encode())
-            elif stat.S_ISDIR(st.st_mode):
-                tree[rel] = ("dir", mode, None)
-            else:
-                tree[rel] = ("file", mode, path.read_bytes())
-    return tree
-
-
 def _run(argv: list[str], cwd: Path, root: Path, skip: frozenset[str]) -> Run:
     proc = subprocess.run(
         [sys.executable, *argv],
@@ -123,7 +110,7 @@ def _run(argv: list[str], cwd: Path, root: Path, skip: frozenset[str]) -> Run:
         proc.returncode,
         proc.stdout.decode("utf-8", "replace"),
         proc.stderr.decode("utf-8", "replace").replace(str(root), "<root>"),
-        _snapshot(root, skip),
+        snapshot(root, skip),
     )
 
 
@@ -146,12 +133,12 @@ def _migrate(
     for path in files:
         rel = path.relative_to(root).as_posix()
         result = transform_source(path.read_bytes(), rel, policy_for(path))
-        assert result.outcome in (Outcome.CHANGED, Outcome.UNCHANGED), (
+        assert result.status in (FileStatus.CHANGED, FileStatus.UNCHANGED), (
             rel,
-            result.outcome,
+            result.status,
             result.message,
         )
-        if result.outcome is Outcome.CHANGED:
+        if result.status is FileStatus.CHANGED:
             assert result.new_source is not None
             compile(result.new_source, rel, "exec")
             path.write_bytes(result.new_source)
@@ -169,20 +156,21 @@ def _assert_same(before: Run, after: Run) -> None:
     assert not extra and not missing, (
         f"only after migration: {extra}; only before: {missing}"
     )
-    for name, (kind, mode, data) in before.tree.items():
-        got_kind, got_mode, got_data = after.tree[name]
-        assert (got_kind, oct(got_mode)) == (kind, oct(mode)), name
-        assert got_data == data, f"{name}: bytes differ after migration"
+    for name, entry in before.tree.items():
+        got = after.tree[name]
+        assert (got.kind, oct(got.mode)) == (entry.kind, oct(entry.mode)), name
+        assert got.data == entry.data, f"{name}: bytes differ after migration"
+        assert got == entry, f"{name}: owner, link count or shared inodes differ"
 
 
 def _assert_rewritten(result: FileResult, strategy: Strategy) -> None:
     """The file changed, imports the runtime, and says pin= as its strategy implies."""
-    assert result.outcome is Outcome.CHANGED, (
+    assert result.status is FileStatus.CHANGED, (
         result.path,
-        result.outcome,
+        result.status,
         result.message,
     )
-    assert result.rewritten, result.path
+    assert result.pending, result.path
     new = result.new_source or b""
     assert new != result.source
     assert _imports_runtime(new), (
@@ -281,18 +269,18 @@ def test_sample_package_demo_behaves_the_same(policy_name: str, tmp_path: Path) 
 
 def _check_sample_results(results: dict[str, FileResult], policy_name: str) -> None:
     for rel in SAMPLE_LOOKALIKE_MODULES:
-        assert results[rel].outcome is Outcome.UNCHANGED, (
+        assert results[rel].status is FileStatus.UNCHANGED, (
             f"{rel}: look-alikes were rewritten"
         )
-        assert not results[rel].rewritten
+        assert not results[rel].pending
     for rel in SAMPLE_CORE_MODULES:
-        assert results[rel].outcome is Outcome.CHANGED, (rel, results[rel].message)
+        assert results[rel].status is FileStatus.CHANGED, (rel, results[rel].message)
         assert _imports_runtime(results[rel].new_source or b""), rel
     for rel, result in results.items():
-        if result.outcome is Outcome.CHANGED:
+        if result.status is FileStatus.CHANGED:
             assert _imports_runtime(result.new_source or b""), rel
     if policy_name == "rules":
-        assert results["ml_cache/credentials.py"].outcome is Outcome.UNCHANGED, (
+        assert results["ml_cache/credentials.py"].status is FileStatus.UNCHANGED, (
             "rule says local"
         )
         _assert_rewritten(results["ml_cache/models/registry.py"], Strategy.PIN)
@@ -314,8 +302,8 @@ def test_sample_package_own_tests_still_pass(tmp_path: Path) -> None:
         p for p in _package_sources(pkg) if p.relative_to(pkg).parts[0] != "tests"
     ]
     results = _migrate(pkg, targets, _rules_policy(pkg))
-    assert results["ml_cache/config.py"].outcome is Outcome.CHANGED
-    assert results["ml_cache/sysinfo.py"].outcome is Outcome.CHANGED
+    assert results["ml_cache/config.py"].status is FileStatus.CHANGED
+    assert results["ml_cache/sysinfo.py"].status is FileStatus.CHANGED
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=pkg,
@@ -358,15 +346,15 @@ def test_migrated_fixture_is_stable(path: Path) -> None:
     policy = POLICIES["pin"]
     rel = path.relative_to(FIXTURES).as_posix()
     first = transform_source(path.read_bytes(), rel, policy)
-    assert first.outcome in (Outcome.CHANGED, Outcome.UNCHANGED), first.message
+    assert first.status in (FileStatus.CHANGED, FileStatus.UNCHANGED), first.message
     found = transform_source(path.read_bytes(), rel, policy, rewrite=False)
     assert found.sites == first.sites
-    assert found.rewritten == first.rewritten
-    if first.outcome is Outcome.UNCHANGED:
-        assert not first.rewritten
+    assert found.pending == first.pending
+    if first.status is FileStatus.UNCHANGED:
+        assert not first.pending
         return
     migrated = first.new_source or b""
     compile(migrated, rel, "exec")
     second = transform_source(migrated, rel, policy)
-    assert second.outcome is Outcome.UNCHANGED, second.message
-    assert not second.rewritten, [(s.line, s.name) for s in second.rewritten]
+    assert second.status is FileStatus.UNCHANGED, second.message
+    assert not second.pending, [(s.line, s.name) for s in second.pending]

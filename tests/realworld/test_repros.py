@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.engine import Outcome, transform_source
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import Family, Reason, Status
 
 REPROS = Path(__file__).resolve().parents[2] / "fixtures" / "realworld_repros"
 
@@ -25,7 +25,7 @@ def test_attribute_handle_fixture_is_what_apply_writes() -> None:
     """The fixture's after.py is the real rewrite of before.py (keeps the repro honest)."""
     case = REPROS / "attribute_handle_reason"
     result = transform_source((case / "before.py").read_bytes(), "before.py", FilePolicy())
-    assert result.outcome is Outcome.CHANGED
+    assert result.status is FileStatus.CHANGED
     assert result.new_source == (case / "after.py").read_bytes()
 
 
@@ -90,11 +90,11 @@ def test_file_libcst_cannot_round_trip_is_migrated_or_blamed_on_the_right_line()
     line byte for byte (and migrate the file), or refuse naming line 5, the line it would
     change (it once named line 4, `f.write(text)`, which it does not change)."""
     result = transform_source((EXCEPT_SPACE / "with_site.py").read_bytes(), "with_site.py", FilePolicy())
-    if result.outcome is Outcome.CHANGED:
+    if result.status is FileStatus.CHANGED:
         assert result.new_source is not None
         assert b"    except (FileNotFoundError, PermissionError) :\n" in result.new_source
     else:
-        assert result.outcome is Outcome.FAILED
+        assert result.status is FileStatus.FAILED
         assert result.message is not None and result.message.startswith("with_site.py:5:"), result.message
 
 
@@ -102,11 +102,16 @@ def test_libcst_command_leaves_a_file_without_sites_alone() -> None:
     """`python -m libcst.tool codemod commands.MigrateStorageCommand` must give what
     `migrate-storage diff` gives: nothing, for a file with no file I/O (found on the stdlib's
     webbrowser.py by bench/codemod_throughput.py)."""
-    from libcst.codemod import CodemodContext, TransformSkip, TransformSuccess, transform_module
+    from libcst.codemod import (
+        CodemodContext,
+        TransformSkip,
+        TransformSuccess,
+        transform_module,
+    )
     from migrate_storage.codemods.commands import MigrateStorageCommand
 
     source = (EXCEPT_SPACE / "no_site.py").read_text(encoding="utf-8")
-    assert transform_source(source.encode(), "no_site.py", FilePolicy()).outcome is Outcome.UNCHANGED
+    assert transform_source(source.encode(), "no_site.py", FilePolicy()).status is FileStatus.UNCHANGED
     result = transform_module(MigrateStorageCommand(CodemodContext()), source)
     assert isinstance(result, TransformSkip) or (
         isinstance(result, TransformSuccess) and result.code == source

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate_storage.codemods.report.model import CoverageReport, FileState, build_report, make_file_report
-from migrate_storage.codemods.sites import Family, Reason, Site, Status, Strategy
+from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
+from migrate_storage.codemods.report.model import (
+    CoverageReport,
+    FileState,
+    build_report,
+    make_file_report,
+)
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from chromium_helpers import Browser, find_chromium
 from click.testing import CliRunner
-
-from migrate_storage.codemods.cli import main
+from migrate_storage.codemods.cli.main import main
 from migrate_storage.codemods.report.html import page_name
 
 pytestmark = pytest.mark.browser

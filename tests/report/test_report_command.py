@@ -13,8 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
-
-from migrate_storage.codemods.cli import main
+from migrate_storage.codemods.cli.main import main
 from migrate_storage.codemods.report import json as json_report
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

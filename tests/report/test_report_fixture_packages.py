@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from migrate_storage.codemods.cli import main
-from migrate_storage.codemods.runner import run
+from migrate_storage.codemods.cli.main import main
+from migrate_storage.codemods.pipeline.runner import run
 from migrate_storage.codemods.settings import Mode, Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

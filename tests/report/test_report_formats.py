@@ -10,13 +10,16 @@ import re
 
 import jsonschema
 import pytest
-from report_helpers import site
-
+from migrate_storage.codemods.model import Status
 from migrate_storage.codemods.report import html, markdown, text
 from migrate_storage.codemods.report import json as json_report
 from migrate_storage.codemods.report._common import ReportOptions, line_ranges
-from migrate_storage.codemods.report.model import CoverageReport, build_report, make_file_report
-from migrate_storage.codemods.sites import Status
+from migrate_storage.codemods.report.model import (
+    CoverageReport,
+    build_report,
+    make_file_report,
+)
+from report_helpers import site
 
 OPTION_SETS = {
     "default": ReportOptions(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
+from migrate_storage.codemods.model import Status
 from migrate_storage.codemods.report.model import (
     FileState,
     Tally,
@@ -14,8 +14,6 @@ from migrate_storage.codemods.report.model import (
     restrict_to_lines,
     should_fail_under,
 )
-from migrate_storage.codemods.sites import Status
-
 from report_helpers import site
 
 

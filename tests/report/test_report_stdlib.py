@@ -175,7 +175,7 @@ def test_stdlib_report_agrees_with_an_independent_count(tmp_path: Path) -> None:
     out = tmp_path / "stdlib.json"
     jobs = str(max(2, os.cpu_count() or 1))
     proc = subprocess.run(
-        [sys.executable, "-c", "from migrate_storage.codemods.cli import main; main()",
+        [sys.executable, "-c", "from migrate_storage.codemods.cli.main import main; main()",
          "coverage", "--jobs", jobs, "--format", "json", "-o", str(out), *map(str, roots)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from migrate_storage.codemods.cli import main
+from migrate_storage.codemods.cli.main import main
 from review_helpers import MIXED, git
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from migrate_storage.codemods.diffing import unified_diff
-from migrate_storage.codemods.hunks import (
+from migrate_storage.codemods.pipeline.diffing import unified_diff
+from migrate_storage.codemods.pipeline.hunks import (
     Hunk,
     apply_hunks,
     line_offsets,

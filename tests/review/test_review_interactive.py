@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from migrate_storage.codemods.cli import main
+from migrate_storage.codemods.cli.main import main
 from pty_session import Session
 from review_helpers import MIXED, git
 
@@ -37,7 +37,7 @@ def read(path):
 
 
 def start(root: Path, *args: str) -> Session:
-    argv = [sys.executable, "-m", "migrate_storage.codemods.cli", "apply", "--interactive", *args]
+    argv = [sys.executable, "-m", "migrate_storage.codemods.cli.main", "apply", "--interactive", *args]
     return Session(argv, root, env=dict(os.environ))
 
 

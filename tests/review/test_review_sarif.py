@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from migrate_storage.codemods.cli import main
+from migrate_storage.codemods.cli.main import main
 from review_helpers import MIXED
 
 SCHEMA_FILE = Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from migrate_storage.codemods.cli import main
-from migrate_storage.codemods.journal import project_root
+from migrate_storage.codemods.cli.journal import project_root
+from migrate_storage.codemods.cli.main import main
 from review_helpers import MIXED, git
 
 FIXTURES = {

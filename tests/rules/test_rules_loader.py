@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from migrate_storage.codemods.errors import MigrateStorageError
-from migrate_storage.codemods.sites import Strategy
+from migrate_storage.codemods.model import Strategy
 from migrate_storage.rules import RulesError, find_rules_file, load_rules
 
 Write = Callable[..., Path]  # the `write` fixture (conftest.py)

@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.codemods.policy import FilePolicy
-from migrate_storage.codemods.sites import REWRITABLE_FAMILIES, Family, Strategy
 from migrate_storage.rules import RuleSet, load_rules
 
 PIN, CACHE, LOCAL = Strategy.PIN, Strategy.CACHE, Strategy.LOCAL

@@ -4,7 +4,7 @@
 
 Settings come from the STORAGE_RUNTIME_* environment. Writes COUNT files chosen among
 NPATHS paths under the root (pinned when the path number is a multiple of 6), mixing
-in-place "w" opens, appends and atomic `write_bytes`. Prints `closing <rel>` before each
+in-place "w" opens, appends and `write_bytes` (in place too). Prints `closing <rel>` before each
 close and `closed <rel>` after it returns (flushed), so the parent knows what was closed
 before a kill.
 
@@ -22,6 +22,7 @@ import random
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from storage_runtime import Storage
@@ -84,7 +85,7 @@ def main() -> int:
         pin = n % 6 == 0
         print(f"closing {rel}", flush=True)
         if kind == 1:
-            storage.write_bytes(path, data, pin=pin)
+            storage.write_bytes(Path(path), data, pin=pin)
         else:
             with storage.open(path, "wb" if kind == 0 else "ab", pin=pin) as f:
                 f.write(data[: len(data) // 2])

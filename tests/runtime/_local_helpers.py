@@ -7,8 +7,8 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from storage_runtime import Settings, Storage
@@ -116,10 +116,12 @@ def run_as_nobody(fn: Any) -> Any:
 
 
 def shared_tempdir() -> str:
-    """A temporary folder an unprivileged child can enter (pytest's tmp_path is 0700)."""
+    """A temporary folder an unprivileged child can enter: under /tmp, not under pytest's
+    temporary folder (0700, and tests/conftest.py points `tempfile` there), where the child
+    could not even reach it and every permission case would fail for the wrong reason."""
     import tempfile
 
-    path = tempfile.mkdtemp(prefix="sr-nobody-")
+    path = tempfile.mkdtemp(prefix="sr-nobody-", dir="/tmp" if os.path.isdir("/tmp") else None)
     os.chmod(path, 0o777)
     return path
 

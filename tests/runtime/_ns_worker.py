@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from storage_runtime import Storage
@@ -34,7 +35,7 @@ def _path(rel: str) -> str:
 
 def write(rel: str, data: str, pin: bool, how: str = "open") -> None:
     if how == "helper":
-        storage.write_bytes(_path(rel), data.encode(), pin=pin)
+        storage.write_bytes(Path(_path(rel)), data.encode(), pin=pin)
         return
     with storage.open(_path(rel), "wb", pin=pin) as f:
         f.write(data.encode())

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from storage_runtime import Storage
@@ -80,7 +81,7 @@ class Soak:
 
     def read(self, rel: str) -> bytes | None:
         try:
-            data = self.storage.read_bytes(self.path(rel))
+            data = self.storage.read_bytes(Path(self.path(rel)))
         except FileNotFoundError:
             self.record(op="read", path=rel, cid=None)
             return None
@@ -101,7 +102,7 @@ class Soak:
                 data = self.content()
                 self.version(data)
                 if rnd.random() < 0.5:
-                    self.storage.write_bytes(self.path(rel), data, pin=pin)
+                    self.storage.write_bytes(Path(self.path(rel)), data, pin=pin)
                 else:
                     with self.storage.open(self.path(rel), "wb", pin=pin) as f:
                         f.write(data)

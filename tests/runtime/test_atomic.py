@@ -1,11 +1,13 @@
-"""The atomic write helpers: builtin-open permissions, no temporary files left, builtin
-errors, and a crash that leaves the old file or the new one, never a torn one."""
+"""The explicit atomic opt-in, `storage.atomic_write`: builtin-open permissions, no
+temporary files left, builtin errors, and a crash that leaves the old file or the new one,
+never a torn one. (The plain write helpers write in place: see test_write_in_place.py.)"""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import pickle
 import signal
 import stat
 import subprocess
@@ -20,19 +22,26 @@ import pytest
 import storage_runtime._atomic as atomic_mod
 from _local_helpers import (
     describe_exception,
-    small_tmpfs,
     run_as_nobody,
     shared_tempdir,
+    small_tmpfs,
     tracked_storage,
 )
 from storage_runtime._atomic import TEMP_SUFFIX, AtomicWrite
 
 builtin_open = io.open
+
+
+def atomic(storage: Any, path: Any, mode: str, write: Any, **kwargs: Any) -> Any:
+    with storage.atomic_write(path, mode, **kwargs) as f:
+        return write(f)
+
+
 HELPERS = {
-    "write_text": lambda s, p: s.write_text(p, "new text"),
-    "write_bytes": lambda s, p: s.write_bytes(p, b"new bytes"),
-    "dump_json": lambda s, p: s.dump_json({"new": 1}, p),
-    "dump_pickle": lambda s, p: s.dump_pickle({"new": 1}, p),
+    "text": lambda s, p, **kw: atomic(s, p, "w", lambda f: f.write("new text"), **kw),
+    "bytes": lambda s, p, **kw: atomic(s, p, "wb", lambda f: f.write(b"new bytes"), **kw),
+    "json": lambda s, p, **kw: atomic(s, p, "w", lambda f: json.dump({"new": 1}, f), **kw),
+    "pickle": lambda s, p, **kw: atomic(s, p, "wb", lambda f: pickle.dump({"new": 1}, f), **kw),
 }
 
 
@@ -82,7 +91,7 @@ def test_existing_file_keeps_its_owner(tmp_path: Path) -> None:
     path = tmp_path / "owned"
     path.write_bytes(b"old")
     os.chown(path, 65534, 65534)
-    storage.write_text(path, "new")
+    HELPERS["text"](storage, path)
     st = os.stat(path)
     assert (st.st_uid, st.st_gid) == (65534, 65534)
 
@@ -93,12 +102,12 @@ def test_failure_mid_write_leaves_old_file_and_no_temp(tmp_path: Path, helper: s
     path = tmp_path / "keep"
     path.write_bytes(b"old content")
     broken = {
-        "write_text": lambda: storage.write_text(path, b"not str"),  # type: ignore[arg-type]
-        "write_bytes": lambda: storage.write_bytes(path, "not bytes"),
-        "dump_json": lambda: storage.dump_json({"a": object()}, path),
-        "dump_pickle": lambda: storage.dump_pickle(lambda: 0, path),
+        "text": lambda: atomic(storage, path, "w", lambda f: f.write(b"not str")),
+        "bytes": lambda: atomic(storage, path, "wb", lambda f: f.write("not bytes")),
+        "json": lambda: atomic(storage, path, "w", lambda f: json.dump({"a": object()}, f)),
+        "pickle": lambda: atomic(storage, path, "wb", lambda f: pickle.dump(lambda: 0, f)),
     }[helper]
-    with pytest.raises((TypeError, AttributeError, __import__("pickle").PicklingError)):
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
         broken()
     assert path.read_bytes() == b"old content"
     assert leftovers(tmp_path) == []
@@ -134,7 +143,7 @@ def test_disk_full_fault_raises_builtin_error(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(atomic_mod, "_io_open", full_disk_open)
     with pytest.raises(OSError) as ours:
-        storage.dump_json({"big": "x" * 100_000}, path)
+        atomic(storage, path, "w", lambda f: json.dump({"big": "x" * 100_000}, f))
     with pytest.raises(OSError) as builtin, builtin_open("/dev/full", "w") as f:
         json.dump({"big": "x" * 100_000}, f)
     assert describe_exception(ours.value, "") == describe_exception(builtin.value, "")
@@ -148,10 +157,10 @@ def test_real_full_tmpfs(tmp_path: Path) -> None:
     with small_tmpfs(tmp_path) as mnt:
         storage, backend = tracked_storage(mnt)
         path = mnt / "state.bin"
-        storage.write_bytes(path, b"old", pin=True)
+        atomic(storage, path, "wb", lambda f: f.write(b"old"), pin=True)
         assert backend.writes == [(str(path), True)]
         with pytest.raises(OSError) as ours:
-            storage.write_bytes(path, b"x" * (512 * 1024), pin=True)
+            atomic(storage, path, "wb", lambda f: f.write(b"x" * (512 * 1024)), pin=True)
         with pytest.raises(OSError) as builtin, builtin_open(mnt / "builtin.bin", "wb") as f:
             f.write(b"x" * (512 * 1024))
         assert describe_exception(ours.value, "") == describe_exception(builtin.value, "")
@@ -160,7 +169,7 @@ def test_real_full_tmpfs(tmp_path: Path) -> None:
         assert path.read_bytes() == b"old"
         assert leftovers(mnt) == []
         assert backend.writes == [(str(path), True)]  # the failed write published nothing
-        storage.write_bytes(path, b"fits")  # space was released: works again
+        atomic(storage, path, "wb", lambda f: f.write(b"fits"))  # space released: works
         assert path.read_bytes() == b"fits"
 
 
@@ -176,7 +185,7 @@ def test_errors_match_builtin_open(tmp_path: Path, setup: str, name: str) -> Non
     with pytest.raises(OSError) as builtin:
         target.write_text("new")
     with pytest.raises(OSError) as ours:
-        storage.write_text(target, "new")
+        HELPERS["text"](storage, target)
     assert describe_exception(ours.value, "") == describe_exception(builtin.value, "")
 
 
@@ -194,8 +203,8 @@ def test_permission_errors_match_builtin_as_unprivileged_user() -> None:
             for name in ("ro.txt", "rodir/new"):
                 path = Path(base, name)
                 for fn in (lambda p=path: p.write_text("x"),
-                           lambda p=path: storage.write_text(p, "x"),
-                           lambda p=path: storage.dump_json([1], p)):
+                           lambda p=path: HELPERS["text"](storage, p),
+                           lambda p=path: HELPERS["json"](storage, p)):
                     try:
                         fn()
                         rows.append("wrote")
@@ -220,7 +229,7 @@ def test_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
     storage, backend = tracked_storage(tmp_path)
     (tmp_path / "real.json").write_text("[]")
     (tmp_path / "link.json").symlink_to("real.json")
-    storage.dump_json([1, 2], tmp_path / "link.json", pin=True)
+    atomic(storage, tmp_path / "link.json", "w", lambda f: json.dump([1, 2], f), pin=True)
     assert (tmp_path / "link.json").is_symlink()
     assert json.loads((tmp_path / "real.json").read_text()) == [1, 2]
     assert backend.writes == [(str(tmp_path / "real.json"), True)]
@@ -228,14 +237,14 @@ def test_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
 
 def test_special_files_are_written_in_place(tmp_path: Path) -> None:
     storage, backend = tracked_storage(tmp_path)
-    storage.write_bytes("/dev/null", b"discarded")
+    atomic(storage, "/dev/null", "wb", lambda f: f.write(b"discarded"))
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    storage.write_text(fifo, "through the pipe")
+    atomic(storage, fifo, "w", lambda f: f.write("through the pipe"))
     reader.join(timeout=10)
     assert got == [b"through the pipe"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
@@ -245,7 +254,7 @@ def test_special_files_are_written_in_place(tmp_path: Path) -> None:
 def test_int_descriptor_is_written_in_place(tmp_path: Path) -> None:
     storage, backend = tracked_storage(tmp_path)
     fd = os.open(tmp_path / "fd.txt", os.O_WRONLY | os.O_CREAT, 0o644)
-    assert storage.write_text(fd, "via fd") == 6  # type: ignore[arg-type]
+    assert atomic(storage, fd, "w", lambda f: f.write("via fd")) == 6
     assert (tmp_path / "fd.txt").read_text() == "via fd"
     with pytest.raises(OSError):
         os.fstat(fd)  # closed, as builtin open(fd, "w") closes it
@@ -254,7 +263,7 @@ def test_int_descriptor_is_written_in_place(tmp_path: Path) -> None:
 
 CRASH_WRITER = textwrap.dedent(
     """
-    import sys
+    import json, sys
     from storage_runtime import Storage, Settings
     storage = Storage(Settings(root=sys.argv[1], backend="local"))
     path = sys.argv[1] + "/state.json"
@@ -262,7 +271,8 @@ CRASH_WRITER = textwrap.dedent(
     print("ready", flush=True)
     while True:
         i += 1
-        storage.dump_json({"i": i, "pad": "x" * (i % 7919) * 13}, path)
+        with storage.atomic_write(path) as f:
+            json.dump({"i": i, "pad": "x" * (i % 7919) * 13}, f)
     """
 )
 
@@ -270,7 +280,8 @@ CRASH_WRITER = textwrap.dedent(
 def test_sigkill_mid_write_leaves_old_or_new_file(tmp_path: Path) -> None:
     """Kill a writer that rewrites one JSON file in a loop: the file always parses."""
     storage, _ = tracked_storage(tmp_path)
-    storage.dump_json({"i": 0, "pad": ""}, tmp_path / "state.json")
+    HELPERS["json"](storage, tmp_path / "state.json")
+    (tmp_path / "state.json").write_text('{"i": 0, "pad": ""}')
     for attempt in range(8):
         proc = subprocess.Popen(
             [sys.executable, "-c", CRASH_WRITER, str(tmp_path)], stdout=subprocess.PIPE

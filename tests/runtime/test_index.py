@@ -12,7 +12,7 @@ from storage_runtime._index import Index, IndexUnavailable
 
 
 def test_a_publish_of_an_older_generation_records_nothing(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     gen1, old = index.mark_pending("a.txt", pin=True)
     assert (gen1, old) == (1, None)
     gen2, old = index.mark_pending("a.txt", pin=False)
@@ -26,7 +26,7 @@ def test_a_publish_of_an_older_generation_records_nothing(tmp_path: Any) -> None
 
 
 def test_restored_rows_never_override_and_gone_only_from_pending(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     gen, _ = index.mark_pending("w.txt", pin=True)
     sig: dict[str, Any] = {"size": 1, "pin": True, "mtime_ns": 1, "ino": 1}
     assert not index.record_restored("w.txt", cid="bafx", **sig)  # this machine wrote it
@@ -38,7 +38,7 @@ def test_restored_rows_never_override_and_gone_only_from_pending(tmp_path: Any) 
 
 
 def _hammer(path: str, worker: int, rounds: int) -> None:
-    index = Index(path, busy_timeout=60)
+    index = Index(path, root="/r", busy_timeout=60)
     for i in range(rounds):
         rel = f"f{i % 7}"
         gen, _ = index.mark_pending(rel, pin=bool(worker % 2))
@@ -66,11 +66,11 @@ def test_a_corrupt_index_raises_index_unavailable(tmp_path: Any) -> None:
     path = tmp_path / "i.sqlite3"
     path.write_bytes(b"garbage" * 1000)
     with pytest.raises(IndexUnavailable, match="unreadable"):
-        Index(str(path)).get("a")
+        Index(str(path), root="/r").get("a")
 
 
 def test_the_index_survives_fork(tmp_path: Any) -> None:
-    index = Index(str(tmp_path / "i.sqlite3"))
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
     index.mark_pending("a", pin=False)
     pid = os.fork()
     if pid == 0:  # child: must open its own connection, not reuse the parent's
@@ -80,3 +80,157 @@ def test_the_index_survives_fork(tmp_path: Any) -> None:
             os._exit(0)
     os.waitpid(pid, 0)
     assert {r.path for r in index.rows()} == {"a", "b"}
+
+
+_V1_SCHEMA = """
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'gone')),
+    pin INTEGER NOT NULL CHECK (pin IN (0, 1)), cid TEXT, size INTEGER, mtime_ns INTEGER,
+    ino INTEGER, gen INTEGER NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'written' CHECK (origin IN ('written', 'restored')),
+    attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated REAL NOT NULL
+);
+CREATE INDEX files_state ON files (state);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '1');
+INSERT INTO files (path, state, pin, gen, updated) VALUES ('old.txt', 'pending', 1, 3, 0);
+"""
+
+
+def test_a_schema_1_index_is_migrated_to_the_root_that_opens_it(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_SCHEMA)
+    conn.close()
+    mine = Index(path, root="/a")
+    row = mine.get("old.txt")
+    assert row is not None and (row.state, row.pin, row.gen) == ("pending", True, 3)
+    assert mine.mark_pending("old.txt", pin=True)[0] == 4  # the row goes on, not a new one
+    assert Index(path, root="/b").get("old.txt") is None  # never another root's
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT root, path FROM files").fetchall() == [("/a", "old.txt")]
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    conn.close()
+
+
+_V1_ENTRIES = """
+CREATE TABLE entries (
+    path TEXT PRIMARY KEY, cid TEXT NOT NULL,
+    placed INTEGER NOT NULL CHECK (placed IN (0, 1))
+);
+INSERT INTO files (path, state, pin, gen, updated) VALUES ('rm.txt', 'gone', 1, 2, 0);
+INSERT INTO entries VALUES ('rm.txt', 'bafyrm', 1);
+INSERT INTO entries VALUES ('old.txt', 'bafyold', 0);
+"""
+
+_V2_SCHEMA = """
+CREATE TABLE files (
+    root TEXT NOT NULL, path TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'gone')),
+    pin INTEGER NOT NULL CHECK (pin IN (0, 1)), cid TEXT, size INTEGER, mtime_ns INTEGER,
+    ino INTEGER, gen INTEGER NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'written' CHECK (origin IN ('written', 'restored')),
+    attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated REAL NOT NULL,
+    PRIMARY KEY (root, path)
+);
+CREATE INDEX files_root_state ON files (root, state);
+CREATE TABLE refused (
+    root TEXT NOT NULL, name BLOB NOT NULL, reason TEXT NOT NULL, updated REAL NOT NULL,
+    PRIMARY KEY (root, name)
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '2');
+INSERT INTO files (root, path, state, pin, gen, updated) VALUES ('/b', 'x', 'pending', 0, 5, 0);
+"""
+
+
+def test_a_schema_1_index_with_entries_keeps_them_for_the_root_that_opens_it(
+    tmp_path: Any,
+) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_SCHEMA + _V1_ENTRIES)
+    conn.close()
+    mine, other = Index(path, root="/a"), Index(path, root="/b")
+    assert mine.entry("old.txt") == ("bafyold", False)
+    assert mine.owed_drops() == [("rm.txt", "bafyrm")]
+    assert other.entry("old.txt") is None and other.owed_drops() == []
+    conn = sqlite3.connect(path)
+    assert sorted(conn.execute("SELECT root, path FROM entries").fetchall()) == [
+        ("/a", "old.txt"), ("/a", "rm.txt")]
+    conn.close()
+
+
+def test_a_schema_2_index_gains_the_entries_table_and_keeps_its_rows(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V2_SCHEMA)
+    conn.close()
+    index = Index(path, root="/a")
+    assert index.get("x") is None and Index(path, root="/b").get("x").gen == 5  # type: ignore[union-attr]
+    index.set_entry("y", "bafyy", placed=True)
+    assert index.entry("y") == ("bafyy", True)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    conn.close()
+
+
+def test_entries_are_per_root_but_a_pin_in_use_is_seen_across_roots(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    one, two = Index(path, root="/one"), Index(path, root="/two")
+    one.set_entry("same.txt", "bafy1", placed=True)
+    assert two.entry("same.txt") is None
+    two.clear_entry("same.txt")  # /two's clear never touches /one's entry
+    assert one.entry("same.txt") == ("bafy1", True)
+    assert not one.cid_in_use("bafy1", besides="same.txt")
+    assert two.cid_in_use("bafy1", besides="same.txt")  # the node's pin serves /one too
+    two.mark_pending("same.txt", pin=True)
+    two.mark_removed("same.txt")
+    assert one.get("same.txt") is None and one.owed_drops() == []
+    two.set_entry("same.txt", "bafy2", placed=True)
+    assert two.owed_drops() == [("same.txt", "bafy2")]
+    row, dst_gen = two.move_row("same.txt", "moved.txt", pin=True)
+    assert row is not None and row.state == "gone" and dst_gen == 1
+    assert one.get("moved.txt") is None
+
+
+def test_roots_sharing_an_index_see_and_change_only_their_own_rows(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    one, two = Index(path, root="/one"), Index(path, root="/two")
+    gen1, _ = one.mark_pending("same.txt", pin=True)
+    gen2, old = two.mark_pending("same.txt", pin=False)
+    assert (gen1, gen2, old) == (1, 1, None)
+    two.mark_gone("same.txt", gen2)  # /two's deletion ...
+    assert one.get("same.txt").state == "pending"  # type: ignore[union-attr]
+    assert one.counts()["pending"] == 1 and two.counts()["pending"] == 0
+    assert [r.path for r in one.pending()] == ["same.txt"] and two.pending() == []
+    two.replace_all([])  # ... and /two's reindex leave /one's row alone
+    assert [r.path for r in one.rows()] == ["same.txt"]
+
+
+def test_refused_names_are_kept_by_their_bytes(tmp_path: Any) -> None:
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    index.mark_refused(name, "not UTF-8")
+    index.mark_refused("a\\b", "backslash")
+    assert index.refused() == [("a\\b", "backslash"), (name, "not UTF-8")]
+    assert Index(index.path, root="/other").refused() == []
+    index.forget_refused([name])
+    assert index.refused() == [("a\\b", "backslash")]
+
+
+def test_threads_share_one_connection(tmp_path: Any) -> None:
+    import threading
+
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    threads = [threading.Thread(target=index.mark_pending, args=(f"f{i}", False))
+               for i in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(index.rows()) == 200
+    if before:
+        assert len(os.listdir("/proc/self/fd")) - before <= 4  # db, wal, shm: once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ def _write(settings: Any, files: dict[str, tuple[str, bool]]) -> None:
     backend = IpfsBackend(settings, drain_on_start=False)
     storage = Storage(settings, backend_impl=backend)
     for rel, (text, pin) in files.items():
-        storage.write_text(os.path.join(settings.root, rel), text, pin=pin)
+        storage.write_text(Path(os.path.join(settings.root, rel)), text, pin=pin)
     backend.close()
 
 

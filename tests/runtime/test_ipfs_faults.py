@@ -141,7 +141,7 @@ def test_daemon_down_keeps_the_write_pending_and_warns_once(
     with caplog.at_level(logging.WARNING, logger="storage_runtime"):
         with storage.open(os.path.join(root, "a.txt"), "w", pin=True) as f:
             f.write("kept")
-        storage.write_text(os.path.join(root, "b.txt"), "also kept")
+        storage.write_text(Path(os.path.join(root, "b.txt")), "also kept")
     assert Path(root, "a.txt").read_text() == "kept"
     assert _state(storage, "a.txt") == ("pending", None)
     assert _state(storage, "b.txt") == ("pending", None)
@@ -156,7 +156,7 @@ def test_sync_publishes_pending_writes_when_the_daemon_is_back(tmp_path: Any) ->
     node = FakeNode()
     node.down = True
     storage = _storage(tmp_path, node)
-    storage.write_text(os.path.join(storage.settings.root, "a.txt"), "x", pin=True)
+    storage.write_text(Path(os.path.join(storage.settings.root, "a.txt")), "x", pin=True)
     node.down = False
     report = sync(storage.backend)  # type: ignore[arg-type]
     assert (report.published, report.remaining) == (1, 0)
@@ -170,7 +170,7 @@ def test_strict_mode_raises_but_the_file_is_written_and_pending(tmp_path: Any) -
     storage = _storage(tmp_path, node, strict=True)
     path = os.path.join(storage.settings.root, "a.txt")
     with pytest.raises(PublishError):
-        storage.write_text(path, "strict")
+        storage.write_text(Path(path), "strict")
     assert Path(path).read_text() == "strict"
     assert _state(storage, "a.txt") == ("pending", None)
 
@@ -179,7 +179,7 @@ def test_a_node_storing_other_bytes_is_not_recorded_as_published(tmp_path: Any) 
     node = FakeNode()
     node.lie = True
     storage = _storage(tmp_path, node)
-    storage.write_bytes(os.path.join(storage.settings.root, "a.bin"), b"data")
+    storage.write_bytes(Path(os.path.join(storage.settings.root, "a.bin")), b"data")
     assert _state(storage, "a.bin") == ("pending", None)
 
 
@@ -187,12 +187,12 @@ def test_next_process_publishes_pending_in_the_background(tmp_path: Any) -> None
     node = FakeNode()
     node.down = True
     first = _storage(tmp_path, node)
-    first.write_text(os.path.join(first.settings.root, "a.txt"), "later")
+    first.write_text(Path(os.path.join(first.settings.root, "a.txt")), "later")
     node.down = False
     settings = first.settings
     backend = IpfsBackend(settings, client_factory=lambda s: node)  # drain on first use
     second = Storage(settings, backend_impl=backend)
-    second.write_text(os.path.join(settings.root, "b.txt"), "now")
+    second.write_text(Path(os.path.join(settings.root, "b.txt")), "now")
     backend.wait_drain(10)
     assert _state(second, "a.txt") == ("published", cid_of_bytes(b"later"))
 
@@ -208,7 +208,7 @@ def test_a_corrupt_index_never_breaks_the_write(
         f.write(b"this is not a database" * 100)
     path = os.path.join(storage.settings.root, "a.txt")
     with caplog.at_level(logging.WARNING, logger="storage_runtime"):
-        storage.write_text(path, "safe")
+        storage.write_text(Path(path), "safe")
     assert Path(path).read_text() == "safe"
     assert any("reindex" in r.getMessage() for r in caplog.records)
 
@@ -216,7 +216,7 @@ def test_a_corrupt_index_never_breaks_the_write(
 def test_a_bad_fetch_never_leaves_a_file(tmp_path: Any) -> None:
     node = FakeNode()
     writer = _storage(tmp_path, node, "writer")
-    writer.write_text(os.path.join(writer.settings.root, "m.txt"), "model", pin=True)
+    writer.write_text(Path(os.path.join(writer.settings.root, "m.txt")), "model", pin=True)
     node.corrupt_cat = True
     reader = _storage(tmp_path, node, "reader")
     path = os.path.join(reader.settings.root, "m.txt")
@@ -224,14 +224,14 @@ def test_a_bad_fetch_never_leaves_a_file(tmp_path: Any) -> None:
         reader.backend.before_read(path)
     assert os.listdir(reader.settings.root) == [".storage-runtime"]
     node.corrupt_cat = False
-    assert reader.read_text(path) == "model"
+    assert reader.read_text(Path(path)) == "model"
 
 
 def test_index_rows_stay_valid_sqlite(tmp_path: Any) -> None:
     node = FakeNode()
     storage = _storage(tmp_path, node)
     for i in range(5):
-        storage.write_text(os.path.join(storage.settings.root, f"f{i}.txt"), str(i), pin=i % 2 == 0)
+        storage.write_text(Path(os.path.join(storage.settings.root, f"f{i}.txt")), str(i), pin=i % 2 == 0)
     conn = sqlite3.connect(storage.settings.index)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -248,10 +248,10 @@ def test_a_slow_publish_of_old_bytes_never_overwrites_a_newer_record(
     node.hold = (entered, gate)
     storage = _storage(tmp_path, node)
     path = os.path.join(storage.settings.root, "f.bin")
-    slow = threading.Thread(target=storage.write_bytes, args=(path, b"old"), kwargs={"pin": pin})
+    slow = threading.Thread(target=storage.write_bytes, args=(Path(path), b"old"), kwargs={"pin": pin})
     slow.start()
     assert entered.wait(10)  # the first publish has read b"old" and waits for the node
-    storage.write_bytes(path, b"new", pin=pin)  # a newer write, published meanwhile
+    storage.write_bytes(Path(path), b"new", pin=pin)  # a newer write, published meanwhile
     gate.set()
     slow.join(10)
     assert _state(storage, "f.bin") == ("published", cid_of_bytes(b"new"))
@@ -275,9 +275,32 @@ def test_restore_with_the_daemon_down_leaves_the_file_missing(
     with caplog.at_level(logging.WARNING, logger="storage_runtime"), pytest.raises(
         FileNotFoundError
     ) as info:
-        storage.read_text(path)
+        storage.read_text(Path(path))
     assert type(info.value) is FileNotFoundError  # the builtin's own error, unchanged
     assert any("cannot reach IPFS" in r.getMessage() for r in caplog.records)
     strict = _storage(tmp_path, node, "strict", strict=True)
     with pytest.raises(RestoreError, match="IPFS unreachable"):
-        strict.read_text(os.path.join(strict.settings.root, "shared.txt"))
+        strict.read_text(Path(os.path.join(strict.settings.root, "shared.txt")))
+
+
+@pytest.mark.parametrize("pin", [False, True])
+def test_an_open_that_changes_nothing_while_a_publish_runs_does_not_strand_it(
+    tmp_path: Any, pin: bool
+) -> None:
+    # The writable open bumps the generation (a publish that read the file meanwhile may
+    # have read it half written); closed unchanged, it publishes nothing itself, so the
+    # publish it overtook must still end published, not pending until the next sync.
+    node = FakeNode()
+    entered, gate = threading.Event(), threading.Event()
+    node.hold = (entered, gate)
+    storage = _storage(tmp_path, node)
+    path = Path(storage.settings.root, "f.bin")
+    slow = threading.Thread(target=storage.write_bytes, args=(path, b"data"), kwargs={"pin": pin})
+    slow.start()
+    assert entered.wait(10)  # the first publish has read b"data" and waits for the node
+    with storage.open(path, "r+b", pin=pin) as f:
+        assert f.read() == b"data"
+    gate.set()
+    slow.join(10)
+    assert _state(storage, "f.bin") == ("published", cid_of_bytes(b"data"))
+    assert node.mfs.get("/migrate-storage/f.bin") == (cid_of_bytes(b"data") if pin else None)

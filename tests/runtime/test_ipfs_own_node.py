@@ -26,6 +26,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ def test_pinned_content_survives_gc_and_cache_content_does_not(
     storage = make_storage(api=own_node.api)
     root = storage.settings.root
     pinned, cache = os.urandom(5000), os.urandom(5000)
-    storage.write_bytes(os.path.join(root, "keep.bin"), pinned, pin=True)
+    storage.write_bytes(Path(os.path.join(root, "keep.bin")), pinned, pin=True)
     with storage.open(os.path.join(root, "tmp.bin"), "wb", pin=False) as f:
         f.write(cache)
     keep_cid, tmp_cid = cid_of_bytes(pinned), cid_of_bytes(cache)

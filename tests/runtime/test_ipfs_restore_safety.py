@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,7 +73,7 @@ def test_reading_a_planted_symlink_entry_is_refused(
     with pytest.raises(RestoreRefused, match="symlink"):
         storage.backend.before_read(path)
     with pytest.raises(FileNotFoundError):
-        storage.read_text(path)  # the program sees a missing file, as with builtin open
+        storage.read_text(Path(path))  # the program sees a missing file, as with builtin open
     assert not os.path.lexists(path)
 
 
@@ -81,7 +82,7 @@ def test_a_local_symlink_in_the_way_pointing_out_is_refused(
 ) -> None:
     writer = make_storage("writer")
     os.makedirs(os.path.join(writer.settings.root, "out"))
-    writer.write_text(os.path.join(writer.settings.root, "out", "f.txt"), "shared", pin=True)
+    writer.write_text(Path(os.path.join(writer.settings.root, "out", "f.txt")), "shared", pin=True)
 
     reader = make_storage("reader")
     outside = tmp_path / "outside"
@@ -91,7 +92,7 @@ def test_a_local_symlink_in_the_way_pointing_out_is_refused(
     with pytest.raises(RestoreRefused, match="points outside the root"):
         reader.backend.before_read(path)
     with pytest.raises(FileNotFoundError):
-        reader.read_text(path)
+        reader.read_text(Path(path))
     report = pull(reader.backend)
     assert [rel for rel, _ in report.refused] == ["out/f.txt"]
     assert list(outside.iterdir()) == []

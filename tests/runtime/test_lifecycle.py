@@ -185,7 +185,7 @@ def test_a_pinned_tmp_replaced_into_place_is_moved_not_uploaded(
     storage = make_storage()
     root = storage.settings.root
     data = os.urandom(3000)
-    storage.write_bytes(os.path.join(root, "model.json.tmp"), data, pin=True)
+    storage.write_bytes(pathlib.Path(root, "model.json.tmp"), data, pin=True)
     client = storage.backend.client()
     with mock.patch.object(client, "add", wraps=client.add) as add:
         storage.replace(os.path.join(root, "model.json.tmp"), os.path.join(root, "model.json"))
@@ -205,8 +205,8 @@ def test_a_folder_moved_and_removed_follows_in_the_namespace(
     storage = make_storage()
     root = storage.settings.root
     os.makedirs(os.path.join(root, "run1", "ckpt"))
-    storage.write_text(os.path.join(root, "run1", "ckpt", "a.json"), "a", pin=True)
-    storage.write_text(os.path.join(root, "run1", "b.json"), "b", pin=True)
+    storage.write_text(pathlib.Path(root, "run1", "ckpt", "a.json"), "a", pin=True)
+    storage.write_text(pathlib.Path(root, "run1", "b.json"), "b", pin=True)
     storage.move(os.path.join(root, "run1"), os.path.join(root, "best"))
     assert mfs_cid(ipfs_client, f"{namespace}/best/ckpt/a.json") == cid_of_bytes(b"a")
     assert mfs_cid(ipfs_client, f"{namespace}/best/b.json") == cid_of_bytes(b"b")
@@ -226,7 +226,7 @@ def test_a_rename_that_leaves_the_source_in_place_keeps_its_entry(
 ) -> None:
     storage = make_storage()
     root = storage.settings.root
-    storage.write_text(os.path.join(root, "a.txt"), "linked", pin=True)
+    storage.write_text(pathlib.Path(root, "a.txt"), "linked", pin=True)
     os.link(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))
     storage.replace(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))  # a no-op
     assert os.path.exists(os.path.join(root, "a.txt"))

@@ -34,6 +34,7 @@ def test_fsync_flock_mmap_work_on_tracked_handle(tmp_path: Path) -> None:
         f.write(b"\0" * 4096)
         f.flush()
         os.fsync(f.fileno())
+    os.utime(path, ns=(10**18, 10**18))  # a past mtime: the mmap write surely moves it
     with storage.open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as mm:
         mm[:5] = b"hello"
         mm.flush()
@@ -60,8 +61,8 @@ def test_publishes_once_per_close_with_pin(tmp_path: Path) -> None:
     f.close()
     f.buffer.raw.close()
     assert backend.writes == [(str(path), True)]
-    with storage.open(path, "r+", pin=False):
-        pass
+    with storage.open(path, "r+", pin=False) as f:
+        f.write("y")
     assert backend.writes[-1] == (str(path), False)
     assert backend.reads == [str(path)]  # r+ asks the backend before opening
 

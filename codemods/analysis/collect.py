@@ -1,0 +1,132 @@
+"""One LibCST walk that gathers what the finder needs: candidate calls and bindings.
+
+The walk itself is cheap next to scope analysis; it records
+- every call whose shape may be a site (the same rule as the `ast` scan),
+- the value bound to a name by `x = v`, `x: T = v`, `(x := v)` and `with v as x`,
+- for each `with` whose body is one statement built on one call: that call,
+- which Name nodes sit inside another `with` body that rebinds the same name (so the
+  json/pickle collapse can tell "`f` used after the block" from "a later block's own `f`"),
+- whether the module has a star import (which may bind `open` or `storage` unseen).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from migrate_storage.codemods.pipeline.prefilter import Shape, is_candidate
+from migrate_storage.codemods.speedups.walk import CachedDispatch
+
+
+def call_shape(func: cst.BaseExpression) -> Shape | None:
+    """(name, root) of a callee, as `prefilter._shape` computes it for `ast`."""
+    if isinstance(func, cst.Name):
+        return (func.value, None)
+    if isinstance(func, cst.Attribute):
+        node = func.value
+        while isinstance(node, cst.Attribute):
+            node = node.value
+        return (func.attr.value, node.value if isinstance(node, cst.Name) else "")
+    return None
+
+
+def single_small_statement(
+    body: cst.BaseSuite,
+) -> tuple[cst.BaseSmallStatement, cst.CSTNode] | None:
+    """The one small statement of a block (and its line), or None."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return (body.body[0], body) if len(body.body) == 1 else None
+    if isinstance(body, cst.IndentedBlock) and len(body.body) == 1:
+        line = body.body[0]
+        if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+            return line.body[0], line
+    return None
+
+
+def value_call(small: cst.BaseSmallStatement) -> cst.Call | None:
+    """The call a `call(...)`, `x = call(...)`, `x: T = call(...)` or `return call(...)` makes."""
+    if isinstance(small, cst.Expr | cst.Assign | cst.AnnAssign | cst.Return):
+        value = small.value
+        return value if isinstance(value, cst.Call) else None
+    return None
+
+
+class Collector(CachedDispatch, cst.CSTVisitor):
+    def __init__(self, scan_names: tuple[frozenset[str], frozenset[str]]) -> None:
+        self._scan_names = scan_names
+        self.calls: list[tuple[cst.Call, Shape]] = []
+        self.bindings: dict[cst.Name, cst.BaseExpression] = {}
+        self.with_bodies: dict[
+            cst.Call, tuple[cst.With, cst.BaseSmallStatement, cst.CSTNode]
+        ] = {}
+        self.with_of_item: dict[cst.Call, cst.With] = {}
+        self.enclosing: dict[cst.With, tuple[cst.With, ...]] = {}
+        self.shielded: dict[cst.Name, cst.With] = {}
+        self.star_import = False
+        # The nodes enclosing each candidate call and `with`: the rewriter descends only
+        # into these (a full-tree transformer costs as much as parsing).
+        self.ancestors: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
+        self._stack: list[cst.CSTNode] = []
+        self._with_stack: list[tuple[cst.With, frozenset[str]]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._stack.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        shape = call_shape(node.func)
+        if shape is not None and is_candidate(shape, self._scan_names):
+            self.calls.append((node, shape))
+            self.ancestors[node] = tuple(self._stack)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.bindings[target.target] = node.value
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and isinstance(node.target, cst.Name):
+            self.bindings[node.target] = node.value
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self.bindings[node.target] = node.value
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            self.star_import = True
+
+    def visit_With(self, node: cst.With) -> None:
+        self.enclosing[node] = tuple(w for w, _ in self._with_stack)
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self.bindings[item.asname.name] = item.item
+            if isinstance(item.item, cst.Call):
+                self.with_of_item[item.item] = node
+        single = single_small_statement(node.body)
+        if single is not None and len(node.items) == 1 and node.asynchronous is None:
+            call = value_call(single[0])
+            if call is not None:
+                self.with_bodies[call] = (node, single[0], single[1])
+                self.ancestors[node] = tuple(self._stack)
+
+    def visit_With_body(self, node: cst.With) -> None:
+        bound = frozenset(
+            item.asname.name.value
+            for item in node.items
+            if item.asname is not None and isinstance(item.asname.name, cst.Name)
+        )
+        self._with_stack.append((node, bound))
+
+    def leave_With_body(self, node: cst.With) -> None:
+        self._with_stack.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self._with_stack:
+            return
+        for with_node, bound in reversed(self._with_stack):
+            if node.value in bound:
+                self.shielded[node] = with_node
+                return

@@ -1,0 +1,101 @@
+"""The finder's working record for one candidate call, and open-mode analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import libcst as cst
+from migrate_storage.codemods.analysis.plan import OpenEdit, PathEdit
+from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    column: int
+    end_line: int
+    with_span: tuple[int, int] | None = None  # when the call is a `with` item
+
+
+@dataclass(slots=True)
+class Found:
+    call: cst.Call
+    position: Position
+    kind: str  # open | path | handle | runtime | unsupported
+    family: Family
+    name: str
+    status: Status = Status.PENDING
+    reason: Reason | None = None
+    strategy: Strategy | None = None
+    edit: OpenEdit | PathEdit | None = None
+    consumed: bool = False  # an open folded into a json/pickle collapse
+
+    def unmigrated(self, reason: Reason) -> Found:
+        self.status, self.reason, self.edit = Status.UNMIGRATED, reason, None
+        return self
+
+    def site(self, path: str) -> Site:
+        return Site(
+            path=path,
+            line=self.position.line,
+            column=self.position.column,
+            family=self.family,
+            name=self.name,
+            status=self.status,
+            reason=self.reason,
+            strategy=None if self.status is Status.MIGRATED else self.strategy,
+        )
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN_MODE"
+
+
+UNKNOWN_MODE: Final = _Unknown()
+Mode = str | None | _Unknown  # None: not given (read-only default)
+
+
+def literal_string(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (non-f, non-bytes) string literal, else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - an odd literal is simply not a known mode
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def open_mode(call: cst.Call, index: int) -> Mode:
+    """The mode argument of `open(file, mode)` (index 1) or `Path.open(mode)` (index 0)."""
+    position = 0
+    double_star = False
+    for arg in call.args:
+        if arg.star == "*":
+            if position <= index:
+                return UNKNOWN_MODE
+            continue
+        if arg.star == "**":
+            double_star = True
+            continue
+        if arg.keyword is None:
+            if position == index:
+                return _mode_value(arg.value)
+            position += 1
+        elif arg.keyword.value == "mode":
+            return _mode_value(arg.value)
+    return UNKNOWN_MODE if double_star else None
+
+
+def _mode_value(node: cst.BaseExpression) -> Mode:
+    value = literal_string(node)
+    return UNKNOWN_MODE if value is None else value
+
+
+def may_write(mode: Mode) -> bool:
+    """A mode that is not a literal may write; a literal writes with w, a, x or +."""
+    if isinstance(mode, _Unknown):
+        return True
+    return mode is not None and any(c in mode for c in "wax+")

@@ -1,0 +1,148 @@
+"""The open family: builtin `open(...)`, `io.open(...)`, `builtins.open(...)` and aliases.
+
+**Rewrites**
+- The module's `open` is rebound with `from <runtime> import open` (the smart_open
+  convention), added once, after the existing top imports. Call sites keep the name
+  `open`, so tests that patch `pkg.mod.open` keep intercepting them.
+- `io.open(...)`, `builtins.open(...)`, `o(...)` after `from io import open as o`
+  become `open(...)`.
+- `pin=True` (rule `pin`) or `pin=False` (rule `cache`) is added where the mode can
+  write: a literal mode with `w`, `a`, `x` or `+`, or a mode that is not a literal
+  (a variable, a conditional expression, an f-string, `*args`/`**kwargs`).
+- A literal read-only open keeps its call text: the rebinding migrates it.
+- A module that defines or imports its own `open` at module level gets
+  `from <runtime> import open as storage_open`; only its `io.open`/`builtins.open`
+  sites are renamed (to `storage_open`), its own `open` calls stay.
+
+**Leaves alone (why)**
+- `open` that is not builtin open, decided by scope analysis, not spelling: a local
+  `def open`, a parameter or variable named `open`, `from gzip import open`, `os.open`,
+  `codecs.open`, `Image.open`, `webbrowser.open`, `tarfile.open`, `x.open(...)`.
+- Files or families whose rule is `local` (LOCAL_RULE) or that are excluded (EXCLUDED_FILE).
+- A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
+  `os.open`, so what `open` is cannot be known.
+- `io.open(...)` inside a function where the runtime's name is a local (NAME_CLASH).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import libcst as cst
+from libcst.metadata import Scope
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    Position,
+    may_write,
+    open_mode,
+)
+from migrate_storage.codemods.analysis.plan import OpenEdit
+from migrate_storage.codemods.families import lazy_command
+from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
+from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.model import Family, Reason
+
+DESCRIPTION = (
+    "Rebind builtin open to the storage runtime's open and pin its writing calls."
+)
+
+EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
+    Rewritten(
+        'with open(path, "w") as f:\n    f.write(text)\n',
+        'from storage_runtime import open\n\nwith open(path, "w", pin=True) as f:\n    f.write(text)\n',
+    ),
+    Rewritten(
+        "data = open(path).read()\n",
+        "from storage_runtime import open\n\ndata = open(path).read()\n",
+    ),
+    Rewritten(
+        'import io\n\nio.open(path, "a", encoding="utf-8").write(line)\n',
+        'import io\nfrom storage_runtime import open\n\nopen(path, "a", encoding="utf-8", pin=False).write(line)\n',
+        policy=CACHE,
+    ),
+    Rewritten(
+        "from io import open as o\n\ndef save(p, mode):\n    return o(p, mode)\n",
+        "from io import open as o\nfrom storage_runtime import open\n\ndef save(p, mode):\n    return open(p, mode, pin=True)\n",
+    ),
+    Rewritten(
+        'import io\n\ndef open(name):\n    return io.open(name, "wb")\n',
+        'import io\nfrom storage_runtime import open as storage_open\n\ndef open(name):\n    return storage_open(name, "wb", pin=True)\n',
+    ),
+    Unchanged(
+        "def read(open, path):\n    return open(path).read()\n",
+        "Should do nothing, since the parameter `open` is not builtin open.",
+    ),
+    Unchanged(
+        "from gzip import open\n\nopen(path).read()\n",
+        "Should do nothing, since `open` is gzip.open (reported as unsupported).",
+        site_reason=Reason.UNSUPPORTED_FAMILY,
+    ),
+    Unchanged(
+        "import webbrowser\n\nwebbrowser.open(url)\n",
+        "Should do nothing, since webbrowser.open opens a browser, not a file.",
+    ),
+    Unchanged(
+        "from os import *\n\nopen(path)\n",
+        "Should do nothing, since a star import may bind `open` (os.open).",
+        site_reason=Reason.STAR_IMPORT,
+    ),
+)
+
+
+# -- recognition: what a call's name must resolve to ---------------------------------------
+
+#: Qualified names of builtin open (`io.open` is the same function).
+BUILTIN_OPEN = frozenset({"builtins.open", "io.open"})
+
+
+def recognise(
+    call: cst.Call, position: Position, names: Collection[str], star_import: bool
+) -> Found | None:
+    """A site when `call` resolves to builtin open and nothing else (scope metadata, never
+    spelling). A bare `open` in a module with a star import is left alone (STAR_IMPORT)."""
+    if not _names.all_in(names, BUILTIN_OPEN):
+        return None
+    name = "io.open" if "io.open" in names and len(names) == 1 else "open"
+    item = Found(call, position, "open", Family.OPEN, name)
+    if star_import and isinstance(call.func, cst.Name):
+        item.unmigrated(Reason.STAR_IMPORT)
+    return item
+
+
+# -- decision: rename, NAME_CLASH, pin= --------------------------------------------------
+
+
+def decide(
+    item: Found, binding: Binding, bindings: RuntimeBindings, scope: Scope | None, pin: bool
+) -> None:
+    """Plan one PENDING open site: the callee is renamed to the runtime's open when it is
+    not already spelled so (impossible where that name is a local: NAME_CLASH), and a call
+    that may write gets `pin=` (`pin`: the rule's strategy is pin)."""
+    name = binding.name
+    func = item.call.func
+    rename = None if isinstance(func, cst.Name) and func.value == name else name
+    if rename is not None and not bindings.is_global_in(scope, name):
+        item.unmigrated(Reason.NAME_CLASH)
+        return
+    item.edit = OpenEdit(rename, pin if may_write(open_mode(item.call, 1)) else None)
+
+
+# -- rewrite -------------------------------------------------------------------------------
+
+
+def rewrite_open(call: cst.Call, edit: OpenEdit) -> cst.Call:
+    """Apply one OpenEdit: rename the callee and/or add `pin=`."""
+    if edit.rename_to is not None:
+        func = call.func
+        call = call.with_changes(
+            func=cst.Name(edit.rename_to, lpar=func.lpar, rpar=func.rpar)
+        )
+    if edit.pin is not None:
+        call = append_arg(call, keyword("pin", bool_name(edit.pin)))
+    return call
+
+
+# `open_calls.OpenCallsCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "OpenCallsCodemod")

@@ -1,0 +1,136 @@
+"""The vocabulary: the one Site type that the finder emits, the codemods rewrite and the
+coverage report counts, and the one per-file result (FileResult, FileStatus) that the
+engine returns, the runner completes and the CLI and the report read.
+
+A Site is a single file-I/O call in a source file, classified once by the finder. The
+codemods rewrite exactly the PENDING sites; the coverage report adds every site into a
+Tally. Keeping one type (frozen, slotted, plain data) is what lets `coverage` and `apply`
+never disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import KW_ONLY, dataclass
+from pathlib import Path
+
+
+class Family(enum.Enum):
+    """What kind of file I/O a site is; the codemods handle the first four."""
+
+    OPEN = "open"
+    PATHLIB = "pathlib"
+    JSON = "json"
+    PICKLE = "pickle"
+    # File I/O the codemods do not rewrite yet (codecs.open, os.open, shutil.copy, ...).
+    UNSUPPORTED = "unsupported"
+
+
+REWRITABLE_FAMILIES: tuple[Family, ...] = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE)
+
+
+class Strategy(enum.Enum):
+    """What the rules file chose for a source file (or for one family in it)."""
+
+    PIN = "pin"  # persistent: pinned in IPFS, findable by path from other nodes
+    CACHE = "cache"  # published unpinned: may be garbage-collected
+    LOCAL = "local"  # never leaves the machine: the site is left unrewritten on purpose
+
+
+class Status(enum.Enum):
+    """One status per site, in the coverage report's words."""
+
+    MIGRATED = "migrated"  # already goes through the runtime
+    PENDING = "pending"  # the codemod would rewrite it now
+    LOCAL = "local"  # its file's rule says local: excluded from the percentage
+    UNMIGRATED = "unmigrated"  # left alone, with a Reason
+
+
+class Reason(enum.Enum):
+    """Why a site is UNMIGRATED or LOCAL. Never free text: reports group by it."""
+
+    RECEIVER_UNKNOWN = "receiver type unknown"
+    UNSUPPORTED_FAMILY = "unsupported family"
+    DYNAMIC_CALL = "dynamic call"  # *args/**kwargs, or arguments we cannot map
+    HANDLE_NOT_MIGRATED = "handle from an open that is not migrated"
+    EXCLUDED_FILE = "excluded file"
+    LOCAL_RULE = "rule says local"
+    FAMILY_NOT_IN_RULE = "family not selected by the rule"
+    SECRET_PATH = "secret-looking path"
+    NAME_CLASH = "runtime name clashes with a local name"
+    # Added by the codemods helper: `from x import *` may rebind `open` (os.open, ...).
+    STAR_IMPORT = "name may come from a star import"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One file-I/O call site. `line` is 1-based, `column` 0-based (LibCST's CodeRange)."""
+
+    path: str
+    line: int
+    column: int
+    family: Family
+    # The qualified name of what is called, as a reader would write it:
+    # "open", "io.open", "pathlib.Path.read_text", "json.dump", "codecs.open", ...
+    name: str
+    status: Status
+    reason: Reason | None = None
+    strategy: Strategy | None = None
+
+
+class FileStatus(enum.Enum):
+    """What happened to one file: the engine says the first four, the runner the others."""
+
+    CHANGED = "changed"  # rewritten (apply) or would be (check, diff)
+    UNCHANGED = "unchanged"  # nothing to rewrite
+    SKIPPED = "skipped"  # left alone on purpose (e.g. @generated), or unreadable (engine)
+    FAILED = "failed"  # could not be read, parsed or written: the run exits 2
+    CACHED = "cached"  # unchanged since a run that found it clean: not read
+    EXCLUDED = "excluded"  # an `exclude` glob matches: never rewritten
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file's result, from the engine (`transform_source`) through the runner (which
+    adds `real_path`, the diff, and turns an unreadable SKIPPED into FAILED) to the CLI's
+    output and the coverage report's rows. `message` is `path[:line]: reason` for
+    SKIPPED/FAILED. The bytes (`source`, `new_source`) travel only from the engine to the
+    runner's worker; the report the parent receives carries none."""
+
+    path: str
+    status: FileStatus
+    _: KW_ONLY
+    sites: tuple[Site, ...] = ()  # every site found, with its status BEFORE rewriting
+    message: str | None = None
+    real_path: Path | None = None  # the file read (runner)
+    source: bytes | None = None  # the original bytes (engine)
+    new_source: bytes | None = None  # the rewritten bytes, CHANGED only (engine)
+    diff: bytes | None = None  # diff mode, CHANGED files only (runner)
+    left_alone_cached: tuple[tuple[str, int], ...] = ()  # CACHED files: from the cache
+    # SKIPPED on purpose (an `@generated` marker), not because the input is unreadable:
+    # only the latter is an input error (exit 2).
+    skipped_on_purpose: bool = False
+
+    @property
+    def pending(self) -> tuple[Site, ...]:
+        """The PENDING sites, whether or not this run rewrote them (`rewrite=False`)."""
+        return tuple(s for s in self.sites if s.status is Status.PENDING)
+
+    @property
+    def rewritten(self) -> tuple[Site, ...]:
+        """The sites rewritten (or that would be): PENDING sites of a CHANGED file."""
+        return self.pending if self.status is FileStatus.CHANGED else ()
+
+    def left_alone(self) -> Counter[str]:
+        """The sites left alone, by `left_alone_key` (from the cache for a CACHED file)."""
+        if self.status is FileStatus.CACHED:
+            return Counter(dict(self.left_alone_cached))
+        return Counter(
+            left_alone_key(s) for s in self.sites if s.status in (Status.UNMIGRATED, Status.LOCAL)
+        )
+
+
+def left_alone_key(site: Site) -> str:
+    """How the summary groups a site that was left alone: its reason, else its status."""
+    return site.reason.value if site.reason is not None else site.status.value

@@ -1,0 +1,263 @@
+"""Cheap checks that decide whether a file needs LibCST at all.
+
+LibCST parsing costs about 10x `ast.parse`, and scope metadata several times more, so the
+engine pays for them only when this module finds a candidate call:
+
+1. `may_contain_target`: a byte regex; a file that never spells `open`, a pathlib method,
+   `json`, `pickle`, an unsupported module or the runtime module cannot hold a site.
+2. `scan`: one `ast.parse` and a walk, near the lines that spell a candidate name,
+   collecting the calls that *could* be sites by shape alone (a superset of what the
+   finder keeps). The finder pairs its LibCST calls
+   with these in source order and takes their line/column from them, which spares the
+   costly PositionProvider (it verifies the pairing and falls back when it disagrees).
+
+Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a bare name,
+`io.open(...)` is ("open", "io"), `Path(x).read_text()` is ("read_text", "").
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import io
+import re
+import tokenize
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from migrate_storage.codemods.analysis import names as _names
+
+_TEXT_RX = re.compile(
+    rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"
+    rb"|numpy|torch|sqlite3|_json|_pickle"
+)
+_GENERATED_RX = re.compile(rb"@generated\b")
+GENERATED_LINES = 10  # `@generated` counts within the first lines only
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+# Lines with their endings, ended where Python ends them (as `ast` line numbers count).
+LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+BYTE_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+Shape = tuple[str, "str | None"]
+
+
+class SourceError(Exception):
+    """The file cannot be read as Python: not decodable or not parseable."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"{line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A call that may be a site, with its position (1-based line, 0-based char column)."""
+
+    shape: Shape
+    line: int
+    column: int
+    end_line: int
+    # When the call is the context expression of a `with` item: that with's line span.
+    with_span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    candidates: tuple[Candidate, ...]
+    module_names: frozenset[str]  # names bound by imports of target modules
+    from_names: frozenset[str]  # names imported from target modules
+    tree: ast.Module | None = None  # for prune.py
+    lines: tuple[str, ...] = ()  # the source lines, with their line endings
+    fences: tuple[int, ...] = ()  # lines of `global`/`nonlocal` statements, in order
+
+
+def generated_marker_line(source: bytes) -> int | None:
+    """The line of an `@generated` marker in the first lines, else None."""
+    head = source.split(b"\n", GENERATED_LINES)[:GENERATED_LINES]
+    for number, line in enumerate(head, start=1):
+        if _GENERATED_RX.search(line):
+            return number
+    return None
+
+
+def decode(source: bytes) -> str:
+    """The text of `source` in its declared encoding (PEP 263, BOM), or SourceError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        raise SourceError(
+            exc.lineno or 1, f"not UTF-8 and no usable encoding declaration ({exc.msg})"
+        ) from None
+    try:
+        return source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = source.count(b"\n", 0, start) + 1
+        raise SourceError(line, f"not valid {encoding}: {exc}") from None
+
+
+def may_contain_target(source: bytes, runtime_module: str) -> bool:
+    """False only when no site can be in `source` (cheap, byte-level)."""
+    return _TEXT_RX.search(source) is not None or runtime_module.encode() in source
+
+
+def is_candidate(
+    shape: Shape, scan_names: tuple[frozenset[str], frozenset[str]]
+) -> bool:
+    """The one shape rule shared by the `ast` scan and the LibCST finder."""
+    name, root = shape
+    module_names, from_names = scan_names
+    if root is None:
+        return name == "open" or name in from_names
+    if name in _names.ANY_RECEIVER_METHODS:
+        return True
+    return name in _names.MODULE_FUNCTION_NAMES and root in module_names
+
+
+def _shape(func: ast.expr) -> Shape | None:
+    if isinstance(func, ast.Name):
+        return (func.id, None)
+    if isinstance(func, ast.Attribute):
+        node = func.value
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return (func.attr, node.id if isinstance(node, ast.Name) else "")
+    return None
+
+
+def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
+    """Parse with `ast` and collect candidate calls, sorted in source order.
+
+    The tree is walked twice, neither time whole: its statements for imports and
+    `global`/`nonlocal` (the names a candidate can be spelled with), then only the nodes
+    whose lines hold one of those names as a word (a call's lines hold its name)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the program's business
+            tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise SourceError(exc.lineno or 1, f"syntax error: {exc.msg}") from None
+    except ValueError as exc:  # null bytes
+        raise SourceError(1, f"cannot parse: {exc}") from None
+    statements = _Statements(runtime_module)
+    statements.walk(tree.body)
+    names = (frozenset(statements.module_names), frozenset(statements.from_names))
+    lines = _LINE_SPLIT.split(text)
+    hints = _hint_lines(lines, names)
+    with_spans: dict[int, tuple[int, int]] = {}
+    found: list[tuple[ast.Call, Shape]] = []
+    for node in _near(tree, hints):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                span = (node.lineno, node.end_lineno or node.lineno)
+                with_spans[id(item.context_expr)] = span
+        elif isinstance(node, ast.Call):
+            shape = _shape(node.func)
+            if shape is not None and is_candidate(shape, names):
+                found.append((node, shape))
+    found.sort(
+        key=lambda c: (
+            c[0].lineno,
+            c[0].col_offset,
+            -(c[0].end_lineno or 0),
+            -(c[0].end_col_offset or 0),
+        )
+    )
+    kept_lines = tuple(LINES.findall(text)) if found else ()
+    candidates = tuple(
+        Candidate(
+            shape=shape,
+            line=call.lineno,
+            column=_char_column(lines, call.lineno, call.col_offset),
+            end_line=call.end_lineno or call.lineno,
+            with_span=with_spans.get(id(call)),
+        )
+        for call, shape in found
+    )
+    return Scan(
+        candidates,
+        *names,
+        tree=tree if found else None,
+        lines=kept_lines,
+        fences=tuple(statements.fences),
+    )
+
+
+class _Statements:
+    """One walk over every statement (function bodies included, expressions skipped)."""
+
+    def __init__(self, runtime_module: str) -> None:
+        self.roots = _names.TARGET_MODULE_ROOTS | {runtime_module.partition(".")[0]}
+        self.module_names: set[str] = set()
+        self.from_names: set[str] = set()
+        self.fences: list[int] = []  # lines of `global`/`nonlocal`, in order
+
+    def walk(self, body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.partition(".")[0] in self.roots:
+                        self.module_names.add(alias.asname or alias.name.partition(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                if node.level == 0 and node.module and node.module.partition(".")[0] in self.roots:
+                    for alias in node.names:
+                        bound = alias.asname or alias.name
+                        self.module_names.add(bound)
+                        self.from_names.add(bound)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self.fences.append(node.lineno)
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        self.walk(inner)
+                for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+                    self.walk(part.body)
+
+
+_HINT_NAMES = ("open", *_names.ANY_RECEIVER_METHODS, *_names.MODULE_FUNCTION_NAMES)
+
+
+def _hint_lines(lines: list[str], names: tuple[frozenset[str], frozenset[str]]) -> list[int]:
+    """The (1-based, sorted) lines where a name a candidate call can have is a word."""
+    words = sorted({*_HINT_NAMES, *names[1]}, key=len, reverse=True)
+    rx = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+    return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
+
+
+def _near(tree: ast.Module, hints: list[int]) -> Iterator[ast.AST]:
+    """The nodes of `tree` whose lines include a hint line (and those without lines)."""
+    if not hints:
+        return
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if getattr(child, "lineno", None) is not None:
+                first = first_line(child)  # type: ignore[arg-type]
+                index = bisect.bisect_left(hints, first)
+                if index == len(hints) or hints[index] > (child.end_lineno or first):  # type: ignore[attr-defined]
+                    continue
+            yield child
+            stack.append(child)
+
+
+def first_line(node: ast.stmt | ast.expr) -> int:
+    """Where a node starts: its first decorator's line for a decorated `def`/`class`
+    (decorators stand above the line `ast` gives it)."""
+    decorators = getattr(node, "decorator_list", None)
+    if not decorators:
+        return node.lineno
+    return min(node.lineno, *(d.lineno for d in decorators))
+
+
+def _char_column(lines: list[str], line: int, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; Sites count characters, as LibCST does."""
+    if line - 1 >= len(lines):
+        return byte_offset
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_offset
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))

@@ -1,0 +1,327 @@
+"""Scope analysis only where it matters: stub out functions and classes that hold no
+candidate call.
+
+LibCST's ScopeProvider costs about as much as parsing twice over, and most of a large
+module is functions and classes with no file I/O. A module-level or class-level function
+or class (reached through `if`/`try`/`for`/`while`/`with`/`class` bodies, never inside a
+function) that contains no candidate call (decorators, defaults and bases included) and
+no `global`/`nonlocal` statement cannot change how a name resolves at a candidate site:
+its names are its own and it binds no module-level name but its own. (A method's
+`self.open()` is told from a Path call by its own class's methods; that class holds the
+call, so it is kept.) Its body is replaced by `...` for the analysis and put back, by
+identity, after rewriting.
+
+What the pruned bodies could still matter for is checked on their text instead
+(`mentions`): a name the rewrite wants to introduce (`storage`, an alias), or a
+module-level `with ... as f` handle read later by a function.
+
+Functions and classes are matched between the `ast` tree (which knows the candidate
+lines) and the LibCST tree by walking both in the same order and comparing kinds and
+names; any mismatch turns pruning off for the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
+
+_STUB_BODY = cst.IndentedBlock(
+    body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
+)
+_MIN_LINES = 6  # stubbing a tiny function in the tree saves nothing
+_CUT_MIN_LINES = 2  # cutting lines always saves parsing them
+
+
+@dataclass(slots=True)
+class Pruned:
+    module: cst.Module
+    stubs: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)  # stub -> original
+    text: str = ""  # the source text of the pruned bodies
+    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed units' source lines, in order
+    # LibCST positions in `module` are the source's (False for a Cut: lines were removed).
+    exact_lines: bool = True
+
+    def covers(self, line: int) -> bool:
+        return any(first <= line <= last for first, last in self.ranges)
+
+    def mentions(self, name: str) -> bool:
+        return (
+            bool(self.text)
+            and re.search(rf"\b{re.escape(name)}\b", self.text) is not None
+        )
+
+
+def _ast_units(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Functions and classes reached through compound statements (never inside a
+    function), in source order, each class before what it holds."""
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+        elif isinstance(node, ast.ClassDef):
+            yield node
+            yield from _ast_units(node.body)
+        elif isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+            yield from _ast_units(node.body)
+            yield from _ast_units(node.orelse)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from _ast_units(node.body)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            yield from _ast_units(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                yield from _ast_units(handler.body)
+            yield from _ast_units(node.orelse)  # type: ignore[attr-defined]
+            yield from _ast_units(node.finalbody)  # type: ignore[attr-defined]
+
+
+def _cst_bodies(node: cst.CSTNode) -> list[Sequence[cst.BaseStatement]]:
+    """The statement lists directly held by a container node, in source order."""
+    if isinstance(node, cst.Module):
+        return [node.body]
+    if isinstance(node, cst.IndentedBlock):
+        return [node.body]
+    parts: list[cst.CSTNode | None] = []
+    if isinstance(node, cst.ClassDef):
+        parts = [node.body]
+    elif isinstance(node, cst.If):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, cst.Else):
+        parts = [node.body]
+    elif isinstance(node, (cst.For, cst.While)):
+        parts = [node.body, node.orelse]
+    elif isinstance(node, cst.With):
+        parts = [node.body]
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        parts = [node.body, *node.handlers, node.orelse, node.finalbody]
+    elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+        parts = [node.body]
+    out: list[Sequence[cst.BaseStatement]] = []
+    for part in parts:
+        if part is not None:
+            out.extend(_cst_bodies(part))
+    return out
+
+
+def _cst_units(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
+    """What _ast_units yields, in the LibCST tree."""
+    for body in _cst_bodies(node):
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                yield statement
+            elif isinstance(statement, cst.ClassDef):
+                yield statement
+                yield from _cst_units(statement)
+            else:
+                yield from _cst_units(statement)
+
+
+def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+    """`node` with the functions and classes in `mapping` swapped, rebuilding only the
+    containers on the way."""
+    if isinstance(node, cst.FunctionDef):
+        return mapping.get(node, node)
+    if isinstance(node, cst.ClassDef) and node in mapping:
+        return mapping[node]
+    changes: dict[str, object] = {}
+    if isinstance(node, (cst.Module, cst.IndentedBlock)):
+        new_body = [_replace(s, mapping) for s in node.body]
+        if any(a is not b for a, b in zip(new_body, node.body)):
+            changes["body"] = new_body
+    else:
+        for attr in ("body", "orelse", "finalbody"):
+            child = getattr(node, attr, None)
+            if isinstance(child, cst.CSTNode):
+                new = _replace(child, mapping)
+                if new is not child:
+                    changes[attr] = new
+        handlers = getattr(node, "handlers", None)
+        if handlers:
+            new_handlers = [_replace(h, mapping) for h in handlers]
+            if any(a is not b for a, b in zip(new_handlers, handlers)):
+                changes["handlers"] = new_handlers
+    return node.with_changes(**changes) if changes else node
+
+
+def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
+    """The lines whose functions and classes must stay: the `focus` lines when given
+    (the safety net's second pass), else those of the candidate calls."""
+    return sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+
+
+def _selected(
+    units: Sequence[ast.stmt],
+    marks: Sequence[int],
+    fences: Sequence[int],
+    fits: Callable[[int], bool],
+    min_lines: int = _MIN_LINES,
+) -> Iterator[tuple[int, int, int]]:
+    """(index, first line, last line) of each unit to stub: long enough, no line of
+    `marks` or `fences` (`global`/`nonlocal` statements) inside, `fits(index)`, and not
+    inside a unit already stubbed."""
+    marks = sorted([*marks, *fences])
+    last_stubbed = 0
+    for index, node in enumerate(units):
+        first = first_line(node)
+        last = node.end_lineno or node.lineno
+        if first <= last_stubbed or last - first < min_lines or not fits(index):
+            continue
+        if any(first <= line <= last for line in marks[_bisect(marks, first) :][:1]):
+            continue
+        last_stubbed = last
+        yield index, first, last
+
+
+def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pruned:
+    """Stub out the functions and classes with no line of `candidate_lines` (see the
+    module docstring)."""
+    assert scan.tree is not None
+    lines = scan.lines
+    ast_units = list(_ast_units(scan.tree.body))
+    cst_units = list(_cst_units(module))
+    if len(ast_units) != len(cst_units) or any(
+        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
+        for a, c in zip(ast_units, cst_units)
+    ):
+        return Pruned(module)
+    mapping: dict[cst.CSTNode, cst.CSTNode] = {}
+    stubs: dict[cst.CSTNode, cst.CSTNode] = {}
+    texts: list[str] = []
+    ranges: list[tuple[int, int]] = []
+
+    def in_block(index: int) -> bool:  # not `def f(): return 1`
+        return isinstance(cst_units[index].body, cst.IndentedBlock)
+
+    for index, first, last in _selected(ast_units, candidate_lines, scan.fences, in_block):
+        original = cst_units[index]
+        stub = original.with_changes(body=_STUB_BODY)
+        mapping[original] = stub
+        stubs[stub] = original
+        texts.append("".join(lines[first - 1 : last]))
+        ranges.append((first, last))
+    if not mapping:
+        return Pruned(module)
+    pruned = _replace(module, mapping)
+    assert isinstance(pruned, cst.Module)
+    return Pruned(pruned, stubs, "\n".join(texts), tuple(ranges))
+
+
+# -- the same cut on the source bytes, before LibCST parses them ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A source whose stubbable bodies are each reduced to one `...` line at the body's
+    indentation. Lines are removed, not blanked: LibCST would make a node of every blank
+    line, and its scope analysis would walk them all. So positions in the cut differ from
+    the source's; the finder takes them from the `ast` scan of the whole source instead."""
+
+    source: bytes
+    chunks: tuple[bytes, ...]  # per line of `source`: the bytes of the whole source it stands for
+    stub_lines: frozenset[int]  # 0-based lines of `source` that stand for a cut body
+    ranges: tuple[tuple[int, int], ...]  # the cut units' lines in the whole source
+    text: str  # the cut units' source text (for Pruned.mentions)
+
+    def pruned(self, module: cst.Module) -> Pruned:
+        """The Pruned that stands for this cut in the finder (nothing to put back, and
+        LibCST positions are not the source's)."""
+        return Pruned(module, {}, self.text, self.ranges, exact_lines=False)
+
+
+def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut | None:
+    """The source with the bodies `prune` would stub cut out, or None if there are none.
+
+    Cutting the bytes instead of the parsed tree saves LibCST the parsing and printing of
+    those bodies too, which costs about as much as the scope analysis the stubs save."""
+    assert scan.tree is not None
+    lines = scan.lines
+    units = list(_ast_units(scan.tree.body))
+    byte_lines = BYTE_LINES.findall(source)
+
+    def body_starts_a_line(index: int) -> bool:  # not `def f(): return 1`
+        first = units[index].body[0]  # type: ignore[attr-defined]
+        start = first_line(first)
+        line = byte_lines[start - 1] if start <= len(byte_lines) else b""
+        return start > units[index].lineno and not line[: first.col_offset].strip()
+
+    bodies: list[tuple[int, int, bytes]] = []  # (first body line, last line, stub line)
+    ranges: list[tuple[int, int]] = []
+    texts: list[str] = []
+    for index, first, last in _selected(
+        units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES
+    ):
+        start = first_line(units[index].body[0])  # type: ignore[attr-defined]
+        head = byte_lines[start - 1]
+        indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
+        tail = byte_lines[last - 1]
+        ending = tail[len(tail.rstrip(b"\r\n")) :] or head[len(head.rstrip(b"\r\n")) :] or b"\n"
+        bodies.append((start, last, indent + b"..." + ending))
+        ranges.append((first, last))
+        texts.append("".join(lines[first - 1 : last]))
+    if not bodies:
+        return None
+    out: list[bytes] = []
+    chunks: list[bytes] = []
+    stub_lines: set[int] = set()
+    position = 0  # 0-based index of the next line of the source to copy
+    for start, last, stub in bodies:
+        out.extend(byte_lines[position : start - 1])
+        chunks.extend(byte_lines[position : start - 1])
+        stub_lines.add(len(out))
+        out.append(stub)
+        chunks.append(b"".join(byte_lines[start - 1 : last]))
+        position = last
+    out.extend(byte_lines[position:])
+    chunks.extend(byte_lines[position:])
+    return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
+
+
+@dataclass(frozen=True, slots=True)
+class Spliced:
+    source: bytes  # the whole rewritten source
+    lines: tuple[int, ...]  # per line of the rewritten cut: its (1-based) line in `source`
+
+
+def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
+    """The rewrite of `cut.source` into `new_cut`, applied to the whole source: lines the
+    rewrite kept stand for what they stood for (so the cut bodies come back), the others
+    are taken from `new_cut`. None when the rewrite touched a stub line (never expected:
+    no candidate is in a cut body), so the caller can go over the whole source instead."""
+    before = BYTE_LINES.findall(cut.source)
+    after = BYTE_LINES.findall(new_cut)
+    out: list[bytes] = []
+    lines: list[int] = []
+    line = 1  # of the next chunk in the spliced source
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for index in range(i1, i2):
+                chunk = cut.chunks[index]
+                out.append(chunk)
+                lines.append(line)
+                line += len(BYTE_LINES.findall(chunk)) if index in cut.stub_lines else 1
+            continue
+        if any(n in cut.stub_lines for n in range(i1, i2)):
+            return None
+        out.extend(after[j1:j2])
+        lines.extend(range(line, line + j2 - j1))
+        line += j2 - j1
+    return Spliced(b"".join(out), tuple(lines))
+
+
+def restore(module: cst.Module, pruned: Pruned) -> cst.Module:
+    """Put the original bodies back into a (rewritten) pruned module."""
+    if not pruned.stubs:
+        return module
+    restored = _replace(module, pruned.stubs)
+    assert isinstance(restored, cst.Module)
+    return restored
+
+
+def _bisect(marks: Sequence[int], value: int) -> int:
+    import bisect
+
+    return bisect.bisect_left(marks, value)

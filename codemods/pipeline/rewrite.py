@@ -1,0 +1,221 @@
+"""One pass over one parsed module: find the sites, rewrite the PENDING ones, add imports.
+
+Shared by the engine (`transform_source`), the safety net's second pass and the LibCST
+codemod commands, so all three produce the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+from migrate_storage.codemods import speedups
+from migrate_storage.codemods.analysis.finder import PairingError, find_sites
+from migrate_storage.codemods.analysis.plan import Collapse, Plan
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Site
+from migrate_storage.codemods.pipeline import prefilter, prune
+from migrate_storage.codemods.policy import FilePolicy
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    sites: tuple[Site, ...]
+    module: cst.Module | None  # the rewritten module; None when nothing was rewritten
+    plan: Plan | None
+
+
+def run_pass(
+    module: cst.Module,
+    scan: prefilter.Scan,
+    path: str,
+    policy: FilePolicy,
+    *,
+    rewrite: bool = True,
+    families: Iterable[Family] = REWRITABLE_FAMILIES,
+    focus: Collection[int] | None = None,
+    pruned: prune.Pruned | None = None,
+) -> PassResult:
+    """Classify `module`'s sites and (when `rewrite`) apply the plan for `families`.
+
+    `focus`: look only at the functions holding one of these lines (and at everything
+    outside functions); the sites in the other functions are neither classified nor
+    returned. The safety net's second pass uses it to look again only where the first
+    pass rewrote. `pruned`: `module` is already cut (engine._analyse_cut) and this is what
+    was cut; nothing more is pruned."""
+    families = frozenset(families)
+    if not scan.candidates:
+        return PassResult((), None, None)
+    focused = scan
+    if pruned is None:
+        pruned = prune.Pruned(module)
+    elif scan.tree is not None:
+        raise ValueError("a cut module is not pruned again: pass a scan without a tree")
+    if scan.tree is not None:
+        pruned = prune.prune(module, scan, prune.marks(scan, focus))
+        if focus is not None and pruned.ranges:
+            kept = tuple(c for c in scan.candidates if not pruned.covers(c.line))
+            focused = replace(scan, candidates=kept)
+    try:
+        wrapper = MetadataWrapper(pruned.module, unsafe_skip_copy=True)
+        findings = find_sites(
+            wrapper, focused, path, policy, pruned=pruned, families=families
+        )
+    except PairingError:
+        if not pruned.exact_lines:  # a cut module: only the whole source can do better
+            raise
+        # The `ast` and LibCST calls did not pair up: no pruning, LibCST positions.
+        pruned = prune.Pruned(module)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        findings = find_sites(
+            wrapper, scan, path, policy, pruned=None, families=families
+        )
+    if not rewrite or not findings.plan:
+        return PassResult(findings.sites, None, findings.plan)
+    new = apply_plan(
+        wrapper.module,
+        findings.plan,
+        policy.runtime_module,
+        frozenset(families),
+        pruned,
+    )
+    return PassResult(findings.sites, prune.restore(new, pruned), findings.plan)
+
+
+def run_source_pass(
+    module: cst.Module,
+    path: str,
+    policy: FilePolicy,
+    *,
+    families: Iterable[Family] = REWRITABLE_FAMILIES,
+) -> PassResult:
+    """`run_pass` for a module that was parsed elsewhere (the codemod commands)."""
+    scan = prefilter.scan(module.bytes, module.code, policy.runtime_module)
+    return run_pass(module, scan, path, policy, families=families)
+
+
+class _PlanTransformer(cst.CSTTransformer):
+    def __init__(self, plan: Plan, families: frozenset[Family]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.families = families
+        self.used_storage = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # Subtrees without an edit are kept as they are, not rebuilt node by node.
+        return node in self.plan.path_nodes and super().on_visit(node)
+
+    def _collapse_for(self, node: cst.CSTNode) -> Collapse | None:
+        collapse = self.plan.collapses.get(node)
+        if collapse is None or collapse.family not in self.families:
+            return None
+        self.used_storage = True
+        return collapse
+
+    def leave_Call(
+        self, original_node: cst.Call, updated_node: cst.Call
+    ) -> cst.BaseExpression:
+        from migrate_storage.codemods.families import (
+            json_pickle,
+            open_calls,
+            pathlib_io,
+        )
+
+        collapse = self._collapse_for(original_node)
+        if collapse is not None:
+            return json_pickle.collapse_call(
+                updated_node, collapse, self.plan.storage_name
+            )
+        edit = self.plan.opens.get(original_node)
+        if edit is not None and Family.OPEN in self.families:
+            return open_calls.rewrite_open(updated_node, edit)
+        path_edit = self.plan.paths.get(original_node)
+        if path_edit is not None and Family.PATHLIB in self.families:
+            self.used_storage = True
+            return pathlib_io.rewrite_path_call(
+                updated_node, path_edit, self.plan.storage_name
+            )
+        return updated_node
+
+    def leave_With(
+        self, original_node: cst.With, updated_node: cst.With
+    ) -> cst.BaseStatement:
+        from migrate_storage.codemods.families import json_pickle
+
+        collapse = self._collapse_for(original_node)
+        if collapse is not None:
+            return json_pickle.collapse_with(
+                updated_node, collapse, self.plan.storage_name
+            )
+        return updated_node
+
+
+def apply_plan(
+    module: cst.Module,
+    plan: Plan,
+    runtime_module: str,
+    families: frozenset[Family],
+    pruned: prune.Pruned | None = None,
+) -> cst.Module:
+    """Rewrite the planned nodes, then add the runtime imports the rewrites use."""
+    # libcst.codemod (via libcst.matchers) takes ~1.5 s to import: only when rewriting.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    speedups.before_adding_imports()
+    transformer = _PlanTransformer(plan, families)
+    new = module.visit(transformer)
+    context = CodemodContext()
+    added = False
+    for obj, alias in plan.imports:
+        if obj == "open" and Family.OPEN not in families:
+            continue
+        if obj == "storage" and not transformer.used_storage:
+            continue
+        AddImportsVisitor.add_needed_import(context, runtime_module, obj, alias)
+        added = True
+    if added:
+        new = _add_imports(new, AddImportsVisitor(context), pruned)
+    return new
+
+
+def _add_imports(
+    module: cst.Module, visitor: cst.CSTTransformer, pruned: prune.Pruned | None
+) -> cst.Module:
+    """Run AddImportsVisitor over the module's head only: the statements up to the first
+    one that is not an import (it edits nothing further down), with that statement
+    replaced by a `pass` carrying its leading lines when it is compound (a class or a
+    function can be most of the file). Visited directly: `transform_module` would
+    deep-copy the module for metadata AddImportsVisitor does not use."""
+    body = list(module.body)
+    end = _first_non_import(body)
+    if end >= len(body):
+        return module.visit(visitor)
+    statement = body[end]
+    if isinstance(statement, cst.SimpleStatementLine):
+        head = module.with_changes(body=body[: end + 1]).visit(visitor)
+        return module.with_changes(body=[*head.body, *body[end + 1 :]])
+    stand_in = cst.SimpleStatementLine(
+        [cst.Pass()], leading_lines=statement.leading_lines
+    )
+    head = module.with_changes(body=[*body[:end], stand_in]).visit(visitor)
+    *top, moved = head.body
+    restored = statement.with_changes(leading_lines=moved.leading_lines)
+    if pruned is not None and statement in pruned.stubs:  # keep the stub findable
+        pruned.stubs[restored] = pruned.stubs[statement]  # type: ignore[index]
+    return module.with_changes(body=[*top, restored, *body[end + 1 :]])
+
+
+def _first_non_import(body: list[cst.BaseStatement]) -> int:
+    from migrate_storage.codemods.analysis.bindings import _is_docstring
+
+    start = 1 if body and _is_docstring(body[0]) else 0
+    for index in range(start, len(body)):
+        statement = body[index]
+        if not (
+            isinstance(statement, cst.SimpleStatementLine)
+            and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+        ):
+            return index
+    return len(body)

@@ -1,0 +1,460 @@
+"""Run the engine over PATHS: discover, skip what the cache knows, transform, write, report.
+
+`run(paths, settings) -> RunResult` is the whole library entry point of apply, diff, check
+(and the scan that coverage needs). It never prints: the caller gets a frozen RunResult and
+an optional `progress` callback per finished file.
+
+- Each file goes through `process_file`, a module-level function whose result pickles, in
+  a process pool of `settings.workers` processes, or in this process when there is one file
+  or one job (no pool start-up for nothing). Workers read the file themselves and send back
+  only what the parent needs (the new bytes when writing, the diff in diff mode).
+- Only the parent writes, one file at a time, atomically (writing.replace_file), checking
+  first that the file is still the bytes the worker read.
+- Files the rules `exclude` are never sent to the engine for rewriting: EXCLUDED.
+- The cache (cache.py) is read in apply/check/diff and records clean and finished files,
+  and in check/diff the files with pending changes (their sites, rewritten bytes and diff):
+  a warm `diff` or `check` reports them again unread, and a later `apply` writes the
+  recorded bytes without transforming again. A scan neither reads nor writes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from migrate_storage.codemods.model import (
+    Family,
+    FileResult,
+    FileStatus,
+    Strategy,
+)
+from migrate_storage.codemods.pipeline import cache as cache_mod
+from migrate_storage.codemods.pipeline.diffing import unified_diff
+from migrate_storage.codemods.pipeline.discovery import (
+    Discovery,
+    Skipped,
+    SourceFile,
+    discover,
+)
+from migrate_storage.codemods.pipeline.writing import (
+    WriteRefused,
+    remove_stale_temp_files,
+    replace_file,
+)
+from migrate_storage.codemods.policy import FilePolicy
+from migrate_storage.codemods.settings import Mode, Settings
+
+
+class Transform(Protocol):
+    """engine.transform_source's signature (injectable so unit tests can fake fault paths)."""
+
+    def __call__(
+        self, source: bytes, path: str, policy: FilePolicy, *, rewrite: bool = ...
+    ) -> FileResult: ...
+
+
+Progress = Callable[[FileResult, int, int], None]  # (report, files done, files in all)
+# Called after each file apply wrote: (report, bytes before, bytes after). The apply record
+# (journal.py) uses it to keep what `undo` needs.
+OnWritten = Callable[[FileResult, bytes, bytes], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Everything one run did, for the CLI to render and pick an exit code from."""
+
+    mode: Mode
+    files: tuple[FileResult, ...]  # every discovered file, sorted by path
+    skipped: tuple[Skipped, ...] = ()  # paths discovery did not take
+    removed_temp_files: tuple[Path, ...] = ()  # left by a killed run, removed by this one
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for f in self.files if f.status is status)
+
+    @property
+    def changed(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if f.status is FileStatus.CHANGED)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """`path: reason` lines for everything skipped or failed, in path order."""
+        lines = [f.message or f.path for f in self.files if f.status in _NOTED]
+        lines += [f"{s.path}: {s.reason}" for s in self.skipped]
+        return tuple(sorted(lines))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.status is FileStatus.FAILED for f in self.files) or any(
+            s.error for s in self.skipped
+        )
+
+    def rewritten_by(self) -> Counter[tuple[Family, Strategy | None]]:
+        return Counter((s.family, s.strategy) for f in self.files for s in f.rewritten)
+
+    def left_alone_by(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.left_alone())
+        return total
+
+    @property
+    def exit_code(self) -> int:
+        """0 done or clean, 1 changes pending (check, diff), 2 an input error anywhere."""
+        if self.has_errors:
+            return 2
+        if self.mode in (Mode.CHECK, Mode.DIFF) and self.changed:
+            return 1
+        return 0
+
+
+_NOTED = (FileStatus.SKIPPED, FileStatus.FAILED)
+
+
+# -- the worker -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    file: SourceFile
+    policy: FilePolicy
+    mode: Mode
+    transform: Transform | None = None  # None: the real engine (imported in the worker)
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A worker's answer: the report plus what the parent needs to write and to cache."""
+
+    report: FileResult
+    sha256: str = ""
+    stat: tuple[int, int] | None = None  # (mtime_ns, size) of the bytes that were read
+    new_source: bytes | None = None  # CHANGED only (written in apply mode, cached in the others)
+    old_source: bytes | None = None  # apply mode, CHANGED only (for the apply record)
+
+
+def _engine() -> Transform:
+    from migrate_storage.codemods.pipeline.engine import transform_source
+
+    return transform_source
+
+
+def _status(result: FileResult) -> FileStatus:
+    """The engine's status, except that a SKIPPED result that is really an unreadable input
+    (not UTF-8, syntax error) rather than a file skipped on purpose (an `@generated` marker)
+    is FAILED: those make the run exit 2."""
+    if result.status is FileStatus.SKIPPED and not result.skipped_on_purpose:
+        return FileStatus.FAILED
+    return result.status
+
+
+def process_file(task: Task) -> Work:
+    """Read one file, run the engine on it, and package what the parent needs. Never raises."""
+    file = task.file
+    try:
+        with open(file.real_path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            source = handle.read()
+    except OSError as exc:
+        reason = f"{file.path}: cannot read: {exc.strerror or exc}"
+        return Work(FileResult(file.path, FileStatus.FAILED, message=reason, real_path=file.real_path))
+    sha = cache_mod.file_digest(source)
+    stat = (st.st_mtime_ns, st.st_size)
+    transform = task.transform or _engine()
+    try:
+        result = transform(source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN)
+    except Exception as exc:  # the engine promises not to raise; a bug must not stop the run
+        message = f"{file.path}: internal error: {type(exc).__name__}: {exc}"
+        return Work(FileResult(file.path, FileStatus.FAILED, message=message, real_path=file.real_path))
+    status = _status(result)
+    new_source = result.new_source if status is FileStatus.CHANGED else None
+    if status is FileStatus.CHANGED and (new_source is None or new_source == source):
+        status, new_source = FileStatus.UNCHANGED, None
+    message = result.message if status in _NOTED else None
+    if status in _NOTED and not message:
+        message = f"{file.path}: {status.value}"
+    diff = None
+    if status is FileStatus.CHANGED and task.mode is Mode.DIFF:
+        diff = unified_diff(source, new_source or b"", file.path)
+    report = FileResult(
+        file.path,
+        status,
+        sites=tuple(result.sites),
+        message=message,
+        real_path=file.real_path,
+        diff=diff,
+    )
+    old_source = source if task.mode is Mode.APPLY and new_source is not None else None
+    return Work(report, sha, stat, new_source, old_source)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool and cleans up, and die with
+    the parent: a SIGKILLed parent cannot stop them, and a pool worker inherits the write
+    end of its own task pipe, so it would wait for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
+    if workers <= 1 or len(tasks) <= 1:
+        yield from map(process_file, tasks)
+        return
+    workers = min(workers, len(tasks))
+    chunksize = max(1, min(16, len(tasks) // (workers * 8)))
+    executor = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    done, finished = 0, False
+    try:
+        for work in executor.map(process_file, tasks, chunksize=chunksize):
+            done += 1
+            yield work
+        finished = True
+    except BrokenProcessPool:  # a worker was killed (out of memory?): say so per file
+        for task in tasks[done:]:
+            message = f"{task.file.path}: a worker process died; not processed (try --jobs 1)"
+            yield Work(
+                FileResult(
+                    task.file.path,
+                    FileStatus.FAILED,
+                    message=message,
+                    real_path=task.file.real_path,
+                )
+            )
+        finished = True
+    finally:
+        if not finished:  # Ctrl-C or an error in the parent: stop now, not after the chunks
+            _stop_workers(executor)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers. Safe at any moment: workers only read files and compute;
+    every write is the parent's. (Python 3.14 has `terminate_workers()`; before, the
+    processes are only reachable through `_processes`.)"""
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
+# -- the parent ------------------------------------------------------------------------
+
+
+def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileResult, os.stat_result | None, str]:
+    """Write a CHANGED file in apply mode. Returns the report, and the stat and sha256 to
+    record in the cache (stat None: not to be recorded)."""
+    report = work.report
+    if report.status is FileStatus.UNCHANGED:
+        st = _still_as_read(work)
+        return report, st, work.sha256 if st is not None else ""
+    if mode is not Mode.APPLY or report.status is not FileStatus.CHANGED:
+        return report, None, ""
+    assert work.new_source is not None
+    try:
+        st = replace_file(
+            report.real_path, work.new_source, expected_sha256=work.sha256, roots=roots
+        )
+    except WriteRefused as exc:
+        failed = replace(report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}")
+        return failed, None, ""
+    return report, st, cache_mod.file_digest(work.new_source)
+
+
+def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode) -> Work | None:
+    """The Work a worker would return for a file whose pending rewrites the cache holds, or
+    None (a miss: transform it) when the path shown differs or a blob is gone."""
+    pending = entry.pending
+    assert pending is not None
+    if pending.path != file.path:
+        return None
+    stat = (entry.mtime_ns, entry.size)
+    report = FileResult(
+        file.path, FileStatus.CHANGED, sites=pending.sites, real_path=file.real_path
+    )
+    if mode is Mode.CHECK:
+        return Work(report, entry.sha256, stat)
+    new_source = cache.blob(pending.new_sha256)
+    if new_source is None:
+        return None
+    if mode is Mode.DIFF:
+        diff = cache.blob(pending.diff_sha256)
+        if diff is None:  # recorded by `check`: make the diff from the bytes on disk
+            old_source = _read_if(file.real_path, entry.sha256)
+            if old_source is None:
+                return None
+            diff = unified_diff(old_source, new_source, file.path)
+        return Work(replace(report, diff=diff), entry.sha256, stat, new_source)
+    old_source = _read_if(file.real_path, entry.sha256)  # apply: the journal keeps it
+    if old_source is None:
+        return None
+    return Work(report, entry.sha256, stat, new_source, old_source)
+
+
+def _read_if(path: Path, sha256: str) -> bytes | None:
+    """The bytes at `path` when they still hash to `sha256`."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if cache_mod.file_digest(data) == sha256 else None
+
+
+def _still_as_read(work: Work) -> os.stat_result | None:
+    """The file's stat if it is still the bytes the worker read (same mtime and size),
+    else None: a file edited during the run is left to the next one."""
+    if work.stat is None:
+        return None
+    try:
+        st = os.stat(work.report.real_path)
+    except OSError:
+        return None
+    return st if (st.st_mtime_ns, st.st_size) == work.stat else None
+
+
+def _record_pending(cache: cache_mod.Cache, work: Work) -> None:
+    """Cache what check/diff found in a file with pending rewrites, if it is still the
+    bytes the worker read."""
+    report = work.report
+    if report.status is not FileStatus.CHANGED or work.new_source is None or work.stat is None:
+        return
+    if _still_as_read(work) is None:
+        return
+    cache.record_pending(
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff
+    )
+
+
+def load_ruleset(
+    paths: Sequence[Path | str], settings: Settings, cwd: Path | None = None
+) -> Any:
+    """The rules for PATHS: `--rules`, else the lookup from their common folder."""
+    from migrate_storage.rules import load_rules
+
+    existing = [os.path.abspath(p) for p in paths if os.path.lexists(p)]
+    start = Path(os.path.commonpath(existing)) if existing else (cwd or Path.cwd())
+    return load_rules(settings.rules_file, start)
+
+
+def run(
+    paths: Sequence[Path | str],
+    settings: Settings,
+    *,
+    ruleset: Any = None,
+    transform: Transform | None = None,
+    progress: Progress | None = None,
+    cwd: Path | None = None,
+    only: frozenset[Path] | None = None,
+    on_written: OnWritten | None = None,
+) -> RunResult:
+    """Process `paths` as `settings.mode` says. Raises RulesError for a bad rules file (before
+    touching anything) and KeyboardInterrupt (after finishing the file being written).
+
+    `only`: real paths; files found under `paths` but not in it are left out of the run
+    entirely (`--changed-since`). `on_written`: called after each file apply rewrote."""
+    mode = settings.mode
+    if ruleset is None:
+        ruleset = load_ruleset(paths, settings, cwd)
+    found: Discovery = discover(paths, is_excluded=ruleset.is_excluded, cwd=cwd)
+    if only is not None:
+        found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
+    removed: list[Path] = []
+    if mode is Mode.APPLY:
+        removed = remove_stale_temp_files(found.stale_temp_files)
+
+    use_cache = settings.use_cache and mode is not Mode.SCAN
+    cache = None
+    if use_cache:
+        cache = cache_mod.Cache.read(
+            cache_mod.cache_file(settings.resolved_cache_dir(), ruleset.digest)
+        )
+
+    reports: dict[Path, FileResult] = {}
+    tasks: list[Task] = []
+    replayed: list[Work] = []  # files with pending rewrites the cache knows
+    for file in found.files:
+        if mode is not Mode.SCAN and file.excluded:
+            reports[file.real_path] = FileResult(
+                file.path, FileStatus.EXCLUDED, real_path=file.real_path
+            )
+            continue
+        entry = cache.lookup(file.real_path) if cache is not None else None
+        if entry is not None and entry.pending is None:
+            reports[file.real_path] = FileResult(
+                file.path,
+                FileStatus.CACHED,
+                real_path=file.real_path,
+                left_alone_cached=entry.left_alone,
+            )
+            continue
+        if entry is not None and cache is not None:
+            work = _replay(file, entry, cache, mode)
+            if work is not None:
+                replayed.append(work)
+                continue
+        policy = ruleset.policy_for(file.real_path)
+        if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
+            reports[file.real_path] = FileResult(
+                file.path, FileStatus.EXCLUDED, real_path=file.real_path
+            )
+            continue
+        tasks.append(Task(file, policy, mode, transform))
+    if tasks and transform is None:
+        _engine()  # import LibCST once here: forked workers inherit it instead of each paying
+        if settings.workers > 1 and len(tasks) > 1 and mode is not Mode.SCAN:
+            from migrate_storage.codemods.pipeline.engine import warm_up
+
+            warm_up()
+    total, done = len(found.files), 0
+    if progress is not None:
+        for report in reports.values():
+            done += 1
+            progress(report, done, total)
+
+    try:
+        with contextlib.closing(_execute(tasks, settings.workers)) as works:
+            for work in itertools.chain(replayed, works):
+                report, st, sha = _finish(work, mode, found.roots)
+                reports[report.real_path] = report
+                if on_written is not None and st is not None and report.status is FileStatus.CHANGED:
+                    assert work.old_source is not None and work.new_source is not None
+                    on_written(report, work.old_source, work.new_source)
+                if cache is not None and st is not None:
+                    cache.record(report.real_path, st, sha, report.left_alone())
+                elif cache is not None and mode is not Mode.APPLY:
+                    _record_pending(cache, work)
+                done += 1
+                if progress is not None:
+                    progress(report, done, total)
+    finally:
+        if cache is not None:
+            cache.write()
+
+    files = tuple(sorted(reports.values(), key=lambda r: r.path))
+    return RunResult(mode, files, found.skipped, tuple(removed))
+

@@ -1,0 +1,65 @@
+"""Every codemod's EXAMPLES, run through the engine: output, sites, safety, idempotency."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from codemod_cases import pending, run_code
+from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families.examples import Rewritten, Unchanged
+from migrate_storage.codemods.model import FileStatus, Status
+from migrate_storage.codemods.pipeline.engine import transform_source
+
+MODULES = (open_calls, pathlib_io, json_pickle)
+EXAMPLES = [
+    pytest.param(example, id=f"{module.__name__.rpartition('.')[2]}-{index}")
+    for module in MODULES
+    for index, example in enumerate(module.EXAMPLES)
+]
+REWRITTEN = [p for p in EXAMPLES if isinstance(p.values[0], Rewritten)]
+UNCHANGED = [p for p in EXAMPLES if isinstance(p.values[0], Unchanged)]
+
+
+@pytest.mark.parametrize("example", REWRITTEN)
+def test_rewritten_example(example: Rewritten) -> None:
+    result = run_code(example.before, example.policy)
+    assert result.status is FileStatus.CHANGED, result.message
+    assert result.new_source is not None
+    assert result.new_source.decode() == textwrap.dedent(example.after)
+    # Every site the rewrite touched was PENDING before, and nothing is left pending.
+    assert result.pending, "a change without a pending site"
+    again = transform_source(result.new_source, "mod.py", example.policy)
+    assert again.status is FileStatus.UNCHANGED, again.message
+    assert pending(again) == []
+    assert all(
+        s.status is Status.MIGRATED
+        for s in again.sites
+        if s.family in {r.family for r in result.pending}
+    )
+
+
+@pytest.mark.parametrize("example", UNCHANGED)
+def test_unchanged_example(example: Unchanged) -> None:
+    result = run_code(example.code, example.policy)
+    assert result.status is FileStatus.UNCHANGED, example.reason
+    assert pending(result) == []
+    reasons = {s.reason for s in result.sites}
+    if example.site_reason is None:
+        assert result.sites == (), f"{example.reason}: unexpected {result.sites}"
+    else:
+        assert example.site_reason in reasons, reasons
+
+
+def test_every_module_documents_itself() -> None:
+    for module in MODULES:
+        doc = module.__doc__ or ""
+        assert "**Rewrites**" in doc and "**Leaves alone (why)**" in doc, (
+            module.__name__
+        )
+        assert module.DESCRIPTION and "\n" not in module.DESCRIPTION
+        kinds = {type(e) for e in module.EXAMPLES}
+        assert kinds == {Rewritten, Unchanged}, module.__name__
+        for example in module.EXAMPLES:
+            if isinstance(example, Unchanged):
+                assert example.reason.startswith("Should do nothing, since ")

@@ -1,0 +1,260 @@
+"""Site positions taken from the `ast` scan equal LibCST's PositionProvider positions.
+
+The finder pairs its LibCST calls with the `ast` scan's candidates in source order and
+takes line/column from `ast` (PositionProvider costs a full extra pass); when the two
+disagree it falls back to PositionProvider. Here both ways must give identical Sites, on
+the fixtures and on real standard-library modules full of calls, f-strings, decorators
+and non-ASCII text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from codemod_cases import case_files, case_id, policy_for
+from libcst.metadata import MetadataWrapper
+from migrate_storage.codemods.analysis.finder import find_sites
+from migrate_storage.codemods.pipeline import prefilter
+
+STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
+REAL = ["gettext.py", "mimetypes.py", "netrc.py", "tempfile.py", "pathlib.py"]
+
+
+def _both(source: bytes, policy):
+    text = prefilter.decode(source)
+    scan = prefilter.scan(source, text, policy.runtime_module)
+    module = cst.parse_module(source)
+    fast = find_sites(
+        MetadataWrapper(module, unsafe_skip_copy=True), scan, "m.py", policy
+    ).sites
+    broken = dataclasses.replace(
+        scan,
+        candidates=tuple(
+            dataclasses.replace(c, shape=("", None)) for c in scan.candidates
+        ),
+    )
+    slow = find_sites(
+        MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True),
+        broken,
+        "m.py",
+        policy,
+    ).sites
+    return fast, slow
+
+
+def _parseable(path: Path) -> bool:
+    try:
+        prefilter.scan(
+            path.read_bytes(), prefilter.decode(path.read_bytes()), "storage_runtime"
+        )
+        return prefilter.generated_marker_line(path.read_bytes()) is None
+    except prefilter.SourceError:
+        return False
+
+
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=case_id(p)) for p in case_files() if _parseable(p)]
+)
+def test_fixture_positions(path: Path) -> None:
+    fast, slow = _both(path.read_bytes(), policy_for(path))
+    assert fast == slow
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_stdlib_positions(name: str) -> None:
+    path = STDLIB / name
+    fast, slow = _both(path.read_bytes(), policy_for(path))
+    assert fast and fast == slow
+
+
+def test_non_ascii_columns_count_characters() -> None:
+    source = 'x = ("é", open("p", "w"))\n'.encode()
+    fast, slow = _both(source, policy_for(Path("m.py")))
+    assert [s.column for s in fast] == [10] == [s.column for s in slow]
+
+
+# Big modules with I/O in some classes and none in others (pruning stubs whole classes).
+PRUNE_SAMPLES = ["mailbox.py", "shutil.py", "tarfile.py", "zipfile.py", "configparser.py", "doctest.py"]
+
+
+@pytest.mark.parametrize("name", PRUNE_SAMPLES)
+def test_pruning_changes_no_result(name: str) -> None:
+    """Stubbing candidate-free functions and classes for scope analysis gives the same
+    sites and code."""
+    from migrate_storage.codemods.pipeline.rewrite import run_pass
+
+    path = STDLIB / name
+    if not path.exists():
+        pytest.skip(f"{name} not in this Python")
+    source = path.read_bytes()
+    policy = policy_for(path)
+    scan = prefilter.scan(source, prefilter.decode(source), policy.runtime_module)
+    pruned = run_pass(cst.parse_module(source), scan, name, policy)
+    whole = run_pass(
+        cst.parse_module(source), dataclasses.replace(scan, tree=None), name, policy
+    )
+    assert pruned.sites and pruned.sites == whole.sites
+    assert pruned.module is not None and whole.module is not None
+    assert pruned.module.bytes == whole.module.bytes
+
+
+CLASSES = """\
+from pathlib import Path
+
+
+class Plain:
+    size = 3
+
+    def grow(self):
+        self.size += 1
+        return self.size
+
+    def shrink(self):
+        self.size -= 1
+
+
+class Store:
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def load(self, name):
+        return (self.root / name).read_text()
+
+    def keep(self, name, text):
+        Path(name).write_text(text)
+"""
+
+
+def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
+    from migrate_storage.codemods.pipeline import prune
+    from migrate_storage.codemods.pipeline.rewrite import run_pass
+
+    source = CLASSES.encode()
+    scan = prefilter.scan(source, CLASSES, "storage_runtime")
+    module = cst.parse_module(source)
+    pruned = prune.prune(module, scan, [c.line for c in scan.candidates])
+    assert pruned.ranges == ((4, 12),)
+    assert "class Plain:\n    ...\n" in pruned.module.code and "def load" in pruned.module.code
+    assert prune.restore(pruned.module, pruned).code == CLASSES
+    policy = policy_for(Path("m.py"))
+    fast = run_pass(cst.parse_module(source), scan, "m.py", policy)
+    whole = run_pass(cst.parse_module(source), dataclasses.replace(scan, tree=None), "m.py", policy)
+    assert fast.sites == whole.sites and [s.line for s in fast.sites] == [20, 23]
+    assert fast.module is not None and whole.module is not None
+    assert fast.module.code == whole.module.code and "class Plain:\n    size = 3" in fast.module.code
+
+
+# -- the cut: bodies removed from the bytes before LibCST parses them ---------------------
+
+DECORATED = """\
+import functools
+import json
+
+
+def deprecated(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        print("deprecated")
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def save(data, name):
+    with open(name, "w") as handle:
+        json.dump(data, handle)
+"""
+
+
+def _cut(source: bytes):
+    from migrate_storage.codemods.pipeline import prune
+
+    text = prefilter.decode(source)
+    scan = prefilter.scan(source, text, "storage_runtime")
+    return prune.cut_source(source, scan, [c.line for c in scan.candidates])
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_cut_keeps_decorated_inner_functions_whole_and_splices_back(ending: str) -> None:
+    from migrate_storage.codemods.pipeline import prune
+
+    source = DECORATED.replace("\n", ending).encode()
+    cut = _cut(source)
+    assert cut is not None and cut.ranges == ((5, 11),)
+    assert cut.source == source.replace(
+        b"".join(line + ending.encode() for line in [
+            b"    @functools.wraps(func)",
+            b"    def wrapper(*args, **kwargs):",
+            b'        print("deprecated")',
+            b"        return func(*args, **kwargs)",
+            b"",
+            b"    return wrapper",
+        ]),
+        b"    ..." + ending.encode(),
+    )
+    cst.parse_module(cut.source)  # the cut is still Python
+    assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+
+
+def test_splice_refuses_a_rewrite_that_touches_a_cut_body() -> None:
+    from migrate_storage.codemods.pipeline import prune
+
+    cut = _cut(DECORATED.encode())
+    assert cut is not None
+    touched = cut.source.replace(b"    ...\n", b"    pass\n")
+    assert prune.splice(cut, touched) is None
+    added = cut.source.replace(b"import json\n", b"import json\nfrom storage_runtime import storage\n")
+    spliced = prune.splice(cut, added)
+    assert spliced is not None
+    assert spliced.source == DECORATED.encode().replace(
+        b"import json\n", b"import json\nfrom storage_runtime import storage\n"
+    )
+    # Each line of the rewritten cut is mapped to its line in the whole rewritten source.
+    whole, lines = spliced.source.splitlines(), added.splitlines()
+    assert len(spliced.lines) == len(lines)
+    assert all(
+        whole[at - 1] == line for at, line in zip(spliced.lines, lines) if line.strip() != b"..."
+    )
+    assert spliced.lines != tuple(range(1, len(lines) + 1))  # the cut bodies shift lines
+
+
+def test_a_last_body_line_without_a_newline_is_cut_cleanly() -> None:
+    from migrate_storage.codemods.pipeline import prune
+
+    source = (DECORATED + "\n\nclass Tail:\n" + "".join(f"    x{i} = {i}\n" for i in range(7))).rstrip("\n").encode()
+    cut = _cut(source)
+    assert cut is not None and len(cut.ranges) == 2
+    assert cut.source.endswith(b"class Tail:\n    ...\n")
+    cst.parse_module(cut.source)
+    assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+
+
+def _analysed_both_ways(source: bytes, policy, monkeypatch: pytest.MonkeyPatch):
+    from migrate_storage.codemods.pipeline import prune
+    from migrate_storage.codemods.pipeline.engine import analyse_source
+
+    cut = analyse_source(source, "m.py", policy)
+    with monkeypatch.context() as patched:
+        patched.setattr(prune, "cut_source", lambda *args: None)
+        whole = analyse_source(source, "m.py", policy)
+    return cut, whole
+
+
+@pytest.mark.parametrize("name", PRUNE_SAMPLES)
+def test_the_cut_gives_the_same_sites_and_rewrite_on_stdlib(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = STDLIB / name
+    cut, whole = _analysed_both_ways(path.read_bytes(), policy_for(path), monkeypatch)
+    assert cut.sites and cut.sites == whole.sites
+    assert cut.new_source is not None and cut.new_source == whole.new_source
+
+
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=case_id(p)) for p in case_files() if _parseable(p)]
+)
+def test_the_cut_gives_the_same_sites_and_rewrite_on_fixtures(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cut, whole = _analysed_both_ways(path.read_bytes(), policy_for(path), monkeypatch)
+    assert cut.sites == whole.sites and cut.new_source == whole.new_source
