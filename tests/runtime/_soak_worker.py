@@ -80,12 +80,16 @@ class Soak:
         return f"{self.worker}:{self.n}:".encode() + self.rnd.randbytes(size)
 
     def read(self, rel: str) -> bytes | None:
+        # Times (CLOCK_MONOTONIC, shared by the processes) let the oracle tell an answer
+        # of the negative cache (a path found absent moments ago) from a failed restore.
+        start = time.monotonic()
         try:
             data = self.storage.read_bytes(Path(self.path(rel)))
         except FileNotFoundError:
-            self.record(op="read", path=rel, cid=None)
+            self.record(op="read", path=rel, cid=None, start=start, end=time.monotonic())
             return None
-        self.record(op="read", path=rel, cid=cid_of_bytes(data))
+        self.record(op="read", path=rel, cid=cid_of_bytes(data), start=start,
+                    end=time.monotonic())
         return data
 
     def step(self) -> None:

@@ -9,7 +9,9 @@ worker runs `sync` in a thread, and this test runs `python -m storage_runtime sy
 random worker's root every second or so. Operations are serialised by a global lock and
 logged in that order; the oracle replays the log with the consistency model the README
 states and checks:
-- every read returned exactly the version the model says (so never a torn or stale one),
+- every read returned exactly the version the model says (so never a torn or stale one;
+  the one staleness the model allows: a worker that found a path absent everywhere does
+  not ask again for `NEGATIVE_TTL` seconds, so it may miss a version pinned meanwhile),
   and every raw block the node holds is a block of a version some worker wrote completely
   (no torn file was ever published, even briefly);
 - at the end the namespace holds exactly the model's last pinned version of each path,
@@ -38,6 +40,7 @@ from _ipfs_helpers import (
     run_cli,
 )
 from storage_runtime._cid import cid_of_file, normalize_cid
+from storage_runtime._ipfs import NEGATIVE_TTL
 
 pytestmark = pytest.mark.ipfs
 SECONDS = float(os.environ.get("MIGRATE_STORAGE_SOAK_SECONDS", "60"))
@@ -54,6 +57,7 @@ class Oracle:
         self.local: dict[str, dict[str, str]] = {}
         self.entries: dict[str, dict[str, tuple[str, bool]]] = {}  # (cid, placed)
         self.mismatches: list[str] = []
+        self.absent: dict[str, dict[str, float]] = {}  # when each worker last found a path
         self.blocks: set[str] = set()  # raw blocks of every complete version written
         self.counts: dict[str, int] = {}
 
@@ -61,6 +65,7 @@ class Oracle:
         self.counts[what] = self.counts.get(what, 0) + 1
 
     def _written(self, w: str, path: str, cid: str, pin: bool) -> None:
+        self.absent[w].pop(path, None)  # a write forgets the negative cache's answer
         self.known[w].add(path)
         self.local[w][path] = cid
         if pin:  # a pinned write replaces the entry, whoever placed it: the last one wins
@@ -83,13 +88,23 @@ class Oracle:
             self.blocks.update(rec["blocks"])
             return
         w, op, path = rec["w"], rec["op"], rec["path"]
-        for table in (self.known, self.local, self.entries):
+        for table in (self.known, self.local, self.entries, self.absent):
             table.setdefault(w, {} if table is not self.known else set())  # type: ignore[arg-type]
         if op == "read":
+            absent_since = self.absent[w].get(path)
             if path in self.local[w]:
                 expected = self.local[w][path]
-            elif path in self.known[w] or path not in self.ns:
-                expected = None  # deleted here stays deleted; or nobody pinned it
+            elif path in self.known[w]:
+                expected = None  # deleted here stays deleted
+            elif path not in self.ns:
+                expected = None  # nobody pinned it: the negative cache remembers that
+                # (from the latest such read: later than the cache's own time at worst,
+                # which only widens the window accepted below, never past a pin + TTL)
+                self.absent[w][path] = rec["end"]
+            elif (rec["cid"] is None and absent_since is not None
+                  and rec["start"] < absent_since + NEGATIVE_TTL):
+                expected = None  # the negative cache answered: not asked again yet
+                self._count("negative cache")
             else:
                 expected = self.ns[path]
                 self.known[w].add(path)
