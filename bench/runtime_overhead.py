@@ -181,12 +181,26 @@ def bench_ipfs(quick: bool) -> None:
         plain()
         t_plain = _best(plain, 2)
         t_runtime = _best(runtime, 2)
+
+        def marks() -> None:  # what every writable open adds: the writer mark, a gen bump
+            for path in paths:
+                release = backend.begin_write(path)
+                if release is not None:
+                    release()
+
+        def opens() -> None:
+            for path in paths:
+                open(path, "rb").close()
+
+        t_marks, t_opens = _best(marks, 3), _best(opens, 3)
         backend.close()
         client.close()
         print(f"ipfs publish of {len(paths)} files, {total:.1f} MiB, pin=False, node {api}")
         print(f"  plain ipfshttpclient add: {total / t_plain:8.1f} MiB/s")
         print(f"  IpfsBackend.after_write:  {total / t_runtime:8.1f} MiB/s")
         print(f"  throughput ratio (backend / plain): {t_plain / t_runtime:.2f}")
+        print(f"  begin_write + release (per writable open): "
+              f"{t_marks * 1e6 / len(paths):.1f} us, {t_marks / t_opens:.1f}x builtin open+close")
         bench_missing(settings, 50 if quick else 200, 5 if quick else 20)
 
 

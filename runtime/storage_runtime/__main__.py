@@ -152,6 +152,10 @@ def _sync(settings: Settings, retries: int) -> int:
         print(f"changed on disk, re-published: {report.stale}")
     if report.gone:
         print(f"deleted before publishing: {report.gone}")
+    if report.busy:
+        print(f"open for writing (published when closed): {report.busy}")
+    if report.dropped:
+        print(f"namespace entries of removed files dropped: {report.dropped}")
     for path, reason in report.failed[-10:]:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     if report.unreachable:

@@ -3,6 +3,13 @@
 `Storage` does all local I/O itself, exactly as builtin `open` would; a backend is told
 only two things: a file under the root was closed after writing (publish it), and a file
 under the root is about to be read (restore it first if the shared namespace has it).
+
+Optional methods, looked up with `getattr` (a backend without them is simply not told):
+`begin_write(path) -> release | None` before a writable open opens the file (the release
+is called once it is closed, before `after_write`; `release(False)` when the handle changed
+nothing, so no `after_write` follows), `after_rename(src, dst, *, pin)`,
+`after_remove(path, *, tree=False)` and `pin_of(path)` for the lifecycle stand-ins
+(`lifecycle.py`). The ipfs backend implements them (`_ipfs.py`, `_relocate.py`).
 """
 
 from __future__ import annotations

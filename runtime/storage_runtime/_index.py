@@ -16,9 +16,19 @@ POSIX separators):
 - `origin`: `written` (this machine wrote it) or `restored` (fetched from the namespace).
   Any row means "this machine knows this path": a file it wrote and the program later
   deleted is never restored again;
-- `gen`: bumped by every close of the path. A publish records its result only if `gen`
-  did not move since it started reading the file, so a slow publish of old bytes never
-  overwrites the record of a newer write (see `IpfsBackend.publish`).
+- `gen`: bumped by every close of the path, and by every writable open of a known path
+  (so a publish that read the file while a writer had it open never records it; undone
+  when that open closes having changed nothing). A publish records its result only if
+  `gen` did not move since it started reading the file, so a slow publish of old bytes
+  never overwrites the record of a newer write (see `IpfsBackend.publish`).
+
+A second table, `entries`, is this machine's view of the shared namespace (see
+`_namespace.py`), also keyed by `(root, path)`: path -> the CID this machine placed there
+(`placed=1`) or restored from there (`placed=0`) and has not dropped since. A cache
+rewrite drops only an entry this machine placed; a removal drops the entry when it still
+holds the version this machine knew. The table outlives a daemon outage, so `sync`
+completes a drop owed before it. (Schema 3 added its root column; a schema 1 or 2
+database is migrated on first open, like `files`.)
 
 Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are never
 pending: they are listed in the `refused` table with the reason, keyed by the name's raw
@@ -48,7 +58,7 @@ from dataclasses import dataclass
 
 __all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     root     TEXT NOT NULL,
@@ -75,6 +85,14 @@ CREATE TABLE IF NOT EXISTS refused (
     PRIMARY KEY (root, name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    root   TEXT NOT NULL,
+    path   TEXT NOT NULL,
+    cid    TEXT NOT NULL,
+    placed INTEGER NOT NULL CHECK (placed IN (0, 1)),
+    PRIMARY KEY (root, path)
+);
+CREATE INDEX IF NOT EXISTS entries_cid ON entries (cid);
 """
 _COLUMNS = "path, state, pin, cid, size, mtime_ns, ino, gen, origin, attempts, error, updated"
 
@@ -158,7 +176,7 @@ class Index:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             with _transaction(conn):
-                _migrate_v1(conn, self.root)
+                _migrate(conn, self.root)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)
                 conn.execute(
@@ -290,11 +308,22 @@ class Index:
                 [(self.root, _name_key(rel)) for rel in rels],
             )
 
-    def replace_all(self, rows: list[Row], refused: Sequence[tuple[str, str]] = ()) -> None:
-        """Replace every row and refusal of this root (used by `reindex`)."""
+    def replace_all(
+        self,
+        rows: list[Row],
+        refused: Sequence[tuple[str, str]] = (),
+        entries: Sequence[tuple[str, str, bool]] = (),
+    ) -> None:
+        """Replace every row, refusal and namespace entry (path, CID, placed) of this root
+        in one transaction (used by `reindex`)."""
         with self._write() as conn:
             conn.execute("DELETE FROM files WHERE root = ?", (self.root,))
             conn.execute("DELETE FROM refused WHERE root = ?", (self.root,))
+            conn.execute("DELETE FROM entries WHERE root = ?", (self.root,))
+            conn.executemany(
+                "INSERT INTO entries (root, path, cid, placed) VALUES (?, ?, ?, ?)",
+                [(self.root, rel, cid, int(placed)) for rel, cid, placed in entries],
+            )
             conn.executemany(
                 f"INSERT INTO files (root, {_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 [(self.root, *_astuple(r)) for r in rows],
@@ -305,6 +334,121 @@ class Index:
                 "VALUES (?, ?, ?, ?)",
                 [(self.root, _name_key(rel), reason[:500], now) for rel, reason in refused],
             )
+
+    def bump(self, rel: str) -> int | None:
+        """A writable open of `rel` starts: a publish that started before it records nothing.
+        Returns the new generation (None when this machine has no row for `rel`)."""
+        with self._write() as conn:
+            row = conn.execute(
+                "UPDATE files SET gen = gen + 1 WHERE root = ? AND path = ? RETURNING gen",
+                (self.root, rel),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def unbump(self, rel: str, gen: int) -> Row | None:
+        """A writable open that bumped `rel` to `gen` closed having changed nothing: the
+        bytes a publish read meanwhile are still the file's, so the bump is undone if no
+        other open or close moved `gen` since. Returns the row as it is then."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE files SET gen = gen - 1 WHERE root = ? AND path = ? AND gen = ?",
+                (self.root, rel, gen),
+            )
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+            ).fetchone()
+        return Row.from_tuple(old) if old else None
+
+    def mark_removed(self, rel: str) -> Row | None:
+        """The program removed `rel` through the runtime: the row becomes `gone` (a newer
+        generation, so no publish in flight records it). Returns the row as it was."""
+        with self._write() as conn:
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+            ).fetchone()
+            conn.execute(
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
+                "WHERE root = ? AND path = ?",
+                (time.time(), self.root, rel),
+            )
+        return Row.from_tuple(old) if old else None
+
+    def move_row(self, src: str, dst: str, pin: bool) -> tuple[Row | None, int]:
+        """`src` was renamed to `dst`: `src` becomes `gone` and `dst` pending with `pin`, each
+        on a new generation, in one transaction. Returns `src`'s row as it was and `dst`'s
+        new generation."""
+        with self._write() as conn:
+            old = conn.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, src)
+            ).fetchone()
+            conn.execute(
+                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
+                "WHERE root = ? AND path = ?",
+                (time.time(), self.root, src),
+            )
+            prev = conn.execute(
+                "SELECT gen FROM files WHERE root = ? AND path = ?", (self.root, dst)
+            ).fetchone()
+            gen = (prev[0] + 1) if prev else 1
+            conn.execute(
+                "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
+                "VALUES (?, ?, 'pending', ?, ?, 'written', ?) "
+                "ON CONFLICT (root, path) DO UPDATE SET state = 'pending', "
+                "pin = excluded.pin, gen = excluded.gen, origin = 'written', "
+                "updated = excluded.updated",
+                (self.root, dst, int(pin), gen, time.time()),
+            )
+        return (Row.from_tuple(old) if old else None), gen
+
+    # -- the namespace entries this machine placed or restored ----------------------
+    def entry(self, rel: str) -> tuple[str, bool] | None:
+        """(CID, placed by this machine) of the namespace entry this machine knows at `rel`."""
+        rows = self._read("SELECT cid, placed FROM entries WHERE root = ? AND path = ?",
+                          (self.root, rel))
+        return (str(rows[0][0]), bool(rows[0][1])) if rows else None
+
+    def set_entry(self, rel: str, cid: str, *, placed: bool) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO entries (root, path, cid, placed) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (root, path) "
+                "DO UPDATE SET cid = excluded.cid, placed = excluded.placed",
+                (self.root, rel, cid, int(placed)),
+            )
+
+    def clear_entry(self, rel: str, cid: str | None = None) -> None:
+        """Forget the entry at `rel` (only if it still records `cid`, when given)."""
+        with self._write() as conn:
+            if cid is None:
+                conn.execute("DELETE FROM entries WHERE root = ? AND path = ?",
+                             (self.root, rel))
+            else:
+                conn.execute("DELETE FROM entries WHERE root = ? AND path = ? AND cid = ?",
+                             (self.root, rel, cid))
+
+    def owed_drops(self) -> list[tuple[str, str]]:
+        """(path, CID) of known entries whose file this machine removed: drops not done yet
+        (the daemon was down, or the process was killed in between)."""
+        rows = self._read(
+            "SELECT e.path, e.cid FROM entries e "
+            "JOIN files f ON f.root = e.root AND f.path = e.path "
+            "WHERE e.root = ? AND f.state = 'gone'",
+            (self.root,),
+        )
+        return [(str(p), str(c)) for p, c in rows]
+
+    def cid_in_use(self, cid: str, *, besides: str) -> bool:
+        """True when a path other than `besides` (of this root) holds `cid` as a pinned file
+        or an entry. Unlike every other query this one looks at every root of the
+        database: a pin belongs to the node, which roots sharing an index share, so
+        another root's file of the same bytes still needs it."""
+        rows = self._read(
+            "SELECT 1 FROM entries WHERE cid = ? AND NOT (root = ? AND path = ?) UNION ALL "
+            "SELECT 1 FROM files WHERE cid = ? AND pin = 1 AND state = 'published' "
+            "AND NOT (root = ? AND path = ?) LIMIT 1",
+            (cid, self.root, besides, cid, self.root, besides),
+        )
+        return bool(rows)
 
     # -- reads -------------------------------------------------------------------
     def get(self, rel: str) -> Row | None:
@@ -351,19 +495,35 @@ class Index:
             raise IndexUnavailable(f"index {self.path} is corrupt: {result[0][0]}")
 
 
-def _migrate_v1(conn: sqlite3.Connection, root: str) -> None:
-    """Schema 1 (`files` keyed by path alone) -> 2: its rows become `root`'s (module doc).
-    Runs inside the opening transaction, so concurrent openers migrate once."""
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(files)")]
-    if not columns or "root" in columns:
+def _migrate(conn: sqlite3.Connection, root: str) -> None:
+    """Schemas 1 and 2 -> 3: a table without a root column (`files` in schema 1, `entries`
+    in a schema 1 or 2 database written by a runtime that had it) is rebuilt with one, and
+    its rows become `root`'s (module doc). Runs inside the opening transaction, so
+    concurrent openers migrate once."""
+    old_tables = []
+    for table in ("files", "entries"):
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        if columns and "root" not in columns:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
+            old_tables.append(table)
+    if not old_tables:
         return
-    conn.execute("ALTER TABLE files RENAME TO files_v1")
     conn.execute("DROP INDEX IF EXISTS files_state")
     for statement in filter(str.strip, _SCHEMA.split(";")):
         conn.execute(statement)
-    conn.execute(f"INSERT INTO files (root, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM files_v1",
-                 (root,))
-    conn.execute("DROP TABLE files_v1")
+    if "files" in old_tables:
+        conn.execute(
+            f"INSERT INTO files (root, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM files_old",
+            (root,),
+        )
+    if "entries" in old_tables:
+        conn.execute(
+            "INSERT INTO entries (root, path, cid, placed) "
+            "SELECT ?, path, cid, placed FROM entries_old",
+            (root,),
+        )
+    for table in old_tables:
+        conn.execute(f"DROP TABLE {table}_old")
 
 
 def _astuple(r: Row) -> tuple[object, ...]:

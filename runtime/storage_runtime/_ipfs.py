@@ -48,6 +48,7 @@ from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
 from storage_runtime._paths import is_inside, is_secret, unpublishable_name
+from storage_runtime._writers import Writers
 from storage_runtime.config import Settings
 
 __all__ = ["IpfsBackend", "PublishError", "RestoreError", "RestoreRefused"]
@@ -224,6 +225,7 @@ class IpfsBackend:
         self._drain_lock = threading.Lock()
         self._drain_thread: threading.Thread | None = None
         self._started_pid = 0
+        self.writers = Writers(settings.state_dir)
 
     # -- plumbing ----------------------------------------------------------------
     def client(self) -> Any:
@@ -301,7 +303,7 @@ class IpfsBackend:
             self.refuse(path, rel, problem)
             return
         try:
-            gen, old = self.index.mark_pending(rel, pin)
+            gen, _ = self.index.mark_pending(rel, pin)
         except IndexUnavailable as exc:
             warn_once("index", "storage_runtime: %s; %s is not recorded (run "
                       "`python -m storage_runtime reindex`)", exc, path)
@@ -311,17 +313,79 @@ class IpfsBackend:
         if not strict and self._breaker.is_open():
             self.defer(path, rel, gen, _SKIPPED)
             return
-        old_pin = old is not None and old.pin
         try:
-            publish_one(self, rel, gen, pin, old_pin=old_pin)
+            outcome = publish_one(self, rel, gen, pin)
         except Exception as exc:  # whatever fails, the write stays pending
             self.defer(path, rel, gen, f"{type(exc).__name__}: {exc}",
                        daemon=is_daemon_down(exc))
             if strict:
                 raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
             return
+        if outcome == "busy":
+            return  # another writer has it open: its close publishes the whole file
         if self._breaker.success():
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
+
+    # -- the file lifecycle (new: issue 15) ------------------------------------------
+    def begin_write(self, path: str) -> Callable[..., None] | None:
+        """A writable open of `path` is about to open (truncate) it: mark it open for
+        writing and bump its generation, so no publisher reads it half written (see
+        `_publish`). Returns the release to call once the file is closed (before
+        `after_write`), or None when `path` is not publishable. `release(changed=False)`
+        (the handle changed nothing, so its close publishes nothing) undoes the bump, and
+        publishes the file if its row is pending: a publish this open superseded or
+        turned away as busy would otherwise wait for the next `sync`."""
+        rel = self.rel(path)
+        if rel is None or not self.writers.begin(rel):
+            return None
+        try:
+            gen = self.index.bump(rel)
+        except IndexUnavailable:
+            gen = None  # after_write reports the unusable index
+        released: list[bool] = []
+
+        def release(changed: bool = True) -> None:
+            if released:
+                return
+            released.append(True)
+            self.writers.end(rel)
+            if changed or gen is None:
+                return
+            try:
+                row = self.index.unbump(rel, gen)
+                if row is not None and row.state == "pending":
+                    self.after_write(path, pin=row.pin)
+            except Exception:  # the program's close never fails because of this
+                log.debug("storage_runtime: after an unchanged write of %s", path,
+                          exc_info=True)
+
+        return release
+
+    def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
+        """The program moved `src` to `dst` (files or folders, already done): see
+        `_relocate.renamed`."""
+        from storage_runtime._relocate import renamed
+
+        self._first_use()
+        renamed(self, src, dst, pin)
+
+    def after_remove(self, path: str, *, tree: bool = False) -> None:
+        """The program removed `path` (a folder with `tree`): see `_relocate.removed`."""
+        from storage_runtime._relocate import removed
+
+        self._first_use()
+        removed(self, path, tree=tree)
+
+    def pin_of(self, path: str) -> bool | None:
+        """The pin this machine recorded for `path` (None when it does not know it)."""
+        from storage_runtime._relocate import canonical
+
+        rel = self.rel(canonical(path))
+        try:
+            row = self.index.get(rel) if rel is not None else None
+        except IndexUnavailable:
+            return None
+        return None if row is None else row.pin
 
     def defer(self, path: str, rel: str, gen: int, reason: str, *, daemon: bool = False) -> None:
         """Leave `rel` pending after a failed or skipped publish: make the file durable,
@@ -407,4 +471,5 @@ class IpfsBackend:
                 client.close()
             except Exception:  # closing at exit is best effort
                 log.debug("storage_runtime: closing an RPC client failed", exc_info=True)
+        self.writers.close()
         self.index.close()

@@ -129,6 +129,12 @@ class TrackedFileIO(io.FileIO):
     _sr_failed: bool = False
     _sr_dirty: bool = False
     _sr_baseline: tuple[int, int, int] | None = None
+    _sr_release: Any = None  # ends the backend's "open for writing" mark (begin_write)
+
+    def _sr_end_write(self, changed: bool = True) -> None:
+        release, self._sr_release = self._sr_release, None
+        if release is not None:
+            release(changed)
 
     def write(self, b: Any) -> int | None:
         try:
@@ -167,10 +173,19 @@ class TrackedFileIO(io.FileIO):
     def close(self) -> None:
         backend = self._sr_backend
         if backend is None or self.closed:
-            return super().close()
+            try:
+                return super().close()
+            finally:
+                self._sr_end_write()
         self._sr_backend = None  # report at most once
-        changed = self._changed()
-        super().close()  # raises on a failed close: nothing is reported then
+        changed = True
+        try:
+            changed = self._changed()
+            super().close()  # raises on a failed close: nothing is reported then
+        finally:
+            # Before after_write (its publish must see no writer), and also when nothing
+            # changed: an unchanged handle publishes nothing but was still a writer.
+            self._sr_end_write(changed or self._sr_failed)
         if self._sr_failed:
             log.warning("storage_runtime: not publishing %s: a write to it failed", self._sr_path)
             return None
@@ -355,12 +370,29 @@ def open_tracked(
             created = True
         except OSError:
             pass
-    raw, result = build_stack(
-        TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd, opener
-    )
-    st = _regular_file_at(raw.fileno(), path)
+    # Mark the path open for writing before the open truncates it (see `_publish`).
+    begin = getattr(backend, "begin_write", None)
+    release = None
+    if begin is not None:
+        try:
+            release = begin(path)
+        except Exception:  # the program's open never fails because of the backend
+            log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
+    try:
+        raw, result = build_stack(
+            TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd,
+            opener,
+        )
+        st = _regular_file_at(raw.fileno(), path)
+    except BaseException:
+        if release is not None:
+            release()
+        raise
     if st is None:
+        if release is not None:
+            release(False)  # the handle is not the file at `path`: it changes nothing there
         return result  # an opener handed out something else: nothing to publish
+    raw._sr_release = release
     raw._sr_baseline = _stamp(st)
     raw._sr_dirty = created
     raw._sr_path = path

@@ -1,23 +1,28 @@
 """Publishing one file, placing it in MFS, and `sync` (publish everything pending).
 
-Consistency with several writers (processes or threads) on the same paths: every close
-bumps the row's generation (`Index.mark_pending`) *before* the publisher opens the file.
-`publish_one` records its result only if the generation is unchanged when it commits
-(`Index.mark_published`). A write that lands after the publisher started reading has its
-own close, hence its own generation bump, after that start: either the bump happens
-before the commit (the stale publish records nothing) or after it (the newer close
-re-publishes and records later). So when all writers are done and nothing is pending,
+Never a partial version: a writable open of a publishable path marks it open for writing
+(`_writers`) and bumps the row's generation before the file is opened (truncated);
+every close bumps it again (`Index.mark_pending`). `publish_one` does not read a path
+that is open for writing on this machine ("busy": the last writer's close publishes it),
+and records its result only if the generation is unchanged when it commits
+(`Index.mark_published`). A writer that opened after the publisher's check bumped the
+generation, so the publish of what it read records nothing; a writer that closed
+meanwhile bumped it too. So the index and the namespace only ever get bytes that were on
+disk with no runtime writer open, and when all writers are done and nothing is pending,
 every recorded CID is the CID of the file's bytes on disk. The CID recorded is the one
 computed locally from exactly the bytes streamed to the node, and must equal the node's.
+(Files written with builtin open behind the runtime's back are not seen: `sync` may
+publish them mid-write; a writer killed mid-write leaves a torn file on its own disk,
+which `sync` publishes as it is.)
 
-MFS (pinned files, and the removal of the entry when a pinned path is rewritten as
-cache): under a per-path file lock shared by this machine's processes, a publisher whose
-generation is still current edits MFS, then records the publish. A newer close either
-came before the check (the older publisher leaves MFS alone) or after it (its own
-publisher edits MFS later, under the same lock), so MFS ends on the newest CID too. A kill
-between the MFS edit and the record leaves the row pending; `sync` places it again.
-Known gap: a kill before the removal of a formerly pinned entry leaves that entry (sync
-does not know the path was pinned before).
+MFS (see `_namespace`): under a per-path file lock shared by this machine's processes, a
+publisher whose generation is still current edits MFS, then records the publish. A newer
+close either came before the check (the older publisher leaves MFS alone and unpins what
+it added) or after it (its own publisher edits MFS later, under the same lock), so MFS
+ends on the newest CID too. A kill between the MFS edit and the record leaves the row
+pending; `sync` places it again. The entry this machine placed is kept in the index
+(`entries`), so a pinned file rewritten as cache while the daemon is down still has its
+entry removed by the `sync` that publishes the cache version.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ except ImportError:  # pragma: no cover - not on Windows: no cross-process MFS l
     fcntl = None  # type: ignore[assignment]
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _namespace
 from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
@@ -46,7 +52,7 @@ from storage_runtime._ipfs_errors import PublishError
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
-__all__ = ["SyncReport", "place_in_mfs", "publish_one", "sync"]
+__all__ = ["SyncReport", "complete_drops", "path_lock", "publish_one", "sync"]
 
 log = logging.getLogger("storage_runtime")
 
@@ -73,9 +79,13 @@ class _HashingReader(io.RawIOBase):
         return len(data)
 
 
-def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool, *, old_pin: bool) -> str:
+def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
     """Publish `rel` as of generation `gen`. Returns "published", "superseded" (a newer
-    close took over), or "gone" (the file no longer exists). Raises on daemon trouble."""
+    open or close took over), "busy" (open for writing on this machine: its last close
+    publishes it) or "gone" (the file no longer exists). Raises on daemon trouble.
+    The version this machine placed at `rel` (to replace or drop) is the index's entry."""
+    if backend.writers.busy(rel):
+        return "busy"  # never read a file a writer has open: it may be half written
     path = os.path.join(backend.settings.root, *rel.split("/"))
     try:
         f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
@@ -96,81 +106,73 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool, *, old_pin:
     remote = normalize_cid(str(result["Hash"]))
     if remote != local:
         raise PublishError(errno.EIO, f"the node stored {remote}, expected {local}", path)
-    if not (pin or old_pin):
-        recorded = backend.index.mark_published(
-            rel, gen, cid=local, size=reader.builder.size, pin=pin,
-            mtime_ns=st.st_mtime_ns, ino=st.st_ino,
-        )
+    known = backend.index.entry(rel)
+    placed = known[0] if known is not None and known[1] else None
+    record = {"cid": local, "size": reader.builder.size, "pin": pin,
+              "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+    if not pin and placed is None:  # cache, and no entry of ours to drop: MFS untouched
+        recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
         return "published" if recorded else "superseded"
     # MFS first, then the index, both under a per-path lock of this machine: a kill in
     # between leaves the row pending (sync places it again), and publishers of one path
     # never interleave their MFS edits; only the current generation touches MFS.
-    with _path_lock(backend, rel):
+    with path_lock(backend, rel):
         row = backend.index.get(rel)
-        if row is None or row.gen != gen:
+        if row is None or row.gen != gen or row.state != "pending":
+            # A newer open or close took over, or another publisher of this generation
+            # (a close and a sync at once) finished first: placing now could put an old
+            # version over a newer one another machine placed meanwhile.
+            if pin and placed != local and _namespace.entry_cid(backend, rel) != local:
+                _namespace.release_pin(backend, local, besides=rel)  # no orphan pin
             return "superseded"
-        place_in_mfs(backend, rel, local if pin else None)
-        recorded = backend.index.mark_published(
-            rel, gen, cid=local, size=reader.builder.size, pin=pin,
-            mtime_ns=st.st_mtime_ns, ino=st.st_ino,
-        )
+        if pin:
+            # Recorded first, so a release of the same CID elsewhere on this machine sees
+            # it in use; pinned again under the lock, in case one slipped in after our add.
+            backend.index.set_entry(rel, local, placed=True)
+            client.pin.add(local)
+            _namespace.place(backend, rel, local)
+        elif placed is not None:
+            # A file this machine pinned is a cache file now: its entry goes (if it still
+            # holds our version: another machine's newer pinned version stays).
+            _namespace.drop(backend, rel, placed)
+            backend.index.clear_entry(rel)
+        recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
     return "published" if recorded else "superseded"
 
 
 @contextmanager
-def _path_lock(backend: IpfsBackend, rel: str) -> Iterator[None]:
+def path_lock(backend: IpfsBackend, *rels: str) -> Iterator[None]:
+    """Exclusive per-path locks of this machine (64 slots; several taken in slot order)."""
     folder = os.path.join(backend.settings.state_dir, "locks")
     os.makedirs(folder, exist_ok=True)
-    slot = zlib.crc32(rel.encode("utf-8", "surrogateescape")) % 64
-    fd = os.open(os.path.join(folder, f"mfs-{slot:02d}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    slots = sorted({zlib.crc32(r.encode("utf-8", "surrogateescape")) % 64 for r in rels})
+    fds: list[int] = []
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        for slot in slots:
+            fd = os.open(os.path.join(folder, f"mfs-{slot:02d}.lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fds.append(fd)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        for fd in fds:
+            os.close(fd)  # releases the lock
 
 
-def _missing(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "not exist" in text or "no such" in text or "not found" in text or "no link" in text
-
-
-def place_in_mfs(backend: IpfsBackend, rel: str, cid: str | None) -> None:
-    """Make `<namespace>/<rel>` hold `cid` (replacing what is there), or remove it."""
-    client = backend.client()
-    target = backend.mfs_path(rel)
-    from ipfshttpclient.exceptions import ErrorResponse
-
-    if cid is None:
-        try:
-            client.files.rm(target)
-        except ErrorResponse as exc:
-            if not _missing(exc):
-                raise
-        return
-    for _ in range(4):
-        try:
-            client.files.cp(f"/ipfs/{cid}", target)
-            return
-        except ErrorResponse as exc:
-            if _missing(exc):
-                client.files.mkdir(target.rsplit("/", 1)[0], parents=True)
+def complete_drops(backend: IpfsBackend) -> int:
+    """Remove the namespace entries of files this machine removed while the daemon was
+    down (or was killed before the removal): each only if it still holds the version this
+    machine knew. Returns how many entries went."""
+    done = 0
+    for rel, cid in backend.index.owed_drops():
+        with path_lock(backend, rel):
+            row = backend.index.get(rel)
+            if row is None or row.state != "gone":
                 continue
-            if "already" not in str(exc).lower() and "exist" not in str(exc).lower():
-                raise
-        try:
-            st = client.files.stat(target, opts={"cid-base": "base32"})
-            if st["Type"] == "file" and normalize_cid(str(st["Hash"])) == cid:
-                return
-        except ErrorResponse:
-            pass
-        try:
-            client.files.rm(target)
-        except ErrorResponse as exc:
-            if not _missing(exc):
-                raise
-    raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
+            done += _namespace.drop(backend, rel, cid)
+            backend.index.clear_entry(rel, cid)
+    return done
 
 
 @dataclass
@@ -181,6 +183,8 @@ class SyncReport:
     superseded: int = 0
     gone: int = 0
     stale: int = 0
+    busy: int = 0
+    dropped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     remaining: int = 0
     unreachable: str | None = None
@@ -214,9 +218,22 @@ def sync(
                 st = os.stat(path)
             except OSError:
                 continue  # deleted after publishing: stays deleted
+            if backend.writers.busy(row.path):
+                continue  # open for writing: its close publishes the whole file
             if (st.st_size, st.st_mtime_ns, st.st_ino) != (row.size, row.mtime_ns, row.ino):
                 index.mark_stale(row.path, row.gen)
                 report.stale += 1
+    try:
+        report.dropped = complete_drops(backend)
+    except IndexUnavailable:
+        raise
+    except trouble_types() as exc:
+        report.failed.append(("(namespace removals)", f"{type(exc).__name__}: {exc}"))
+        if _unreachable(exc):
+            backend.note_trouble()
+            report.unreachable = f"{type(exc).__name__}: {exc}"
+            report.remaining = len(index.pending())
+            return report
     tries: dict[str, int] = {}
     while True:
         if deadline is not None and time.monotonic() > deadline:
@@ -230,7 +247,7 @@ def sync(
             tries[row.path] = tries.get(row.path, 0) + 1
             limit -= 1
             try:
-                outcome = publish_one(backend, row.path, row.gen, row.pin, old_pin=False)
+                outcome = publish_one(backend, row.path, row.gen, row.pin)
             except IndexUnavailable:
                 raise
             except trouble_types() as exc:
@@ -252,6 +269,9 @@ def sync(
                 report.published += 1
             elif outcome == "superseded":
                 report.superseded += 1
+            elif outcome == "busy":
+                report.busy += 1
+                tries[row.path] = attempts  # its writer's close publishes it
             else:
                 report.gone += 1
             if limit <= 0:

@@ -17,7 +17,7 @@ Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are re
 as refused with the reason, as a write would record them; the rows of other roots sharing
 the index are not replaced; when a corrupt database is moved aside, their readable rows
 are copied into the new one unchanged (their refusals are recorded again by their next
-write or `reindex`). Leftover temporary files of killed writers and
+write or `reindex`, their namespace entries by their own `reindex`). Leftover temporary files of killed writers and
 restorers are removed first (`_tempfiles.sweep`).
 
 Run it while no process writes under the root: it replaces every row at once.
@@ -203,7 +203,7 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
         report.kept += 1
     fresh = Index(index_path, root=backend.settings.root)
     try:
-        fresh.replace_all(rows, report.refused)
+        fresh.replace_all(rows, report.refused, _known_entries(rows, in_mfs))
     finally:
         fresh.close()
     if report.moved_aside:  # the other roots sharing the index keep what could be read
@@ -215,3 +215,13 @@ def reindex(backend: IpfsBackend) -> ReindexReport:
                 keeper.close()
             report.other_roots_kept += len(other_rows)
     return report
+
+
+def _known_entries(rows: list[Row], in_mfs: dict[str, str]) -> list[tuple[str, str, bool]]:
+    """The namespace entries this machine knows (`Index.entry`): a pinned published file
+    whose entry holds its CID; placed here when this machine wrote it, else restored."""
+    return [
+        (row.path, row.cid, row.origin == "written")
+        for row in rows
+        if row.state == "published" and row.pin and row.cid and in_mfs.get(row.path) == row.cid
+    ]

@@ -137,9 +137,12 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
                 _refuse(target, f"MFS entry {mfs} is a UnixFS {kind}, not a regular file")
         fetch_verified(backend, cid, target)
         st = os.stat(target)
-        backend.index.record_restored(
+        if backend.index.record_restored(
             rel, cid=cid, size=st.st_size, pin=True, mtime_ns=st.st_mtime_ns, ino=st.st_ino
-        )
+        ):
+            # The version this machine knows at the entry: removing the file later drops
+            # the entry if it still holds it; a cache rewrite never does (not placed here).
+            backend.index.set_entry(rel, cid, placed=False)
         log.info("storage_runtime: restored %s from %s (%s)", path, mfs, cid)
         return True
     if skipped:

@@ -54,6 +54,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
+from storage_runtime import lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend
 from storage_runtime._open import (
@@ -219,6 +220,26 @@ class Storage:
                 raise
             log.warning("storage_runtime: publishing %s failed", path, exc_info=True)
 
+    @contextlib.contextmanager
+    def _writing(self, target: Any) -> Iterator[None]:
+        """Mark `target` open for writing while a helper writes it in place without the
+        tracked `open` (pathlib's write_text/write_bytes, a copy), as a writable `open`
+        marks it: no publisher reads it half written. Released before `_after_write`."""
+        release = None
+        if not self._local:
+            try:
+                path = publishable(target, self.settings)
+                begin = getattr(self.backend, "begin_write", None)
+                if path is not None and begin is not None:
+                    release = begin(path)
+            except Exception:  # the program's write never fails because of the backend
+                log.debug("storage_runtime: begin_write(%r) failed", target, exc_info=True)
+        try:
+            yield
+        finally:
+            if release is not None:
+                release()
+
     # -- atomic replacement: an explicit opt-in ------------------------------------------
 
     @contextlib.contextmanager
@@ -279,7 +300,8 @@ class Storage:
             args, kwargs = _encoding_warned(path, "write_text", args, kwargs)
         if not self._hooked(path, "write_text"):
             return path.write_text(*args, **kwargs)
-        result = path.write_text(*args, **kwargs)
+        with self._writing(path):
+            result = path.write_text(*args, **kwargs)
         self._after_write(path, pin)
         return result
 
@@ -287,7 +309,8 @@ class Storage:
         """`path.write_bytes(*args, **kwargs)` (in place), then publish."""
         if not self._hooked(path, "write_bytes"):
             return path.write_bytes(*args, **kwargs)
-        result = path.write_bytes(*args, **kwargs)
+        with self._writing(path):
+            result = path.write_bytes(*args, **kwargs)
         self._after_write(path, pin)
         return result
 
@@ -400,6 +423,66 @@ class Storage:
         docstring for restores from the network)."""
         with self._collapsed(path, mode, "rb", False) as f:
             return pickle.load(f, **kwargs)
+
+    # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
+
+    def replace(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                **kwargs: Any) -> None:
+        """`os.replace(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.replace(self, src, dst, *args, pin=pin, **kwargs)
+
+    def rename(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+               **kwargs: Any) -> None:
+        """`os.rename(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.rename(self, src, dst, *args, pin=pin, **kwargs)
+
+    def path_replace(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+        """`path.replace(target)`; then `target` is published, `path` dropped."""
+        return lifecycle.path_replace(self, path, target, pin=pin)
+
+    def path_rename(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+        """`path.rename(target)`; then `target` is published, `path` dropped."""
+        return lifecycle.path_rename(self, path, target, pin=pin)
+
+    def move(self, src: Any, dst: Any, *args: Any, pin: bool | None = None, **kwargs: Any) -> Any:
+        """`shutil.move(src, dst, ...)`; then its destination is published, `src` dropped."""
+        return lifecycle.move(self, src, dst, *args, pin=pin, **kwargs)
+
+    def remove(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`os.remove(path, **kwargs)`; then its namespace entry is dropped."""
+        return lifecycle.remove(self, path, *args, **kwargs)
+
+    def unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`os.unlink(path, **kwargs)`; then its namespace entry is dropped."""
+        return lifecycle.unlink(self, path, *args, **kwargs)
+
+    def path_unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`path.unlink(...)`; then its namespace entry is dropped."""
+        return lifecycle.path_unlink(self, path, *args, **kwargs)
+
+    def rmtree(self, path: Any, *args: Any, **kwargs: Any) -> None:
+        """`shutil.rmtree(path, ...)`; then the entries of the removed files are dropped."""
+        return lifecycle.rmtree(self, path, *args, **kwargs)
+
+    def copy(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+             **kwargs: Any) -> Any:
+        """`shutil.copy(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copy(self, src, dst, *args, pin=pin, **kwargs)
+
+    def copy2(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+              **kwargs: Any) -> Any:
+        """`shutil.copy2(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copy2(self, src, dst, *args, pin=pin, **kwargs)
+
+    def copyfile(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                 **kwargs: Any) -> Any:
+        """`shutil.copyfile(src, dst, *args, **kwargs)`; then the copy is published."""
+        return lifecycle.copyfile(self, src, dst, *args, pin=pin, **kwargs)
+
+    def copytree(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+                 **kwargs: Any) -> Any:
+        """`shutil.copytree(src, dst, ...)`; then every copied file is published."""
+        return lifecycle.copytree(self, src, dst, *args, pin=pin, **kwargs)
 
 
 def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:

@@ -117,3 +117,72 @@ class OwnNode:
 
     def stop(self) -> None:
         self._run("stop")
+
+
+WORKER_SCRIPT = os.path.join(os.path.dirname(__file__), "_ns_worker.py")
+
+
+class Worker:
+    """One worker process (`_ns_worker.py`): its own root and index, the shared namespace.
+    `call(op, **args)` sends a command and returns its answer (bounded wait)."""
+
+    def __init__(self, root: str, api: str, namespace: str, **env: str) -> None:
+        os.makedirs(root, exist_ok=True)
+        self.root = root
+        self.env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs",
+                    "STORAGE_RUNTIME_API": api, "STORAGE_RUNTIME_ROOT": root,
+                    "STORAGE_RUNTIME_NAMESPACE": namespace, "STORAGE_RUNTIME_TIMEOUT": "5",
+                    **env}
+        self.env.pop("STORAGE_RUNTIME_INDEX", None)
+        self.proc = subprocess.Popen([PYTHON, WORKER_SCRIPT], env=self.env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def call(self, op: str, timeout: float = 60, **args: Any) -> Any:
+        import json
+        import select
+
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, f"worker {self.root}: no answer to {op} within {timeout} s"
+        answer = json.loads(self.proc.stdout.readline())
+        if "error" in answer:
+            return Failure(answer["error"], answer["message"])
+        return answer["ok"]
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Failure:
+    """An exception a worker's command raised: its type name and message."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind, self.message = kind, message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Failure) and other.kind == self.kind
+
+    def __repr__(self) -> str:
+        return f"Failure({self.kind!r}, {self.message!r})"
+
+
+def recursive_pins(client: Any) -> set[str]:
+    from storage_runtime._cid import normalize_cid
+
+    return {normalize_cid(k) for k in client.pin.ls(type="recursive")["Keys"]}
+
+
+def local_blocks(client: Any) -> set[str]:
+    """Every block the node holds (`refs/local`): a quick "is it still there" for
+    single-block content, where `cat` of a missing CID waits for its timeout."""
+    from storage_runtime._cid import normalize_cid
+
+    return {normalize_cid(r["Ref"]) for r in client.unstable.refs.local()}

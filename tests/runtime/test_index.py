@@ -110,8 +110,89 @@ def test_a_schema_1_index_is_migrated_to_the_root_that_opens_it(tmp_path: Any) -
     assert Index(path, root="/b").get("old.txt") is None  # never another root's
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT root, path FROM files").fetchall() == [("/a", "old.txt")]
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
     conn.close()
+
+
+_V1_ENTRIES = """
+CREATE TABLE entries (
+    path TEXT PRIMARY KEY, cid TEXT NOT NULL,
+    placed INTEGER NOT NULL CHECK (placed IN (0, 1))
+);
+INSERT INTO files (path, state, pin, gen, updated) VALUES ('rm.txt', 'gone', 1, 2, 0);
+INSERT INTO entries VALUES ('rm.txt', 'bafyrm', 1);
+INSERT INTO entries VALUES ('old.txt', 'bafyold', 0);
+"""
+
+_V2_SCHEMA = """
+CREATE TABLE files (
+    root TEXT NOT NULL, path TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'gone')),
+    pin INTEGER NOT NULL CHECK (pin IN (0, 1)), cid TEXT, size INTEGER, mtime_ns INTEGER,
+    ino INTEGER, gen INTEGER NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'written' CHECK (origin IN ('written', 'restored')),
+    attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated REAL NOT NULL,
+    PRIMARY KEY (root, path)
+);
+CREATE INDEX files_root_state ON files (root, state);
+CREATE TABLE refused (
+    root TEXT NOT NULL, name BLOB NOT NULL, reason TEXT NOT NULL, updated REAL NOT NULL,
+    PRIMARY KEY (root, name)
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '2');
+INSERT INTO files (root, path, state, pin, gen, updated) VALUES ('/b', 'x', 'pending', 0, 5, 0);
+"""
+
+
+def test_a_schema_1_index_with_entries_keeps_them_for_the_root_that_opens_it(
+    tmp_path: Any,
+) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_SCHEMA + _V1_ENTRIES)
+    conn.close()
+    mine, other = Index(path, root="/a"), Index(path, root="/b")
+    assert mine.entry("old.txt") == ("bafyold", False)
+    assert mine.owed_drops() == [("rm.txt", "bafyrm")]
+    assert other.entry("old.txt") is None and other.owed_drops() == []
+    conn = sqlite3.connect(path)
+    assert sorted(conn.execute("SELECT root, path FROM entries").fetchall()) == [
+        ("/a", "old.txt"), ("/a", "rm.txt")]
+    conn.close()
+
+
+def test_a_schema_2_index_gains_the_entries_table_and_keeps_its_rows(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V2_SCHEMA)
+    conn.close()
+    index = Index(path, root="/a")
+    assert index.get("x") is None and Index(path, root="/b").get("x").gen == 5  # type: ignore[union-attr]
+    index.set_entry("y", "bafyy", placed=True)
+    assert index.entry("y") == ("bafyy", True)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    conn.close()
+
+
+def test_entries_are_per_root_but_a_pin_in_use_is_seen_across_roots(tmp_path: Any) -> None:
+    path = str(tmp_path / "i.sqlite3")
+    one, two = Index(path, root="/one"), Index(path, root="/two")
+    one.set_entry("same.txt", "bafy1", placed=True)
+    assert two.entry("same.txt") is None
+    two.clear_entry("same.txt")  # /two's clear never touches /one's entry
+    assert one.entry("same.txt") == ("bafy1", True)
+    assert not one.cid_in_use("bafy1", besides="same.txt")
+    assert two.cid_in_use("bafy1", besides="same.txt")  # the node's pin serves /one too
+    two.mark_pending("same.txt", pin=True)
+    two.mark_removed("same.txt")
+    assert one.get("same.txt") is None and one.owed_drops() == []
+    two.set_entry("same.txt", "bafy2", placed=True)
+    assert two.owed_drops() == [("same.txt", "bafy2")]
+    row, dst_gen = two.move_row("same.txt", "moved.txt", pin=True)
+    assert row is not None and row.state == "gone" and dst_gen == 1
+    assert one.get("moved.txt") is None
 
 
 def test_roots_sharing_an_index_see_and_change_only_their_own_rows(tmp_path: Any) -> None:

@@ -54,6 +54,22 @@ class _Files:
         return {"Type": "file", "Hash": self.node.mfs[path]}
 
 
+class _Pins:
+    def __init__(self, node: FakeNode) -> None:
+        self.node = node
+        self.pinned: set[str] = set()
+
+    def add(self, cid: str) -> None:
+        self.node.check()
+        self.pinned.add(cid)
+
+    def rm(self, cid: str) -> None:
+        self.node.check()
+        if cid not in self.pinned:
+            raise ErrorResponse("not pinned or pinned indirectly", None)
+        self.pinned.discard(cid)
+
+
 class FakeNode:
     """What the fault tests need of a node: add/cat/files, and injected failures."""
 
@@ -66,6 +82,7 @@ class FakeNode:
         self.corrupt_cat = False
         self.hold: tuple[threading.Event, threading.Event] | None = None
         self.files = _Files(self)
+        self.pin = _Pins(self)
 
     def check(self) -> None:
         self.calls += 1
@@ -264,3 +281,26 @@ def test_restore_with_the_daemon_down_leaves_the_file_missing(
     strict = _storage(tmp_path, node, "strict", strict=True)
     with pytest.raises(RestoreError, match="IPFS unreachable"):
         strict.read_text(Path(os.path.join(strict.settings.root, "shared.txt")))
+
+
+@pytest.mark.parametrize("pin", [False, True])
+def test_an_open_that_changes_nothing_while_a_publish_runs_does_not_strand_it(
+    tmp_path: Any, pin: bool
+) -> None:
+    # The writable open bumps the generation (a publish that read the file meanwhile may
+    # have read it half written); closed unchanged, it publishes nothing itself, so the
+    # publish it overtook must still end published, not pending until the next sync.
+    node = FakeNode()
+    entered, gate = threading.Event(), threading.Event()
+    node.hold = (entered, gate)
+    storage = _storage(tmp_path, node)
+    path = Path(storage.settings.root, "f.bin")
+    slow = threading.Thread(target=storage.write_bytes, args=(path, b"data"), kwargs={"pin": pin})
+    slow.start()
+    assert entered.wait(10)  # the first publish has read b"data" and waits for the node
+    with storage.open(path, "r+b", pin=pin) as f:
+        assert f.read() == b"data"
+    gate.set()
+    slow.join(10)
+    assert _state(storage, "f.bin") == ("published", cid_of_bytes(b"data"))
+    assert node.mfs.get("/migrate-storage/f.bin") == (cid_of_bytes(b"data") if pin else None)

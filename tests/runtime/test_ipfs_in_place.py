@@ -99,3 +99,4 @@ def test_a_write_open_that_wrote_nothing_publishes_the_empty_file(
     assert target.read_bytes() == b""
     assert rows(storage.settings.index)["log.txt"]["cid"] == cid_of_bytes(b"")
     assert mfs_cid(ipfs_client, f"{namespace}/log.txt") == cid_of_bytes(b"")
+

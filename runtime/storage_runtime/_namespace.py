@@ -1,0 +1,139 @@
+"""Editing entries of the shared MFS namespace, and keeping one pinned version per path.
+
+The namespace is the MFS folder `<namespace>/<path relative to the root>`; an entry is a
+file whose CID is the last pinned version of that path. Retention: pins. A pinned write
+adds its bytes pinned and places them at its path; the version it replaces there is
+unpinned (`release_pin`) unless this machine still holds that CID at another path (same
+bytes elsewhere). So a path costs at most one pin however often it is rewritten, and
+superseded versions go at the next `repo/gc`. (js-ipfs and kubo also keep MFS content
+through gc; pins are kept anyway because restores limited to pinned entries check them.)
+
+The MFS API has no compare-and-swap: "replace" is `rm` then `cp` (`cp` and `mv` refuse an
+existing destination), and a conditional removal is `stat` then `rm`. Callers hold the
+per-path lock of this machine (`_publish.path_lock`); between machines the window is the
+few milliseconds between two RPC calls. A restore at that instant finds no entry (the
+reader gets FileNotFoundError, never a partial file).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from typing import TYPE_CHECKING, Any
+
+from storage_runtime._cid import CidError, normalize_cid
+from storage_runtime._ipfs_errors import PublishError
+
+if TYPE_CHECKING:
+    from storage_runtime._ipfs import IpfsBackend
+
+__all__ = ["drop", "entry_cid", "move", "place", "release_pin"]
+
+log = logging.getLogger("storage_runtime")
+
+
+def missing(exc: Exception) -> bool:
+    """True when an RPC error says the MFS path (or CID) does not exist."""
+    text = str(exc).lower()
+    return "not exist" in text or "no such" in text or "not found" in text or "no link" in text
+
+
+def _error_response() -> Any:
+    from ipfshttpclient.exceptions import ErrorResponse
+
+    return ErrorResponse
+
+
+def entry_cid(backend: IpfsBackend, rel: str) -> str | None:
+    """The CID of the file entry at `rel`, or None when there is no entry (or a folder)."""
+    try:
+        st = backend.client().files.stat(backend.mfs_path(rel), opts={"cid-base": "base32"})
+    except _error_response() as exc:
+        if missing(exc):
+            return None
+        raise
+    if st.get("Type") != "file":
+        return None
+    try:
+        return normalize_cid(str(st["Hash"]))
+    except CidError:
+        return None
+
+
+def _rm(backend: IpfsBackend, rel: str) -> None:
+    try:
+        backend.client().files.rm(backend.mfs_path(rel))
+    except _error_response() as exc:
+        if not missing(exc):
+            raise
+
+
+def _parent(backend: IpfsBackend, rel: str) -> None:
+    backend.client().files.mkdir(backend.mfs_path(rel).rsplit("/", 1)[0], parents=True)
+
+
+def place(backend: IpfsBackend, rel: str, cid: str) -> None:
+    """Make the entry at `rel` hold `cid`; the version it held is unpinned (see module doc)."""
+    client = backend.client()
+    target = backend.mfs_path(rel)
+    for _ in range(4):
+        old = entry_cid(backend, rel)
+        if old == cid:
+            return
+        if old is not None:
+            _rm(backend, rel)
+        try:
+            client.files.cp(f"/ipfs/{cid}", target)
+        except _error_response() as exc:
+            if missing(exc):
+                _parent(backend, rel)
+                continue
+            text = str(exc).lower()
+            if "already" in text or "exist" in text:
+                continue  # another machine placed a version meanwhile: replace it again
+            raise
+        if old is not None:
+            release_pin(backend, old, besides=rel)
+        return
+    raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
+
+
+def drop(backend: IpfsBackend, rel: str, cid: str) -> bool:
+    """Remove the entry at `rel` only if it holds `cid` (a version this machine placed or
+    knew), and unpin `cid`. False when the entry holds another version (or none)."""
+    if entry_cid(backend, rel) != cid:
+        return False
+    _rm(backend, rel)
+    release_pin(backend, cid, besides=rel)
+    return True
+
+
+def move(backend: IpfsBackend, src: str, dst: str, cid: str) -> bool:
+    """Move the entry at `src` to `dst` when it holds `cid` (no upload: the content is in
+    the node already); the version `dst` held is unpinned. False when `src` does not hold
+    `cid` (the caller then publishes `dst` from its bytes)."""
+    if entry_cid(backend, src) != cid:
+        return False
+    old = entry_cid(backend, dst)
+    if old is not None:
+        _rm(backend, dst)
+    _parent(backend, dst)
+    try:
+        backend.client().files.mv(backend.mfs_path(src), backend.mfs_path(dst))
+    except _error_response() as exc:
+        if not missing(exc) and "exist" not in str(exc).lower():
+            raise
+        return False  # raced by another machine: the caller places `dst` by content
+    if old is not None and old != cid:
+        release_pin(backend, old, besides=dst)
+    return True
+
+
+def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
+    """Unpin `cid` unless this machine holds it at a path other than `besides`."""
+    if backend.index.cid_in_use(cid, besides=besides):
+        return
+    try:
+        backend.client().pin.rm(cid)
+    except _error_response() as exc:  # not pinned (anymore): nothing to release
+        log.debug("storage_runtime: unpinning %s: %s", cid, exc)

@@ -1,0 +1,122 @@
+"""Which paths are open for writing on this machine, so no publisher reads a torn file.
+
+A writable open of a publishable path holds a *read* lock on one byte of the shared file
+`<state dir>/writers.lock` (the byte's offset is a 62-bit hash of the path) for as long as
+the file is open. Publishers (`_publish.publish_one`: a close, the background drain,
+`sync` and its check for files changed on disk) ask with `F_OFD_GETLK` whether a write
+lock could be placed there; when it could not, the path is open for writing somewhere and
+the publisher leaves it pending: the last writer's close publishes it.
+
+Why this mechanism:
+- open-file-description locks (Linux `F_OFD_*`) belong to the descriptor, not the process,
+  so a publisher thread sees the writers of its own process too, and the kernel drops the
+  lock when a writer dies (a `kill -9` never leaves a path "open" forever);
+- nothing locks the program's own file: its `flock`/`fcntl` locks behave as before;
+- one descriptor per process (plus a short-lived one per check), whatever the number of
+  open files; the writers of one path in one process share one lock (counted here).
+
+Where `F_OFD_*` is missing (not Linux), only the writers of this process are seen.
+A byte is shared by two paths only on a 62-bit hash collision (a publish is then deferred
+to the next close or `sync`, never wrong).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import struct
+import threading
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Writers"]
+
+log = logging.getLogger("storage_runtime")
+
+_OFD = fcntl is not None and hasattr(fcntl, "F_OFD_SETLK") and hasattr(fcntl, "F_OFD_GETLK")
+#: `struct flock` on Linux (x86_64, aarch64): l_type, l_whence, l_start, l_len, l_pid.
+_FLOCK = "hh4xqqi4x"
+
+
+def _offset(rel: str) -> int:
+    digest = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 2
+
+
+class Writers:
+    """The open-for-writing registry of one state folder (see module doc)."""
+
+    def __init__(self, state_dir: str) -> None:
+        self.path = os.path.join(state_dir, "writers.lock")
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        self._fd = -1
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        if self._pid != os.getpid():  # after a fork: the inherited descriptor is the parent's
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+            self._counts = {}
+        return self._fd
+
+    def _set(self, fd: int, kind: int, rel: str) -> None:
+        data = struct.pack(_FLOCK, kind, os.SEEK_SET, _offset(rel), 1, 0)
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, data)
+
+    def begin(self, rel: str) -> bool:
+        """Mark `rel` open for writing; False when that could not be recorded (then the
+        open goes ahead unprotected: the program's open never fails because of this)."""
+        with self._lock:
+            try:
+                fd = self._descriptor()
+                if self._counts.get(rel, 0) == 0 and _OFD:
+                    self._set(fd, fcntl.F_RDLCK, rel)
+            except OSError as exc:
+                log.debug("storage_runtime: cannot mark %s open for writing: %s", rel, exc)
+                return False
+            self._counts[rel] = self._counts.get(rel, 0) + 1
+            return True
+
+    def end(self, rel: str) -> None:
+        """One writer of `rel` closed (call once per successful `begin`)."""
+        with self._lock:
+            left = self._counts.get(rel, 0) - 1
+            if left > 0:
+                self._counts[rel] = left
+                return
+            self._counts.pop(rel, None)
+            if _OFD and self._pid == os.getpid():
+                try:
+                    self._set(self._fd, fcntl.F_UNLCK, rel)
+                except OSError:  # the descriptor is ours: only EBADF-like misuse gets here
+                    log.debug("storage_runtime: cannot unlock %s", rel, exc_info=True)
+
+    def busy(self, rel: str) -> bool:
+        """True when some process of this machine has `rel` open for writing."""
+        with self._lock:
+            if self._pid == os.getpid() and self._counts.get(rel, 0):
+                return True
+        if not _OFD:
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False  # no process of this machine ever opened a file for writing
+        try:
+            probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
+            answer = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe)
+        finally:
+            os.close(fd)
+        return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid() and self._fd >= 0:
+                os.close(self._fd)
+            self._fd, self._pid, self._counts = -1, 0, {}

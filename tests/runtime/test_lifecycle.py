@@ -1,0 +1,234 @@
+"""The lifecycle stand-ins (`storage_runtime.lifecycle`) are the calls they replace.
+
+Differential: each case runs once with the builtin call and once with the stand-in, in
+two identical folders, and compares the return value, the exception (type, errno,
+message with the folder name normalised) and the resulting tree, byte for byte. On the
+local backend and on the ipfs backend (real node). Plus: `mock.patch` of the replaced
+call still takes effect, and a pinned `.tmp` replaced into place is moved in MFS, not
+uploaded again.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+from _ipfs_helpers import mfs_cid, rows
+from storage_runtime import Storage
+from storage_runtime._cid import cid_of_bytes
+
+
+class MyPath(type(pathlib.Path())):  # type: ignore[misc]
+    """A Path subclass: its methods must be called on it, and return its type."""
+
+
+def _tree(folder: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for base, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != ".storage-runtime"]
+        rel = os.path.relpath(base, folder)
+        out[rel] = sorted(dirs)
+        for name in files:
+            with open(os.path.join(base, name), "rb") as f:
+                out[os.path.join(rel, name)] = f.read()
+    return out
+
+
+def _populate(folder: str) -> None:
+    os.makedirs(os.path.join(folder, "d", "sub"))
+    os.makedirs(os.path.join(folder, "e"))
+    for rel, data in {"a.txt": b"A", "b.txt": b"B", "d/x.bin": b"X" * 10,
+                      "d/sub/y.bin": b"Y", "e/z.txt": b"Z"}.items():
+        with open(os.path.join(folder, rel), "wb") as f:
+            f.write(data)
+
+
+# Each case: (builtin call, stand-in call), both given (storage, folder) -> result.
+def _p(folder: str, *parts: str) -> str:
+    return os.path.join(folder, *parts)
+
+
+CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "replace-new": (lambda s, f: os.replace(_p(f, "a.txt"), _p(f, "n.txt")),
+                    lambda s, f: s.replace(_p(f, "a.txt"), _p(f, "n.txt"))),
+    "replace-existing": (lambda s, f: os.replace(_p(f, "a.txt"), _p(f, "b.txt")),
+                         lambda s, f: s.replace(_p(f, "a.txt"), _p(f, "b.txt"))),
+    "replace-missing": (lambda s, f: os.replace(_p(f, "no"), _p(f, "b.txt")),
+                        lambda s, f: s.replace(_p(f, "no"), _p(f, "b.txt"))),
+    "replace-dir-onto-nonempty": (lambda s, f: os.replace(_p(f, "e"), _p(f, "d")),
+                                  lambda s, f: s.replace(_p(f, "e"), _p(f, "d"))),
+    "replace-bytes-kw": (lambda s, f: os.replace(src=os.fsencode(_p(f, "a.txt")),
+                                                 dst=os.fsencode(_p(f, "q.txt"))),
+                         lambda s, f: s.replace(src=os.fsencode(_p(f, "a.txt")),
+                                                dst=os.fsencode(_p(f, "q.txt")))),
+    "replace-extra-positional": (lambda s, f: os.replace(_p(f, "a.txt"), _p(f, "n"), 3),
+                                 lambda s, f: s.replace(_p(f, "a.txt"), _p(f, "n"), 3)),
+    "remove-unknown-keyword": (lambda s, f: os.remove(_p(f, "a.txt"), bogus=1),
+                               lambda s, f: s.remove(_p(f, "a.txt"), bogus=1)),
+    "copy-extra-positional": (lambda s, f: shutil.copy(_p(f, "a.txt"), _p(f, "c"), True),
+                              lambda s, f: s.copy(_p(f, "a.txt"), _p(f, "c"), True)),
+    "replace-between-hard-links": (
+        lambda s, f: (os.link(_p(f, "a.txt"), _p(f, "h")), os.replace(_p(f, "a.txt"), _p(f, "h"))),
+        lambda s, f: (os.link(_p(f, "a.txt"), _p(f, "h")), s.replace(_p(f, "a.txt"), _p(f, "h")))),
+    "rename-dir": (lambda s, f: os.rename(_p(f, "d"), _p(f, "r")),
+                   lambda s, f: s.rename(_p(f, "d"), _p(f, "r"))),
+    "rename-file-onto-dir": (lambda s, f: os.rename(_p(f, "a.txt"), _p(f, "e")),
+                             lambda s, f: s.rename(_p(f, "a.txt"), _p(f, "e"))),
+    "path-replace": (lambda s, f: MyPath(f, "a.txt").replace(_p(f, "b.txt")),
+                     lambda s, f: s.path_replace(MyPath(f, "a.txt"), _p(f, "b.txt"))),
+    "path-rename-missing": (lambda s, f: pathlib.Path(f, "no").rename(_p(f, "b.txt")),
+                            lambda s, f: s.path_rename(pathlib.Path(f, "no"), _p(f, "b.txt"))),
+    "path-rename": (lambda s, f: MyPath(f, "a.txt").rename(MyPath(f, "m.txt")),
+                    lambda s, f: s.path_rename(MyPath(f, "a.txt"), MyPath(f, "m.txt"))),
+    "move-into-dir": (lambda s, f: shutil.move(_p(f, "a.txt"), _p(f, "e")),
+                      lambda s, f: s.move(_p(f, "a.txt"), _p(f, "e"))),
+    "move-dir": (lambda s, f: shutil.move(_p(f, "d"), _p(f, "moved")),
+                 lambda s, f: s.move(_p(f, "d"), _p(f, "moved"))),
+    "move-exists-in-dir": (lambda s, f: (shutil.copy(_p(f, "a.txt"), _p(f, "e")),
+                                         shutil.move(_p(f, "a.txt"), _p(f, "e")))[1],
+                           lambda s, f: (shutil.copy(_p(f, "a.txt"), _p(f, "e")),
+                                         s.move(_p(f, "a.txt"), _p(f, "e")))[1]),
+    "remove": (lambda s, f: os.remove(_p(f, "a.txt")), lambda s, f: s.remove(_p(f, "a.txt"))),
+    "remove-missing": (lambda s, f: os.remove(_p(f, "no")), lambda s, f: s.remove(_p(f, "no"))),
+    "remove-dir": (lambda s, f: os.remove(_p(f, "d")), lambda s, f: s.remove(_p(f, "d"))),
+    "unlink": (lambda s, f: os.unlink(_p(f, "d", "x.bin")),
+               lambda s, f: s.unlink(_p(f, "d", "x.bin"))),
+    "path-unlink-missing-ok": (lambda s, f: MyPath(f, "no").unlink(missing_ok=True),
+                               lambda s, f: s.path_unlink(MyPath(f, "no"), missing_ok=True)),
+    "path-unlink-missing": (lambda s, f: pathlib.Path(f, "no").unlink(),
+                            lambda s, f: s.path_unlink(pathlib.Path(f, "no"))),
+    "rmtree": (lambda s, f: shutil.rmtree(_p(f, "d")), lambda s, f: s.rmtree(_p(f, "d"))),
+    "rmtree-missing": (lambda s, f: shutil.rmtree(_p(f, "no")),
+                       lambda s, f: s.rmtree(_p(f, "no"))),
+    "rmtree-ignore": (lambda s, f: shutil.rmtree(_p(f, "no"), ignore_errors=True),
+                      lambda s, f: s.rmtree(_p(f, "no"), ignore_errors=True)),
+    "rmtree-file": (lambda s, f: shutil.rmtree(_p(f, "a.txt")),
+                    lambda s, f: s.rmtree(_p(f, "a.txt"))),
+    "copy-into-dir": (lambda s, f: shutil.copy(_p(f, "a.txt"), _p(f, "e")),
+                      lambda s, f: s.copy(_p(f, "a.txt"), _p(f, "e"))),
+    "copy2": (lambda s, f: shutil.copy2(_p(f, "a.txt"), _p(f, "c.txt")),
+              lambda s, f: s.copy2(_p(f, "a.txt"), _p(f, "c.txt"))),
+    "copyfile-same": (lambda s, f: shutil.copyfile(_p(f, "a.txt"), _p(f, "a.txt")),
+                      lambda s, f: s.copyfile(_p(f, "a.txt"), _p(f, "a.txt"))),
+    "copyfile-to-dir": (lambda s, f: shutil.copyfile(_p(f, "a.txt"), _p(f, "e")),
+                        lambda s, f: s.copyfile(_p(f, "a.txt"), _p(f, "e"))),
+    "copytree": (lambda s, f: shutil.copytree(_p(f, "d"), _p(f, "t")),
+                 lambda s, f: s.copytree(_p(f, "d"), _p(f, "t"))),
+    "copytree-exists": (lambda s, f: shutil.copytree(_p(f, "d"), _p(f, "e")),
+                        lambda s, f: s.copytree(_p(f, "d"), _p(f, "e"))),
+    "copytree-exists-ok": (lambda s, f: shutil.copytree(_p(f, "d"), _p(f, "e"),
+                                                        dirs_exist_ok=True),
+                           lambda s, f: s.copytree(_p(f, "d"), _p(f, "e"),
+                                                   dirs_exist_ok=True)),
+}
+
+
+def _outcome(fn: Callable[..., Any], storage: Any, folder: str) -> tuple[Any, ...]:
+    def norm(value: Any) -> Any:
+        if isinstance(value, (str, bytes, os.PathLike)):
+            text = os.fsdecode(os.fspath(value))
+            return (type(value).__name__, text.replace(folder, "<F>"))
+        return value
+
+    try:
+        result = fn(storage, folder)
+    except Exception as exc:  # noqa: BLE001 - the exception is the observable result
+        text = str(exc).replace(folder, "<F>")
+        return ("raised", type(exc), getattr(exc, "errno", None), text)
+    return ("returned", norm(result))
+
+
+def _differential(storage: Storage, base: str, name: str) -> None:
+    builtin, stand_in = CASES[name]
+    left, right = os.path.join(base, "builtin"), storage.settings.root
+    _populate(left)
+    _populate(right)
+    assert _outcome(builtin, storage, left) == _outcome(stand_in, storage, right)
+    assert _tree(left) == _tree(right)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_stand_in_is_the_call_on_the_local_backend(tmp_path: Any, name: str) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    _differential(Storage(root=str(root), backend="local"), str(tmp_path), name)
+
+
+@pytest.mark.ipfs
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_stand_in_is_the_call_on_the_ipfs_backend(
+    make_storage: Callable[..., Any], tmp_path: Any, name: str
+) -> None:
+    _differential(make_storage(), str(tmp_path), name)
+
+
+def test_a_patched_call_is_what_the_stand_in_calls(tmp_path: Any) -> None:
+    storage = Storage(root=str(tmp_path), backend="local")
+    with (mock.patch("os.replace", side_effect=PermissionError(13, "mocked")) as patched,
+          pytest.raises(PermissionError, match="mocked")):
+        storage.replace("a", "b")
+    patched.assert_called_once_with("a", "b")
+    with mock.patch("shutil.copy2", return_value="sentinel") as patched:
+        assert storage.copy2("a", "b", follow_symlinks=False) == "sentinel"
+    patched.assert_called_once_with("a", "b", follow_symlinks=False)
+
+
+@pytest.mark.ipfs
+def test_a_pinned_tmp_replaced_into_place_is_moved_not_uploaded(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    storage = make_storage()
+    root = storage.settings.root
+    data = os.urandom(3000)
+    storage.write_bytes(pathlib.Path(root, "model.json.tmp"), data, pin=True)
+    client = storage.backend.client()
+    with mock.patch.object(client, "add", wraps=client.add) as add:
+        storage.replace(os.path.join(root, "model.json.tmp"), os.path.join(root, "model.json"))
+    assert add.call_count == 0
+    assert mfs_cid(ipfs_client, f"{namespace}/model.json") == cid_of_bytes(data)
+    assert mfs_cid(ipfs_client, f"{namespace}/model.json.tmp") is None
+    index = rows(storage.settings.index)
+    assert (index["model.json"]["state"], index["model.json"]["pin"]) == ("published", 1)
+    assert index["model.json"]["cid"] == cid_of_bytes(data)
+    assert index["model.json.tmp"]["state"] == "gone"
+
+
+@pytest.mark.ipfs
+def test_a_folder_moved_and_removed_follows_in_the_namespace(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    storage = make_storage()
+    root = storage.settings.root
+    os.makedirs(os.path.join(root, "run1", "ckpt"))
+    storage.write_text(pathlib.Path(root, "run1", "ckpt", "a.json"), "a", pin=True)
+    storage.write_text(pathlib.Path(root, "run1", "b.json"), "b", pin=True)
+    storage.move(os.path.join(root, "run1"), os.path.join(root, "best"))
+    assert mfs_cid(ipfs_client, f"{namespace}/best/ckpt/a.json") == cid_of_bytes(b"a")
+    assert mfs_cid(ipfs_client, f"{namespace}/best/b.json") == cid_of_bytes(b"b")
+    assert mfs_cid(ipfs_client, f"{namespace}/run1/b.json") is None
+    copied = storage.copytree(os.path.join(root, "best"), os.path.join(root, "copy"), pin=True)
+    assert copied == os.path.join(root, "copy")
+    assert mfs_cid(ipfs_client, f"{namespace}/copy/ckpt/a.json") == cid_of_bytes(b"a")
+    storage.rmtree(os.path.join(root, "best"))
+    assert mfs_cid(ipfs_client, f"{namespace}/best/ckpt/a.json") is None
+    assert mfs_cid(ipfs_client, f"{namespace}/best/b.json") is None
+    assert mfs_cid(ipfs_client, f"{namespace}/copy/b.json") == cid_of_bytes(b"b")
+
+
+@pytest.mark.ipfs
+def test_a_rename_that_leaves_the_source_in_place_keeps_its_entry(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    storage = make_storage()
+    root = storage.settings.root
+    storage.write_text(pathlib.Path(root, "a.txt"), "linked", pin=True)
+    os.link(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))
+    storage.replace(os.path.join(root, "a.txt"), os.path.join(root, "b.txt"))  # a no-op
+    assert os.path.exists(os.path.join(root, "a.txt"))
+    assert mfs_cid(ipfs_client, f"{namespace}/a.txt") == cid_of_bytes(b"linked")
+    assert mfs_cid(ipfs_client, f"{namespace}/b.txt") == cid_of_bytes(b"linked")
