@@ -122,7 +122,9 @@ class _Finder:
         self.module.visit(self.collector)
         self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
-        self.flow = Flow(self.module, self.scopes)
+        self.flow = Flow(
+            self.module, self.scopes, pruned.mentions if pruned is not None else None
+        )
         self.third_party = third_party.Resolver(
             self.flow.names, self.flow.value_of, self.rt_open
         )

@@ -148,6 +148,10 @@ _STRICT_METHODS = frozenset({"to_json"})
 
 #: Modules whose import makes a module worth scanning (the prefilter's roots).
 MODULE_ROOTS = frozenset(name.partition(".")[0] for name in FUNCTIONS)
+#: Words one of whose presence a module needs to hold a site of this table (the byte
+#: prefilter): the modules, but `FileIO` for `io` (two letters would match nearly every
+#: file; `io.open` is found through "open"), and the methods.
+TEXT_WORDS = frozenset((MODULE_ROOTS - {"io"}) | {"FileIO"} | set(METHODS))
 #: The last part of every qualified name above (the prefilter's call shapes).
 FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in FUNCTIONS)
 

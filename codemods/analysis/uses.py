@@ -10,15 +10,18 @@ such call and never pay for it.
 
 Sound by construction: a name assigned more than once in its scope (or bound by
 `global`/`nonlocal`) has no single value, so `uses` answers None and no proof is made.
+So does a module- or class-level name that the bodies pipeline/prune.py cut out mention
+(`hidden`): their reads are not in the tree. Function-local names are safe: a function
+that holds a candidate call is never cut, nor is anything nested in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Assignment, Scope
+from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
 
 
@@ -35,11 +38,22 @@ class Flow:
     """Parents, bindings and uses within one module (see the module docstring)."""
 
     def __init__(
-        self, module: cst.Module, scopes: Mapping[cst.CSTNode, Scope | None]
+        self,
+        module: cst.Module,
+        scopes: Mapping[cst.CSTNode, Scope | None],
+        hidden: Callable[[str], bool] | None = None,
     ) -> None:
         self._module = module
         self._scopes = scopes
+        self._hidden = hidden
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
+
+    def _scope(self, name: cst.Name) -> Scope | None:
+        """The scope of `name`, None when reads of it may be in pruned-out code."""
+        scope = self._scopes.get(name)
+        if scope is None or isinstance(scope, FunctionScope) or self._hidden is None:
+            return scope
+        return None if self._hidden(name.value) else scope
 
     # -- structure --------------------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -74,7 +88,7 @@ class Flow:
         scope; None when there is no such single binding."""
         if not isinstance(target, cst.Name):
             return None
-        scope = self._scopes.get(target)
+        scope = self._scope(target)
         if scope is None:
             return None
         assignments = list(scope.assignments[target.value])
@@ -89,7 +103,7 @@ class Flow:
 
     def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
         """The one value a read name was bound to (`x = v` etc.), else None."""
-        scope = self._scopes.get(name)
+        scope = self._scope(name)
         if scope is None:
             return None
         bound = list(scope[name.value])
@@ -109,7 +123,7 @@ class Flow:
     def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
         """(value, index) for a read of a name bound once as element `index` of a tuple
         target: `fd, tmp = value`."""
-        scope = self._scopes.get(name)
+        scope = self._scope(name)
         if scope is None:
             return None
         bound = list(scope[name.value])

@@ -35,7 +35,7 @@ _TEXT_RX = re.compile(
     # Other libraries' path I/O: a module of the table is imported, or a method is called.
     + b"|".join(
         re.escape(w.encode())
-        for w in sorted(_third_party.MODULE_ROOTS | set(_third_party.METHODS))
+        for w in sorted(_third_party.TEXT_WORDS)
     )
 )
 _GENERATED_RX = re.compile(rb"@generated\b")

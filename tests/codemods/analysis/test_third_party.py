@@ -131,10 +131,13 @@ def test_table_is_the_prefilters_source() -> None:
     scanned (no regex of names kept by hand elsewhere)."""
     from migrate_storage.codemods.pipeline import prefilter
 
-    for root in third_party.MODULE_ROOTS:
+    for root in third_party.MODULE_ROOTS - {"io"}:
         assert prefilter.may_contain_target(f"import {root}\n".encode(), "storage_runtime"), root
+    assert prefilter.may_contain_target(b"from io import FileIO\n", "storage_runtime")
     for method in third_party.METHODS:
         assert prefilter.may_contain_target(f"x.{method}(p)\n".encode(), "storage_runtime"), method
+    # The byte prefilter still rejects ordinary code (`io` is not a word it looks for).
+    assert not prefilter.may_contain_target(b"def function(version):\n    return ratio\n", "rt")
 
 
 def test_coverage_and_apply_agree_with_third_party_sites() -> None:

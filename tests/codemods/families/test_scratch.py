@@ -309,3 +309,28 @@ def test_a_local_named_tempfile_is_not_tempfile() -> None:
         NamedTemporaryFile(delete=False)
     """
     assert classified(code) == []
+
+
+def test_reads_in_pruned_out_functions_still_count() -> None:
+    """A module-level descriptor written by a function the pruner cuts out (it holds no
+    candidate call) is not proven a lock: the write is not in the analysed tree."""
+    code = """
+        import os
+
+        LOCK = os.open("app.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+
+
+        def record_owner(pid):
+            text = str(pid)
+            data = text.encode()
+            count = len(data)
+            os.write(LOCK, data)
+            return count
+
+
+        os.close(LOCK)
+    """
+    assert reasons(code) == [NO]
+    # The same without the writer is a lock file: the pruned text is what decides.
+    quiet = code.replace("os.write(LOCK, data)", "print(data)")
+    assert reasons(quiet) == [LOCK]
