@@ -11,7 +11,8 @@ site is classified here only where that is provable from the module; it is then 
   `delete=True`); a `NamedTemporaryFile(delete=False)`, `mkstemp()` or `mktemp()` whose
   name (`tmp.name`, the path element of `fd, tmp = mkstemp()`, also through one alias
   `tmp_path = tmp.name`) is passed to `os.replace`/`os.rename`/`shutil.move` (its data goes
-  to the destination: that call is the commit point) or to `os.remove`/`os.unlink`; and
+  to the destination: that call is the commit point) or to `os.remove`/`os.unlink`, or
+  wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called; and
   `os.fdopen(fd)` on the descriptor of such a `mkstemp`.
 - "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
   `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
@@ -106,6 +107,8 @@ _TEMPORARY_ALWAYS = frozenset(
 _CONSUMERS = frozenset(
     {"os.replace", "os.rename", "shutil.move", "os.remove", "os.unlink"}
 )
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+_PATH_CONSUMER_METHODS = frozenset({"replace", "rename", "unlink"})
 _READ_ONLY_FLAGS = frozenset({"O_RDONLY", "O_DIRECTORY", "O_CLOEXEC", "O_NOFOLLOW"})
 _LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
 _FD_RELEASE = frozenset({"os.close"})
@@ -215,12 +218,31 @@ def _name_consumed(
 
 
 def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
+    """`os.replace(node, dst)` and the other _CONSUMERS, or `Path(node).replace(dst)`
+    (also through one name: `p = Path(node)` then `p.replace(dst)`)."""
     use = flow.as_argument(node)
-    return (
-        use is not None
-        and (use.index == 0 or use.keyword in ("src", "path"))
-        and bool(flow.names(use.call.func) & _CONSUMERS)
-    )
+    if use is None:
+        return False
+    names = flow.names(use.call.func)
+    if (use.index == 0 or use.keyword in ("src", "path")) and names & _CONSUMERS:
+        return True
+    if use.index == 0 and len(use.call.args) == 1 and names & _PATH_TYPES:
+        if _path_method_called(use.call, flow):
+            return True
+        return any(
+            _path_method_called(u, flow)
+            for u in flow.uses(flow.bound_target(use.call)) or ()
+        )
+    return False
+
+
+def _path_method_called(receiver: cst.CSTNode, flow: Flow) -> bool:
+    """`receiver.replace(...)`, `.rename(...)` or `.unlink(...)` (receiver: a Path)."""
+    attribute = flow.attribute_of(receiver)
+    if attribute is None or attribute.attr.value not in _PATH_CONSUMER_METHODS:
+        return False
+    call = flow.parent(attribute)
+    return isinstance(call, cst.Call) and call.func is attribute
 
 
 def _fd_of_temp_file(call: cst.Call, flow: Flow) -> bool:

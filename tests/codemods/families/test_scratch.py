@@ -334,3 +334,39 @@ def test_reads_in_pruned_out_functions_still_count() -> None:
     # The same without the writer is a lock file: the pruned text is what decides.
     quiet = code.replace("os.write(LOCK, data)", "print(data)")
     assert reasons(quiet) == [LOCK]
+
+
+def test_temp_names_committed_through_a_path() -> None:
+    code = """
+        import os, tempfile
+        from pathlib import Path
+
+        def via_path(target: Path, text: str) -> None:
+            fd, tmp = tempfile.mkstemp(dir=target.parent)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            Path(tmp).replace(target)
+
+        def via_bound_path(target, data):
+            with tempfile.NamedTemporaryFile(delete=False, dir=".") as tmp:
+                tmp.write(data)
+            tmp_path = Path(tmp.name)
+            try:
+                tmp_path.rename(target)
+            except OSError:
+                tmp_path.unlink()
+                raise
+
+        def path_kept(data):
+            with tempfile.NamedTemporaryFile(delete=False) as tmp:
+                tmp.write(data)
+            kept = Path(tmp.name)
+            kept.chmod(0o600)  # not a commit: the temp file stays
+            return kept
+    """
+    assert classified(code) == [
+        ("tempfile.mkstemp", Status.LOCAL, TEMP),
+        ("os.fdopen", Status.LOCAL, TEMP),
+        ("tempfile.NamedTemporaryFile", Status.LOCAL, TEMP),
+        ("tempfile.NamedTemporaryFile", Status.UNMIGRATED, NO),
+    ]
