@@ -38,6 +38,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis import third_party
 from migrate_storage.codemods.analysis.bindings import RuntimeBindings
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.found import (
@@ -47,7 +48,6 @@ from migrate_storage.codemods.analysis.found import (
 from migrate_storage.codemods.analysis.handles import HandleAnalyzer
 from migrate_storage.codemods.analysis.plan import PathEdit, Plan
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
-from migrate_storage.codemods.analysis import third_party
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import open_calls, pathlib_io, scratch
