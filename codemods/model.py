@@ -25,6 +25,12 @@ class Family(enum.Enum):
     PICKLE = "pickle"
     # File I/O the codemods do not rewrite yet (codecs.open, os.open, shutil.copy, ...).
     UNSUPPORTED = "unsupported"
+    # Added for issue 14: temporary files and directories, directory handles opened to
+    # fsync them, lock files (families/scratch.py); sites of this family are LOCAL.
+    SCRATCH = "scratch"
+    # Path I/O done by another library: pandas, numpy, torch, PIL, tarfile, sqlite3, ...
+    # (analysis/third_party.py); counted, not rewritten.
+    THIRD_PARTY = "third-party"
 
 
 REWRITABLE_FAMILIES: tuple[Family, ...] = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE)
@@ -61,6 +67,16 @@ class Reason(enum.Enum):
     NAME_CLASH = "runtime name clashes with a local name"
     # Added by the codemods helper: `from x import *` may rebind `open` (os.open, ...).
     STAR_IMPORT = "name may come from a star import"
+    # Added for issue 14 (LOCAL, families/scratch.py): I/O that never holds the program's
+    # data beyond the run, provably so.
+    TEMPORARY_FILE = "temporary file"
+    TEMPORARY_DIRECTORY = "temporary directory"
+    DIRECTORY_HANDLE = "directory handle"
+    LOCK_FILE = "lock file"
+    # Added for issue 14 (UNMIGRATED, analysis/third_party.py): another library reads or
+    # writes the path itself.
+    THIRD_PARTY_WRITER = "third-party writer"
+    THIRD_PARTY_READER = "third-party reader"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis import third_party
 from migrate_storage.codemods.analysis.bindings import RuntimeBindings
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.found import (
@@ -48,7 +49,8 @@ from migrate_storage.codemods.analysis.handles import HandleAnalyzer
 from migrate_storage.codemods.analysis.plan import PathEdit, Plan
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
-from migrate_storage.codemods.families import open_calls, pathlib_io
+from migrate_storage.codemods.analysis.uses import Flow
+from migrate_storage.codemods.families import open_calls, pathlib_io, scratch
 from migrate_storage.codemods.model import (
     REWRITABLE_FAMILIES,
     Family,
@@ -119,6 +121,13 @@ class _Finder:
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
         self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)
+        # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
+        self.flow = Flow(
+            self.module, self.scopes, pruned.mentions if pruned is not None else None
+        )
+        self.third_party = third_party.Resolver(
+            self.flow.names, self.flow.value_of, self.rt_open
+        )
         self.plan = Plan()
 
     # -- driver -------------------------------------------------------------------------
@@ -136,6 +145,7 @@ class _Finder:
             self._apply_policy(item)
         self._plan_opens_and_paths(found)
         HandleAnalyzer(self, by_call).classify(handles)
+        scratch.classify_handles(handles, by_call, self.flow)  # issue 14
         for item in handles:
             self._apply_policy(item)
         self._finish_plan(found + handles)
@@ -201,7 +211,14 @@ class _Finder:
             item = Found(
                 call, position, "unsupported", Family.UNSUPPORTED, unsupported[0]
             )
-            return item.unmigrated(Reason.UNSUPPORTED_FAMILY)
+            # Issue 14: provable temporary files, directory handles, lock files: LOCAL.
+            return scratch.classify(item, self.flow) or item.unmigrated(
+                Reason.UNSUPPORTED_FAMILY
+            )
+        # Issue 14: other libraries' path I/O, counted (analysis/third_party.py).
+        item = third_party.recognise(call, position, names, self.third_party)
+        if item is not None:
+            return item
         if attr is None or not isinstance(func, cst.Attribute):
             return None
         kind = self.typer.kind(func.value)
@@ -215,7 +232,10 @@ class _Finder:
                 name,
                 status=Status.MIGRATED,
             )
-        return pathlib_io.recognise(call, position, kind, lambda: self._own_method(func))
+        item = pathlib_io.recognise(call, position, kind, lambda: self._own_method(func))
+        if item is None and kind is not Kind.RUNTIME:
+            item = third_party.recognise_method(call, position, self.third_party)
+        return item
 
     def _own_method(self, func: cst.Attribute) -> bool:
         """`self.open()` in a method of a class that defines `open` itself: not a Path."""

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 from libcst.metadata import Scope
+from migrate_storage.codemods.analysis import third_party as _third_party
 from migrate_storage.codemods.model import Family
 
 # json/pickle functions that take a file handle; the value is (family, operation).
@@ -32,7 +33,6 @@ STDLIB_HANDLE_MODULES = ("json", "pickle")
 # File I/O the codemods find and report by name but do not rewrite (yet).
 UNSUPPORTED = frozenset(
     {
-        "codecs.open",
         "os.open",
         "os.fdopen",
         "shutil.copy",
@@ -47,21 +47,10 @@ UNSUPPORTED = frozenset(
         "tempfile.mkstemp",
         "tempfile.mkdtemp",
         "tempfile.mktemp",
-        "numpy.save",
-        "numpy.savez",
-        "numpy.savez_compressed",
-        "numpy.savetxt",
-        "numpy.load",
-        "numpy.loadtxt",
-        "torch.save",
-        "torch.load",
-        "gzip.open",
-        "bz2.open",
-        "lzma.open",
-        "sqlite3.connect",
-        "aiofiles.open",
     }
 )
+# Other libraries' path I/O (numpy, torch, gzip, sqlite3, pandas, ...) has its own table:
+# analysis/third_party.py.
 
 # pathlib.Path methods the pathlib family rewrites.
 PATH_METHODS = frozenset(
@@ -130,32 +119,31 @@ NOT_FILE_HANDLES = frozenset(
 
 # Names a module must mention (or import) before any of the above can occur in it; the
 # text and `ast` prefilters are built from these (see pipeline/prefilter.py).
-TARGET_MODULE_ROOTS = frozenset(
-    {
-        "builtins",
-        "io",
-        "json",
-        "simplejson",
-        "pickle",
-        "codecs",
-        "os",
-        "shutil",
-        "tempfile",
-        "numpy",
-        "torch",
-        "gzip",
-        "bz2",
-        "lzma",
-        "sqlite3",
-        "aiofiles",
-    }
+TARGET_MODULE_ROOTS = (
+    frozenset(
+        {
+            "builtins",
+            "io",
+            "json",
+            "simplejson",
+            "pickle",
+            "codecs",
+            "os",
+            "shutil",
+            "tempfile",
+        }
+    )
+    | _third_party.MODULE_ROOTS
 )
 MODULE_FUNCTION_NAMES = frozenset(
     {name.rpartition(".")[2] for name in UNSUPPORTED | set(HANDLE_FUNCTIONS)}
     | {"open"}
     | set(RUNTIME_METHODS)
+    | _third_party.FUNCTION_NAMES
 )
-ANY_RECEIVER_METHODS = PATH_METHODS | frozenset(RUNTIME_METHODS)
+ANY_RECEIVER_METHODS = (
+    PATH_METHODS | frozenset(RUNTIME_METHODS) | frozenset(_third_party.METHODS)
+)
 
 
 def qualified_names(scope: Scope | None, node: cst.CSTNode) -> frozenset[str]:

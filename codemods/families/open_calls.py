@@ -76,8 +76,8 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Unchanged(
         "from gzip import open\n\nopen(path).read()\n",
-        "Should do nothing, since `open` is gzip.open (reported as unsupported).",
-        site_reason=Reason.UNSUPPORTED_FAMILY,
+        "Should do nothing, since `open` is gzip.open (counted as third-party I/O).",
+        site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
         "import webbrowser\n\nwebbrowser.open(url)\n",

@@ -27,10 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis import third_party as _third_party
 
 _TEXT_RX = re.compile(
     rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"
-    rb"|numpy|torch|sqlite3|_json|_pickle"
+    rb"|numpy|torch|sqlite3|_json|_pickle|"
+    # Other libraries' path I/O: a module of the table is imported, or a method is called.
+    + b"|".join(
+        re.escape(w.encode())
+        for w in sorted(_third_party.TEXT_WORDS)
+    )
 )
 _GENERATED_RX = re.compile(rb"@generated\b")
 GENERATED_LINES = 10  # `@generated` counts within the first lines only

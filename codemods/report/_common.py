@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from migrate_storage.codemods.report.model import CoverageReport, FileReport, FileState
+from migrate_storage.codemods.report.model import (
+    CoverageReport,
+    FileReport,
+    FileState,
+    LeftGroup,
+)
 
 SORT_KEYS: dict[str, Callable[[FileReport], object]] = {
     "name": lambda f: f.path,
@@ -34,12 +39,16 @@ class ReportOptions:
 
     def __post_init__(self) -> None:
         if self.sort.lower() not in SORT_CHOICES:
-            raise ValueError(f"--sort must be one of {', '.join(SORT_KEYS)} (prefix - to reverse)")
+            raise ValueError(
+                f"--sort must be one of {', '.join(SORT_KEYS)} (prefix - to reverse)"
+            )
         if not 0 <= self.precision <= 10:
             raise ValueError("--precision must be between 0 and 10")
 
 
-def select_rows(report: CoverageReport, options: ReportOptions) -> tuple[list[FileReport], int]:
+def select_rows(
+    report: CoverageReport, options: ReportOptions
+) -> tuple[list[FileReport], int]:
     """The scanned files to show, sorted; and how many were hidden by `skip_covered`."""
     rows = list(report.scanned)
     hidden = 0
@@ -72,7 +81,7 @@ def line_ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def format_lines(file: FileReport) -> str:
-    """"3-4, 9": the lines of a file's pending and unmigrated sites, grouped."""
+    """ "3-4, 9": the lines of a file's pending and unmigrated sites, grouped."""
     pairs = line_ranges(file.missing_lines)
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in pairs)
 
@@ -80,3 +89,22 @@ def format_lines(file: FileReport) -> str:
 def not_counted(report: CoverageReport) -> list[FileReport]:
     """SKIPPED and FAILED files, which a report must list rather than drop."""
     return [f for f in report.files if f.state is not FileState.SCANNED]
+
+
+def left_headline(report: CoverageReport) -> str:
+    """ "Left to do: 7 sites (4 pending, 3 unmigrated)", or that nothing is left."""
+    totals = report.totals
+    if not report.left:
+        return "Left to do: nothing (no pending or unmigrated site)"
+    plural = "site" if totals.not_migrated == 1 else "sites"
+    return (
+        f"Left to do: {totals.not_migrated} {plural} "
+        f"({totals.pending} pending, {totals.unmigrated} unmigrated), by reason and family"
+    )
+
+
+LEFT_HEADERS = ("Sites", "Files", "Family", "Reason")
+
+
+def left_cells(group: LeftGroup) -> list[str]:
+    return [str(group.count), str(group.files), group.family.value, group.label]

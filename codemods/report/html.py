@@ -5,6 +5,8 @@ index). Each file page shows the source with every site's line highlighted by st
 a tooltip giving the call, its status and its reason. Every value from the scanned tree
 is HTML-escaped; the pages load nothing but the stylesheet and script copied next to
 them (package data of this module), so they work from file:// with no network.
+The index leads with what is left to do: the pending and unmigrated sites grouped by
+reason and family, with counts, above the per-file table.
 
 `render` is pure (report -> {file name: text}); `write_html` puts it on disk.
 """
@@ -19,8 +21,11 @@ from pathlib import Path
 
 from migrate_storage.codemods.model import Site, Status
 from migrate_storage.codemods.report._common import (
+    LEFT_HEADERS,
     ReportOptions,
     format_lines,
+    left_cells,
+    left_headline,
     not_counted,
     select_rows,
 )
@@ -62,7 +67,10 @@ def _page(title: str, body: str) -> str:
 
 
 def _figures(tally: Tally, precision: int) -> str:
-    spans = [f'<span data-fig="{c}">{e(c)}: <b>{getattr(tally, c)}</b></span>' for c in _COLUMNS]
+    spans = [
+        f'<span data-fig="{c}">{e(c)}: <b>{getattr(tally, c)}</b></span>'
+        for c in _COLUMNS
+    ]
     cover = e(tally.pc_covered_str(precision) + "%")
     spans.append(f'<span data-fig="cover">cover: <b>{cover}</b></span>')
     return '<p class="figures">' + "".join(spans) + "</p>\n"
@@ -74,18 +82,27 @@ def _number_cells(tally: Tally, precision: int) -> str:
         for c in _COLUMNS
     ]
     cover = e(tally.pc_covered_str(precision) + "%")
-    cells.append(f'<td class="num" data-col="cover" data-sort="{tally.pc_covered:.6f}">{cover}</td>')
+    cells.append(
+        f'<td class="num" data-col="cover" data-sort="{tally.pc_covered:.6f}">{cover}</td>'
+    )
     return "".join(cells)
 
 
 def render_index(report: CoverageReport, options: ReportOptions) -> str:
     rows, hidden = select_rows(report, options)
-    scope = "" if report.diff_base is None else f" on lines changed since {report.diff_base}"
+    scope = (
+        ""
+        if report.diff_base is None
+        else f" on lines changed since {report.diff_base}"
+    )
     parts = ["<header>\n<h1>Migration coverage</h1>\n"]
     parts.append(f"<p>{len(report.scanned)} files scanned{e(scope)}.</p>\n")
     parts.append(_figures(report.totals, options.precision))
     parts.append("</header>\n<main>\n")
-    head = "".join(f'<th class="num">{e(c.capitalize())}</th>' for c in (*_COLUMNS, "cover"))
+    parts.append(_left(report))
+    head = "".join(
+        f'<th class="num">{e(c.capitalize())}</th>' for c in (*_COLUMNS, "cover")
+    )
     missing_head = "<th>Missing</th>" if options.show_missing else ""
     parts.append(
         f'<table class="index">\n<thead><tr><th>Name</th>{head}{missing_head}</tr></thead>\n<tbody>\n'
@@ -107,13 +124,38 @@ def render_index(report: CoverageReport, options: ReportOptions) -> str:
         parts.append(f"<p>{hidden} {plural} skipped due to complete migration.</p>\n")
     unscanned = not_counted(report)
     if unscanned:
-        parts.append(f"<h2>Not scanned ({len(unscanned)})</h2>\n<ul class=\"unscanned\">\n")
+        parts.append(
+            f'<h2>Not scanned ({len(unscanned)})</h2>\n<ul class="unscanned">\n'
+        )
         for file in unscanned:
             state = e(file.state.value)
-            parts.append(f'<li data-state="{state}">{state}: {e(file.message or file.path)}</li>\n')
+            parts.append(
+                f'<li data-state="{state}">{state}: {e(file.message or file.path)}</li>\n'
+            )
         parts.append("</ul>\n")
     parts.append("</main>\n")
     return _page("Migration coverage", "".join(parts))
+
+
+def _left(report: CoverageReport) -> str:
+    parts = [f'<section class="left">\n<h2>{e(left_headline(report))}</h2>\n']
+    if report.left:
+        head = "".join(
+            f'<th class="num">{e(h)}</th>' if i < 2 else f"<th>{e(h)}</th>"
+            for i, h in enumerate(LEFT_HEADERS)
+        )
+        parts.append(f'<table class="left">\n<thead><tr>{head}</tr></thead>\n<tbody>\n')
+        for group in report.left:
+            sites, files, family, reason = left_cells(group)
+            status = e(group.status.value)
+            parts.append(
+                f'<tr class="s-{status}" data-status="{status}" data-family="{e(family)}">'
+                f'<td class="num">{e(sites)}</td><td class="num">{e(files)}</td>'
+                f"<td>{e(family)}</td><td>{e(reason)}</td></tr>\n"
+            )
+        parts.append("</tbody>\n</table>\n")
+    parts.append("</section>\n")
+    return "".join(parts)
 
 
 def site_title(site: Site) -> str:
@@ -151,7 +193,9 @@ def render_file(file: FileReport, options: ReportOptions) -> str:
         css = ""
         marks = ""
         if sites:
-            status = next(s for s in _LINE_PRIORITY if any(x.status is s for x in sites))
+            status = next(
+                s for s in _LINE_PRIORITY if any(x.status is s for x in sites)
+            )
             css = f' class="l-{status.value}"'
             marks = "".join(
                 f'<span class="site s-{x.status.value}" data-status="{x.status.value}" '
@@ -166,7 +210,9 @@ def render_file(file: FileReport, options: ReportOptions) -> str:
     return _page(file.path, "".join(parts))
 
 
-def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> dict[str, str]:
+def render(
+    report: CoverageReport, options: ReportOptions = ReportOptions()
+) -> dict[str, str]:
     """Every file of the HTML folder, by name: index.html, the assets, one page per file."""
     out = {"index.html": render_index(report, options)}
     rows, _ = select_rows(report, options)
@@ -178,7 +224,9 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     return out
 
 
-def write_html(report: CoverageReport, directory: Path, options: ReportOptions = ReportOptions()) -> Path:
+def write_html(
+    report: CoverageReport, directory: Path, options: ReportOptions = ReportOptions()
+) -> Path:
     """Write the folder (created if needed) and return the path of index.html."""
     files = render(report, options)
     directory.mkdir(parents=True, exist_ok=True)

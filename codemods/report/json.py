@@ -10,6 +10,10 @@ Format versions (`meta.format`), bump on any change a consumer could notice:
      path, line (1-based), column (0-based), family, name, status, reason (an id from
      meta.reasons, or null), strategy (or null). Summaries: sites, migrated, pending,
      unmigrated, local, counted, percent_covered, percent_covered_display.
+  2: adds `left_to_do` (second key, after meta): what is left to do, the pending and
+     unmigrated sites grouped by (status, reason, family), largest group first; each
+     group: status, reason (an id from meta.reasons, null for pending), family, sites,
+     files. New families (scratch, third-party) and reasons (temporary_file, ...).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from typing import Any
 
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.report._common import ReportOptions
-from migrate_storage.codemods.report.model import CoverageReport, Tally
+from migrate_storage.codemods.report.model import CoverageReport, LeftGroup, Tally
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def reason_id(reason: Reason) -> str:
@@ -55,6 +59,16 @@ def site_dict(site: Site) -> dict[str, Any]:
     }
 
 
+def left_dict(group: LeftGroup) -> dict[str, Any]:
+    return {
+        "status": group.status.value,
+        "reason": reason_id(group.reason) if group.reason is not None else None,
+        "family": group.family.value,
+        "sites": group.count,
+        "files": group.files,
+    }
+
+
 def as_dict(report: CoverageReport, precision: int = 0) -> dict[str, Any]:
     return {
         "meta": {
@@ -66,6 +80,7 @@ def as_dict(report: CoverageReport, precision: int = 0) -> dict[str, Any]:
             "precision": precision,
             "reasons": {reason_id(r): r.value for r in Reason},
         },
+        "left_to_do": [left_dict(group) for group in report.left],
         "files": {
             file.path: {
                 "state": file.state.value,
@@ -80,15 +95,24 @@ def as_dict(report: CoverageReport, precision: int = 0) -> dict[str, Any]:
 
 
 def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> str:
-    return json.dumps(as_dict(report, options.precision), indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(as_dict(report, options.precision), indent=2, ensure_ascii=False)
+        + "\n"
+    )
 
 
 _COUNT = {"type": "integer", "minimum": 0}
 _SUMMARY = {
     "type": "object",
     "required": [
-        "sites", "migrated", "pending", "unmigrated", "local", "counted",
-        "percent_covered", "percent_covered_display",
+        "sites",
+        "migrated",
+        "pending",
+        "unmigrated",
+        "local",
+        "counted",
+        "percent_covered",
+        "percent_covered_display",
     ],
     "additionalProperties": False,
     "properties": {
@@ -104,7 +128,16 @@ _SUMMARY = {
 }
 _SITE = {
     "type": "object",
-    "required": ["path", "line", "column", "family", "name", "status", "reason", "strategy"],
+    "required": [
+        "path",
+        "line",
+        "column",
+        "family",
+        "name",
+        "status",
+        "reason",
+        "strategy",
+    ],
     "additionalProperties": False,
     "properties": {
         "path": {"type": "string"},
@@ -117,18 +150,38 @@ _SITE = {
         "strategy": {"enum": [None, *(s.value for s in Strategy)]},
     },
 }
+_LEFT = {
+    "type": "object",
+    "required": ["status", "reason", "family", "sites", "files"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"enum": [Status.PENDING.value, Status.UNMIGRATED.value]},
+        "reason": {"enum": [None, *(reason_id(r) for r in Reason)]},
+        "family": {"enum": [f.value for f in Family]},
+        "sites": {"type": "integer", "minimum": 1},
+        "files": {"type": "integer", "minimum": 1},
+    },
+}
 
-#: JSON Schema (draft 2020-12) of format version 1, for consumers and for the tests.
+#: JSON Schema (draft 2020-12) of the current format version, for consumers and the tests.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "migrate-storage coverage report, format 1",
+    "title": f"migrate-storage coverage report, format {FORMAT_VERSION}",
     "type": "object",
-    "required": ["meta", "files", "totals"],
+    "required": ["meta", "left_to_do", "files", "totals"],
     "additionalProperties": False,
     "properties": {
         "meta": {
             "type": "object",
-            "required": ["format", "generator", "version", "rules", "diff_base", "precision", "reasons"],
+            "required": [
+                "format",
+                "generator",
+                "version",
+                "rules",
+                "diff_base",
+                "precision",
+                "reasons",
+            ],
             "properties": {
                 "format": {"const": FORMAT_VERSION},
                 "generator": {"const": "migrate-storage"},
@@ -136,9 +189,13 @@ SCHEMA: dict[str, Any] = {
                 "rules": {"type": ["string", "null"]},
                 "diff_base": {"type": ["string", "null"]},
                 "precision": {"type": "integer", "minimum": 0},
-                "reasons": {"type": "object", "additionalProperties": {"type": "string"}},
+                "reasons": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                },
             },
         },
+        "left_to_do": {"type": "array", "items": _LEFT},
         "files": {
             "type": "object",
             "additionalProperties": {

@@ -3,6 +3,9 @@
 Every piece of text that comes from the scanned tree (paths, messages) is escaped: each
 ASCII punctuation character gets a backslash (CommonMark allows escaping any of them), so
 a file named `a_b*.py` or `x|y.py` cannot turn into emphasis or break the table.
+
+After the one-sentence summary comes what is left to do (pending and unmigrated sites by
+reason and family, with counts), then the per-file table.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import string
 
 from migrate_storage.codemods.report._common import (
+    LEFT_HEADERS,
     ReportOptions,
     format_lines,
+    left_cells,
+    left_headline,
     not_counted,
     select_rows,
 )
@@ -41,7 +47,11 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     rows, hidden = select_rows(report, options)
     totals = report.totals
     out = ["## Migration coverage", ""]
-    scope = "" if report.diff_base is None else f" on lines changed since `{report.diff_base}`"
+    scope = (
+        ""
+        if report.diff_base is None
+        else f" on lines changed since `{report.diff_base}`"
+    )
     out.append(
         f"**{escape(totals.pc_covered_str(options.precision) + '%')}** of "
         f"{totals.counted} counted sites{scope} go through the storage runtime "
@@ -49,6 +59,14 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
         f"{totals.local} kept local on purpose, not counted)."
     )
     out.append("")
+    out += [f"### {escape(left_headline(report))}", ""]
+    if report.left:
+        out.append("| " + " | ".join(LEFT_HEADERS) + " |")
+        out.append("| ---: | ---: | --- | --- |")
+        for group in report.left:
+            out.append("| " + " | ".join(escape(c) for c in left_cells(group)) + " |")
+        out.append("")
+    out += ["### Files", ""]
     header = ["Name", "Sites", "Migrated", "Pending", "Unmigrated", "Local", "Cover"]
     align = ["---"] + ["---:"] * 6
     if options.show_missing:
@@ -71,5 +89,8 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     unscanned = not_counted(report)
     if unscanned:
         out += ["", f"**Not scanned ({len(unscanned)}):**", ""]
-        out += [f"- {file.state.value}: {escape(file.message or file.path)}" for file in unscanned]
+        out += [
+            f"- {file.state.value}: {escape(file.message or file.path)}"
+            for file in unscanned
+        ]
     return "\n".join(out) + "\n"

@@ -15,10 +15,11 @@ from __future__ import annotations
 import enum
 import io
 import tokenize
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from migrate_storage.codemods.model import Site, Status
+from migrate_storage.codemods.model import Family, Reason, Site, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,9 @@ def should_fail_under(total: float, fail_under: float, precision: int) -> bool:
     but 100 means exactly 100 (one unmigrated site in a million still fails).
     """
     if not 0.0 <= fail_under <= 100.0:
-        raise ValueError(f"fail-under={fail_under} is invalid: it must be between 0 and 100")
+        raise ValueError(
+            f"fail-under={fail_under} is invalid: it must be between 0 and 100"
+        )
     if fail_under == 100.0 and total != 100.0:
         return True
     return round(total, precision) < fail_under
@@ -123,7 +126,9 @@ class FileState(enum.Enum):
     """Whether a file's sites could be counted at all."""
 
     SCANNED = "scanned"  # parsed; its sites are complete
-    SKIPPED = "skipped"  # deliberately not scanned (e.g. @generated); listed, not counted
+    SKIPPED = (
+        "skipped"  # deliberately not scanned (e.g. @generated); listed, not counted
+    )
     FAILED = "failed"  # could not be read or parsed: an input error, listed
 
 
@@ -143,12 +148,63 @@ class FileReport:
     def missing_lines(self) -> tuple[int, ...]:
         """Lines of the sites that count against the percentage (pending or unmigrated)."""
         return tuple(
-            sorted({s.line for s in self.sites if s.status in (Status.PENDING, Status.UNMIGRATED)})
+            sorted(
+                {
+                    s.line
+                    for s in self.sites
+                    if s.status in (Status.PENDING, Status.UNMIGRATED)
+                }
+            )
         )
 
     @property
     def site_lines(self) -> tuple[int, ...]:
         return tuple(sorted({s.line for s in self.sites}))
+
+
+#: How the "left to do" summary names the PENDING sites (they have no Reason).
+PENDING_LABEL = "pending (apply rewrites it)"
+
+
+@dataclass(frozen=True, slots=True)
+class LeftGroup:
+    """Sites that count against the percentage, of one reason and one family.
+
+    `reason` is None for PENDING sites (what `apply` does next); every other group is
+    UNMIGRATED sites with that Reason. `files` is how many files hold them."""
+
+    status: Status
+    reason: Reason | None
+    family: Family
+    count: int
+    files: int
+
+    @property
+    def label(self) -> str:
+        return PENDING_LABEL if self.reason is None else self.reason.value
+
+
+def left_to_do(sites: Iterable[Site]) -> tuple[LeftGroup, ...]:
+    """The PENDING and UNMIGRATED sites grouped by (reason, family), largest group first
+    (ties: pending first, then by reason and family name)."""
+    counts: Counter[tuple[Status, Reason | None, Family]] = Counter()
+    paths: dict[tuple[Status, Reason | None, Family], set[str]] = {}
+    for site in sites:
+        if site.status not in (Status.PENDING, Status.UNMIGRATED):
+            continue
+        key = (
+            site.status,
+            site.reason if site.status is Status.UNMIGRATED else None,
+            site.family,
+        )
+        counts[key] += 1
+        paths.setdefault(key, set()).add(site.path)
+    groups = [
+        LeftGroup(st, r, f, n, len(paths[(st, r, f)]))
+        for (st, r, f), n in counts.items()
+    ]
+    groups.sort(key=lambda g: (-g.count, g.reason is not None, g.label, g.family.value))
+    return tuple(groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +216,8 @@ class CoverageReport:
     tool_version: str = ""
     rules: str | None = None  # the rules file used, if any
     diff_base: str | None = None  # set when restricted to lines changed since a git ref
+    # What is left to do, grouped (left_to_do): every format shows this first.
+    left: tuple[LeftGroup, ...] = ()
 
     @property
     def scanned(self) -> tuple[FileReport, ...]:
@@ -220,7 +278,8 @@ def build_report(
         by_path.setdefault(file.path, file)
     rows = tuple(by_path[p] for p in sorted(by_path))
     totals = sum((f.tally for f in rows), Tally())
-    return CoverageReport(rows, totals, tool_version, rules, diff_base)
+    left = left_to_do(s for f in rows for s in f.sites)
+    return CoverageReport(rows, totals, tool_version, rules, diff_base, left)
 
 
 def restrict_to_lines(
@@ -237,6 +296,15 @@ def restrict_to_lines(
             continue
         kept = [s for s in file.sites if s.line in lines]
         rows.append(
-            FileReport(file.path, tuple(kept), Tally.of(kept), file.state, file.message, file.source)
+            FileReport(
+                file.path,
+                tuple(kept),
+                Tally.of(kept),
+                file.state,
+                file.message,
+                file.source,
+            )
         )
-    return build_report(rows, tool_version=report.tool_version, rules=report.rules, diff_base=base)
+    return build_report(
+        rows, tool_version=report.tool_version, rules=report.rules, diff_base=base
+    )

@@ -2,7 +2,10 @@
 
 One result per site, in path/line order:
 
-- `ruleId` by family: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED.
+- `ruleId` by family: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED,
+  MS-SCRATCH (temporary files, directory handles, lock files), MS-THIRD-PARTY.
+- `coverage --format sarif` leads the run's `properties` with `leftToDo`: the pending and
+  unmigrated sites grouped by reason and family, with counts.
 - `kind`/`level` by status: pending and unmigrated sites are `fail`/`warning` (they count
   against the coverage); migrated sites are `pass` and local ones `informational`, both
   with level `none` (SARIF requires `none` for any kind but `fail`). Code-scanning UIs
@@ -50,6 +53,14 @@ RULES: dict[Family, tuple[str, str]] = {
     Family.JSON: ("MS-JSON", "json.load/json.dump on a file"),
     Family.PICKLE: ("MS-PICKLE", "pickle.load/pickle.dump on a file"),
     Family.UNSUPPORTED: ("MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),
+    Family.SCRATCH: (
+        "MS-SCRATCH",
+        "Temporary file, directory handle or lock file (local)",
+    ),
+    Family.THIRD_PARTY: (
+        "MS-THIRD-PARTY",
+        "Path I/O done by another library (pandas, numpy, ...)",
+    ),
 }
 _KIND = {
     Status.PENDING: ("fail", "warning"),
@@ -134,9 +145,14 @@ def file_fix(path: str, source: bytes, hunks: Sequence[Hunk], sites: int) -> Fix
             }
         )
     return {
-        "description": {"text": f"Rewrite {path} onto the storage runtime ({sites} site(s))"},
+        "description": {
+            "text": f"Rewrite {path} onto the storage runtime ({sites} site(s))"
+        },
         "artifactChanges": [
-            {"artifactLocation": {"uri": _uri(path), "uriBaseId": SRCROOT}, "replacements": replacements}
+            {
+                "artifactLocation": {"uri": _uri(path), "uriBaseId": SRCROOT},
+                "replacements": replacements,
+            }
         ],
     }
 
@@ -159,6 +175,7 @@ def document(
     cwd: Path,
     notifications: Sequence[str] = (),
     rules_file: str | None = None,
+    left_to_do: list[dict[str, Any]] | None = None,
 ) -> str:
     """The SARIF log (one run) as indented JSON text ending in a newline."""
     invocation: dict[str, Any] = {"executionSuccessful": not notifications}
@@ -175,22 +192,48 @@ def document(
                 "rules": _rules(),
             }
         },
-        "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(cwd)).as_uri() + "/"}},
+        "originalUriBaseIds": {
+            SRCROOT: {"uri": Path(os.path.abspath(cwd)).as_uri() + "/"}
+        },
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
         "results": results,
     }
+    properties: dict[str, Any] = {}
+    if left_to_do is not None:
+        properties["leftToDo"] = left_to_do
     if rules_file:
-        run["properties"] = {"rulesFile": rules_file}
+        properties["rulesFile"] = rules_file
+    if properties:
+        run["properties"] = properties
     log = {"$schema": SCHEMA_URI, "version": VERSION, "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
 def render(report: Any, options: Any = None) -> str:
     """`coverage --format sarif`: a CoverageReport as SARIF (no fixes: a scan rewrites nothing)."""
-    results = [site_result(site, file.path) for file in report.files for site in file.sites]
+    results = [
+        site_result(site, file.path) for file in report.files for site in file.sites
+    ]
     notes = [f.message or f.path for f in report.failed]
-    return document(results, cwd=Path.cwd(), notifications=notes, rules_file=report.rules)
+    left = [
+        {
+            "status": g.status.value,
+            "reason": g.label,
+            "family": g.family.value,
+            "ruleId": rule_id(g.family),
+            "sites": g.count,
+            "files": g.files,
+        }
+        for g in report.left
+    ]
+    return document(
+        results,
+        cwd=Path.cwd(),
+        notifications=notes,
+        rules_file=report.rules,
+        left_to_do=left,
+    )
 
 
 def _minimal_hunks(source: bytes, diff: bytes) -> list[Hunk]:
@@ -213,10 +256,21 @@ def render_run(result: Any, *, cwd: Path | None = None) -> str:
                 source = Path(report.real_path).read_bytes()
             except OSError:
                 source = b""
-            fix = file_fix(report.path, source, _minimal_hunks(source, report.diff), len(report.rewritten))
-        for site in sorted(report.sites, key=lambda s: (s.line, s.column, s.family.value)):
+            fix = file_fix(
+                report.path,
+                source,
+                _minimal_hunks(source, report.diff),
+                len(report.rewritten),
+            )
+        for site in sorted(
+            report.sites, key=lambda s: (s.line, s.column, s.family.value)
+        ):
             results.append(site_result(site, report.path, fix))
     # Files skipped on purpose (@generated) are not problems worth a notification.
-    on_purpose = {f.message or f.path for f in result.files if f.status is FileStatus.SKIPPED}
+    on_purpose = {
+        f.message or f.path for f in result.files if f.status is FileStatus.SKIPPED
+    }
     notes = [line for line in result.problems if line not in on_purpose]
-    return document(results, cwd=cwd or Path.cwd(), notifications=notes if result.has_errors else ())
+    return document(
+        results, cwd=cwd or Path.cwd(), notifications=notes if result.has_errors else ()
+    )

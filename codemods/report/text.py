@@ -4,13 +4,19 @@ One row per file (sites, migrated, pending, unmigrated, local, cover %), column 
 sized from the data, a TOTAL row last; `--show-missing` adds the lines of the pending and
 unmigrated sites, grouped into ranges. Files that could not be scanned are listed under
 the table, never dropped.
+
+The table is preceded by what is left to do: the pending and unmigrated sites grouped by
+reason and family, largest group first, with their counts (the first thing to read).
 """
 
 from __future__ import annotations
 
 from migrate_storage.codemods.report._common import (
+    LEFT_HEADERS,
     ReportOptions,
     format_lines,
+    left_cells,
+    left_headline,
     not_counted,
     select_rows,
 )
@@ -61,6 +67,8 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     if report.diff_base is not None:
         out.append(f"Sites on lines changed since {report.diff_base}")
         out.append("")
+    out.extend(_left(report))
+    out.append("")
     out.append(line(header))
     out.append(rule)
     out.extend(line(cells) for cells in body)
@@ -78,3 +86,24 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
         for file in unscanned:
             out.append(f"  {file.state.value}: {file.message or file.path}")
     return "\n".join(out) + "\n"
+
+
+def _left(report: CoverageReport) -> list[str]:
+    out = [left_headline(report) + (":" if report.left else ".")]
+    if not report.left:
+        return out
+    rows = [list(LEFT_HEADERS), *(left_cells(g) for g in report.left)]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for cells in rows:
+        out.append(
+            "  "
+            + "   ".join(
+                [
+                    cells[0].rjust(widths[0]),
+                    cells[1].rjust(widths[1]),
+                    cells[2].ljust(widths[2]),
+                    cells[3],
+                ]
+            ).rstrip()
+        )
+    return out

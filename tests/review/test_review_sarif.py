@@ -76,10 +76,10 @@ def test_diff_sarif_validates_and_has_one_result_per_site(project, validator) ->
         ("MS-OPEN", "fail", "warning", ("pkg/m.py", 13, 10)),
         ("MS-PICKLE", "fail", "warning", ("pkg/m.py", 14, 16)),
         ("MS-PATHLIB", "fail", "warning", ("pkg/m.py", 18, 12)),
-        ("MS-UNSUPPORTED", "fail", "warning", ("pkg/m.py", 22, 12)),
+        ("MS-THIRD-PARTY", "fail", "warning", ("pkg/m.py", 22, 12)),
     ]
     legacy = results[-1]
-    assert legacy["message"]["text"] == "unmigrated: codecs.open() left alone: unsupported family"
+    assert legacy["message"]["text"] == "unmigrated: codecs.open() left alone: third-party reader"
     assert "fixes" not in legacy and "fixes" not in results[0]
     assert results[1]["message"]["text"].startswith("pending: open() will be rewritten")
     assert results[1]["properties"] == {"status": "pending", "call": "open", "strategy": "cache"}
@@ -104,7 +104,7 @@ def test_each_pending_fix_reproduces_apply_exactly(project, validator, source: b
     root = project({"m.py": source})
     _, log, _ = _invoke("diff", "--format", "sarif", "m.py")
     validator.validate(log)
-    fixes = [r["fixes"] for r in _results(log) if r["kind"] == "fail" and r["ruleId"] != "MS-UNSUPPORTED"]
+    fixes = [r["fixes"] for r in _results(log) if r["properties"]["status"] == "pending"]
     assert len(fixes) == 5 and all(f == fixes[0] for f in fixes)  # one file-level fix, on each site
     fixed = _apply_fix(source, fixes[0][0])
     CliRunner().invoke(main, ["apply", "m.py"], catch_exceptions=False)
@@ -117,7 +117,7 @@ def test_diff_sarif_of_a_clean_tree_has_no_fix(project, validator) -> None:
     code, log, _ = _invoke("diff", "--format", "sarif", ".")
     validator.validate(log)
     assert code == 0
-    assert [(r["ruleId"], "fixes" in r) for r in _results(log)] == [("MS-UNSUPPORTED", False)]
+    assert [(r["ruleId"], "fixes" in r) for r in _results(log)] == [("MS-THIRD-PARTY", False)]
 
 
 def test_coverage_sarif_validates(project, validator) -> None:
@@ -131,6 +131,13 @@ def test_coverage_sarif_validates(project, validator) -> None:
     assert [_where(r)[0] for r in results] == ["m.py"] * 6 + ["sub/done.py"]
     assert [r["kind"] for r in results].count("pass") == 1
     assert log["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+    # What is left to do leads the run's properties: grouped, counted, one rule id each.
+    left = log["runs"][0]["properties"]["leftToDo"]
+    failing = [r for r in results if r["kind"] == "fail"]
+    assert sum(g["sites"] for g in left) == len(failing) == 6
+    assert {(g["ruleId"], g["reason"]) for g in left} == {
+        (r["ruleId"], r["properties"].get("reason", "pending (apply rewrites it)")) for r in failing
+    }
 
 
 def test_coverage_sarif_names_files_that_could_not_be_scanned(validator) -> None:

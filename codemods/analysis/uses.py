@@ -1,0 +1,197 @@
+"""Where the value of one call goes: the name it is bound to and every use of that name.
+
+The scratch classification (families/scratch.py) proves things like "this descriptor is
+only fsynced and closed" or "this temp file's name is later passed to `os.replace`". Those
+proofs need, for a call, the one name its result is bound to, every place that name is
+read, and what encloses each read (the call it is an argument of, the attribute taken on
+it, a `finally:` block). LibCST's scopes give the reads (`Assignment.references`); the
+parents come from one map of the module, built on first use only: most modules hold no
+such call and never pay for it.
+
+Sound by construction: a name assigned more than once in its scope (or bound by
+`global`/`nonlocal`) has no single value, so `uses` answers None and no proof is made.
+So does a module- or class-level name that the bodies pipeline/prune.py cut out mention
+(`hidden`): their reads are not in the tree. Function-local names are safe: a function
+that holds a candidate call is never cut, nor is anything nested in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, FunctionScope, Scope
+from migrate_storage.codemods.analysis import names as _names
+
+
+@dataclass(frozen=True, slots=True)
+class ArgUse:
+    """A read of a name as an argument: `call(..., name, ...)`."""
+
+    call: cst.Call
+    index: int | None  # the positional index, None for a keyword argument
+    keyword: str | None
+
+
+class Flow:
+    """Parents, bindings and uses within one module (see the module docstring)."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        scopes: Mapping[cst.CSTNode, Scope | None],
+        hidden: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._module = module
+        self._scopes = scopes
+        self._hidden = hidden
+        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
+
+    def _scope(self, name: cst.Name) -> Scope | None:
+        """The scope of `name`, None when reads of it may be in pruned-out code."""
+        scope = self._scopes.get(name)
+        if scope is None or isinstance(scope, FunctionScope) or self._hidden is None:
+            return scope
+        return None if self._hidden(name.value) else scope
+
+    # -- structure --------------------------------------------------------------------
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if self._parents is None:
+            self._parents = _parent_map(self._module)
+        return self._parents.get(node)
+
+    def names(self, func: cst.BaseExpression) -> frozenset[str]:
+        """The qualified names a callee (or any expression) resolves to."""
+        return _names.qualified_names(self._scopes.get(func), func)
+
+    def bound_target(self, call: cst.Call) -> cst.BaseExpression | None:
+        """What `call`'s value is bound to: the target of `x = call(...)` (one target),
+        `x: T = call(...)`, `(x := call(...))` or `with call(...) as x`; else None."""
+        parent = self.parent(call)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            return parent.targets[0].target
+        if isinstance(parent, cst.AnnAssign) and parent.value is call:
+            return parent.target
+        if isinstance(parent, cst.NamedExpr) and parent.value is call:
+            return parent.target
+        if (
+            isinstance(parent, cst.WithItem)
+            and parent.item is call
+            and parent.asname is not None
+        ):
+            return parent.asname.name
+        return None
+
+    def uses(self, target: cst.BaseExpression | None) -> list[cst.Name] | None:
+        """Every read of the name `target` binds, when it is a Name bound once in its
+        scope; None when there is no such single binding."""
+        if not isinstance(target, cst.Name):
+            return None
+        scope = self._scope(target)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[target.value])
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        if assignments[0].node is not target:
+            return None
+        reads = [a.node for a in assignments[0].references]
+        if not all(isinstance(n, cst.Name) for n in reads):
+            return None
+        return reads  # type: ignore[return-value]
+
+    def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The one value a read name was bound to (`x = v` etc.), else None."""
+        scope = self._scope(name)
+        if scope is None:
+            return None
+        bound = list(scope[name.value])
+        if len(bound) != 1 or not isinstance(bound[0], Assignment):
+            return None
+        node = bound[0].node
+        parent = self.parent(node)
+        if isinstance(parent, cst.AssignTarget):
+            parent = self.parent(parent)
+        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)):
+            return parent.value
+        if isinstance(parent, cst.AsName):
+            item = self.parent(parent)
+            return item.item if isinstance(item, cst.WithItem) else None
+        return None
+
+    def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
+        """(value, index) for a read of a name bound once as element `index` of a tuple
+        target: `fd, tmp = value`."""
+        scope = self._scope(name)
+        if scope is None:
+            return None
+        bound = list(scope[name.value])
+        if len(bound) != 1 or not isinstance(bound[0], Assignment):
+            return None
+        element = self.parent(bound[0].node)
+        target = self.parent(element) if isinstance(element, cst.Element) else None
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return None
+        assign_target = self.parent(target)
+        assign = (
+            self.parent(assign_target)
+            if isinstance(assign_target, cst.AssignTarget)
+            else None
+        )
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return None
+        if any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return None
+        index = next(i for i, e in enumerate(target.elements) if e is element)
+        return assign.value, index
+
+    # -- what encloses a read ---------------------------------------------------------
+    def as_argument(self, node: cst.CSTNode) -> ArgUse | None:
+        """`call(..., node, ...)`: the call and where `node` sits in it."""
+        arg = self.parent(node)
+        if not isinstance(arg, cst.Arg) or arg.value is not node or arg.star:
+            return None
+        call = self.parent(arg)
+        if not isinstance(call, cst.Call):
+            return None
+        if arg.keyword is not None:
+            return ArgUse(call, None, arg.keyword.value)
+        index = 0
+        for other in call.args:
+            if other is arg:
+                return ArgUse(call, index, None)
+            if other.star:
+                return None  # a *args before it: its position is unknown
+            if other.keyword is None:
+                index += 1
+        return None  # pragma: no cover - `arg` is one of `call.args`
+
+    def attribute_of(self, node: cst.CSTNode) -> cst.Attribute | None:
+        """`node.attr`, when `node` is the value an attribute is taken on."""
+        parent = self.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return parent
+        return None
+
+    def in_finally(self, node: cst.CSTNode) -> bool:
+        """True when `node` runs in a `finally:` block (of any enclosing `try`)."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if isinstance(current, cst.Finally):
+                return True
+            if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            current = self.parent(current)
+        return False
+
+
+def _parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[child] = node
+            stack.append(child)
+    return parents

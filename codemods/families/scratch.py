@@ -1,0 +1,378 @@
+"""The scratch family: temporary files and directories, directory handles, lock files.
+
+These calls open or create something on the local disk that never holds the program's
+data beyond the run (or holds none at all), so publishing it would be wrong: a temp
+file's name must never reach shared storage, and a lock file is a per-machine mutex. A
+site is classified here only where that is provable from the module; it is then LOCAL
+(kept on the machine on purpose, not counted in cover %) with one of these reasons:
+
+- "temporary file": `tempfile.TemporaryFile(...)`, `tempfile.SpooledTemporaryFile(...)`,
+  `tempfile.NamedTemporaryFile(...)` that is deleted on close (no `delete=`, or a literal
+  `delete=True`); a `NamedTemporaryFile(delete=False)`, `mkstemp()` or `mktemp()` whose
+  name (`tmp.name`, the path element of `fd, tmp = mkstemp()`, also through one alias
+  `tmp_path = tmp.name`) is passed to `os.replace`/`os.rename`/`shutil.move` (its data goes
+  to the destination: that call is the commit point) or to `os.remove`/`os.unlink`, or
+  wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called; and
+  `os.fdopen(fd)` on the descriptor of such a `mkstemp`.
+- "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
+  `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
+  is registered as a callback (`atexit.register(shutil.rmtree, d)`,
+  `self.addCleanup(shutil.rmtree, d)`).
+- "directory handle": `fd = os.open(d, os.O_RDONLY)` (flags: only `O_RDONLY`,
+  `O_DIRECTORY`, `O_CLOEXEC`, `O_NOFOLLOW`, also as `getattr(os, "O_DIRECTORY", 0)`) whose
+  descriptor is only passed to `os.fsync` (at least once) and `os.close`: the directory
+  fsync that follows an atomic replace.
+- "lock file": `os.open(p, ...)` whose descriptor is only passed to `os.close`,
+  `fcntl.flock`, `fcntl.lockf` or `fcntl.fcntl`, when it is created exclusively
+  (`O_CREAT | O_EXCL`) or locked with `fcntl`.
+
+**Rewrites**
+- Nothing: these sites are classified, never rewritten.
+
+**Leaves alone (why)**
+- Everything above, LOCAL with its reason (see the list).
+- What cannot be proven stays UNMIGRATED, "unsupported family": a
+  `NamedTemporaryFile(delete=False)` that is kept (its name is returned or stored), a
+  `delete=` that is not a literal, `**kwargs`, a descriptor that is also read or
+  written (`os.write(fd, pid)`: a "lock" file that holds data), a descriptor that
+  escapes (returned, stored, passed elsewhere), a name bound more than once, a
+  `mkdtemp()` removed only on some path.
+- fcntl locks taken on a builtin `open(...)` handle are not classified here: the module's
+  `open` is rebound as a whole by the open family, so the call's status follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from migrate_storage.codemods.analysis.found import Found, literal_string
+from migrate_storage.codemods.analysis.handles import handle_argument
+from migrate_storage.codemods.analysis.names import HANDLE_FUNCTIONS
+from migrate_storage.codemods.analysis.uses import Flow
+from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.model import Family, Reason, Status
+
+DESCRIPTION = (
+    "Classify provable temporary files, directory handles and lock files as local."
+)
+
+EXAMPLES: tuple[Unchanged, ...] = (
+    Unchanged(
+        "import tempfile\n\nwith tempfile.TemporaryDirectory() as d:\n    run(d)\n",
+        "Should do nothing, since a temporary directory is removed when the block ends.",
+        site_reason=Reason.TEMPORARY_DIRECTORY,
+    ),
+    Unchanged(
+        "import json, os, tempfile\n\n"
+        "def save(obj, path):\n"
+        "    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))\n"
+        "    with os.fdopen(fd, 'w') as h:\n"
+        "        h.write(json.dumps(obj))\n"
+        "    os.replace(tmp, path)\n",
+        "Should do nothing, since the temp file is replaced into place (the replace is the commit).",
+        site_reason=Reason.TEMPORARY_FILE,
+    ),
+    Unchanged(
+        "import os\n\n"
+        "def sync_dir(d):\n"
+        "    fd = os.open(d, os.O_RDONLY)\n"
+        "    try:\n"
+        "        os.fsync(fd)\n"
+        "    finally:\n"
+        "        os.close(fd)\n",
+        "Should do nothing, since a directory opened only to fsync it holds no data.",
+        site_reason=Reason.DIRECTORY_HANDLE,
+    ),
+    Unchanged(
+        "import os\n\nos.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))\n",
+        "Should do nothing, since an exclusively created, empty file is a lock.",
+        site_reason=Reason.LOCK_FILE,
+    ),
+    Unchanged(
+        "import tempfile\n\n"
+        "def keep(data):\n"
+        "    tmp = tempfile.NamedTemporaryFile(delete=False)\n"
+        "    tmp.write(data)\n"
+        "    return tmp.name\n",
+        "Should do nothing, since a kept NamedTemporaryFile is not provably scratch (counted).",
+        site_reason=Reason.UNSUPPORTED_FAMILY,
+    ),
+)
+
+_TEMPORARY_ALWAYS = frozenset(
+    {"tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"}
+)
+# Calls that take a temp file's name and either commit its content elsewhere or delete it.
+_CONSUMERS = frozenset(
+    {"os.replace", "os.rename", "shutil.move", "os.remove", "os.unlink"}
+)
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+_PATH_CONSUMER_METHODS = frozenset({"replace", "rename", "unlink"})
+_READ_ONLY_FLAGS = frozenset({"O_RDONLY", "O_DIRECTORY", "O_CLOEXEC", "O_NOFOLLOW"})
+_LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
+_FD_RELEASE = frozenset({"os.close"})
+# NamedTemporaryFile(mode, buffering, encoding, newline, suffix, prefix, dir, delete, ...)
+_NAMED_DELETE_INDEX = 7
+_DIRECTORY_DELETE_INDEX = (
+    3  # TemporaryDirectory(suffix, prefix, dir, ignore_cleanup_errors, *, delete)
+)
+
+
+def classify(item: Found, flow: Flow) -> Found | None:
+    """`item` (an unsupported-family site) made LOCAL with its scratch reason, when
+    provable; None otherwise (it stays "unsupported family")."""
+    reason = _reason(item.name, item.call, flow)
+    if reason is None:
+        return None
+    item.family, item.kind = Family.SCRATCH, "scratch"
+    item.status, item.reason, item.edit = Status.LOCAL, reason, None
+    return item
+
+
+def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
+    if name in _TEMPORARY_ALWAYS:
+        return Reason.TEMPORARY_FILE
+    if name == "tempfile.NamedTemporaryFile":
+        deleted = _deleted_on_close(call, _NAMED_DELETE_INDEX, default_true=True)
+        if deleted:
+            return Reason.TEMPORARY_FILE
+        if deleted is False and _name_consumed(
+            flow.bound_target(call), flow, via_attribute=True
+        ):
+            return Reason.TEMPORARY_FILE
+        return None
+    if name == "tempfile.TemporaryDirectory":
+        return (
+            Reason.TEMPORARY_DIRECTORY if _deleted_on_close(call, None, True) else None
+        )
+    if name in ("tempfile.mkstemp", "tempfile.mktemp"):
+        return Reason.TEMPORARY_FILE if _temp_name_consumed(name, call, flow) else None
+    if name == "tempfile.mkdtemp":
+        return Reason.TEMPORARY_DIRECTORY if _removed_directory(call, flow) else None
+    if name == "os.fdopen":
+        return Reason.TEMPORARY_FILE if _fd_of_temp_file(call, flow) else None
+    if name == "os.open":
+        return _descriptor_reason(call, flow)
+    return None
+
+
+# -- temporary files ------------------------------------------------------------------------
+
+
+def _deleted_on_close(
+    call: cst.Call, delete_index: int | None, default_true: bool
+) -> bool | None:
+    """True: deleted on close; False: a literal `delete=False`; None: unknown."""
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if delete_index is not None and positional == delete_index:
+                return _literal_bool(arg.value)
+            positional += 1
+        elif arg.keyword.value == "delete":
+            return _literal_bool(arg.value)
+    return default_true
+
+
+def _literal_bool(node: cst.BaseExpression) -> bool | None:
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def _temp_name_consumed(name: str, call: cst.Call, flow: Flow) -> bool:
+    target = flow.bound_target(call)
+    if name == "tempfile.mkstemp":
+        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+            return False
+        target = target.elements[1].value
+    return _name_consumed(target, flow, via_attribute=False)
+
+
+def _name_consumed(
+    target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
+) -> bool:
+    """Some read of the name `target` binds (of its `.name` when `via_attribute`, also
+    through one alias `p = tmp.name`) is the first argument of a _CONSUMERS call."""
+    uses = flow.uses(target)
+    if uses is None:
+        return False
+    for use in uses:
+        node: cst.CSTNode = use
+        if via_attribute:
+            attribute = flow.attribute_of(use)
+            if attribute is None or attribute.attr.value != "name":
+                continue
+            node = attribute
+            alias = flow.parent(node)
+            if isinstance(alias, cst.Assign) and alias.value is node:
+                if _name_consumed(alias.targets[0].target, flow, via_attribute=False):
+                    return True
+                continue
+        if _consumed_here(node, flow):
+            return True
+    return False
+
+
+def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
+    """`os.replace(node, dst)` and the other _CONSUMERS, or `Path(node).replace(dst)`
+    (also through one name: `p = Path(node)` then `p.replace(dst)`)."""
+    use = flow.as_argument(node)
+    if use is None:
+        return False
+    names = flow.names(use.call.func)
+    if (use.index == 0 or use.keyword in ("src", "path")) and names & _CONSUMERS:
+        return True
+    if use.index == 0 and len(use.call.args) == 1 and names & _PATH_TYPES:
+        if _path_method_called(use.call, flow):
+            return True
+        return any(
+            _path_method_called(u, flow)
+            for u in flow.uses(flow.bound_target(use.call)) or ()
+        )
+    return False
+
+
+def _path_method_called(receiver: cst.CSTNode, flow: Flow) -> bool:
+    """`receiver.replace(...)`, `.rename(...)` or `.unlink(...)` (receiver: a Path)."""
+    attribute = flow.attribute_of(receiver)
+    if attribute is None or attribute.attr.value not in _PATH_CONSUMER_METHODS:
+        return False
+    call = flow.parent(attribute)
+    return isinstance(call, cst.Call) and call.func is attribute
+
+
+def _fd_of_temp_file(call: cst.Call, flow: Flow) -> bool:
+    """`os.fdopen(fd, ...)` where `fd, tmp = tempfile.mkstemp(...)` is a temp file."""
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    fd = call.args[0].value
+    if not isinstance(fd, cst.Name):
+        return False
+    source = flow.tuple_source(fd)
+    if source is None or source[1] != 0:
+        return False
+    value = source[0]
+    if not isinstance(value, cst.Call) or "tempfile.mkstemp" not in flow.names(
+        value.func
+    ):
+        return False
+    return _temp_name_consumed("tempfile.mkstemp", value, flow)
+
+
+def _removed_directory(call: cst.Call, flow: Flow) -> bool:
+    """`d = mkdtemp()` with `shutil.rmtree(d)` in a `finally:` or registered as a callback."""
+    uses = flow.uses(flow.bound_target(call))
+    for use in uses or ():
+        arg = flow.as_argument(use)
+        if arg is None:
+            continue
+        if "shutil.rmtree" in flow.names(arg.call.func) and arg.index == 0:
+            if flow.in_finally(arg.call):
+                return True
+        elif any(
+            a.keyword is None and "shutil.rmtree" in flow.names(a.value)
+            for a in arg.call.args
+        ):
+            return True
+    return False
+
+
+# -- descriptors: directory handles and lock files -------------------------------------------
+
+
+def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
+    flags = _flags(call, flow)
+    if flags is None:
+        return None
+    target = flow.bound_target(call)
+    if target is None:
+        # `os.close(os.open(lock, O_CREAT | O_EXCL))`: created and released at once.
+        use = flow.as_argument(call)
+        released = use is not None and bool(flow.names(use.call.func) & _FD_RELEASE)
+        return Reason.LOCK_FILE if released and {"O_CREAT", "O_EXCL"} <= flags else None
+    uses = flow.uses(target)
+    if not uses:
+        return None
+    callees: list[frozenset[str]] = []
+    for use in uses:
+        arg = flow.as_argument(use)
+        if arg is None or arg.index != 0:
+            return None  # escapes, or used in a way not proven harmless
+        callees.append(flow.names(arg.call.func))
+    if flags <= _READ_ONLY_FLAGS and all(n & {"os.fsync", "os.close"} for n in callees):
+        if any("os.fsync" in n for n in callees):
+            return Reason.DIRECTORY_HANDLE
+        return None
+    if all(n & (_LOCK_CALLS | _FD_RELEASE) for n in callees):
+        locked = any(n & _LOCK_CALLS for n in callees)
+        if locked or {"O_CREAT", "O_EXCL"} <= flags:
+            return Reason.LOCK_FILE
+    return None
+
+
+def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:
+    """The `os.O_*` names of `os.open(path, flags)`, None when not all are known."""
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args):
+        return None
+    keyword = [
+        a for a in call.args if a.keyword is not None and a.keyword.value == "flags"
+    ]
+    node = (
+        positional[1].value
+        if len(positional) > 1
+        else keyword[0].value
+        if keyword
+        else None
+    )
+    if node is None:
+        return None
+    found: set[str] = set()
+    return frozenset(found) if _collect_flags(node, flow, found) else None
+
+
+def _collect_flags(node: cst.BaseExpression, flow: Flow, found: set[str]) -> bool:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return _collect_flags(node.left, flow, found) and _collect_flags(
+            node.right, flow, found
+        )
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        names = flow.names(node)
+        flags = {n.partition(".")[2] for n in names if n.startswith("os.O_")}
+        if len(flags) != 1 or len(names) != 1:
+            return False
+        found |= flags
+        return True
+    if isinstance(node, cst.Call) and "builtins.getattr" in flow.names(node.func):
+        # getattr(os, "O_DIRECTORY", 0): that flag where the platform has it, else none.
+        args = node.args
+        if len(args) in (2, 3) and not any(a.star or a.keyword for a in args):
+            module = flow.names(args[0].value)
+            flag = literal_string(args[1].value)
+            if module == {"os"} and flag is not None and flag.startswith("O_"):
+                found.add(flag)
+                return True
+    return False
+
+
+def classify_handles(
+    handles: list[Found], by_call: Mapping[cst.Call, Found], flow: Flow
+) -> None:
+    """A json/pickle call on a handle from a scratch site (`json.dump(obj, h)` with
+    `h = os.fdopen(fd)` of a temp file) is as local as that handle."""
+    for item in handles:
+        if item.reason is not Reason.HANDLE_NOT_MIGRATED:
+            continue
+        handle = handle_argument(item.call, HANDLE_FUNCTIONS[item.name][1])
+        value = flow.value_of(handle) if isinstance(handle, cst.Name) else handle
+        opener = by_call.get(value) if isinstance(value, cst.Call) else None
+        if (
+            opener is not None
+            and opener.family is Family.SCRATCH
+            and opener.status is Status.LOCAL
+        ):
+            item.status, item.reason, item.edit = Status.LOCAL, opener.reason, None

@@ -1,0 +1,154 @@
+"""Third-party path I/O: counted from the one table (analysis/third_party.py), by
+qualified name, writer or reader by mode; look-alikes are not sites."""
+
+from __future__ import annotations
+
+import pytest
+from codemod_cases import run_code
+from migrate_storage.codemods.analysis import third_party
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
+
+W = Reason.THIRD_PARTY_WRITER
+R = Reason.THIRD_PARTY_READER
+
+
+def counted(code: str) -> list[tuple[str, Reason | None]]:
+    result = run_code(code)
+    assert result.status is not FileStatus.FAILED, result.message
+    out = []
+    for site in result.sites:
+        if site.family is Family.THIRD_PARTY:
+            assert site.status is Status.UNMIGRATED and site.reason in (W, R), site
+            out.append((site.name, site.reason))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import numpy as np\nnp.save('a.npy', x)\nnp.load('a.npy')\n", [("numpy.save", W), ("numpy.load", R)]),
+        ("from numpy import savetxt as st\nst(p, x)\n", [("numpy.savetxt", W)]),
+        ("import torch\ntorch.save(m.state_dict(), p)\ntorch.load(p, map_location='cpu')\n",
+         [("torch.save", W), ("torch.load", R)]),
+        ("import pandas as pd\npd.read_csv(p, sep='\\t')\npd.read_parquet(path=p)\n",
+         [("pandas.read_csv", R), ("pandas.read_parquet", R)]),
+        ("from PIL import Image\nImage.open(p)\n", [("PIL.Image.open", R)]),
+        ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", R)]),
+        ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
+         [("tarfile.open", R), ("tarfile.open", W), ("tarfile.open", W)]),
+        ("import zipfile\nzipfile.ZipFile(p, 'a')\n", [("zipfile.ZipFile", W)]),
+        ("import shelve\nshelve.open(p)\nshelve.open(p, 'r')\n", [("shelve.open", W), ("shelve.open", R)]),
+        ("import fileinput\nfileinput.input(files=[p], inplace=True)\nfileinput.input([p])\n",
+         [("fileinput.input", W), ("fileinput.input", R)]),
+        ("import sqlite3\nsqlite3.connect(db)\n", [("sqlite3.connect", W)]),
+        ("import gzip, bz2, lzma\ngzip.open(p, 'wt')\nbz2.open(p)\nlzma.open(p, 'ab')\n",
+         [("gzip.open", W), ("bz2.open", R), ("lzma.open", W)]),
+        ("import codecs\ncodecs.open(p, 'w', 'utf-8')\n", [("codecs.open", W)]),
+        ("import io\nio.FileIO(p)\nio.FileIO(p, 'wb')\n", [("io.FileIO", R), ("io.FileIO", W)]),
+        ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", R), ("h5py.File", W)]),
+        ("import aiofiles\nasync def f():\n    async with aiofiles.open(p, 'w') as h:\n        pass\n",
+         [("aiofiles.open", W)]),
+        ("import matplotlib.pyplot as plt\nplt.savefig('a.png')\n", [("matplotlib.pyplot.savefig", W)]),
+    ],
+)
+def test_module_functions_by_qualified_name(code: str, expected: list) -> None:
+    assert counted(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("df.to_csv(out / 'a.csv', index=False)\n", [("*.to_csv", W)]),
+        ("df.to_parquet(path=p)\n", [("*.to_parquet", W)]),
+        ("self.frame.to_pickle(p)\n", [("*.to_pickle", W)]),
+        ("array.tofile(p)\n", [("*.tofile", W)]),
+        ("fig.savefig(p, dpi=100)\n", [("*.savefig", W)]),
+        # to_json is shared with many classes: only a provable path counts.
+        ("df.to_json('out.json')\n", [("*.to_json", W)]),
+        ("df.to_json(f'{d}/out.json')\n", [("*.to_json", W)]),
+        ("import pathlib\ndf.to_json(pathlib.Path(d) / 'x.json')\n", [("*.to_json", W)]),
+        ("df.to_json(p)\n", []),
+        ("model.to_json(indent=2)\n", []),
+        ("df.to_csv()\n", []),  # returns a string
+        ("df.to_csv(None)\n", []),
+        ("import sys\ndf.to_csv(sys.stdout)\n", []),
+        ("img.save(p)\n", []),  # too common a name
+    ],
+)
+def test_distinctive_methods_on_unknown_receivers(code: str, expected: list) -> None:
+    assert counted(code) == expected
+
+
+def test_handles_buffers_urls_and_memory_databases_are_not_path_io() -> None:
+    code = """
+        import io, sqlite3, tarfile
+        import numpy as np
+        import pandas as pd
+
+        def f(path, raw, model):
+            buffer = io.BytesIO()
+            np.save(buffer, model)
+            np.load(io.BytesIO(raw))
+            with open(path, "wb") as handle:
+                np.save(handle, model)
+            tarfile.open(fileobj=io.BytesIO(raw))
+            sqlite3.connect(":memory:")
+            pd.read_csv("https://example.com/x.csv")
+    """
+    result = run_code(code)
+    assert counted(code) == []
+    # The open that makes the handle is the site (and is rewritten).
+    assert [(s.family, s.status) for s in result.sites] == [(Family.OPEN, Status.PENDING)]
+
+
+def test_local_functions_with_table_names_are_not_sites() -> None:
+    """Resolution is by scope, never by spelling."""
+    code = """
+        import numpy
+
+        def save(path, array):
+            return path
+
+        def load(path):
+            return path
+
+        save("a.npy", 1)
+        load("a.npy")
+
+        def f(numpy):
+            numpy.save("a.npy", 1)  # a parameter named numpy
+    """
+    assert counted(code) == []
+
+
+def test_star_arguments_count_conservatively() -> None:
+    code = "import numpy as np\nnp.save(*args)\nimport tarfile\ntarfile.open(p, **kw)\n"
+    assert counted(code) == [("numpy.save", W), ("tarfile.open", W)]
+
+
+def test_table_is_the_prefilters_source() -> None:
+    """Every table module and method reaches the prefilter: a module importing only it is
+    scanned (no regex of names kept by hand elsewhere)."""
+    from migrate_storage.codemods.pipeline import prefilter
+
+    for root in third_party.MODULE_ROOTS - {"io"}:
+        assert prefilter.may_contain_target(f"import {root}\n".encode(), "storage_runtime"), root
+    assert prefilter.may_contain_target(b"from io import FileIO\n", "storage_runtime")
+    for method in third_party.METHODS:
+        assert prefilter.may_contain_target(f"x.{method}(p)\n".encode(), "storage_runtime"), method
+    # The byte prefilter still rejects ordinary code (`io` is not a word it looks for).
+    assert not prefilter.may_contain_target(b"def function(version):\n    return ratio\n", "rt")
+
+
+def test_coverage_and_apply_agree_with_third_party_sites() -> None:
+    """Pending equals rewritten, and third-party sites stay what they are after apply."""
+    code = "import numpy as np\nfrom pathlib import Path\nnp.save('a.npy', x)\nPath('a').write_text('x')\n"
+    before = run_code(code)
+    assert before.status is FileStatus.CHANGED
+    assert [s.family for s in before.pending] == [Family.PATHLIB]
+    assert before.new_source is not None
+    after = run_code(before.new_source.decode())
+    assert after.pending == ()
+    assert [(s.name, s.status) for s in after.sites if s.family is Family.THIRD_PARTY] == [
+        ("numpy.save", Status.UNMIGRATED)
+    ]

@@ -1,0 +1,372 @@
+"""Temporary files, directory handles and lock files: LOCAL only where provable.
+
+Each case runs the whole engine (prefilter, prune, finder), so a shape the prefilter or
+the pruner loses would fail here too. Negatives are the look-alikes real code holds: a
+kept NamedTemporaryFile, a "lock" file that holds data, a descriptor that escapes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from codemod_cases import run_code
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
+
+TEMP = Reason.TEMPORARY_FILE
+TEMP_DIR = Reason.TEMPORARY_DIRECTORY
+DIR = Reason.DIRECTORY_HANDLE
+LOCK = Reason.LOCK_FILE
+NO = Reason.UNSUPPORTED_FAMILY
+
+
+def classified(code: str) -> list[tuple[str, Status, Reason | None]]:
+    result = run_code(code)
+    assert result.status is not FileStatus.FAILED, result.message
+    out = []
+    for site in result.sites:
+        if site.reason in (TEMP, TEMP_DIR, DIR, LOCK):
+            # json/pickle on a scratch handle keep their family, and its status.
+            family = (
+                site.family
+                if site.family in (Family.JSON, Family.PICKLE)
+                else Family.SCRATCH
+            )
+            assert (site.family, site.status) == (family, Status.LOCAL), site
+        elif site.reason is NO:
+            assert (site.family, site.status) == (
+                Family.UNSUPPORTED,
+                Status.UNMIGRATED,
+            ), site
+        out.append((site.name, site.status, site.reason))
+    return out
+
+
+def reasons(code: str) -> list[Reason | None]:
+    return [r for _, _, r in classified(code)]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b'x')\n",
+            [TEMP],
+        ),
+        ("import tempfile\nb = tempfile.SpooledTemporaryFile(1024)\n", [TEMP]),
+        (
+            "from tempfile import NamedTemporaryFile as N\nwith N('w') as f:\n    f.write('x')\n",
+            [TEMP],
+        ),
+        ("import tempfile\ntempfile.NamedTemporaryFile(delete=True)\n", [TEMP]),
+        ("import tempfile\ntempfile.TemporaryDirectory()\n", [TEMP_DIR]),
+        # delete=False, positionally (the 8th argument) or by keyword, or not a literal.
+        (
+            "import tempfile\ntempfile.NamedTemporaryFile('w', -1, None, None, '', 't', None, False)\n",
+            [NO],
+        ),
+        (
+            "import tempfile\ndef f(flag):\n    return tempfile.NamedTemporaryFile(delete=flag)\n",
+            [NO],
+        ),
+        (
+            "import tempfile\ndef f(**kw):\n    return tempfile.NamedTemporaryFile(**kw)\n",
+            [NO],
+        ),
+        ("import tempfile\ntempfile.TemporaryDirectory(delete=False)\n", [NO]),
+    ],
+)
+def test_temporary_by_construction(code: str, expected: list[Reason]) -> None:
+    assert reasons(code) == expected
+
+
+def test_named_temporary_file_replaced_into_place() -> None:
+    code = """
+        import os, tempfile
+
+        def write(path, text):
+            with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as tmp:
+                tmp.write(text)
+            os.replace(tmp.name, path)
+
+        def write_alias(path, text):
+            with tempfile.NamedTemporaryFile("w", delete=False) as tmp:
+                tmp.write(text)
+                name = tmp.name
+            os.rename(name, path)
+
+        def scratch(run):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            try:
+                run(tmp.name)
+            finally:
+                os.unlink(tmp.name)
+    """
+    assert reasons(code) == [TEMP, TEMP, TEMP]
+
+
+def test_named_temporary_file_kept_is_counted() -> None:
+    code = """
+        import os, shutil, tempfile
+
+        def keep(data):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            tmp.write(data)
+            return tmp.name
+
+        def copied_not_moved(dest):
+            with tempfile.NamedTemporaryFile(delete=False) as tmp:
+                tmp.write(b"x")
+            shutil.copy(tmp.name, dest)  # the temp file stays behind
+
+        def replaced_into_it(src):
+            with tempfile.NamedTemporaryFile(delete=False) as tmp:
+                pass
+            os.replace(src, tmp.name)  # the temp name is the destination: kept
+
+        def rebound(dest):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            tmp = open(dest)
+            os.replace(tmp.name, dest)
+    """
+    got = classified(code)
+    temp_sites = [r for n, _, r in got if n == "tempfile.NamedTemporaryFile"]
+    assert temp_sites == [NO, NO, NO, NO]
+
+
+def test_mkstemp_fdopen_and_json_dump_of_the_atomic_write_idiom() -> None:
+    code = """
+        import json, os, tempfile
+
+        def save(obj, path):
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".x.")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(obj, handle)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+    """
+    assert classified(code) == [
+        ("tempfile.mkstemp", Status.LOCAL, TEMP),
+        ("os.fdopen", Status.LOCAL, TEMP),
+        ("json.dump", Status.LOCAL, TEMP),
+    ]
+
+
+def test_mkstemp_kept_and_foreign_fdopen_are_counted() -> None:
+    code = """
+        import os, tempfile
+
+        def kept():
+            fd, name = tempfile.mkstemp()
+            os.close(fd)
+            return name
+
+        def other(fd):
+            return os.fdopen(fd, "w")
+
+        def swapped(path):
+            tmp, fd = tempfile.mkstemp()  # not the shape mkstemp returns: no proof
+            os.replace(tmp, path)
+    """
+    assert reasons(code) == [NO, NO, NO]
+
+
+def test_mkdtemp_scratch_only_when_always_removed() -> None:
+    code = """
+        import atexit, shutil, tempfile
+
+        def build(run):
+            work = tempfile.mkdtemp()
+            try:
+                run(work)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+        def registered():
+            cache = tempfile.mkdtemp()
+            atexit.register(shutil.rmtree, cache)
+            return cache
+
+        def on_failure_only(run):
+            out = tempfile.mkdtemp()
+            try:
+                run(out)
+            except Exception:
+                shutil.rmtree(out)
+                raise
+            return out
+
+        def never_removed():
+            return tempfile.mkdtemp()
+    """
+    assert reasons(code) == [TEMP_DIR, TEMP_DIR, NO, NO]
+
+
+def test_directory_opened_only_to_fsync_it() -> None:
+    code = """
+        import os
+        from os import O_RDONLY
+
+        def sync(d):
+            fd = os.open(d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        def sync_imported_flag(d):
+            fd = os.open(d, O_RDONLY | os.O_DIRECTORY)
+            os.fsync(fd)
+            os.close(fd)
+    """
+    assert reasons(code) == [DIR, DIR]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "fd = os.open(d, os.O_RDONLY)\n    os.fsync(fd)\n    return fd\n",  # escapes
+        "fd = os.open(d, os.O_RDONLY)\n    data = os.read(fd, 10)\n    os.close(fd)\n",  # reads
+        "fd = os.open(d, os.O_RDONLY)\n    os.close(fd)\n",  # never fsynced: proves nothing
+        "fd = os.open(d, os.O_WRONLY)\n    os.fsync(fd)\n    os.close(fd)\n",  # may write
+        "fd = os.open(d, flags)\n    os.fsync(fd)\n    os.close(fd)\n",  # flags unknown
+        "fd = os.open(d, os.O_RDONLY)\n    os.fsync(fd)\n    fd = 3\n",  # rebound
+        "os.open(d, os.O_RDONLY)\n",  # dropped
+    ],
+)
+def test_descriptor_negatives(body: str) -> None:
+    code = f"import os\n\ndef f(d, flags):\n    {body}"
+    assert [r for n, _, r in classified(code) if n == "os.open"] == [NO]
+
+
+def test_lock_files() -> None:
+    code = """
+        import fcntl, os
+
+        def exclusive(lock):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.close(fd)
+
+        def at_once(lock):
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
+
+        def flocked(lock, work):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                work()
+            finally:
+                os.close(fd)
+    """
+    assert reasons(code) == [LOCK, LOCK, LOCK]
+
+
+def test_lock_file_that_holds_data_is_counted() -> None:
+    code = """
+        import fcntl, os
+
+        def pid_lock(lock):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+
+        def flocked_log(path):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, b"entry")
+            os.close(fd)
+
+        def created_not_exclusive(path):
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY)
+            os.close(fd)  # truncation-free touch: not proven a lock
+    """
+    assert reasons(code) == [NO, NO, NO]
+
+
+def test_scratch_sites_never_count_and_never_change() -> None:
+    code = """
+        import os, tempfile
+        with tempfile.TemporaryDirectory() as d:
+            fd = os.open(d, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+    """
+    result = run_code(code)
+    assert result.status is FileStatus.UNCHANGED
+    assert {(s.status, s.reason) for s in result.sites} == {
+        (Status.LOCAL, TEMP_DIR),
+        (Status.LOCAL, DIR),
+    }
+
+
+def test_a_local_named_tempfile_is_not_tempfile() -> None:
+    """Resolution is by scope: a local function named like tempfile's is no site."""
+    code = """
+        def NamedTemporaryFile(**kw):
+            return kw
+
+        NamedTemporaryFile(delete=False)
+    """
+    assert classified(code) == []
+
+
+def test_reads_in_pruned_out_functions_still_count() -> None:
+    """A module-level descriptor written by a function the pruner cuts out (it holds no
+    candidate call) is not proven a lock: the write is not in the analysed tree."""
+    code = """
+        import os
+
+        LOCK = os.open("app.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+
+
+        def record_owner(pid):
+            text = str(pid)
+            data = text.encode()
+            count = len(data)
+            os.write(LOCK, data)
+            return count
+
+
+        os.close(LOCK)
+    """
+    assert reasons(code) == [NO]
+    # The same without the writer is a lock file: the pruned text is what decides.
+    quiet = code.replace("os.write(LOCK, data)", "print(data)")
+    assert reasons(quiet) == [LOCK]
+
+
+def test_temp_names_committed_through_a_path() -> None:
+    code = """
+        import os, tempfile
+        from pathlib import Path
+
+        def via_path(target: Path, text: str) -> None:
+            fd, tmp = tempfile.mkstemp(dir=target.parent)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            Path(tmp).replace(target)
+
+        def via_bound_path(target, data):
+            with tempfile.NamedTemporaryFile(delete=False, dir=".") as tmp:
+                tmp.write(data)
+            tmp_path = Path(tmp.name)
+            try:
+                tmp_path.rename(target)
+            except OSError:
+                tmp_path.unlink()
+                raise
+
+        def path_kept(data):
+            with tempfile.NamedTemporaryFile(delete=False) as tmp:
+                tmp.write(data)
+            kept = Path(tmp.name)
+            kept.chmod(0o600)  # not a commit: the temp file stays
+            return kept
+    """
+    assert classified(code) == [
+        ("tempfile.mkstemp", Status.LOCAL, TEMP),
+        ("os.fdopen", Status.LOCAL, TEMP),
+        ("tempfile.NamedTemporaryFile", Status.LOCAL, TEMP),
+        ("tempfile.NamedTemporaryFile", Status.UNMIGRATED, NO),
+    ]

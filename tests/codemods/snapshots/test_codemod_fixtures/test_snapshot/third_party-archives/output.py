@@ -1,0 +1,50 @@
+"""Archives, compressed files, databases, shelves: the mode decides writer or reader."""
+import bz2
+import codecs
+import dbm
+import fileinput
+import gzip
+import io
+import lzma
+import shelve
+import sqlite3
+import tarfile
+import zipfile
+
+import h5py
+
+
+def pack(root, dest):
+    with tarfile.open(dest, "w:gz") as tar:
+        tar.add(root)
+    with zipfile.ZipFile(dest + ".zip", mode="w") as archive:
+        archive.write(root)
+    with tarfile.open(dest) as tar:
+        tar.getmembers()
+    with zipfile.ZipFile(dest + ".zip") as archive:
+        archive.namelist()
+
+
+def compressed(path, mode):
+    gzip.open(path, "wt").write("x")
+    bz2.open(path).read()
+    lzma.open(path, mode)
+    codecs.open(path, encoding="utf-8").read()
+    io.FileIO(path, "w").close()
+
+
+def stores(path):
+    with shelve.open(path) as db:
+        db["k"] = 1
+    with shelve.open(path, flag="r") as db:
+        db.get("k")
+    dbm.open(path).close()
+    sqlite3.connect(path).close()
+    with h5py.File(path, "r") as f:
+        f.keys()
+    with h5py.File(path, "a") as f:
+        f.create_dataset("x", data=[1])
+    for line in fileinput.input(files=[path], inplace=True):
+        print(line, end="")
+    for line in fileinput.input([path]):
+        print(line, end="")

@@ -1,0 +1,28 @@
+"""Third-party path I/O in ML code: counted (unmigrated, writer or reader), not rewritten."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from numpy import load as np_load
+from PIL import Image
+
+
+def export(df: pd.DataFrame, out_dir, model, array, figure) -> None:
+    df.to_csv(out_dir / "metrics.csv", index=False)
+    df.to_parquet(f"{out_dir}/metrics.parquet")
+    df.to_json("metrics.json", orient="records")
+    np.save(out_dir / "weights.npy", array)
+    np.savez_compressed(file=out_dir / "bundle.npz", a=array)
+    torch.save(model.state_dict(), out_dir / "model.pt")
+    figure.savefig(out_dir / "loss.png")
+    plt.savefig("summary.png", dpi=150)
+
+
+def ingest(path, checkpoint):
+    frame = pd.read_csv(path, sep="\t")
+    table = pd.read_parquet(path)
+    weights = np_load(path, allow_pickle=False)
+    state = torch.load(checkpoint, map_location="cpu")
+    with Image.open(path) as image:
+        size = image.size
+    return frame, table, weights, state, size
