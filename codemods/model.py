@@ -61,6 +61,9 @@ class Reason(enum.Enum):
     NAME_CLASH = "runtime name clashes with a local name"
     # Added by the codemods helper: `from x import *` may rebind `open` (os.open, ...).
     STAR_IMPORT = "name may come from a star import"
+    # Added by the codemods helper (issue 13 item 5): `open("out/", "w")`, a NUL, an empty
+    # name: the original's own error must stay the original's, so the call is not rewritten.
+    REJECTED_LITERAL_PATH = "literal path the OS rejects: kept as written"
 
 
 @dataclass(frozen=True, slots=True)
