@@ -4,10 +4,10 @@
 - The module's `open` is rebound with `from <runtime> import open` (the smart_open
   convention), added once, after the existing top imports. Call sites keep the name
   `open`, so tests that patch `pkg.mod.open` keep intercepting them.
-- `builtins.open(...)` becomes `open(...)`; `io.open(...)` and `o(...)` after
-  `from io import open as o` become `io_open(...)` (`from <runtime> import io_open`):
-  the runtime's `open` defers to a replaced `builtins.open`, its `io_open` to a replaced
-  `io.open`, which is what the original call would have met.
+- `builtins.open(...)` becomes `open(...)`; `io.open(...)` (any alias of the module)
+  becomes `io_open(...)` (`from <runtime> import io_open`): the runtime's `open` defers to
+  a replaced `builtins.open`, its `io_open` to a replaced `io.open`, which is what the
+  original call would have met.
 - `pin=True` (rule `pin`) or `pin=False` (rule `cache`) is added where the mode can
   write: a literal mode with `w`, `a`, `x` or `+`, or a mode that is not a literal
   (a variable, a conditional expression, an f-string, `*args`/`**kwargs`). Nothing
@@ -31,6 +31,9 @@
 - A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
   `os.open`, so what `open` is cannot be known.
 - `io.open(...)` inside a function where the runtime's name is a local (NAME_CLASH).
+- `o(...)` after `from io import open as o` (or `from builtins import open`): the name holds
+  the C function itself, which no later patch reaches, while every stand-in defers to a
+  patched `io.open`/`builtins.open` (BOUND_AT_IMPORT).
 - A renamed call whose literal path the OS rejects on its own terms (`io.open("out/",
   "w")`, a NUL, an empty name): REJECTED_LITERAL_PATH, so its error stays the original's.
 """
@@ -40,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
-from libcst.metadata import Scope
+from libcst.metadata import ImportAssignment, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
 from migrate_storage.codemods.analysis.found import (
@@ -75,9 +78,10 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'import io\nfrom storage_runtime import io_open\n\nio_open(path, "a", encoding="utf-8", pin=False).write(line)\n',
         policy=CACHE,
     ),
-    Rewritten(
+    Unchanged(
         "from io import open as o\n\ndef save(p, mode):\n    return o(p, mode)\n",
-        "from io import open as o\nfrom storage_runtime import io_open\n\ndef save(p, mode):\n    return io_open(p, mode, pin=True)\n",
+        "Should do nothing, since `o` is the C open bound at import: no patch reaches it.",
+        site_reason=Reason.BOUND_AT_IMPORT,
     ),
     Rewritten(
         'import io\n\ndef open(name):\n    return io.open(name, "wb")\n',
@@ -148,6 +152,15 @@ def decide(
     that may write gets `pin=` (`pin`: the rule's strategy is pin)."""
     name = binding.name
     func = item.call.func
+    if (
+        isinstance(func, cst.Name)
+        and scope is not None
+        and any(isinstance(a, ImportAssignment) for a in scope[func.value])
+    ):
+        # `from io import open as o`: `o` is the C function, bound at import; the original
+        # call ignores a later patch of `io.open`/`builtins.open`, the stand-ins would not.
+        item.unmigrated(Reason.BOUND_AT_IMPORT)
+        return
     rename = None if isinstance(func, cst.Name) and func.value == name else name
     if rename is not None and not bindings.is_global_in(scope, name):
         item.unmigrated(Reason.NAME_CLASH)

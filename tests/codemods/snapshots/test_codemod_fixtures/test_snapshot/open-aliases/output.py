@@ -1,4 +1,5 @@
-"""io.open, builtins.open and aliases of them all reach the builtin open."""
+"""io.open, builtins.open and aliases of them all reach the builtin open; a name imported
+from io (`from io import open as io_open`) holds the C function itself: left alone."""
 import builtins
 import io
 import io as i
@@ -15,7 +16,7 @@ def b(path):
 
 
 def c(path):
-    return storage_io_open(path, "ab", pin=True)
+    return io_open(path, "ab")
 
 
 def d(path):
