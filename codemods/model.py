@@ -77,6 +77,13 @@ class Reason(enum.Enum):
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"
     THIRD_PARTY_READER = "third-party reader"
+    # Added by the codemods helper (issue 13 item 5): `open("out/", "w")`, a NUL, an empty
+    # name: the original's own error must stay the original's, so the call is not rewritten.
+    REJECTED_LITERAL_PATH = "literal path the OS rejects: kept as written"
+    # Added by the codemods helper: `from io import open as o; o(p)` holds the C function
+    # itself, which no patch of `io.open`/`builtins.open` reaches; the runtime's stand-ins
+    # defer to such patches, so no rewrite of it is exact.
+    BOUND_AT_IMPORT = "builtin open imported by name: no stand-in is exact under a patch"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,10 @@ class FilePolicy:
     by_family: tuple[tuple[Family, Strategy], ...] | None = None
     # The rules' `allow_secrets` globs: secret-looking paths the user allows to publish.
     allow_secrets: tuple[str, ...] = ()
+    # Set by the runner's pre-pass (not by the rules): some module of the scanned tree does
+    # `from <this module> import *`. Without a literal `__all__`, the names the migration
+    # adds are then private (`_storage_open`...), so no star import exports them.
+    star_imported: bool = False
 
     def strategy_for(self, family: Family) -> Strategy:
         if self.by_family is not None:

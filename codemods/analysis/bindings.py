@@ -7,6 +7,14 @@
   `io.open`/`builtins.open` sites are renamed to it.
 - `storage`: `storage` unless that name is bound or used anywhere in the module for
   something else, then `<runtime>_storage` (`storage_runtime_storage`), `..._2`, ...
+- `io_open` (the stand-in for `io.open(...)` calls, which a patched `io.open` must keep
+  intercepting): `io_open` unless that name is taken, then `storage_io_open`, ...
+- Private names (`private=True`): in a module that has a star import, or that some module
+  of the scanned tree star-imports while it has no literal `__all__`, every added name is
+  `_`-prefixed (`_storage_open`, `_storage_io_open`, `_storage`): `import *` without
+  `__all__` never binds a `_` name, so the migration changes nothing any star import binds
+  (issue 13 item 4). The module's bare `open(...)` calls are then renamed too, since
+  rebinding its public `open` would export it.
 - An import of the runtime's object already at the top of the module (from a previous
   run) is reused, so a second run adds nothing.
 """
@@ -55,6 +63,42 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
     )
 
 
+def literal_all(module: cst.Module) -> bool:
+    """The module's star-import exports are exactly a literal `__all__`: every mention of
+    `__all__` in its text is a module-level `__all__ = [...]` / `+= [...]` / `: T = [...]`
+    of a list or tuple of plain strings. Anything else (a computed `__all__`, an
+    `__all__.append(name)`, a mention in a function) counts as no `__all__` at all: the
+    names the migration adds could then be exported."""
+    found = 0
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                targets = [small.target]
+            else:
+                continue
+            if not any(
+                isinstance(t, cst.Name) and t.value == "__all__" for t in targets
+            ):
+                continue
+            if len(targets) != 1 or not _string_sequence(small.value):
+                return False
+            found += 1
+    return found > 0 and module.code.count("__all__") == found
+
+
+def _string_sequence(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, (cst.List, cst.Tuple)) and all(
+        isinstance(e, cst.Element)
+        and isinstance(e.value, cst.SimpleString)
+        and "b" not in e.value.prefix.lower()
+        for e in node.elements
+    )
+
+
 class RuntimeBindings:
     """Chooses (once per module) the names of the runtime's `open` and `storage`."""
 
@@ -65,11 +109,15 @@ class RuntimeBindings:
         runtime_module: str,
         star_import: bool,
         pruned: Pruned | None = None,
+        *,
+        private: bool = False,
     ) -> None:
         self._pruned = pruned
+        self.private = private or star_import
         self._module = module
         self._runtime = runtime_module
         self._rt_open, self._rt_storage, _ = _names.runtime_names(runtime_module)
+        self._rt_io_open = f"{runtime_module}.io_open"
         self._star = star_import
         self._global = scopes.get(module)
         assert isinstance(self._global, GlobalScope)
@@ -129,8 +177,22 @@ class RuntimeBindings:
                 return bound
         return None
 
+    def _private(self, obj: str, target: str, base: str) -> Binding:
+        """A `_`-prefixed name for `obj`: an existing private import of it, else a free one."""
+        for bound, imported in sorted(self._top.items()):
+            if (
+                imported == obj
+                and bound.startswith("_")
+                and self._only_runtime(bound, target)
+            ):
+                return Binding(bound, needs_import=False, alias=bound)
+        alias = self._free(base, target)
+        return Binding(alias, needs_import=True, alias=alias)
+
     def open_binding(self) -> Binding:
         """The name builtin-open sites are routed to."""
+        if self.private:
+            return self._private("open", self._rt_open, "_storage_open")
         module_open = "open" in self._assigned and any(
             s is self._global for s in self._assigned["open"]
         )
@@ -146,8 +208,26 @@ class RuntimeBindings:
         alias = self._free("storage_open", self._rt_open)
         return Binding(alias, needs_import=True, alias=alias)
 
+    def io_open_binding(self) -> Binding:
+        """The name `io.open(...)` sites are renamed to (the runtime's `io_open`)."""
+        if self.private:
+            return self._private("io_open", self._rt_io_open, "_storage_io_open")
+        reused = self._reuse("io_open", self._rt_io_open)
+        if reused is not None:
+            return Binding(
+                reused,
+                needs_import=False,
+                alias=None if reused == "io_open" else reused,
+            )
+        if not self._taken("io_open", self._rt_io_open):
+            return Binding("io_open", needs_import=True, alias=None)
+        alias = self._free("storage_io_open", self._rt_io_open)
+        return Binding(alias, needs_import=True, alias=alias)
+
     def storage_binding(self) -> Binding:
         """The name `storage.*` calls are written with."""
+        if self.private:
+            return self._private("storage", self._rt_storage, "_storage")
         reused = self._reuse("storage", self._rt_storage)
         if reused is not None:
             return Binding(

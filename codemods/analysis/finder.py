@@ -39,7 +39,7 @@ from libcst.metadata import (
 )
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis import third_party
-from migrate_storage.codemods.analysis.bindings import RuntimeBindings
+from migrate_storage.codemods.analysis.bindings import RuntimeBindings, literal_all
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.found import (
     Found,
@@ -117,6 +117,7 @@ class _Finder:
         self.policy = policy
         self.runtime = policy.runtime_module
         self.rt_open, self.rt_storage, _ = _names.runtime_names(self.runtime)
+        self.rt_io_open = f"{self.runtime}.io_open"
         self.scopes = _scopes.scopes(wrapper)
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
@@ -193,13 +194,13 @@ class _Finder:
         item = open_calls.recognise(call, position, names, self.collector.star_import)
         if item is not None:
             return item
-        if _names.all_in(names, {self.rt_open}):
+        if _names.all_in(names, {self.rt_open, self.rt_io_open}):
             return Found(
                 call,
                 position,
                 "runtime",
                 Family.OPEN,
-                self.rt_open,
+                min(names),
                 status=Status.MIGRATED,
             )
         handle = [n for n in sorted(names) if n in _names.HANDLE_FUNCTIONS]
@@ -285,10 +286,17 @@ class _Finder:
             self.runtime,
             self.collector.star_import,
             self.pruned,
+            private=self.policy.star_imported and not self._exports_only_all(),
         )
+        opens = [f for f in pending if f.kind == "open"]
         self.open_binding = (
             self.bindings.open_binding()
-            if any(f.kind == "open" for f in pending)
+            if any(f.name != "io.open" for f in opens)
+            else None
+        )
+        self.io_open_binding = (
+            self.bindings.io_open_binding()
+            if any(f.name == "io.open" for f in opens)
             else None
         )
         for item in pending:
@@ -298,14 +306,22 @@ class _Finder:
                 pathlib_io.decide(item, self.pin_for(item.family))
 
     def _plan_open(self, item: Found) -> None:
-        assert self.open_binding is not None
+        binding = self.io_open_binding if item.name == "io.open" else self.open_binding
+        assert binding is not None
         open_calls.decide(
             item,
-            self.open_binding,
+            binding,
             self.bindings,
             self.scopes.get(item.call),
             self.pin_for(Family.OPEN),
         )
+
+    def _exports_only_all(self) -> bool:
+        """A literal `__all__` decides what `import *` takes from this module (a pruned
+        function that mentions `__all__` may change it: then it does not)."""
+        if self.pruned is not None and self.pruned.mentions("__all__"):
+            return False
+        return literal_all(self.module)
 
     def storage_name(self) -> str:
         if not hasattr(self, "_storage_binding"):
@@ -314,7 +330,7 @@ class _Finder:
 
     def _finish_plan(self, items: Iterable[Found]) -> None:
         plan = self.plan
-        uses_open = uses_storage = False
+        uses_open = uses_io_open = uses_storage = False
         for item in items:
             if (
                 item.status is not Status.PENDING
@@ -323,7 +339,10 @@ class _Finder:
             ):
                 continue
             if item.kind == "open":
-                uses_open = True
+                if item.name == "io.open":
+                    uses_io_open = True
+                else:
+                    uses_open = True
                 if item.edit is not None and (
                     item.edit.rename_to or item.edit.pin is not None
                 ):  # type: ignore[union-attr]
@@ -341,6 +360,9 @@ class _Finder:
             plan.open_name = self.open_binding.name
             if self.open_binding.needs_import:
                 plan.imports.append(("open", self.open_binding.alias))
+        io_binding = self.io_open_binding
+        if uses_io_open and io_binding is not None and io_binding.needs_import:
+            plan.imports.append(("io_open", io_binding.alias))
         if uses_storage:
             plan.storage_name = self.storage_name()
             if self._storage_binding.needs_import:

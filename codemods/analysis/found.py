@@ -68,6 +68,34 @@ def literal_string(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def rejected_path_literal(node: cst.BaseExpression | None) -> bool:
+    """A literal str/bytes path the OS rejects on its own terms (a NUL, an empty name, a
+    trailing separator, a last component `.` or `..`): such a call keeps the original's
+    error only if it stays exactly as written (issue 13 item 5)."""
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return False
+    try:
+        value = node.evaluated_value
+    except Exception:  # noqa: BLE001 - not a literal we can judge
+        return False
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str):
+        return False
+    last = value.rpartition("/")[2]
+    return "\0" in value or not value or value.endswith("/") or last in (".", "..")
+
+
+def path_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """The file argument of `open(file, ...)` (first positional or `file=`)."""
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None or arg.keyword.value == "file":
+            return arg.value
+    return None
+
+
 def open_mode(call: cst.Call, index: int) -> Mode:
     """The mode argument of `open(file, mode)` (index 1) or `Path.open(mode)` (index 0)."""
     position = 0

@@ -7,15 +7,18 @@ UNMIGRATED (HANDLE_NOT_MIGRATED) otherwise. Handles that are not files at all
 
 A collapse into `storage.dump_json(obj, p, pin=..., **kw)` (and load_json, dump_pickle,
 load_pickle) is planned when the rewrite is provably the same program:
-- the handle is a builtin open that is itself PENDING, called as `open(p)`, `open(p, mode)`
-  (literal mode: `w`/`w+` for dump, `r` for load, with `b` for pickle) and, for json
-  only, `encoding=`;
+- the handle is a builtin open that is itself PENDING, called as `open(p)` (json loads
+  only) or `open(p, "literal mode")` (a writing mode for dumps) and, for json only,
+  `encoding=`/`errors=`/`newline=` that are not a literal None: the helper then repeats
+  that very open call (`_kept_arguments`);
 - either the open is the handle argument itself (`json.load(open(p))`), or it is the only
   item of a (non-async) `with ... as f:` whose body is exactly this one statement and `f`
   is not used anywhere else (except inside another `with` that rebinds `f`);
-- the json/pickle arguments map: `obj, f` plus json keywords (or `**kw`); for pickle.dump
-  only `protocol`; no `*args`; stdlib json/pickle only (simplejson is left as it is: the
-  runtime serialises with the stdlib `json`, whose keywords differ);
+- the json/pickle arguments map: `obj, f` plus keywords that are not the helper's own
+  parameters; pickle.dump's third positional becomes `protocol=`; no `*args`/`**kwargs`;
+  stdlib json/pickle only (simplejson is left as it is: the runtime serialises with the
+  stdlib `json`, whose keywords differ);
+- every expression whose evaluation the collapse moves is inert (names and literals);
 - no comment would be lost.
 """
 
@@ -27,7 +30,13 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.analysis.found import Found, open_mode
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    literal_string,
+    may_write,
+    open_mode,
+    rejected_path_literal,
+)
 from migrate_storage.codemods.analysis.plan import Collapse
 from migrate_storage.codemods.families._edit import count_comments
 from migrate_storage.codemods.model import Family, Reason, Status, Strategy
@@ -41,12 +50,6 @@ _NOT_A_FILE = "not a file"
 _UNTRACEABLE = "untraceable"
 _SECRET = "secret-looking path"
 _HANDLE_KEYWORDS = {"fp", "file"}
-_MODES = {
-    ("json", "dump"): ({"w"}, {"w", "+"}),
-    ("json", "load"): ({"r"},),
-    ("pickle", "dump"): ({"w", "b"}, {"w", "b", "+"}),
-    ("pickle", "load"): ({"r", "b"},),
-}
 
 
 def handle_argument(call: cst.Call, operation: str) -> cst.BaseExpression | None:
@@ -302,45 +305,63 @@ class HandleAnalyzer:
     def _kept_arguments(
         self, call: cst.Call, opener: cst.Call, module: str, operation: str
     ) -> list[cst.CSTNode] | None:
-        """The argument nodes the collapsed call keeps, or None when they cannot map."""
-        mode = open_mode(opener, 1)
-        if mode is not None and not isinstance(mode, str):
-            return None
-        chars = set(mode or "r") - {"t"}
-        if chars not in _MODES[(module, operation)]:
-            return None
+        """The argument nodes the collapsed call keeps, or None when the collapse cannot
+        be exact. The helper opens `open(path[, mode], <text keywords>)` exactly as the
+        source did only when the source wrote `open(path[, "literal mode"], encoding=,
+        errors=, newline=)` (json) or `open(path, "literal mode")` (pickle): the mode is
+        passed on positionally only when the source gave it, a keyword `mode=`/`file=`,
+        `buffering`, `closefd`, `opener` or an explicit `None` would reach a patched open
+        differently, and a dump or a pickle load without a mode would get the helper's
+        default mode instead of the source's read-only one."""
         kept: list[cst.CSTNode] = []
         positional = 0
+        mode_given = False
         for arg in opener.args:
             if arg.star:
                 return None
             if arg.keyword is None:
                 positional += 1
                 if positional == 1:
-                    kept.append(arg.value)
-                elif positional > 2:
+                    if rejected_path_literal(arg.value):
+                        return None  # `open("out/", "w")` keeps its own error
+                elif positional == 2:
+                    if literal_string(arg.value) is None:
+                        return None
+                    mode_given = True
+                else:
                     return None
+                kept.append(arg.value)
             elif (
-                arg.keyword.value == "encoding"
-                and module == "json"
-                or arg.keyword.value == "file"
+                module == "json"
+                and arg.keyword.value in _TEXT_KEYWORDS
+                and not _is_none(arg.value)
             ):
                 kept.append(arg.value)
-            elif arg.keyword.value != "mode":
+            else:
                 return None
-        if not kept:
+        if positional == 0:
+            return None
+        mode = open_mode(opener, 1)
+        if operation == "dump" and not (mode_given and may_write(mode)):
+            return None
+        if module == "pickle" and operation == "load" and not mode_given:
             return None
         return self._kept_call_arguments(call, module, operation, kept)
 
     def _kept_call_arguments(
         self, call: cst.Call, module: str, operation: str, kept: list[cst.CSTNode]
     ) -> list[cst.CSTNode] | None:
+        """The json/pickle call's own arguments: `obj, f` (dump) or `f` (load), pickle.dump's
+        third positional (protocol), and keywords the helper passes on unchanged (not one
+        of its own parameter names). No `*args`/`**kwargs`: their keys could be the
+        helper's own parameters."""
         expected_positional = 2 if operation == "dump" else 1
+        reserved = _RESERVED[(module, operation)]
         positional = 0
         for arg in call.args:
-            if arg.star == "*":
+            if arg.star:
                 return None
-            if arg.keyword is None and not arg.star:
+            if arg.keyword is None:
                 positional += 1
                 if positional == 3 and module == "pickle" and operation == "dump":
                     kept.append(arg.value)
@@ -349,24 +370,30 @@ class HandleAnalyzer:
                 elif positional == 1 and operation == "dump":
                     kept.append(arg.value)
                 continue
-            if arg.star == "**":
-                if module == "pickle" and operation == "dump":
-                    return None
-                kept.append(arg.value)
-                continue
-            assert arg.keyword is not None
-            if arg.keyword.value in _HANDLE_KEYWORDS | {"obj"}:
-                return None
-            if (
-                module == "pickle"
-                and operation == "dump"
-                and arg.keyword.value != "protocol"
-            ):
+            if arg.keyword.value in reserved:
                 return None
             kept.extend([arg.keyword, arg.value])
         if positional < expected_positional:
             return None
         return kept
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+# The text keywords of open() a collapsed json call passes on (not None: the helper drops
+# None, so an explicit `encoding=None` would vanish from what a patched open records).
+_TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
+# Keywords of the json/pickle call that the helper would take as its own parameters (or
+# that name the handle): such a call is not collapsed.
+_RESERVED = {
+    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin"})
+    | _TEXT_KEYWORDS,
+    ("json", "load"): frozenset({"fp", "file", "path", "mode"}) | _TEXT_KEYWORDS,
+    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin"}),
+    ("pickle", "load"): frozenset({"file", "path", "mode"}),
+}
 
 
 _INERT_LEAVES = (
@@ -380,15 +407,24 @@ _INERT_LEAVES = (
 
 
 def is_inert(node: cst.CSTNode) -> bool:
-    """An expression without calls, awaits, yields, walruses or comprehensions: evaluating
-    it earlier or later than the open cannot change what it sees or does."""
+    """Only names and literals are inert: evaluating them earlier or later than the open
+    cannot run code or raise differently (issue 13 item 5). Attribute access (a property),
+    subscripts (`__getitem__`, KeyError), operators (`__add__`), f-strings (`__format__`),
+    calls, awaits and comprehensions all may; so may dict and set displays (`__hash__`).
+    A negative number and a tuple or list of inert elements are literals too."""
     if isinstance(node, _INERT_LEAVES):
         return True
-    if isinstance(node, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr, cst.BaseComp)):
-        return False
-    if isinstance(node, cst.Lambda):
-        return True  # creating a function runs nothing
-    return all(is_inert(child) for child in node.children)
+    if isinstance(node, cst.ConcatenatedString):
+        return is_inert(node.left) and is_inert(node.right)
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, cst.Minus) and isinstance(
+            node.expression, (cst.Integer, cst.Float, cst.Imaginary)
+        )
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return all(
+            isinstance(e, cst.Element) and is_inert(e.value) for e in node.elements
+        )
+    return False
 
 
 def _is_open(item: Found) -> bool:
@@ -400,4 +436,6 @@ def _is_open(item: Found) -> bool:
     )
     if item.kind == "path":
         return attr == "open"
-    return item.kind == "runtime" and (item.family is Family.OPEN)
+    return item.kind == "runtime" and (
+        item.family is Family.OPEN or attr == "path_open"
+    )

@@ -1,12 +1,15 @@
 """The json and pickle families: dumps and loads on a file handle.
 
 **Rewrites**
-- `with open(p, "w"[, encoding=e]) as f:` whose body is exactly `json.dump(obj, f, **kw)`
-  -> `storage.dump_json(obj, p, pin=..., [encoding=e,] **kw)`; likewise
-  `x = json.load(f)` -> `x = storage.load_json(p)`, `pickle.dump(obj, f[, protocol])`
-  -> `storage.dump_pickle(obj, p, pin=...[, protocol=...])`, `x = pickle.load(f)` ->
-  `x = storage.load_pickle(p)`; `return json.load(f)` and `x: T = ...` too. The runtime's
-  helpers write atomically (temporary file + `os.replace`).
+- `with open(p, "w"[, encoding=e, errors=r, newline=n]) as f:` whose body is exactly
+  `json.dump(obj, f, **kw)` -> `storage.dump_json(obj, p, "w", pin=..., [encoding=e, ...]
+  **kw)`; likewise `x = json.load(f)` -> `x = storage.load_json(p[, mode])`,
+  `pickle.dump(obj, f[, protocol])` -> `storage.dump_pickle(obj, p, "wb", pin=...[,
+  protocol=...])`, `x = pickle.load(f)` -> `x = storage.load_pickle(p, "rb")`;
+  `return json.load(f)` and `x: T = ...` too. The helpers are `with open(p, mode, ...) as
+  f: json.dump(obj, f, **kw)` themselves (in place, through the runtime's `open`), and the
+  emitted call repeats the source's open exactly: its mode positionally only when the
+  source gave it, its text keywords as keywords (what a patched open records is the same).
 - The one-liners `json.dump(obj, open(p, "w"))`, `json.load(open(p))`,
   `pickle.load(open(p, "rb"))`, `pickle.dump(obj, open(p, "wb"))` the same way (which
   also stops leaking the handle).
@@ -14,24 +17,31 @@
   `import pickle as pkl`.
 - Any other json/pickle call whose handle comes from an open this run migrates is
   migrated through its handle (its text stays; its site is PENDING, then MIGRATED).
+- In a module a star import reaches, `storage` is imported as a private alias
+  (`_storage`, see analysis/bindings.py and the README's "Star imports").
 
 **Leaves alone (why)**
 - `f` used after the block, or a block that does more than the one dump/load: the
   handle is needed, so only the open is migrated (the call keeps working on it).
-- Modes that are not a plain overwrite/read (`a`, `x`, `r+`, a variable): the atomic
-  helpers would change what happens to an existing file; errors=/newline=/buffering=
-  on the open, pickle.dump keywords other than protocol: no equivalent helper argument.
+- An open the helper could not repeat exactly: a mode that is not a literal or given as
+  `mode=`, a dump (or a pickle load) without a mode (the helper's default mode is not the
+  source's read-only one), `file=`, `buffering`/`closefd`/`opener`, an explicit `None`
+  (the helper drops it), text keywords on a pickle open; a json/pickle call with
+  `*args`/`**kwargs` or a keyword the helper would take as its own (`encoding=`, `mode=`).
 - `simplejson.dump/load` (resolved, counted): never collapsed, since the runtime's
   helpers serialise with the stdlib json and simplejson's keywords (`use_decimal`,
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
 - A handle from an open that is not migrated (`os.fdopen`, a `local` open): UNMIGRATED
   with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
-  attribute such as `self._handle`, an unknown call): UNMIGRATED with RECEIVER_UNKNOWN. `sys.stdout` and `io.StringIO()` are not files:
-  no site.
-- A collapse that would reorder evaluation: in `with open(p, "w") as f: json.dump(build(),
-  f)` the file is truncated before `build()` runs (which may read it) and `p` is computed
-  first; so the object, the path and keyword values must be free of calls, awaits and
-  comprehensions (and in a one-liner, the arguments after the handle).
+  attribute such as `self._handle`, an unknown call): UNMIGRATED with RECEIVER_UNKNOWN.
+  `sys.stdout` and `io.StringIO()` are not files: no site.
+- A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
+  json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
+  `p` is computed first; so the object, the path, the mode, the keyword values (and in a
+  one-liner, the arguments after the handle) must be inert: names and literals only
+  (analysis/handles.py `is_inert`).
+- A literal path the OS rejects on its own terms (`open("out/", "w")`, a NUL): the
+  original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
 """
 
@@ -53,11 +63,11 @@ DESCRIPTION = (
 EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Rewritten(
         'import json\n\nwith open(path, "w", encoding="utf-8") as f:\n    json.dump(obj, f, indent=2)\n',
-        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, pin=True, encoding="utf-8", indent=2)\n',
+        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2)\n',
     ),
     Rewritten(
         'import pickle as pkl\n\ndef load(path):\n    with open(path, "rb") as f:\n        return pkl.load(f)\n',
-        "import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path)\n",
+        'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb")\n',
     ),
     Rewritten(
         "from json import load\n\nconfig = load(open(path))\n",
@@ -65,7 +75,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'import pickle\n\npickle.dump(model, open(path, "wb"), 4)\n',
-        "import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, pin=False, protocol=4)\n",
+        'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", pin=False, protocol=4)\n',
         policy=CACHE,
     ),
     Rewritten(
@@ -92,20 +102,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 def _build(
     collapse: Collapse, call: cst.Call, opener: cst.Call, storage_name: str
 ) -> cst.Call:
-    """The `storage.<helper>(...)` call replacing `call` on the handle from `opener`."""
-    path: cst.BaseExpression | None = None
-    encoding: cst.BaseExpression | None = None
-    positional = 0
+    """The `storage.<helper>(...)` call replacing `call` on the handle from `opener`:
+    `obj` (dumps), the path, the mode positionally only when the source gave it, `pin=`
+    (dumps), the open's text keywords, then the json/pickle call's own keywords (a
+    pickle.dump protocol given positionally becomes `protocol=`). The checks that make
+    this exact are in analysis/handles.py (`_kept_arguments`)."""
+    head: list[cst.Arg] = []
+    text: list[cst.Arg] = []
     for arg in opener.args:
         if arg.keyword is None:
-            positional += 1
-            if positional == 1:
-                path = arg.value
-        elif arg.keyword.value == "file":
-            path = arg.value
-        elif arg.keyword.value == "encoding":
-            encoding = arg.value
-    assert path is not None
+            head.append(cst.Arg(arg.value))  # the path, then the mode if given
+        else:
+            text.append(keyword(arg.keyword.value, arg.value))
     dump = collapse.helper.startswith("dump")
     obj: cst.BaseExpression | None = None
     extra: list[cst.Arg] = []
@@ -120,11 +128,10 @@ def _build(
         else:
             extra.append(arg)
     args = [cst.Arg(obj)] if obj is not None else []
-    args.append(cst.Arg(path))
+    args.extend(head)
     if collapse.pin is not None:
         args.append(keyword("pin", bool_name(collapse.pin)))
-    if encoding is not None:
-        args.append(keyword("encoding", encoding))
+    args.extend(text)
     args.extend(extra)
     return call.with_changes(
         func=cst.Attribute(

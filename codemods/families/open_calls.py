@@ -4,15 +4,24 @@
 - The module's `open` is rebound with `from <runtime> import open` (the smart_open
   convention), added once, after the existing top imports. Call sites keep the name
   `open`, so tests that patch `pkg.mod.open` keep intercepting them.
-- `io.open(...)`, `builtins.open(...)`, `o(...)` after `from io import open as o`
-  become `open(...)`.
+- `builtins.open(...)` becomes `open(...)`; `io.open(...)` (any alias of the module)
+  becomes `io_open(...)` (`from <runtime> import io_open`): the runtime's `open` defers to
+  a replaced `builtins.open`, its `io_open` to a replaced `io.open`, which is what the
+  original call would have met.
 - `pin=True` (rule `pin`) or `pin=False` (rule `cache`) is added where the mode can
   write: a literal mode with `w`, `a`, `x` or `+`, or a mode that is not a literal
-  (a variable, a conditional expression, an f-string, `*args`/`**kwargs`).
+  (a variable, a conditional expression, an f-string, `*args`/`**kwargs`). Nothing
+  else is added or moved: the arguments are builtin open's, which the runtime's `open`
+  and `io_open` take as they are (tests/codemods/test_emitted_signatures.py).
 - A literal read-only open keeps its call text: the rebinding migrates it.
 - A module that defines or imports its own `open` at module level gets
-  `from <runtime> import open as storage_open`; only its `io.open`/`builtins.open`
-  sites are renamed (to `storage_open`), its own `open` calls stay.
+  `from <runtime> import open as storage_open`; only its `builtins.open` sites are
+  renamed (to `storage_open`), its own `open` calls stay.
+- Star imports (issue 13 item 4): in a module that has a star import, or that a module of
+  the scanned tree star-imports while it has no literal `__all__`, the runtime names are
+  imported under private aliases (`_storage_open`, `_storage_io_open`) and every site,
+  bare `open(...)` included, is renamed to them: `import *` never binds a `_` name, so
+  what any star import binds is unchanged (see analysis/bindings.py).
 
 **Leaves alone (why)**
 - `open` that is not builtin open, decided by scope analysis, not spelling: a local
@@ -22,6 +31,11 @@
 - A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
   `os.open`, so what `open` is cannot be known.
 - `io.open(...)` inside a function where the runtime's name is a local (NAME_CLASH).
+- `o(...)` after `from io import open as o` (or `from builtins import open`): the name holds
+  the C function itself, which no later patch reaches, while every stand-in defers to a
+  patched `io.open`/`builtins.open` (BOUND_AT_IMPORT).
+- A renamed call whose literal path the OS rejects on its own terms (`io.open("out/",
+  "w")`, a NUL, an empty name): REJECTED_LITERAL_PATH, so its error stays the original's.
 """
 
 from __future__ import annotations
@@ -29,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
-from libcst.metadata import Scope
+from libcst.metadata import ImportAssignment, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
 from migrate_storage.codemods.analysis.found import (
@@ -37,6 +51,8 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     may_write,
     open_mode,
+    path_argument,
+    rejected_path_literal,
 )
 from migrate_storage.codemods.analysis.plan import OpenEdit
 from migrate_storage.codemods.families import lazy_command
@@ -59,16 +75,25 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'import io\n\nio.open(path, "a", encoding="utf-8").write(line)\n',
-        'import io\nfrom storage_runtime import open\n\nopen(path, "a", encoding="utf-8", pin=False).write(line)\n',
+        'import io\nfrom storage_runtime import io_open\n\nio_open(path, "a", encoding="utf-8", pin=False).write(line)\n',
         policy=CACHE,
     ),
-    Rewritten(
+    Unchanged(
         "from io import open as o\n\ndef save(p, mode):\n    return o(p, mode)\n",
-        "from io import open as o\nfrom storage_runtime import open\n\ndef save(p, mode):\n    return open(p, mode, pin=True)\n",
+        "Should do nothing, since `o` is the C open bound at import: no patch reaches it.",
+        site_reason=Reason.BOUND_AT_IMPORT,
     ),
     Rewritten(
         'import io\n\ndef open(name):\n    return io.open(name, "wb")\n',
-        'import io\nfrom storage_runtime import open as storage_open\n\ndef open(name):\n    return storage_open(name, "wb", pin=True)\n',
+        'import io\nfrom storage_runtime import io_open\n\ndef open(name):\n    return io_open(name, "wb", pin=True)\n',
+    ),
+    Rewritten(
+        'import builtins\n\ndef open(name):\n    return builtins.open(name, "wb")\n',
+        'import builtins\nfrom storage_runtime import open as storage_open\n\ndef open(name):\n    return storage_open(name, "wb", pin=True)\n',
+    ),
+    Rewritten(
+        'import io\nfrom os import *\n\nio.open(path, "w").write(text)\n',
+        'import io\nfrom os import *\nfrom storage_runtime import io_open as _storage_io_open\n\n_storage_io_open(path, "w", pin=True).write(text)\n',
     ),
     Unchanged(
         "def read(open, path):\n    return open(path).read()\n",
@@ -115,16 +140,35 @@ def recognise(
 
 
 def decide(
-    item: Found, binding: Binding, bindings: RuntimeBindings, scope: Scope | None, pin: bool
+    item: Found,
+    binding: Binding,
+    bindings: RuntimeBindings,
+    scope: Scope | None,
+    pin: bool,
 ) -> None:
-    """Plan one PENDING open site: the callee is renamed to the runtime's open when it is
-    not already spelled so (impossible where that name is a local: NAME_CLASH), and a call
+    """Plan one PENDING open site: the callee is renamed to `binding` (the runtime's `open`
+    for `open(...)`/`builtins.open(...)`, its `io_open` for `io.open(...)`) when it is not
+    already spelled so (impossible where that name is a local: NAME_CLASH), and a call
     that may write gets `pin=` (`pin`: the rule's strategy is pin)."""
     name = binding.name
     func = item.call.func
+    if (
+        isinstance(func, cst.Name)
+        and scope is not None
+        and any(isinstance(a, ImportAssignment) for a in scope[func.value])
+    ):
+        # `from io import open as o`: `o` is the C function, bound at import; the original
+        # call ignores a later patch of `io.open`/`builtins.open`, the stand-ins would not.
+        item.unmigrated(Reason.BOUND_AT_IMPORT)
+        return
     rename = None if isinstance(func, cst.Name) and func.value == name else name
     if rename is not None and not bindings.is_global_in(scope, name):
         item.unmigrated(Reason.NAME_CLASH)
+        return
+    if rename is not None and rejected_path_literal(path_argument(item.call)):
+        # `io.open("out/", "w")`: the original raises its own error; left as written. (A
+        # bare `open("out/")` is moved by the module's rebinding, whose open is exact.)
+        item.unmigrated(Reason.REJECTED_LITERAL_PATH)
         return
     item.edit = OpenEdit(rename, pin if may_write(open_mode(item.call, 1)) else None)
 

@@ -7,10 +7,13 @@ known Path, `.parent`/`.resolve()`/`.with_suffix()`... of one, a parameter annot
 - `p.read_text(...)` -> `storage.read_text(p, ...)`, same for `read_bytes`.
 - `p.write_text(data, ...)` -> `storage.write_text(p, data, ..., pin=...)`, same for
   `write_bytes`; `pin` always written (True for rule `pin`, False for `cache`).
-- `p.open(mode, ...)` -> `storage.open(p, mode, ...)`, with `pin=` only if the mode can write.
+- `p.open(mode, ...)` -> `storage.path_open(p, mode, ...)`, with `pin=` only if the mode can
+  write (`path_open` is `p.open(...)` itself, so a patched `builtins.open` does not see it,
+  as it did not see `Path.open`).
 - `storage` is imported once (`from <runtime> import storage`); when the module already
   uses the name `storage` for something else, the import is aliased
-  (`from storage_runtime import storage as storage_runtime_storage`).
+  (`from storage_runtime import storage as storage_runtime_storage`); in a module a star
+  import reaches it is the private `_storage` (README "Star imports").
 
 **Leaves alone (why)**
 - A receiver whose type cannot be shown (`self._path.read_text()`, an unannotated
@@ -65,7 +68,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'from pathlib import Path\n\nwith Path.home().joinpath("log").open("a") as f:\n    f.write(line)\n',
-        'from pathlib import Path\nfrom storage_runtime import storage\n\nwith storage.open(Path.home().joinpath("log"), "a", pin=True) as f:\n    f.write(line)\n',
+        'from pathlib import Path\nfrom storage_runtime import storage\n\nwith storage.path_open(Path.home().joinpath("log"), "a", pin=True) as f:\n    f.write(line)\n',
     ),
     Unchanged(
         "class Config:\n    def load(self):\n        return self._path.read_text()\n",
@@ -120,7 +123,8 @@ def decide(item: Found, pin: bool) -> None:
     writes = attr in ("write_text", "write_bytes") or (
         attr == "open" and may_write(open_mode(item.call, 0))
     )
-    item.edit = PathEdit(attr, pin if writes else None)
+    # The runtime's stand-in for `Path.open` is `path_open` (`storage.open` is builtin open).
+    item.edit = PathEdit("path_open" if attr == "open" else attr, pin if writes else None)
 
 
 # -- rewrite -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from pathlib import Path
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.pipeline.writing import write_own_file
 
-FORMAT = 2
+FORMAT = 3
 _CODEMODS_DIR = Path(__file__).resolve().parent.parent  # migrate_storage/codemods/
 
 
@@ -53,6 +53,11 @@ class Entry:
     # Sites left alone in the file, "status/reason" -> count (see runner.left_alone_key).
     left_alone: tuple[tuple[str, int], ...] = ()
     pending: Pending | None = None  # None: the file needs nothing
+    # The file's own star imports (star_imports.targets), so a warm run's pre-pass reads
+    # no source; and whether some file star-imported it when this entry was made: its
+    # result depends on that (private runtime names), so a different answer is a miss.
+    star_targets: tuple[tuple[int, str], ...] = ()
+    star_imported: bool = False
 
 
 def file_digest(data: bytes) -> str:
@@ -121,8 +126,10 @@ class Cache:
                     str(h),
                     tuple((str(k), int(v)) for k, v in left),
                     _pending_from_json(pending) if pending is not None else None,
+                    tuple((int(level), str(module)) for level, module in targets),
+                    bool(starred),
                 )
-                for name, (m, s, h, left, pending) in raw["files"].items()
+                for name, (m, s, h, left, pending, targets, starred) in raw["files"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path)
@@ -148,10 +155,16 @@ class Cache:
         return entry
 
     def record(
-        self, real_path: Path, st: os.stat_result, sha256: str, left_alone: Mapping[str, int]
+        self,
+        real_path: Path,
+        st: os.stat_result,
+        sha256: str,
+        left_alone: Mapping[str, int],
+        star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
     ) -> None:
+        """`star`: the file's star imports and whether it was star-imported (see Entry)."""
         self.entries[str(real_path)] = Entry(
-            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items()))
+            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None, *star
         )
 
     def record_pending(
@@ -163,6 +176,7 @@ class Cache:
         sites: tuple[Site, ...],
         new_source: bytes,
         diff: bytes | None,
+        star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
     ) -> None:
         """Record a file with pending rewrites: `stat` is (mtime_ns, size) of the bytes read."""
         new_sha = self._put_blob(new_source)
@@ -170,7 +184,7 @@ class Cache:
             return
         diff_sha = self._put_blob(diff) if diff is not None else None
         self.entries[str(real_path)] = Entry(
-            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha)
+            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha), *star
         )
 
     def blob(self, sha256: str | None) -> bytes | None:
@@ -211,6 +225,8 @@ class Cache:
                     e.sha256,
                     [list(kv) for kv in e.left_alone],
                     _pending_to_json(e.pending) if e.pending is not None else None,
+                    [list(t) for t in e.star_targets],
+                    e.star_imported,
                 ]
                 for name, e in sorted(self.entries.items())
             },

@@ -169,7 +169,7 @@ def apply_plan(
     context = CodemodContext()
     added = False
     for obj, alias in plan.imports:
-        if obj == "open" and Family.OPEN not in families:
+        if obj in ("open", "io_open") and Family.OPEN not in families:
             continue
         if obj == "storage" and not transformer.used_storage:
             continue

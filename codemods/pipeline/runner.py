@@ -39,6 +39,7 @@ from migrate_storage.codemods.model import (
     Strategy,
 )
 from migrate_storage.codemods.pipeline import cache as cache_mod
+from migrate_storage.codemods.pipeline import star_imports
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
     Discovery,
@@ -375,7 +376,27 @@ def _still_as_read(work: Work) -> os.stat_result | None:
     return st if (st.st_mtime_ns, st.st_size) == work.stat else None
 
 
-def _record_pending(cache: cache_mod.Cache, work: Work) -> None:
+def _star_pass(
+    files: Sequence[SourceFile], cache: cache_mod.Cache | None
+) -> tuple[dict[Path, tuple[star_imports.Target, ...]], frozenset[Path]]:
+    """Each file's own star imports (from the cache when it knows the file, so a warm run
+    reads no source) and the files that some file star-imports (star_imports.py)."""
+    targets_of: dict[Path, tuple[star_imports.Target, ...]] = {}
+    for file in files:
+        entry = cache.lookup(file.real_path) if cache is not None else None
+        if entry is not None:
+            targets_of[file.real_path] = entry.star_targets
+            continue
+        try:
+            targets_of[file.real_path] = star_imports.targets(file.real_path.read_bytes())
+        except OSError:
+            targets_of[file.real_path] = ()  # the worker reports the unreadable file
+    return targets_of, star_imports.star_imported([f.real_path for f in files], targets_of)
+
+
+def _record_pending(
+    cache: cache_mod.Cache, work: Work, star: tuple[tuple[star_imports.Target, ...], bool]
+) -> None:
     """Cache what check/diff found in a file with pending rewrites, if it is still the
     bytes the worker read."""
     report = work.report
@@ -384,7 +405,7 @@ def _record_pending(cache: cache_mod.Cache, work: Work) -> None:
     if _still_as_read(work) is None:
         return
     cache.record_pending(
-        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star
     )
 
 
@@ -419,18 +440,24 @@ def run(
     if ruleset is None:
         ruleset = load_ruleset(paths, settings, cwd)
     found: Discovery = discover(paths, is_excluded=ruleset.is_excluded, cwd=cwd)
-    if only is not None:
-        found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
-    removed: list[Path] = []
-    if mode is Mode.APPLY:
-        removed = remove_stale_temp_files(found.stale_temp_files)
-
     use_cache = settings.use_cache and mode is not Mode.SCAN
     cache = None
     if use_cache:
         cache = cache_mod.Cache.read(
             cache_mod.cache_file(settings.resolved_cache_dir(), ruleset.digest)
         )
+    # Over every discovered file, before `only` narrows them: a file outside the change
+    # set may still star-import one inside it.
+    targets_of, starred = _star_pass(found.files, cache)
+
+    def star(real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
+        return targets_of.get(real_path, ()), real_path in starred
+
+    if only is not None:
+        found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
+    removed: list[Path] = []
+    if mode is Mode.APPLY:
+        removed = remove_stale_temp_files(found.stale_temp_files)
 
     reports: dict[Path, FileResult] = {}
     tasks: list[Task] = []
@@ -442,6 +469,8 @@ def run(
             )
             continue
         entry = cache.lookup(file.real_path) if cache is not None else None
+        if entry is not None and entry.star_imported != (file.real_path in starred):
+            entry = None  # made for the other answer: private names or not
         if entry is not None and entry.pending is None:
             reports[file.real_path] = FileResult(
                 file.path,
@@ -456,6 +485,8 @@ def run(
                 replayed.append(work)
                 continue
         policy = ruleset.policy_for(file.real_path)
+        if file.real_path in starred:
+            policy = replace(policy, star_imported=True)
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
                 file.path, FileStatus.EXCLUDED, real_path=file.real_path
@@ -483,9 +514,9 @@ def run(
                     assert work.old_source is not None and work.new_source is not None
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
-                    cache.record(report.real_path, st, sha, report.left_alone())
+                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path))
                 elif cache is not None and mode is not Mode.APPLY:
-                    _record_pending(cache, work)
+                    _record_pending(cache, work, star(report.real_path))
                 done += 1
                 if progress is not None:
                     progress(report, done, total)

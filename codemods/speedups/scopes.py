@@ -9,8 +9,11 @@ moment the targets are marked the way ExpressionContextVisitor marks them: names
 through tuples, lists and starred elements, not through attributes or subscripts.
 
 The scopes are the same as LibCST's (checked over real modules by
-tests/codemods/speedups/test_scopes.py); the finder resolves this provider instead of
-LibCST's.
+tests/codemods/speedups/test_scopes.py) but for one fix: the target of a walrus inside a
+comprehension (`[p := s for s in names]`) is assigned in the enclosing function or module
+scope, as PEP 572 says, not in the comprehension's (LibCST 1.9 records it there, so `p`
+after the comprehension would look bound only to what it was before). The finder resolves
+this provider instead of LibCST's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
+    ComprehensionScope,
     ExpressionContext,
     ExpressionContextProvider,
     MetadataWrapper,
@@ -80,13 +84,28 @@ class _Visitor(CachedDispatch, ScopeVisitor):
     def __init__(self, provider: ScopeProvider) -> None:
         super().__init__(provider)
         self._stores = provider.stores
+        self._walrus_targets: set[cst.Name] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         targets = _TARGETS.get(type(node))
         if targets is not None:
             for target in targets(node):
                 _mark(target, self._stores)
+            if isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+                self._walrus_targets.add(node.target)
         return super().on_visit(node)
+
+    def visit_Name(self, node: cst.Name) -> bool | None:
+        if node in self._walrus_targets and isinstance(self.scope, ComprehensionScope):
+            # PEP 572: the target binds in the nearest enclosing non-comprehension scope
+            # (a class body there is a SyntaxError, so it is a function's or the module's).
+            target: Scope = self.scope
+            while isinstance(target, ComprehensionScope):
+                target = target.parent
+            target.record_assignment(node.value, node)
+            target._assignment_count += 1  # later accesses there see it as earlier
+            return None
+        return super().visit_Name(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         # ScopeVisitor.on_leave, with its `isinstance` over a tuple of 18 node classes

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from analysis_helpers import RUNTIME, analysed
-from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
+import libcst as _cst
+import pytest
+from analysis_helpers import RUNTIME, analysed, findings
+from migrate_storage.codemods.analysis.bindings import (
+    Binding,
+    RuntimeBindings,
+    literal_all,
+)
+from migrate_storage.codemods.policy import FilePolicy
 
 
 def bindings(code: str, star: bool | None = None) -> RuntimeBindings:
@@ -39,3 +46,46 @@ def test_a_star_import_may_bind_storage_unseen() -> None:
 def test_a_local_named_storage_takes_the_name_too() -> None:
     code = "def f():\n    storage = 1\n    return storage\n"
     assert bindings(code).storage_binding().name == "storage_runtime_storage"
+
+
+# -- issue 13 item 4: private names where a star import could see them ---------------------
+
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("__all__ = ['a', 'b']\n", True),
+        ("__all__ = ('a',)\n__all__ += ['b']\n", True),
+        ("__all__: list[str] = ['a']\n", True),
+        ("x = 1\n", False),
+        ("__all__ = [n for n in globals()]\n", False),
+        ("__all__ = ['a']\n__all__.append('b')\n", False),
+        ("__all__ = ['a']\ndef f():\n    global __all__\n    __all__ = []\n", False),
+        ("__all__ = [NAME]\n", False),
+    ],
+)
+def test_literal_all_is_only_a_list_of_strings_never_touched_otherwise(code: str, expected: bool) -> None:
+    assert literal_all(_cst.parse_module(code)) is expected
+
+
+def _imports(code: str, *, star_imported: bool = False) -> list[tuple[str, str | None]]:
+    return findings(code, FilePolicy(star_imported=star_imported)).plan.imports
+
+
+def test_a_module_with_a_star_import_gets_only_private_runtime_names() -> None:
+    code = "import io, builtins\nfrom os import *\nio.open(p, 'w')\nbuiltins.open(p)\n"
+    assert sorted(_imports(code)) == [("io_open", "_storage_io_open"), ("open", "_storage_open")]
+
+
+def test_a_star_imported_module_without_all_gets_private_names_with_all_public_ones() -> None:
+    code = "from pathlib import Path\ndef f():\n    return open('a'), Path('b').read_text()\n"
+    assert sorted(_imports(code)) == [("open", None), ("storage", None)]
+    assert sorted(_imports(code, star_imported=True)) == [("open", "_storage_open"), ("storage", "_storage")]
+    with_all = "__all__ = ['f']\n" + code
+    assert sorted(_imports(with_all, star_imported=True)) == [("open", None), ("storage", None)]
+
+
+def test_a_private_name_already_taken_gets_the_next_one() -> None:
+    code = "import io\nfrom os import *\n_storage_io_open = 1\nio.open(p)\n"
+    assert _imports(code) == [("io_open", "_storage_io_open_2")]

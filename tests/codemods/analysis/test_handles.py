@@ -60,3 +60,72 @@ def test_handle_argument_finds_the_handle_by_position_or_keyword() -> None:
 def test_is_inert_tells_literals_and_names_from_calls() -> None:
     assert is_inert(cst.parse_expression("'x'")) and is_inert(cst.parse_expression("name"))
     assert not is_inert(cst.parse_expression("f()"))
+
+
+# -- issue 13 item 5: only names and literals are inert; the emitted shape is exact -------
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["job.result", "data['absent']", "a + b", "f'{x}'", "{key: 1}", "{x}", "-x", "[n for n in x]", "not x"],
+)
+def test_attribute_access_subscripts_and_operators_are_not_inert(expression: str) -> None:
+    assert not is_inert(cst.parse_expression(expression))
+
+
+@pytest.mark.parametrize("expression", ["x", "'a' 'b'", "-1", "1.5", "(x, 'y', 2)", "[x, None]", "..."])
+def test_names_and_literals_are_inert(expression: str) -> None:
+    assert is_inert(cst.parse_expression(expression))
+
+
+def _collapsed(code: str) -> bool:
+    return bool(findings(code).plan.collapses)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'with open(job.out, "w") as f:\n    json.dump(obj, f)\n',  # the path is a property
+        'with open(p, "w") as f:\n    json.dump(job.result, f)\n',
+        'with open(p, "w") as f:\n    json.dump(data["absent"], f)\n',
+        'with open(p) as f:\n    x = json.load(f, object_hook=self.hook)\n',
+        'json.dump(obj, open(p, "w"), default=hooks["x"])\n',
+    ],
+)
+def test_a_collapse_that_would_move_a_non_inert_expression_is_refused(code: str) -> None:
+    assert not _collapsed("import json\n" + code)
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        'open(p, mode="w")',  # a patched open would record mode= as a keyword
+        "open(file=p, mode='w')",
+        'open(p, "w", encoding=None)',  # the helper drops None
+        'open(p, "w", buffering=1)',
+        "open(p)",  # a dump without a mode would get the helper's "w"
+        'open("out/", "w")',  # the original's IsADirectoryError stays the original's
+        'open("a\\0b", "w")',
+        'open(p, m)',  # not a literal mode
+    ],
+)
+def test_an_open_whose_call_the_helper_cannot_repeat_exactly_is_not_collapsed(opener: str) -> None:
+    assert not _collapsed(f"import json\nwith {opener} as f:\n    json.dump(obj, f)\n")
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["json.dump(obj, f, **kw)", "json.dump(obj, f, encoding='x')", "json.dump(obj, f, mode='w')"],
+)
+def test_a_call_whose_keywords_the_helper_would_take_as_its_own_is_not_collapsed(call: str) -> None:
+    assert not _collapsed(f'import json\nwith open(p, "w") as f:\n    {call}\n')
+
+
+def test_a_pickle_load_without_a_mode_is_not_collapsed_with_one_it_is() -> None:
+    assert not _collapsed("import pickle\nwith open(p) as f:\n    x = pickle.load(f)\n")
+    assert _collapsed('import pickle\nwith open(p, "rb") as f:\n    x = pickle.load(f, encoding="bytes")\n')
+
+
+def test_a_walrus_in_a_comprehension_makes_the_receiver_unknown() -> None:
+    code = 'from pathlib import Path\np = Path("a")\n[p := s for s in names]\np.write_text("x")\n'
+    assert [(s.status, s.reason) for s in findings(code).sites] == [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]

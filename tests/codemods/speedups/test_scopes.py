@@ -1,6 +1,8 @@
 """codemods/_scopes.ScopeProvider gives the scopes LibCST's ScopeProvider gives: the same
 scope for every node, the same assignments and accesses in each, and the same links
-between them, on code full of assignment forms and on real standard-library modules."""
+between them, on code full of assignment forms and on real standard-library modules; but
+for a walrus inside a comprehension, whose target it binds in the enclosing scope (PEP
+572), where LibCST binds it in the comprehension's."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ try:
     pass
 except OSError as err:
     s = err
-lst = [t for t in ts if (u := t)]
+lst = [t for t in ts if t]
 st = {v for w in ws for v in w}
 dc = {kk: vv for kk, vv in items}
 gen = (yy for yy in range(3))
@@ -162,3 +164,40 @@ def test_without_the_assignment_like_table_scopevisitors_own_on_leave_runs(
     monkeypatch.setattr(_scopes, "_ASSIGNMENT_LIKE_NODES", None)
     module = cst.parse_module(FORMS)
     assert _dump(module, _scopes.ScopeProvider) == _dump(module, LibCSTScopeProvider)
+
+
+WALRUS = """\
+p = 1
+lst = [p := t for t in ts]
+print(p)
+
+
+def f(xs):
+    q = 0
+    [[q := x for x in row] for row in xs]
+    return q
+"""
+
+
+def test_a_walrus_in_a_comprehension_binds_in_the_enclosing_scope() -> None:
+    """PEP 572: `[p := t for t in ts]` rebinds the module's (or function's) `p`; LibCST
+    records it in the comprehension, so a later `p` would look bound only to `1`."""
+    module = cst.parse_module(WALRUS)
+    scopes = _scopes.scopes(MetadataWrapper(module, unsafe_skip_copy=True))
+    global_scope = scopes[module]
+    assert {type(a.node).__name__ for a in global_scope["p"]} == {"Name"}
+    assert len(global_scope.assignments["p"]) == 2
+    printed = module.body[2].body[0].value.args[0].value  # the `p` in print(p)
+    access = next(a for a in global_scope.accesses if a.node is printed)
+    assert len(access.referents) == 2  # `p = 1` and the walrus
+    function = module.body[3]
+    returned = function.body.body[2].body[0].value  # the `q` in `return q`
+    function_scope = scopes[returned]
+    assert len(function_scope.assignments["q"]) == 2
+    comprehensions = {
+        s for s in scopes.values() if type(s).__name__ == "ComprehensionScope"
+    }
+    assert comprehensions and all("p" not in s.assignments and "q" not in s.assignments for s in comprehensions)
+    # LibCST itself records them in the comprehensions: the difference is on purpose.
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(LibCSTScopeProvider)
+    assert len(theirs[module].assignments["p"]) == 1

@@ -10,11 +10,11 @@ except ImportError:  # pragma: no cover
 
 
 def a(obj, path):
-    storage.dump_json(obj, path, pin=True)
+    storage.dump_json(obj, path, "w", pin=True)
 
 
 def b(obj, path):
-    storage.dump_json(obj, path, pin=True)
+    storage.dump_json(obj, path, "w", pin=True)
     return storage.load_json(path)
 
 

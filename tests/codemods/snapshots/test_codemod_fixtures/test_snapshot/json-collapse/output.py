@@ -5,7 +5,7 @@ from storage_runtime import open, storage
 
 
 def save(obj, path):
-    storage.dump_json(obj, path, pin=True, encoding="utf-8", indent=2, sort_keys=True)
+    storage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2, sort_keys=True)
 
 
 def load(path):
@@ -18,18 +18,18 @@ def load_return(path):
 
 
 def load_annotated(path) -> dict:
-    config: dict = storage.load_json(path)
+    config: dict = storage.load_json(path, "r")
     return config
 
 
 def one_liners(obj, path):
-    storage.dump_json(obj, path, pin=True)
+    storage.dump_json(obj, path, "w", pin=True)
     return storage.load_json(path)
 
 
 def in_loop(paths, obj):
     for path in paths:
-        storage.dump_json(obj, path, pin=True)
+        storage.dump_json(obj, path, "w", pin=True)
         obj = storage.load_json(path)
     return obj
 
@@ -40,7 +40,8 @@ def f_string_path(run, obj):
 
 
 def keyword_args(obj, path, opts):
-    storage.dump_json(obj, path, pin=True, **opts)
+    with open(path, "w", pin=True) as f:
+        json.dump(obj, f, **opts)
 
 
 def suite(path):
@@ -49,5 +50,5 @@ def suite(path):
 
 
 def from_path(base: Path):
-    with storage.open(base / "index.json") as f:
+    with storage.path_open(base / "index.json") as f:
         return json.load(f)

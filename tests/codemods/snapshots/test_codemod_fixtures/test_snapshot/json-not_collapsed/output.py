@@ -19,13 +19,11 @@ def does_more(obj, path):
 
 
 def append_mode(obj, path):
-    with open(path, "a", pin=True) as f:
-        json.dump(obj, f)
+    storage.dump_json(obj, path, "a", pin=True)
 
 
 def exclusive(obj, path):
-    with open(path, "x", pin=True) as f:
-        json.dump(obj, f)
+    storage.dump_json(obj, path, "x", pin=True)
 
 
 def mode_variable(obj, path, mode):
@@ -39,8 +37,7 @@ def several_items(src, dst):
 
 
 def newline_kw(obj, path):
-    with open(path, "w", newline="", pin=True) as f:
-        json.dump(obj, f)
+    storage.dump_json(obj, path, "w", pin=True, newline="")
 
 
 def comment_inside(obj, path):

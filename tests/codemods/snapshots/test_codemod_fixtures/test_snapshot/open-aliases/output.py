@@ -1,13 +1,14 @@
-"""io.open, builtins.open and aliases of them all reach the builtin open."""
+"""io.open, builtins.open and aliases of them all reach the builtin open; a name imported
+from io (`from io import open as io_open`) holds the C function itself: left alone."""
 import builtins
 import io
 import io as i
 from io import open as io_open
-from storage_runtime import open
+from storage_runtime import io_open as storage_io_open, open
 
 
 def a(path):
-    return open(path, "w", pin=True)
+    return storage_io_open(path, "w", pin=True)
 
 
 def b(path):
@@ -15,12 +16,12 @@ def b(path):
 
 
 def c(path):
-    return open(path, "ab", pin=True)
+    return io_open(path, "ab")
 
 
 def d(path):
-    return open(path, encoding="utf-8").read()
+    return storage_io_open(path, encoding="utf-8").read()
 
 
 def e(path):
-    return (open)(path, "a", pin=True)
+    return (storage_io_open)(path, "a", pin=True)

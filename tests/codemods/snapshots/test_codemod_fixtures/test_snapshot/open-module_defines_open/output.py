@@ -1,11 +1,11 @@
 """A module with its own `open`: the runtime's is imported under another name."""
 import io
-from storage_runtime import open as storage_open
+from storage_runtime import io_open
 
 
 def open(name, mode="r"):
     """Open a resource by name (the module's own API)."""
-    return storage_open(resolve(name), mode, pin=True)
+    return io_open(resolve(name), mode, pin=True)
 
 
 def resolve(name):
@@ -15,5 +15,5 @@ def resolve(name):
 def save(name, text):
     with open(name, "w") as handle:
         handle.write(text)
-    with storage_open(resolve(name) + ".bak", "w", pin=True) as backup:
+    with io_open(resolve(name) + ".bak", "w", pin=True) as backup:
         backup.write(text)

@@ -1,13 +1,14 @@
-"""io.open inside a function whose parameter is named `open`: renaming would clash."""
+"""io.open inside a function whose parameter is named `open`: it becomes the runtime's
+`io_open`, a name the parameter does not shadow."""
 import io
-from storage_runtime import open
+from storage_runtime import io_open
 
 
 def opener(path, open=None):
     if open is None:
-        return io.open(path, "w")
+        return io_open(path, "w", pin=True)
     return open(path)
 
 
 def plain(path):
-    return open(path)
+    return io_open(path)

@@ -1,7 +1,7 @@
 """A runtime import from an earlier run, plus an io.open added since."""
 import io
 
-from storage_runtime import open
+from storage_runtime import io_open, open
 
 
 def read(path):
@@ -9,5 +9,5 @@ def read(path):
 
 
 def write(path, text):
-    with open(path, "w", pin=True) as handle:
+    with io_open(path, "w", pin=True) as handle:
         handle.write(text)

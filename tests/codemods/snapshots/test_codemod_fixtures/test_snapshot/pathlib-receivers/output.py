@@ -35,13 +35,13 @@ def read_local():
 
 
 def stream(destination: Path):
-    with storage.open(destination, "rb") as handle:
+    with storage.path_open(destination, "rb") as handle:
         while chunk := handle.read(8192):
             yield chunk
 
 
 def append(destination: Path, line):
-    with storage.open(destination, mode="a", encoding="utf-8", pin=True) as handle:
+    with storage.path_open(destination, mode="a", encoding="utf-8", pin=True) as handle:
         handle.write(line)
 
 

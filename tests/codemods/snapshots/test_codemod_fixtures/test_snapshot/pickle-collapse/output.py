@@ -2,30 +2,28 @@
 import pickle
 import pickle as pkl
 from pickle import HIGHEST_PROTOCOL
-from storage_runtime import open, storage
+from storage_runtime import storage
 
 
 def load_cache(path):
-    return storage.load_pickle(path)
+    return storage.load_pickle(path, "rb")
 
 
 def save_cache(path, cache):
-    storage.dump_pickle(cache, path, pin=True, protocol=HIGHEST_PROTOCOL)
+    storage.dump_pickle(cache, path, "wb", pin=True, protocol=HIGHEST_PROTOCOL)
 
 
 def positional_protocol(path, cache):
-    storage.dump_pickle(cache, path, pin=True, protocol=4)
+    storage.dump_pickle(cache, path, "wb", pin=True, protocol=4)
 
 
 def one_liner(path):
-    return storage.load_pickle(path)
+    return storage.load_pickle(path, "rb")
 
 
 def text_mode(path, cache):
-    with open(path, "w", pin=True) as f:
-        pickle.dump(cache, f)
+    storage.dump_pickle(cache, path, "w", pin=True)
 
 
 def fix_imports(path, cache):
-    with open(path, "wb", pin=True) as f:
-        pickle.dump(cache, f, fix_imports=False)
+    storage.dump_pickle(cache, path, "wb", pin=True, fix_imports=False)
