@@ -118,7 +118,13 @@ class _Finder:
         self.scopes = _scopes.scopes(wrapper)
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
-        self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)
+        self.typer = ReceiverTyper(
+            self.scopes,
+            self.collector.bindings,
+            self.runtime,
+            collector=self.collector,
+            pruned_text=pruned.text if pruned is not None else "",
+        )
         self.plan = Plan()
 
     # -- driver -------------------------------------------------------------------------

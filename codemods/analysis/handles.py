@@ -392,7 +392,8 @@ def is_inert(node: cst.CSTNode) -> bool:
 
 
 def _is_open(item: Found) -> bool:
-    """A site that produces a file handle: builtin/runtime open, Path.open, storage.open."""
+    """A site that produces a file handle: builtin/runtime open, Path.open, storage.open,
+    storage.path_open."""
     if item.kind == "open":
         return True
     attr = (
@@ -400,4 +401,4 @@ def _is_open(item: Found) -> bool:
     )
     if item.kind == "path":
         return attr == "open"
-    return item.kind == "runtime" and (item.family is Family.OPEN)
+    return item.kind == "runtime" and (item.family is Family.OPEN or attr == "path_open")

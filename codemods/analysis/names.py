@@ -99,6 +99,7 @@ RUNTIME_METHODS: dict[str, Family] = {
     "write_text": Family.PATHLIB,
     "read_bytes": Family.PATHLIB,
     "write_bytes": Family.PATHLIB,
+    "path_open": Family.PATHLIB,
     "dump_json": Family.JSON,
     "load_json": Family.JSON,
     "dump_pickle": Family.PICKLE,

@@ -41,9 +41,13 @@ _CUT_MIN_LINES = 2  # cutting lines always saves parsing them
 @dataclass(slots=True)
 class Pruned:
     module: cst.Module
-    stubs: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)  # stub -> original
+    stubs: dict[cst.CSTNode, cst.CSTNode] = field(
+        default_factory=dict
+    )  # stub -> original
     text: str = ""  # the source text of the pruned bodies
-    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed units' source lines, in order
+    ranges: tuple[
+        tuple[int, int], ...
+    ] = ()  # the stubbed units' source lines, in order
     # LibCST positions in `module` are the source's (False for a Cut: lines were removed).
     exact_lines: bool = True
 
@@ -120,7 +124,9 @@ def _cst_units(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
                 yield from _cst_units(statement)
 
 
-def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+def _replace(
+    node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]
+) -> cst.CSTNode:
     """`node` with the functions and classes in `mapping` swapped, rebuilding only the
     containers on the way."""
     if isinstance(node, cst.FunctionDef):
@@ -149,8 +155,34 @@ def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> c
 
 def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
     """The lines whose functions and classes must stay: the `focus` lines when given
-    (the safety net's second pass), else those of the candidate calls."""
-    return sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+    (the safety net's second pass), else those of the candidate calls; plus what
+    analysis/receivers.py reads to type `self._path` or `config.path`: every class's
+    class-level annotations and assignments (dataclass fields; the class stays, its
+    methods may still be stubbed) and, in a class that holds one of those lines, every
+    line that stores to or deletes an attribute (`self._path = root / "x"` in `__init__`)."""
+    lines = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+    if scan.tree is None or not lines:
+        return lines
+    return sorted({*lines, *_typing_lines(scan.tree.body, lines)})
+
+
+def _typing_lines(body: Sequence[ast.stmt], lines: Sequence[int]) -> Iterator[int]:
+    for unit in _ast_units(body):
+        if not isinstance(unit, ast.ClassDef):
+            continue
+        for statement in unit.body:
+            if isinstance(statement, (ast.AnnAssign, ast.Assign)):
+                yield statement.lineno
+        first, last = first_line(unit), unit.end_lineno or unit.lineno
+        if not any(
+            first <= line <= last for line in lines[_bisect(lines, first) :][:1]
+        ):
+            continue
+        for node in ast.walk(unit):
+            if isinstance(node, ast.Attribute) and isinstance(
+                node.ctx, (ast.Store, ast.Del)
+            ):
+                yield node.lineno
 
 
 def _selected(
@@ -184,7 +216,8 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
     ast_units = list(_ast_units(scan.tree.body))
     cst_units = list(_cst_units(module))
     if len(ast_units) != len(cst_units) or any(
-        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
+        a.name != c.name.value
+        or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
         for a, c in zip(ast_units, cst_units)
     ):
         return Pruned(module)
@@ -196,7 +229,9 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
     def in_block(index: int) -> bool:  # not `def f(): return 1`
         return isinstance(cst_units[index].body, cst.IndentedBlock)
 
-    for index, first, last in _selected(ast_units, candidate_lines, scan.fences, in_block):
+    for index, first, last in _selected(
+        ast_units, candidate_lines, scan.fences, in_block
+    ):
         original = cst_units[index]
         stub = original.with_changes(body=_STUB_BODY)
         mapping[original] = stub
@@ -212,6 +247,7 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
 
 # -- the same cut on the source bytes, before LibCST parses them ---------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Cut:
     """A source whose stubbable bodies are each reduced to one `...` line at the body's
@@ -220,7 +256,9 @@ class Cut:
     the source's; the finder takes them from the `ast` scan of the whole source instead."""
 
     source: bytes
-    chunks: tuple[bytes, ...]  # per line of `source`: the bytes of the whole source it stands for
+    chunks: tuple[
+        bytes, ...
+    ]  # per line of `source`: the bytes of the whole source it stands for
     stub_lines: frozenset[int]  # 0-based lines of `source` that stand for a cut body
     ranges: tuple[tuple[int, int], ...]  # the cut units' lines in the whole source
     text: str  # the cut units' source text (for Pruned.mentions)
@@ -257,7 +295,11 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
         tail = byte_lines[last - 1]
-        ending = tail[len(tail.rstrip(b"\r\n")) :] or head[len(head.rstrip(b"\r\n")) :] or b"\n"
+        ending = (
+            tail[len(tail.rstrip(b"\r\n")) :]
+            or head[len(head.rstrip(b"\r\n")) :]
+            or b"\n"
+        )
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
@@ -276,13 +318,21 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         position = last
     out.extend(byte_lines[position:])
     chunks.extend(byte_lines[position:])
-    return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
+    return Cut(
+        b"".join(out),
+        tuple(chunks),
+        frozenset(stub_lines),
+        tuple(ranges),
+        "\n".join(texts),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Spliced:
     source: bytes  # the whole rewritten source
-    lines: tuple[int, ...]  # per line of the rewritten cut: its (1-based) line in `source`
+    lines: tuple[
+        int, ...
+    ]  # per line of the rewritten cut: its (1-based) line in `source`
 
 
 def splice(cut: Cut, new_cut: bytes) -> Spliced | None:

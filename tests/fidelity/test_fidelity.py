@@ -42,18 +42,6 @@ PROGRAMS = all_programs()
 
 # Grouped by cause; the item numbers are issue 13's "what must be true" list.
 _PATCHED_OPEN = "issue 13 item 1: the runtime's open calls C io.open, not a patched builtins.open/io.open"
-_RECEIVER = (
-    "issue 13 item 3: storage.read_text/write_text/... bypass the receiver's own method "
-    "(subclass, mock.patch.object, duck type, zipfile.Path, Traversable, str, None)"
-)
-_IN_PLACE = (
-    "issue 13 item 2: the write helpers replace the file (temp file + rename) instead of "
-    "writing it in place"
-)
-_PARTIAL = (
-    "issue 13 item 2: a write helper that fails mid-way leaves the old file (or none) "
-    "where the builtin pattern leaves the truncated/partial file"
-)
 _ORDER = (
     "issue 13 item 5: a collapsed with-block evaluates the dumped object before the open "
     "(attribute access and subscripts are not inert)"
@@ -62,89 +50,13 @@ _STAR = "issue 13 item 4: a name the migration adds changes what a star import b
 
 XFAIL: dict[str, str] = {
     # -- a patched builtins.open / io.open no longer intercepts migrated calls
-    "builtins_open_audited": _PATCHED_OPEN,
-    "fake_fs_builtins_open": _PATCHED_OPEN,
-    "mock_open_builtins_json_dump": _PATCHED_OPEN,
-    "mock_open_builtins_loader": _PATCHED_OPEN,
-    "mock_open_json_load_leaked": _PATCHED_OPEN,
     "monkeypatched_io_open": _PATCHED_OPEN,
-    # -- method helpers ignore what the receiver really is
-    "duck_typed_receiver": _RECEIVER,
-    "importlib_resources_traversable": _RECEIVER,
-    "mock_patch_object_path_read_text": _RECEIVER,
-    "mock_patch_object_path_write_text": _RECEIVER,
-    "none_receiver_write_text": _RECEIVER + ": TypeError instead of AttributeError",
-    "path_subclass_open_override": _RECEIVER,
-    "read_text_newline_313": "issue 13 item 3: storage.read_text has no `newline` (3.13's "
-    "Path.read_text has): the rewrite raises TypeError",
-    "path_subclass_write_text_override": _RECEIVER,
-    "str_receiver_write_text": _RECEIVER + ": a str now writes a file",
-    "zipfile_path_receiver": _RECEIVER,
-    # -- write helpers are atomic replacements, not in-place writes
-    "hardlink_json_dump": _IN_PLACE + ": the other hard link keeps the old content",
-    "hardlink_pickle_and_bytes": _IN_PLACE
-    + ": the other hard link keeps the old content",
-    "hardlink_write_text": _IN_PLACE + ": the other hard link keeps the old content",
-    "inode_kept_by_rewrites": _IN_PLACE + ": a new inode after every rewrite",
-    "open_appender_during_write_text": _IN_PLACE
-    + ": an open append handle writes into the unlinked file",
-    "open_reader_during_json_dump": _IN_PLACE
-    + ": an open reader keeps the old content",
-    "open_reader_during_write_text": _IN_PLACE
-    + ": an open reader keeps the old content",
-    "dev_stderr_write_text": _IN_PLACE
-    + ": /dev/stderr on a pipe raises FileNotFoundError",
-    "dev_stdout_json_dump": _IN_PLACE
-    + ": /dev/stdout raises on a pipe, replaces a redirect file",
-    "dev_stdout_write_bytes": _IN_PLACE
-    + ": /dev/stdout raises on a pipe, replaces a redirect file",
-    "dev_stdout_write_text": _IN_PLACE
-    + ": /dev/stdout raises on a pipe, replaces a redirect file",
-    "long_name_json_dump": _IN_PLACE
-    + ": the temp name of a 240-character name exceeds NAME_MAX",
-    "long_name_pickle_and_bytes": _IN_PLACE
-    + ": the temp name of a 245-character name exceeds NAME_MAX",
-    "long_name_write_text": _IN_PLACE
-    + ": the temp name of a 240-character name exceeds NAME_MAX",
-    "ro_folder_json_dump": _IN_PLACE
-    + ": PermissionError creating the temp file in a read-only folder",
-    "ro_folder_write_text": _IN_PLACE
-    + ": PermissionError creating the temp file in a read-only folder",
-    "sticky_folder_pickle_dump": _IN_PLACE
-    + ": EPERM renaming over another user's file in a sticky folder (temp name leaks)",
-    "sticky_folder_write_text": _IN_PLACE
-    + ": EPERM renaming over another user's file in a sticky folder (temp name leaks)",
-    "symlink_into_ro_folder": _IN_PLACE
-    + ": PermissionError creating the temp file beside a symlink's target",
-    "symlink_loop_json_dump": _IN_PLACE + ": no ELOOP, the link is replaced by a file",
-    "symlink_loop_write_text": _IN_PLACE + ": no ELOOP, the link is replaced by a file",
-    # -- an error mid-write leaves what the builtin pattern would not
-    "json_dump_circular": _PARTIAL,
-    "json_dump_default_raises": _PARTIAL,
-    "pickle_dump_unpicklable": _PARTIAL,
-    "write_bytes_buffers": _PARTIAL
-    + ": a non-contiguous memoryview fails before the file is created",
-    "write_text_bad_encoding": _PARTIAL
-    + ": an unknown encoding fails before the file is created",
-    "write_text_encode_error": _PARTIAL,
     # -- collapsed with-blocks change the order of evaluation
     "collapse_property_order": _ORDER,
     "collapse_subscript_order": _ORDER,
     "json_dump_keyerror_absent": _ORDER + ": KeyError before the empty file is created",
     "pickle_dump_attribute_error": _ORDER
     + ": AttributeError before the empty file is created",
-    "trailing_slash_json_dump": (
-        "issue 13 items 2/5: json.dump(x, open('f/', 'w')) became dump_json, "
-        "which silently writes 'f' instead of IsADirectoryError"
-    ),
-    "trailing_slash_with_collapsed": (
-        "issue 13 items 2/5: a collapsed with-open('f/', 'w') "
-        "silently writes 'f' instead of IsADirectoryError"
-    ),
-    "walrus_comprehension_rebinds_p": (
-        "issue 13 item 5: a walrus in a comprehension rebinds `p` in "
-        "the enclosing scope; the rewrite still treats p as a Path"
-    ),
     # -- star imports
     "star_gzip_builtins_open": _STAR + ": the added `open` shadows gzip.open",
     "star_helpers_open": _STAR

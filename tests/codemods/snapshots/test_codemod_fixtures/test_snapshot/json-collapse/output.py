@@ -49,5 +49,5 @@ def suite(path):
 
 
 def from_path(base: Path):
-    with storage.open(base / "index.json") as f:
+    with storage.path_open(base / "index.json") as f:
         return json.load(f)
