@@ -43,7 +43,6 @@ not count them.
 from __future__ import annotations
 
 import enum
-import re
 import sys
 from collections.abc import Iterator, Mapping
 
@@ -57,6 +56,7 @@ from libcst.metadata import (
     ImportAssignment,
     Scope,
 )
+from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
 
@@ -101,17 +101,7 @@ _SEQUENCE_BUILTINS = frozenset(
     {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
 )
 _ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
-_TYPING = ("typing.", "typing_extensions.")
 _WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
-# Decorators that keep what a function returns.
-_KEEPING_DECORATORS = frozenset(
-    {
-        "builtins.staticmethod",
-        "builtins.classmethod",
-        "functools.cache",
-        "functools.lru_cache",
-    }
-)
 _STDLIB = frozenset(sys.stdlib_module_names) - {"pathlib"}
 
 
@@ -183,7 +173,7 @@ class ReceiverTyper:
         if isinstance(node, cst.Subscript):
             return (
                 self._element_kind(node.value, depth + 1)
-                if _single_index(node)
+                if _nodes.single_index(node)
                 else Kind.UNKNOWN
             )
         if isinstance(node, cst.Name):
@@ -214,7 +204,7 @@ class ReceiverTyper:
             return Kind.RUNTIME
         if _names.all_in(names, _NOT_PATH_CALLS):
             return Kind.NOT_PATH
-        if _names.all_in(names, _ONE_ELEMENT_BUILTINS) and _one_positional(node):
+        if _names.all_in(names, _ONE_ELEMENT_BUILTINS) and _nodes.one_positional(node):
             return self._element_kind(node.args[0].value, depth + 1)
         func = node.func
         if (
@@ -225,8 +215,8 @@ class ReceiverTyper:
             return Kind.PATH
         for definition in self._callee_definitions(func, depth):
             if isinstance(definition, cst.ClassDef):
-                return Kind.NOT_PATH if _plain_class(definition) else Kind.UNKNOWN
-            if not _returns_unchanged(definition, self._qualified):
+                return Kind.NOT_PATH if _nodes.plain_class(definition) else Kind.UNKNOWN
+            if not _nodes.returns_unchanged(definition, self._qualified):
                 return Kind.UNKNOWN
             returns = definition.returns
             if returns is None or self._annotation_kind(returns) is not Kind.PATH:
@@ -247,8 +237,8 @@ class ReceiverTyper:
                 func.value
             )
             if owner is not None:
-                method = _member(owner, func.attr.value)
-                if isinstance(method, cst.FunctionDef) and not _is_property(
+                method = _nodes.member(owner, func.attr.value)
+                if isinstance(method, cst.FunctionDef) and not _nodes.is_property(
                     method, self._qualified
                 ):
                     yield method
@@ -405,7 +395,7 @@ class ReceiverTyper:
         if self._walrus is None:
             self._index_rebindings()
         assert self._walrus is not None and self._deleted is not None
-        enclosing = set(_enclosing(scope))
+        enclosing = set(_nodes.enclosing(scope))
         if any(target in enclosing for target, _ in self._walrus.get(node.value, ())):
             return True
         ours = set(scope[node.value])
@@ -498,7 +488,7 @@ class ReceiverTyper:
             yield from self._union_parts(node.right, scope, depth + 1)
             return
         if isinstance(node, cst.Subscript):
-            outer = _typing_name(self._resolve(node.value, scope))
+            outer = _nodes.typing_name(self._resolve(node.value, scope))
             elements = [e.slice for e in node.slice]
             if not all(isinstance(e, cst.Index) for e in elements):
                 yield "?"
@@ -564,7 +554,7 @@ class ReceiverTyper:
                 if (
                     first
                     and first[0] is bound
-                    and not _is_static(function, self._qualified)
+                    and not _nodes.is_static(function, self._qualified)
                 ):
                     owner = method_scope.parent.node
                     return owner if isinstance(owner, cst.ClassDef) else None
@@ -588,14 +578,17 @@ class ReceiverTyper:
         self, owner: cst.ClassDef, attr: str, depth: int
     ) -> Kind:
         evidence = False
-        member = _member(owner, attr)
+        member = _nodes.member(owner, attr)
         if isinstance(member, cst.FunctionDef):
-            if not _is_property(member, self._qualified) or member.returns is None:
+            if (
+                not _nodes.is_property(member, self._qualified)
+                or member.returns is None
+            ):
                 return Kind.UNKNOWN
             evidence = self._annotation_kind(member.returns) is Kind.PATH
             if not evidence:
                 return Kind.UNKNOWN
-        for annotation, value in _class_level(owner, attr):
+        for annotation, value in _nodes.class_level(owner, attr):
             if (
                 annotation is not None
                 and self._annotation_kind(annotation) is Kind.PATH
@@ -605,7 +598,7 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
         if self._facts is None:
             return Kind.PATH if evidence else Kind.UNKNOWN
-        if self._pruned_text and _stored_in_text(attr, self._pruned_text):
+        if self._pruned_text and _nodes.stored_in_text(attr, self._pruned_text):
             return Kind.UNKNOWN  # maybe stored in a body the pruner cut out
         for target, value, annotation in self._attribute_stores(attr):
             if (
@@ -632,142 +625,3 @@ class ReceiverTyper:
             for store in self._facts.attribute_stores:
                 self._stores.setdefault(store[0].attr.value, []).append(store)
         return self._stores.get(attr, [])
-
-
-# -- small helpers on nodes ---------------------------------------------------------------
-
-
-def _enclosing(scope: Scope) -> Iterator[Scope]:
-    current: Scope | None = scope
-    while current is not None:
-        yield current
-        parent = current.parent
-        current = None if parent is current else parent
-
-
-def _single_index(node: cst.Subscript) -> bool:
-    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
-
-
-def _one_positional(call: cst.Call) -> bool:
-    return (
-        len(call.args) >= 1
-        and call.args[0].keyword is None
-        and not call.args[0].star
-        and all(a.keyword is not None and not a.star for a in call.args[1:])
-    )
-
-
-def _typing_name(names: frozenset[str]) -> str | None:
-    found = {n.partition(".")[2] for n in names if n.startswith(_TYPING)}
-    return found.pop() if len(found) == 1 and len(names) == 1 else None
-
-
-def _member(owner: cst.ClassDef, name: str) -> cst.CSTNode | None:
-    """The function defined as `name` directly in the class body (the last one)."""
-    found = None
-    for statement in _class_statements(owner):
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
-            found = statement
-    return found
-
-
-def _class_statements(owner: cst.ClassDef) -> Iterator[cst.CSTNode]:
-    body = owner.body
-    if isinstance(body, cst.IndentedBlock):
-        for statement in body.body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                yield from statement.body
-            else:
-                yield statement
-    else:
-        yield from body.body
-
-
-def _class_level(
-    owner: cst.ClassDef, attr: str
-) -> Iterator[tuple[cst.Annotation | None, cst.BaseExpression | None]]:
-    """(annotation, value) of each class-level binding of `attr`; (None, None) for any
-    binding whose value cannot be typed (a tuple target, a nested def or class)."""
-    for statement in _class_statements(owner):
-        if isinstance(statement, cst.AnnAssign):
-            target = statement.target
-            if isinstance(target, cst.Name) and target.value == attr:
-                yield statement.annotation, statement.value
-        elif isinstance(statement, cst.Assign):
-            for target in statement.targets:
-                if isinstance(target.target, cst.Name) and target.target.value == attr:
-                    yield None, statement.value
-                elif not isinstance(
-                    target.target, (cst.Name, cst.Attribute, cst.Subscript)
-                ):
-                    yield None, None
-        elif isinstance(statement, cst.AugAssign):
-            target = statement.target
-            if isinstance(target, cst.Name) and target.value == attr:
-                yield None, None
-        elif isinstance(statement, cst.ClassDef) and statement.name.value == attr:
-            yield None, None
-
-
-def _decorator_names(function: cst.FunctionDef, qualified) -> list[frozenset[str]]:  # type: ignore[no-untyped-def]
-    out = []
-    for decorator in function.decorators:
-        expr = decorator.decorator
-        if isinstance(expr, cst.Call):
-            expr = expr.func
-        out.append(qualified(expr))
-    return out
-
-
-def _is_static(function: cst.FunctionDef, qualified) -> bool:  # type: ignore[no-untyped-def]
-    return any(
-        "builtins.staticmethod" in n for n in _decorator_names(function, qualified)
-    )
-
-
-def _is_property(function: cst.FunctionDef, qualified) -> bool:  # type: ignore[no-untyped-def]
-    names = _decorator_names(function, qualified)
-    return len(names) == 1 and _names.all_in(
-        names[0], {"builtins.property", "functools.cached_property"}
-    )
-
-
-def _returns_unchanged(function: cst.FunctionDef | cst.ClassDef, qualified) -> bool:  # type: ignore[no-untyped-def]
-    """A function whose call returns what its body returns (no `async`, no decorator that
-    could wrap it, but the caching ones and static/class methods)."""
-    if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
-        return False
-    return all(
-        _names.all_in(n, _KEEPING_DECORATORS)
-        for n in _decorator_names(function, qualified)
-    )
-
-
-def _plain_class(owner: cst.ClassDef) -> bool:
-    """A class of the module with no bases, keywords, decorators, `__new__` or
-    `__enter__`: calling it makes one of its own instances, never a Path (and `with
-    Plain() as x`, which binds what `__enter__` returns, is not mistaken for one)."""
-    bases = [
-        b
-        for b in owner.bases
-        if not (isinstance(b.value, cst.Name) and b.value.value == "object")
-    ]
-    return (
-        not bases
-        and not owner.keywords
-        and not owner.decorators
-        and all(
-            _member(owner, m) is None for m in ("__new__", "__enter__", "__aenter__")
-        )
-    )
-
-
-def _stored_in_text(attr: str, text: str) -> bool:
-    """Conservatively: does source text store to (or delete) an attribute `attr`?"""
-    name = re.escape(attr)
-    store = rf"\.\s*{name}\b\s*(?:(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)|:(?!=)|,[^\n]*?=(?!=)|\s+in\b)"
-    return (
-        re.search(store, text) is not None
-        or re.search(rf"\bdel\b[^\n]*\.\s*{name}\b", text) is not None
-    )
