@@ -156,31 +156,69 @@ def _replace(
 def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
     """The lines whose functions and classes must stay: the `focus` lines when given
     (the safety net's second pass), else those of the candidate calls; plus what
-    analysis/receivers.py reads to type `self._path` or `config.path`: every class's
-    class-level annotations and assignments (dataclass fields; the class stays, its
-    methods may still be stubbed) and, in a class that holds one of those lines, every
-    line that stores to or deletes an attribute (`self._path = root / "x"` in `__init__`)."""
+    analysis/receivers.py reads to type an attribute that a candidate's receiver goes
+    through (`self._path.open()`, `config.path.read_text()`): the class-level
+    annotations and assignments of that name (dataclass fields; the class stays, its
+    methods may still be stubbed) and every store to or `del` of an attribute of that
+    name (`self._path = root / "x"` in `__init__`). What is cut anyway is checked on its
+    text (receivers.py), so this decides what can be shown, never what is assumed."""
     lines = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
     if scan.tree is None or not lines:
         return lines
-    return sorted({*lines, *_typing_lines(scan.tree.body, lines)})
+    return sorted({*lines, *_typing_lines(scan.tree, set(lines), scan.lines)})
 
 
-def _typing_lines(body: Sequence[ast.stmt], lines: Sequence[int]) -> Iterator[int]:
-    for unit in _ast_units(body):
+def _typing_lines(
+    tree: ast.Module, lines: set[int], text: Sequence[str]
+) -> Iterator[int]:
+    receivers: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    first, last = min(lines), max(lines)
+    while stack:  # only the nodes whose lines may hold a candidate call
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is not None and (
+                start > last or (child.end_lineno or start) < first
+            ):
+                continue
+            if (
+                isinstance(child, ast.Call)
+                and child.lineno in lines
+                and isinstance(child.func, ast.Attribute)
+            ):
+                receivers.update(
+                    sub.attr
+                    for sub in ast.walk(child.func.value)
+                    if isinstance(sub, ast.Attribute)
+                )
+            stack.append(child)
+    if not receivers:
+        return
+    mention = re.compile(
+        r"\b(?:" + "|".join(map(re.escape, sorted(receivers))) + r")\b"
+    )
+    for unit in _ast_units(tree.body):
         if not isinstance(unit, ast.ClassDef):
             continue
-        for statement in unit.body:
-            if isinstance(statement, (ast.AnnAssign, ast.Assign)):
-                yield statement.lineno
-        first, last = first_line(unit), unit.end_lineno or unit.lineno
-        if not any(
-            first <= line <= last for line in lines[_bisect(lines, first) :][:1]
-        ):
+        end = unit.end_lineno or unit.lineno
+        if not any(mention.search(line) for line in text[unit.lineno - 1 : end]):
             continue
+        for statement in unit.body:
+            target = (
+                statement.target
+                if isinstance(statement, ast.AnnAssign)
+                else statement.targets[0]
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                else None
+            )
+            if isinstance(target, ast.Name) and target.id in receivers:
+                yield statement.lineno
         for node in ast.walk(unit):
-            if isinstance(node, ast.Attribute) and isinstance(
-                node.ctx, (ast.Store, ast.Del)
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in receivers
+                and isinstance(node.ctx, (ast.Store, ast.Del))
             ):
                 yield node.lineno
 
