@@ -3,6 +3,9 @@
 The walk itself is cheap next to scope analysis; it records
 - every call whose shape may be a site (the same rule as the `ast` scan),
 - the value bound to a name by `x = v`, `x: T = v`, `(x := v)` and `with v as x`,
+- for receivers.py: the annotation of `x: T [= v]`, the iterable of `for x in v` (also in
+  comprehensions), augmented assignments and `del` of names, and every store to an
+  attribute (`a.x = v`, `a.x: T = v`, `a.x += v`, `a.x, b = ...`, `for a.x in ...`),
 - for each `with` whose body is one statement built on one call: that call,
 - which Name nodes sit inside another `with` body that rebinds the same name (so the
   json/pickle collapse can tell "`f` used after the block" from "a later block's own `f`"),
@@ -61,6 +64,16 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         self.enclosing: dict[cst.With, tuple[cst.With, ...]] = {}
         self.shielded: dict[cst.Name, cst.With] = {}
         self.star_import = False
+        # receivers.py: annotations of annotated names, loop targets, `x op= v`, `del x`,
+        # and every attribute store as (target, value or None when not a plain `=`,
+        # annotation or None).
+        self.annotations: dict[cst.Name, cst.Annotation] = {}
+        self.loops: dict[cst.Name, cst.BaseExpression] = {}
+        self.augmented: dict[cst.Name, cst.AugAssign] = {}
+        self.deleted: list[cst.Name] = []
+        self.attribute_stores: list[
+            tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]
+        ] = []
         # The nodes enclosing each candidate call and `with`: the rewriter descends only
         # into these (a full-tree transformer costs as much as parsing).
         self.ancestors: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
@@ -85,10 +98,54 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self.bindings[target.target] = node.value
+            elif isinstance(target.target, cst.Attribute):
+                self.attribute_stores.append((target.target, node.value, None))
+            else:
+                self._store_unknown(target.target)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and isinstance(node.target, cst.Name):
-            self.bindings[node.target] = node.value
+        if isinstance(node.target, cst.Name):
+            self.annotations[node.target] = node.annotation
+            if node.value is not None:
+                self.bindings[node.target] = node.value
+        elif isinstance(node.target, cst.Attribute):
+            self.attribute_stores.append((node.target, node.value, node.annotation))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.augmented[node.target] = node
+        else:
+            self._store_unknown(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._store_unknown(node.target, deleting=True)
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.loops[node.target] = node.iter
+        else:
+            self._store_unknown(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if isinstance(node.target, cst.Name):
+            self.loops[node.target] = node.iter
+        else:
+            self._store_unknown(node.target)
+
+    def _store_unknown(
+        self, target: cst.BaseExpression, deleting: bool = False
+    ) -> None:
+        """Attributes (and, for `del`, names) stored or deleted with no value we can type."""
+        if isinstance(target, cst.Attribute):
+            self.attribute_stores.append((target, None, None))
+        elif isinstance(target, cst.Name):
+            if deleting:
+                self.deleted.append(target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store_unknown(element.value, deleting)
+        elif isinstance(target, cst.StarredElement):
+            self._store_unknown(target.value, deleting)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name):
@@ -103,6 +160,8 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         for item in node.items:
             if item.asname is not None and isinstance(item.asname.name, cst.Name):
                 self.bindings[item.asname.name] = item.item
+            elif item.asname is not None:
+                self._store_unknown(item.asname.name)
             if isinstance(item.item, cst.Call):
                 self.with_of_item[item.item] = node
         single = single_small_statement(node.body)

@@ -121,7 +121,13 @@ class _Finder:
         self.scopes = _scopes.scopes(wrapper)
         self.collector = Collector((scan.module_names, scan.from_names))
         self.module.visit(self.collector)
-        self.typer = ReceiverTyper(self.scopes, self.collector.bindings, self.runtime)
+        self.typer = ReceiverTyper(
+            self.scopes,
+            self.collector.bindings,
+            self.runtime,
+            collector=self.collector,
+            pruned_text=pruned.text if pruned is not None else "",
+        )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(
             self.module, self.scopes, pruned.mentions if pruned is not None else None

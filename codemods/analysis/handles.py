@@ -428,7 +428,8 @@ def is_inert(node: cst.CSTNode) -> bool:
 
 
 def _is_open(item: Found) -> bool:
-    """A site that produces a file handle: builtin/runtime open, Path.open, storage.open."""
+    """A site that produces a file handle: builtin/runtime open, Path.open, storage.open,
+    storage.path_open."""
     if item.kind == "open":
         return True
     attr = (
@@ -436,6 +437,4 @@ def _is_open(item: Found) -> bool:
     )
     if item.kind == "path":
         return attr == "open"
-    return item.kind == "runtime" and (
-        item.family is Family.OPEN or attr == "path_open"
-    )
+    return item.kind == "runtime" and (item.family is Family.OPEN or attr == "path_open")

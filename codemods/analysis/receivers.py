@@ -1,21 +1,64 @@
-"""Is the receiver of `x.read_text()` provably a pathlib.Path? (the pathlib family's question)
+"""Is the receiver of `x.read_text()` a pathlib.Path? (the pathlib family's question)
 
-Only what can be shown from the module itself counts: a `Path(...)`/`pathlib.Path(...)`
-call, `Path.home()`/`Path.cwd()`, `/` on a known Path, `.parent`/`.resolve()`... of a
-known Path, a parameter annotated `Path`, or a name whose every binding in its scope is
-one of these (LibCST ScopeProvider assignments, no flow analysis). Anything else is
-UNKNOWN, or NOT_PATH when it is provably something else (a module such as `webbrowser`,
-`PIL.Image`, a string literal), or RUNTIME for the runtime's `storage` / a `Storage`.
+Four answers (`Kind`): PATH (known to be a concrete Path), NOT_PATH (provably something
+else), RUNTIME (the runtime's `storage` or a `Storage`), UNKNOWN (anything else).
+
+PATH, from what the module itself shows:
+- construction: `Path(...)`/`pathlib.Path(...)`/`PosixPath(...)`, `Path.home()`, `Path.cwd()`;
+- flow: `/` with a Path on either side of a str literal, `.parent`, `.with_suffix()`,
+  `.with_name()`, `.joinpath()`, `.resolve()`, `.absolute()`, `.expanduser()`... of a Path;
+  an element of `p.iterdir()`/`glob()`/`rglob()` (a `for` or comprehension target, through
+  `sorted`/`list`/`tuple`/`reversed`, `next`, `min`/`max` of one iterable, an index);
+- annotations: `Path`, `Optional[Path]`, `Path | None`, `Union[Path, None]`, `Final[...]`,
+  `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
+  of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
+  `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
+- attributes of a class of the module, reached through `self`/`cls`, a parameter annotated
+  with the class, or a name bound to `Class(...)`: a class-level annotation (dataclass,
+  attrs and NamedTuple fields), a class-level value, `self.x = <Path>` in a method, a
+  `@property` returning Path;
+- names (module constants included) whose every binding in their scope is one of these.
+  `None` may sit beside a Path (`p = None` then `p = Path(...)`, `Path | None`): calling a
+  method on None raises the same AttributeError before and after the rewrite, since the
+  runtime's helpers call the receiver's own method.
+
+Sound: a name is a Path only if every binding LibCST's scopes see is one: plain, annotated
+and augmented assignments (`p /= "x"` keeps a Path, any other operator does not), walrus
+(also from inside a comprehension, which binds in the enclosing scope, PEP 572), `for`
+targets, `with ... as`, `except ... as`, imports, `global`/`nonlocal` writes; a `del` of
+the name makes it UNKNOWN. An attribute is a Path only if every store to an attribute of
+that name anywhere in the module (`a.x = v`, `a.x += v`, tuple targets, `for a.x in`,
+`del a.x`) stores a Path (or None), and none appears in the bodies the pruner cut out.
+Writes from other modules are not seen; that costs nothing in behaviour (the runtime's
+helpers call the receiver's own method, whatever it is), only the count of one site.
+
+NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
+classes, modules bound by `import m`, names resolving into the standard library other than
+pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
+`zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
+no bases (`Buffer().read_text()`): such calls are not file I/O on a path, so coverage does
+not count them.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 
 import libcst as cst
-from libcst.metadata import Assignment, BuiltinAssignment, ImportAssignment, Scope
+from libcst.metadata import (
+    Assignment,
+    BuiltinAssignment,
+    ClassScope,
+    ComprehensionScope,
+    FunctionScope,
+    ImportAssignment,
+    Scope,
+)
+from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.collect import Collector
 
 
 class Kind(enum.Enum):
@@ -31,27 +74,74 @@ _LITERALS = (
     cst.FormattedString,
     cst.Integer,
     cst.Float,
+    cst.Imaginary,
     cst.List,
     cst.Dict,
     cst.Tuple,
     cst.Set,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+    cst.Lambda,
 )
+_STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 _MAX_DEPTH = 8
+_PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+# Calls that build something that is not a Path (their `.open` is their own).
+_NOT_PATH_CALLS = _names.KNOWN_NOT_PATH | {
+    "zipfile.Path",
+    "tarfile.TarFile.open",
+    "pathlib.PurePath",
+    "pathlib.PurePosixPath",
+    "pathlib.PureWindowsPath",
+}
+_ELEMENT_SOURCES = frozenset({"iterdir", "glob", "rglob"})
+_SEQUENCE_BUILTINS = frozenset(
+    {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
+)
+_ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
+_WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
+_STDLIB = frozenset(sys.stdlib_module_names) - {"pathlib"}
 
 
 class ReceiverTyper:
-    """Classifies expressions; `bindings` maps a bound Name node to the value it got."""
+    """Classifies expressions with the facts the finder's `Collector` gathered.
+
+    `bindings` maps a bound Name node to the value it got (the collector's); `collector`
+    adds annotations, loops, augmented assignments, `del` and attribute stores (without
+    it those sources count as UNKNOWN); `pruned_text` is the source of the bodies the
+    pruner cut out (an attribute stored there is not provable)."""
 
     def __init__(
         self,
         scopes: Mapping[cst.CSTNode, Scope | None],
         bindings: Mapping[cst.Name, cst.BaseExpression],
         runtime_module: str,
+        collector: Collector | None = None,
+        pruned_text: str = "",
     ) -> None:
         self._scopes = scopes
         self._bindings = bindings
+        self._facts = collector
+        self._pruned_text = pruned_text
         _, self._rt_storage, self._rt_class = _names.runtime_names(runtime_module)
+        self._attributes: dict[tuple[cst.ClassDef, str], Kind] = {}
+        self._stores: (
+            dict[
+                str,
+                list[
+                    tuple[
+                        cst.Attribute, cst.BaseExpression | None, cst.Annotation | None
+                    ]
+                ],
+            ]
+            | None
+        ) = None
+        self._walrus: dict[str, list[tuple[Scope, cst.Name]]] | None = None
+        self._deleted: dict[str, list[cst.Name]] | None = None
 
+    # -- expressions ------------------------------------------------------------------
     def kind(self, node: cst.BaseExpression, depth: int = 0) -> Kind:
         if depth > _MAX_DEPTH:
             return Kind.UNKNOWN
@@ -65,7 +155,7 @@ class ReceiverTyper:
             if self.kind(node.left, depth + 1) is Kind.PATH:
                 return Kind.PATH
             if (
-                isinstance(node.left, _LITERALS[:3])
+                isinstance(node.left, _STRINGS)
                 and self.kind(node.right, depth + 1) is Kind.PATH
             ):
                 return Kind.PATH
@@ -76,9 +166,31 @@ class ReceiverTyper:
                 and self.kind(node.value, depth + 1) is Kind.PATH
             ):
                 return Kind.PATH
+            owner = self._class_of(node.value, depth + 1)
+            if owner is not None:
+                return self._attribute_kind(owner, node.attr.value, depth + 1)
             return self._imported_kind(node)
+        if isinstance(node, cst.Subscript):
+            return (
+                self._element_kind(node.value, depth + 1)
+                if _nodes.single_index(node)
+                else Kind.UNKNOWN
+            )
         if isinstance(node, cst.Name):
+            if node.value == "None":
+                return Kind.NOT_PATH
             return self._name_kind(node, depth)
+        if isinstance(node, cst.NamedExpr):
+            return self.kind(node.value, depth + 1)
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
+            # `path or DEFAULT`, `a if c else b`: a Path when both sides are
+            sides = (
+                (node.left, node.right)
+                if isinstance(node, cst.BooleanOperation)
+                else (node.body, node.orelse)
+            )
+            if all(self.kind(side, depth + 1) is Kind.PATH for side in sides):
+                return Kind.PATH
         return Kind.UNKNOWN
 
     def _qualified(self, node: cst.CSTNode) -> frozenset[str]:
@@ -90,8 +202,10 @@ class ReceiverTyper:
             return Kind.PATH
         if _names.all_in(names, {self._rt_class}):
             return Kind.RUNTIME
-        if _names.all_in(names, _names.KNOWN_NOT_PATH):
+        if _names.all_in(names, _NOT_PATH_CALLS):
             return Kind.NOT_PATH
+        if _names.all_in(names, _ONE_ELEMENT_BUILTINS) and _nodes.one_positional(node):
+            return self._element_kind(node.args[0].value, depth + 1)
         func = node.func
         if (
             isinstance(func, cst.Attribute)
@@ -99,8 +213,108 @@ class ReceiverTyper:
             and self.kind(func.value, depth + 1) is Kind.PATH
         ):
             return Kind.PATH
+        for definition in self._callee_definitions(func, depth):
+            if isinstance(definition, cst.ClassDef):
+                return Kind.NOT_PATH if _nodes.plain_class(definition) else Kind.UNKNOWN
+            if not _nodes.returns_unchanged(definition, self._qualified):
+                return Kind.UNKNOWN
+            returns = definition.returns
+            if returns is None or self._annotation_kind(returns) is not Kind.PATH:
+                return Kind.UNKNOWN
+            return Kind.PATH
         return Kind.UNKNOWN
 
+    def _callee_definitions(
+        self, func: cst.BaseExpression, depth: int
+    ) -> Iterator[cst.FunctionDef | cst.ClassDef]:
+        """The one function or class of this module that `func` calls, if it is sure."""
+        if isinstance(func, cst.Name):
+            found = self._only_definitions(func)
+            if found is not None and len(found) == 1:
+                yield found[0]
+        elif isinstance(func, cst.Attribute):
+            owner = self._class_of(func.value, depth + 1) or self._class_named(
+                func.value
+            )
+            if owner is not None:
+                method = _nodes.member(owner, func.attr.value)
+                if isinstance(method, cst.FunctionDef) and not _nodes.is_property(
+                    method, self._qualified
+                ):
+                    yield method
+
+    def _only_definitions(
+        self, name: cst.Name
+    ) -> list[cst.FunctionDef | cst.ClassDef] | None:
+        scope = self._scopes.get(name)
+        if scope is None:
+            return None
+        assignments = scope[name.value]
+        nodes = [a.node for a in assignments if isinstance(a, Assignment)]
+        if not assignments or len(nodes) != len(assignments):
+            return None
+        if not all(isinstance(n, (cst.FunctionDef, cst.ClassDef)) for n in nodes):
+            return None
+        return nodes  # type: ignore[return-value]
+
+    def _class_named(self, node: cst.BaseExpression) -> cst.ClassDef | None:
+        if isinstance(node, cst.Name):
+            found = self._only_definitions(node)
+            if (
+                found is not None
+                and len(found) == 1
+                and isinstance(found[0], cst.ClassDef)
+            ):
+                return found[0]
+        return None
+
+    def _element_kind(self, node: cst.BaseExpression, depth: int) -> Kind:
+        """PATH when every element of the iterable `node` is a Path."""
+        if depth > _MAX_DEPTH:
+            return Kind.UNKNOWN
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _ELEMENT_SOURCES:
+                return (
+                    Kind.PATH
+                    if self.kind(func.value, depth + 1) is Kind.PATH
+                    else Kind.UNKNOWN
+                )
+            if _names.all_in(self._qualified(func), _SEQUENCE_BUILTINS) and node.args:
+                first = node.args[0]
+                if not first.star and first.keyword is None:
+                    return self._element_kind(first.value, depth + 1)
+            return Kind.UNKNOWN
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            kinds = {
+                Kind.UNKNOWN
+                if isinstance(e, cst.StarredElement)
+                else self.kind(e.value, depth + 1)
+                for e in node.elements
+            }
+            return Kind.PATH if kinds == {Kind.PATH} else Kind.UNKNOWN
+        if isinstance(node, cst.Name):
+            values = self._plain_values(node)
+            if values and all(
+                self._element_kind(v, depth + 1) is Kind.PATH for v in values
+            ):
+                return Kind.PATH
+        return Kind.UNKNOWN
+
+    def _plain_values(self, node: cst.Name) -> list[cst.BaseExpression] | None:
+        """The values of a name bound only by plain assignments, else None."""
+        scope = self._scopes.get(node)
+        if scope is None or self._rebound_elsewhere(node, scope):
+            return None
+        assignments = scope[node.value]
+        values = []
+        for a in assignments:
+            if not isinstance(a, Assignment) or a.node not in self._bindings:
+                return None
+            values.append(self._bindings[a.node])
+        return values or None
+
+    # -- imports and modules ----------------------------------------------------------
     def _imported_kind(self, node: cst.Attribute | cst.Name) -> Kind:
         """A dotted name that resolves through imports: a module, the runtime, ..."""
         names = self._qualified(node)
@@ -111,51 +325,303 @@ class ReceiverTyper:
         root: cst.BaseExpression = node
         while isinstance(root, cst.Attribute):
             root = root.value
-        if isinstance(root, cst.Name) and self._bound_only_by_plain_import(root):
+        if not isinstance(root, cst.Name):
+            return Kind.UNKNOWN
+        imports = self._imports_binding(root)
+        if imports and all(isinstance(i, cst.Import) for i in imports):
             return Kind.NOT_PATH  # `import webbrowser` binds a module, never a Path
+        if imports and names and all(n.partition(".")[0] in _STDLIB for n in names):
+            return Kind.NOT_PATH  # the standard library holds no Path constants
         return Kind.UNKNOWN
 
-    def _bound_only_by_plain_import(self, name: cst.Name) -> bool:
+    def _imports_binding(self, name: cst.Name) -> list[cst.CSTNode]:
+        """The import statements binding `name`, if nothing else binds it."""
         scope = self._scopes.get(name)
         if scope is None:
-            return False
+            return []
         assignments = scope[name.value]
-        return bool(assignments) and all(
-            isinstance(a, ImportAssignment) and isinstance(a.node, cst.Import)
-            for a in assignments
-        )
+        if not all(isinstance(a, ImportAssignment) for a in assignments):
+            return []
+        return [a.node for a in assignments]  # type: ignore[union-attr]
 
+    # -- names ------------------------------------------------------------------------
     def _name_kind(self, node: cst.Name, depth: int) -> Kind:
         scope = self._scopes.get(node)
         if scope is None:
             return Kind.UNKNOWN
         assignments = scope[node.value]
-        if not assignments:
+        if not assignments or self._rebound_elsewhere(node, scope):
             return Kind.UNKNOWN
         kinds: set[Kind] = set()
+        neutral = 0  # bindings that keep a Path a Path (None, `p /= x`)
         for assignment in assignments:
             if isinstance(assignment, ImportAssignment):
-                kinds.add(self._imported_kind(node))
+                kind = self._imported_kind(node)
             elif isinstance(assignment, BuiltinAssignment):
-                kinds.add(Kind.UNKNOWN)
+                kind = Kind.UNKNOWN
             elif isinstance(assignment, Assignment):
-                kinds.add(self._assignment_kind(assignment.node, depth))
+                if self._is_neutral(assignment.node):
+                    neutral += 1
+                    continue
+                kind = self._assignment_kind(assignment.node, depth)
             else:
-                kinds.add(Kind.UNKNOWN)
-            if Kind.UNKNOWN in kinds:
+                kind = Kind.UNKNOWN
+            if kind is Kind.UNKNOWN:
                 return Kind.UNKNOWN
-        return kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
+            kinds.add(kind)
+        if len(kinds) != 1:
+            return Kind.UNKNOWN
+        kind = kinds.pop()
+        return kind if kind is Kind.PATH or not neutral else Kind.UNKNOWN
+
+    def _is_neutral(self, bound: cst.CSTNode) -> bool:
+        if isinstance(bound, cst.Name) and bound in self._bindings:
+            value = self._bindings[bound]
+            return isinstance(value, cst.Name) and value.value == "None"
+        facts = self._facts
+        if (
+            facts is not None
+            and isinstance(bound, cst.Name)
+            and bound in facts.augmented
+        ):
+            return isinstance(facts.augmented[bound].operator, cst.DivideAssign)
+        return False
+
+    def _rebound_elsewhere(self, node: cst.Name, scope: Scope) -> bool:
+        """A `del` of the name, or a walrus in a comprehension that binds it in this scope
+        or one enclosing it (LibCST puts that binding in the comprehension's scope)."""
+        if self._facts is None:
+            return False
+        if self._walrus is None:
+            self._index_rebindings()
+        assert self._walrus is not None and self._deleted is not None
+        enclosing = set(_nodes.enclosing(scope))
+        if any(target in enclosing for target, _ in self._walrus.get(node.value, ())):
+            return True
+        ours = set(scope[node.value])
+        for deleted in self._deleted.get(node.value, ()):
+            their = self._scopes.get(deleted)
+            if their is not None and (
+                their in enclosing or ours & set(their[node.value])
+            ):
+                return True
+        return False
+
+    def _index_rebindings(self) -> None:
+        assert self._facts is not None
+        self._walrus, self._deleted = {}, {}
+        for target in self._bindings:
+            scope = self._scopes.get(target)
+            if (
+                isinstance(scope, ComprehensionScope)
+                and target not in self._facts.loops
+            ):
+                while isinstance(scope, ComprehensionScope):
+                    scope = scope.parent
+                self._walrus.setdefault(target.value, []).append((scope, target))
+        for name in self._facts.deleted:
+            self._deleted.setdefault(name.value, []).append(name)
 
     def _assignment_kind(self, bound: cst.CSTNode, depth: int) -> Kind:
+        facts = self._facts
         if isinstance(bound, cst.Param):
             annotation = bound.annotation
-            if annotation is not None and _names.all_in(
-                self._qualified(annotation.annotation), _names.PATH_CONSTRUCTORS
+            if (
+                annotation is not None
+                and self._annotation_kind(annotation) is Kind.PATH
             ):
                 return Kind.PATH
             return Kind.UNKNOWN
         if isinstance(bound, (cst.FunctionDef, cst.ClassDef)):
             return Kind.NOT_PATH
-        if isinstance(bound, cst.Name) and bound in self._bindings:
+        if not isinstance(bound, cst.Name):
+            return Kind.UNKNOWN
+        if (
+            facts is not None
+            and bound in facts.annotations
+            and self._annotation_kind(facts.annotations[bound]) is Kind.PATH
+        ):
+            return Kind.PATH
+        if bound in self._bindings:
             return self.kind(self._bindings[bound], depth + 1)
+        if facts is not None and bound in facts.loops:
+            return self._element_kind(facts.loops[bound], depth + 1)
         return Kind.UNKNOWN
+
+    # -- annotations ------------------------------------------------------------------
+    def _annotation_kind(self, annotation: cst.Annotation) -> Kind:
+        """PATH for `Path`, `Optional[Path]`, `Path | None`, ... (see the module docstring)."""
+        node = annotation.annotation
+        return (
+            Kind.PATH
+            if self._is_path_type(node, self._scopes.get(node), 0)
+            else Kind.UNKNOWN
+        )
+
+    def _is_path_type(
+        self, node: cst.BaseExpression, scope: Scope | None, depth: int
+    ) -> bool:
+        if scope is None or depth > _MAX_DEPTH:
+            return False
+        parts = list(self._union_parts(node, scope, depth))
+        return bool(parts) and all(p != "?" for p in parts) and "path" in parts
+
+    def _union_parts(
+        self, node: cst.BaseExpression, scope: Scope, depth: int
+    ) -> Iterator[str]:
+        """ "path", "none" or "?" for each member of a (possibly nested) union."""
+        if isinstance(node, cst.SimpleString):
+            try:
+                inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+            except (cst.ParserSyntaxError, TypeError):
+                yield "?"
+                return
+            yield from self._union_parts(inner, scope, depth + 1)
+            return
+        if isinstance(node, cst.Name) and node.value == "None":
+            yield "none"
+            return
+        if isinstance(node, cst.BinaryOperation) and isinstance(
+            node.operator, cst.BitOr
+        ):
+            yield from self._union_parts(node.left, scope, depth + 1)
+            yield from self._union_parts(node.right, scope, depth + 1)
+            return
+        if isinstance(node, cst.Subscript):
+            outer = _nodes.typing_name(self._resolve(node.value, scope))
+            elements = [e.slice for e in node.slice]
+            if not all(isinstance(e, cst.Index) for e in elements):
+                yield "?"
+                return
+            values = [e.value for e in elements]  # type: ignore[union-attr]
+            if outer == "Optional" and len(values) == 1:
+                yield from self._union_parts(values[0], scope, depth + 1)
+                yield "none"
+            elif outer == "Union":
+                for value in values:
+                    yield from self._union_parts(value, scope, depth + 1)
+            elif outer in _WRAPPERS and values:
+                yield from self._union_parts(values[0], scope, depth + 1)
+            else:
+                yield "?"
+            return
+        yield (
+            "path" if _names.all_in(self._resolve(node, scope), _PATH_CLASSES) else "?"
+        )
+
+    def _resolve(self, node: cst.BaseExpression, scope: Scope) -> frozenset[str]:
+        """Qualified names of a dotted name, also when it was parsed from a string."""
+        if node in self._scopes:
+            return self._qualified(node)
+        spelled = _names.dotted(node)
+        if spelled is None:
+            return frozenset()
+        return frozenset(q.name for q in scope.get_qualified_names_for(spelled))
+
+    # -- classes and their attributes -------------------------------------------------
+    def _class_of(self, node: cst.BaseExpression, depth: int) -> cst.ClassDef | None:
+        """The class of this module `node` is an instance of (or, for `cls`, is), if sure:
+        `self`/`cls` of a method, a parameter annotated with the class, `Class(...)`."""
+        if depth > _MAX_DEPTH or not isinstance(node, cst.Name):
+            return None
+        scope = self._scopes.get(node)
+        if scope is None:
+            return None
+        assignments = scope[node.value]
+        if not assignments or self._rebound_elsewhere(node, scope):
+            return None
+        found: set[cst.ClassDef] = set()
+        for assignment in assignments:
+            owner = self._class_of_binding(assignment, depth)
+            if owner is None:
+                return None
+            found.add(owner)
+        return found.pop() if len(found) == 1 else None
+
+    def _class_of_binding(self, assignment: object, depth: int) -> cst.ClassDef | None:
+        if not isinstance(assignment, Assignment):
+            return None
+        bound = assignment.node
+        if isinstance(bound, cst.Param):
+            method_scope = assignment.scope
+            if (
+                isinstance(method_scope, FunctionScope)
+                and isinstance(method_scope.parent, ClassScope)
+                and isinstance(method_scope.node, cst.FunctionDef)
+            ):
+                function = method_scope.node
+                first = [*function.params.posonly_params, *function.params.params][:1]
+                if (
+                    first
+                    and first[0] is bound
+                    and not _nodes.is_static(function, self._qualified)
+                ):
+                    owner = method_scope.parent.node
+                    return owner if isinstance(owner, cst.ClassDef) else None
+            if bound.annotation is not None:
+                return self._class_named(bound.annotation.annotation)
+            return None
+        if isinstance(bound, cst.Name) and bound in self._bindings:
+            value = self._bindings[bound]
+            if isinstance(value, cst.Call):
+                return self._class_named(value.func)
+        return None
+
+    def _attribute_kind(self, owner: cst.ClassDef, attr: str, depth: int) -> Kind:
+        key = (owner, attr)
+        if key not in self._attributes:
+            self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
+            self._attributes[key] = self._compute_attribute_kind(owner, attr, depth)
+        return self._attributes[key]
+
+    def _compute_attribute_kind(
+        self, owner: cst.ClassDef, attr: str, depth: int
+    ) -> Kind:
+        evidence = False
+        member = _nodes.member(owner, attr)
+        if isinstance(member, cst.FunctionDef):
+            if (
+                not _nodes.is_property(member, self._qualified)
+                or member.returns is None
+            ):
+                return Kind.UNKNOWN
+            evidence = self._annotation_kind(member.returns) is Kind.PATH
+            if not evidence:
+                return Kind.UNKNOWN
+        for annotation, value in _nodes.class_level(owner, attr):
+            if (
+                annotation is not None
+                and self._annotation_kind(annotation) is Kind.PATH
+            ) or (value is not None and self.kind(value, depth + 1) is Kind.PATH):
+                evidence = True
+            elif not (isinstance(value, cst.Name) and value.value == "None"):
+                return Kind.UNKNOWN
+        if self._facts is None:
+            return Kind.PATH if evidence else Kind.UNKNOWN
+        if self._pruned_text and _nodes.stored_in_text(attr, self._pruned_text):
+            return Kind.UNKNOWN  # maybe stored in a body the pruner cut out
+        for target, value, annotation in self._attribute_stores(attr):
+            if (
+                annotation is not None
+                and self._annotation_kind(annotation) is Kind.PATH
+            ):
+                evidence = evidence or self._class_of(target.value, depth + 1) is owner
+                continue
+            if value is None:
+                return Kind.UNKNOWN
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if self.kind(value, depth + 1) is not Kind.PATH:
+                return Kind.UNKNOWN
+            evidence = evidence or self._class_of(target.value, depth + 1) is owner
+        return Kind.PATH if evidence else Kind.UNKNOWN
+
+    def _attribute_stores(
+        self, attr: str
+    ) -> list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]]:
+        if self._stores is None:
+            self._stores = {}
+            assert self._facts is not None
+            for store in self._facts.attribute_stores:
+                self._stores.setdefault(store[0].attr.value, []).append(store)
+        return self._stores.get(attr, [])

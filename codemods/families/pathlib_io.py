@@ -1,23 +1,34 @@
 """The pathlib family: `read_text`, `write_text`, `read_bytes`, `write_bytes`, `open` on a Path.
 
-**Rewrites** (only when the receiver is provably a concrete `pathlib.Path`, see
-analysis/receivers.py: `Path(...)`/`pathlib.Path(...)`, `Path.home()`/`Path.cwd()`, `/` on a
-known Path, `.parent`/`.resolve()`/`.with_suffix()`... of one, a parameter annotated
-`Path`, a name bound only to such values in its scope)
-- `p.read_text(...)` -> `storage.read_text(p, ...)`, same for `read_bytes`.
-- `p.write_text(data, ...)` -> `storage.write_text(p, data, ..., pin=...)`, same for
-  `write_bytes`; `pin` always written (True for rule `pin`, False for `cache`).
-- `p.open(mode, ...)` -> `storage.path_open(p, mode, ...)`, with `pin=` only if the mode can
-  write (`path_open` is `p.open(...)` itself, so a patched `builtins.open` does not see it,
-  as it did not see `Path.open`).
+The runtime's helpers are exact stand-ins on every receiver: `storage.read_text(x)` calls
+`x.read_text()` as written unless `x` is a plain PosixPath/WindowsPath with pathlib's own
+methods (then the backend hears about it too). So which receivers are rewritten is a
+question of what coverage counts, not of behaviour.
+
+**Rewrites**
+- `x.read_text(...)` -> `storage.read_text(x, ...)`, same for `read_bytes`, on any receiver
+  not provably something else (see analysis/receivers.py: a str literal, a module, a
+  standard-library name, `zipfile.ZipFile(...)`/`zipfile.Path(...)`, an instance of a
+  plain class of the module are not sites at all).
+- `x.write_text(data, ...)` -> `storage.write_text(x, data, ..., pin=...)`, same for
+  `write_bytes`, on the same receivers; `pin` always written (True for rule `pin`,
+  False for `cache`).
+- `p.open(mode, ...)` -> `storage.path_open(p, mode, ...)`, with `pin=` only if the mode
+  can write, where `p` is KNOWN to be a Path (receivers.py: `Path(...)` and what derives
+  from it, annotations including `Optional[Path]`/`Path | None`, returns of functions and
+  methods of the module, attributes of the module's classes, elements of `iterdir`/
+  `glob`/`rglob`, module constants; a name rebound to anything else is not one).
 - `storage` is imported once (`from <runtime> import storage`); when the module already
   uses the name `storage` for something else, the import is aliased
   (`from storage_runtime import storage as storage_runtime_storage`); in a module a star
   import reaches it is the private `_storage` (README "Star imports").
 
 **Leaves alone (why)**
-- A receiver whose type cannot be shown (`self._path.read_text()`, an unannotated
-  parameter, a call of an unknown function): counted as RECEIVER_UNKNOWN.
+- `.open()` on a receiver not known to be a Path (`self._store.open()`, an unannotated
+  parameter, a call of an unknown function): counted as RECEIVER_UNKNOWN. `.open` is a
+  common method name (ftplib, shelve, custom stores); rewriting it would be exact but
+  would count other libraries' opens as migrated file I/O.
+- `self.read_text()` in a class that defines `read_text` itself: the class's own method.
 - `PurePath` (cannot do I/O), modules and known non-path objects (`zipfile.ZipFile(...)
   .open(name)`, `tarfile.open`, `Image.open`): not sites at all.
 - Files or families whose rule is `local`, excluded files.
@@ -48,6 +59,11 @@ from migrate_storage.codemods.families._edit import (
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason
 
+# Rewritten on any receiver not provably something else (see `recognise`).
+ANY_RECEIVER_METHODS = frozenset(
+    {"read_text", "write_text", "read_bytes", "write_bytes"}
+)
+
 DESCRIPTION = (
     "Route pathlib.Path reads and writes through storage.read_text/write_text/open."
 )
@@ -70,10 +86,35 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'from pathlib import Path\n\nwith Path.home().joinpath("log").open("a") as f:\n    f.write(line)\n',
         'from pathlib import Path\nfrom storage_runtime import storage\n\nwith storage.path_open(Path.home().joinpath("log"), "a", pin=True) as f:\n    f.write(line)\n',
     ),
-    Unchanged(
+    Rewritten(
         "class Config:\n    def load(self):\n        return self._path.read_text()\n",
-        "Should do nothing, since the type of `self._path` is unknown.",
+        "from storage_runtime import storage\n\nclass Config:\n    def load(self):\n        return storage.read_text(self._path)\n",
+    ),
+    Rewritten(
+        "from pathlib import Path\n\ndef load(path: Path | None = None) -> str:\n    if path is None:\n        return ''\n    with path.open(encoding='utf-8') as f:\n        return f.read()\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\ndef load(path: Path | None = None) -> str:\n    if path is None:\n        return ''\n    with storage.path_open(path, encoding='utf-8') as f:\n        return f.read()\n",
+    ),
+    Rewritten(
+        "from pathlib import Path\n\nclass State:\n    def __init__(self, root: Path) -> None:\n        self._state_path = root / 'state.json'\n\n    def lock(self):\n        return self._state_path.with_suffix('.lock').open('a+')\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\nclass State:\n    def __init__(self, root: Path) -> None:\n        self._state_path = root / 'state.json'\n\n    def lock(self):\n        return storage.path_open(self._state_path.with_suffix('.lock'), 'a+', pin=True)\n",
+    ),
+    Rewritten(
+        "from pathlib import Path\n\ndef target(name: str) -> Path:\n    return Path('out') / name\n\nfor q in sorted(Path('in').glob('*.txt')):\n    with q.open('rb') as src, target(q.name).open('wb') as dst:\n        dst.write(src.read())\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\ndef target(name: str) -> Path:\n    return Path('out') / name\n\nfor q in sorted(Path('in').glob('*.txt')):\n    with storage.path_open(q, 'rb') as src, storage.path_open(target(q.name), 'wb', pin=True) as dst:\n        dst.write(src.read())\n",
+    ),
+    Unchanged(
+        "class Config:\n    def load(self):\n        return self._store.open()\n",
+        "Should do nothing, since `self._store` is not known to be a Path.",
         site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Unchanged(
+        "from pathlib import Path\n\ndef f():\n    p = Path('a')\n    names = [(p := n) for n in ('x', 'y')]\n    return p.open()\n",
+        "Should do nothing, since the walrus in the comprehension rebinds `p` to a str.",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Unchanged(
+        "from importlib import resources\n\ntext = resources.read_text('pkg', 'data.txt')\n",
+        "Should do nothing, since a standard-library module is not a Path.",
     ),
     Unchanged(
         'from pathlib import PurePath\n\nPurePath("a").with_suffix(".b")\n',
@@ -88,7 +129,6 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 )
 
 
-
 # -- recognition and decision ------------------------------------------------------------
 
 
@@ -96,9 +136,15 @@ def recognise(
     call: cst.Call, position: Position, kind: Kind, is_own_method: Callable[[], bool]
 ) -> Found | None:
     """A site when `call` is `<receiver>.<Path I/O method>(...)` (names.PATH_METHODS) on a
-    receiver that is not provably something else. PENDING when the receiver is provably a
-    Path (analysis/receivers.py), else left alone (RECEIVER_UNKNOWN); `self.open()` in a
-    class that defines `open` (`is_own_method`, asked last) is not a site."""
+    receiver that is not provably something else (analysis/receivers.py); `self.open()` in
+    a class that defines `open` (`is_own_method`, asked last) is not a site.
+
+    PENDING when the receiver is a known Path, and for `read_text`/`write_text`/
+    `read_bytes`/`write_bytes` on any receiver not provably something else (the runtime's
+    helpers call the receiver's own method, so the rewrite is exact on every receiver).
+    `open` on an unknown receiver is left alone (RECEIVER_UNKNOWN): `.open` is everybody's
+    method name, and counting `ftp.open()` or `self.store.open()` as migrated file I/O
+    would overstate coverage."""
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
@@ -111,20 +157,23 @@ def recognise(
         return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}")
     spelled = _names.dotted(func.value)
     name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
-    return Found(call, position, "path", Family.PATHLIB, name).unmigrated(
-        Reason.RECEIVER_UNKNOWN
-    )
+    found = Found(call, position, "path", Family.PATHLIB, name)
+    if attr in ANY_RECEIVER_METHODS:
+        return found
+    return found.unmigrated(Reason.RECEIVER_UNKNOWN)
 
 
 def decide(item: Found, pin: bool) -> None:
-    """Plan one PENDING Path site: `pin=` (the rule's strategy is pin) on a call that writes
+    """Plan one PENDING Path site: `p.open(...)` becomes `storage.path_open(p, ...)`, the
+    others keep their name; `pin=` (the rule's strategy is pin) on a call that writes
     (`write_text`, `write_bytes`, `open` with a mode that may write)."""
     attr = item.call.func.attr.value  # type: ignore[attr-defined]
     writes = attr in ("write_text", "write_bytes") or (
         attr == "open" and may_write(open_mode(item.call, 0))
     )
-    # The runtime's stand-in for `Path.open` is `path_open` (`storage.open` is builtin open).
-    item.edit = PathEdit("path_open" if attr == "open" else attr, pin if writes else None)
+    item.edit = PathEdit(
+        "path_open" if attr == "open" else attr, pin if writes else None
+    )
 
 
 # -- rewrite -------------------------------------------------------------------------------

@@ -42,9 +42,13 @@ _CUT_MIN_LINES = 2  # cutting lines always saves parsing them
 @dataclass(slots=True)
 class Pruned:
     module: cst.Module
-    stubs: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)  # stub -> original
+    stubs: dict[cst.CSTNode, cst.CSTNode] = field(
+        default_factory=dict
+    )  # stub -> original
     text: str = ""  # the source text of the pruned bodies
-    ranges: tuple[tuple[int, int], ...] = ()  # the stubbed units' source lines, in order
+    ranges: tuple[
+        tuple[int, int], ...
+    ] = ()  # the stubbed units' source lines, in order
     # LibCST positions in `module` are the source's (False for a Cut: lines were removed).
     exact_lines: bool = True
 
@@ -126,7 +130,9 @@ def _cst_units(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
                 yield from _cst_units(statement)
 
 
-def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> cst.CSTNode:
+def _replace(
+    node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]
+) -> cst.CSTNode:
     """`node` with the functions and classes in `mapping` swapped, rebuilding only the
     containers on the way."""
     if isinstance(node, cst.FunctionDef):
@@ -155,8 +161,72 @@ def _replace(node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> c
 
 def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
     """The lines whose functions and classes must stay: the `focus` lines when given
-    (the safety net's second pass), else those of the candidate calls."""
-    return sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+    (the safety net's second pass), else those of the candidate calls; plus what
+    analysis/receivers.py reads to type an attribute that a candidate's receiver goes
+    through (`self._path.open()`, `config.path.read_text()`): the class-level
+    annotations and assignments of that name (dataclass fields; the class stays, its
+    methods may still be stubbed) and every store to or `del` of an attribute of that
+    name (`self._path = root / "x"` in `__init__`). What is cut anyway is checked on its
+    text (receivers.py), so this decides what can be shown, never what is assumed."""
+    lines = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+    if scan.tree is None or not lines:
+        return lines
+    return sorted({*lines, *_typing_lines(scan.tree, set(lines), scan.lines)})
+
+
+def _typing_lines(
+    tree: ast.Module, lines: set[int], text: Sequence[str]
+) -> Iterator[int]:
+    receivers: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    first, last = min(lines), max(lines)
+    while stack:  # only the nodes whose lines may hold a candidate call
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is not None and (
+                start > last or (child.end_lineno or start) < first
+            ):
+                continue
+            if (
+                isinstance(child, ast.Call)
+                and child.lineno in lines
+                and isinstance(child.func, ast.Attribute)
+            ):
+                receivers.update(
+                    sub.attr
+                    for sub in ast.walk(child.func.value)
+                    if isinstance(sub, ast.Attribute)
+                )
+            stack.append(child)
+    if not receivers:
+        return
+    mention = re.compile(
+        r"\b(?:" + "|".join(map(re.escape, sorted(receivers))) + r")\b"
+    )
+    for unit in _ast_units(tree.body):
+        if not isinstance(unit, ast.ClassDef):
+            continue
+        end = unit.end_lineno or unit.lineno
+        if not any(mention.search(line) for line in text[unit.lineno - 1 : end]):
+            continue
+        for statement in unit.body:
+            target = (
+                statement.target
+                if isinstance(statement, ast.AnnAssign)
+                else statement.targets[0]
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                else None
+            )
+            if isinstance(target, ast.Name) and target.id in receivers:
+                yield statement.lineno
+        for node in ast.walk(unit):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in receivers
+                and isinstance(node.ctx, (ast.Store, ast.Del))
+            ):
+                yield node.lineno
 
 
 def _selected(
@@ -191,7 +261,8 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
     ast_units = list(_ast_units(scan.tree.body))
     cst_units = list(_cst_units(module))
     if len(ast_units) != len(cst_units) or any(
-        a.name != c.name.value or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
+        a.name != c.name.value
+        or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
         for a, c in zip(ast_units, cst_units)
     ):
         return Pruned(module)
@@ -203,7 +274,9 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
     def in_block(index: int) -> bool:  # not `def f(): return 1`
         return isinstance(cst_units[index].body, cst.IndentedBlock)
 
-    for index, first, last in _selected(ast_units, candidate_lines, scan.fences, in_block):
+    for index, first, last in _selected(
+        ast_units, candidate_lines, scan.fences, in_block
+    ):
         original = cst_units[index]
         stub = original.with_changes(body=_STUB_BODY)
         mapping[original] = stub
@@ -219,6 +292,7 @@ def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pru
 
 # -- the same cut on the source bytes, before LibCST parses them ---------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Cut:
     """A source whose stubbable bodies are each reduced to one `...` line at the body's
@@ -227,7 +301,9 @@ class Cut:
     the source's; the finder takes them from the `ast` scan of the whole source instead."""
 
     source: bytes
-    chunks: tuple[bytes, ...]  # per line of `source`: the bytes of the whole source it stands for
+    chunks: tuple[
+        bytes, ...
+    ]  # per line of `source`: the bytes of the whole source it stands for
     stub_lines: frozenset[int]  # 0-based lines of `source` that stand for a cut body
     ranges: tuple[tuple[int, int], ...]  # the cut units' lines in the whole source
     text: str  # the cut units' source text (for Pruned.mentions)
@@ -265,7 +341,11 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         head = byte_lines[start - 1]
         indent = head[: units[index].body[0].col_offset]  # type: ignore[attr-defined]
         tail = byte_lines[last - 1]
-        ending = tail[len(tail.rstrip(b"\r\n")) :] or head[len(head.rstrip(b"\r\n")) :] or b"\n"
+        ending = (
+            tail[len(tail.rstrip(b"\r\n")) :]
+            or head[len(head.rstrip(b"\r\n")) :]
+            or b"\n"
+        )
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
@@ -285,7 +365,13 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         position = last
     out.extend(byte_lines[position:])
     chunks.extend(byte_lines[position:])
-    return Cut(b"".join(out), tuple(chunks), frozenset(stub_lines), tuple(ranges), "\n".join(texts))
+    return Cut(
+        b"".join(out),
+        tuple(chunks),
+        frozenset(stub_lines),
+        tuple(ranges),
+        "\n".join(texts),
+    )
 
 
 _WORD = re.compile(rb"\w+")
@@ -342,7 +428,9 @@ def _drop_unreferenced(
 @dataclass(frozen=True, slots=True)
 class Spliced:
     source: bytes  # the whole rewritten source
-    lines: tuple[int, ...]  # per line of the rewritten cut: its (1-based) line in `source`
+    lines: tuple[
+        int, ...
+    ]  # per line of the rewritten cut: its (1-based) line in `source`
 
 
 def splice(cut: Cut, new_cut: bytes) -> Spliced | None:

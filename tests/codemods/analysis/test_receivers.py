@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
 from analysis_helpers import RUNTIME, analysed, last_call_receiver
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
@@ -9,7 +10,9 @@ from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 
 def kind_of(code: str) -> Kind:
     module, scopes, collector = analysed(code)
-    return ReceiverTyper(scopes, collector.bindings, RUNTIME).kind(last_call_receiver(module))
+    return ReceiverTyper(scopes, collector.bindings, RUNTIME).kind(
+        last_call_receiver(module)
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,9 +54,286 @@ def test_provably_something_else(code: str) -> None:
 
 
 def test_the_runtimes_storage_is_runtime() -> None:
-    assert kind_of("from storage_runtime import storage\nstorage.read_text('a')\n") is Kind.RUNTIME
+    assert (
+        kind_of("from storage_runtime import storage\nstorage.read_text('a')\n")
+        is Kind.RUNTIME
+    )
 
 
 def test_a_shadowed_path_name_is_not_a_path() -> None:
     """Should not be a Path, since `Path` here is the module's own class."""
     assert kind_of("class Path:\n    pass\nPath('a').read_text()\n") is not Kind.PATH
+
+
+# -- issue 14 item 1: every source of Path-ness, each with the trap that must defeat it ----
+
+_OPEN_CASES = {
+    # name: (code whose last `.open()` receiver is asked about, expected kind)
+    "optional-param": (
+        "from pathlib import Path\ndef load(path: Path | None):\n    if path is None:\n        return\n    path.open()\n",
+        Kind.PATH,
+    ),
+    "typing-optional": (
+        "from typing import Optional\nfrom pathlib import Path\ndef load(path: Optional[Path] = None):\n    path.open()\n",
+        Kind.PATH,
+    ),
+    "union-none": (
+        "import typing, pathlib\ndef load(path: typing.Union[None, pathlib.Path]):\n    path.open()\n",
+        Kind.PATH,
+    ),
+    "string-annotation": (
+        "from pathlib import Path\ndef load(path: 'Path | None'):\n    path.open()\n",
+        Kind.PATH,
+    ),
+    "union-with-str": (
+        "from pathlib import Path\ndef load(path: Path | str):\n    path.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "annotated-local": (
+        "from pathlib import Path\ndef f(x):\n    p: Path = x\n    p.open()\n",
+        Kind.PATH,
+    ),
+    "returns": (
+        "from pathlib import Path\ndef target(n) -> Path:\n    return Path(n)\ntarget('a').open()\n",
+        Kind.PATH,
+    ),
+    "returns-async": (
+        "from pathlib import Path\nasync def target(n) -> Path:\n    return Path(n)\ntarget('a').open()\n",
+        Kind.UNKNOWN,
+    ),
+    "returns-decorated": (
+        "import contextlib\nfrom pathlib import Path\n@contextlib.contextmanager\ndef target(n) -> Path:\n    yield Path(n)\ntarget('a').open()\n",
+        Kind.UNKNOWN,
+    ),
+    "returns-cached": (
+        "import functools\nfrom pathlib import Path\n@functools.lru_cache\ndef target(n) -> Path:\n    return Path(n)\ntarget('a').open()\n",
+        Kind.PATH,
+    ),
+    "method-returns": (
+        "from pathlib import Path\nclass B:\n    def blob(self, d) -> Path:\n        return Path(d)\n    def get(self, d):\n        self.blob(d).open()\n",
+        Kind.PATH,
+    ),
+    "init-attribute": (
+        "from pathlib import Path\nclass S:\n    def __init__(self, root: Path):\n        self._state = root / 'state.json'\n    def load(self):\n        self._state.open()\n",
+        Kind.PATH,
+    ),
+    "attribute-reassigned": (
+        "from pathlib import Path\nclass S:\n    def __init__(self, root: Path):\n        self._state = root / 'state.json'\n    def reset(self):\n        self._state = str(self._state)\n    def load(self):\n        self._state.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "attribute-stored-outside": (
+        "from pathlib import Path\nclass S:\n    def __init__(self, root: Path):\n        self._state = root / 'state.json'\ns = S(Path('.'))\ns._state = 'x'\ndef load(self: S):\n    self._state.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "attribute-augmented": (
+        "from pathlib import Path\nclass S:\n    def __init__(self, root: Path):\n        self._state = root / 'state.json'\n        self._state += 'x'\n    def load(self):\n        self._state.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "attribute-tuple-store": (
+        "from pathlib import Path\nclass S:\n    def __init__(self, root: Path):\n        self._state = root / 'state.json'\n        self._state, b = 'x', 1\n    def load(self):\n        self._state.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "class-annotation": (
+        "from pathlib import Path\nclass S:\n    path: Path\n    def load(self):\n        self.path.open()\n",
+        Kind.PATH,
+    ),
+    "dataclass-field": (
+        "from dataclasses import dataclass\nfrom pathlib import Path\n@dataclass\nclass C:\n    path: Path | None = None\ndef run(c: C):\n    c.path.open()\n",
+        Kind.PATH,
+    ),
+    "namedtuple-field": (
+        "from typing import NamedTuple\nfrom pathlib import Path\nclass C(NamedTuple):\n    path: Path\nc = C(Path('a'))\nc.path.open()\n",
+        Kind.PATH,
+    ),
+    "property": (
+        "from pathlib import Path\nclass C:\n    @property\n    def path(self) -> Path:\n        return Path('a')\n    def f(self):\n        self.path.open()\n",
+        Kind.PATH,
+    ),
+    "plain-method-not-attribute": (
+        "from pathlib import Path\nclass C:\n    def path(self) -> Path:\n        return Path('a')\n    def f(self):\n        self.path.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "with-suffix": (
+        "from pathlib import Path\ndef f(path: Path):\n    tmp = path.with_suffix('.tmp')\n    tmp.open('w')\n",
+        Kind.PATH,
+    ),
+    "expanduser-resolve": (
+        "from pathlib import Path\nPath('~/x').expanduser().resolve().absolute().with_name('y').open()\n",
+        Kind.PATH,
+    ),
+    "str-over-path": (
+        "from pathlib import Path\n('a' / Path('b')).open()\n",
+        Kind.PATH,
+    ),
+    "iterdir-loop": (
+        "from pathlib import Path\nfor q in Path('r').iterdir():\n    q.open()\n",
+        Kind.PATH,
+    ),
+    "sorted-glob-loop": (
+        "from pathlib import Path\nroot = Path('r')\nfor q in sorted(root.glob('*.json')):\n    q.open()\n",
+        Kind.PATH,
+    ),
+    "list-rglob-index": (
+        "from pathlib import Path\nfound = list(Path('r').rglob('*.py'))\nfound[0].open()\n",
+        Kind.PATH,
+    ),
+    "enumerate-loop": (
+        "from pathlib import Path\nfor i, q in enumerate(Path('r').iterdir()):\n    q.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "loop-over-strings": (
+        "for q in ['a', 'b']:\n    q.open()\n",
+        Kind.UNKNOWN,
+    ),  # not a Path
+    "module-constant": (
+        "from pathlib import Path\nLOCK = Path(__file__).parent / 'x.lock'\ndef f():\n    LOCK.open('a+')\n",
+        Kind.PATH,
+    ),
+    "global-write": (
+        "from pathlib import Path\nLOCK = Path('x')\ndef g():\n    global LOCK\n    LOCK = 'x'\nLOCK.open('a+')\n",
+        Kind.UNKNOWN,
+    ),
+    "nonlocal-write": (
+        "from pathlib import Path\ndef f():\n    p = Path('x')\n    def g():\n        nonlocal p\n        p = 'y'\n    g()\n    p.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "walrus": (
+        "from pathlib import Path\ndef f(x):\n    p = Path('a')\n    if (p := x):\n        pass\n    p.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "walrus-in-comprehension": (
+        "from pathlib import Path\ndef f():\n    p = Path('a')\n    [(p := n) for n in 'ab']\n    p.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "walrus-in-generator-at-module": (
+        "from pathlib import Path\np = Path('a')\nany((p := n) for n in 'ab')\np.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "for-target": (
+        "from pathlib import Path\np = Path('a')\nfor p in range(3):\n    pass\np.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "augmented-other": (
+        "from pathlib import Path\np = Path('a')\np += 'x'\np.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "augmented-divide": (
+        "from pathlib import Path\np = Path('a')\np /= 'x'\np.open()\n",
+        Kind.PATH,
+    ),
+    "del": (
+        "from pathlib import Path\ndef f():\n    p = Path('a')\n    del p\n    p.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "with-as": (
+        "from pathlib import Path\np = Path('a')\nwith ctx() as p:\n    pass\np.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "except-as": (
+        "from pathlib import Path\np = Path('a')\ntry:\n    pass\nexcept OSError as p:\n    pass\np.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "none-then-path": (
+        "from pathlib import Path\np = None\nif c:\n    p = Path('a')\np.open()\n",
+        Kind.PATH,
+    ),
+    "stdlib-from-import": (
+        "from importlib import resources\nresources.open()\n",
+        Kind.NOT_PATH,
+    ),
+    "plain-class-instance": (
+        "class Buf:\n    def open(self):\n        pass\nBuf().open()\n",
+        Kind.NOT_PATH,
+    ),
+    "zipfile-path": ("import zipfile\nzipfile.Path('a.zip').open()\n", Kind.NOT_PATH),
+    "purepath": ("from pathlib import PurePath\nPurePath('a').open()\n", Kind.NOT_PATH),
+    "own-package-import": ("from .paths import DATA\nDATA.open()\n", Kind.UNKNOWN),
+    "local-function-named-like-stdlib": ("def copy(x):\n    x.open()\n", Kind.UNKNOWN),
+}
+
+
+def _last_receiver(module):  # type: ignore[no-untyped-def]
+    """The receiver of the module's last `.open()`/`.read_text()` call, wherever it is."""
+    found = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                "open",
+                "read_text",
+            ):
+                found.append(node.func.value)
+
+    module.visit(Visitor())
+    return found[-1]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), _OPEN_CASES.values(), ids=_OPEN_CASES.keys()
+)
+def test_sources_of_path_and_their_traps(code: str, expected: Kind) -> None:
+    module, scopes, collector = analysed(code)
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(_last_receiver(module)) is expected
+
+
+def test_an_attribute_stored_in_a_pruned_body_is_not_provable() -> None:
+    """Should not be a Path, since a body the pruner cut out may store to `_state`."""
+    code = _OPEN_CASES["init-attribute"][0]
+    module, scopes, collector = analysed(code)
+    pruned = "    def reset(self):\n        self._state = 'x'\n"
+    typer = ReceiverTyper(
+        scopes, collector.bindings, RUNTIME, collector=collector, pruned_text=pruned
+    )
+    assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN
+
+
+def test_methods_storing_attributes_are_kept_by_the_pruner() -> None:
+    """The finder sees `self._state = ...` in a long `__init__` without any I/O call, and a
+    reassignment in another long method, so the attribute is not taken for a Path."""
+    lines = "\n".join(f"        self.x{i} = {i}" for i in range(12))
+    code = (
+        "from pathlib import Path\n"
+        "class S:\n"
+        "    def __init__(self, root: Path):\n"
+        f"{lines}\n"
+        "        self._state = root / 'state.json'\n"
+        "    def reset(self):\n"
+        f"{lines}\n"
+        "        self._state = 'plain str'\n"
+        "    def load(self):\n"
+        "        return self._state.open()\n"
+    )
+    from analysis_helpers import RUNTIME as runtime
+    from migrate_storage.codemods.model import Reason
+    from migrate_storage.codemods.pipeline.engine import transform_source
+    from migrate_storage.codemods.policy import FilePolicy
+
+    result = transform_source(code.encode(), "m.py", FilePolicy(runtime_module=runtime))
+    assert [(s.name, s.reason) for s in result.sites] == [
+        ("self._state.open", Reason.RECEIVER_UNKNOWN)
+    ]
+    without_reset = code.replace("        self._state = 'plain str'\n", "")
+    result = transform_source(
+        without_reset.encode(), "m.py", FilePolicy(runtime_module=runtime)
+    )
+    assert [(s.name, s.status.value) for s in result.sites] == [
+        ("pathlib.Path.open", "pending")
+    ]
+
+
+def test_with_binds_what_enter_returns() -> None:
+    """Should not be NOT_PATH, since `with Maker() as d` binds `Maker().__enter__()`."""
+    code = (
+        "from pathlib import Path\n"
+        "class Maker:\n"
+        "    def __enter__(self):\n"
+        "        return Path('d')\n"
+        "    def __exit__(self, *exc):\n"
+        "        pass\n"
+        "with Maker() as d:\n"
+        "    d.read_text()\n"
+    )
+    module, scopes, collector = analysed(code)
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN

@@ -54,21 +54,21 @@ class Store:
         self._path = path
 
     def load(self):
-        return self._path.read_text()
+        return storage.read_text(self._path)
 
     def save(self, text):
-        self._path.write_text(text)
+        storage.write_text(self._path, text, pin=True)
 
 
 def untyped(path):
-    return path.read_bytes()
+    return storage.read_bytes(path)
 
 
 def rebound(flag):
     p = Path("a.txt")
     if flag:
         p = "b.txt"
-    return p.read_text()
+    return storage.read_text(p)
 
 
 def pure(name):
@@ -76,4 +76,4 @@ def pure(name):
 
 
 def optional(path: Path | None):
-    return path.read_text()
+    return storage.read_text(path)
