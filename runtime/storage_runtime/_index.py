@@ -363,14 +363,19 @@ class Index:
         """The program removed `rel` through the runtime: the row becomes `gone` (a newer
         generation, so no publish in flight records it). Returns the row as it was."""
         with self._write() as conn:
-            old = conn.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
-            ).fetchone()
-            conn.execute(
-                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
-                "WHERE root = ? AND path = ?",
-                (time.time(), self.root, rel),
-            )
+            return self._mark_gone(conn, rel)
+
+    def _mark_gone(self, conn: sqlite3.Connection, rel: str) -> Row | None:
+        """In `conn`'s transaction: `rel`'s row becomes `gone` on a new generation; returns
+        the row as it was."""
+        old = conn.execute(
+            f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
+        ).fetchone()
+        conn.execute(
+            "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
+            "WHERE root = ? AND path = ?",
+            (time.time(), self.root, rel),
+        )
         return Row.from_tuple(old) if old else None
 
     def move_row(self, src: str, dst: str, pin: bool) -> tuple[Row | None, int]:
@@ -378,14 +383,7 @@ class Index:
         on a new generation, in one transaction. Returns `src`'s row as it was and `dst`'s
         new generation."""
         with self._write() as conn:
-            old = conn.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, src)
-            ).fetchone()
-            conn.execute(
-                "UPDATE files SET state = 'gone', gen = gen + 1, updated = ? "
-                "WHERE root = ? AND path = ?",
-                (time.time(), self.root, src),
-            )
+            old = self._mark_gone(conn, src)
             prev = conn.execute(
                 "SELECT gen FROM files WHERE root = ? AND path = ?", (self.root, dst)
             ).fetchone()
@@ -398,7 +396,7 @@ class Index:
                 "updated = excluded.updated",
                 (self.root, dst, int(pin), gen, time.time()),
             )
-        return (Row.from_tuple(old) if old else None), gen
+        return old, gen
 
     # -- the namespace entries this machine placed or restored ----------------------
     def entry(self, rel: str) -> tuple[str, bool] | None:
