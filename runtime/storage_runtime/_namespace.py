@@ -8,8 +8,12 @@ bytes elsewhere). So a path costs at most one pin however often it is rewritten,
 superseded versions go at the next `repo/gc`. (js-ipfs and kubo also keep MFS content
 through gc; pins are kept anyway because restores limited to pinned entries check them.)
 
-The MFS API has no compare-and-swap: "replace" is `rm` then `cp` (`cp` and `mv` refuse an
-existing destination), and a conditional removal is `stat` then `rm`. Callers hold the
+The MFS API has no compare-and-swap: "replace" is remove then `cp` (`cp` and `mv` refuse an
+existing destination), and a conditional removal is `stat` then remove. A removal moves the
+entry aside (`_take`: one `files/mv` to a folder beside the namespace) and reads what it
+took: another machine may place a version between the `stat` and the removal, and the
+version actually taken is the one unpinned (or put back, for a conditional removal), so no
+pin outlives its entry. Callers hold the
 per-path lock of this machine (`_publish.path_lock`); between machines the window is the
 few milliseconds between two RPC calls. A restore at that instant finds no entry (the
 reader gets FileNotFoundError, never a partial file).
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._cid import CidError, normalize_cid
@@ -60,12 +65,53 @@ def entry_cid(backend: IpfsBackend, rel: str) -> str | None:
         return None
 
 
-def _rm(backend: IpfsBackend, rel: str) -> None:
+def _trash(backend: IpfsBackend) -> str:
+    """A fresh MFS path outside the namespace (a sibling folder) to move one entry to."""
+    ns = backend.settings.namespace.rstrip("/")
+    head, _, name = ns.rpartition("/")
+    folder = f"{head}/.{name or 'storage-runtime'}.trash"
+    backend.client().files.mkdir(folder, parents=True)
+    return f"{folder}/{uuid.uuid4().hex}"
+
+
+def _take(backend: IpfsBackend, rel: str) -> str | None:
+    """Remove the file entry at `rel` and return the CID it held at that instant (None
+    when there was none). The entry is moved aside (`files/mv`, one call) and read there,
+    not `stat` then `rm`: another machine may place a version between those two calls,
+    and the version actually removed is the one whose pin must be released (else that
+    pin outlives every entry)."""
+    client = backend.client()
+    aside = _trash(backend)
     try:
-        backend.client().files.rm(backend.mfs_path(rel))
+        client.files.mv(backend.mfs_path(rel), aside)
     except _error_response() as exc:
-        if not missing(exc):
+        if missing(exc):
+            return None
+        raise
+    try:
+        st = client.files.stat(aside, opts={"cid-base": "base32"})
+        if st.get("Type") != "file":  # a folder appeared there: not ours to remove
+            client.files.mv(aside, backend.mfs_path(rel))
+            return None
+        return normalize_cid(str(st["Hash"]))
+    finally:
+        try:
+            client.files.rm(aside, recursive=True)
+        except _error_response() as exc:
+            if not missing(exc):
+                raise
+
+
+def _restore(backend: IpfsBackend, rel: str, cid: str) -> None:
+    """Put back `cid`, taken from `rel` by mistake (it was another machine's newer
+    version); if yet another version is there by now, `cid` is superseded: unpinned."""
+    try:
+        backend.client().files.cp(f"/ipfs/{cid}", backend.mfs_path(rel))
+    except _error_response() as exc:
+        text = str(exc).lower()
+        if "already" not in text and "exist" not in text:
             raise
+        release_pin(backend, cid, besides=rel)
 
 
 def _parent(backend: IpfsBackend, rel: str) -> None:
@@ -81,7 +127,10 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> None:
         if old == cid:
             return
         if old is not None:
-            _rm(backend, rel)
+            old = _take(backend, rel)  # what was there when removed (see `_take`)
+        if old is not None and old != cid:
+            # Released even when the `cp` below loses a race: it left the namespace.
+            release_pin(backend, old, besides=rel)
         try:
             client.files.cp(f"/ipfs/{cid}", target)
         except _error_response() as exc:
@@ -92,8 +141,6 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> None:
             if "already" in text or "exist" in text:
                 continue  # another machine placed a version meanwhile: replace it again
             raise
-        if old is not None:
-            release_pin(backend, old, besides=rel)
         return
     raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
 
@@ -103,7 +150,12 @@ def drop(backend: IpfsBackend, rel: str, cid: str) -> bool:
     knew), and unpin `cid`. False when the entry holds another version (or none)."""
     if entry_cid(backend, rel) != cid:
         return False
-    _rm(backend, rel)
+    taken = _take(backend, rel)
+    if taken is None:
+        return False
+    if taken != cid:  # another machine placed a newer version meanwhile: it stays
+        _restore(backend, rel, taken)
+        return False
     release_pin(backend, cid, besides=rel)
     return True
 
@@ -116,17 +168,19 @@ def move(backend: IpfsBackend, src: str, dst: str, cid: str) -> bool:
         return False
     old = entry_cid(backend, dst)
     if old is not None:
-        _rm(backend, dst)
+        old = _take(backend, dst)  # what was there when removed (see `_take`)
     _parent(backend, dst)
     try:
         backend.client().files.mv(backend.mfs_path(src), backend.mfs_path(dst))
     except _error_response() as exc:
         if not missing(exc) and "exist" not in str(exc).lower():
             raise
-        return False  # raced by another machine: the caller places `dst` by content
+        moved = False  # raced by another machine: the caller places `dst` by content
+    else:
+        moved = True
     if old is not None and old != cid:
         release_pin(backend, old, besides=dst)
-    return True
+    return moved
 
 
 def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
