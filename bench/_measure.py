@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -169,3 +170,12 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def machine_line() -> str:
+    """The machine the figures come from, and the load they were measured under (wall
+    times mean little once the 1-minute load average is above 1)."""
+    return (
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average "
+        f"(1 min) at the end: {os.getloadavg()[0]:.1f} (wall figures mean little above 1)"
+    )

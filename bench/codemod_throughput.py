@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MIB, Measured, render_table, run_measured
+from _measure import MIB, Measured, machine_line, render_table, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -260,9 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 for r in rows
             ]
         print(render(rows, len(files)))
-        print(
-            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average (1 min) at the end: {os.getloadavg()[0]:.1f} (figures are only comparable when it stays near 0)"
-        )
+        print(machine_line())
         for r in rows:
             if r.measured and (
                 r.measured.returncode not in (0, 1) or "Traceback (most recent" in r.measured.stderr

@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MIB, Measured, render_table, run_measured
+from _measure import MIB, Measured, machine_line, render_table, run_measured
 
 BENCH = Path(__file__).resolve().parent
 NOOP_COMMAND = "_noop_codemod.NoOpCommand"
@@ -308,10 +308,7 @@ def main(argv: list[str] | None = None) -> int:
             f"apply / no-op runner: wall {apply.seconds / noop.seconds:.2f}, cpu "
             f"{apply.cpu_seconds / noop.cpu_seconds:.2f} (the bar: at most 0.33)"
         )
-        print(
-            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average "
-            f"(1 min) at the end: {os.getloadavg()[0]:.1f} (wall figures mean little above 1)"
-        )
+        print(machine_line())
     finally:
         if args.keep:
             print(f"kept: {work}", file=sys.stderr)

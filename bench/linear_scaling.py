@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MIB, Measured, render_table, run_measured
+from _measure import MIB, Measured, machine_line, render_table, run_measured
 
 SITE_FUNCTION = '''
 
@@ -137,10 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             f"cpu {long_run.cpu_seconds:.2f}s (the bar: under 3 s); "
             f"start-up alone: cpu {start_up.cpu_seconds:.2f}s"
         )
-        print(
-            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average "
-            f"(1 min) at the end: {os.getloadavg()[0]:.1f} (wall figures mean little above 1)"
-        )
+        print(machine_line())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
