@@ -94,45 +94,51 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:  # a drop-in, on purpose
+def _stand_in(module: Any, name: str, doc: str) -> Any:
+    """The drop-in for a call of `module.open`: when `module.open` has been replaced at call
+    time (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is called
+    with exactly the caller's arguments minus `pin`, on every backend; otherwise builtin
+    open through the default `storage`. One factory for `open` and `io_open`, so each is
+    still a single frame between the program and builtin open (warnings name the caller)."""
+
+    def stand_in(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        replaced = module.open
+        if replaced is not _io_open:
+            return replaced(*args, **kwargs)
+        try:
+            default = storage  # a plain global lookup once built
+        except NameError:
+            default = _default()
+        if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame less
+            if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
+                return call_io_open(args, kwargs)  # its warnings name the caller's line
+            return _io_open(*args, **kwargs)
+        return _published(default, args, kwargs, pin)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    stand_in.__doc__ = doc
+    return stand_in
+
+
+open = _stand_in(  # a drop-in, on purpose
+    builtins,
+    "open",
     """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     closefd=True, opener=None)`, through the default `storage`; `pin=True` keeps a written
     file persistent (pinned), `pin=False` (default) publishes it as cache.
 
     Stands in for a call of builtin `open` (or `builtins.open`): when `builtins.open` has
     been replaced (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is
-    called with exactly the arguments given here, minus `pin`, on every backend."""
-    replaced = builtins.open
-    if replaced is not _io_open:
-        return replaced(*args, **kwargs)
-    try:
-        default = storage  # a plain global lookup once built
-    except NameError:
-        default = _default()
-    if getattr(default, "_local", False) is True:  # Storage.open inlined: one frame less
-        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
-            return call_io_open(args, kwargs)  # its warnings name the caller's line
-        return _io_open(*args, **kwargs)
-    return _published(default, args, kwargs, pin)
-
-
-def io_open(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
-    """`open` above, standing in for a call of `io.open`: when `io.open` has been replaced
+    called with exactly the arguments given here, minus `pin`, on every backend.""",
+)
+io_open = _stand_in(
+    io,
+    "io_open",
+    """`open`, standing in for a call of `io.open`: when `io.open` has been replaced
     (`mock.patch("io.open")`, pyfakefs) the replacement is called with exactly these
     arguments minus `pin`. A replaced `builtins.open` does not matter here, as it did not
-    to the original `io.open(...)` call."""
-    replaced = io.open
-    if replaced is not _io_open:
-        return replaced(*args, **kwargs)
-    try:
-        default = storage  # a plain global lookup once built
-    except NameError:
-        default = _default()
-    if getattr(default, "_local", False) is True:
-        if _SLOW_CHECKS or len(args) > 2 or "buffering" in kwargs:
-            return call_io_open(args, kwargs)
-        return _io_open(*args, **kwargs)
-    return _published(default, args, kwargs, pin)
+    to the original `io.open(...)` call.""",
+)
 
 
 def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin: bool) -> Any:
@@ -143,6 +149,6 @@ def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin:
 
 
 # Introspection shows builtin open's parameters plus `pin` (the same as `Storage.open`).
-open.__signature__ = io_open.__signature__ = _open_signature().replace(  # type: ignore[attr-defined]
+open.__signature__ = io_open.__signature__ = _open_signature().replace(
     parameters=list(_open_signature().parameters.values())[1:]
 )
