@@ -14,7 +14,11 @@ nothing, so no `after_write` follows), `after_rename(src, dst, *, pin)`,
 
 from __future__ import annotations
 
-from typing import Protocol
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+log = logging.getLogger("storage_runtime")
 
 
 class Backend(Protocol):
@@ -50,4 +54,18 @@ class LocalBackend:
         return None
 
     def close(self) -> None:
+        return None
+
+
+def begin_write(backend: Any, path: str) -> Callable[..., None] | None:
+    """Tell `backend` that `path` is about to be written (its optional `begin_write`); the
+    release to call once the writing is over, or None. The program's write never fails
+    because of the backend: a failure here is logged and the write goes on unmarked."""
+    begin = getattr(backend, "begin_write", None)
+    if begin is None:
+        return None
+    try:
+        return begin(path)  # type: ignore[no-any-return]
+    except Exception:
+        log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
         return None

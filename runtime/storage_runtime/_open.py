@@ -32,6 +32,8 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from storage_runtime._backend import begin_write
+
 if TYPE_CHECKING:
     from storage_runtime._backend import Backend
 
@@ -371,13 +373,7 @@ def open_tracked(
         except OSError:
             pass
     # Mark the path open for writing before the open truncates it (see `_publish`).
-    begin = getattr(backend, "begin_write", None)
-    release = None
-    if begin is not None:
-        try:
-            release = begin(path)
-        except Exception:  # the program's open never fails because of the backend
-            log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
+    release = begin_write(backend, path)
     try:
         raw, result = build_stack(
             TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd,

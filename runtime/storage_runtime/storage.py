@@ -56,7 +56,7 @@ from typing import IO, Any
 
 from storage_runtime import lifecycle
 from storage_runtime._atomic import AtomicWrite
-from storage_runtime._backend import Backend, LocalBackend
+from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,
@@ -227,13 +227,9 @@ class Storage:
         marks it: no publisher reads it half written. Released before `_after_write`."""
         release = None
         if not self._local:
-            try:
-                path = publishable(target, self.settings)
-                begin = getattr(self.backend, "begin_write", None)
-                if path is not None and begin is not None:
-                    release = begin(path)
-            except Exception:  # the program's write never fails because of the backend
-                log.debug("storage_runtime: begin_write(%r) failed", target, exc_info=True)
+            path = publishable(target, self.settings)  # never raises
+            if path is not None:
+                release = begin_write(self.backend, path)
         try:
             yield
         finally:
