@@ -28,8 +28,9 @@ Recognition, sound rather than by spelling:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis.found import (
@@ -41,6 +42,9 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
 )
 from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,27 +190,38 @@ class Resolver:
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
-def recognise(
-    call: cst.Call, position: Position, names: Collection[str], resolver: Resolver
-) -> Found | None:
-    """A third-party site when `call` resolves to a FUNCTIONS entry and is given a path."""
-    known = sorted(n for n in names if n in FUNCTIONS)
-    if not known:
-        return None
-    return _site(call, position, known[0], FUNCTIONS[known[0]], resolver, strict=False)
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules apply before `decide` (which has nothing to decide).
+DERIVED = False
 
 
-def recognise_method(
-    call: cst.Call, position: Position, resolver: Resolver
-) -> Found | None:
-    """`x.to_csv(path)` and the other METHODS, on a receiver of unknown type."""
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A third-party site when `call` resolves to a FUNCTIONS entry and is given a path,
+    or is one of the METHODS (`x.to_csv(path)`) on a receiver of unknown type (not the
+    runtime's storage)."""
+    known = sorted(n for n in ctx.names(call) if n in FUNCTIONS)
+    if known:
+        entry = FUNCTIONS[known[0]]
+        return _site(call, position, known[0], entry, ctx.third_party, strict=False)
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
         return None
+    if ctx.on_runtime_storage(call):
+        return None
     attr = func.attr.value
     return _site(
-        call, position, f"*.{attr}", METHODS[attr], resolver, attr in _STRICT_METHODS
+        call,
+        position,
+        f"*.{attr}",
+        METHODS[attr],
+        ctx.third_party,
+        attr in _STRICT_METHODS,
     )
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Nothing to decide: a third-party site is counted, never rewritten."""
 
 
 def _site(
