@@ -24,6 +24,13 @@ Recognition, sound rather than by spelling:
   site, and migrating it migrates this write).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
   the site.
+
+**Rewrites**
+- Nothing: these sites are counted, never rewritten.
+
+**Leaves alone (why)**
+- Every call above, UNMIGRATED "third-party reader"/"third-party writer": the library
+  does its own I/O, which the runtime cannot reach.
 """
 
 from __future__ import annotations
@@ -41,10 +48,26 @@ from migrate_storage.codemods.analysis.found import (
     literal_string,
     may_write,
 )
+from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
     from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = "Count other libraries' path I/O (pandas, numpy, torch...) as unmigrated."
+
+EXAMPLES: tuple[Unchanged, ...] = (
+    Unchanged(
+        "import pandas as pd\n\ndf = pd.read_csv(path)\n",
+        "Should do nothing, since pandas reads the file itself (counted as a reader).",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        "import numpy as np\n\nnp.save(path, array)\n",
+        "Should do nothing, since numpy writes the file itself (counted as a writer).",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
