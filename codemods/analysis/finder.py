@@ -22,6 +22,10 @@ same Sites, so the two cannot disagree. Names are resolved through LibCST scope 
 MIGRATED wins over the file's policy (a runtime call is one, whatever the rules say);
 otherwise an excluded file makes every site UNMIGRATED/EXCLUDED_FILE and a local rule
 makes it LOCAL.
+
+The finder itself knows no family: it asks the modules of families/registry.py to
+recognise each candidate call and to decide their sites (families/protocol.py), applies
+the rules, and turns the PENDING sites' edits and needed runtime names into the Plan.
 """
 
 from __future__ import annotations
