@@ -197,6 +197,9 @@ def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
 def _try_collapse(
     item: Found, operation: str, handle: cst.BaseExpression, ctx: Context
 ) -> None:
+    """Plan the collapse of `item` (its handle comes from a PENDING open) when it is
+    exact: `item.edit` becomes a Collapse, and the open it folds is `consumed` (the
+    open family's edit and import for it are then not planned)."""
     if not ctx.rewrites(item.family):
         return
     names = ctx.names(item.call)
