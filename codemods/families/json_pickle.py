@@ -33,7 +33,10 @@
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
 - A handle from an open that is not migrated (`os.fdopen`, a `local` open): UNMIGRATED
   with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
-  attribute such as `self._handle`, an unknown call): UNMIGRATED with RECEIVER_UNKNOWN.
+  unknown call, an attribute such as `self._handle` that the module also stores anything
+  else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute every store of which is an
+  open this run migrates (`self._handle = open(p, "r+")` in `__init__`) is migrated
+  through it, like a name.
   `sys.stdout` and `io.StringIO()` are not files: no site.
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
@@ -58,6 +61,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
 from migrate_storage.codemods.analysis.collect import single_small_statement, value_call
 from migrate_storage.codemods.analysis.found import (
     Found,
@@ -160,7 +164,13 @@ def decide(items: list[Found], ctx: Context) -> None:
             item.unmigrated(Reason.DYNAMIC_CALL)
             kept.append(item)
             continue
-        status = provenance(handle, ctx.scopes, ctx.collector.bindings, ctx.by_call)
+        status = provenance(
+            handle,
+            ctx.scopes,
+            ctx.collector.bindings,
+            ctx.by_call,
+            stores=lambda attr: _attribute_values(attr, ctx),
+        )
         if status == NOT_A_FILE:
             continue
         kept.append(item)
@@ -176,6 +186,22 @@ def decide(items: list[Found], ctx: Context) -> None:
             item.unmigrated(Reason.HANDLE_NOT_MIGRATED)
     items[:] = kept
     _local_with_scratch_handles(items, ctx)
+
+
+def _attribute_values(
+    attr: str, ctx: Context
+) -> list[cst.BaseExpression | None] | None:
+    """The values the module stores to attributes named `attr` (None for a store whose
+    value is not seen: `del`, a tuple target, a `for` target); None when a body the
+    pruner cut out may store one too."""
+    pruned = ctx.pruned
+    if pruned is not None and stored_in_text(attr, pruned.text):
+        return None
+    return [
+        value
+        for target, value, _ in ctx.collector.attribute_stores
+        if target.attr.value == attr
+    ]
 
 
 def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
