@@ -80,7 +80,7 @@ def find_sites(
 ) -> Findings:
     """Classify every candidate call of `wrapper.module` (see the module docstring).
 
-    `pruned`: the module was stubbed by pipeline/prune.py; positions must then come from the
+    `pruned`: the module was cut by pipeline/prune.py; positions must then come from the
     `ast` scan (PairingError otherwise), and pruned text counts for name clashes.
     `families`: the plan covers only these (the per-family LibCST commands); the Sites
     are the same whatever is selected.
@@ -164,7 +164,7 @@ class _Finder:
                 Position(c.line, c.column, c.end_line, c.with_span) for c in candidates
             ]
         if self.pruned is not None and (
-            self.pruned.stubs or not self.pruned.exact_lines
+            not self.pruned.exact_lines
         ):
             raise PairingError(self.path)
         ranges = self.wrapper.resolve(PositionProvider)

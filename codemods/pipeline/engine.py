@@ -101,7 +101,7 @@ def analyse_source(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise SkipFile(exc.raw_line, f"LibCST cannot parse: {exc.message}") from None
-    result = run_pass(module, scan, path, policy, rewrite=rewrite, focus=focus)
+    result = run_pass(module, scan, path, policy, rewrite=rewrite)
     new_source = None
     if result.module is not None:
         new_source = result.module.bytes

@@ -34,17 +34,14 @@ import ast
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import libcst as cst
 from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
 
 _MIN_LINES = 2  # a unit shorter than this is not worth a `...` line
-# Nothing is stubbed in a tree any more: see `Pruned.stubs`.
-_NO_STUBS: Mapping[cst.CSTNode, cst.CSTNode] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +54,6 @@ class Pruned:
     text: str = ""  # the source text of the cut units
     ranges: tuple[tuple[int, int], ...] = ()  # the cut units' source lines, in order
     exact_lines: bool = True
-
-    @property
-    def stubs(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
-        """Always empty (no tree is stubbed: the cut is the one mechanism). Kept for the
-        callers that still ask (analysis/finder.py, pipeline/rewrite.py), whose owners
-        drop it; `exact_lines` alone says whether positions are the source's."""
-        return _NO_STUBS
 
     def covers(self, line: int) -> bool:
         # `ranges` are in source order and do not overlap: the last one starting at or
@@ -373,18 +363,3 @@ def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
     return Spliced(b"".join(out), new_cut, tuple(lines))
 
 
-# -- what pipeline/rewrite.py still calls on a tree LibCST parsed whole ---------------------
-# With the cut as the one mechanism they do nothing; they stay until rewrite.py (another
-# change's) stops calling them.
-
-
-def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pruned:
-    """`module` as it is: a tree that is already parsed is analysed whole."""
-    del scan, candidate_lines
-    return Pruned(module)
-
-
-def restore(module: cst.Module, pruned: Pruned) -> cst.Module:
-    """`module` as it is: nothing was stubbed (see `prune`)."""
-    del pruned
-    return module

@@ -6,8 +6,8 @@ codemod commands, so all three produce the same code.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -34,47 +34,39 @@ def run_pass(
     *,
     rewrite: bool = True,
     families: Iterable[Family] = REWRITABLE_FAMILIES,
-    focus: Collection[int] | None = None,
     pruned: prune.Pruned | None = None,
 ) -> PassResult:
     """Classify `module`'s sites and (when `rewrite`) apply the plan for `families`.
 
-    `focus`: look only at the functions holding one of these lines (and at everything
-    outside functions); the sites in the other functions are neither classified nor
-    returned. The safety net's second pass uses it to look again only where the first
-    pass rewrote. `pruned`: `module` is already cut (engine._analyse_cut) and this is what
-    was cut; nothing more is pruned."""
+    `pruned`: `module` is already cut (engine._analyse_cut: the byte cut is the one
+    pruning mechanism) and this is what was cut; otherwise `module` is analysed whole."""
     families = frozenset(families)
     if not scan.candidates:
         return PassResult((), None, None)
-    focused = scan
     if pruned is None:
         pruned = prune.Pruned(module)
     elif scan.tree is not None:
         raise ValueError("a cut module is not pruned again: pass a scan without a tree")
-    if scan.tree is not None:
-        pruned = prune.prune(module, scan, prune.marks(scan, focus))
-        if focus is not None and pruned.ranges:
-            kept = tuple(c for c in scan.candidates if not pruned.covers(c.line))
-            focused = replace(scan, candidates=kept)
     try:
         wrapper = MetadataWrapper(pruned.module, unsafe_skip_copy=True)
         findings = find_sites(
-            wrapper, focused, path, policy, pruned=pruned, families=families
+            wrapper, scan, path, policy, pruned=pruned, families=families
         )
     except PairingError:
         if not pruned.exact_lines:  # a cut module: only the whole source can do better
             raise
-        # The `ast` and LibCST calls did not pair up: no pruning, LibCST positions.
-        pruned = prune.Pruned(module)
+        # The `ast` and LibCST calls did not pair up: LibCST's own positions.
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         findings = find_sites(
             wrapper, scan, path, policy, pruned=None, families=families
         )
     if not rewrite or not findings.plan:
         return PassResult(findings.sites, None, findings.plan)
-    new = apply_plan(wrapper.module, findings.plan, policy.runtime_module, pruned)
-    return PassResult(findings.sites, prune.restore(new, pruned), findings.plan)
+    return PassResult(
+        findings.sites,
+        apply_plan(wrapper.module, findings.plan, policy.runtime_module),
+        findings.plan,
+    )
 
 
 def run_source_pass(
@@ -110,12 +102,7 @@ class _PlanTransformer(cst.CSTTransformer):
         return edit.apply(updated, self.plan.names)
 
 
-def apply_plan(
-    module: cst.Module,
-    plan: Plan,
-    runtime_module: str,
-    pruned: prune.Pruned | None = None,
-) -> cst.Module:
+def apply_plan(module: cst.Module, plan: Plan, runtime_module: str) -> cst.Module:
     """Rewrite the planned nodes, then add the runtime imports the PENDING sites need
     (the plan holds only the families this run selected)."""
     # libcst.codemod (via libcst.matchers) takes ~1.5 s to import: only when rewriting.
@@ -128,13 +115,11 @@ def apply_plan(
     for obj, alias in plan.imports:
         AddImportsVisitor.add_needed_import(context, runtime_module, obj, alias)
     if plan.imports:
-        new = _add_imports(new, AddImportsVisitor(context), pruned)
+        new = _add_imports(new, AddImportsVisitor(context))
     return new
 
 
-def _add_imports(
-    module: cst.Module, visitor: cst.CSTTransformer, pruned: prune.Pruned | None
-) -> cst.Module:
+def _add_imports(module: cst.Module, visitor: cst.CSTTransformer) -> cst.Module:
     """Run AddImportsVisitor over the module's head only: the statements up to the first
     one that is not an import (it edits nothing further down), with that statement
     replaced by a `pass` carrying its leading lines when it is compound (a class or a
@@ -154,8 +139,6 @@ def _add_imports(
     head = module.with_changes(body=[*body[:end], stand_in]).visit(visitor)
     *top, moved = head.body
     restored = statement.with_changes(leading_lines=moved.leading_lines)
-    if pruned is not None and statement in pruned.stubs:  # keep the stub findable
-        pruned.stubs[restored] = pruned.stubs[statement]  # type: ignore[index]
     return module.with_changes(body=[*top, restored, *body[end + 1 :]])
 
 
