@@ -45,7 +45,15 @@ from _realworld_report import (
     render,
 )
 
-__all__ = ["SuiteResult", "Target", "compare_runs", "coverage_counts", "load_targets", "main", "read_junit"]
+__all__ = [
+    "SuiteResult",
+    "Target",
+    "compare_runs",
+    "coverage_counts",
+    "load_targets",
+    "main",
+    "read_junit",
+]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -75,6 +83,15 @@ class Target:
     strategy: str = "cache"
     fast: bool = False
     timeout: float = 900.0
+    module: str | None = None
+
+    @property
+    def import_name(self) -> str:
+        """What the suite imports the package folder as: `src/poetry/core` is `poetry.core`."""
+        if self.module:
+            return self.module
+        parts = Path(self.package).parts
+        return ".".join(parts[1:] if parts[0] == "src" and len(parts) > 1 else parts)
 
 
 def load_targets(path: Path) -> list[Target]:
@@ -139,7 +156,11 @@ def _venv_argv(command: str, venv: Path) -> list[str]:
 def fetch_sdist(target: Target, cache_dir: Path, log: Path) -> Path:
     """The sdist archive, downloaded once into cache_dir/NAME-VERSION/ and reused after."""
     folder = cache_dir / f"{target.name}-{target.version}"
-    found = [p for p in folder.glob("*") if p.suffix in (".gz", ".zip", ".bz2")] if folder.is_dir() else []
+    found = (
+        [p for p in folder.glob("*") if p.suffix in (".gz", ".zip", ".bz2")]
+        if folder.is_dir()
+        else []
+    )
     if not found:
         folder.mkdir(parents=True, exist_ok=True)
         argv = [
@@ -154,11 +175,18 @@ def fetch_sdist(target: Target, cache_dir: Path, log: Path) -> Path:
             str(folder),
             f"{target.name}=={target.version}",
         ]
-        if _run(argv, cwd=folder, env=_clean_env(), log=log, timeout=600).returncode != 0:
-            raise StepFailed(f"pip download {target.name}=={target.version} failed (see {log})")
+        if (
+            _run(argv, cwd=folder, env=_clean_env(), log=log, timeout=600).returncode
+            != 0
+        ):
+            raise StepFailed(
+                f"pip download {target.name}=={target.version} failed (see {log})"
+            )
         found = [p for p in folder.glob("*") if p.suffix in (".gz", ".zip", ".bz2")]
     if len(found) != 1:
-        raise StepFailed(f"expected one sdist in {folder}, found {[p.name for p in found]}")
+        raise StepFailed(
+            f"expected one sdist in {folder}, found {[p.name for p in found]}"
+        )
     return found[0]
 
 
@@ -173,7 +201,9 @@ def unpack(archive: Path, dest: Path) -> Path:
             tf.extractall(dest, filter="data")
     tops = [p for p in dest.iterdir() if p.is_dir()]
     if len(tops) != 1:
-        raise StepFailed(f"{archive.name}: expected one top-level folder, found {[p.name for p in tops]}")
+        raise StepFailed(
+            f"{archive.name}: expected one top-level folder, found {[p.name for p in tops]}"
+        )
     return tops[0]
 
 
@@ -189,11 +219,22 @@ def write_rules(target: Target, path: Path) -> Path:
 
 
 def run_suite(
-    target: Target, src: Path, venv: Path, label: str, env: dict[str, str], work: Path, log: Path
+    target: Target,
+    src: Path,
+    venv: Path,
+    label: str,
+    env: dict[str, str],
+    work: Path,
+    log: Path,
 ) -> SuiteResult:
     """Run the target's own test command once, with a junit file to read outcomes from."""
     junit = work / f"junit-{label}.xml"
-    argv = [*_venv_argv(target.test, venv), f"--junitxml={junit}", "-p", "no:cacheprovider"]
+    argv = [
+        *_venv_argv(target.test, venv),
+        f"--junitxml={junit}",
+        "-p",
+        "no:cacheprovider",
+    ]
     started = time.perf_counter()
     own_log = work / f"pytest-{label}.log"
     proc = _run(argv, cwd=src, env=env, log=own_log, timeout=target.timeout)
@@ -202,7 +243,11 @@ def run_suite(
     with log.open("a", encoding="utf-8") as out:
         out.write(text)
     result = read_junit(junit, label=label, returncode=proc.returncode, seconds=seconds)
-    summary = [line for line in text.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
+    summary = [
+        line
+        for line in text.splitlines()
+        if re.search(r"\d+ (passed|failed|error)", line)
+    ]
     warned = re.search(r"(\d+) warnings?", summary[-1]) if summary else None
     return replace(result, warnings=int(warned.group(1)) if warned else 0)
 
@@ -213,9 +258,17 @@ def migrate_storage(
     """Run the project's CLI (from this project's venv, not the target's)."""
     with log.open("a", encoding="utf-8") as out:
         out.write(f"\n$ migrate-storage {shlex.join(args)}\n")
-    env = _clean_env(MIGRATE_STORAGE_CACHE_DIR=str(cwd / "migrate-storage-cache"))  # never the user's cache
+    env = _clean_env(
+        MIGRATE_STORAGE_CACHE_DIR=str(cwd / "migrate-storage-cache")
+    )  # never the user's cache
     proc = subprocess.run(
-        [*cli, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+        [*cli, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     with log.open("a", encoding="utf-8") as out:
         out.write(proc.stdout + proc.stderr + f"[exit {proc.returncode}]\n")
@@ -223,7 +276,12 @@ def migrate_storage(
 
 
 def process_target(
-    target: Target, *, cli: list[str] | None, cache_dir: Path, keep: bool, ipfs_api: str | None
+    target: Target,
+    *,
+    cli: list[str] | None,
+    cache_dir: Path,
+    keep: bool,
+    ipfs_api: str | None,
 ) -> Report:
     """All steps for one target; a failing mandatory step is recorded, never raised."""
     report = Report(target.name, target.version)
@@ -256,51 +314,106 @@ def process_target(
         if made.returncode != 0:
             raise StepFailed(f"python -m venv failed (see {log})")
         env = _clean_env(
-            PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", VIRTUAL_ENV=str(venv)
+            PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            VIRTUAL_ENV=str(venv),
         )
 
         def install() -> None:
             if (
-                _run(_venv_argv(target.install, venv), cwd=src, env=env, log=log, timeout=1200).returncode
+                _run(
+                    _venv_argv(target.install, venv),
+                    cwd=src,
+                    env=env,
+                    log=log,
+                    timeout=1200,
+                ).returncode
                 != 0
             ):
-                raise StepFailed(f"install command failed: {target.install} (see {log})")
-            runtime = [str(venv / "bin" / "python"), "-m", "pip", "install", str(RUNTIME_DIR)]
+                raise StepFailed(
+                    f"install command failed: {target.install} (see {log})"
+                )
+            runtime = [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                str(RUNTIME_DIR),
+            ]
             if _run(runtime, cwd=src, env=env, log=log, timeout=900).returncode != 0:
-                raise StepFailed(f"installing the runtime from {RUNTIME_DIR} failed (see {log})")
+                raise StepFailed(
+                    f"installing the runtime from {RUNTIME_DIR} failed (see {log})"
+                )
 
         timed("install", install)
         pkg = src / target.package
         if not pkg.is_dir():
-            raise StepFailed(f"package folder {target.package!r} not found in the sdist")
+            raise StepFailed(
+                f"package folder {target.package!r} not found in the sdist"
+            )
+        # A non-editable install of a src/ layout runs the suite against site-packages:
+        # the migration would change nothing the tests execute and prove nothing.
+        imported = _imported_from(target.import_name, src, venv, env)
+        if imported is None or not imported.is_relative_to(pkg.resolve()):
+            raise StepFailed(
+                f"the suite would import {target.import_name} from {imported or 'nowhere'}, "
+                f"not from the migrated folder {target.package} (install it editable: pip install -e)"
+            )
         base_tmp = work / "tmp-baseline"
         base_tmp.mkdir()
         report.runs["baseline"] = timed(
-            "baseline", run_suite, target, src, venv, "baseline", {**env, "TMPDIR": str(base_tmp)}, work, log
+            "baseline",
+            run_suite,
+            target,
+            src,
+            venv,
+            "baseline",
+            {**env, "TMPDIR": str(base_tmp)},
+            work,
+            log,
         )
         if cli is None:
-            report.notes.append("migrate-storage CLI not found: migration and the migrated runs were skipped")
-            report.differences.append("not migrated: the migrate-storage CLI is missing")
+            report.notes.append(
+                "migrate-storage CLI not found: migration and the migrated runs were skipped"
+            )
+            report.differences.append(
+                "not migrated: the migrate-storage CLI is missing"
+            )
             return report
         rules = write_rules(target, work / "migrate-storage.toml")
-        report.coverage_before = timed("coverage-before", _coverage, cli, pkg, rules, work, log, report)
-        diff = migrate_storage(cli, ["diff", str(pkg), "--rules", str(rules)], cwd=work, log=log)
-        (work / "migration.diff").write_text(diff.stdout, encoding="utf-8")  # for review (--keep)
+        report.coverage_before = timed(
+            "coverage-before", _coverage, cli, pkg, rules, work, log, report
+        )
+        diff = migrate_storage(
+            cli, ["diff", str(pkg), "--rules", str(rules)], cwd=work, log=log
+        )
+        (work / "migration.diff").write_text(
+            diff.stdout, encoding="utf-8"
+        )  # for review (--keep)
         apply = timed(
-            "apply", migrate_storage, cli, ["apply", str(pkg), "--rules", str(rules)], cwd=work, log=log
+            "apply",
+            migrate_storage,
+            cli,
+            ["apply", str(pkg), "--rules", str(rules)],
+            cwd=work,
+            log=log,
         )
         if apply.returncode != 0:
             raise StepFailed(
                 f"migrate-storage apply exited {apply.returncode}: {(apply.stderr or apply.stdout).strip()[-600:]}"
             )
         check = migrate_storage(
-            cli, ["apply", "--check", "--no-cache", str(pkg), "--rules", str(rules)], cwd=work, log=log
+            cli,
+            ["apply", "--check", "--no-cache", str(pkg), "--rules", str(rules)],
+            cwd=work,
+            log=log,
         )
         if check.returncode != 0:
             report.differences.append(
                 f"a second `apply --check` is not clean (exit {check.returncode}): the rewrite is not idempotent"
             )
-        report.coverage_after = timed("coverage-after", _coverage, cli, pkg, rules, work, log, report)
+        report.coverage_after = timed(
+            "coverage-after", _coverage, cli, pkg, rules, work, log, report
+        )
         check_counts(report, apply.stdout + apply.stderr)
         for label, extra in _migrated_runs(work, ipfs_api, report):
             report.runs[label] = timed(
@@ -314,7 +427,9 @@ def process_target(
         report.differences.extend(compare_runs(report.runs))
         base_warnings = report.runs["baseline"].warnings
         for label, run in report.runs.items():
-            if run.warnings > base_warnings:  # not a failure, but what a -W error suite would trip on
+            if (
+                run.warnings > base_warnings
+            ):  # not a failure, but what a -W error suite would trip on
                 report.notes.append(
                     f"{label}: pytest reported {run.warnings} warnings (baseline {base_warnings})"
                 )
@@ -330,7 +445,9 @@ def process_target(
     return report
 
 
-def _migrated_runs(work: Path, ipfs_api: str | None, report: Report) -> list[tuple[str, dict[str, str]]]:
+def _migrated_runs(
+    work: Path, ipfs_api: str | None, report: Report
+) -> list[tuple[str, dict[str, str]]]:
     """The environments of the migrated runs; TMPDIR under the runtime root for ipfs."""
     local_tmp = work / "tmp-local"
     local_tmp.mkdir()
@@ -360,6 +477,28 @@ def _migrated_runs(work: Path, ipfs_api: str | None, report: Report) -> list[tup
     return runs
 
 
+def _imported_from(
+    module: str, src: Path, venv: Path, env: dict[str, str]
+) -> Path | None:
+    """Where the target's venv imports `module` from when run in the sdist folder, as the
+    suite's `python -m pytest` is (the current folder first on sys.path)."""
+    proc = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            f"import {module} as m; print(m.__file__)",
+        ],
+        cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = proc.stdout.strip().splitlines()
+    return Path(lines[-1]).resolve() if proc.returncode == 0 and lines else None
+
+
 def _runtime_status(venv: Path, env: dict[str, str]) -> str:
     proc = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "storage_runtime", "status"],
@@ -370,19 +509,26 @@ def _runtime_status(venv: Path, env: dict[str, str]) -> str:
         check=False,
     )
     text = (proc.stdout + proc.stderr).strip().replace("\n", "; ")
-    return text[:400] if proc.returncode == 0 else f"exit {proc.returncode}: {text[:400]}"
+    return (
+        text[:400] if proc.returncode == 0 else f"exit {proc.returncode}: {text[:400]}"
+    )
 
 
 def _coverage(
     cli: list[str], pkg: Path, rules: Path, work: Path, log: Path, report: Report
 ) -> dict[str, float]:
     proc = migrate_storage(
-        cli, ["coverage", str(pkg), "--rules", str(rules), "--format", "json"], cwd=work, log=log
+        cli,
+        ["coverage", str(pkg), "--rules", str(rules), "--format", "json"],
+        cwd=work,
+        log=log,
     )
     try:
         return coverage_counts(json.loads(proc.stdout))
     except (ValueError, KeyError, TypeError) as exc:
-        report.notes.append(f"coverage --format json unusable (exit {proc.returncode}): {exc}")
+        report.notes.append(
+            f"coverage --format json unusable (exit {proc.returncode}): {exc}"
+        )
         return {}
 
 
@@ -401,17 +547,27 @@ def _find_cli(explicit: str | None) -> list[str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these targets")
-    parser.add_argument(
-        "--fast", action="store_true", help="only the targets marked fast (what .ci/run runs)"
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--keep", action="store_true", help="keep each work folder (they are kept anyway on a difference)"
+        "--only", nargs="+", metavar="NAME", help="run only these targets"
     )
     parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="the targets file (default: %(default)s)"
+        "--fast",
+        action="store_true",
+        help="only the targets marked fast (what .ci/run runs)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each work folder (they are kept anyway on a difference)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="the targets file (default: %(default)s)",
     )
     parser.add_argument(
         "--cache-dir",
@@ -420,11 +576,14 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $MIGRATE_STORAGE_REALWORLD_CACHE or ~/.cache/migrate-storage/realworld)",
         default=Path(
             os.environ.get(
-                "MIGRATE_STORAGE_REALWORLD_CACHE", Path.home() / ".cache" / "migrate-storage" / "realworld"
+                "MIGRATE_STORAGE_REALWORLD_CACHE",
+                Path.home() / ".cache" / "migrate-storage" / "realworld",
             )
         ),
     )
-    parser.add_argument("--cli", help="how to run migrate-storage (default: the one beside this Python)")
+    parser.add_argument(
+        "--cli", help="how to run migrate-storage (default: the one beside this Python)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
@@ -447,11 +606,19 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets:
         print(f"== {target.name} {target.version}", file=sys.stderr, flush=True)
         reports.append(
-            process_target(target, cli=cli, cache_dir=args.cache_dir, keep=args.keep, ipfs_api=ipfs_api)
+            process_target(
+                target,
+                cli=cli,
+                cache_dir=args.cache_dir,
+                keep=args.keep,
+                ipfs_api=ipfs_api,
+            )
         )
     print(render(reports))
     if args.json:
-        args.json.write_text(json.dumps([as_json(r) for r in reports], indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps([as_json(r) for r in reports], indent=2), encoding="utf-8"
+        )
     return 1 if any(r.differences for r in reports) else 0
 
 

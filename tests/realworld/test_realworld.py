@@ -2,7 +2,7 @@
 
 The harness run is slow (a venv and the package's suite three times per target), so it is
 marked `slow` and skipped unless MIGRATE_STORAGE_REALWORLD is `fast` (tinydb, configobj,
-python-dotenv: what .ci/run may run) or `all` (the five targets).
+python-dotenv: what .ci/run may run) or `all` (every target).
 """
 
 from __future__ import annotations
@@ -35,15 +35,32 @@ MODE = os.environ.get("MIGRATE_STORAGE_REALWORLD", "")
 TARGETS = rw.load_targets(rw.DEFAULT_DATA)
 
 
-def test_data_file_lists_the_five_targets_with_their_checked_commands() -> None:
+def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
     by_name = {t.name: t for t in TARGETS}
-    assert set(by_name) == {"tinydb", "configobj", "python-dotenv", "python-box", "diskcache"}
-    assert {t.name for t in TARGETS if t.fast} == {"tinydb", "configobj", "python-dotenv"}
-    assert by_name["diskcache"].test.endswith("--deselect tests/test_doctest.py::test_tutorial")
+    assert set(by_name) == {
+        "tinydb",
+        "configobj",
+        "python-dotenv",
+        "python-box",
+        "diskcache",
+        "poetry-core",
+        "scriv",
+        "cookiecutter",
+    }
+    assert {t.name for t in TARGETS if t.fast} == {
+        "tinydb",
+        "configobj",
+        "python-dotenv",
+    }
+    assert by_name["diskcache"].test.endswith(
+        "--deselect tests/test_doctest.py::test_tutorial"
+    )
     for t in TARGETS:
         assert "pytest" in t.test, t.name
         # The tests folder is never inside the migrated package folder, nor the reverse.
-        assert not Path(t.tests).is_relative_to(t.package) and not Path(t.package).is_relative_to(t.tests)
+        assert not Path(t.tests).is_relative_to(t.package) and not Path(
+            t.package
+        ).is_relative_to(t.tests)
         assert t.strategy in ("cache", "pin")
 
 
@@ -71,7 +88,38 @@ def test_venv_argv_maps_python_pip_and_scripts_to_the_venv(tmp_path: Path) -> No
         "sh",
     ]
     assert rw._venv_argv("python -m pytest tests -q", tmp_path)[0] == py
-    assert rw._venv_argv("pytest tests", tmp_path)[0] == str(tmp_path / "bin" / "pytest")
+    assert rw._venv_argv("pytest tests", tmp_path)[0] == str(
+        tmp_path / "bin" / "pytest"
+    )
+
+
+def test_import_name_drops_src_and_dots_the_path_unless_given() -> None:
+    T = rw.Target
+    base = {
+        "name": "x",
+        "version": "1",
+        "install": "pip install -e .",
+        "test": "python -m pytest",
+        "tests": "tests",
+    }
+    assert T(package="src/poetry/core", **base).import_name == "poetry.core"
+    assert T(package="src/dotenv", **base).import_name == "dotenv"
+    assert T(package="box", **base).import_name == "box"
+    assert T(package="lib/pkg", module="pkg", **base).import_name == "pkg"
+
+
+def test_imported_from_says_where_the_venv_finds_the_module(tmp_path: Path) -> None:
+    """The check that stops a run whose suite would test an installed, unmigrated copy."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    src = tmp_path / "sdist"
+    (src / "somepkg_rw").mkdir(parents=True)
+    (src / "somepkg_rw" / "__init__.py").write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    found = rw._imported_from("somepkg_rw", src, venv, env)
+    assert found == (src / "somepkg_rw" / "__init__.py").resolve()
+    assert rw._imported_from("somepkg_rw", tmp_path, venv, env) is None
 
 
 def test_read_junit_sorts_real_pytest_outcomes(tmp_path: Path) -> None:
@@ -110,23 +158,37 @@ def test_read_junit_sorts_real_pytest_outcomes(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
-    result = rw.read_junit(junit, label="baseline", returncode=proc.returncode, seconds=1.0)
+    result = rw.read_junit(
+        junit, label="baseline", returncode=proc.returncode, seconds=1.0
+    )
     assert result.passed == {"test_mix::test_ok", "test_mix::test_param[1]"}
     assert result.failed == {"test_mix::test_param[2]", "test_mix::test_error"}
     assert result.skipped == {"test_mix::test_skip", "test_mix::test_xfail"}
 
 
 def test_missing_junit_is_a_note_and_passes_nothing(tmp_path: Path) -> None:
-    result = rw.read_junit(tmp_path / "nope.xml", label="local", returncode=4, seconds=0.1)
+    result = rw.read_junit(
+        tmp_path / "nope.xml", label="local", returncode=4, seconds=0.1
+    )
     assert not result.passed and result.note and "no junit report" in result.note
 
 
 def test_compare_runs_reports_lost_and_gained_tests_per_run() -> None:
     SR = rw.SuiteResult
     runs = {
-        "baseline": SR("baseline", 1, 1.0, passed=frozenset({"a", "b", "c"}), failed=frozenset({"d"})),
-        "local": SR("local", 0, 1.0, passed=frozenset({"a", "b", "c"}), failed=frozenset()),
-        "ipfs": SR("ipfs", 1, 1.0, passed=frozenset({"a", "d"}), failed=frozenset({"b"})),
+        "baseline": SR(
+            "baseline",
+            1,
+            1.0,
+            passed=frozenset({"a", "b", "c"}),
+            failed=frozenset({"d"}),
+        ),
+        "local": SR(
+            "local", 0, 1.0, passed=frozenset({"a", "b", "c"}), failed=frozenset()
+        ),
+        "ipfs": SR(
+            "ipfs", 1, 1.0, passed=frozenset({"a", "d"}), failed=frozenset({"b"})
+        ),
     }
     diffs = rw.compare_runs(runs)
     assert diffs == [
@@ -139,9 +201,19 @@ def test_compare_runs_reports_lost_and_gained_tests_per_run() -> None:
 
 
 def test_coverage_counts_from_the_site_list_or_the_totals() -> None:
-    sites = [{"status": s} for s in ("migrated", "migrated", "pending", "unmigrated", "local")]
+    sites = [
+        {"status": s}
+        for s in ("migrated", "migrated", "pending", "unmigrated", "local")
+    ]
     counts = rw.coverage_counts({"sites": sites})
-    assert counts == {"sites": 5, "migrated": 2, "pending": 1, "unmigrated": 1, "local": 1, "percent": 50.0}
+    assert counts == {
+        "sites": 5,
+        "migrated": 2,
+        "pending": 1,
+        "unmigrated": 1,
+        "local": 1,
+        "percent": 50.0,
+    }
     assert rw.coverage_counts({"totals": {"sites": 0}})["percent"] == 100.0
 
 
@@ -150,8 +222,12 @@ def test_coverage_counts_from_the_site_list_or_the_totals() -> None:
     MODE not in ("fast", "all"),
     reason="set MIGRATE_STORAGE_REALWORLD=fast or all to run the real-package harness",
 )
-@pytest.mark.parametrize("target", [t for t in TARGETS if t.fast or MODE == "all"], ids=lambda t: t.name)
-def test_migrated_package_passes_exactly_its_baseline_tests(target, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "target", [t for t in TARGETS if t.fast or MODE == "all"], ids=lambda t: t.name
+)
+def test_migrated_package_passes_exactly_its_baseline_tests(
+    target, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "result.json"
     proc = subprocess.run(
         [sys.executable, str(HARNESS), "--only", target.name, "--json", str(out)],
