@@ -15,14 +15,14 @@ computed locally from exactly the bytes streamed to the node, and must equal the
 publish them mid-write; a writer killed mid-write leaves a torn file on its own disk,
 which `sync` publishes as it is.)
 
-MFS (see `_namespace`): under a per-path file lock shared by this machine's processes, a
-publisher whose generation is still current edits MFS, then records the publish. A newer
-close either came before the check (the older publisher leaves MFS alone and unpins what
-it added) or after it (its own publisher edits MFS later, under the same lock), so MFS
-ends on the newest CID too. A kill between the MFS edit and the record leaves the row
-pending; `sync` places it again. The entry this machine placed is kept in the index
-(`entries`), so a pinned file rewritten as cache while the daemon is down still has its
-entry removed by the `sync` that publishes the cache version.
+MFS (see `_namespace`): under a per-path file lock shared by this machine's processes
+(`_locks.path_lock`), a publisher whose generation is still current edits MFS, then
+records the publish. A newer close either came before the check (the older publisher
+leaves MFS alone and unpins what it added) or after it (its own publisher edits MFS later,
+under the same lock), so MFS ends on the newest CID too. A kill between the MFS edit and
+the record leaves the row pending; `sync` places it again. The entry this machine placed
+is kept in the index (`entries`), so a pinned file rewritten as cache while the daemon is
+down still has its entry removed by the `sync` that publishes the cache version.
 """
 
 from __future__ import annotations
@@ -33,21 +33,14 @@ import logging
 import os
 import stat
 import time
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows: no cross-process MFS lock
-    fcntl = None  # type: ignore[assignment]
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime import _namespace
 from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
+from storage_runtime._locks import cid_lock, path_lock
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
@@ -126,10 +119,12 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
                 _namespace.release_pin(backend, local, besides=rel)  # no orphan pin
             return "superseded"
         if pin:
-            # Recorded first, so a release of the same CID elsewhere on this machine sees
-            # it in use; pinned again under the lock, in case one slipped in after our add.
-            backend.index.set_entry(rel, local, placed=True)
-            client.pin.add(local)
+            # Recorded, then pinned again, under the index's lock on this CID: a release
+            # of the same bytes at another path (`release_pin`) either ran before (and
+            # this pins them again) or runs after and sees them in use here.
+            with cid_lock(backend, local):
+                backend.index.set_entry(rel, local, placed=True)
+                client.pin.add(local)
             _namespace.place(backend, rel, local)
         elif placed is not None:
             # A file this machine pinned is a cache file now: its entry goes (if it still
@@ -138,26 +133,6 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
             backend.index.clear_entry(rel)
         recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
     return "published" if recorded else "superseded"
-
-
-@contextmanager
-def path_lock(backend: IpfsBackend, *rels: str) -> Iterator[None]:
-    """Exclusive per-path locks of this machine (64 slots; several taken in slot order)."""
-    folder = os.path.join(backend.settings.state_dir, "locks")
-    os.makedirs(folder, exist_ok=True)
-    slots = sorted({zlib.crc32(r.encode("utf-8", "surrogateescape")) % 64 for r in rels})
-    fds: list[int] = []
-    try:
-        for slot in slots:
-            fd = os.open(os.path.join(folder, f"mfs-{slot:02d}.lock"),
-                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            fds.append(fd)
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        for fd in fds:
-            os.close(fd)  # releases the lock
 
 
 def complete_drops(backend: IpfsBackend) -> int:

@@ -156,8 +156,10 @@ def _carry_over(backend: IpfsBackend, row: Row | None, src_rel: str, dst_rel: st
                 return False
             if not _namespace.move(backend, src_rel, dst_rel, cid):
                 return False
-            index.clear_entry(src_rel, cid)
+            # `dst` recorded before `src` is forgotten: `cid` is in use all along, so a
+            # release of the same bytes elsewhere never finds it unused (`release_pin`).
             index.set_entry(dst_rel, cid, placed=True)
+            index.clear_entry(src_rel, cid)
         else:
             known_dst = index.entry(dst_rel)
             if known_dst is not None and known_dst[1]:  # a cache file over our pinned one

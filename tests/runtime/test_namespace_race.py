@@ -1,16 +1,23 @@
-"""Two machines editing one MFS entry in the instant between a `stat` and a removal.
+"""Races on the namespace and its pins, forced into the one instant where they bite.
 
-The MFS API has no compare-and-swap, so `_namespace` removes an entry by moving it aside
-and reading what it took. These tests put another machine's pinned publish (a second
-in-process backend with its own root and index, on the real node) exactly inside that
-window, by running it right after the first machine's `stat` of the entry, and check the
-promise "one pin per path": the version that left the namespace is unpinned, the one in
-the namespace is pinned, and a conditional removal spares a version it did not know.
+Two machines editing one MFS entry between a `stat` and a removal or a rename: the MFS API
+has no compare-and-swap, so `_namespace` takes an entry by moving it aside and reading what
+it took. These tests put another machine's pinned publish (a second in-process backend with
+its own root and index, on the real node) exactly inside that window, by running it right
+after the first machine's `stat` of the entry, and check the promises: the version that
+left the namespace is unpinned, the one in the namespace is pinned, a conditional removal
+spares a version it did not know, and a rename carries its own version only.
+
+One machine (two roots sharing one index) unpinning bytes that another path pins at that
+instant: the release is run up to its unpin, the other publish is let run as far as it can,
+and the bytes must stay pinned under the other path.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +25,7 @@ import pytest
 from _ipfs_helpers import is_pinned, mfs_cid
 from storage_runtime import _namespace
 from storage_runtime._cid import cid_of_bytes
+from storage_runtime._locks import cid_lock_folder
 
 pytestmark = pytest.mark.ipfs
 
@@ -71,3 +79,66 @@ def test_a_removal_spares_a_version_placed_between_stat_and_removal(
     assert mfs_cid(ipfs_client, f"{namespace}/x.bin") == v_b  # the newer version stays
     assert is_pinned(ipfs_client, v_b)
     assert not is_pinned(ipfs_client, v1)
+
+
+def test_a_rename_never_carries_a_version_placed_at_its_source_meanwhile(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a, b = make_storage("a"), make_storage("b")
+    root = a.backend.settings.root
+    v_a = _write(a, "x.json.tmp", f"v-a {namespace}".encode())
+    data_b = f"v-b {namespace}".encode()
+    # a's rename checks that its source entry holds v_a; b pins its own `.tmp` right then
+    _after_first_stat(monkeypatch, lambda: _write(b, "x.json.tmp", data_b))
+    a.replace(os.path.join(root, "x.json.tmp"), os.path.join(root, "x.json"))
+    v_b = cid_of_bytes(data_b)
+    assert mfs_cid(ipfs_client, f"{namespace}/x.json") == v_a, "the rename carried b's version"
+    assert mfs_cid(ipfs_client, f"{namespace}/x.json.tmp") == v_b, "b's newer version was lost"
+    assert is_pinned(ipfs_client, v_a)
+    assert is_pinned(ipfs_client, v_b)
+    assert a.backend.index.entry("x.json") == (v_a, True)
+    assert a.backend.index.entry("x.json.tmp") is None
+
+
+def _blocked_on(folder: str) -> bool:
+    """True when some descriptor waits for a `flock` on a file in `folder` (/proc/locks)."""
+    try:
+        inodes = {str(os.stat(os.path.join(folder, n)).st_ino) for n in os.listdir(folder)}
+    except FileNotFoundError:
+        return False
+    with open("/proc/locks") as f:
+        return any(" -> FLOCK " in f" {line}" and line.split()[-3].rsplit(":", 1)[-1] in inodes
+                   for line in f)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="needs Linux /proc/locks")
+def test_an_unpin_never_takes_the_pin_another_path_just_took_for_the_same_bytes(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str, tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = str(tmp_path / "shared-index.sqlite3")
+    a, b = make_storage("a", index=index), make_storage("b", index=index)
+    same = f"same bytes {namespace}".encode()
+    v = _write(a, "x.bin", same)
+    backend = a.backend
+    real_in_use = backend.index.cid_in_use
+    other: list[threading.Thread] = []
+
+    def in_use_then_race(cid: str, *, besides: str) -> bool:
+        answer = real_in_use(cid, besides=besides)
+        if cid == v and not other:  # a decided whether to unpin v: b pins v at y.bin now
+            other.append(threading.Thread(target=_write, args=(b, "y.bin", same)))
+            other[0].start()
+            deadline = time.monotonic() + 60  # b finishes, or waits for a's lock on v
+            while (other[0].is_alive() and not _blocked_on(cid_lock_folder(backend))
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
+        return answer
+
+    monkeypatch.setattr(backend.index, "cid_in_use", in_use_then_race)
+    _write(a, "x.bin", f"other bytes {namespace}".encode())  # supersedes v at x.bin
+    other[0].join(60)
+    assert not other[0].is_alive()
+    assert mfs_cid(ipfs_client, f"{namespace}/y.bin") == v
+    assert is_pinned(ipfs_client, v), "y.bin's pin was taken by x.bin's release"
