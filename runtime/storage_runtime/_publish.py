@@ -4,13 +4,15 @@ Never a partial version: a writable open of a publishable path marks it open for
 (`_writers`) and bumps the row's generation before the file is opened (truncated);
 every close bumps it again (`Index.mark_pending`). `publish_one` does not read a path
 that is open for writing on this machine ("busy": the last writer's close publishes it),
-and records its result only if the generation is unchanged when it commits
-(`Index.mark_published`). A writer that opened after the publisher's check bumped the
-generation, so the publish of what it read records nothing; a writer that closed
-meanwhile bumped it too. So the index and the namespace only ever get bytes that were on
-disk with no runtime writer open, and when all writers are done and nothing is pending,
-every recorded CID is the CID of the file's bytes on disk. The CID recorded is the one
-computed locally from exactly the bytes streamed to the node, and must equal the node's.
+and while it reads (uploads) the file, this machine's writable opens of it wait
+(`Writers.reading`), so the bytes streamed to the node are one complete version. It
+records its result only if the generation is unchanged when it commits
+(`Index.mark_published`): a writer that opened and closed since the row was read bumped
+it, so that publish records nothing. So the node, the index and the namespace only ever
+get bytes that were on disk with no runtime writer open, and when all writers are done and
+nothing is pending, every recorded CID is the CID of the file's bytes on disk. The CID
+recorded is the one computed locally from exactly the bytes streamed to the node, and
+must equal the node's.
 (Files written with builtin open behind the runtime's back are not seen: `sync` may
 publish them mid-write; a writer killed mid-write leaves a torn file on its own disk,
 which `sync` publishes as it is.)
@@ -77,24 +79,27 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
     open or close took over), "busy" (open for writing on this machine: its last close
     publishes it) or "gone" (the file no longer exists). Raises on daemon trouble.
     The version this machine placed at `rel` (to replace or drop) is the index's entry."""
-    if backend.writers.busy(rel):
-        return "busy"  # never read a file a writer has open: it may be half written
     path = os.path.join(backend.settings.root, *rel.split("/"))
-    try:
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
-    except (FileNotFoundError, NotADirectoryError):
-        backend.index.mark_gone(rel, gen)
-        return "gone"
-    with f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
+    # Never read a file a writer has open (it may be half written), and no writer of this
+    # machine opens it while it is read: not one torn byte reaches the node.
+    with backend.writers.reading(rel) as free:
+        if not free:
+            return "busy"
+        try:
+            f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
+        except (FileNotFoundError, NotADirectoryError):
             backend.index.mark_gone(rel, gen)
             return "gone"
-        client = backend.client()
-        reader = _HashingReader(f)  # type: ignore[arg-type]
-        result = client.add(
-            reader, pin=pin, cid_version=1, raw_leaves=True, opts=dict(IMPORT_OPTS)
-        )
+        with f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                backend.index.mark_gone(rel, gen)
+                return "gone"
+            client = backend.client()
+            reader = _HashingReader(f)  # type: ignore[arg-type]
+            result = client.add(
+                reader, pin=pin, cid_version=1, raw_leaves=True, opts=dict(IMPORT_OPTS)
+            )
     local = cid_to_str(reader.builder.finish())
     remote = normalize_cid(str(result["Hash"]))
     if remote != local:

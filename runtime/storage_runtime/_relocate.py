@@ -5,8 +5,8 @@ Called after the program's own call succeeded (`lifecycle.py`), with the paths i
 - `renamed(src, dst)`: the destination is published and the source leaves the namespace.
   When the source's published version is exactly the file now at the destination (same
   size, mtime and inode: a rename keeps them) and the pin does not change, nothing is
-  uploaded: a pinned entry is moved in MFS (`files/mv`), a cache file's record is carried
-  over. Otherwise the destination is published from its bytes. The source's entry is
+  uploaded: a pinned entry is moved in MFS (`_namespace.move`), a cache file's record is
+  carried over. Otherwise the destination is published from its bytes. The source's entry is
   dropped only if it still holds the version this machine knew (see `_namespace`). A
   folder is handled file by file (the files now under the destination).
 - `removed(path)`: the file's row becomes `gone` (this machine never restores it) and its

@@ -11,6 +11,11 @@ spares a version it did not know, and a rename carries its own version only.
 One machine (two roots sharing one index) unpinning bytes that another path pins at that
 instant: the release is run up to its unpin, the other publish is let run as far as it can,
 and the bytes must stay pinned under the other path.
+
+A writable open of a file a publisher is reading (uploading): the writer is started after
+the publisher's first read and let run as far as it can; every byte streamed to the node
+must belong to one complete version (a torn upload is thrown away by the generation check,
+but its blocks would stay on the node).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 
 import pytest
 from _ipfs_helpers import is_pinned, mfs_cid
-from storage_runtime import _namespace
+from storage_runtime import _namespace, _publish
 from storage_runtime._cid import cid_of_bytes
 from storage_runtime._locks import cid_lock_folder
 
@@ -142,3 +147,42 @@ def test_an_unpin_never_takes_the_pin_another_path_just_took_for_the_same_bytes(
     assert not other[0].is_alive()
     assert mfs_cid(ipfs_client, f"{namespace}/y.bin") == v
     assert is_pinned(ipfs_client, v), "y.bin's pin was taken by x.bin's release"
+
+
+def test_a_writer_never_changes_a_file_while_a_publisher_uploads_it(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage = make_storage("a")
+    path = os.path.join(storage.backend.settings.root, "big.bin")
+    v1 = b"v1" + os.urandom(1 << 20) + namespace.encode()  # several reads of the uploader
+    v2 = b"v2" + os.urandom(1 << 20) + namespace.encode()
+    streamed = bytearray()  # what the first publish (of v1) sent to the node
+    readers: list[Any] = []
+    writer: list[threading.Thread] = []
+
+    def rewrite() -> None:
+        with storage.open(path, "wb", pin=True) as f:
+            f.write(v2)
+
+    real_read = _publish._HashingReader.read
+
+    def read_then_race(self: Any, size: int = -1) -> bytes:
+        data = real_read(self, size)
+        if not readers:  # the first publish read its first piece: v2 is written now
+            readers.append(self)
+            writer.append(threading.Thread(target=rewrite))
+            writer[0].start()
+            writer[0].join(2)  # done, or held off until this upload ends
+        if self is readers[0]:
+            streamed.extend(data)
+        return data
+
+    monkeypatch.setattr(_publish._HashingReader, "read", read_then_race)
+    with storage.open(path, "wb", pin=True) as f:
+        f.write(v1)
+    writer[0].join(60)
+    assert not writer[0].is_alive()
+    uploaded = cid_of_bytes(bytes(streamed))
+    assert uploaded in (cid_of_bytes(v1), cid_of_bytes(v2)), "a half-rewritten file was uploaded"
+    assert mfs_cid(ipfs_client, f"{namespace}/big.bin") == cid_of_bytes(v2)
