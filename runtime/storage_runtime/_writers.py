@@ -4,11 +4,12 @@ A writable open of a publishable path holds a *read* lock on one byte of the sha
 `<state dir>/writers.lock` (the byte's offset is a 62-bit hash of the path) for as long as
 the file is open. A publisher that reads the file (`_publish.publish_one`: a close, the
 background drain, `sync`) takes a *write* lock on that byte for as long as it reads
-(`reading`, never waiting): when it cannot, the path is open for writing somewhere and the
-publisher leaves it pending (the last writer's close publishes it); while it holds it, a
-writable open of the path waits (bounded, `WAIT`) before it opens, so not one torn byte is
-read, not even by an upload whose result is then thrown away. Checks that read nothing
-(`sync`'s check for files changed on disk) ask with `F_OFD_GETLK` (`busy`).
+(`reading`): when a writer holds the byte, the path is open for writing somewhere and the
+publisher leaves it pending at once (the last writer's close publishes it); when another
+publisher holds it, it waits its turn (bounded); while it holds it, a writable open of the
+path waits (bounded, `WAIT`) before it opens, so not one torn byte is read, not even by an
+upload whose result is then thrown away. Checks that read nothing (`sync`'s check for
+files changed on disk) ask with `F_OFD_GETLK` (`busy`).
 
 Why this mechanism:
 - open-file-description locks (Linux `F_OFD_*`) belong to the descriptor, not the process,
@@ -158,16 +159,27 @@ class Writers:
             yield not self.busy(rel)
             return
         try:
+            yield self._take_for_reading(fd, rel)
+        finally:
+            os.close(fd)  # drops the lock
+
+    def _take_for_reading(self, fd: int, rel: str) -> bool:
+        """Write-lock `rel`'s byte on `fd`: False at once when a writer holds it; while
+        another publisher holds it (reading the same file), wait for it (bounded): its
+        caller (a close) must not return before that publisher's edit of the namespace."""
+        deadline = time.monotonic() + WAIT
+        while True:
             try:
                 self._set(fd, fcntl.F_WRLCK, rel)
-                free = True
+                return True
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                free = False  # a writer holds it
-            yield free
-        finally:
-            os.close(fd)  # drops the lock
+            probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
+            holder = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
+            if holder == fcntl.F_RDLCK or time.monotonic() > deadline:
+                return False  # open for writing (or a publisher stuck): busy
+            time.sleep(0.002)
 
     def close(self) -> None:
         with self._lock:

@@ -154,6 +154,13 @@ def _namespace_files(client: Any, folder: str = NAMESPACE, prefix: str = "") -> 
     return out
 
 
+def _history(log: str, cids: set[str]) -> dict[str, list[str]]:
+    """The logged operations that wrote each of `cids` (for a failure message)."""
+    with open(log) as f:
+        lines = [line.strip() for line in f if '"op": "version"' not in line]
+    return {cid: [line for line in lines if cid in line][-5:] for cid in sorted(cids)}
+
+
 def _local_files(root: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for folder, dirs, files in os.walk(root):
@@ -225,7 +232,10 @@ def test_four_workers_random_operations_match_the_oracle(soak_node: OwnNode, tmp
     assert not torn, (f"seed {seed}: the node holds {len(torn)} file blocks no worker wrote "
                       f"completely, e.g. {sorted(torn)[:3]}")
     assert _namespace_files(client) == oracle.ns, f"seed {seed}"
-    assert recursive_pins(client) == set(oracle.ns.values()), f"seed {seed}"
+    pins = recursive_pins(client)
+    assert pins == set(oracle.ns.values()), (
+        f"seed {seed}: pins no entry holds: {_history(log, pins - set(oracle.ns.values()))}; "
+        f"entries without a pin: {_history(log, set(oracle.ns.values()) - pins)}")
     for w, env in envs.items():
         assert _local_files(env["STORAGE_RUNTIME_ROOT"]) == oracle.local[w], (seed, w)
         index = rows(os.path.join(env["STORAGE_RUNTIME_ROOT"], ".storage-runtime",
