@@ -15,7 +15,8 @@ and the bytes must stay pinned under the other path.
 A writable open of a file a publisher is reading (uploading): the writer is started after
 the publisher's first read and let run as far as it can; every byte streamed to the node
 must belong to one complete version (a torn upload is thrown away by the generation check,
-but its blocks would stay on the node).
+but its blocks would stay on the node). And a close whose publish finds `sync` already
+uploading the same file: it must not return before that publish is in the namespace.
 """
 
 from __future__ import annotations
@@ -186,3 +187,42 @@ def test_a_writer_never_changes_a_file_while_a_publisher_uploads_it(
     uploaded = cid_of_bytes(bytes(streamed))
     assert uploaded in (cid_of_bytes(v1), cid_of_bytes(v2)), "a half-rewritten file was uploaded"
     assert mfs_cid(ipfs_client, f"{namespace}/big.bin") == cid_of_bytes(v2)
+
+
+def test_a_close_returns_after_a_sync_publishing_the_same_version_placed_it(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage = make_storage("a")
+    backend = storage.backend
+    path = os.path.join(backend.settings.root, "x.bin")
+    data = f"v {namespace}".encode()
+    syncing, closed = threading.Event(), threading.Event()
+    syncer: list[threading.Thread] = []
+    real_read = _publish._HashingReader.read
+
+    def slow_read(self: Any, size: int = -1) -> bytes:
+        if threading.current_thread() in syncer:
+            syncing.set()
+            closed.wait(3)  # the close returns meanwhile, or waits for this upload
+        return real_read(self, size)
+
+    real_pending = backend.index.mark_pending
+
+    def pending_then_sync(rel: str, pin: bool) -> Any:
+        answer = real_pending(rel, pin)
+        if not syncer:  # a `sync` picks the row up before the close publishes it
+            syncer.append(threading.Thread(target=_publish.publish_one,
+                                           args=(backend, rel, answer[0], pin)))
+            syncer[0].start()
+            assert syncing.wait(30)
+        return answer
+
+    monkeypatch.setattr(_publish._HashingReader, "read", slow_read)
+    monkeypatch.setattr(backend.index, "mark_pending", pending_then_sync)
+    with storage.open(path, "wb", pin=True) as f:
+        f.write(data)
+    in_namespace = mfs_cid(ipfs_client, f"{namespace}/x.bin")
+    closed.set()
+    syncer[0].join(60)
+    assert in_namespace == cid_of_bytes(data), "the close returned before its version was placed"
