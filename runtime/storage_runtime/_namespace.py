@@ -4,9 +4,10 @@ The namespace is the MFS folder `<namespace>/<path relative to the root>`; an en
 file whose CID is the last pinned version of that path. Retention: pins. A pinned write
 adds its bytes pinned and places them at its path; the version it replaces there is
 unpinned (`release_pin`) unless this machine still holds that CID at another path (same
-bytes elsewhere). So a path costs at most one pin however often it is rewritten, and
-superseded versions go at the next `repo/gc`. (js-ipfs and kubo also keep MFS content
-through gc; pins are kept anyway because restores limited to pinned entries check them.)
+bytes elsewhere; a path it only restored counts if the namespace still holds them there).
+So a path costs at most one pin however often it is rewritten, and superseded versions go
+at the next `repo/gc`. (js-ipfs and kubo also keep MFS content through gc; pins are kept
+anyway because restores limited to pinned entries check them.)
 
 The MFS API has no compare-and-swap: "replace" is remove then `cp` (`cp` and `mv` refuse an
 existing destination), and a conditional removal is `stat` then remove. A removal moves the
@@ -197,12 +198,14 @@ def move(backend: IpfsBackend, src: str, dst: str, cid: str) -> bool:
 
 
 def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
-    """Unpin `cid` unless this machine holds it at a path other than `besides`. Under the
+    """Unpin `cid` unless this machine holds it at a path other than `besides` (a path it
+    only restored counts if the namespace still holds `cid` there). Under the
     index's lock on `cid` (`_locks.cid_lock`): a pinned publish of the same bytes at
     another path records its use and pins under that lock, so it cannot fall between
     this check and the unpin."""
     with cid_lock(backend, cid):
-        if backend.index.cid_in_use(cid, besides=besides):
+        if backend.index.cid_in_use(cid, besides=besides,
+                                    verify=lambda rel: entry_cid(backend, rel) == cid):
             return
         try:
             backend.client().pin.rm(cid)

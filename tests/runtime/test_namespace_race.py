@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,8 +132,8 @@ def test_an_unpin_never_takes_the_pin_another_path_just_took_for_the_same_bytes(
     real_in_use = backend.index.cid_in_use
     other: list[threading.Thread] = []
 
-    def in_use_then_race(cid: str, *, besides: str) -> bool:
-        answer = real_in_use(cid, besides=besides)
+    def in_use_then_race(cid: str, **kwargs: Any) -> bool:
+        answer = real_in_use(cid, **kwargs)
         if cid == v and not other:  # a decided whether to unpin v: b pins v at y.bin now
             other.append(threading.Thread(target=_write, args=(b, "y.bin", same)))
             other[0].start()
@@ -226,3 +227,18 @@ def test_a_close_returns_after_a_sync_publishing_the_same_version_placed_it(
     closed.set()
     syncer[0].join(60)
     assert in_namespace == cid_of_bytes(data), "the close returned before its version was placed"
+
+
+def test_a_restored_copy_of_a_renamed_file_does_not_keep_its_pin_forever(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    a, b = make_storage("a"), make_storage("b")
+    root_a, root_b = a.backend.settings.root, b.backend.settings.root
+    v = _write(a, "m.json.tmp", f"v {namespace}".encode())
+    assert b.read_bytes(Path(root_b, "m.json.tmp")) == f"v {namespace}".encode()  # restored
+    a.replace(os.path.join(root_a, "m.json.tmp"), os.path.join(root_a, "m.json"))
+    z = _write(b, "m.json", f"z {namespace}".encode())  # b replaces v, which it also restored
+    assert mfs_cid(ipfs_client, f"{namespace}/m.json") == z
+    assert mfs_cid(ipfs_client, f"{namespace}/m.json.tmp") is None
+    assert is_pinned(ipfs_client, z)
+    assert not is_pinned(ipfs_client, v), "no entry holds v, yet it stayed pinned"
