@@ -134,19 +134,22 @@ def _parent(backend: IpfsBackend, rel: str) -> None:
     backend.client().files.mkdir(backend.mfs_path(rel).rsplit("/", 1)[0], parents=True)
 
 
-def place(backend: IpfsBackend, rel: str, cid: str) -> None:
-    """Make the entry at `rel` hold `cid`; the version it held is unpinned (see module doc)."""
+def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
+    """Make the entry at `rel` hold `cid`; the version it held is unpinned (see module doc).
+    Returns the versions taken from `rel` (and released) on the way."""
     client = backend.client()
     target = backend.mfs_path(rel)
+    taken: set[str] = set()
     for _ in range(4):
         old = entry_cid(backend, rel)
         if old == cid:
-            return
+            return taken
         if old is not None:
             old = _take(backend, rel)  # what was there when removed (see `_take`)
         if old is not None and old != cid:
             # Released even when the `cp` below loses a race: it left the namespace.
             release_pin(backend, old, besides=rel)
+            taken.add(old)
         try:
             client.files.cp(f"/ipfs/{cid}", target)
         except _error_response() as exc:
@@ -157,7 +160,7 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> None:
             if "already" in text or "exist" in text:
                 continue  # another machine placed a version meanwhile: replace it again
             raise
-        return
+        return taken
     raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
 
 

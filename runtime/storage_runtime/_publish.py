@@ -123,6 +123,8 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
             if pin and placed != local and _namespace.entry_cid(backend, rel) != local:
                 _namespace.release_pin(backend, local, besides=rel)  # no orphan pin
             return "superseded"
+        known = backend.index.entry(rel)
+        placed = known[0] if known is not None and known[1] else None
         if pin:
             # Recorded, then pinned again, under the index's lock on this CID: a release
             # of the same bytes at another path (`release_pin`) either ran before (and
@@ -130,11 +132,16 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
             with cid_lock(backend, local):
                 backend.index.set_entry(rel, local, placed=True)
                 client.pin.add(local)
-            _namespace.place(backend, rel, local)
+            taken = _namespace.place(backend, rel, local)
+            if placed is not None and placed != local and placed not in taken:
+                # Our previous version was not there to take (its placement failed, or
+                # another machine replaced it): its pin goes all the same.
+                _namespace.release_pin(backend, placed, besides=rel)
         elif placed is not None:
             # A file this machine pinned is a cache file now: its entry goes (if it still
             # holds our version: another machine's newer pinned version stays).
-            _namespace.drop(backend, rel, placed)
+            if not _namespace.drop(backend, rel, placed):
+                _namespace.release_pin(backend, placed, besides=rel)  # no orphan pin
             backend.index.clear_entry(rel)
         recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
     return "published" if recorded else "superseded"

@@ -21,6 +21,7 @@ uploading the same file: it must not return before that publish is in the namesp
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ import pytest
 from _ipfs_helpers import is_pinned, mfs_cid
 from storage_runtime import _namespace, _publish
 from storage_runtime._cid import cid_of_bytes
+from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._locks import cid_lock_folder
 
 pytestmark = pytest.mark.ipfs
@@ -242,3 +244,24 @@ def test_a_restored_copy_of_a_renamed_file_does_not_keep_its_pin_forever(
     assert mfs_cid(ipfs_client, f"{namespace}/m.json.tmp") is None
     assert is_pinned(ipfs_client, z)
     assert not is_pinned(ipfs_client, v), "no entry holds v, yet it stayed pinned"
+
+
+def test_a_version_whose_placement_failed_is_unpinned_by_the_next_publish(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a = make_storage("a")
+    real_place = _namespace.place
+
+    def fail_once(backend: Any, rel: str, cid: str) -> set[str]:
+        monkeypatch.setattr(_namespace, "place", real_place)
+        raise PublishError(errno.EIO, "injected: the node failed while placing")
+
+    monkeypatch.setattr(_namespace, "place", fail_once)
+    x = _write(a, "p.bin", f"x {namespace}".encode())  # pinned, never placed: pending
+    assert is_pinned(ipfs_client, x)
+    assert mfs_cid(ipfs_client, f"{namespace}/p.bin") is None
+    z = _write(a, "p.bin", f"z {namespace}".encode())
+    assert mfs_cid(ipfs_client, f"{namespace}/p.bin") == z
+    assert is_pinned(ipfs_client, z)
+    assert not is_pinned(ipfs_client, x), "the version that never reached its entry kept its pin"
