@@ -3,7 +3,9 @@
 Both are `flock`s on small lock files (64 slots each, chosen by a hash: two keys share a
 slot only by collision, which serialises them, never breaks them). A lock belongs to the
 open file description, so threads of one process exclude each other as processes do, and
-the kernel drops it when its holder dies.
+the kernel drops it when its holder dies. The threads of one process first queue on an
+in-process lock per slot, so however many wait, the process holds at most one descriptor
+per slot.
 
 - `path_lock(backend, *rels)`: in `<root>/.storage-runtime/locks/`; held while this
   machine edits the MFS entries at `rels` and records the result (`_publish`,
@@ -24,6 +26,7 @@ one `cid_lock` at a time (slots are not re-entrant).
 from __future__ import annotations
 
 import os
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +43,24 @@ if TYPE_CHECKING:
 __all__ = ["cid_lock", "cid_lock_folder", "path_lock"]
 
 SLOTS = 64
+_queues: dict[str, threading.Lock] = {}  # one per lock file, for this process's threads
+_queues_lock = threading.Lock()
+
+
+def _queue(path: str) -> threading.Lock:
+    with _queues_lock:
+        return _queues.setdefault(path, threading.Lock())
+
+
+def _after_fork() -> None:
+    """A child has none of its parent's threads: locks they held would never be released."""
+    global _queues_lock
+    _queues_lock = threading.Lock()
+    _queues.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _slot(key: str) -> int:
@@ -51,10 +72,13 @@ def _held(folder: str, names: list[str]) -> Iterator[None]:
     """Exclusive `flock`s on `folder/<name>` for each name, taken in the order given."""
     os.makedirs(folder, exist_ok=True)
     fds: list[int] = []
+    queued: list[threading.Lock] = []
     try:
         for name in names:
-            fd = os.open(os.path.join(folder, name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                         0o600)
+            path = os.path.join(folder, name)
+            queued.append(_queue(path))
+            queued[-1].acquire()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             fds.append(fd)
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -62,6 +86,8 @@ def _held(folder: str, names: list[str]) -> Iterator[None]:
     finally:
         for fd in fds:
             os.close(fd)  # releases the lock
+        for lock in reversed(queued):
+            lock.release()
 
 
 @contextmanager

@@ -51,6 +51,20 @@ _FLOCK = "hh4xqqi4x"
 #: How long a writable open waits for a publisher reading the same path (its upload is
 #: bounded by the RPC timeout); after that it goes ahead unprotected, logged.
 WAIT = 60.0
+#: Publishers of one process reading at once (each holds a lock descriptor and the file):
+#: as many as the RPC pool can upload (`_ipfs.POOL_SIZE`); the others wait holding none,
+#: so a program's thread count never multiplies the runtime's descriptors.
+READERS = 8
+_readers: tuple[int, threading.BoundedSemaphore] = (0, threading.BoundedSemaphore(READERS))
+_readers_lock = threading.Lock()
+
+
+def _reader_slots() -> threading.BoundedSemaphore:
+    global _readers
+    with _readers_lock:
+        if _readers[0] != os.getpid():  # after a fork: the parent's threads are not here
+            _readers = (os.getpid(), threading.BoundedSemaphore(READERS))
+        return _readers[1]
 
 
 def _offset(rel: str) -> int:
@@ -152,16 +166,17 @@ class Writers:
         if mine or not _OFD:
             yield not mine
             return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError:  # no lock file possible: no writer could have marked it either
-            yield not self.busy(rel)
-            return
-        try:
-            yield self._take_for_reading(fd, rel)
-        finally:
-            os.close(fd)  # drops the lock
+        with _reader_slots():
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:  # no lock file possible: no writer could have marked it either
+                yield not self.busy(rel)
+                return
+            try:
+                yield self._take_for_reading(fd, rel)
+            finally:
+                os.close(fd)  # drops the lock
 
     def _take_for_reading(self, fd: int, rel: str) -> bool:
         """Write-lock `rel`'s byte on `fd`: False at once when a writer holds it; while
