@@ -204,17 +204,26 @@ def test_four_workers_random_operations_match_the_oracle(soak_node: OwnNode, tmp
     pick = random.Random(seed)
     outside_syncs = 0
     deadline = time.monotonic() + SECONDS + 120  # each worker stops on its own before
-    while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
-        time.sleep(pick.uniform(0.5, 1.5))
-        result = run_cli(["sync"], envs[pick.choice(sorted(envs))], timeout=120)
-        assert result.returncode in (0, 1), f"seed {seed}: {result.stderr}"
-        outside_syncs += 1
-    for p, name in zip(procs, errs):
-        p.wait(timeout=max(1.0, deadline - time.monotonic()))
-        with open(name) as f:
-            err = f.read()
-        assert p.returncode == 0, f"seed {seed}: worker failed: {err[-3000:]}"
-        assert "Traceback" not in err, f"seed {seed}: {err[-3000:]}"
+    try:
+        while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            time.sleep(pick.uniform(0.5, 1.5))
+            result = run_cli(["sync"], envs[pick.choice(sorted(envs))], timeout=120)
+            assert result.returncode in (0, 1), f"seed {seed}: {result.stderr}"
+            outside_syncs += 1
+        for p, name in zip(procs, errs):
+            try:
+                p.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass  # reported below with its stderr
+            with open(name) as f:
+                err = f.read()
+            assert p.returncode == 0, f"seed {seed}: worker failed or hung: {err[-3000:]}"
+            assert "Traceback" not in err, f"seed {seed}: {err[-3000:]}"
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     oracle = Oracle()
     with open(log) as f:

@@ -8,9 +8,10 @@ after the first machine's `stat` of the entry, and check the promises: the versi
 left the namespace is unpinned, the one in the namespace is pinned, a conditional removal
 spares a version it did not know, and a rename carries its own version only.
 
-One machine (two roots sharing one index) unpinning bytes that another path pins at that
-instant: the release is run up to its unpin, the other publish is let run as far as it can,
-and the bytes must stay pinned under the other path.
+One machine (two processes, two roots sharing one index) unpinning bytes that another path
+pins at that instant: the release is run up to its unpin, the other process is let run
+until it ends or waits for the lock on those bytes (seen in /proc/locks), and the bytes
+must stay pinned under the other path.
 
 A writable open of a file a publisher is reading (uploading): the writer is started after
 the publisher's first read and let run as far as it can; every byte streamed to the node
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _ipfs_helpers import is_pinned, mfs_cid
+from _ipfs_helpers import PYTHON, is_pinned, mfs_cid
 from storage_runtime import _namespace, _publish
 from storage_runtime._cid import cid_of_bytes
 from storage_runtime._ipfs_errors import PublishError
@@ -123,32 +125,37 @@ def _blocked_on(folder: str) -> bool:
 
 @pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="needs Linux /proc/locks")
 def test_an_unpin_never_takes_the_pin_another_path_just_took_for_the_same_bytes(
-    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str, tmp_path: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    make_storage: Callable[..., Any], ipfs_settings: Callable[..., Any], ipfs_client: Any,
+    namespace: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     index = str(tmp_path / "shared-index.sqlite3")
-    a, b = make_storage("a", index=index), make_storage("b", index=index)
+    a = make_storage("a", index=index)
     same = f"same bytes {namespace}".encode()
     v = _write(a, "x.bin", same)
     backend = a.backend
     real_in_use = backend.index.cid_in_use
-    other: list[threading.Thread] = []
+    other: list[subprocess.Popen[str]] = []
+    # Another process of this machine (root b, the same index) pins the same bytes.
+    pin_same = ("import os; from storage_runtime import storage\n"
+                "with storage.open(os.path.join(storage.settings.root, 'y.bin'), 'wb',"
+                " pin=True) as f:\n    f.write(bytes.fromhex(os.environ['SAME']))\n")
+    env = {**os.environ, **ipfs_settings("b", index=index).as_env(), "SAME": same.hex()}
 
     def in_use_then_race(cid: str, **kwargs: Any) -> bool:
         answer = real_in_use(cid, **kwargs)
         if cid == v and not other:  # a decided whether to unpin v: b pins v at y.bin now
-            other.append(threading.Thread(target=_write, args=(b, "y.bin", same)))
-            other[0].start()
+            other.append(subprocess.Popen([PYTHON, "-c", pin_same], env=env, text=True,
+                                          stderr=subprocess.PIPE))
             deadline = time.monotonic() + 60  # b finishes, or waits for a's lock on v
-            while (other[0].is_alive() and not _blocked_on(cid_lock_folder(backend))
+            while (other[0].poll() is None and not _blocked_on(cid_lock_folder(backend))
                    and time.monotonic() < deadline):
                 time.sleep(0.01)
         return answer
 
     monkeypatch.setattr(backend.index, "cid_in_use", in_use_then_race)
     _write(a, "x.bin", f"other bytes {namespace}".encode())  # supersedes v at x.bin
-    other[0].join(60)
-    assert not other[0].is_alive()
+    _out, err = other[0].communicate(timeout=60)
+    assert other[0].returncode == 0, err
     assert mfs_cid(ipfs_client, f"{namespace}/y.bin") == v
     assert is_pinned(ipfs_client, v), "y.bin's pin was taken by x.bin's release"
 
