@@ -52,7 +52,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -435,18 +435,26 @@ class Index:
         )
         return [(str(p), str(c)) for p, c in rows]
 
-    def cid_in_use(self, cid: str, *, besides: str) -> bool:
+    def cid_in_use(self, cid: str, *, besides: str,
+                   verify: Callable[[str], bool] | None = None) -> bool:
         """True when a path other than `besides` (of this root) holds `cid` as a pinned file
         or an entry. Unlike every other query this one looks at every root of the
         database: a pin belongs to the node, which roots sharing an index share, so
-        another root's file of the same bytes still needs it."""
+        another root's file of the same bytes still needs it. A path of this root that
+        knows `cid` only from a restore (another machine placed it; the namespace may have
+        moved on since) counts only if `verify(path)` says it still holds `cid`."""
         rows = self._read(
-            "SELECT 1 FROM entries WHERE cid = ? AND NOT (root = ? AND path = ?) UNION ALL "
-            "SELECT 1 FROM files WHERE cid = ? AND pin = 1 AND state = 'published' "
-            "AND NOT (root = ? AND path = ?) LIMIT 1",
+            "SELECT root, path, placed FROM entries WHERE cid = ? AND NOT (root = ? AND path = ?) "
+            "UNION ALL SELECT root, path, origin = 'written' FROM files WHERE cid = ? "
+            "AND pin = 1 AND state = 'published' AND NOT (root = ? AND path = ?)",
             (cid, self.root, besides, cid, self.root, besides),
         )
-        return bool(rows)
+        restored = set()
+        for root, path, own in rows:
+            if root != self.root or own or verify is None:
+                return True
+            restored.add(str(path))
+        return any(verify(path) for path in sorted(restored))
 
     # -- reads -------------------------------------------------------------------
     def get(self, rel: str) -> Row | None:

@@ -4,16 +4,18 @@ The namespace is the MFS folder `<namespace>/<path relative to the root>`; an en
 file whose CID is the last pinned version of that path. Retention: pins. A pinned write
 adds its bytes pinned and places them at its path; the version it replaces there is
 unpinned (`release_pin`) unless this machine still holds that CID at another path (same
-bytes elsewhere). So a path costs at most one pin however often it is rewritten, and
-superseded versions go at the next `repo/gc`. (js-ipfs and kubo also keep MFS content
-through gc; pins are kept anyway because restores limited to pinned entries check them.)
+bytes elsewhere; a path it only restored counts if the namespace still holds them there).
+So a path costs at most one pin however often it is rewritten, and superseded versions go
+at the next `repo/gc`. (js-ipfs and kubo also keep MFS content through gc; pins are kept
+anyway because restores limited to pinned entries check them.)
 
 The MFS API has no compare-and-swap: "replace" is remove then `cp` (`cp` and `mv` refuse an
 existing destination), and a conditional removal is `stat` then remove. A removal moves the
-entry aside (`_take`: one `files/mv` to a folder beside the namespace) and reads what it
+entry aside (`_aside`: one `files/mv` to a folder beside the namespace) and reads what it
 took: another machine may place a version between the `stat` and the removal, and the
-version actually taken is the one unpinned (or put back, for a conditional removal), so no
-pin outlives its entry. Callers hold the
+version actually taken is the one unpinned (or put back, for a conditional removal, and for
+a rename's source that is not the version renamed), so no pin outlives its entry and a
+rename never carries another machine's version. Callers hold the
 per-path lock of this machine (`_publish.path_lock`); between machines the window is the
 few milliseconds between two RPC calls. A restore at that instant finds no entry (the
 reader gets FileNotFoundError, never a partial file).
@@ -24,10 +26,13 @@ from __future__ import annotations
 import errno
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._cid import CidError, normalize_cid
 from storage_runtime._ipfs_errors import PublishError
+from storage_runtime._locks import cid_lock
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
@@ -74,32 +79,43 @@ def _trash(backend: IpfsBackend) -> str:
     return f"{folder}/{uuid.uuid4().hex}"
 
 
-def _take(backend: IpfsBackend, rel: str) -> str | None:
-    """Remove the file entry at `rel` and return the CID it held at that instant (None
-    when there was none). The entry is moved aside (`files/mv`, one call) and read there,
-    not `stat` then `rm`: another machine may place a version between those two calls,
-    and the version actually removed is the one whose pin must be released (else that
-    pin outlives every entry)."""
+@contextmanager
+def _aside(backend: IpfsBackend, rel: str) -> Iterator[str | None]:
+    """Move the file entry at `rel` aside (`files/mv`, one call) and yield the CID it held
+    at that instant (None when there was none); the aside copy is removed on exit. Not
+    `stat` then `rm`: another machine may place a version between those two calls, and
+    the version actually taken is the one whose pin must be released (else that pin
+    outlives every entry) or that a rename may carry (else it carries another's version)."""
     client = backend.client()
     aside = _trash(backend)
     try:
         client.files.mv(backend.mfs_path(rel), aside)
     except _error_response() as exc:
-        if missing(exc):
-            return None
-        raise
+        if not missing(exc):
+            raise
+        aside = ""
+    if not aside:  # no entry there
+        yield None
+        return
     try:
         st = client.files.stat(aside, opts={"cid-base": "base32"})
         if st.get("Type") != "file":  # a folder appeared there: not ours to remove
             client.files.mv(aside, backend.mfs_path(rel))
-            return None
-        return normalize_cid(str(st["Hash"]))
+            yield None
+            return
+        yield normalize_cid(str(st["Hash"]))
     finally:
         try:
             client.files.rm(aside, recursive=True)
         except _error_response() as exc:
             if not missing(exc):
                 raise
+
+
+def _take(backend: IpfsBackend, rel: str) -> str | None:
+    """Remove the file entry at `rel`; the CID it held when removed (see `_aside`)."""
+    with _aside(backend, rel) as taken:
+        return taken
 
 
 def _restore(backend: IpfsBackend, rel: str, cid: str) -> None:
@@ -118,19 +134,22 @@ def _parent(backend: IpfsBackend, rel: str) -> None:
     backend.client().files.mkdir(backend.mfs_path(rel).rsplit("/", 1)[0], parents=True)
 
 
-def place(backend: IpfsBackend, rel: str, cid: str) -> None:
-    """Make the entry at `rel` hold `cid`; the version it held is unpinned (see module doc)."""
+def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
+    """Make the entry at `rel` hold `cid`; the version it held is unpinned (see module doc).
+    Returns the versions taken from `rel` (and released) on the way."""
     client = backend.client()
     target = backend.mfs_path(rel)
+    taken: set[str] = set()
     for _ in range(4):
         old = entry_cid(backend, rel)
         if old == cid:
-            return
+            return taken
         if old is not None:
             old = _take(backend, rel)  # what was there when removed (see `_take`)
         if old is not None and old != cid:
             # Released even when the `cp` below loses a race: it left the namespace.
             release_pin(backend, old, besides=rel)
+            taken.add(old)
         try:
             client.files.cp(f"/ipfs/{cid}", target)
         except _error_response() as exc:
@@ -141,7 +160,7 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> None:
             if "already" in text or "exist" in text:
                 continue  # another machine placed a version meanwhile: replace it again
             raise
-        return
+        return taken
     raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
 
 
@@ -163,31 +182,35 @@ def drop(backend: IpfsBackend, rel: str, cid: str) -> bool:
 def move(backend: IpfsBackend, src: str, dst: str, cid: str) -> bool:
     """Move the entry at `src` to `dst` when it holds `cid` (no upload: the content is in
     the node already); the version `dst` held is unpinned. False when `src` does not hold
-    `cid` (the caller then publishes `dst` from its bytes)."""
+    `cid` (the caller then publishes `dst` from its bytes).
+
+    The source is taken aside first (`_aside`) and only the version actually taken is
+    carried: another machine may pin a new version at `src` after our `stat`; that
+    version is put back at `src` (it is newer than our rename) and never carried to
+    `dst`. While the source is aside, `src` has no entry (a restore there finds none)."""
     if entry_cid(backend, src) != cid:
         return False
-    old = entry_cid(backend, dst)
-    if old is not None:
-        old = _take(backend, dst)  # what was there when removed (see `_take`)
-    _parent(backend, dst)
-    try:
-        backend.client().files.mv(backend.mfs_path(src), backend.mfs_path(dst))
-    except _error_response() as exc:
-        if not missing(exc) and "exist" not in str(exc).lower():
-            raise
-        moved = False  # raced by another machine: the caller places `dst` by content
-    else:
-        moved = True
-    if old is not None and old != cid:
-        release_pin(backend, old, besides=dst)
-    return moved
+    with _aside(backend, src) as taken:
+        if taken is None:
+            return False  # removed meanwhile: the caller publishes `dst` by content
+        if taken != cid:  # another machine's newer version: it stays where it was
+            _restore(backend, src, taken)
+            return False
+        place(backend, dst, cid)  # from the node's blocks (the aside entry keeps them)
+    return True
 
 
 def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
-    """Unpin `cid` unless this machine holds it at a path other than `besides`."""
-    if backend.index.cid_in_use(cid, besides=besides):
-        return
-    try:
-        backend.client().pin.rm(cid)
-    except _error_response() as exc:  # not pinned (anymore): nothing to release
-        log.debug("storage_runtime: unpinning %s: %s", cid, exc)
+    """Unpin `cid` unless this machine holds it at a path other than `besides` (a path it
+    only restored counts if the namespace still holds `cid` there). Under the
+    index's lock on `cid` (`_locks.cid_lock`): a pinned publish of the same bytes at
+    another path records its use and pins under that lock, so it cannot fall between
+    this check and the unpin."""
+    with cid_lock(backend, cid):
+        if backend.index.cid_in_use(cid, besides=besides,
+                                    verify=lambda rel: entry_cid(backend, rel) == cid):
+            return
+        try:
+            backend.client().pin.rm(cid)
+        except _error_response() as exc:  # not pinned (anymore): nothing to release
+            log.debug("storage_runtime: unpinning %s: %s", cid, exc)

@@ -4,25 +4,27 @@ Never a partial version: a writable open of a publishable path marks it open for
 (`_writers`) and bumps the row's generation before the file is opened (truncated);
 every close bumps it again (`Index.mark_pending`). `publish_one` does not read a path
 that is open for writing on this machine ("busy": the last writer's close publishes it),
-and records its result only if the generation is unchanged when it commits
-(`Index.mark_published`). A writer that opened after the publisher's check bumped the
-generation, so the publish of what it read records nothing; a writer that closed
-meanwhile bumped it too. So the index and the namespace only ever get bytes that were on
-disk with no runtime writer open, and when all writers are done and nothing is pending,
-every recorded CID is the CID of the file's bytes on disk. The CID recorded is the one
-computed locally from exactly the bytes streamed to the node, and must equal the node's.
+and while it reads (uploads) the file, this machine's writable opens of it wait
+(`Writers.reading`), so the bytes streamed to the node are one complete version. It
+records its result only if the generation is unchanged when it commits
+(`Index.mark_published`): a writer that opened and closed since the row was read bumped
+it, so that publish records nothing. So the node, the index and the namespace only ever
+get bytes that were on disk with no runtime writer open, and when all writers are done and
+nothing is pending, every recorded CID is the CID of the file's bytes on disk. The CID
+recorded is the one computed locally from exactly the bytes streamed to the node, and
+must equal the node's.
 (Files written with builtin open behind the runtime's back are not seen: `sync` may
 publish them mid-write; a writer killed mid-write leaves a torn file on its own disk,
 which `sync` publishes as it is.)
 
-MFS (see `_namespace`): under a per-path file lock shared by this machine's processes, a
-publisher whose generation is still current edits MFS, then records the publish. A newer
-close either came before the check (the older publisher leaves MFS alone and unpins what
-it added) or after it (its own publisher edits MFS later, under the same lock), so MFS
-ends on the newest CID too. A kill between the MFS edit and the record leaves the row
-pending; `sync` places it again. The entry this machine placed is kept in the index
-(`entries`), so a pinned file rewritten as cache while the daemon is down still has its
-entry removed by the `sync` that publishes the cache version.
+MFS (see `_namespace`): under a per-path file lock shared by this machine's processes
+(`_locks.path_lock`), a publisher whose generation is still current edits MFS, then
+records the publish. A newer close either came before the check (the older publisher
+leaves MFS alone and unpins what it added) or after it (its own publisher edits MFS later,
+under the same lock), so MFS ends on the newest CID too. A kill between the MFS edit and
+the record leaves the row pending; `sync` places it again. The entry this machine placed
+is kept in the index (`entries`), so a pinned file rewritten as cache while the daemon is
+down still has its entry removed by the `sync` that publishes the cache version.
 """
 
 from __future__ import annotations
@@ -33,21 +35,14 @@ import logging
 import os
 import stat
 import time
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows: no cross-process MFS lock
-    fcntl = None  # type: ignore[assignment]
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime import _namespace
 from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
+from storage_runtime._locks import cid_lock, path_lock
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
@@ -84,24 +79,27 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
     open or close took over), "busy" (open for writing on this machine: its last close
     publishes it) or "gone" (the file no longer exists). Raises on daemon trouble.
     The version this machine placed at `rel` (to replace or drop) is the index's entry."""
-    if backend.writers.busy(rel):
-        return "busy"  # never read a file a writer has open: it may be half written
     path = os.path.join(backend.settings.root, *rel.split("/"))
-    try:
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
-    except (FileNotFoundError, NotADirectoryError):
-        backend.index.mark_gone(rel, gen)
-        return "gone"
-    with f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
+    # Never read a file a writer has open (it may be half written), and no writer of this
+    # machine opens it while it is read: not one torn byte reaches the node.
+    with backend.writers.reading(rel) as free:
+        if not free:
+            return "busy"
+        try:
+            f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
+        except (FileNotFoundError, NotADirectoryError):
             backend.index.mark_gone(rel, gen)
             return "gone"
-        client = backend.client()
-        reader = _HashingReader(f)  # type: ignore[arg-type]
-        result = client.add(
-            reader, pin=pin, cid_version=1, raw_leaves=True, opts=dict(IMPORT_OPTS)
-        )
+        with f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                backend.index.mark_gone(rel, gen)
+                return "gone"
+            client = backend.client()
+            reader = _HashingReader(f)  # type: ignore[arg-type]
+            result = client.add(
+                reader, pin=pin, cid_version=1, raw_leaves=True, opts=dict(IMPORT_OPTS)
+            )
     local = cid_to_str(reader.builder.finish())
     remote = normalize_cid(str(result["Hash"]))
     if remote != local:
@@ -125,39 +123,28 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
             if pin and placed != local and _namespace.entry_cid(backend, rel) != local:
                 _namespace.release_pin(backend, local, besides=rel)  # no orphan pin
             return "superseded"
+        known = backend.index.entry(rel)
+        placed = known[0] if known is not None and known[1] else None
         if pin:
-            # Recorded first, so a release of the same CID elsewhere on this machine sees
-            # it in use; pinned again under the lock, in case one slipped in after our add.
-            backend.index.set_entry(rel, local, placed=True)
-            client.pin.add(local)
-            _namespace.place(backend, rel, local)
+            # Recorded, then pinned again, under the index's lock on this CID: a release
+            # of the same bytes at another path (`release_pin`) either ran before (and
+            # this pins them again) or runs after and sees them in use here.
+            with cid_lock(backend, local):
+                backend.index.set_entry(rel, local, placed=True)
+                client.pin.add(local)
+            taken = _namespace.place(backend, rel, local)
+            if placed is not None and placed != local and placed not in taken:
+                # Our previous version was not there to take (its placement failed, or
+                # another machine replaced it): its pin goes all the same.
+                _namespace.release_pin(backend, placed, besides=rel)
         elif placed is not None:
             # A file this machine pinned is a cache file now: its entry goes (if it still
             # holds our version: another machine's newer pinned version stays).
-            _namespace.drop(backend, rel, placed)
+            if not _namespace.drop(backend, rel, placed):
+                _namespace.release_pin(backend, placed, besides=rel)  # no orphan pin
             backend.index.clear_entry(rel)
         recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
     return "published" if recorded else "superseded"
-
-
-@contextmanager
-def path_lock(backend: IpfsBackend, *rels: str) -> Iterator[None]:
-    """Exclusive per-path locks of this machine (64 slots; several taken in slot order)."""
-    folder = os.path.join(backend.settings.state_dir, "locks")
-    os.makedirs(folder, exist_ok=True)
-    slots = sorted({zlib.crc32(r.encode("utf-8", "surrogateescape")) % 64 for r in rels})
-    fds: list[int] = []
-    try:
-        for slot in slots:
-            fd = os.open(os.path.join(folder, f"mfs-{slot:02d}.lock"),
-                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            fds.append(fd)
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        for fd in fds:
-            os.close(fd)  # releases the lock
 
 
 def complete_drops(backend: IpfsBackend) -> int:

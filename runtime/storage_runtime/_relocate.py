@@ -5,8 +5,8 @@ Called after the program's own call succeeded (`lifecycle.py`), with the paths i
 - `renamed(src, dst)`: the destination is published and the source leaves the namespace.
   When the source's published version is exactly the file now at the destination (same
   size, mtime and inode: a rename keeps them) and the pin does not change, nothing is
-  uploaded: a pinned entry is moved in MFS (`files/mv`), a cache file's record is carried
-  over. Otherwise the destination is published from its bytes. The source's entry is
+  uploaded: a pinned entry is moved in MFS (`_namespace.move`), a cache file's record is
+  carried over. Otherwise the destination is published from its bytes. The source's entry is
   dropped only if it still holds the version this machine knew (see `_namespace`). A
   folder is handled file by file (the files now under the destination).
 - `removed(path)`: the file's row becomes `gone` (this machine never restores it) and its
@@ -103,7 +103,10 @@ def _drop_known(backend: IpfsBackend, rel: str) -> None:
         row = backend.index.get(rel)
         if row is not None and row.state != "gone":
             return  # written again meanwhile: its own publish replaces the entry
-        _namespace.drop(backend, rel, known[0])
+        if not _namespace.drop(backend, rel, known[0]) and known[1]:
+            # The version this machine placed is not there (its placement failed, or
+            # another machine replaced it): its pin goes all the same.
+            _namespace.release_pin(backend, known[0], besides=rel)
         backend.index.clear_entry(rel, known[0])
 
 
@@ -156,12 +159,15 @@ def _carry_over(backend: IpfsBackend, row: Row | None, src_rel: str, dst_rel: st
                 return False
             if not _namespace.move(backend, src_rel, dst_rel, cid):
                 return False
-            index.clear_entry(src_rel, cid)
+            # `dst` recorded before `src` is forgotten: `cid` is in use all along, so a
+            # release of the same bytes elsewhere never finds it unused (`release_pin`).
             index.set_entry(dst_rel, cid, placed=True)
+            index.clear_entry(src_rel, cid)
         else:
             known_dst = index.entry(dst_rel)
             if known_dst is not None and known_dst[1]:  # a cache file over our pinned one
-                _namespace.drop(backend, dst_rel, known_dst[0])
+                if not _namespace.drop(backend, dst_rel, known_dst[0]):
+                    _namespace.release_pin(backend, known_dst[0], besides=dst_rel)
                 index.clear_entry(dst_rel)
         index.mark_published(dst_rel, gen, **record)  # type: ignore[arg-type]
     if not pin:

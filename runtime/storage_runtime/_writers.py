@@ -2,10 +2,14 @@
 
 A writable open of a publishable path holds a *read* lock on one byte of the shared file
 `<state dir>/writers.lock` (the byte's offset is a 62-bit hash of the path) for as long as
-the file is open. Publishers (`_publish.publish_one`: a close, the background drain,
-`sync` and its check for files changed on disk) ask with `F_OFD_GETLK` whether a write
-lock could be placed there; when it could not, the path is open for writing somewhere and
-the publisher leaves it pending: the last writer's close publishes it.
+the file is open. A publisher that reads the file (`_publish.publish_one`: a close, the
+background drain, `sync`) takes a *write* lock on that byte for as long as it reads
+(`reading`): when a writer holds the byte, the path is open for writing somewhere and the
+publisher leaves it pending at once (the last writer's close publishes it); when another
+publisher holds it, it waits its turn (bounded); while it holds it, a writable open of the
+path waits (bounded, `WAIT`) before it opens, so not one torn byte is read, not even by an
+upload whose result is then thrown away. Checks that read nothing (`sync`'s check for
+files changed on disk) ask with `F_OFD_GETLK` (`busy`).
 
 Why this mechanism:
 - open-file-description locks (Linux `F_OFD_*`) belong to the descriptor, not the process,
@@ -22,11 +26,15 @@ to the next close or `sync`, never wrong).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import struct
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 try:
     import fcntl
@@ -40,6 +48,23 @@ log = logging.getLogger("storage_runtime")
 _OFD = fcntl is not None and hasattr(fcntl, "F_OFD_SETLK") and hasattr(fcntl, "F_OFD_GETLK")
 #: `struct flock` on Linux (x86_64, aarch64): l_type, l_whence, l_start, l_len, l_pid.
 _FLOCK = "hh4xqqi4x"
+#: How long a writable open waits for a publisher reading the same path (its upload is
+#: bounded by the RPC timeout); after that it goes ahead unprotected, logged.
+WAIT = 60.0
+#: Publishers of one process reading at once (each holds a lock descriptor and the file):
+#: as many as the RPC pool can upload (`_ipfs.POOL_SIZE`); the others wait holding none,
+#: so a program's thread count never multiplies the runtime's descriptors.
+READERS = 8
+_readers: tuple[int, threading.BoundedSemaphore] = (0, threading.BoundedSemaphore(READERS))
+_readers_lock = threading.Lock()
+
+
+def _reader_slots() -> threading.BoundedSemaphore:
+    global _readers
+    with _readers_lock:
+        if _readers[0] != os.getpid():  # after a fork: the parent's threads are not here
+            _readers = (os.getpid(), threading.BoundedSemaphore(READERS))
+        return _readers[1]
 
 
 def _offset(rel: str) -> int:
@@ -69,6 +94,23 @@ class Writers:
         data = struct.pack(_FLOCK, kind, os.SEEK_SET, _offset(rel), 1, 0)
         fcntl.fcntl(fd, fcntl.F_OFD_SETLK, data)
 
+    def _set_waiting(self, fd: int, kind: int, rel: str) -> None:
+        """`_set`, waiting (bounded, polled: a stuck publisher never blocks an open for
+        good) while a publisher reads `rel`."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                self._set(fd, kind, rel)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() > deadline:
+                    log.warning("storage_runtime: %s stayed locked by a publisher for %.0f s;"
+                                " opening it for writing anyway", rel, WAIT)
+                    raise
+            time.sleep(0.002)
+
     def begin(self, rel: str) -> bool:
         """Mark `rel` open for writing; False when that could not be recorded (then the
         open goes ahead unprotected: the program's open never fails because of this)."""
@@ -76,7 +118,7 @@ class Writers:
             try:
                 fd = self._descriptor()
                 if self._counts.get(rel, 0) == 0 and _OFD:
-                    self._set(fd, fcntl.F_RDLCK, rel)
+                    self._set_waiting(fd, fcntl.F_RDLCK, rel)
             except OSError as exc:
                 log.debug("storage_runtime: cannot mark %s open for writing: %s", rel, exc)
                 return False
@@ -114,6 +156,45 @@ class Writers:
         finally:
             os.close(fd)
         return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK
+
+    @contextmanager
+    def reading(self, rel: str) -> Iterator[bool]:
+        """Hold off this machine's writable opens of `rel` while the body reads it. Yields
+        False (holding nothing) when `rel` is open for writing: then do not read it."""
+        with self._lock:
+            mine = self._pid == os.getpid() and self._counts.get(rel, 0) > 0
+        if mine or not _OFD:
+            yield not mine
+            return
+        with _reader_slots():
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:  # no lock file possible: no writer could have marked it either
+                yield not self.busy(rel)
+                return
+            try:
+                yield self._take_for_reading(fd, rel)
+            finally:
+                os.close(fd)  # drops the lock
+
+    def _take_for_reading(self, fd: int, rel: str) -> bool:
+        """Write-lock `rel`'s byte on `fd`: False at once when a writer holds it; while
+        another publisher holds it (reading the same file), wait for it (bounded): its
+        caller (a close) must not return before that publisher's edit of the namespace."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                self._set(fd, fcntl.F_WRLCK, rel)
+                return True
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
+            holder = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
+            if holder == fcntl.F_RDLCK or time.monotonic() > deadline:
+                return False  # open for writing (or a publisher stuck): busy
+            time.sleep(0.002)
 
     def close(self) -> None:
         with self._lock:
