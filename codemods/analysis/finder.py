@@ -46,11 +46,16 @@ from migrate_storage.codemods.analysis.found import (
     Position,
 )
 from migrate_storage.codemods.analysis.handles import HandleAnalyzer
-from migrate_storage.codemods.analysis.plan import PathEdit, Plan
+from migrate_storage.codemods.analysis.plan import PathEdit, Plan, PublishEdit
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
 from migrate_storage.codemods.analysis.uses import Flow
-from migrate_storage.codemods.families import open_calls, pathlib_io, scratch
+from migrate_storage.codemods.families import (
+    open_calls,
+    pathlib_io,
+    publish_after,
+    scratch,
+)
 from migrate_storage.codemods.model import (
     REWRITABLE_FAMILIES,
     Family,
@@ -225,7 +230,7 @@ class _Finder:
         # Issue 14: other libraries' path I/O, counted (analysis/third_party.py).
         item = third_party.recognise(call, position, names, self.third_party)
         if item is not None:
-            return item
+            return self._publish_after(item)
         if attr is None or not isinstance(func, cst.Attribute):
             return None
         kind = self.typer.kind(func.value)
@@ -242,7 +247,26 @@ class _Finder:
         item = pathlib_io.recognise(call, position, kind, lambda: self._own_method(func))
         if item is None and kind is not Kind.RUNTIME:
             item = third_party.recognise_method(call, position, self.third_party)
+            if item is not None:
+                return self._publish_after(item)
         return item
+
+    def _publish_after(self, item: Found) -> Found:
+        """A one-shot third-party writer: publish its path after it, or already does."""
+        item.edit = publish_after.decide(
+            item,
+            self.flow.parent,
+            self._runtime_publish,
+            lambda path: looks_secret(path, self.policy.allow_secrets),
+            self.pin_for(Family.THIRD_PARTY),
+        )
+        return item
+
+    def _runtime_publish(self, call: cst.Call) -> bool:
+        names = self.flow.names(call.func)
+        return bool(names) and _names.all_in(
+            names, {f"{self.rt_storage}.publish", f"{self.runtime}.publish"}
+        )
 
     def _own_method(self, func: cst.Attribute) -> bool:
         """`self.open()` in a method of a class that defines `open` itself: not a Path."""
@@ -358,10 +382,16 @@ class _Finder:
                 uses_storage = True
                 plan.paths[item.call] = item.edit
                 plan.regions.append((item.position.line, item.position.end_line))
+            elif isinstance(item.edit, PublishEdit):
+                uses_storage = True
+                plan.publishes[item.edit.line] = item.edit
+                plan.regions.append((item.position.line, item.position.end_line))
         uses_storage = uses_storage or bool(plan.collapses)
         ancestors = self.collector.ancestors
         for node in [*plan.opens, *plan.paths, *plan.collapses]:
             plan.path_nodes.update(ancestors.get(node, ()))
+        for edit in plan.publishes.values():
+            plan.path_nodes.update(ancestors.get(edit.call, ()))
         if uses_open and self.open_binding is not None:
             plan.open_name = self.open_binding.name
             if self.open_binding.needs_import:

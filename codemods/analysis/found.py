@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import libcst as cst
-from migrate_storage.codemods.analysis.plan import OpenEdit, PathEdit
+from migrate_storage.codemods.analysis.plan import OpenEdit, PathEdit, PublishEdit
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 
 
@@ -28,7 +28,7 @@ class Found:
     status: Status = Status.PENDING
     reason: Reason | None = None
     strategy: Strategy | None = None
-    edit: OpenEdit | PathEdit | None = None
+    edit: OpenEdit | PathEdit | PublishEdit | None = None
     consumed: bool = False  # an open folded into a json/pickle collapse
 
     def unmigrated(self, reason: Reason) -> Found:

@@ -47,6 +47,18 @@ class Collapse:
     small: cst.BaseSmallStatement | None = None  # the with body's one statement
 
 
+@dataclass(frozen=True, slots=True)
+class PublishEdit:
+    """A third-party writer alone on `line` -> the line, then `storage.publish(path,
+    pin=...[, suffix=...])` (families/publish_after.py)."""
+
+    line: cst.SimpleStatementLine
+    call: cst.Call  # the writer
+    path: cst.BaseExpression
+    pin: bool
+    suffix: str | None = None
+
+
 @dataclass(slots=True)
 class Plan:
     """All edits for one module, plus the runtime names the edits use."""
@@ -58,6 +70,7 @@ class Plan:
     collapses: dict[cst.CSTNode, Collapse] = field(
         default_factory=dict
     )  # key: With or Call
+    publishes: dict[cst.SimpleStatementLine, PublishEdit] = field(default_factory=dict)
     # (object, alias) pairs to import from the runtime module.
     imports: list[tuple[str, str | None]] = field(default_factory=list)
     # Original line spans (first, last) that the edits may touch, for safety.py.
@@ -66,4 +79,6 @@ class Plan:
     path_nodes: set[cst.CSTNode] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.opens or self.paths or self.collapses or self.imports)
+        return bool(
+            self.opens or self.paths or self.collapses or self.publishes or self.imports
+        )

@@ -138,6 +138,17 @@ class _PlanTransformer(cst.CSTTransformer):
             )
         return updated_node
 
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        from migrate_storage.codemods.families import publish_after
+
+        edit = self.plan.publishes.get(original_node)
+        if edit is None or Family.THIRD_PARTY not in self.families:
+            return updated_node
+        self.used_storage = True
+        return publish_after.publish_after(updated_node, edit, self.plan.storage_name)
+
     def leave_With(
         self, original_node: cst.With, updated_node: cst.With
     ) -> cst.BaseStatement:

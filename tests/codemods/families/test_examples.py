@@ -10,13 +10,14 @@ from migrate_storage.codemods.families import (
     json_pickle,
     open_calls,
     pathlib_io,
+    publish_after,
     scratch,
 )
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
 from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 
-MODULES = (open_calls, pathlib_io, json_pickle, scratch)
+MODULES = (open_calls, pathlib_io, json_pickle, scratch, publish_after)
 CLASSIFY_ONLY = (scratch,)
 EXAMPLES = [
     pytest.param(example, id=f"{module.__name__.rpartition('.')[2]}-{index}")
