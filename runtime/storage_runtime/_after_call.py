@@ -29,13 +29,13 @@ A folder (`save_pretrained(d)`, `to_parquet(d, partition_cols=...)`, a `tarfile`
 extraction) is published as its files: every regular file below it, each by the rules
 above, walked without following symlinked folders and without the runtime's state
 folder. A writer rewrites the folder it was given, so every file is published again (an
-unchanged file gives the same CID: no new version).
+unchanged file gives the same CID: no new version). The root itself is never walked: a
+writer given the whole root has nothing published by `publish` (that would upload every
+file of the project for one call).
 
 `suffix` is for writers that add one to a path that lacks it (`np.save(p, a)` writes
 `p + ".npy"` unless `p` ends with it; `np.savez` adds ".npz"): `publish(p, suffix=".npy")`
-publishes the file the writer actually wrote. The root itself is never walked: a
-writer given the whole root has nothing published by `publish` (that would upload every
-file of the project for one call).
+publishes the file the writer actually wrote.
 """
 
 from __future__ import annotations
