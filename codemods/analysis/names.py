@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 from libcst.metadata import Scope
-from migrate_storage.codemods.analysis import third_party as _third_party
+from migrate_storage.codemods.families import third_party as _third_party
 from migrate_storage.codemods.model import Family
 
 # json/pickle functions that take a file handle; the value is (family, operation).
@@ -50,7 +50,7 @@ UNSUPPORTED = frozenset(
     }
 )
 # Other libraries' path I/O (numpy, torch, gzip, sqlite3, pandas, ...) has its own table:
-# analysis/third_party.py.
+# families/third_party.py.
 
 # pathlib.Path methods the pathlib family rewrites.
 PATH_METHODS = frozenset(

@@ -6,7 +6,8 @@ writer is kept exactly as written, and `storage.publish(p, pin=...)` is added on
 line (same indentation): when the writer returns, its file is closed and complete, and
 evaluating `p` again gives the same path. The runtime's `publish` never changes what the
 program sees (README "After a third-party writer"). Which calls are writers, and which of
-them are one-shot (`Entry.closes`), is the one table in analysis/third_party.py; the
+them are one-shot (`Entry.closes`), is the one table in families/third_party.py (this module is listed before it in
+the registry: it claims those writers first); the
 sites keep the third-party family (a rules `local` rule keeps them local, the rules key
 is `third-party`).
 
@@ -53,17 +54,24 @@ is `third-party`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis import third_party
-from migrate_storage.codemods.analysis.found import Found
-from migrate_storage.codemods.analysis.plan import PublishEdit
+from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.secret_paths import looks_secret
+from migrate_storage.codemods.families import third_party
 from migrate_storage.codemods.families._edit import bool_name
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Reason, Status
+from migrate_storage.codemods.model import Family, Reason, Status
 
-DESCRIPTION = "Publish what a third-party writer wrote: storage.publish(path) after the call."
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = (
+    "Publish what a third-party writer wrote: storage.publish(path) after the call."
+)
 
 EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Rewritten(
@@ -121,44 +129,86 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 )
 
 
-# -- decision ---------------------------------------------------------------------------
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
+DERIVED = False
 
 
-def decide(
-    item: Found,
-    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
-    publishes: Callable[[cst.Call], bool],
-    secret: Callable[[str], bool],
-    pin: bool,
-) -> PublishEdit | None:
-    """For an UNMIGRATED third-party writer: MIGRATED when the next statement already
-    publishes its path (`publishes(call)`: the call is the runtime's publish), PENDING
-    with the edit to make when it can be published after, LOCAL when its literal path
-    looks secret (the runtime never publishes it), else left as it is (None)."""
-    if item.status is not Status.UNMIGRATED or item.reason is not Reason.THIRD_PARTY_WRITER:
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A one-shot writer of the third-party table (`Entry.closes`), as third_party
+    recognises it: UNMIGRATED "third-party writer" until `decide`, MIGRATED when the next
+    statement already publishes its path, LOCAL (via the rules) when its literal path
+    looks secret. Every other third-party call is left to families/third_party.py."""
+    item = third_party.recognise(call, position, ctx)
+    if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
     entry = third_party.entry_of(item.name)
     if entry is None or not entry.closes:
         return None
+    target = _target(item, entry, ctx.flow.parent)
+    if target is None:
+        return item
+    line, path = target
+    literal = _literal(path)
+    if literal is not None and looks_secret(
+        os.fsdecode(literal), ctx.policy.allow_secrets
+    ):
+        item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
+        return item
+    following = _following(line, ctx.flow.parent)
+    if following is not None and _publishes_path(following, path, _publish_of(ctx)):
+        item.status, item.reason = Status.MIGRATED, None
+    return item
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Each writer the rules left as it is and whose path can be published after it
+    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)`."""
+    pin = ctx.pin_for(Family.THIRD_PARTY)
+    for item in items:
+        if (
+            item.status is not Status.UNMIGRATED
+            or item.reason is not Reason.THIRD_PARTY_WRITER
+        ):
+            continue
+        entry = third_party.entry_of(item.name)
+        target = _target(item, entry, ctx.flow.parent) if entry is not None else None
+        if entry is None or target is None:
+            continue
+        line, path = target
+        suffix = entry.suffix
+        literal = _literal(path)
+        if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
+            suffix = None
+        item.status, item.reason = Status.PENDING, None
+        region = (item.position.line, item.position.end_line)
+        item.edit = PublishEdit(line, region, path, pin, suffix)
+        item.needs = ("storage",)
+
+
+def _publish_of(ctx: Context) -> Callable[[cst.Call], bool]:
+    allowed = {f"{ctx.rt_storage}.publish", f"{ctx.runtime}.publish"}
+
+    def publishes(call: cst.Call) -> bool:
+        names = ctx.flow.names(call.func)
+        return bool(names) and all(n in allowed for n in names)
+
+    return publishes
+
+
+def _target(
+    item: Found,
+    entry: third_party.Entry,
+    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+) -> tuple[cst.SimpleStatementLine, cst.BaseExpression] | None:
+    """(the line the writer is alone on, its path) when the path can be published after
+    the call (see the module docstring), else None."""
     path = third_party.path_of(item.call, entry)
     if path is None or not _provable(path, entry):
         return None
     line = _statement_line(item.call, parent, path)
-    if line is None:
-        return None
-    literal = _literal(path)
-    if literal is not None and secret(os.fsdecode(literal)):
-        item.status, item.reason = Status.LOCAL, Reason.SECRET_PATH
-        return None
-    following = _following(line, parent)
-    if following is not None and _publishes_path(following, path, publishes):
-        item.status, item.reason = Status.MIGRATED, None
-        return None
-    suffix = entry.suffix
-    if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
-        suffix = None
-    item.status, item.reason = Status.PENDING, None
-    return PublishEdit(line, item.call, path, pin, suffix)
+    return None if line is None else (line, path)
 
 
 def _literal(node: cst.BaseExpression) -> str | bytes | None:
@@ -210,7 +260,10 @@ def _statement_line(
     return line
 
 
-def _binds(targets: tuple[cst.AssignTarget, ...] | list[cst.AssignTarget], path: cst.BaseExpression) -> bool:
+def _binds(
+    targets: tuple[cst.AssignTarget, ...] | list[cst.AssignTarget],
+    path: cst.BaseExpression,
+) -> bool:
     if not isinstance(path, cst.Name):
         return False
     return any(
@@ -246,7 +299,9 @@ def _following(
 
 
 def _publishes_path(
-    statement: cst.BaseStatement, path: cst.BaseExpression, publishes: Callable[[cst.Call], bool]
+    statement: cst.BaseStatement,
+    path: cst.BaseExpression,
+    publishes: Callable[[cst.Call], bool],
 ) -> bool:
     """`storage.publish(<path>, ...)` alone on the next line, for the same path."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -263,22 +318,35 @@ def _publishes_path(
 # -- rewrite ----------------------------------------------------------------------------
 
 
-def publish_after(
-    line: cst.SimpleStatementLine, edit: PublishEdit, storage_name: str
-) -> cst.FlattenSentinel[cst.BaseStatement]:
-    """The line as it was, then `storage.publish(<path>, pin=...[, suffix=...])`."""
-    args = [
-        cst.Arg(edit.path.deep_clone()),
-        cst.Arg(bool_name(edit.pin), keyword=cst.Name("pin"), equal=_EQUAL),
-    ]
-    if edit.suffix is not None:
-        args.append(
-            cst.Arg(cst.SimpleString(f'"{edit.suffix}"'), keyword=cst.Name("suffix"), equal=_EQUAL)
-        )
-    call = cst.Call(cst.Attribute(cst.Name(storage_name), cst.Name("publish")), args)
-    return cst.FlattenSentinel([line, cst.SimpleStatementLine([cst.Expr(call)])])
+@dataclass(frozen=True, slots=True)
+class PublishEdit:
+    """The writer's line -> the line as it was, then `storage.publish(path, pin=...[,
+    suffix=...])` on a line of its own, same indentation."""
+
+    node: cst.SimpleStatementLine
+    region: tuple[int, int]
+    path: cst.BaseExpression
+    pin: bool
+    suffix: str | None = None
+    family: Family = Family.THIRD_PARTY
+
+    def apply(
+        self, node: cst.CSTNode, names: Mapping[str, str]
+    ) -> cst.FlattenSentinel[cst.CSTNode]:
+        assert isinstance(node, cst.SimpleStatementLine)
+        args = [
+            cst.Arg(self.path.deep_clone()),
+            cst.Arg(bool_name(self.pin), keyword=cst.Name("pin"), equal=_EQUAL),
+        ]
+        if self.suffix is not None:
+            suffix = cst.SimpleString(f'"{self.suffix}"')
+            args.append(cst.Arg(suffix, keyword=cst.Name("suffix"), equal=_EQUAL))
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("publish"))
+        added = cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
+        return cst.FlattenSentinel([node, added])
 
 
 _EQUAL = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    whitespace_before=cst.SimpleWhitespace(""),
+    whitespace_after=cst.SimpleWhitespace(""),
 )

@@ -31,12 +31,12 @@ from unittest import mock
 import pytest
 import storage_runtime
 from codemod_cases import run_code
-from migrate_storage.codemods.analysis import third_party
 from migrate_storage.codemods.families import (
     json_pickle,
     open_calls,
     pathlib_io,
     publish_after,
+    third_party,
 )
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
 from migrate_storage.codemods.model import FileStatus
