@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
-from migrate_storage.codemods.families import third_party
+from migrate_storage.codemods.families import lazy_command, third_party
 from migrate_storage.codemods.families._edit import bool_name
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -350,3 +350,7 @@ _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""),
     whitespace_after=cst.SimpleWhitespace(""),
 )
+
+
+# `publish_after.PublishAfterCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "PublishAfterCodemod")
