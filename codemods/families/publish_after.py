@@ -6,16 +6,16 @@ writer is kept exactly as written, and `storage.publish(p, pin=...)` is added on
 line (same indentation): when the writer returns, its file is closed and complete, and
 evaluating `p` again gives the same path. The runtime's `publish` never changes what the
 program sees (README "After a third-party writer"). Which calls are writers, and which of
-them are one-shot (`Entry.closes`), is the one table in families/third_party.py (this module is listed before it in
-the registry: it claims those writers first); the
-sites keep the third-party family (a rules `local` rule keeps them local, the rules key
-is `third-party`).
+them are one-shot (`Entry.closes`), is the one table in families/third_party.py; this
+module is listed before it in the registry and claims those writers first. The sites
+keep the third-party family (a `local` rule keeps them local; the rules key is
+`third-party`).
 
 **Rewrites**
 - A one-shot writer of the table (numpy `save`/`savez`/`savez_compressed`/`savetxt`,
   `torch.save`, `matplotlib.pyplot.savefig`, and on any receiver `to_csv`, `to_parquet`,
   `to_feather`, `to_hdf`, `to_pickle`, `to_excel`, `to_stata`, `to_orc`, `tofile`,
-  `savefig`, `to_json`) whose path argument is a name or a str/bytes literal (inert:
+  `savefig`, `to_json`) whose path argument is a name or a str literal (inert:
   evaluating it again after the call is exact), when the call is a whole statement (an
   expression statement, or the value of a simple assignment that does not rebind that
   name) alone on its line, in an indented block or the module body:
