@@ -4,13 +4,17 @@ the same path (or another path) is recognised exactly."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from codemod_cases import run_code
 from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
+PIN = FilePolicy(strategy=Strategy.PIN)
 
-def _third_party(code: str, policy: FilePolicy = FilePolicy(strategy=Strategy.PIN)):
+
+def _third_party(code: str, policy: FilePolicy = PIN) -> tuple[Any, list[tuple[Status, Any]]]:
     result = run_code(code, policy)
     assert result.status is not FileStatus.FAILED, result.message
     return result, [(s.status, s.reason) for s in result.sites if s.family is Family.THIRD_PARTY]
@@ -33,7 +37,7 @@ def test_tabs_crlf_and_comments_are_kept() -> None:
 def test_the_rules_decide() -> None:
     code = "def f(df, p):\n    df.to_csv(p)\n"
     for policy, expected in (
-        (FilePolicy(strategy=Strategy.PIN), (Status.PENDING, None)),
+        (PIN, (Status.PENDING, None)),
         (FilePolicy(strategy=Strategy.LOCAL), (Status.LOCAL, Reason.LOCAL_RULE)),
         (FilePolicy(excluded=True), (Status.UNMIGRATED, Reason.EXCLUDED_FILE)),
         # A rule for json alone, local elsewhere: the writer stays local.
@@ -74,6 +78,6 @@ def test_a_module_that_uses_the_name_storage_gets_an_alias() -> None:
     new = result.new_source.decode()
     assert "from storage_runtime import storage as storage_runtime_storage\n" in new
     assert "    storage_runtime_storage.publish(p, pin=True)\n" in new
-    again = transform_source(result.new_source, "mod.py", FilePolicy(strategy=Strategy.PIN))
+    again = transform_source(result.new_source, "mod.py", PIN)
     assert again.status is FileStatus.UNCHANGED
     assert [s.status for s in again.sites] == [Status.MIGRATED]
