@@ -40,6 +40,10 @@
   `p` is computed first; so the object, the path, the mode, the keyword values (and in a
   one-liner, the arguments after the handle) must be inert: names and literals only
   (analysis/handles.py `is_inert`).
+- A handle from `io.open(...)` or `builtins.open(...)`: the helpers open the way a bare
+  `open` does (a `pkg.mod.open` patched in at run time first, then `builtins.open`), which
+  is not what those calls meet under a patch; the open is migrated and the call goes
+  through its handle.
 - A literal path the OS rejects on its own terms (`open("out/", "w")`, a NUL): the
   original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
@@ -235,6 +239,10 @@ def _try_collapse(
         or opener.kind != "open"
         or opener.status is not Status.PENDING
         or opener.consumed
+        # Only a bare `open`: the helpers open as a bare name would (a patched
+        # `pkg.mod.open`, then `builtins.open`); `io.open(...)`/`builtins.open(...)`
+        # honour other patches, so their handle is migrated, not collapsed.
+        or not isinstance(opener.call.func, cst.Name)
     ):
         return
     kept = _kept_arguments(item.call, opener.call, module, operation)
