@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families import (
+    json_pickle,
+    open_calls,
+    pathlib_io,
+    publish_after,
+)
 from migrate_storage.codemods.families.command import StorageCodemodCommand
 from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 
@@ -25,6 +30,7 @@ __all__ = [
     "MigrateStorageCommand",
     "OpenCallsCodemod",
     "PathlibCodemod",
+    "PublishAfterCodemod",
     "StorageCodemodCommand",
 ]
 
@@ -33,7 +39,8 @@ class MigrateStorageCommand(StorageCodemodCommand):
     """Every family at once: the same result as `migrate-storage apply`."""
 
     DESCRIPTION: str = (
-        "Migrate file I/O (open, pathlib, json, pickle) onto storage_runtime."
+        "Migrate file I/O (open, pathlib, json, pickle, third-party writers) onto"
+        " storage_runtime."
     )
     FAMILIES: ClassVar[tuple[Family, ...]] = REWRITABLE_FAMILIES
 
@@ -60,3 +67,11 @@ class JsonPickleCodemod(StorageCodemodCommand):
     DESCRIPTION: str = json_pickle.DESCRIPTION
     EXAMPLES = json_pickle.EXAMPLES
     FAMILIES: ClassVar[tuple[Family, ...]] = (Family.JSON, Family.PICKLE)
+
+
+class PublishAfterCodemod(StorageCodemodCommand):
+    """LibCST command for third-party writers alone (families/publish_after.py)."""
+
+    DESCRIPTION: str = publish_after.DESCRIPTION
+    EXAMPLES = publish_after.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.THIRD_PARTY,)

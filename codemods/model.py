@@ -33,7 +33,7 @@ class Family(enum.Enum):
     THIRD_PARTY = "third-party"
 
 
-REWRITABLE_FAMILIES: tuple[Family, ...] = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE)
+REWRITABLE_FAMILIES: tuple[Family, ...] = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE, Family.THIRD_PARTY)
 
 
 class Strategy(enum.Enum):

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.context import Context
@@ -209,6 +210,7 @@ class _Finder:
         plan = Plan()
         ctx = self.ctx
         needed: set[str] = set()
+        calls: dict[cst.CSTNode, cst.Call] = {}
         for item in items:
             if (
                 item.status is not Status.PENDING
@@ -222,9 +224,12 @@ class _Finder:
                 assert edit.node not in plan.edits, "two edits for one node"
                 plan.edits[edit.node] = edit
                 plan.regions.append(edit.region)
+                calls[edit.node] = item.call
         ancestors = self.collector.ancestors
-        for node in plan.edits:
-            plan.path_nodes.update(ancestors.get(node, ()))
+        for node, call in calls.items():
+            # The collector knows what encloses each call and `with`; an edit of another
+            # node (publish_after's statement) is reached through its site's call.
+            plan.path_nodes.update(ancestors.get(node) or ancestors.get(call, ()))
         for obj in RUNTIME_OBJECTS:
             if obj in needed:
                 binding = ctx.binding(obj)

@@ -19,6 +19,7 @@ from migrate_storage.codemods.families import (
     json_pickle,
     open_calls,
     pathlib_io,
+    publish_after,
     runtime_calls,
     scratch,
     third_party,
@@ -29,6 +30,7 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     open_calls,  # builtin open, io.open, builtins.open (by resolved name)
     json_pickle,  # json/pickle dump and load on a handle (derived: follows the open)
     scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
+    publish_after,  # one-shot third-party writers: the call stays, its path is published after
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
     pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)

@@ -2,10 +2,12 @@
 
 These calls read or write a file themselves (`pd.read_csv(p)`, `np.save(p, a)`,
 `torch.save(obj, p)`, `tarfile.open(p, "w:gz")`, `sqlite3.connect(db)`, ...), so the
-runtime never sees their bytes. They are counted, never rewritten: UNMIGRATED in the
-third-party family with the reason "third-party reader" or "third-party writer" (a
-call whose mode may write is a writer, as for builtin open). Nothing here is migrated yet
-(the runtime has no `publish(path)` to call after a writer).
+runtime never sees their bytes. They are counted in the third-party family: UNMIGRATED
+with the reason "third-party reader" or "third-party writer" (a call whose mode may write
+is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: the file
+is written and closed when the call returns) whose path is provable, which
+families/publish_after.py migrates by adding `storage.publish(path)` after the call.
+Readers are never migrated (see that module for why).
 
 Recognition, sound rather than by spelling:
 - Module functions and classes by qualified name (LibCST scope metadata, as for builtin
@@ -26,11 +28,13 @@ Recognition, sound rather than by spelling:
   the site.
 
 **Rewrites**
-- Nothing: these sites are counted, never rewritten.
+- Nothing here: the one-shot writers with a provable path are claimed first by
+  families/publish_after.py (listed before this module in the registry), which keeps
+  the call and publishes its path after it.
 
 **Leaves alone (why)**
-- Every call above, UNMIGRATED "third-party reader"/"third-party writer": the library
-  does its own I/O, which the runtime cannot reach.
+- Every other call above, UNMIGRATED "third-party reader"/"third-party writer": the
+  library does its own I/O, which the runtime cannot reach.
 """
 
 from __future__ import annotations
@@ -63,8 +67,9 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
-        "import numpy as np\n\nnp.save(path, array)\n",
-        "Should do nothing, since numpy writes the file itself (counted as a writer).",
+        "import tarfile\n\nwith tarfile.open(path, 'w:gz') as archive:\n    archive.add(d)\n",
+        "Should do nothing, since tarfile writes the file itself, through the handle it"
+        " returns (counted as a writer).",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
 )
@@ -84,6 +89,14 @@ class Entry:
     flag_mode: bool = False
     # A truthy keyword that makes a reader a writer (fileinput's inplace=True).
     writes_if: str | None = None
+    # A one-shot writer: when the call returns, the file (or folder) at its path argument
+    # is written and closed, so `storage.publish(path)` after it is exact
+    # (families/publish_after.py). Never for calls that return a handle (tarfile.open).
+    closes: bool = False
+    # The suffix the writer adds to a path that lacks it (np.save: ".npy").
+    suffix: str | None = None
+    # The writer adds an extension to a path that has none (savefig: ".png" by default).
+    adds_extension: bool = False
 
 
 def _reader(index: int | None, *keywords: str) -> Entry:
@@ -92,6 +105,22 @@ def _reader(index: int | None, *keywords: str) -> Entry:
 
 def _writer(index: int | None, *keywords: str) -> Entry:
     return Entry((index, keywords), writes=True)
+
+
+def _one_shot(
+    index: int | None,
+    *keywords: str,
+    suffix: str | None = None,
+    adds_extension: bool = False,
+) -> Entry:
+    """A writer that has written and closed its file when it returns."""
+    return Entry(
+        (index, keywords),
+        writes=True,
+        closes=True,
+        suffix=suffix,
+        adds_extension=adds_extension,
+    )
 
 
 def _by_mode(index: int, keyword: str, mode_index: int | None, default: str) -> Entry:
@@ -124,19 +153,19 @@ _PANDAS_READERS = {
 FUNCTIONS: dict[str, Entry] = {
     **{f"pandas.{name}": _reader(0, kw) for name, kw in _PANDAS_READERS.items()},
     "pandas.HDFStore": _by_mode(0, "path", 1, "a"),
-    "numpy.save": _writer(0, "file"),
-    "numpy.savez": _writer(0, "file"),
-    "numpy.savez_compressed": _writer(0, "file"),
-    "numpy.savetxt": _writer(0, "fname"),
+    "numpy.save": _one_shot(0, "file", suffix=".npy"),
+    "numpy.savez": _one_shot(0, "file", suffix=".npz"),
+    "numpy.savez_compressed": _one_shot(0, "file", suffix=".npz"),
+    "numpy.savetxt": _one_shot(0, "fname"),
     "numpy.load": _reader(0, "file"),
     "numpy.loadtxt": _reader(0, "fname"),
     "numpy.genfromtxt": _reader(0, "fname"),
     "numpy.fromfile": _reader(0, "file"),
     "numpy.memmap": _by_mode(0, "filename", 2, "r+"),
-    "torch.save": _writer(1, "f"),
+    "torch.save": _one_shot(1, "f"),
     "torch.load": _reader(0, "f"),
     "PIL.Image.open": _reader(0, "fp"),
-    "matplotlib.pyplot.savefig": _writer(0, "fname"),
+    "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
     "io.FileIO": _by_mode(0, "file", 1, "r"),
     "tarfile.open": _by_mode(0, "name", 1, "r"),
     "tarfile.TarFile": _by_mode(0, "name", 1, "r"),
@@ -159,17 +188,17 @@ FUNCTIONS: dict[str, Entry] = {
 
 #: Methods on objects of unknown type that write a path (see the module docstring).
 METHODS: dict[str, Entry] = {
-    "to_csv": _writer(0, "path_or_buf"),
-    "to_parquet": _writer(0, "path"),
-    "to_feather": _writer(0, "path"),
-    "to_hdf": _writer(0, "path_or_buf"),
-    "to_pickle": _writer(0, "path"),
-    "to_excel": _writer(0, "excel_writer"),
-    "to_stata": _writer(0, "path"),
-    "to_orc": _writer(0, "path"),
-    "tofile": _writer(0, "fid"),
-    "savefig": _writer(0, "fname"),
-    "to_json": _writer(0, "path_or_buf"),
+    "to_csv": _one_shot(0, "path_or_buf"),
+    "to_parquet": _one_shot(0, "path"),
+    "to_feather": _one_shot(0, "path"),
+    "to_hdf": _one_shot(0, "path_or_buf"),
+    "to_pickle": _one_shot(0, "path"),
+    "to_excel": _one_shot(0, "excel_writer"),
+    "to_stata": _one_shot(0, "path"),
+    "to_orc": _one_shot(0, "path"),
+    "tofile": _one_shot(0, "fid"),
+    "savefig": _one_shot(0, "fname", adds_extension=True),
+    "to_json": _one_shot(0, "path_or_buf"),
 }
 _STRICT_METHODS = frozenset({"to_json"})
 
@@ -263,6 +292,20 @@ def _site(
     item.status = Status.UNMIGRATED
     item.reason = Reason.THIRD_PARTY_WRITER if writes else Reason.THIRD_PARTY_READER
     return item
+
+
+def entry_of(name: str) -> Entry | None:
+    """The table entry of a site's name (`numpy.save`, or `*.to_csv` for a method)."""
+    if name.startswith("*."):
+        return METHODS.get(name[2:])
+    return FUNCTIONS.get(name)
+
+
+def path_of(call: cst.Call, entry: Entry) -> cst.BaseExpression | None:
+    """The path argument of `call` as `entry` says it is given; None when it is not
+    given or may be hidden in `*args`/`**kwargs`."""
+    node = _argument(call, *entry.path)
+    return None if node is _STAR else node
 
 
 _STAR = cst.Name("_starred_")  # stands for an argument hidden in *args/**kwargs

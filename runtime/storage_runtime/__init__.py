@@ -3,6 +3,7 @@
     from storage_runtime import open      # rebinds this module's open, like smart_open
     from storage_runtime import io_open   # the stand-in for `io.open(...)` calls
     from storage_runtime import storage   # the default Storage (read_text, dump_json, ...)
+    from storage_runtime import publish   # after a third-party writer: storage.publish(p)
 
 The default instance's settings are read from the `STORAGE_RUNTIME_*` environment
 variables at import (cheap: no I/O beyond `getcwd`/`realpath`), so a bad variable fails the
@@ -38,6 +39,7 @@ __all__ = [
     "Storage",
     "io_open",
     "open",
+    "publish",
     "storage",
 ]
 
@@ -167,3 +169,11 @@ def _published(default: Any, args: tuple[Any, ...], kwargs: dict[str, Any], pin:
 open.__signature__ = io_open.__signature__ = _open_signature().replace(
     parameters=list(_open_signature().parameters.values())[1:]
 )
+
+
+def publish(path: Any, *, pin: bool = False, suffix: str | None = None) -> None:
+    """`storage.publish(path, pin=pin, suffix=suffix)` on the default instance: publish the
+    file (or the folder's files) a third-party writer just wrote at `path`. Returns None;
+    nothing on the local backend, for a missing path or a non-path (see
+    `storage_runtime._after_call`)."""
+    return _default().publish(path, pin=pin, suffix=suffix)

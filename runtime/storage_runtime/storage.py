@@ -54,7 +54,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import lifecycle
+from storage_runtime import _after_call, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
@@ -493,6 +493,17 @@ class Storage:
                  **kwargs: Any) -> Any:
         """`shutil.copytree(src, dst, ...)`; then every copied file is published."""
         return lifecycle.copytree(self, src, dst, *args, pin=pin, **kwargs)
+
+    # -- after a call the runtime does not see (a third-party writer) ---------------------
+
+    def publish(self, path: Any, *, pin: bool = False, suffix: str | None = None) -> None:
+        """Publish the file, or every file of the folder, that a third-party writer just
+        wrote at `path` (`df.to_csv(p)` then `storage.publish(p)`), as a closed write is
+        published. Returns None; never raises for backend trouble (strict mode raises, as
+        for a write); a missing path, a non-path, the local backend, or a replaced
+        `builtins.open`/`io.open`: nothing. `suffix`: the writer adds it to a path that
+        lacks it (`np.save`'s ".npy"). See `_after_call`."""
+        return _after_call.publish(self, path, pin=pin, suffix=suffix)
 
 
 def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:

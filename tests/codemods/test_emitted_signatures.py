@@ -4,7 +4,8 @@ original call was accepted by its own target (issue 13 item 3), on the running P
 The shapes come from every family's EXAMPLES, every fixture under fixtures/cases and
 fixtures/fidelity, and generated argument combinations (open/io.open/builtins.open,
 the pathlib methods, json/pickle collapses: modes, text keywords, wrong keywords, too
-many positionals). Each emitted runtime call (`open`, `io_open`, `storage.<helper>`, under
+many positionals; every one-shot third-party writer of the table, whose path is
+published after it). Each emitted runtime call (`open`, `io_open`, `storage.<helper>`, under
 whatever name the rewrite imported it) is bound with `inspect.signature` of the runtime
 object; the original call with the same arguments is bound against builtin open's or
 pathlib's signature. `Path(x).read_text(newline="")` on 3.11 must stay a TypeError after
@@ -30,7 +31,13 @@ from unittest import mock
 import pytest
 import storage_runtime
 from codemod_cases import run_code
-from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families import (
+    json_pickle,
+    open_calls,
+    pathlib_io,
+    publish_after,
+    third_party,
+)
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
 from migrate_storage.codemods.model import FileStatus
 from migrate_storage.codemods.pipeline.engine import transform_source
@@ -62,6 +69,7 @@ _STORAGE_METHODS = (
     "load_json",
     "dump_pickle",
     "load_pickle",
+    "publish",
 )
 _HELPER_OF = {"path_open": "open"}  # storage helper -> the pathlib method it stands for
 
@@ -180,7 +188,7 @@ def _emitted(source: str, new: str) -> Iterator[tuple[str, bool, bool | None]]:
 
 
 def _examples() -> Iterator[str]:
-    for module in (open_calls, pathlib_io, json_pickle):
+    for module in (open_calls, pathlib_io, json_pickle, publish_after):
         for example in module.EXAMPLES:
             assert isinstance(example, (Rewritten, Unchanged))
             yield example.before if isinstance(example, Rewritten) else example.code
@@ -326,6 +334,25 @@ def _generated_collapses() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _generated_publishes() -> str:
+    """Every one-shot writer of the table, its path positional and by keyword, a name and
+    a literal (with an extension: savefig needs one)."""
+    writers = {n: e for n, e in third_party.FUNCTIONS.items() if e.closes}
+    methods = {n: e for n, e in third_party.METHODS.items() if e.closes}
+    modules = sorted({n.rpartition(".")[0] for n in writers})
+    lines = [f"import {m}" for m in modules] + ["", "def f(p, x, df):"]
+    calls = [*writers.items(), *((f"df.{m}", e) for m, e in methods.items())]
+    for callee, entry in calls:
+        index, keywords = entry.path
+        for path in ("p", "'out.bin'"):
+            if index is not None:
+                before = ["x"] * index
+                lines.append(f"    {callee}({', '.join([*before, path, 'x'])})")
+            for keyword in keywords:
+                lines.append(f"    {callee}({keyword}={path})")
+    return "\n".join(lines) + "\n"
+
+
 def _sources() -> Iterator[tuple[str, str]]:
     for index, source in enumerate(_examples()):
         yield f"example-{index}", source
@@ -339,6 +366,7 @@ def _sources() -> Iterator[tuple[str, str]]:
     yield "generated-opens", _generated_opens()
     yield "generated-paths", _generated_paths()
     yield "generated-collapses", _generated_collapses()
+    yield "generated-publishes", _generated_publishes()
 
 
 SOURCES = list(_sources())
@@ -366,13 +394,14 @@ def test_every_emitted_call_binds_when_the_original_did(
 def test_the_generated_shapes_are_rewritten() -> None:
     """The generated programs exercise the emitters, not the refusals only."""
     counts = {}
-    for name, source in SOURCES[-3:]:
+    for name, source in SOURCES[-4:]:
         result = run_code(source)
         assert result.status is FileStatus.CHANGED, result.message
         counts[name] = sum(1 for _ in _emitted(source, result.new_source.decode()))  # type: ignore[union-attr]
     assert counts["generated-opens"] > 300
     assert counts["generated-paths"] > 100
     assert counts["generated-collapses"] > 100
+    assert counts["generated-publishes"] > 40
 
 
 # -- what a patched open records ---------------------------------------------------------

@@ -1,0 +1,356 @@
+"""The publish-after family: a third-party writer stays, and its path is published after it.
+
+A library that writes a path itself (`df.to_csv(p)`, `np.save(p, a)`, `torch.save(obj,
+p)`, `fig.savefig(p)`) opens and closes its file where no runtime handle sees it. The
+writer is kept exactly as written, and `storage.publish(p, pin=...)` is added on the next
+line (same indentation): when the writer returns, its file is closed and complete, and
+evaluating `p` again gives the same path. The runtime's `publish` never changes what the
+program sees (README "After a third-party writer"). Which calls are writers, and which of
+them are one-shot (`Entry.closes`), is the one table in families/third_party.py; this
+module is listed before it in the registry and claims those writers first. The sites
+keep the third-party family (a `local` rule keeps them local; the rules key is
+`third-party`).
+
+**Rewrites**
+- A one-shot writer of the table (numpy `save`/`savez`/`savez_compressed`/`savetxt`,
+  `torch.save`, `matplotlib.pyplot.savefig`, and on any receiver `to_csv`, `to_parquet`,
+  `to_feather`, `to_hdf`, `to_pickle`, `to_excel`, `to_stata`, `to_orc`, `tofile`,
+  `savefig`, `to_json`) whose path argument is a name or a str literal (inert:
+  evaluating it again after the call is exact), when the call is a whole statement (an
+  expression statement, or the value of a simple assignment that does not rebind that
+  name) alone on its line, in an indented block or the module body:
+  `df.to_csv(p, index=False)` -> the same line, then `storage.publish(p, pin=False)`.
+  `try:` bodies included: `publish` runs only if the writer returned, as the code after
+  it did.
+- numpy adds ".npy"/".npz" to a path that lacks it: the added call says so
+  (`storage.publish(p, pin=True, suffix=".npy")`, not for a literal that already ends
+  with it). A folder (`to_parquet(d, partition_cols=...)`) is published as its files.
+- A writer followed by `storage.publish(<the same path>)` is MIGRATED (what `apply`
+  leaves, so a second run changes nothing).
+
+**Leaves alone (why)**
+- Counted UNMIGRATED ("third-party writer"): a path that is an attribute, a subscript, a
+  call, an operator or an f-string (evaluating it again may run code or give another
+  path); a path in `*args`/`**kwargs`; a writer inside a larger expression, a lambda, a
+  comprehension, a `with` header, a one-line compound (`if x: df.to_csv(p)`), a line
+  with several statements, a parenthesised call; an assignment that rebinds the path's
+  name (`p = df.to_csv(p)`) or a walrus in the call that may; `savefig` with a path that
+  is not a literal with an extension (matplotlib adds one to a name without it);
+  writers that return a handle (`tarfile.open(p, "w")`, `zipfile.ZipFile`, `gzip.open`,
+  `sqlite3.connect`, `h5py.File`, `shelve.open`, ...): the file is written after the call,
+  through the handle, so nothing after the call is the moment to publish it.
+- File objects are not sites of this family: a writer given a handle from an `open`
+  (`with open(p, "wb") as f: np.save(f, a)`) is migrated through that open.
+- Readers ("third-party reader": `pd.read_csv(p)`, `np.load`, `torch.load`, ...) are not
+  migrated. A restore-before (`storage.fetch(p)` then the reader) would be exact only
+  where the runtime knows every file the reader opens: a parquet dataset folder, a glob,
+  a URL, an HDF5 file with external links or a checkpoint directory are read file by
+  file by the library, and a missing file the original reported as FileNotFoundError
+  could be restored from another worker's version. Until the runtime can say that, they
+  stay counted, so the report shows them as left to do.
+- Files or families whose rule is `local`, excluded files, secret-looking literal paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.secret_paths import looks_secret
+from migrate_storage.codemods.families import lazy_command, third_party
+from migrate_storage.codemods.families._edit import bool_name
+from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = (
+    "Publish what a third-party writer wrote: storage.publish(path) after the call."
+)
+
+EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
+    Rewritten(
+        "import pandas as pd\n\ndef export(df, out):\n    df.to_csv(out, index=False)  # metrics\n    return out\n",
+        "import pandas as pd\nfrom storage_runtime import storage\n\ndef export(df, out):\n    df.to_csv(out, index=False)  # metrics\n    storage.publish(out, pin=False)\n    return out\n",
+        policy=CACHE,
+    ),
+    Rewritten(
+        "import numpy as np\n\nfor name, array in arrays.items():\n    np.save(name, array)\n",
+        'import numpy as np\nfrom storage_runtime import storage\n\nfor name, array in arrays.items():\n    np.save(name, array)\n    storage.publish(name, pin=True, suffix=".npy")\n',
+    ),
+    Rewritten(
+        "import torch\n\ntry:\n    result = torch.save(model.state_dict(), 'model.pt')\nexcept OSError:\n    pass\n",
+        "import torch\nfrom storage_runtime import storage\n\ntry:\n    result = torch.save(model.state_dict(), 'model.pt')\n    storage.publish('model.pt', pin=True)\nexcept OSError:\n    pass\n",
+    ),
+    Rewritten(
+        "import matplotlib.pyplot as plt\n\nplt.savefig('loss.png', dpi=150)\n",
+        "import matplotlib.pyplot as plt\nfrom storage_runtime import storage\n\nplt.savefig('loss.png', dpi=150)\nstorage.publish('loss.png', pin=True)\n",
+    ),
+    Unchanged(
+        "def export(df, run):\n    df.to_csv(run.out_dir / 'metrics.csv')\n",
+        "Should do nothing, since the path is an expression that evaluating again may change.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "def export(df, p, ok):\n    if ok: df.to_csv(p)\n",
+        "Should do nothing, since a one-line compound has no line to add the publish on.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "def export(df, p):\n    return df.to_csv(p)\n",
+        "Should do nothing, since the writer is inside a larger statement.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "def export(df, p):\n    p = df.to_csv(p)\n",
+        "Should do nothing, since the assignment rebinds the path's name.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "import matplotlib.pyplot as plt\n\ndef plot(p):\n    plt.savefig(p)\n",
+        "Should do nothing, since matplotlib adds an extension to a path without one.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "import tarfile\n\nwith tarfile.open(p, 'w:gz') as t:\n    t.add('data')\n",
+        "Should do nothing, since a writer that returns a handle writes after the call.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "import pandas as pd\n\nframe = pd.read_csv(p)\n",
+        "Should do nothing, since readers are counted, not migrated (see the docstring).",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+)
+
+
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
+DERIVED = False
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A one-shot writer of the third-party table (`Entry.closes`), as third_party
+    recognises it: UNMIGRATED "third-party writer" until `decide`, MIGRATED when the next
+    statement already publishes its path, LOCAL (via the rules) when its literal path
+    looks secret. Every other third-party call is left to families/third_party.py."""
+    item = third_party.recognise(call, position, ctx)
+    if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
+        return None
+    entry = third_party.entry_of(item.name)
+    if entry is None or not entry.closes:
+        return None
+    target = _target(item, entry, ctx.flow.parent)
+    if target is None:
+        return item
+    line, path = target
+    literal = _literal(path)
+    if literal is not None and looks_secret(
+        os.fsdecode(literal), ctx.policy.allow_secrets
+    ):
+        item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
+        return item
+    following = _following(line, ctx.flow.parent)
+    if following is not None and _publishes_path(following, path, _publish_of(ctx)):
+        item.status, item.reason = Status.MIGRATED, None
+    return item
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Each writer the rules left as it is and whose path can be published after it
+    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)`."""
+    pin = ctx.pin_for(Family.THIRD_PARTY)
+    for item in items:
+        if (
+            item.status is not Status.UNMIGRATED
+            or item.reason is not Reason.THIRD_PARTY_WRITER
+        ):
+            continue
+        entry = third_party.entry_of(item.name)
+        target = _target(item, entry, ctx.flow.parent) if entry is not None else None
+        if entry is None or target is None:
+            continue
+        line, path = target
+        suffix = entry.suffix
+        literal = _literal(path)
+        if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
+            suffix = None
+        item.status, item.reason = Status.PENDING, None
+        region = (item.position.line, item.position.end_line)
+        item.edit = PublishEdit(line, region, path, pin, suffix)
+        item.needs = ("storage",)
+
+
+def _publish_of(ctx: Context) -> Callable[[cst.Call], bool]:
+    allowed = {f"{ctx.rt_storage}.publish", f"{ctx.runtime}.publish"}
+
+    def publishes(call: cst.Call) -> bool:
+        names = ctx.flow.names(call.func)
+        return bool(names) and all(n in allowed for n in names)
+
+    return publishes
+
+
+def _target(
+    item: Found,
+    entry: third_party.Entry,
+    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+) -> tuple[cst.SimpleStatementLine, cst.BaseExpression] | None:
+    """(the line the writer is alone on, its path) when the path can be published after
+    the call (see the module docstring), else None."""
+    path = third_party.path_of(item.call, entry)
+    if path is None or not _provable(path, entry):
+        return None
+    line = _statement_line(item.call, parent, path)
+    return None if line is None else (line, path)
+
+
+def _literal(node: cst.BaseExpression) -> str | bytes | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - an odd literal is not a provable path
+            return None
+        return value if isinstance(value, (str, bytes)) else None
+    return None
+
+
+def _provable(path: cst.BaseExpression, entry: third_party.Entry) -> bool:
+    """A name or a str/bytes literal (inert, so evaluating it again is exact); for a
+    writer that adds an extension to a name without one, only a literal that has one."""
+    if path.lpar:
+        return False
+    literal = _literal(path)
+    if entry.adds_extension:
+        if isinstance(literal, bytes):
+            literal = literal.decode("latin-1")
+        return isinstance(literal, str) and bool(os.path.splitext(literal)[1])
+    if literal is not None:
+        return bool(literal)
+    return isinstance(path, cst.Name) and path.value not in ("None", "True", "False")
+
+
+def _statement_line(
+    call: cst.Call,
+    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+    path: cst.BaseExpression,
+) -> cst.SimpleStatementLine | None:
+    """The line `call` is the whole statement of (see the module docstring), else None."""
+    if call.lpar:
+        return None  # `(df.to_csv(p))`: the statement may end on a later line
+    statement = parent(call)
+    if isinstance(statement, cst.Assign):
+        if statement.value is not call or _binds(statement.targets, path):
+            return None
+    elif not isinstance(statement, cst.Expr) or statement.value is not call:
+        return None
+    line = parent(statement)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    if not isinstance(parent(line), (cst.IndentedBlock, cst.Module)):
+        return None
+    if isinstance(path, cst.Name) and _has_walrus(call):
+        return None  # `np.save(p, (p := other))` rebinds the name during the call
+    return line
+
+
+def _binds(
+    targets: tuple[cst.AssignTarget, ...] | list[cst.AssignTarget],
+    path: cst.BaseExpression,
+) -> bool:
+    if not isinstance(path, cst.Name):
+        return False
+    return any(
+        isinstance(node, cst.Name) and node.value == path.value
+        for target in targets
+        for node in _walk(target.target)
+    )
+
+
+def _has_walrus(node: cst.CSTNode) -> bool:
+    return any(isinstance(n, cst.NamedExpr) for n in _walk(node))
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
+
+
+def _following(
+    line: cst.SimpleStatementLine, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> cst.BaseStatement | None:
+    block = parent(line)
+    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
+    for index, statement in enumerate(body):
+        if statement is line:
+            return body[index + 1] if index + 1 < len(body) else None
+    return None
+
+
+def _publishes_path(
+    statement: cst.BaseStatement,
+    path: cst.BaseExpression,
+    publishes: Callable[[cst.Call], bool],
+) -> bool:
+    """`storage.publish(<path>, ...)` alone on the next line, for the same path."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expr = statement.body[0]
+    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
+        return False
+    call = expr.value
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    return publishes(call) and call.args[0].value.deep_equals(path)
+
+
+# -- rewrite ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishEdit:
+    """The writer's line -> the line as it was, then `storage.publish(path, pin=...[,
+    suffix=...])` on a line of its own, same indentation."""
+
+    node: cst.SimpleStatementLine
+    region: tuple[int, int]
+    path: cst.BaseExpression
+    pin: bool
+    suffix: str | None = None
+    family: Family = Family.THIRD_PARTY
+
+    def apply(
+        self, node: cst.CSTNode, names: Mapping[str, str]
+    ) -> cst.FlattenSentinel[cst.CSTNode]:
+        assert isinstance(node, cst.SimpleStatementLine)
+        args = [
+            cst.Arg(self.path.deep_clone()),
+            cst.Arg(bool_name(self.pin), keyword=cst.Name("pin"), equal=_EQUAL),
+        ]
+        if self.suffix is not None:
+            suffix = cst.SimpleString(f'"{self.suffix}"')
+            args.append(cst.Arg(suffix, keyword=cst.Name("suffix"), equal=_EQUAL))
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("publish"))
+        added = cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
+        return cst.FlattenSentinel([node, added])
+
+
+_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""),
+    whitespace_after=cst.SimpleWhitespace(""),
+)
+
+
+# `publish_after.PublishAfterCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "PublishAfterCodemod")

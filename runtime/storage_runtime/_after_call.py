@@ -1,0 +1,134 @@
+"""`publish(path, pin=...)`: publish what a call the runtime does not see has just written.
+
+A third-party writer (`df.to_csv(p)`, `np.save(p, a)`, `torch.save(obj, p)`,
+`fig.savefig(p)`, `model.save_pretrained(d)`) opens, writes and closes its file itself,
+through builtin open or C code, so no runtime handle sees the close. The migration keeps
+such a call exactly as written and adds `storage.publish(p, pin=...)` after it: once the
+call has returned, its file is closed and complete, and `p` (a name or a literal, so
+evaluating it again gives the same value) names it.
+
+`publish` never changes what the program sees. It returns None and never raises for
+backend trouble (strict mode raises `PublishError`, as it does for every write); it
+ignores, silently:
+
+- everything on the local backend (there is nothing to publish to);
+- what is not a path (`None`, a buffer, an int descriptor) and a path with no file or
+  folder behind it: the writer wrote elsewhere (a URL, `":memory:"`, a buffer the name
+  held), or did not write at all;
+- every path while `builtins.open` or `io.open` is replaced (`mock.patch`, pyfakefs): the
+  writer wrote to the replacement, and a file already on disk at that path is not what it
+  wrote.
+
+On a publishing backend a file is published exactly as a closed write is
+(`Storage._after_write`): only under the root, never a secret-looking name, a special
+file or the runtime's own state; recorded pending first, so a daemon that is down leaves
+it pending (`sync` publishes it); a file open for writing through the runtime on this
+machine is left to that writer's last close; pinned (`pin=True`) or cache (`pin=False`).
+
+A folder (`save_pretrained(d)`, `to_parquet(d, partition_cols=...)`, a `tarfile`
+extraction) is published as its files: every regular file below it, each by the rules
+above, walked without following symlinked folders and without the runtime's state
+folder. A writer rewrites the folder it was given, so every file is published again (an
+unchanged file gives the same CID: no new version). The root itself is never walked: a
+writer given the whole root has nothing published by `publish` (that would upload every
+file of the project for one call).
+
+`suffix` is for writers that add one to a path that lacks it (`np.save(p, a)` writes
+`p + ".npy"` unless `p` ends with it; `np.savez` adds ".npz"): `publish(p, suffix=".npy")`
+publishes the file the writer actually wrote.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import stat
+from typing import TYPE_CHECKING, Any
+
+from storage_runtime._paths import SPECIAL_ROOTS, is_inside
+
+if TYPE_CHECKING:
+    from storage_runtime.storage import Storage
+
+__all__ = ["publish"]
+
+#: The real builtin open (C `io.open`), bound once at import.
+_io_open = io.open
+
+
+def publish(
+    storage: Storage, path: Any, *, pin: bool = False, suffix: str | None = None
+) -> None:
+    """Publish the file, or every file of the folder, at `path` (see the module doc);
+    with `suffix`, at `path + suffix` when `path` does not end with it."""
+    if storage._local or builtins.open is not _io_open or io.open is not _io_open:
+        return
+    if suffix is not None:
+        path = _suffixed(path, suffix)
+    kind, real = _kind(storage, path)
+    if kind == "file":
+        storage._after_write(real, pin)  # outside the root, secret, special: nothing
+    if kind != "folder":
+        return  # no file there: a missing path is never recorded (no "gone" row)
+    failure: BaseException | None = None
+    for base, dirs, files in os.walk(real):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not is_inside(os.path.join(base, d), storage.settings.state_dir)
+        )
+        for name in sorted(files):
+            full = os.path.join(base, name)
+            if not os.path.isfile(full):  # a broken symlink, a FIFO: nothing to publish
+                continue
+            try:
+                storage._after_write(full, pin)
+            except Exception as exc:  # noqa: BLE001 - strict mode: record every file, then raise
+                failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+def _suffixed(path: Any, suffix: str) -> Any:
+    """numpy's rule (`np.save("x", a)` writes `x.npy`): `path` as text, plus `suffix`
+    unless it already ends with it. Anything that is not a path is returned as it is."""
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        return path
+    if isinstance(text, bytes):
+        end = os.fsencode(suffix)
+        return text if text.endswith(end) else text + end
+    return text if text.endswith(suffix) else text + suffix
+
+
+def _kind(storage: Storage, path: Any) -> tuple[str | None, str]:
+    """("file", path) for a regular file, ("folder", its real location) for a folder
+    strictly inside the root (not the runtime's state folder, not a pseudo file system),
+    (None, "") for anything else. Never raises for odd input."""
+    if isinstance(path, int):
+        return None, ""
+    try:
+        text = os.fsdecode(os.fspath(path))
+        if "\0" in text:
+            return None, ""
+        st = os.stat(text)
+    except (TypeError, ValueError, OSError):
+        return None, ""
+    if stat.S_ISREG(st.st_mode):
+        return "file", text
+    if not stat.S_ISDIR(st.st_mode):
+        return None, ""
+    try:
+        real = os.path.realpath(text)
+    except (OSError, ValueError):
+        return None, ""
+    settings = storage.settings
+    if real == settings.root or not is_inside(real, settings.root):
+        return None, ""
+    if is_inside(real, settings.state_dir) or any(
+        is_inside(real, special) for special in SPECIAL_ROOTS
+    ):
+        return None, ""
+    return "folder", real

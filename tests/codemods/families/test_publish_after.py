@@ -1,0 +1,83 @@
+"""publish_after: formatting kept byte for byte around the added line, the rules decide
+(pin, cache, local, families), secret literals stay local, and an existing publish of
+the same path (or another path) is recognised exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codemod_cases import run_code
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import transform_source
+from migrate_storage.codemods.policy import FilePolicy
+
+PIN = FilePolicy(strategy=Strategy.PIN)
+
+
+def _third_party(code: str, policy: FilePolicy = PIN) -> tuple[Any, list[tuple[Status, Any]]]:
+    result = run_code(code, policy)
+    assert result.status is not FileStatus.FAILED, result.message
+    return result, [(s.status, s.reason) for s in result.sites if s.family is Family.THIRD_PARTY]
+
+
+def test_tabs_crlf_and_comments_are_kept() -> None:
+    source = (
+        b"import numpy as np\r\n\r\ndef f(p, a):\r\n"
+        b"\tif a:\r\n\t\tnp.savetxt(p, a)  # keep me\r\n\t\t# and me\r\n\treturn p\r\n"
+    )
+    result = transform_source(source, "mod.py", FilePolicy(strategy=Strategy.CACHE))
+    assert result.status is FileStatus.CHANGED, result.message
+    assert result.new_source == (
+        b"import numpy as np\r\nfrom storage_runtime import storage\r\n\r\ndef f(p, a):\r\n"
+        b"\tif a:\r\n\t\tnp.savetxt(p, a)  # keep me\r\n"
+        b"\t\tstorage.publish(p, pin=False)\r\n\t\t# and me\r\n\treturn p\r\n"
+    )
+
+
+def test_the_rules_decide() -> None:
+    code = "def f(df, p):\n    df.to_csv(p)\n"
+    for policy, expected in (
+        (PIN, (Status.PENDING, None)),
+        (FilePolicy(strategy=Strategy.LOCAL), (Status.LOCAL, Reason.LOCAL_RULE)),
+        (FilePolicy(excluded=True), (Status.UNMIGRATED, Reason.EXCLUDED_FILE)),
+        # A rule for json alone, local elsewhere: the writer stays local.
+        (
+            FilePolicy(strategy=Strategy.PIN, families=(Family.JSON,), fallback=Strategy.LOCAL),
+            (Status.LOCAL, Reason.LOCAL_RULE),
+        ),
+    ):
+        _, sites = _third_party(code, policy)
+        assert sites == [expected], policy
+
+
+def test_a_secret_literal_is_local_and_never_published() -> None:
+    result, sites = _third_party("def f(df):\n    df.to_csv('.env')\n")
+    assert sites == [(Status.LOCAL, Reason.SECRET_PATH)]
+    assert result.status is FileStatus.UNCHANGED
+
+
+def test_only_a_publish_of_the_same_path_counts() -> None:
+    same = (
+        "from storage_runtime import storage\n\ndef f(df, p):\n    df.to_csv(p)\n\n"
+        "    # published\n    storage.publish(p, pin=True)\n"
+    )
+    assert _third_party(same)[1] == [(Status.MIGRATED, None)]
+    other = "from storage_runtime import storage\n\ndef f(df, p, q):\n    df.to_csv(p)\n    storage.publish(q)\n"
+    assert _third_party(other)[1] == [(Status.PENDING, None)]
+    module_level = "import storage_runtime\n\ndef f(df, p):\n    df.to_csv(p)\n    storage_runtime.publish(p)\n"
+    assert _third_party(module_level)[1] == [(Status.MIGRATED, None)]
+    # A `publish` that is not the runtime's is not one.
+    local = "def publish(p):\n    pass\n\ndef f(df, p):\n    df.to_csv(p)\n    publish(p)\n"
+    assert _third_party(local)[1] == [(Status.PENDING, None)]
+
+
+def test_a_module_that_uses_the_name_storage_gets_an_alias() -> None:
+    result, sites = _third_party("storage = {}\n\ndef f(df, p):\n    df.to_parquet(p)\n")
+    assert sites == [(Status.PENDING, None)]
+    assert result.new_source is not None
+    new = result.new_source.decode()
+    assert "from storage_runtime import storage as storage_runtime_storage\n" in new
+    assert "    storage_runtime_storage.publish(p, pin=True)\n" in new
+    again = transform_source(result.new_source, "mod.py", PIN)
+    assert again.status is FileStatus.UNCHANGED
+    assert [s.status for s in again.sites] == [Status.MIGRATED]
