@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from migrate_storage.codemods.families import json_pickle, open_calls, pathlib_io
+from migrate_storage.codemods.families import (
+    json_pickle,
+    lifecycle,
+    open_calls,
+    pathlib_io,
+)
 from migrate_storage.codemods.families.command import StorageCodemodCommand
 from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 
 __all__ = [
     "JsonPickleCodemod",
+    "LifecycleCodemod",
     "MigrateStorageCommand",
     "OpenCallsCodemod",
     "PathlibCodemod",
@@ -33,7 +39,7 @@ class MigrateStorageCommand(StorageCodemodCommand):
     """Every family at once: the same result as `migrate-storage apply`."""
 
     DESCRIPTION: str = (
-        "Migrate file I/O (open, pathlib, json, pickle) onto storage_runtime."
+        "Migrate file I/O (open, pathlib, json, pickle, lifecycle) onto storage_runtime."
     )
     FAMILIES: ClassVar[tuple[Family, ...]] = REWRITABLE_FAMILIES
 
@@ -60,3 +66,11 @@ class JsonPickleCodemod(StorageCodemodCommand):
     DESCRIPTION: str = json_pickle.DESCRIPTION
     EXAMPLES = json_pickle.EXAMPLES
     FAMILIES: ClassVar[tuple[Family, ...]] = (Family.JSON, Family.PICKLE)
+
+
+class LifecycleCodemod(StorageCodemodCommand):
+    """LibCST command for renames, removals and copies (families/lifecycle.py)."""
+
+    DESCRIPTION: str = lifecycle.DESCRIPTION
+    EXAMPLES = lifecycle.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.LIFECYCLE,)

@@ -50,7 +50,7 @@ from migrate_storage.codemods.analysis.plan import PathEdit, Plan
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
 from migrate_storage.codemods.analysis.uses import Flow
-from migrate_storage.codemods.families import open_calls, pathlib_io, scratch
+from migrate_storage.codemods.families import lifecycle, open_calls, pathlib_io, scratch
 from migrate_storage.codemods.model import (
     REWRITABLE_FAMILIES,
     Family,
@@ -213,6 +213,9 @@ class _Finder:
         if handle:
             family, _ = _names.HANDLE_FUNCTIONS[handle[0]]
             return Found(call, position, "handle", family, handle[0])
+        item = lifecycle.recognise(call, position, names)
+        if item is not None:
+            return item
         unsupported = sorted(n for n in names if n in _names.UNSUPPORTED)
         if unsupported:
             item = Found(
@@ -239,7 +242,20 @@ class _Finder:
                 name,
                 status=Status.MIGRATED,
             )
+        if kind is Kind.RUNTIME and attr in lifecycle.STAND_INS:
+            name = f"{self.rt_storage}.{attr}"
+            return Found(
+                call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED
+            )
         item = pathlib_io.recognise(call, position, kind, lambda: self._own_method(func))
+        if item is None:
+            item = lifecycle.recognise_method(
+                call,
+                position,
+                kind is Kind.PATH,
+                kind not in (Kind.NOT_PATH, Kind.RUNTIME),
+                lambda: self._own_method(func),
+            )
         if item is None and kind is not Kind.RUNTIME:
             item = third_party.recognise_method(call, position, self.third_party)
         return item
@@ -310,6 +326,8 @@ class _Finder:
                 self._plan_open(item)
             elif item.kind == "path":
                 pathlib_io.decide(item, self.pin_for(item.family))
+            elif lifecycle.is_site(item):
+                lifecycle.decide(item, self.pin_for(item.family))
 
     def _plan_open(self, item: Found) -> None:
         binding = self.io_open_binding if item.name == "io.open" else self.open_binding
@@ -358,9 +376,13 @@ class _Finder:
                 uses_storage = True
                 plan.paths[item.call] = item.edit
                 plan.regions.append((item.position.line, item.position.end_line))
+            elif lifecycle.is_site(item) and item.edit is not None:
+                uses_storage = True
+                plan.lifecycle[item.call] = item.edit
+                plan.regions.append((item.position.line, item.position.end_line))
         uses_storage = uses_storage or bool(plan.collapses)
         ancestors = self.collector.ancestors
-        for node in [*plan.opens, *plan.paths, *plan.collapses]:
+        for node in [*plan.opens, *plan.paths, *plan.collapses, *plan.lifecycle]:
             plan.path_nodes.update(ancestors.get(node, ()))
         if uses_open and self.open_binding is not None:
             plan.open_name = self.open_binding.name

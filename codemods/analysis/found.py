@@ -22,7 +22,7 @@ class Position:
 class Found:
     call: cst.Call
     position: Position
-    kind: str  # open | path | handle | runtime | unsupported
+    kind: str  # open | path | handle | runtime | unsupported | lifecycle | path-lifecycle
     family: Family
     name: str
     status: Status = Status.PENDING

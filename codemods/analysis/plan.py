@@ -58,6 +58,8 @@ class Plan:
     collapses: dict[cst.CSTNode, Collapse] = field(
         default_factory=dict
     )  # key: With or Call
+    # Renames, removals, copies (families/lifecycle.py: its LifecycleEdit records).
+    lifecycle: dict[cst.Call, object] = field(default_factory=dict)
     # (object, alias) pairs to import from the runtime module.
     imports: list[tuple[str, str | None]] = field(default_factory=list)
     # Original line spans (first, last) that the edits may touch, for safety.py.
@@ -66,4 +68,6 @@ class Plan:
     path_nodes: set[cst.CSTNode] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.opens or self.paths or self.collapses or self.imports)
+        return bool(
+            self.opens or self.paths or self.collapses or self.lifecycle or self.imports
+        )

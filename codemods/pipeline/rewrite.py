@@ -118,6 +118,7 @@ class _PlanTransformer(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         from migrate_storage.codemods.families import (
             json_pickle,
+            lifecycle,
             open_calls,
             pathlib_io,
         )
@@ -135,6 +136,12 @@ class _PlanTransformer(cst.CSTTransformer):
             self.used_storage = True
             return pathlib_io.rewrite_path_call(
                 updated_node, path_edit, self.plan.storage_name
+            )
+        life_edit = self.plan.lifecycle.get(original_node)
+        if life_edit is not None and Family.LIFECYCLE in self.families:
+            self.used_storage = True
+            return lifecycle.rewrite_call(
+                updated_node, life_edit, self.plan.storage_name  # type: ignore[arg-type]
             )
         return updated_node
 

@@ -8,6 +8,7 @@ import pytest
 from codemod_cases import pending, run_code
 from migrate_storage.codemods.families import (
     json_pickle,
+    lifecycle,
     open_calls,
     pathlib_io,
     scratch,
@@ -16,7 +17,7 @@ from migrate_storage.codemods.families.examples import Rewritten, Unchanged
 from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 
-MODULES = (open_calls, pathlib_io, json_pickle, scratch)
+MODULES = (open_calls, pathlib_io, json_pickle, lifecycle, scratch)
 CLASSIFY_ONLY = (scratch,)
 EXAMPLES = [
     pytest.param(example, id=f"{module.__name__.rpartition('.')[2]}-{index}")
