@@ -30,7 +30,12 @@ from unittest import mock
 import pytest
 import storage_runtime
 from codemod_cases import run_code
-from migrate_storage.codemods.families import json_pickle, lifecycle, open_calls, pathlib_io
+from migrate_storage.codemods.families import (
+    json_pickle,
+    lifecycle,
+    open_calls,
+    pathlib_io,
+)
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
 from migrate_storage.codemods.model import FileStatus
 from migrate_storage.codemods.pipeline.engine import transform_source
