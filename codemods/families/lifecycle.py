@@ -211,10 +211,17 @@ def recognise_method(
         return None
     if is_own_method():
         return None
-    item = Found(call, position, PATH_KIND, Family.LIFECYCLE, f"pathlib.Path.{attr}")
-    if not is_path:
-        return item.unmigrated(Reason.RECEIVER_UNKNOWN)
-    return _checked(item)
+    if is_path:
+        return _checked(Found(call, position, PATH_KIND, Family.LIFECYCLE, f"pathlib.Path.{attr}"))
+    from migrate_storage.codemods.analysis.names import (
+        dotted,  # names imports this module
+    )
+
+    spelled = dotted(func.value)
+    name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+    return Found(call, position, PATH_KIND, Family.LIFECYCLE, name).unmigrated(
+        Reason.RECEIVER_UNKNOWN
+    )
 
 
 def _checked(item: Found) -> Found:
