@@ -1,8 +1,9 @@
 """One module per rewrite family: open_calls (builtin open), pathlib_io (Path methods),
-json_pickle (dump/load on a handle). Each holds the family's rewrite (node builders) and its
-EXAMPLES (examples.Rewritten / examples.Unchanged, run by the tests); open_calls and
-pathlib_io also hold their recognition and decision (`recognise`, `decide`), which the
-finder calls (json_pickle's are in analysis/handles.py). The
+json_pickle (dump/load on a handle), lifecycle (renames, removals, copies). Each holds the
+family's rewrite (node builders) and its EXAMPLES (examples.Rewritten /
+examples.Unchanged, run by the tests); open_calls, pathlib_io and lifecycle also hold
+their recognition and decision (`recognise`, `decide`), which the finder calls
+(json_pickle's are in analysis/handles.py). The
 LibCST codemod commands are defined in commands.py (importing libcst.codemod costs about
 0.6 s, which a process that only finds sites must not pay) and reached through each family
 module too (`open_calls.OpenCallsCodemod`), as .libcst.codemod.yaml names them."""
