@@ -29,7 +29,7 @@ class Family(enum.Enum):
     # fsync them, lock files (families/scratch.py); sites of this family are LOCAL.
     SCRATCH = "scratch"
     # Path I/O done by another library: pandas, numpy, torch, PIL, tarfile, sqlite3, ...
-    # (analysis/third_party.py); counted, not rewritten.
+    # (families/third_party.py); counted, not rewritten.
     THIRD_PARTY = "third-party"
     # Renames, removals and copies: os.replace, shutil.copy2, Path.unlink, ...
     # (families/lifecycle.py); rewritten onto the runtime's stand-ins.
@@ -78,7 +78,7 @@ class Reason(enum.Enum):
     TEMPORARY_DIRECTORY = "temporary directory"
     DIRECTORY_HANDLE = "directory handle"
     LOCK_FILE = "lock file"
-    # Added for issue 14 (UNMIGRATED, analysis/third_party.py): another library reads or
+    # Added for issue 14 (UNMIGRATED, families/third_party.py): another library reads or
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"
     THIRD_PARTY_READER = "third-party reader"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import libcst as cst
-from migrate_storage.codemods.analysis.plan import OpenEdit, PathEdit
+from migrate_storage.codemods.analysis.plan import Edit
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 
 
@@ -22,13 +22,17 @@ class Position:
 class Found:
     call: cst.Call
     position: Position
-    kind: str  # open | path | handle | runtime | unsupported | lifecycle | path-lifecycle
+    kind: str  # open | path | handle | runtime | unsupported | scratch | third-party
+    # | lifecycle | path-lifecycle
     family: Family
     name: str
     status: Status = Status.PENDING
     reason: Reason | None = None
     strategy: Strategy | None = None
-    edit: OpenEdit | PathEdit | None = None
+    # Set by the family's `decide` for a PENDING site: the node rewrite (None: the call
+    # text stays) and the runtime objects its migration needs imported (plan.RUNTIME_OBJECTS).
+    edit: Edit | None = None
+    needs: tuple[str, ...] = ()
     consumed: bool = False  # an open folded into a json/pickle collapse
 
     def unmigrated(self, reason: Reason) -> Found:

@@ -13,8 +13,8 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 from libcst.metadata import Scope
-from migrate_storage.codemods.analysis import third_party as _third_party
 from migrate_storage.codemods.families import lifecycle as _lifecycle
+from migrate_storage.codemods.families import third_party as _third_party
 from migrate_storage.codemods.model import Family
 
 # json/pickle functions that take a file handle; the value is (family, operation).
@@ -46,7 +46,7 @@ UNSUPPORTED = frozenset(
     }
 )
 # Other libraries' path I/O (numpy, torch, gzip, sqlite3, pandas, ...) has its own table:
-# analysis/third_party.py; renames, removals and copies (os.replace, shutil.copy2, ...)
+# families/third_party.py; renames, removals and copies (os.replace, shutil.copy2, ...)
 # theirs: families/lifecycle.py.
 
 # pathlib.Path methods the pathlib family rewrites.

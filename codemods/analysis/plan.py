@@ -1,65 +1,55 @@
-"""The finder's instructions to the rewriters: which original node becomes what.
+"""The finder's instructions to the rewriter: which original node becomes what.
 
-The finder decides everything (status, names, pin); the family modules only build the
-new nodes from these records. Nodes are keys by identity (LibCST nodes hash by id), and
+The families decide everything (status, names, pin) and record it as one `Edit` per
+rewritten node; `pipeline/rewrite.py` only calls `edit.apply` on the nodes of `edits`, so
+it holds no family's code. Nodes are keys by identity (LibCST nodes hash by id), and
 always the *original* nodes of the tree the metadata was computed on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import libcst as cst
 from migrate_storage.codemods.model import Family
 
-
-@dataclass(frozen=True, slots=True)
-class OpenEdit:
-    """A builtin open call: maybe renamed to the runtime's open, maybe given `pin=`."""
-
-    rename_to: str | None  # new callee name (io.open(...) -> open(...)); None keeps it
-    pin: bool | None  # None: the mode cannot write, no pin
+#: The runtime objects a rewrite may use, in the order their imports are added
+#: (analysis/bindings.py chooses the name each gets in a module).
+RUNTIME_OBJECTS = ("open", "io_open", "storage")
 
 
-@dataclass(frozen=True, slots=True)
-class PathEdit:
-    """`p.method(args)` -> `storage.method(p, args[, pin=...])`."""
+class Edit(Protocol):
+    """One family's rewrite of one original node (a call, or a statement such as `with`).
 
-    method: str
-    pin: bool | None
+    `node`: the original node replaced; `region`: the original lines (first, last) the
+    rewrite may touch (pipeline/safety.py allows changes there only); `apply` builds the
+    replacement from the node as the transformer has updated it so far, given `names`
+    (runtime object -> the name the module uses for it, e.g. `{"storage": "_storage"}`,
+    holding every object the module's PENDING sites need)."""
 
+    @property
+    def node(self) -> cst.CSTNode: ...
 
-@dataclass(frozen=True, slots=True)
-class Collapse:
-    """json/pickle on a runtime-free handle -> one `storage.<helper>(...)` call.
+    @property
+    def family(self) -> Family: ...
 
-    `dump`/`load` is the json/pickle call; `opener` the builtin open call that produced
-    the handle; `statement` the `with` statement that goes away (None for one-liners
-    such as `json.load(open(p))`, where only the call is replaced).
-    """
+    @property
+    def region(self) -> tuple[int, int]: ...
 
-    family: Family
-    helper: str  # dump_json, load_json, dump_pickle, load_pickle
-    call: cst.Call
-    opener: cst.Call
-    pin: bool | None
-    statement: cst.With | None = None
-    small: cst.BaseSmallStatement | None = None  # the with body's one statement
+    def apply(
+        self, node: cst.CSTNode, names: Mapping[str, str]
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]: ...
 
 
 @dataclass(slots=True)
 class Plan:
     """All edits for one module, plus the runtime names the edits use."""
 
-    open_name: str = "open"
-    storage_name: str = "storage"
-    opens: dict[cst.Call, OpenEdit] = field(default_factory=dict)
-    paths: dict[cst.Call, PathEdit] = field(default_factory=dict)
-    collapses: dict[cst.CSTNode, Collapse] = field(
-        default_factory=dict
-    )  # key: With or Call
-    # Renames, removals, copies (families/lifecycle.py: its LifecycleEdit records).
-    lifecycle: dict[cst.Call, object] = field(default_factory=dict)
+    edits: dict[cst.CSTNode, Edit] = field(default_factory=dict)
+    # Runtime object -> the name the rewritten module uses for it (see RUNTIME_OBJECTS).
+    names: dict[str, str] = field(default_factory=dict)
     # (object, alias) pairs to import from the runtime module.
     imports: list[tuple[str, str | None]] = field(default_factory=list)
     # Original line spans (first, last) that the edits may touch, for safety.py.
@@ -68,6 +58,4 @@ class Plan:
     path_nodes: set[cst.CSTNode] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(
-            self.opens or self.paths or self.collapses or self.lifecycle or self.imports
-        )
+        return bool(self.edits or self.imports)

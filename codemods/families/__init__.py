@@ -1,9 +1,13 @@
-"""One module per rewrite family: open_calls (builtin open), pathlib_io (Path methods),
-json_pickle (dump/load on a handle), lifecycle (renames, removals, copies). Each holds the
-family's rewrite (node builders) and its EXAMPLES (examples.Rewritten /
-examples.Unchanged, run by the tests); open_calls, pathlib_io and lifecycle also hold
-their recognition and decision (`recognise`, `decide`), which the finder calls
-(json_pickle's are in analysis/handles.py). The
+"""One module per family: its recognition tables, its decision, its rewrite and its EXAMPLES.
+
+The families, in registry.FAMILY_MODULES (the only place they are listed): open_calls
+(builtin open), json_pickle (dump/load on a handle), scratch (temporary files, lock files:
+LOCAL), third_party (other libraries' path I/O: counted), runtime_calls (calls already on
+the runtime: MIGRATED), lifecycle (renames, removals, copies), pathlib_io (Path methods). Each provides the protocol of
+protocol.py: `recognise(call, position, ctx)`, `decide(items, ctx)`, `DERIVED`, and
+`EXAMPLES` (examples.Rewritten / examples.Unchanged, run by the tests); a family that
+rewrites also defines its edit (an `analysis.plan.Edit`: `node`, `region`, `family`,
+`apply(node, names)`), which pipeline/rewrite.py applies without knowing the family. The
 LibCST codemod commands are defined in commands.py (importing libcst.codemod costs about
 0.6 s, which a process that only finds sites must not pay) and reached through each family
 module too (`open_calls.OpenCallsCodemod`), as .libcst.codemod.yaml names them."""

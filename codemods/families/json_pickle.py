@@ -47,14 +47,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import libcst as cst
+from libcst.metadata import Assignment, GlobalScope
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import single_small_statement, value_call
-from migrate_storage.codemods.analysis.handles import handle_argument
-from migrate_storage.codemods.analysis.plan import Collapse
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    Position,
+    literal_string,
+    may_write,
+    open_mode,
+    rejected_path_literal,
+)
+from migrate_storage.codemods.analysis.handles import (
+    NOT_A_FILE,
+    SECRET,
+    UNTRACEABLE,
+    handle_argument,
+    is_inert,
+    provenance,
+)
 from migrate_storage.codemods.families import lazy_command
-from migrate_storage.codemods.families._edit import bool_name, flat_args, keyword
+from migrate_storage.codemods.families._edit import (
+    bool_name,
+    count_comments,
+    flat_args,
+    keyword,
+)
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Reason
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 DESCRIPTION = (
     "Collapse json/pickle dumps and loads on a fresh open into storage.dump_json & co."
@@ -99,6 +127,345 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 )
 
 
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: A json/pickle call's status follows its handle's open: decided after the open family,
+#: the rules applied after `decide`.
+DERIVED = True
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A site when `call` resolves to a json/pickle dump or load that takes a file handle
+    (names.HANDLE_FUNCTIONS, simplejson too); what it is decides `decide`."""
+    handle = [n for n in sorted(ctx.names(call)) if n in _names.HANDLE_FUNCTIONS]
+    if not handle:
+        return None
+    family, _ = _names.HANDLE_FUNCTIONS[handle[0]]
+    return Found(call, position, "handle", family, handle[0])
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Each site's status from its handle's provenance (analysis/handles.py); the ones
+    that are not file I/O (`sys.stdout`) are dropped; a collapse where it is exact (see
+    the module docstring); a call on a handle from a scratch site is as local as it."""
+    kept = []
+    for item in items:
+        operation = _names.HANDLE_FUNCTIONS[item.name][1]
+        handle = handle_argument(item.call, operation)
+        if handle is None:
+            item.unmigrated(Reason.DYNAMIC_CALL)
+            kept.append(item)
+            continue
+        status = provenance(handle, ctx.scopes, ctx.collector.bindings, ctx.by_call)
+        if status == NOT_A_FILE:
+            continue
+        kept.append(item)
+        if status is Status.MIGRATED:
+            item.status = Status.MIGRATED
+        elif status is Status.PENDING:
+            _try_collapse(item, operation, handle, ctx)
+        elif status == UNTRACEABLE:
+            item.unmigrated(Reason.RECEIVER_UNKNOWN)
+        elif status == SECRET:  # its open stays local: so does the dump/load on it
+            item.status, item.reason = Status.LOCAL, Reason.SECRET_PATH
+        else:
+            item.unmigrated(Reason.HANDLE_NOT_MIGRATED)
+    items[:] = kept
+    _local_with_scratch_handles(items, ctx)
+
+
+def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
+    """A json/pickle call on a handle from a scratch site (`json.dump(obj, h)` with
+    `h = os.fdopen(fd)` of a temp file) is as local as that handle (issue 14)."""
+    for item in items:
+        if item.reason is not Reason.HANDLE_NOT_MIGRATED:
+            continue
+        handle = handle_argument(item.call, _names.HANDLE_FUNCTIONS[item.name][1])
+        value = ctx.flow.value_of(handle) if isinstance(handle, cst.Name) else handle
+        opener = ctx.by_call.get(value) if isinstance(value, cst.Call) else None
+        if (
+            opener is not None
+            and opener.family is Family.SCRATCH
+            and opener.status is Status.LOCAL
+        ):
+            item.status, item.reason, item.edit = Status.LOCAL, opener.reason, None
+
+
+# -- the collapse: when it is exact -------------------------------------------------------
+
+
+def _try_collapse(
+    item: Found, operation: str, handle: cst.BaseExpression, ctx: Context
+) -> None:
+    """Plan the collapse of `item` (its handle comes from a PENDING open) when it is
+    exact: `item.edit` becomes a Collapse, and the open it folds is `consumed` (the
+    open family's edit and import for it are then not planned)."""
+    if not ctx.rewrites(item.family):
+        return
+    names = ctx.names(item.call)
+    module = "json" if item.family is Family.JSON else "pickle"
+    if not _names.all_in(names, {f"{module}.{operation}"}):
+        return  # a look-alike (simplejson) or an ambiguous import
+    if isinstance(handle, cst.Call):
+        opener, statement, small, kept_extra = (
+            ctx.by_call.get(handle),
+            None,
+            None,
+            [],
+        )
+        region = (item.position.line, item.position.end_line)
+        scope_node: cst.CSTNode = item.call
+    else:
+        found = _with_block(item, handle, ctx)
+        if found is None:
+            return
+        opener, statement, small, line = found
+        trailing = line.trailing_whitespace  # type: ignore[attr-defined]
+        kept_extra = [
+            *statement.leading_lines,
+            trailing,
+            small.with_changes(value=cst.Name("x")),
+        ]
+        if opener is None or opener.position.with_span is None:
+            return
+        region = opener.position.with_span
+        scope_node = statement
+    if (
+        opener is None
+        or opener.kind != "open"
+        or opener.status is not Status.PENDING
+        or opener.consumed
+    ):
+        return
+    kept = _kept_arguments(item.call, opener.call, module, operation)
+    if kept is None:
+        return
+    if statement is not None and not _same_order(item.call, opener.call, operation):
+        return
+    if statement is None and not _after_handle_inert(item.call, handle):
+        return
+    if count_comments(scope_node) != count_comments([*kept, *kept_extra]):
+        return
+    pin = ctx.pin_for(item.family) if operation == "dump" else None
+    item.edit = Collapse(
+        statement if statement is not None else item.call,
+        region,
+        item.family,
+        f"{operation}_{module}",
+        item.call,
+        opener.call,
+        pin,
+        statement,
+        small,
+    )
+    item.needs = ("storage",)
+    opener.consumed = True
+
+
+def _same_order(call: cst.Call, opener: cst.Call, operation: str) -> bool:
+    """Collapsing a `with` moves the open after the call's arguments (and, for a dump,
+    the path after the object): only when those cannot observe or reorder anything.
+
+    In `with open(p, "w") as f: json.dump(build(), f)` the file is truncated before
+    `build()` runs (it may read that very file), and `p` is computed before it.
+    """
+    arguments = [a.value for a in call.args if a.value is not None]
+    if operation == "dump":
+        arguments += [a.value for a in opener.args]
+    return all(is_inert(a) for a in arguments)
+
+
+def _after_handle_inert(call: cst.Call, handle: cst.BaseExpression) -> bool:
+    """`json.dump(obj, open(p, "w"), default=hook())`: `hook()` runs after the open;
+    collapsed, it would run before it. Arguments after the handle must be inert."""
+    seen = False
+    for arg in call.args:
+        if seen and not is_inert(arg.value):
+            return False
+        seen = seen or arg.value is handle
+    return True
+
+
+def _with_block(
+    item: Found, handle: cst.BaseExpression, ctx: Context
+) -> tuple[Found | None, cst.With, cst.BaseSmallStatement, cst.CSTNode] | None:
+    entry = ctx.collector.with_bodies.get(item.call)
+    if entry is None or not isinstance(handle, cst.Name):
+        return None
+    statement, small, line = entry
+    target = statement.items[0].asname
+    opener_call = statement.items[0].item
+    if (
+        target is None
+        or not isinstance(target.name, cst.Name)
+        or target.name.value != handle.value
+    ):
+        return None
+    if not isinstance(opener_call, cst.Call) or not _only_use(
+        target.name, handle, statement, ctx
+    ):
+        return None
+    return ctx.by_call.get(opener_call), statement, small, line
+
+
+def _only_use(
+    bound: cst.Name, handle: cst.Name, statement: cst.With, ctx: Context
+) -> bool:
+    """`f` of `with ... as f` is read nowhere but in `handle` (the json/pickle call)."""
+    scope = ctx.scopes.get(bound)
+    if scope is None:
+        return False
+    pruned = ctx.pruned
+    if (
+        isinstance(scope, GlobalScope)
+        and pruned is not None
+        and pruned.mentions(bound.value)
+    ):
+        return False  # a module-level handle, read in some (pruned) function
+    mine = [
+        a
+        for a in scope.assignments[bound.value]
+        if isinstance(a, Assignment) and a.node is bound
+    ]
+    if len(mine) != 1:
+        return False
+    outer = ctx.collector.enclosing.get(statement, ())
+    for access in mine[0].references:
+        node = access.node
+        if node is handle:
+            continue
+        shield = (
+            ctx.collector.shielded.get(node) if isinstance(node, cst.Name) else None
+        )
+        if shield is None or shield is statement or shield in outer:
+            return False
+    return True
+
+
+def _kept_arguments(
+    call: cst.Call, opener: cst.Call, module: str, operation: str
+) -> list[cst.CSTNode] | None:
+    """The argument nodes the collapsed call keeps, or None when the collapse cannot
+    be exact. The helper opens `open(path[, mode], <text keywords>)` exactly as the
+    source did only when the source wrote `open(path[, "literal mode"], encoding=,
+    errors=, newline=)` (json) or `open(path, "literal mode")` (pickle): the mode is
+    passed on positionally only when the source gave it, a keyword `mode=`/`file=`,
+    `buffering`, `closefd`, `opener` or an explicit `None` would reach a patched open
+    differently, and a dump or a pickle load without a mode would get the helper's
+    default mode instead of the source's read-only one."""
+    kept: list[cst.CSTNode] = []
+    positional = 0
+    mode_given = False
+    for arg in opener.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional += 1
+            if positional == 1:
+                if rejected_path_literal(arg.value):
+                    return None  # `open("out/", "w")` keeps its own error
+            elif positional == 2:
+                if literal_string(arg.value) is None:
+                    return None
+                mode_given = True
+            else:
+                return None
+            kept.append(arg.value)
+        elif (
+            module == "json"
+            and arg.keyword.value in _TEXT_KEYWORDS
+            and not _is_none(arg.value)
+        ):
+            kept.append(arg.value)
+        else:
+            return None
+    if positional == 0:
+        return None
+    mode = open_mode(opener, 1)
+    if operation == "dump" and not (mode_given and may_write(mode)):
+        return None
+    if module == "pickle" and operation == "load" and not mode_given:
+        return None
+    return _kept_call_arguments(call, module, operation, kept)
+
+
+def _kept_call_arguments(
+    call: cst.Call, module: str, operation: str, kept: list[cst.CSTNode]
+) -> list[cst.CSTNode] | None:
+    """The json/pickle call's own arguments: `obj, f` (dump) or `f` (load), pickle.dump's
+    third positional (protocol), and keywords the helper passes on unchanged (not one
+    of its own parameter names). No `*args`/`**kwargs`: their keys could be the
+    helper's own parameters."""
+    expected_positional = 2 if operation == "dump" else 1
+    reserved = _RESERVED[(module, operation)]
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional += 1
+            if positional == 3 and module == "pickle" and operation == "dump":
+                kept.append(arg.value)
+            elif positional > expected_positional:
+                return None
+            elif positional == 1 and operation == "dump":
+                kept.append(arg.value)
+            continue
+        if arg.keyword.value in reserved:
+            return None
+        kept.extend([arg.keyword, arg.value])
+    if positional < expected_positional:
+        return None
+    return kept
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+# The text keywords of open() a collapsed json call passes on (not None: the helper drops
+# None, so an explicit `encoding=None` would vanish from what a patched open records).
+_TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
+# Keywords of the json/pickle call that the helper would take as its own parameters (or
+# that name the handle): such a call is not collapsed.
+_RESERVED = {
+    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin"})
+    | _TEXT_KEYWORDS,
+    ("json", "load"): frozenset({"fp", "file", "path", "mode"}) | _TEXT_KEYWORDS,
+    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin"}),
+    ("pickle", "load"): frozenset({"file", "path", "mode"}),
+}
+
+
+# -- rewrite -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Collapse:
+    """json/pickle on a runtime-free handle -> one `storage.<helper>(...)` call.
+
+    `node`: the `with` statement that goes away (`statement`), or the call itself for
+    one-liners such as `json.load(open(p))`; `call` is the json/pickle call, `opener`
+    the builtin open call that produced the handle, `small` the with body's statement.
+    """
+
+    node: cst.CSTNode
+    region: tuple[int, int]
+    family: Family
+    helper: str  # dump_json, load_json, dump_pickle, load_pickle
+    call: cst.Call
+    opener: cst.Call
+    pin: bool | None
+    statement: cst.With | None = None
+    small: cst.BaseSmallStatement | None = None
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
+        if isinstance(node, cst.With):
+            return collapse_with(node, self, names["storage"])
+        assert isinstance(node, cst.Call)
+        return collapse_call(node, self, names["storage"])
+
+
 def _build(
     collapse: Collapse, call: cst.Call, opener: cst.Call, storage_name: str
 ) -> cst.Call:
@@ -106,7 +473,7 @@ def _build(
     `obj` (dumps), the path, the mode positionally only when the source gave it, `pin=`
     (dumps), the open's text keywords, then the json/pickle call's own keywords (a
     pickle.dump protocol given positionally becomes `protocol=`). The checks that make
-    this exact are in analysis/handles.py (`_kept_arguments`)."""
+    this exact are `_kept_arguments`'s."""
     head: list[cst.Arg] = []
     text: list[cst.Arg] = []
     for arg in opener.args:

@@ -44,8 +44,9 @@ there, which is inert (README "Evaluation order").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
@@ -53,6 +54,9 @@ from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 # -- recognition tables ------------------------------------------------------------------
 
@@ -95,11 +99,18 @@ PATH_KIND = "path-lifecycle"  # a Path method
 @dataclass(frozen=True, slots=True)
 class LifecycleEdit:
     """`f(args)` -> `storage.<method>(args[, pin=...], call=f)`, or for a Path method
-    `p.m(args)` -> `storage.<method>(p, args[, pin=...])`."""
+    `p.m(args)` -> `storage.<method>(p, args[, pin=...])` (an `analysis.plan.Edit`)."""
 
+    node: cst.Call
+    region: tuple[int, int]
     method: str
     pin: bool | None
     on_path: bool
+    family: Family = Family.LIFECYCLE
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        assert isinstance(node, cst.Call)
+        return rewrite_call(node, self, names["storage"])
 
 
 DESCRIPTION = (
@@ -182,8 +193,44 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 
 # -- recognition and decision ------------------------------------------------------------
 
+#: Classified on their own: the rules (`local`, exclusion, secret paths) apply before
+#: `decide`.
+DERIVED = False
 
-def recognise(call: cst.Call, position: Position, names: Collection[str]) -> Found | None:
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name), is a
+    stand-in on the runtime's storage (MIGRATED), or is `p.replace(...)`,
+    `p.rename(...)`, `p.unlink(...)` (see `recognise_method`)."""
+    item = recognise_function(call, position, ctx.names(call))
+    if item is not None:
+        return item
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    attr = func.attr.value
+    if attr in STAND_INS and ctx.on_runtime_storage(call):
+        name = f"{ctx.rt_storage}.{attr}"
+        return Found(call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED)
+    if attr not in PATH_METHODS:
+        return None
+    from migrate_storage.codemods.analysis.receivers import (
+        Kind,  # it imports names: late
+    )
+
+    kind = ctx.receiver_kind(call)
+    return recognise_method(
+        call,
+        position,
+        kind is Kind.PATH,
+        kind not in (Kind.NOT_PATH, Kind.RUNTIME),
+        lambda: ctx.is_own_method(call),
+    )
+
+
+def recognise_function(
+    call: cst.Call, position: Position, names: Collection[str]
+) -> Found | None:
     """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name)."""
     known = sorted(n for n in names if n in FUNCTIONS)
     if not known:
@@ -232,22 +279,25 @@ def _checked(item: Found) -> Found:
     return item
 
 
-def is_site(item: Found) -> bool:
-    return item.kind in (KIND, PATH_KIND)
-
-
-def decide(item: Found, pin: bool) -> None:
-    """Plan one PENDING site: its stand-in, and `pin=` (the rule's) on one that creates a
-    file."""
-    assert item.status is Status.PENDING
-    func = item.call.func
-    if item.kind == PATH_KIND:
-        assert isinstance(func, cst.Attribute)
-        method = PATH_METHODS[func.attr.value]
-    else:
-        method = FUNCTIONS[item.name]
-    item.edit = LifecycleEdit(method, pin if method in CREATING else None,  # type: ignore[assignment]
-                              item.kind == PATH_KIND)
+def decide(items: list[Found], ctx: Context) -> None:
+    """Plan each PENDING site: its stand-in, and `pin=` (the rule's) on one that creates
+    a file."""
+    pin = ctx.pin_for(Family.LIFECYCLE)
+    for item in items:
+        if item.status is not Status.PENDING or item.kind not in (KIND, PATH_KIND):
+            continue
+        func = item.call.func
+        if item.kind == PATH_KIND:
+            assert isinstance(func, cst.Attribute)
+            method = PATH_METHODS[func.attr.value]
+        else:
+            method = FUNCTIONS[item.name]
+        region = (item.position.line, item.position.end_line)
+        item.edit = LifecycleEdit(
+            item.call, region, method, pin if method in CREATING else None,
+            item.kind == PATH_KIND,
+        )
+        item.needs = ("storage",)
 
 
 def callee_names(
@@ -283,10 +333,13 @@ def rewrite_call(call: cst.Call, edit: LifecycleEdit, storage_name: str) -> cst.
     """`f(args)` -> `storage.<method>(args[, pin=...], call=f)`; a Path method's receiver
     becomes the first argument (pathlib_io's layout rules)."""
     if edit.on_path:
-        from migrate_storage.codemods.analysis.plan import PathEdit
-        from migrate_storage.codemods.families.pathlib_io import rewrite_path_call
+        from migrate_storage.codemods.families.pathlib_io import (
+            PathEdit,
+            rewrite_path_call,
+        )
 
-        return rewrite_path_call(call, PathEdit(edit.method, edit.pin), storage_name)
+        path_edit = PathEdit(edit.node, edit.region, edit.method, edit.pin)
+        return rewrite_path_call(call, path_edit, storage_name)
     new = call.with_changes(
         func=cst.Attribute(value=cst.Name(storage_name), attr=cst.Name(edit.method))
     )

@@ -40,7 +40,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import ImportAssignment, Scope
@@ -54,11 +56,13 @@ from migrate_storage.codemods.analysis.found import (
     path_argument,
     rejected_path_literal,
 )
-from migrate_storage.codemods.analysis.plan import OpenEdit
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Family, Reason
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 DESCRIPTION = (
     "Rebind builtin open to the storage runtime's open and pin its writing calls."
@@ -121,12 +125,22 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: Qualified names of builtin open (`io.open` is the same function).
 BUILTIN_OPEN = frozenset({"builtins.open", "io.open"})
 
+#: Classified on their own: the rules (`local`, exclusion, secret paths) apply before
+#: `decide`.
+DERIVED = False
 
-def recognise(
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A site when `call` resolves to builtin open and nothing else (see `site_for`)."""
+    return site_for(call, position, ctx.names(call), ctx.star_import)
+
+
+def site_for(
     call: cst.Call, position: Position, names: Collection[str], star_import: bool
 ) -> Found | None:
-    """A site when `call` resolves to builtin open and nothing else (scope metadata, never
-    spelling). A bare `open` in a module with a star import is left alone (STAR_IMPORT)."""
+    """A site when `names` (what `call` resolves to: scope metadata, never spelling) are
+    builtin open's only. A bare `open` in a module with a star import is left alone
+    (STAR_IMPORT)."""
     if not _names.all_in(names, BUILTIN_OPEN):
         return None
     name = "io.open" if "io.open" in names and len(names) == 1 else "open"
@@ -139,17 +153,34 @@ def recognise(
 # -- decision: rename, NAME_CLASH, pin= --------------------------------------------------
 
 
-def decide(
+def decide(items: list[Found], ctx: Context) -> None:
+    """Plan each PENDING open site (see `decide_one`): `open(...)`/`builtins.open(...)`
+    go to the runtime's `open`, `io.open(...)` to its `io_open`."""
+    for item in items:
+        if item.status is Status.PENDING:
+            obj = "io_open" if item.name == "io.open" else "open"
+            decide_one(
+                item,
+                obj,
+                ctx.binding(obj),
+                ctx.bindings,
+                ctx.scopes.get(item.call),
+                ctx.pin_for(Family.OPEN),
+            )
+
+
+def decide_one(
     item: Found,
+    obj: str,
     binding: Binding,
     bindings: RuntimeBindings,
     scope: Scope | None,
     pin: bool,
 ) -> None:
-    """Plan one PENDING open site: the callee is renamed to `binding` (the runtime's `open`
-    for `open(...)`/`builtins.open(...)`, its `io_open` for `io.open(...)`) when it is not
-    already spelled so (impossible where that name is a local: NAME_CLASH), and a call
-    that may write gets `pin=` (`pin`: the rule's strategy is pin)."""
+    """Plan one PENDING open site: the callee is renamed to `binding` (the name of the
+    runtime's `obj`) when it is not already spelled so (impossible where that name is a
+    local: NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's strategy
+    is pin). The module needs `obj` imported even when the call text stays."""
     name = binding.name
     func = item.call.func
     if (
@@ -170,22 +201,40 @@ def decide(
         # bare `open("out/")` is moved by the module's rebinding, whose open is exact.)
         item.unmigrated(Reason.REJECTED_LITERAL_PATH)
         return
-    item.edit = OpenEdit(rename, pin if may_write(open_mode(item.call, 1)) else None)
+    item.needs = (obj,)
+    pin_value = pin if may_write(open_mode(item.call, 1)) else None
+    if rename is not None or pin_value is not None:
+        region = (item.position.line, item.position.end_line)
+        item.edit = OpenEdit(item.call, region, rename, pin_value)
 
 
 # -- rewrite -------------------------------------------------------------------------------
 
 
-def rewrite_open(call: cst.Call, edit: OpenEdit) -> cst.Call:
-    """Apply one OpenEdit: rename the callee and/or add `pin=`."""
-    if edit.rename_to is not None:
-        func = call.func
-        call = call.with_changes(
-            func=cst.Name(edit.rename_to, lpar=func.lpar, rpar=func.rpar)
-        )
-    if edit.pin is not None:
-        call = append_arg(call, keyword("pin", bool_name(edit.pin)))
-    return call
+@dataclass(frozen=True, slots=True)
+class OpenEdit:
+    """A builtin open call renamed to the runtime's open (or io_open), and/or given `pin=`."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    rename_to: (
+        str | None
+    )  # new callee name (io.open(...) -> io_open(...)); None keeps it
+    pin: bool | None  # None: the mode cannot write, no pin
+    family: Family = Family.OPEN
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        """Rename the callee and/or add `pin=`."""
+        assert isinstance(node, cst.Call)
+        call = node
+        if self.rename_to is not None:
+            func = call.func
+            call = call.with_changes(
+                func=cst.Name(self.rename_to, lpar=func.lpar, rpar=func.rpar)
+            )
+        if self.pin is not None:
+            call = append_arg(call, keyword("pin", bool_name(self.pin)))
+        return call
 
 
 # `open_calls.OpenCallsCodemod` for libcst.tool (see families/__init__.py).

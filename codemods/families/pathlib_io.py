@@ -36,7 +36,9 @@ question of what coverage counts, not of behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis import names as _names
@@ -46,7 +48,6 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
     open_mode,
 )
-from migrate_storage.codemods.analysis.plan import PathEdit
 from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import (
@@ -57,7 +58,10 @@ from migrate_storage.codemods.families._edit import (
     strip_parens,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.model import Family, Reason
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 # Rewritten on any receiver not provably something else (see `recognise`).
 ANY_RECEIVER_METHODS = frozenset(
@@ -131,13 +135,15 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 
 # -- recognition and decision ------------------------------------------------------------
 
+#: Classified on their own: the rules (`local`, exclusion, secret paths) apply before
+#: `decide`.
+DERIVED = False
 
-def recognise(
-    call: cst.Call, position: Position, kind: Kind, is_own_method: Callable[[], bool]
-) -> Found | None:
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call` is `<receiver>.<Path I/O method>(...)` (names.PATH_METHODS) on a
     receiver that is not provably something else (analysis/receivers.py); `self.open()` in
-    a class that defines `open` (`is_own_method`, asked last) is not a site.
+    a class that defines `open` (asked last) is not a site.
 
     PENDING when the receiver is a known Path, and for `read_text`/`write_text`/
     `read_bytes`/`write_bytes` on any receiver not provably something else (the runtime's
@@ -149,9 +155,12 @@ def recognise(
     if not isinstance(func, cst.Attribute):
         return None
     attr = func.attr.value
-    if attr not in _names.PATH_METHODS or kind in (Kind.NOT_PATH, Kind.RUNTIME):
+    if attr not in _names.PATH_METHODS:
         return None
-    if is_own_method():
+    kind = ctx.receiver_kind(call)
+    if kind in (Kind.NOT_PATH, Kind.RUNTIME):
+        return None
+    if ctx.is_own_method(call):
         return None
     if kind is Kind.PATH:
         return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}")
@@ -163,20 +172,40 @@ def recognise(
     return found.unmigrated(Reason.RECEIVER_UNKNOWN)
 
 
-def decide(item: Found, pin: bool) -> None:
-    """Plan one PENDING Path site: `p.open(...)` becomes `storage.path_open(p, ...)`, the
+def decide(items: list[Found], ctx: Context) -> None:
+    """Plan each PENDING Path site: `p.open(...)` becomes `storage.path_open(p, ...)`, the
     others keep their name; `pin=` (the rule's strategy is pin) on a call that writes
     (`write_text`, `write_bytes`, `open` with a mode that may write)."""
-    attr = item.call.func.attr.value  # type: ignore[attr-defined]
-    writes = attr in ("write_text", "write_bytes") or (
-        attr == "open" and may_write(open_mode(item.call, 0))
-    )
-    item.edit = PathEdit(
-        "path_open" if attr == "open" else attr, pin if writes else None
-    )
+    pin = ctx.pin_for(Family.PATHLIB)
+    for item in items:
+        if item.status is not Status.PENDING:
+            continue
+        attr = item.call.func.attr.value  # type: ignore[attr-defined]
+        writes = attr in ("write_text", "write_bytes") or (
+            attr == "open" and may_write(open_mode(item.call, 0))
+        )
+        region = (item.position.line, item.position.end_line)
+        method = "path_open" if attr == "open" else attr
+        item.edit = PathEdit(item.call, region, method, pin if writes else None)
+        item.needs = ("storage",)
 
 
 # -- rewrite -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PathEdit:
+    """`p.method(args)` -> `storage.method(p, args[, pin=...])`."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    method: str
+    pin: bool | None
+    family: Family = Family.PATHLIB
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        assert isinstance(node, cst.Call)
+        return rewrite_path_call(node, self, names["storage"])
 
 
 def rewrite_path_call(call: cst.Call, edit: PathEdit, storage_name: str) -> cst.Call:

@@ -43,16 +43,18 @@ site is classified here only where that is provable from the module; it is then 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis.found import Found, literal_string
-from migrate_storage.codemods.analysis.handles import handle_argument
-from migrate_storage.codemods.analysis.names import HANDLE_FUNCTIONS
+from migrate_storage.codemods.analysis.found import Found, Position, literal_string
+from migrate_storage.codemods.analysis.names import UNSUPPORTED
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
 
 DESCRIPTION = (
     "Classify provable temporary files, directory handles and lock files as local."
@@ -120,6 +122,27 @@ _NAMED_DELETE_INDEX = 7
 _DIRECTORY_DELETE_INDEX = (
     3  # TemporaryDirectory(suffix, prefix, dir, ignore_cleanup_errors, *, delete)
 )
+
+
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules apply before `decide` (which has nothing to decide).
+DERIVED = False
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A site when `call` resolves to a function of names.UNSUPPORTED (tempfile, os.open,
+    os.fdopen, ...): LOCAL with its scratch reason when provable (`classify`), else
+    UNMIGRATED "unsupported family"."""
+    unsupported = sorted(n for n in ctx.names(call) if n in UNSUPPORTED)
+    if not unsupported:
+        return None
+    item = Found(call, position, "unsupported", Family.UNSUPPORTED, unsupported[0])
+    return classify(item, ctx.flow) or item.unmigrated(Reason.UNSUPPORTED_FAMILY)
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Nothing to decide: these sites are classified, never rewritten."""
 
 
 def classify(item: Found, flow: Flow) -> Found | None:
@@ -364,22 +387,3 @@ def _collect_flags(node: cst.BaseExpression, flow: Flow, found: set[str]) -> boo
                 found.add(flag)
                 return True
     return False
-
-
-def classify_handles(
-    handles: list[Found], by_call: Mapping[cst.Call, Found], flow: Flow
-) -> None:
-    """A json/pickle call on a handle from a scratch site (`json.dump(obj, h)` with
-    `h = os.fdopen(fd)` of a temp file) is as local as that handle."""
-    for item in handles:
-        if item.reason is not Reason.HANDLE_NOT_MIGRATED:
-            continue
-        handle = handle_argument(item.call, HANDLE_FUNCTIONS[item.name][1])
-        value = flow.value_of(handle) if isinstance(handle, cst.Name) else handle
-        opener = by_call.get(value) if isinstance(value, cst.Call) else None
-        if (
-            opener is not None
-            and opener.family is Family.SCRATCH
-            and opener.status is Status.LOCAL
-        ):
-            item.status, item.reason, item.edit = Status.LOCAL, opener.reason, None

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.analysis import third_party as _third_party
+from migrate_storage.codemods.families import third_party as _third_party
 
 _TEXT_RX = re.compile(
     rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"

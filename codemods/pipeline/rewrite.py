@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 from migrate_storage.codemods import speedups
 from migrate_storage.codemods.analysis.finder import PairingError, find_sites
-from migrate_storage.codemods.analysis.plan import Collapse, Plan
+from migrate_storage.codemods.analysis.plan import Plan
 from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Site
 from migrate_storage.codemods.pipeline import prefilter, prune
 from migrate_storage.codemods.policy import FilePolicy
@@ -73,13 +73,7 @@ def run_pass(
         )
     if not rewrite or not findings.plan:
         return PassResult(findings.sites, None, findings.plan)
-    new = apply_plan(
-        wrapper.module,
-        findings.plan,
-        policy.runtime_module,
-        frozenset(families),
-        pruned,
-    )
+    new = apply_plan(wrapper.module, findings.plan, policy.runtime_module, pruned)
     return PassResult(findings.sites, prune.restore(new, pruned), findings.plan)
 
 
@@ -96,93 +90,44 @@ def run_source_pass(
 
 
 class _PlanTransformer(cst.CSTTransformer):
-    def __init__(self, plan: Plan, families: frozenset[Family]) -> None:
+    """Replaces each planned node with what its edit builds (families/*: `Edit.apply`)."""
+
+    def __init__(self, plan: Plan) -> None:
         super().__init__()
         self.plan = plan
-        self.families = families
-        self.used_storage = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # Subtrees without an edit are kept as they are, not rebuilt node by node.
         return node in self.plan.path_nodes and super().on_visit(node)
 
-    def _collapse_for(self, node: cst.CSTNode) -> Collapse | None:
-        collapse = self.plan.collapses.get(node)
-        if collapse is None or collapse.family not in self.families:
-            return None
-        self.used_storage = True
-        return collapse
-
-    def leave_Call(
-        self, original_node: cst.Call, updated_node: cst.Call
-    ) -> cst.BaseExpression:
-        from migrate_storage.codemods.families import (
-            json_pickle,
-            lifecycle,
-            open_calls,
-            pathlib_io,
-        )
-
-        collapse = self._collapse_for(original_node)
-        if collapse is not None:
-            return json_pickle.collapse_call(
-                updated_node, collapse, self.plan.storage_name
-            )
-        edit = self.plan.opens.get(original_node)
-        if edit is not None and Family.OPEN in self.families:
-            return open_calls.rewrite_open(updated_node, edit)
-        path_edit = self.plan.paths.get(original_node)
-        if path_edit is not None and Family.PATHLIB in self.families:
-            self.used_storage = True
-            return pathlib_io.rewrite_path_call(
-                updated_node, path_edit, self.plan.storage_name
-            )
-        life_edit = self.plan.lifecycle.get(original_node)
-        if life_edit is not None and Family.LIFECYCLE in self.families:
-            self.used_storage = True
-            return lifecycle.rewrite_call(
-                updated_node, life_edit, self.plan.storage_name  # type: ignore[arg-type]
-            )
-        return updated_node
-
-    def leave_With(
-        self, original_node: cst.With, updated_node: cst.With
-    ) -> cst.BaseStatement:
-        from migrate_storage.codemods.families import json_pickle
-
-        collapse = self._collapse_for(original_node)
-        if collapse is not None:
-            return json_pickle.collapse_with(
-                updated_node, collapse, self.plan.storage_name
-            )
-        return updated_node
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        updated = super().on_leave(original_node, updated_node)
+        edit = self.plan.edits.get(original_node)
+        if edit is None or not isinstance(updated, cst.CSTNode):
+            return updated
+        return edit.apply(updated, self.plan.names)
 
 
 def apply_plan(
     module: cst.Module,
     plan: Plan,
     runtime_module: str,
-    families: frozenset[Family],
     pruned: prune.Pruned | None = None,
 ) -> cst.Module:
-    """Rewrite the planned nodes, then add the runtime imports the rewrites use."""
+    """Rewrite the planned nodes, then add the runtime imports the PENDING sites need
+    (the plan holds only the families this run selected)."""
     # libcst.codemod (via libcst.matchers) takes ~1.5 s to import: only when rewriting.
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
     speedups.before_adding_imports()
-    transformer = _PlanTransformer(plan, families)
-    new = module.visit(transformer)
+    new = module.visit(_PlanTransformer(plan))
     context = CodemodContext()
-    added = False
     for obj, alias in plan.imports:
-        if obj in ("open", "io_open") and Family.OPEN not in families:
-            continue
-        if obj == "storage" and not transformer.used_storage:
-            continue
         AddImportsVisitor.add_needed_import(context, runtime_module, obj, alias)
-        added = True
-    if added:
+    if plan.imports:
         new = _add_imports(new, AddImportsVisitor(context), pruned)
     return new
 

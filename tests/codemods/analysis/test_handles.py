@@ -1,5 +1,6 @@
-"""analysis/handles.py through the finder alone (no engine, no rewrite, no safety check):
-a json/pickle call's status is its handle's, and collapses are planned only when exact."""
+"""analysis/handles.py and families/json_pickle.py's decision, through the finder alone (no
+engine, no rewrite, no safety check): a json/pickle call's status is its handle's, and
+collapses are planned only when exact."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import libcst as cst
 import pytest
 from analysis_helpers import findings
 from migrate_storage.codemods.analysis.handles import handle_argument, is_inert
+from migrate_storage.codemods.analysis.plan import Plan
+from migrate_storage.codemods.families.json_pickle import Collapse
 from migrate_storage.codemods.model import Family, Reason, Status
+
+
+def collapses(plan: Plan) -> list[cst.CSTNode]:
+    """The nodes the plan collapses into one `storage.<helper>(...)` call."""
+    return [node for node, edit in plan.edits.items() if isinstance(edit, Collapse)]
 
 
 def json_sites(code: str) -> list[tuple[int, Status, Reason | None]]:
@@ -18,14 +26,14 @@ def test_a_handle_from_a_pending_open_in_a_one_statement_with_is_collapsed() -> 
     code = 'import json\nwith open(p, "w") as f:\n    json.dump(x, f)\n'
     found = findings(code)
     assert json_sites(code) == [(3, Status.PENDING, None)]
-    assert [type(node) for node in found.plan.collapses] == [cst.With]
+    assert [type(node) for node in collapses(found.plan)] == [cst.With]
 
 
 def test_a_handle_used_after_the_block_is_pending_but_not_collapsed() -> None:
     code = 'import json\nwith open(p, "w") as f:\n    json.dump(x, f)\nprint(f.closed)\n'
     found = findings(code)
     assert json_sites(code) == [(3, Status.PENDING, None)]
-    assert not found.plan.collapses
+    assert not collapses(found.plan)
 
 
 def test_a_handle_from_the_runtimes_open_is_migrated() -> None:
@@ -79,7 +87,7 @@ def test_names_and_literals_are_inert(expression: str) -> None:
 
 
 def _collapsed(code: str) -> bool:
-    return bool(findings(code).plan.collapses)
+    return bool(collapses(findings(code).plan))
 
 
 @pytest.mark.parametrize(

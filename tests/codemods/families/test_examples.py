@@ -6,19 +6,14 @@ import textwrap
 
 import pytest
 from codemod_cases import pending, run_code
-from migrate_storage.codemods.families import (
-    json_pickle,
-    lifecycle,
-    open_calls,
-    pathlib_io,
-    scratch,
-)
+from migrate_storage.codemods.families import runtime_calls, scratch, third_party
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
+from migrate_storage.codemods.families.registry import FAMILY_MODULES
 from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 
-MODULES = (open_calls, pathlib_io, json_pickle, lifecycle, scratch)
-CLASSIFY_ONLY = (scratch,)
+MODULES = FAMILY_MODULES
+CLASSIFY_ONLY = (scratch, third_party, runtime_calls)
 EXAMPLES = [
     pytest.param(example, id=f"{module.__name__.rpartition('.')[2]}-{index}")
     for module in MODULES
@@ -66,7 +61,7 @@ def test_every_module_documents_itself() -> None:
         )
         assert module.DESCRIPTION and "\n" not in module.DESCRIPTION
         kinds = {type(e) for e in module.EXAMPLES}
-        # A family that only classifies (scratch) rewrites nothing: Unchanged only.
+        # A family that only classifies rewrites nothing: Unchanged only.
         assert kinds == (
             {Unchanged} if module in CLASSIFY_ONLY else {Rewritten, Unchanged}
         ), module.__name__

@@ -24,12 +24,20 @@ Recognition, sound rather than by spelling:
   site, and migrating it migrates this write).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
   the site.
+
+**Rewrites**
+- Nothing: these sites are counted, never rewritten.
+
+**Leaves alone (why)**
+- Every call above, UNMIGRATED "third-party reader"/"third-party writer": the library
+  does its own I/O, which the runtime cannot reach.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis.found import (
@@ -40,7 +48,26 @@ from migrate_storage.codemods.analysis.found import (
     literal_string,
     may_write,
 )
+from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = "Count other libraries' path I/O (pandas, numpy, torch...) as unmigrated."
+
+EXAMPLES: tuple[Unchanged, ...] = (
+    Unchanged(
+        "import pandas as pd\n\ndf = pd.read_csv(path)\n",
+        "Should do nothing, since pandas reads the file itself (counted as a reader).",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        "import numpy as np\n\nnp.save(path, array)\n",
+        "Should do nothing, since numpy writes the file itself (counted as a writer).",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,27 +213,38 @@ class Resolver:
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
-def recognise(
-    call: cst.Call, position: Position, names: Collection[str], resolver: Resolver
-) -> Found | None:
-    """A third-party site when `call` resolves to a FUNCTIONS entry and is given a path."""
-    known = sorted(n for n in names if n in FUNCTIONS)
-    if not known:
-        return None
-    return _site(call, position, known[0], FUNCTIONS[known[0]], resolver, strict=False)
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules apply before `decide` (which has nothing to decide).
+DERIVED = False
 
 
-def recognise_method(
-    call: cst.Call, position: Position, resolver: Resolver
-) -> Found | None:
-    """`x.to_csv(path)` and the other METHODS, on a receiver of unknown type."""
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A third-party site when `call` resolves to a FUNCTIONS entry and is given a path,
+    or is one of the METHODS (`x.to_csv(path)`) on a receiver of unknown type (not the
+    runtime's storage)."""
+    known = sorted(n for n in ctx.names(call) if n in FUNCTIONS)
+    if known:
+        entry = FUNCTIONS[known[0]]
+        return _site(call, position, known[0], entry, ctx.third_party, strict=False)
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
         return None
+    if ctx.on_runtime_storage(call):
+        return None
     attr = func.attr.value
     return _site(
-        call, position, f"*.{attr}", METHODS[attr], resolver, attr in _STRICT_METHODS
+        call,
+        position,
+        f"*.{attr}",
+        METHODS[attr],
+        ctx.third_party,
+        attr in _STRICT_METHODS,
     )
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Nothing to decide: a third-party site is counted, never rewritten."""
 
 
 def _site(

@@ -1,11 +1,11 @@
-"""Third-party path I/O: counted from the one table (analysis/third_party.py), by
+"""Third-party path I/O: counted from the one table (families/third_party.py), by
 qualified name, writer or reader by mode; look-alikes are not sites."""
 
 from __future__ import annotations
 
 import pytest
 from codemod_cases import run_code
-from migrate_storage.codemods.analysis import third_party
+from migrate_storage.codemods.families import third_party
 from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
 
 W = Reason.THIRD_PARTY_WRITER

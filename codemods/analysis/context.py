@@ -1,0 +1,174 @@
+"""What a family may read about the module it classifies: `Context`, built by the finder.
+
+One per module (and per pass). The families' `recognise` and `decide`
+(families/protocol.py) get this object and nothing else: the resolved names of a call,
+the receiver typer, the bound values and uses (`flow`), the runtime's names in the
+module (`binding`), the file's rules (`policy`, `pin_for`) and, for `decide`, every
+site of the families that are decided first (`by_call`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import Assignment, ClassScope, FunctionScope, Scope
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.bindings import (
+    Binding,
+    RuntimeBindings,
+    literal_all,
+)
+from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.analysis.found import Found
+from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
+from migrate_storage.codemods.analysis.uses import Flow
+from migrate_storage.codemods.families import third_party
+from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.pipeline.prune import Pruned
+from migrate_storage.codemods.policy import FilePolicy
+
+
+class Context:
+    """The analyses of one module, for the families (see the module docstring)."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        scopes: Mapping[cst.CSTNode, Scope | None],
+        collector: Collector,
+        policy: FilePolicy,
+        pruned: Pruned | None,
+        families: frozenset[Family],
+    ) -> None:
+        self.module = module
+        self.scopes = scopes
+        self.collector = collector
+        self.policy = policy
+        self.pruned = pruned
+        #: The families this run rewrites (the per-family LibCST commands select one).
+        self.families = families
+        self.runtime = policy.runtime_module
+        rt_open, rt_storage, _ = _names.runtime_names(self.runtime)
+        #: Qualified names of the runtime's objects (`storage_runtime.open`, ...).
+        self.rt_open, self.rt_io_open, self.rt_storage = (
+            rt_open,
+            f"{self.runtime}.io_open",
+            rt_storage,
+        )
+        self.typer = ReceiverTyper(
+            scopes,
+            collector.bindings,
+            self.runtime,
+            collector=collector,
+            pruned_text=pruned.text if pruned is not None else "",
+        )
+        # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
+        self.flow = Flow(
+            module, scopes, pruned.mentions if pruned is not None else None
+        )
+        self.third_party = third_party.Resolver(
+            self.flow.names, self.flow.value_of, rt_open
+        )
+        #: Every site of the families decided before the current one (DERIVED families
+        #: read it), by its call; filled by the finder before the first `decide`.
+        self.by_call: Mapping[cst.Call, Found] = {}
+        self._names_of: tuple[cst.CSTNode | None, frozenset[str]] = (None, frozenset())
+        self._kind_of: tuple[cst.CSTNode | None, Kind] = (None, Kind.UNKNOWN)
+        self._bindings: RuntimeBindings | None = None
+        self._binding: dict[str, Binding] = {}
+
+    # -- for recognise ----------------------------------------------------------------------
+    @property
+    def star_import(self) -> bool:
+        """The module has a `from x import *` (a bare name may come from it)."""
+        return self.collector.star_import
+
+    def names(self, call: cst.Call) -> frozenset[str]:
+        """The qualified names `call`'s callee resolves to (scope metadata, never spelling;
+        several after conditional imports). Kept for the last call asked: every
+        recogniser of the registry asks it for the same call in turn."""
+        if self._names_of[0] is not call:
+            func = call.func
+            self._names_of = (call, _names.qualified_names(self.scopes.get(func), func))
+        return self._names_of[1]
+
+    def receiver_kind(self, call: cst.Call) -> Kind | None:
+        """What the receiver of `x.method(...)` is (analysis/receivers.py); None when the
+        callee is not an attribute. Kept for the last call asked, like `names`."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        if self._kind_of[0] is not call:
+            self._kind_of = (call, self.typer.kind(func.value))
+        return self._kind_of[1]
+
+    def on_runtime_storage(self, call: cst.Call) -> bool:
+        """`x.method(...)` where `x` is the runtime's storage (or a Storage)."""
+        return self.receiver_kind(call) is Kind.RUNTIME
+
+    def is_own_method(self, call: cst.Call) -> bool:
+        """`self.open()` in a method of a class that defines `open` itself."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return False
+        receiver = func.value
+        scope = self.scopes.get(receiver)
+        if not isinstance(scope, FunctionScope) or not isinstance(
+            scope.parent, ClassScope
+        ):
+            return False
+        bound = scope[receiver.value]
+        if not bound or not all(
+            isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in bound
+        ):
+            return False
+        return any(
+            isinstance(a, Assignment) and isinstance(a.node, cst.FunctionDef)
+            for a in scope.parent.assignments[func.attr.value]
+        )
+
+    # -- for decide -------------------------------------------------------------------------
+    def pin_for(self, family: Family) -> bool:
+        """The file's rule for `family` is `pin` (else `cache`): the `pin=` value to write."""
+        return self.policy.strategy_for(family) is Strategy.PIN
+
+    def rewrites(self, family: Family) -> bool:
+        """This run may rewrite `family` here: selected, file not excluded, rule not local."""
+        return (
+            family in self.families
+            and not self.policy.excluded
+            and self.policy.strategy_for(family) is not Strategy.LOCAL
+        )
+
+    @property
+    def bindings(self) -> RuntimeBindings:
+        """Which names the runtime's objects get in this module (made on first use)."""
+        if self._bindings is None:
+            self._bindings = RuntimeBindings(
+                self.module,
+                self.scopes,
+                self.runtime,
+                self.collector.star_import,
+                self.pruned,
+                private=self.policy.star_imported and not self._exports_only_all(),
+            )
+        return self._bindings
+
+    def binding(self, obj: str) -> Binding:
+        """The name (and import) of the runtime object `obj` (plan.RUNTIME_OBJECTS)."""
+        if obj not in self._binding:
+            choose = {
+                "open": self.bindings.open_binding,
+                "io_open": self.bindings.io_open_binding,
+                "storage": self.bindings.storage_binding,
+            }[obj]
+            self._binding[obj] = choose()
+        return self._binding[obj]
+
+    def _exports_only_all(self) -> bool:
+        """A literal `__all__` decides what `import *` takes from this module (a pruned
+        function that mentions `__all__` may change it: then it does not)."""
+        if self.pruned is not None and self.pruned.mentions("__all__"):
+            return False
+        return literal_all(self.module)

@@ -1,0 +1,37 @@
+"""The families, listed once: the only place the finder learns which families exist.
+
+Adding a family means writing one module under families/ that provides the protocol of
+families/protocol.py (`recognise`, `decide`, `DERIVED`, `EXAMPLES`) and adding it to
+FAMILY_MODULES below.
+
+The order is the order of recognition: for each candidate call the finder asks the
+modules in turn and the first that claims it wins. The tables are disjoint today (a call
+resolves to builtin open, to a json/pickle function, to an unsupported/scratch function,
+to another library's function, to the runtime, or is a Path method), so the order only
+matters for a new family whose recognition overlaps an existing one: list it before the
+module it must win over. The same order is the order of `decide` (non-derived families
+first, then the derived ones, each group in this order).
+"""
+
+from __future__ import annotations
+
+from migrate_storage.codemods.families import (
+    json_pickle,
+    lifecycle,
+    open_calls,
+    pathlib_io,
+    runtime_calls,
+    scratch,
+    third_party,
+)
+from migrate_storage.codemods.families.protocol import FamilyModule
+
+FAMILY_MODULES: tuple[FamilyModule, ...] = (
+    open_calls,  # builtin open, io.open, builtins.open (by resolved name)
+    json_pickle,  # json/pickle dump and load on a handle (derived: follows the open)
+    scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
+    third_party,  # other libraries' path I/O: counted, never rewritten
+    runtime_calls,  # calls already on the runtime: MIGRATED
+    lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink
+    pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)
+)

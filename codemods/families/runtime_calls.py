@@ -1,0 +1,68 @@
+"""Calls already on the runtime: the runtime's `open`/`io_open` and `storage` methods.
+
+A call of `<runtime>.open`, `<runtime>.io_open` (by resolved name: `from storage_runtime
+import open`), or of a `storage` method (`storage.read_text(p)`, `s.dump_json(...)` on a
+`Storage`, names.RUNTIME_METHODS, by receiver type: analysis/receivers.py) is a MIGRATED
+site of the family the method belongs to. This is what `coverage` counts after `apply`.
+
+**Rewrites**
+- Nothing: these sites are migrated already.
+
+**Leaves alone (why)**
+- Every runtime call, MIGRATED (a secret-looking literal path is LOCAL even here: the
+  runtime never publishes it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = "Count calls already on the storage runtime as migrated."
+
+EXAMPLES: tuple[Unchanged, ...] = (
+    Unchanged(
+        "from storage_runtime import open\n\nopen('id_rsa').read()\n",
+        "Should do nothing, since a secret-looking path stays local even on the runtime.",
+        site_reason=Reason.SECRET_PATH,
+    ),
+)
+
+#: Classified on their own: the rules apply before `decide` (which has nothing to decide).
+DERIVED = False
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A MIGRATED site when `call` resolves to the runtime's `open`/`io_open` only, or is
+    a `storage` method on a receiver typed as the runtime's storage."""
+    names = ctx.names(call)
+    if _names.all_in(names, {ctx.rt_open, ctx.rt_io_open}):
+        return Found(
+            call, position, "runtime", Family.OPEN, min(names), status=Status.MIGRATED
+        )
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    attr = func.attr.value
+    if attr not in _names.RUNTIME_METHODS or not ctx.on_runtime_storage(call):
+        return None
+    return Found(
+        call,
+        position,
+        "runtime",
+        _names.RUNTIME_METHODS[attr],
+        f"{ctx.rt_storage}.{attr}",
+        status=Status.MIGRATED,
+    )
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Nothing to decide: these sites are migrated already."""
