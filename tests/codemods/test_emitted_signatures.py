@@ -214,7 +214,8 @@ def _lifecycle_emitted(
     if original_name.startswith("pathlib."):
         if not positional:
             return ast.unparse(node), emitted, False
-        callee = f"{positional[0]}.{original_name.rpartition('.')[2]}"
+        receiver = ast.parse(positional[0], mode="eval").body
+        callee = ast.unparse(ast.Attribute(receiver, original_name.rpartition(".")[2]))
         args = [object(), *[object()] * (len(positional) - 1)]
         target = ("call", callee, tuple(positional[1:]), tuple(sorted(rest.items())))
     else:

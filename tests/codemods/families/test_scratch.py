@@ -24,7 +24,7 @@ def classified(code: str) -> list[tuple[str, Status, Reason | None]]:
     out = []
     for site in result.sites:
         if site.family is Family.LIFECYCLE:
-            continue  # the os.replace/rmtree a temp file goes to: test_lifecycle.py
+            continue  # the os.replace/rmtree a temp file goes to: test_lifecycle_family.py
         if site.reason in (TEMP, TEMP_DIR, DIR, LOCK):
             # json/pickle on a scratch handle keep their family, and its status.
             family = (
