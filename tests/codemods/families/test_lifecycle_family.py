@@ -151,6 +151,9 @@ def test_the_family_command_rewrites_its_family_only() -> None:
     new = LifecycleCodemod(context, strategy="pin").transform_module(cst.parse_module(code)).code
     assert "with open(p, 'w') as f:" in new  # the open family is not this command's
     assert "storage.replace(p, q, pin=True, call=os.replace)" in new
+    from migrate_storage.codemods.families import lifecycle
+
+    assert lifecycle.LifecycleCodemod is LifecycleCodemod  # as .libcst.codemod.yaml finds it
 
 
 # -- coverage and apply agree --------------------------------------------------------------
