@@ -5,8 +5,10 @@ A `json.dump(obj, f)` is only file I/O through its handle, so its status is its 
 runtime open, PENDING when from an open this run migrates, None when from something we
 can see is not a migrated open (HANDLE_NOT_MIGRATED), NOT_A_FILE for handles that are not
 files at all (`sys.stdout`, `io.StringIO()`), SECRET when from an open of a
-secret-looking path (it stays local), UNTRACEABLE when the origin cannot be seen (an
-attribute such as `self._handle`, a parameter, the result of an unknown call).
+secret-looking path (it stays local), UNTRACEABLE when the origin cannot be seen (a
+parameter, the result of an unknown call, an attribute not every store of which is seen).
+An attribute (`self._handle`) has the provenance of every value the module stores to an
+attribute of that name.
 
 Also here, because other families' decisions need them too: `handle_argument` (the file
 argument of a json/pickle call) and `is_inert` (an expression whose evaluation may be
@@ -15,7 +17,7 @@ moved).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 import libcst as cst
@@ -52,11 +54,17 @@ def provenance(
     bound: Mapping[cst.Name, cst.BaseExpression],
     by_call: Mapping[cst.Call, Found],
     depth: int = 0,
+    stores: Callable[[str], Sequence[cst.BaseExpression | None] | None] | None = None,
 ) -> object:
     """Where the handle `expr` comes from (see the module docstring): Status.MIGRATED or
     Status.PENDING (from such an open), NOT_A_FILE, SECRET, None (from something we can
     see is not a migrated open) or UNTRACEABLE. `bound`: the value each bound name was
-    assigned (collect.Collector.bindings); `by_call`: the sites found, by their call."""
+    assigned (collect.Collector.bindings); `by_call`: the sites found, by their call;
+    `stores`: the values stored to an attribute of that name anywhere in the module
+    (None in the list for a store whose value is not seen; None for the whole answer
+    when a store may be hidden), so `self._handle` set by `self._handle = open(p)` in
+    `__init__` has that open's provenance. Stores from other modules are not seen: that
+    changes a count, never a rewrite (the call's text stays as it is)."""
     if isinstance(expr, cst.Call):
         names = _names.qualified_names(scopes.get(expr.func), expr.func)
         if _names.all_in(names, _names.NOT_FILE_HANDLES):
@@ -75,9 +83,19 @@ def provenance(
         )
     if isinstance(expr, cst.Attribute):
         names = _names.qualified_names(scopes.get(expr), expr)
-        return (
-            NOT_A_FILE if _names.all_in(names, _names.NOT_FILE_HANDLES) else UNTRACEABLE
-        )
+        if _names.all_in(names, _names.NOT_FILE_HANDLES):
+            return NOT_A_FILE
+        values = stores(expr.attr.value) if stores is not None and depth == 0 else None
+        if not values:
+            return UNTRACEABLE
+        statuses = {
+            UNTRACEABLE
+            if value is None
+            else provenance(value, scopes, bound, by_call, depth + 1)
+            for value in values
+            if not (isinstance(value, cst.Name) and value.value == "None")
+        }
+        return _combined(statuses)
     if isinstance(expr, cst.Name) and depth == 0:
         scope = scopes.get(expr)
         assignments = scope[expr.value] if scope is not None else set()
@@ -93,18 +111,24 @@ def provenance(
                 if value is not None
                 else UNTRACEABLE
             )
-        if not statuses:
-            return UNTRACEABLE
-        if statuses == {NOT_A_FILE}:
-            return NOT_A_FILE
-        if statuses == {SECRET}:
-            return SECRET
-        if statuses == {Status.MIGRATED}:
-            return Status.MIGRATED
-        if statuses <= {Status.MIGRATED, Status.PENDING}:
-            return Status.PENDING
-        if None in statuses or SECRET in statuses:
-            return None
+        return _combined(statuses)
+    return UNTRACEABLE
+
+
+def _combined(statuses: set[object]) -> object:
+    """The provenance of a handle with several possible origins."""
+    if not statuses:
+        return UNTRACEABLE
+    if statuses == {NOT_A_FILE}:
+        return NOT_A_FILE
+    if statuses == {SECRET}:
+        return SECRET
+    if statuses == {Status.MIGRATED}:
+        return Status.MIGRATED
+    if statuses <= {Status.MIGRATED, Status.PENDING}:
+        return Status.PENDING
+    if None in statuses or SECRET in statuses:
+        return None
     return UNTRACEABLE
 
 

@@ -15,7 +15,8 @@ PATH, from what the module itself shows:
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
 - attributes of a class of the module, reached through `self`/`cls`, a parameter annotated
   with the class, or a name bound to `Class(...)`: a class-level annotation (dataclass,
-  attrs and NamedTuple fields), a class-level value, `self.x = <Path>` in a method, a
+  attrs and NamedTuple fields), `attr.ib(type=Path)`/`attrs.field(type=...)` without a
+  `converter=`, a class-level value, `self.x = <Path>` in a method, a
   `@property` returning Path;
 - names (module constants included) whose every binding in their scope is one of these.
   `None` may sit beside a Path (`p = None` then `p = Path(...)`, `Path | None`): calling a
@@ -59,6 +60,9 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+
+#: attrs' field makers, whose `type=` argument declares the field's type.
+_ATTRS_FIELDS = frozenset({"attr.ib", "attr.attrib", "attr.field", "attrs.field"})
 
 
 class Kind(enum.Enum):
@@ -590,9 +594,10 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
         for annotation, value in _nodes.class_level(owner, attr):
             if (
-                annotation is not None
-                and self._annotation_kind(annotation) is Kind.PATH
-            ) or (value is not None and self.kind(value, depth + 1) is Kind.PATH):
+                (annotation is not None and self._annotation_kind(annotation) is Kind.PATH)
+                or (value is not None and self.kind(value, depth + 1) is Kind.PATH)
+                or (value is not None and self._attrs_path_field(value))
+            ):
                 evidence = True
             elif not (isinstance(value, cst.Name) and value.value == "None"):
                 return Kind.UNKNOWN
@@ -615,6 +620,19 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
             evidence = evidence or self._class_of(target.value, depth + 1) is owner
         return Kind.PATH if evidence else Kind.UNKNOWN
+
+    def _attrs_path_field(self, value: cst.BaseExpression) -> bool:
+        """`attr.ib(type=Path)` / `attrs.field(type=Optional[Path])`: an attrs field
+        declared a Path by its `type=` argument (a `converter=` may make it anything)."""
+        if not isinstance(value, cst.Call) or not self._qualified(value) & _ATTRS_FIELDS:
+            return False
+        keywords = {a.keyword.value: a.value for a in value.args if a.keyword is not None}
+        declared = keywords.get("type")
+        return (
+            declared is not None
+            and "converter" not in keywords
+            and self._is_path_type(declared, self._scopes.get(declared), 0)
+        )
 
     def _attribute_stores(
         self, attr: str

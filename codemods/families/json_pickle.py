@@ -33,13 +33,20 @@
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
 - A handle from an open that is not migrated (`os.fdopen`, a `local` open): UNMIGRATED
   with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
-  attribute such as `self._handle`, an unknown call): UNMIGRATED with RECEIVER_UNKNOWN.
+  unknown call, an attribute such as `self._handle` that the module also stores anything
+  else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute every store of which is an
+  open this run migrates (`self._handle = open(p, "r+")` in `__init__`) is migrated
+  through it, like a name.
   `sys.stdout` and `io.StringIO()` are not files: no site.
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
   `p` is computed first; so the object, the path, the mode, the keyword values (and in a
   one-liner, the arguments after the handle) must be inert: names and literals only
   (analysis/handles.py `is_inert`).
+- A handle from `io.open(...)` or `builtins.open(...)`: the helpers open the way a bare
+  `open` does (a `pkg.mod.open` patched in at run time first, then `builtins.open`), which
+  is not what those calls meet under a patch; the open is migrated and the call goes
+  through its handle.
 - A literal path the OS rejects on its own terms (`open("out/", "w")`, a NUL): the
   original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
@@ -54,6 +61,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
 from migrate_storage.codemods.analysis.collect import single_small_statement, value_call
 from migrate_storage.codemods.analysis.found import (
     Found,
@@ -156,7 +164,13 @@ def decide(items: list[Found], ctx: Context) -> None:
             item.unmigrated(Reason.DYNAMIC_CALL)
             kept.append(item)
             continue
-        status = provenance(handle, ctx.scopes, ctx.collector.bindings, ctx.by_call)
+        status = provenance(
+            handle,
+            ctx.scopes,
+            ctx.collector.bindings,
+            ctx.by_call,
+            stores=lambda attr: _attribute_values(attr, ctx),
+        )
         if status == NOT_A_FILE:
             continue
         kept.append(item)
@@ -172,6 +186,22 @@ def decide(items: list[Found], ctx: Context) -> None:
             item.unmigrated(Reason.HANDLE_NOT_MIGRATED)
     items[:] = kept
     _local_with_scratch_handles(items, ctx)
+
+
+def _attribute_values(
+    attr: str, ctx: Context
+) -> list[cst.BaseExpression | None] | None:
+    """The values the module stores to attributes named `attr` (None for a store whose
+    value is not seen: `del`, a tuple target, a `for` target); None when a body the
+    pruner cut out may store one too."""
+    pruned = ctx.pruned
+    if pruned is not None and stored_in_text(attr, pruned.text):
+        return None
+    return [
+        value
+        for target, value, _ in ctx.collector.attribute_stores
+        if target.attr.value == attr
+    ]
 
 
 def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
@@ -235,6 +265,10 @@ def _try_collapse(
         or opener.kind != "open"
         or opener.status is not Status.PENDING
         or opener.consumed
+        # Only a bare `open`: the helpers open as a bare name would (a patched
+        # `pkg.mod.open`, then `builtins.open`); `io.open(...)`/`builtins.open(...)`
+        # honour other patches, so their handle is migrated, not collapsed.
+        or not isinstance(opener.call.func, cst.Name)
     ):
         return
     kept = _kept_arguments(item.call, opener.call, module, operation)

@@ -4,19 +4,18 @@
 - The module's `open` is rebound with `from <runtime> import open` (the smart_open
   convention), added once, after the existing top imports. Call sites keep the name
   `open`, so tests that patch `pkg.mod.open` keep intercepting them.
-- `builtins.open(...)` becomes `open(...)`; `io.open(...)` (any alias of the module)
-  becomes `io_open(...)` (`from <runtime> import io_open`): the runtime's `open` defers to
-  a replaced `builtins.open`, its `io_open` to a replaced `io.open`, which is what the
-  original call would have met.
+- `builtins.open(...)` becomes `storage.open(...)`; `io.open(...)` (any alias of the
+  module) becomes `io_open(...)` (`from <runtime> import io_open`). Each defers to what
+  the original call would have met when it is replaced: the runtime's `open` (for a bare
+  `open`) to a replaced `builtins.open` or a `pkg.mod.open` set at run time
+  (`mock.patch(..., create=True)`), `storage.open` to a replaced `builtins.open` only,
+  `io_open` to a replaced `io.open`.
 - `pin=True` (rule `pin`) or `pin=False` (rule `cache`) is added where the mode can
   write: a literal mode with `w`, `a`, `x` or `+`, or a mode that is not a literal
   (a variable, a conditional expression, an f-string, `*args`/`**kwargs`). Nothing
   else is added or moved: the arguments are builtin open's, which the runtime's `open`
   and `io_open` take as they are (tests/codemods/test_emitted_signatures.py).
 - A literal read-only open keeps its call text: the rebinding migrates it.
-- A module that defines or imports its own `open` at module level gets
-  `from <runtime> import open as storage_open`; only its `builtins.open` sites are
-  renamed (to `storage_open`), its own `open` calls stay.
 - Star imports (issue 13 item 4): in a module that has a star import, or that a module of
   the scanned tree star-imports while it has no literal `__all__`, the runtime names are
   imported under private aliases (`_storage_open`, `_storage_io_open`) and every site,
@@ -93,7 +92,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'import builtins\n\ndef open(name):\n    return builtins.open(name, "wb")\n',
-        'import builtins\nfrom storage_runtime import open as storage_open\n\ndef open(name):\n    return storage_open(name, "wb", pin=True)\n',
+        'import builtins\nfrom storage_runtime import storage\n\ndef open(name):\n    return storage.open(name, "wb", pin=True)\n',
     ),
     Rewritten(
         'import io\nfrom os import *\n\nio.open(path, "w").write(text)\n',
@@ -192,6 +191,23 @@ def decide_one(
         # call ignores a later patch of `io.open`/`builtins.open`, the stand-ins would not.
         item.unmigrated(Reason.BOUND_AT_IMPORT)
         return
+    if obj == "open" and not isinstance(func, cst.Name):
+        # `builtins.open(...)` -> `storage.open(...)`, not the runtime's `open`: that one
+        # honours a patched `pkg.mod.open` (a bare name looks in the module first), which
+        # the original attribute call never saw; `Storage.open` honours only a patched
+        # `builtins.open`, as the original did.
+        if rejected_path_literal(path_argument(item.call)):
+            item.unmigrated(Reason.REJECTED_LITERAL_PATH)
+            return
+        item.needs = ("storage",)
+        item.edit = OpenEdit(
+            item.call,
+            (item.position.line, item.position.end_line),
+            None,
+            pin if may_write(open_mode(item.call, 1)) else None,
+            via_storage=True,
+        )
+        return
     rename = None if isinstance(func, cst.Name) and func.value == name else name
     if rename is not None and not bindings.is_global_in(scope, name):
         item.unmigrated(Reason.NAME_CLASH)
@@ -222,12 +238,23 @@ class OpenEdit:
     )  # new callee name (io.open(...) -> io_open(...)); None keeps it
     pin: bool | None  # None: the mode cannot write, no pin
     family: Family = Family.OPEN
+    via_storage: bool = False  # builtins.open(...) -> storage.open(...)
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
         """Rename the callee and/or add `pin=`."""
         assert isinstance(node, cst.Call)
         call = node
-        if self.rename_to is not None:
+        if self.via_storage:
+            func = call.func
+            call = call.with_changes(
+                func=cst.Attribute(
+                    cst.Name(names["storage"]),
+                    cst.Name("open"),
+                    lpar=func.lpar,
+                    rpar=func.rpar,
+                )
+            )
+        elif self.rename_to is not None:
             func = call.func
             call = call.with_changes(
                 func=cst.Name(self.rename_to, lpar=func.lpar, rpar=func.rpar)

@@ -42,14 +42,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class RewrittenCut:
-    """What a rewrite of the cut source left, for the safety net's second pass."""
-
-    source: bytes  # the rewritten cut
-    lines: tuple[int, ...]  # per line of `source`: its line in the whole rewritten source
-
-
-@dataclass(frozen=True, slots=True)
 class Analysis:
     """One pass over a source: its sites, and the rewritten bytes when something changed."""
 
@@ -57,7 +49,8 @@ class Analysis:
     new_source: bytes | None
     plan: Plan | None
     text: str
-    rewritten_cut: RewrittenCut | None = None  # set when the rewrite was made on a cut
+    # Set when the rewrite was made on a cut: the safety net's second pass reads its cut.
+    rewritten_cut: prune.Spliced | None = None
 
 
 class SkipFile(Exception):
@@ -202,8 +195,7 @@ def _analyse_cut(
         return None
     if spliced.source == source:
         return Analysis(result.sites, None, result.plan, text)
-    rewritten = RewrittenCut(new_cut, spliced.lines)
-    return Analysis(result.sites, spliced.source, result.plan, text, rewritten)
+    return Analysis(result.sites, spliced.source, result.plan, text, spliced)
 
 
 def transform_source(
@@ -314,7 +306,7 @@ def _rerun(
     focus: Collection[int],
     path: str,
     policy: FilePolicy,
-    rewritten_cut: RewrittenCut | None,
+    rewritten_cut: prune.Spliced | None,
 ) -> tuple[tuple[Site, ...], bool]:
     """Sites of the rewritten source around the `focus` lines, and whether one more pass
     would change it."""
@@ -325,7 +317,7 @@ def _rerun(
 
 
 def _rerun_cut(
-    cut: RewrittenCut, focus: Collection[int], path: str, policy: FilePolicy
+    spliced: prune.Spliced, focus: Collection[int], path: str, policy: FilePolicy
 ) -> tuple[tuple[Site, ...], bool]:
     """`_rerun` over the rewritten cut's bytes instead of the whole rewritten source: what
     the cut left out is unchanged and held no candidate, so this pass sees every site a
@@ -333,9 +325,9 @@ def _rerun_cut(
     printed, not the tree that printed it, so a rewrite whose text says something else
     than its tree is caught."""
     wanted = frozenset(focus)
-    cut_focus = [index + 1 for index, line in enumerate(cut.lines) if line in wanted]
-    sites, again = _rerun(cut.source, cut_focus, path, policy, None)
-    return tuple(replace(site, line=cut.lines[site.line - 1]) for site in sites), again
+    cut_focus = [index + 1 for index, line in enumerate(spliced.lines) if line in wanted]
+    sites, again = _rerun(spliced.cut, cut_focus, path, policy, None)
+    return tuple(replace(site, line=spliced.lines[site.line - 1]) for site in sites), again
 
 
 # Goes through every stage of a rewrite (scan, cut, scopes, plan, imports, safety).

@@ -1,62 +1,73 @@
-"""Scope analysis only where it matters: stub out functions and classes that hold no
-candidate call.
+"""Scope analysis only where it matters: cut the functions and classes that hold no
+candidate call out of the source bytes before LibCST parses them, and splice the rewrite
+of what is left back into the whole source.
 
-LibCST's ScopeProvider costs about as much as parsing twice over, and most of a large
-module is functions and classes with no file I/O. A module-level or class-level function
-or class (reached through `if`/`try`/`for`/`while`/`with`/`class` bodies, never inside a
-function) that contains no candidate call (decorators, defaults and bases included) and
-no `global`/`nonlocal` statement cannot change how a name resolves at a candidate site:
-its names are its own and it binds no module-level name but its own. (A method's
-`self.open()` is told from a Path call by its own class's methods; that class holds the
-call, so it is kept.) Its body is replaced by `...` for the analysis and put back, by
-identity, after rewriting.
+LibCST's parse, its ScopeProvider and its printing each cost in proportion to the tree,
+and most of a large module is functions and classes with no file I/O. A module-level or
+class-level function or class (reached through `if`/`try`/`for`/`while`/`with`/`class`
+bodies, never inside a function) that contains no candidate call (decorators, defaults
+and bases included) and no `global`/`nonlocal` statement cannot change how a name
+resolves at a candidate site: its names are its own and it binds no module-level name but
+its own. (A method's `self.open()` is told from a Path call by its own class's methods;
+that class holds the call, so it is kept.) Its body becomes one `...` line (`cut_source`);
+one that no kept line even names goes whole (`_drop_unreferenced`).
 
-What the pruned bodies could still matter for is checked on their text instead
-(`mentions`): a name the rewrite wants to introduce (`storage`, an alias), or a
+What the cut bodies could still matter for is checked on their text instead
+(`Pruned.mentions`): a name the rewrite wants to introduce (`storage`, an alias), or a
 module-level `with ... as f` handle read later by a function.
 
-Functions and classes are matched between the `ast` tree (which knows the candidate
-lines) and the LibCST tree by walking both in the same order and comparing kinds and
-names; any mismatch turns pruning off for the file.
+This is the one pruning mechanism. Stubbing the same bodies in a parsed LibCST tree
+(which the engine also did until issue 12) saves the scope analysis but not the parse and
+print: alone it took twice the engine's CPU, and beside the cut the engine cost the same
+without it (README, "One pruning mechanism"). A tree that LibCST has already parsed (the
+engine's fallback when a cut cannot be used, the LibCST codemod commands) is analysed
+whole; the codemod commands pay about a fifth more for their own pass for it.
+
+Three records: `Cut` (the cut source and what each of its lines stands for), `Pruned`
+(what the finder is told about the module it analyses) and `Spliced` (the rewrite put
+back into the whole source).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import libcst as cst
 from migrate_storage.codemods.pipeline import align
 from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
 
-_STUB_BODY = cst.IndentedBlock(
-    body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])]
-)
-_MIN_LINES = 6  # stubbing a tiny function in the tree saves nothing
-_CUT_MIN_LINES = 2  # cutting lines always saves parsing them
+_MIN_LINES = 2  # a unit shorter than this is not worth a `...` line
+# Nothing is stubbed in a tree any more: see `Pruned.stubs`.
+_NO_STUBS: Mapping[cst.CSTNode, cst.CSTNode] = MappingProxyType({})
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Pruned:
+    """What the finder is told about the module it analyses: `Pruned(module)` for a whole
+    source; for a cut one (`Cut.pruned`), the text and lines of what was cut, and that
+    LibCST's positions in `module` are not the source's (lines were removed)."""
+
     module: cst.Module
-    stubs: dict[cst.CSTNode, cst.CSTNode] = field(
-        default_factory=dict
-    )  # stub -> original
-    text: str = ""  # the source text of the pruned bodies
-    ranges: tuple[
-        tuple[int, int], ...
-    ] = ()  # the stubbed units' source lines, in order
-    # LibCST positions in `module` are the source's (False for a Cut: lines were removed).
+    text: str = ""  # the source text of the cut units
+    ranges: tuple[tuple[int, int], ...] = ()  # the cut units' source lines, in order
     exact_lines: bool = True
+
+    @property
+    def stubs(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        """Always empty (no tree is stubbed: the cut is the one mechanism). Kept for the
+        callers that still ask (analysis/finder.py, pipeline/rewrite.py), whose owners
+        drop it; `exact_lines` alone says whether positions are the source's."""
+        return _NO_STUBS
 
     def covers(self, line: int) -> bool:
         # `ranges` are in source order and do not overlap: the last one starting at or
         # before `line` is the only one that can hold it (one lookup per candidate).
-        import bisect
-
         at = bisect.bisect_right(self.ranges, (line, float("inf"))) - 1
         return at >= 0 and line <= self.ranges[at][1]
 
@@ -87,76 +98,6 @@ def _ast_units(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _ast_units(handler.body)
             yield from _ast_units(node.orelse)  # type: ignore[attr-defined]
             yield from _ast_units(node.finalbody)  # type: ignore[attr-defined]
-
-
-def _cst_bodies(node: cst.CSTNode) -> list[Sequence[cst.BaseStatement]]:
-    """The statement lists directly held by a container node, in source order."""
-    if isinstance(node, cst.Module):
-        return [node.body]
-    if isinstance(node, cst.IndentedBlock):
-        return [node.body]
-    parts: list[cst.CSTNode | None] = []
-    if isinstance(node, cst.ClassDef):
-        parts = [node.body]
-    elif isinstance(node, cst.If):
-        parts = [node.body, node.orelse]
-    elif isinstance(node, cst.Else):
-        parts = [node.body]
-    elif isinstance(node, (cst.For, cst.While)):
-        parts = [node.body, node.orelse]
-    elif isinstance(node, cst.With):
-        parts = [node.body]
-    elif isinstance(node, (cst.Try, cst.TryStar)):
-        parts = [node.body, *node.handlers, node.orelse, node.finalbody]
-    elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
-        parts = [node.body]
-    out: list[Sequence[cst.BaseStatement]] = []
-    for part in parts:
-        if part is not None:
-            out.extend(_cst_bodies(part))
-    return out
-
-
-def _cst_units(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
-    """What _ast_units yields, in the LibCST tree."""
-    for body in _cst_bodies(node):
-        for statement in body:
-            if isinstance(statement, cst.FunctionDef):
-                yield statement
-            elif isinstance(statement, cst.ClassDef):
-                yield statement
-                yield from _cst_units(statement)
-            else:
-                yield from _cst_units(statement)
-
-
-def _replace(
-    node: cst.CSTNode, mapping: Mapping[cst.CSTNode, cst.CSTNode]
-) -> cst.CSTNode:
-    """`node` with the functions and classes in `mapping` swapped, rebuilding only the
-    containers on the way."""
-    if isinstance(node, cst.FunctionDef):
-        return mapping.get(node, node)
-    if isinstance(node, cst.ClassDef) and node in mapping:
-        return mapping[node]
-    changes: dict[str, object] = {}
-    if isinstance(node, (cst.Module, cst.IndentedBlock)):
-        new_body = [_replace(s, mapping) for s in node.body]
-        if any(a is not b for a, b in zip(new_body, node.body)):
-            changes["body"] = new_body
-    else:
-        for attr in ("body", "orelse", "finalbody"):
-            child = getattr(node, attr, None)
-            if isinstance(child, cst.CSTNode):
-                new = _replace(child, mapping)
-                if new is not child:
-                    changes[attr] = new
-        handlers = getattr(node, "handlers", None)
-        if handlers:
-            new_handlers = [_replace(h, mapping) for h in handlers]
-            if any(a is not b for a, b in zip(new_handlers, handlers)):
-                changes["handlers"] = new_handlers
-    return node.with_changes(**changes) if changes else node
 
 
 def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
@@ -234,63 +175,23 @@ def _selected(
     marks: Sequence[int],
     fences: Sequence[int],
     fits: Callable[[int], bool],
-    min_lines: int = _MIN_LINES,
 ) -> Iterator[tuple[int, int, int]]:
-    """(index, first line, last line) of each unit to stub: long enough, no line of
+    """(index, first line, last line) of each unit to cut: long enough, no line of
     `marks` or `fences` (`global`/`nonlocal` statements) inside, `fits(index)`, and not
-    inside a unit already stubbed."""
+    inside a unit already cut."""
     marks = sorted([*marks, *fences])
-    last_stubbed = 0
+    last_cut = 0
     for index, node in enumerate(units):
         first = first_line(node)
         last = node.end_lineno or node.lineno
-        if first <= last_stubbed or last - first < min_lines or not fits(index):
+        if first <= last_cut or last - first < _MIN_LINES or not fits(index):
             continue
-        at = _bisect(marks, first)  # the first mark at or after `first` (no copy of the tail)
+        # The first mark at or after `first` (no copy of the tail).
+        at = bisect.bisect_left(marks, first)
         if any(first <= line <= last for line in marks[at : at + 1]):
             continue
-        last_stubbed = last
+        last_cut = last
         yield index, first, last
-
-
-def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pruned:
-    """Stub out the functions and classes with no line of `candidate_lines` (see the
-    module docstring)."""
-    assert scan.tree is not None
-    lines = scan.lines
-    ast_units = list(_ast_units(scan.tree.body))
-    cst_units = list(_cst_units(module))
-    if len(ast_units) != len(cst_units) or any(
-        a.name != c.name.value
-        or isinstance(a, ast.ClassDef) != isinstance(c, cst.ClassDef)  # type: ignore[attr-defined]
-        for a, c in zip(ast_units, cst_units)
-    ):
-        return Pruned(module)
-    mapping: dict[cst.CSTNode, cst.CSTNode] = {}
-    stubs: dict[cst.CSTNode, cst.CSTNode] = {}
-    texts: list[str] = []
-    ranges: list[tuple[int, int]] = []
-
-    def in_block(index: int) -> bool:  # not `def f(): return 1`
-        return isinstance(cst_units[index].body, cst.IndentedBlock)
-
-    for index, first, last in _selected(
-        ast_units, candidate_lines, scan.fences, in_block
-    ):
-        original = cst_units[index]
-        stub = original.with_changes(body=_STUB_BODY)
-        mapping[original] = stub
-        stubs[stub] = original
-        texts.append("".join(lines[first - 1 : last]))
-        ranges.append((first, last))
-    if not mapping:
-        return Pruned(module)
-    pruned = _replace(module, mapping)
-    assert isinstance(pruned, cst.Module)
-    return Pruned(pruned, stubs, "\n".join(texts), tuple(ranges))
-
-
-# -- the same cut on the source bytes, before LibCST parses them ---------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,16 +210,14 @@ class Cut:
     text: str  # the cut units' source text (for Pruned.mentions)
 
     def pruned(self, module: cst.Module) -> Pruned:
-        """The Pruned that stands for this cut in the finder (nothing to put back, and
-        LibCST positions are not the source's)."""
-        return Pruned(module, {}, self.text, self.ranges, exact_lines=False)
+        """The Pruned that stands for this cut in the finder (`module` is LibCST's parse
+        of `source`, so its positions are not the whole source's)."""
+        return Pruned(module, self.text, self.ranges, exact_lines=False)
 
 
 def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut | None:
-    """The source with the bodies `prune` would stub cut out, or None if there are none.
-
-    Cutting the bytes instead of the parsed tree saves LibCST the parsing and printing of
-    those bodies too, which costs about as much as the scope analysis the stubs save."""
+    """The source with the bodies of the units `_selected` picks cut out (see the module
+    docstring), or None if there are none."""
     assert scan.tree is not None
     lines = scan.lines
     units = list(_ast_units(scan.tree.body))
@@ -330,9 +229,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         line = byte_lines[start - 1] if start <= len(byte_lines) else b""
         return start > units[index].lineno and not line[: first.col_offset].strip()
 
-    selected = list(
-        _selected(units, candidate_lines, scan.fences, body_starts_a_line, _CUT_MIN_LINES)
-    )
+    selected = list(_selected(units, candidate_lines, scan.fences, body_starts_a_line))
     bodies: list[tuple[int, int, bytes]] = []  # (first line cut, last line, stub line)
     ranges: list[tuple[int, int]] = []
     texts: list[str] = []
@@ -349,7 +246,9 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
-    bodies = _drop_unreferenced(bodies, [units[index] for index, _, _ in selected], byte_lines)
+    bodies = _drop_unreferenced(
+        bodies, [units[index] for index, _, _ in selected], byte_lines
+    )
     if not bodies:
         return None
     out: list[bytes] = []
@@ -378,7 +277,9 @@ _WORD = re.compile(rb"\w+")
 
 
 def _drop_unreferenced(
-    bodies: list[tuple[int, int, bytes]], units: Sequence[ast.stmt], byte_lines: list[bytes]
+    bodies: list[tuple[int, int, bytes]],
+    units: Sequence[ast.stmt],
+    byte_lines: list[bytes],
 ) -> list[tuple[int, int, bytes]]:
     """`bodies` with each cut unit whose name the rest of the source never spells (as a
     word: code, strings and comments alike) cut whole, header and decorators too, and
@@ -416,7 +317,9 @@ def _drop_unreferenced(
             out
             and whole[-1]
             and out[-1][2] == indent + b"..." + ending
-            and all(not line.strip() or line.lstrip().startswith(b"#") for line in between)
+            and all(
+                not line.strip() or line.lstrip().startswith(b"#") for line in between
+            )
         ):
             out[-1] = (out[-1][0], last, out[-1][2])
         else:
@@ -427,10 +330,12 @@ def _drop_unreferenced(
 
 @dataclass(frozen=True, slots=True)
 class Spliced:
+    """A rewrite of a cut put back into the whole source; the safety net's second pass
+    reads `cut` (what was printed) and maps its lines back through `lines`."""
+
     source: bytes  # the whole rewritten source
-    lines: tuple[
-        int, ...
-    ]  # per line of the rewritten cut: its (1-based) line in `source`
+    cut: bytes  # the rewritten cut
+    lines: tuple[int, ...]  # per line of `cut`: its (1-based) line in `source`
 
 
 def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
@@ -465,19 +370,21 @@ def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
         out.extend(after[j1:j2])
         lines.extend(range(line, line + j2 - j1))
         line += j2 - j1
-    return Spliced(b"".join(out), tuple(lines))
+    return Spliced(b"".join(out), new_cut, tuple(lines))
+
+
+# -- what pipeline/rewrite.py still calls on a tree LibCST parsed whole ---------------------
+# With the cut as the one mechanism they do nothing; they stay until rewrite.py (another
+# change's) stops calling them.
+
+
+def prune(module: cst.Module, scan: Scan, candidate_lines: Sequence[int]) -> Pruned:
+    """`module` as it is: a tree that is already parsed is analysed whole."""
+    del scan, candidate_lines
+    return Pruned(module)
 
 
 def restore(module: cst.Module, pruned: Pruned) -> cst.Module:
-    """Put the original bodies back into a (rewritten) pruned module."""
-    if not pruned.stubs:
-        return module
-    restored = _replace(module, pruned.stubs)
-    assert isinstance(restored, cst.Module)
-    return restored
-
-
-def _bisect(marks: Sequence[int], value: int) -> int:
-    import bisect
-
-    return bisect.bisect_left(marks, value)
+    """`module` as it is: nothing was stubbed (see `prune`)."""
+    del pruned
+    return module

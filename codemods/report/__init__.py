@@ -7,8 +7,6 @@ it; `gate` reads changed lines from git for `--diff-base`; `command` is the clic
 from migrate_storage.codemods.report._common import ReportOptions
 from migrate_storage.codemods.report.model import (
     CoverageReport,
-    FileReport,
-    FileState,
     Tally,
     build_report,
     display_covered,
@@ -18,8 +16,6 @@ from migrate_storage.codemods.report.model import (
 
 __all__ = [
     "CoverageReport",
-    "FileReport",
-    "FileState",
     "ReportOptions",
     "Tally",
     "build_report",

@@ -9,21 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from migrate_storage.codemods.model import FileResult
 from migrate_storage.codemods.report.model import (
     CoverageReport,
-    FileReport,
-    FileState,
     LeftGroup,
+    file_tally,
+    is_scanned,
+    missing_lines,
 )
 
-SORT_KEYS: dict[str, Callable[[FileReport], object]] = {
+SORT_KEYS: dict[str, Callable[[FileResult], object]] = {
     "name": lambda f: f.path,
-    "sites": lambda f: f.tally.sites,
-    "migrated": lambda f: f.tally.migrated,
-    "pending": lambda f: f.tally.pending,
-    "unmigrated": lambda f: f.tally.unmigrated,
-    "local": lambda f: f.tally.local,
-    "cover": lambda f: f.tally.pc_covered,
+    "sites": lambda f: file_tally(f).sites,
+    "migrated": lambda f: file_tally(f).migrated,
+    "pending": lambda f: file_tally(f).pending,
+    "unmigrated": lambda f: file_tally(f).unmigrated,
+    "local": lambda f: file_tally(f).local,
+    "cover": lambda f: file_tally(f).pc_covered,
 }
 SORT_CHOICES: tuple[str, ...] = tuple(SORT_KEYS) + tuple(f"-{k}" for k in SORT_KEYS)
 
@@ -48,12 +50,12 @@ class ReportOptions:
 
 def select_rows(
     report: CoverageReport, options: ReportOptions
-) -> tuple[list[FileReport], int]:
+) -> tuple[list[FileResult], int]:
     """The scanned files to show, sorted; and how many were hidden by `skip_covered`."""
     rows = list(report.scanned)
     hidden = 0
     if options.skip_covered:
-        shown = [f for f in rows if f.tally.not_migrated > 0]
+        shown = [f for f in rows if file_tally(f).not_migrated > 0]
         hidden = len(rows) - len(shown)
         rows = shown
     sort = options.sort.lower()
@@ -80,15 +82,15 @@ def line_ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
     return pairs
 
 
-def format_lines(file: FileReport) -> str:
+def format_lines(file: FileResult) -> str:
     """ "3-4, 9": the lines of a file's pending and unmigrated sites, grouped."""
-    pairs = line_ranges(file.missing_lines)
+    pairs = line_ranges(missing_lines(file))
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in pairs)
 
 
-def not_counted(report: CoverageReport) -> list[FileReport]:
+def not_counted(report: CoverageReport) -> list[FileResult]:
     """SKIPPED and FAILED files, which a report must list rather than drop."""
-    return [f for f in report.files if f.state is not FileState.SCANNED]
+    return [f for f in report.files if not is_scanned(f)]
 
 
 def left_headline(report: CoverageReport) -> str:

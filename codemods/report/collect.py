@@ -19,58 +19,46 @@ from dataclasses import replace
 from pathlib import Path
 
 from migrate_storage.codemods import __version__
-from migrate_storage.codemods.model import FileStatus
+from migrate_storage.codemods.model import FileResult, FileStatus
 from migrate_storage.codemods.pipeline.discovery import display_path
 from migrate_storage.codemods.pipeline.runner import RunResult, load_ruleset, run
-from migrate_storage.codemods.report.model import (
-    CoverageReport,
-    FileReport,
-    FileState,
-    build_report,
-    make_file_report,
-)
+from migrate_storage.codemods.report.model import CoverageReport, build_report
 from migrate_storage.codemods.settings import Mode, Settings
 
-_STATES = {
-    FileStatus.SKIPPED: FileState.SKIPPED,
-    FileStatus.FAILED: FileState.FAILED,
-}
 
-
-def _source(path: Path) -> bytes | None:
+def _source(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
     try:
         return path.read_bytes()
     except OSError:
         return None
 
 
-def _state(status: FileStatus, excluded: bool) -> FileState:
-    state = _STATES.get(status, FileState.SCANNED)
-    # A file the rules exclude that cannot be parsed (a deliberately broken test fixture,
-    # say) is listed as skipped, not an input error: the user already set it aside.
-    return FileState.SKIPPED if state is FileState.FAILED and excluded else state
+def _row(file: FileResult, keep_source: bool, excluded: bool) -> FileResult:
+    if file.status is FileStatus.FAILED and excluded:
+        # A file the rules exclude that cannot be parsed (a deliberately broken test
+        # fixture, say) is listed as skipped, not an input error: the user already set it
+        # aside.
+        file = replace(file, status=FileStatus.SKIPPED, skipped_on_purpose=True)
+    return replace(file, source=_source(file.real_path)) if keep_source else file
 
 
 def rows_of(
     result: RunResult, *, keep_source: bool = False, is_excluded: Callable[[Path], bool] | None = None
-) -> list[FileReport]:
-    """One FileReport per scanned file and per path discovery did not take."""
+) -> list[FileResult]:
+    """The run's FileResult per scanned file (with its bytes when `keep_source`), and one
+    per path discovery did not take."""
     rows = [
-        make_file_report(
-            f.path,
-            f.sites,
-            state=_state(f.status, bool(is_excluded and is_excluded(f.real_path))),
-            message=f.message,
-            source=_source(f.real_path) if keep_source else None,
-        )
+        _row(f, keep_source, bool(is_excluded and f.real_path and is_excluded(f.real_path)))
         for f in result.files
     ]
     rows += [
-        make_file_report(
+        FileResult(
             s.path,
-            (),
-            state=FileState.FAILED if s.error else FileState.SKIPPED,
+            FileStatus.FAILED if s.error else FileStatus.SKIPPED,
             message=f"{s.path}: {s.reason}",
+            skipped_on_purpose=not s.error,
         )
         for s in result.skipped
     ]

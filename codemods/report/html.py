@@ -19,7 +19,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from migrate_storage.codemods.model import Site, Status
+from migrate_storage.codemods.model import FileResult, Site, Status
 from migrate_storage.codemods.report._common import (
     LEFT_HEADERS,
     ReportOptions,
@@ -29,7 +29,12 @@ from migrate_storage.codemods.report._common import (
     not_counted,
     select_rows,
 )
-from migrate_storage.codemods.report.model import CoverageReport, FileReport, Tally
+from migrate_storage.codemods.report.model import (
+    CoverageReport,
+    Tally,
+    file_tally,
+    source_text,
+)
 
 ASSETS = ("report.css", "report.js")
 _COLUMNS = ("sites", "migrated", "pending", "unmigrated", "local")
@@ -112,7 +117,7 @@ def render_index(report: CoverageReport, options: ReportOptions) -> str:
         parts.append(
             f'<tr class="file" data-path="{e(file.path)}"><td class="name">'
             f'<a href="{e(page_name(file.path))}">{e(file.path)}</a></td>'
-            f"{_number_cells(file.tally, options.precision)}{missing}</tr>\n"
+            f"{_number_cells(file_tally(file), options.precision)}{missing}</tr>\n"
         )
     blank = "<td></td>" if options.show_missing else ""
     parts.append(
@@ -128,7 +133,7 @@ def render_index(report: CoverageReport, options: ReportOptions) -> str:
             f'<h2>Not scanned ({len(unscanned)})</h2>\n<ul class="unscanned">\n'
         )
         for file in unscanned:
-            state = e(file.state.value)
+            state = e(file.status.value)
             parts.append(
                 f'<li data-state="{state}">{state}: {e(file.message or file.path)}</li>\n'
             )
@@ -168,19 +173,19 @@ def site_title(site: Site) -> str:
     return text
 
 
-def render_file(file: FileReport, options: ReportOptions) -> str:
+def render_file(file: FileResult, options: ReportOptions) -> str:
     by_line: dict[int, list[Site]] = {}
     for site in file.sites:
         by_line.setdefault(site.line, []).append(site)
     parts = [f"<header>\n<h1>{e(file.path)}</h1>\n"]
     parts.append('<p><a href="index.html">&larr; index</a></p>\n')
-    parts.append(_figures(file.tally, options.precision))
+    parts.append(_figures(file_tally(file), options.precision))
     parts.append(
         '<p class="legend">'
         + "".join(f'<span class="s-{s.value}">{s.value}</span>' for s in Status)
         + "</p>\n</header>\n<main>\n"
     )
-    source = file.source if file.source is not None else ""
+    source = source_text(file) or ""
     lines = _LINE_BREAK.split(source)
     if lines and lines[-1] == "":
         lines.pop()

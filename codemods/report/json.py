@@ -23,9 +23,20 @@ from typing import Any
 
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.report._common import ReportOptions
-from migrate_storage.codemods.report.model import CoverageReport, LeftGroup, Tally
+from migrate_storage.codemods.report.model import (
+    CoverageReport,
+    LeftGroup,
+    Tally,
+    file_tally,
+    is_scanned,
+)
 
 FORMAT_VERSION = 2
+
+# A file's `state` is "skipped" or "failed" (its FileStatus) when it was not counted, and
+# this for every counted file, whatever the scan found in it: the schema's word since
+# format 1, kept so that consumers see no change.
+SCANNED = "scanned"
 
 
 def reason_id(reason: Reason) -> str:
@@ -83,9 +94,9 @@ def as_dict(report: CoverageReport, precision: int = 0) -> dict[str, Any]:
         "left_to_do": [left_dict(group) for group in report.left],
         "files": {
             file.path: {
-                "state": file.state.value,
+                "state": SCANNED if is_scanned(file) else file.status.value,
                 "message": file.message,
-                "summary": summary(file.tally, precision),
+                "summary": summary(file_tally(file), precision),
                 "sites": [site_dict(s) for s in file.sites],
             }
             for file in report.files

@@ -21,7 +21,7 @@ from migrate_storage.codemods.report._common import (
     not_counted,
     select_rows,
 )
-from migrate_storage.codemods.report.model import CoverageReport, Tally
+from migrate_storage.codemods.report.model import CoverageReport, Tally, file_tally
 
 _ESCAPES = {ord(c): "\\" + c for c in string.punctuation}
 _ESCAPES.update({ord("\n"): " ", ord("\r"): " "})
@@ -75,7 +75,7 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     out.append("| " + " | ".join(header) + " |")
     out.append("| " + " | ".join(align) + " |")
     for file in rows:
-        cells = [escape(file.path), *_numbers(file.tally, options.precision)]
+        cells = [escape(file.path), *_numbers(file_tally(file), options.precision)]
         if options.show_missing:
             cells.append(escape(format_lines(file)))
         out.append("| " + " | ".join(cells) + " |")
@@ -90,7 +90,7 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     if unscanned:
         out += ["", f"**Not scanned ({len(unscanned)}):**", ""]
         out += [
-            f"- {file.state.value}: {escape(file.message or file.path)}"
+            f"- {file.status.value}: {escape(file.message or file.path)}"
             for file in unscanned
         ]
     return "\n".join(out) + "\n"

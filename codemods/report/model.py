@@ -1,5 +1,9 @@
 """The coverage data, built once: per-file rows and totals that every format renders.
 
+A row is the pipeline's own per-file `FileResult` (the runner's scan of the file, with its
+`FileStatus`); this module adds only figures derived from it (`file_tally`,
+`missing_lines`, ...), never a second per-file record.
+
 Anchor: coverage.py's `results.py` (`Numbers` adds with `+`, `display_covered`,
 `should_fail_under`). Unlike coverage.py's reporters, no renderer adds anything up: the
 `CoverageReport` holds every figure already, so the text table, JSON, Markdown and HTML
@@ -12,14 +16,20 @@ file with no counted site scores 100.
 
 from __future__ import annotations
 
-import enum
 import io
 import tokenize
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from migrate_storage.codemods.model import Family, Reason, Site, Status
+from migrate_storage.codemods.model import (
+    Family,
+    FileResult,
+    FileStatus,
+    Reason,
+    Site,
+    Status,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,44 +132,33 @@ def fail_under_message(total: float, fail_under: float, precision: int) -> str:
     )
 
 
-class FileState(enum.Enum):
-    """Whether a file's sites could be counted at all."""
+def is_scanned(file: FileResult) -> bool:
+    """Whether a file's sites were counted: every status but SKIPPED (deliberately not
+    scanned, e.g. @generated) and FAILED (could not be read or parsed); those two are
+    listed, with their message, not counted."""
+    return file.status not in (FileStatus.SKIPPED, FileStatus.FAILED)
 
-    SCANNED = "scanned"  # parsed; its sites are complete
-    SKIPPED = (
-        "skipped"  # deliberately not scanned (e.g. @generated); listed, not counted
+
+def file_tally(file: FileResult) -> Tally:
+    """One file's site counts (its row's figures)."""
+    return Tally.of(file.sites)
+
+
+def missing_lines(file: FileResult) -> tuple[int, ...]:
+    """Lines of the sites that count against the percentage (pending or unmigrated)."""
+    return tuple(
+        sorted({s.line for s in file.sites if s.status in (Status.PENDING, Status.UNMIGRATED)})
     )
-    FAILED = "failed"  # could not be read or parsed: an input error, listed
 
 
-@dataclass(frozen=True, slots=True)
-class FileReport:
-    """One row of the report: a file, its sites (sorted by position) and their tally."""
+def site_lines(file: FileResult) -> tuple[int, ...]:
+    return tuple(sorted({s.line for s in file.sites}))
 
-    path: str
-    sites: tuple[Site, ...]
-    tally: Tally
-    state: FileState = FileState.SCANNED
-    message: str | None = None  # why SKIPPED/FAILED
-    # Source text (for the HTML pages); None when not kept or not readable.
-    source: str | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def missing_lines(self) -> tuple[int, ...]:
-        """Lines of the sites that count against the percentage (pending or unmigrated)."""
-        return tuple(
-            sorted(
-                {
-                    s.line
-                    for s in self.sites
-                    if s.status in (Status.PENDING, Status.UNMIGRATED)
-                }
-            )
-        )
-
-    @property
-    def site_lines(self) -> tuple[int, ...]:
-        return tuple(sorted({s.line for s in self.sites}))
+def source_text(file: FileResult) -> str | None:
+    """The file's text as the interpreter reads it (for the HTML pages); None when the
+    source was not kept."""
+    return decode_source(file.source) if file.source is not None else None
 
 
 #: How the "left to do" summary names the PENDING sites (they have no Reason).
@@ -211,7 +210,9 @@ def left_to_do(sites: Iterable[Site]) -> tuple[LeftGroup, ...]:
 class CoverageReport:
     """Every file's row and the totals; built once by `build_report`, then only rendered."""
 
-    files: tuple[FileReport, ...]  # sorted by path; includes SKIPPED/FAILED files
+    # One row per file, sorted by path, its sites sorted by position; SKIPPED and FAILED
+    # files included (listed, not counted).
+    files: tuple[FileResult, ...]
     totals: Tally
     tool_version: str = ""
     rules: str | None = None  # the rules file used, if any
@@ -220,16 +221,16 @@ class CoverageReport:
     left: tuple[LeftGroup, ...] = ()
 
     @property
-    def scanned(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if f.state is FileState.SCANNED)
+    def scanned(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if is_scanned(f))
 
     @property
-    def skipped(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if f.state is FileState.SKIPPED)
+    def skipped(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if f.status is FileStatus.SKIPPED)
 
     @property
-    def failed(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if f.state is FileState.FAILED)
+    def failed(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if f.status is FileStatus.FAILED)
 
     @property
     def sites(self) -> tuple[Site, ...]:
@@ -252,32 +253,23 @@ def decode_source(source: bytes) -> str:
         return source.decode("utf-8", errors="replace")
 
 
-def make_file_report(
-    path: str,
-    sites: Iterable[Site],
-    *,
-    state: FileState = FileState.SCANNED,
-    message: str | None = None,
-    source: bytes | str | None = None,
-) -> FileReport:
-    ordered = tuple(sorted(sites, key=site_sort_key))
-    text = decode_source(source) if isinstance(source, bytes) else source
-    return FileReport(path, ordered, Tally.of(ordered), state, message, text)
-
-
 def build_report(
-    files: Iterable[FileReport],
+    files: Iterable[FileResult],
     *,
     tool_version: str = "",
     rules: str | None = None,
     diff_base: str | None = None,
 ) -> CoverageReport:
-    """Sort the rows by path (one row per path) and add up the totals, once."""
-    by_path: dict[str, FileReport] = {}
+    """Sort the rows by path (one row per path, the first given wins) and each row's sites
+    by position, and add up the totals, once."""
+    by_path: dict[str, FileResult] = {}
     for file in files:
         by_path.setdefault(file.path, file)
-    rows = tuple(by_path[p] for p in sorted(by_path))
-    totals = sum((f.tally for f in rows), Tally())
+    rows = tuple(
+        replace(file, sites=tuple(sorted(file.sites, key=site_sort_key)))
+        for file in (by_path[p] for p in sorted(by_path))
+    )
+    totals = sum((file_tally(f) for f in rows), Tally())
     left = left_to_do(s for f in rows for s in f.sites)
     return CoverageReport(rows, totals, tool_version, rules, diff_base, left)
 
@@ -289,22 +281,12 @@ def restrict_to_lines(
 
     `changed` maps a report path to the set of its changed 1-based line numbers.
     """
-    rows: list[FileReport] = []
+    rows: list[FileResult] = []
     for file in report.files:
         lines = changed.get(file.path)
         if lines is None:
             continue
-        kept = [s for s in file.sites if s.line in lines]
-        rows.append(
-            FileReport(
-                file.path,
-                tuple(kept),
-                Tally.of(kept),
-                file.state,
-                file.message,
-                file.source,
-            )
-        )
+        rows.append(replace(file, sites=tuple(s for s in file.sites if s.line in lines)))
     return build_report(
         rows, tool_version=report.tool_version, rules=report.rules, diff_base=base
     )

@@ -30,7 +30,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from migrate_storage.codemods import __version__
@@ -43,6 +43,10 @@ from migrate_storage.codemods.pipeline.hunks import (
     matches,
     parse_unified,
 )
+
+if TYPE_CHECKING:  # for the signatures only: the CLI imports this module, not the reverse
+    from migrate_storage.codemods.pipeline.runner import RunResult
+    from migrate_storage.codemods.report.model import CoverageReport
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -215,7 +219,7 @@ def document(
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(report: Any, options: Any = None) -> str:
+def render(report: CoverageReport, options: object = None) -> str:
     """`coverage --format sarif`: a CoverageReport as SARIF (no fixes: a scan rewrites nothing)."""
     results = [
         site_result(site, file.path) for file in report.files for site in file.sites
@@ -251,7 +255,7 @@ def _minimal_hunks(source: bytes, diff: bytes) -> list[Hunk]:
     return parse_unified(unified_diff(source, new, "f", context=0))
 
 
-def render_run(result: Any, *, cwd: Path | None = None) -> str:
+def render_run(result: RunResult, *, cwd: Path | None = None) -> str:
     """`diff --format sarif`: a diff-mode RunResult as SARIF, with a fix per pending site."""
     results: list[dict[str, Any]] = []
     for report in result.files:

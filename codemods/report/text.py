@@ -20,7 +20,7 @@ from migrate_storage.codemods.report._common import (
     not_counted,
     select_rows,
 )
-from migrate_storage.codemods.report.model import CoverageReport, Tally
+from migrate_storage.codemods.report.model import CoverageReport, Tally, file_tally
 
 HEADERS = ("Name", "Sites", "Migrated", "Pending", "Unmigrated", "Local", "Cover")
 
@@ -43,7 +43,7 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
     header = list(HEADERS)
     body = []
     for file in rows:
-        cells = _cells(file.path, file.tally, options.precision)
+        cells = _cells(file.path, file_tally(file), options.precision)
         if options.show_missing:
             cells.append(format_lines(file))
         body.append(cells)
@@ -84,7 +84,7 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
         out.append("")
         out.append(f"Not scanned ({len(unscanned)}):")
         for file in unscanned:
-            out.append(f"  {file.state.value}: {file.message or file.path}")
+            out.append(f"  {file.status.value}: {file.message or file.path}")
     return "\n".join(out) + "\n"
 
 

@@ -21,7 +21,12 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
-from storage_runtime._open import WARN_DEFAULT_ENCODING, call_io_open
+from storage_runtime._open import (
+    OPEN_STAND_INS,
+    WARN_DEFAULT_ENCODING,
+    call_io_open,
+    module_open,
+)
 from storage_runtime.config import Settings
 from storage_runtime.storage import Storage, _open_signature
 
@@ -94,7 +99,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _stand_in(module: Any, name: str, doc: str) -> Any:
+def _stand_in(module: Any, name: str, doc: str, *, calls_module_open: bool) -> Any:
     """The drop-in for a call of `module.open`: when `module.open` has been replaced at call
     time (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is called
     with exactly the caller's arguments minus `pin`, on every backend; otherwise builtin
@@ -105,6 +110,10 @@ def _stand_in(module: Any, name: str, doc: str) -> Any:
         replaced = module.open
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
+        if calls_module_open:  # `_storage_open(...)`: the module's own open, if patched in
+            replaced = module_open(sys._getframe(1).f_globals)
+            if replaced is not None:
+                return replaced(*args, **kwargs)
         try:
             default = storage  # a plain global lookup once built
         except NameError:
@@ -117,6 +126,7 @@ def _stand_in(module: Any, name: str, doc: str) -> Any:
 
     stand_in.__name__ = stand_in.__qualname__ = name
     stand_in.__doc__ = doc
+    OPEN_STAND_INS.append(stand_in)
     return stand_in
 
 
@@ -129,7 +139,11 @@ open = _stand_in(  # a drop-in, on purpose
 
     Stands in for a call of builtin `open` (or `builtins.open`): when `builtins.open` has
     been replaced (mock.patch, monkeypatch, an audit wrapper, pyfakefs) the replacement is
-    called with exactly the arguments given here, minus `pin`, on every backend.""",
+    called with exactly the arguments given here, minus `pin`, on every backend; so is
+    the calling module's own global `open` when it is set to something else at run time
+    (`mock.patch("pkg.mod.open", ..., create=True)` while the module calls the runtime's
+    open under another name, such as the `_storage_open` alias of a star-imported module).""",
+    calls_module_open=True,
 )
 io_open = _stand_in(
     io,
@@ -138,6 +152,7 @@ io_open = _stand_in(
     (`mock.patch("io.open")`, pyfakefs) the replacement is called with exactly these
     arguments minus `pin`. A replaced `builtins.open` does not matter here, as it did not
     to the original `io.open(...)` call.""",
+    calls_module_open=False,
 )
 
 

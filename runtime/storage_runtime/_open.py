@@ -42,7 +42,9 @@ __all__ = [
     "ModeSpec",
     "TrackedFileIO",
     "bind_open_args",
+    "OPEN_STAND_INS",
     "call_io_open",
+    "module_open",
     "open_tracked",
     "warn_at_caller",
     "warns_line_buffering",
@@ -211,6 +213,25 @@ def disarm(f: Any) -> None:
     raw = getattr(getattr(f, "buffer", f), "raw", f)
     if isinstance(raw, TrackedFileIO):
         raw.disarm()
+
+
+#: The runtime's own `open` stand-ins (filled by `storage_runtime/__init__.py`).
+OPEN_STAND_INS: list[Any] = []
+
+
+def module_open(caller_globals: dict[str, Any]) -> Any | None:
+    """The calling module's own global `open` when it is something other than the runtime's
+    `open`: what the source's bare `open(...)` would have called (a bare name is looked up
+    in the module's globals first). The codemods rewrite a bare `open` only where it
+    resolves to the builtin, so such a global appears only at run time, from
+    `mock.patch("pkg.mod.open", ..., create=True)` or a monkeypatch; a migrated bare call
+    that goes through another name (a collapsed `storage.dump_json`, the `_storage_open`
+    alias of a star-imported module) must still reach it. `builtins.open(...)` sites
+    become `storage.open(...)`, which never looks here. None: call builtin open as usual."""
+    found = caller_globals.get("open")
+    if found is None or any(found is s for s in OPEN_STAND_INS):
+        return None
+    return found
 
 
 def warn_at_caller(message: str, category: type[Warning]) -> None:

@@ -64,6 +64,7 @@ from storage_runtime._open import (
     bind_open_args,
     call_io_open,
     disarm,
+    module_open,
     open_tracked,
     plain_buffering,
     warn_at_caller,
@@ -349,14 +350,25 @@ class Storage:
     # -- json / pickle: `with open(path, mode, ...) as f: json.dump(obj, f)` ----------------
 
     def _collapsed(
-        self, path: Any, mode: str | None, default_mode: str, pin: bool, **text: Any
+        self,
+        caller: dict[str, Any],
+        path: Any,
+        mode: str | None,
+        default_mode: str,
+        pin: bool,
+        **text: Any,
     ) -> Any:
         """The `open(...)` call a collapsed with-block made: `path`, then `mode` only if the
-        source passed it, then the text arguments the source passed (not None)."""
+        source passed it, then the text arguments the source passed (not None). The
+        codemod collapses only a bare `open`, so the calling module's own global `open`
+        (`caller`), when something set one at run time, is what the block called."""
         args = (path,) if mode is None else (path, mode)
         kwargs = {k: v for k, v in text.items() if v is not None}
         if mode is None and default_mode != "r":
             args = (path, default_mode)
+        replaced = module_open(caller)
+        if replaced is not None:
+            return replaced(*args, **kwargs)
         return self.open(*args, pin=pin, **kwargs)
 
     def dump_json(
@@ -375,6 +387,7 @@ class Storage:
         **json_kwargs)`: in place; an exception while serialising leaves the file as the
         original left it (truncated, partly written) and publishes nothing."""
         with self._collapsed(
+            sys._getframe(1).f_globals,
             path, mode, "w", pin, encoding=encoding, errors=errors, newline=newline
         ) as f:
             _unpublished_on_error(f, json.dump, obj, f, **json_kwargs)
@@ -392,6 +405,7 @@ class Storage:
         """`with open(path[, mode], encoding=..., ...) as f: return json.load(f,
         **json_kwargs)`."""
         with self._collapsed(
+            sys._getframe(1).f_globals,
             path, mode, "r", False, encoding=encoding, errors=errors, newline=newline
         ) as f:
             return json.load(f, **json_kwargs)
@@ -409,7 +423,7 @@ class Storage:
         """`with open(path, mode or "wb") as f: pickle.dump(obj, f[, protocol],
         **pickle_kwargs)`, in place like `dump_json`."""
         pargs = () if protocol is None else (protocol,)
-        with self._collapsed(path, mode, "wb", pin) as f:
+        with self._collapsed(sys._getframe(1).f_globals, path, mode, "wb", pin) as f:
             _unpublished_on_error(f, pickle.dump, obj, f, *pargs, **pickle_kwargs)
 
     def load_pickle(self, path: Any, mode: str | None = None, **kwargs: Any) -> Any:
@@ -417,7 +431,7 @@ class Storage:
 
         Unpickling runs code: load only pickles from a source you trust (see the module
         docstring for restores from the network)."""
-        with self._collapsed(path, mode, "rb", False) as f:
+        with self._collapsed(sys._getframe(1).f_globals, path, mode, "rb", False) as f:
             return pickle.load(f, **kwargs)
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------

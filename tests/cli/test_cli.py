@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_helpers import snapshot, write_tree
 from click.testing import CliRunner, Result
 from migrate_storage.codemods.cli.main import main
+from project_tree import snapshot, write_tree
 
 WRITER = '''\
 def save(text, path):

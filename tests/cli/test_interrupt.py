@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import snapshot, write_tree
+from project_tree import snapshot, write_tree
 
 TEMP = re.compile(r"(^|/)\.[^/]+\.\d+\.[^./]+\.migrate-storage\.tmp$")
 COMMAND = [sys.executable, "-m", "migrate_storage.codemods.cli.main"]

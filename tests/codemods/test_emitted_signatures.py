@@ -177,7 +177,10 @@ def _emitted(source: str, new: str) -> Iterator[tuple[str, bool, bool | None]]:
             emitted = _binds(signature, [None, *placeholders], values)
             method = _HELPER_OF.get(func.attr, func.attr)
             original = None
-            if method in _PATHLIB and positional:
+            if func.attr == "open":  # `builtins.open(...)` -> `storage.open(...)`
+                rest = {k: v for k, v in keywords.items() if k != "pin"}
+                original = originals.get(_original_key("open", positional, rest))
+            elif method in _PATHLIB and positional:
                 rest = {k: v for k, v in keywords.items() if k != "pin"}
                 original = originals.get(
                     _original_key(f"path.{method}", positional[1:], rest)

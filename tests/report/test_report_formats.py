@@ -17,9 +17,8 @@ from migrate_storage.codemods.report._common import ReportOptions, line_ranges
 from migrate_storage.codemods.report.model import (
     CoverageReport,
     build_report,
-    make_file_report,
 )
-from report_helpers import site
+from report_helpers import file_result, site
 
 OPTION_SETS = {
     "default": ReportOptions(),
@@ -69,7 +68,7 @@ def test_text_table_is_aligned_and_ends_with_total(report: CoverageReport) -> No
 def test_text_columns_grow_with_the_data() -> None:
     long_name = "a/" + "x" * 70 + ".py"
     many = [site(long_name, n, Status.PENDING) for n in range(1, 12346)]
-    out = text.render(build_report([make_file_report(long_name, many)]))
+    out = text.render(build_report([file_result(long_name, many)]))
     header, rule, row, _, total = _table(out)
     assert row.startswith(long_name + "   ") and "12345" in row
     assert len(header) == len(rule) == len(row) == len(total)
@@ -138,7 +137,7 @@ def test_json_ignores_presentation_options(report: CoverageReport) -> None:
 
 def test_markdown_escapes_punctuation() -> None:
     name = "pkg/a_b*c|d[e](f)<g>`h`.py"
-    out = markdown.render(build_report([make_file_report(name, [site(name, 1, Status.PENDING)])]))
+    out = markdown.render(build_report([file_result(name, [site(name, 1, Status.PENDING)])]))
     row = next(line for line in out.splitlines() if line.startswith("| pkg"))
     assert row.startswith("| pkg\\/a\\_b\\*c\\|d\\[e\\]\\(f\\)\\<g\\>\\`h\\`\\.py |")
     # The escaped pipe does not add a column.
@@ -149,7 +148,7 @@ def test_markdown_escapes_punctuation() -> None:
 def test_html_escapes_every_value() -> None:
     name = 'evil/<script>alert("x")</script>.py'
     src = b"x = '<script>alert(1)</script>' & open('a')\n"
-    report = build_report([make_file_report(name, [site(name, 1, Status.PENDING)], source=src)])
+    report = build_report([file_result(name, [site(name, 1, Status.PENDING)], source=src)])
     pages = html.render(report)
     for content in (pages["index.html"], pages[html.page_name(name)]):
         assert "<script>alert" not in content

@@ -15,10 +15,9 @@ from migrate_storage.codemods.report.model import (
     PENDING_LABEL,
     CoverageReport,
     build_report,
-    make_file_report,
     restrict_to_lines,
 )
-from report_helpers import site
+from report_helpers import file_result, site
 
 A, B = "pkg/a.py", "pkg/b.py"
 TP = Family.THIRD_PARTY
@@ -27,7 +26,7 @@ TP = Family.THIRD_PARTY
 def _report() -> CoverageReport:
     return build_report(
         [
-            make_file_report(
+            file_result(
                 A,
                 [
                     site(A, 1, Status.PENDING),
@@ -39,7 +38,7 @@ def _report() -> CoverageReport:
                     site(A, 6, Status.MIGRATED),
                 ],
             ),
-            make_file_report(
+            file_result(
                 B,
                 [
                     site(B, 1, Status.UNMIGRATED, family=TP, name="torch.save", reason=Reason.THIRD_PARTY_WRITER),
@@ -77,7 +76,7 @@ def test_diff_base_view_regroups() -> None:
 
 
 def test_nothing_left() -> None:
-    report = build_report([make_file_report(A, [site(A, 1, Status.MIGRATED)])])
+    report = build_report([file_result(A, [site(A, 1, Status.MIGRATED)])])
     assert report.left == ()
     out = text.render(report)
     assert out.startswith("Left to do: nothing")

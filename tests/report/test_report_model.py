@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.report.model import (
-    FileState,
     Tally,
     build_report,
     display_covered,
     fail_under_message,
-    make_file_report,
+    file_tally,
+    missing_lines,
     restrict_to_lines,
     should_fail_under,
+    site_lines,
+    source_text,
 )
-from report_helpers import site
+from report_helpers import file_result, site
 
 
 def test_tally_counts_each_status() -> None:
@@ -101,19 +103,19 @@ def test_fail_under_message_uses_the_same_precision() -> None:
 
 
 def test_build_report_sorts_dedups_and_totals() -> None:
-    b = make_file_report("b.py", [site("b.py", 2, Status.PENDING), site("b.py", 1, Status.MIGRATED)])
-    a = make_file_report("a.py", [site("a.py", 1, Status.UNMIGRATED)])
-    report = build_report([b, a, make_file_report("a.py", [])])
+    b = file_result("b.py", [site("b.py", 2, Status.PENDING), site("b.py", 1, Status.MIGRATED)])
+    a = file_result("a.py", [site("a.py", 1, Status.UNMIGRATED)])
+    report = build_report([b, a, file_result("a.py", [])])
     assert [f.path for f in report.files] == ["a.py", "b.py"]
-    assert report.files[0].tally.unmigrated == 1  # the first row for a path wins
+    assert file_tally(report.files[0]).unmigrated == 1  # the first row for a path wins
     assert [s.line for s in report.files[1].sites] == [1, 2]  # sites sorted by position
     assert report.totals == Tally(migrated=1, pending=1, unmigrated=1)
 
 
 def test_unscanned_files_are_listed_not_counted() -> None:
-    skipped = make_file_report("gen.py", (), state=FileState.SKIPPED, message="gen.py: @generated")
-    failed = make_file_report("bad.py", (), state=FileState.FAILED, message="bad.py:1: cannot parse")
-    report = build_report([skipped, failed, make_file_report("ok.py", [site("ok.py", 1, Status.PENDING)])])
+    skipped = file_result("gen.py", (), status=FileStatus.SKIPPED, message="gen.py: @generated")
+    failed = file_result("bad.py", (), status=FileStatus.FAILED, message="bad.py:1: cannot parse")
+    report = build_report([skipped, failed, file_result("ok.py", [site("ok.py", 1, Status.PENDING)])])
     assert report.skipped == (skipped,)
     assert report.failed == (failed,)
     assert [f.path for f in report.scanned] == ["ok.py"]
@@ -121,17 +123,17 @@ def test_unscanned_files_are_listed_not_counted() -> None:
 
 
 def test_missing_lines_are_pending_and_unmigrated_only() -> None:
-    f = make_file_report("a.py", [
+    f = file_result("a.py", [
         site("a.py", 1, Status.MIGRATED), site("a.py", 2, Status.PENDING),
         site("a.py", 3, Status.LOCAL), site("a.py", 4, Status.UNMIGRATED), site("a.py", 4, Status.MIGRATED),
     ])
-    assert f.missing_lines == (2, 4)
-    assert f.site_lines == (1, 2, 3, 4)
+    assert missing_lines(f) == (2, 4)
+    assert site_lines(f) == (1, 2, 3, 4)
 
 
 def test_restrict_to_lines_keeps_changed_sites_only() -> None:
-    a = make_file_report("a.py", [site("a.py", 1, Status.MIGRATED), site("a.py", 5, Status.PENDING)])
-    b = make_file_report("b.py", [site("b.py", 1, Status.UNMIGRATED)])
+    a = file_result("a.py", [site("a.py", 1, Status.MIGRATED), site("a.py", 5, Status.PENDING)])
+    b = file_result("b.py", [site("b.py", 1, Status.UNMIGRATED)])
     report = build_report([a, b])
     restricted = restrict_to_lines(report, {"a.py": frozenset({5, 6})}, "origin/main")
     assert [f.path for f in restricted.files] == ["a.py"]
@@ -143,7 +145,7 @@ def test_restrict_to_lines_keeps_changed_sites_only() -> None:
 
 
 def test_decode_source_follows_pep263() -> None:
-    f = make_file_report("l1.py", [], source="# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n".encode("latin-1"))
-    assert f.source is not None and "café" in f.source
-    g = make_file_report("bad.py", [], source=b"x = '\xff'\n")
-    assert g.source is not None and "\ufffd" in g.source
+    f = file_result("l1.py", [], source="# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n".encode("latin-1"))
+    assert "café" in (source_text(f) or "")
+    g = file_result("bad.py", [], source=b"x = '\xff'\n")
+    assert "\ufffd" in (source_text(g) or "")

@@ -142,15 +142,11 @@ def test_coverage_sarif_validates(project, validator) -> None:
 
 def test_coverage_sarif_names_files_that_could_not_be_scanned(validator) -> None:
     """A FAILED row becomes a tool notification, and the run is not successful."""
+    from migrate_storage.codemods.model import FileResult, FileStatus
     from migrate_storage.codemods.report import sarif
-    from migrate_storage.codemods.report.model import (
-        FileState,
-        build_report,
-        make_file_report,
-    )
+    from migrate_storage.codemods.report.model import build_report
 
-    report = build_report([make_file_report("bad.py", (), state=FileState.FAILED,
-                                            message="bad.py:1: cannot parse")])
+    report = build_report([FileResult("bad.py", FileStatus.FAILED, message="bad.py:1: cannot parse")])
     log = json.loads(sarif.render(report))
     validator.validate(log)
     invocation = log["runs"][0]["invocations"][0]

@@ -47,6 +47,35 @@ def test_a_handle_of_unknown_origin_is_left_alone_with_a_reason() -> None:
     ]
 
 
+_ATTRIBUTE_HANDLE = (
+    "import json\nclass Store:\n    def __init__(self, path):\n        self._handle = {value}\n"
+    "    def read(self):\n        return json.load(self._handle)\n{extra}"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "extra", "expected"),
+    [
+        ("open(path)", "", (Status.PENDING, None)),  # migrated through its handle
+        (
+            "open(path)",
+            "from storage_runtime import open\n",
+            (Status.MIGRATED, None),
+        ),
+        # every store counts: one of unknown origin makes the handle unknown
+        ("open(path)", "s = Store('a')\ns._handle = make()\n", (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)),
+        ("None", "", (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)),
+        ("os.fdopen(fd)", "import os\n", (Status.UNMIGRATED, Reason.HANDLE_NOT_MIGRATED)),
+    ],
+)
+def test_an_attribute_handle_has_the_provenance_of_every_store_to_it(
+    value: str, extra: str, expected: tuple[Status, Reason | None]
+) -> None:
+    code = _ATTRIBUTE_HANDLE.format(value=value, extra=extra)
+    assert [(status, reason) for _, status, reason in json_sites(code)] == [expected]
+    assert not collapses(findings(code).plan)
+
+
 @pytest.mark.parametrize("handle", ["sys.stdout", "io.StringIO()"])
 def test_handles_that_are_not_files_are_not_sites(handle: str) -> None:
     """Should find nothing, since writing JSON to stdout or a StringIO is not file I/O."""

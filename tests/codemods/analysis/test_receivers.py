@@ -247,6 +247,28 @@ _OPEN_CASES = {
     ),
     "zipfile-path": ("import zipfile\nzipfile.Path('a.zip').open()\n", Kind.NOT_PATH),
     "purepath": ("from pathlib import PurePath\nPurePath('a').open()\n", Kind.NOT_PATH),
+    "attrs-type-argument": (
+        "import attr\nfrom pathlib import Path\n@attr.s\nclass C:\n    path = attr.ib(type=Path)\n"
+        "    def f(self):\n        return self.path.open()\n",
+        Kind.PATH,
+    ),
+    "attrs-field-optional-type": (
+        "import attrs\nfrom pathlib import Path\nfrom typing import Optional\n@attrs.define\n"
+        "class C:\n    path = attrs.field(type=Optional[Path], default=None)\n"
+        "    def f(self):\n        return self.path.open()\n",
+        Kind.PATH,
+    ),
+    "attrs-type-with-converter": (
+        "import attr\nfrom pathlib import Path\n@attr.s\nclass C:\n"
+        "    path = attr.ib(type=Path, converter=str)\n"
+        "    def f(self):\n        return self.path.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "attrs-type-not-a-path": (
+        "import attr\n@attr.s\nclass C:\n    path = attr.ib(type=str)\n"
+        "    def f(self):\n        return self.path.open()\n",
+        Kind.UNKNOWN,
+    ),
     "own-package-import": ("from .paths import DATA\nDATA.open()\n", Kind.UNKNOWN),
     "local-function-named-like-stdlib": ("def copy(x):\n    x.open()\n", Kind.UNKNOWN),
 }

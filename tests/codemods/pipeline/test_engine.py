@@ -192,12 +192,19 @@ def test_bytes_libcst_loses_are_kept_by_a_line_merge() -> None:
     assert b"    f = open('x', 'w', pin=True)\n" in result.new_source
 
 
-def test_attribute_handle_has_unknown_origin() -> None:
+def test_attribute_handle_follows_the_open_stored_to_it() -> None:
     code = (
         "import json\nclass S:\n    def __init__(self, p):\n        self._h = open(p, 'r+')\n"
         "    def read(self):\n        return json.load(self._h)\n"
     )
-    sites = {s.name: s for s in run_code(code).sites}
+    result = run_code(code)
+    sites = {s.name: s for s in result.sites}
+    assert sites["json.load"].status is Status.PENDING
+    assert result.new_source is not None
+    after = {s.name: s for s in run_code(result.new_source.decode()).sites}
+    assert after["json.load"].status is Status.MIGRATED
+    stored_elsewhere = code + "s = S('a')\ns._h = other()\n"
+    sites = {s.name: s for s in run_code(stored_elsewhere).sites}
     assert sites["json.load"].reason is Reason.RECEIVER_UNKNOWN
 
 

@@ -77,30 +77,9 @@ def test_non_ascii_columns_count_characters() -> None:
     assert [s.column for s in fast] == [10] == [s.column for s in slow]
 
 
-# Big modules with I/O in some classes and none in others (pruning stubs whole classes).
+# Big modules with I/O in some classes and none in others (the cut takes whole classes).
 # (tarfile.py opens through `from builtins import open as bltn_open`: BOUND_AT_IMPORT.)
 PRUNE_SAMPLES = ["mailbox.py", "shutil.py", "pydoc.py", "zipfile.py", "configparser.py", "doctest.py"]
-
-
-@pytest.mark.parametrize("name", PRUNE_SAMPLES)
-def test_pruning_changes_no_result(name: str) -> None:
-    """Stubbing candidate-free functions and classes for scope analysis gives the same
-    sites and code."""
-    from migrate_storage.codemods.pipeline.rewrite import run_pass
-
-    path = STDLIB / name
-    if not path.exists():
-        pytest.skip(f"{name} not in this Python")
-    source = path.read_bytes()
-    policy = policy_for(path)
-    scan = prefilter.scan(source, prefilter.decode(source), policy.runtime_module)
-    pruned = run_pass(cst.parse_module(source), scan, name, policy)
-    whole = run_pass(
-        cst.parse_module(source), dataclasses.replace(scan, tree=None), name, policy
-    )
-    assert pruned.sites and pruned.sites == whole.sites
-    assert pruned.module is not None and whole.module is not None
-    assert pruned.module.bytes == whole.module.bytes
 
 
 CLASSES = """\
@@ -130,23 +109,22 @@ class Store:
 """
 
 
-def test_a_class_without_candidates_is_stubbed_whole_and_put_back() -> None:
+def test_a_class_without_candidates_is_cut_whole_and_put_back(monkeypatch: pytest.MonkeyPatch) -> None:
     from migrate_storage.codemods.pipeline import prune
-    from migrate_storage.codemods.pipeline.rewrite import run_pass
 
     source = CLASSES.encode()
-    scan = prefilter.scan(source, CLASSES, "storage_runtime")
-    module = cst.parse_module(source)
-    pruned = prune.prune(module, scan, [c.line for c in scan.candidates])
-    assert pruned.ranges == ((4, 12),)
-    assert "class Plain:\n    ...\n" in pruned.module.code and "def load" in pruned.module.code
-    assert prune.restore(pruned.module, pruned).code == CLASSES
-    policy = policy_for(Path("m.py"))
-    fast = run_pass(cst.parse_module(source), scan, "m.py", policy)
-    whole = run_pass(cst.parse_module(source), dataclasses.replace(scan, tree=None), "m.py", policy)
+    cut = _cut(source)
+    assert cut is not None and cut.ranges == ((4, 12),)
+    # `Plain` is named nowhere else, so it goes whole; `Store` holds the candidates and the
+    # store its receivers are typed from (`__init__`), so it stays as written.
+    assert b"Plain" not in cut.source
+    assert CLASSES[CLASSES.index("class Store") :].encode() in cut.source
+    assert prune.splice(cut, cut.source).source == source  # type: ignore[union-attr]
+    fast, whole = _analysed_both_ways(source, policy_for(Path("m.py")), monkeypatch)
+    assert fast.rewritten_cut is not None and whole.rewritten_cut is None  # the cut was used
     assert fast.sites == whole.sites and [s.line for s in fast.sites] == [20, 23]
-    assert fast.module is not None and whole.module is not None
-    assert fast.module.code == whole.module.code and "class Plain:\n    size = 3" in fast.module.code
+    assert fast.new_source is not None and fast.new_source == whole.new_source
+    assert b"class Plain:\n    size = 3" in fast.new_source
 
 
 # -- the cut: bodies removed from the bytes before LibCST parses them ---------------------

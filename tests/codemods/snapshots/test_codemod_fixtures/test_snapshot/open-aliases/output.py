@@ -4,7 +4,7 @@ import builtins
 import io
 import io as i
 from io import open as io_open
-from storage_runtime import io_open as storage_io_open, open
+from storage_runtime import io_open as storage_io_open, storage
 
 
 def a(path):
@@ -12,7 +12,7 @@ def a(path):
 
 
 def b(path):
-    return open(path)
+    return storage.open(path)
 
 
 def c(path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cli_timed_engine as timed
 import pytest
+import timed_engine as timed
 from migrate_storage.codemods.pipeline.runner import run
 from migrate_storage.codemods.settings import Mode, Settings
 

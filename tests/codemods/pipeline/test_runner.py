@@ -1,4 +1,4 @@
-"""runner.run with a stand-in engine (cli_fake_engine): modes, cache, pool, failures.
+"""runner.run with a stand-in engine (fake_engine): modes, cache, pool, failures.
 
 The real engine is exercised end to end in test_cli.py; here a fake lets each runner
 behaviour be checked on its own, including fault paths the real engine should never hit.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import cli_fake_engine as fake
+import fake_engine as fake
 import pytest
-from cli_helpers import snapshot, write_tree
 from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.pipeline.runner import RunResult, run
 from migrate_storage.codemods.settings import Mode, Settings
+from project_tree import snapshot, write_tree
 
 RULES = """\
 default = "cache"

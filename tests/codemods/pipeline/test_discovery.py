@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cli_helpers import write_tree
 from migrate_storage.codemods.pipeline.discovery import discover, is_ignored
+from project_tree import write_tree
 
 
 def names(found) -> list[str]:
