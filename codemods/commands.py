@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from migrate_storage.codemods.families import (
     json_pickle,
+    lifecycle,
     open_calls,
     pathlib_io,
     publish_after,
@@ -27,6 +28,7 @@ from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
 
 __all__ = [
     "JsonPickleCodemod",
+    "LifecycleCodemod",
     "MigrateStorageCommand",
     "OpenCallsCodemod",
     "PathlibCodemod",
@@ -39,8 +41,8 @@ class MigrateStorageCommand(StorageCodemodCommand):
     """Every family at once: the same result as `migrate-storage apply`."""
 
     DESCRIPTION: str = (
-        "Migrate file I/O (open, pathlib, json, pickle, third-party writers) onto"
-        " storage_runtime."
+        "Migrate file I/O (open, pathlib, json, pickle, lifecycle, third-party writers)"
+        " onto storage_runtime."
     )
     FAMILIES: ClassVar[tuple[Family, ...]] = REWRITABLE_FAMILIES
 
@@ -75,3 +77,11 @@ class PublishAfterCodemod(StorageCodemodCommand):
     DESCRIPTION: str = publish_after.DESCRIPTION
     EXAMPLES = publish_after.EXAMPLES
     FAMILIES: ClassVar[tuple[Family, ...]] = (Family.THIRD_PARTY,)
+
+
+class LifecycleCodemod(StorageCodemodCommand):
+    """LibCST command for renames, removals and copies (families/lifecycle.py)."""
+
+    DESCRIPTION: str = lifecycle.DESCRIPTION
+    EXAMPLES = lifecycle.EXAMPLES
+    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.LIFECYCLE,)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 class Family(enum.Enum):
-    """What kind of file I/O a site is; the codemods handle the first four."""
+    """What kind of file I/O a site is; the codemods rewrite REWRITABLE_FAMILIES."""
 
     OPEN = "open"
     PATHLIB = "pathlib"
@@ -31,9 +31,19 @@ class Family(enum.Enum):
     # Path I/O done by another library: pandas, numpy, torch, PIL, tarfile, sqlite3, ...
     # (families/third_party.py); counted, not rewritten.
     THIRD_PARTY = "third-party"
+    # Renames, removals and copies: os.replace, shutil.copy2, Path.unlink, ...
+    # (families/lifecycle.py); rewritten onto the runtime's stand-ins.
+    LIFECYCLE = "lifecycle"
 
 
-REWRITABLE_FAMILIES: tuple[Family, ...] = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE, Family.THIRD_PARTY)
+REWRITABLE_FAMILIES: tuple[Family, ...] = (
+    Family.OPEN,
+    Family.PATHLIB,
+    Family.JSON,
+    Family.PICKLE,
+    Family.LIFECYCLE,
+    Family.THIRD_PARTY,
+)
 
 
 class Strategy(enum.Enum):

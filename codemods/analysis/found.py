@@ -23,6 +23,7 @@ class Found:
     call: cst.Call
     position: Position
     kind: str  # open | path | handle | runtime | unsupported | scratch | third-party
+    # | lifecycle | path-lifecycle
     family: Family
     name: str
     status: Status = Status.PENDING

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 from libcst.metadata import Scope
+from migrate_storage.codemods.families import lifecycle as _lifecycle
 from migrate_storage.codemods.families import third_party as _third_party
 from migrate_storage.codemods.model import Family
 
@@ -35,11 +36,6 @@ UNSUPPORTED = frozenset(
     {
         "os.open",
         "os.fdopen",
-        "shutil.copy",
-        "shutil.copy2",
-        "shutil.copyfile",
-        "shutil.copytree",
-        "shutil.move",
         "tempfile.TemporaryFile",
         "tempfile.NamedTemporaryFile",
         "tempfile.SpooledTemporaryFile",
@@ -50,7 +46,8 @@ UNSUPPORTED = frozenset(
     }
 )
 # Other libraries' path I/O (numpy, torch, gzip, sqlite3, pandas, ...) has its own table:
-# families/third_party.py.
+# families/third_party.py; renames, removals and copies (os.replace, shutil.copy2, ...)
+# theirs: families/lifecycle.py.
 
 # pathlib.Path methods the pathlib family rewrites.
 PATH_METHODS = frozenset(
@@ -141,10 +138,21 @@ MODULE_FUNCTION_NAMES = frozenset(
     | {"open"}
     | set(RUNTIME_METHODS)
     | _third_party.FUNCTION_NAMES
+    # os.replace, shutil.copy2, ... and the runtime's stand-ins (`storage.replace`): only
+    # on a name an import binds (`str.replace` is everywhere).
+    | {name.rpartition(".")[2] for name in _lifecycle.FUNCTIONS}
+    | _lifecycle.STAND_INS
 )
 ANY_RECEIVER_METHODS = (
-    PATH_METHODS | frozenset(RUNTIME_METHODS) | frozenset(_third_party.METHODS)
+    PATH_METHODS
+    | frozenset(RUNTIME_METHODS)
+    | frozenset(_third_party.METHODS)
+    | {"unlink"}  # Path.unlink: rare enough on other types to look at every receiver
 )
+# Path.replace/Path.rename: candidates on any receiver only in a module that imports
+# pathlib (the scan marks it with PATHLIB_IMPORTED among its module names).
+PATH_ONLY_METHODS = _lifecycle.PATH_ONLY_METHODS
+PATHLIB_IMPORTED = "<pathlib>"
 
 
 def qualified_names(scope: Scope | None, node: cst.CSTNode) -> frozenset[str]:

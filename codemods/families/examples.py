@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migrate_storage.codemods.model import Reason, Strategy
+from migrate_storage.codemods.model import Family, Reason, Strategy
 from migrate_storage.codemods.policy import FilePolicy
 
 PIN = FilePolicy(strategy=Strategy.PIN)
 CACHE = FilePolicy(strategy=Strategy.CACHE)
+# pin, but a rule keeps renames, removals and copies on the machine (family lifecycle).
+PIN_LIFECYCLE_LOCAL = FilePolicy(
+    strategy=Strategy.PIN, by_family=((Family.LIFECYCLE, Strategy.LOCAL),)
+)
 
 
 @dataclass(frozen=True, slots=True)

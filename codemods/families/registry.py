@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from migrate_storage.codemods.families import (
     json_pickle,
+    lifecycle,
     open_calls,
     pathlib_io,
     publish_after,
@@ -33,5 +34,6 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     publish_after,  # one-shot third-party writers: the call stays, its path is published after
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
+    lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink
     pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)
 )

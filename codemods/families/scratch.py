@@ -49,7 +49,8 @@ import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position, literal_string
 from migrate_storage.codemods.analysis.names import UNSUPPORTED
 from migrate_storage.codemods.analysis.uses import Flow
-from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.families import lifecycle
+from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -72,8 +73,10 @@ EXAMPLES: tuple[Unchanged, ...] = (
         "    with os.fdopen(fd, 'w') as h:\n"
         "        h.write(json.dumps(obj))\n"
         "    os.replace(tmp, path)\n",
-        "Should do nothing, since the temp file is replaced into place (the replace is the commit).",
+        "Should do nothing, since the temp file is replaced into place (the replace is the"
+        " commit; a rule keeps it local here, see families/lifecycle.py for its rewrite).",
         site_reason=Reason.TEMPORARY_FILE,
+        policy=PIN_LIFECYCLE_LOCAL,
     ),
     Unchanged(
         "import os\n\n"
@@ -246,7 +249,7 @@ def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
     use = flow.as_argument(node)
     if use is None:
         return False
-    names = flow.names(use.call.func)
+    names = lifecycle.callee_names(use.call, flow.names)
     if (use.index == 0 or use.keyword in ("src", "path")) and names & _CONSUMERS:
         return True
     if use.index == 0 and len(use.call.args) == 1 and names & _PATH_TYPES:
@@ -260,7 +263,11 @@ def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
 
 
 def _path_method_called(receiver: cst.CSTNode, flow: Flow) -> bool:
-    """`receiver.replace(...)`, `.rename(...)` or `.unlink(...)` (receiver: a Path)."""
+    """`receiver.replace(...)`, `.rename(...)` or `.unlink(...)` (receiver: a Path), or
+    their migrated form `storage.path_replace(receiver, ...)` (families/lifecycle.py)."""
+    use = flow.as_argument(receiver)
+    if use is not None and lifecycle.path_receiver_of(use.call) is receiver:
+        return True
     attribute = flow.attribute_of(receiver)
     if attribute is None or attribute.attr.value not in _PATH_CONSUMER_METHODS:
         return False
@@ -293,7 +300,7 @@ def _removed_directory(call: cst.Call, flow: Flow) -> bool:
         arg = flow.as_argument(use)
         if arg is None:
             continue
-        if "shutil.rmtree" in flow.names(arg.call.func) and arg.index == 0:
+        if "shutil.rmtree" in lifecycle.callee_names(arg.call, flow.names) and arg.index == 0:
             if flow.in_finally(arg.call):
                 return True
         elif any(

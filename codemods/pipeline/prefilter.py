@@ -31,7 +31,9 @@ from migrate_storage.codemods.families import third_party as _third_party
 
 _TEXT_RX = re.compile(
     rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"
-    rb"|numpy|torch|sqlite3|_json|_pickle|"
+    rb"|numpy|torch|sqlite3|_json|_pickle|unlink|rmtree|pathlib"
+    # os.replace/rename/remove (also `import os as o` and `from os import replace`)
+    rb"|\bos\s*\.\s*(?:replace|rename|remove)\b|\bfrom\s+os\s+import\b|\bimport\s+os\s+as\b|"
     # Other libraries' path I/O: a module of the table is imported, or a method is called.
     + b"|".join(
         re.escape(w.encode())
@@ -147,6 +149,8 @@ def is_candidate(
         return name == "open" or name in from_names
     if name in _names.ANY_RECEIVER_METHODS:
         return True
+    if name in _names.PATH_ONLY_METHODS and _names.PATHLIB_IMPORTED in module_names:
+        return True
     return name in _names.MODULE_FUNCTION_NAMES and root in module_names
 
 
@@ -232,9 +236,13 @@ class _Statements:
         for node in body:
             if isinstance(node, ast.Import):
                 for alias in node.names:
+                    if alias.name.partition(".")[0] == "pathlib":
+                        self.module_names.add(_names.PATHLIB_IMPORTED)
                     if alias.name.partition(".")[0] in self.roots:
                         self.module_names.add(alias.asname or alias.name.partition(".")[0])
             elif isinstance(node, ast.ImportFrom):
+                if node.level == 0 and node.module and node.module.partition(".")[0] == "pathlib":
+                    self.module_names.add(_names.PATHLIB_IMPORTED)
                 if node.level == 0 and node.module and node.module.partition(".")[0] in self.roots:
                     for alias in node.names:
                         bound = alias.asname or alias.name

@@ -3,7 +3,8 @@
 One result per site, in path/line order:
 
 - `ruleId` by family: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED,
-  MS-SCRATCH (temporary files, directory handles, lock files), MS-THIRD-PARTY.
+  MS-SCRATCH (temporary files, directory handles, lock files), MS-THIRD-PARTY,
+  MS-LIFECYCLE (renames, removals, copies).
 - `coverage --format sarif` leads the run's `properties` with `leftToDo`: the pending and
   unmigrated sites grouped by reason and family, with counts.
 - `kind`/`level` by status: pending and unmigrated sites are `fail`/`warning` (they count
@@ -64,6 +65,10 @@ RULES: dict[Family, tuple[str, str]] = {
     Family.THIRD_PARTY: (
         "MS-THIRD-PARTY",
         "Path I/O done by another library (pandas, numpy, ...)",
+    ),
+    Family.LIFECYCLE: (
+        "MS-LIFECYCLE",
+        "Rename, removal or copy of a file (os.replace, shutil.copy2, Path.unlink, ...)",
     ),
 }
 _KIND = {

@@ -1,10 +1,21 @@
 """Stand-ins for the file lifecycle calls: rename/replace/move, remove/unlink/rmtree, copies.
 
-Each function makes exactly the call it stands for first (looked up at call time, so
-`mock.patch("os.replace")` still takes effect; Path methods are called on the receiver,
-so subclasses and duck types keep their own behaviour), with the arguments as given:
-the same exceptions, the same return value. Then, with a publishing backend, it tells
-the namespace what happened:
+Each function makes exactly the call it stands for first, with the arguments as given
+(so the same TypeError for wrong ones, the same exceptions, the same return value), and
+the function it calls is the one the original call would have reached:
+
+- `call=` (what the codemods emit): the function as the source spelled it, evaluated at
+  the call site: `storage.replace(a, b, pin=True, call=os.replace)`. A patch of the
+  module the source named (`mock.patch("pkg.mod.os")`, `mock.patch("pkg.mod.move")`
+  after `from shutil import move`) reaches the call exactly as it reached the original.
+- without `call=`: the module attribute looked up at call time (`os.replace`,
+  `shutil.copy2`), so `mock.patch("os.replace")` takes effect.
+- Path methods are looked up on the receiver (`path.replace`), so subclasses, duck types
+  and `mock.patch.object(Path, "unlink")` keep their own behaviour.
+
+Then, with a publishing backend and only when the function called is the standard
+library's own (captured at import: a patched or replaced function's effects are its own
+business, as for a patched `builtins.open`), the namespace is told what happened:
 
 | stand-in | for | then |
 | --- | --- | --- |
@@ -20,8 +31,8 @@ the namespace what happened:
 | `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published |
 
 `pin` (keyword-only, every stand-in that creates a file): True pinned, False cache, None
-(the default) the source's pin as this machine recorded it (cache when unknown). The pin
-keyword never reaches the real call. A namespace update that fails is logged and the
+(the default) the source's pin as this machine recorded it (cache when unknown). `pin`
+and `call` never reach the real call. A namespace update that fails is logged and the
 call's result stands (strict mode raises), as for a write. On the local backend each
 stand-in is just the call.
 
@@ -31,13 +42,16 @@ through `/proc/self/fd`; where that is not possible the namespace is not told.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
+import pathlib
 import shutil
 from contextlib import nullcontext
 from typing import Any
 
 __all__ = [
+    "OWN",
     "copy",
     "copy2",
     "copyfile",
@@ -50,17 +64,77 @@ __all__ = [
     "rename",
     "replace",
     "rmtree",
+    "signature_of",
     "unlink",
 ]
 
 log = logging.getLogger("storage_runtime")
 
+#: The standard library's own functions, captured at import, by qualified name: only a
+#: call that reached one of these (not a patch, not a replacement) is followed by the
+#: namespace.
+OWN: dict[str, Any] = {
+    **{f"os.{n}": getattr(os, n) for n in ("replace", "rename", "remove", "unlink")},
+    **{
+        f"shutil.{n}": getattr(shutil, n)
+        for n in ("move", "rmtree", "copy", "copy2", "copyfile", "copytree")
+    },
+}
+_OWN_PATH: dict[str, Any] = {n: getattr(pathlib.Path, n) for n in ("replace", "rename", "unlink")}
+_MODULES = {"os": os, "shutil": shutil}
+_SIGNATURES = {name: inspect.signature(fn) for name, fn in {**OWN, **{
+    f"pathlib.Path.{n}": fn for n, fn in _OWN_PATH.items()}}.items()}
+
+
+def signature_of(name: str) -> inspect.Signature:
+    """The running Python's signature of `name` ("os.replace", "pathlib.Path.unlink")."""
+    return _SIGNATURES[name]
+
+
+def _function(name: str, call: Any) -> Any:
+    """What the original call reaches: `call` when the source's spelling was passed, else
+    the module attribute as it is now (a patch of it included)."""
+    if call is not None:
+        return call
+    module, _, attr = name.partition(".")
+    return getattr(_MODULES[module], attr)
+
+
+def _arguments(storage: Any, name: str, fn: Any, args: Any, kwargs: Any) -> dict[str, Any] | None:
+    """The call's arguments by parameter name (defaults applied) when the namespace must
+    follow it: a publishing backend and the standard library's own function; else None
+    (also when they do not bind: the call raises its own TypeError)."""
+    if storage._local or fn is not OWN[name]:
+        return None
+    try:
+        bound = _SIGNATURES[name].bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    return bound.arguments
+
+
+def _path_arguments(
+    storage: Any, method: Any, name: str, path: Any, args: Any, kwargs: Any
+) -> dict[str, Any] | None:
+    """As `_arguments`, for a Path method: only pathlib's own method, bound to a Path."""
+    if storage._local or getattr(method, "__func__", None) is not _OWN_PATH[name]:
+        return None
+    if not isinstance(path, pathlib.Path):
+        return None
+    try:
+        bound = _SIGNATURES[f"pathlib.Path.{name}"].bind(path, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    return bound.arguments
+
 
 def _at(path: Any, dir_fd: Any) -> Any:
     """`path` as the OS resolved it for `dir_fd` (None when that cannot be known)."""
-    if dir_fd is None or os.path.isabs(os.fsdecode(path)):
-        return path
     try:
+        if dir_fd is None or os.path.isabs(os.fsdecode(path)):
+            return path
         return os.path.join(os.readlink(f"/proc/self/fd/{int(dir_fd)}"), os.fsdecode(path))
     except (OSError, TypeError, ValueError):
         return None
@@ -85,12 +159,28 @@ def _renamed(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
     _tell(storage, "after_rename", src, dst, pin=pin)
 
 
+def _pin_of(storage: Any, src: Any) -> bool:
+    """The pin this machine recorded for `src` (False when unknown or unreadable)."""
+    pin_of = getattr(storage.backend, "pin_of", None)
+    if pin_of is None or src is None:
+        return False
+    try:
+        return bool(pin_of(src))
+    except Exception:
+        if storage.settings.strict:
+            raise
+        log.warning("storage_runtime: reading the pin of %r failed", src, exc_info=True)
+        return False
+
+
 def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
     """Publish the file (or every file of the folder) at `dst`, copied from `src`."""
+    try:
+        target = os.fsdecode(os.fspath(dst))
+    except (TypeError, ValueError):
+        return
     if pin is None:
-        pin_of = getattr(storage.backend, "pin_of", None)
-        pin = bool(pin_of(src)) if pin_of is not None and src is not None else False
-    target = os.fsdecode(os.fspath(dst))
+        pin = _pin_of(storage, src)
     if os.path.isdir(target):
         for folder, _dirs, files in os.walk(target):
             for name in files:
@@ -99,147 +189,173 @@ def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
         storage._after_write(target, pin)
 
 
-def _writing(storage: Any, src: Any, dst: Any) -> Any:
+def _writing(storage: Any, arguments: dict[str, Any] | None) -> Any:
     """Mark the file a copy writes open for writing while it is written (as a writable
     `open` does, see `Storage._writing`), so no publisher reads it half copied."""
-    target: Any = None
-    if not storage._local:
-        try:
-            target = os.fsdecode(os.fspath(dst))
-            if os.path.isdir(target):
-                target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(src))))
-        except (TypeError, ValueError):  # the copy raises its own error for these
-            target = None
-    return storage._writing(target) if target is not None else nullcontext()
+    if arguments is None:
+        return nullcontext()
+    try:
+        target = os.fsdecode(os.fspath(arguments["dst"]))
+        if os.path.isdir(target):
+            target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(arguments["src"]))))
+    except (TypeError, ValueError):  # the copy raises its own error for these
+        return nullcontext()
+    return storage._writing(target)
 
 
 # -- rename / replace / move ----------------------------------------------------------------
 
 
-def replace(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
-            **kwargs: Any) -> None:
-    """`os.replace(src, dst, *args, **kwargs)`, then the namespace follows the move."""
-    os.replace(src, dst, *args, **kwargs)
-    if not storage._local:
-        _renamed(storage, _at(src, kwargs.get("src_dir_fd")), _at(dst, kwargs.get("dst_dir_fd")),
-                 pin)
+def _os_move(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
+             kwargs: Any) -> Any:
+    fn = _function(name, call)
+    result = fn(*args, **kwargs)
+    a = _arguments(storage, name, fn, args, kwargs)
+    if a is not None:
+        _renamed(storage, _at(a["src"], a["src_dir_fd"]), _at(a["dst"], a["dst_dir_fd"]), pin)
+    return result
 
 
-def rename(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
-           **kwargs: Any) -> None:
-    """`os.rename(src, dst, *args, **kwargs)`, then the namespace follows the move."""
-    os.rename(src, dst, *args, **kwargs)
-    if not storage._local:
-        _renamed(storage, _at(src, kwargs.get("src_dir_fd")), _at(dst, kwargs.get("dst_dir_fd")),
-                 pin)
+def replace(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
+            **kwargs: Any) -> Any:
+    """`os.replace(src, dst, **kwargs)`, then the namespace follows the move."""
+    return _os_move(storage, "os.replace", call, pin, args, kwargs)
 
 
-def path_replace(storage: Any, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+def rename(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
+           **kwargs: Any) -> Any:
+    """`os.rename(src, dst, **kwargs)`, then the namespace follows the move."""
+    return _os_move(storage, "os.rename", call, pin, args, kwargs)
+
+
+def _path_move(storage: Any, name: str, path: Any, pin: bool | None, args: Any,
+               kwargs: Any) -> Any:
+    method = getattr(path, name)  # AttributeError as the original's, on None or a str
+    result = method(*args, **kwargs)
+    a = _path_arguments(storage, method, name, path, args, kwargs)
+    if a is not None:
+        _renamed(storage, path, a["target"], pin)
+    return result
+
+
+def path_replace(storage: Any, path: Any, /, *args: Any, pin: bool | None = None,
+                 **kwargs: Any) -> Any:
     """`path.replace(target)` (returns what it returns), then the namespace follows."""
-    result = path.replace(target)
-    if not storage._local:
-        _renamed(storage, path, target, pin)
-    return result
+    return _path_move(storage, "replace", path, pin, args, kwargs)
 
 
-def path_rename(storage: Any, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+def path_rename(storage: Any, path: Any, /, *args: Any, pin: bool | None = None,
+                **kwargs: Any) -> Any:
     """`path.rename(target)` (returns what it returns), then the namespace follows."""
-    result = path.rename(target)
-    if not storage._local:
-        _renamed(storage, path, target, pin)
-    return result
+    return _path_move(storage, "rename", path, pin, args, kwargs)
 
 
-def move(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+def move(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
          **kwargs: Any) -> Any:
     """`shutil.move(src, dst, ...)` (returns its destination), then the namespace follows
     the move to that destination (`dst` itself, or `dst/<name>` into a folder)."""
-    result = shutil.move(src, dst, *args, **kwargs)
-    if not storage._local:
-        _renamed(storage, src, result if result is not None else dst, pin)
+    fn = _function("shutil.move", call)
+    result = fn(*args, **kwargs)
+    a = _arguments(storage, "shutil.move", fn, args, kwargs)
+    if a is not None:
+        _renamed(storage, a["src"], result if result is not None else a["dst"], pin)
     return result
 
 
 # -- remove ---------------------------------------------------------------------------------
 
 
-def remove(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+def _os_remove(storage: Any, name: str, call: Any, args: Any, kwargs: Any) -> Any:
+    fn = _function(name, call)
+    result = fn(*args, **kwargs)
+    a = _arguments(storage, name, fn, args, kwargs)
+    if a is not None:
+        _tell(storage, "after_remove", _at(a["path"], a["dir_fd"]))
+    return result
+
+
+def remove(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
     """`os.remove(path, **kwargs)`, then the file's namespace entry is dropped."""
-    os.remove(path, *args, **kwargs)
-    if not storage._local:
-        _tell(storage, "after_remove", _at(path, kwargs.get("dir_fd")))
+    return _os_remove(storage, "os.remove", call, args, kwargs)
 
 
-def unlink(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+def unlink(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
     """`os.unlink(path, **kwargs)`, then the file's namespace entry is dropped."""
-    os.unlink(path, *args, **kwargs)
-    if not storage._local:
-        _tell(storage, "after_remove", _at(path, kwargs.get("dir_fd")))
+    return _os_remove(storage, "os.unlink", call, args, kwargs)
 
 
-def path_unlink(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+def path_unlink(storage: Any, path: Any, /, *args: Any, **kwargs: Any) -> Any:
     """`path.unlink(...)` (`missing_ok`), then the file's namespace entry is dropped."""
-    path.unlink(*args, **kwargs)
-    if not storage._local:
+    method = path.unlink
+    result = method(*args, **kwargs)
+    if _path_arguments(storage, method, "unlink", path, args, kwargs) is not None:
         _tell(storage, "after_remove", path)
+    return result
 
 
-def rmtree(storage: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+def rmtree(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
     """`shutil.rmtree(path, ...)`, then the entries of the files it removed are dropped
     (also when it raised part-way: what is gone is gone)."""
+    fn = _function("shutil.rmtree", call)
     try:
-        shutil.rmtree(path, *args, **kwargs)
+        return fn(*args, **kwargs)
     finally:
-        if not storage._local:
-            _tell(storage, "after_remove", _at(path, kwargs.get("dir_fd")), tree=True)
+        a = _arguments(storage, "shutil.rmtree", fn, args, kwargs)
+        if a is not None:
+            _tell(storage, "after_remove", _at(a["path"], a.get("dir_fd")), tree=True)
 
 
 # -- copies ---------------------------------------------------------------------------------
 
 
-def copy(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
+          kwargs: Any) -> Any:
+    fn = _function(name, call)
+    a = _arguments(storage, name, fn, args, kwargs)
+    with _writing(storage, a):
+        result = fn(*args, **kwargs)
+    if a is not None:
+        _published(storage, a["src"], result, pin)
+    return result
+
+
+def copy(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
          **kwargs: Any) -> Any:
-    """`shutil.copy(src, dst, *args, **kwargs)` (returns its destination), then it is published."""
-    with _writing(storage, src, dst):
-        result = shutil.copy(src, dst, *args, **kwargs)
-    if not storage._local:
-        _published(storage, src, result, pin)
-    return result
+    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published."""
+    return _copy(storage, "shutil.copy", call, pin, args, kwargs)
 
 
-def copy2(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+def copy2(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
           **kwargs: Any) -> Any:
-    """`shutil.copy2(src, dst, *args, **kwargs)` (returns its destination), then it is published."""
-    with _writing(storage, src, dst):
-        result = shutil.copy2(src, dst, *args, **kwargs)
-    if not storage._local:
-        _published(storage, src, result, pin)
-    return result
+    """`shutil.copy2(src, dst, **kwargs)` (returns its destination), then it is published."""
+    return _copy(storage, "shutil.copy2", call, pin, args, kwargs)
 
 
-def copyfile(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+def copyfile(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
              **kwargs: Any) -> Any:
-    """`shutil.copyfile(src, dst, *args, **kwargs)` (returns `dst`), then it is published."""
-    with _writing(storage, src, dst):
-        result = shutil.copyfile(src, dst, *args, **kwargs)
-    if not storage._local:
-        _published(storage, src, result, pin)
-    return result
+    """`shutil.copyfile(src, dst, **kwargs)` (returns `dst`), then it is published."""
+    return _copy(storage, "shutil.copyfile", call, pin, args, kwargs)
 
 
-def copytree(storage: Any, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
              **kwargs: Any) -> Any:
     """`shutil.copytree(src, dst, ...)` (returns `dst`), then every file under it is
     published (pin None: each file's source pin, cache when unknown)."""
-    result = shutil.copytree(src, dst, *args, **kwargs)
-    if not storage._local:
-        if pin is None:
-            base_src, base_dst = os.fsdecode(os.fspath(src)), os.fsdecode(os.fspath(result))
-            for folder, _dirs, files in os.walk(base_dst):
-                for name in files:
-                    full = os.path.join(folder, name)
-                    _published(storage, os.path.join(base_src, os.path.relpath(full, base_dst)),
-                               full, None)
-        else:
-            _published(storage, src, result, pin)
+    fn = _function("shutil.copytree", call)
+    result = fn(*args, **kwargs)
+    a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
+    if a is None:
+        return result
+    if pin is not None:
+        _published(storage, a["src"], result, pin)
+        return result
+    try:
+        base_src, base_dst = os.fsdecode(os.fspath(a["src"])), os.fsdecode(os.fspath(result))
+    except (TypeError, ValueError):
+        return result
+    for folder, _dirs, files in os.walk(base_dst):
+        for name in files:
+            full = os.path.join(folder, name)
+            _published(storage, os.path.join(base_src, os.path.relpath(full, base_dst)),
+                       full, None)
     return result

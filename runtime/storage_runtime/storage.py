@@ -435,64 +435,70 @@ class Storage:
             return pickle.load(f, **kwargs)
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
+    # Their signatures (`inspect.signature`) are the running Python's os/shutil/pathlib
+    # ones plus keyword-only `pin` (on those that create a file) and `call` (see
+    # `lifecycle`): set at the end of this module.
 
-    def replace(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
-                **kwargs: Any) -> None:
-        """`os.replace(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
-        return lifecycle.replace(self, src, dst, *args, pin=pin, **kwargs)
+    def replace(self, /, *args: Any, pin: bool | None = None, call: Any = None,
+                **kwargs: Any) -> Any:
+        """`os.replace(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.replace(self, *args, pin=pin, call=call, **kwargs)
 
-    def rename(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
-               **kwargs: Any) -> None:
-        """`os.rename(src, dst, *args, **kwargs)`; then `dst` is published, `src` dropped."""
-        return lifecycle.rename(self, src, dst, *args, pin=pin, **kwargs)
+    def rename(self, /, *args: Any, pin: bool | None = None, call: Any = None,
+               **kwargs: Any) -> Any:
+        """`os.rename(src, dst, **kwargs)`; then `dst` is published, `src` dropped."""
+        return lifecycle.rename(self, *args, pin=pin, call=call, **kwargs)
 
-    def path_replace(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+    def path_replace(self, path: Any, /, *args: Any, pin: bool | None = None,
+                     **kwargs: Any) -> Any:
         """`path.replace(target)`; then `target` is published, `path` dropped."""
-        return lifecycle.path_replace(self, path, target, pin=pin)
+        return lifecycle.path_replace(self, path, *args, pin=pin, **kwargs)
 
-    def path_rename(self, path: Any, target: Any, *, pin: bool | None = None) -> Any:
+    def path_rename(self, path: Any, /, *args: Any, pin: bool | None = None,
+                    **kwargs: Any) -> Any:
         """`path.rename(target)`; then `target` is published, `path` dropped."""
-        return lifecycle.path_rename(self, path, target, pin=pin)
+        return lifecycle.path_rename(self, path, *args, pin=pin, **kwargs)
 
-    def move(self, src: Any, dst: Any, *args: Any, pin: bool | None = None, **kwargs: Any) -> Any:
+    def move(self, /, *args: Any, pin: bool | None = None, call: Any = None,
+             **kwargs: Any) -> Any:
         """`shutil.move(src, dst, ...)`; then its destination is published, `src` dropped."""
-        return lifecycle.move(self, src, dst, *args, pin=pin, **kwargs)
+        return lifecycle.move(self, *args, pin=pin, call=call, **kwargs)
 
-    def remove(self, path: Any, *args: Any, **kwargs: Any) -> None:
+    def remove(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
         """`os.remove(path, **kwargs)`; then its namespace entry is dropped."""
-        return lifecycle.remove(self, path, *args, **kwargs)
+        return lifecycle.remove(self, *args, call=call, **kwargs)
 
-    def unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
+    def unlink(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
         """`os.unlink(path, **kwargs)`; then its namespace entry is dropped."""
-        return lifecycle.unlink(self, path, *args, **kwargs)
+        return lifecycle.unlink(self, *args, call=call, **kwargs)
 
-    def path_unlink(self, path: Any, *args: Any, **kwargs: Any) -> None:
+    def path_unlink(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
         """`path.unlink(...)`; then its namespace entry is dropped."""
         return lifecycle.path_unlink(self, path, *args, **kwargs)
 
-    def rmtree(self, path: Any, *args: Any, **kwargs: Any) -> None:
+    def rmtree(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
         """`shutil.rmtree(path, ...)`; then the entries of the removed files are dropped."""
-        return lifecycle.rmtree(self, path, *args, **kwargs)
+        return lifecycle.rmtree(self, *args, call=call, **kwargs)
 
-    def copy(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+    def copy(self, /, *args: Any, pin: bool | None = None, call: Any = None,
              **kwargs: Any) -> Any:
-        """`shutil.copy(src, dst, *args, **kwargs)`; then the copy is published."""
-        return lifecycle.copy(self, src, dst, *args, pin=pin, **kwargs)
+        """`shutil.copy(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copy(self, *args, pin=pin, call=call, **kwargs)
 
-    def copy2(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+    def copy2(self, /, *args: Any, pin: bool | None = None, call: Any = None,
               **kwargs: Any) -> Any:
-        """`shutil.copy2(src, dst, *args, **kwargs)`; then the copy is published."""
-        return lifecycle.copy2(self, src, dst, *args, pin=pin, **kwargs)
+        """`shutil.copy2(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copy2(self, *args, pin=pin, call=call, **kwargs)
 
-    def copyfile(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+    def copyfile(self, /, *args: Any, pin: bool | None = None, call: Any = None,
                  **kwargs: Any) -> Any:
-        """`shutil.copyfile(src, dst, *args, **kwargs)`; then the copy is published."""
-        return lifecycle.copyfile(self, src, dst, *args, pin=pin, **kwargs)
+        """`shutil.copyfile(src, dst, **kwargs)`; then the copy is published."""
+        return lifecycle.copyfile(self, *args, pin=pin, call=call, **kwargs)
 
-    def copytree(self, src: Any, dst: Any, *args: Any, pin: bool | None = None,
+    def copytree(self, /, *args: Any, pin: bool | None = None, call: Any = None,
                  **kwargs: Any) -> Any:
         """`shutil.copytree(src, dst, ...)`; then every copied file is published."""
-        return lifecycle.copytree(self, src, dst, *args, pin=pin, **kwargs)
+        return lifecycle.copytree(self, *args, pin=pin, call=call, **kwargs)
 
     # -- after a call the runtime does not see (a third-party writer) ---------------------
 
@@ -606,3 +612,40 @@ for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", 
     )
 
 
+
+
+def _lifecycle_signature(original: str, *, path: bool, pin: bool, call: bool) -> inspect.Signature:
+    """`(self, [path, /,] <the original's parameters on this Python>, *, [pin=None,]
+    [call=None])`: what a stand-in accepts is what the original accepts, plus these."""
+    kinds = inspect.Parameter
+    params = [kinds("self", kinds.POSITIONAL_ONLY)]
+    original_params = list(lifecycle.signature_of(original).parameters.values())
+    if path:  # the receiver: `path.unlink(...)` -> `storage.path_unlink(path, ...)`
+        params.append(kinds("path", kinds.POSITIONAL_ONLY))
+        original_params = original_params[1:]
+    extra = [kinds("pin", kinds.KEYWORD_ONLY, default=None)] if pin else []
+    if call:
+        extra.append(kinds("call", kinds.KEYWORD_ONLY, default=None))
+    var_kw = [p for p in original_params if p.kind is kinds.VAR_KEYWORD]
+    plain = [p for p in original_params if p.kind is not kinds.VAR_KEYWORD]
+    return inspect.Signature([*params, *plain, *extra, *var_kw])
+
+
+for _name, _original, _flags in (
+    ("replace", "os.replace", (False, True, True)),
+    ("rename", "os.rename", (False, True, True)),
+    ("path_replace", "pathlib.Path.replace", (True, True, False)),
+    ("path_rename", "pathlib.Path.rename", (True, True, False)),
+    ("move", "shutil.move", (False, True, True)),
+    ("remove", "os.remove", (False, False, True)),
+    ("unlink", "os.unlink", (False, False, True)),
+    ("path_unlink", "pathlib.Path.unlink", (True, False, False)),
+    ("rmtree", "shutil.rmtree", (False, False, True)),
+    ("copy", "shutil.copy", (False, True, True)),
+    ("copy2", "shutil.copy2", (False, True, True)),
+    ("copyfile", "shutil.copyfile", (False, True, True)),
+    ("copytree", "shutil.copytree", (False, True, True)),
+):
+    getattr(Storage, _name).__signature__ = _lifecycle_signature(  # type: ignore[attr-defined]
+        _original, path=_flags[0], pin=_flags[1], call=_flags[2]
+    )

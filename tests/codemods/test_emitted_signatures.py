@@ -33,6 +33,7 @@ import storage_runtime
 from codemod_cases import run_code
 from migrate_storage.codemods.families import (
     json_pickle,
+    lifecycle,
     open_calls,
     pathlib_io,
     publish_after,
@@ -72,6 +73,11 @@ _STORAGE_METHODS = (
     "publish",
 )
 _HELPER_OF = {"path_open": "open"}  # storage helper -> the pathlib method it stands for
+# The lifecycle stand-ins -> what they stand for ("os.replace", "pathlib.Path.unlink").
+_LIFECYCLE = {
+    **{stand_in: name for name, stand_in in lifecycle.FUNCTIONS.items()},
+    **{stand_in: f"pathlib.Path.{m}" for m, stand_in in lifecycle.PATH_METHODS.items()},
+}
 
 
 def _binds(
@@ -128,6 +134,8 @@ def _originals(source: str) -> dict[tuple[object, ...], bool]:
             func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         )
         placeholders = [object()] * len(positional), dict.fromkeys(keywords, object())
+        # Any call, by its callee's text: the lifecycle stand-ins name theirs (`call=`).
+        found[("call", ast.unparse(func), *_original_key("", positional, keywords)[1:])] = True
         if name in ("open", "o", "io_open"):
             found[_original_key("open", positional, keywords)] = _binds(
                 _OPEN, *placeholders
@@ -182,13 +190,57 @@ def _emitted(source: str, new: str) -> Iterator[tuple[str, bool, bool | None]]:
                     _original_key(f"path.{method}", positional[1:], rest)
                 )
             yield ast.unparse(node), emitted, original
+        elif (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and names.get(func.value.id) == "storage"
+            and func.attr in _LIFECYCLE
+        ):
+            yield _lifecycle_emitted(node, func.attr, positional, keywords, originals)
+
+
+def _lifecycle_emitted(
+    node: ast.Call,
+    stand_in: str,
+    positional: list[str],
+    keywords: dict[str, str],
+    originals: dict[tuple[object, ...], bool],
+) -> tuple[str, bool, bool | None]:
+    """A lifecycle stand-in binds exactly when what it stands for binds the original's
+    arguments; those must be an original call's, spelled as the source did (`call=` is
+    the callee, a Path method's receiver is the first argument)."""
+    signature = inspect.signature(getattr(Storage, stand_in))
+    emitted = _binds(
+        signature, [None, *[object()] * len(positional)], dict.fromkeys(keywords, object())
+    )
+    rest = {k: v for k, v in keywords.items() if k not in ("pin", "call")}
+    original_name = _LIFECYCLE[stand_in]
+    from storage_runtime import lifecycle as runtime_lifecycle
+
+    lifecycle_signature = runtime_lifecycle.signature_of(original_name)
+    if original_name.startswith("pathlib."):
+        if not positional:
+            return ast.unparse(node), emitted, False
+        receiver = ast.parse(positional[0], mode="eval").body
+        callee = ast.unparse(ast.Attribute(receiver, original_name.rpartition(".")[2]))
+        args = [object(), *[object()] * (len(positional) - 1)]
+        target = ("call", callee, tuple(positional[1:]), tuple(sorted(rest.items())))
+    else:
+        callee = keywords.get("call", "")
+        args = [object()] * len(positional)
+        target = ("call", callee, tuple(positional), tuple(sorted(rest.items())))
+    if target not in originals:  # not the original's arguments: must not bind
+        return ast.unparse(node) + " (no such original call)", emitted, not emitted
+    return ast.unparse(node), emitted, _binds(
+        lifecycle_signature, args, dict.fromkeys(rest, object())
+    )
 
 
 # -- the shapes --------------------------------------------------------------------------
 
 
 def _examples() -> Iterator[str]:
-    for module in (open_calls, pathlib_io, json_pickle, publish_after):
+    for module in (open_calls, pathlib_io, json_pickle, publish_after, lifecycle):
         for example in module.EXAMPLES:
             assert isinstance(example, (Rewritten, Unchanged))
             yield example.before if isinstance(example, Rewritten) else example.code
@@ -353,6 +405,45 @@ def _generated_publishes() -> str:
     return "\n".join(lines) + "\n"
 
 
+_LIFECYCLE_EXTRAS = (
+    "src_dir_fd=3",
+    "dst_dir_fd=3",
+    "dir_fd=3",
+    "follow_symlinks=False",
+    "copy_function=c",
+    "ignore_errors=True",
+    "onerror=c",
+    "onexc=c",
+    "dirs_exist_ok=True",
+    "symlinks=True",
+    "ignore=c",
+    "ignore_dangling_symlinks=True",
+    "missing_ok=True",
+    "target='t'",
+    "bogus=1",
+)
+
+
+def _generated_lifecycle() -> str:
+    lines = [
+        "import os",
+        "import shutil as sh",
+        "from os import unlink as ul",
+        "from pathlib import Path",
+        "",
+        "def f(a, b, c, p: Path):",
+    ]
+    callees = ["os.replace", "os.rename", "os.remove", "ul", "sh.move", "sh.rmtree",
+               "sh.copy", "sh.copy2", "sh.copyfile", "sh.copytree",
+               "p.replace", "p.rename", "p.unlink"]
+    for callee in callees:
+        for positional in ([], ["a"], ["a", "b"], ["a", "b", "c"], ["a", "b", "c", "c", "c", "c"]):
+            for count in range(2):
+                for extras in itertools.combinations(_LIFECYCLE_EXTRAS, count):
+                    lines.append(f"    {callee}({', '.join([*positional, *extras])})")
+    return "\n".join(lines) + "\n"
+
+
 def _sources() -> Iterator[tuple[str, str]]:
     for index, source in enumerate(_examples()):
         yield f"example-{index}", source
@@ -367,6 +458,7 @@ def _sources() -> Iterator[tuple[str, str]]:
     yield "generated-paths", _generated_paths()
     yield "generated-collapses", _generated_collapses()
     yield "generated-publishes", _generated_publishes()
+    yield "generated-lifecycle", _generated_lifecycle()
 
 
 SOURCES = list(_sources())
@@ -402,6 +494,7 @@ def test_the_generated_shapes_are_rewritten() -> None:
     assert counts["generated-paths"] > 100
     assert counts["generated-collapses"] > 100
     assert counts["generated-publishes"] > 40
+    assert counts["generated-lifecycle"] > 150
 
 
 # -- what a patched open records ---------------------------------------------------------

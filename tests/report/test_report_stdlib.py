@@ -237,6 +237,10 @@ def test_stdlib_report_agrees_with_an_independent_count(tmp_path: Path) -> None:
             if s["name"].split(".")[0] in third_party:
                 assert s["status"] == "unmigrated", s
                 assert s["reason"] in ("third_party_reader", "third_party_writer"), s
+            elif s["family"] == "lifecycle":  # shutil.copy*/move: rewritten, or why not
+                assert (s["status"], s["reason"]) in {
+                    ("pending", None), ("unmigrated", "dynamic_call"), ("local", "secret_path")
+                }, s
             elif s["status"] == "local":
                 assert s["reason"] in scratch and s["family"] == "scratch", s
             else:

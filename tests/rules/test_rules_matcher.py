@@ -52,7 +52,14 @@ def ruleset(tmp_path: Path) -> RuleSet:
 
 
 #: The families these cases spell out (a family added later falls back like these do).
-FAMILIES = (Family.OPEN, Family.PATHLIB, Family.JSON, Family.PICKLE)
+FAMILIES = (
+    Family.OPEN,
+    Family.PATHLIB,
+    Family.JSON,
+    Family.PICKLE,
+    Family.LIFECYCLE,
+    Family.THIRD_PARTY,
+)
 
 
 def _all(policy: FilePolicy) -> tuple[Strategy, ...]:
@@ -62,16 +69,16 @@ def _all(policy: FilePolicy) -> tuple[Strategy, ...]:
 @pytest.mark.parametrize(
     ("rel", "expected", "rule_index"),
     [
-        ("src/models/convert.py", (PIN, PIN, PIN, PIN), 1),
-        ("src/api/client.py", (CACHE, CACHE, CACHE, CACHE), 2),  # later rule overrides #1
-        ("src/api/keep_pinned.py", (PIN, PIN, PIN, PIN), 1),  # negated inside rule #2
-        ("src/api/secret_store.py", (LOCAL, LOCAL, LOCAL, LOCAL), 3),
-        ("src/reports/weekly.py", (PIN, PIN, LOCAL, PIN), 4),  # only json is overridden
-        ("src/reports/mixed.py", (CACHE, PIN, LOCAL, CACHE), 5),  # three strategies in one file
-        ("scripts/run.py", (CACHE, CACHE, CACHE, CACHE), None),  # no rule: the default
-        ("src/keys/server.pem", (LOCAL, LOCAL, LOCAL, LOCAL), 6),  # unanchored glob: any depth
-        ("top.py", (LOCAL, LOCAL, LOCAL, LOCAL), 6),
-        ("src/top.py", (PIN, PIN, PIN, PIN), 1),  # '/top.py' is anchored to the root
+        ("src/models/convert.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),
+        ("src/api/client.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), 2),  # later rule overrides #1
+        ("src/api/keep_pinned.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),  # negated inside rule #2
+        ("src/api/secret_store.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 3),
+        ("src/reports/weekly.py", (PIN, PIN, LOCAL, PIN, PIN, PIN), 4),  # only json is overridden
+        ("src/reports/mixed.py", (CACHE, PIN, LOCAL, CACHE, PIN, PIN), 5),  # three strategies in one file
+        ("scripts/run.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), None),  # no rule: the default
+        ("src/keys/server.pem", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),  # unanchored glob: any depth
+        ("top.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),
+        ("src/top.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),  # '/top.py' is anchored to the root
     ],
 )
 def test_last_matching_rule_wins_per_family(
@@ -113,7 +120,7 @@ def test_family_rule_without_an_earlier_match_falls_back_to_the_default(tmp_path
         'default = "local"\n[[rules]]\npaths = ["*.py"]\nstrategy = "pin"\nfamilies = ["pathlib"]\n'
     )
     policy = load_rules(None, tmp_path).policy_for(tmp_path / "a.py")
-    assert _all(policy) == (LOCAL, PIN, LOCAL, LOCAL)
+    assert _all(policy) == (LOCAL, PIN, LOCAL, LOCAL, LOCAL, LOCAL)
     assert (policy.fallback, policy.by_family) == (LOCAL, None)
 
 
@@ -148,8 +155,8 @@ def test_relative_paths_are_relative_to_the_current_directory(
 ) -> None:
     (ruleset.root / "src" / "api").mkdir(parents=True)
     monkeypatch.chdir(ruleset.root / "src")
-    assert _all(ruleset.policy_for(Path("api/client.py"))) == (CACHE,) * 4
-    assert _all(ruleset.policy_for(Path("models/m.py"))) == (PIN,) * 4
+    assert _all(ruleset.policy_for(Path("api/client.py"))) == (CACHE,) * len(FAMILIES)
+    assert _all(ruleset.policy_for(Path("models/m.py"))) == (PIN,) * len(FAMILIES)
     assert ruleset.policy_for(Path("../src/api/../models/m.py")).strategy is PIN  # normalised
     monkeypatch.chdir(ruleset.root)
     assert ruleset.is_excluded(Path("vendor/x.py"))
@@ -162,7 +169,7 @@ def test_paths_outside_the_root_match_nothing(
     """Should apply the default, since globs are relative to the rules file's folder."""
     outside = tmp_path_factory.mktemp("elsewhere") / "src" / "models" / "m.py"
     policy = ruleset.policy_for(outside)
-    assert (_all(policy), policy.rule, policy.excluded) == ((CACHE,) * 4, None, False)
+    assert (_all(policy), policy.rule, policy.excluded) == ((CACHE,) * len(FAMILIES), None, False)
     assert not ruleset.is_excluded(outside.parent.parent.parent / "vendor" / "x.py")
     assert ruleset.relative(ruleset.root) is None  # the root itself is not a file under it
 

@@ -10,6 +10,7 @@ uploaded again.
 
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
 import shutil
@@ -46,6 +47,22 @@ def _populate(folder: str) -> None:
                       "d/sub/y.bin": b"Y", "e/z.txt": b"Z"}.items():
         with open(os.path.join(folder, rel), "wb") as f:
             f.write(data)
+
+
+def _in_dir(folder: str, fn: Callable[[int], Any]) -> Any:
+    """`fn(fd)` with `fd` a descriptor of `folder` (the `dir_fd` forms)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return fn(fd)
+    finally:
+        os.close(fd)
+
+
+def _errors(fn: Callable[[Callable[..., None]], Any]) -> Any:
+    """What an `onerror` callback was given (function name, exception type)."""
+    seen: list[Any] = []
+    fn(lambda func, path, info: seen.append((func.__name__, info[0].__name__)))
+    return tuple(seen)
 
 
 # Each case: (builtin call, stand-in call), both given (storage, folder) -> result.
@@ -125,6 +142,61 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
                                                         dirs_exist_ok=True),
                            lambda s, f: s.copytree(_p(f, "d"), _p(f, "e"),
                                                    dirs_exist_ok=True)),
+    # Every parameter of the originals, and wrong calls: the original's own TypeError.
+    "replace-dir-fd": (lambda s, f: _in_dir(f, lambda fd: os.replace("a.txt", "n.txt",
+                                                                      src_dir_fd=fd, dst_dir_fd=fd)),
+                       lambda s, f: _in_dir(f, lambda fd: s.replace("a.txt", "n.txt",
+                                                                     src_dir_fd=fd, dst_dir_fd=fd))),
+    "remove-dir-fd": (lambda s, f: _in_dir(f, lambda fd: os.remove("a.txt", dir_fd=fd)),
+                      lambda s, f: _in_dir(f, lambda fd: s.remove("a.txt", dir_fd=fd))),
+    "unlink-dir-fd-missing": (lambda s, f: _in_dir(f, lambda fd: os.unlink("no", dir_fd=fd)),
+                              lambda s, f: _in_dir(f, lambda fd: s.unlink("no", dir_fd=fd))),
+    "replace-missing-argument": (lambda s, f: os.replace(_p(f, "a.txt")),
+                                 lambda s, f: s.replace(_p(f, "a.txt"))),
+    "replace-src-twice": (lambda s, f: os.replace(_p(f, "a.txt"), src=_p(f, "b.txt")),
+                          lambda s, f: s.replace(_p(f, "a.txt"), src=_p(f, "b.txt"))),
+    "rename-none": (lambda s, f: os.rename(None, _p(f, "b.txt")),
+                    lambda s, f: s.rename(None, _p(f, "b.txt"))),
+    "path-replace-no-target": (lambda s, f: pathlib.Path(f, "a.txt").replace(),
+                               lambda s, f: s.path_replace(pathlib.Path(f, "a.txt"))),
+    "path-replace-keyword": (lambda s, f: pathlib.Path(f, "a.txt").replace(target=_p(f, "k")),
+                             lambda s, f: s.path_replace(pathlib.Path(f, "a.txt"),
+                                                         target=_p(f, "k"))),
+    "path-replace-on-a-str": (lambda s, f: _p(f, "a.txt").replace("a.txt", "b.txt"),
+                              lambda s, f: s.path_replace(_p(f, "a.txt"), "a.txt", "b.txt")),
+    "path-rename-on-none": (lambda s, f: None.rename(_p(f, "b")),  # type: ignore[attr-defined]
+                            lambda s, f: s.path_rename(None, _p(f, "b"))),
+    "path-unlink-positional": (lambda s, f: pathlib.Path(f, "no").unlink(True),
+                               lambda s, f: s.path_unlink(pathlib.Path(f, "no"), True)),
+    "path-unlink-dir": (lambda s, f: pathlib.Path(f, "d").unlink(),
+                        lambda s, f: s.path_unlink(pathlib.Path(f, "d"))),
+    "move-copy-function": (lambda s, f: shutil.move(_p(f, "d"), _p(f, "m"),
+                                                    copy_function=shutil.copy),
+                           lambda s, f: s.move(_p(f, "d"), _p(f, "m"),
+                                               copy_function=shutil.copy)),
+    "move-pathlike": (lambda s, f: shutil.move(pathlib.Path(f, "a.txt"), pathlib.Path(f, "e")),
+                      lambda s, f: s.move(pathlib.Path(f, "a.txt"), pathlib.Path(f, "e"))),
+    "rmtree-onerror": (lambda s, f: _errors(lambda cb: shutil.rmtree(_p(f, "no"), onerror=cb)),
+                       lambda s, f: _errors(lambda cb: s.rmtree(_p(f, "no"), onerror=cb))),
+    "rmtree-dir-fd": (lambda s, f: _in_dir(f, lambda fd: shutil.rmtree("d", dir_fd=fd)),
+                      lambda s, f: _in_dir(f, lambda fd: s.rmtree("d", dir_fd=fd))),
+    "rmtree-positional-ignore": (lambda s, f: shutil.rmtree(_p(f, "no"), True),
+                                 lambda s, f: s.rmtree(_p(f, "no"), True)),
+    "copy-no-follow": (lambda s, f: (os.symlink("a.txt", _p(f, "ln")),
+                                     shutil.copy(_p(f, "ln"), _p(f, "c"), follow_symlinks=False))[1],
+                       lambda s, f: (os.symlink("a.txt", _p(f, "ln")),
+                                     s.copy(_p(f, "ln"), _p(f, "c"), follow_symlinks=False))[1]),
+    "copyfile-missing": (lambda s, f: shutil.copyfile(_p(f, "no"), _p(f, "c")),
+                         lambda s, f: s.copyfile(_p(f, "no"), _p(f, "c"))),
+    "copy2-bytes": (lambda s, f: shutil.copy2(os.fsencode(_p(f, "a.txt")), os.fsencode(_p(f, "e"))),
+                    lambda s, f: s.copy2(os.fsencode(_p(f, "a.txt")), os.fsencode(_p(f, "e")))),
+    "copytree-ignore-symlinks": (
+        lambda s, f: shutil.copytree(_p(f, "d"), _p(f, "t"), True, shutil.ignore_patterns("*.bin"),
+                                     shutil.copy, False, False),
+        lambda s, f: s.copytree(_p(f, "d"), _p(f, "t"), True, shutil.ignore_patterns("*.bin"),
+                                shutil.copy, False, False)),
+    "copytree-too-many": (lambda s, f: shutil.copytree(_p(f, "d"), _p(f, "t"), 1, 2, 3, 4, 5, 6),
+                          lambda s, f: s.copytree(_p(f, "d"), _p(f, "t"), 1, 2, 3, 4, 5, 6)),
 }
 
 
@@ -176,6 +248,108 @@ def test_a_patched_call_is_what_the_stand_in_calls(tmp_path: Any) -> None:
     with mock.patch("shutil.copy2", return_value="sentinel") as patched:
         assert storage.copy2("a", "b", follow_symlinks=False) == "sentinel"
     patched.assert_called_once_with("a", "b", follow_symlinks=False)
+    with mock.patch("os.remove", return_value=7) as patched:  # its return value too
+        assert storage.remove("a") == 7
+    with mock.patch.object(pathlib.Path, "unlink", return_value="u") as patched:
+        assert storage.path_unlink(pathlib.Path("a"), missing_ok=True) == "u"
+    patched.assert_called_once_with(missing_ok=True)
+
+
+def test_call_is_the_function_the_source_named(tmp_path: Any) -> None:
+    """`call=` (what the codemods emit) is called instead of the module attribute: a
+    patch of the source module's `os` or of a `from shutil import move` name reaches it,
+    a patch of `os.replace` itself does not (as for the original)."""
+    storage = Storage(root=str(tmp_path), backend="local")
+    fake_os = mock.MagicMock()
+    storage.replace("a", "b", pin=True, call=fake_os.replace)
+    fake_os.replace.assert_called_once_with("a", "b")
+    real_move = shutil.move
+    (tmp_path / "a").write_text("A")
+    with mock.patch("shutil.move") as patched:
+        result = storage.move(str(tmp_path / "a"), str(tmp_path / "b"), call=real_move)
+    patched.assert_not_called()
+    assert result == str(tmp_path / "b") and (tmp_path / "b").read_text() == "A"
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "original"),
+    [("replace", "os.replace"), ("rename", "os.rename"), ("remove", "os.remove"),
+     ("unlink", "os.unlink"), ("move", "shutil.move"), ("rmtree", "shutil.rmtree"),
+     ("copy", "shutil.copy"), ("copy2", "shutil.copy2"), ("copyfile", "shutil.copyfile"),
+     ("copytree", "shutil.copytree")],
+)
+def test_a_signature_is_the_originals_plus_pin_and_call(stand_in: str, original: str) -> None:
+    """inspect.signature of each stand-in binds exactly the argument lists the running
+    Python's original binds (plus `pin`/`call`)."""
+    module, _, name = original.partition(".")
+    target = inspect.signature(getattr({"os": os, "shutil": shutil}[module], name))
+    ours = inspect.signature(getattr(Storage, stand_in))
+    keywords = [p.name for p in target.parameters.values()] + ["bogus"]
+    for count in range(9):
+        for keyword in [None, *keywords]:
+            args, kwargs = ("x",) * count, ({keyword: 1} if keyword else {})
+            assert _binds(target, args, kwargs) == _binds(ours, ("self", *args), kwargs), (
+                count, keyword)
+    assert "call" in ours.parameters
+
+
+def _binds(signature: inspect.Signature, args: Any, kwargs: Any) -> bool:
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
+class _FailingBackend:
+    """A backend whose every namespace hook fails: the program must not notice."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            raise ConnectionError(f"{name} failed")
+        return fail
+
+
+def test_a_failing_backend_changes_nothing_the_program_sees(tmp_path: Any) -> None:
+    from storage_runtime.config import Settings
+
+    root = tmp_path / "root"
+    root.mkdir()
+    backend = _FailingBackend()
+    storage = Storage(Settings(backend="local", root=str(root)), backend_impl=backend)
+    storage._local = False  # publishing as far as the stand-ins know
+    _populate(str(root))
+    assert storage.replace(_p(str(root), "a.txt"), _p(str(root), "n.txt")) is None
+    assert storage.copy(_p(str(root), "b.txt"), _p(str(root), "c.txt")) == _p(str(root), "c.txt")
+    assert storage.copytree(_p(str(root), "d"), _p(str(root), "t")) == _p(str(root), "t")
+    assert storage.remove(_p(str(root), "c.txt")) is None
+    assert storage.rmtree(_p(str(root), "t")) is None
+    assert storage.path_unlink(pathlib.Path(root, "n.txt")) is None
+    assert sorted(os.listdir(root)) == ["b.txt", "d", "e"]
+    assert {"after_rename", "after_remove", "pin_of"} <= set(backend.calls)
+
+
+@pytest.mark.ipfs
+def test_a_patched_call_leaves_the_namespace_alone(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """A patched os.replace did nothing on disk: the source's entry must stay, and no
+    destination is published (a patched builtins.open is not published either)."""
+    storage = make_storage()
+    root = storage.settings.root
+    storage.write_text(pathlib.Path(root, "a.json"), "A", pin=True)
+    with mock.patch("os.replace") as patched:
+        storage.replace(os.path.join(root, "a.json"), os.path.join(root, "b.json"), pin=True)
+    patched.assert_called_once()
+    with mock.patch("shutil.rmtree"):
+        storage.rmtree(root)
+    assert mfs_cid(ipfs_client, f"{namespace}/a.json") == cid_of_bytes(b"A")
+    assert mfs_cid(ipfs_client, f"{namespace}/b.json") is None
+    assert rows(storage.settings.index)["a.json"]["state"] == "published"
 
 
 @pytest.mark.ipfs

@@ -24,7 +24,7 @@ from migrate_storage.codemods.policy import FilePolicy
 
 @dataclass(frozen=True)
 class _CopyEdit:
-    """`shutil.copy(a, b)` -> `storage.copy(a, b)`: the shape of a family's Edit."""
+    """`os.fdopen(a, b)` -> `storage.fdopen(a, b)`: the shape of a family's Edit."""
 
     node: cst.Call
     region: tuple[int, int]
@@ -32,14 +32,14 @@ class _CopyEdit:
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
         assert isinstance(node, cst.Call)
-        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("copy"))
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("fdopen"))
         return node.with_changes(func=func)
 
 
 def _recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
-    if ctx.names(call) != {"shutil.copy"}:
+    if ctx.names(call) != {"os.fdopen"}:
         return None
-    return Found(call, position, "copy", Family.UNSUPPORTED, "shutil.copy")
+    return Found(call, position, "fdopen", Family.UNSUPPORTED, "os.fdopen")
 
 
 SEEN_BY_DECIDE: list[tuple[Status, Reason | None]] = []
@@ -74,28 +74,28 @@ def _run(code: str, policy: FilePolicy | None = None) -> tuple[str, list[tuple[s
 def test_a_module_listed_in_the_registry_is_recognised_decided_and_rewritten(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    code = "import shutil\n\nshutil.copy(a, b)\n"
+    code = "import os\n\nos.fdopen(a, b)\n"
     before, sites = _run(code)
     assert before == code  # without it: scratch claims the call, "unsupported family"
-    assert sites == [("shutil.copy", Status.UNMIGRATED, Reason.UNSUPPORTED_FAMILY)]
-    # Listed before scratch, whose table holds shutil.copy too: the first claim wins.
+    assert sites == [("os.fdopen", Status.UNMIGRATED, Reason.UNSUPPORTED_FAMILY)]
+    # Listed before scratch, whose table holds os.fdopen too: the first claim wins.
     index = FAMILY_MODULES.index(scratch)
     registry = (*FAMILY_MODULES[:index], COPY_FAMILY, *FAMILY_MODULES[index:])
     monkeypatch.setattr(finder, "FAMILY_MODULES", registry)
     after, sites = _run(code)
-    assert after == "import shutil\nfrom storage_runtime import storage\n\nstorage.copy(a, b)\n"
-    assert sites == [("shutil.copy", Status.PENDING, None)]
+    assert after == "import os\nfrom storage_runtime import storage\n\nstorage.fdopen(a, b)\n"
+    assert sites == [("os.fdopen", Status.PENDING, None)]
 
 
 def test_the_rules_apply_to_a_non_derived_family_before_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     registry = (COPY_FAMILY, *FAMILY_MODULES)
     monkeypatch.setattr(finder, "FAMILY_MODULES", registry)
-    code = "import shutil\n\nshutil.copy(a, b)\n"
+    code = "import os\n\nos.fdopen(a, b)\n"
     SEEN_BY_DECIDE.clear()
     after, sites = _run(code, FilePolicy(excluded=True))
     assert SEEN_BY_DECIDE == [(Status.UNMIGRATED, Reason.EXCLUDED_FILE)]
     assert after == code
-    assert sites == [("shutil.copy", Status.UNMIGRATED, Reason.EXCLUDED_FILE)]
+    assert sites == [("os.fdopen", Status.UNMIGRATED, Reason.EXCLUDED_FILE)]
 
 
 def test_the_registry_lists_each_module_once_and_derived_ones_read_the_others() -> None:

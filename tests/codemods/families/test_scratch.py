@@ -23,6 +23,8 @@ def classified(code: str) -> list[tuple[str, Status, Reason | None]]:
     assert result.status is not FileStatus.FAILED, result.message
     out = []
     for site in result.sites:
+        if site.family is Family.LIFECYCLE:
+            continue  # the os.replace/rmtree a temp file goes to: test_lifecycle_family.py
         if site.reason in (TEMP, TEMP_DIR, DIR, LOCK):
             # json/pickle on a scratch handle keep their family, and its status.
             family = (

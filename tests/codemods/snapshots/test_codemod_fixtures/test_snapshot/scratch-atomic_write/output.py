@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from storage_runtime import storage
 
 
 def write_json_atomic(path: Path, obj: object) -> None:
@@ -16,9 +17,9 @@ def write_json_atomic(path: Path, obj: object) -> None:
             json.dump(obj, handle, indent=2)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        storage.replace(tmp, path, pin=True, call=os.replace)
     except BaseException:
-        os.unlink(tmp)
+        storage.unlink(tmp, call=os.unlink)
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -33,7 +34,7 @@ def write_text_atomic(path: str, text: str) -> None:
     ) as tmp:
         tmp.write(text)
         tmp_path = tmp.name
-    os.replace(tmp_path, path)
+    storage.replace(tmp_path, path, pin=True, call=os.replace)
 
 
 def fsync_dir(directory: str) -> None:
@@ -56,7 +57,7 @@ def scratch_space(run) -> None:
     try:
         run(workdir)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        storage.rmtree(workdir, ignore_errors=True, call=shutil.rmtree)
 
 
 import shutil  # noqa: E402 - late on purpose: resolution is by scope, not by order

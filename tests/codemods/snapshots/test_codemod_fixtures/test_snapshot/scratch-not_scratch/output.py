@@ -2,6 +2,7 @@
 import os
 import shutil
 import tempfile
+from storage_runtime import storage
 
 
 def keep_named_temp(data: bytes) -> str:
@@ -43,7 +44,7 @@ def removed_on_failure_only(run) -> str:
     try:
         run(out)
     except Exception:
-        shutil.rmtree(out)
+        storage.rmtree(out, call=shutil.rmtree)
         raise
     return out
 

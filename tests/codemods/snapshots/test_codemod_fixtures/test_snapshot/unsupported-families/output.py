@@ -12,6 +12,7 @@ from shutil import copyfile
 import aiofiles
 import numpy as np
 import torch
+from storage_runtime import storage
 
 
 def atomic_write(path, obj):
@@ -19,17 +20,17 @@ def atomic_write(path, obj):
     with os.fdopen(fd, "w") as handle:
         handle.write(repr(obj))
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    storage.replace(tmp, path, pin=True, call=os.replace)
 
 
 def everything(path, array, model):
     codecs.open(path, "r", "utf-8").read()
     os.close(os.open(path, os.O_RDONLY))
-    shutil.copy(path, path + ".bak")
-    shutil.copy2(path, path + ".bak2")
-    shutil.move(path + ".bak", path + ".old")
-    copyfile(path, path + ".copy")
-    shutil.copytree("a", "b")
+    storage.copy(path, path + ".bak", pin=True, call=shutil.copy)
+    storage.copy2(path, path + ".bak2", pin=True, call=shutil.copy2)
+    storage.move(path + ".bak", path + ".old", pin=True, call=shutil.move)
+    storage.copyfile(path, path + ".copy", pin=True, call=copyfile)
+    storage.copytree("a", "b", pin=True, call=shutil.copytree)
     with tempfile.NamedTemporaryFile("w", delete=False) as tmp:
         tmp.write("x")
     tempfile.TemporaryDirectory()

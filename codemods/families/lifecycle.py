@@ -1,0 +1,352 @@
+"""The lifecycle family: renames, removals and copies of files, through the runtime.
+
+The runtime's stand-ins (`storage_runtime/lifecycle.py`) make exactly the call they
+replace first (same arguments, exceptions and return value), then the namespace follows:
+a rename publishes its destination and drops its source (moved in MFS when the content
+is already there), a removal drops the entry (no other worker restores a file the
+program deleted), a copy publishes what it copied.
+
+**Rewrites** (recognised by qualified name through scope metadata, whatever the spelling:
+`import os as o`, `from shutil import move`, `from os import replace as r`)
+- `os.replace(a, b)` -> `storage.replace(a, b, pin=True, call=os.replace)`; the same for
+  `os.rename`, `shutil.move`, `shutil.copy`, `copy2`, `copyfile`, `copytree` (the calls
+  that create a file: `pin=` from the rule, True for `pin`, False for `cache`).
+- `os.remove(p)` -> `storage.remove(p, call=os.remove)`; the same for `os.unlink`,
+  `shutil.rmtree` (no pin: nothing is created).
+- `call=` is the callee as the source spelled it, evaluated where the original evaluated
+  it: the stand-in calls that very function, so `mock.patch("pkg.mod.os")`,
+  `mock.patch("pkg.mod.move")` after `from shutil import move`, or a module that rebinds
+  `os` reach the call as before (and a patch of `os.replace` does not reach `r(...)`
+  after `from os import replace as r`, as before). Every argument is passed as written.
+- `p.replace(t)`, `p.rename(t)`, `p.unlink(...)` where `p` is KNOWN to be a Path
+  (analysis/receivers.py) -> `storage.path_replace(p, t, pin=...)`,
+  `storage.path_rename(p, t, pin=...)`, `storage.path_unlink(p, ...)`: the method is
+  looked up on the receiver, as before.
+
+**Leaves alone (why)**
+- `*args`/`**kwargs` in the call, or a `pin=`/`call=` keyword (the stand-in would take
+  it as its own): DYNAMIC_CALL.
+- A callee whose name may be bound to something else too (conditional imports, a local
+  `def` shadowing an import on one path): DYNAMIC_CALL.
+- `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()` and
+  `.rename()` on such a receiver are not sites at all (`str.replace`,
+  `DataFrame.rename`).
+- `replace(...)` after `from os import *`: the name cannot be resolved, not a site.
+- The functions used without being called (`atexit.register(shutil.rmtree, d)`,
+  `copy_function=shutil.copy`): not call sites.
+- Files or families whose rule is `local` (kept local), excluded files, and calls whose
+  first argument is a secret-looking literal path (LOCAL, as for every family).
+
+Evaluation order: the original evaluates its callee before its arguments, the rewrite
+after them (`call=` comes last). Only a name or an attribute of a module is looked up
+there, which is inert (README "Evaluation order").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.families import lazy_command
+from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
+from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+# -- recognition tables ------------------------------------------------------------------
+
+# Functions by qualified name -> the runtime stand-in (`storage.<name>`).
+FUNCTIONS: dict[str, str] = {
+    "os.replace": "replace",
+    "os.rename": "rename",
+    "os.remove": "remove",
+    "os.unlink": "unlink",
+    "shutil.move": "move",
+    "shutil.rmtree": "rmtree",
+    "shutil.copy": "copy",
+    "shutil.copy2": "copy2",
+    "shutil.copyfile": "copyfile",
+    "shutil.copytree": "copytree",
+}
+# Path methods (receiver known to be a Path) -> the runtime stand-in.
+PATH_METHODS: dict[str, str] = {
+    "replace": "path_replace",
+    "rename": "path_rename",
+    "unlink": "path_unlink",
+}
+# Methods common enough on other types (str.replace, DataFrame.rename) that only a known
+# Path makes them a site; `unlink` on an unknown receiver is one, left alone.
+PATH_ONLY_METHODS = frozenset({"replace", "rename"})
+# The stand-ins that create a file: they take `pin=`.
+CREATING = frozenset(
+    {"replace", "rename", "move", "copy", "copy2", "copyfile", "copytree",
+     "path_replace", "path_rename"}
+)
+# Every stand-in: a call of one on the runtime's `storage` is migrated.
+STAND_INS = frozenset(FUNCTIONS.values()) | frozenset(PATH_METHODS.values())
+# Keywords the stand-ins take as their own: a call passing one cannot be rewritten.
+_RESERVED = frozenset({"pin", "call"})
+
+KIND = "lifecycle"  # a module function (`Found.kind`)
+PATH_KIND = "path-lifecycle"  # a Path method
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleEdit:
+    """`f(args)` -> `storage.<method>(args[, pin=...], call=f)`, or for a Path method
+    `p.m(args)` -> `storage.<method>(p, args[, pin=...])` (an `analysis.plan.Edit`)."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    method: str
+    pin: bool | None
+    on_path: bool
+    family: Family = Family.LIFECYCLE
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        assert isinstance(node, cst.Call)
+        return rewrite_call(node, self, names["storage"])
+
+
+DESCRIPTION = (
+    "Route renames, removals and copies (os.replace/rename/remove/unlink, shutil.move/"
+    "rmtree/copy*, Path.replace/rename/unlink) through the storage runtime."
+)
+
+EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
+    Rewritten(
+        "import json\nimport os\nimport tempfile\n\ndef save(obj, path):\n"
+        "    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))\n"
+        "    with os.fdopen(fd, 'w') as f:\n        json.dump(obj, f)\n"
+        "    os.replace(tmp, path)\n",
+        "import json\nimport os\nimport tempfile\nfrom storage_runtime import storage\n\n"
+        "def save(obj, path):\n"
+        "    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))\n"
+        "    with os.fdopen(fd, 'w') as f:\n        json.dump(obj, f)\n"
+        "    storage.replace(tmp, path, pin=True, call=os.replace)\n",
+    ),
+    Rewritten(
+        "import shutil as sh\n\ndef backup(src, dst):\n    return sh.copy2(src, dst)\n",
+        "import shutil as sh\nfrom storage_runtime import storage\n\n"
+        "def backup(src, dst):\n    return storage.copy2(src, dst, pin=False, call=sh.copy2)\n",
+        policy=CACHE,
+    ),
+    Rewritten(
+        "from os import remove as rm\nfrom shutil import rmtree\n\n"
+        "def clean(path, folder):\n    rm(path)\n    rmtree(folder, ignore_errors=True)\n",
+        "from os import remove as rm\nfrom shutil import rmtree\nfrom storage_runtime import storage\n\n"
+        "def clean(path, folder):\n    storage.remove(path, call=rm)\n"
+        "    storage.rmtree(folder, ignore_errors=True, call=rmtree)\n",
+    ),
+    Rewritten(
+        "from pathlib import Path\n\ndef publish(root: Path) -> Path:\n"
+        "    tmp = root / 'model.bin.tmp'\n    tmp.write_bytes(b'')\n"
+        "    (root / 'old.bin').unlink(missing_ok=True)\n"
+        "    return tmp.replace(root / 'model.bin')\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\n"
+        "def publish(root: Path) -> Path:\n"
+        "    tmp = root / 'model.bin.tmp'\n    storage.write_bytes(tmp, b'', pin=True)\n"
+        "    storage.path_unlink(root / 'old.bin', missing_ok=True)\n"
+        "    return storage.path_replace(tmp, root / 'model.bin', pin=True)\n",
+    ),
+    Rewritten(
+        "import shutil\n\nshutil.copytree(\n    'in',\n    'out',\n    dirs_exist_ok=True,\n)\n",
+        "import shutil\nfrom storage_runtime import storage\n\nstorage.copytree(\n"
+        "    'in',\n    'out',\n    dirs_exist_ok=True,\n    pin=True,\n    call=shutil.copytree,\n)\n",
+    ),
+    Unchanged(
+        "import os\n\ndef move_all(pairs):\n    for pair in pairs:\n        os.replace(*pair)\n",
+        "Should do nothing, since `*args` may carry anything.",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
+    Unchanged(
+        "import shutil\n\ndef copy(src, dst, **options):\n    shutil.copy(src, dst, **options)\n",
+        "Should do nothing, since `**kwargs` may hold a `pin` or `call` the stand-in would take.",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
+    Unchanged(
+        "def tidy(name: str, lock) -> str:\n    lock.unlink()\n    return name.replace('-', '_')\n",
+        "Should do nothing, since neither receiver is known to be a Path (`str.replace` is"
+        " not a site at all).",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Unchanged(
+        "try:\n    from os import replace\nexcept ImportError:\n    def replace(a, b): pass\n\n"
+        "replace('a', 'b')\n",
+        "Should do nothing, since `replace` may be the local function.",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
+    Unchanged(
+        "import atexit\nimport shutil\nimport tempfile\n\nd = tempfile.mkdtemp()\n"
+        "atexit.register(shutil.rmtree, d)\n",
+        "Should do nothing, since `shutil.rmtree` is not called here (the scratch folder is"
+        " local).",
+        site_reason=Reason.TEMPORARY_DIRECTORY,
+    ),
+)
+
+
+# -- recognition and decision ------------------------------------------------------------
+
+#: Classified on their own: the rules (`local`, exclusion, secret paths) apply before
+#: `decide`.
+DERIVED = False
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name), is a
+    stand-in on the runtime's storage (MIGRATED), or is `p.replace(...)`,
+    `p.rename(...)`, `p.unlink(...)` (see `recognise_method`)."""
+    item = recognise_function(call, position, ctx.names(call))
+    if item is not None:
+        return item
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    attr = func.attr.value
+    if attr in STAND_INS and ctx.on_runtime_storage(call):
+        name = f"{ctx.rt_storage}.{attr}"
+        return Found(call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED)
+    if attr not in PATH_METHODS:
+        return None
+    from migrate_storage.codemods.analysis.receivers import (
+        Kind,  # it imports names: late
+    )
+
+    kind = ctx.receiver_kind(call)
+    return recognise_method(
+        call,
+        position,
+        kind is Kind.PATH,
+        kind not in (Kind.NOT_PATH, Kind.RUNTIME),
+        lambda: ctx.is_own_method(call),
+    )
+
+
+def recognise_function(
+    call: cst.Call, position: Position, names: Collection[str]
+) -> Found | None:
+    """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name)."""
+    known = sorted(n for n in names if n in FUNCTIONS)
+    if not known:
+        return None
+    item = Found(call, position, KIND, Family.LIFECYCLE, known[0])
+    if len(known) != len(names):  # also bound to something else: cannot know which
+        return item.unmigrated(Reason.DYNAMIC_CALL)
+    if len(known) > 1 and len({FUNCTIONS[n] for n in known}) > 1:
+        return item.unmigrated(Reason.DYNAMIC_CALL)
+    return _checked(item)
+
+
+def recognise_method(
+    call: cst.Call, position: Position, is_path: bool, may_be_path: bool,
+    is_own_method: Callable[[], bool],
+) -> Found | None:
+    """A site when `call` is `p.replace(...)`, `p.rename(...)` or `p.unlink(...)` on a
+    receiver known to be a Path (`is_path`); `.unlink()` on a receiver that may be one
+    (`may_be_path`: not provably something else) is a site left alone."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in PATH_METHODS:
+        return None
+    attr = func.attr.value
+    if not is_path and (attr in PATH_ONLY_METHODS or not may_be_path):
+        return None
+    if is_own_method():
+        return None
+    if is_path:
+        return _checked(Found(call, position, PATH_KIND, Family.LIFECYCLE, f"pathlib.Path.{attr}"))
+    from migrate_storage.codemods.analysis.names import (
+        dotted,  # names imports this module
+    )
+
+    spelled = dotted(func.value)
+    name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+    return Found(call, position, PATH_KIND, Family.LIFECYCLE, name).unmigrated(
+        Reason.RECEIVER_UNKNOWN
+    )
+
+
+def _checked(item: Found) -> Found:
+    """DYNAMIC_CALL when the arguments cannot be passed on as written."""
+    for arg in item.call.args:
+        if arg.star or (arg.keyword is not None and arg.keyword.value in _RESERVED):
+            return item.unmigrated(Reason.DYNAMIC_CALL)
+    return item
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Plan each PENDING site: its stand-in, and `pin=` (the rule's) on one that creates
+    a file."""
+    pin = ctx.pin_for(Family.LIFECYCLE)
+    for item in items:
+        if item.status is not Status.PENDING or item.kind not in (KIND, PATH_KIND):
+            continue
+        func = item.call.func
+        if item.kind == PATH_KIND:
+            assert isinstance(func, cst.Attribute)
+            method = PATH_METHODS[func.attr.value]
+        else:
+            method = FUNCTIONS[item.name]
+        region = (item.position.line, item.position.end_line)
+        item.edit = LifecycleEdit(
+            item.call, region, method, pin if method in CREATING else None,
+            item.kind == PATH_KIND,
+        )
+        item.needs = ("storage",)
+
+
+def callee_names(
+    call: cst.Call, names_of: Callable[[cst.BaseExpression], frozenset[str]]
+) -> frozenset[str]:
+    """What `call` calls, as other analyses need it: its callee's qualified names, plus,
+    for a migrated `storage.replace(..., call=os.replace)`, the names of its `call=`
+    (so `os.replace` is recognised before and after `apply` alike: families/scratch.py)."""
+    names = names_of(call.func)
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in FUNCTIONS.values():
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "call":
+                return names | names_of(arg.value)
+    return names
+
+
+def path_receiver_of(call: cst.Call) -> cst.BaseExpression | None:
+    """The receiver of a migrated `storage.path_replace(p, ...)` (and path_rename,
+    path_unlink): `p`, the first argument; else None."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in PATH_METHODS.values()):
+        return None
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    return call.args[0].value
+
+
+# -- rewrite -------------------------------------------------------------------------------
+
+
+def rewrite_call(call: cst.Call, edit: LifecycleEdit, storage_name: str) -> cst.Call:
+    """`f(args)` -> `storage.<method>(args[, pin=...], call=f)`; a Path method's receiver
+    becomes the first argument (pathlib_io's layout rules)."""
+    if edit.on_path:
+        from migrate_storage.codemods.families.pathlib_io import (
+            PathEdit,
+            rewrite_path_call,
+        )
+
+        path_edit = PathEdit(edit.node, edit.region, edit.method, edit.pin)
+        return rewrite_path_call(call, path_edit, storage_name)
+    new = call.with_changes(
+        func=cst.Attribute(value=cst.Name(storage_name), attr=cst.Name(edit.method))
+    )
+    if edit.pin is not None:
+        new = append_arg(new, keyword("pin", bool_name(edit.pin)))
+    return append_arg(new, keyword("call", call.func))
+
+
+# `lifecycle.LifecycleCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__, "LifecycleCodemod")

@@ -1,0 +1,122 @@
+"""A migrated program's renames, removals and copies, seen by other workers (real node).
+
+The program is plain Python (an atomic write through mkstemp + `os.replace`, `os.remove`,
+`shutil.rmtree`, `Path.rename`, `shutil.copy2`), migrated by the codemods (rule: pin) and
+run as its own process with its own root; other workers are separate processes
+(`_ns_worker.py`) with theirs, sharing the namespace. What they must see: the replaced
+destination's new version, the renamed file under its new name only, the copy, and none
+of the files the program deleted (no worker restores a file the program removed); a
+worker that restored a file before keeps its own copy.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _ipfs_helpers import PYTHON, Failure, Worker, mfs_cid
+from migrate_storage.codemods.model import Strategy
+from migrate_storage.codemods.pipeline.engine import transform_source
+from migrate_storage.codemods.policy import FilePolicy
+from storage_runtime._cid import cid_of_bytes
+
+pytestmark = pytest.mark.ipfs
+MISSING = Failure("FileNotFoundError", "")
+
+PROGRAM = textwrap.dedent(
+    """\
+    import json
+    import os
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+
+    def save(obj, path):
+        fd, tmp = tempfile.mkstemp(dir=".", prefix=".tmp-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f)
+        os.replace(tmp, path)
+
+
+    if sys.argv[1] == "first":
+        save({"v": 1}, "model.json")
+        os.makedirs("tree/sub")
+        for name in ("doomed.txt", "tree/sub/x.txt", "old.txt"):
+            with open(name, "w") as f:
+                f.write(name)
+        print(shutil.copy2("model.json", "copy.json"))
+    else:
+        save({"v": 2}, "model.json")
+        os.remove("doomed.txt")
+        shutil.rmtree("tree")
+        print(Path("old.txt").rename("new.txt"))
+    """
+)
+
+
+@pytest.fixture
+def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
+    started: list[Worker] = []
+
+    def start(name: str) -> Worker:
+        worker = Worker(str(tmp_path / name), ipfs_api, namespace)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()
+
+
+def _run(program: Path, root: Path, step: str, api: str, namespace: str) -> str:
+    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
+           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
+           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
+    env.pop("STORAGE_RUNTIME_INDEX", None)
+    done = subprocess.run([PYTHON, str(program), step], cwd=root, env=env, text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_other_workers_see_what_the_migrated_program_did(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+    ipfs_client: Any,
+) -> None:
+    result = transform_source(PROGRAM.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    for call in ("storage.replace(tmp, path, pin=True, call=os.replace)",
+                 "storage.remove(\"doomed.txt\", call=os.remove)",
+                 "storage.rmtree(\"tree\", call=shutil.rmtree)",
+                 "storage.path_rename(Path(\"old.txt\"), \"new.txt\", pin=True)",
+                 "storage.copy2(\"model.json\", \"copy.json\", pin=True, call=shutil.copy2)"):
+        assert call in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+
+    assert _run(program, root, "first", ipfs_api, namespace) == "copy.json"
+    b = workers("b")
+    assert b.call("read", rel="model.json") == '{"v": 1}'
+    assert b.call("read", rel="doomed.txt") == "doomed.txt"
+
+    assert _run(program, root, "second", ipfs_api, namespace) == "new.txt"
+    assert not [n for n in os.listdir(root) if n.startswith(".tmp-")]
+    assert mfs_cid(ipfs_client, f"{namespace}/model.json") == cid_of_bytes(b'{"v": 2}')
+    c = workers("c")
+    assert c.call("read", rel="model.json") == '{"v": 2}'  # the replaced destination
+    assert c.call("read", rel="copy.json") == '{"v": 1}'  # the copy, published
+    assert c.call("read", rel="new.txt") == "old.txt"  # renamed: under its new name
+    for gone in ("old.txt", "doomed.txt", "tree/sub/x.txt"):
+        assert c.call("read", rel=gone) == MISSING, gone  # removed: never restored
+        assert mfs_cid(ipfs_client, f"{namespace}/{gone}") is None, gone
+    assert b.call("read", rel="doomed.txt") == "doomed.txt"  # B's restored copy is B's
