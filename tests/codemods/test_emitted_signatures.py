@@ -486,7 +486,9 @@ def test_every_emitted_call_binds_when_the_original_did(
 def test_the_generated_shapes_are_rewritten() -> None:
     """The generated programs exercise the emitters, not the refusals only."""
     counts = {}
-    for name, source in SOURCES[-4:]:
+    for name, source in SOURCES:
+        if not name.startswith("generated-"):
+            continue
         result = run_code(source)
         assert result.status is FileStatus.CHANGED, result.message
         counts[name] = sum(1 for _ in _emitted(source, result.new_source.decode()))  # type: ignore[union-attr]
