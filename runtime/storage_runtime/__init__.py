@@ -72,6 +72,16 @@ def _settings_from_env() -> Settings:
 _SETTINGS = _settings_from_env()
 _BUILD_LOCK = threading.Lock()
 
+if _SETTINGS.backend == "ipfs":
+    # Bind the RPC transport now, while `requests`, `urllib3` and `socket` are still the
+    # libraries' own: the program's HTTP mocks are installed later (test fixtures) and
+    # must not see or answer the runtime's calls (see `_transport`). The local backend
+    # imports none of it.
+    try:
+        from storage_runtime import _transport  # noqa: F401
+    except ImportError:  # no requests: `default_client` reports the missing dependency
+        pass
+
 # `from storage_runtime.storage import Storage` above bound the submodule to the name
 # `storage`; the name belongs to the default instance, built by `__getattr__` on first use.
 globals().pop("storage", None)
