@@ -9,7 +9,9 @@ variables at import (cheap: no I/O beyond `getcwd`/`realpath`), so a bad variabl
 import; the instance itself is built on first use (`storage_runtime.storage`, or the first
 `open`), and its backend after that. Importing a submodule alone (the secret-path rule,
 `storage_runtime.secret_paths`, which migrate-storage uses) builds nothing. With the default `local` backend every call is builtin file I/O and nothing
-else. This package imports without `ipfshttpclient`, `libcst` or `click`.
+else. This package imports without `ipfshttpclient`, `libcst` or `click`; with the ipfs
+backend configured its import also binds the RPC transport (`_transport`: `requests`,
+`urllib3`), before a program's HTTP mocks can be installed.
 """
 
 from __future__ import annotations

@@ -44,7 +44,10 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 import urllib3.poolmanager
-from urllib3.util.timeout import _DEFAULT_TIMEOUT
+import urllib3.util.timeout
+
+#: "No timeout given": urllib3 2's sentinel (1.26 used socket's own).
+_NO_TIMEOUT = getattr(urllib3.util.timeout, "_DEFAULT_TIMEOUT", socket._GLOBAL_DEFAULT_TIMEOUT)
 
 __all__ = ["session"]
 
@@ -107,7 +110,7 @@ def _open_socket(host: str, port: int, timeout: Any, options: Any) -> socket.soc
         try:
             for option in options or ():
                 _setsockopt(sock, *option)
-            if timeout is not _DEFAULT_TIMEOUT:
+            if timeout is not _NO_TIMEOUT and timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
                 _settimeout(sock, timeout)
             _connect(sock, address)
             return sock
@@ -124,7 +127,9 @@ def _new_conn(self: Any) -> socket.socket:
     try:
         return _open_socket(self._dns_host, self.port, self.timeout, self.socket_options)
     except _socket.gaierror as exc:
-        raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
+        if hasattr(urllib3.exceptions, "NameResolutionError"):  # urllib3 2
+            raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
+        raise urllib3.exceptions.NewConnectionError(self, f"Failed to resolve: {exc}") from exc
     except TimeoutError as exc:
         raise urllib3.exceptions.ConnectTimeoutError(
             self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
