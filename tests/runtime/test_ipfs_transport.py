@@ -155,8 +155,11 @@ def _node(api: str) -> str:
 def _run(code: str, args: list[str], env: dict[str, str], cwd: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("STORAGE_RUNTIME_", "PYTEST_"))}
     full.update(env)
-    return subprocess.run([PYTHON, "-c", code, *args], env=full, cwd=cwd, capture_output=True,
-                          text=True, timeout=180, check=False)
+    # -W error: the runtime's calls warn about nothing (urllib3 2 warned on every request
+    # about the `strict` pool argument ipfshttpclient 0.7.0 passes; a program run with
+    # `-W error` would have failed every publish).
+    return subprocess.run([PYTHON, "-W", "error", "-c", code, *args], env=full, cwd=cwd,
+                          capture_output=True, text=True, timeout=180, check=False)
 
 
 def _plant_shared(make_storage: Callable[..., Any]) -> None:
