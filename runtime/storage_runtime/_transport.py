@@ -10,23 +10,27 @@ replaces `socket.socket` and `socket.socket.connect`. A migrated program must be
 as before, so its mocks must neither see nor change what the runtime sends.
 
 `session()` builds a `requests.Session` whose whole path to the socket is made of classes
-built here, at import: each is a subclass of the library's class holding, in its own
-`__dict__`, the methods and class attributes its bases had at that moment (`_bound`), so a
-later `mock.patch.object(Base, "name", ...)` on any of those bases is not seen. The chain:
-`_Session` -> `_Adapter` -> `_PoolManager` -> `_Pool` -> `_Connection`, whose `_new_conn`
-opens its socket with the `socket.socket` class found at import (looked up among the
-subclasses of `_socket.socket`, so even a `socket.socket` replaced before this import is
-not used) and connects, resolves and sets options with `_socket`'s C functions, which no
-Python-level patch can replace. The session ignores the environment (`trust_env=False`:
-no proxy variables, no `.netrc`, no CA bundle variables): the node is on 127.0.0.1.
+built here, at import: each is a subclass of the library's class whose MRO starts with one
+frozen level per class of the library's MRO, holding a copy of what that class held at that
+moment, `super()` calls rebound to the next level (`_frozen`). A later
+`mock.patch.object(Base, "name", ...)` on any of those classes (requests' Session and
+HTTPAdapter, urllib3's PoolManager, pools and connections, http.client's HTTPConnection,
+socket.socket) is not seen. The chain: `_Session` -> `_Adapter` -> `_PoolManager` -> `_Pool`
+-> `_Connection`, whose `_new_conn` opens its socket with the `socket.socket` class found
+at import (looked up among the subclasses of `_socket.socket`, so even a `socket.socket`
+replaced before this import is not used) and connects, resolves and sets options with
+`_socket`'s C functions, which no Python-level patch can replace. The session ignores the
+environment (`trust_env=False`: no proxy variables, no `.netrc`, no CA bundle variables):
+the node is on 127.0.0.1.
 
 Storage_runtime imports this module when it is itself imported with the ipfs backend
 configured (before the program's test fixtures run), so what is captured is the libraries'
-own code. Still seen by a program's mocks: a patch made before storage_runtime was imported,
-patches of `http.client.HTTPConnection` methods that urllib3 reaches through `super()`
-(`putrequest`, `putheader`, `getresponse`, `__init__`), of module-level helpers of requests
-and urllib3, of `requests.models`/`urllib3.response` classes (responses are built by them),
-and audit hooks (`sys.addaudithook`) that refuse `socket.connect`.
+own code. Still seen by a program's mocks: a patch made before storage_runtime was imported;
+methods the libraries call by explicit class (`RequestMethods.__init__(self, ...)` in
+urllib3's pools), module-level helpers of requests and urllib3 (`urllib3.connectionpool.
+is_connection_dropped`, which vcrpy replaces by a mock saying False: harmless), the
+`requests.models` and `urllib3.response` classes responses are built with, and audit hooks
+(`sys.addaudithook`) that refuse `socket.connect`.
 """
 
 from __future__ import annotations
@@ -58,28 +62,60 @@ _METHODS = (types.FunctionType, classmethod, staticmethod, property,
             types.MethodDescriptorType, types.BuiltinFunctionType)
 
 
-def _bound(base: type, name: str, **overrides: Any) -> type:
-    """A subclass of `base` holding what `base`'s MRO (object excepted) holds now: its
-    methods (Python functions for dunder names; also C methods and properties otherwise)
-    and plain class attributes (lists and dicts copied), the most derived first; then
-    `overrides`. Slot and `__dict__` descriptors stay inherited (they belong to the layout)."""
-    namespace: dict[str, Any] = {}
-    for klass in reversed(base.__mro__[:-1]):
+def _kept(key: str, value: Any) -> bool:
+    """What a frozen level copies: methods (only Python ones under dunder names) and plain
+    class attributes; not slot or `__dict__` descriptors, which belong to the layout."""
+    if key in _SKIP or key.startswith("_abc_"):
+        return False
+    if key.startswith("__") and key.endswith("__"):
+        return isinstance(value, (types.FunctionType, classmethod, staticmethod))
+    return isinstance(value, _METHODS) or not hasattr(type(value), "__get__")
+
+
+def _rebound(value: Any, owner: type) -> Any:
+    """`value` (a function, or a classmethod/staticmethod/property of functions) whose
+    zero-argument `super()` starts after `owner` instead of after the class it was written
+    in, so it reaches the next frozen level, not the library's live class."""
+    if isinstance(value, types.FunctionType):
+        free = value.__code__.co_freevars
+        if "__class__" not in free:
+            return value
+        cells = tuple(
+            types.CellType(owner) if name == "__class__" else cell
+            for name, cell in zip(free, value.__closure__ or (), strict=True)
+        )
+        copy_ = types.FunctionType(value.__code__, value.__globals__, value.__name__,
+                                   value.__defaults__, cells)
+        copy_.__kwdefaults__ = value.__kwdefaults__
+        copy_.__qualname__ = value.__qualname__
+        copy_.__doc__ = value.__doc__
+        copy_.__module__ = value.__module__
+        copy_.__dict__.update(value.__dict__)
+        return copy_
+    if isinstance(value, (classmethod, staticmethod)):
+        return type(value)(_rebound(value.__func__, owner))
+    if isinstance(value, property):
+        return property(*(f if f is None else _rebound(f, owner)
+                          for f in (value.fget, value.fset, value.fdel)), value.__doc__)
+    return value
+
+
+def _frozen(base: type) -> tuple[type, ...]:
+    """Bases for a class that is `base` as it is now: one plain level class per class of
+    `base`'s MRO (object excepted) holding a copy of what that class holds (`_kept`; lists
+    and dicts copied, `super()` rebound to the next level), then `base` itself (for
+    `isinstance` and the instance layout). Attribute lookups, `super()` chains included,
+    find the levels first, so a later patch of any class of the MRO is not seen."""
+    levels: list[type] = []
+    for klass in base.__mro__[:-1]:
+        level = type(f"_frozen_{klass.__name__}", (), {"__module__": __name__})
         for key, value in vars(klass).items():
-            if key in _SKIP or key.startswith("_abc_"):
-                continue
-            dunder = key.startswith("__") and key.endswith("__")
-            if dunder:
-                if isinstance(value, (types.FunctionType, classmethod, staticmethod)):
-                    namespace[key] = value
-            elif isinstance(value, _METHODS):
-                namespace[key] = value
-            elif not hasattr(type(value), "__get__"):  # plain data, not a descriptor
-                namespace[key] = copy.copy(value) if isinstance(value, (list, dict)) else value
-    namespace.update(overrides)
-    namespace["__module__"] = __name__
-    namespace["__qualname__"] = name
-    return type(name, (base,), namespace)
+            if _kept(key, value):
+                if isinstance(value, (list, dict)):
+                    value = copy.copy(value)
+                setattr(level, key, _rebound(value, level))
+        levels.append(level)
+    return (*levels, base)
 
 
 def _real_socket_class() -> type[socket.socket]:
@@ -91,7 +127,7 @@ def _real_socket_class() -> type[socket.socket]:
     return socket.socket  # pragma: no cover (the stdlib always defines it)
 
 
-_Socket = _bound(_real_socket_class(), "_Socket")
+_Socket = type("_Socket", _frozen(_real_socket_class()), {"__module__": __name__})
 # C functions: what every Python-level patch of the socket module or class leaves alone.
 _connect = _socket.socket.connect
 _settimeout = _socket.socket.settimeout
@@ -140,59 +176,51 @@ def _new_conn(self: Any) -> socket.socket:
         ) from exc
 
 
-_Connection = _bound(urllib3.connection.HTTPConnection, "_Connection", _new_conn=_new_conn)
-_HTTPSConnection = _bound(
-    urllib3.connection.HTTPSConnection, "_HTTPSConnection", _new_conn=_new_conn
-)
-_Pool = _bound(urllib3.connectionpool.HTTPConnectionPool, "_Pool", ConnectionCls=_Connection)
-_HTTPSPool = _bound(
-    urllib3.connectionpool.HTTPSConnectionPool, "_HTTPSPool", ConnectionCls=_HTTPSConnection
-)
-
-_pool_manager_init = urllib3.poolmanager.PoolManager.__init__
+class _Connection(*_frozen(urllib3.connection.HTTPConnection)):  # type: ignore[misc]
+    _new_conn = _new_conn
 
 
-def _pool_manager_init_bound(self: Any, *args: Any, **kwargs: Any) -> None:
-    _pool_manager_init(self, *args, **kwargs)
-    self.pool_classes_by_scheme = {"http": _Pool, "https": _HTTPSPool}
+class _HTTPSConnection(*_frozen(urllib3.connection.HTTPSConnection)):  # type: ignore[misc]
+    _new_conn = _new_conn
 
 
-_PoolManager = _bound(
-    urllib3.poolmanager.PoolManager, "_PoolManager", __init__=_pool_manager_init_bound
-)
+class _Pool(*_frozen(urllib3.connectionpool.HTTPConnectionPool)):  # type: ignore[misc]
+    ConnectionCls = _Connection
 
 
-def _init_poolmanager(
-    self: Any, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
-) -> None:
-    """requests' `HTTPAdapter.init_poolmanager` with `_PoolManager`, and no `strict`
-    (urllib3 2 warns about it on every request; it does nothing on Python 3)."""
-    pool_kwargs.pop("strict", None)
-    self._pool_connections = connections
-    self._pool_maxsize = maxsize
-    self._pool_block = block
-    self.poolmanager = _PoolManager(
-        num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
-    )
+class _HTTPSPool(*_frozen(urllib3.connectionpool.HTTPSConnectionPool)):  # type: ignore[misc]
+    ConnectionCls = _HTTPSConnection
 
 
-_Adapter = _bound(
-    requests.adapters.HTTPAdapter, "_Adapter", init_poolmanager=_init_poolmanager
-)
-
-_session_init = requests.Session.__init__
-
-
-def _session_init_bound(self: Any, pool_size: int = 10) -> None:
-    _session_init(self)
-    self.trust_env = False
-    self.adapters.clear()
-    adapter = _Adapter(pool_connections=1, pool_maxsize=pool_size, pool_block=True)
-    for prefix in ("https://", "http://"):
-        self.mount(prefix, adapter)
+class _PoolManager(*_frozen(urllib3.poolmanager.PoolManager)):  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool_classes_by_scheme = {"http": _Pool, "https": _HTTPSPool}
 
 
-_Session = _bound(requests.Session, "_Session", __init__=_session_init_bound)
+class _Adapter(*_frozen(requests.adapters.HTTPAdapter)):  # type: ignore[misc]
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        """requests' `HTTPAdapter.init_poolmanager` with `_PoolManager`, and no `strict`
+        (urllib3 2 warns about it on every request; it does nothing on Python 3)."""
+        pool_kwargs.pop("strict", None)
+        self._pool_connections = connections
+        self._pool_maxsize = maxsize
+        self._pool_block = block
+        self.poolmanager = _PoolManager(
+            num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        )
+
+
+class _Session(*_frozen(requests.Session)):  # type: ignore[misc]
+    def __init__(self, pool_size: int = 10) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.adapters.clear()
+        adapter = _Adapter(pool_connections=1, pool_maxsize=pool_size, pool_block=True)
+        for prefix in ("https://", "http://"):
+            self.mount(prefix, adapter)
 
 
 def session(pool_size: int) -> requests.Session:

@@ -74,6 +74,10 @@ def patches():
     if kind == "urllib3_create_connection":
         return mock.patch.object(urllib3.util.connection, "create_connection",
                                  side_effect=blocked)
+    if kind == "http_client_putrequest":  # reached from urllib3 through super()
+        return mock.patch.object(http.client.HTTPConnection, "putrequest", side_effect=blocked)
+    if kind == "http_client_getresponse":  # sentry-sdk wraps it, so does OpenTelemetry
+        return mock.patch.object(http.client.HTTPConnection, "getresponse", side_effect=blocked)
     if kind == "http_client_module":  # vcrpy replaces http.client.HTTPConnection
         return mock.patch("http.client.HTTPConnection", mock.Mock(side_effect=blocked))
     if kind == "socket_class":  # httpretty, mocket
@@ -138,6 +142,8 @@ KINDS = [
     "pool_get_conn",
     "connection_new_conn",
     "urllib3_create_connection",
+    "http_client_putrequest",
+    "http_client_getresponse",
     "http_client_module",
     "socket_class",
     "socket_class_subclass",
