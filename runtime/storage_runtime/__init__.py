@@ -10,7 +10,9 @@ variables at import (cheap: no I/O beyond `getcwd`/`realpath`), so a bad variabl
 import; the instance itself is built on first use (`storage_runtime.storage`, or the first
 `open`), and its backend after that. Importing a submodule alone (the secret-path rule,
 `storage_runtime.secret_paths`, which migrate-storage uses) builds nothing. With the default `local` backend every call is builtin file I/O and nothing
-else. This package imports without `ipfshttpclient`, `libcst` or `click`.
+else. This package imports without `ipfshttpclient`, `libcst` or `click`; with the ipfs
+backend configured its import also binds the RPC transport (`_transport`: `requests`,
+`urllib3`), before a program's HTTP mocks can be installed.
 """
 
 from __future__ import annotations
@@ -73,6 +75,16 @@ def _settings_from_env() -> Settings:
 
 _SETTINGS = _settings_from_env()
 _BUILD_LOCK = threading.Lock()
+
+if _SETTINGS.backend == "ipfs":
+    # Bind the RPC transport now, while `requests`, `urllib3` and `socket` are still the
+    # libraries' own: the program's HTTP mocks are installed later (test fixtures) and
+    # must not see or answer the runtime's calls (see `_transport`). The local backend
+    # imports none of it.
+    try:
+        from storage_runtime import _transport  # noqa: F401
+    except ImportError:  # no requests: `default_client` reports the missing dependency
+        pass
 
 # `from storage_runtime.storage import Storage` above bound the submodule to the name
 # `storage`; the name belongs to the default instance, built by `__getattr__` on first use.

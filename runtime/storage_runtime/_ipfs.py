@@ -20,6 +20,10 @@ What it does (the `Backend` protocol of `_backend.py`):
   thread that publishes at most `drain_limit` pending rows; also after the daemon comes
   back within a process).
 - `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
+  A restore that cannot be done is logged; a refused or failed one raises `RestoreRefused`
+  or `RestoreError` to the caller (`Storage`, `pull`), a daemon that does not answer
+  raises nothing, in strict mode too: the program's own open then fails with the
+  builtin's own FileNotFoundError, as it did before migration (`Storage._before_read`).
   A path no namespace has, or whose restore was refused (`RestoreRefused`), is remembered
   for `NEGATIVE_TTL` seconds (per process, at most `NEGATIVE_MAX` paths; a refusal is
   raised again from memory; a failed fetch is not remembered), so a program probing a
@@ -79,34 +83,30 @@ POOL_SIZE = 8
 
 def default_client(settings: Settings) -> Any:
     """An `ipfshttpclient.Client` for `settings.api` (not `connect()`: its version check
-    refuses modern daemons), with one persistent requests session whose connection pool
+    refuses modern daemons), with one persistent session from `_transport`: bound at import
+    so that a program's HTTP mocks (responses, requests-mock, vcrpy, httpretty,
+    pytest-socket) neither see nor answer the runtime's calls, and whose connection pool
     holds at most `POOL_SIZE` sockets and blocks when they are all in use. The process
     shares this one client between its threads (`IpfsBackend.client`)."""
     try:
         import ipfshttpclient
+
+        from storage_runtime import _transport
     except ImportError as exc:  # the runtime imports without it; the ipfs backend needs it
         raise PublishError(f"the ipfs backend needs ipfshttpclient: {exc}") from exc
-    client = ipfshttpclient.Client(settings.api, timeout=settings.timeout, session=True)
-    _bound_pool(client)
+    client = ipfshttpclient.Client(settings.api, timeout=settings.timeout)
+    _bind_session(client, _transport.session(POOL_SIZE))
     return client
 
 
-def _bound_pool(client: Any) -> None:
-    """Rebuild the session's adapters' pools as `POOL_SIZE` blocking connections (requests'
-    default pool opens a new socket per concurrent request beyond its size and discards it
-    afterwards: with 1,500 threads, 1,500 sockets), and drop `strict`: ipfshttpclient 0.7.0
-    builds its urllib3 pools with `strict=True`, which urllib3 2.x answers with a
-    FutureWarning on every request (a filter would not do: test runners reset filters per
-    test, and `-W error` would turn every publish into a failure; the parameter does nothing
-    on Python 3)."""
-    session = getattr(getattr(client, "_client", None), "_session", None)
-    adapters = {id(a): a for a in getattr(session, "adapters", {}).values()}
-    for adapter in adapters.values():
-        if hasattr(adapter, "init_poolmanager"):
-            adapter.init_poolmanager(1, POOL_SIZE, block=True)
-        pool_kw = getattr(getattr(adapter, "poolmanager", None), "connection_pool_kw", None)
-        if isinstance(pool_kw, dict):
-            pool_kw.pop("strict", None)
+def _bind_session(client: Any, session: Any) -> None:
+    """Give `client` `session` as its persistent session, set up as ipfshttpclient's own
+    `_make_session` sets up its sessions (default query parameters, auth, headers)."""
+    http = client._client
+    for name, value in http._session_props.items():
+        setattr(session, name, value)
+    http.close_session()
+    http._session = session
 
 
 def trouble_types() -> tuple[type[BaseException], ...]:
@@ -448,15 +448,14 @@ class IpfsBackend:
         except RestoreRefused as exc:  # a policy answer: not asked (nor logged) again soon
             self._absent.add(path, exc)
             raise
-        except RestoreError:  # a failed fetch may succeed on the next open: not remembered
+        except RestoreError as exc:  # a failed fetch may succeed on the next open: not remembered
+            log.warning("storage_runtime: restoring %s failed: %s", path, exc.reason)
             raise
         except trouble_types() as exc:
             if is_daemon_down(exc):
                 self._breaker.failure()
             warn_once("restore", "storage_runtime: cannot reach IPFS at %s to restore %s: %s",
                       self.settings.api, path, exc)
-            if self.settings.strict:
-                raise RestoreError(path, f"IPFS unreachable: {exc}") from exc
 
     def ping(self) -> str:
         """The daemon's version string; raises when it does not answer."""

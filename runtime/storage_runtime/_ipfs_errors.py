@@ -9,6 +9,12 @@ around `open`/`close` handles them too.
 - `RestoreRefused` (a `RestoreError`): the namespace entry would land outside the root
   (`..`, absolute, a symlink in the way pointing out), is not a regular file, or is not
   pinned while restores are limited to pinned entries. Never written, always logged.
+
+The two restore errors are the backend's (`IpfsBackend.before_read`, reported by `pull`);
+a program never sees them, strict mode or not: its read of the missing file fails with the
+builtin's own `FileNotFoundError` (same type, errno, message and filename as the caller gave
+it), exactly as before migration, and the reason is logged on the `storage_runtime` logger.
+Their `filename` is the absolute path the runtime would have restored.
 """
 
 from __future__ import annotations

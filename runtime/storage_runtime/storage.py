@@ -200,9 +200,10 @@ class Storage:
             self.backend.before_read(path)
         except FileNotFoundError:
             # A refused or failed restore (the backend logged why): the file stays missing,
-            # and the program gets the builtin's FileNotFoundError from its own open.
-            if self.settings.strict:
-                raise
+            # and the program gets the builtin's FileNotFoundError from its own open, strict
+            # mode or not: the same type, errno, message and filename (as the caller gave
+            # it, not the absolute path the backend works with), so `str(exc)` is the same.
+            pass
         except Exception:
             if self.settings.strict:
                 raise

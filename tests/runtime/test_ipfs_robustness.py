@@ -449,10 +449,18 @@ def test_a_refused_restore_is_remembered_too(
     backend = IpfsBackend(settings, client_factory=lambda s: counting, drain_on_start=False)
     storage = Storage(settings, backend_impl=backend)
     try:
+        path = os.path.join(settings.root, "loose.txt")
+        with pytest.raises(RestoreRefused, match="not pinned"):
+            backend.before_read(path)
         for _ in range(20):
+            # The program's open fails as the builtin's did, in strict mode too; the
+            # refusal is the backend's (logged), raised again from memory, not asked again.
+            with pytest.raises(FileNotFoundError) as info:
+                storage.open(path)
+            assert type(info.value) is FileNotFoundError and info.value.filename == path
             with pytest.raises(RestoreRefused, match="not pinned"):
-                storage.open(os.path.join(settings.root, "loose.txt"))
-        assert counting.stats == 1  # the refusal came from memory 19 times
+                backend.before_read(path)
+        assert counting.stats == 1  # the refusal came from memory 40 times
     finally:
         backend.close()
 

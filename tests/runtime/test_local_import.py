@@ -57,6 +57,7 @@ def test_import_pulls_in_no_tool_or_network_modules() -> None:
         from storage_runtime import open, storage
         storage.read_text  # touch the default instance
         bad = [m for m in ("libcst", "click", "ipfshttpclient", "storage_runtime._ipfs",
+                           "requests", "urllib3", "storage_runtime._transport",
                            "storage_runtime._index", "sqlite3", "hypothesis")
                if m in sys.modules]
         print(bad)
