@@ -232,8 +232,8 @@ def test_publish_does_not_go_through_the_programs_requests_mocks(
     assert rows(settings.index)["out.txt"]["state"] == "published"
 
 
-# The real libraries, when the environment has them (they are not dependencies: CI skips
-# these unless requirements-ci.txt pins them).
+# The real libraries (test-only pins in requirements-ci.txt: responses, requests-mock,
+# httpretty, vcrpy); skipped where an environment lacks one.
 _REAL_LIBRARIES = r'''
 import json, sys
 from pathlib import Path
