@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Strategy
 from migrate_storage.rules import EXAMPLE_RULES, RuleSet, check, load_rules
 
 PIN, CACHE, LOCAL = Strategy.PIN, Strategy.CACHE, Strategy.LOCAL
@@ -62,14 +62,7 @@ def test_example_as_pyproject_section_behaves_the_same(tmp_path: Path) -> None:
     assert ruleset.policy_for(tmp_path / "models" / "m.py").strategy is PIN
 
 
-FAMILIES = (
-    Family.OPEN,
-    Family.PATHLIB,
-    Family.JSON,
-    Family.PICKLE,
-    Family.LIFECYCLE,
-    Family.THIRD_PARTY,
-)
+FAMILIES = REWRITABLE_FAMILIES  # the expected tuples below spell out this order
 
 
 @pytest.mark.parametrize(
