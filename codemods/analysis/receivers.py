@@ -603,9 +603,10 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
         if self._facts is None:
             return Kind.PATH if evidence else Kind.UNKNOWN
-        if self._pruned_text and _nodes.stored_in_text(attr, self._pruned_text):
+        stores = self.attribute_stores(attr)
+        if stores is None:
             return Kind.UNKNOWN  # maybe stored in a body the pruner cut out
-        for target, value, annotation in self._attribute_stores(attr):
+        for target, value, annotation in stores:
             if (
                 annotation is not None
                 and self._annotation_kind(annotation) is Kind.PATH
@@ -634,9 +635,16 @@ class ReceiverTyper:
             and self._is_path_type(declared, self._scopes.get(declared), 0)
         )
 
-    def _attribute_stores(
+    def attribute_stores(
         self, attr: str
-    ) -> list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]]:
+    ) -> list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]] | None:
+        """Every store to (or `del` of) an attribute named `attr` in the module, as
+        (target, value or None when not seen, annotation); None when a body the pruner
+        cut out may hold one too, or the module's facts were not collected."""
+        if self._facts is None or (
+            self._pruned_text and _nodes.stored_in_text(attr, self._pruned_text)
+        ):
+            return None
         if self._stores is None:
             self._stores = {}
             assert self._facts is not None

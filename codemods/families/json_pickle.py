@@ -61,7 +61,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope
 from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
 from migrate_storage.codemods.analysis.collect import single_small_statement, value_call
 from migrate_storage.codemods.analysis.found import (
     Found,
@@ -169,7 +168,7 @@ def decide(items: list[Found], ctx: Context) -> None:
             ctx.scopes,
             ctx.collector.bindings,
             ctx.by_call,
-            stores=lambda attr: _attribute_values(attr, ctx),
+            stores=lambda attr: _stored_values(ctx.typer.attribute_stores(attr)),
         )
         if status == NOT_A_FILE:
             continue
@@ -188,20 +187,11 @@ def decide(items: list[Found], ctx: Context) -> None:
     _local_with_scratch_handles(items, ctx)
 
 
-def _attribute_values(
-    attr: str, ctx: Context
+def _stored_values(
+    stores: list[tuple[cst.Attribute, cst.BaseExpression | None, object]] | None,
 ) -> list[cst.BaseExpression | None] | None:
-    """The values the module stores to attributes named `attr` (None for a store whose
-    value is not seen: `del`, a tuple target, a `for` target); None when a body the
-    pruner cut out may store one too."""
-    pruned = ctx.pruned
-    if pruned is not None and stored_in_text(attr, pruned.text):
-        return None
-    return [
-        value
-        for target, value, _ in ctx.collector.attribute_stores
-        if target.attr.value == attr
-    ]
+    """The values of an attribute's stores (receivers.ReceiverTyper.attribute_stores)."""
+    return None if stores is None else [value for _, value, _ in stores]
 
 
 def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
