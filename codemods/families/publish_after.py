@@ -62,7 +62,7 @@ import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.families import lazy_command, third_party
-from migrate_storage.codemods.families._edit import bool_name
+from migrate_storage.codemods.families._edit import bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -140,11 +140,12 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     recognises it: UNMIGRATED "third-party writer" until `decide`, MIGRATED when the next
     statement already publishes its path, LOCAL (via the rules) when its literal path
     looks secret. Every other third-party call is left to families/third_party.py."""
+    claimed = third_party.table_entry(call, ctx)
+    if claimed is None or not claimed[1].closes:
+        return None  # third_party's alone (recognised once, there)
+    entry = claimed[1]
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
-        return None
-    entry = third_party.entry_of(item.name)
-    if entry is None or not entry.closes:
         return None
     target = _target(item, entry, ctx.flow.parent)
     if target is None:
@@ -336,20 +337,14 @@ class PublishEdit:
         assert isinstance(node, cst.SimpleStatementLine)
         args = [
             cst.Arg(self.path.deep_clone()),
-            cst.Arg(bool_name(self.pin), keyword=cst.Name("pin"), equal=_EQUAL),
+            keyword("pin", bool_name(self.pin)),
         ]
         if self.suffix is not None:
             suffix = cst.SimpleString(f'"{self.suffix}"')
-            args.append(cst.Arg(suffix, keyword=cst.Name("suffix"), equal=_EQUAL))
+            args.append(keyword("suffix", suffix))
         func = cst.Attribute(cst.Name(names["storage"]), cst.Name("publish"))
         added = cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
         return cst.FlattenSentinel([node, added])
-
-
-_EQUAL = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""),
-    whitespace_after=cst.SimpleWhitespace(""),
-)
 
 
 # `publish_after.PublishAfterCodemod` for libcst.tool (see families/__init__.py).

@@ -252,24 +252,29 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A third-party site when `call` resolves to a FUNCTIONS entry and is given a path,
     or is one of the METHODS (`x.to_csv(path)`) on a receiver of unknown type (not the
     runtime's storage)."""
-    known = sorted(n for n in ctx.names(call) if n in FUNCTIONS)
-    if known:
-        entry = FUNCTIONS[known[0]]
-        return _site(call, position, known[0], entry, ctx.third_party, strict=False)
-    func = call.func
-    if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
+    claimed = table_entry(call, ctx)
+    if claimed is None:
         return None
+    name, entry = claimed
+    if not name.startswith("*."):
+        return _site(call, position, name, entry, ctx.third_party, strict=False)
     if ctx.on_runtime_storage(call):
         return None
-    attr = func.attr.value
-    return _site(
-        call,
-        position,
-        f"*.{attr}",
-        METHODS[attr],
-        ctx.third_party,
-        attr in _STRICT_METHODS,
-    )
+    strict = name[2:] in _STRICT_METHODS
+    return _site(call, position, name, entry, ctx.third_party, strict)
+
+
+def table_entry(call: cst.Call, ctx: Context) -> tuple[str, Entry] | None:
+    """The table's (name, entry) for `call`: a FUNCTIONS entry its callee resolves to,
+    else `*.<method>` for a METHODS entry; None when the table has neither (cheap: the
+    call's names are resolved once per call)."""
+    known = sorted(n for n in ctx.names(call) if n in FUNCTIONS)
+    if known:
+        return known[0], FUNCTIONS[known[0]]
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in METHODS:
+        return f"*.{func.attr.value}", METHODS[func.attr.value]
+    return None
 
 
 def decide(items: list[Found], ctx: Context) -> None:
