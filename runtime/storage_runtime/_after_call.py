@@ -46,15 +46,13 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime._open import _io_open
 from storage_runtime._paths import SPECIAL_ROOTS, is_inside
 
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
 __all__ = ["publish"]
-
-#: The real builtin open (C `io.open`), bound once at import.
-_io_open = io.open
 
 
 def publish(

@@ -52,7 +52,7 @@ from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
 from storage_runtime._paths import is_inside, is_secret, unpublishable_name
-from storage_runtime._writers import Writers
+from storage_runtime._writers import READERS, Writers
 from storage_runtime.config import Settings
 
 __all__ = ["IpfsBackend", "PublishError", "RestoreError", "RestoreRefused"]
@@ -77,8 +77,9 @@ def warn_once(kind: str, message: str, *args: object) -> None:
 
 #: Connections one process keeps to the node, whatever its thread count: a thread that
 #: needs one while all are busy waits for a free one (each request is bounded by the
-#: timeout), instead of opening a socket of its own.
-POOL_SIZE = 8
+#: timeout), instead of opening a socket of its own. As many as publishers may read at
+#: once (`_writers.READERS`: one number for both).
+POOL_SIZE = READERS
 
 
 def default_client(settings: Settings) -> Any:

@@ -52,7 +52,7 @@ _FLOCK = "hh4xqqi4x"
 #: bounded by the RPC timeout); after that it goes ahead unprotected, logged.
 WAIT = 60.0
 #: Publishers of one process reading at once (each holds a lock descriptor and the file):
-#: as many as the RPC pool can upload (`_ipfs.POOL_SIZE`); the others wait holding none,
+#: as many as the RPC pool can upload (`_ipfs.POOL_SIZE` is this); the others wait holding none,
 #: so a program's thread count never multiplies the runtime's descriptors.
 READERS = 8
 _readers: tuple[int, threading.BoundedSemaphore] = (0, threading.BoundedSemaphore(READERS))
@@ -84,8 +84,7 @@ class Writers:
 
     def _descriptor(self) -> int:
         if self._pid != os.getpid():  # after a fork: the inherited descriptor is the parent's
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._fd = self._open_lock_file()
             self._pid = os.getpid()
             self._counts = {}
         return self._fd
@@ -157,6 +156,16 @@ class Writers:
             os.close(fd)
         return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK
 
+    def _open_lock_file(self) -> int:
+        """The lock file, made (with its folder) only when missing: every publish opens
+        it, so the folder is not made again each time."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+        try:
+            return os.open(self.path, flags, 0o600)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            return os.open(self.path, flags, 0o600)
+
     @contextmanager
     def reading(self, rel: str) -> Iterator[bool]:
         """Hold off this machine's writable opens of `rel` while the body reads it. Yields
@@ -168,8 +177,7 @@ class Writers:
             return
         with _reader_slots():
             try:
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                fd = self._open_lock_file()
             except OSError:  # no lock file possible: no writer could have marked it either
                 yield not self.busy(rel)
                 return
