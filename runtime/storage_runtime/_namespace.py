@@ -37,7 +37,7 @@ from storage_runtime._locks import cid_lock
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
-__all__ = ["drop", "entry_cid", "move", "place", "release_pin"]
+__all__ = ["discard", "drop", "entry_cid", "move", "place", "release_pin"]
 
 log = logging.getLogger("storage_runtime")
 
@@ -198,6 +198,14 @@ def move(backend: IpfsBackend, src: str, dst: str, cid: str) -> bool:
             return False
         place(backend, dst, cid)  # from the node's blocks (the aside entry keeps them)
     return True
+
+
+def discard(backend: IpfsBackend, rel: str, cid: str) -> None:
+    """A pinned version this machine placed at `rel` goes: its entry (`drop`, if the entry
+    still holds it) and, whatever the entry holds now, its pin (`release_pin`), so a
+    placement that failed or was replaced by another machine leaves no orphan pin."""
+    if not drop(backend, rel, cid):
+        release_pin(backend, cid, besides=rel)
 
 
 def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:

@@ -140,8 +140,7 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
         elif placed is not None:
             # A file this machine pinned is a cache file now: its entry goes (if it still
             # holds our version: another machine's newer pinned version stays).
-            if not _namespace.drop(backend, rel, placed):
-                _namespace.release_pin(backend, placed, besides=rel)  # no orphan pin
+            _namespace.discard(backend, rel, placed)
             backend.index.clear_entry(rel)
         recorded = backend.index.mark_published(rel, gen, **record)  # type: ignore[arg-type]
     return "published" if recorded else "superseded"

@@ -103,10 +103,10 @@ def _drop_known(backend: IpfsBackend, rel: str) -> None:
         row = backend.index.get(rel)
         if row is not None and row.state != "gone":
             return  # written again meanwhile: its own publish replaces the entry
-        if not _namespace.drop(backend, rel, known[0]) and known[1]:
-            # The version this machine placed is not there (its placement failed, or
-            # another machine replaced it): its pin goes all the same.
-            _namespace.release_pin(backend, known[0], besides=rel)
+        if known[1]:  # pinned here: its pin goes even if the entry holds another version
+            _namespace.discard(backend, rel, known[0])
+        else:
+            _namespace.drop(backend, rel, known[0])
         backend.index.clear_entry(rel, known[0])
 
 
@@ -166,8 +166,7 @@ def _carry_over(backend: IpfsBackend, row: Row | None, src_rel: str, dst_rel: st
         else:
             known_dst = index.entry(dst_rel)
             if known_dst is not None and known_dst[1]:  # a cache file over our pinned one
-                if not _namespace.drop(backend, dst_rel, known_dst[0]):
-                    _namespace.release_pin(backend, known_dst[0], besides=dst_rel)
+                _namespace.discard(backend, dst_rel, known_dst[0])
                 index.clear_entry(dst_rel)
         index.mark_published(dst_rel, gen, **record)  # type: ignore[arg-type]
     if not pin:
