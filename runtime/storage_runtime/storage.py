@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import codecs
 import contextlib
 import dataclasses
+import functools
 import inspect
 import io
 import json
@@ -54,7 +56,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import _after_call, lifecycle
+from storage_runtime import _after_call, _codecs, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
@@ -501,6 +503,20 @@ class Storage:
         """`shutil.copytree(src, dst, ...)`; then every copied file is published."""
         return lifecycle.copytree(self, *args, pin=pin, call=call, **kwargs)
 
+    # -- codecs.open: the standard library's code on `open` above (see `_codecs`) ---------
+
+    def codecs_open(self, /, *args: Any, pin: bool = False, call: Any = None,
+                    **kwargs: Any) -> Any:
+        """`codecs.open(filename, mode="r", encoding=None, errors="strict", buffering=-1)`,
+        exactly: the standard library's own function, whose `builtins.open(...)` is `open`
+        above with `pin`. `call=` (what the codemods emit): the function as the source
+        spelled it, evaluated at the call site; a patch of it, or any function other than
+        the standard library's, is called as it is, with the arguments minus `pin`."""
+        function = codecs.open if call is None else call
+        if function is not _codecs.OWN_OPEN or self._local:
+            return function(*args, **kwargs)
+        return _codecs.run_with_open(functools.partial(self.open, pin=pin), args, kwargs)
+
     # -- after a call the runtime does not see (a third-party writer) ---------------------
 
     def publish(self, path: Any, *, pin: bool = False, suffix: str | None = None) -> None:
@@ -615,16 +631,17 @@ for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", 
 
 
 
-def _lifecycle_signature(original: str, *, path: bool, pin: bool, call: bool) -> inspect.Signature:
+def _stand_in_signature(original: inspect.Signature, *, path: bool, pin: bool, call: bool,
+                        pin_default: bool | None = None) -> inspect.Signature:
     """`(self, [path, /,] <the original's parameters on this Python>, *, [pin=None,]
     [call=None])`: what a stand-in accepts is what the original accepts, plus these."""
     kinds = inspect.Parameter
     params = [kinds("self", kinds.POSITIONAL_ONLY)]
-    original_params = list(lifecycle.signature_of(original).parameters.values())
+    original_params = list(original.parameters.values())
     if path:  # the receiver: `path.unlink(...)` -> `storage.path_unlink(path, ...)`
         params.append(kinds("path", kinds.POSITIONAL_ONLY))
         original_params = original_params[1:]
-    extra = [kinds("pin", kinds.KEYWORD_ONLY, default=None)] if pin else []
+    extra = [kinds("pin", kinds.KEYWORD_ONLY, default=pin_default)] if pin else []
     if call:
         extra.append(kinds("call", kinds.KEYWORD_ONLY, default=None))
     var_kw = [p for p in original_params if p.kind is kinds.VAR_KEYWORD]
@@ -647,6 +664,9 @@ for _name, _original, _flags in (
     ("copyfile", "shutil.copyfile", (False, True, True)),
     ("copytree", "shutil.copytree", (False, True, True)),
 ):
-    getattr(Storage, _name).__signature__ = _lifecycle_signature(  # type: ignore[attr-defined]
-        _original, path=_flags[0], pin=_flags[1], call=_flags[2]
+    getattr(Storage, _name).__signature__ = _stand_in_signature(  # type: ignore[attr-defined]
+        lifecycle.signature_of(_original), path=_flags[0], pin=_flags[1], call=_flags[2]
     )
+Storage.codecs_open.__signature__ = _stand_in_signature(  # type: ignore[attr-defined]
+    inspect.signature(_codecs.OWN_OPEN), path=False, pin=True, call=True, pin_default=False
+)
