@@ -55,16 +55,17 @@ WAIT = 60.0
 #: as many as the RPC pool can upload (`_ipfs.POOL_SIZE` is this); the others wait holding none,
 #: so a program's thread count never multiplies the runtime's descriptors.
 READERS = 8
-_readers: tuple[int, threading.BoundedSemaphore] = (0, threading.BoundedSemaphore(READERS))
-_readers_lock = threading.Lock()
+_reader_slots = threading.BoundedSemaphore(READERS)
 
 
-def _reader_slots() -> threading.BoundedSemaphore:
-    global _readers
-    with _readers_lock:
-        if _readers[0] != os.getpid():  # after a fork: the parent's threads are not here
-            _readers = (os.getpid(), threading.BoundedSemaphore(READERS))
-        return _readers[1]
+def _new_reader_slots() -> None:
+    """After a fork: the parent's publishing threads are not in the child, their slots are."""
+    global _reader_slots
+    _reader_slots = threading.BoundedSemaphore(READERS)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_reader_slots)
 
 
 def _offset(rel: str) -> int:
@@ -92,6 +93,12 @@ class Writers:
     def _set(self, fd: int, kind: int, rel: str) -> None:
         data = struct.pack(_FLOCK, kind, os.SEEK_SET, _offset(rel), 1, 0)
         fcntl.fcntl(fd, fcntl.F_OFD_SETLK, data)
+
+    @staticmethod
+    def _holder(fd: int, rel: str) -> int:
+        """The kind of lock someone else holds on `rel`'s byte (F_UNLCK: none)."""
+        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
+        return struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
 
     def _set_waiting(self, fd: int, kind: int, rel: str) -> None:
         """`_set`, waiting (bounded, polled: a stuck publisher never blocks an open for
@@ -150,11 +157,9 @@ class Writers:
         except FileNotFoundError:
             return False  # no process of this machine ever opened a file for writing
         try:
-            probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
-            answer = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe)
+            return self._holder(fd, rel) != fcntl.F_UNLCK
         finally:
             os.close(fd)
-        return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK
 
     def _open_lock_file(self) -> int:
         """The lock file, made (with its folder) only when missing: every publish opens
@@ -175,7 +180,7 @@ class Writers:
         if mine or not _OFD:
             yield not mine
             return
-        with _reader_slots():
+        with _reader_slots:
             try:
                 fd = self._open_lock_file()
             except OSError:  # no lock file possible: no writer could have marked it either
@@ -198,9 +203,7 @@ class Writers:
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-            probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
-            holder = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
-            if holder == fcntl.F_RDLCK or time.monotonic() > deadline:
+            if self._holder(fd, rel) == fcntl.F_RDLCK or time.monotonic() > deadline:
                 return False  # open for writing (or a publisher stuck): busy
             time.sleep(0.002)
 
