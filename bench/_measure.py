@@ -26,6 +26,24 @@ except ImportError:  # pragma: no cover - exercised only on a bare interpreter
 
 _POLL_SECONDS = 0.05
 MIB = 1024 * 1024
+BENCH = Path(__file__).resolve().parent
+#: The baseline of the codemod benchmarks: LibCST's own runner with a codemod that does
+#: nothing (bench/_noop_codemod.py).
+NOOP_COMMAND = "_noop_codemod.NoOpCommand"
+
+
+def libcst_runner(
+    command: str, target: str, jobs: int, env: Mapping[str, str], *extra: str
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of `python -m libcst.tool codemod` running `command` over
+    `target` with `jobs` workers (bench/ on PYTHONPATH, so the no-op command is found). The
+    command comes first: libcst.tool's first-pass parser does not know -j's value."""
+    argv = [
+        sys.executable, "-m", "libcst.tool", "codemod", "-x", command,
+        "-j", str(jobs), "--no-format", *extra, "--hide-progress", target,
+    ]
+    path = os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH", "")]))
+    return argv, {**env, "PYTHONPATH": path}
 
 
 @dataclass(frozen=True, slots=True)

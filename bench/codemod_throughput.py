@@ -33,11 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MIB, Measured, machine_line, render_table, run_measured
+from _measure import (
+    MIB,
+    NOOP_COMMAND,
+    Measured,
+    libcst_runner,
+    machine_line,
+    render_table,
+    run_measured,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = Path(__file__).resolve().parent
-NOOP_COMMAND = "_noop_codemod.NoOpCommand"
 LIBCST_LABEL = "libcst.tool codemod (no-op)"
 # The corpus rule (issue 16): test folders, site-packages, idlelib and lib2to3 left out.
 _SKIP_DIRS = {"test", "tests", "site-packages", "idlelib", "lib2to3", "__pycache__"}
@@ -124,23 +130,7 @@ def run_all(
     else:
         rows.append(Row("migrate-storage diff", None, note=f"{cli} not found"))
     if libcst_command:
-        # The command comes first: libcst.tool's first-pass parser does not know -j's value.
-        argv = [
-            sys.executable,
-            "-m",
-            "libcst.tool",
-            "codemod",
-            "-x",
-            libcst_command,
-            "-j",
-            str(jobs),
-            "--no-format",
-            "-u",
-            "3",
-            "--hide-progress",
-            corpus.name,
-        ]
-        noop_env = {**base_env, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), base_env.get("PYTHONPATH", "")]))}
+        argv, noop_env = libcst_runner(libcst_command, corpus.name, jobs, base_env, "-u", "3")
         row = _measure_tool(LIBCST_LABEL, argv, cwd=corpus.parent, env=noop_env, work=work)
         summary = (
             "; ".join(

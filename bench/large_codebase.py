@@ -34,10 +34,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import MIB, Measured, machine_line, render_table, run_measured
-
-BENCH = Path(__file__).resolve().parent
-NOOP_COMMAND = "_noop_codemod.NoOpCommand"
+from _measure import (
+    MIB,
+    NOOP_COMMAND,
+    Measured,
+    libcst_runner,
+    machine_line,
+    render_table,
+    run_measured,
+)
 
 HEADER = '''"""Generated module {name} (a stand-in for a large codebase; see bench/large_codebase.py)."""
 
@@ -282,15 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             stdout_path=work / "apply.out",
             timeout=7200,
         )
+        argv, noop_env = libcst_runner(NOOP_COMMAND, "tree", args.jobs, env)
         noop = run_measured(
-            [
-                sys.executable, "-m", "libcst.tool", "codemod", "-x", NOOP_COMMAND,
-                "-j", str(args.jobs), "--no-format", "--hide-progress", "tree",
-            ],
-            cwd=theirs.parent,
-            env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH", "")]))},
-            stdout_path=work / "libcst.out",
-            timeout=7200,
+            argv, cwd=theirs.parent, env=noop_env, stdout_path=work / "libcst.out", timeout=7200
         )
         headers = ["run", "wall", "cpu", "peak tree", "peak worker", "wall / libcst", "cpu / libcst"]
         print(render_table(headers, [
