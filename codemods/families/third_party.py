@@ -39,6 +39,7 @@ Recognition, sound rather than by spelling:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,6 +54,7 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
 )
 from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -246,6 +248,21 @@ class Resolver:
 
 #: Classified on their own: the rules apply before `decide` (which has nothing to decide).
 DERIVED = False
+
+CANDIDATES = Candidates(
+    text=tuple(re.escape(word) for word in sorted(TEXT_WORDS)),
+    module_roots=MODULE_ROOTS,
+    module_functions=FUNCTION_NAMES,
+    any_receiver_methods=frozenset(METHODS),
+)
+COMMAND = None  # counts only: the one-shot writers are publish_after's
+SARIF_RULES = (
+    SarifRule(
+        Family.THIRD_PARTY,
+        "MS-THIRD-PARTY",
+        "Path I/O done by another library (pandas, numpy, ...)",
+    ),
+)
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
