@@ -153,11 +153,7 @@ HANDLE_FUNCTIONS: dict[str, tuple[Family, str]] = {
     "pickle.dump": (Family.PICKLE, "dump"),
     "pickle.load": (Family.PICKLE, "load"),
 }
-CANDIDATES = Candidates(
-    text=("json", "pickle"),
-    module_roots=frozenset(name.partition(".")[0] for name in HANDLE_FUNCTIONS),
-    module_functions=frozenset(name.rpartition(".")[2] for name in HANDLE_FUNCTIONS),
-)
+CANDIDATES = Candidates.by_name(HANDLE_FUNCTIONS, text=("json", "pickle"))
 COMMAND = Command(
     "JsonPickleCodemod", DESCRIPTION, rewrites=(Family.JSON, Family.PICKLE), order=3
 )

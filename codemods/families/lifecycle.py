@@ -199,7 +199,8 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: `decide`.
 DERIVED = False
 
-CANDIDATES = Candidates(
+CANDIDATES = Candidates.by_name(
+    FUNCTIONS,
     text=(
         "shutil",
         "unlink",
@@ -210,10 +211,9 @@ CANDIDATES = Candidates(
         r"\bfrom\s+os\s+import\b",
         r"\bimport\s+os\s+as\b",
     ),
-    module_roots=frozenset(name.partition(".")[0] for name in FUNCTIONS),
-    # os.replace, shutil.copy2, ... and the runtime's stand-ins (`storage.replace`): only
-    # on a name an import binds (`str.replace` is everywhere).
-    module_functions=frozenset(name.rpartition(".")[2] for name in FUNCTIONS) | STAND_INS,
+    # The runtime's stand-ins too (`storage.replace`): only on a name an import binds
+    # (`str.replace` is everywhere), as os.replace, shutil.copy2, ...
+    module_functions=STAND_INS,
     any_receiver_methods=frozenset({"unlink"}),  # Path.unlink: rare enough elsewhere
     path_only_methods=PATH_ONLY_METHODS,  # only where pathlib is imported
 )

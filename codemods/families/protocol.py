@@ -43,8 +43,9 @@ everything else it declares itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from migrate_storage.codemods.model import Family
 
@@ -76,6 +77,16 @@ class Candidates:
     any_receiver_methods: frozenset[str] = frozenset()
     # `x.name(...)` on any receiver, only in a module that imports pathlib.
     path_only_methods: frozenset[str] = frozenset()
+
+    @classmethod
+    def by_name(cls, qualified: Iterable[str], **more: Any) -> Candidates:
+        """For calls recognised by qualified name (`os.replace`): their top-level modules
+        and last parts, with `more` (any other field) added."""
+        names = tuple(qualified)
+        return cls(
+            module_roots=frozenset(n.partition(".")[0] for n in names),
+            module_functions=frozenset(n.rpartition(".")[2] for n in names),
+        ) | cls(**more)
 
     def __or__(self, other: Candidates) -> Candidates:
         return Candidates(

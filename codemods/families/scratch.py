@@ -144,11 +144,7 @@ UNSUPPORTED = frozenset(
         "tempfile.mktemp",
     }
 )
-CANDIDATES = Candidates(
-    text=("open", "tempfile"),  # os.open, os.fdopen; tempfile.*
-    module_roots=frozenset(name.partition(".")[0] for name in UNSUPPORTED),
-    module_functions=frozenset(name.rpartition(".")[2] for name in UNSUPPORTED),
-)
+CANDIDATES = Candidates.by_name(UNSUPPORTED, text=("open", "tempfile"))
 COMMAND = None  # classifies only
 SARIF_RULES = (
     SarifRule(Family.UNSUPPORTED, "MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),

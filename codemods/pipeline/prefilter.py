@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 
 from migrate_storage.codemods.families.protocol import Candidates, FamilyModule
 
@@ -133,18 +134,23 @@ def candidates() -> Candidates:
     """What every listed family asks the prefilter to let through (their `CANDIDATES`).
 
     Read from the registry when asked, not on import: the family modules import the
-    analyses, which import this module."""
-    from migrate_storage.codemods.families import registry
+    analyses, which import this module. Asked for every call the scans meet, so the
+    union is kept until the registry's tuple changes (a test lists a family of its own)."""
+    global _registry, _last
+    if _registry is None:
+        from migrate_storage.codemods.families import registry as _registry
+    modules = _registry.FAMILY_MODULES
+    if _last[0] is not modules:
+        union = Candidates()
+        for module in modules:
+            union |= module.CANDIDATES
+        _last = (modules, union)
+    return _last[1]
 
-    return _union(registry.FAMILY_MODULES)
 
-
-@cache
-def _union(modules: tuple[FamilyModule, ...]) -> Candidates:
-    union = Candidates()
-    for module in modules:
-        union |= module.CANDIDATES
-    return union
+_registry: ModuleType | None = None  # families/registry.py, once imported
+# The registry's tuple and the union of its candidates.
+_last: tuple[tuple[FamilyModule, ...] | None, Candidates] = (None, Candidates())
 
 
 @cache

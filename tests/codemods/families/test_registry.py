@@ -36,51 +36,73 @@ from migrate_storage.codemods.report import sarif
 
 
 @dataclass(frozen=True)
-class _CopyEdit:
-    """`os.fdopen(a, b)` -> `storage.fdopen(a, b)`: the shape of a family's Edit."""
+class _CallEdit:
+    """`f(args)` -> `storage.<method>(args)`: the shape of a family's Edit."""
 
     node: cst.Call
     region: tuple[int, int]
-    family: Family = Family.UNSUPPORTED
+    family: Family
+    method: str
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
         assert isinstance(node, cst.Call)
-        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("fdopen"))
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name(self.method))
         return node.with_changes(func=func)
-
-
-def _recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
-    if ctx.names(call) != {"os.fdopen"}:
-        return None
-    return Found(call, position, "fdopen", Family.UNSUPPORTED, "os.fdopen")
 
 
 SEEN_BY_DECIDE: list[tuple[Status, Reason | None]] = []
 
 
-def _decide(items: list[Found], ctx: Context) -> None:
-    for item in items:
-        SEEN_BY_DECIDE.append((item.status, item.reason))
-        if item.status is Status.PENDING:
-            item.edit = _CopyEdit(
-                item.call, (item.position.line, item.position.end_line)
-            )
-            item.needs = ("storage",)
+def _family(
+    name: str,
+    qualified: str,
+    family: Family,
+    method: str,
+    candidates: Candidates,
+    command: Command | None = None,
+    sarif_rules: tuple[SarifRule, ...] = (),
+) -> ModuleType:
+    """A family is a module: this one, made here rather than written as a file, claims
+    the calls that resolve to `qualified` alone and rewrites them to `storage.<method>`."""
+
+    def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+        if ctx.names(call) != {qualified}:
+            return None
+        return Found(call, position, name, family, qualified)
+
+    def decide(items: list[Found], ctx: Context) -> None:
+        for item in items:
+            SEEN_BY_DECIDE.append((item.status, item.reason))
+            if item.status is Status.PENDING:
+                region = (item.position.line, item.position.end_line)
+                item.edit = _CallEdit(item.call, region, family, method)
+                item.needs = ("storage",)
+
+    module = ModuleType(name)
+    module.__dict__.update(
+        DERIVED=False,
+        EXAMPLES=(),
+        recognise=recognise,
+        decide=decide,
+        CANDIDATES=candidates,
+        COMMAND=command,
+        SARIF_RULES=sarif_rules,
+    )
+    return module
 
 
-# A family is a module: this one is made here rather than written as a file.
-COPY_FAMILY = ModuleType("copy_family")
-COPY_FAMILY.DERIVED = False  # type: ignore[attr-defined]
-COPY_FAMILY.EXAMPLES = ()  # type: ignore[attr-defined]
-COPY_FAMILY.recognise = _recognise  # type: ignore[attr-defined]
-COPY_FAMILY.decide = _decide  # type: ignore[attr-defined]
-COPY_FAMILY.CANDIDATES = Candidates(  # type: ignore[attr-defined]
-    text=("fdopen",),
-    module_roots=frozenset({"os"}),
-    module_functions=frozenset({"fdopen"}),
+# Reports under scratch's kind (os.fdopen is in its table too): no SARIF rule of its own.
+COPY_FAMILY = _family(
+    "copy_family",
+    "os.fdopen",
+    Family.UNSUPPORTED,
+    "fdopen",
+    Candidates(
+        text=("fdopen",),
+        module_roots=frozenset({"os"}),
+        module_functions=frozenset({"fdopen"}),
+    ),
 )
-COPY_FAMILY.COMMAND = None  # type: ignore[attr-defined]
-COPY_FAMILY.SARIF_RULES = ()  # type: ignore[attr-defined]  # reports under scratch's kind
 
 
 def _run(
@@ -142,54 +164,24 @@ def test_the_registry_lists_each_module_once_and_derived_ones_read_the_others() 
 # under that kind too, keeps reading third_party's table itself).
 
 
-@dataclass(frozen=True)
-class _SaveEdit:
-    """`mylib.save(a, b)` -> `storage.mylib_save(a, b)`."""
-
-    node: cst.Call
-    region: tuple[int, int]
-    family: Family = Family.THIRD_PARTY
-
-    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
-        assert isinstance(node, cst.Call)
-        return node.with_changes(
-            func=cst.Attribute(cst.Name(names["storage"]), cst.Name("mylib_save"))
-        )
-
-
-def _recognise_save(call: cst.Call, position: Position, ctx: Context) -> Found | None:
-    if ctx.names(call) != {"mylib.save"}:
-        return None
-    return Found(call, position, "mylib", Family.THIRD_PARTY, "mylib.save")
-
-
-def _decide_save(items: list[Found], ctx: Context) -> None:
-    for item in items:
-        if item.status is Status.PENDING:
-            item.edit = _SaveEdit(
-                item.call, (item.position.line, item.position.end_line)
-            )
-            item.needs = ("storage",)
-
-
-MYLIB = ModuleType("mylib_family")
-MYLIB.DERIVED = False  # type: ignore[attr-defined]
-MYLIB.EXAMPLES = ()  # type: ignore[attr-defined]
-MYLIB.recognise = _recognise_save  # type: ignore[attr-defined]
-MYLIB.decide = _decide_save  # type: ignore[attr-defined]
-MYLIB.CANDIDATES = Candidates(  # type: ignore[attr-defined]
-    text=("mylib",),
-    module_roots=frozenset({"mylib"}),
-    module_functions=frozenset({"save"}),
+MYLIB = _family(
+    "mylib_family",
+    "mylib.save",
+    Family.THIRD_PARTY,
+    "mylib_save",
+    Candidates(
+        text=("mylib",),
+        module_roots=frozenset({"mylib"}),
+        module_functions=frozenset({"save"}),
+    ),
+    Command(
+        "MylibCodemod",
+        "Route mylib.save through the storage runtime.",
+        (Family.THIRD_PARTY,),
+        order=6,
+    ),
+    (SarifRule(Family.THIRD_PARTY, "MS-MYLIB", "mylib.save of a file"),),
 )
-MYLIB.COMMAND = Command(  # type: ignore[attr-defined]
-    "MylibCodemod",
-    "Route mylib.save through the storage runtime.",
-    (Family.THIRD_PARTY,),
-    order=6,
-)
-MYLIB.SARIF_RULES = (SarifRule(Family.THIRD_PARTY, "MS-MYLIB", "mylib.save of a file"),)  # type: ignore[attr-defined]
-
 WITH_MYLIB = tuple(MYLIB if m is third_party else m for m in FAMILY_MODULES)
 SAVE = "import mylib\n\nmylib.save(obj, 'out.bin')\n"
 SAVED = "import mylib\nfrom storage_runtime import storage\n\nstorage.mylib_save(obj, 'out.bin')\n"
@@ -289,3 +281,16 @@ def test_the_rewritable_families_are_what_the_commands_declare() -> None:
     assert set(REWRITABLE_FAMILIES) == {f for c in declared for f in c.rewrites}
     # A second module rewriting a kind adds no second entry; its order places new kinds.
     assert registry.rewritable_families(WITH_MYLIB) == REWRITABLE_FAMILIES
+
+
+def test_each_family_command_is_found_through_its_module() -> None:
+    """What `python -m libcst.tool codemod open_calls.OpenCallsCodemod` looks up: a module
+    that declares a command answers its name (`lazy_command`) with commands.py's class."""
+    from migrate_storage.codemods import commands
+
+    declared = [m for m in FAMILY_MODULES if m.COMMAND is not None]
+    assert declared
+    for module in declared:
+        name = module.COMMAND.name
+        assert getattr(module, name) is getattr(commands, name), module.__name__
+        assert getattr(commands, name).FAMILIES == module.COMMAND.rewrites
