@@ -14,6 +14,9 @@ engine pays for them only when this module finds a candidate call:
 
 Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a bare name,
 `io.open(...)` is ("open", "io"), `Path(x).read_text()` is ("read_text", "").
+
+Both steps know no family: the words and shapes are the union of what the families listed
+in families/registry.py ask for (`CANDIDATES`, families/protocol.py), see `candidates`.
 """
 
 from __future__ import annotations
