@@ -66,8 +66,9 @@ def __getattr__(name: str) -> type[StorageCodemodCommand]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The listed families' commands, as module attributes: `python -m libcst.tool list` and
-# `from migrate_storage.codemods.commands import OpenCallsCodemod` see them.
+# The listed families' commands, as module attributes, as if written here (`dir()`,
+# `from migrate_storage.codemods.commands import OpenCallsCodemod`); `__getattr__` above
+# answers for a module listed after this import.
 _FAMILY_COMMANDS = {
     m.COMMAND.name: command_class(m)
     for m in registry.FAMILY_MODULES
