@@ -9,32 +9,22 @@ With `/work/main/.libcst.codemod.yaml` (or any `.libcst.codemod.yaml` listing
 
 `MigrateStorageCommand` runs every family and yields what `migrate-storage apply` writes
 (`--no-format`: libcst.tool would otherwise run black over the result). The per-family
-commands rewrite only their family (json/pickle collapses include the open they fold).
+commands rewrite only their family (json/pickle collapses include the open they fold):
+one per family module that declares a `COMMAND` (families/protocol.py), built here from
+its declaration and named as it says (`OpenCallsCodemod`, `PathlibCodemod`,
+`JsonPickleCodemod`, `LifecycleCodemod`, `PublishAfterCodemod`).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import ClassVar
 
-from migrate_storage.codemods.families import (
-    json_pickle,
-    lifecycle,
-    open_calls,
-    pathlib_io,
-    publish_after,
-)
+from migrate_storage.codemods.families import registry
 from migrate_storage.codemods.families.command import StorageCodemodCommand
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
-
-__all__ = [
-    "JsonPickleCodemod",
-    "LifecycleCodemod",
-    "MigrateStorageCommand",
-    "OpenCallsCodemod",
-    "PathlibCodemod",
-    "PublishAfterCodemod",
-    "StorageCodemodCommand",
-]
+from migrate_storage.codemods.families.protocol import FamilyModule
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+from migrate_storage.codemods.model import Family
 
 
 class MigrateStorageCommand(StorageCodemodCommand):
@@ -47,41 +37,48 @@ class MigrateStorageCommand(StorageCodemodCommand):
     FAMILIES: ClassVar[tuple[Family, ...]] = REWRITABLE_FAMILIES
 
 
-class OpenCallsCodemod(StorageCodemodCommand):
-    """LibCST command for the open family alone (families/open_calls.py)."""
-
-    DESCRIPTION: str = open_calls.DESCRIPTION
-    EXAMPLES = open_calls.EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.OPEN,)
-
-
-class PathlibCodemod(StorageCodemodCommand):
-    """LibCST command for the pathlib family alone (families/pathlib_io.py)."""
-
-    DESCRIPTION: str = pathlib_io.DESCRIPTION
-    EXAMPLES = pathlib_io.EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.PATHLIB,)
-
-
-class JsonPickleCodemod(StorageCodemodCommand):
-    """LibCST command for the json and pickle families (families/json_pickle.py)."""
-
-    DESCRIPTION: str = json_pickle.DESCRIPTION
-    EXAMPLES = json_pickle.EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.JSON, Family.PICKLE)
+@cache
+def command_class(module: FamilyModule) -> type[StorageCodemodCommand]:
+    """The LibCST command `module` declares (its `COMMAND`): a StorageCodemodCommand
+    restricted to the families it rewrites, one class per module."""
+    declared = module.COMMAND
+    if declared is None:
+        raise LookupError(f"{module.__name__} declares no command")  # type: ignore[attr-defined]
+    return type(
+        declared.name,
+        (StorageCodemodCommand,),
+        {
+            "__doc__": f"LibCST command for {module.__name__} alone.",  # type: ignore[attr-defined]
+            "__module__": __name__,  # found (and pickled) as commands.<name>
+            "__qualname__": declared.name,
+            "DESCRIPTION": declared.description,
+            "EXAMPLES": module.EXAMPLES,
+            "FAMILIES": declared.rewrites,
+        },
+    )
 
 
-class PublishAfterCodemod(StorageCodemodCommand):
-    """LibCST command for third-party writers alone (families/publish_after.py)."""
+def __getattr__(name: str) -> type[StorageCodemodCommand]:
+    """A family's command by its name, from the registry as it is now (PEP 562)."""
+    for module in registry.FAMILY_MODULES:
+        if module.COMMAND is not None and module.COMMAND.name == name:
+            return command_class(module)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    DESCRIPTION: str = publish_after.DESCRIPTION
-    EXAMPLES = publish_after.EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.THIRD_PARTY,)
 
+# The listed families' commands, as module attributes, as if written here (`dir()`,
+# `from migrate_storage.codemods.commands import OpenCallsCodemod`); `__getattr__` above
+# answers for a module listed after this import.
+_FAMILY_COMMANDS = {
+    m.COMMAND.name: command_class(m)
+    for m in registry.FAMILY_MODULES
+    if m.COMMAND is not None
+}
+globals().update(_FAMILY_COMMANDS)
 
-class LifecycleCodemod(StorageCodemodCommand):
-    """LibCST command for renames, removals and copies (families/lifecycle.py)."""
-
-    DESCRIPTION: str = lifecycle.DESCRIPTION
-    EXAMPLES = lifecycle.EXAMPLES
-    FAMILIES: ClassVar[tuple[Family, ...]] = (Family.LIFECYCLE,)
+__all__ = [  # noqa: PLE0604 - the family commands are named by their modules
+    "MigrateStorageCommand",
+    "StorageCodemodCommand",
+    "command_class",
+    *sorted(_FAMILY_COMMANDS),
+]

@@ -17,7 +17,10 @@ from pathlib import Path
 
 
 class Family(enum.Enum):
-    """What kind of file I/O a site is; the codemods rewrite REWRITABLE_FAMILIES."""
+    """What kind of file I/O a site is: the report's vocabulary (stored in the cache and
+    the JSON schema). The family modules (families/registry.py) report their sites under
+    these; which of them the codemods rewrite is what those modules' commands declare
+    (registry.REWRITABLE_FAMILIES)."""
 
     OPEN = "open"
     PATHLIB = "pathlib"
@@ -34,16 +37,6 @@ class Family(enum.Enum):
     # Renames, removals and copies: os.replace, shutil.copy2, Path.unlink, ...
     # (families/lifecycle.py); rewritten onto the runtime's stand-ins.
     LIFECYCLE = "lifecycle"
-
-
-REWRITABLE_FAMILIES: tuple[Family, ...] = (
-    Family.OPEN,
-    Family.PATHLIB,
-    Family.JSON,
-    Family.PICKLE,
-    Family.LIFECYCLE,
-    Family.THIRD_PARTY,
-)
 
 
 class Strategy(enum.Enum):

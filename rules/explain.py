@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family
+from migrate_storage.codemods.model import Family
 from migrate_storage.rules.matcher import Decision, RuleSet
-from migrate_storage.rules.schema import Rule
+from migrate_storage.rules.schema import Rule, rewritable_families
 
 
 def explain(ruleset: RuleSet, path: Path | str) -> str:
@@ -59,7 +59,7 @@ def explain(ruleset: RuleSet, path: Path | str) -> str:
 def _decided(decisions: dict[Family, Decision]) -> list[str]:
     """One line per group of families decided the same way, in family order."""
     groups: dict[tuple[object, ...], list[Family]] = {}
-    for family in REWRITABLE_FAMILIES:
+    for family in rewritable_families():
         d = decisions[family]
         groups.setdefault((d.strategy, id(d.rule), d.glob), []).append(family)
     lines = []
@@ -80,11 +80,11 @@ def _overridden(matched: list[tuple[Rule, str]], decisions: dict[Family, Decisio
     """The matching rules that lost some family to a later rule, and to which."""
     lines = []
     for rule, glob in matched:
-        lost = [f for f in REWRITABLE_FAMILIES if rule.covers(f) and decisions[f].rule is not rule]
+        lost = [f for f in rewritable_families() if rule.covers(f) and decisions[f].rule is not rule]
         if not lost:
             continue
         by = sorted({r.index for f in lost if (r := decisions[f].rule) is not None})
-        kept = [f.value for f in REWRITABLE_FAMILIES if decisions[f].rule is rule]
+        kept = [f.value for f in rewritable_families() if decisions[f].rule is rule]
         verb = f"decides {', '.join(kept)}; overridden" if kept else "overridden"
         lines.append(
             f"    {rule.describe()} via {glob!r}: {verb} for {', '.join(f.value for f in lost)} "

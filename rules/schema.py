@@ -29,10 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Strategy
+from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.policy import DEFAULT_RUNTIME_MODULE
 from migrate_storage.rules._locate import KeyPath, Locations
 from pathspec import GitIgnoreSpec
+
+
+def rewritable_families() -> tuple[Family, ...]:
+    """The families a rule's `families` may name: those the codemods rewrite, as the
+    family modules declare them (families/registry.py). Imported when first asked: the
+    registry loads the codemods, which reading a rules file does not otherwise need."""
+    from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+
+    return REWRITABLE_FAMILIES
+
 
 TOP_KEYS = ("runtime", "default", "exclude", "allow_secrets", "rules")
 RULE_KEYS = ("paths", "strategy", "families", "name", "description")
@@ -224,7 +234,7 @@ class _Validator:
         if "families" not in table:
             return None
         value = table["families"]
-        names = tuple(f.value for f in REWRITABLE_FAMILIES)
+        names = tuple(f.value for f in rewritable_families())
         if not isinstance(value, list):
             self.error(path, f"{ctx}'families' must be a list of strings, not {_type_name(value)}")
             return False

@@ -40,10 +40,10 @@ from migrate_storage.codemods.analysis.context import Context
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.plan import RUNTIME_OBJECTS, Plan
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
+from migrate_storage.codemods.families import registry
 from migrate_storage.codemods.families.protocol import FamilyModule
-from migrate_storage.codemods.families.registry import FAMILY_MODULES
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
 from migrate_storage.codemods.model import (
-    REWRITABLE_FAMILIES,
     Family,
     Reason,
     Site,
@@ -122,18 +122,19 @@ class _Finder:
         families with the rules applied first, then the derived ones with the rules
         applied after (families/protocol.py); then the plan from the PENDING sites."""
         ctx = self.ctx
-        sites: dict[FamilyModule, list[Found]] = {m: [] for m in FAMILY_MODULES}
+        modules = registry.FAMILY_MODULES  # read now: tests list a family of their own
+        sites: dict[FamilyModule, list[Found]] = {m: [] for m in modules}
         recognised: list[tuple[FamilyModule, Found]] = []
         calls = (c for c, _ in self.collector.calls)
         for call, position in zip(calls, self._positions()):
-            for module in FAMILY_MODULES:
+            for module in modules:
                 item = module.recognise(call, position, ctx)
                 if item is not None:
                     sites[module].append(item)
                     recognised.append((module, item))
                     break
-        direct = [m for m in FAMILY_MODULES if not m.DERIVED]
-        derived = [m for m in FAMILY_MODULES if m.DERIVED]
+        direct = [m for m in modules if not m.DERIVED]
+        derived = [m for m in modules if m.DERIVED]
         ctx.by_call = {f.call: f for m in direct for f in sites[m]}
         for module in direct:
             for item in sites[module]:
@@ -145,7 +146,7 @@ class _Finder:
                     self._apply_policy(item)
         # Source order, the derived families' sites after the others (`decide` may have
         # dropped some): the order in which sites of equal position are reported.
-        kept = {id(f) for m in FAMILY_MODULES for f in sites[m]}
+        kept = {id(f) for m in modules for f in sites[m]}
         found = [f for m, f in recognised if not m.DERIVED and id(f) in kept]
         found += [f for m, f in recognised if m.DERIVED and id(f) in kept]
         plan = self._plan(found)

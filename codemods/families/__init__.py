@@ -9,27 +9,32 @@ pathlib_io (Path methods). Each provides the protocol of protocol.py: `recognise
 position, ctx)`, `decide(items, ctx)`, `DERIVED`, and `EXAMPLES` (examples.Rewritten /
 examples.Unchanged, run by the tests); a family that rewrites also defines its edit (an
 `analysis.plan.Edit`: `node`, `region`, `family`, `apply(node, names)`), which
-pipeline/rewrite.py applies without knowing the family. The LibCST codemod commands are
-defined in commands.py (importing libcst.codemod costs about 0.6 s, which a process that
-only finds sites must not pay) and reached through each family module too
-(`open_calls.OpenCallsCodemod`), as .libcst.codemod.yaml names them."""
+pipeline/rewrite.py applies without knowing the family. Each also declares what the
+rest of the pipeline needs of it: `CANDIDATES` (the prefilter), `COMMAND` (its LibCST
+codemod command, which commands.py builds: importing libcst.codemod costs about 0.6 s,
+which a process that only finds sites must not pay; reached through each family module
+too, `open_calls.OpenCallsCodemod`, as .libcst.codemod.yaml names them) and
+`SARIF_RULES` (report/sarif.py)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 
-def lazy_command(module: str, command: str) -> Callable[[str], object]:
-    """A module `__getattr__` (PEP 562) that answers `command` with the class of that name
-    in commands.py, imported only then: `python -m libcst.tool codemod
-    open_calls.OpenCallsCodemod` finds it through the family module, and a process that
-    only finds sites never imports libcst.codemod."""
+def lazy_command(module: str) -> Callable[[str], object]:
+    """A module `__getattr__` (PEP 562) that answers the name of the module's declared
+    command (`COMMAND.name`) with its class, built by commands.py and imported only then:
+    `python -m libcst.tool codemod open_calls.OpenCallsCodemod` finds it through the family
+    module, and a process that only finds sites never imports libcst.codemod."""
 
     def __getattr__(name: str) -> object:
-        if name == command:
+        family = sys.modules[module]
+        declared = getattr(family, "COMMAND", None)
+        if declared is not None and name == declared.name:
             from migrate_storage.codemods import commands
 
-            return getattr(commands, command)
+            return commands.command_class(family)  # type: ignore[arg-type]
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
     return __getattr__

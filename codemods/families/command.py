@@ -15,7 +15,8 @@ from typing import ClassVar
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 from migrate_storage.codemods import speedups
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Status, Strategy
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+from migrate_storage.codemods.model import Family, Status, Strategy
 from migrate_storage.codemods.policy import DEFAULT_RUNTIME_MODULE, FilePolicy
 
 

@@ -86,6 +86,7 @@ from migrate_storage.codemods.families._edit import (
     keyword,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -140,14 +141,35 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: the rules applied after `decide`.
 DERIVED = True
 
+#: json/pickle functions that take a file handle; the value is (family, operation).
+#: simplejson is a look-alike: resolved and counted, but never collapsed into
+#: storage.dump_json (the runtime serialises with the stdlib json, whose keyword
+#: arguments differ).
+HANDLE_FUNCTIONS: dict[str, tuple[Family, str]] = {
+    "json.dump": (Family.JSON, "dump"),
+    "json.load": (Family.JSON, "load"),
+    "simplejson.dump": (Family.JSON, "dump"),
+    "simplejson.load": (Family.JSON, "load"),
+    "pickle.dump": (Family.PICKLE, "dump"),
+    "pickle.load": (Family.PICKLE, "load"),
+}
+CANDIDATES = Candidates.by_name(HANDLE_FUNCTIONS, text=("json", "pickle"))
+COMMAND = Command(
+    "JsonPickleCodemod", DESCRIPTION, rewrites=(Family.JSON, Family.PICKLE), order=3
+)
+SARIF_RULES = (
+    SarifRule(Family.JSON, "MS-JSON", "json.load/json.dump on a file"),
+    SarifRule(Family.PICKLE, "MS-PICKLE", "pickle.load/pickle.dump on a file"),
+)
+
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call` resolves to a json/pickle dump or load that takes a file handle
-    (names.HANDLE_FUNCTIONS, simplejson too); what it is decides `decide`."""
-    handle = [n for n in sorted(ctx.names(call)) if n in _names.HANDLE_FUNCTIONS]
+    (HANDLE_FUNCTIONS, simplejson too); what it is decides `decide`."""
+    handle = [n for n in sorted(ctx.names(call)) if n in HANDLE_FUNCTIONS]
     if not handle:
         return None
-    family, _ = _names.HANDLE_FUNCTIONS[handle[0]]
+    family, _ = HANDLE_FUNCTIONS[handle[0]]
     return Found(call, position, "handle", family, handle[0])
 
 
@@ -157,7 +179,7 @@ def decide(items: list[Found], ctx: Context) -> None:
     the module docstring); a call on a handle from a scratch site is as local as it."""
     kept = []
     for item in items:
-        operation = _names.HANDLE_FUNCTIONS[item.name][1]
+        operation = HANDLE_FUNCTIONS[item.name][1]
         handle = handle_argument(item.call, operation)
         if handle is None:
             item.unmigrated(Reason.DYNAMIC_CALL)
@@ -200,7 +222,7 @@ def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
     for item in items:
         if item.reason is not Reason.HANDLE_NOT_MIGRATED:
             continue
-        handle = handle_argument(item.call, _names.HANDLE_FUNCTIONS[item.name][1])
+        handle = handle_argument(item.call, HANDLE_FUNCTIONS[item.name][1])
         value = ctx.flow.value_of(handle) if isinstance(handle, cst.Name) else handle
         opener = ctx.by_call.get(value) if isinstance(value, cst.Call) else None
         if (
@@ -560,4 +582,4 @@ def collapse_with(
 
 
 # `json_pickle.JsonPickleCodemod` for libcst.tool (see families/__init__.py).
-__getattr__ = lazy_command(__name__, "JsonPickleCodemod")
+__getattr__ = lazy_command(__name__)

@@ -50,9 +50,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -197,6 +199,33 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: `decide`.
 DERIVED = False
 
+CANDIDATES = Candidates.by_name(
+    FUNCTIONS,
+    text=(
+        "shutil",
+        "unlink",
+        "rmtree",
+        "pathlib",  # Path.replace/Path.rename
+        # os.replace/rename/remove (also `import os as o` and `from os import replace`)
+        r"\bos\s*\.\s*(?:replace|rename|remove)\b",
+        r"\bfrom\s+os\s+import\b",
+        r"\bimport\s+os\s+as\b",
+    ),
+    # The runtime's stand-ins too (`storage.replace`): only on a name an import binds
+    # (`str.replace` is everywhere), as os.replace, shutil.copy2, ...
+    module_functions=STAND_INS,
+    any_receiver_methods=frozenset({"unlink"}),  # Path.unlink: rare enough elsewhere
+    path_only_methods=PATH_ONLY_METHODS,  # only where pathlib is imported
+)
+COMMAND = Command("LifecycleCodemod", DESCRIPTION, rewrites=(Family.LIFECYCLE,), order=4)
+SARIF_RULES = (
+    SarifRule(
+        Family.LIFECYCLE,
+        "MS-LIFECYCLE",
+        "Rename, removal or copy of a file (os.replace, shutil.copy2, Path.unlink, ...)",
+    ),
+)
+
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name), is a
@@ -260,10 +289,6 @@ def recognise_method(
         return None
     if is_path:
         return _checked(Found(call, position, PATH_KIND, Family.LIFECYCLE, f"pathlib.Path.{attr}"))
-    from migrate_storage.codemods.analysis.names import (
-        dotted,  # names imports this module
-    )
-
     spelled = dotted(func.value)
     name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
     return Found(call, position, PATH_KIND, Family.LIFECYCLE, name).unmigrated(
@@ -349,4 +374,4 @@ def rewrite_call(call: cst.Call, edit: LifecycleEdit, storage_name: str) -> cst.
 
 
 # `lifecycle.LifecycleCodemod` for libcst.tool (see families/__init__.py).
-__getattr__ = lazy_command(__name__, "LifecycleCodemod")
+__getattr__ = lazy_command(__name__)

@@ -58,6 +58,7 @@ from migrate_storage.codemods.analysis.found import (
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -127,6 +128,16 @@ BUILTIN_OPEN = frozenset({"builtins.open", "io.open"})
 #: Classified on their own: the rules (`local`, exclusion, secret paths) apply before
 #: `decide`.
 DERIVED = False
+
+#: `open(...)` needs no import; `io.open`/`builtins.open` (and `from io import open`) do.
+CANDIDATES = Candidates(
+    text=("open",),
+    bare_names=frozenset({"open"}),
+    module_roots=frozenset({"builtins", "io"}),
+    module_functions=frozenset({"open"}),
+)
+COMMAND = Command("OpenCallsCodemod", DESCRIPTION, rewrites=(Family.OPEN,), order=1)
+SARIF_RULES = (SarifRule(Family.OPEN, "MS-OPEN", "Builtin open() / io.open() call"),)
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
@@ -265,4 +276,4 @@ class OpenEdit:
 
 
 # `open_calls.OpenCallsCodemod` for libcst.tool (see families/__init__.py).
-__getattr__ = lazy_command(__name__, "OpenCallsCodemod")
+__getattr__ = lazy_command(__name__)

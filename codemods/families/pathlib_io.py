@@ -58,6 +58,7 @@ from migrate_storage.codemods.families._edit import (
     strip_parens,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -139,9 +140,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: `decide`.
 DERIVED = False
 
+#: The Path methods this family rewrites.
+PATH_METHODS = frozenset({"read_text", "write_text", "read_bytes", "write_bytes", "open"})
+#: Any receiver may be a Path: its type is decided after the prefilter.
+CANDIDATES = Candidates(text=tuple(sorted(PATH_METHODS)), any_receiver_methods=PATH_METHODS)
+COMMAND = Command("PathlibCodemod", DESCRIPTION, rewrites=(Family.PATHLIB,), order=2)
+SARIF_RULES = (
+    SarifRule(Family.PATHLIB, "MS-PATHLIB", "pathlib.Path read/write/open call"),
+)
+
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
-    """A site when `call` is `<receiver>.<Path I/O method>(...)` (names.PATH_METHODS) on a
+    """A site when `call` is `<receiver>.<Path I/O method>(...)` (PATH_METHODS) on a
     receiver that is not provably something else (analysis/receivers.py); `self.open()` in
     a class that defines `open` (asked last) is not a site.
 
@@ -155,7 +165,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if not isinstance(func, cst.Attribute):
         return None
     attr = func.attr.value
-    if attr not in _names.PATH_METHODS:
+    if attr not in PATH_METHODS:
         return None
     kind = ctx.receiver_kind(call)
     if kind in (Kind.NOT_PATH, Kind.RUNTIME):
@@ -240,4 +250,4 @@ def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
 
 
 # `pathlib_io.PathlibCodemod` for libcst.tool (see families/__init__.py).
-__getattr__ = lazy_command(__name__, "PathlibCodemod")
+__getattr__ = lazy_command(__name__)

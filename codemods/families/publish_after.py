@@ -64,6 +64,7 @@ from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.families import lazy_command, third_party
 from migrate_storage.codemods.families._edit import bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -133,6 +134,12 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 
 #: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
 DERIVED = False
+
+#: Its calls are those of third_party's table.
+CANDIDATES: Candidates = third_party.CANDIDATES
+COMMAND = Command("PublishAfterCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=5)
+#: Reported under third_party's rule (MS-THIRD-PARTY).
+SARIF_RULES: tuple[SarifRule, ...] = ()
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
@@ -348,4 +355,4 @@ class PublishEdit:
 
 
 # `publish_after.PublishAfterCodemod` for libcst.tool (see families/__init__.py).
-__getattr__ = lazy_command(__name__, "PublishAfterCodemod")
+__getattr__ = lazy_command(__name__)

@@ -1,8 +1,14 @@
-"""The families, listed once: the only place the finder learns which families exist.
+"""The families, listed once: the only place the pipeline learns which families exist.
 
 Adding a family means writing one module under families/ that provides the protocol of
-families/protocol.py (`recognise`, `decide`, `DERIVED`, `EXAMPLES`) and adding it to
-FAMILY_MODULES below.
+families/protocol.py (`recognise`, `decide`, `DERIVED`, `EXAMPLES`, and what the rest of
+the pipeline reads of it: `CANDIDATES`, `COMMAND`, `SARIF_RULES`) and adding it to
+FAMILY_MODULES below. The finder, the prefilter (pipeline/prefilter.py), the LibCST
+commands (commands.py), the SARIF rules (report/sarif.py) and REWRITABLE_FAMILIES (the
+rules file's `families`) read them from here, when they are used (the family modules
+import the analyses, which the prefilter is part of). The kinds of site (`Family`,
+model.py) are the report's vocabulary: a new module reports under an existing kind, or
+adds one there and declares its SARIF rule.
 
 The order is the order of recognition: for each candidate call the finder asks the
 modules in turn and the first that claims it wins. The tables are disjoint today (a call
@@ -15,6 +21,8 @@ first, then the derived ones, each group in this order).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from migrate_storage.codemods.families import (
     json_pickle,
     lifecycle,
@@ -26,6 +34,7 @@ from migrate_storage.codemods.families import (
     third_party,
 )
 from migrate_storage.codemods.families.protocol import FamilyModule
+from migrate_storage.codemods.model import Family
 
 FAMILY_MODULES: tuple[FamilyModule, ...] = (
     open_calls,  # builtin open, io.open, builtins.open (by resolved name)
@@ -37,3 +46,17 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink
     pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)
 )
+
+
+def rewritable_families(modules: Iterable[FamilyModule]) -> tuple[Family, ...]:
+    """What the modules' commands rewrite, by the commands' `order` (a kind two modules
+    rewrite counts once)."""
+    commands = sorted(
+        (m.COMMAND for m in modules if m.COMMAND is not None), key=lambda c: c.order
+    )
+    return tuple(dict.fromkeys(f for command in commands for f in command.rewrites))
+
+
+# The families the codemods rewrite: OPEN, PATHLIB, JSON, PICKLE, LIFECYCLE, THIRD_PARTY
+# (the rules file's `families`, in the order `rules explain` lists them).
+REWRITABLE_FAMILIES: tuple[Family, ...] = rewritable_families(FAMILY_MODULES)

@@ -2,7 +2,7 @@
 
 A call of `<runtime>.open`, `<runtime>.io_open` (by resolved name: `from storage_runtime
 import open`), or of a `storage` method (`storage.read_text(p)`, `s.dump_json(...)` on a
-`Storage`, names.RUNTIME_METHODS, by receiver type: analysis/receivers.py) is a MIGRATED
+`Storage`, RUNTIME_METHODS, by receiver type: analysis/receivers.py) is a MIGRATED
 site of the family the method belongs to. This is what `coverage` counts after `apply`.
 
 **Rewrites**
@@ -21,6 +21,7 @@ import libcst as cst
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -39,6 +40,27 @@ EXAMPLES: tuple[Unchanged, ...] = (
 #: Classified on their own: the rules apply before `decide` (which has nothing to decide).
 DERIVED = False
 
+#: `storage` methods: a call of one on the runtime's `storage` (or a Storage) is migrated,
+#: counted in the family the method belongs to.
+RUNTIME_METHODS: dict[str, Family] = {
+    "open": Family.OPEN,
+    "read_text": Family.PATHLIB,
+    "write_text": Family.PATHLIB,
+    "read_bytes": Family.PATHLIB,
+    "write_bytes": Family.PATHLIB,
+    "path_open": Family.PATHLIB,
+    "dump_json": Family.JSON,
+    "load_json": Family.JSON,
+    "dump_pickle": Family.PICKLE,
+    "load_pickle": Family.PICKLE,
+}
+#: A source with a runtime call spells the runtime module, which the prefilter looks for
+#: whatever the families declare (it is the rules file's `runtime`).
+CANDIDATES = Candidates(any_receiver_methods=frozenset(RUNTIME_METHODS))
+COMMAND = None  # migrated already
+#: Reported under the families whose calls they replaced: those families' rules.
+SARIF_RULES: tuple[SarifRule, ...] = ()
+
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A MIGRATED site when `call` resolves to the runtime's `open`/`io_open` only, or is
@@ -52,13 +74,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if not isinstance(func, cst.Attribute):
         return None
     attr = func.attr.value
-    if attr not in _names.RUNTIME_METHODS or not ctx.on_runtime_storage(call):
+    if attr not in RUNTIME_METHODS or not ctx.on_runtime_storage(call):
         return None
     return Found(
         call,
         position,
         "runtime",
-        _names.RUNTIME_METHODS[attr],
+        RUNTIME_METHODS[attr],
         f"{ctx.rt_storage}.{attr}",
         status=Status.MIGRATED,
     )

@@ -47,10 +47,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position, literal_string
-from migrate_storage.codemods.analysis.names import UNSUPPORTED
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -129,9 +129,33 @@ _DIRECTORY_DELETE_INDEX = (
 #: Classified on their own: the rules apply before `decide` (which has nothing to decide).
 DERIVED = False
 
+#: File I/O the codemods find and report by name but do not rewrite: LOCAL when provably
+#: scratch, else UNMIGRATED "unsupported family".
+UNSUPPORTED = frozenset(
+    {
+        "os.open",
+        "os.fdopen",
+        "tempfile.TemporaryFile",
+        "tempfile.NamedTemporaryFile",
+        "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory",
+        "tempfile.mkstemp",
+        "tempfile.mkdtemp",
+        "tempfile.mktemp",
+    }
+)
+CANDIDATES = Candidates.by_name(UNSUPPORTED, text=("open", "tempfile"))
+COMMAND = None  # classifies only
+SARIF_RULES = (
+    SarifRule(Family.UNSUPPORTED, "MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),
+    SarifRule(
+        Family.SCRATCH, "MS-SCRATCH", "Temporary file, directory handle or lock file (local)"
+    ),
+)
+
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
-    """A site when `call` resolves to a function of names.UNSUPPORTED (tempfile, os.open,
+    """A site when `call` resolves to a function of UNSUPPORTED (tempfile, os.open,
     os.fdopen, ...): LOCAL with its scratch reason when provable (`classify`), else
     UNMIGRATED "unsupported family"."""
     unsupported = sorted(n for n in ctx.names(call) if n in UNSUPPORTED)

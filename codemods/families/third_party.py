@@ -39,6 +39,7 @@ Recognition, sound rather than by spelling:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,6 +54,7 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
 )
 from migrate_storage.codemods.families.examples import Unchanged
+from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -202,14 +204,12 @@ METHODS: dict[str, Entry] = {
 }
 _STRICT_METHODS = frozenset({"to_json"})
 
-#: Modules whose import makes a module worth scanning (the prefilter's roots).
+#: The modules of the table (its CANDIDATES name them too, by `Candidates.by_name`).
 MODULE_ROOTS = frozenset(name.partition(".")[0] for name in FUNCTIONS)
 #: Words one of whose presence a module needs to hold a site of this table (the byte
 #: prefilter): the modules, but `FileIO` for `io` (two letters would match nearly every
 #: file; `io.open` is found through "open"), and the methods.
 TEXT_WORDS = frozenset((MODULE_ROOTS - {"io"}) | {"FileIO"} | set(METHODS))
-#: The last part of every qualified name above (the prefilter's call shapes).
-FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in FUNCTIONS)
 
 # What a path argument may be built from to be a handle or buffer, not a path.
 _HANDLE_MAKERS = frozenset(
@@ -246,6 +246,20 @@ class Resolver:
 
 #: Classified on their own: the rules apply before `decide` (which has nothing to decide).
 DERIVED = False
+
+CANDIDATES = Candidates.by_name(
+    FUNCTIONS,
+    text=tuple(re.escape(word) for word in sorted(TEXT_WORDS)),
+    any_receiver_methods=frozenset(METHODS),
+)
+COMMAND = None  # counts only: the one-shot writers are publish_after's
+SARIF_RULES = (
+    SarifRule(
+        Family.THIRD_PARTY,
+        "MS-THIRD-PARTY",
+        "Path I/O done by another library (pandas, numpy, ...)",
+    ),
+)
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:

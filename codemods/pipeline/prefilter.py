@@ -3,8 +3,9 @@
 LibCST parsing costs about 10x `ast.parse`, and scope metadata several times more, so the
 engine pays for them only when this module finds a candidate call:
 
-1. `may_contain_target`: a byte regex; a file that never spells `open`, a pathlib method,
-   `json`, `pickle`, an unsupported module or the runtime module cannot hold a site.
+1. `may_contain_target`: a byte regex; a file that spells none of the words the families
+   ask for (`Candidates.text`: `open`, a pathlib method, `json`, ...) nor the runtime
+   module cannot hold a site.
 2. `scan`: one `ast.parse` and a walk, near the lines that spell a candidate name,
    collecting the calls that *could* be sites by shape alone (a superset of what the
    finder keeps). The finder pairs its LibCST calls
@@ -13,6 +14,9 @@ engine pays for them only when this module finds a candidate call:
 
 Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a bare name,
 `io.open(...)` is ("open", "io"), `Path(x).read_text()` is ("read_text", "").
+
+Both steps know no family: the words and shapes are the union of what the families listed
+in families/registry.py ask for (`CANDIDATES`, families/protocol.py), see `candidates`.
 """
 
 from __future__ import annotations
@@ -25,21 +29,11 @@ import tokenize
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
-from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.families import third_party as _third_party
+from migrate_storage.codemods.families.protocol import Candidates, FamilyModule
 
-_TEXT_RX = re.compile(
-    rb"open|read_text|write_text|read_bytes|write_bytes|json|pickle|shutil|tempfile"
-    rb"|numpy|torch|sqlite3|_json|_pickle|unlink|rmtree|pathlib"
-    # os.replace/rename/remove (also `import os as o` and `from os import replace`)
-    rb"|\bos\s*\.\s*(?:replace|rename|remove)\b|\bfrom\s+os\s+import\b|\bimport\s+os\s+as\b|"
-    # Other libraries' path I/O: a module of the table is imported, or a method is called.
-    + b"|".join(
-        re.escape(w.encode())
-        for w in sorted(_third_party.TEXT_WORDS)
-    )
-)
 _GENERATED_RX = re.compile(rb"@generated\b")
 GENERATED_LINES = 10  # `@generated` counts within the first lines only
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
@@ -134,9 +128,46 @@ def without_form_feeds(source: bytes) -> tuple[bytes, frozenset[int]]:
     return stripped, frozenset(lines)
 
 
+# Marks, among a scan's module names, a module that imports pathlib (Path.replace and
+# Path.rename are candidates only there: `Candidates.path_only_methods`).
+PATHLIB_IMPORTED = "<pathlib>"
+
+
+def candidates() -> Candidates:
+    """What every listed family asks the prefilter to let through (their `CANDIDATES`).
+
+    Read from the registry when asked, not on import: the family modules import the
+    analyses, which import this module. Asked for every call the scans meet, so the
+    union is kept until the registry's tuple changes (a test lists a family of its own)."""
+    global _registry, _last
+    if _registry is None:
+        from migrate_storage.codemods.families import registry as _registry
+    modules = _registry.FAMILY_MODULES
+    if _last[0] is not modules:
+        union = Candidates()
+        for module in modules:
+            union |= module.CANDIDATES
+        _last = (modules, union)
+    return _last[1]
+
+
+_registry: ModuleType | None = None  # families/registry.py, once imported
+# The registry's tuple and the union of its candidates.
+_last: tuple[tuple[FamilyModule, ...] | None, Candidates] = (None, Candidates())
+
+
+@cache
+def _text_rx(wanted: Candidates) -> re.Pattern[bytes]:
+    return re.compile("|".join(t for t in wanted.text if t).encode() or rb"(?!)")
+
+
 def may_contain_target(source: bytes, runtime_module: str) -> bool:
-    """False only when no site can be in `source` (cheap, byte-level)."""
-    return _TEXT_RX.search(source) is not None or runtime_module.encode() in source
+    """False only when no site can be in `source` (cheap, byte-level): it spells none of
+    the families' `Candidates.text`, nor the runtime module."""
+    return (
+        _text_rx(candidates()).search(source) is not None
+        or runtime_module.encode() in source
+    )
 
 
 def is_candidate(
@@ -145,13 +176,14 @@ def is_candidate(
     """The one shape rule shared by the `ast` scan and the LibCST finder."""
     name, root = shape
     module_names, from_names = scan_names
+    wanted = candidates()
     if root is None:
-        return name == "open" or name in from_names
-    if name in _names.ANY_RECEIVER_METHODS:
+        return name in wanted.bare_names or name in from_names
+    if name in wanted.any_receiver_methods:
         return True
-    if name in _names.PATH_ONLY_METHODS and _names.PATHLIB_IMPORTED in module_names:
+    if name in wanted.path_only_methods and PATHLIB_IMPORTED in module_names:
         return True
-    return name in _names.MODULE_FUNCTION_NAMES and root in module_names
+    return name in wanted.module_functions and root in module_names
 
 
 def _shape(func: ast.expr) -> Shape | None:
@@ -227,7 +259,7 @@ class _Statements:
     """One walk over every statement (function bodies included, expressions skipped)."""
 
     def __init__(self, runtime_module: str) -> None:
-        self.roots = _names.TARGET_MODULE_ROOTS | {runtime_module.partition(".")[0]}
+        self.roots = candidates().module_roots | {runtime_module.partition(".")[0]}
         self.module_names: set[str] = set()
         self.from_names: set[str] = set()
         self.fences: list[int] = []  # lines of `global`/`nonlocal`, in order
@@ -237,12 +269,12 @@ class _Statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.partition(".")[0] == "pathlib":
-                        self.module_names.add(_names.PATHLIB_IMPORTED)
+                        self.module_names.add(PATHLIB_IMPORTED)
                     if alias.name.partition(".")[0] in self.roots:
                         self.module_names.add(alias.asname or alias.name.partition(".")[0])
             elif isinstance(node, ast.ImportFrom):
                 if node.level == 0 and node.module and node.module.partition(".")[0] == "pathlib":
-                    self.module_names.add(_names.PATHLIB_IMPORTED)
+                    self.module_names.add(PATHLIB_IMPORTED)
                 if node.level == 0 and node.module and node.module.partition(".")[0] in self.roots:
                     for alias in node.names:
                         bound = alias.asname or alias.name
@@ -259,12 +291,20 @@ class _Statements:
                     self.walk(part.body)
 
 
-_HINT_NAMES = ("open", *_names.ANY_RECEIVER_METHODS, *_names.MODULE_FUNCTION_NAMES)
+@cache
+def _hint_names(wanted: Candidates) -> frozenset[str]:
+    """Every name a candidate call can have, whatever the module imports."""
+    return (
+        wanted.bare_names
+        | wanted.any_receiver_methods
+        | wanted.path_only_methods
+        | wanted.module_functions
+    )
 
 
 def _hint_lines(lines: list[str], names: tuple[frozenset[str], frozenset[str]]) -> list[int]:
     """The (1-based, sorted) lines where a name a candidate call can have is a word."""
-    words = sorted({*_HINT_NAMES, *names[1]}, key=len, reverse=True)
+    words = sorted({*_hint_names(candidates()), *names[1]}, key=len, reverse=True)
     rx = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
     return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
 

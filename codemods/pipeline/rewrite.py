@@ -14,7 +14,8 @@ from libcst.metadata import MetadataWrapper
 from migrate_storage.codemods import speedups
 from migrate_storage.codemods.analysis.finder import PairingError, find_sites
 from migrate_storage.codemods.analysis.plan import Plan
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Site
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+from migrate_storage.codemods.model import Family, Site
 from migrate_storage.codemods.pipeline import prefilter, prune
 from migrate_storage.codemods.policy import FilePolicy
 

@@ -2,9 +2,9 @@
 
 One result per site, in path/line order:
 
-- `ruleId` by family: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED,
-  MS-SCRATCH (temporary files, directory handles, lock files), MS-THIRD-PARTY,
-  MS-LIFECYCLE (renames, removals, copies).
+- `ruleId` by family: the rule the family module that owns the family declares
+  (`SARIF_RULES`: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED, MS-SCRATCH,
+  MS-THIRD-PARTY, MS-LIFECYCLE), one per `Family` member, listed in the enum's order.
 - `coverage --format sarif` leads the run's `properties` with `leftToDo`: the pending and
   unmigrated sites grouped by reason and family, with counts.
 - `kind`/`level` by status: pending and unmigrated sites are `fail`/`warning` (they count
@@ -29,6 +29,7 @@ import base64
 import json
 import os
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -45,6 +46,7 @@ from migrate_storage.codemods.pipeline.hunks import (
 )
 
 if TYPE_CHECKING:  # for the signatures only: the CLI imports this module, not the reverse
+    from migrate_storage.codemods.families.protocol import FamilyModule, SarifRule
     from migrate_storage.codemods.pipeline.runner import RunResult
     from migrate_storage.codemods.report.model import CoverageReport
 
@@ -52,25 +54,6 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
 SRCROOT = "SRCROOT"
 
-RULES: dict[Family, tuple[str, str]] = {
-    Family.OPEN: ("MS-OPEN", "Builtin open() / io.open() call"),
-    Family.PATHLIB: ("MS-PATHLIB", "pathlib.Path read/write/open call"),
-    Family.JSON: ("MS-JSON", "json.load/json.dump on a file"),
-    Family.PICKLE: ("MS-PICKLE", "pickle.load/pickle.dump on a file"),
-    Family.UNSUPPORTED: ("MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),
-    Family.SCRATCH: (
-        "MS-SCRATCH",
-        "Temporary file, directory handle or lock file (local)",
-    ),
-    Family.THIRD_PARTY: (
-        "MS-THIRD-PARTY",
-        "Path I/O done by another library (pandas, numpy, ...)",
-    ),
-    Family.LIFECYCLE: (
-        "MS-LIFECYCLE",
-        "Rename, removal or copy of a file (os.replace, shutil.copy2, Path.unlink, ...)",
-    ),
-}
 _KIND = {
     Status.PENDING: ("fail", "warning"),
     Status.UNMIGRATED: ("fail", "warning"),
@@ -80,8 +63,34 @@ _KIND = {
 Fix = dict[str, Any]
 
 
+def rules() -> tuple[SarifRule, ...]:
+    """One rule per Family member, in the enum's order (`ruleIndex` counts in it): what
+    the family modules declare (`SARIF_RULES`, families/protocol.py)."""
+    from migrate_storage.codemods.families import registry
+
+    return _declared_rules(registry.FAMILY_MODULES)
+
+
+@cache
+def _declared_rules(modules: tuple[FamilyModule, ...]) -> tuple[SarifRule, ...]:
+    declared: dict[Family, SarifRule] = {}
+    for module in modules:
+        for rule in module.SARIF_RULES:
+            if rule.family in declared:
+                raise ValueError(f"two SARIF rules for {rule.family}: {declared[rule.family].id}, {rule.id}")
+            declared[rule.family] = rule
+    missing = [family.name for family in Family if family not in declared]
+    if missing:
+        raise ValueError(f"no family module declares a SARIF rule for {', '.join(missing)}")
+    return tuple(declared[family] for family in Family)
+
+
 def rule_id(family: Family) -> str:
-    return RULES[family][0]
+    return rules()[_index(family)].id
+
+
+def _index(family: Family) -> int:
+    return list(Family).index(family)
 
 
 def _uri(path: str) -> str:
@@ -114,7 +123,7 @@ def site_result(site: Site, path: str, fix: Fix | None = None) -> dict[str, Any]
     uri = _uri(path)
     result: dict[str, Any] = {
         "ruleId": rule_id(site.family),
-        "ruleIndex": list(RULES).index(site.family),
+        "ruleIndex": _index(site.family),
         "kind": kind,
         "level": level,
         "message": {"text": _message(site)},
@@ -169,12 +178,12 @@ def file_fix(path: str, source: bytes, hunks: Sequence[Hunk], sites: int) -> Fix
 def _rules() -> list[dict[str, Any]]:
     return [
         {
-            "id": rid,
-            "name": family.value,
-            "shortDescription": {"text": text},
-            "properties": {"family": family.value},
+            "id": rule.id,
+            "name": rule.family.value,
+            "shortDescription": {"text": rule.description},
+            "properties": {"family": rule.family.value},
         }
-        for family, (rid, text) in RULES.items()
+        for rule in rules()
     ]
 
 

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Strategy
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+from migrate_storage.codemods.model import Strategy
 from migrate_storage.rules import EXAMPLE_RULES, RuleSet, check, load_rules
 
 PIN, CACHE, LOCAL = Strategy.PIN, Strategy.CACHE, Strategy.LOCAL

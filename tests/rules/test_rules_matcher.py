@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.model import REWRITABLE_FAMILIES, Family, Strategy
+from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
+from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.rules import RuleSet, load_rules
 

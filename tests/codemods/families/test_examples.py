@@ -13,7 +13,7 @@ from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 
 MODULES = FAMILY_MODULES
-CLASSIFY_ONLY = (scratch, third_party, runtime_calls)
+CLASSIFY_ONLY = (scratch, third_party, runtime_calls)  # no COMMAND: they rewrite nothing
 EXAMPLES = [
     pytest.param(example, id=f"{module.__name__.rpartition('.')[2]}-{index}")
     for module in MODULES
@@ -61,7 +61,8 @@ def test_every_module_documents_itself() -> None:
         )
         assert module.DESCRIPTION and "\n" not in module.DESCRIPTION
         kinds = {type(e) for e in module.EXAMPLES}
-        # A family that only classifies rewrites nothing: Unchanged only.
+        # A family that only classifies rewrites nothing: Unchanged only, and no command.
+        assert (module.COMMAND is None) == (module in CLASSIFY_ONLY), module.__name__
         assert kinds == (
             {Unchanged} if module in CLASSIFY_ONLY else {Rewritten, Unchanged}
         ), module.__name__
