@@ -164,9 +164,9 @@ def is_inert(node: cst.CSTNode) -> bool:
 
 
 def _is_open(item: Found) -> bool:
-    """A site that produces a file handle: builtin/runtime open, Path.open, storage.open,
-    storage.path_open."""
-    if item.kind == "open":
+    """A site that produces a file handle: builtin/runtime open, codecs.open, Path.open,
+    storage.open, storage.path_open, storage.codecs_open."""
+    if item.kind in ("open", "codecs"):
         return True
     attr = (
         item.call.func.attr.value if isinstance(item.call.func, cst.Attribute) else None

@@ -27,10 +27,12 @@ def looks_secret(path: str, allowed: tuple[str, ...] = ()) -> bool:
 
 def literal_path(call: cst.Call, kind: str) -> str | None:
     """The literal path a site opens, when it is written as one; else None."""
-    if kind in ("open", "runtime", "lifecycle"):
+    if kind in ("open", "runtime", "lifecycle", "codecs"):
         func = call.func
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
-        return _argument(call, 1 if attr in _SECOND_ARG else 0, ("file", "path", "src"))
+        return _argument(
+            call, 1 if attr in _SECOND_ARG else 0, ("file", "path", "src", "filename")
+        )
     if kind in ("path", "path-lifecycle") and isinstance(call.func, cst.Attribute):
         return _path_expression(call.func.value)
     return None

@@ -25,7 +25,7 @@
 **Leaves alone (why)**
 - `open` that is not builtin open, decided by scope analysis, not spelling: a local
   `def open`, a parameter or variable named `open`, `from gzip import open`, `os.open`,
-  `codecs.open`, `Image.open`, `webbrowser.open`, `tarfile.open`, `x.open(...)`.
+  `codecs.open` (families/codecs_open.py), `Image.open`, `webbrowser.open`, `tarfile.open`, `x.open(...)`.
 - Files or families whose rule is `local` (LOCAL_RULE) or that are excluded (EXCLUDED_FILE).
 - A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
   `os.open`, so what `open` is cannot be known.

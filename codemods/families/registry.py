@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from migrate_storage.codemods.families import (
+    codecs_open,
     json_pickle,
     lifecycle,
     open_calls,
@@ -39,6 +40,7 @@ from migrate_storage.codemods.model import Family
 FAMILY_MODULES: tuple[FamilyModule, ...] = (
     open_calls,  # builtin open, io.open, builtins.open (by resolved name)
     json_pickle,  # json/pickle dump and load on a handle (derived: follows the open)
+    codecs_open,  # codecs.open (by resolved name), counted in the open family
     scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
     publish_after,  # one-shot third-party writers: the call stays, its path is published after
     third_party,  # other libraries' path I/O: counted, never rewritten

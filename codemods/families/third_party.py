@@ -183,7 +183,6 @@ FUNCTIONS: dict[str, Entry] = {
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r"),
     "lzma.open": _by_mode(0, "filename", 1, "rb"),
     "lzma.LZMAFile": _by_mode(0, "filename", 1, "r"),
-    "codecs.open": _by_mode(0, "filename", 1, "r"),
     "aiofiles.open": _by_mode(0, "file", 1, "r"),
     "h5py.File": _by_mode(0, "name", 1, "r"),
 }

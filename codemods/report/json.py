@@ -14,6 +14,8 @@ Format versions (`meta.format`), bump on any change a consumer could notice:
      unmigrated sites grouped by (status, reason, family), largest group first; each
      group: status, reason (an id from meta.reasons, null for pending), family, sites,
      files. New families (scratch, third-party) and reasons (temporary_file, ...).
+  3: family `lifecycle` (renames, removals, copies); `codecs.open` sites are in family
+     `open` (they were third-party readers/writers); `os.replace` & co. are sites.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from migrate_storage.codemods.report.model import (
     is_scanned,
 )
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 # A file's `state` is "skipped" or "failed" (its FileStatus) when it was not counted, and
 # this for every counted file, whatever the scan found in it: the schema's word since

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 # A small module with one site of each rewritable family that the engine rewrites, one it
-# leaves alone (codecs.open, unsupported) and an already migrated one.
+# leaves alone (gzip.open, third-party) and an already migrated one.
 MIXED = '''\
-import codecs
+import gzip
 import json
 import pickle
 from pathlib import Path
@@ -31,7 +31,7 @@ def read(path):
 
 
 def legacy(path):
-    return codecs.open(path).read()
+    return gzip.open(path).read()
 '''
 
 

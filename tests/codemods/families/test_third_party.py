@@ -47,7 +47,6 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("import sqlite3\nsqlite3.connect(db)\n", [("sqlite3.connect", W)]),
         ("import gzip, bz2, lzma\ngzip.open(p, 'wt')\nbz2.open(p)\nlzma.open(p, 'ab')\n",
          [("gzip.open", W), ("bz2.open", R), ("lzma.open", W)]),
-        ("import codecs\ncodecs.open(p, 'w', 'utf-8')\n", [("codecs.open", W)]),
         ("import io\nio.FileIO(p)\nio.FileIO(p, 'wb')\n", [("io.FileIO", R), ("io.FileIO", W)]),
         ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", R), ("h5py.File", W)]),
         ("import aiofiles\nasync def f():\n    async with aiofiles.open(p, 'w') as h:\n        pass\n",

@@ -12,6 +12,7 @@ import tarfile
 import zipfile
 
 import h5py
+from storage_runtime import storage
 
 
 def pack(root, dest):
@@ -29,7 +30,7 @@ def compressed(path, mode):
     gzip.open(path, "wt").write("x")
     bz2.open(path).read()
     lzma.open(path, mode)
-    codecs.open(path, encoding="utf-8").read()
+    storage.codecs_open(path, encoding="utf-8", call=codecs.open).read()
     io.FileIO(path, "w").close()
 
 

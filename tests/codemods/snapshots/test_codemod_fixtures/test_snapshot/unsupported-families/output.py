@@ -24,7 +24,7 @@ def atomic_write(path, obj):
 
 
 def everything(path, array, model):
-    codecs.open(path, "r", "utf-8").read()
+    storage.codecs_open(path, "r", "utf-8", call=codecs.open).read()
     os.close(os.open(path, os.O_RDONLY))
     storage.copy(path, path + ".bak", pin=True, call=shutil.copy)
     storage.copy2(path, path + ".bak2", pin=True, call=shutil.copy2)
