@@ -64,11 +64,9 @@ DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
     ".git-credentials",
     ".pypirc",
     ".npmrc",
-    "secrets.*",
-    "secret.*",
-    "*.secret",
-    "*.secrets",
-    "*.secrets.*",
+    # Anything named for a secret: `secrets.toml`, `notebook_secret` (nbformat's signing
+    # key), `jupyter_cookie_secret`, `client_secret.json`, `secret_key`, `x.secret`.
+    "*secret*",
     ".envrc",
     "*.ppk",
     "*.gpg",
@@ -88,6 +86,10 @@ DEFAULT_SECRET_GLOBS: tuple[str, ...] = (
     "*password*.json",
     ".passwd*",
     "*.token",
+    "*_token",  # `github_token`, `refresh_token`
+    "*private?key*",  # `private_key`, `signing-private-key.bin`
+    "*signing?key*",
+    "*api?key*",
     "token.json",
     "auth.json",
     ".dockercfg",

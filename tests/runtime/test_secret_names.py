@@ -27,6 +27,14 @@ SECRET = [
     "home/.aws/config",
     ".env.production.orig",
     "ID_RSA.BAK",
+    "data/notebook_secret",  # nbformat's signing key (written, then chmod 0o600)
+    "runtime/jupyter_cookie_secret",
+    "client_secret.json",
+    "secret_key",
+    "github_token",
+    "keys/signing_key.bin",
+    "private-key.der",
+    "openai_api_key.txt",
 ]
 ORDINARY = [
     "config.json",
@@ -42,6 +50,10 @@ ORDINARY = [
     "tokens.txt",
     "src/app.py",
     "settings.toml",
+    "tokenizer.json",
+    "token_counts.csv",
+    "keys.json",
+    "monkey.txt",
 ]
 
 
