@@ -23,7 +23,9 @@ Recognition, sound rather than by spelling:
 - Not file I/O: a path argument that is None, a URL literal (`"https://..."`), an
   in-memory SQLite database (`":memory:"`, `""`), an `io.BytesIO`/`io.StringIO`, or a
   handle bound from an open (`with open(p, "wb") as f: np.save(f, a)`: that `open` is the
-  site, and migrating it migrates this write).
+  site, and migrating it migrates this write); `gzip.GzipFile(..., fileobj=f)`,
+  `tarfile.open(..., fileobj=f)`, `tarfile.TarFile(..., fileobj=f)` (given a file object,
+  they open nothing: the name is only written into the header; `f`'s open is the site).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
   the site.
 
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -99,6 +101,10 @@ class Entry:
     suffix: str | None = None
     # The writer adds an extension to a path that has none (savefig: ".png" by default).
     adds_extension: bool = False
+    # Where a file object may be given instead (gzip.GzipFile's, tarfile's `fileobj`):
+    # then the path is only a name written into the archive's header, no file is opened,
+    # and the call is no site (its I/O goes through that object, counted at its open).
+    fileobj: tuple[int | None, tuple[str, ...]] | None = None
 
 
 def _reader(index: int | None, *keywords: str) -> Entry:
@@ -169,8 +175,8 @@ FUNCTIONS: dict[str, Entry] = {
     "PIL.Image.open": _reader(0, "fp"),
     "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
     "io.FileIO": _by_mode(0, "file", 1, "r"),
-    "tarfile.open": _by_mode(0, "name", 1, "r"),
-    "tarfile.TarFile": _by_mode(0, "name", 1, "r"),
+    "tarfile.open": replace(_by_mode(0, "name", 1, "r"), fileobj=(2, ("fileobj",))),
+    "tarfile.TarFile": replace(_by_mode(0, "name", 1, "r"), fileobj=(2, ("fileobj",))),
     "zipfile.ZipFile": _by_mode(0, "file", 1, "r"),
     "shelve.open": Entry((0, ("filename",)), None, (1, ("flag",)), "c", flag_mode=True),
     "dbm.open": Entry((0, ("file",)), None, (1, ("flag",)), "r", flag_mode=True),
@@ -178,7 +184,7 @@ FUNCTIONS: dict[str, Entry] = {
     "fileinput.FileInput": Entry((0, ("files",)), False, writes_if="inplace"),
     "sqlite3.connect": _writer(0, "database"),
     "gzip.open": _by_mode(0, "filename", 1, "rb"),
-    "gzip.GzipFile": _by_mode(0, "filename", 1, "rb"),
+    "gzip.GzipFile": replace(_by_mode(0, "filename", 1, "rb"), fileobj=(3, ("fileobj",))),
     "bz2.open": _by_mode(0, "filename", 1, "rb"),
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r"),
     "lzma.open": _by_mode(0, "filename", 1, "rb"),
@@ -305,6 +311,11 @@ def _site(
     path = _argument(call, *entry.path)
     if path is None or not _is_path(path, resolver, strict, name):
         return None
+    if entry.fileobj is not None:
+        fileobj = _argument(call, *entry.fileobj)
+        given = fileobj is not None and fileobj is not _STAR
+        if given and not (isinstance(fileobj, cst.Name) and fileobj.value == "None"):
+            return None  # given a file object: it opens nothing
     item = Found(call, position, "third-party", Family.THIRD_PARTY, name)
     writes = _writes(call, entry)
     item.status = Status.UNMIGRATED

@@ -48,6 +48,13 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("import gzip, bz2, lzma\ngzip.open(p, 'wt')\nbz2.open(p)\nlzma.open(p, 'ab')\n",
          [("gzip.open", W), ("bz2.open", R), ("lzma.open", W)]),
         ("import io\nio.FileIO(p)\nio.FileIO(p, 'wb')\n", [("io.FileIO", R), ("io.FileIO", W)]),
+        # Given a file object, gzip and tarfile open nothing: the name is only a header.
+        ("import gzip\nwith open(p, 'wb') as f:\n    gzip.GzipFile(fileobj=f, filename=p, mode='wb')\n"
+         "gzip.GzipFile(p, 'wb', 9, f)\ngzip.GzipFile(p, 'wb', fileobj=None)\n",
+         [("gzip.GzipFile", W)]),
+        ("import tarfile\ntarfile.open(name, 'w', fileobj=buffer)\ntarfile.TarFile(p, 'w', handle)\n"
+         "tarfile.open(p, 'w', *rest)\n",
+         [("tarfile.open", W)]),
         ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", R), ("h5py.File", W)]),
         ("import aiofiles\nasync def f():\n    async with aiofiles.open(p, 'w') as h:\n        pass\n",
          [("aiofiles.open", W)]),
