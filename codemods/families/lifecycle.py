@@ -31,6 +31,9 @@ program deleted), a copy publishes what it copied.
 - `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()` and
   `.rename()` on such a receiver are not sites at all (`str.replace`,
   `DataFrame.rename`).
+- `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
+  goes nowhere else (`os.unlink(tmp)` after `fd, tmp = mkstemp()` on failure): LOCAL
+  "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
 - `replace(...)` after `from os import *`: the name cannot be resolved, not a site.
 - The functions used without being called (`atexit.register(shutil.rmtree, d)`,
   `copy_function=shutil.copy`): not call sites.
@@ -84,6 +87,8 @@ PATH_METHODS: dict[str, str] = {
 # Methods common enough on other types (str.replace, DataFrame.rename) that only a known
 # Path makes them a site; `unlink` on an unknown receiver is one, left alone.
 PATH_ONLY_METHODS = frozenset({"replace", "rename"})
+# The removals: the one of a temporary proven scratch is scratch too.
+REMOVALS = frozenset({"os.remove", "os.unlink", "shutil.rmtree"})
 # The stand-ins that create a file: they take `pin=`.
 CREATING = frozenset(
     {"replace", "rename", "move", "copy", "copy2", "copyfile", "copytree",
@@ -233,7 +238,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     `p.rename(...)`, `p.unlink(...)` (see `recognise_method`)."""
     item = recognise_function(call, position, ctx.names(call))
     if item is not None:
-        return item
+        return _scratch_removal(item, ctx) if item.name in REMOVALS else item
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
@@ -294,6 +299,23 @@ def recognise_method(
     return Found(call, position, PATH_KIND, Family.LIFECYCLE, name).unmigrated(
         Reason.RECEIVER_UNKNOWN
     )
+
+
+def _scratch_removal(item: Found, ctx: Context) -> Found:
+    """`os.unlink(tmp.name)`, `shutil.rmtree(d)` of a temporary file or folder proven
+    scratch (families/scratch.py): LOCAL with its reason, as the temporary itself, not a
+    removal to migrate (the namespace never had it)."""
+    from migrate_storage.codemods.families import scratch  # it imports this module
+
+    first = item.call.args[0] if item.call.args else None
+    if first is None or first.star or first.keyword is not None:
+        return item
+    reason = scratch.removed_scratch(first.value, ctx.flow)
+    if reason is None:
+        return item
+    item.family, item.kind = Family.SCRATCH, "scratch"
+    item.status, item.reason, item.edit = Status.LOCAL, reason, None
+    return item
 
 
 def _checked(item: Found) -> Found:

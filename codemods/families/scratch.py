@@ -13,7 +13,9 @@ site is classified here only where that is provable from the module; it is then 
   `tmp_path = tmp.name`) is passed to `os.replace`/`os.rename`/`shutil.move` (its data goes
   to the destination: that call is the commit point) or to `os.remove`/`os.unlink`, or
   wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called; and
-  `os.fdopen(fd)` on the descriptor of such a `mkstemp`.
+  `os.fdopen(fd)` on the descriptor of such a `mkstemp`; and the removal of such a
+  temporary file (`os.unlink(tmp.name)`), when its name goes nowhere else (a name also
+  given to `open(...)` may have been published: its removal stays a migrated one).
 - "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
   `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
   is registered as a callback (`atexit.register(shutil.rmtree, d)`,
@@ -205,6 +207,81 @@ def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
     if name == "os.open":
         return _descriptor_reason(call, flow)
     return None
+
+
+# -- removals of what is proven scratch ------------------------------------------------------
+
+
+def removed_scratch(path: cst.BaseExpression, flow: Flow) -> Reason | None:
+    """TEMPORARY_FILE when `path` names a temporary file this module proves scratch (see
+    `_reason`) and whose name goes nowhere but to the calls that commit or remove it:
+    `tmp.name` of such a NamedTemporaryFile (also through one alias `p = tmp.name`), or
+    the path of such a `mkstemp()`/`mktemp()`. Removing it (`os.unlink(tmp.name)` in a
+    `finally:`) is part of the idiom: LOCAL like the temporary itself, not a migrated
+    removal, since nothing but the runtime-blind temp handle ever wrote it (a name also
+    given to `open(...)` may have been published through the runtime: its removal stays
+    a migrated one, which drops that entry). Folders are not followed: files written
+    into a temporary folder may have been published. None otherwise."""
+    if isinstance(path, cst.Attribute) and path.attr.value == "name":
+        holder = path.value
+        value = flow.value_of(holder) if isinstance(holder, cst.Name) else None
+        if not (
+            isinstance(value, cst.Call)
+            and "tempfile.NamedTemporaryFile" in flow.names(value.func)
+            and _name_only_consumed(flow.bound_target(value), flow, via_attribute=True)
+        ):
+            return None
+        return _reason("tempfile.NamedTemporaryFile", value, flow)
+    if not isinstance(path, cst.Name):
+        return None
+    value = flow.value_of(path)
+    if isinstance(value, cst.Attribute):  # `p = tmp.name`
+        return removed_scratch(value, flow)
+    source: cst.BaseExpression | None = None
+    name = "tempfile.mktemp"
+    if isinstance(value, cst.Call) and name in flow.names(value.func):
+        source = value
+    else:
+        pair = flow.tuple_source(path)  # `fd, tmp = mkstemp()`
+        name = "tempfile.mkstemp"
+        if pair is not None and pair[1] == 1 and isinstance(pair[0], cst.Call):
+            source = pair[0] if name in flow.names(pair[0].func) else None
+    if not isinstance(source, cst.Call):
+        return None
+    target = flow.bound_target(source)
+    if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+        target = target.elements[1].value
+    if not _name_only_consumed(target, flow, via_attribute=False):
+        return None
+    return _reason(name, source, flow)
+
+
+def _name_only_consumed(
+    target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
+) -> bool:
+    """Every read of the name `target` binds (of its `.name` when `via_attribute`; other
+    attributes of a temp file object are its own I/O) is the first argument of a
+    _CONSUMERS call, or a `p = tmp.name` alias whose reads are."""
+    uses = flow.uses(target)
+    if uses is None:
+        return False
+    for use in uses:
+        node: cst.CSTNode = use
+        if via_attribute:
+            attribute = flow.attribute_of(use)
+            if attribute is None:
+                return False  # the object itself passed on: it may be anything
+            if attribute.attr.value != "name":
+                continue
+            node = attribute
+            alias = flow.parent(node)
+            if isinstance(alias, cst.Assign) and alias.value is node:
+                if not _name_only_consumed(alias.targets[0].target, flow, via_attribute=False):
+                    return False
+                continue
+        if not _consumed_here(node, flow):
+            return False
+    return True
 
 
 # -- temporary files ------------------------------------------------------------------------

@@ -152,6 +152,7 @@ def test_mkstemp_fdopen_and_json_dump_of_the_atomic_write_idiom() -> None:
         ("tempfile.mkstemp", Status.LOCAL, TEMP),
         ("os.fdopen", Status.LOCAL, TEMP),
         ("json.dump", Status.LOCAL, TEMP),
+        ("os.unlink", Status.LOCAL, TEMP),  # its removal on failure, part of the idiom
     ]
 
 
@@ -372,3 +373,64 @@ def test_temp_names_committed_through_a_path() -> None:
         ("tempfile.NamedTemporaryFile", Status.LOCAL, TEMP),
         ("tempfile.NamedTemporaryFile", Status.UNMIGRATED, NO),
     ]
+
+
+def _removals(code: str) -> list[tuple[str, Family, Status, Reason | None]]:
+    result = run_code(code)
+    assert result.status is not FileStatus.FAILED, result.message
+    return [
+        (s.name, s.family, s.status, s.reason)
+        for s in result.sites
+        if s.name in ("os.remove", "os.unlink", "shutil.rmtree")
+    ]
+
+
+SCRATCH_REMOVAL = ("os.unlink", Family.SCRATCH, Status.LOCAL, TEMP)
+MIGRATED_REMOVAL = ("os.unlink", Family.LIFECYCLE, Status.PENDING, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # the temp file's removal is part of its idiom: local like the temp file
+        ("    fd, tmp = tempfile.mkstemp(dir=d)\n    try:\n"
+         "        with os.fdopen(fd, 'w') as f:\n            f.write(x)\n"
+         "        os.replace(tmp, dest)\n    except BaseException:\n"
+         "        os.unlink(tmp)\n        raise\n", SCRATCH_REMOVAL),
+        ("    t = tempfile.NamedTemporaryFile('w', delete=False)\n    t.write(x)\n"
+         "    t.close()\n    try:\n        run(dest)\n    finally:\n        os.unlink(t.name)\n",
+         SCRATCH_REMOVAL),
+        ("    with tempfile.NamedTemporaryFile('w', delete=False) as t:\n        t.write(x)\n"
+         "    name = t.name\n    os.unlink(name)\n", SCRATCH_REMOVAL),
+        # the name also went to open(): that write may be published, so the removal that
+        # drops its namespace entry stays a migrated one
+        ("    fd, tmp = tempfile.mkstemp()\n    os.close(fd)\n"
+         "    with open(tmp, 'w') as f:\n        f.write(x)\n    os.unlink(tmp)\n", MIGRATED_REMOVAL),
+        ("    tmp = tempfile.mktemp()\n    write_somewhere(tmp)\n    os.unlink(tmp)\n",
+         MIGRATED_REMOVAL),
+        # the temp object itself passed on, or its name returned: not proven
+        ("    t = tempfile.NamedTemporaryFile(delete=False)\n    keep(t)\n    os.unlink(t.name)\n",
+         MIGRATED_REMOVAL),
+        ("    t = tempfile.NamedTemporaryFile(delete=False)\n    os.unlink(t.name)\n"
+         "    return t.name\n", MIGRATED_REMOVAL),
+        # a name bound twice, or a file that is not a temp file
+        ("    fd, tmp = tempfile.mkstemp()\n    tmp = other\n    os.unlink(tmp)\n",
+         MIGRATED_REMOVAL),
+        ("    os.unlink(dest)\n", MIGRATED_REMOVAL),
+    ],
+)
+def test_the_removal_of_a_proven_temp_file_is_scratch(
+    body: str, expected: tuple[str, Family, Status, Reason | None]
+) -> None:
+    code = "import os, tempfile\n\ndef f(d, dest, x):\n" + body
+    assert _removals(code) == [expected]
+
+
+def test_a_temporary_folder_removal_stays_migrated() -> None:
+    """Files written into a temporary folder may have been published through the
+    runtime: removing the folder drops their entries, so it stays a migrated removal."""
+    code = (
+        "import shutil, tempfile\n\ndef f(x):\n    d = tempfile.mkdtemp()\n    try:\n"
+        "        use(d)\n    finally:\n        shutil.rmtree(d)\n"
+    )
+    assert _removals(code) == [("shutil.rmtree", Family.LIFECYCLE, Status.PENDING, None)]

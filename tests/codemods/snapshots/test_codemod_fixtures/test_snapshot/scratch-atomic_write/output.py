@@ -19,7 +19,7 @@ def write_json_atomic(path: Path, obj: object) -> None:
             os.fsync(handle.fileno())
         storage.replace(tmp, path, pin=True, call=os.replace)
     except BaseException:
-        storage.unlink(tmp, call=os.unlink)
+        os.unlink(tmp)
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
