@@ -101,6 +101,21 @@ class Flow:
             return None
         return reads  # type: ignore[return-value]
 
+    def reads_of_binding(self, name: cst.Name) -> list[cst.Name] | None:
+        """Every read of the one binding the read `name` refers to (a parameter, an
+        assignment), in that binding's own scope; None when it has several bindings, or
+        reads elsewhere (a nested function) or in pruned-out code."""
+        scope = self._scope(name)
+        if scope is None:
+            return None
+        bound = list(scope[name.value])
+        if len(bound) != 1 or not isinstance(bound[0], Assignment):
+            return None
+        reads = [a.node for a in bound[0].references]
+        if not all(isinstance(n, cst.Name) and self._scopes.get(n) is scope for n in reads):
+            return None
+        return reads  # type: ignore[return-value]
+
     def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
         """The one value a read name was bound to (`x = v` etc.), else None."""
         scope = self._scope(name)

@@ -26,7 +26,9 @@ site is classified here only where that is provable from the module; it is then 
   fsync that follows an atomic replace.
 - "lock file": `os.open(p, ...)` whose descriptor is only passed to `os.close`,
   `fcntl.flock`, `fcntl.lockf` or `fcntl.fcntl`, when it is created exclusively
-  (`O_CREAT | O_EXCL`) or locked with `fcntl`.
+  (`O_CREAT | O_EXCL`) or locked with `fcntl`; and `os.open(p, O_CREAT | O_EXCL ...)`
+  whose `p` is removed (`os.remove(p)`/`os.unlink(p)`) in a `finally:` of the same
+  function, whatever is written to it (a pid never outlives the run).
 
 **Rewrites**
 - Nothing: these sites are classified, never rewritten.
@@ -36,7 +38,8 @@ site is classified here only where that is provable from the module; it is then 
 - What cannot be proven stays UNMIGRATED, "unsupported family": a
   `NamedTemporaryFile(delete=False)` that is kept (its name is returned or stored), a
   `delete=` that is not a literal, `**kwargs`, a descriptor that is also read or
-  written (`os.write(fd, pid)`: a "lock" file that holds data), a descriptor that
+  written (`os.write(fd, pid)`: a "lock" file that holds data, unless removed in a
+  `finally:`), a descriptor that
   escapes (returned, stored, passed elsewhere), a name bound more than once, a
   `mkdtemp()` removed only on some path.
 - fcntl locks taken on a builtin `open(...)` handle are not classified here: the module's
@@ -119,6 +122,7 @@ _PATH_CONSUMER_METHODS = frozenset({"replace", "rename", "unlink"})
 _READ_ONLY_FLAGS = frozenset({"O_RDONLY", "O_DIRECTORY", "O_CLOEXEC", "O_NOFOLLOW"})
 _LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
 _FD_RELEASE = frozenset({"os.close"})
+_REMOVALS = frozenset({"os.remove", "os.unlink"})
 # NamedTemporaryFile(mode, buffering, encoding, newline, suffix, prefix, dir, delete, ...)
 _NAMED_DELETE_INDEX = 7
 _DIRECTORY_DELETE_INDEX = (
@@ -419,6 +423,10 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
     flags = _flags(call, flow)
     if flags is None:
         return None
+    if {"O_CREAT", "O_EXCL"} <= flags and _removed_in_finally(call, flow):
+        # Created exclusively and removed in a `finally:` of the same function: a lock
+        # (its content, a pid, never outlives the run), whatever the descriptor does.
+        return Reason.LOCK_FILE
     target = flow.bound_target(call)
     if target is None:
         # `os.close(os.open(lock, O_CREAT | O_EXCL))`: created and released at once.
@@ -443,6 +451,23 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         if locked or {"O_CREAT", "O_EXCL"} <= flags:
             return Reason.LOCK_FILE
     return None
+
+
+def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:
+    """`os.open(path, ...)` whose `path` (a name bound once in this function) is also the
+    first argument of `os.remove`/`os.unlink` in a `finally:` block of it."""
+    first = call.args[0] if call.args else None
+    if first is None or first.star or first.keyword is not None:
+        return False
+    if not isinstance(first.value, cst.Name):
+        return False
+    for read in flow.reads_of_binding(first.value) or ():
+        use = flow.as_argument(read)
+        if use is None or use.index != 0 or not flow.in_finally(use.call):
+            continue
+        if lifecycle.callee_names(use.call, flow.names) & _REMOVALS:
+            return True
+    return False
 
 
 def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:

@@ -434,3 +434,51 @@ def test_a_temporary_folder_removal_stays_migrated() -> None:
         "        use(d)\n    finally:\n        shutil.rmtree(d)\n"
     )
     assert _removals(code) == [("shutil.rmtree", Family.LIFECYCLE, Status.PENDING, None)]
+
+
+def test_a_pid_lock_removed_in_finally_is_a_lock_file() -> None:
+    """Created exclusively, the pid written in, removed in a `finally:`: a lock whose
+    content never outlives the run. Without the removal in a finally (only on one path,
+    or of another name, or in a nested function) it stays counted."""
+    code = """
+        import os
+
+        def with_lock(lock, work):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            try:
+                os.write(fd, str(os.getpid()).encode())
+                return work()
+            finally:
+                os.close(fd)
+                os.unlink(lock)
+
+        def removed_on_success_only(lock, work):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, b"1")
+            work()
+            os.remove(lock)
+
+        def removes_another_name(lock, other):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            try:
+                os.write(fd, b"1")
+            finally:
+                os.remove(other)
+
+        def not_exclusive(path):
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY)
+            try:
+                os.write(fd, b"data")
+            finally:
+                os.unlink(path)
+
+        def rebound(lock):
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, b"1")
+            lock = lock + ".done"
+            try:
+                pass
+            finally:
+                os.unlink(lock)
+    """
+    assert [r for n, _, r in classified(code) if n == "os.open"] == [LOCK, NO, NO, NO, NO]
