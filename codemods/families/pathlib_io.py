@@ -49,7 +49,7 @@ from migrate_storage.codemods.analysis.found import (
     open_mode,
 )
 from migrate_storage.codemods.analysis.receivers import Kind
-from migrate_storage.codemods.families import lazy_command
+from migrate_storage.codemods.families import lazy_command, scratch
 from migrate_storage.codemods.families._edit import (
     append_arg,
     bool_name,
@@ -173,10 +173,18 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if ctx.is_own_method(call):
         return None
     if kind is Kind.PATH:
-        return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}")
-    spelled = _names.dotted(func.value)
-    name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+        name = f"pathlib.Path.{attr}"
+    else:
+        spelled = _names.dotted(func.value)
+        name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+    if attr == "open" and scratch.locked_handle(call, ctx.flow):
+        # a handle only fcntl-locked and closed: a lock file, kept local as written
+        found = Found(call, position, "scratch", Family.SCRATCH, name)
+        found.status, found.reason = Status.LOCAL, Reason.LOCK_FILE
+        return found
     found = Found(call, position, "path", Family.PATHLIB, name)
+    if kind is Kind.PATH:
+        return found
     if attr in ANY_RECEIVER_METHODS:
         return found
     return found.unmigrated(Reason.RECEIVER_UNKNOWN)

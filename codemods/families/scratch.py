@@ -24,7 +24,8 @@ site is classified here only where that is provable from the module; it is then 
   `O_DIRECTORY`, `O_CLOEXEC`, `O_NOFOLLOW`, also as `getattr(os, "O_DIRECTORY", 0)`) whose
   descriptor is only passed to `os.fsync` (at least once) and `os.close`: the directory
   fsync that follows an atomic replace.
-- "lock file": `os.open(p, ...)` whose descriptor is only passed to `os.close`,
+- "lock file": `p.open(...)` (a Path method, or any `.open`) whose handle is only locked
+  with `fcntl` and closed; `os.open(p, ...)` whose descriptor is only passed to `os.close`,
   `fcntl.flock`, `fcntl.lockf` or `fcntl.fcntl`, when it is created exclusively
   (`O_CREAT | O_EXCL`) or locked with `fcntl`; and `os.open(p, O_CREAT | O_EXCL ...)`
   whose `p` is removed (`os.remove(p)`/`os.unlink(p)`) in a `finally:` of the same
@@ -43,7 +44,8 @@ site is classified here only where that is provable from the module; it is then 
   escapes (returned, stored, passed elsewhere), a name bound more than once, a
   `mkdtemp()` removed only on some path.
 - fcntl locks taken on a builtin `open(...)` handle are not classified here: the module's
-  `open` is rebound as a whole by the open family, so the call's status follows it.
+  `open` is rebound as a whole by the open family, so the call's status follows it (a
+  lock file opened through the runtime publishes nothing it did not create or change).
 """
 
 from __future__ import annotations
@@ -468,6 +470,34 @@ def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:
         if lifecycle.callee_names(use.call, flow.names) & _REMOVALS:
             return True
     return False
+
+
+def locked_handle(call: cst.Call, flow: Flow) -> bool:
+    """`f = p.open(...)` (or `with p.open(...) as f`) whose handle is only locked with
+    fcntl (`fcntl.flock(f, ...)`, `fcntl.lockf(f.fileno(), ...)`, at least once) and
+    closed: a lock file, whatever its mode, since nothing reads or writes it through the
+    handle. A handle also written, read, passed elsewhere or returned is not proven."""
+    uses = flow.uses(flow.bound_target(call))
+    if not uses:
+        return False
+    locked = False
+    for use in uses:
+        node: cst.CSTNode = use
+        attribute = flow.attribute_of(use)
+        if attribute is not None:
+            method = flow.parent(attribute)
+            if not (isinstance(method, cst.Call) and method.func is attribute and not method.args):
+                return False
+            if attribute.attr.value == "close":
+                continue
+            if attribute.attr.value != "fileno":
+                return False
+            node = method
+        arg = flow.as_argument(node)
+        if arg is None or arg.index != 0 or not flow.names(arg.call.func) & _LOCK_CALLS:
+            return False
+        locked = True
+    return locked
 
 
 def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:

@@ -482,3 +482,50 @@ def test_a_pid_lock_removed_in_finally_is_a_lock_file() -> None:
                 os.unlink(lock)
     """
     assert [r for n, _, r in classified(code) if n == "os.open"] == [LOCK, NO, NO, NO, NO]
+
+
+def test_a_path_handle_only_locked_is_a_lock_file() -> None:
+    """`p.open(...)` whose handle is only fcntl-locked and closed: a lock file, left as
+    written. A handle also written, returned, or never locked is not proven."""
+    code = """
+        import fcntl
+        from pathlib import Path
+
+        def locked(root: Path, work):
+            with (root / "app.lock").open("a+") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                work()
+
+        def locked_fileno(lock_path: Path, work):
+            f = lock_path.open("w")
+            try:
+                fcntl.lockf(f.fileno(), fcntl.LOCK_EX)
+                work()
+            finally:
+                f.close()
+
+        def unknown_receiver(self, work):
+            with self.lock_path.open("a") as f:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+                work()
+
+        def holds_data(lock_path: Path):
+            with lock_path.open("w") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)
+                f.write("pid")
+
+        def returned(lock_path: Path):
+            f = lock_path.open("a+")
+            fcntl.flock(f, fcntl.LOCK_EX)
+            return f
+
+        def never_locked(lock_path: Path):
+            with lock_path.open("a+") as f:
+                f.close()
+    """
+    result = run_code(code)
+    got = [(s.family, s.status, s.reason) for s in result.sites if s.name.endswith(".open")]
+    lock = (Family.SCRATCH, Status.LOCAL, LOCK)
+    pending = (Family.PATHLIB, Status.PENDING, None)
+    assert got == [lock, lock, lock, pending, pending, pending]
+    assert "(root / \"app.lock\").open(\"a+\")" in result.new_source.decode()  # kept
