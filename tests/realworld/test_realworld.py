@@ -54,6 +54,7 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "mkdocs",
         "jupytext",
         "bump-my-version",
+        "isort",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",
