@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
@@ -123,10 +123,10 @@ def test_libcst_command_leaves_a_file_without_sites_alone() -> None:
 # mkdocs 1.6.1 ------------------------------------------------------------------------------
 
 
-def _migrated_copy(case: str, module: str, dest: Path) -> Path:
+def _migrated_copy(case: str, module: str, dest: Path, policy: FilePolicy | None = None) -> Path:
     """Copy a repro folder to `dest` with `module` replaced by what apply writes."""
     shutil.copytree(REPROS / case, dest, dirs_exist_ok=True)
-    result = transform_source((dest / module).read_bytes(), module, FilePolicy())
+    result = transform_source((dest / module).read_bytes(), module, policy or FilePolicy())
     assert result.status is FileStatus.CHANGED, result.message
     assert result.new_source is not None
     (dest / module).write_bytes(result.new_source)
@@ -272,3 +272,45 @@ def test_the_removal_of_a_scratch_file_is_scratch_too() -> None:
     statuses = {s.name: (s.status, s.reason) for s in sites}
     assert statuses["tempfile.NamedTemporaryFile"] == (Status.LOCAL, Reason.TEMPORARY_FILE)
     assert statuses["os.unlink"] == (Status.LOCAL, Reason.TEMPORARY_FILE), statuses
+
+
+@pytest.mark.ipfs
+@pytest.mark.skipif(not IPFS_API, reason="needs the IPFS test node (scripts/ipfs-node start)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a restore creates the file with 0o666 minus the umask: the mode the writer gave "
+    "it (shutil.copymode, chmod) is neither published nor restored",
+)
+def test_a_file_restored_on_another_worker_keeps_its_executable_bit(tmp_path: Path) -> None:
+    """isort 6.0.1 sorts `bin/tool` (0o755) through a `.isorted` sibling that copymode
+    made executable, then `replace`s the source (both migrated; a `pin` rule here). On
+    the writer the script stays 0o755; a second worker sharing the namespace restores it
+    as 0o644, so the tool it runs there is no longer executable."""
+    policy = FilePolicy(strategy=Strategy.PIN)
+    writer = _migrated_copy("mode_on_restore", "sorter.py", tmp_path / "a", policy)
+    reader = tmp_path / "b"
+    reader.mkdir()
+    (writer / "bin").mkdir()
+    (writer / "bin" / "tool").write_text("#!/bin/sh\necho hi\n")
+    (writer / "bin" / "tool").chmod(0o755)
+    namespace = f"/realworld-repro/{tmp_path.name}-mode"
+    common = {
+        "STORAGE_RUNTIME_BACKEND": "ipfs",
+        "STORAGE_RUNTIME_API": str(IPFS_API),
+        "STORAGE_RUNTIME_NAMESPACE": namespace,
+        "STORAGE_RUNTIME_STRICT": "1",
+    }
+    env = _clean_env(STORAGE_RUNTIME_ROOT=str(writer), PYTHONPATH=str(writer), **common)
+    code = "import sorter; sorter.rewrite('bin/tool', '#!/bin/sh\\necho sorted\\n')"
+    wrote = _run([sys.executable, "-c", code], writer, env)
+    assert wrote.returncode == 0, wrote.stderr
+    assert (writer / "bin" / "tool").stat().st_mode & 0o777 == 0o755
+    read = (
+        "from pathlib import Path; from storage_runtime import storage; "
+        "print(storage.read_text(Path('bin/tool')), end='')"
+    )
+    env = _clean_env(STORAGE_RUNTIME_ROOT=str(reader), **common)
+    restored = _run([sys.executable, "-c", read], reader, env)
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout == "#!/bin/sh\necho sorted\n"
+    assert (reader / "bin" / "tool").stat().st_mode & 0o777 == 0o755
