@@ -285,9 +285,26 @@ def _name_only_consumed(
                 if not _name_only_consumed(alias.targets[0].target, flow, via_attribute=False):
                     return False
                 continue
-        if not _consumed_here(node, flow):
+        if not (_consumed_here(node, flow) or _given_to_a_process(node, flow)):
             return False
     return True
+
+
+#: Another process reads or writes what it is given: never through this one's runtime.
+_PROCESSES = frozenset(
+    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+     "subprocess.Popen", "os.system"}
+)
+
+
+def _given_to_a_process(node: cst.CSTNode, flow: Flow) -> bool:
+    """`node` is an argument of a subprocess call, directly or as an element of its argv
+    list/tuple (`subprocess.run(["git", "commit", "-F", f.name])`)."""
+    current = flow.parent(node)
+    while isinstance(current, (cst.Element, cst.List, cst.Tuple)):
+        node, current = current, flow.parent(current)
+    arg = flow.as_argument(node)
+    return arg is not None and bool(flow.names(arg.call.func) & _PROCESSES)
 
 
 # -- temporary files ------------------------------------------------------------------------

@@ -177,12 +177,6 @@ def test_a_consumer_star_import_of_a_migrated_library_binds_the_same_names(
 
 @pytest.mark.ipfs
 @pytest.mark.skipif(not IPFS_API, reason="needs the IPFS test node (scripts/ipfs-node start)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="the key is published: `notebook_secret`/`jupyter_cookie_secret` match no "
-    "secret glob (`secret.*`, `*.secret` need a dot), and the chmod(0o600) that follows "
-    "the write is neither counted by the codemods nor seen by the runtime",
-)
 @pytest.mark.parametrize("name", ["notebook_secret", "jupyter_cookie_secret"])
 def test_a_key_written_then_made_owner_only_is_never_published(tmp_path: Path, name: str) -> None:
     """nbformat 5.11.1 NotebookNotary writes its HMAC key with `Path(f).open("wb")`, then
@@ -211,11 +205,6 @@ def test_a_key_written_then_made_owner_only_is_never_published(tmp_path: Path, n
     assert "published: 0" in status.stdout, status.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gzip.GzipFile's `filename=` is read as its path even when `fileobj=` is given; "
-    "GzipFile then opens nothing (the handle's open is the site, and it is migrated)",
-)
 def test_gzip_on_a_handle_is_not_a_third_party_site() -> None:
     """mkdocs 1.6.1 `_build_template`: the sitemap.xml.gz bytes go through the migrated
     `open`, yet the GzipFile is counted "third-party writer" (mkdocs' one unmigrated site)."""
@@ -259,11 +248,6 @@ def test_package_data_read_through_importlib_resources_is_one_kind_of_site() -> 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the removal of a file scratch.py proved temporary is rewritten to storage.unlink "
-    "and counted migrated, while the file itself is LOCAL: cover is inflated",
-)
 def test_the_removal_of_a_scratch_file_is_scratch_too() -> None:
     """bump-my-version 1.8.1 (2 of its 13 migrated sites) and jupytext 1.17.3 (7 of 21):
     `os.unlink(f.name)` of a `NamedTemporaryFile(delete=False)` that the scratch family

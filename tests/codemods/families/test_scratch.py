@@ -529,3 +529,18 @@ def test_a_path_handle_only_locked_is_a_lock_file() -> None:
     pending = (Family.PATHLIB, Status.PENDING, None)
     assert got == [lock, lock, lock, pending, pending, pending]
     assert "(root / \"app.lock\").open(\"a+\")" in result.new_source.decode()  # kept
+
+
+def test_a_temp_file_given_to_a_subprocess_is_removed_as_scratch() -> None:
+    """Another process reads what it is given, never through this one's runtime."""
+    code = (
+        "import os, subprocess\nfrom tempfile import NamedTemporaryFile\n\n"
+        "def commit(message):\n"
+        "    with NamedTemporaryFile('wb', delete=False) as f:\n        f.write(message)\n"
+        "    try:\n        subprocess.run(['git', 'commit', '-F', f.name], check=True)\n"
+        "    finally:\n        os.unlink(f.name)\n"
+        "\ndef other(message):\n"
+        "    with NamedTemporaryFile('wb', delete=False) as f:\n        f.write(message)\n"
+        "    try:\n        run_it(['tool', f.name])\n    finally:\n        os.unlink(f.name)\n"
+    )
+    assert _removals(code) == [SCRATCH_REMOVAL, MIGRATED_REMOVAL]
