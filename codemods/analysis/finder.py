@@ -191,7 +191,7 @@ class _Finder:
         """Policy overrides anything not already migrated. A secret-looking literal path
         is LOCAL even when already a runtime call (the runtime never publishes it), so its
         status is the same before and after `apply`."""
-        path = literal_path(item.call, item.kind)
+        path = literal_path(item.target)
         secret = path is not None and looks_secret(path, self.policy.allow_secrets)
         if item.status is Status.MIGRATED and not secret:
             return

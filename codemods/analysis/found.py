@@ -34,6 +34,12 @@ class Found:
     edit: Edit | None = None
     needs: tuple[str, ...] = ()
     consumed: bool = False  # an open folded into a json/pickle collapse
+    # Set by the recognising family: the expression that names the file the call reads or
+    # writes (the secret-path rule judges it when it is a literal: analysis/secret_paths.py),
+    # and whether the call returns a file handle (a json/pickle call on that handle
+    # follows it: analysis/handles.py).
+    target: cst.BaseExpression | None = None
+    opens_handle: bool = False
 
     def unmigrated(self, reason: Reason) -> Found:
         self.status, self.reason, self.edit = Status.UNMIGRATED, reason, None
@@ -92,11 +98,25 @@ def rejected_path_literal(node: cst.BaseExpression | None) -> bool:
 
 def path_argument(call: cst.Call) -> cst.BaseExpression | None:
     """The file argument of `open(file, ...)` (first positional or `file=`)."""
+    return argument(call, 0, ("file",))
+
+
+def argument(
+    call: cst.Call, index: int, keywords: tuple[str, ...]
+) -> cst.BaseExpression | None:
+    """The argument at positional `index` or named one of `keywords`; None when it is not
+    given or a `*args`/`**kwargs` may hold it."""
+    position = 0
     for arg in call.args:
         if arg.star:
             return None
-        if arg.keyword is None or arg.keyword.value == "file":
+        if arg.keyword is not None:
+            if arg.keyword.value in keywords:
+                return arg.value
+            continue
+        if position == index:
             return arg.value
+        position += 1
     return None
 
 

@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import Assignment, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found
-from migrate_storage.codemods.model import Family, Reason, Status
+from migrate_storage.codemods.model import Reason, Status
 
 NOT_A_FILE: Final = "not a file"
 UNTRACEABLE: Final = "untraceable"
@@ -164,15 +164,6 @@ def is_inert(node: cst.CSTNode) -> bool:
 
 
 def _is_open(item: Found) -> bool:
-    """A site that produces a file handle: builtin/runtime open, codecs.open, Path.open,
-    storage.open, storage.path_open, storage.codecs_open."""
-    if item.kind in ("open", "codecs"):
-        return True
-    attr = (
-        item.call.func.attr.value if isinstance(item.call.func, cst.Attribute) else None
-    )
-    if item.kind == "path":
-        return attr == "open"
-    return item.kind == "runtime" and (
-        item.family is Family.OPEN or attr == "path_open"
-    )
+    """A site that produces a file handle (its family says so: `Found.opens_handle`):
+    builtin/runtime open, codecs.open, Path.open, storage.open, storage.path_open, ..."""
+    return item.opens_handle

@@ -14,9 +14,6 @@ import libcst as cst
 from migrate_storage.codemods.analysis.found import literal_string
 from storage_runtime import secret_paths
 
-# The path argument of the runtime's helpers: `storage.dump_json(obj, path)` is the second.
-_SECOND_ARG = frozenset({"dump_json", "dump_pickle"})
-
 
 def looks_secret(path: str, allowed: tuple[str, ...] = ()) -> bool:
     """The runtime's rule (storage_runtime.secret_paths): the last component matches the
@@ -25,32 +22,13 @@ def looks_secret(path: str, allowed: tuple[str, ...] = ()) -> bool:
     return secret_paths.is_secret(path, allowed, secret_paths.normalized(path))
 
 
-def literal_path(call: cst.Call, kind: str) -> str | None:
-    """The literal path a site opens, when it is written as one; else None."""
-    if kind in ("open", "runtime", "lifecycle", "codecs"):
-        func = call.func
-        attr = func.attr.value if isinstance(func, cst.Attribute) else None
-        return _argument(
-            call, 1 if attr in _SECOND_ARG else 0, ("file", "path", "src", "filename")
-        )
-    if kind in ("path", "path-lifecycle") and isinstance(call.func, cst.Attribute):
-        return _path_expression(call.func.value)
-    return None
-
-
-def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> str | None:
-    position = 0
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            if arg.keyword.value in keywords:
-                return literal_string(arg.value)
-            continue
-        if position == index:
-            return literal_string(arg.value)
-        position += 1
-    return None
+def literal_path(target: cst.BaseExpression | None) -> str | None:
+    """The literal path a site's `target` (`Found.target`, set by its family) spells: a
+    string literal, `Path("x")`/`pathlib.Path("a", "b")`, or `<anything> / "x"` (the
+    literal tail); else None."""
+    if target is None:
+        return None
+    return literal_string(target) or _path_expression(target)
 
 
 def _path_expression(node: cst.BaseExpression) -> str | None:

@@ -38,6 +38,7 @@ import libcst as cst
 from migrate_storage.codemods.analysis.found import (
     Found,
     Position,
+    argument,
     may_write,
     open_mode,
     rejected_path_literal,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 #: The function this family recognises, by qualified name, and its runtime stand-in.
 FUNCTION = "codecs.open"
 STAND_IN = "codecs_open"
-KIND = "codecs"  # `Found.kind`: a handle-producing open (analysis/handles.py)
+KIND = "codecs"  # `Found.kind`
 # Keywords the stand-in takes as its own: a call passing one cannot be rewritten.
 _RESERVED = frozenset({"pin", "call"})
 
@@ -115,11 +116,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         and ctx.on_runtime_storage(call)
     ):
         name = f"{ctx.rt_storage}.{STAND_IN}"
-        return Found(call, position, "runtime", Family.OPEN, name, status=Status.MIGRATED)
+        return Found(call, position, "runtime", Family.OPEN, name, status=Status.MIGRATED,
+                     target=_filename(call), opens_handle=True)
     names = ctx.names(call)
     if FUNCTION not in names:
         return None
-    item = Found(call, position, KIND, Family.OPEN, FUNCTION)
+    item = Found(call, position, KIND, Family.OPEN, FUNCTION, target=_filename(call),
+                 opens_handle=True)
     if len(names) > 1:  # also bound to something else: cannot know which
         return item.unmigrated(Reason.DYNAMIC_CALL)
     for arg in call.args:
@@ -132,10 +135,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 
 def _filename(call: cst.Call) -> cst.BaseExpression | None:
     """The `filename` argument: the first positional or `filename=`."""
-    for arg in call.args:
-        if arg.keyword is None or arg.keyword.value == "filename":
-            return arg.value
-    return None
+    return argument(call, 0, ("filename",))
 
 
 def decide(items: list[Found], ctx: Context) -> None:

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
@@ -96,6 +96,9 @@ CREATING = frozenset(
 )
 # Every stand-in: a call of one on the runtime's `storage` is migrated.
 STAND_INS = frozenset(FUNCTIONS.values()) | frozenset(PATH_METHODS.values())
+# How the first path is passed (os.remove(path=...), shutil.copy(src=...)): the file the
+# secret-path rule judges (`Found.target`).
+_PATH_KEYWORDS = ("path", "src", "file")
 # Keywords the stand-ins take as their own: a call passing one cannot be rewritten.
 _RESERVED = frozenset({"pin", "call"})
 
@@ -245,7 +248,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr in STAND_INS and ctx.on_runtime_storage(call):
         name = f"{ctx.rt_storage}.{attr}"
-        return Found(call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED)
+        return Found(call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED,
+                     target=argument(call, 0, _PATH_KEYWORDS))
     if attr not in PATH_METHODS:
         return None
     from migrate_storage.codemods.analysis.receivers import (
@@ -269,7 +273,8 @@ def recognise_function(
     known = sorted(n for n in names if n in FUNCTIONS)
     if not known:
         return None
-    item = Found(call, position, KIND, Family.LIFECYCLE, known[0])
+    item = Found(call, position, KIND, Family.LIFECYCLE, known[0],
+                 target=argument(call, 0, _PATH_KEYWORDS))
     if len(known) != len(names):  # also bound to something else: cannot know which
         return item.unmigrated(Reason.DYNAMIC_CALL)
     if len(known) > 1 and len({FUNCTIONS[n] for n in known}) > 1:
@@ -293,10 +298,11 @@ def recognise_method(
     if is_own_method():
         return None
     if is_path:
-        return _checked(Found(call, position, PATH_KIND, Family.LIFECYCLE, f"pathlib.Path.{attr}"))
+        return _checked(Found(call, position, PATH_KIND, Family.LIFECYCLE,
+                              f"pathlib.Path.{attr}", target=func.value))
     spelled = dotted(func.value)
     name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
-    return Found(call, position, PATH_KIND, Family.LIFECYCLE, name).unmigrated(
+    return Found(call, position, PATH_KIND, Family.LIFECYCLE, name, target=func.value).unmigrated(
         Reason.RECEIVER_UNKNOWN
     )
 

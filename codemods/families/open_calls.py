@@ -154,7 +154,8 @@ def site_for(
     if not _names.all_in(names, BUILTIN_OPEN):
         return None
     name = "io.open" if "io.open" in names and len(names) == 1 else "open"
-    item = Found(call, position, "open", Family.OPEN, name)
+    item = Found(call, position, "open", Family.OPEN, name, target=path_argument(call),
+                 opens_handle=True)
     if star_import and isinstance(call.func, cst.Name):
         item.unmigrated(Reason.STAR_IMPORT)
     return item

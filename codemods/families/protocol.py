@@ -6,7 +6,11 @@ A family module (listed once in families/registry.py) is read as a `FamilyModule
   None. The finder asks the registry's modules in order and the first answer wins, so a
   module only claims what is provably its own (resolved names, receiver kinds: see
   `analysis.context.Context`). A site is PENDING unless `recognise` says otherwise
-  (`found.unmigrated(reason)`, or a LOCAL/MIGRATED status).
+  (`found.unmigrated(reason)`, or a LOCAL/MIGRATED status). The `Found` also says what
+  the rest of the pipeline must know of the call: `target`, the expression naming its
+  file (a secret-looking literal there makes the site LOCAL, whatever the family), and
+  `opens_handle`, whether it returns a file handle (json/pickle calls on that handle
+  then follow its status).
 - `decide(items, ctx)`: this family's decision for its sites (`items`: every site it
   recognised in this module, in source order; the list may be shortened in place to drop
   calls that turn out not to be file I/O). For a PENDING site that this run migrates it

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -54,6 +54,8 @@ RUNTIME_METHODS: dict[str, Family] = {
     "dump_pickle": Family.PICKLE,
     "load_pickle": Family.PICKLE,
 }
+#: The helpers whose path is their second argument (after the object).
+_SECOND_ARG = frozenset({"dump_json", "dump_pickle"})
 #: A source with a runtime call spells the runtime module, which the prefilter looks for
 #: whatever the families declare (it is the rules file's `runtime`).
 CANDIDATES = Candidates(any_receiver_methods=frozenset(RUNTIME_METHODS))
@@ -68,7 +70,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     names = ctx.names(call)
     if _names.all_in(names, {ctx.rt_open, ctx.rt_io_open}):
         return Found(
-            call, position, "runtime", Family.OPEN, min(names), status=Status.MIGRATED
+            call, position, "runtime", Family.OPEN, min(names), status=Status.MIGRATED,
+            target=argument(call, 0, ("file",)), opens_handle=True,
         )
     func = call.func
     if not isinstance(func, cst.Attribute):
@@ -76,13 +79,17 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr not in RUNTIME_METHODS or not ctx.on_runtime_storage(call):
         return None
+    family = RUNTIME_METHODS[attr]
     return Found(
         call,
         position,
         "runtime",
-        RUNTIME_METHODS[attr],
+        family,
         f"{ctx.rt_storage}.{attr}",
         status=Status.MIGRATED,
+        # `storage.dump_json(obj, path)`: the path is second; elsewhere it is first.
+        target=argument(call, 1 if attr in _SECOND_ARG else 0, ("file", "path")),
+        opens_handle=family is Family.OPEN or attr == "path_open",
     )
 
 

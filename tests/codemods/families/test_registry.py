@@ -68,7 +68,9 @@ def _family(
     def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         if ctx.names(call) != {qualified}:
             return None
-        return Found(call, position, name, family, qualified)
+        # its path is the first argument: the secret-path rule judges it (Found.target)
+        first = call.args[0].value if call.args and call.args[0].keyword is None else None
+        return Found(call, position, name, family, qualified, target=first)
 
     def decide(items: list[Found], ctx: Context) -> None:
         for item in items:
@@ -211,6 +213,20 @@ def test_a_new_family_is_recognised_decided_and_rewritten_by_the_engine(
     assert result.new_source == SAVED.encode()
     assert [(s.name, s.family, s.status) for s in result.sites] == [
         ("mylib.save", Family.THIRD_PARTY, Status.PENDING)
+    ]
+
+
+def test_a_new_family_s_literal_secret_path_stays_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rules apply to a new family's sites through what it says its file is
+    (`Found.target`): no other module has to learn its call shape."""
+    code = "import mylib\n\nmylib.save('.env', data)\nmylib.save('out.bin', data)\n"
+    monkeypatch.setattr(registry, "FAMILY_MODULES", WITH_MYLIB)
+    result = transform_source(code.encode(), "m.py", FilePolicy())
+    assert [(s.status, s.reason) for s in result.sites] == [
+        (Status.LOCAL, Reason.SECRET_PATH),
+        (Status.PENDING, None),
     ]
 
 
