@@ -60,6 +60,10 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.pipeline.package_facts import View
+
+#: A class of another module of the run, as package_facts names it.
+Foreign = tuple
 
 #: attrs' field makers, whose `type=` argument declares the field's type.
 _ATTRS_FIELDS = frozenset({"attr.ib", "attr.attrib", "attr.field", "attrs.field"})
@@ -124,8 +128,10 @@ class ReceiverTyper:
         runtime_module: str,
         collector: Collector | None = None,
         pruned_text: str = "",
+        package: View | None = None,
     ) -> None:
         self._scopes = scopes
+        self._package = package
         self._bindings = bindings
         self._facts = collector
         self._pruned_text = pruned_text
@@ -226,7 +232,86 @@ class ReceiverTyper:
             if returns is None or self._annotation_kind(returns) is not Kind.PATH:
                 return Kind.UNKNOWN
             return Kind.PATH
+        return self._foreign_call_kind(func, depth)
+
+    # -- other modules of the run (pipeline/package_facts.py) ------------------------------
+    def _foreign_name(self, node: cst.BaseExpression) -> str | None:
+        """The one qualified name of a (dotted) name bound only by imports, else None."""
+        if self._package is None:
+            return None
+        root: cst.BaseExpression = node
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name) or not self._imports_binding(root):
+            return None
+        names = self._qualified(node)
+        return next(iter(names)) if len(names) == 1 else None
+
+    def _foreign_call_kind(self, func: cst.BaseExpression, depth: int) -> Kind:
+        """`target(x)` / `mod.target(x)` / `Cls.make()` imported from a module of the run,
+        `obj.method()` on an instance of a class of another module (or inheriting the
+        method from one)."""
+        package = self._package
+        if package is None:
+            return Kind.UNKNOWN
+        qualified = self._foreign_name(func)
+        if qualified is not None:
+            if package.call_is_path(qualified):
+                return Kind.PATH
+            owner = package.class_named(qualified)
+            if owner is not None and package.not_path_class(owner, instances=True):
+                return Kind.NOT_PATH
+            return Kind.UNKNOWN
+        if isinstance(func, cst.Attribute):
+            owner = self._class_of(func.value, depth + 1)
+            if isinstance(owner, tuple):
+                return (
+                    Kind.PATH
+                    if package.method_is_path(owner, func.attr.value)
+                    else Kind.UNKNOWN
+                )
+            if (
+                isinstance(owner, cst.ClassDef)
+                and _nodes.member(owner, func.attr.value) is None
+            ):
+                if not any(True for _ in _nodes.class_level(owner, func.attr.value)):
+                    bases = self._foreign_bases(owner)
+                    if bases and all(
+                        package.method_is_path(b, func.attr.value) for b in bases
+                    ):
+                        return Kind.PATH
         return Kind.UNKNOWN
+
+    def _foreign_bases(self, owner: cst.ClassDef) -> list[Foreign] | None:
+        """The bases of a class of this module, each a class of another module of the
+        run (`object` left out); None when one is anything else."""
+        package = self._package
+        if package is None or owner.keywords:
+            return None
+        found: list[Foreign] = []
+        for base in owner.bases:
+            value = base.value
+            if isinstance(value, cst.Name) and value.value == "object":
+                continue
+            qualified = self._foreign_name(value)
+            cls = package.class_named(qualified) if qualified is not None else None
+            if cls is None:
+                return None
+            found.append(cls)
+        return found
+
+    def _inherited_attribute(self, owner: cst.ClassDef, attr: str) -> Kind:
+        """PATH when `owner` defines nothing named `attr` and its bases, all of other
+        modules of the run, say Path (none says anything else)."""
+        bases = self._foreign_bases(owner)
+        if not bases or self._package is None:
+            return Kind.UNKNOWN
+        answers = {self._package.attribute(b, attr) for b in bases}
+        return (
+            Kind.PATH
+            if answers == {"path"} or answers == {"path", "absent"}
+            else Kind.UNKNOWN
+        )
 
     def _callee_definitions(
         self, func: cst.BaseExpression, depth: int
@@ -240,7 +325,7 @@ class ReceiverTyper:
             owner = self._class_of(func.value, depth + 1) or self._class_named(
                 func.value
             )
-            if owner is not None:
+            if isinstance(owner, cst.ClassDef):
                 method = _nodes.member(owner, func.attr.value)
                 if isinstance(method, cst.FunctionDef) and not _nodes.is_property(
                     method, self._qualified
@@ -332,6 +417,17 @@ class ReceiverTyper:
         if not isinstance(root, cst.Name):
             return Kind.UNKNOWN
         imports = self._imports_binding(root)
+        qualified = self._foreign_name(node) if imports else None
+        if qualified is not None and self._package is not None:
+            package = self._package
+            if package.value_is_path(qualified):
+                return Kind.PATH  # `from .paths import DATA_DIR`, `paths.DATA_DIR`
+            owner = package.class_named(qualified)
+            if owner is not None:
+                # `FS.open(...)`: a class object, a Path only if it may subclass one
+                return Kind.NOT_PATH if package.not_path_class(owner) else Kind.UNKNOWN
+            if package.in_run(qualified):
+                return Kind.UNKNOWN  # a member of a module of the run: not proven
         if imports and all(isinstance(i, cst.Import) for i in imports):
             return Kind.NOT_PATH  # `import webbrowser` binds a module, never a Path
         if imports and names and all(n.partition(".")[0] in _STDLIB for n in names):
@@ -523,7 +619,9 @@ class ReceiverTyper:
         return frozenset(q.name for q in scope.get_qualified_names_for(spelled))
 
     # -- classes and their attributes -------------------------------------------------
-    def _class_of(self, node: cst.BaseExpression, depth: int) -> cst.ClassDef | None:
+    def _class_of(
+        self, node: cst.BaseExpression, depth: int
+    ) -> cst.ClassDef | Foreign | None:
         """The class of this module `node` is an instance of (or, for `cls`, is), if sure:
         `self`/`cls` of a method, a parameter annotated with the class, `Class(...)`."""
         if depth > _MAX_DEPTH or not isinstance(node, cst.Name):
@@ -534,7 +632,7 @@ class ReceiverTyper:
         assignments = scope[node.value]
         if not assignments or self._rebound_elsewhere(node, scope):
             return None
-        found: set[cst.ClassDef] = set()
+        found: set[cst.ClassDef | Foreign] = set()
         for assignment in assignments:
             owner = self._class_of_binding(assignment, depth)
             if owner is None:
@@ -542,7 +640,9 @@ class ReceiverTyper:
             found.add(owner)
         return found.pop() if len(found) == 1 else None
 
-    def _class_of_binding(self, assignment: object, depth: int) -> cst.ClassDef | None:
+    def _class_of_binding(
+        self, assignment: object, depth: int
+    ) -> cst.ClassDef | Foreign | None:
         if not isinstance(assignment, Assignment):
             return None
         bound = assignment.node
@@ -563,26 +663,82 @@ class ReceiverTyper:
                     owner = method_scope.parent.node
                     return owner if isinstance(owner, cst.ClassDef) else None
             if bound.annotation is not None:
-                return self._class_named(bound.annotation.annotation)
+                return self._class_named(
+                    bound.annotation.annotation
+                ) or self._foreign_class(bound.annotation.annotation)
             return None
         if isinstance(bound, cst.Name) and bound in self._bindings:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
-                return self._class_named(value.func)
+                return self._class_named(value.func) or self._foreign_class(value.func)
         return None
 
-    def _attribute_kind(self, owner: cst.ClassDef, attr: str, depth: int) -> Kind:
+    def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
+        """`Config` (also as a string annotation) imported from a module of the run."""
+        if isinstance(node, cst.SimpleString) and self._package is not None:
+            try:
+                parsed = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+            except (cst.ParserSyntaxError, TypeError):
+                return None
+            spelled = _names.dotted(parsed)
+            scope = self._scopes.get(node)
+            if spelled is None or scope is None:
+                return None
+            root = spelled.partition(".")[0]
+            if (
+                not all(isinstance(a, ImportAssignment) for a in scope[root])
+                or not scope[root]
+            ):
+                return None
+            names = {q.name for q in scope.get_qualified_names_for(spelled)}
+            return self._package.class_named(names.pop()) if len(names) == 1 else None
+        qualified = self._foreign_name(node)
+        return (
+            self._package.class_named(qualified)
+            if qualified and self._package
+            else None
+        )
+
+    def _attribute_kind(
+        self, owner: cst.ClassDef | Foreign, attr: str, depth: int
+    ) -> Kind:
+        if isinstance(owner, tuple):
+            # a class of another module: its module's facts, and every store here
+            if self._package is None or self._package.attribute(owner, attr) != "path":
+                return Kind.UNKNOWN
+            return self._stores_keep_path(attr, depth)
         key = (owner, attr)
         if key not in self._attributes:
             self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
             self._attributes[key] = self._compute_attribute_kind(owner, attr, depth)
         return self._attributes[key]
 
+    def _stores_keep_path(self, attr: str, depth: int) -> Kind:
+        stores = self.attribute_stores(attr)
+        if stores is None:
+            return Kind.UNKNOWN
+        for _target, value, annotation in stores:
+            if (
+                annotation is not None
+                and self._annotation_kind(annotation) is Kind.PATH
+            ):
+                continue
+            if value is None:
+                return Kind.UNKNOWN
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if self.kind(value, depth + 1) is not Kind.PATH:
+                return Kind.UNKNOWN
+        return Kind.PATH
+
     def _compute_attribute_kind(
         self, owner: cst.ClassDef, attr: str, depth: int
     ) -> Kind:
         evidence = False
         member = _nodes.member(owner, attr)
+        defined = member is not None or any(
+            True for _ in _nodes.class_level(owner, attr)
+        )
         if isinstance(member, cst.FunctionDef):
             if (
                 not _nodes.is_property(member, self._qualified)
@@ -594,7 +750,10 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
         for annotation, value in _nodes.class_level(owner, attr):
             if (
-                (annotation is not None and self._annotation_kind(annotation) is Kind.PATH)
+                (
+                    annotation is not None
+                    and self._annotation_kind(annotation) is Kind.PATH
+                )
                 or (value is not None and self.kind(value, depth + 1) is Kind.PATH)
                 or (value is not None and self._attrs_path_field(value))
             ):
@@ -620,14 +779,30 @@ class ReceiverTyper:
             if self.kind(value, depth + 1) is not Kind.PATH:
                 return Kind.UNKNOWN
             evidence = evidence or self._class_of(target.value, depth + 1) is owner
+        if (
+            not evidence
+            and not defined
+            and not any(
+                self._class_of(target.value, depth + 1) is owner
+                for target, _, _ in stores
+            )
+        ):
+            return self._inherited_attribute(
+                owner, attr
+            )  # `self._path` of a base elsewhere
         return Kind.PATH if evidence else Kind.UNKNOWN
 
     def _attrs_path_field(self, value: cst.BaseExpression) -> bool:
         """`attr.ib(type=Path)` / `attrs.field(type=Optional[Path])`: an attrs field
         declared a Path by its `type=` argument (a `converter=` may make it anything)."""
-        if not isinstance(value, cst.Call) or not self._qualified(value) & _ATTRS_FIELDS:
+        if (
+            not isinstance(value, cst.Call)
+            or not self._qualified(value) & _ATTRS_FIELDS
+        ):
             return False
-        keywords = {a.keyword.value: a.value for a in value.args if a.keyword is not None}
+        keywords = {
+            a.keyword.value: a.value for a in value.args if a.keyword is not None
+        }
         declared = keywords.get("type")
         return (
             declared is not None
@@ -637,7 +812,10 @@ class ReceiverTyper:
 
     def attribute_stores(
         self, attr: str
-    ) -> list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]] | None:
+    ) -> (
+        list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]]
+        | None
+    ):
         """Every store to (or `del` of) an attribute named `attr` in the module, as
         (target, value or None when not seen, annotation); None when a body the pruner
         cut out may hold one too, or the module's facts were not collected."""

@@ -39,7 +39,7 @@ from migrate_storage.codemods.model import (
     Strategy,
 )
 from migrate_storage.codemods.pipeline import cache as cache_mod
-from migrate_storage.codemods.pipeline import star_imports
+from migrate_storage.codemods.pipeline import package_facts, star_imports
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
     Discovery,
@@ -77,7 +77,9 @@ class RunResult:
     mode: Mode
     files: tuple[FileResult, ...]  # every discovered file, sorted by path
     skipped: tuple[Skipped, ...] = ()  # paths discovery did not take
-    removed_temp_files: tuple[Path, ...] = ()  # left by a killed run, removed by this one
+    removed_temp_files: tuple[
+        Path, ...
+    ] = ()  # left by a killed run, removed by this one
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status is status)
@@ -139,7 +141,9 @@ class Work:
     report: FileResult
     sha256: str = ""
     stat: tuple[int, int] | None = None  # (mtime_ns, size) of the bytes that were read
-    new_source: bytes | None = None  # CHANGED only (written in apply mode, cached in the others)
+    new_source: bytes | None = (
+        None  # CHANGED only (written in apply mode, cached in the others)
+    )
     old_source: bytes | None = None  # apply mode, CHANGED only (for the apply record)
 
 
@@ -167,15 +171,27 @@ def process_file(task: Task) -> Work:
             source = handle.read()
     except OSError as exc:
         reason = f"{file.path}: cannot read: {exc.strerror or exc}"
-        return Work(FileResult(file.path, FileStatus.FAILED, message=reason, real_path=file.real_path))
+        return Work(
+            FileResult(
+                file.path, FileStatus.FAILED, message=reason, real_path=file.real_path
+            )
+        )
     sha = cache_mod.file_digest(source)
     stat = (st.st_mtime_ns, st.st_size)
     transform = task.transform or _engine()
     try:
-        result = transform(source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN)
-    except Exception as exc:  # the engine promises not to raise; a bug must not stop the run
+        result = transform(
+            source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN
+        )
+    except (
+        Exception
+    ) as exc:  # the engine promises not to raise; a bug must not stop the run
         message = f"{file.path}: internal error: {type(exc).__name__}: {exc}"
-        return Work(FileResult(file.path, FileStatus.FAILED, message=message, real_path=file.real_path))
+        return Work(
+            FileResult(
+                file.path, FileStatus.FAILED, message=message, real_path=file.real_path
+            )
+        )
     status = _status(result)
     new_source = result.new_source if status is FileStatus.CHANGED else None
     if status is FileStatus.CHANGED and (new_source is None or new_source == source):
@@ -284,7 +300,9 @@ def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
                 )
         finished = True
     finally:
-        if not finished:  # Ctrl-C or an error in the parent: stop now, not after the chunks
+        if (
+            not finished
+        ):  # Ctrl-C or an error in the parent: stop now, not after the chunks
             _stop_workers(executor)
         executor.shutdown(wait=True, cancel_futures=True)
 
@@ -305,7 +323,9 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 # -- the parent ------------------------------------------------------------------------
 
 
-def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileResult, os.stat_result | None, str]:
+def _finish(
+    work: Work, mode: Mode, roots: tuple[Path, ...]
+) -> tuple[FileResult, os.stat_result | None, str]:
     """Write a CHANGED file in apply mode. Returns the report, and the stat and sha256 to
     record in the cache (stat None: not to be recorded)."""
     report = work.report
@@ -320,12 +340,16 @@ def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileResult
             report.real_path, work.new_source, expected_sha256=work.sha256, roots=roots
         )
     except WriteRefused as exc:
-        failed = replace(report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}")
+        failed = replace(
+            report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}"
+        )
         return failed, None, ""
     return report, st, cache_mod.file_digest(work.new_source)
 
 
-def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode) -> Work | None:
+def _replay(
+    file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode
+) -> Work | None:
     """The Work a worker would return for a file whose pending rewrites the cache holds, or
     None (a miss: transform it) when the path shown differs or a blob is gone."""
     pending = entry.pending
@@ -376,36 +400,126 @@ def _still_as_read(work: Work) -> os.stat_result | None:
     return st if (st.st_mtime_ns, st.st_size) == work.stat else None
 
 
-def _star_pass(
-    files: Sequence[SourceFile], cache: cache_mod.Cache | None
-) -> tuple[dict[Path, tuple[star_imports.Target, ...]], frozenset[Path]]:
-    """Each file's own star imports (from the cache when it knows the file, so a warm run
-    reads no source) and the files that some file star-imports (star_imports.py)."""
+@dataclass(frozen=True, slots=True)
+class PrePass:
+    """What the runner learns about every file before any is transformed: each file's own
+    star imports, the files some file star-imports (star_imports.py), and the package
+    facts (package_facts.py) with each file's own raw facts (for the cache)."""
+
+    targets_of: dict[Path, tuple[star_imports.Target, ...]]
+    starred: frozenset[Path]
+    table: package_facts.Table
+    facts_of: dict[Path, dict]
+
+    def star(self, real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
+        return self.targets_of.get(real_path, ()), real_path in self.starred
+
+    def facts(self, real_path: Path) -> tuple[dict | None, str]:
+        return self.facts_of.get(real_path), self.table.digest(real_path)
+
+
+def _pre_pass(
+    files: Sequence[SourceFile],
+    cache: cache_mod.Cache | None,
+    package_files: Sequence[Path] = (),
+) -> PrePass:
+    """Each file read once (none the cache knows: a warm run reads no source) for its star
+    imports and package facts; `package_files` (the package folders around the files
+    given, see `_package_files`) add facts only."""
     targets_of: dict[Path, tuple[star_imports.Target, ...]] = {}
-    for file in files:
-        entry = cache.lookup(file.real_path) if cache is not None else None
-        if entry is not None:
-            targets_of[file.real_path] = entry.star_targets
+    facts_of: dict[Path, dict] = {}
+    for real_path in itertools.chain((f.real_path for f in files), package_files):
+        if real_path in facts_of:
+            continue
+        entry = cache.lookup(real_path) if cache is not None else None
+        if entry is not None and entry.facts is not None:
+            targets_of[real_path] = entry.star_targets
+            facts_of[real_path] = entry.facts
             continue
         try:
-            targets_of[file.real_path] = star_imports.targets(file.real_path.read_bytes())
+            source = real_path.read_bytes()
         except OSError:
-            targets_of[file.real_path] = ()  # the worker reports the unreadable file
-    return targets_of, star_imports.star_imported([f.real_path for f in files], targets_of)
+            targets_of[real_path], facts_of[real_path] = (), {}  # the worker reports it
+            continue
+        targets_of[real_path] = star_imports.targets(source)
+        facts_of[real_path] = package_facts.extract(source)
+    run_files = [f.real_path for f in files]
+    return PrePass(
+        targets_of,
+        star_imports.star_imported(run_files, targets_of),
+        package_facts.Table(facts_of),
+        facts_of,
+    )
+
+
+def _package_files(
+    found: Discovery, paths: Sequence[Path | str], is_excluded: Any, cwd: Path | None
+) -> list[Path]:
+    """The .py files of the packages (folders with `__init__.py`, up to the outermost) that
+    hold the files given, when no folder given covers them: `diff pkg/a.py` then reads
+    what `pkg/b.py` says about the names a.py imports, as a run over the tree would."""
+    given_dirs = [Path(os.path.abspath(p)).resolve() for p in paths if os.path.isdir(p)]
+    tops: set[Path] = set()
+    seen: dict[Path, Path | None] = {}
+    for file in found.files:
+        folder = file.real_path.parent
+        if folder in seen:
+            continue
+        top = None
+        current = folder
+        while (current / "__init__.py").is_file():
+            top = current
+            if current.parent == current:
+                break
+            current = current.parent
+        seen[folder] = top
+        if top is not None and not any(
+            top == d or d in top.parents for d in given_dirs
+        ):
+            tops.add(top)
+    if not tops:
+        return []
+    extra = discover(sorted(tops), is_excluded=is_excluded, cwd=cwd)
+    known = {f.real_path for f in found.files}
+    return [f.real_path for f in extra.files if f.real_path not in known]
+
+
+def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
+    """The facts to record with a finished file: apply wrote new bytes, whose own facts
+    are not the ones read (None: the next run extracts them again)."""
+    facts, digest = pre.facts(real_path)
+    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
+        return None, digest
+    return facts, digest
 
 
 def _record_pending(
-    cache: cache_mod.Cache, work: Work, star: tuple[tuple[star_imports.Target, ...], bool]
+    cache: cache_mod.Cache,
+    work: Work,
+    star: tuple[tuple[star_imports.Target, ...], bool],
+    facts: tuple[dict | None, str] = (None, ""),
 ) -> None:
     """Cache what check/diff found in a file with pending rewrites, if it is still the
     bytes the worker read."""
     report = work.report
-    if report.status is not FileStatus.CHANGED or work.new_source is None or work.stat is None:
+    if (
+        report.status is not FileStatus.CHANGED
+        or work.new_source is None
+        or work.stat is None
+    ):
         return
     if _still_as_read(work) is None:
         return
     cache.record_pending(
-        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star
+        report.real_path,
+        work.stat,
+        work.sha256,
+        report.path,
+        report.sites,
+        work.new_source,
+        report.diff,
+        star,
+        facts,
     )
 
 
@@ -447,14 +561,16 @@ def run(
             cache_mod.cache_file(settings.resolved_cache_dir(), ruleset.digest)
         )
     # Over every discovered file, before `only` narrows them: a file outside the change
-    # set may still star-import one inside it.
-    targets_of, starred = _star_pass(found.files, cache)
-
-    def star(real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
-        return targets_of.get(real_path, ()), real_path in starred
+    # set may still star-import one inside it, or type a name it imports.
+    pre = _pre_pass(
+        found.files, cache, _package_files(found, paths, ruleset.is_excluded, cwd)
+    )
+    starred, star = pre.starred, pre.star
 
     if only is not None:
-        found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
+        found = replace(
+            found, files=tuple(f for f in found.files if f.real_path in only)
+        )
     removed: list[Path] = []
     if mode is Mode.APPLY:
         removed = remove_stale_temp_files(found.stale_temp_files)
@@ -469,8 +585,13 @@ def run(
             )
             continue
         entry = cache.lookup(file.real_path) if cache is not None else None
-        if entry is not None and entry.star_imported != (file.real_path in starred):
-            entry = None  # made for the other answer: private names or not
+        if entry is not None and (
+            entry.star_imported != (file.real_path in starred)
+            or entry.facts_digest != pre.table.digest(file.real_path)
+        ):
+            entry = (
+                None  # made for another answer: private names, or other package facts
+            )
         if entry is not None and entry.pending is None:
             reports[file.real_path] = FileResult(
                 file.path,
@@ -487,7 +608,10 @@ def run(
         policy = ruleset.policy_for(file.real_path)
         if file.real_path in starred:
             policy = replace(policy, star_imported=True)
-        if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
+        policy = replace(policy, package=pre.table.view(file.real_path))
+        if (
+            mode is not Mode.SCAN and policy.excluded
+        ):  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
                 file.path, FileStatus.EXCLUDED, real_path=file.real_path
             )
@@ -510,13 +634,26 @@ def run(
             for work in itertools.chain(replayed, works):
                 report, st, sha = _finish(work, mode, found.roots)
                 reports[report.real_path] = report
-                if on_written is not None and st is not None and report.status is FileStatus.CHANGED:
+                if (
+                    on_written is not None
+                    and st is not None
+                    and report.status is FileStatus.CHANGED
+                ):
                     assert work.old_source is not None and work.new_source is not None
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
-                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path))
+                    cache.record(
+                        report.real_path,
+                        st,
+                        sha,
+                        report.left_alone(),
+                        star(report.real_path),
+                        _facts_after(pre, report.real_path, work),
+                    )
                 elif cache is not None and mode is not Mode.APPLY:
-                    _record_pending(cache, work, star(report.real_path))
+                    _record_pending(
+                        cache, work, star(report.real_path), pre.facts(report.real_path)
+                    )
                 done += 1
                 if progress is not None:
                     progress(report, done, total)
@@ -526,4 +663,3 @@ def run(
 
     files = tuple(sorted(reports.values(), key=lambda r: r.path))
     return RunResult(mode, files, found.skipped, tuple(removed))
-
