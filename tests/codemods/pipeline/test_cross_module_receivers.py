@@ -1,0 +1,224 @@
+"""Receivers typed in another module of the run (issue 14 item 1, pipeline/package_facts.py),
+through the runner with the real engine: which `.open()` sites become pending, that
+coverage and apply agree and a second apply changes nothing, the negatives (a subclass
+elsewhere re-annotating the attribute as str, a function returning str, an ambiguous module,
+an unresolvable base), the cache following an edit of another module, and a run over one
+file of a package reading the facts of the rest of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrate_storage.codemods.model import Reason, Status
+from migrate_storage.codemods.pipeline.runner import RunResult, run
+from migrate_storage.codemods.settings import Mode, Settings
+
+PATHS = """\
+from pathlib import Path
+
+DATA_DIR = Path("data")
+
+
+def target(name: str) -> Path:
+    return DATA_DIR / name
+
+
+def label(name: str) -> str:
+    return name
+"""
+
+BASE = """\
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class Builder:
+    def __init__(self, root: Path) -> None:
+        self._path: Path = root
+
+    def path_for(self, name: str) -> Path:
+        return self._path / name
+
+
+@dataclass
+class Config:
+    out_dir: Path
+
+
+class FS:
+    @staticmethod
+    def open(name, mode="r"):
+        return name
+"""
+
+TEXT = """\
+from .base import Builder
+
+
+class TextBuilder(Builder):
+    _path: str
+"""
+
+MIXED = """\
+from elsewhere import Mixin
+from .base import Builder
+
+
+class Mixed(Builder, Mixin):
+    pass
+"""
+
+USE = """\
+import pkg.paths as paths
+from .paths import DATA_DIR, label, target
+from .base import Builder, Config, FS
+from .text import TextBuilder
+from .mixed import Mixed
+
+
+class Sdist(Builder):
+    def build(self):
+        setup = self._path / "setup.py"
+        setup.open("w")
+        self.path_for("a").open()
+
+
+class Text(TextBuilder):
+    def build(self):
+        (self._path / "x").open()
+
+
+class Both(Mixed):
+    def build(self):
+        (self._path / "x").open()
+
+
+def f(cfg: Config, b: Builder):
+    cfg.out_dir.open("w")
+    b.path_for("x").open()
+    (DATA_DIR / "x.json").open()
+    paths.DATA_DIR.open()
+    target("y").open()
+    label("y").open()
+    FS.open("z")
+"""
+
+# line -> expected status of the `.open` site on it (None: not a site at all)
+EXPECTED = {
+    11: Status.PENDING,  # setup = self._path / ...: base class attribute
+    12: Status.PENDING,  # self.path_for(): a method of the base
+    17: Status.UNMIGRATED,  # TextBuilder re-annotates _path as str
+    22: Status.UNMIGRATED,  # Mixin, not in the run, may define _path
+    26: Status.PENDING,  # dataclass field of a parameter's class
+    27: Status.PENDING,  # a method of a parameter's class
+    28: Status.PENDING,  # a constant of another module
+    29: Status.PENDING,  # the same through `import pkg.paths as paths`
+    30: Status.PENDING,  # a function returning Path
+    31: Status.UNMIGRATED,  # a function returning str
+    32: None,  # a class of the run with its own static open: not Path I/O
+}
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/paths.py": PATHS,
+    "pkg/base.py": BASE,
+    "pkg/text.py": TEXT,
+    "pkg/mixed.py": MIXED,
+    "pkg/use.py": USE,
+}
+
+
+def go(root: Path, mode: Mode, paths: list[str] | None = None) -> RunResult:
+    return run(paths or [str(root)], Settings(mode=mode, jobs=1), cwd=root)
+
+
+def open_sites(result: RunResult, path: str = "pkg/use.py") -> dict[int, Status]:
+    (found,) = [f for f in result.files if f.path == path]
+    return {s.line: s.status for s in found.sites if s.name.endswith("open")}
+
+
+def test_sites_typed_elsewhere_are_pending_and_apply_agrees(tree) -> None:
+    root = tree(FILES)
+    scan = go(root, Mode.SCAN)
+    sites = open_sites(scan)
+    assert sites == {
+        line: status for line, status in EXPECTED.items() if status is not None
+    }
+    (use,) = [f for f in scan.files if f.path == "pkg/use.py"]
+    unknown = [s for s in use.sites if s.status is Status.UNMIGRATED]
+    assert {s.reason for s in unknown} == {Reason.RECEIVER_UNKNOWN}
+    pending = sum(1 for f in scan.files for s in f.sites if s.status is Status.PENDING)
+    applied = go(root, Mode.APPLY)
+    assert sum(len(f.rewritten) for f in applied.files) == pending
+    text = (root / "pkg/use.py").read_text()
+    assert 'storage.path_open(setup, "w", pin=False)' in text
+    assert "storage.path_open(paths.DATA_DIR)" in text
+    assert 'label("y").open()' in text and 'FS.open("z")' in text
+    after = go(root, Mode.SCAN)
+    assert not any(s.status is Status.PENDING for f in after.files for s in f.sites)
+    assert go(root, Mode.CHECK).exit_code == 0  # a second apply would change nothing
+
+
+def test_an_ambiguous_module_name_is_unknown(tree) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/paths.py": PATHS,
+        "vendored/pkg/paths.py": PATHS,
+        "app.py": "from pkg.paths import target\ntarget('x').open()\n",
+    }
+    root = tree(files)
+    assert open_sites(go(root, Mode.SCAN), "app.py") == {2: Status.UNMIGRATED}
+    (root / "vendored/pkg/paths.py").unlink()
+    assert open_sites(go(root, Mode.SCAN), "app.py") == {2: Status.PENDING}
+
+
+def test_the_cache_follows_an_edit_of_another_module(tree, monkeypatch) -> None:
+    from migrate_storage.codemods.pipeline import runner
+    from migrate_storage.codemods.pipeline.engine import transform_source
+
+    transformed: list[str] = []
+
+    def recording(source, path, policy, **kwargs):  # type: ignore[no-untyped-def]
+        transformed.append(path)
+        return transform_source(source, path, policy, **kwargs)
+
+    monkeypatch.setattr(runner, "_engine", lambda: recording)
+    root = tree(FILES)
+    first = go(root, Mode.DIFF)
+    assert b'storage.path_open(target("y"))' in _diff_of(first, "pkg/use.py")
+    (root / "pkg/paths.py").write_text(
+        PATHS.replace("def target(name: str) -> Path", "def target(name: str) -> str")
+    )
+    second = go(root, Mode.DIFF)  # use.py is unchanged, but what it imports is not
+    assert b'storage.path_open(target("y"))' not in _diff_of(second, "pkg/use.py")
+    assert b"storage.path_open(paths.DATA_DIR)" in _diff_of(second, "pkg/use.py")
+    assert open_sites(go(root, Mode.SCAN))[30] is Status.UNMIGRATED
+    # an edit that changes no fact another module reads keeps the entry
+    (root / "pkg/text.py").write_text(TEXT + "\n# a comment\n")
+    transformed.clear()
+    third = go(root, Mode.DIFF)
+    assert transformed == ["pkg/text.py"]
+    assert _diff_of(third, "pkg/use.py") == _diff_of(second, "pkg/use.py")
+    # an edit of what it imports re-transforms it, even when its own bytes are the same
+    (root / "pkg/text.py").write_text(
+        "from pathlib import Path\n" + TEXT.replace("_path: str", "_path: Path")
+    )
+    transformed.clear()
+    go(root, Mode.DIFF)
+    assert sorted(transformed) == ["pkg/text.py", "pkg/use.py"]
+    assert (
+        open_sites(go(root, Mode.SCAN))[17] is Status.PENDING
+    )  # TextBuilder._path: Path now
+
+
+def _diff_of(result: RunResult, path: str) -> bytes:
+    (found,) = [f for f in result.files if f.path == path]
+    return found.diff or b""
+
+
+def test_one_file_of_a_package_is_rewritten_as_in_a_run_over_the_tree(tree) -> None:
+    root = tree(FILES)
+    whole = _diff_of(go(root, Mode.DIFF), "pkg/use.py")
+    alone = go(root, Mode.DIFF, [str(root / "pkg/use.py")])
+    assert [f.path for f in alone.files] == ["pkg/use.py"]
+    assert _diff_of(alone, "pkg/use.py") == whole
