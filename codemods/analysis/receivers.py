@@ -270,16 +270,16 @@ class ReceiverTyper:
                     if package.method_is_path(owner, func.attr.value)
                     else Kind.UNKNOWN
                 )
+            name = func.attr.value
             if (
                 isinstance(owner, cst.ClassDef)
-                and _nodes.member(owner, func.attr.value) is None
+                and _nodes.member(owner, name) is None
+                and not any(True for _ in _nodes.class_level(owner, name))
             ):
-                if not any(True for _ in _nodes.class_level(owner, func.attr.value)):
-                    bases = self._foreign_bases(owner)
-                    if bases and all(
-                        package.method_is_path(b, func.attr.value) for b in bases
-                    ):
-                        return Kind.PATH
+                # `self.path_for(x)` with path_for defined by a base in another module
+                bases = self._foreign_bases(owner)
+                if bases and all(package.method_is_path(b, name) for b in bases):
+                    return Kind.PATH
         return Kind.UNKNOWN
 
     def _foreign_bases(self, owner: cst.ClassDef) -> list[Foreign] | None:

@@ -74,16 +74,11 @@ def library_versions() -> list[str]:
     differently, so results one version made are not replayed under another."""
     try:
         libcst_version = metadata.version("libcst")
-    except (
-        metadata.PackageNotFoundError
-    ):  # a source checkout on sys.path: its own version
+    except metadata.PackageNotFoundError:  # a source checkout on sys.path: its own version
         import libcst
 
         libcst_version = getattr(libcst, "__version__", "unknown")
-    return [
-        f"libcst {libcst_version}",
-        f"python {sys.version} {sys.implementation.cache_tag}",
-    ]
+    return [f"libcst {libcst_version}", f"python {sys.version} {sys.implementation.cache_tag}"]
 
 
 def tool_fingerprint() -> str:
@@ -108,9 +103,7 @@ def tool_fingerprint() -> str:
     return "\n".join(parts)
 
 
-def cache_file(
-    cache_dir: Path, rules_digest: str, fingerprint: str | None = None
-) -> Path:
+def cache_file(cache_dir: Path, rules_digest: str, fingerprint: str | None = None) -> Path:
     key = hashlib.sha256(
         f"{fingerprint if fingerprint is not None else tool_fingerprint()}\0{rules_digest}".encode()
     ).hexdigest()[:24]
@@ -143,17 +136,7 @@ class Cache:
                     facts if isinstance(facts, dict) else None,
                     str(digest),
                 )
-                for name, (
-                    m,
-                    s,
-                    h,
-                    left,
-                    pending,
-                    targets,
-                    starred,
-                    facts,
-                    digest,
-                ) in raw["files"].items()
+                for name, (m, s, h, left, pending, targets, starred, facts, digest) in raw["files"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path)
@@ -190,13 +173,7 @@ class Cache:
         """`star`: the file's star imports and whether it was star-imported; `facts`: its
         package facts and the digest of those it depends on (see Entry)."""
         self.entries[str(real_path)] = Entry(
-            st.st_mtime_ns,
-            st.st_size,
-            sha256,
-            tuple(sorted(left_alone.items())),
-            None,
-            *star,
-            *facts,
+            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None, *star, *facts
         )
 
     def record_pending(
@@ -217,13 +194,7 @@ class Cache:
             return
         diff_sha = self._put_blob(diff) if diff is not None else None
         self.entries[str(real_path)] = Entry(
-            stat[0],
-            stat[1],
-            sha256,
-            (),
-            Pending(path, sites, new_sha, diff_sha),
-            *star,
-            *facts,
+            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha), *star, *facts
         )
 
     def blob(self, sha256: str | None) -> bytes | None:
@@ -273,9 +244,7 @@ class Cache:
             },
         }
         try:
-            write_own_file(
-                self.path, json.dumps(payload, separators=(",", ":")).encode()
-            )
+            write_own_file(self.path, json.dumps(payload, separators=(",", ":")).encode())
         except OSError:
             return
         self._drop_unused_blobs()

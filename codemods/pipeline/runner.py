@@ -77,9 +77,7 @@ class RunResult:
     mode: Mode
     files: tuple[FileResult, ...]  # every discovered file, sorted by path
     skipped: tuple[Skipped, ...] = ()  # paths discovery did not take
-    removed_temp_files: tuple[
-        Path, ...
-    ] = ()  # left by a killed run, removed by this one
+    removed_temp_files: tuple[Path, ...] = ()  # left by a killed run, removed by this one
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status is status)
@@ -141,9 +139,7 @@ class Work:
     report: FileResult
     sha256: str = ""
     stat: tuple[int, int] | None = None  # (mtime_ns, size) of the bytes that were read
-    new_source: bytes | None = (
-        None  # CHANGED only (written in apply mode, cached in the others)
-    )
+    new_source: bytes | None = None  # CHANGED only (written in apply mode, cached in the others)
     old_source: bytes | None = None  # apply mode, CHANGED only (for the apply record)
 
 
@@ -171,27 +167,15 @@ def process_file(task: Task) -> Work:
             source = handle.read()
     except OSError as exc:
         reason = f"{file.path}: cannot read: {exc.strerror or exc}"
-        return Work(
-            FileResult(
-                file.path, FileStatus.FAILED, message=reason, real_path=file.real_path
-            )
-        )
+        return Work(FileResult(file.path, FileStatus.FAILED, message=reason, real_path=file.real_path))
     sha = cache_mod.file_digest(source)
     stat = (st.st_mtime_ns, st.st_size)
     transform = task.transform or _engine()
     try:
-        result = transform(
-            source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN
-        )
-    except (
-        Exception
-    ) as exc:  # the engine promises not to raise; a bug must not stop the run
+        result = transform(source, file.path, task.policy, rewrite=task.mode is not Mode.SCAN)
+    except Exception as exc:  # the engine promises not to raise; a bug must not stop the run
         message = f"{file.path}: internal error: {type(exc).__name__}: {exc}"
-        return Work(
-            FileResult(
-                file.path, FileStatus.FAILED, message=message, real_path=file.real_path
-            )
-        )
+        return Work(FileResult(file.path, FileStatus.FAILED, message=message, real_path=file.real_path))
     status = _status(result)
     new_source = result.new_source if status is FileStatus.CHANGED else None
     if status is FileStatus.CHANGED and (new_source is None or new_source == source):
@@ -300,9 +284,7 @@ def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
                 )
         finished = True
     finally:
-        if (
-            not finished
-        ):  # Ctrl-C or an error in the parent: stop now, not after the chunks
+        if not finished:  # Ctrl-C or an error in the parent: stop now, not after the chunks
             _stop_workers(executor)
         executor.shutdown(wait=True, cancel_futures=True)
 
@@ -323,9 +305,7 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 # -- the parent ------------------------------------------------------------------------
 
 
-def _finish(
-    work: Work, mode: Mode, roots: tuple[Path, ...]
-) -> tuple[FileResult, os.stat_result | None, str]:
+def _finish(work: Work, mode: Mode, roots: tuple[Path, ...]) -> tuple[FileResult, os.stat_result | None, str]:
     """Write a CHANGED file in apply mode. Returns the report, and the stat and sha256 to
     record in the cache (stat None: not to be recorded)."""
     report = work.report
@@ -340,16 +320,12 @@ def _finish(
             report.real_path, work.new_source, expected_sha256=work.sha256, roots=roots
         )
     except WriteRefused as exc:
-        failed = replace(
-            report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}"
-        )
+        failed = replace(report, status=FileStatus.FAILED, message=f"{report.path}: {exc.reason}")
         return failed, None, ""
     return report, st, cache_mod.file_digest(work.new_source)
 
 
-def _replay(
-    file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode
-) -> Work | None:
+def _replay(file: SourceFile, entry: cache_mod.Entry, cache: cache_mod.Cache, mode: Mode) -> Work | None:
     """The Work a worker would return for a file whose pending rewrites the cache holds, or
     None (a miss: transform it) when the path shown differs or a blob is gone."""
     pending = entry.pending
@@ -493,6 +469,15 @@ def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None
     return facts, digest
 
 
+def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
+    """The facts to record with a finished file: apply wrote new bytes, whose own facts
+    are not the ones read (None: the next run extracts them again)."""
+    facts, digest = pre.facts(real_path)
+    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
+        return None, digest
+    return facts, digest
+
+
 def _record_pending(
     cache: cache_mod.Cache,
     work: Work,
@@ -502,24 +487,12 @@ def _record_pending(
     """Cache what check/diff found in a file with pending rewrites, if it is still the
     bytes the worker read."""
     report = work.report
-    if (
-        report.status is not FileStatus.CHANGED
-        or work.new_source is None
-        or work.stat is None
-    ):
+    if report.status is not FileStatus.CHANGED or work.new_source is None or work.stat is None:
         return
     if _still_as_read(work) is None:
         return
     cache.record_pending(
-        report.real_path,
-        work.stat,
-        work.sha256,
-        report.path,
-        report.sites,
-        work.new_source,
-        report.diff,
-        star,
-        facts,
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star, facts
     )
 
 
@@ -562,15 +535,11 @@ def run(
         )
     # Over every discovered file, before `only` narrows them: a file outside the change
     # set may still star-import one inside it, or type a name it imports.
-    pre = _pre_pass(
-        found.files, cache, _package_files(found, paths, ruleset.is_excluded, cwd)
-    )
+    pre = _pre_pass(found.files, cache, _package_files(found, paths, ruleset.is_excluded, cwd))
     starred, star = pre.starred, pre.star
 
     if only is not None:
-        found = replace(
-            found, files=tuple(f for f in found.files if f.real_path in only)
-        )
+        found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
     removed: list[Path] = []
     if mode is Mode.APPLY:
         removed = remove_stale_temp_files(found.stale_temp_files)
@@ -589,9 +558,7 @@ def run(
             entry.star_imported != (file.real_path in starred)
             or entry.facts_digest != pre.table.digest(file.real_path)
         ):
-            entry = (
-                None  # made for another answer: private names, or other package facts
-            )
+            entry = None  # made for another answer: private names, or other package facts
         if entry is not None and entry.pending is None:
             reports[file.real_path] = FileResult(
                 file.path,
@@ -609,9 +576,7 @@ def run(
         if file.real_path in starred:
             policy = replace(policy, star_imported=True)
         policy = replace(policy, package=pre.table.view(file.real_path))
-        if (
-            mode is not Mode.SCAN and policy.excluded
-        ):  # never rewritten, whatever discovery said
+        if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
                 file.path, FileStatus.EXCLUDED, real_path=file.real_path
             )
@@ -634,26 +599,14 @@ def run(
             for work in itertools.chain(replayed, works):
                 report, st, sha = _finish(work, mode, found.roots)
                 reports[report.real_path] = report
-                if (
-                    on_written is not None
-                    and st is not None
-                    and report.status is FileStatus.CHANGED
-                ):
+                if on_written is not None and st is not None and report.status is FileStatus.CHANGED:
                     assert work.old_source is not None and work.new_source is not None
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
-                    cache.record(
-                        report.real_path,
-                        st,
-                        sha,
-                        report.left_alone(),
-                        star(report.real_path),
-                        _facts_after(pre, report.real_path, work),
-                    )
+                    facts = _facts_after(pre, report.real_path, work)
+                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path), facts)
                 elif cache is not None and mode is not Mode.APPLY:
-                    _record_pending(
-                        cache, work, star(report.real_path), pre.facts(report.real_path)
-                    )
+                    _record_pending(cache, work, star(report.real_path), pre.facts(report.real_path))
                 done += 1
                 if progress is not None:
                     progress(report, done, total)
@@ -663,3 +616,4 @@ def run(
 
     files = tuple(sorted(reports.values(), key=lambda r: r.path))
     return RunResult(mode, files, found.skipped, tuple(removed))
+
