@@ -48,6 +48,7 @@ import builtins
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,7 @@ _NEUTRAL_BASES = frozenset(
     }
 )
 _BUILTINS = frozenset(dir(builtins))
+_STDLIB = frozenset(sys.stdlib_module_names)
 _SPECIAL = ("__new__", "__enter__", "__aenter__")
 
 
@@ -141,8 +143,9 @@ def _union(*parts: Refs) -> Refs:
 class _Extractor:
     """One module's facts from its `ast` (see the module docstring)."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, walrus: bool = True) -> None:
         self.tree = tree
+        self.walrus = walrus  # the source spells `:=`
         self.names: dict[str, list] = {}  # name -> candidate syms
         self.unknown: set[str] = set()
         self.stores: dict[str, list[Refs]] = {}
@@ -292,12 +295,14 @@ class _Extractor:
         return refs
 
     # -- the module -----------------------------------------------------------------------
-    def run(self) -> Facts:
-        for function in ast.walk(self.tree):
-            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Global):
-                        self.unknown.update(node.names)
+    def run(self, has_global: bool = True) -> Facts:
+        if has_global:
+            stack = list(self.tree.body)
+            while stack:
+                statement = stack.pop()
+                if isinstance(statement, ast.Global):
+                    self.unknown.update(statement.names)
+                stack.extend(_bodies(statement))
         self._statements(self.tree.body)
         self._walk_stores(self.tree, frozenset(), {}, None, None)
         names: dict[str, list] = {}
@@ -391,7 +396,7 @@ class _Extractor:
                     for alias in node.names:
                         self.unknown.add((alias.asname or alias.name).split(".")[0])
         # a walrus anywhere at module level binds a module name
-        if not isinstance(
+        if self.walrus and not isinstance(
             statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         ):
             for node in ast.walk(statement):
@@ -492,36 +497,34 @@ class _Extractor:
         cls: str | None,
         me: str | None,
     ) -> None:
-        """Every attribute store of the module, with its value's refs in its scope."""
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                self._function_stores(
-                    child, local, cls if isinstance(node, ast.ClassDef) else None
-                )
-            elif isinstance(child, ast.ClassDef):
-                self._walk_stores(child, local, params, child.name, None)
+        """Every attribute store of the module, with its value's refs in its scope. Only
+        statements are visited (an attribute is stored by a statement; a comprehension
+        target `for self.x in ...` is not seen), which keeps the pass cheap."""
+        in_class = isinstance(node, ast.ClassDef)
+        for statement in _bodies(node):
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function_stores(statement, local, cls if in_class else None)
+            elif isinstance(statement, ast.ClassDef):
+                self._walk_stores(statement, local, params, statement.name, None)
             else:
-                self._store(child, local, params, cls, me)
-                self._walk_stores(child, local, params, cls, me)
+                self._store(statement, local, params, cls, me)
+                self._walk_stores(statement, local, params, cls, me)
 
     def _function_stores(
-        self, function: ast.AST, outer: frozenset[str], cls: str | None
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: frozenset[str],
+        cls: str | None,
     ) -> None:
-        args = function.args  # type: ignore[attr-defined]
+        args = function.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         if args.vararg:
             every.append(args.vararg)
         if args.kwarg:
             every.append(args.kwarg)
-        bound = {
-            n.id
-            for n in ast.walk(function)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
-        }
+        bound = _bound_names(function)
         names = {a.arg for a in every}
-        static = any(
-            dotted(d) == "staticmethod" for d in getattr(function, "decorator_list", ())
-        )
+        static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
         first = [*args.posonlyargs, *args.args][:1]
         me = first[0].arg if cls is not None and first and not static else None
         params: dict[str, Refs] = {}
@@ -533,11 +536,7 @@ class _Extractor:
                 refs = None
             params[a.arg] = refs
         local = outer | bound | (names - params.keys() - ({me} if me else set()))
-        local = frozenset(local - params.keys())
-        body = function.body if isinstance(function.body, list) else [function.body]  # type: ignore[attr-defined]
-        for statement in body:
-            self._store(statement, local, params, cls, me)
-            self._walk_stores(statement, local, params, cls, me)
+        self._walk_stores(function, frozenset(local - params.keys()), params, cls, me)
 
     def _store(
         self,
@@ -559,12 +558,12 @@ class _Extractor:
                 )
             return
         else:
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Del):
-                self.stores.setdefault(node.attr, []).append(None)
-            elif isinstance(
-                node,
-                (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.comprehension),
-            ):
+            if isinstance(node, ast.Delete):
+                for target in node.targets:
+                    for inner in ast.walk(target):
+                        if isinstance(inner, ast.Attribute):
+                            self.stores.setdefault(inner.attr, []).append(None)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
                 pieces = (
                     [node.target]
                     if not isinstance(node, (ast.With, ast.AsyncWith))
@@ -607,6 +606,70 @@ class _Extractor:
                         self.stores.setdefault(inner.attr, []).append(None)
 
 
+def _bodies(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements directly inside `node` (its blocks, handlers and cases)."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if isinstance(block, list):
+            yield from block
+    for handler in getattr(node, "handlers", ()):
+        yield from handler.body
+    for case in getattr(node, "cases", ()):
+        yield from case.body
+
+
+_TARGETS = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.With,
+    ast.AsyncWith,
+    ast.Delete,
+)
+
+
+def _bound_names(function: ast.AST) -> set[str]:
+    """Names a function binds (statements only, nested blocks and functions included: an
+    over-approximation of its locals; a walrus is not seen)."""
+    bound: set[str] = set()
+    stack = list(_bodies(function))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(statement.name)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in statement.names)
+        elif isinstance(statement, (ast.Global, ast.Nonlocal)):
+            bound.update(statement.names)
+        if isinstance(statement, _TARGETS):
+            if isinstance(statement, ast.Assign):
+                targets: list[ast.AST] = list(statement.targets)
+            elif isinstance(statement, ast.Delete):
+                targets = list(statement.targets)
+            elif isinstance(statement, (ast.With, ast.AsyncWith)):
+                targets = [
+                    i.optional_vars
+                    for i in statement.items
+                    if i.optional_vars is not None
+                ]
+            else:
+                targets = [statement.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    bound.add(target.id)
+                elif not isinstance(target, (ast.Attribute, ast.Subscript)):
+                    bound.update(
+                        n.id for n in ast.walk(target) if isinstance(n, ast.Name)
+                    )
+        for handler in getattr(statement, "handlers", ()):
+            if handler.name:
+                bound.add(handler.name)
+        stack.extend(_bodies(statement))
+    return bound
+
+
 def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
     """All of `found` Path (None beside them allowed): their refs; only None: "none"."""
     out: list = []
@@ -630,8 +693,8 @@ def extract(source: bytes) -> Facts:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    extractor = _Extractor(tree)
-    facts = extractor.run()
+    extractor = _Extractor(tree, walrus=b":=" in source)
+    facts = extractor.run(has_global=b"global" in source)
     for sym in facts["n"].values():
         if sym[0] == "k":
             cls = sym[1]
@@ -704,16 +767,25 @@ def _skim(source: bytes) -> Facts:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # a docstring line: it binds nothing
         extractor = _Extractor(tree)
-        for name, sym in extractor.run()["n"].items():
+        for name, sym in extractor.run(has_global=False)["n"].items():
             if name in names:
                 unknown.add(name)
             names[name] = sym
-    in_pieces = _binding_words(b"\n".join(pieces), names)
-    in_file = _binding_words(source, names)
+    # Names from the standard library resolve outside the run (only `typing.Generic` &
+    # co. as bases matter): trusted without the check, which is the costly part.
+    checked = [
+        name
+        for name, sym in names.items()
+        if sym[0] != "i" or sym[1] or sym[2].partition(".")[0] not in _STDLIB
+    ]
+    in_pieces = _binding_words(b"\n".join(pieces), checked)
+    in_file = _binding_words(source, checked)
     special = any(s.encode() in source for s in _SPECIAL)
     for name, sym in list(names.items()):
         if name in unknown or in_file.get(name, 0) != in_pieces.get(name, 0):
             names[name] = ["?"]
+        elif sym[0] == "i" and sym[3] is None:
+            names[name] = ["?"]  # `import m`: a module (its members are not skimmed)
         elif sym[0] == "k":
             cls = sym[1]
             cls.pop("name", None)
