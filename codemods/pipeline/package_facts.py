@@ -1229,3 +1229,35 @@ class View:
 
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         return self.table.not_path_class(cls, instances)
+
+
+# -- one file on its own (the LibCST codemod commands) ---------------------------------
+_TABLES: dict[Path, Table] = {}
+
+
+def view_for_file(path: Path) -> View | None:
+    """The view a run over `path` alone would give it: the facts of the package (folders
+    with `__init__.py`, up to the outermost) that holds it, made once per package and
+    process; a file outside any package sees only itself. The LibCST codemod commands
+    see one file at a time: this is what `migrate-storage apply FILE` reads."""
+    from migrate_storage.codemods.pipeline.discovery import discover
+
+    real = path.resolve()
+    top = None
+    current = real.parent
+    while (current / "__init__.py").is_file():
+        top = current
+        if current.parent == current:
+            break
+        current = current.parent
+    key = top if top is not None else real
+    if key not in _TABLES:
+        files = [f.real_path for f in discover([key]).files] if top is not None else []
+        facts: dict[Path, Facts] = {}
+        for file in {*files, real}:
+            try:
+                facts[file] = extract(file.read_bytes())
+            except OSError:
+                facts[file] = {}
+        _TABLES[key] = Table(facts)
+    return _TABLES[key].view(real)

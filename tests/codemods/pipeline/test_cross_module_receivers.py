@@ -222,3 +222,18 @@ def test_one_file_of_a_package_is_rewritten_as_in_a_run_over_the_tree(tree) -> N
     alone = go(root, Mode.DIFF, [str(root / "pkg/use.py")])
     assert [f.path for f in alone.files] == ["pkg/use.py"]
     assert _diff_of(alone, "pkg/use.py") == whole
+
+
+def test_the_libcst_command_reads_the_package_as_apply_does(tree) -> None:
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from migrate_storage.codemods.commands import MigrateStorageCommand
+
+    root = tree(FILES)
+    path = root / "pkg/use.py"
+    module = cst.parse_module(path.read_bytes())
+    command = MigrateStorageCommand(CodemodContext(filename=str(path)))
+    by_command = command.transform_module(module).bytes
+    go(root, Mode.APPLY)
+    assert by_command == path.read_bytes()
+    assert b"storage.path_open(target(" in by_command
