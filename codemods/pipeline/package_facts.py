@@ -823,13 +823,26 @@ class Table:
             self._parts[i] for i, p in enumerate(self._paths) if p.name == "__init__.py"
         }
         self._memo: dict[tuple, Any] = {}
+        self._token: str | None = None
         self._digests: list[str] | None = None
 
     def __getstate__(self) -> dict:
-        return {"facts": dict(zip(self._paths, self._facts))}
+        return {"facts": dict(zip(self._paths, self._facts)), "token": self.token}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["facts"])  # type: ignore[misc]
+        self.token = state["token"]
+
+    @property
+    def token(self) -> str:
+        """Names the table in `share`'s registry (see View.__reduce__)."""
+        if self._token is None:
+            self._token = f"{id(self):x}-{len(self._paths)}"
+        return self._token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self._token = value
 
     def view(self, path: Path) -> View | None:
         i = self._index.get(path)
@@ -1195,6 +1208,13 @@ class View:
         self.table = table
         self.module = module
 
+    def __reduce__(self) -> tuple:
+        # A table `share`d with the worker processes travels once per worker (the pool's
+        # initializer), not with every chunk of tasks: only its token goes here.
+        if _SHARED.get(self.table.token) is self.table:
+            return (_shared_view, (self.table.token, self.module))
+        return (View, (self.table, self.module))
+
     def _target(self, qualified: str) -> tuple | None:
         level = len(qualified) - len(qualified.lstrip("."))
         target = self.table._qualified(self.module, level, qualified[level:])
@@ -1229,6 +1249,21 @@ class View:
 
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         return self.table.not_path_class(cls, instances)
+
+
+# -- one table for every worker process -----------------------------------------------
+_SHARED: dict[str, Table] = {}
+
+
+def share(table: Table) -> None:
+    """Register `table` in this process (the runner's, then each worker's initializer),
+    so the views of it pickle as a token (see View.__reduce__). One run at a time."""
+    _SHARED.clear()
+    _SHARED[table.token] = table
+
+
+def _shared_view(token: str, module: int) -> View:
+    return View(_SHARED[token], module)
 
 
 # -- one file on its own (the LibCST codemod commands) ---------------------------------

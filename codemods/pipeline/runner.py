@@ -198,11 +198,13 @@ def process_file(task: Task) -> Work:
     return Work(report, sha, stat, new_source, old_source)
 
 
-def _init_worker(parent_pid: int) -> None:
+def _init_worker(parent_pid: int, table: package_facts.Table | None = None) -> None:
     """Workers leave Ctrl-C to the parent, which stops the pool and cleans up, and die with
     the parent: a SIGKILLed parent cannot stop them, and a pool worker inherits the write
     end of its own task pipe, so it would wait for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if table is not None:
+        package_facts.share(table)  # the tasks carry only its token
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the line above took effect
         os._exit(1)
@@ -249,7 +251,9 @@ def _chunks(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
     return chunks
 
 
-def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
+def _execute(
+    tasks: Sequence[Task], workers: int, table: package_facts.Table | None = None
+) -> Iterator[Work]:
     """Each task's Work, as the workers finish them (in no particular order)."""
     if workers <= 1 or len(tasks) <= 1:
         yield from map(process_file, tasks)
@@ -257,8 +261,10 @@ def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
     workers = min(workers, len(tasks))
     chunks = _chunks(tasks, workers)
     executor = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
+        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(), table)
     )
+    if table is not None:
+        package_facts.share(table)
     pending: dict[Future[list[Work]], list[Task]] = {}
     finished = False
     try:
@@ -595,7 +601,7 @@ def run(
             progress(report, done, total)
 
     try:
-        with contextlib.closing(_execute(tasks, settings.workers)) as works:
+        with contextlib.closing(_execute(tasks, settings.workers, pre.table)) as works:
             for work in itertools.chain(replayed, works):
                 report, st, sha = _finish(work, mode, found.roots)
                 reports[report.real_path] = report
