@@ -9,8 +9,9 @@ given, see runner.py) before any is transformed, and hands each file a `View` of
 through its `FilePolicy.package`.
 
 Per file, `extract(source)` gives its raw facts (plain JSON data, kept in the cache so a
-warm run reads no source), from one `ast` parse, and only for files whose bytes mention
-`Path` (a file that does not cannot define a Path fact); the others are skimmed with byte
+warm run reads no source), from one `ast` parse, and only for files whose bytes name
+`Path`, `PosixPath` or `WindowsPath` as a word (a file that does not cannot define a Path
+fact; a value made from an imported Path without naming the class is then not seen); the others are skimmed with byte
 regexes for what they can still hold: their top-level classes (headers only: bases,
 keywords, decorators) and imports (re-exports such as `from .lark import Lark`).
 
@@ -684,10 +685,14 @@ def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
     return out if evidence else "none"
 
 
+# A file that defines a Path fact names one of these classes (`PathLike` is no Path).
+_SAYS_PATH = re.compile(rb"\b(?:Posix|Windows)?Path\b")
+
+
 def extract(source: bytes) -> Facts:
     """The raw facts of one module's source (see the module docstring); `{}` when it
     does not parse (the engine reports that file)."""
-    if b"Path" not in source:
+    if b"Path" not in source or not _SAYS_PATH.search(source):
         return _skim(source)
     try:
         tree = ast.parse(source)
@@ -719,7 +724,20 @@ _SKIM = re.compile(
 _CLASS_LINE = re.compile(r"(?:^|\n)class\b")
 _KEYWORD_LINE = re.compile(rb"[ \t]*(?:import|from|global|nonlocal|del)\b")
 _FOR_LINE = re.compile(rb"[ \t]*(?:async[ \t]+)?for\b")
-_DEFINED = re.compile(rb"(?:def|class)[ \t]+$")
+
+
+def _defines(before: bytes) -> bool:
+    """`before` (a line up to a word) ends with `def ` or `class `."""
+    stripped = before.rstrip(b" \t")
+    if stripped == before:
+        return False
+    for keyword in (b"def", b"class"):
+        if stripped.endswith(keyword):
+            head = stripped[: -len(keyword)]
+            return not head or not (head[-1:].isalnum() or head[-1:] == b"_")
+    return False
+
+
 _IDENT = re.compile(rb"[\w.]")
 _WORD_CHAR = re.compile(rb"\w")
 _BEFORE_ASSIGNMENT = re.compile(
@@ -743,7 +761,7 @@ def _binding_words(source: bytes, words: Iterable[str]) -> dict[str, int]:
                 if (
                     _KEYWORD_LINE.match(source, start)
                     or (_FOR_LINE.match(source, start) and b" in " not in before)
-                    or _DEFINED.search(before)
+                    or _defines(before)
                     or before.endswith(b"as ")
                     or _BEFORE_ASSIGNMENT.match(source, end)
                 ):
@@ -752,22 +770,35 @@ def _binding_words(source: bytes, words: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+def _parse_pieces(texts: list[str]) -> list[ast.Module]:
+    """The pieces as one module (one parse), or each alone when one of them does not
+    parse (a docstring line: it binds nothing)."""
+    try:
+        return [ast.parse("\n".join(texts))]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    trees = []
+    for text in texts:
+        try:
+            trees.append(ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return trees
+
+
 def _skim(source: bytes) -> Facts:
     pieces = [m.group(0) for m in _SKIM.finditer(source)]
     if not pieces:
         return {}
     names: dict[str, list] = {}
     unknown: set[str] = set()
+    texts = []
     for piece in pieces:
         text = piece.decode("utf-8", "replace").replace("\r", "")
-        if _CLASS_LINE.search(text):
-            text = text.rstrip() + " pass"
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue  # a docstring line: it binds nothing
-        extractor = _Extractor(tree)
-        for name, sym in extractor.run(has_global=False)["n"].items():
+        texts.append(text.rstrip() + " pass" if _CLASS_LINE.search(text) else text)
+    trees = _parse_pieces(texts)
+    for tree in trees:
+        for name, sym in _Extractor(tree).run(has_global=False)["n"].items():
             if name in names:
                 unknown.add(name)
             names[name] = sym
