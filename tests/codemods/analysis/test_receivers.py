@@ -359,3 +359,15 @@ def test_with_binds_what_enter_returns() -> None:
     module, scopes, collector = analysed(code)
     typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
     assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN
+
+
+def test_pruned_text_keyword_arguments_are_no_tuple_store() -> None:
+    """A pruned body passing `root=self._path, other=...` to a call does not store
+    `_path` (it kept poetry-core's `self._path / "setup.py"` unknown); a tuple target does."""
+    from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
+
+    assert stored_in_text("_path", "    self._path, x = a, b\n")
+    assert stored_in_text("_path", "a[0]._path, b = 1, 2\n")
+    assert stored_in_text("_path", "self._path = 1\n") and stored_in_text("_path", "del self._path\n")
+    assert not stored_in_text("_path", "        path=f, project_root=self._path, source_root=self._path\n")
+    assert not stored_in_text("_path", "foo(self._path, x=1)\n")
