@@ -108,6 +108,26 @@ _ELEMENT_SOURCES = frozenset({"iterdir", "glob", "rglob"})
 _SEQUENCE_BUILTINS = frozenset(
     {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
 )
+#: Annotated collections whose one type argument is the type of every element.
+_COLLECTIONS = frozenset(
+    {
+        "set",
+        "frozenset",
+        "list",
+        "tuple",
+        "Set",
+        "FrozenSet",
+        "List",
+        "Tuple",
+        "AbstractSet",
+        "MutableSet",
+        "Sequence",
+        "MutableSequence",
+        "Collection",
+        "Iterable",
+        "Iterator",
+    }
+)
 _ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
 _WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
 _STDLIB = frozenset(sys.stdlib_module_names) - {"pathlib"}
@@ -671,7 +691,69 @@ class ReceiverTyper:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
                 return self._class_named(value.func) or self._foreign_class(value.func)
+        if (
+            isinstance(bound, cst.Name)
+            and self._facts is not None
+            and bound in self._facts.loops
+        ):
+            return self._element_class(self._facts.loops[bound], depth + 1)
         return None
+
+    def _element_class(
+        self, node: cst.BaseExpression, depth: int
+    ) -> cst.ClassDef | Foreign | None:
+        """The class of every element of the iterable `node`, from the return annotation
+        (`-> set[BuildIncludeFile]`) of the function or method of this module it comes
+        from, also through `sorted`/`list`/`tuple`/`reversed` and a name bound once."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Call):
+            if (
+                _names.all_in(self._qualified(node.func), _SEQUENCE_BUILTINS)
+                and node.args
+            ):
+                first = node.args[0]
+                if not first.star and first.keyword is None:
+                    return self._element_class(first.value, depth + 1)
+                return None
+            for definition in self._callee_definitions(node.func, depth):
+                if (
+                    isinstance(definition, cst.FunctionDef)
+                    and definition.returns is not None
+                    and _nodes.returns_unchanged(definition, self._qualified)
+                ):
+                    return self._collection_class(definition.returns.annotation)
+            return None
+        if isinstance(node, cst.Name):
+            values = self._plain_values(node)
+            if values:
+                found = {self._element_class(v, depth + 1) for v in values}
+                if len(found) == 1:
+                    return found.pop()
+        return None
+
+    def _collection_class(
+        self, node: cst.BaseExpression
+    ) -> cst.ClassDef | Foreign | None:
+        """`X` of `set[X]`, `list[X]`, `Sequence[X]`, `Iterable[X]`, `tuple[X, ...]`..."""
+        if not isinstance(node, cst.Subscript):
+            return None
+        outer = self._qualified(node.value)
+        if not outer or not all(
+            n.rpartition(".")[2] in _COLLECTIONS
+            and n.rpartition(".")[0] in ("builtins", "typing", "collections.abc")
+            for n in outer
+        ):
+            return None
+        elements = [e.slice for e in node.slice]
+        if not all(isinstance(e, cst.Index) for e in elements):
+            return None
+        values = [e.value for e in elements]  # type: ignore[union-attr]
+        if len(values) == 2 and isinstance(values[1], cst.Ellipsis):
+            values = values[:1]  # tuple[X, ...]
+        if len(values) != 1:
+            return None
+        return self._class_named(values[0]) or self._foreign_class(values[0])
 
     def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
         """`Config` (also as a string annotation) imported from a module of the run."""

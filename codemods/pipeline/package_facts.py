@@ -1071,7 +1071,12 @@ class Table:
             return "other"
         if attr in raw["a"]:
             own = _merged_refs([raw["a"][attr], stores])
-            return "path" if own != "none" and self.refs_path(module, own) else "other"
+            if not isinstance(own, list):
+                return "other"
+            # `self.path = self.path.resolve()`: a store made from the attribute itself
+            # keeps it a Path when every other store makes one (induction on the stores)
+            kept = [r for r in own if r[0] != "a" or (r[1], r[2]) != (cls[2], attr)]
+            return "path" if kept and self.refs_path(module, kept) else "other"
         if class_level:
             return "absent"  # attributes set on instances are not the class's
         found = self._from_bases(cls, lambda base: self.attribute(base, attr))

@@ -237,3 +237,70 @@ def test_the_libcst_command_reads_the_package_as_apply_does(tree) -> None:
     go(root, Mode.APPLY)
     assert by_command == path.read_bytes()
     assert b"storage.path_open(target(" in by_command
+
+
+ITEMS = """\
+from pathlib import Path
+
+
+class Item:
+    def __init__(self, path, root: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_absolute():
+            self.path = root / self.path
+        self.path = self.path.resolve()
+        self.name = str(path)
+"""
+
+LOOSE = """\
+from pathlib import Path
+
+
+class Loose:
+    def __init__(self, path) -> None:
+        self.path = Path(path)
+
+    def rename(self, other: str) -> None:
+        self.path = other
+"""
+
+COLLECT = """\
+from .items import Item
+from .loose import Loose
+
+
+class Collector:
+    def collect(self) -> set[Item]:
+        return set()
+
+    def loose(self) -> list[Loose]:
+        return []
+
+    def names(self) -> list[str]:
+        return []
+
+    def run(self):
+        found = self.collect()
+        for item in sorted(found, key=lambda i: i.name):
+            item.path.open("rb")
+        for loose in self.loose():
+            loose.path.open("rb")
+        for name in self.names():
+            name.open()
+"""
+
+
+def test_elements_of_an_annotated_collection_of_a_class_of_another_module(tree) -> None:
+    root = tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/items.py": ITEMS,
+            "pkg/loose.py": LOOSE,
+            "pkg/collect.py": COLLECT,
+        }
+    )
+    assert open_sites(go(root, Mode.SCAN), "pkg/collect.py") == {
+        18: Status.PENDING,  # Item.path: Path(...), root / itself, itself.resolve()
+        20: Status.UNMIGRATED,  # Loose.path is also stored a str
+        22: Status.UNMIGRATED,  # a str
+    }

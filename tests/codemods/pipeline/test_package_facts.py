@@ -194,6 +194,21 @@ def test_a_store_elsewhere_in_the_module_or_a_subclass_override_is_no_path() -> 
     assert use.attribute(use.class_named(".sub.Again"), "extra") == "path"
 
 
+def test_an_attribute_made_from_itself_stays_a_path_only_with_other_evidence() -> None:
+    source = (
+        "from pathlib import Path\n\n\nclass Item:\n"
+        "    def __init__(self, path, root: Path) -> None:\n"
+        "        self.path = Path(path)\n        self.path = root / self.path\n"
+        "        self.path = self.path.resolve()\n        self.loop = self.loop.parent\n"
+        "        self.other = self.path.name\n"
+    )
+    use = view(table({"m.py": source, "u.py": ""}), "u.py")
+    item = use.class_named("m.Item")
+    assert use.attribute(item, "path") == "path"
+    assert use.attribute(item, "loop") == "other"  # nothing but itself: no evidence
+    assert use.attribute(item, "other") == "other"
+
+
 def test_unresolvable_bases_and_ambiguous_modules_are_unknown() -> None:
     t = table(
         {
