@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import (
@@ -169,6 +169,8 @@ class ReceiverTyper:
             | None
         ) = None
         self._walrus: dict[str, list[tuple[Scope, cst.Name]]] | None = None
+        # names whose bindings are being evaluated (see _name_kind)
+        self._assumed: set[tuple[Scope, str]] = set()
         self._deleted: dict[str, list[cst.Name]] | None = None
 
     # -- expressions ------------------------------------------------------------------
@@ -472,6 +474,21 @@ class ReceiverTyper:
         assignments = scope[node.value]
         if not assignments or self._rebound_elsewhere(node, scope):
             return Kind.UNKNOWN
+        key = (scope, node.value)
+        if key in self._assumed:
+            # `path = path.resolve()`, `target = target or DEFAULT`: the name's own
+            # bindings are being proven Paths; each use of it in them reads a value an
+            # earlier binding made, so by induction it is one (nothing is cached meanwhile)
+            return Kind.PATH
+        self._assumed.add(key)
+        try:
+            return self._bindings_kind(node, assignments, depth)
+        finally:
+            self._assumed.discard(key)
+
+    def _bindings_kind(
+        self, node: cst.Name, assignments: Collection[object], depth: int
+    ) -> Kind:
         kinds: set[Kind] = set()
         neutral = 0  # bindings that keep a Path a Path (None, `p /= x`)
         for assignment in assignments:
@@ -792,7 +809,11 @@ class ReceiverTyper:
         key = (owner, attr)
         if key not in self._attributes:
             self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
-            self._attributes[key] = self._compute_attribute_kind(owner, attr, depth)
+            kind = self._compute_attribute_kind(owner, attr, depth)
+            if self._assumed:  # may rest on a name assumed a Path: not cached
+                del self._attributes[key]
+                return kind
+            self._attributes[key] = kind
         return self._attributes[key]
 
     def _stores_keep_path(self, attr: str, depth: int) -> Kind:

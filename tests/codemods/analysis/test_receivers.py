@@ -368,6 +368,42 @@ def test_pruned_text_keyword_arguments_are_no_tuple_store() -> None:
 
     assert stored_in_text("_path", "    self._path, x = a, b\n")
     assert stored_in_text("_path", "a[0]._path, b = 1, 2\n")
-    assert stored_in_text("_path", "self._path = 1\n") and stored_in_text("_path", "del self._path\n")
-    assert not stored_in_text("_path", "        path=f, project_root=self._path, source_root=self._path\n")
+    assert stored_in_text("_path", "self._path = 1\n") and stored_in_text(
+        "_path", "del self._path\n"
+    )
+    assert not stored_in_text(
+        "_path", "        path=f, project_root=self._path, source_root=self._path\n"
+    )
     assert not stored_in_text("_path", "foo(self._path, x=1)\n")
+
+
+def typed_kind(code: str) -> Kind:
+    """The receiver of the last statement of the module's last function."""
+    module, scopes, collector = analysed(code)
+    function = module.body[-1]
+    assert isinstance(function, cst.FunctionDef)
+    inner = cst.Module(body=[function.body.body[-1]])
+    return ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector).kind(
+        last_call_receiver(inner)
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("def f(p: Path):\n    p = p.resolve()\n    p.open()\n", Kind.PATH),
+        ("def f(p: Path | None, d: Path):\n    p = p or d\n    p.open()\n", Kind.PATH),
+        (
+            "def f(p: Path):\n    p = p / 'a'\n    p = p.parent\n    p.open()\n",
+            Kind.PATH,
+        ),
+        ("def f(p: Path):\n    p = p.read_text()\n    p.open()\n", Kind.UNKNOWN),
+        ("def f(p: Path):\n    p = str(p)\n    p.open()\n", Kind.UNKNOWN),
+        ("def f(p):\n    p = p.resolve()\n    p.open()\n", Kind.UNKNOWN),  # no evidence
+        ("def f(p: Path, q):\n    p = p or q\n    p.open()\n", Kind.UNKNOWN),
+    ],
+)
+def test_a_name_rebound_from_itself(code: str, expected: Kind) -> None:
+    """`path = path.resolve()`: each binding reads what an earlier one made, so the name
+    is a Path when every binding that does not read it makes one (induction)."""
+    assert typed_kind("from pathlib import Path\n" + code) is expected
