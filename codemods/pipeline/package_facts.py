@@ -700,6 +700,7 @@ def extract(source: bytes) -> Facts:
         return {}
     extractor = _Extractor(tree, walrus=b":=" in source)
     facts = extractor.run(has_global=b"global" in source)
+    facts["d"] = import_targets(source)
     for sym in facts["n"].values():
         if sym[0] == "k":
             cls = sym[1]
@@ -710,6 +711,37 @@ def extract(source: bytes) -> Facts:
                     attrs.setdefault(attr, []).extend(found)
             cls["a"] = {attr: _merged_refs(found) for attr, found in attrs.items()}
     return facts
+
+
+# Every import statement, at any indentation (a dependency only: an over-approximation
+# costs a cache entry, never a result).
+_IMPORT_LINES = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;#]*)"
+    rb"|import[ \t]+([^\n;#]*))",
+    re.MULTILINE,
+)
+
+
+def import_targets(source: bytes) -> list[list]:
+    """[level, module, name or None] for each name any import statement spells."""
+    if b"import" not in source:
+        return []
+    found: dict[tuple, None] = {}
+    for dots, module, names, plain in _IMPORT_LINES.findall(source):
+        if plain:
+            for item in plain.split(b","):
+                words = item.split()
+                if words:
+                    found[(0, words[0].decode("ascii", "replace"), None)] = None
+            continue
+        for item in names.strip(b"()").replace(b"\\", b" ").split(b","):
+            words = item.split()
+            if words and words[0] != b"*":
+                name = words[0].decode("ascii", "replace")
+                found[(len(dots), module.decode("ascii", "replace"), name)] = None
+            elif words:
+                found[(len(dots), module.decode("ascii", "replace"), None)] = None
+    return [list(t) for t in found]
 
 
 # A file without `Path`: its column-0 imports and class headers (decorators, bases,
@@ -789,7 +821,7 @@ def _parse_pieces(texts: list[str]) -> list[ast.Module]:
 def _skim(source: bytes) -> Facts:
     pieces = [m.group(0) for m in _SKIM.finditer(source)]
     if not pieces:
-        return {}
+        return {"d": import_targets(source)} if b"import" in source else {}
     names: dict[str, list] = {}
     unknown: set[str] = set()
     texts = []
@@ -815,15 +847,13 @@ def _skim(source: bytes) -> Facts:
     for name, sym in list(names.items()):
         if name in unknown or in_file.get(name, 0) != in_pieces.get(name, 0):
             names[name] = ["?"]
-        elif sym[0] == "i" and sym[3] is None:
-            names[name] = ["?"]  # `import m`: a module (its members are not skimmed)
         elif sym[0] == "k":
             cls = sym[1]
             cls.pop("name", None)
             cls["a"], cls["m"] = {}, {}
             cls["opaque"] = True  # its body was not read: every attribute is unknown
             cls["plain"] = cls["plain"] and not special
-    return {"n": names, "s": {}}
+    return {"n": names, "s": {}, "d": import_targets(source)}
 
 
 # -- the table ------------------------------------------------------------------------
@@ -1141,11 +1171,11 @@ class Table:
         return self._digests[i] if i is not None else ""
 
     def _deps(self, i: int) -> list[int | str]:
+        """The modules of the run that any import statement of module `i` may name (at
+        any depth: the typer also resolves a function's own `from lark import Lark`)."""
         out: list[int | str] = []
-        for sym in self._facts[i].get("n", {}).values():
-            if sym[0] != "i":
-                continue
-            _, level, source, attr = sym
+        imports = [s[1:] for s in self._facts[i].get("n", {}).values() if s[0] == "i"]
+        for level, source, attr in [*imports, *self._facts[i].get("d", ())]:
             name = ".".join(p for p in (source, attr) if p)
             parts = tuple(p for p in name.split(".") if p)
             for cut in range(len(parts), -1, -1):

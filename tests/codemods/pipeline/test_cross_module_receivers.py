@@ -304,3 +304,24 @@ def test_elements_of_an_annotated_collection_of_a_class_of_another_module(tree) 
         20: Status.UNMIGRATED,  # Loose.path is also stored a str
         22: Status.UNMIGRATED,  # a str
     }
+
+
+def test_the_cache_follows_a_module_imported_inside_a_function(tree) -> None:
+    """app.py never says Path and imports FS inside a function: its entry still depends on
+    what pkg/fs.py says (a class with its own `open`, later a Path subclass)."""
+    from migrate_storage.codemods.model import FileStatus
+
+    app = "def load():\n    from pkg.fs import FS\n    with FS.open('x') as fh:\n        return fh.read()\n"
+    plain = "class FS:\n    @staticmethod\n    def open(name):\n        return name\n"
+    root = tree({"pkg/__init__.py": "", "pkg/fs.py": plain, "app.py": app})
+    go(root, Mode.DIFF)
+    cached = go(root, Mode.DIFF)
+    (first,) = [f for f in cached.files if f.path == "app.py"]
+    assert first.status is FileStatus.CACHED and not first.left_alone()
+    (root / "pkg/fs.py").write_text(
+        "from pathlib import PosixPath\n\n\nclass FS(PosixPath):\n    pass\n"
+    )
+    again = go(root, Mode.DIFF)
+    (second,) = [f for f in again.files if f.path == "app.py"]
+    assert second.status is not FileStatus.CACHED
+    assert [s.reason for s in second.sites] == [Reason.RECEIVER_UNKNOWN]
