@@ -689,10 +689,15 @@ def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
 _SAYS_PATH = re.compile(rb"\b(?:Posix|Windows)?Path\b")
 
 
+def needs_parse(source: bytes) -> bool:
+    """`extract` parses this source (it names a Path class), rather than skimming it."""
+    return b"Path" in source and _SAYS_PATH.search(source) is not None
+
+
 def extract(source: bytes) -> Facts:
     """The raw facts of one module's source (see the module docstring); `{}` when it
     does not parse (the engine reports that file)."""
-    if b"Path" not in source or not _SAYS_PATH.search(source):
+    if not needs_parse(source):
         return _skim(source)
     try:
         tree = ast.parse(source)
@@ -701,14 +706,15 @@ def extract(source: bytes) -> Facts:
     extractor = _Extractor(tree, walrus=b":=" in source)
     facts = extractor.run(has_global=b"global" in source)
     facts["d"] = import_targets(source)
+    owned: dict[str, list[tuple[str, list]]] = {}
+    for (owner, attr), found in extractor.owned.items():
+        owned.setdefault(owner, []).append((attr, found))
     for sym in facts["n"].values():
         if sym[0] == "k":
             cls = sym[1]
-            name = cls.pop("name")
             attrs = cls["a"]
-            for (owner, attr), found in extractor.owned.items():
-                if owner == name:
-                    attrs.setdefault(attr, []).extend(found)
+            for attr, found in owned.get(cls.pop("name"), ()):
+                attrs.setdefault(attr, []).extend(found)
             cls["a"] = {attr: _merged_refs(found) for attr, found in attrs.items()}
     return facts
 
@@ -885,6 +891,7 @@ class Table:
         }
         self._memo: dict[tuple, Any] = {}
         self._token: str | None = None
+        self._direct: list[frozenset[int]] | None = None
         self._digests: list[str] | None = None
 
     def __getstate__(self) -> dict:
@@ -1162,6 +1169,22 @@ class Table:
             )
         return self._memo[key]
 
+    def direct_deps(self, i: int) -> frozenset[int]:
+        """The modules of the run an import statement of module `i` names."""
+        if self._direct is None:
+            self._direct = [
+                frozenset(d for d in self._deps(j) if isinstance(d, int))
+                for j in range(len(self._paths))
+            ]
+        return self._direct[i]
+
+    def imported(self) -> frozenset[Path]:
+        """The files some import statement of the run names: the only ones whose facts a
+        question can reach (the others need no parse)."""
+        return frozenset(
+            self._paths[d] for i in range(len(self._paths)) for d in self.direct_deps(i)
+        )
+
     # -- digests ----------------------------------------------------------------------
     def digest(self, path: Path) -> str:
         """What a file's result may depend on (see the module docstring)."""
@@ -1284,6 +1307,14 @@ class View:
     def _target(self, qualified: str) -> tuple | None:
         level = len(qualified) - len(qualified.lstrip("."))
         target = self.table._qualified(self.module, level, qualified[level:])
+        if (
+            target is not None
+            and target[0] in ("sym", "module")
+            and target[1] not in self.table.direct_deps(self.module)
+        ):
+            # `import pkg` then `pkg.paths.X`: a module no import statement of this one
+            # names (so no fact of it is in this file's digest): unknown
+            return None
         return (
             self.table._follow(target, 0)
             if target is not None and target[0] == "sym"

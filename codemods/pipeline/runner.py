@@ -407,9 +407,13 @@ def _pre_pass(
 ) -> PrePass:
     """Each file read once (none the cache knows: a warm run reads no source) for its star
     imports and package facts; `package_files` (the package folders around the files
-    given, see `_package_files`) add facts only."""
+    given, see `_package_files`) add facts only. Only the files some import statement of
+    the run names are parsed for facts: the others get their own imports (the digest
+    needs them) and are marked `lazy`, so a cached entry is read again the day a module
+    starts importing them."""
     targets_of: dict[Path, tuple[star_imports.Target, ...]] = {}
     facts_of: dict[Path, dict] = {}
+    sources: dict[Path, bytes] = {}
     for real_path in itertools.chain((f.real_path for f in files), package_files):
         if real_path in facts_of:
             continue
@@ -424,6 +428,17 @@ def _pre_pass(
             targets_of[real_path], facts_of[real_path] = (), {}  # the worker reports it
             continue
         targets_of[real_path] = star_imports.targets(source)
+        sources[real_path] = source
+        facts_of[real_path] = {"d": package_facts.import_targets(source), "lazy": True}
+    for real_path in package_facts.Table(facts_of).imported():
+        if not facts_of[real_path].get("lazy"):
+            continue
+        source = sources.get(real_path)
+        if source is None:  # a lazy cache entry, now imported
+            try:
+                source = real_path.read_bytes()
+            except OSError:
+                continue
         facts_of[real_path] = package_facts.extract(source)
     run_files = [f.real_path for f in files]
     return PrePass(

@@ -325,3 +325,25 @@ def test_the_cache_follows_a_module_imported_inside_a_function(tree) -> None:
     (second,) = [f for f in again.files if f.path == "app.py"]
     assert second.status is not FileStatus.CACHED
     assert [s.reason for s in second.sites] == [Reason.RECEIVER_UNKNOWN]
+
+
+def test_a_module_nobody_imported_is_parsed_the_day_one_does(tree, monkeypatch) -> None:
+    """Facts are extracted only from the files an import statement of the run names; a
+    cache entry made while nobody imported pkg/paths.py is read again when app.py does."""
+    from migrate_storage.codemods.pipeline import package_facts
+
+    parsed: list[int] = []
+    real_extract = package_facts.extract
+
+    def counting(source: bytes):  # type: ignore[no-untyped-def]
+        parsed.append(len(source))
+        return real_extract(source)
+
+    monkeypatch.setattr(package_facts, "extract", counting)
+    root = tree({"pkg/__init__.py": "", "pkg/paths.py": PATHS, "app.py": "print(1)\n"})
+    go(root, Mode.DIFF)
+    assert parsed == []  # nobody imports anything
+    (root / "app.py").write_text("from pkg.paths import target\ntarget('x').open()\n")
+    result = go(root, Mode.DIFF)
+    assert len(PATHS) in parsed  # pkg/paths.py, from its lazy cache entry
+    assert b"storage.path_open(target('x'))" in _diff_of(result, "app.py")

@@ -102,7 +102,7 @@ def pkg() -> pf.Table:
             "pkg/__init__.py": "from .paths import DATA_DIR\n",
             "pkg/paths.py": PATHS,
             "pkg/base.py": BASE,
-            "pkg/use.py": "from .paths import DATA_DIR\n",
+            "pkg/use.py": "import os\nimport pkg.paths\nfrom . import DATA_DIR\nfrom .paths import DATA_DIR\nfrom .base import Builder\n",
         }
     )
 
@@ -176,7 +176,7 @@ def test_a_store_elsewhere_in_the_module_or_a_subclass_override_is_no_path() -> 
                 "class Kept(Builder):\n    pass\n\n\n"
                 "class Again(Builder):\n    extra: Path\n"
             ),
-            "pkg/use.py": "",
+            "pkg/use.py": "from . import base, sub\n",
         }
     )
     use = view(t, "pkg/use.py")
@@ -202,7 +202,7 @@ def test_an_attribute_made_from_itself_stays_a_path_only_with_other_evidence() -
         "        self.path = self.path.resolve()\n        self.loop = self.loop.parent\n"
         "        self.other = self.path.name\n"
     )
-    use = view(table({"m.py": source, "u.py": ""}), "u.py")
+    use = view(table({"m.py": source, "u.py": "import m\n"}), "u.py")
     item = use.class_named("m.Item")
     assert use.attribute(item, "path") == "path"
     assert use.attribute(item, "loop") == "other"  # nothing but itself: no evidence
@@ -220,7 +220,7 @@ def test_unresolvable_bases_and_ambiguous_modules_are_unknown() -> None:
                 "class Mixed(Builder, Mixin):\n    pass\n\n\n"
                 "class Meta(Builder, metaclass=type):\n    pass\n"
             ),
-            "app/use.py": "import util\nfrom util import ROOT\n",
+            "app/use.py": "import util\nfrom util import ROOT\nfrom . import sub, base\n",
         }
     )
     use = view(t, "app/use.py")
@@ -255,6 +255,7 @@ def test_a_file_without_path_is_skimmed_for_its_classes_and_reexports() -> None:
     lark = app.class_named("lark.Lark")  # lark/__init__.py, not lark/lark.py
     assert lark is not None and app.not_path_class(lark)
     assert app.attribute(lark, "anything") == "other"  # its body was not read
+    assert app.class_named("lark.lark.Lark") is None  # lark.lark: not imported by app
     inner = view(t, "lark/lark.py")
     assert inner.not_path_class(inner.class_named(".utils.FS"))
     assert inner.class_named(".utils.Shadowed") is None  # rebound at module level
@@ -264,7 +265,7 @@ def test_path_subclasses_are_not_provably_other_classes() -> None:
     t = table(
         {
             "pkg/paths.py": "from pathlib import PosixPath\n\n\nclass Loud(PosixPath):\n    pass\n\n\nclass Louder(Loud):\n    pass\n",
-            "pkg/use.py": "",
+            "pkg/use.py": "from . import paths\n",
         }
     )
     use = view(t, "pkg/use.py")
@@ -283,7 +284,7 @@ def test_names_bound_in_several_ways_are_unknown() -> None:
     for name in "ABCEF":
         assert names[name] == ["?"], name
     assert names["D"] == ["?"]  # an import and a value
-    t = table({"m.py": source, "u.py": ""})
+    t = table({"m.py": source, "u.py": "import m\n"})
     assert view(t, "u.py").value_is_path("m.G")  # `/=` keeps a Path
 
 
@@ -321,7 +322,7 @@ def test_import_cycles_and_unparsable_files_are_harmless() -> None:
             "pkg/b.py": "from pathlib import Path\nfrom .a import X as Y\n",
             "pkg/c.py": "from pathlib import Path\nA = B\nB = A\n",
             "pkg/bad.py": "from pathlib import Path\ndef (:\n",
-            "pkg/use.py": "",
+            "pkg/use.py": "from . import a, c, bad\n",
         }
     )
     use = view(t, "pkg/use.py")
