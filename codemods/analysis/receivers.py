@@ -33,12 +33,24 @@ that name anywhere in the module (`a.x = v`, `a.x += v`, tuple targets, `for a.x
 Writes from other modules are not seen; that costs nothing in behaviour (the runtime's
 helpers call the receiver's own method, whatever it is), only the count of one site.
 
+From the other modules of the run (pipeline/package_facts.py, through the file's
+`FilePolicy.package`): a name imported from one (`from .paths import DATA_DIR`,
+`paths.DATA_DIR`) that its module proves a Path; a call of a function or static/class
+method whose return it proves one; an instance of a class of another module (a parameter
+annotated with it, `Cls(...)`, an element of a collection annotated `set[Cls]`) whose
+attribute or method it proves one; `self.x` or `self.m()` in a class of this module that
+defines no `x`/`m` itself but inherits them from bases all of other modules of the run.
+Every store to such an attribute in this module must still be a Path. A name rebound from
+itself (`path = path.resolve()`) is a Path when every binding that does not read it makes
+one (induction: each reads what an earlier binding made).
+
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
 classes, modules bound by `import m`, names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
-no bases (`Buffer().read_text()`): such calls are not file I/O on a path, so coverage does
-not count them.
+no bases (`Buffer().read_text()`), and classes of other modules of the run (or their
+instances) that provably subclass no Path (`FS.open(...)` on vendored lark's class): such
+calls are not file I/O on a path, so coverage does not count them.
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ runner runs this pre-pass over every file of the run (and the package folders of
 given, see runner.py) before any is transformed, and hands each file a `View` of the table
 through its `FilePolicy.package`.
 
-Per file, `extract(source)` gives its raw facts (plain JSON data, kept in the cache so a
-warm run reads no source), from one `ast` parse, and only for files whose bytes name
+Every file's import statements (`import_targets`, a byte regex, any depth) tell which
+files of the run some import names; only those can answer a question, so only they get
+`extract`ed (the runner marks the others `lazy`). Per file, `extract(source)` gives its raw
+facts (plain JSON data, kept in the cache so a warm run reads no source), from one `ast`
+parse, and only for files whose bytes name
 `Path`, `PosixPath` or `WindowsPath` as a word (a file that does not cannot define a Path
 fact; a value made from an imported Path without naming the class is then not seen); the others are skimmed with byte
 regexes for what they can still hold: their top-level classes (headers only: bases,
@@ -37,9 +40,13 @@ define it) and no base says anything but Path. `self.y` in a method refers to th
 that defines the method (a subclass overriding `y` is not seen: a count, never behaviour,
 since the runtime's helpers call the receiver's own method).
 
+A `View` (one module's side) answers only about modules that an import statement of that
+module names (then through their re-exports): `import pkg` then `pkg.paths.X` is unknown.
+
 Digest (`Table.digest(path)`): what a file's cached result depends on: its own facts and,
-transitively, those of every module its imports resolve to (strongly connected components
-hashed together), so an edit elsewhere that cannot reach it keeps its cache entry.
+transitively, those of every module its import statements resolve to (strongly connected
+components hashed together), so an edit elsewhere that cannot reach it keeps its cache
+entry.
 """
 
 from __future__ import annotations
