@@ -1329,9 +1329,12 @@ class View:
         )
 
     def in_run(self, qualified: str) -> bool:
-        """`qualified` names a module of the run or something in one."""
-        target = self._target(qualified)
-        return target is not None and target[0] in ("sym", "module")
+        """`qualified` names something in a module of the run (a member, not the module
+        itself), imported by this module or not, or may (two modules could be meant):
+        `import pkg` then `pkg.paths.X` is unknown, not a module's attribute."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        target = self.table._qualified(self.module, level, qualified[level:])
+        return target is None or target[0] == "sym"
 
     def value_is_path(self, qualified: str) -> bool:
         return self.table.value_path(self._target(qualified))

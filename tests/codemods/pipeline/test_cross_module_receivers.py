@@ -347,3 +347,21 @@ def test_a_module_nobody_imported_is_parsed_the_day_one_does(tree, monkeypatch) 
     result = go(root, Mode.DIFF)
     assert len(PATHS) in parsed  # pkg/paths.py, from its lazy cache entry
     assert b"storage.path_open(target('x'))" in _diff_of(result, "app.py")
+
+
+def test_a_member_of_a_module_of_the_run_reached_through_import_pkg_is_unknown(
+    tree,
+) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/paths.py": PATHS,
+        "app.py": "import pkg\nimport json\npkg.paths.DATA_DIR.open()\njson.decoder.open()\n",
+        "named.py": "import pkg\nimport pkg.paths as paths\npkg.paths.DATA_DIR.open()\npaths.open()\n",
+    }
+    root = tree(files)
+    scan = go(root, Mode.SCAN)
+    # pkg.paths is named by no import statement of app.py: unknown (its digest does not
+    # follow pkg/paths.py); the standard library's json.decoder is no site
+    assert open_sites(scan, "app.py") == {3: Status.UNMIGRATED}
+    # named.py imports pkg.paths: proven; the module itself is no site
+    assert open_sites(scan, "named.py") == {3: Status.PENDING}
