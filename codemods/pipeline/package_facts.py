@@ -745,7 +745,9 @@ def import_targets(source: bytes) -> list[list]:
             for item in plain.split(b","):
                 words = item.split()
                 if words:
-                    found[(0, words[0].decode("ascii", "replace"), None)] = None
+                    module = words[0].decode("ascii", "replace")
+                    found[(0, module, None)] = None
+                    found[(0, module.split(".")[0], None)] = None  # the name it binds
             continue
         for item in names.strip(b"()").replace(b"\\", b" ").split(b","):
             words = item.split()
@@ -1204,8 +1206,9 @@ class Table:
         """The modules of the run that any import statement of module `i` may name (at
         any depth: the typer also resolves a function's own `from lark import Lark`)."""
         out: list[int | str] = []
-        imports = [s[1:] for s in self._facts[i].get("n", {}).values() if s[0] == "i"]
-        for level, source, attr in [*imports, *self._facts[i].get("d", ())]:
+        # from the import statements alone (`import_targets`), which lazy and full facts
+        # both hold: which files get parsed must not depend on which were parsed
+        for level, source, attr in self._facts[i].get("d", ()):
             name = ".".join(p for p in (source, attr) if p)
             parts = tuple(p for p in name.split(".") if p)
             for cut in range(len(parts), -1, -1):

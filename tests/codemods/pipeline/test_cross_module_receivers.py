@@ -365,3 +365,33 @@ def test_a_member_of_a_module_of_the_run_reached_through_import_pkg_is_unknown(
     assert open_sites(scan, "app.py") == {3: Status.UNMIGRATED}
     # named.py imports pkg.paths: proven; the module itself is no site
     assert open_sites(scan, "named.py") == {3: Status.PENDING}
+
+
+def test_a_second_run_over_an_unchanged_tree_transforms_nothing(
+    tree, monkeypatch
+) -> None:
+    """Which files get parsed for facts must not depend on which ones the cache already
+    knew parsed: the digests of a warm run are the cold run's (`import a.b` binds `a`)."""
+    from migrate_storage.codemods.pipeline import runner
+    from migrate_storage.codemods.pipeline.engine import transform_source
+
+    transformed: list[str] = []
+
+    def recording(source, path, policy, **kwargs):  # type: ignore[no-untyped-def]
+        transformed.append(path)
+        return transform_source(source, path, policy, **kwargs)
+
+    monkeypatch.setattr(runner, "_engine", lambda: recording)
+    root = tree(
+        {
+            "a/__init__.py": "",
+            "a/b.py": "from pathlib import Path\nimport a.c\nX = Path('x')\n",
+            "a/c.py": "from pathlib import Path\nY = Path('y')\n",
+            "main.py": "import a.b\nimport os.path\na.b.X.open()\n",
+        }
+    )
+    go(root, Mode.DIFF)
+    assert len(transformed) == 4
+    transformed.clear()
+    go(root, Mode.DIFF)
+    assert transformed == []
