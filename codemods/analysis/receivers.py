@@ -488,11 +488,14 @@ class ReceiverTyper:
             return Kind.UNKNOWN
         key = (scope, node.value)
         if key in self._assumed:
-            # `path = path.resolve()`, `target = target or DEFAULT`: the name's own
-            # bindings are being proven Paths; each use of it in them reads a value an
-            # earlier binding made, so by induction it is one (nothing is cached meanwhile)
+            # `path = path.resolve()`, `target = target or DEFAULT` in a function: the
+            # name's own bindings are being proven Paths; each use of it in them reads a
+            # value an earlier binding of the local made (else UnboundLocalError), so by
+            # induction it is one (nothing is cached meanwhile). Not in a class or module
+            # body, where `_os = _os` reads the global or builtin one.
             return Kind.PATH
-        self._assumed.add(key)
+        if isinstance(scope, FunctionScope):
+            self._assumed.add(key)
         try:
             return self._bindings_kind(node, assignments, depth)
         finally:

@@ -407,3 +407,18 @@ def test_a_name_rebound_from_itself(code: str, expected: Kind) -> None:
     """`path = path.resolve()`: each binding reads what an earlier one made, so the name
     is a Path when every binding that does not read it makes one (induction)."""
     assert typed_kind("from pathlib import Path\n" + code) is expected
+
+
+def test_a_class_body_rebinding_a_global_is_no_induction() -> None:
+    """`_os = _os` in a class body (dbm.dumb) reads the global module, not an earlier
+    binding of the class attribute: `self._os.unlink(p)` is not on a Path."""
+    code = (
+        "import os as _os\nfrom pathlib import Path\n\n\nclass D:\n    _os = _os\n"
+        "    root = Path('r')\n    root = root / 'x'\n\n    def f(self):\n"
+        "        self._os.unlink('x')\n"
+    )
+    module, scopes, collector = analysed(code)
+    method = module.body[-1].body.body[-1]
+    receiver = method.body.body[-1].body[0].value.func.value
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(receiver) is Kind.UNKNOWN
