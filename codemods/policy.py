@@ -7,8 +7,12 @@ the codemods never parse TOML or match globs themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from migrate_storage.codemods.model import Family, Strategy
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.pipeline.package_facts import View
 
 DEFAULT_RUNTIME_MODULE = "storage_runtime"
 
@@ -35,6 +39,9 @@ class FilePolicy:
     # `from <this module> import *`. Without a literal `__all__`, the names the migration
     # adds are then private (`_storage_open`...), so no star import exports them.
     star_imported: bool = False
+    # Set by the runner's pre-pass (pipeline/package_facts.py): what the other modules of
+    # the run say about Path-typed names this module imports. None: the module alone.
+    package: View | None = None
 
     def strategy_for(self, family: Family) -> Strategy:
         if self.by_family is not None:

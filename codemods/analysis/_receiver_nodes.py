@@ -150,10 +150,22 @@ def plain_class(owner: cst.ClassDef) -> bool:
 
 
 def stored_in_text(attr: str, text: str) -> bool:
-    """Conservatively: does source text store to (or delete) an attribute `attr`?"""
+    """Conservatively: does source text store to (or delete) an attribute `attr`? A comma
+    after it starts a tuple target (`a.x, b = v`) unless its line already holds an `=` or
+    an open bracket before it: a keyword argument (`f(\n    root=self.x, other=y)`)."""
     name = re.escape(attr)
-    store = rf"\.\s*{name}\b\s*(?:(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)|:(?!=)|,[^\n]*?=(?!=)|\s+in\b)"
-    return (
+    store = rf"\.\s*{name}\b\s*(?:(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)|:(?!=)|\s+in\b)"
+    if (
         re.search(store, text) is not None
         or re.search(rf"\bdel\b[^\n]*\.\s*{name}\b", text) is not None
-    )
+    ):
+        return True
+    for match in re.finditer(rf"\.\s*{name}\b\s*,[^\n]*?=(?!=)", text):
+        line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if (
+            "=" not in line
+            and line.count("(") <= line.count(")")
+            and line.count("[") <= line.count("]")
+        ):
+            return True
+    return False

@@ -62,6 +62,7 @@ class Context:
             self.runtime,
             collector=collector,
             pruned_text=pruned.text if pruned is not None else "",
+            package=policy.package,
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(

@@ -33,19 +33,31 @@ that name anywhere in the module (`a.x = v`, `a.x += v`, tuple targets, `for a.x
 Writes from other modules are not seen; that costs nothing in behaviour (the runtime's
 helpers call the receiver's own method, whatever it is), only the count of one site.
 
+From the other modules of the run (pipeline/package_facts.py, through the file's
+`FilePolicy.package`): a name imported from one (`from .paths import DATA_DIR`,
+`paths.DATA_DIR`) that its module proves a Path; a call of a function or static/class
+method whose return it proves one; an instance of a class of another module (a parameter
+annotated with it, `Cls(...)`, an element of a collection annotated `set[Cls]`) whose
+attribute or method it proves one; `self.x` or `self.m()` in a class of this module that
+defines no `x`/`m` itself but inherits them from bases all of other modules of the run.
+Every store to such an attribute in this module must still be a Path. A name rebound from
+itself (`path = path.resolve()`) is a Path when every binding that does not read it makes
+one (induction: each reads what an earlier binding made).
+
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
 classes, modules bound by `import m`, names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
-no bases (`Buffer().read_text()`): such calls are not file I/O on a path, so coverage does
-not count them.
+no bases (`Buffer().read_text()`), and classes of other modules of the run (or their
+instances) that provably subclass no Path (`FS.open(...)` on vendored lark's class): such
+calls are not file I/O on a path, so coverage does not count them.
 """
 
 from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import (
@@ -60,6 +72,10 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.pipeline.package_facts import View
+
+#: A class of another module of the run, as package_facts names it.
+Foreign = tuple
 
 #: attrs' field makers, whose `type=` argument declares the field's type.
 _ATTRS_FIELDS = frozenset({"attr.ib", "attr.attrib", "attr.field", "attrs.field"})
@@ -104,6 +120,26 @@ _ELEMENT_SOURCES = frozenset({"iterdir", "glob", "rglob"})
 _SEQUENCE_BUILTINS = frozenset(
     {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
 )
+#: Annotated collections whose one type argument is the type of every element.
+_COLLECTIONS = frozenset(
+    {
+        "set",
+        "frozenset",
+        "list",
+        "tuple",
+        "Set",
+        "FrozenSet",
+        "List",
+        "Tuple",
+        "AbstractSet",
+        "MutableSet",
+        "Sequence",
+        "MutableSequence",
+        "Collection",
+        "Iterable",
+        "Iterator",
+    }
+)
 _ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
 _WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
 _STDLIB = frozenset(sys.stdlib_module_names) - {"pathlib"}
@@ -124,8 +160,10 @@ class ReceiverTyper:
         runtime_module: str,
         collector: Collector | None = None,
         pruned_text: str = "",
+        package: View | None = None,
     ) -> None:
         self._scopes = scopes
+        self._package = package
         self._bindings = bindings
         self._facts = collector
         self._pruned_text = pruned_text
@@ -143,6 +181,8 @@ class ReceiverTyper:
             | None
         ) = None
         self._walrus: dict[str, list[tuple[Scope, cst.Name]]] | None = None
+        # names whose bindings are being evaluated (see _name_kind)
+        self._assumed: set[tuple[Scope, str]] = set()
         self._deleted: dict[str, list[cst.Name]] | None = None
 
     # -- expressions ------------------------------------------------------------------
@@ -226,7 +266,86 @@ class ReceiverTyper:
             if returns is None or self._annotation_kind(returns) is not Kind.PATH:
                 return Kind.UNKNOWN
             return Kind.PATH
+        return self._foreign_call_kind(func, depth)
+
+    # -- other modules of the run (pipeline/package_facts.py) ------------------------------
+    def _foreign_name(self, node: cst.BaseExpression) -> str | None:
+        """The one qualified name of a (dotted) name bound only by imports, else None."""
+        if self._package is None:
+            return None
+        root: cst.BaseExpression = node
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name) or not self._imports_binding(root):
+            return None
+        names = self._qualified(node)
+        return next(iter(names)) if len(names) == 1 else None
+
+    def _foreign_call_kind(self, func: cst.BaseExpression, depth: int) -> Kind:
+        """`target(x)` / `mod.target(x)` / `Cls.make()` imported from a module of the run,
+        `obj.method()` on an instance of a class of another module (or inheriting the
+        method from one)."""
+        package = self._package
+        if package is None:
+            return Kind.UNKNOWN
+        qualified = self._foreign_name(func)
+        if qualified is not None:
+            if package.call_is_path(qualified):
+                return Kind.PATH
+            owner = package.class_named(qualified)
+            if owner is not None and package.not_path_class(owner, instances=True):
+                return Kind.NOT_PATH
+            return Kind.UNKNOWN
+        if isinstance(func, cst.Attribute):
+            owner = self._class_of(func.value, depth + 1)
+            if isinstance(owner, tuple):
+                return (
+                    Kind.PATH
+                    if package.method_is_path(owner, func.attr.value)
+                    else Kind.UNKNOWN
+                )
+            name = func.attr.value
+            if (
+                isinstance(owner, cst.ClassDef)
+                and _nodes.member(owner, name) is None
+                and not any(True for _ in _nodes.class_level(owner, name))
+            ):
+                # `self.path_for(x)` with path_for defined by a base in another module
+                bases = self._foreign_bases(owner)
+                if bases and all(package.method_is_path(b, name) for b in bases):
+                    return Kind.PATH
         return Kind.UNKNOWN
+
+    def _foreign_bases(self, owner: cst.ClassDef) -> list[Foreign] | None:
+        """The bases of a class of this module, each a class of another module of the
+        run (`object` left out); None when one is anything else."""
+        package = self._package
+        if package is None or owner.keywords:
+            return None
+        found: list[Foreign] = []
+        for base in owner.bases:
+            value = base.value
+            if isinstance(value, cst.Name) and value.value == "object":
+                continue
+            qualified = self._foreign_name(value)
+            cls = package.class_named(qualified) if qualified is not None else None
+            if cls is None:
+                return None
+            found.append(cls)
+        return found
+
+    def _inherited_attribute(self, owner: cst.ClassDef, attr: str) -> Kind:
+        """PATH when `owner` defines nothing named `attr` and its bases, all of other
+        modules of the run, say Path (none says anything else)."""
+        bases = self._foreign_bases(owner)
+        if not bases or self._package is None:
+            return Kind.UNKNOWN
+        answers = {self._package.attribute(b, attr) for b in bases}
+        return (
+            Kind.PATH
+            if answers == {"path"} or answers == {"path", "absent"}
+            else Kind.UNKNOWN
+        )
 
     def _callee_definitions(
         self, func: cst.BaseExpression, depth: int
@@ -240,7 +359,7 @@ class ReceiverTyper:
             owner = self._class_of(func.value, depth + 1) or self._class_named(
                 func.value
             )
-            if owner is not None:
+            if isinstance(owner, cst.ClassDef):
                 method = _nodes.member(owner, func.attr.value)
                 if isinstance(method, cst.FunctionDef) and not _nodes.is_property(
                     method, self._qualified
@@ -332,6 +451,17 @@ class ReceiverTyper:
         if not isinstance(root, cst.Name):
             return Kind.UNKNOWN
         imports = self._imports_binding(root)
+        qualified = self._foreign_name(node) if imports else None
+        if qualified is not None and self._package is not None:
+            package = self._package
+            if package.value_is_path(qualified):
+                return Kind.PATH  # `from .paths import DATA_DIR`, `paths.DATA_DIR`
+            owner = package.class_named(qualified)
+            if owner is not None:
+                # `FS.open(...)`: a class object, a Path only if it may subclass one
+                return Kind.NOT_PATH if package.not_path_class(owner) else Kind.UNKNOWN
+            if package.in_run(qualified):
+                return Kind.UNKNOWN  # a member of a module of the run: not proven
         if imports and all(isinstance(i, cst.Import) for i in imports):
             return Kind.NOT_PATH  # `import webbrowser` binds a module, never a Path
         if imports and names and all(n.partition(".")[0] in _STDLIB for n in names):
@@ -356,6 +486,24 @@ class ReceiverTyper:
         assignments = scope[node.value]
         if not assignments or self._rebound_elsewhere(node, scope):
             return Kind.UNKNOWN
+        key = (scope, node.value)
+        if key in self._assumed:
+            # `path = path.resolve()`, `target = target or DEFAULT` in a function: the
+            # name's own bindings are being proven Paths; each use of it in them reads a
+            # value an earlier binding of the local made (else UnboundLocalError), so by
+            # induction it is one (nothing is cached meanwhile). Not in a class or module
+            # body, where `_os = _os` reads the global or builtin one.
+            return Kind.PATH
+        if isinstance(scope, FunctionScope):
+            self._assumed.add(key)
+        try:
+            return self._bindings_kind(node, assignments, depth)
+        finally:
+            self._assumed.discard(key)
+
+    def _bindings_kind(
+        self, node: cst.Name, assignments: Collection[object], depth: int
+    ) -> Kind:
         kinds: set[Kind] = set()
         neutral = 0  # bindings that keep a Path a Path (None, `p /= x`)
         for assignment in assignments:
@@ -523,7 +671,9 @@ class ReceiverTyper:
         return frozenset(q.name for q in scope.get_qualified_names_for(spelled))
 
     # -- classes and their attributes -------------------------------------------------
-    def _class_of(self, node: cst.BaseExpression, depth: int) -> cst.ClassDef | None:
+    def _class_of(
+        self, node: cst.BaseExpression, depth: int
+    ) -> cst.ClassDef | Foreign | None:
         """The class of this module `node` is an instance of (or, for `cls`, is), if sure:
         `self`/`cls` of a method, a parameter annotated with the class, `Class(...)`."""
         if depth > _MAX_DEPTH or not isinstance(node, cst.Name):
@@ -534,7 +684,7 @@ class ReceiverTyper:
         assignments = scope[node.value]
         if not assignments or self._rebound_elsewhere(node, scope):
             return None
-        found: set[cst.ClassDef] = set()
+        found: set[cst.ClassDef | Foreign] = set()
         for assignment in assignments:
             owner = self._class_of_binding(assignment, depth)
             if owner is None:
@@ -542,7 +692,9 @@ class ReceiverTyper:
             found.add(owner)
         return found.pop() if len(found) == 1 else None
 
-    def _class_of_binding(self, assignment: object, depth: int) -> cst.ClassDef | None:
+    def _class_of_binding(
+        self, assignment: object, depth: int
+    ) -> cst.ClassDef | Foreign | None:
         if not isinstance(assignment, Assignment):
             return None
         bound = assignment.node
@@ -563,26 +715,148 @@ class ReceiverTyper:
                     owner = method_scope.parent.node
                     return owner if isinstance(owner, cst.ClassDef) else None
             if bound.annotation is not None:
-                return self._class_named(bound.annotation.annotation)
+                return self._class_named(
+                    bound.annotation.annotation
+                ) or self._foreign_class(bound.annotation.annotation)
             return None
         if isinstance(bound, cst.Name) and bound in self._bindings:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
-                return self._class_named(value.func)
+                return self._class_named(value.func) or self._foreign_class(value.func)
+        if (
+            isinstance(bound, cst.Name)
+            and self._facts is not None
+            and bound in self._facts.loops
+        ):
+            return self._element_class(self._facts.loops[bound], depth + 1)
         return None
 
-    def _attribute_kind(self, owner: cst.ClassDef, attr: str, depth: int) -> Kind:
+    def _element_class(
+        self, node: cst.BaseExpression, depth: int
+    ) -> cst.ClassDef | Foreign | None:
+        """The class of every element of the iterable `node`, from the return annotation
+        (`-> set[BuildIncludeFile]`) of the function or method of this module it comes
+        from, also through `sorted`/`list`/`tuple`/`reversed` and a name bound once."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Call):
+            if (
+                _names.all_in(self._qualified(node.func), _SEQUENCE_BUILTINS)
+                and node.args
+            ):
+                first = node.args[0]
+                if not first.star and first.keyword is None:
+                    return self._element_class(first.value, depth + 1)
+                return None
+            for definition in self._callee_definitions(node.func, depth):
+                if (
+                    isinstance(definition, cst.FunctionDef)
+                    and definition.returns is not None
+                    and _nodes.returns_unchanged(definition, self._qualified)
+                ):
+                    return self._collection_class(definition.returns.annotation)
+            return None
+        if isinstance(node, cst.Name):
+            values = self._plain_values(node)
+            if values:
+                found = {self._element_class(v, depth + 1) for v in values}
+                if len(found) == 1:
+                    return found.pop()
+        return None
+
+    def _collection_class(
+        self, node: cst.BaseExpression
+    ) -> cst.ClassDef | Foreign | None:
+        """`X` of `set[X]`, `list[X]`, `Sequence[X]`, `Iterable[X]`, `tuple[X, ...]`..."""
+        if not isinstance(node, cst.Subscript):
+            return None
+        outer = self._qualified(node.value)
+        if not outer or not all(
+            n.rpartition(".")[2] in _COLLECTIONS
+            and n.rpartition(".")[0] in ("builtins", "typing", "collections.abc")
+            for n in outer
+        ):
+            return None
+        elements = [e.slice for e in node.slice]
+        if not all(isinstance(e, cst.Index) for e in elements):
+            return None
+        values = [e.value for e in elements]  # type: ignore[union-attr]
+        if len(values) == 2 and isinstance(values[1], cst.Ellipsis):
+            values = values[:1]  # tuple[X, ...]
+        if len(values) != 1:
+            return None
+        return self._class_named(values[0]) or self._foreign_class(values[0])
+
+    def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
+        """`Config` (also as a string annotation) imported from a module of the run."""
+        if isinstance(node, cst.SimpleString) and self._package is not None:
+            try:
+                parsed = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+            except (cst.ParserSyntaxError, TypeError):
+                return None
+            spelled = _names.dotted(parsed)
+            scope = self._scopes.get(node)
+            if spelled is None or scope is None:
+                return None
+            root = spelled.partition(".")[0]
+            if (
+                not all(isinstance(a, ImportAssignment) for a in scope[root])
+                or not scope[root]
+            ):
+                return None
+            names = {q.name for q in scope.get_qualified_names_for(spelled)}
+            return self._package.class_named(names.pop()) if len(names) == 1 else None
+        qualified = self._foreign_name(node)
+        return (
+            self._package.class_named(qualified)
+            if qualified and self._package
+            else None
+        )
+
+    def _attribute_kind(
+        self, owner: cst.ClassDef | Foreign, attr: str, depth: int
+    ) -> Kind:
+        if isinstance(owner, tuple):
+            # a class of another module: its module's facts, and every store here
+            if self._package is None or self._package.attribute(owner, attr) != "path":
+                return Kind.UNKNOWN
+            return self._stores_keep_path(attr, depth)
         key = (owner, attr)
         if key not in self._attributes:
             self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
-            self._attributes[key] = self._compute_attribute_kind(owner, attr, depth)
+            kind = self._compute_attribute_kind(owner, attr, depth)
+            if self._assumed:  # may rest on a name assumed a Path: not cached
+                del self._attributes[key]
+                return kind
+            self._attributes[key] = kind
         return self._attributes[key]
+
+    def _stores_keep_path(self, attr: str, depth: int) -> Kind:
+        stores = self.attribute_stores(attr)
+        if stores is None:
+            return Kind.UNKNOWN
+        for _target, value, annotation in stores:
+            if (
+                annotation is not None
+                and self._annotation_kind(annotation) is Kind.PATH
+            ):
+                continue
+            if value is None:
+                return Kind.UNKNOWN
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if self.kind(value, depth + 1) is not Kind.PATH:
+                return Kind.UNKNOWN
+        return Kind.PATH
 
     def _compute_attribute_kind(
         self, owner: cst.ClassDef, attr: str, depth: int
     ) -> Kind:
         evidence = False
         member = _nodes.member(owner, attr)
+        defined = member is not None or any(
+            True for _ in _nodes.class_level(owner, attr)
+        )
         if isinstance(member, cst.FunctionDef):
             if (
                 not _nodes.is_property(member, self._qualified)
@@ -594,7 +868,10 @@ class ReceiverTyper:
                 return Kind.UNKNOWN
         for annotation, value in _nodes.class_level(owner, attr):
             if (
-                (annotation is not None and self._annotation_kind(annotation) is Kind.PATH)
+                (
+                    annotation is not None
+                    and self._annotation_kind(annotation) is Kind.PATH
+                )
                 or (value is not None and self.kind(value, depth + 1) is Kind.PATH)
                 or (value is not None and self._attrs_path_field(value))
             ):
@@ -620,14 +897,30 @@ class ReceiverTyper:
             if self.kind(value, depth + 1) is not Kind.PATH:
                 return Kind.UNKNOWN
             evidence = evidence or self._class_of(target.value, depth + 1) is owner
+        if (
+            not evidence
+            and not defined
+            and not any(
+                self._class_of(target.value, depth + 1) is owner
+                for target, _, _ in stores
+            )
+        ):
+            return self._inherited_attribute(
+                owner, attr
+            )  # `self._path` of a base elsewhere
         return Kind.PATH if evidence else Kind.UNKNOWN
 
     def _attrs_path_field(self, value: cst.BaseExpression) -> bool:
         """`attr.ib(type=Path)` / `attrs.field(type=Optional[Path])`: an attrs field
         declared a Path by its `type=` argument (a `converter=` may make it anything)."""
-        if not isinstance(value, cst.Call) or not self._qualified(value) & _ATTRS_FIELDS:
+        if (
+            not isinstance(value, cst.Call)
+            or not self._qualified(value) & _ATTRS_FIELDS
+        ):
             return False
-        keywords = {a.keyword.value: a.value for a in value.args if a.keyword is not None}
+        keywords = {
+            a.keyword.value: a.value for a in value.args if a.keyword is not None
+        }
         declared = keywords.get("type")
         return (
             declared is not None
@@ -637,7 +930,10 @@ class ReceiverTyper:
 
     def attribute_stores(
         self, attr: str
-    ) -> list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]] | None:
+    ) -> (
+        list[tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]]
+        | None
+    ):
         """Every store to (or `del` of) an attribute named `attr` in the module, as
         (target, value or None when not seen, annotation); None when a body the pruner
         cut out may hold one too, or the module's facts were not collected."""

@@ -72,6 +72,12 @@ class StorageCodemodCommand(CodemodCommand):
             )
         if self.runtime_module:
             changes["runtime_module"] = self.runtime_module
+        if filename is not None:
+            from pathlib import Path
+
+            from migrate_storage.codemods.pipeline.package_facts import view_for_file
+
+            changes["package"] = view_for_file(Path(filename))
         if changes:
             from dataclasses import replace
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.pipeline.writing import write_own_file
 
-FORMAT = 3
+FORMAT = 4
 _CODEMODS_DIR = Path(__file__).resolve().parent.parent  # migrate_storage/codemods/
 
 
@@ -58,6 +58,11 @@ class Entry:
     # result depends on that (private runtime names), so a different answer is a miss.
     star_targets: tuple[tuple[int, str], ...] = ()
     star_imported: bool = False
+    # The file's own package facts (package_facts.extract, JSON data: a warm run's pre-pass
+    # reads no source), and the digest of every fact its result may depend on when this
+    # entry was made (package_facts.Table.digest): another digest is a miss.
+    facts: dict | None = None
+    facts_digest: str = ""
 
 
 def file_digest(data: bytes) -> str:
@@ -128,8 +133,10 @@ class Cache:
                     _pending_from_json(pending) if pending is not None else None,
                     tuple((int(level), str(module)) for level, module in targets),
                     bool(starred),
+                    facts if isinstance(facts, dict) else None,
+                    str(digest),
                 )
-                for name, (m, s, h, left, pending, targets, starred) in raw["files"].items()
+                for name, (m, s, h, left, pending, targets, starred, facts, digest) in raw["files"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path)
@@ -161,10 +168,12 @@ class Cache:
         sha256: str,
         left_alone: Mapping[str, int],
         star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
+        facts: tuple[dict | None, str] = (None, ""),
     ) -> None:
-        """`star`: the file's star imports and whether it was star-imported (see Entry)."""
+        """`star`: the file's star imports and whether it was star-imported; `facts`: its
+        package facts and the digest of those it depends on (see Entry)."""
         self.entries[str(real_path)] = Entry(
-            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None, *star
+            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None, *star, *facts
         )
 
     def record_pending(
@@ -177,6 +186,7 @@ class Cache:
         new_source: bytes,
         diff: bytes | None,
         star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
+        facts: tuple[dict | None, str] = (None, ""),
     ) -> None:
         """Record a file with pending rewrites: `stat` is (mtime_ns, size) of the bytes read."""
         new_sha = self._put_blob(new_source)
@@ -184,7 +194,7 @@ class Cache:
             return
         diff_sha = self._put_blob(diff) if diff is not None else None
         self.entries[str(real_path)] = Entry(
-            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha), *star
+            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha), *star, *facts
         )
 
     def blob(self, sha256: str | None) -> bytes | None:
@@ -227,6 +237,8 @@ class Cache:
                     _pending_to_json(e.pending) if e.pending is not None else None,
                     [list(t) for t in e.star_targets],
                     e.star_imported,
+                    e.facts,
+                    e.facts_digest,
                 ]
                 for name, e in sorted(self.entries.items())
             },

@@ -39,7 +39,7 @@ from migrate_storage.codemods.model import (
     Strategy,
 )
 from migrate_storage.codemods.pipeline import cache as cache_mod
-from migrate_storage.codemods.pipeline import star_imports
+from migrate_storage.codemods.pipeline import package_facts, star_imports
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
     Discovery,
@@ -198,11 +198,13 @@ def process_file(task: Task) -> Work:
     return Work(report, sha, stat, new_source, old_source)
 
 
-def _init_worker(parent_pid: int) -> None:
+def _init_worker(parent_pid: int, table: package_facts.Table | None = None) -> None:
     """Workers leave Ctrl-C to the parent, which stops the pool and cleans up, and die with
     the parent: a SIGKILLed parent cannot stop them, and a pool worker inherits the write
     end of its own task pipe, so it would wait for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if table is not None:
+        package_facts.share(table)  # the tasks carry only its token
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the line above took effect
         os._exit(1)
@@ -249,7 +251,9 @@ def _chunks(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
     return chunks
 
 
-def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
+def _execute(
+    tasks: Sequence[Task], workers: int, table: package_facts.Table | None = None
+) -> Iterator[Work]:
     """Each task's Work, as the workers finish them (in no particular order)."""
     if workers <= 1 or len(tasks) <= 1:
         yield from map(process_file, tasks)
@@ -257,8 +261,10 @@ def _execute(tasks: Sequence[Task], workers: int) -> Iterator[Work]:
     workers = min(workers, len(tasks))
     chunks = _chunks(tasks, workers)
     executor = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
+        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(), table)
     )
+    if table is not None:
+        package_facts.share(table)
     pending: dict[Future[list[Work]], list[Task]] = {}
     finished = False
     try:
@@ -376,26 +382,128 @@ def _still_as_read(work: Work) -> os.stat_result | None:
     return st if (st.st_mtime_ns, st.st_size) == work.stat else None
 
 
-def _star_pass(
-    files: Sequence[SourceFile], cache: cache_mod.Cache | None
-) -> tuple[dict[Path, tuple[star_imports.Target, ...]], frozenset[Path]]:
-    """Each file's own star imports (from the cache when it knows the file, so a warm run
-    reads no source) and the files that some file star-imports (star_imports.py)."""
+@dataclass(frozen=True, slots=True)
+class PrePass:
+    """What the runner learns about every file before any is transformed: each file's own
+    star imports, the files some file star-imports (star_imports.py), and the package
+    facts (package_facts.py) with each file's own raw facts (for the cache)."""
+
+    targets_of: dict[Path, tuple[star_imports.Target, ...]]
+    starred: frozenset[Path]
+    table: package_facts.Table
+    facts_of: dict[Path, dict]
+
+    def star(self, real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
+        return self.targets_of.get(real_path, ()), real_path in self.starred
+
+    def facts(self, real_path: Path) -> tuple[dict | None, str]:
+        return self.facts_of.get(real_path), self.table.digest(real_path)
+
+
+def _pre_pass(
+    files: Sequence[SourceFile],
+    cache: cache_mod.Cache | None,
+    package_files: Sequence[Path] = (),
+) -> PrePass:
+    """Each file read once (none the cache knows: a warm run reads no source) for its star
+    imports and package facts; `package_files` (the package folders around the files
+    given, see `_package_files`) add facts only. Only the files some import statement of
+    the run names are parsed for facts: the others get their own imports (the digest
+    needs them) and are marked `lazy`, so a cached entry is read again the day a module
+    starts importing them."""
     targets_of: dict[Path, tuple[star_imports.Target, ...]] = {}
-    for file in files:
-        entry = cache.lookup(file.real_path) if cache is not None else None
-        if entry is not None:
-            targets_of[file.real_path] = entry.star_targets
+    facts_of: dict[Path, dict] = {}
+    sources: dict[Path, bytes] = {}
+    for real_path in itertools.chain((f.real_path for f in files), package_files):
+        if real_path in facts_of:
+            continue
+        entry = cache.lookup(real_path) if cache is not None else None
+        if entry is not None and entry.facts is not None:
+            targets_of[real_path] = entry.star_targets
+            facts_of[real_path] = entry.facts
             continue
         try:
-            targets_of[file.real_path] = star_imports.targets(file.real_path.read_bytes())
+            source = real_path.read_bytes()
         except OSError:
-            targets_of[file.real_path] = ()  # the worker reports the unreadable file
-    return targets_of, star_imports.star_imported([f.real_path for f in files], targets_of)
+            targets_of[real_path], facts_of[real_path] = (), {}  # the worker reports it
+            continue
+        targets_of[real_path] = star_imports.targets(source)
+        sources[real_path] = source
+        facts_of[real_path] = {"d": package_facts.import_targets(source), "lazy": True}
+    for real_path in package_facts.Table(facts_of).imported():
+        if not facts_of[real_path].get("lazy"):
+            continue
+        source = sources.get(real_path)
+        if source is None:  # a lazy cache entry, now imported
+            try:
+                source = real_path.read_bytes()
+            except OSError:
+                continue
+        facts_of[real_path] = package_facts.extract(source)
+    run_files = [f.real_path for f in files]
+    return PrePass(
+        targets_of,
+        star_imports.star_imported(run_files, targets_of),
+        package_facts.Table(facts_of),
+        facts_of,
+    )
+
+
+def _package_files(
+    found: Discovery, paths: Sequence[Path | str], is_excluded: Any, cwd: Path | None
+) -> list[Path]:
+    """The .py files of the packages (folders with `__init__.py`, up to the outermost) that
+    hold the files given, when no folder given covers them: `diff pkg/a.py` then reads
+    what `pkg/b.py` says about the names a.py imports, as a run over the tree would."""
+    given_dirs = [Path(os.path.abspath(p)).resolve() for p in paths if os.path.isdir(p)]
+    tops: set[Path] = set()
+    seen: dict[Path, Path | None] = {}
+    for file in found.files:
+        folder = file.real_path.parent
+        if folder in seen:
+            continue
+        top = None
+        current = folder
+        while (current / "__init__.py").is_file():
+            top = current
+            if current.parent == current:
+                break
+            current = current.parent
+        seen[folder] = top
+        if top is not None and not any(
+            top == d or d in top.parents for d in given_dirs
+        ):
+            tops.add(top)
+    if not tops:
+        return []
+    extra = discover(sorted(tops), is_excluded=is_excluded, cwd=cwd)
+    known = {f.real_path for f in found.files}
+    return [f.real_path for f in extra.files if f.real_path not in known]
+
+
+def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
+    """The facts to record with a finished file: apply wrote new bytes, whose own facts
+    are not the ones read (None: the next run extracts them again)."""
+    facts, digest = pre.facts(real_path)
+    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
+        return None, digest
+    return facts, digest
+
+
+def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
+    """The facts to record with a finished file: apply wrote new bytes, whose own facts
+    are not the ones read (None: the next run extracts them again)."""
+    facts, digest = pre.facts(real_path)
+    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
+        return None, digest
+    return facts, digest
 
 
 def _record_pending(
-    cache: cache_mod.Cache, work: Work, star: tuple[tuple[star_imports.Target, ...], bool]
+    cache: cache_mod.Cache,
+    work: Work,
+    star: tuple[tuple[star_imports.Target, ...], bool],
+    facts: tuple[dict | None, str] = (None, ""),
 ) -> None:
     """Cache what check/diff found in a file with pending rewrites, if it is still the
     bytes the worker read."""
@@ -405,7 +513,7 @@ def _record_pending(
     if _still_as_read(work) is None:
         return
     cache.record_pending(
-        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star, facts
     )
 
 
@@ -447,11 +555,9 @@ def run(
             cache_mod.cache_file(settings.resolved_cache_dir(), ruleset.digest)
         )
     # Over every discovered file, before `only` narrows them: a file outside the change
-    # set may still star-import one inside it.
-    targets_of, starred = _star_pass(found.files, cache)
-
-    def star(real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
-        return targets_of.get(real_path, ()), real_path in starred
+    # set may still star-import one inside it, or type a name it imports.
+    pre = _pre_pass(found.files, cache, _package_files(found, paths, ruleset.is_excluded, cwd))
+    starred, star = pre.starred, pre.star
 
     if only is not None:
         found = replace(found, files=tuple(f for f in found.files if f.real_path in only))
@@ -469,8 +575,11 @@ def run(
             )
             continue
         entry = cache.lookup(file.real_path) if cache is not None else None
-        if entry is not None and entry.star_imported != (file.real_path in starred):
-            entry = None  # made for the other answer: private names or not
+        if entry is not None and (
+            entry.star_imported != (file.real_path in starred)
+            or entry.facts_digest != pre.table.digest(file.real_path)
+        ):
+            entry = None  # made for another answer: private names, or other package facts
         if entry is not None and entry.pending is None:
             reports[file.real_path] = FileResult(
                 file.path,
@@ -487,6 +596,7 @@ def run(
         policy = ruleset.policy_for(file.real_path)
         if file.real_path in starred:
             policy = replace(policy, star_imported=True)
+        policy = replace(policy, package=pre.table.view(file.real_path))
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
                 file.path, FileStatus.EXCLUDED, real_path=file.real_path
@@ -506,7 +616,7 @@ def run(
             progress(report, done, total)
 
     try:
-        with contextlib.closing(_execute(tasks, settings.workers)) as works:
+        with contextlib.closing(_execute(tasks, settings.workers, pre.table)) as works:
             for work in itertools.chain(replayed, works):
                 report, st, sha = _finish(work, mode, found.roots)
                 reports[report.real_path] = report
@@ -514,9 +624,10 @@ def run(
                     assert work.old_source is not None and work.new_source is not None
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
-                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path))
+                    facts = _facts_after(pre, report.real_path, work)
+                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path), facts)
                 elif cache is not None and mode is not Mode.APPLY:
-                    _record_pending(cache, work, star(report.real_path))
+                    _record_pending(cache, work, star(report.real_path), pre.facts(report.real_path))
                 done += 1
                 if progress is not None:
                     progress(report, done, total)

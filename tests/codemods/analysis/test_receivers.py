@@ -359,3 +359,66 @@ def test_with_binds_what_enter_returns() -> None:
     module, scopes, collector = analysed(code)
     typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
     assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN
+
+
+def test_pruned_text_keyword_arguments_are_no_tuple_store() -> None:
+    """A pruned body passing `root=self._path, other=...` to a call does not store
+    `_path` (it kept poetry-core's `self._path / "setup.py"` unknown); a tuple target does."""
+    from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
+
+    assert stored_in_text("_path", "    self._path, x = a, b\n")
+    assert stored_in_text("_path", "a[0]._path, b = 1, 2\n")
+    assert stored_in_text("_path", "self._path = 1\n") and stored_in_text(
+        "_path", "del self._path\n"
+    )
+    assert not stored_in_text(
+        "_path", "        path=f, project_root=self._path, source_root=self._path\n"
+    )
+    assert not stored_in_text("_path", "foo(self._path, x=1)\n")
+
+
+def typed_kind(code: str) -> Kind:
+    """The receiver of the last statement of the module's last function."""
+    module, scopes, collector = analysed(code)
+    function = module.body[-1]
+    assert isinstance(function, cst.FunctionDef)
+    inner = cst.Module(body=[function.body.body[-1]])
+    return ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector).kind(
+        last_call_receiver(inner)
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("def f(p: Path):\n    p = p.resolve()\n    p.open()\n", Kind.PATH),
+        ("def f(p: Path | None, d: Path):\n    p = p or d\n    p.open()\n", Kind.PATH),
+        (
+            "def f(p: Path):\n    p = p / 'a'\n    p = p.parent\n    p.open()\n",
+            Kind.PATH,
+        ),
+        ("def f(p: Path):\n    p = p.read_text()\n    p.open()\n", Kind.UNKNOWN),
+        ("def f(p: Path):\n    p = str(p)\n    p.open()\n", Kind.UNKNOWN),
+        ("def f(p):\n    p = p.resolve()\n    p.open()\n", Kind.UNKNOWN),  # no evidence
+        ("def f(p: Path, q):\n    p = p or q\n    p.open()\n", Kind.UNKNOWN),
+    ],
+)
+def test_a_name_rebound_from_itself(code: str, expected: Kind) -> None:
+    """`path = path.resolve()`: each binding reads what an earlier one made, so the name
+    is a Path when every binding that does not read it makes one (induction)."""
+    assert typed_kind("from pathlib import Path\n" + code) is expected
+
+
+def test_a_class_body_rebinding_a_global_is_no_induction() -> None:
+    """`_os = _os` in a class body (dbm.dumb) reads the global module, not an earlier
+    binding of the class attribute: `self._os.unlink(p)` is not on a Path."""
+    code = (
+        "import os as _os\nfrom pathlib import Path\n\n\nclass D:\n    _os = _os\n"
+        "    root = Path('r')\n    root = root / 'x'\n\n    def f(self):\n"
+        "        self._os.unlink('x')\n"
+    )
+    module, scopes, collector = analysed(code)
+    method = module.body[-1].body.body[-1]
+    receiver = method.body.body[-1].body[0].value.func.value
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(receiver) is Kind.UNKNOWN
