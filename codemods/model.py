@@ -76,6 +76,9 @@ class Reason(enum.Enum):
     TEMPORARY_DIRECTORY = "temporary directory"
     DIRECTORY_HANDLE = "directory handle"
     LOCK_FILE = "lock file"
+    # Package data read through importlib.resources (families/pathlib_io.py): read-only,
+    # shipped with the code (maybe in a zip), the same on every worker: LOCAL.
+    PACKAGE_DATA = "package data"
     # Added for issue 14 (UNMIGRATED, families/third_party.py): another library reads or
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"

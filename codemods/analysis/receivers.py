@@ -85,6 +85,9 @@ class Kind(enum.Enum):
     PATH = "path"
     NOT_PATH = "not a path"
     RUNTIME = "runtime storage"
+    # Package data: an importlib.resources Traversable (`files(pkg) / "x"`), read-only and
+    # shipped with the code (it may live in a zip): never migrated, never a gap.
+    RESOURCE = "package resource"
     UNKNOWN = "unknown"
 
 
@@ -116,6 +119,15 @@ _NOT_PATH_CALLS = _names.KNOWN_NOT_PATH | {
     "pathlib.PurePosixPath",
     "pathlib.PureWindowsPath",
 }
+# importlib.resources' roots of package data, and the Traversable type that annotates it.
+_RESOURCE_CALLS = frozenset({"importlib.resources.files", "importlib_resources.files"})
+_RESOURCE_TYPES = frozenset(
+    {
+        "importlib.abc.Traversable",
+        "importlib.resources.abc.Traversable",
+        "importlib_resources.abc.Traversable",
+    }
+)
 _ELEMENT_SOURCES = frozenset({"iterdir", "glob", "rglob"})
 _SEQUENCE_BUILTINS = frozenset(
     {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
@@ -196,8 +208,9 @@ class ReceiverTyper:
         if isinstance(node, cst.BinaryOperation) and isinstance(
             node.operator, cst.Divide
         ):
-            if self.kind(node.left, depth + 1) is Kind.PATH:
-                return Kind.PATH
+            left = self.kind(node.left, depth + 1)
+            if left in (Kind.PATH, Kind.RESOURCE):
+                return left
             if (
                 isinstance(node.left, _STRINGS)
                 and self.kind(node.right, depth + 1) is Kind.PATH
@@ -248,24 +261,25 @@ class ReceiverTyper:
             return Kind.RUNTIME
         if _names.all_in(names, _NOT_PATH_CALLS):
             return Kind.NOT_PATH
+        if _names.all_in(names, _RESOURCE_CALLS):
+            return Kind.RESOURCE
         if _names.all_in(names, _ONE_ELEMENT_BUILTINS) and _nodes.one_positional(node):
             return self._element_kind(node.args[0].value, depth + 1)
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _names.PATH_TO_PATH_METHODS
-            and self.kind(func.value, depth + 1) is Kind.PATH
-        ):
-            return Kind.PATH
+        if isinstance(func, cst.Attribute) and func.attr.value in _names.PATH_TO_PATH_METHODS:
+            receiver = self.kind(func.value, depth + 1)
+            if receiver is Kind.PATH:
+                return Kind.PATH
+            if receiver is Kind.RESOURCE and func.attr.value == "joinpath":
+                return Kind.RESOURCE
         for definition in self._callee_definitions(func, depth):
             if isinstance(definition, cst.ClassDef):
                 return Kind.NOT_PATH if _nodes.plain_class(definition) else Kind.UNKNOWN
             if not _nodes.returns_unchanged(definition, self._qualified):
                 return Kind.UNKNOWN
             returns = definition.returns
-            if returns is None or self._annotation_kind(returns) is not Kind.PATH:
-                return Kind.UNKNOWN
-            return Kind.PATH
+            kind = Kind.UNKNOWN if returns is None else self._annotation_kind(returns)
+            return kind if kind in (Kind.PATH, Kind.RESOURCE) else Kind.UNKNOWN
         return self._foreign_call_kind(func, depth)
 
     # -- other modules of the run (pipeline/package_facts.py) ------------------------------
@@ -578,12 +592,8 @@ class ReceiverTyper:
         facts = self._facts
         if isinstance(bound, cst.Param):
             annotation = bound.annotation
-            if (
-                annotation is not None
-                and self._annotation_kind(annotation) is Kind.PATH
-            ):
-                return Kind.PATH
-            return Kind.UNKNOWN
+            kind = Kind.UNKNOWN if annotation is None else self._annotation_kind(annotation)
+            return kind if kind in (Kind.PATH, Kind.RESOURCE) else Kind.UNKNOWN
         if isinstance(bound, (cst.FunctionDef, cst.ClassDef)):
             return Kind.NOT_PATH
         if not isinstance(bound, cst.Name):
@@ -604,11 +614,10 @@ class ReceiverTyper:
     def _annotation_kind(self, annotation: cst.Annotation) -> Kind:
         """PATH for `Path`, `Optional[Path]`, `Path | None`, ... (see the module docstring)."""
         node = annotation.annotation
-        return (
-            Kind.PATH
-            if self._is_path_type(node, self._scopes.get(node), 0)
-            else Kind.UNKNOWN
-        )
+        scope = self._scopes.get(node)
+        if scope is not None and _names.all_in(self._resolve(node, scope), _RESOURCE_TYPES):
+            return Kind.RESOURCE
+        return Kind.PATH if self._is_path_type(node, scope, 0) else Kind.UNKNOWN
 
     def _is_path_type(
         self, node: cst.BaseExpression, scope: Scope | None, depth: int

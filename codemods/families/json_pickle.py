@@ -218,7 +218,8 @@ def _stored_values(
 
 def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
     """A json/pickle call on a handle from a scratch site (`json.dump(obj, h)` with
-    `h = os.fdopen(fd)` of a temp file) is as local as that handle (issue 14)."""
+    `h = os.fdopen(fd)` of a temp file) or from package data (`json.load(h)` with
+    `h = files(pkg).joinpath(x).open()`) is as local as that handle (issue 14)."""
     for item in items:
         if item.reason is not Reason.HANDLE_NOT_MIGRATED:
             continue
@@ -227,8 +228,8 @@ def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
         opener = ctx.by_call.get(value) if isinstance(value, cst.Call) else None
         if (
             opener is not None
-            and opener.family is Family.SCRATCH
             and opener.status is Status.LOCAL
+            and (opener.family is Family.SCRATCH or opener.reason is Reason.PACKAGE_DATA)
         ):
             item.status, item.reason, item.edit = Status.LOCAL, opener.reason, None
 

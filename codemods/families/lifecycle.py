@@ -261,7 +261,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         call,
         position,
         kind is Kind.PATH,
-        kind not in (Kind.NOT_PATH, Kind.RUNTIME),
+        kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE),
         lambda: ctx.is_own_method(call),
     )
 

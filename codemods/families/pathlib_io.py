@@ -177,6 +177,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     else:
         spelled = _names.dotted(func.value)
         name = f"{spelled}.{attr}" if spelled else f"?.{attr}"
+    if kind is Kind.RESOURCE:
+        # package data (an importlib.resources Traversable): read-only, shipped with the
+        # code, maybe from a zip; read as written, whatever the method
+        found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
+                      opens_handle=attr == "open")
+        found.status, found.reason = Status.LOCAL, Reason.PACKAGE_DATA
+        return found
     if attr == "open" and scratch.locked_handle(call, ctx.flow):
         # a handle only fcntl-locked and closed: a lock file, kept local as written
         found = Found(call, position, "scratch", Family.SCRATCH, name, target=func.value)

@@ -229,11 +229,6 @@ def test_a_lock_file_whose_descriptor_is_kept_in_an_attribute_is_scratch() -> No
     assert all(s.status is Status.LOCAL and s.reason is Reason.LOCK_FILE for s in opens), opens
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`files(pkg).joinpath(x).read_text()` is rewritten (any receiver not provably "
-    "something else) while `.open()` on the same Traversable is `receiver type unknown`",
-)
 def test_package_data_read_through_importlib_resources_is_one_kind_of_site() -> None:
     """black 26.10.1 `schema.py` (`.open()` + json.load: 2 unmigrated sites, black's cover
     75%) and towncrier 26.9.0 `build.py` (`.read_text()`: rewritten to storage.read_text).
@@ -245,7 +240,9 @@ def test_package_data_read_through_importlib_resources_is_one_kind_of_site() -> 
     assert (reads["open"].status, reads["open"].reason) == (
         reads["read_text"].status,
         reads["read_text"].reason,
-    )
+    ) == (Status.LOCAL, Reason.PACKAGE_DATA)
+    handle = [s for s in sites if s.name == "json.load"]  # the json.load on its handle
+    assert [(s.status, s.reason) for s in handle] == [(Status.LOCAL, Reason.PACKAGE_DATA)]
 
 
 def test_the_removal_of_a_scratch_file_is_scratch_too() -> None:

@@ -246,6 +246,44 @@ _OPEN_CASES = {
         Kind.NOT_PATH,
     ),
     "zipfile-path": ("import zipfile\nzipfile.Path('a.zip').open()\n", Kind.NOT_PATH),
+    # package data: importlib.resources Traversables, through joinpath and `/`
+    "resource-files": (
+        "import importlib.resources\nimportlib.resources.files('pkg').joinpath('a').open()\n",
+        Kind.RESOURCE,
+    ),
+    "resource-slash-name": (
+        "from importlib.resources import files\nr = files(__package__) / 'schemas' / 'x.json'\n"
+        "r.open()\n",
+        Kind.RESOURCE,
+    ),
+    "resource-backport": (
+        "import importlib_resources as ir\nir.files('pkg').joinpath('t.txt').open()\n",
+        Kind.RESOURCE,
+    ),
+    "resource-returned": (
+        "from importlib.abc import Traversable\nfrom importlib.resources import files\n"
+        "def data() -> Traversable:\n    return files('pkg') / 'd'\ndata().open()\n",
+        Kind.RESOURCE,
+    ),
+    "resource-parameter": (
+        "from importlib.resources.abc import Traversable\n"
+        "def f(t: Traversable):\n    return t.open()\n",
+        Kind.RESOURCE,
+    ),
+    # as_file gives a real Path on disk; a local `files` is not importlib's
+    "resource-as-file-is-not": (
+        "from importlib.resources import as_file, files\n"
+        "with as_file(files('pkg') / 'x') as p:\n    p.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "resource-local-files-is-not": (
+        "def files(x):\n    return x\nfiles('pkg').joinpath('a').open()\n",
+        Kind.UNKNOWN,
+    ),
+    "resource-rebound-is-not": (
+        "from importlib.resources import files\nr = files('pkg')\nr = other\nr.open()\n",
+        Kind.UNKNOWN,
+    ),
     "purepath": ("from pathlib import PurePath\nPurePath('a').open()\n", Kind.NOT_PATH),
     "attrs-type-argument": (
         "import attr\nfrom pathlib import Path\n@attr.s\nclass C:\n    path = attr.ib(type=Path)\n"
