@@ -101,30 +101,36 @@ class Flow:
             return None
         return reads  # type: ignore[return-value]
 
-    def reads_of_binding(self, name: cst.Name) -> list[cst.Name] | None:
-        """Every read of the one binding the read `name` refers to (a parameter, an
-        assignment), in that binding's own scope; None when it has several bindings, or
-        reads elsewhere (a nested function) or in pruned-out code."""
+    def _one_binding(self, name: cst.Name) -> tuple[Scope, Assignment] | None:
+        """The scope of the read `name` and its one binding there (an assignment, a
+        parameter); None for several bindings, an import or a builtin."""
         scope = self._scope(name)
         if scope is None:
             return None
         bound = list(scope[name.value])
         if len(bound) != 1 or not isinstance(bound[0], Assignment):
             return None
-        reads = [a.node for a in bound[0].references]
+        return scope, bound[0]
+
+    def reads_of_binding(self, name: cst.Name) -> list[cst.Name] | None:
+        """Every read of the one binding the read `name` refers to (a parameter, an
+        assignment), in that binding's own scope; None when it has several bindings, or
+        reads elsewhere (a nested function) or in pruned-out code."""
+        found = self._one_binding(name)
+        if found is None:
+            return None
+        scope, binding = found
+        reads = [a.node for a in binding.references]
         if not all(isinstance(n, cst.Name) and self._scopes.get(n) is scope for n in reads):
             return None
         return reads  # type: ignore[return-value]
 
     def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
         """The one value a read name was bound to (`x = v` etc.), else None."""
-        scope = self._scope(name)
-        if scope is None:
+        found = self._one_binding(name)
+        if found is None:
             return None
-        bound = list(scope[name.value])
-        if len(bound) != 1 or not isinstance(bound[0], Assignment):
-            return None
-        node = bound[0].node
+        node = found[1].node
         parent = self.parent(node)
         if isinstance(parent, cst.AssignTarget):
             parent = self.parent(parent)
@@ -138,13 +144,10 @@ class Flow:
     def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
         """(value, index) for a read of a name bound once as element `index` of a tuple
         target: `fd, tmp = value`."""
-        scope = self._scope(name)
-        if scope is None:
+        found = self._one_binding(name)
+        if found is None:
             return None
-        bound = list(scope[name.value])
-        if len(bound) != 1 or not isinstance(bound[0], Assignment):
-            return None
-        element = self.parent(bound[0].node)
+        element = self.parent(found[1].node)
         target = self.parent(element) if isinstance(element, cst.Element) else None
         if not isinstance(target, (cst.Tuple, cst.List)):
             return None

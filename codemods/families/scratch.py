@@ -265,29 +265,13 @@ def removed_scratch(path: cst.BaseExpression, flow: Flow) -> Reason | None:
 def _name_only_consumed(
     target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
 ) -> bool:
-    """Every read of the name `target` binds (of its `.name` when `via_attribute`; other
-    attributes of a temp file object are its own I/O) is the first argument of a
-    _CONSUMERS call, or a `p = tmp.name` alias whose reads are."""
-    uses = flow.uses(target)
-    if uses is None:
-        return False
-    for use in uses:
-        node: cst.CSTNode = use
-        if via_attribute:
-            attribute = flow.attribute_of(use)
-            if attribute is None:
-                return False  # the object itself passed on: it may be anything
-            if attribute.attr.value != "name":
-                continue
-            node = attribute
-            alias = flow.parent(node)
-            if isinstance(alias, cst.Assign) and alias.value is node:
-                if not _name_only_consumed(alias.targets[0].target, flow, via_attribute=False):
-                    return False
-                continue
-        if not (_consumed_here(node, flow) or _given_to_a_process(node, flow)):
-            return False
-    return True
+    """Every read of the file's name (`_name_reads`) is the first argument of a _CONSUMERS
+    call or given to a subprocess; the object itself is never passed on."""
+    reads = _name_reads(target, flow, via_attribute=via_attribute)
+    return reads is not None and all(
+        node is not None and (_consumed_here(node, flow) or _given_to_a_process(node, flow))
+        for node in reads
+    )
 
 
 #: Another process reads or writes what it is given: never through this one's runtime.
@@ -345,26 +329,40 @@ def _temp_name_consumed(name: str, call: cst.Call, flow: Flow) -> bool:
 def _name_consumed(
     target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
 ) -> bool:
-    """Some read of the name `target` binds (of its `.name` when `via_attribute`, also
-    through one alias `p = tmp.name`) is the first argument of a _CONSUMERS call."""
+    """Some read of the file's name (`_name_reads`) is the first argument of a _CONSUMERS
+    call."""
+    reads = _name_reads(target, flow, via_attribute=via_attribute) or ()
+    return any(node is not None and _consumed_here(node, flow) for node in reads)
+
+
+def _name_reads(
+    target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
+) -> list[cst.CSTNode | None] | None:
+    """The reads of the name `target` binds that carry the file's name: each read, or
+    with `via_attribute` (a temp file object) each `.name` of it, followed through one
+    alias `p = tmp.name`; a None for a read of the object itself (passed on: it may be
+    anything); other attributes (`tmp.write`) are the object's own I/O and left out.
+    None when `target` is not a name bound once."""
     uses = flow.uses(target)
     if uses is None:
-        return False
+        return None
+    reads: list[cst.CSTNode | None] = []
     for use in uses:
-        node: cst.CSTNode = use
-        if via_attribute:
-            attribute = flow.attribute_of(use)
-            if attribute is None or attribute.attr.value != "name":
-                continue
-            node = attribute
-            alias = flow.parent(node)
-            if isinstance(alias, cst.Assign) and alias.value is node:
-                if _name_consumed(alias.targets[0].target, flow, via_attribute=False):
-                    return True
-                continue
-        if _consumed_here(node, flow):
-            return True
-    return False
+        if not via_attribute:
+            reads.append(use)
+            continue
+        attribute = flow.attribute_of(use)
+        if attribute is None:
+            reads.append(None)
+            continue
+        if attribute.attr.value != "name":
+            continue
+        alias = flow.parent(attribute)
+        if isinstance(alias, cst.Assign) and alias.value is attribute:
+            reads.extend(_name_reads(alias.targets[0].target, flow, via_attribute=False) or [None])
+        else:
+            reads.append(attribute)
+    return reads
 
 
 def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
