@@ -477,7 +477,15 @@ class ReceiverTyper:
             if package.in_run(qualified):
                 return Kind.UNKNOWN  # a member of a module of the run: not proven
         if imports and all(isinstance(i, cst.Import) for i in imports):
-            return Kind.NOT_PATH  # `import webbrowser` binds a module, never a Path
+            # `import webbrowser` binds a module, never a Path; but `config.DATA_DIR` after
+            # `import config` is a member of a module outside the run: not proven
+            modules = {
+                _names.dotted(alias.name)
+                for i in imports
+                for alias in i.names  # type: ignore[union-attr]
+            }
+            if isinstance(node, cst.Name) or (names and names <= modules):
+                return Kind.NOT_PATH
         if imports and names and all(n.partition(".")[0] in _STDLIB for n in names):
             return Kind.NOT_PATH  # the standard library holds no Path constants
         return Kind.UNKNOWN

@@ -460,3 +460,17 @@ def test_a_class_body_rebinding_a_global_is_no_induction() -> None:
     receiver = method.body.body[-1].body[0].value.func.value
     typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
     assert typer.kind(receiver) is Kind.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import webbrowser\nwebbrowser.open('u')\n", Kind.NOT_PATH),  # the module itself
+        ("import foo.bar\nfoo.bar.open('x')\n", Kind.NOT_PATH),  # a module it imports
+        ("import config\nconfig.DATA_DIR.open()\n", Kind.UNKNOWN),  # a member: not proven
+        ("import config as c\nc.paths.LOG.open('a')\n", Kind.UNKNOWN),
+        ("import os\nos.environ.open()\n", Kind.NOT_PATH),  # the standard library's
+    ],
+)
+def test_a_member_of_a_module_outside_the_run_is_not_proven(code: str, expected: Kind) -> None:
+    assert kind_of(code) is expected
