@@ -14,31 +14,12 @@ from collections.abc import Collection, Iterable
 
 import libcst as cst
 from libcst.metadata import Scope
+from migrate_storage.codemods.analysis import path_api as _path_api
 
-# Expressions of these qualified names build a concrete pathlib.Path (PurePath cannot do I/O).
-PATH_CONSTRUCTORS = frozenset(
-    {
-        "pathlib.Path",
-        "pathlib.PosixPath",
-        "pathlib.WindowsPath",
-        "pathlib.Path.home",
-        "pathlib.Path.cwd",
-    }
-)
-# Methods and attributes of a Path that return a Path again.
-PATH_TO_PATH_METHODS = frozenset(
-    {
-        "absolute",
-        "expanduser",
-        "joinpath",
-        "resolve",
-        "with_name",
-        "with_stem",
-        "with_suffix",
-        "relative_to",
-    }
-)
-PATH_TO_PATH_ATTRIBUTES = frozenset({"parent"})
+# What pathlib's API builds: one table with the package facts (analysis/path_api.py).
+PATH_CONSTRUCTORS = _path_api.PATH_CONSTRUCTORS
+PATH_TO_PATH_METHODS = _path_api.PATH_TO_PATH_METHODS
+PATH_TO_PATH_ATTRIBUTES = _path_api.PATH_TO_PATH_ATTRIBUTES
 
 # Receivers known not to be a Path: their `.open` is some other library's open.
 KNOWN_NOT_PATH = frozenset(

@@ -61,6 +61,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from migrate_storage.codemods.analysis import path_api
+
 # -- the raw facts of one file (JSON data) ---------------------------------------------
 # A ref is [kind, dotted, (extra)]: "t" the type `dotted` is pathlib's Path; "v" the value
 # of `dotted` is a Path; "c" calling `dotted` gives a Path; "q" `dotted` resolves into the
@@ -70,20 +72,10 @@ from typing import Any
 Refs = list | None
 Facts = dict[str, Any]
 
-_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
-_PATH_CALLS = _PATH_TYPES | {"pathlib.Path.home", "pathlib.Path.cwd"}
-_PATH_TO_PATH_METHODS = frozenset(
-    {
-        "absolute",
-        "expanduser",
-        "joinpath",
-        "resolve",
-        "with_name",
-        "with_stem",
-        "with_suffix",
-    }
-)
-_PATH_TO_PATH_ATTRIBUTES = frozenset({"parent"})
+_PATH_TYPES = path_api.PATH_TYPES
+_PATH_CALLS = path_api.PATH_CONSTRUCTORS
+_PATH_TO_PATH_METHODS = path_api.PATH_TO_PATH_METHODS
+_PATH_TO_PATH_ATTRIBUTES = path_api.PATH_TO_PATH_ATTRIBUTES
 _TYPING = ("typing", "typing_extensions")
 _SETS: dict[str, frozenset[str]] = {
     "keep": frozenset(

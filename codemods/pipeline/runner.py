@@ -490,15 +490,6 @@ def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None
     return facts, digest
 
 
-def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
-    """The facts to record with a finished file: apply wrote new bytes, whose own facts
-    are not the ones read (None: the next run extracts them again)."""
-    facts, digest = pre.facts(real_path)
-    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
-        return None, digest
-    return facts, digest
-
-
 def _record_pending(
     cache: cache_mod.Cache,
     work: Work,
