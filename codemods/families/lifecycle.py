@@ -317,11 +317,7 @@ def _scratch_removal(item: Found, ctx: Context) -> Found:
     if first is None or first.star or first.keyword is not None:
         return item
     reason = scratch.removed_scratch(first.value, ctx.flow)
-    if reason is None:
-        return item
-    item.family, item.kind = Family.SCRATCH, "scratch"
-    item.status, item.reason, item.edit = Status.LOCAL, reason, None
-    return item
+    return item if reason is None else scratch.as_scratch(item, reason)
 
 
 def _checked(item: Found) -> Found:

@@ -186,9 +186,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return found
     if attr == "open" and scratch.locked_handle(call, ctx.flow):
         # a handle only fcntl-locked and closed: a lock file, kept local as written
-        found = Found(call, position, "scratch", Family.SCRATCH, name, target=func.value)
-        found.status, found.reason = Status.LOCAL, Reason.LOCK_FILE
-        return found
+        found = Found(call, position, "path", Family.PATHLIB, name, target=func.value)
+        return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
     if kind is Kind.PATH:

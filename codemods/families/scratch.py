@@ -181,8 +181,12 @@ def classify(item: Found, flow: Flow) -> Found | None:
     """`item` (an unsupported-family site) made LOCAL with its scratch reason, when
     provable; None otherwise (it stays "unsupported family")."""
     reason = _reason(item.name, item.call, flow)
-    if reason is None:
-        return None
+    return None if reason is None else as_scratch(item, reason)
+
+
+def as_scratch(item: Found, reason: Reason) -> Found:
+    """`item` made a scratch site: LOCAL with `reason`, never rewritten (also for the
+    removal of a temp file and a locked handle, which other families recognise)."""
     item.family, item.kind = Family.SCRATCH, "scratch"
     item.status, item.reason, item.edit = Status.LOCAL, reason, None
     return item
