@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -62,10 +63,18 @@ class Pruned:
         return at >= 0 and line <= self.ranges[at][1]
 
     def mentions(self, name: str) -> bool:
-        return (
-            bool(self.text)
-            and re.search(rf"\b{re.escape(name)}\b", self.text) is not None
-        )
+        """Whether the cut text spells the identifier `name` as a whole word."""
+        return bool(self.text) and name in _words(self.text)
+
+
+@functools.lru_cache(maxsize=4)
+def _words(text: str) -> frozenset[str]:
+    # One pass over the cut text, then a set lookup per name: the finder asks about
+    # hundreds of names per file, and a regex search per name read the text each time.
+    return frozenset(_TEXT_WORD.findall(text))
+
+
+_TEXT_WORD = re.compile(r"\w+")
 
 
 def _ast_units(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
