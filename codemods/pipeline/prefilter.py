@@ -215,7 +215,7 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
     statements.walk(tree.body)
     names = (frozenset(statements.module_names), frozenset(statements.from_names))
     lines = _LINE_SPLIT.split(text)
-    hints = _hint_lines(lines, names)
+    hints = _hint_lines(text, lines, names)
     with_spans: dict[int, tuple[int, int]] = {}
     found: list[tuple[ast.Call, Shape]] = []
     for node in _near(tree, hints):
@@ -302,11 +302,24 @@ def _hint_names(wanted: Candidates) -> frozenset[str]:
     )
 
 
-def _hint_lines(lines: list[str], names: tuple[frozenset[str], frozenset[str]]) -> list[int]:
+def _hint_lines(
+    text: str, lines: list[str], names: tuple[frozenset[str], frozenset[str]]
+) -> list[int]:
     """The (1-based, sorted) lines where a name a candidate call can have is a word."""
     words = sorted({*_hint_names(candidates()), *names[1]}, key=len, reverse=True)
     rx = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
-    return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
+    if "\r" in text:  # lone CRs end lines too: search line by line
+        return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
+    # One search over the whole text (a search per line was most of this stage's cost);
+    # newlines counted between matches, so the whole is linear in the text.
+    hints: list[int] = []
+    number, counted_to = 1, 0
+    for match in rx.finditer(text):
+        number += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        if not hints or hints[-1] != number:
+            hints.append(number)
+    return hints
 
 
 def _near(tree: ast.Module, hints: list[int]) -> Iterator[ast.AST]:
