@@ -37,8 +37,10 @@ From the other modules of the run (pipeline/package_facts.py, through the file's
 `FilePolicy.package`): a name imported from one (`from .paths import DATA_DIR`,
 `paths.DATA_DIR`) that its module proves a Path; a call of a function or static/class
 method whose return it proves one; an instance of a class of another module (a parameter
-annotated with it, `Cls(...)`, an element of a collection annotated `set[Cls]`) whose
-attribute or method it proves one; `self.x` or `self.m()` in a class of this module that
+annotated with it, also `Optional[Cls]`/`Cls | None`, `Cls(...)`, an element of a
+collection annotated `set[Cls]`, what a function or method annotated `-> Cls` returns,
+`frag = scriv.new_fragment()`, the elements of one annotated `-> list[Cls]`, `for frag in
+scriv.fragments()`) whose attribute or method it proves one; `self.x` or `self.m()` in a class of this module that
 defines no `x`/`m` itself but inherits them from bases all of other modules of the run.
 Every store to such an attribute in this module must still be a Path. A name rebound from
 itself (`path = path.resolve()`) is a Path when every binding that does not read it makes
@@ -72,6 +74,7 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import View
 
 #: A class of another module of the run, as package_facts names it.
@@ -131,26 +134,6 @@ _RESOURCE_TYPES = frozenset(
 _ELEMENT_SOURCES = frozenset({"iterdir", "glob", "rglob"})
 _SEQUENCE_BUILTINS = frozenset(
     {"builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed"}
-)
-#: Annotated collections whose one type argument is the type of every element.
-_COLLECTIONS = frozenset(
-    {
-        "set",
-        "frozenset",
-        "list",
-        "tuple",
-        "Set",
-        "FrozenSet",
-        "List",
-        "Tuple",
-        "AbstractSet",
-        "MutableSet",
-        "Sequence",
-        "MutableSequence",
-        "Collection",
-        "Iterable",
-        "Iterator",
-    }
 )
 _ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
 _WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
@@ -692,8 +675,13 @@ class ReceiverTyper:
         self, node: cst.BaseExpression, depth: int
     ) -> cst.ClassDef | Foreign | None:
         """The class of this module `node` is an instance of (or, for `cls`, is), if sure:
-        `self`/`cls` of a method, a parameter annotated with the class, `Class(...)`."""
-        if depth > _MAX_DEPTH or not isinstance(node, cst.Name):
+        `self`/`cls` of a method, a parameter annotated with the class, `Class(...)`, what
+        a function or method annotated to return the class returns."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Call):
+            return self._made_by(node, depth)
+        if not isinstance(node, cst.Name):
             return None
         scope = self._scopes.get(node)
         if scope is None:
@@ -732,14 +720,12 @@ class ReceiverTyper:
                     owner = method_scope.parent.node
                     return owner if isinstance(owner, cst.ClassDef) else None
             if bound.annotation is not None:
-                return self._class_named(
-                    bound.annotation.annotation
-                ) or self._foreign_class(bound.annotation.annotation)
+                return self._annotated_class(bound.annotation.annotation)
             return None
         if isinstance(bound, cst.Name) and bound in self._bindings:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
-                return self._class_named(value.func) or self._foreign_class(value.func)
+                return self._made_by(value, depth)
         if (
             isinstance(bound, cst.Name)
             and self._facts is not None
@@ -765,20 +751,90 @@ class ReceiverTyper:
                 if not first.star and first.keyword is None:
                     return self._element_class(first.value, depth + 1)
                 return None
-            for definition in self._callee_definitions(node.func, depth):
-                if (
-                    isinstance(definition, cst.FunctionDef)
-                    and definition.returns is not None
-                    and _nodes.returns_unchanged(definition, self._qualified)
-                ):
-                    return self._collection_class(definition.returns.annotation)
-            return None
+            returned = self._returned_class(node.func, depth + 1)
+            return returned[0] if returned is not None and returned[1] else None
         if isinstance(node, cst.Name):
+            annotation = self._parameter_annotation(node)
+            if annotation is not None:
+                return self._collection_class(annotation)
             values = self._plain_values(node)
             if values:
                 found = {self._element_class(v, depth + 1) for v in values}
                 if len(found) == 1:
                     return found.pop()
+        return None
+
+    def _made_by(self, call: cst.Call, depth: int) -> cst.ClassDef | Foreign | None:
+        """The class of what `call` gives: an instance of the class it calls, or of the
+        class its callee is annotated to return."""
+        made = self._class_named(call.func) or self._foreign_class(call.func)
+        if made is not None:
+            return made
+        returned = self._returned_class(call.func, depth + 1)
+        return returned[0] if returned is not None and not returned[1] else None
+
+    def _returned_class(
+        self, func: cst.BaseExpression, depth: int
+    ) -> tuple[cst.ClassDef | Foreign, bool] | None:
+        """The class (and whether of every element) that calling `func` returns, from the
+        return annotation of the function or method it calls: of this module
+        (`-> Fragment`, `-> list[Fragment]`), imported from another module of the run, or
+        a method of an instance of a class of another module (`scriv.new_fragment()`)."""
+        if depth > _MAX_DEPTH:
+            return None
+        for definition in self._callee_definitions(func, depth):
+            if (
+                isinstance(definition, cst.FunctionDef)
+                and definition.returns is not None
+                and _nodes.returns_unchanged(definition, self._qualified)
+            ):
+                annotation = definition.returns.annotation
+                one = self._annotated_class(annotation)
+                if one is not None:
+                    return one, False
+                every = self._collection_class(annotation)
+                return (every, True) if every is not None else None
+            return None
+        if self._package is None:
+            return None
+        qualified = self._foreign_name(func)
+        if qualified is not None:
+            return self._package.returned_class(qualified)
+        if isinstance(func, cst.Attribute):
+            owner = self._class_of(func.value, depth + 1)
+            if isinstance(owner, tuple):
+                return self._package.returned_class(owner=owner, method=func.attr.value)
+        return None
+
+    def _annotated_class(self, node: cst.BaseExpression) -> cst.ClassDef | Foreign | None:
+        """The class an annotation names, also as `Optional[C]`, `C | None`, `"C"`."""
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            sides = [
+                side
+                for side in (node.left, node.right)
+                if not (isinstance(side, cst.Name) and side.value == "None")
+            ]
+            return self._annotated_class(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, cst.Subscript) and _names.all_in(
+            self._qualified(node.value), frozenset({"typing.Optional"})
+        ):
+            inner = [e.slice for e in node.slice]
+            if len(inner) == 1 and isinstance(inner[0], cst.Index):
+                return self._annotated_class(inner[0].value)
+            return None
+        return self._class_named(node) or self._foreign_class(node)
+
+    def _parameter_annotation(self, node: cst.Name) -> cst.BaseExpression | None:
+        """The annotation of the parameter `node` names, when that is its only binding."""
+        scope = self._scopes.get(node)
+        if scope is None or self._rebound_elsewhere(node, scope):
+            return None
+        assignments = list(scope[node.value])
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        bound = assignments[0].node
+        if isinstance(bound, cst.Param) and bound.annotation is not None:
+            return bound.annotation.annotation
         return None
 
     def _collection_class(

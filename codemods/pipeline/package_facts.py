@@ -24,7 +24,9 @@ keywords, decorators) and imports (re-exports such as `from .lark import Lark`).
   unknown;
 - classes: bases (dotted names), own attributes (class-level annotations and values,
   dataclass/attrs/NamedTuple fields, `attr.ib(type=...)` without `converter=`, `self.x =
-  v` in its methods, `@property` returns), own methods' return annotations;
+  v` in its methods, `@property` returns), own methods' return annotations (whether
+  they say Path, and the class they name: `-> Fragment`, `-> list[Fragment]`, see
+  `returned_class`);
 - every store to an attribute name anywhere in the module (`x.attr = v`): an attribute is
   a Path only if every store in its class's module is one, as the typer requires of the
   module it analyses.
@@ -102,6 +104,31 @@ _SETS: dict[str, frozenset[str]] = {
     },
 }
 _WRAPPERS = ("Final", "ClassVar", "Annotated", "Required", "NotRequired")
+#: Annotated collections whose one type argument is the type of every element (shared
+#: with analysis/receivers.py, which asks the same of this module's annotations).
+COLLECTIONS = frozenset(
+    {
+        "set",
+        "frozenset",
+        "list",
+        "tuple",
+        "Set",
+        "FrozenSet",
+        "List",
+        "Tuple",
+        "AbstractSet",
+        "MutableSet",
+        "Sequence",
+        "MutableSequence",
+        "Collection",
+        "Iterable",
+        "Iterator",
+    }
+)
+# Decorators a method or function keeps its annotated return through.
+_RETURN_KEEPING = frozenset(
+    {"staticmethod", "classmethod", "cache", "lru_cache", "cached_property"}
+)
 # Bases outside the run known to hold no Path attribute and not to be a Path.
 _NEUTRAL_BASES = frozenset(
     {
@@ -345,7 +372,10 @@ class _Extractor:
                     ["i", statement.level, statement.module or "", alias.name],
                 )
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._bind(statement.name, ["f", self._function_returns(statement)])
+            self._bind(
+                statement.name,
+                ["f", self._function_returns(statement), returned_class(statement)],
+            )
         elif isinstance(statement, ast.ClassDef):
             self._bind(statement.name, ["k", self._class(statement)])
         elif isinstance(statement, ast.Assign):
@@ -415,6 +445,7 @@ class _Extractor:
             bases.append(dotted(value))
         attrs: dict[str, list[Refs]] = {}
         methods: dict[str, Refs] = {}
+        made: dict[str, list] = {}  # method -> its returned class (`returned_class`)
         special = False
         for statement in node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -437,6 +468,9 @@ class _Extractor:
                     )
                 else:
                     methods[statement.name] = self._function_returns(statement)
+                    returned = returned_class(statement)
+                    if returned is not None:
+                        made[statement.name] = returned
                     attrs.setdefault(statement.name, []).append(None)
             elif isinstance(statement, ast.AnnAssign) and isinstance(
                 statement.target, ast.Name
@@ -470,6 +504,7 @@ class _Extractor:
             "plain": not node.decorator_list and not special,
             "a": attrs,  # merged with the self stores in run()
             "m": methods,
+            "r": made,
             "name": node.name,
         }
 
@@ -604,6 +639,57 @@ class _Extractor:
                         inner.ctx, ast.Store
                     ):
                         self.stores.setdefault(inner.attr, []).append(None)
+
+
+def returned_class(function: ast.stmt) -> list | None:
+    """[dotted, elements] for a function whose return annotation names one class
+    (`-> Fragment`, `-> "Fragment"`, `-> Fragment | None`: elements 0) or a collection of
+    one (`-> list[Fragment]`, `-> Iterator[Fragment]`: elements 1); else None (async, or
+    a decorator that may change what a call returns). Only counts rest on it: the
+    runtime's helpers call the receiver's own method whatever the receiver is."""
+    if not isinstance(function, ast.FunctionDef) or function.returns is None:
+        return None
+    for decorator in function.decorator_list:
+        name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        if name is None or name.rsplit(".", 1)[-1] not in _RETURN_KEEPING:
+            return None
+    return _annotated_class(function.returns, 0)
+
+
+def _annotated_class(node: ast.AST, depth: int) -> list | None:
+    if depth > 8:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return _annotated_class(ast.parse(node.value, mode="eval").body, depth + 1)
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [
+            p
+            for p in (node.left, node.right)
+            if not (isinstance(p, ast.Constant) and p.value is None)
+        ]
+        return _annotated_class(parts[0], depth + 1) if len(parts) == 1 else None
+    if isinstance(node, ast.Subscript):
+        outer = dotted(node.value)
+        if outer is None:
+            return None
+        last = outer.rsplit(".", 1)[-1]
+        values = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if last in ("Optional", "Union"):
+            values = [
+                v for v in values if not (isinstance(v, ast.Constant) and v.value is None)
+            ]
+            return _annotated_class(values[0], depth + 1) if len(values) == 1 else None
+        if last in COLLECTIONS:
+            if len(values) == 2 and isinstance(values[1], ast.Constant) and values[1].value is Ellipsis:
+                values = values[:1]
+            inner = _annotated_class(values[0], depth + 1) if len(values) == 1 else None
+            return [inner[0], 1] if inner is not None and inner[1] == 0 else None
+        return None
+    name = dotted(node)
+    return None if name is None or name == "None" else [name, 0]
 
 
 def _bodies(node: ast.AST) -> Iterator[ast.stmt]:
@@ -1150,6 +1236,26 @@ class Table:
             self._memo[key] = answer
         return self._memo[key]
 
+    def returned_class(
+        self, target: tuple | None, method: str | None = None
+    ) -> tuple[tuple, bool] | None:
+        """The class of the run (and whether of every element) that calling the function
+        `target`, or with `method` the own method of the class `target`, returns."""
+        if method is None:
+            sym = self._sym(target)
+            if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 3:
+                return None
+            made, module = sym[2], target[1]
+        else:
+            raw = self._class(target) if target is not None else None
+            if raw is None or raw.get("opaque"):
+                return None
+            made, module = raw.get("r", {}).get(method), target[1]  # type: ignore[index]
+        if made is None:
+            return None
+        cls = self.class_of(self._lookup(module, made[0]))
+        return (cls, bool(made[1])) if cls is not None else None
+
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         """The class object (or, with `instances`, what calling it makes) is provably no
         Path: no keywords or decorators, every base a class of the run with the same
@@ -1348,6 +1454,15 @@ class View:
 
     def method_is_path(self, cls: tuple, name: str) -> bool:
         return self.table.method_path(cls, name)
+
+    def returned_class(
+        self, qualified: str | None = None, owner: tuple | None = None, method: str = ""
+    ) -> tuple[tuple, bool] | None:
+        """What calling the function `qualified`, or the method of the class `owner`,
+        returns: (a class of the run, whether of every element), if the annotation says."""
+        if owner is not None:
+            return self.table.returned_class(owner, method)
+        return self.table.returned_class(self._target(qualified)) if qualified else None
 
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         return self.table.not_path_class(cls, instances)

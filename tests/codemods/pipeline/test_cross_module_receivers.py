@@ -395,3 +395,112 @@ def test_a_second_run_over_an_unchanged_tree_transforms_nothing(
     transformed.clear()
     go(root, Mode.DIFF)
     assert transformed == []
+
+
+FRAGMENTS = """\
+from pathlib import Path
+from typing import Iterator, Optional
+
+import attr
+
+
+@attr.s
+class Fragment:
+    path = attr.ib(type=Path)
+
+
+class Note:
+    path: str = "x"
+
+
+class Scriv:
+    def new_fragment(self) -> Fragment:
+        return Fragment(path=Path("x"))
+
+    def maybe(self) -> Optional["Fragment"]:
+        return None
+
+    def fragments(self) -> list[Fragment]:
+        return [Fragment(path=Path("x"))]
+
+    def walk(self) -> Iterator[Fragment]:
+        yield Fragment(path=Path("x"))
+
+    def note(self) -> Note:
+        return Note()
+
+    def notes(self) -> list[Note]:
+        return [Note()]
+
+    @some_decorator
+    def wrapped(self) -> Fragment:
+        return Fragment(path=Path("x"))
+
+
+def load() -> Fragment | None:
+    return None
+
+
+async def later() -> Fragment:
+    return Fragment(path=Path("x"))
+"""
+
+CONSUMER = """\
+from typing import Optional
+
+from .fragments import Fragment, Scriv, load
+
+
+def made(frags: list[Fragment], maybe: Optional[Fragment]):
+    s = Scriv()
+    frag = s.new_fragment()
+    frag.path.unlink()
+    s.maybe().path.unlink()
+    for one in s.fragments():
+        one.path.unlink()
+    for one in sorted(s.walk()):
+        one.path.unlink()
+    for one in frags:
+        one.path.unlink()
+    maybe.path.unlink()
+    load().path.unlink()
+    got = load()
+    got.path.unlink()
+
+
+def not_proven(frags, s: Scriv):
+    s.note().path.unlink()
+    for note in s.notes():
+        note.path.unlink()
+    for one in frags:
+        one.path.unlink()
+    w = s.wrapped()
+    w.path.unlink()
+    frag = s.new_fragment()
+    frag = frag.path
+    frag.path.unlink()
+"""
+
+
+def test_instances_returned_by_functions_and_methods_of_another_module(tree) -> None:
+    """`scriv.new_fragment()` / `for frag in scriv.fragments()` / a parameter annotated
+    `list[Fragment]`: the class comes from a return annotation or a parameter annotation
+    (Optional included), and its attribute's type from its own module; a class whose
+    attribute is a str, an unannotated or rebound name, a decorated method are unknown."""
+    root = tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/fragments.py": FRAGMENTS,
+            "pkg/consumer.py": CONSUMER,
+        }
+    )
+    (found,) = [f for f in go(root, Mode.SCAN).files if f.path == "pkg/consumer.py"]
+    sites = {s.line: s.status for s in found.sites if s.name.endswith("unlink")}
+    pending = {line for line, status in sites.items() if status is Status.PENDING}
+    assert pending == {9, 10, 12, 14, 16, 17, 18, 20}
+    assert {line for line, st in sites.items() if st is Status.UNMIGRATED} == {
+        24, 26, 28, 30, 33
+    }
+    applied = go(root, Mode.APPLY)
+    assert sum(len(f.rewritten) for f in applied.files) == len(pending)
+    assert go(root, Mode.CHECK).exit_code == 0
