@@ -8,7 +8,8 @@ files at all (`sys.stdout`, `io.StringIO()`), SECRET when from an open of a
 secret-looking path (it stays local), UNTRACEABLE when the origin cannot be seen (a
 parameter, the result of an unknown call, an attribute not every store of which is seen).
 An attribute (`self._handle`) has the provenance of every value the module stores to an
-attribute of that name.
+attribute of that name; a call of a function of the module (undecorated, not a generator)
+every `return` of which returns a call, the provenance of those calls.
 
 Also here, because other families' decisions need them too: `handle_argument` (the file
 argument of a json/pickle call) and `is_inert` (an expression whose evaluation may be
@@ -71,7 +72,12 @@ def provenance(
             return NOT_A_FILE
         opener = by_call.get(expr)
         if opener is None:
-            return UNTRACEABLE
+            returned = _returned_calls(expr.func, scopes) if depth <= 1 else None
+            if not returned:
+                return UNTRACEABLE
+            return _combined(
+                {provenance(r, scopes, bound, by_call, depth + 1) for r in returned}
+            )
         if not _is_open(opener):
             return None
         if opener.reason is Reason.SECRET_PATH:
@@ -113,6 +119,60 @@ def provenance(
             )
         return _combined(statuses)
     return UNTRACEABLE
+
+
+def _returned_calls(
+    func: cst.BaseExpression, scopes: Mapping[cst.CSTNode, Scope | None]
+) -> list[cst.Call] | None:
+    """The calls a function of this module returns, when `func` names one (bound once, by
+    its `def`: no decorator, not async, no `yield`) every `return` of which returns a call
+    (`def _open(p, mode="r"): return open(p, mode)`): a handle from `_open(p)` has their
+    provenance. Falling off the end returns None, which is no handle: json/pickle on it
+    raise before any I/O, as before. Else None."""
+    if not isinstance(func, cst.Name):
+        return None
+    scope = scopes.get(func)
+    assignments = list(scope[func.value]) if scope is not None else []
+    if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+        return None
+    function = assignments[0].node
+    if (
+        not isinstance(function, cst.FunctionDef)
+        or function.decorators
+        or function.asynchronous is not None
+    ):
+        return None
+    found = _Returns()
+    function.body.visit(found)
+    if found.generator or not found.values:
+        return None
+    if not all(isinstance(v, cst.Call) for v in found.values):
+        return None
+    return found.values  # type: ignore[return-value]
+
+
+class _Returns(cst.CSTVisitor):
+    """The values of a function body's own `return`s (nested functions, lambdas and
+    classes left out), and whether it yields (a generator returns no handle)."""
+
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression | None] = []
+        self.generator = False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.values.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.generator = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
 
 
 def _combined(statuses: set[object]) -> object:

@@ -16,7 +16,9 @@
 - Module aliases resolve by qualified name: `import json as j`, `from json import dump`,
   `import pickle as pkl`.
 - Any other json/pickle call whose handle comes from an open this run migrates is
-  migrated through its handle (its text stays; its site is PENDING, then MIGRATED).
+  migrated through its handle (its text stays; its site is PENDING, then MIGRATED), also
+  through a function of the module that returns one (`def _open(p): return open(p)`,
+  see analysis/handles.py).
 - In a module a star import reaches, `storage` is imported as a private alias
   (`_storage`, see analysis/bindings.py and the README's "Star imports").
 

@@ -167,3 +167,63 @@ def test_a_walrus_in_a_comprehension_makes_the_receiver_unknown() -> None:
     # `.open` needs a known Path (write_text is guarded on any receiver, so it would migrate).
     code = 'from pathlib import Path\np = Path("a")\n[p := s for s in names]\np.open("w")\n'
     assert [(s.status, s.reason) for s in findings(code).sites] == [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]
+
+
+HELPER = """\
+import gzip
+import json
+
+
+def _open(p, mode="r"):
+    return open(p, mode)
+
+
+def _either(p):
+    if p.endswith(".gz"):
+        return gzip.open(p, "rt")
+    return open(p)
+
+
+def _lines(p):
+    yield open(p)
+
+
+def _given(handle):
+    return handle
+
+
+@some_cache
+def _decorated(p):
+    return open(p)
+
+
+def use(p):
+    with _open(p) as f:
+        a = json.load(f)
+    b = json.load(_open(p, "rb"))
+    with _either(p) as h:
+        c = json.load(h)
+    d = json.load(_lines(p))
+    e = json.load(_given(p))
+    g = json.load(_decorated(p))
+    return a, b, c, d, e, g
+"""
+
+
+def test_a_handle_from_a_function_of_the_module_that_returns_an_open_follows_it() -> None:
+    """`def _open(p): return open(p)` then `json.load(_open(p))`: the handle is that
+    open's (PENDING, never collapsed: the helper's open stays where it is). A function
+    that may return a third-party handle is not migrated; a generator, a function that
+    returns something else, a decorated one: unknown."""
+    by_line = {line: (status, reason) for line, status, reason in json_sites(HELPER)}
+    assert by_line == {
+        30: (Status.PENDING, None),
+        31: (Status.PENDING, None),
+        33: (Status.UNMIGRATED, Reason.HANDLE_NOT_MIGRATED),
+        34: (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN),
+        35: (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN),
+        36: (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN),
+    }
+    assert not collapses(findings(HELPER).plan)
+    rebound = HELPER.replace("def use(p):", "_open = print\n\n\ndef use(p):")
+    assert {line for line, status, _ in json_sites(rebound) if status is Status.PENDING} == set()
