@@ -909,18 +909,25 @@ class ReceiverTyper:
         if stores is None:
             return Kind.UNKNOWN
         for _target, value, annotation in stores:
-            if (
-                annotation is not None
-                and self._annotation_kind(annotation) is Kind.PATH
-            ):
-                continue
-            if value is None:
-                return Kind.UNKNOWN
-            if isinstance(value, cst.Name) and value.value == "None":
-                continue
-            if self.kind(value, depth + 1) is not Kind.PATH:
+            if self._store_kind(value, annotation, depth) is Kind.UNKNOWN:
                 return Kind.UNKNOWN
         return Kind.PATH
+
+    def _store_kind(
+        self,
+        value: cst.BaseExpression | None,
+        annotation: cst.Annotation | None,
+        depth: int,
+    ) -> Kind | None:
+        """What one store to an attribute stores: PATH (annotated a Path, or a Path
+        value), None for the name None (neutral beside a Path), else UNKNOWN."""
+        if annotation is not None and self._annotation_kind(annotation) is Kind.PATH:
+            return Kind.PATH
+        if value is None:
+            return Kind.UNKNOWN
+        if isinstance(value, cst.Name) and value.value == "None":
+            return None
+        return Kind.PATH if self.kind(value, depth + 1) is Kind.PATH else Kind.UNKNOWN
 
     def _compute_attribute_kind(
         self, owner: cst.ClassDef, attr: str, depth: int
@@ -957,17 +964,10 @@ class ReceiverTyper:
         if stores is None:
             return Kind.UNKNOWN  # maybe stored in a body the pruner cut out
         for target, value, annotation in stores:
-            if (
-                annotation is not None
-                and self._annotation_kind(annotation) is Kind.PATH
-            ):
-                evidence = evidence or self._class_of(target.value, depth + 1) is owner
+            stored = self._store_kind(value, annotation, depth)
+            if stored is None:
                 continue
-            if value is None:
-                return Kind.UNKNOWN
-            if isinstance(value, cst.Name) and value.value == "None":
-                continue
-            if self.kind(value, depth + 1) is not Kind.PATH:
+            if stored is not Kind.PATH:
                 return Kind.UNKNOWN
             evidence = evidence or self._class_of(target.value, depth + 1) is owner
         if (
