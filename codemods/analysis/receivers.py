@@ -725,6 +725,12 @@ class ReceiverTyper:
         if isinstance(bound, cst.Name) and bound in self._bindings:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
+                if self._facts is not None and value in self._facts.with_of_item:
+                    # `with make() as x` binds what `__enter__` returns, which a
+                    # return annotation does not say: only `with Cls() as x`, as before
+                    return self._class_named(value.func) or self._foreign_class(
+                        value.func
+                    )
                 return self._made_by(value, depth)
         if (
             isinstance(bound, cst.Name)

@@ -504,3 +504,28 @@ def test_instances_returned_by_functions_and_methods_of_another_module(tree) -> 
     applied = go(root, Mode.APPLY)
     assert sum(len(f.rewritten) for f in applied.files) == len(pending)
     assert go(root, Mode.CHECK).exit_code == 0
+
+
+def test_a_with_target_is_not_typed_by_the_return_annotation_of_its_callee(tree) -> None:
+    """`with s.new_fragment() as frag` binds what `Fragment.__enter__` returns, which the
+    annotation `-> Fragment` does not say."""
+    consumer = (
+        "from .fragments import Scriv\n"
+        "\n"
+        "\n"
+        "def f(s: Scriv):\n"
+        "    with s.new_fragment() as frag:\n"
+        "        frag.path.unlink()\n"
+        "    frag = s.new_fragment()\n"
+    )
+    root = tree(
+        {"pkg/__init__.py": "", "pkg/fragments.py": FRAGMENTS, "pkg/consumer.py": consumer}
+    )
+    (found,) = [f for f in go(root, Mode.SCAN).files if f.path == "pkg/consumer.py"]
+    assert [(s.line, s.status) for s in found.sites] == [(6, Status.UNMIGRATED)]
+    alone = consumer.replace("    frag = s.new_fragment()\n", "")
+    root2 = tree(
+        {"pkg/__init__.py": "", "pkg/fragments.py": FRAGMENTS, "pkg/consumer.py": alone}
+    )
+    (found,) = [f for f in go(root2, Mode.SCAN).files if f.path == "pkg/consumer.py"]
+    assert [(s.line, s.status) for s in found.sites] == [(6, Status.UNMIGRATED)]
