@@ -130,6 +130,18 @@ def returns_unchanged(function: cst.FunctionDef | cst.ClassDef, qualified) -> bo
     )
 
 
+def is_context_manager(function: cst.FunctionDef, qualified) -> bool:  # type: ignore[no-untyped-def]
+    """A `@contextlib.contextmanager` generator (with at most the keeping decorators
+    besides): `with function() as x` binds what it yields."""
+    if function.asynchronous is not None:
+        return False
+    names = _decorator_names(function, qualified)
+    managers = [n for n in names if _names.all_in(n, {"contextlib.contextmanager"})]
+    return len(managers) == 1 and all(
+        _names.all_in(n, _KEEPING_DECORATORS) for n in names if n not in managers
+    )
+
+
 def plain_class(owner: cst.ClassDef) -> bool:
     """A class of the module with no bases, keywords, decorators, `__new__` or
     `__enter__`: calling it makes one of its own instances, never a Path (and `with

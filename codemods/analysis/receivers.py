@@ -40,7 +40,10 @@ method whose return it proves one; an instance of a class of another module (a p
 annotated with it, also `Optional[Cls]`/`Cls | None`, `Cls(...)`, an element of a
 collection annotated `set[Cls]`, what a function or method annotated `-> Cls` returns,
 `frag = scriv.new_fragment()`, the elements of one annotated `-> list[Cls]`, `for frag in
-scriv.fragments()`) whose attribute or method it proves one; `self.x` or `self.m()` in a class of this module that
+scriv.fragments()`, what a `@contextmanager` annotated `-> Iterator[Cls]` yields to `with
+... as x`) whose attribute or method it proves one; the same annotations saying Path (`for
+p in sources()` with `-> list[Path]`, `with workdir() as d` with `-> Iterator[Path]`),
+in this module too; `self.x` or `self.m()` in a class of this module that
 defines no `x`/`m` itself but inherits them from bases all of other modules of the run.
 Every store to such an attribute in this module must still be a Path. A name rebound from
 itself (`path = path.resolve()`) is a Path when every binding that does not read it makes
@@ -59,7 +62,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import (
@@ -74,8 +77,9 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
-from migrate_storage.codemods.pipeline.package_facts import View
+from migrate_storage.codemods.pipeline.package_facts import PATH as _PATH
 
 #: A class of another module of the run, as package_facts names it.
 Foreign = tuple
@@ -404,6 +408,8 @@ class ReceiverTyper:
                 first = node.args[0]
                 if not first.star and first.keyword is None:
                     return self._element_kind(first.value, depth + 1)
+            if self._returned_class(func, depth + 1) == (_PATH, EACH):
+                return Kind.PATH  # `for p in sources()` with `-> list[Path]`
             return Kind.UNKNOWN
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             kinds = {
@@ -596,7 +602,15 @@ class ReceiverTyper:
         ):
             return Kind.PATH
         if bound in self._bindings:
-            return self.kind(self._bindings[bound], depth + 1)
+            value = self._bindings[bound]
+            if (
+                facts is not None
+                and isinstance(value, cst.Call)
+                and value in facts.with_of_item
+                and self._returned_class(value.func, depth + 1) == (_PATH, ENTERED)
+            ):
+                return Kind.PATH  # `with workdir() as d` of a @contextmanager -> Iterator[Path]
+            return self.kind(value, depth + 1)
         if facts is not None and bound in facts.loops:
             return self._element_kind(facts.loops[bound], depth + 1)
         return Kind.UNKNOWN
@@ -726,11 +740,12 @@ class ReceiverTyper:
             value = self._bindings[bound]
             if isinstance(value, cst.Call):
                 if self._facts is not None and value in self._facts.with_of_item:
-                    # `with make() as x` binds what `__enter__` returns, which a
-                    # return annotation does not say: only `with Cls() as x`, as before
-                    return self._class_named(value.func) or self._foreign_class(
+                    # `with make() as x` binds what `__enter__` returns, which a return
+                    # annotation does not say (but a @contextmanager's does)
+                    made = self._class_named(value.func) or self._foreign_class(
                         value.func
                     )
+                    return made or self._returned(value.func, ENTERED, depth)
                 return self._made_by(value, depth)
         if (
             isinstance(bound, cst.Name)
@@ -757,12 +772,12 @@ class ReceiverTyper:
                 if not first.star and first.keyword is None:
                     return self._element_class(first.value, depth + 1)
                 return None
-            returned = self._returned_class(node.func, depth + 1)
-            return returned[0] if returned is not None and returned[1] else None
+            return self._returned(node.func, EACH, depth)
         if isinstance(node, cst.Name):
             annotation = self._parameter_annotation(node)
             if annotation is not None:
-                return self._collection_class(annotation)
+                element = _collection_element(annotation, self._qualified)
+                return None if element is None else self._annotated_class(element)
             values = self._plain_values(node)
             if values:
                 found = {self._element_class(v, depth + 1) for v in values}
@@ -776,31 +791,45 @@ class ReceiverTyper:
         made = self._class_named(call.func) or self._foreign_class(call.func)
         if made is not None:
             return made
-        returned = self._returned_class(call.func, depth + 1)
-        return returned[0] if returned is not None and not returned[1] else None
+        return self._returned(call.func, CALLED, depth)
+
+    def _returned(
+        self, func: cst.BaseExpression, how: int, depth: int
+    ) -> cst.ClassDef | Foreign | None:
+        """The class of the run that `_returned_class` finds reached as `how` says."""
+        found = self._returned_class(func, depth + 1)
+        if found is None or found[1] != how or found[0] == _PATH:
+            return None
+        return found[0]  # type: ignore[return-value]
 
     def _returned_class(
         self, func: cst.BaseExpression, depth: int
-    ) -> tuple[cst.ClassDef | Foreign, bool] | None:
-        """The class (and whether of every element) that calling `func` returns, from the
-        return annotation of the function or method it calls: of this module
-        (`-> Fragment`, `-> list[Fragment]`), imported from another module of the run, or
-        a method of an instance of a class of another module (`scriv.new_fragment()`)."""
+    ) -> tuple[cst.ClassDef | Foreign | str, int] | None:
+        """What the function or method `func` calls is annotated to give, and how
+        (package_facts' CALLED, EACH, ENTERED): a class of the run, or _PATH for
+        pathlib's; of this module (`-> Fragment`, `-> list[Fragment]`, a @contextmanager's
+        `-> Iterator[Path]`), imported from another module of the run, or a method of an
+        instance of a class of another module (`scriv.new_fragment()`)."""
         if depth > _MAX_DEPTH:
             return None
         for definition in self._callee_definitions(func, depth):
-            if (
-                isinstance(definition, cst.FunctionDef)
-                and definition.returns is not None
-                and _nodes.returns_unchanged(definition, self._qualified)
-            ):
-                annotation = definition.returns.annotation
-                one = self._annotated_class(annotation)
-                if one is not None:
-                    return one, False
-                every = self._collection_class(annotation)
-                return (every, True) if every is not None else None
-            return None
+            if not isinstance(definition, cst.FunctionDef) or definition.returns is None:
+                return None
+            annotation = definition.returns.annotation
+            how = CALLED
+            if _nodes.is_context_manager(definition, self._qualified):
+                how = ENTERED
+            elif not _nodes.returns_unchanged(definition, self._qualified):
+                return None
+            element = _collection_element(annotation, self._qualified)
+            if element is not None:
+                annotation, how = element, EACH if how == CALLED else how
+            elif how == ENTERED:
+                return None  # a context manager annotated with no Iterator[X]
+            if self._annotation_kind(cst.Annotation(annotation)) is Kind.PATH:
+                return _PATH, how
+            owner = self._annotated_class(annotation)
+            return (owner, how) if owner is not None else None
         if self._package is None:
             return None
         qualified = self._foreign_name(func)
@@ -842,29 +871,6 @@ class ReceiverTyper:
         if isinstance(bound, cst.Param) and bound.annotation is not None:
             return bound.annotation.annotation
         return None
-
-    def _collection_class(
-        self, node: cst.BaseExpression
-    ) -> cst.ClassDef | Foreign | None:
-        """`X` of `set[X]`, `list[X]`, `Sequence[X]`, `Iterable[X]`, `tuple[X, ...]`..."""
-        if not isinstance(node, cst.Subscript):
-            return None
-        outer = self._qualified(node.value)
-        if not outer or not all(
-            n.rpartition(".")[2] in _COLLECTIONS
-            and n.rpartition(".")[0] in ("builtins", "typing", "collections.abc")
-            for n in outer
-        ):
-            return None
-        elements = [e.slice for e in node.slice]
-        if not all(isinstance(e, cst.Index) for e in elements):
-            return None
-        values = [e.value for e in elements]  # type: ignore[union-attr]
-        if len(values) == 2 and isinstance(values[1], cst.Ellipsis):
-            values = values[:1]  # tuple[X, ...]
-        if len(values) != 1:
-            return None
-        return self._class_named(values[0]) or self._foreign_class(values[0])
 
     def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
         """`Config` (also as a string annotation) imported from a module of the run."""
@@ -1026,3 +1032,28 @@ class ReceiverTyper:
             for store in self._facts.attribute_stores:
                 self._stores.setdefault(store[0].attr.value, []).append(store)
         return self._stores.get(attr, [])
+
+
+def _collection_element(
+    node: cst.BaseExpression, qualified: Callable[[cst.CSTNode], frozenset[str]]
+) -> cst.BaseExpression | None:
+    """`X` of `set[X]`, `list[X]`, `Sequence[X]`, `Iterable[X]`, `tuple[X, ...]`,
+    `Iterator[X]`, `Generator[X, ...]` (builtins, typing, collections.abc)."""
+    if not isinstance(node, cst.Subscript):
+        return None
+    outer = qualified(node.value)
+    if not outer or not all(
+        n.rpartition(".")[2] in _COLLECTIONS | {"Generator"}
+        and n.rpartition(".")[0] in ("builtins", "typing", "collections.abc")
+        for n in outer
+    ):
+        return None
+    elements = [e.slice for e in node.slice]
+    if not all(isinstance(e, cst.Index) for e in elements):
+        return None
+    values = [e.value for e in elements]  # type: ignore[union-attr]
+    if any(n.endswith("Generator") for n in outer):
+        values = values[:1]  # Generator[Yield, Send, Return]
+    if len(values) == 2 and isinstance(values[1], cst.Ellipsis):
+        values = values[:1]  # tuple[X, ...]
+    return values[0] if len(values) == 1 else None

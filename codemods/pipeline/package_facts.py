@@ -642,18 +642,35 @@ class _Extractor:
 
 
 def returned_class(function: ast.stmt) -> list | None:
-    """[dotted, elements] for a function whose return annotation names one class
-    (`-> Fragment`, `-> "Fragment"`, `-> Fragment | None`: elements 0) or a collection of
-    one (`-> list[Fragment]`, `-> Iterator[Fragment]`: elements 1); else None (async, or
-    a decorator that may change what a call returns). Only counts rest on it: the
-    runtime's helpers call the receiver's own method whatever the receiver is."""
+    """[dotted, how] for a function whose return annotation names one class: how is
+    CALLED when a call gives an instance (`-> Fragment`, `-> "Fragment"`, `-> Fragment |
+    None`), EACH when it gives a collection of them (`-> list[Fragment]`,
+    `-> Iterator[Fragment]`), ENTERED when the function is a `@contextmanager` whose
+    `with f() as x` binds one (`-> Iterator[Fragment]`, `-> Iterator[Path]`); else None
+    (async, or a decorator that may change what a call returns). Only counts rest on
+    it: the runtime's helpers call the receiver's own method whatever the receiver is."""
     if not isinstance(function, ast.FunctionDef) or function.returns is None:
         return None
+    names = []
     for decorator in function.decorator_list:
         name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
-        if name is None or name.rsplit(".", 1)[-1] not in _RETURN_KEEPING:
+        if name is None:
             return None
+        names.append(name.rsplit(".", 1)[-1])
+    if "contextmanager" in names:
+        if any(n not in _RETURN_KEEPING for n in names if n != "contextmanager"):
+            return None
+        found = _annotated_class(function.returns, 0)
+        return [found[0], ENTERED] if found is not None and found[1] == EACH else None
+    if any(n not in _RETURN_KEEPING for n in names):
+        return None
     return _annotated_class(function.returns, 0)
+
+
+# How a class named by a return annotation is reached (`returned_class`), and the
+# answer for pathlib's classes.
+CALLED, EACH, ENTERED = 0, 1, 2
+PATH = "path"
 
 
 def _annotated_class(node: ast.AST, depth: int) -> list | None:
@@ -682,14 +699,16 @@ def _annotated_class(node: ast.AST, depth: int) -> list | None:
                 v for v in values if not (isinstance(v, ast.Constant) and v.value is None)
             ]
             return _annotated_class(values[0], depth + 1) if len(values) == 1 else None
-        if last in COLLECTIONS:
+        if last in COLLECTIONS or last == "Generator":
+            if last == "Generator":
+                values = values[:1]  # Generator[Yield, Send, Return]
             if len(values) == 2 and isinstance(values[1], ast.Constant) and values[1].value is Ellipsis:
                 values = values[:1]
             inner = _annotated_class(values[0], depth + 1) if len(values) == 1 else None
-            return [inner[0], 1] if inner is not None and inner[1] == 0 else None
+            return [inner[0], EACH] if inner is not None and inner[1] == CALLED else None
         return None
     name = dotted(node)
-    return None if name is None or name == "None" else [name, 0]
+    return None if name is None or name == "None" else [name, CALLED]
 
 
 def _bodies(node: ast.AST) -> Iterator[ast.stmt]:
@@ -1238,9 +1257,10 @@ class Table:
 
     def returned_class(
         self, target: tuple | None, method: str | None = None
-    ) -> tuple[tuple, bool] | None:
-        """The class of the run (and whether of every element) that calling the function
-        `target`, or with `method` the own method of the class `target`, returns."""
+    ) -> tuple[tuple | str, int] | None:
+        """The class of the run (or PATH for pathlib's) that the function `target`, or
+        with `method` the own method of the class `target`, is annotated to give, and how
+        (CALLED, EACH, ENTERED: see the function `returned_class`)."""
         if method is None:
             sym = self._sym(target)
             if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 3:
@@ -1253,8 +1273,11 @@ class Table:
             made, module = raw.get("r", {}).get(method), target[1]  # type: ignore[index]
         if made is None:
             return None
-        cls = self.class_of(self._lookup(module, made[0]))
-        return (cls, bool(made[1])) if cls is not None else None
+        target = self._lookup(module, made[0])
+        if target is not None and target[0] == "ext" and target[1] in _PATH_TYPES:
+            return (PATH, made[1])
+        cls = self.class_of(target)
+        return (cls, made[1]) if cls is not None else None
 
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         """The class object (or, with `instances`, what calling it makes) is provably no
@@ -1457,9 +1480,9 @@ class View:
 
     def returned_class(
         self, qualified: str | None = None, owner: tuple | None = None, method: str = ""
-    ) -> tuple[tuple, bool] | None:
-        """What calling the function `qualified`, or the method of the class `owner`,
-        returns: (a class of the run, whether of every element), if the annotation says."""
+    ) -> tuple[tuple | str, int] | None:
+        """What the function `qualified`, or the method of the class `owner`, is annotated
+        to give: (a class of the run or PATH, how: CALLED, EACH or ENTERED)."""
         if owner is not None:
             return self.table.returned_class(owner, method)
         return self.table.returned_class(self._target(qualified)) if qualified else None

@@ -529,3 +529,87 @@ def test_a_with_target_is_not_typed_by_the_return_annotation_of_its_callee(tree)
     )
     (found,) = [f for f in go(root2, Mode.SCAN).files if f.path == "pkg/consumer.py"]
     assert [(s.line, s.status) for s in found.sites] == [(6, Status.UNMIGRATED)]
+
+
+WORKSPACE = """\
+import contextlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Generator, Iterator
+
+
+class Item:
+    path: Path
+
+
+@contextmanager
+def workdir(name: str) -> Iterator[Path]:
+    yield Path(name)
+
+
+@contextlib.contextmanager
+def item() -> Generator[Item, None, None]:
+    yield Item()
+
+
+def sources() -> list[Path]:
+    return [Path("a")]
+
+
+@contextmanager
+def plain():
+    yield Path("x")
+
+
+@contextmanager
+@some_decorator
+def wrapped() -> Iterator[Path]:
+    yield Path("x")
+
+
+def here():
+    with workdir("x") as d:
+        d.open()
+    with item() as it:
+        it.path.open()
+    for p in sources():
+        p.open()
+    with plain() as q:
+        q.open()
+    with wrapped() as r:
+        r.open()
+"""
+
+AWAY = """\
+from .ws import item, sources, workdir, wrapped
+
+
+def away():
+    with workdir("x") as d:
+        d.open()
+    with item() as it:
+        it.path.open()
+    for p in sources():
+        p.unlink()
+    w = workdir("y")
+    w.open()
+    with wrapped() as r:
+        r.open()
+"""
+
+
+def test_what_a_context_manager_yields_and_the_elements_of_returned_paths(tree) -> None:
+    """`with workdir() as d` of a `@contextmanager` annotated `-> Iterator[Path]` (or
+    `Generator[Item, None, None]`) binds a Path (an Item), in its module and in another;
+    `for p in sources()` with `-> list[Path]` too. The context manager object itself,
+    an unannotated one and one with another decorator are unknown."""
+    root = tree({"pkg/__init__.py": "", "pkg/ws.py": WORKSPACE, "pkg/use.py": AWAY})
+    scan = go(root, Mode.SCAN)
+    here = {s.line: s.status for f in scan.files if f.path == "pkg/ws.py" for s in f.sites}
+    away = {s.line: s.status for f in scan.files if f.path == "pkg/use.py" for s in f.sites}
+    pending, unknown = Status.PENDING, Status.UNMIGRATED
+    assert here == {38: pending, 40: pending, 42: pending, 44: unknown, 46: unknown}
+    assert away == {6: pending, 8: pending, 10: pending, 12: unknown, 14: unknown}
+    applied = go(root, Mode.APPLY)
+    assert sum(len(f.rewritten) for f in applied.files) == 6
+    assert go(root, Mode.CHECK).exit_code == 0
