@@ -1263,6 +1263,9 @@ class Table:
         (CALLED, EACH, ENTERED: see the function `returned_class`)."""
         if method is None:
             sym = self._sym(target)
+            if sym is not None and target is not None and sym[0] == "k" and len(target[3]) == 1:
+                # `File.read(p)`: a static or class method called on its class
+                return self.returned_class(("cls", target[1], target[2]), target[3][0])
             if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 3:
                 return None
             made, module = sym[2], target[1]

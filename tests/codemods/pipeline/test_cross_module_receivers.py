@@ -613,3 +613,41 @@ def test_what_a_context_manager_yields_and_the_elements_of_returned_paths(tree) 
     applied = go(root, Mode.APPLY)
     assert sum(len(f.rewritten) for f in applied.files) == 6
     assert go(root, Mode.CHECK).exit_code == 0
+
+
+def test_a_static_context_manager_called_on_its_class_of_another_module(tree) -> None:
+    """isort's `with io.File.read(name) as source_file: source_file.path.open("w")`."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/io.py": (
+            "from contextlib import contextmanager\n"
+            "from dataclasses import dataclass\n"
+            "from pathlib import Path\n"
+            "from typing import Iterator\n"
+            "\n"
+            "\n"
+            "@dataclass(frozen=True)\n"
+            "class File:\n"
+            "    path: Path\n"
+            "\n"
+            "    @staticmethod\n"
+            "    @contextmanager\n"
+            '    def read(name: str) -> Iterator["File"]:\n'
+            "        yield File(Path(name))\n"
+        ),
+        "pkg/api.py": (
+            "from . import io\n"
+            "\n"
+            "\n"
+            "def sort(name):\n"
+            "    with io.File.read(name) as source_file:\n"
+            '        source_file.path.open("w")\n'
+            "    io.File.read(name).path.open()\n"
+        ),
+    }
+    root = tree(files)
+    (api,) = [f for f in go(root, Mode.SCAN).files if f.path == "pkg/api.py"]
+    assert {s.line: s.status for s in api.sites} == {
+        6: Status.PENDING,
+        7: Status.UNMIGRATED,  # the context manager object, not what it yields
+    }
