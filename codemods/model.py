@@ -79,6 +79,9 @@ class Reason(enum.Enum):
     # Package data read through importlib.resources (families/pathlib_io.py): read-only,
     # shipped with the code (maybe in a zip), the same on every worker: LOCAL.
     PACKAGE_DATA = "package data"
+    # A file its function makes owner-only (os.open with 0o600, a chmod to 0o600:
+    # analysis/private_files.py): LOCAL, never rewritten, so never published.
+    PRIVATE_FILE = "private file"
     # Added for issue 14 (UNMIGRATED, families/third_party.py): another library reads or
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+from migrate_storage.codemods.analysis import private_files
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.context import Context
 from migrate_storage.codemods.analysis.found import Found, Position
@@ -115,6 +116,8 @@ class _Finder:
             pruned,
             families,
         )
+        # Per function, the files it makes owner-only (analysis/private_files.py).
+        self._private: dict[cst.FunctionDef, frozenset[str]] = {}
 
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Findings:
@@ -202,6 +205,14 @@ class _Finder:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.LOCAL_RULE, None
         elif secret or item.reason is Reason.SECRET_PATH:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SECRET_PATH, None
+        elif item.status is not Status.LOCAL and private_files.is_private(
+            item,
+            self.ctx.flow.names,
+            self.ctx.flow.parent,
+            self.ctx.flow.value_of,
+            self._private,
+        ):
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
 
     # -- planning -----------------------------------------------------------------------
     def _plan(self, items: Iterable[Found]) -> Plan:

@@ -231,7 +231,10 @@ def _local_with_scratch_handles(items: list[Found], ctx: Context) -> None:
         if (
             opener is not None
             and opener.status is Status.LOCAL
-            and (opener.family is Family.SCRATCH or opener.reason is Reason.PACKAGE_DATA)
+            and (
+                opener.family is Family.SCRATCH
+                or opener.reason in (Reason.PACKAGE_DATA, Reason.PRIVATE_FILE)
+            )
         ):
             item.status, item.reason, item.edit = Status.LOCAL, opener.reason, None
 

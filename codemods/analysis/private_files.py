@@ -1,0 +1,151 @@
+"""Private files: a file the program makes owner-only is never published.
+
+A site is LOCAL with reason "private file" (never rewritten, not in cover %) when the
+function it is in makes the file it names readable and writable by its owner alone:
+
+- `os.open(p, flags, mode)` with a mode that gives group and others nothing (an integer
+  literal such as `0o600`, or `stat.S_IRUSR | stat.S_IWUSR`): that `os.open` site, and
+  `os.fdopen(fd)` of its descriptor;
+- `os.chmod(p, mode)`, `os.lchmod(p, mode)`, `p.chmod(mode)` or `Path(p).chmod(mode)` with
+  such a mode, before or after the site: a pathlib site on the same file (`Path(p).open("wb")`
+  then `Path(p).chmod(0o600)`: nbformat's signing key). A chmod after a write comes after
+  its close, when a rewritten write would already have published the file, so only the
+  codemod can keep it off shared storage.
+
+"The same file" is the same expression once `Path(...)`, `pathlib.Path(...)`, `str(...)`
+and `os.fspath(...)` around it are taken off (`f`, `Path(f)` and `str(f)` are one file),
+spelled the same way in the same function. The rule only keeps sites as they are, so it
+cannot change what a program does; what it changes is that such a file is not published
+and not counted. Bare `open(...)` calls are not judged here: the open family rebinds the
+module's `open` as a whole, so one of its calls cannot be left out on its own.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+
+import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.found import Found, argument
+
+_UNWRAP = frozenset(
+    {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "builtins.str", "os.fspath"}
+)
+_CHMOD = frozenset({"os.chmod", "os.lchmod"})
+# The bits a private file may have: its owner's, and set-id/sticky bits.
+_OWNER_ONLY = 0o7700
+_STAT_BITS = {
+    f"stat.{name}": getattr(stat, name)
+    for name in ("S_IRUSR", "S_IWUSR", "S_IXUSR", "S_IRWXU", "S_IREAD", "S_IWRITE")
+}
+
+Names = Callable[[cst.BaseExpression], frozenset[str]]
+
+
+def is_private(
+    item: Found,
+    names: Names,
+    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+    value_of: Callable[[cst.Name], cst.BaseExpression | None],
+    seen: dict[cst.FunctionDef, frozenset[str]],
+) -> bool:
+    """Whether `item` opens, reads or writes a file its function makes owner-only (see
+    the module docstring). `names`, `parent`, `value_of`: the module's analyses
+    (analysis/uses.py `Flow`); `seen`: each function's answer, kept by the caller for
+    the module's other sites."""
+    call = item.call
+    if item.name == "os.fdopen":
+        fd = argument(call, 0, ("fd",))
+        opened = value_of(fd) if isinstance(fd, cst.Name) else None
+        return isinstance(opened, cst.Call) and _private_os_open(opened, names)
+    if item.name == "os.open":
+        if _private_os_open(call, names):
+            return True
+        target = argument(call, 0, ("path",))
+    elif item.kind == "path":
+        target = item.target
+    else:
+        return False
+    if target is None:
+        return False
+    function = _enclosing_function(call, parent)
+    if function is None:
+        return False
+    if function not in seen:
+        seen[function] = _made_private(function, names)
+    return _key(target, names) in seen[function]
+
+
+def _private_os_open(call: cst.Call, names: Names) -> bool:
+    if not _names.all_in(names(call.func), {"os.open"}):
+        return False
+    mode = argument(call, 2, ("mode",))
+    return mode is not None and _owner_only(mode, names)
+
+
+def _made_private(function: cst.CSTNode, names: Names) -> frozenset[str]:
+    """The keys of the files `function` gives an owner-only mode."""
+    finder = _Chmods(names)
+    function.visit(finder)
+    return frozenset(finder.keys)
+
+
+class _Chmods(cst.CSTVisitor):
+    def __init__(self, names: Names) -> None:
+        self.names = names
+        self.keys: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.names(node.func)
+        if _names.all_in(qualified, _CHMOD) or _names.all_in(qualified, {"os.open"}):
+            mode = argument(node, 1 if "os.open" not in qualified else 2, ("mode",))
+            path = argument(node, 0, ("path",))
+            if path is not None and mode is not None and _owner_only(mode, self.names):
+                self.keys.append(_key(path, self.names))
+        elif (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "chmod"
+        ):
+            mode = argument(node, 0, ("mode",))
+            if mode is not None and _owner_only(mode, self.names):
+                self.keys.append(_key(node.func.value, self.names))
+
+
+def _owner_only(mode: cst.BaseExpression, names: Names) -> bool:
+    value = _mode_value(mode, names)
+    return value is not None and value & ~_OWNER_ONLY == 0
+
+
+def _mode_value(node: cst.BaseExpression, names: Names) -> int | None:
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        left, right = _mode_value(node.left, names), _mode_value(node.right, names)
+        return None if left is None or right is None else left | right
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        found = {_STAT_BITS.get(n) for n in names(node)}
+        return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _key(node: cst.BaseExpression, names: Names) -> str:
+    """The file an expression names, as text, with its wrappers taken off."""
+    while (
+        isinstance(node, cst.Call)
+        and len(node.args) == 1
+        and node.args[0].keyword is None
+        and not node.args[0].star
+        and _names.all_in(names(node.func), _UNWRAP)
+    ):
+        node = node.args[0].value
+    return cst.Module(body=()).code_for_node(node)
+
+
+def _enclosing_function(
+    node: cst.CSTNode, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> cst.FunctionDef | None:
+    current = parent(node)
+    while current is not None and not isinstance(current, cst.FunctionDef):
+        current = parent(current)
+    return current
