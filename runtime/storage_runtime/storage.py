@@ -56,7 +56,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import _after_call, _codecs, lifecycle
+from storage_runtime import _after_call, _codecs, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
@@ -478,6 +478,12 @@ class Storage:
     def path_unlink(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
         """`path.unlink(...)`; then its namespace entry is dropped."""
         return lifecycle.path_unlink(self, path, *args, **kwargs)
+
+    def path(self, target: Any, /, *, pin: bool = False) -> _receiver.Receiver:
+        """`storage.path(x, pin=...).write_text(...)`: `x.write_text(...)` with the method
+        looked up on `x` before the arguments are evaluated, as the original does, then
+        read or written through this storage where `x` is a plain Path (_receiver.py)."""
+        return _receiver.Receiver(self, target, pin)
 
     def rmtree(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
         """`shutil.rmtree(path, ...)`; then the entries of the removed files are dropped."""
