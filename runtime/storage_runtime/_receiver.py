@@ -32,7 +32,7 @@ _WRITES = frozenset({"write_text", "write_bytes", "open"})
 class Receiver:
     """What `Storage.path(target, pin=...)` returns: attribute lookups are `target`'s."""
 
-    __slots__ = ("_storage", "_target", "_pin")
+    __slots__ = ("_pin", "_storage", "_target")
 
     def __init__(self, storage: Any, target: Any, pin: bool) -> None:
         self._storage = storage
