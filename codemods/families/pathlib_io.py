@@ -29,6 +29,13 @@ question of what coverage counts, not of behaviour.
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
 - `self.read_text()` in a class that defines `read_text` itself: the class's own method.
+- `x.write_text(render())` unless `x` is built right there as a Path (`Path(...)`, `/`,
+  `.parent`, `.with_suffix(...)` of one): the original looks `write_text` up on `x`
+  before it evaluates `render()`, the rewrite after. Where `x` lacks the method (None, a
+  str: the duck-typing `try: x.write_text(...) except AttributeError:`) the argument
+  would run once more, and a generator given to it would be consumed (RECEIVER_UNKNOWN:
+  what `x` is at run time is not known). Arguments that are names and literals
+  (`is_inert`) evaluate the same either way.
 - `PurePath` (cannot do I/O), modules and known non-path objects (`zipfile.ZipFile(...)
   .open(name)`, `tarfile.open`, `Image.open`): not sites at all.
 - Files or families whose rule is `local`, excluded files.
@@ -47,6 +54,12 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     may_write,
     open_mode,
+)
+from migrate_storage.codemods.analysis.handles import is_inert
+from migrate_storage.codemods.analysis.path_api import (
+    PATH_CONSTRUCTORS,
+    PATH_TO_PATH_ATTRIBUTES,
+    PATH_TO_PATH_METHODS,
 )
 from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families import lazy_command, scratch
@@ -190,11 +203,51 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
+    if not lookup_order_kept(call, ctx):
+        return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     if kind is Kind.PATH:
         return found
     if attr in ANY_RECEIVER_METHODS:
         return found
     return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+
+
+def lookup_order_kept(call: cst.Call, ctx: Context) -> bool:
+    """Whether `storage.m(recv, args)` is indistinguishable from `recv.m(args)`, whose
+    method lookup comes before its arguments are evaluated (the rewrite looks it up
+    after): every argument is a name or a literal, or the lookup cannot fail or run code
+    because `recv` is a Path built in the expression itself."""
+    if all(not arg.star and is_inert(arg.value) for arg in call.args):
+        return True
+    assert isinstance(call.func, cst.Attribute)
+    return _built_path(call.func.value, ctx)
+
+
+def _built_path(node: cst.BaseExpression, ctx: Context, depth: int = 0) -> bool:
+    """`node` evaluates to a concrete pathlib Path whenever it evaluates at all:
+    `Path(...)`, `Path.home()`, `/`, `.parent`, `.with_suffix(...)`... of one, and a name
+    bound once, to one of those. (An annotation does not prove it: `Optional[Path]` may
+    be None, and callers pass str to `p: Path`.)"""
+    if depth > 8:
+        return False
+    if isinstance(node, cst.Name):
+        value = ctx.flow.value_of(node)
+        return value is not None and _built_path(value, ctx, depth + 1)
+    if isinstance(node, cst.Call):
+        func = node.func
+        names = _names.qualified_names(ctx.scopes.get(func), func)
+        if names and names <= PATH_CONSTRUCTORS:
+            return True
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in PATH_TO_PATH_METHODS
+            and _built_path(func.value, ctx, depth + 1)
+        )
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return _built_path(node.left, ctx, depth + 1)
+    if isinstance(node, cst.Attribute) and node.attr.value in PATH_TO_PATH_ATTRIBUTES:
+        return _built_path(node.value, ctx, depth + 1)
+    return False
 
 
 def decide(items: list[Found], ctx: Context) -> None:
