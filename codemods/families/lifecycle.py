@@ -45,8 +45,11 @@ program deleted), a copy publishes what it copied.
   first argument is a secret-looking literal path (LOCAL, as for every family).
 
 Evaluation order: the original evaluates its callee before its arguments, the rewrite
-after them (`call=` comes last). Only a name or an attribute of a module is looked up
-there, which is inert (README "Evaluation order").
+after them (`call=` comes last). So a function call is rewritten only when that cannot be
+seen (`callee_order_kept`): its callee is a name or an attribute of a name bound only by
+imports (`os.replace`, inert), or its arguments are names and literals; `shutil.copy(
+src(), dst())` where `shutil` may also be None (`except ImportError: shutil = None`)
+raised before `src()` ran, and is left (DYNAMIC_CALL) (README "Evaluation order").
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from libcst.metadata import ImportAssignment
 from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.families import lazy_command
@@ -260,6 +264,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     `p.rename(...)`, `p.unlink(...)` (see `recognise_method`)."""
     item = recognise_function(call, position, ctx.names(call))
     if item is not None:
+        if item.status is Status.PENDING and not callee_order_kept(call, ctx):
+            return item.unmigrated(Reason.DYNAMIC_CALL)
         return _scratch_removal(item, ctx) if item.name in REMOVALS else item
     func = call.func
     if not isinstance(func, cst.Attribute):
@@ -289,6 +295,31 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         # `storage.path_replace(tmp, final())` would run it first (see pathlib_io)
         return item.unmigrated(Reason.RECEIVER_UNKNOWN)
     return item
+
+
+def callee_order_kept(call: cst.Call, ctx: Context) -> bool:
+    """Whether `storage.f(args, call=<callee>)` evaluates what `<callee>(args)` did in an
+    order no program can tell apart: the callee moves after the arguments, which is
+    unseen when every argument is a name or a literal, or the callee is a name, or
+    attributes of a name every binding of which is an import (`os.replace`,
+    `pkg.mod.os.replace`). `shutil.copy(src(), dst())` after `except ImportError:
+    shutil = None` raised AttributeError before `src()` ran."""
+    from migrate_storage.codemods.analysis.handles import is_inert
+
+    if all(not arg.star and is_inert(arg.value) for arg in call.args):
+        return True
+    node = call.func
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return False
+    if node is call.func:
+        return True  # a bound name evaluates without running code (README "inert")
+    scope = ctx.scopes.get(node)
+    if scope is None:
+        return False
+    bindings = scope[node.value]
+    return bool(bindings) and all(isinstance(b, ImportAssignment) for b in bindings)
 
 
 def recognise_function(

@@ -380,3 +380,50 @@ def test_a_patch_reaches_the_same_calls(
 
 def test_shutil_in_the_test_namespace_is_untouched() -> None:
     assert shutil.move.__module__ == "shutil"  # no patch leaks out of the cases above
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        (
+            "try:\n    import shutil\nexcept ImportError:\n    shutil = None\n"
+            "shutil.copy(src(), dst)\n",
+            "shutil.copy",
+        ),
+        (
+            "import os\ndef f():\n    os.replace(a, target())\nos = None\n",
+            "os.replace",
+        ),
+        (
+            "try:\n    import codecs\nexcept ImportError:\n    codecs = None\n"
+            "codecs.open(name(), 'w')\n",
+            "codecs.open",
+        ),
+    ],
+)
+def test_a_callee_that_may_fail_before_the_arguments_keeps_the_call(
+    code: str, name: str
+) -> None:
+    """`shutil.copy(src(), dst)` with `shutil` None raised AttributeError before `src()`
+    ran; `storage.copy(src(), dst, call=shutil.copy)` would run it first."""
+    found = run_code(textwrap.dedent(code), PIN).sites
+    assert [(s.name, s.status, s.reason) for s in found] == [
+        (name, Status.UNMIGRATED, Reason.DYNAMIC_CALL)
+    ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # literal and name arguments: the order cannot be seen
+        "try:\n    import shutil\nexcept ImportError:\n    shutil = None\nshutil.copy('a', b)\n",
+        # a module bound only by imports, at any depth
+        "import os\nimport os.path\ndef f():\n    os.replace(a(), b())\n",
+        "from shutil import move\nmove(src(), dst())\n",
+        "import codecs as c\nc.open(name(), 'w')\n",
+    ],
+)
+def test_callees_that_cannot_fail_are_rewritten(code: str) -> None:
+    assert [s.status for s in run_code(textwrap.dedent(code), PIN).sites] == [
+        Status.PENDING
+    ]
