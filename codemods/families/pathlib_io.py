@@ -29,6 +29,8 @@ question of what coverage counts, not of behaviour.
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
 - `self.read_text()` in a class that defines `read_text` itself: the class's own method.
+- A `pin=` keyword in the call, or `**kwargs` given to `open`/`write_text`/
+  `write_bytes` (the helper would take a `pin` as its own): DYNAMIC_CALL.
 - `x.write_text(render())` unless `x` is built right there as a Path (`Path(...)`, `/`,
   `.parent`, `.with_suffix(...)` of one): the original looks `write_text` up on `x`
   before it evaluates `render()`, the rewrite after. Where `x` lacks the method (None, a
@@ -131,6 +133,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         site_reason=Reason.RECEIVER_UNKNOWN,
     ),
     Unchanged(
+        "from pathlib import Path\n\ndef peek(p: Path):\n    return p.open(pin=True)\n",
+        "Should do nothing, since `pin=` would be the helper's own: pathlib's TypeError"
+        " would become an open.",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
+    Unchanged(
+        "def save(target, chunks):\n    target.write_text(''.join(chunks))\n",
+        "Should do nothing, since `write_text` is looked up on `target` (maybe a str)"
+        " before the join runs, and the rewrite would run it first.",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Unchanged(
         "from importlib import resources\n\ntext = resources.read_text('pkg', 'data.txt')\n",
         "Should do nothing, since a standard-library module is not a Path.",
     ),
@@ -203,6 +217,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
+    if not _arguments_kept(call, attr):
+        return found.unmigrated(Reason.DYNAMIC_CALL)
     if not lookup_order_kept(call, ctx):
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     if kind is Kind.PATH:
@@ -210,6 +226,19 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if attr in ANY_RECEIVER_METHODS:
         return found
     return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+
+
+def _arguments_kept(call: cst.Call, attr: str) -> bool:
+    """Whether every argument reaches the receiver's method as written: a `pin=` keyword
+    would be the helper's own (`Store().write_text(data, pin=True)` on a class that takes
+    one; `p.open(pin=True)`, a TypeError before, would open), and so might a `**kwargs`
+    given to a helper that has `pin` (`open`, `write_text`, `write_bytes`)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "pin":
+            return False
+        if arg.star == "**" and attr in ("open", "write_text", "write_bytes"):
+            return False
+    return True
 
 
 def lookup_order_kept(call: cst.Call, ctx: Context) -> bool:
