@@ -217,15 +217,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
+    if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS:
+        return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     if not _arguments_kept(call, attr):
         return found.unmigrated(Reason.DYNAMIC_CALL)
     if not lookup_order_kept(call, ctx):
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
-    if kind is Kind.PATH:
-        return found
-    if attr in ANY_RECEIVER_METHODS:
-        return found
-    return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+    return found
 
 
 def _arguments_kept(call: cst.Call, attr: str) -> bool:
