@@ -26,8 +26,9 @@ sites are counted in the open family (the rules' `open` selects them).
   (LOCAL, as for every family).
 
 Evaluation order: the original evaluates its callee before its arguments, the rewrite
-after them (`call=` comes last); only a name or a module attribute is looked up there,
-which is inert (README "Evaluation order").
+after them (`call=` comes last); only a name or an attribute of a name bound only by
+imports is looked up there, which is inert, or the arguments are names and literals
+(lifecycle `callee_order_kept`; README "Evaluation order").
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from migrate_storage.codemods.analysis.found import (
     rejected_path_literal,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.families.lifecycle import LifecycleEdit
+from migrate_storage.codemods.families.lifecycle import LifecycleEdit, callee_order_kept
 from migrate_storage.codemods.families.protocol import Candidates
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -124,6 +125,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = Found(call, position, KIND, Family.OPEN, FUNCTION, target=_filename(call),
                  opens_handle=True)
     if len(names) > 1:  # also bound to something else: cannot know which
+        return item.unmigrated(Reason.DYNAMIC_CALL)
+    if not callee_order_kept(call, ctx):  # `codecs` also bound to None, say
         return item.unmigrated(Reason.DYNAMIC_CALL)
     for arg in call.args:
         if arg.star or (arg.keyword is not None and arg.keyword.value in _RESERVED):

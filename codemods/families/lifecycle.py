@@ -31,6 +31,10 @@ program deleted), a copy publishes what it copied.
 - `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()` and
   `.rename()` on such a receiver are not sites at all (`str.replace`,
   `DataFrame.rename`).
+- `p.replace(final())` with an argument that is not a name or a literal, unless `p` is
+  a Path built in the expression (or a name bound once to one): the original looks
+  `replace` up on `p` before it runs `final()`, the rewrite after, which a `p` that is
+  None or a str shows (pathlib_io `lookup_order_kept`): RECEIVER_UNKNOWN.
 - `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
   goes nowhere else (`os.unlink(tmp)` after `fd, tmp = mkstemp()` on failure): LOCAL
   "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
@@ -41,8 +45,11 @@ program deleted), a copy publishes what it copied.
   first argument is a secret-looking literal path (LOCAL, as for every family).
 
 Evaluation order: the original evaluates its callee before its arguments, the rewrite
-after them (`call=` comes last). Only a name or an attribute of a module is looked up
-there, which is inert (README "Evaluation order").
+after them (`call=` comes last). So a function call is rewritten only when that cannot be
+seen (`callee_order_kept`): its callee is a name or an attribute of a name bound only by
+imports (`os.replace`, inert), or its arguments are names and literals; `shutil.copy(
+src(), dst())` where `shutil` may also be None (`except ImportError: shutil = None`)
+raised before `src()` ran, and is left (DYNAMIC_CALL) (README "Evaluation order").
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from libcst.metadata import ImportAssignment
 from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.families import lazy_command
@@ -157,12 +165,27 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "from pathlib import Path\n\ndef publish(root: Path) -> Path:\n"
         "    tmp = root / 'model.bin.tmp'\n    tmp.write_bytes(b'')\n"
         "    (root / 'old.bin').unlink(missing_ok=True)\n"
-        "    return tmp.replace(root / 'model.bin')\n",
+        "    target = root / 'model.bin'\n    return tmp.replace(target)\n",
         "from pathlib import Path\nfrom storage_runtime import storage\n\n"
         "def publish(root: Path) -> Path:\n"
         "    tmp = root / 'model.bin.tmp'\n    storage.write_bytes(tmp, b'', pin=True)\n"
         "    storage.path_unlink(root / 'old.bin', missing_ok=True)\n"
-        "    return storage.path_replace(tmp, root / 'model.bin', pin=True)\n",
+        "    target = root / 'model.bin'\n    return storage.path_replace(tmp, target, pin=True)\n",
+    ),
+    Rewritten(
+        "from pathlib import Path\n\nfinal = Path('out') / 'model.bin'\n"
+        "final.with_suffix('.tmp').replace(final.with_name('model.bin'))\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\n"
+        "final = Path('out') / 'model.bin'\n"
+        "storage.path_replace(final.with_suffix('.tmp'), final.with_name('model.bin'), pin=True)\n",
+    ),
+    Unchanged(
+        "from pathlib import Path\nfrom typing import Optional\n\n"
+        "def publish(tmp: Optional[Path], root: Path) -> None:\n"
+        "    tmp.replace(root / 'model.bin')\n",
+        "Should do nothing, since `replace` is looked up on `tmp` (None here) before"
+        " `root / 'model.bin'` is evaluated, and the rewrite would evaluate it first.",
+        site_reason=Reason.RECEIVER_UNKNOWN,
     ),
     Rewritten(
         "import shutil\n\nshutil.copytree(\n    'in',\n    'out',\n    dirs_exist_ok=True,\n)\n",
@@ -241,6 +264,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     `p.rename(...)`, `p.unlink(...)` (see `recognise_method`)."""
     item = recognise_function(call, position, ctx.names(call))
     if item is not None:
+        if item.status is Status.PENDING and not callee_order_kept(call, ctx):
+            return item.unmigrated(Reason.DYNAMIC_CALL)
         return _scratch_removal(item, ctx) if item.name in REMOVALS else item
     func = call.func
     if not isinstance(func, cst.Attribute):
@@ -255,15 +280,46 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     from migrate_storage.codemods.analysis.receivers import (
         Kind,  # it imports names: late
     )
+    from migrate_storage.codemods.families.pathlib_io import lookup_order_kept
 
     kind = ctx.receiver_kind(call)
-    return recognise_method(
+    item = recognise_method(
         call,
         position,
         kind is Kind.PATH,
         kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE),
         lambda: ctx.is_own_method(call),
     )
+    if item is not None and item.status is Status.PENDING and not lookup_order_kept(call, ctx):
+        # `tmp.replace(final())`: `replace` is looked up on `tmp` before `final()` runs;
+        # `storage.path_replace(tmp, final())` would run it first (see pathlib_io)
+        return item.unmigrated(Reason.RECEIVER_UNKNOWN)
+    return item
+
+
+def callee_order_kept(call: cst.Call, ctx: Context) -> bool:
+    """Whether `storage.f(args, call=<callee>)` evaluates what `<callee>(args)` did in an
+    order no program can tell apart: the callee moves after the arguments, which is
+    unseen when every argument is a name or a literal, or the callee is a name, or
+    attributes of a name every binding of which is an import (`os.replace`,
+    `pkg.mod.os.replace`). `shutil.copy(src(), dst())` after `except ImportError:
+    shutil = None` raised AttributeError before `src()` ran."""
+    from migrate_storage.codemods.analysis.handles import is_inert
+
+    if all(not arg.star and is_inert(arg.value) for arg in call.args):
+        return True
+    node = call.func
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return False
+    if node is call.func:
+        return True  # a bound name evaluates without running code (README "inert")
+    scope = ctx.scopes.get(node)
+    if scope is None:
+        return False
+    bindings = scope[node.value]
+    return bool(bindings) and all(isinstance(b, ImportAssignment) for b in bindings)
 
 
 def recognise_function(

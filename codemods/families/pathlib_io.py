@@ -29,6 +29,15 @@ question of what coverage counts, not of behaviour.
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
 - `self.read_text()` in a class that defines `read_text` itself: the class's own method.
+- A `pin=` keyword in the call, or `**kwargs` given to `open`/`write_text`/
+  `write_bytes` (the helper would take a `pin` as its own): DYNAMIC_CALL.
+- `x.write_text(render())` unless `x` is built right there as a Path (`Path(...)`, `/`,
+  `.parent`, `.with_suffix(...)` of one): the original looks `write_text` up on `x`
+  before it evaluates `render()`, the rewrite after. Where `x` lacks the method (None, a
+  str: the duck-typing `try: x.write_text(...) except AttributeError:`) the argument
+  would run once more, and a generator given to it would be consumed (RECEIVER_UNKNOWN:
+  what `x` is at run time is not known). Arguments that are names and literals
+  (`is_inert`) evaluate the same either way.
 - `PurePath` (cannot do I/O), modules and known non-path objects (`zipfile.ZipFile(...)
   .open(name)`, `tarfile.open`, `Image.open`): not sites at all.
 - Files or families whose rule is `local`, excluded files.
@@ -47,6 +56,12 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     may_write,
     open_mode,
+)
+from migrate_storage.codemods.analysis.handles import is_inert
+from migrate_storage.codemods.analysis.path_api import (
+    PATH_CONSTRUCTORS,
+    PATH_TO_PATH_ATTRIBUTES,
+    PATH_TO_PATH_METHODS,
 )
 from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families import lazy_command, scratch
@@ -115,6 +130,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Unchanged(
         "from pathlib import Path\n\ndef f():\n    p = Path('a')\n    names = [(p := n) for n in ('x', 'y')]\n    return p.open()\n",
         "Should do nothing, since the walrus in the comprehension rebinds `p` to a str.",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Unchanged(
+        "from pathlib import Path\n\ndef peek(p: Path):\n    return p.open(pin=True)\n",
+        "Should do nothing, since `pin=` would be the helper's own: pathlib's TypeError"
+        " would become an open.",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
+    Unchanged(
+        "def save(target, chunks):\n    target.write_text(''.join(chunks))\n",
+        "Should do nothing, since `write_text` is looked up on `target` (maybe a str)"
+        " before the join runs, and the rewrite would run it first.",
         site_reason=Reason.RECEIVER_UNKNOWN,
     ),
     Unchanged(
@@ -190,11 +217,64 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
-    if kind is Kind.PATH:
-        return found
-    if attr in ANY_RECEIVER_METHODS:
-        return found
-    return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+    if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS:
+        return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+    if not _arguments_kept(call, attr):
+        return found.unmigrated(Reason.DYNAMIC_CALL)
+    if not lookup_order_kept(call, ctx):
+        return found.unmigrated(Reason.RECEIVER_UNKNOWN)
+    return found
+
+
+def _arguments_kept(call: cst.Call, attr: str) -> bool:
+    """Whether every argument reaches the receiver's method as written: a `pin=` keyword
+    would be the helper's own (`Store().write_text(data, pin=True)` on a class that takes
+    one; `p.open(pin=True)`, a TypeError before, would open), and so might a `**kwargs`
+    given to a helper that has `pin` (`open`, `write_text`, `write_bytes`)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "pin":
+            return False
+        if arg.star == "**" and attr in ("open", "write_text", "write_bytes"):
+            return False
+    return True
+
+
+def lookup_order_kept(call: cst.Call, ctx: Context) -> bool:
+    """Whether `storage.m(recv, args)` is indistinguishable from `recv.m(args)`, whose
+    method lookup comes before its arguments are evaluated (the rewrite looks it up
+    after): every argument is a name or a literal, or the lookup cannot fail or run code
+    because `recv` is a Path built in the expression itself."""
+    if all(not arg.star and is_inert(arg.value) for arg in call.args):
+        return True
+    assert isinstance(call.func, cst.Attribute)
+    return _built_path(call.func.value, ctx)
+
+
+def _built_path(node: cst.BaseExpression, ctx: Context, depth: int = 0) -> bool:
+    """`node` evaluates to a concrete pathlib Path whenever it evaluates at all:
+    `Path(...)`, `Path.home()`, `/`, `.parent`, `.with_suffix(...)`... of one, and a name
+    bound once, to one of those. (An annotation does not prove it: `Optional[Path]` may
+    be None, and callers pass str to `p: Path`.)"""
+    if depth > 8:
+        return False
+    if isinstance(node, cst.Name):
+        value = ctx.flow.value_of(node)
+        return value is not None and _built_path(value, ctx, depth + 1)
+    if isinstance(node, cst.Call):
+        func = node.func
+        names = _names.qualified_names(ctx.scopes.get(func), func)
+        if names and names <= PATH_CONSTRUCTORS:
+            return True
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in PATH_TO_PATH_METHODS
+            and _built_path(func.value, ctx, depth + 1)
+        )
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return _built_path(node.left, ctx, depth + 1)
+    if isinstance(node, cst.Attribute) and node.attr.value in PATH_TO_PATH_ATTRIBUTES:
+        return _built_path(node.value, ctx, depth + 1)
+    return False
 
 
 def decide(items: list[Found], ctx: Context) -> None:

@@ -61,12 +61,51 @@ def rewritten(code: str, policy: FilePolicy = PIN) -> str:
         ("from pathlib import Path\nPath(a).unlink(missing_ok=True)\n", "pathlib.Path.unlink"),
         ("import pathlib\np = pathlib.Path(a)\np.with_suffix('.t').replace(p)\n",
          "pathlib.Path.replace"),
-        ("from pathlib import Path\ndef f(p: Path | None):\n    p.rename(p.parent / 'x')\n",
+        ("from pathlib import Path\ndef f(p: Path | None, q):\n    p.rename(q)\n",
+         "pathlib.Path.rename"),
+        ("from pathlib import Path\np = Path('a').parent / 'b'\np.rename(p.parent / 'x')\n",
          "pathlib.Path.rename"),
     ],
 )
 def test_each_spelling_is_found_and_pending(code: str, name: str) -> None:
     assert sites(code) == [(name, Status.PENDING, None)]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # None: 'NoneType' object has no attribute 'rename', not ... 'parent'
+        "from pathlib import Path\ndef f(p: Path | None):\n    p.rename(p.parent / 'x')\n",
+        # a str: the AttributeError comes before final() runs, which prints
+        "from pathlib import Path\ndef f(tmp: Path):\n    tmp.replace(final())\n",
+        "from pathlib import Path\ndef f(p: Path):\n    p.unlink(missing_ok=flag())\n",
+        "def f(p, chunks):\n    p.write_text(''.join(chunks))\n",
+        "from pathlib import Path\ndef f(p: Path, obj):\n    p.open(obj.mode)\n",
+        # a name bound twice is not proven built
+        "from pathlib import Path\np = Path('a')\np = other()\np.write_bytes(data())\n",
+    ],
+)
+def test_arguments_evaluated_after_the_lookup_keep_the_call(code: str) -> None:
+    """`recv.m(args)` looks `m` up before evaluating `args`; `storage.m(recv, args)`
+    after: unless the arguments are names and literals, or `recv` is a Path built right
+    there, the site is left (RECEIVER_UNKNOWN), as written."""
+    found = run_code(textwrap.dedent(code), PIN).sites
+    assert [(s.status, s.reason) for s in found] == [
+        (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
+    ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from pathlib import Path\nPath('a').write_text(render())\n",
+        "from pathlib import Path\nout = Path.home() / 'x'\nout.with_suffix('.j').write_text(dumps(o))\n",
+        "def f(p, data, encoding):\n    p.write_text(data, encoding=encoding)\n",
+        "def f(p):\n    return p.read_text('utf-8', 'strict')\n",
+    ],
+)
+def test_arguments_or_receivers_that_keep_the_order_are_rewritten(code: str) -> None:
+    assert [s.status for s in run_code(textwrap.dedent(code), PIN).sites] == [Status.PENDING]
 
 
 @pytest.mark.parametrize(
@@ -341,3 +380,50 @@ def test_a_patch_reaches_the_same_calls(
 
 def test_shutil_in_the_test_namespace_is_untouched() -> None:
     assert shutil.move.__module__ == "shutil"  # no patch leaks out of the cases above
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        (
+            "try:\n    import shutil\nexcept ImportError:\n    shutil = None\n"
+            "shutil.copy(src(), dst)\n",
+            "shutil.copy",
+        ),
+        (
+            "import os\ndef f():\n    os.replace(a, target())\nos = None\n",
+            "os.replace",
+        ),
+        (
+            "try:\n    import codecs\nexcept ImportError:\n    codecs = None\n"
+            "codecs.open(name(), 'w')\n",
+            "codecs.open",
+        ),
+    ],
+)
+def test_a_callee_that_may_fail_before_the_arguments_keeps_the_call(
+    code: str, name: str
+) -> None:
+    """`shutil.copy(src(), dst)` with `shutil` None raised AttributeError before `src()`
+    ran; `storage.copy(src(), dst, call=shutil.copy)` would run it first."""
+    found = run_code(textwrap.dedent(code), PIN).sites
+    assert [(s.name, s.status, s.reason) for s in found] == [
+        (name, Status.UNMIGRATED, Reason.DYNAMIC_CALL)
+    ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # literal and name arguments: the order cannot be seen
+        "try:\n    import shutil\nexcept ImportError:\n    shutil = None\nshutil.copy('a', b)\n",
+        # a module bound only by imports, at any depth
+        "import os\nimport os.path\ndef f():\n    os.replace(a(), b())\n",
+        "from shutil import move\nmove(src(), dst())\n",
+        "import codecs as c\nc.open(name(), 'w')\n",
+    ],
+)
+def test_callees_that_cannot_fail_are_rewritten(code: str) -> None:
+    assert [s.status for s in run_code(textwrap.dedent(code), PIN).sites] == [
+        Status.PENDING
+    ]

@@ -26,7 +26,7 @@ def save_model(out_dir: Path, blob: bytes) -> None:
 
 def save_json(path: pathlib.Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    storage.write_text(path, json.dumps(obj, indent=2), pin=True)
+    path.write_text(json.dumps(obj, indent=2))
 
 
 def read_local():
