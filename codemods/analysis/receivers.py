@@ -253,6 +253,12 @@ class ReceiverTyper:
         if _names.all_in(names, _ONE_ELEMENT_BUILTINS) and _nodes.one_positional(node):
             return self._element_kind(node.args[0].value, depth + 1)
         func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "path"
+            and self.kind(func.value, depth + 1) is Kind.RUNTIME
+        ):
+            return Kind.RUNTIME  # `storage.path(x, pin=...)`: its methods are the runtime's
         if isinstance(func, cst.Attribute) and func.attr.value in _names.PATH_TO_PATH_METHODS:
             receiver = self.kind(func.value, depth + 1)
             if receiver is Kind.PATH:

@@ -132,17 +132,16 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since the walrus in the comprehension rebinds `p` to a str.",
         site_reason=Reason.RECEIVER_UNKNOWN,
     ),
-    Unchanged(
+    # `pin=` of the program's own reaches pathlib (its TypeError), not the helper.
+    Rewritten(
         "from pathlib import Path\n\ndef peek(p: Path):\n    return p.open(pin=True)\n",
-        "Should do nothing, since `pin=` would be the helper's own: pathlib's TypeError"
-        " would become an open.",
-        site_reason=Reason.DYNAMIC_CALL,
+        "from pathlib import Path\nfrom storage_runtime import storage\n\ndef peek(p: Path):\n    return storage.path(p).open(pin=True)\n",
     ),
-    Unchanged(
+    # `write_text` is looked up on `target` (maybe a str) before the join runs: so it is
+    # in the rewrite.
+    Rewritten(
         "def save(target, chunks):\n    target.write_text(''.join(chunks))\n",
-        "Should do nothing, since `write_text` is looked up on `target` (maybe a str)"
-        " before the join runs, and the rewrite would run it first.",
-        site_reason=Reason.RECEIVER_UNKNOWN,
+        "from storage_runtime import storage\n\ndef save(target, chunks):\n    storage.path(target, pin=True).write_text(''.join(chunks))\n",
     ),
     Unchanged(
         "from importlib import resources\n\ntext = resources.read_text('pkg', 'data.txt')\n",
@@ -219,10 +218,6 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
                   opens_handle=attr == "open")
     if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS:
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
-    if not _arguments_kept(call, attr):
-        return found.unmigrated(Reason.DYNAMIC_CALL)
-    if not lookup_order_kept(call, ctx):
-        return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     return found
 
 
@@ -290,8 +285,11 @@ def decide(items: list[Found], ctx: Context) -> None:
             attr == "open" and may_write(open_mode(item.call, 0))
         )
         region = (item.position.line, item.position.end_line)
-        method = "path_open" if attr == "open" else attr
-        item.edit = PathEdit(item.call, region, method, pin if writes else None)
+        if _arguments_kept(item.call, attr) and lookup_order_kept(item.call, ctx):
+            method = "path_open" if attr == "open" else attr
+            item.edit = PathEdit(item.call, region, method, pin if writes else None)
+        else:
+            item.edit = LookupFirstEdit(item.call, region, pin if writes else None)
         item.needs = ("storage",)
 
 
@@ -338,6 +336,28 @@ def rewrite_path_call(call: cst.Call, edit: PathEdit, storage_name: str) -> cst.
     if edit.pin is not None:
         new = append_arg(new, keyword("pin", bool_name(edit.pin)))
     return new
+
+
+@dataclass(frozen=True, slots=True)
+class LookupFirstEdit:
+    """`p.method(args)` -> `storage.path(p[, pin=...]).method(args)`: the method is looked
+    up on `p` before `args` are evaluated, as in the original, and every argument is
+    passed on as written (the runtime's `_receiver.py`)."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    pin: bool | None
+    family: Family = Family.PATHLIB
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        held = cst.Call(
+            func=cst.Attribute(value=cst.Name(names["storage"]), attr=cst.Name("path")),
+            args=[cst.Arg(strip_parens(node.func.value))],
+        )
+        if self.pin is not None:
+            held = append_arg(held, keyword("pin", bool_name(self.pin)))
+        return node.with_changes(func=node.func.with_changes(value=held))
 
 
 def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:

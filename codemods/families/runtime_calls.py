@@ -3,7 +3,8 @@
 A call of `<runtime>.open`, `<runtime>.io_open` (by resolved name: `from storage_runtime
 import open`), or of a `storage` method (`storage.read_text(p)`, `s.dump_json(...)` on a
 `Storage`, RUNTIME_METHODS, by receiver type: analysis/receivers.py) is a MIGRATED
-site of the family the method belongs to. This is what `coverage` counts after `apply`.
+site of the family the method belongs to; `storage.path(p, pin=...).write_text(...)`
+(pathlib_io's lookup-first form) a MIGRATED pathlib site. This is what `coverage` counts after `apply`.
 
 **Rewrites**
 - Nothing: these sites are migrated already.
@@ -79,6 +80,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr not in RUNTIME_METHODS or not ctx.on_runtime_storage(call):
         return None
+    held = _held_path(func.value)
+    if held is not None:
+        # `storage.path(p, pin=...).write_text(...)`: a pathlib site, migrated
+        return Found(
+            call, position, "runtime", Family.PATHLIB, f"{ctx.rt_storage}.path.{attr}",
+            status=Status.MIGRATED, target=held, opens_handle=attr == "open",
+        )
     family = RUNTIME_METHODS[attr]
     return Found(
         call,
@@ -91,6 +99,17 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         target=argument(call, 1 if attr in _SECOND_ARG else 0, ("file", "path")),
         opens_handle=family is Family.OPEN or attr == "path_open",
     )
+
+
+def _held_path(receiver: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`p` of a receiver `storage.path(p, ...)` (the pathlib_io LookupFirstEdit's form)."""
+    if (
+        isinstance(receiver, cst.Call)
+        and isinstance(receiver.func, cst.Attribute)
+        and receiver.func.attr.value == "path"
+    ):
+        return argument(receiver, 0, ())
+    return None
 
 
 def decide(items: list[Found], ctx: Context) -> None:

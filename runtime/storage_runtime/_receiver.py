@@ -48,7 +48,9 @@ class Receiver:
         storage, pin = self._storage, self._pin
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            if not storage._hooked(target, name):
+            # a `pin` of the program's own is pathlib's to refuse (its TypeError), never
+            # the helper's keyword
+            if "pin" in kwargs or not storage._hooked(target, name):
                 return method(*args, **kwargs)
             through = getattr(storage, helper)
             if name in _WRITES:

@@ -82,6 +82,11 @@ def test_anything_else_gets_its_own_method_with_every_argument(tmp_path: Path) -
     with mock.patch.object(pathlib.Path, "write_text", return_value=42) as patched:
         assert storage.path(tmp_path / "y", pin=True).write_text("data") == 42
     patched.assert_called_once_with("data")
+    with pytest.raises(TypeError) as own:
+        (tmp_path / "z").open(pin=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError) as through:
+        storage.path(tmp_path / "z", pin=False).open(pin=True)
+    assert str(through.value) == str(own.value)
     assert backend.writes == []
 
 

@@ -79,20 +79,38 @@ def test_each_spelling_is_found_and_pending(code: str, name: str) -> None:
         # a str: the AttributeError comes before final() runs, which prints
         "from pathlib import Path\ndef f(tmp: Path):\n    tmp.replace(final())\n",
         "from pathlib import Path\ndef f(p: Path):\n    p.unlink(missing_ok=flag())\n",
-        "def f(p, chunks):\n    p.write_text(''.join(chunks))\n",
-        "from pathlib import Path\ndef f(p: Path, obj):\n    p.open(obj.mode)\n",
-        # a name bound twice is not proven built
-        "from pathlib import Path\np = Path('a')\np = other()\np.write_bytes(data())\n",
     ],
 )
 def test_arguments_evaluated_after_the_lookup_keep_the_call(code: str) -> None:
     """`recv.m(args)` looks `m` up before evaluating `args`; `storage.m(recv, args)`
     after: unless the arguments are names and literals, or `recv` is a Path built right
-    there, the site is left (RECEIVER_UNKNOWN), as written."""
+    there, a lifecycle site is left (RECEIVER_UNKNOWN), as written."""
     found = run_code(textwrap.dedent(code), PIN).sites
     assert [(s.status, s.reason) for s in found] == [
         (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "rewritten"),
+    [
+        ("def f(p, chunks):\n    p.write_text(''.join(chunks))\n",
+         "storage.path(p, pin=True).write_text(''.join(chunks))"),
+        ("from pathlib import Path\ndef f(p: Path, obj):\n    p.open(obj.mode)\n",
+         "storage.path(p, pin=True).open(obj.mode)"),
+        # a name bound twice is not proven built
+        ("from pathlib import Path\np = Path('a')\np = other()\np.write_bytes(data())\n",
+         "storage.path(p, pin=True).write_bytes(data())"),
+    ],
+)
+def test_a_pathlib_call_whose_arguments_follow_the_lookup_looks_it_up_first(
+    code: str, rewritten: str
+) -> None:
+    """The pathlib family keeps those sites with the lookup-first form
+    (`storage.path(recv, pin=...).m(args)`: the runtime's `_receiver.py`)."""
+    result = run_code(textwrap.dedent(code), PIN)
+    assert [s.status for s in result.sites] == [Status.PENDING]
+    assert rewritten in (result.new_source or b"").decode()
 
 
 @pytest.mark.parametrize(

@@ -30,4 +30,4 @@ def license_text() -> bytes:
 def extracted(name: str, out: Path) -> None:
     # as_file gives a real file on disk; what is written from it is the program's data
     with as_file(files("app") / name) as real:
-        out.write_bytes(storage.read_bytes(real))
+        storage.path(out, pin=True).write_bytes(storage.read_bytes(real))

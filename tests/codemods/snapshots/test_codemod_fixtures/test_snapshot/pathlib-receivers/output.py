@@ -26,7 +26,7 @@ def save_model(out_dir: Path, blob: bytes) -> None:
 
 def save_json(path: pathlib.Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2))
+    storage.path(path, pin=True).write_text(json.dumps(obj, indent=2))
 
 
 def read_local():
