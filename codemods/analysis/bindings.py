@@ -2,7 +2,10 @@
 
 - `open`: when the module does not bind `open` itself, its `open` is rebound with
   `from <runtime> import open` (call sites keep the name, so `mock.patch("m.open")` still
-  intercepts them). When it defines or imports its own `open` at module level, the
+  intercepts them), unless the module uses `open` as a value (`staticmethod(open)`,
+  `retry(open, p)`, `OPENERS = {"txt": open}`): rebinding would change what that value
+  holds, so the runtime's open is imported as `_storage_open` and only the calls are
+  renamed (a `_storage_open` call still honours a patched `m.open`). When it defines or imports its own `open` at module level, the
   runtime's is imported as `storage_open` (or the first free variant), and only the
   `io.open`/`builtins.open` sites are renamed to it.
 - `storage`: `storage` unless that name is bound or used anywhere in the module for
@@ -21,6 +24,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -123,13 +127,17 @@ class RuntimeBindings:
         assert isinstance(self._global, GlobalScope)
         self._assigned: dict[str, list[Scope]] = {}
         self._accessed: set[str] = set()
+        open_reads: list[cst.Name] = []
         for scope in {s for s in scopes.values() if s is not None}:
             for assignment in scope.assignments:
                 self._assigned.setdefault(assignment.name, []).append(scope)
             for access in scope.accesses:
                 if isinstance(access.node, cst.Name):
                     self._accessed.add(access.node.value)
+                    if access.node.value == "open":
+                        open_reads.append(access.node)
         self._top = self._top_runtime_imports()
+        self._open_as_value = _open_as_value(module, open_reads, pruned)
 
     def _top_runtime_imports(self) -> dict[str, str]:
         """{bound name: object} for `from <runtime> import object [as name]` at the top."""
@@ -191,7 +199,10 @@ class RuntimeBindings:
 
     def open_binding(self) -> Binding:
         """The name builtin-open sites are routed to."""
-        if self.private:
+        if self.private or (self._open_as_value and "open" not in self._assigned):
+            # Rebinding the module's `open` would also change what a use of it as a value
+            # holds (`staticmethod(open)`, `retry(open, p)`): an alias keeps that the
+            # builtin, and only the calls are renamed.
             return self._private("open", self._rt_open, "_storage_open")
         module_open = "open" in self._assigned and any(
             s is self._global for s in self._assigned["open"]
@@ -269,3 +280,35 @@ class RuntimeBindings:
             first = False
             scope = scope.parent
         return True
+
+
+# `open` spelled as a value in code the pruner cut: an argument or element (`f(open, p)`,
+# `[open]`), or the value of an assignment, a return or a lambda.
+_OPEN_VALUE_TEXT = re.compile(
+    r"(?<![\w.'\"])open(?=\s*[,)\]}])|(?:[=:]|\breturn)\s*open\s*$", re.MULTILINE
+)
+
+
+def _open_as_value(
+    module: cst.Module, reads: list[cst.Name], pruned: Pruned | None
+) -> bool:
+    """Whether the module uses the name `open` other than to call it: a read that is not
+    the callee of a call, here or (by its text) in a body the pruner cut."""
+    if pruned is not None and pruned.text and _OPEN_VALUE_TEXT.search(pruned.text):
+        return True
+    if not reads:
+        return False
+    callees = _Callees()
+    module.visit(callees)
+    return any(id(read) not in callees.ids for read in reads)
+
+
+class _Callees(cst.CSTVisitor):
+    """The ids of the names `open` that are the callee of a call."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "open":
+            self.ids.add(id(node.func))

@@ -89,3 +89,35 @@ def test_a_star_imported_module_without_all_gets_private_names_with_all_public_o
 def test_a_private_name_already_taken_gets_the_next_one() -> None:
     code = "import io\nfrom os import *\n_storage_io_open = 1\nio.open(p)\n"
     assert _imports(code) == [("io_open", "_storage_io_open_2")]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "class Store:\n    opener = staticmethod(open)\n",
+        "def read(p):\n    return retry(open, p)\n",
+        "OPENERS = {'txt': open}\n",
+        "opener = open\n",
+        "def pick():\n    return open\n",
+    ],
+)
+def test_open_used_as_a_value_keeps_the_builtin_and_renames_the_calls(use: str) -> None:
+    """Rebinding the module's `open` would change what `staticmethod(open)` holds (joblib:
+    a captured open then sees a later patch of builtins.open): the runtime's open gets a
+    private alias, the calls are renamed, and the value stays the builtin."""
+    code = "def save(p):\n    open(p, 'w').close()\n\n" + use
+    found = bindings(code).open_binding()
+    assert (found.name, found.needs_import, found.alias) == (
+        "_storage_open", True, "_storage_open"
+    )
+    from migrate_storage.codemods.pipeline.engine import transform_source
+
+    result = transform_source(code.encode(), "m.py", FilePolicy(runtime_module=RUNTIME))
+    new = (result.new_source or b"").decode()
+    assert "_storage_open(p, 'w', pin=False).close()" in new
+    assert use in new  # the value is still the builtin open
+
+
+def test_open_only_called_keeps_the_rebinding() -> None:
+    code = "def save(p):\n    open(p, 'w').close()\n\ndef f():\n    return open('x')\n"
+    assert bindings(code).open_binding().name == "open"
