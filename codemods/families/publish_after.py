@@ -59,10 +59,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
-from migrate_storage.codemods.families import lazy_command, third_party
-from migrate_storage.codemods.families._edit import bool_name, keyword
+from migrate_storage.codemods.families import (
+    _after_with,
+    lazy_command,
+    scratch,
+    third_party,
+)
+from migrate_storage.codemods.families._after_with import WithPublishEdit
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -117,9 +123,32 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since matplotlib adds an extension to a path without one.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
+    Rewritten(
+        'import tarfile\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    return out\n',
+        'import tarfile\nfrom storage_runtime import storage\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    storage.publish(out, pin=True)\n    return out\n',
+    ),
+    Rewritten(
+        'import gzip, json\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\n',
+        'import gzip, json\nfrom storage_runtime import storage\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\nstorage.publish("data.json.gz", pin=True)\n',
+    ),
+    Rewritten(
+        'import tempfile\n\ndef dump_to_file(*output):\n    with tempfile.NamedTemporaryFile(mode="w", suffix=".log", delete=False) as f:\n        for lines in output:\n            f.write(lines)\n    return f.name\n',
+        'import tempfile\nfrom storage_runtime import storage\n\ndef dump_to_file(*output):\n    with tempfile.NamedTemporaryFile(mode="w", suffix=".log", delete=False) as f:\n        for lines in output:\n            f.write(lines)\n    storage.publish(f.name, pin=False)\n    return f.name\n',
+        policy=CACHE,
+    ),
     Unchanged(
-        "import tarfile\n\nwith tarfile.open(p, 'w:gz') as t:\n    t.add('data')\n",
-        "Should do nothing, since a writer that returns a handle writes after the call.",
+        'import zipfile\n\ndef pack(p, items):\n    with zipfile.ZipFile(p, "w") as z:\n        if not items:\n            return None\n        z.writestr("a", items[0])\n',
+        "Should do nothing, since a return in the block would skip the line after it.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "import tarfile\n\nwith tarfile.open(p) as t:\n    t.extractall('data')\n",
+        "Should do nothing, since tarfile's default mode reads (counted as a reader).",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        'import gzip\n\ndef save(p, rows):\n    with gzip.open(p, "wt") as f:\n        for p in rows:\n            f.write(p)\n',
+        "Should do nothing, since the block rebinds the path's name.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
@@ -135,8 +164,12 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
 DERIVED = False
 
-#: Its calls are those of third_party's table.
-CANDIDATES: Candidates = third_party.CANDIDATES
+#: A temporary file kept on close: published after its `with` like a handle writer's file.
+_TEMPORARY = "tempfile.NamedTemporaryFile"
+#: Its calls are those of third_party's table, and the kept temporary file.
+CANDIDATES: Candidates = third_party.CANDIDATES | Candidates.by_name(
+    {_TEMPORARY}, text=("tempfile",)
+)
 COMMAND = Command("PublishAfterCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=5)
 #: Reported under third_party's rule (MS-THIRD-PARTY).
 SARIF_RULES: tuple[SarifRule, ...] = ()
@@ -146,11 +179,16 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A one-shot writer of the third-party table (`Entry.closes`), as third_party
     recognises it: UNMIGRATED "third-party writer" until `decide`, MIGRATED when the next
     statement already publishes its path, LOCAL (via the rules) when its literal path
-    looks secret. Every other third-party call is left to families/third_party.py."""
+    looks secret. Also a handle-returning writer or a kept temporary file that is a
+    `with` item and can be published after it (`_with_writer`; the others are left to
+    families/third_party.py and families/scratch.py, as before). Every other
+    third-party call is left to families/third_party.py."""
     claimed = third_party.table_entry(call, ctx)
-    if claimed is None or not claimed[1].closes:
-        return None  # third_party's alone (recognised once, there)
+    if claimed is None:
+        return _kept_temporary_file(call, position, ctx)
     entry = claimed[1]
+    if not entry.closes:
+        return _handle_writer(call, position, ctx, *claimed)
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
@@ -158,10 +196,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if target is None:
         return item
     line, path = target
-    literal = _literal(path)
-    if literal is not None and looks_secret(
-        os.fsdecode(literal), ctx.policy.allow_secrets
-    ):
+    if _secret(path, ctx):
         item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
         return item
     following = _following(line, ctx.flow.parent)
@@ -172,13 +207,19 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 
 def decide(items: list[Found], ctx: Context) -> None:
     """Each writer the rules left as it is and whose path can be published after it
-    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)`."""
+    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)` (after a
+    `with` statement: one edit for all its writer items, carried by the first)."""
     pin = ctx.pin_for(Family.THIRD_PARTY)
+    after_with: dict[cst.With, list[tuple[Found, cst.BaseExpression]]] = {}
     for item in items:
         if (
             item.status is not Status.UNMIGRATED
             or item.reason is not Reason.THIRD_PARTY_WRITER
         ):
+            continue
+        in_with = _with_writer(item.call, item.name, ctx)
+        if in_with is not None:
+            after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
         target = _target(item, entry, ctx.flow.parent) if entry is not None else None
@@ -193,6 +234,105 @@ def decide(items: list[Found], ctx: Context) -> None:
         region = (item.position.line, item.position.end_line)
         item.edit = PublishEdit(line, region, path, pin, suffix)
         item.needs = ("storage",)
+    for statement, writers in after_with.items():
+        first = writers[0][0]
+        span = first.position.with_span
+        if span is None:
+            continue
+        # The publish lines go after the comment lines that end the block (its footer),
+        # which the span (the `with` statement as `ast` sees it) does not reach.
+        region = (span[0], span[1] + _after_with.footer_lines(statement))
+        paths = tuple(path for _, path in writers)
+        for item, _ in writers:
+            item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
+        first.edit = WithPublishEdit(statement, region, paths, pin)
+
+
+# -- after a `with` statement (families/_after_with.py) ---------------------------------------
+
+def _handle_writer(
+    call: cst.Call, position: Position, ctx: Context, name: str, entry: third_party.Entry
+) -> Found | None:
+    """A writer that returns a handle, as third_party recognises it, when it is a `with`
+    item that can be published after the `with` (else None: third_party counts it)."""
+    if not third_party.writes_through_handle(call, entry):
+        return None
+    item = third_party.recognise(call, position, ctx)
+    if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
+        return None
+    return _after_with_site(item, ctx)
+
+
+def _kept_temporary_file(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """`with tempfile.NamedTemporaryFile(..., delete=False) as f:` that scratch cannot
+    prove scratch (its name is kept: returned, stored, handed on) and that can be
+    published after the `with`, as `f.name`: a third-party writer. Else None: scratch
+    classifies it (scratch, or "unsupported family")."""
+    names = ctx.names(call)
+    if not _names.all_in(names, {_TEMPORARY}) or not scratch.kept_on_close(call):
+        return None
+    probe = Found(call, position, "unsupported", Family.UNSUPPORTED, _TEMPORARY)
+    if scratch.classify(probe, ctx.flow) is not None:
+        return None  # provably scratch: committed elsewhere or removed
+    item = Found(call, position, "third-party", Family.THIRD_PARTY, _TEMPORARY)
+    item.unmigrated(Reason.THIRD_PARTY_WRITER)
+    return _after_with_site(item, ctx)
+
+
+def _after_with_site(item: Found, ctx: Context) -> Found | None:
+    """`item` (UNMIGRATED "third-party writer") when `_with_writer` finds its `with`:
+    its handle then follows it (a json.dump on it is migrated with it), MIGRATED when a
+    publish of its path already follows the `with`, SECRET_PATH for a secret-looking
+    literal. None otherwise."""
+    found = _with_writer(item.call, item.name, ctx)
+    if found is None:
+        return None
+    statement, path = found
+    item.opens_handle = True
+    if _secret(path, ctx):
+        item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
+    elif _after_with.published_after(statement, path, _publish_of(ctx), ctx.flow.parent):
+        item.status, item.reason = Status.MIGRATED, None
+    return item
+
+
+def _with_writer(
+    call: cst.Call, name: str, ctx: Context
+) -> tuple[cst.With, cst.BaseExpression] | None:
+    """(the `with` statement, the path to publish after it) for a handle writer of the
+    table in a writing mode, or a kept temporary file, that is an item of a `with` and
+    whose path is exact to evaluate again after it (families/_after_with.py)."""
+    parent = ctx.flow.parent
+    statement = _after_with.with_of(call, parent)
+    if statement is None or not _names.all_in(ctx.names(call), {name}):
+        return None
+    if name == _TEMPORARY:
+        item = parent(call)
+        asname = item.asname if isinstance(item, cst.WithItem) else None
+        if asname is None or not isinstance(asname.name, cst.Name):
+            return None
+        handle = asname.name
+        path: cst.BaseExpression = cst.Attribute(cst.Name(handle.value), cst.Name("name"))
+        ok = _after_with.publishable(
+            statement, handle, ctx.scopes, parent, path, bound_by=handle
+        )
+        return (statement, path) if ok else None
+    entry = third_party.entry_of(name)
+    if entry is None or not third_party.writes_through_handle(call, entry):
+        return None
+    found = third_party.path_of(call, entry)
+    if found is None or not _provable(found, entry):
+        return None
+    read = found if isinstance(found, cst.Name) else None
+    ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
+    return (statement, found) if ok else None
+
+
+def _secret(path: cst.BaseExpression, ctx: Context) -> bool:
+    literal = _literal(path)
+    return literal is not None and looks_secret(
+        os.fsdecode(literal), ctx.policy.allow_secrets
+    )
 
 
 def _publish_of(ctx: Context) -> Callable[[cst.Call], bool]:
@@ -312,15 +452,8 @@ def _publishes_path(
     publishes: Callable[[cst.Call], bool],
 ) -> bool:
     """`storage.publish(<path>, ...)` alone on the next line, for the same path."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    expr = statement.body[0]
-    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
-        return False
-    call = expr.value
-    if not call.args or call.args[0].keyword is not None or call.args[0].star:
-        return False
-    return publishes(call) and call.args[0].value.deep_equals(path)
+    call = _after_with.publish_call(statement, publishes)
+    return call is not None and call.args[0].value.deep_equals(path)
 
 
 # -- rewrite ----------------------------------------------------------------------------
@@ -342,15 +475,7 @@ class PublishEdit:
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
         assert isinstance(node, cst.SimpleStatementLine)
-        args = [
-            cst.Arg(self.path.deep_clone()),
-            keyword("pin", bool_name(self.pin)),
-        ]
-        if self.suffix is not None:
-            suffix = cst.SimpleString(f'"{self.suffix}"')
-            args.append(keyword("suffix", suffix))
-        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("publish"))
-        added = cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
+        added = _after_with.publish_line(self.path, self.pin, self.suffix, names["storage"])
         return cst.FlattenSentinel([node, added])
 
 

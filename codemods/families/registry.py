@@ -41,8 +41,11 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     open_calls,  # builtin open, io.open, builtins.open (by resolved name)
     json_pickle,  # json/pickle dump and load on a handle (derived: follows the open)
     codecs_open,  # codecs.open (by resolved name), counted in the open family
+    # one-shot third-party writers: the call stays, its path is published after; handle
+    # writers and kept temporary files published after their `with` (before scratch,
+    # which classifies the temporary files publish_after does not claim)
+    publish_after,
     scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
-    publish_after,  # one-shot third-party writers: the call stays, its path is published after
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink

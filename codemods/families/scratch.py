@@ -192,6 +192,12 @@ def as_scratch(item: Found, reason: Reason) -> Found:
     return item
 
 
+def kept_on_close(call: cst.Call) -> bool:
+    """`tempfile.NamedTemporaryFile(..., delete=False)` with a literal False (no
+    `*args`/`**kwargs`): the file outlives its handle."""
+    return _deleted_on_close(call, _NAMED_DELETE_INDEX, default_true=True) is False
+
+
 def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
     if name in _TEMPORARY_ALWAYS:
         return Reason.TEMPORARY_FILE

@@ -1,0 +1,226 @@
+"""After a `with` statement: when publish_after may add `storage.publish(path)` after it.
+
+A writer that returns a handle (`with tarfile.open(p, "w") as t:`, `with gzip.open(p,
+"wt") as f:`) or a kept temporary file (`with NamedTemporaryFile(delete=False) as f:`)
+writes its file through the handle, and the handle is closed when the `with` statement
+ends: the statement after the `with` is the moment the file is complete. The added
+publish is exact when:
+
+- the writer is an item of the `with` itself (not an argument inside one), and the
+  `with` stands in an indented block or the module body (a new line can follow it);
+- the path evaluated again after the block is what it was in the header: a name or a
+  literal (publish_after checks that), a name nothing binds or deletes anywhere in the
+  `with` statement (its items and body, nested functions, `except ... as p`, walrus
+  included) and no other function binds through `global`/`nonlocal` (a call in the block
+  may run it); for a temporary file, `f.name` with `f` bound only by the `as f` itself;
+- the body cannot leave the `with` except by its end or an exception: no `return`, no
+  `break`/`continue` of a loop outside the body. Those leave with the file complete but
+  skip the line after the `with`, so the site would say migrated while a path through
+  it publishes nothing: such a site stays counted. An exception skips the publish too,
+  which is wanted (the archive was not finished: tarfile writes no end blocks);
+- no enclosing `with` of the same function names the same path in its items (`with
+  open(p, "ab") as log:` around `with gzip.open(p, "ab") as g:`): another handle on the
+  file is still open there, and a version published then would be torn.
+
+Several writer items of one `with` are published in item order, all after it (every
+handle is closed by then). Also here: the edit that adds the publish lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, Scope
+from migrate_storage.codemods.families._edit import bool_name, keyword
+from migrate_storage.codemods.model import Family
+
+Parent = Callable[[cst.CSTNode], cst.CSTNode | None]
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def with_of(call: cst.Call, parent: Parent) -> cst.With | None:
+    """The `with` statement `call` is an item of, when it stands in a block or the module
+    body; else None."""
+    item = parent(call)
+    if not isinstance(item, cst.WithItem) or item.item is not call:
+        return None
+    statement = parent(item)
+    if not isinstance(statement, cst.With):
+        return None
+    if not isinstance(parent(statement), (cst.IndentedBlock, cst.Module)):
+        return None
+    return statement
+
+
+def footer_lines(statement: cst.With) -> int:
+    """The comment and blank lines that end `statement`'s block after its last
+    statement (LibCST keeps them in the block, after which the added lines go)."""
+    body = statement.body
+    return len(body.footer) if isinstance(body, cst.IndentedBlock) else 0
+
+
+def publishable(
+    statement: cst.With,
+    name: cst.Name | None,
+    scopes: Mapping[cst.CSTNode, Scope | None],
+    parent: Parent,
+    path: cst.BaseExpression,
+    bound_by: cst.Name | None = None,
+) -> bool:
+    """Whether `path`, evaluated again after `statement`, names the file written in it
+    and the line after `statement` runs whenever the block ends normally (see the module
+    docstring). `name`: the name `path` reads (None for a literal); `bound_by`: the one
+    binding of that name inside the statement that is allowed (a temp file's `as f`)."""
+    if leaves_early(statement.body):
+        return False
+    if name is not None and rebound(name, statement, scopes, bound_by):
+        return False
+    return not reopened_around(statement, path, parent)
+
+
+def leaves_early(body: cst.CSTNode) -> bool:
+    """A `return`, or a `break`/`continue` of a loop that encloses `body`, in `body`
+    (nested functions, classes and lambdas are their own: skipped; a loop's `else:` is
+    not part of that loop)."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(body, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, cst.Return):
+            return True
+        if isinstance(node, (cst.Break, cst.Continue)) and not in_loop:
+            return True
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, (cst.For, cst.While)):
+            stack.append((node.body, True))
+            if node.orelse is not None:
+                stack.append((node.orelse, in_loop))
+            continue
+        stack.extend((child, in_loop) for child in node.children)
+    return False
+
+
+def rebound(
+    name: cst.Name,
+    statement: cst.With,
+    scopes: Mapping[cst.CSTNode, Scope | None],
+    bound_by: cst.Name | None = None,
+) -> bool:
+    """Whether the name `name` reads may be bound or deleted while `statement` runs: a
+    binding of it inside the statement (but `bound_by`), a `del` of it there, or a
+    binding made through `global`/`nonlocal` in another function. Conservative: a name
+    the scope analysis cannot see is rebound."""
+    scope = scopes.get(name)
+    if scope is None:
+        return True
+    inside = set(_walk(statement))
+    for assignment in scope[name.value]:
+        if not isinstance(assignment, Assignment):
+            return True  # a builtin, or a binding the analysis does not place
+        node = assignment.node
+        if node is bound_by:
+            continue
+        if node in inside or scopes.get(node) is not assignment.scope:
+            return True
+    return any(
+        isinstance(node, cst.Del) and _spells(node.target, name.value) for node in inside
+    )
+
+
+def reopened_around(statement: cst.With, path: cst.BaseExpression, parent: Parent) -> bool:
+    """An enclosing `with` of the same function whose items spell `path` again."""
+    current = parent(statement)
+    while current is not None and not isinstance(current, (*_SCOPES, cst.Module)):
+        if isinstance(current, cst.With) and any(
+            type(node) is type(path) and node.deep_equals(path)
+            for item in current.items
+            for node in _walk(item.item)
+        ):
+            return True
+        current = parent(current)
+    return False
+
+
+def published_after(
+    statement: cst.BaseStatement,
+    path: cst.BaseExpression,
+    publishes: Callable[[cst.Call], bool],
+    parent: Parent,
+) -> bool:
+    """`storage.publish(<path>, ...)` among the publish lines that directly follow
+    `statement` (what the edit leaves, for each writer item, in item order)."""
+    block = parent(statement)
+    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
+    index = next((i for i, s in enumerate(body) if s is statement), None)
+    if index is None:
+        return False
+    for following in body[index + 1 :]:
+        call = publish_call(following, publishes)
+        if call is None:
+            return False
+        if call.args[0].value.deep_equals(path):
+            return True
+    return False
+
+
+def publish_call(
+    statement: cst.BaseStatement, publishes: Callable[[cst.Call], bool]
+) -> cst.Call | None:
+    """The call of a line that is only `storage.publish(<path>, ...)`, else None."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    expr = statement.body[0]
+    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
+        return None
+    call = expr.value
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    return call if publishes(call) else None
+
+
+def publish_line(
+    path: cst.BaseExpression, pin: bool, suffix: str | None, storage: str
+) -> cst.SimpleStatementLine:
+    """`<storage>.publish(<path>, pin=<pin>[, suffix="<suffix>"])` on a line of its own."""
+    args = [cst.Arg(path.deep_clone()), keyword("pin", bool_name(pin))]
+    if suffix is not None:
+        args.append(keyword("suffix", cst.SimpleString(f'"{suffix}"')))
+    func = cst.Attribute(cst.Name(storage), cst.Name("publish"))
+    return cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
+
+
+@dataclass(frozen=True, slots=True)
+class WithPublishEdit:
+    """The `with` statement -> the statement as it was (its items and body as the other
+    edits left them), then one `storage.publish(path, pin=...)` line per writer item, at
+    the statement's indentation."""
+
+    node: cst.With
+    region: tuple[int, int]
+    paths: tuple[cst.BaseExpression, ...]
+    pin: bool
+    family: Family = Family.THIRD_PARTY
+
+    def apply(
+        self, node: cst.CSTNode, names: Mapping[str, str]
+    ) -> cst.FlattenSentinel[cst.CSTNode]:
+        assert isinstance(node, cst.With)
+        added = [publish_line(p, self.pin, None, names["storage"]) for p in self.paths]
+        return cst.FlattenSentinel([node, *added])
+
+
+def _spells(node: cst.CSTNode, name: str) -> bool:
+    return any(isinstance(n, cst.Name) and n.value == name for n in _walk(node))
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
