@@ -269,7 +269,9 @@ def _kept_temporary_file(call: cst.Call, position: Position, ctx: Context) -> Fo
     published after the `with`, as `f.name`: a third-party writer. Else None: scratch
     classifies it (scratch, or "unsupported family")."""
     names = ctx.names(call)
-    if not _names.all_in(names, {_TEMPORARY}) or not scratch.kept_on_close(call):
+    if not _names.all_in(names, {_TEMPORARY}) or any(arg.star for arg in call.args):
+        return None
+    if not scratch.kept_on_close(call):
         return None
     probe = Found(call, position, "unsupported", Family.UNSUPPORTED, _TEMPORARY)
     if scratch.classify(probe, ctx.flow) is not None:
