@@ -4,10 +4,14 @@ A library that writes a path itself (`df.to_csv(p)`, `np.save(p, a)`, `torch.sav
 p)`, `fig.savefig(p)`) opens and closes its file where no runtime handle sees it. The
 writer is kept exactly as written, and `storage.publish(p, pin=...)` is added on the next
 line (same indentation): when the writer returns, its file is closed and complete, and
-evaluating `p` again gives the same path. The runtime's `publish` never changes what the
-program sees (README "After a third-party writer"). Which calls are writers, and which of
-them are one-shot (`Entry.closes`), is the one table in families/third_party.py; this
-module is listed before it in the registry and claims those writers first. The sites
+evaluating `p` again gives the same path. A writer that returns a handle (`tarfile.open(p,
+"w")`) writes through it until it is closed: when it is the item of a `with` statement,
+that is when the `with` ends, and the publish follows the `with` instead. The runtime's
+`publish` never changes what the program sees (README "After a third-party writer").
+Which calls are writers, which of them are one-shot (`Entry.closes`) and in which modes a
+handle writer writes (`Entry.with_write_modes`) is the one table in
+families/third_party.py; this module is listed before it (and before families/scratch.py,
+for the kept temporary file) in the registry and claims those writers first. The sites
 keep the third-party family (a `local` rule keeps them local; the rules key is
 `third-party`).
 
@@ -25,20 +29,56 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - numpy adds ".npy"/".npz" to a path that lacks it: the added call says so
   (`storage.publish(p, pin=True, suffix=".npy")`, not for a literal that already ends
   with it). A folder (`to_parquet(d, partition_cols=...)`) is published as its files.
-- A writer followed by `storage.publish(<the same path>)` is MIGRATED (what `apply`
-  leaves, so a second run changes nothing).
+- A writer that returns a handle, opened for writing (a literal mode, or the default,
+  that `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
+  "w"/"a"/"x"; gzip/bz2/lzma `open` and file classes "w", "wb", "wt", "a", "x", ...;
+  `io.FileIO` "w", "ab", "r+", ...; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
+  "w"/"a"/"r+"), with no `*args`/`**kwargs`, that is itself an item of a `with`
+  statement standing in a block or the module body, with a path that is a name or a str
+  literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
+  at its indentation (after the comment lines that end its block):
+  `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+- `with tempfile.NamedTemporaryFile(..., delete=False) as f:` (a literal False, no
+  `*args`/`**kwargs`) whose file families/scratch.py cannot prove scratch (its name is
+  returned, stored or handed on, not replaced into place or removed): the same, with
+  `storage.publish(f.name, pin=...)` (`f.name` is an attribute of the wrapper, inert
+  once `f` is not rebound). Reported as a third-party writer named
+  `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile).
+- After a `with`, exact only where (families/_after_with.py): the path's name is not
+  bound or deleted anywhere in the `with` statement (its items and body, `except ... as`,
+  a walrus, a nested function's `nonlocal`) and no function binds it through `global`
+  (a call in the block may run it); the body has no `return`, and no `break`/`continue`
+  of a loop outside it (they leave the block with the file complete but skip the line
+  after it: the site would say migrated while that path publishes nothing, so it stays
+  counted); no enclosing `with` of the same function names the same path (another handle
+  on the file would still be open when the publish runs). An exception out of the block
+  skips the publish, as wanted: the file was not finished (tarfile writes no end
+  blocks). Several writer items of one `with` are published in item order, after it.
+- json/pickle calls on the handle of such a `with` (`json.dump(obj, f)` inside `with
+  gzip.open(p, "wt") as f:`) follow it (the site says `opens_handle`,
+  analysis/handles.py): PENDING with it and MIGRATED once it is published; their text
+  stays (there is no open to fold them into), and a handle whose writer is left counted
+  stays HANDLE_NOT_MIGRATED, as before.
+- A writer (or a `with`) followed by `storage.publish(<the same path>)` is MIGRATED (what
+  `apply` leaves, so a second run changes nothing; after a `with`, any of the publish
+  lines that directly follow it).
 
 **Leaves alone (why)**
 - Counted UNMIGRATED ("third-party writer"): a path that is an attribute, a subscript, a
   call, an operator or an f-string (evaluating it again may run code or give another
   path); a path in `*args`/`**kwargs`; a writer inside a larger expression, a lambda, a
-  comprehension, a `with` header, a one-line compound (`if x: df.to_csv(p)`), a line
-  with several statements, a parenthesised call; an assignment that rebinds the path's
-  name (`p = df.to_csv(p)`) or a walrus in the call that may; `savefig` with a path that
-  is not a literal with an extension (matplotlib adds one to a name without it);
-  writers that return a handle (`tarfile.open(p, "w")`, `zipfile.ZipFile`, `gzip.open`,
-  `sqlite3.connect`, `h5py.File`, `shelve.open`, ...): the file is written after the call,
-  through the handle, so nothing after the call is the moment to publish it.
+  comprehension, a one-line compound (`if x: df.to_csv(p)`), a line with several
+  statements, a parenthesised call; a one-shot writer in a `with` header; an assignment
+  that rebinds the path's name (`p = df.to_csv(p)`) or a walrus in the call that may;
+  `savefig` with a path that is not a literal with an extension (matplotlib adds one to
+  a name without it).
+- Writers that return a handle outside the shapes above: not a `with` item (`tar =
+  tarfile.open(p, "w")`, `with closing(tarfile.open(...))`: nothing says when the handle
+  is closed), a read or unknown mode, and those with no `with_write_modes`
+  (`sqlite3.connect`, whose `with` commits but does not close; `shelve`/`dbm`, which
+  write files named after the path, not the path; `numpy.memmap`; `fileinput`).
+- A kept NamedTemporaryFile outside those shapes stays families/scratch.py's
+  ("unsupported family"), as does one whose `delete=` is not a literal.
 - File objects are not sites of this family: a writer given a handle from an `open`
   (`with open(p, "wb") as f: np.save(f, a)`) is migrated through that open.
 - Readers ("third-party reader": `pd.read_csv(p)`, `np.load`, `torch.load`, ...) are not

@@ -13,9 +13,11 @@ adds one there and declares its SARIF rule.
 The order is the order of recognition: for each candidate call the finder asks the
 modules in turn and the first that claims it wins. The tables are disjoint today (a call
 resolves to builtin open, to a json/pickle function, to an unsupported/scratch function,
-to another library's function, to the runtime, or is a Path method), so the order only
-matters for a new family whose recognition overlaps an existing one: list it before the
-module it must win over. The same order is the order of `decide` (non-derived families
+to another library's function, to the runtime, or is a Path method) but for two
+overlaps: publish_after claims the writers of third_party's table it can publish after,
+and the kept `NamedTemporaryFile(delete=False)` of a `with` that scratch cannot prove
+scratch (it asks scratch first), so it is listed before both. A new family whose
+recognition overlaps an existing one is listed before the module it must win over. The same order is the order of `decide` (non-derived families
 first, then the derived ones, each group in this order).
 """
 

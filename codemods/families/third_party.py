@@ -6,8 +6,10 @@ runtime never sees their bytes. They are counted in the third-party family: UNMI
 with the reason "third-party reader" or "third-party writer" (a call whose mode may write
 is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: the file
 is written and closed when the call returns) whose path is provable, which
-families/publish_after.py migrates by adding `storage.publish(path)` after the call.
-Readers are never migrated (see that module for why).
+families/publish_after.py migrates by adding `storage.publish(path)` after the call, and
+the writers that return a handle (`Entry.with_write_modes`: the modes in which they write
+through it) when they are the item of a `with` statement, which it publishes after the
+`with` (the handle is closed there). Readers are never migrated (see that module for why).
 
 Recognition, sound rather than by spelling:
 - Module functions and classes by qualified name (LibCST scope metadata, as for builtin
@@ -30,9 +32,10 @@ Recognition, sound rather than by spelling:
   the site.
 
 **Rewrites**
-- Nothing here: the one-shot writers with a provable path are claimed first by
+- Nothing here: the one-shot writers with a provable path, and the handle writers in a
+  writing mode that are a `with` item with a provable path, are claimed first by
   families/publish_after.py (listed before this module in the registry), which keeps
-  the call and publishes its path after it.
+  the call and publishes its path after it (after the `with`).
 
 **Leaves alone (why)**
 - Every other call above, UNMIGRATED "third-party reader"/"third-party writer": the
@@ -95,7 +98,8 @@ class Entry:
     writes_if: str | None = None
     # A one-shot writer: when the call returns, the file (or folder) at its path argument
     # is written and closed, so `storage.publish(path)` after it is exact
-    # (families/publish_after.py). Never for calls that return a handle (tarfile.open).
+    # (families/publish_after.py). Never for calls that return a handle (tarfile.open):
+    # those say `with_write_modes` instead.
     closes: bool = False
     # The suffix the writer adds to a path that lacks it (np.save: ".npy").
     suffix: str | None = None
