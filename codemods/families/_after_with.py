@@ -55,11 +55,42 @@ def with_of(call: cst.Call, parent: Parent) -> cst.With | None:
     return statement
 
 
-def footer_lines(statement: cst.With) -> int:
-    """The comment and blank lines that end `statement`'s block after its last
-    statement (LibCST keeps them in the block, after which the added lines go)."""
-    body = statement.body
-    return len(body.footer) if isinstance(body, cst.IndentedBlock) else 0
+def trailing_lines(statement: cst.With) -> int | None:
+    """The comment and blank lines at the end of `statement` after its last simple
+    statement: LibCST keeps them in the footers of the blocks that end it (the `with`'s,
+    and those of its last compound statement, recursively), and the added lines go after
+    them, beyond the span `ast` gives the statement. None when a function or class ends
+    it (its body may have been cut out before parsing: pipeline/prune.py)."""
+    count = 0
+    node: cst.CSTNode = statement
+    while True:
+        block = _last_block(node)
+        if not isinstance(block, cst.IndentedBlock):
+            return count  # a simple statement, or a one-line body: nothing after it
+        count += len(block.footer)
+        node = block.body[-1]
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return None
+
+
+def _last_block(node: cst.CSTNode) -> cst.BaseSuite | None:
+    """The block a compound statement ends with (None for a simple statement)."""
+    if isinstance(node, (cst.With, cst.For, cst.While)):
+        orelse = getattr(node, "orelse", None)
+        return orelse.body if orelse is not None else node.body
+    if isinstance(node, cst.If):
+        if node.orelse is None:
+            return node.body
+        return _last_block(node.orelse) if isinstance(node.orelse, cst.If) else node.orelse.body
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        if node.finalbody is not None:
+            return node.finalbody.body
+        if node.orelse is not None:
+            return node.orelse.body
+        return node.handlers[-1].body if node.handlers else node.body
+    if isinstance(node, cst.Match):
+        return node.cases[-1].body if node.cases else None
+    return None
 
 
 def publishable(

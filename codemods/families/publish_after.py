@@ -277,11 +277,12 @@ def decide(items: list[Found], ctx: Context) -> None:
     for statement, writers in after_with.items():
         first = writers[0][0]
         span = first.position.with_span
+        trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
         if span is None:
             continue
-        # The publish lines go after the comment lines that end the block (its footer),
-        # which the span (the `with` statement as `ast` sees it) does not reach.
-        region = (span[0], span[1] + _after_with.footer_lines(statement))
+        # The publish lines go after the comment lines that end the block, which the
+        # span (the `with` statement as `ast` sees it) does not reach.
+        region = (span[0], span[1] + trailing)
         paths = tuple(path for _, path in writers)
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
@@ -348,6 +349,8 @@ def _with_writer(
     statement = _after_with.with_of(call, parent)
     if statement is None or not _names.all_in(ctx.names(call), {name}):
         return None
+    if _after_with.trailing_lines(statement) is None:
+        return None  # ends with a function or class: its last line is not known
     if name == _TEMPORARY:
         item = parent(call)
         asname = item.asname if isinstance(item, cst.WithItem) else None

@@ -165,6 +165,50 @@ def test_nested_writers_each_publish_after_their_own_with() -> None:
     ) in new, new
 
 
+def test_the_publish_goes_after_every_comment_line_that_ends_the_block() -> None:
+    """LibCST keeps trailing comments in the footers of the blocks that end the `with`
+    (its own, and its last compound statement's, recursively): the publish goes after
+    them all, and the safety check's region reaches them."""
+    code = (
+        "import tarfile\n\ndef f(p, a, x):\n    with tarfile.open(p, 'w') as t:\n"
+        "        if x:\n            t.add(a)\n        elif a:\n            pass\n"
+        "        else:\n            try:\n                t.add(x)\n            finally:\n"
+        "                pass\n                # deep in finally\n\n"
+        "        # body-level comment\n    # outer comment\n    return p\n"
+    )
+    new = _rewritten(code)
+    assert _without_added_lines(new) == code
+    assert "        # body-level comment\n    storage.publish(p, pin=True)\n" in new, new
+
+
+def test_a_function_cut_out_of_the_block_keeps_the_lines_exact() -> None:
+    """A function inside a module-level `with` (not its last statement) is cut out before
+    parsing (pipeline/prune.py): the publish still lands after the block."""
+    code = (
+        "import zipfile\n\nwith zipfile.ZipFile('out.zip', 'w') as z:\n"
+        "    def helper():\n        x = 1\n        y = 2\n        # trailing\n"
+        "        return x + y\n\n    z.writestr('a', str(helper()))\n    # end of block\n"
+        "\nprint('done')\n"
+    )
+    new = _rewritten(code)
+    assert "    # end of block\nstorage.publish('out.zip', pin=True)\n\nprint" in new, new
+    assert _without_added_lines(new) == code
+
+
+def test_a_block_that_ends_with_a_function_is_left_counted() -> None:
+    """A module-level `with` whose body ends with a function: the pruner may cut that
+    function's body before parsing, so the block's last line is not known."""
+    code = (
+        "import zipfile\n\nwith zipfile.ZipFile('out.zip', 'w') as z:\n"
+        "    z.writestr('a', 'b')\n\n    def helper():\n        x = 1\n"
+        "        y = 2\n        # trailing\n        return x + y\n"
+        "\nprint(helper())\n"
+    )
+    result, sites = _sites(code, "zipfile.ZipFile")
+    assert sites == [WRITER]
+    assert result.status is FileStatus.UNCHANGED, result.message
+
+
 # -- left as they were ---------------------------------------------------------------------
 
 UNCHANGED = {
