@@ -28,7 +28,8 @@ handle is closed by then). Also here: the edit that adds the publish lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -183,18 +184,32 @@ def published_after(
 ) -> bool:
     """`storage.publish(<path>, ...)` among the publish lines that directly follow
     `statement` (what the edit leaves, for each writer item, in item order)."""
-    block = parent(statement)
-    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
-    index = next((i for i, s in enumerate(body) if s is statement), None)
-    if index is None:
-        return False
-    for following in body[index + 1 :]:
+    for following in statements_after(statement, parent):
         call = publish_call(following, publishes)
         if call is None:
             return False
         if call.args[0].value.deep_equals(path):
             return True
     return False
+
+
+def statements_after(
+    statement: cst.BaseStatement, parent: Parent
+) -> Sequence[cst.BaseStatement]:
+    """The statements that follow `statement` in its block (or the module body)."""
+    block = parent(statement)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return ()
+    index = _indexes(block).get(statement)
+    return () if index is None else block.body[index + 1 :]
+
+
+@functools.lru_cache(maxsize=16)
+def _indexes(block: cst.IndentedBlock | cst.Module) -> dict[cst.CSTNode, int]:
+    # One map per block (nodes hash by identity, and the cache keeps the block alive,
+    # so no id is reused): a module of N writers at the top level would otherwise
+    # scan its body once per writer.
+    return {statement: index for index, statement in enumerate(block.body)}
 
 
 def publish_call(

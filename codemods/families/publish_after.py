@@ -483,12 +483,8 @@ def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
 def _following(
     line: cst.SimpleStatementLine, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
 ) -> cst.BaseStatement | None:
-    block = parent(line)
-    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
-    for index, statement in enumerate(body):
-        if statement is line:
-            return body[index + 1] if index + 1 < len(body) else None
-    return None
+    following = _after_with.statements_after(line, parent)
+    return following[0] if following else None
 
 
 def _publishes_path(
