@@ -142,9 +142,10 @@ def rebound(
     bound_by: cst.Name | None = None,
 ) -> bool:
     """Whether the name `name` reads may be bound or deleted while `statement` runs: a
-    binding of it inside the statement (but `bound_by`), a `del` of it there, or a
-    binding made through `global`/`nonlocal` in another function. Conservative: a name
-    the scope analysis cannot see is rebound."""
+    binding of it inside the statement (but `bound_by`), a `del` or `match` capture of
+    it there, an `exec`/`globals()`/... there, or a binding made through
+    `global`/`nonlocal` in another function. Conservative: a name the scope analysis
+    cannot place is rebound."""
     scope = scopes.get(name)
     if scope is None:
         return True
@@ -157,9 +158,25 @@ def rebound(
             continue
         if node in inside or scopes.get(node) is not assignment.scope:
             return True
-    return any(
-        isinstance(node, cst.Del) and _spells(node.target, name.value) for node in inside
-    )
+    return any(_binds_dynamically(node, name.value) for node in inside)
+
+
+#: Calls that may bind any name of the running scope (`exec("p = 1")` at module level,
+#: `globals()["p"] = ...`): a block that names one may rebind the path.
+_DYNAMIC_BINDERS = frozenset({"exec", "eval", "globals", "locals", "vars"})
+
+
+def _binds_dynamically(node: cst.CSTNode, name: str) -> bool:
+    """A binding of `name` the scope analysis does not record (`del name`, a `match`
+    capture: `case [name]`, `case {**name}`, `case str() as name`), or a call that may
+    bind any name (`_DYNAMIC_BINDERS`)."""
+    if isinstance(node, cst.Del):
+        return _spells(node.target, name)
+    if isinstance(node, (cst.MatchAs, cst.MatchStar)):
+        return isinstance(node.name, cst.Name) and node.name.value == name
+    if isinstance(node, cst.MatchMapping):
+        return node.rest is not None and node.rest.value == name
+    return isinstance(node, cst.Name) and node.value in _DYNAMIC_BINDERS
 
 
 def reopened_around(statement: cst.With, path: cst.BaseExpression, parent: Parent) -> bool:

@@ -96,6 +96,12 @@ REWRITTEN = {
         "tarfile.open",
         "        tar.add(p, filter=name)\n    storage.publish(p, pin=True)\n",
     ),
+    "comprehension-variable-of-the-same-name": (
+        ('import tarfile\n\ndef t(p, xs):\n    with tarfile.open(p, "w") as tar:\n'
+        "        names = [p for p in xs]\n"),
+        "tarfile.open",
+        "        names = [p for p in xs]\n    storage.publish(p, pin=True)\n",
+    ),
     "kept-temporary-file": (
         ("import tempfile\n\ndef dump(text):\n"
         '    with tempfile.NamedTemporaryFile("w", delete=False, suffix=".log") as f:\n'
@@ -223,6 +229,27 @@ UNCHANGED = {
     "rebound-by-an-item": ('import tarfile\n\ndef t(p):\n    with tarfile.open(p, "w") as t, open("x") as p:\n        pass\n', "tarfile.open", WRITER),
     "rebound-by-except-as": ('import tarfile\n\ndef t(p):\n    with tarfile.open(p, "w") as t:\n        try:\n            t.add("x")\n        except OSError as p:\n            pass\n', "tarfile.open", WRITER),
     "rebound-by-walrus": ('import tarfile\n\ndef t(p):\n    with tarfile.open(p, "w") as t:\n        t.add((p := "x"))\n', "tarfile.open", WRITER),
+    **{
+        f"rebound-by-{kind}": (
+            f'import tarfile\n\ndef t(p, xs):\n    with tarfile.open(p, "w") as t:\n{body}',
+            "tarfile.open",
+            WRITER,
+        )
+        for kind, body in {
+            "match-capture": "        match xs:\n            case [p, *_]:\n                pass\n",
+            "match-star": "        match xs:\n            case [_, *p]:\n                pass\n",
+            "match-rest": "        match xs:\n            case {'k': 1, **p}:\n                pass\n",
+            "match-as": "        match xs:\n            case str() as p:\n                pass\n",
+            "import": "        import p\n",
+            "def": "        def p():\n            pass\n",
+            "class": "        class p:\n            pass\n",
+            "star-assignment": "        a, *p = xs\n",
+            "augmented-assignment": "        p += '.x'\n",
+            "annotated-assignment": "        p: str = 'x'\n",
+            "exec": "        exec('p = 1')\n",
+            "globals": "        globals()['p'] = 1\n",
+        }.items()
+    },
     "deleted": ('import tarfile\n\ndef t(q):\n    with tarfile.open(q, "w") as t:\n        del q\n', "tarfile.open", WRITER),
     "nonlocal-in-a-nested-function": ('import tarfile\n\ndef t(q):\n    def other():\n        nonlocal q\n        q = "x"\n    with tarfile.open(q, "w") as t:\n        other()\n', "tarfile.open", WRITER),
     "global-in-another-function": ('import tarfile\n\np = "a.tar"\n\ndef g():\n    global p\n    p = "b.tar"\n\ndef t():\n    with tarfile.open(p, "w") as t:\n        g()\n', "tarfile.open", WRITER),
