@@ -17,7 +17,9 @@ publish is exact when:
   `break`/`continue` of a loop outside the body. Those leave with the file complete but
   skip the line after the `with`, so the site would say migrated while a path through
   it publishes nothing: such a site stays counted. An exception skips the publish too,
-  which is wanted (the archive was not finished: tarfile writes no end blocks);
+  which is wanted (the archive was not finished: tarfile writes no end blocks); one that
+  another item of the same `with` suppresses (`contextlib.suppress`) does not: every
+  handle is closed by then, and what is published is what the program left on disk;
 - no enclosing `with` of the same function names the same path in its items (`with
   open(p, "ab") as log:` around `with gzip.open(p, "ab") as g:`): another handle on the
   file is still open there, and a version published then would be torn.

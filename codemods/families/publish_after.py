@@ -53,7 +53,9 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   counted); no enclosing `with` of the same function names the same path (another handle
   on the file would still be open when the publish runs). An exception out of the block
   skips the publish, as wanted: the file was not finished (tarfile writes no end
-  blocks). Several writer items of one `with` are published in item order, after it.
+  blocks); one another item of the same `with` suppresses does not, and what is
+  published then is what the program left on disk, every handle closed. Several writer
+  items of one `with` are published in item order, after it.
 - json/pickle calls on the handle of such a `with` (`json.dump(obj, f)` inside `with
   gzip.open(p, "wt") as f:`) follow it (the site says `opens_handle`,
   analysis/handles.py): PENDING with it and MIGRATED once it is published; their text
