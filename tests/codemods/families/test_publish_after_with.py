@@ -402,12 +402,14 @@ def test_coverage_and_apply_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ("third-party", "zipfile.ZipFile", "unmigrated"): 1,  # left early
         ("third-party", "tarfile.open", "unmigrated"): 1,  # a reader
     }, before
+    assert _cli("apply", "--check", "pkg").exit_code == 1  # changes pending
     first = _cli("apply", "pkg")
     assert first.exit_code == 0, first.stderr
     # pending == rewritten: the three publishes and the dump through the gzip handle
     assert "Rewrote 4 sites: json/cache 1, third-party/cache 3." in first.stderr, first.stderr
     assert _cli("apply", "pkg").stderr.count("rewrote") == 0
     assert _cli("check", "pkg").exit_code == 0
+    assert _cli("apply", "--check", "pkg").exit_code == 0
     after = _statuses()
     assert after == {
         (family, name, "migrated" if status == "pending" else status): n
