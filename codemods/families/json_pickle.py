@@ -18,7 +18,10 @@
 - Any other json/pickle call whose handle comes from an open this run migrates is
   migrated through its handle (its text stays; its site is PENDING, then MIGRATED), also
   through a function of the module that returns one (`def _open(p): return open(p)`,
-  see analysis/handles.py).
+  see analysis/handles.py). So is one on the handle of a third-party writer that
+  families/publish_after.py publishes after its `with` (`json.dump(obj, f)` in `with
+  gzip.open(p, "wt") as f:`, a kept `NamedTemporaryFile(delete=False)`): that site says
+  `opens_handle`.
 - In a module a star import reaches, `storage` is imported as a private alias
   (`_storage`, see analysis/bindings.py and the README's "Star imports").
 
@@ -33,8 +36,8 @@
 - `simplejson.dump/load` (resolved, counted): never collapsed, since the runtime's
   helpers serialise with the stdlib json and simplejson's keywords (`use_decimal`,
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
-- A handle from an open that is not migrated (`os.fdopen`, a `local` open): UNMIGRATED
-  with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
+- A handle from an open that is not migrated (`os.fdopen`, a `local` open, a
+  third-party writer left counted): UNMIGRATED with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
   unknown call, an attribute such as `self._handle` that the module also stores anything
   else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute every store of which is an
   open this run migrates (`self._handle = open(p, "r+")` in `__init__`) is migrated

@@ -4,10 +4,14 @@ A library that writes a path itself (`df.to_csv(p)`, `np.save(p, a)`, `torch.sav
 p)`, `fig.savefig(p)`) opens and closes its file where no runtime handle sees it. The
 writer is kept exactly as written, and `storage.publish(p, pin=...)` is added on the next
 line (same indentation): when the writer returns, its file is closed and complete, and
-evaluating `p` again gives the same path. The runtime's `publish` never changes what the
-program sees (README "After a third-party writer"). Which calls are writers, and which of
-them are one-shot (`Entry.closes`), is the one table in families/third_party.py; this
-module is listed before it in the registry and claims those writers first. The sites
+evaluating `p` again gives the same path. A writer that returns a handle (`tarfile.open(p,
+"w")`) writes through it until it is closed: when it is the item of a `with` statement,
+that is when the `with` ends, and the publish follows the `with` instead. The runtime's
+`publish` never changes what the program sees (README "After a third-party writer").
+Which calls are writers, which of them are one-shot (`Entry.closes`) and in which modes a
+handle writer writes (`Entry.with_write_modes`) is the one table in
+families/third_party.py; this module is listed before it (and before families/scratch.py,
+for the kept temporary file) in the registry and claims those writers first. The sites
 keep the third-party family (a `local` rule keeps them local; the rules key is
 `third-party`).
 
@@ -25,20 +29,58 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - numpy adds ".npy"/".npz" to a path that lacks it: the added call says so
   (`storage.publish(p, pin=True, suffix=".npy")`, not for a literal that already ends
   with it). A folder (`to_parquet(d, partition_cols=...)`) is published as its files.
-- A writer followed by `storage.publish(<the same path>)` is MIGRATED (what `apply`
-  leaves, so a second run changes nothing).
+- A writer that returns a handle, opened for writing (a literal mode, or the default,
+  that `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
+  "w"/"a"/"x"; gzip/bz2/lzma `open` and file classes "w", "wb", "wt", "a", "x", ...;
+  `io.FileIO` "w", "ab", "r+", ...; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
+  "w"/"a"/"r+"), with no `*args`/`**kwargs`, that is itself an item of a `with`
+  statement standing in a block or the module body, with a path that is a name or a str
+  literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
+  at its indentation (after the comment lines that end its block):
+  `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+- `with tempfile.NamedTemporaryFile(..., delete=False) as f:` (a literal False, no
+  `*args`/`**kwargs`) whose file families/scratch.py cannot prove scratch (its name is
+  returned, stored or handed on, not replaced into place or removed): the same, with
+  `storage.publish(f.name, pin=...)` (`f.name` is an attribute of the wrapper, inert
+  once `f` is not rebound). Reported as a third-party writer named
+  `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile).
+- After a `with`, exact only where (families/_after_with.py): the path's name is not
+  bound or deleted anywhere in the `with` statement (its items and body, `except ... as`,
+  a walrus, a nested function's `nonlocal`) and no function binds it through `global`
+  (a call in the block may run it); the body has no `return`, and no `break`/`continue`
+  of a loop outside it (they leave the block with the file complete but skip the line
+  after it: the site would say migrated while that path publishes nothing, so it stays
+  counted); no enclosing `with` of the same function names the same path (another handle
+  on the file would still be open when the publish runs). An exception out of the block
+  skips the publish, as wanted: the file was not finished (tarfile writes no end
+  blocks); one another item of the same `with` suppresses does not, and what is
+  published then is what the program left on disk, every handle closed. Several writer
+  items of one `with` are published in item order, after it.
+- json/pickle calls on the handle of such a `with` (`json.dump(obj, f)` inside `with
+  gzip.open(p, "wt") as f:`) follow it (the site says `opens_handle`,
+  analysis/handles.py): PENDING with it and MIGRATED once it is published; their text
+  stays (there is no open to fold them into), and a handle whose writer is left counted
+  stays HANDLE_NOT_MIGRATED, as before.
+- A writer (or a `with`) followed by `storage.publish(<the same path>)` is MIGRATED (what
+  `apply` leaves, so a second run changes nothing; after a `with`, any of the publish
+  lines that directly follow it).
 
 **Leaves alone (why)**
 - Counted UNMIGRATED ("third-party writer"): a path that is an attribute, a subscript, a
   call, an operator or an f-string (evaluating it again may run code or give another
   path); a path in `*args`/`**kwargs`; a writer inside a larger expression, a lambda, a
-  comprehension, a `with` header, a one-line compound (`if x: df.to_csv(p)`), a line
-  with several statements, a parenthesised call; an assignment that rebinds the path's
-  name (`p = df.to_csv(p)`) or a walrus in the call that may; `savefig` with a path that
-  is not a literal with an extension (matplotlib adds one to a name without it);
-  writers that return a handle (`tarfile.open(p, "w")`, `zipfile.ZipFile`, `gzip.open`,
-  `sqlite3.connect`, `h5py.File`, `shelve.open`, ...): the file is written after the call,
-  through the handle, so nothing after the call is the moment to publish it.
+  comprehension, a one-line compound (`if x: df.to_csv(p)`), a line with several
+  statements, a parenthesised call; a one-shot writer in a `with` header; an assignment
+  that rebinds the path's name (`p = df.to_csv(p)`) or a walrus in the call that may;
+  `savefig` with a path that is not a literal with an extension (matplotlib adds one to
+  a name without it).
+- Writers that return a handle outside the shapes above: not a `with` item (`tar =
+  tarfile.open(p, "w")`, `with closing(tarfile.open(...))`: nothing says when the handle
+  is closed), a read or unknown mode, and those with no `with_write_modes`
+  (`sqlite3.connect`, whose `with` commits but does not close; `shelve`/`dbm`, which
+  write files named after the path, not the path; `numpy.memmap`; `fileinput`).
+- A kept NamedTemporaryFile outside those shapes stays families/scratch.py's
+  ("unsupported family"), as does one whose `delete=` is not a literal.
 - File objects are not sites of this family: a writer given a handle from an `open`
   (`with open(p, "wb") as f: np.save(f, a)`) is migrated through that open.
 - Readers ("third-party reader": `pd.read_csv(p)`, `np.load`, `torch.load`, ...) are not
@@ -59,10 +101,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
-from migrate_storage.codemods.families import lazy_command, third_party
-from migrate_storage.codemods.families._edit import bool_name, keyword
+from migrate_storage.codemods.families import (
+    _after_with,
+    lazy_command,
+    scratch,
+    third_party,
+)
+from migrate_storage.codemods.families._after_with import WithPublishEdit
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -117,9 +165,32 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since matplotlib adds an extension to a path without one.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
+    Rewritten(
+        'import tarfile\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    return out\n',
+        'import tarfile\nfrom storage_runtime import storage\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    storage.publish(out, pin=True)\n    return out\n',
+    ),
+    Rewritten(
+        'import gzip, json\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\n',
+        'import gzip, json\nfrom storage_runtime import storage\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\nstorage.publish("data.json.gz", pin=True)\n',
+    ),
+    Rewritten(
+        'import tempfile\n\ndef dump_to_file(*output):\n    with tempfile.NamedTemporaryFile(mode="w", suffix=".log", delete=False) as f:\n        for lines in output:\n            f.write(lines)\n    return f.name\n',
+        'import tempfile\nfrom storage_runtime import storage\n\ndef dump_to_file(*output):\n    with tempfile.NamedTemporaryFile(mode="w", suffix=".log", delete=False) as f:\n        for lines in output:\n            f.write(lines)\n    storage.publish(f.name, pin=False)\n    return f.name\n',
+        policy=CACHE,
+    ),
     Unchanged(
-        "import tarfile\n\nwith tarfile.open(p, 'w:gz') as t:\n    t.add('data')\n",
-        "Should do nothing, since a writer that returns a handle writes after the call.",
+        'import zipfile\n\ndef pack(p, items):\n    with zipfile.ZipFile(p, "w") as z:\n        if not items:\n            return None\n        z.writestr("a", items[0])\n',
+        "Should do nothing, since a return in the block would skip the line after it.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        "import tarfile\n\nwith tarfile.open(p) as t:\n    t.extractall('data')\n",
+        "Should do nothing, since tarfile's default mode reads (counted as a reader).",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        'import gzip\n\ndef save(p, rows):\n    with gzip.open(p, "wt") as f:\n        for p in rows:\n            f.write(p)\n',
+        "Should do nothing, since the block rebinds the path's name.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
@@ -135,8 +206,12 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
 #: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
 DERIVED = False
 
-#: Its calls are those of third_party's table.
-CANDIDATES: Candidates = third_party.CANDIDATES
+#: A temporary file kept on close: published after its `with` like a handle writer's file.
+_TEMPORARY = "tempfile.NamedTemporaryFile"
+#: Its calls are those of third_party's table, and the kept temporary file.
+CANDIDATES: Candidates = third_party.CANDIDATES | Candidates.by_name(
+    {_TEMPORARY}, text=("tempfile",)
+)
 COMMAND = Command("PublishAfterCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=5)
 #: Reported under third_party's rule (MS-THIRD-PARTY).
 SARIF_RULES: tuple[SarifRule, ...] = ()
@@ -146,11 +221,16 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A one-shot writer of the third-party table (`Entry.closes`), as third_party
     recognises it: UNMIGRATED "third-party writer" until `decide`, MIGRATED when the next
     statement already publishes its path, LOCAL (via the rules) when its literal path
-    looks secret. Every other third-party call is left to families/third_party.py."""
+    looks secret. Also a handle-returning writer or a kept temporary file that is a
+    `with` item and can be published after it (`_with_writer`; the others are left to
+    families/third_party.py and families/scratch.py, as before). Every other
+    third-party call is left to families/third_party.py."""
     claimed = third_party.table_entry(call, ctx)
-    if claimed is None or not claimed[1].closes:
-        return None  # third_party's alone (recognised once, there)
+    if claimed is None:
+        return _kept_temporary_file(call, position, ctx)
     entry = claimed[1]
+    if not entry.closes:
+        return _handle_writer(call, position, ctx, *claimed)
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
@@ -158,10 +238,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if target is None:
         return item
     line, path = target
-    literal = _literal(path)
-    if literal is not None and looks_secret(
-        os.fsdecode(literal), ctx.policy.allow_secrets
-    ):
+    if _secret(path, ctx):
         item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
         return item
     following = _following(line, ctx.flow.parent)
@@ -172,13 +249,19 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 
 def decide(items: list[Found], ctx: Context) -> None:
     """Each writer the rules left as it is and whose path can be published after it
-    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)`."""
+    becomes PENDING, with the edit that adds `storage.publish(path, pin=...)` (after a
+    `with` statement: one edit for all its writer items, carried by the first)."""
     pin = ctx.pin_for(Family.THIRD_PARTY)
+    after_with: dict[cst.With, list[tuple[Found, cst.BaseExpression]]] = {}
     for item in items:
         if (
             item.status is not Status.UNMIGRATED
             or item.reason is not Reason.THIRD_PARTY_WRITER
         ):
+            continue
+        in_with = _with_writer(item.call, item.name, ctx)
+        if in_with is not None:
+            after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
         target = _target(item, entry, ctx.flow.parent) if entry is not None else None
@@ -193,6 +276,110 @@ def decide(items: list[Found], ctx: Context) -> None:
         region = (item.position.line, item.position.end_line)
         item.edit = PublishEdit(line, region, path, pin, suffix)
         item.needs = ("storage",)
+    for statement, writers in after_with.items():
+        first = writers[0][0]
+        span = first.position.with_span
+        trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
+        if span is None:
+            continue
+        # The publish lines go after the comment lines that end the block, which the
+        # span (the `with` statement as `ast` sees it) does not reach.
+        region = (span[0], span[1] + trailing)
+        paths = tuple(path for _, path in writers)
+        for item, _ in writers:
+            item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
+        first.edit = WithPublishEdit(statement, region, paths, pin)
+
+
+# -- after a `with` statement (families/_after_with.py) ---------------------------------------
+
+def _handle_writer(
+    call: cst.Call, position: Position, ctx: Context, name: str, entry: third_party.Entry
+) -> Found | None:
+    """A writer that returns a handle, as third_party recognises it, when it is a `with`
+    item that can be published after the `with` (else None: third_party counts it)."""
+    if not third_party.writes_through_handle(call, entry):
+        return None
+    item = third_party.recognise(call, position, ctx)
+    if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
+        return None
+    return _after_with_site(item, ctx)
+
+
+def _kept_temporary_file(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """`with tempfile.NamedTemporaryFile(..., delete=False) as f:` that scratch cannot
+    prove scratch (its name is kept: returned, stored, handed on) and that can be
+    published after the `with`, as `f.name`: a third-party writer. Else None: scratch
+    classifies it (scratch, or "unsupported family")."""
+    names = ctx.names(call)
+    if not _names.all_in(names, {_TEMPORARY}) or any(arg.star for arg in call.args):
+        return None
+    if not scratch.kept_on_close(call):
+        return None
+    probe = Found(call, position, "unsupported", Family.UNSUPPORTED, _TEMPORARY)
+    if scratch.classify(probe, ctx.flow) is not None:
+        return None  # provably scratch: committed elsewhere or removed
+    item = Found(call, position, "third-party", Family.THIRD_PARTY, _TEMPORARY)
+    item.unmigrated(Reason.THIRD_PARTY_WRITER)
+    return _after_with_site(item, ctx)
+
+
+def _after_with_site(item: Found, ctx: Context) -> Found | None:
+    """`item` (UNMIGRATED "third-party writer") when `_with_writer` finds its `with`:
+    its handle then follows it (a json.dump on it is migrated with it), MIGRATED when a
+    publish of its path already follows the `with`, SECRET_PATH for a secret-looking
+    literal. None otherwise."""
+    found = _with_writer(item.call, item.name, ctx)
+    if found is None:
+        return None
+    statement, path = found
+    item.opens_handle = True
+    if _secret(path, ctx):
+        item.reason = Reason.SECRET_PATH  # the rules make it LOCAL: never published
+    elif _after_with.published_after(statement, path, _publish_of(ctx), ctx.flow.parent):
+        item.status, item.reason = Status.MIGRATED, None
+    return item
+
+
+def _with_writer(
+    call: cst.Call, name: str, ctx: Context
+) -> tuple[cst.With, cst.BaseExpression] | None:
+    """(the `with` statement, the path to publish after it) for a handle writer of the
+    table in a writing mode, or a kept temporary file, that is an item of a `with` and
+    whose path is exact to evaluate again after it (families/_after_with.py)."""
+    parent = ctx.flow.parent
+    statement = _after_with.with_of(call, parent)
+    if statement is None or not _names.all_in(ctx.names(call), {name}):
+        return None
+    if _after_with.trailing_lines(statement) is None:
+        return None  # ends with a function or class: its last line is not known
+    if name == _TEMPORARY:
+        item = parent(call)
+        asname = item.asname if isinstance(item, cst.WithItem) else None
+        if asname is None or not isinstance(asname.name, cst.Name):
+            return None
+        handle = asname.name
+        path: cst.BaseExpression = cst.Attribute(cst.Name(handle.value), cst.Name("name"))
+        ok = _after_with.publishable(
+            statement, handle, ctx.scopes, parent, path, bound_by=handle
+        )
+        return (statement, path) if ok else None
+    entry = third_party.entry_of(name)
+    if entry is None or not third_party.writes_through_handle(call, entry):
+        return None
+    found = third_party.path_of(call, entry)
+    if found is None or not _provable(found, entry):
+        return None
+    read = found if isinstance(found, cst.Name) else None
+    ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
+    return (statement, found) if ok else None
+
+
+def _secret(path: cst.BaseExpression, ctx: Context) -> bool:
+    literal = _literal(path)
+    return literal is not None and looks_secret(
+        os.fsdecode(literal), ctx.policy.allow_secrets
+    )
 
 
 def _publish_of(ctx: Context) -> Callable[[cst.Call], bool]:
@@ -298,12 +485,8 @@ def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
 def _following(
     line: cst.SimpleStatementLine, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
 ) -> cst.BaseStatement | None:
-    block = parent(line)
-    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
-    for index, statement in enumerate(body):
-        if statement is line:
-            return body[index + 1] if index + 1 < len(body) else None
-    return None
+    following = _after_with.statements_after(line, parent)
+    return following[0] if following else None
 
 
 def _publishes_path(
@@ -312,15 +495,8 @@ def _publishes_path(
     publishes: Callable[[cst.Call], bool],
 ) -> bool:
     """`storage.publish(<path>, ...)` alone on the next line, for the same path."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    expr = statement.body[0]
-    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
-        return False
-    call = expr.value
-    if not call.args or call.args[0].keyword is not None or call.args[0].star:
-        return False
-    return publishes(call) and call.args[0].value.deep_equals(path)
+    call = _after_with.publish_call(statement, publishes)
+    return call is not None and call.args[0].value.deep_equals(path)
 
 
 # -- rewrite ----------------------------------------------------------------------------
@@ -342,15 +518,7 @@ class PublishEdit:
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
         assert isinstance(node, cst.SimpleStatementLine)
-        args = [
-            cst.Arg(self.path.deep_clone()),
-            keyword("pin", bool_name(self.pin)),
-        ]
-        if self.suffix is not None:
-            suffix = cst.SimpleString(f'"{self.suffix}"')
-            args.append(keyword("suffix", suffix))
-        func = cst.Attribute(cst.Name(names["storage"]), cst.Name("publish"))
-        added = cst.SimpleStatementLine([cst.Expr(cst.Call(func, args))])
+        added = _after_with.publish_line(self.path, self.pin, self.suffix, names["storage"])
         return cst.FlattenSentinel([node, added])
 
 

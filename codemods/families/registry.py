@@ -13,9 +13,11 @@ adds one there and declares its SARIF rule.
 The order is the order of recognition: for each candidate call the finder asks the
 modules in turn and the first that claims it wins. The tables are disjoint today (a call
 resolves to builtin open, to a json/pickle function, to an unsupported/scratch function,
-to another library's function, to the runtime, or is a Path method), so the order only
-matters for a new family whose recognition overlaps an existing one: list it before the
-module it must win over. The same order is the order of `decide` (non-derived families
+to another library's function, to the runtime, or is a Path method) but for two
+overlaps: publish_after claims the writers of third_party's table it can publish after,
+and the kept `NamedTemporaryFile(delete=False)` of a `with` that scratch cannot prove
+scratch (it asks scratch first), so it is listed before both. A new family whose
+recognition overlaps an existing one is listed before the module it must win over. The same order is the order of `decide` (non-derived families
 first, then the derived ones, each group in this order).
 """
 
@@ -41,8 +43,11 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     open_calls,  # builtin open, io.open, builtins.open (by resolved name)
     json_pickle,  # json/pickle dump and load on a handle (derived: follows the open)
     codecs_open,  # codecs.open (by resolved name), counted in the open family
+    # one-shot third-party writers: the call stays, its path is published after; handle
+    # writers and kept temporary files published after their `with` (before scratch,
+    # which classifies the temporary files publish_after does not claim)
+    publish_after,
     scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
-    publish_after,  # one-shot third-party writers: the call stays, its path is published after
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink

@@ -36,8 +36,13 @@ site is classified here only where that is provable from the module; it is then 
 
 **Leaves alone (why)**
 - Everything above, LOCAL with its reason (see the list).
-- What cannot be proven stays UNMIGRATED, "unsupported family": a
-  `NamedTemporaryFile(delete=False)` that is kept (its name is returned or stored), a
+- A `with tempfile.NamedTemporaryFile(..., delete=False) as f:` that is kept (its name
+  is returned, stored or handed on) is not this module's when families/publish_after.py
+  can publish `f.name` after the `with` (it is listed before this module and asks
+  `classify` first): a third-party writer, published after the block.
+- What cannot be proven stays UNMIGRATED, "unsupported family": any other
+  `NamedTemporaryFile(delete=False)` that is kept (bound by `=`, or a `with` that
+  publish_after cannot publish after: a block left early, `f` rebound), a
   `delete=` that is not a literal, `**kwargs`, a descriptor that is also read or
   written (`os.write(fd, pid)`: a "lock" file that holds data, unless removed in a
   `finally:`), a descriptor that
@@ -107,7 +112,8 @@ EXAMPLES: tuple[Unchanged, ...] = (
         "    tmp = tempfile.NamedTemporaryFile(delete=False)\n"
         "    tmp.write(data)\n"
         "    return tmp.name\n",
-        "Should do nothing, since a kept NamedTemporaryFile is not provably scratch (counted).",
+        "Should do nothing, since a kept NamedTemporaryFile is not provably scratch"
+        " (counted; as the item of a `with`, families/publish_after.py publishes it).",
         site_reason=Reason.UNSUPPORTED_FAMILY,
     ),
 )
@@ -190,6 +196,12 @@ def as_scratch(item: Found, reason: Reason) -> Found:
     item.family, item.kind = Family.SCRATCH, "scratch"
     item.status, item.reason, item.edit = Status.LOCAL, reason, None
     return item
+
+
+def kept_on_close(call: cst.Call) -> bool:
+    """`tempfile.NamedTemporaryFile(..., delete=False)` with a literal False (no
+    `*args`/`**kwargs`): the file outlives its handle."""
+    return _deleted_on_close(call, _NAMED_DELETE_INDEX, default_true=True) is False
 
 
 def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:

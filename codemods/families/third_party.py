@@ -6,8 +6,10 @@ runtime never sees their bytes. They are counted in the third-party family: UNMI
 with the reason "third-party reader" or "third-party writer" (a call whose mode may write
 is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: the file
 is written and closed when the call returns) whose path is provable, which
-families/publish_after.py migrates by adding `storage.publish(path)` after the call.
-Readers are never migrated (see that module for why).
+families/publish_after.py migrates by adding `storage.publish(path)` after the call, and
+the writers that return a handle (`Entry.with_write_modes`: the modes in which they write
+through it) when they are the item of a `with` statement, which it publishes after the
+`with` (the handle is closed there). Readers are never migrated (see that module for why).
 
 Recognition, sound rather than by spelling:
 - Module functions and classes by qualified name (LibCST scope metadata, as for builtin
@@ -30,9 +32,10 @@ Recognition, sound rather than by spelling:
   the site.
 
 **Rewrites**
-- Nothing here: the one-shot writers with a provable path are claimed first by
+- Nothing here: the one-shot writers with a provable path, and the handle writers in a
+  writing mode that are a `with` item with a provable path, are claimed first by
   families/publish_after.py (listed before this module in the registry), which keeps
-  the call and publishes its path after it.
+  the call and publishes its path after it (after the `with`).
 
 **Leaves alone (why)**
 - Every other call above, UNMIGRATED "third-party reader"/"third-party writer": the
@@ -71,9 +74,9 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
-        "import tarfile\n\nwith tarfile.open(path, 'w:gz') as archive:\n    archive.add(d)\n",
+        "import tarfile\n\nwith tarfile.open(self.out, 'w:gz') as archive:\n    archive.add(d)\n",
         "Should do nothing, since tarfile writes the file itself, through the handle it"
-        " returns (counted as a writer).",
+        " returns, and an attribute path may change in the block (counted as a writer).",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
 )
@@ -95,12 +98,18 @@ class Entry:
     writes_if: str | None = None
     # A one-shot writer: when the call returns, the file (or folder) at its path argument
     # is written and closed, so `storage.publish(path)` after it is exact
-    # (families/publish_after.py). Never for calls that return a handle (tarfile.open).
+    # (families/publish_after.py). Never for calls that return a handle (tarfile.open):
+    # those say `with_write_modes` instead.
     closes: bool = False
     # The suffix the writer adds to a path that lacks it (np.save: ".npy").
     suffix: str | None = None
     # The writer adds an extension to a path that has none (savefig: ".png" by default).
     adds_extension: bool = False
+    # A writer that returns a handle and writes its path through it: the literal modes
+    # (a regular expression the whole mode must match) in which it writes, and has closed
+    # the file once a `with` statement over the handle ends, so that publishing after
+    # the `with` is exact (families/publish_after.py). None: never published after.
+    with_write_modes: str | None = None
     # Where a file object may be given instead (gzip.GzipFile's, tarfile's `fileobj`):
     # then the path is only a name written into the archive's header, no file is opened,
     # and the call is no site (its I/O goes through that object, counted at its open).
@@ -131,13 +140,31 @@ def _one_shot(
     )
 
 
-def _by_mode(index: int, keyword: str, mode_index: int | None, default: str) -> Entry:
+def _by_mode(
+    index: int,
+    keyword: str,
+    mode_index: int | None,
+    default: str,
+    with_write_modes: str | None = None,
+) -> Entry:
     return Entry(
         (index, (keyword,)),
         writes=None,
         mode=(mode_index, ("mode",)),
         default_mode=default,
+        with_write_modes=with_write_modes,
     )
+
+
+# The modes in which a handle-returning writer writes its path (`with_write_modes`):
+# tarfile "w", "w:gz", "w|xz", "x:bz2", "a", ...; zipfile and the tarfile class one letter;
+# gzip/bz2/lzma "w", "wb", "wt", "x", "ab", ...; FileIO "w", "wb", "ab+", "r+", ...;
+# h5py "r+", "w", "w-", "x", "a"; pandas' HDFStore "w", "a", "r+".
+_TAR_WRITES = r"[wxa](?:[:|][a-z0-9]*)?"
+_LETTER_WRITES = r"[wxa]"
+_COMPRESSED_WRITES = r"[wxa][bt]?"
+_COMPRESSED_CLASS_WRITES = r"[wxa]b?"
+_FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
 
 
 _PANDAS_READERS = {
@@ -160,7 +187,7 @@ _PANDAS_READERS = {
 #: Qualified name -> Entry. The one table of third-party path I/O.
 FUNCTIONS: dict[str, Entry] = {
     **{f"pandas.{name}": _reader(0, kw) for name, kw in _PANDAS_READERS.items()},
-    "pandas.HDFStore": _by_mode(0, "path", 1, "a"),
+    "pandas.HDFStore": _by_mode(0, "path", 1, "a", r"[wa]|r\+"),
     "numpy.save": _one_shot(0, "file", suffix=".npy"),
     "numpy.savez": _one_shot(0, "file", suffix=".npz"),
     "numpy.savez_compressed": _one_shot(0, "file", suffix=".npz"),
@@ -174,23 +201,30 @@ FUNCTIONS: dict[str, Entry] = {
     "torch.load": _reader(0, "f"),
     "PIL.Image.open": _reader(0, "fp"),
     "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
-    "io.FileIO": _by_mode(0, "file", 1, "r"),
-    "tarfile.open": replace(_by_mode(0, "name", 1, "r"), fileobj=(2, ("fileobj",))),
-    "tarfile.TarFile": replace(_by_mode(0, "name", 1, "r"), fileobj=(2, ("fileobj",))),
-    "zipfile.ZipFile": _by_mode(0, "file", 1, "r"),
+    "io.FileIO": _by_mode(0, "file", 1, "r", _FILEIO_WRITES),
+    "tarfile.open": replace(
+        _by_mode(0, "name", 1, "r", _TAR_WRITES), fileobj=(2, ("fileobj",))
+    ),
+    "tarfile.TarFile": replace(
+        _by_mode(0, "name", 1, "r", _LETTER_WRITES), fileobj=(2, ("fileobj",))
+    ),
+    "zipfile.ZipFile": _by_mode(0, "file", 1, "r", _LETTER_WRITES),
     "shelve.open": Entry((0, ("filename",)), None, (1, ("flag",)), "c", flag_mode=True),
     "dbm.open": Entry((0, ("file",)), None, (1, ("flag",)), "r", flag_mode=True),
     "fileinput.input": Entry((0, ("files",)), False, writes_if="inplace"),
     "fileinput.FileInput": Entry((0, ("files",)), False, writes_if="inplace"),
     "sqlite3.connect": _writer(0, "database"),
-    "gzip.open": _by_mode(0, "filename", 1, "rb"),
-    "gzip.GzipFile": replace(_by_mode(0, "filename", 1, "rb"), fileobj=(3, ("fileobj",))),
-    "bz2.open": _by_mode(0, "filename", 1, "rb"),
-    "bz2.BZ2File": _by_mode(0, "filename", 1, "r"),
-    "lzma.open": _by_mode(0, "filename", 1, "rb"),
-    "lzma.LZMAFile": _by_mode(0, "filename", 1, "r"),
+    "gzip.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
+    "gzip.GzipFile": replace(
+        _by_mode(0, "filename", 1, "rb", _COMPRESSED_CLASS_WRITES),
+        fileobj=(3, ("fileobj",)),
+    ),
+    "bz2.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
+    "bz2.BZ2File": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
+    "lzma.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
+    "lzma.LZMAFile": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
     "aiofiles.open": _by_mode(0, "file", 1, "r"),
-    "h5py.File": _by_mode(0, "name", 1, "r"),
+    "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
 }
 
 #: Methods on objects of unknown type that write a path (see the module docstring).
@@ -360,6 +394,16 @@ def _argument(
     return _STAR if starred else None
 
 
+def writes_through_handle(call: cst.Call, entry: Entry) -> bool:
+    """`call` returns a handle through which it writes its path, and has closed that
+    file when a `with` over the handle ends: an entry with `with_write_modes`, a literal
+    mode (or the default) among them, and no `*args`/`**kwargs` that may hold another."""
+    if entry.with_write_modes is None or any(arg.star for arg in call.args):
+        return False
+    mode = _mode(call, entry)
+    return isinstance(mode, str) and re.fullmatch(entry.with_write_modes, mode) is not None
+
+
 def _writes(call: cst.Call, entry: Entry) -> bool:
     if entry.writes_if is not None:
         value = _argument(call, None, (entry.writes_if,))
@@ -368,18 +412,22 @@ def _writes(call: cst.Call, entry: Entry) -> bool:
         )
     if entry.writes is not None:
         return entry.writes
-    node = _argument(call, *entry.mode)
-    mode: Mode
-    if node is None:
-        mode = entry.default_mode
-    elif node is _STAR:
-        mode = UNKNOWN_MODE
-    else:
-        value = literal_string(node)
-        mode = UNKNOWN_MODE if value is None else value
+    mode = _mode(call, entry)
     if entry.flag_mode:
         return mode != "r"
     return may_write(mode)
+
+
+def _mode(call: cst.Call, entry: Entry) -> Mode:
+    """The mode `call` gives (its default when not given), UNKNOWN_MODE when it is not a
+    literal or may be in `*args`/`**kwargs`."""
+    node = _argument(call, *entry.mode)
+    if node is None:
+        return entry.default_mode
+    if node is _STAR:
+        return UNKNOWN_MODE
+    value = literal_string(node)
+    return UNKNOWN_MODE if value is None else value
 
 
 def _is_path(

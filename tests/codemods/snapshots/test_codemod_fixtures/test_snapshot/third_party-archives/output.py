@@ -18,6 +18,7 @@ from storage_runtime import storage
 def pack(root, dest):
     with tarfile.open(dest, "w:gz") as tar:
         tar.add(root)
+    storage.publish(dest, pin=True)
     with zipfile.ZipFile(dest + ".zip", mode="w") as archive:
         archive.write(root)
     with tarfile.open(dest) as tar:
@@ -45,6 +46,7 @@ def stores(path):
         f.keys()
     with h5py.File(path, "a") as f:
         f.create_dataset("x", data=[1])
+    storage.publish(path, pin=True)
     for line in fileinput.input(files=[path], inplace=True):
         print(line, end="")
     for line in fileinput.input([path]):

@@ -33,6 +33,7 @@ def everything(path, array, model):
     storage.copytree("a", "b", pin=True, call=shutil.copytree)
     with tempfile.NamedTemporaryFile("w", delete=False) as tmp:
         tmp.write("x")
+    storage.publish(tmp.name, pin=True)
     tempfile.TemporaryDirectory()
     np.save(path + ".npy", array)
     np.load(path + ".npy")
