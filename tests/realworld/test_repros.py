@@ -492,3 +492,33 @@ def test_an_open_captured_at_import_does_not_start_seeing_patches(tmp_path: Path
         outputs.append(proc.stdout)
     assert outputs[0] == "b'cached'\n"
     assert outputs[1] == outputs[0]
+
+
+NOT_FILE_DATA = {
+    # module: (calls that move no file data another worker could want, calls that do)
+    "handle_from_caller.py": ({"pickle.dump", "pickle.load"}, set()),
+    "reserved_name.py": ({"tempfile.mkstemp", "os.open"}, {"io.open"}),
+    "dir_fsync.py": ({"os.open"}, set()),
+    "pipes.py": ({"os.fdopen", "pickle.load", "open"}, set()),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="counted against the cover: json/pickle on a handle the caller opened, a "
+    "temporary name reserved by mkstemp + close, a folder opened only to fsync it, pipe "
+    "descriptors and the pickles read from them, a read of /sys",
+)
+@pytest.mark.parametrize("module", sorted(NOT_FILE_DATA))
+def test_io_that_moves_no_file_data_is_not_counted_against_the_cover(module: str) -> None:
+    """The leftovers of the second round that are not file data (19 unmigrated sites over
+    atomicwrites, safer, cachelib and joblib; 14 are these shapes), and 3 of joblib's 22
+    migrated sites (cgroup reads; 3 more are `open(fd)` of pipes): each is a site that can
+    never be migrated, or one whose migration moves nothing. Expected: absent or LOCAL,
+    while the open that holds the data stays a site."""
+    source = (REPROS / "not_file_data" / module).read_bytes()
+    sites = transform_source(source, module, FilePolicy(), rewrite=False).sites
+    not_data, data = NOT_FILE_DATA[module]
+    counted = [(s.line, s.name, s.status) for s in sites if s.name in not_data and s.status is not Status.LOCAL]
+    assert counted == []
+    assert data <= {s.name for s in sites if s.status is not Status.LOCAL}
