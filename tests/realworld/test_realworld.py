@@ -60,6 +60,7 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "safer",
         "cachelib",
         "joblib",
+        "portalocker",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",
