@@ -296,3 +296,229 @@ def test_a_file_restored_on_another_worker_keeps_its_executable_bit(tmp_path: Pa
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout == "#!/bin/sh\necho sorted\n"
     assert (reader / "bin" / "tool").stat().st_mode & 0o777 == 0o755
+
+
+# -- found on the second round of unseen packages (issue 14 item 6): atomicwrites 1.4.1,
+# safer 6.1.0, cachelib 0.17.0, joblib 1.6.0 (/work/helpers/unseen5-gaps.md). Every suite
+# kept its passing tests on both backends; these are what the suites did not catch --------
+
+
+@pytest.mark.ipfs
+@pytest.mark.skipif(
+    not IPFS_API, reason="needs the IPFS test node (scripts/ipfs-node start)"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="os.link is not a site: the temporary file is published at close, os.link makes "
+    "the destination behind the runtime's back, and the migrated unlink drops the only "
+    "entry, so the destination never reaches the namespace",
+)
+@pytest.mark.parametrize("function", ["write_new", "write_new_fd"])
+def test_a_file_moved_into_place_by_a_hard_link_reaches_other_workers(
+    tmp_path: Path, function: str
+) -> None:
+    """atomicwrites 1.4.1 `atomic_write(path)` (default overwrite=False) and safer 6.1.0
+    `safer.open(path, "x")`: temporary file, `os.link(tmp, path)`, `os.unlink(tmp)`. After
+    apply (the open and the unlink migrated, a `pin` rule) the writer has the file, but a
+    second worker sharing the namespace does not: its read raises FileNotFoundError, while
+    every file those libraries write with overwrite=True (os.rename/os.replace) is there."""
+    policy = FilePolicy(strategy=Strategy.PIN)
+    writer = _migrated_copy("link_into_place", "atomic.py", tmp_path / "a", policy)
+    reader = tmp_path / "b"
+    reader.mkdir()
+    common = {
+        "STORAGE_RUNTIME_BACKEND": "ipfs",
+        "STORAGE_RUNTIME_API": str(IPFS_API),
+        "STORAGE_RUNTIME_NAMESPACE": f"/realworld-repro/{tmp_path.name}-link",
+        "STORAGE_RUNTIME_STRICT": "1",
+    }
+    env = _clean_env(STORAGE_RUNTIME_ROOT=str(writer), PYTHONPATH=str(writer), **common)
+    wrote = _run(
+        [sys.executable, "-c", f"import atomic; atomic.{function}('out.txt', 'new\\n')"],
+        writer,
+        env,
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    assert (writer / "out.txt").read_text() == "new\n"
+    assert [p.name for p in writer.glob("tmp*")] == []
+    read = (
+        "from pathlib import Path; from storage_runtime import storage; "
+        "print(storage.read_text(Path('out.txt')), end='')"
+    )
+    restored = _run(
+        [sys.executable, "-c", read],
+        reader,
+        _clean_env(STORAGE_RUNTIME_ROOT=str(reader), **common),
+    )
+    assert restored.returncode == 0, restored.stderr[-2000:]
+    assert restored.stdout == "new\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the scratch family proves a temporary file by its unlink and ignores the "
+    "os.link before it: the content lives on under the link's name",
+)
+def test_a_temporary_file_linked_into_place_is_not_scratch() -> None:
+    """safer 6.1.0 (`x` mode) and atomicwrites 1.4.1 spell it across methods; in one
+    function (`write_new_fd`) `mkstemp` + `os.fdopen` are LOCAL "temporary file" because
+    of `os.unlink(tmp)`, so neither the write nor the link is counted, though the file is
+    the function's whole output (with `os.replace(tmp, path)` the destination is published)."""
+    source = (REPROS / "link_into_place" / "atomic.py").read_bytes()
+    sites = transform_source(source, "atomic.py", FilePolicy(), rewrite=False).sites
+    made = [s for s in sites if s.name in ("tempfile.mkstemp", "os.fdopen")]
+    assert made and all(s.status is not Status.LOCAL for s in made), [
+        (s.line, s.name, s.status, s.reason) for s in made
+    ]
+
+
+CALLABLES_AS_VALUES = {
+    # fixture, module: the names of the I/O the module does through a function or class
+    # held in a variable, an argument or an attribute, not called by its own name
+    "cachelib retry wrapper": (
+        "io_function_argument",
+        "cache.py",
+        {"os.replace", "open"},
+    ),
+    "joblib class attributes": (
+        "io_function_class_attribute",
+        "store.py",
+        {"os.replace", "lzma.LZMAFile"},
+    ),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a file function or class used as a value (`self._run_safely(os.replace, tmp, "
+    "name)`, `_open_item = staticmethod(open)`, `self.fileobj_factory = lzma.LZMAFile`) is "
+    "not a site: the report counts none of the I/O done through it",
+)
+@pytest.mark.parametrize("case", sorted(CALLABLES_AS_VALUES))
+def test_file_functions_used_as_values_are_counted(case: str) -> None:
+    """cachelib 0.17.0 FileSystemCache: every replace and read of a cache file goes through
+    `_run_safely(fn, *args)`; the report sees only the write's `mkstemp`/`fdopen`
+    (unsupported) and the `os.remove`s (migrated): 50% cover for a cache that, after
+    apply, publishes nothing. joblib 1.6.0: Memory's store opens and moves its files
+    through class attributes, and `dump(x, "f.pkl.xz")` writes through
+    `self.fileobj_factory = lzma.LZMAFile`; none is counted, so its cover (69%) is over
+    I/O that is not all of it. A function or class that does file I/O, handed to a call or
+    stored to be called later, is I/O the module does: it must be counted, migrated or not."""
+    folder, module, expected = CALLABLES_AS_VALUES[case]
+    source = (REPROS / folder / module).read_bytes()
+    sites = transform_source(source, module, FilePolicy(), rewrite=False).sites
+    names = {s.name for s in sites}
+    assert expected <= names, sorted(names)
+
+
+@pytest.mark.ipfs
+@pytest.mark.skipif(
+    not IPFS_API, reason="needs the IPFS test node (scripts/ipfs-node start)"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="the store's `staticmethod(open)` becomes the runtime's open through the added "
+    "import (published at close under the temporary name, as cache even under a pin rule), "
+    "the aliased os.replace is not migrated, lzma.LZMAFile opens the path itself: neither "
+    "file reaches the namespace under its name",
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        "store.Store('.').dump_item('output.pkl', b'cached result')",
+        "store.dump_xz(b'cached result', 'output.pkl')",
+    ],
+    ids=["memory-store", "xz-dump"],
+)
+def test_files_written_through_class_attributes_reach_other_workers(
+    tmp_path: Path, call: str
+) -> None:
+    """joblib 1.6.0 after apply with a `pin` rule: `Memory`'s `output.pkl` and a
+    `joblib.dump(x, "f.pkl.xz")` are on the writer's disk but not in the namespace
+    (checked on the package: `joblib.dump` of a .pkl and a zlib .pkl.z are restored on a
+    second worker, the .pkl.xz and every Memory result are not)."""
+    policy = FilePolicy(strategy=Strategy.PIN)
+    writer = _migrated_copy(
+        "io_function_class_attribute", "store.py", tmp_path / "a", policy
+    )
+    reader = tmp_path / "b"
+    reader.mkdir()
+    common = {
+        "STORAGE_RUNTIME_BACKEND": "ipfs",
+        "STORAGE_RUNTIME_API": str(IPFS_API),
+        "STORAGE_RUNTIME_NAMESPACE": f"/realworld-repro/{tmp_path.name}-attr",
+        "STORAGE_RUNTIME_STRICT": "1",
+    }
+    env = _clean_env(STORAGE_RUNTIME_ROOT=str(writer), PYTHONPATH=str(writer), **common)
+    wrote = _run([sys.executable, "-c", f"import store; {call}"], writer, env)
+    assert wrote.returncode == 0, wrote.stderr
+    assert (writer / "output.pkl").is_file()
+    read = (
+        "import lzma; from pathlib import Path; from storage_runtime import storage; "
+        "data = storage.read_bytes(Path('output.pkl')); "
+        "print(data if data.startswith(b'cached') else lzma.decompress(data))"
+    )
+    env = _clean_env(STORAGE_RUNTIME_ROOT=str(reader), **common)
+    restored = _run([sys.executable, "-c", read], reader, env)
+    assert restored.returncode == 0, restored.stderr[-2000:]
+    assert restored.stdout == "b'cached result'\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the added `from storage_runtime import open` rebinds every bare `open` of the "
+    "module, also one captured at import (`staticmethod(open)`, `_open = open`, "
+    "`opener=open` defaults); the runtime's open then defers to a `builtins.open` patched "
+    "later, which the captured builtin never saw",
+)
+def test_an_open_captured_at_import_does_not_start_seeing_patches(tmp_path: Path) -> None:
+    """joblib 1.6.0 `FileSystemStoreBackend._open_item = staticmethod(open)`: checked on
+    the package (local backend): a Memory-cached call run under `mock.patch("builtins.open",
+    refuse)` returned its cached value before apply; after apply the read hits the patch,
+    joblib logs the traceback, recomputes the function and warns "Unable to cache to
+    disk". The consumer's output must be what it was before the library was migrated."""
+    before = tmp_path / "before"
+    shutil.copytree(REPROS / "io_function_class_attribute", before)
+    after = _migrated_copy("io_function_class_attribute", "store.py", tmp_path / "after")
+    outputs = []
+    for folder in (before, after):
+        env = _clean_env(
+            PYTHONPATH=str(folder),
+            STORAGE_RUNTIME_BACKEND="local",
+            STORAGE_RUNTIME_ROOT=str(folder),
+        )
+        proc = _run([sys.executable, "patched_open.py"], folder, env)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == "b'cached'\n"
+    assert outputs[1] == outputs[0]
+
+
+NOT_FILE_DATA = {
+    # module: (calls that move no file data another worker could want, calls that do)
+    "handle_from_caller.py": ({"pickle.dump", "pickle.load"}, set()),
+    "reserved_name.py": ({"tempfile.mkstemp", "os.open"}, {"io.open"}),
+    "dir_fsync.py": ({"os.open"}, set()),
+    "pipes.py": ({"os.fdopen", "pickle.load", "open"}, set()),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="counted against the cover: json/pickle on a handle the caller opened, a "
+    "temporary name reserved by mkstemp + close, a folder opened only to fsync it, pipe "
+    "descriptors and the pickles read from them, a read of /sys",
+)
+@pytest.mark.parametrize("module", sorted(NOT_FILE_DATA))
+def test_io_that_moves_no_file_data_is_not_counted_against_the_cover(module: str) -> None:
+    """The leftovers of the second round that are not file data (19 unmigrated sites over
+    atomicwrites, safer, cachelib and joblib; 14 are these shapes), and 3 of joblib's 22
+    migrated sites (cgroup reads; 3 more are `open(fd)` of pipes): each is a site that can
+    never be migrated, or one whose migration moves nothing. Expected: absent or LOCAL,
+    while the open that holds the data stays a site."""
+    source = (REPROS / "not_file_data" / module).read_bytes()
+    sites = transform_source(source, module, FilePolicy(), rewrite=False).sites
+    not_data, data = NOT_FILE_DATA[module]
+    counted = [(s.line, s.name, s.status) for s in sites if s.name in not_data and s.status is not Status.LOCAL]
+    assert counted == []
+    assert data <= {s.name for s in sites if s.status is not Status.LOCAL}
