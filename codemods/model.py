@@ -82,6 +82,9 @@ class Reason(enum.Enum):
     # A file its function makes owner-only (os.open with 0o600, a chmod to 0o600:
     # analysis/private_files.py): LOCAL, never rewritten, so never published.
     PRIVATE_FILE = "private file"
+    # A literal path under /proc, /sys or /dev (a cgroup quota, /dev/null): the kernel's,
+    # different on every machine, never shared (finder._apply_policy): LOCAL.
+    SYSTEM_FILE = "system file"
     # Added for issue 14 (UNMIGRATED, families/third_party.py): another library reads or
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"

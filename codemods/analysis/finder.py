@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import Assignment, MetadataWrapper, PositionProvider
 from migrate_storage.codemods.analysis import private_files
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.context import Context
@@ -88,6 +88,14 @@ def find_sites(
     are the same whatever is selected.
     """
     return _Finder(wrapper, scan, path, policy, pruned, frozenset(families)).run()
+
+
+# The kernel's files: per machine, never another worker's to want.
+_SYSTEM_ROOTS = ("/proc/", "/sys/", "/dev/")
+
+
+def _system_path(path: str | None) -> bool:
+    return path is not None and path.startswith(_SYSTEM_ROOTS)
 
 
 class _Finder:
@@ -193,10 +201,12 @@ class _Finder:
     def _apply_policy(self, item: Found) -> None:
         """Policy overrides anything not already migrated. A secret-looking literal path
         is LOCAL even when already a runtime call (the runtime never publishes it), so its
-        status is the same before and after `apply`."""
+        status is the same before and after `apply`; so is a system file (a bare `open` of
+        one goes through the module's rebound `open` after apply, which passes it through)."""
         path = literal_path(item.target)
         secret = path is not None and looks_secret(path, self.policy.allow_secrets)
-        if item.status is Status.MIGRATED and not secret:
+        system = _system_path(path or self._bound_literal(item.target))
+        if item.status is Status.MIGRATED and not secret and not system:
             return
         item.strategy = self.policy.strategy_for(item.family)
         if self.policy.excluded:
@@ -205,14 +215,27 @@ class _Finder:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.LOCAL_RULE, None
         elif secret or item.reason is Reason.SECRET_PATH:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SECRET_PATH, None
+        elif system and item.status is not Status.LOCAL:
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.SYSTEM_FILE, None
         elif item.status is not Status.LOCAL and private_files.is_private(
             item,
             self.ctx.flow.names,
-            self.ctx.flow.parent,
+            self.ctx.scopes,
             self.ctx.flow.value_of,
             self._private,
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
+
+    def _bound_literal(self, target: cst.BaseExpression | None) -> str | None:
+        """The literal a name naming the file is bound to, once (`fname = "/sys/..."`)."""
+        if not isinstance(target, cst.Name):
+            return None
+        scope = self.ctx.scopes.get(target)
+        assignments = list(scope[target.value]) if scope is not None else []
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        value = self.collector.bindings.get(assignments[0].node)  # type: ignore[arg-type]
+        return literal_path(value) if value is not None else None
 
     # -- planning -----------------------------------------------------------------------
     def _plan(self, items: Iterable[Found]) -> Plan:

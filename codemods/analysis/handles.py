@@ -5,8 +5,10 @@ A `json.dump(obj, f)` is only file I/O through its handle, so its status is its 
 runtime open, PENDING when from an open this run migrates, None when from something we
 can see is not a migrated open (HANDLE_NOT_MIGRATED), NOT_A_FILE for handles that are not
 files at all (`sys.stdout`, `io.StringIO()`), SECRET when from an open of a
-secret-looking path (it stays local), UNTRACEABLE when the origin cannot be seen (a
-parameter, the result of an unknown call, an attribute not every store of which is seen).
+secret-looking path (it stays local), FROM_CALLER for a parameter (`def dump(value, f):
+pickle.dump(value, f)`: whatever the caller opened, and that open is the file site),
+UNTRACEABLE when the origin cannot be seen (the result of an unknown call, an attribute
+not every store of which is seen).
 An attribute (`self._handle`) has the provenance of every value the module stores to an
 attribute of that name; a call of a function of the module (undecorated, not a generator)
 every `return` of which returns a call, the provenance of those calls.
@@ -29,6 +31,8 @@ from migrate_storage.codemods.model import Reason, Status
 
 NOT_A_FILE: Final = "not a file"
 UNTRACEABLE: Final = "untraceable"
+#: A handle the caller passes in (a parameter): the caller's open is the file site.
+FROM_CALLER: Final = "from the caller"
 SECRET: Final = "secret-looking path"
 _HANDLE_KEYWORDS = {"fp", "file"}
 
@@ -105,6 +109,10 @@ def provenance(
     if isinstance(expr, cst.Name) and depth == 0:
         scope = scopes.get(expr)
         assignments = scope[expr.value] if scope is not None else set()
+        if assignments and all(
+            isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in assignments
+        ):
+            return FROM_CALLER
         statuses = set()
         for assignment in assignments:
             value = None

@@ -23,9 +23,10 @@ module's `open` as a whole, so one of its calls cannot be left out on its own.
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import libcst as cst
+from libcst.metadata import ClassScope, FunctionScope, GlobalScope, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, argument
 
@@ -46,13 +47,13 @@ Names = Callable[[cst.BaseExpression], frozenset[str]]
 def is_private(
     item: Found,
     names: Names,
-    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+    scopes: Mapping[cst.CSTNode, Scope | None],
     value_of: Callable[[cst.Name], cst.BaseExpression | None],
     seen: dict[cst.FunctionDef, frozenset[str]],
 ) -> bool:
     """Whether `item` opens, reads or writes a file its function makes owner-only (see
-    the module docstring). `names`, `parent`, `value_of`: the module's analyses
-    (analysis/uses.py `Flow`); `seen`: each function's answer, kept by the caller for
+    the module docstring). `names`, `value_of`: the module's analyses (analysis/uses.py
+    `Flow`); `scopes`: its scope metadata; `seen`: each function's answer, kept by the caller for
     the module's other sites."""
     call = item.call
     if item.name == "os.fdopen":
@@ -69,7 +70,7 @@ def is_private(
         return False
     if target is None:
         return False
-    function = _enclosing_function(call, parent)
+    function = _enclosing_function(call, scopes)
     if function is None:
         return False
     if function not in seen:
@@ -143,9 +144,14 @@ def _key(node: cst.BaseExpression, names: Names) -> str:
 
 
 def _enclosing_function(
-    node: cst.CSTNode, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+    node: cst.CSTNode, scopes: Mapping[cst.CSTNode, Scope | None]
 ) -> cst.FunctionDef | None:
-    current = parent(node)
-    while current is not None and not isinstance(current, cst.FunctionDef):
-        current = parent(current)
-    return current
+    """The function whose body holds `node` (its scope's, or an enclosing one's, when
+    `node` is in a comprehension or a lambda), from the scope metadata."""
+    scope = scopes.get(node)
+    while scope is not None and not isinstance(scope, FunctionScope):
+        if isinstance(scope, (ClassScope, GlobalScope)):
+            return None
+        scope = scope.parent
+    function = scope.node if scope is not None else None
+    return function if isinstance(function, cst.FunctionDef) else None

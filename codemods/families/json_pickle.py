@@ -37,12 +37,14 @@
   helpers serialise with the stdlib json and simplejson's keywords (`use_decimal`,
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
 - A handle from an open that is not migrated (`os.fdopen`, a `local` open, a
-  third-party writer left counted): UNMIGRATED with HANDLE_NOT_MIGRATED; a handle whose origin cannot be seen (a parameter, an
-  unknown call, an attribute such as `self._handle` that the module also stores anything
-  else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute every store of which is an
-  open this run migrates (`self._handle = open(p, "r+")` in `__init__`) is migrated
-  through it, like a name.
-  `sys.stdout` and `io.StringIO()` are not files: no site.
+  third-party writer left counted): UNMIGRATED with HANDLE_NOT_MIGRATED; a handle whose
+  origin cannot be seen (an unknown call, an attribute such as `self._handle` that the
+  module also stores anything else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute
+  every store of which is an open this run migrates (`self._handle = open(p, "r+")` in
+  `__init__`) is migrated through it, like a name.
+  `sys.stdout` and `io.StringIO()` are not files: no site. Nor is a call on a handle the
+  caller passes in (`def dump(value, f): pickle.dump(value, f)`): the caller's open is
+  the file site, counted where it is (a serializer would otherwise count twice).
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
   `p` is computed first; so the object, the path, the mode, the keyword values (and in a
@@ -76,6 +78,7 @@ from migrate_storage.codemods.analysis.found import (
     rejected_path_literal,
 )
 from migrate_storage.codemods.analysis.handles import (
+    FROM_CALLER,
     NOT_A_FILE,
     SECRET,
     UNTRACEABLE,
@@ -125,7 +128,11 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Unchanged(
         "import json\n\ndef save(obj, f):\n    json.dump(obj, f)\n",
-        "Should do nothing, since the handle `f` does not come from an open we can see.",
+        "Should do nothing, since the handle `f` is the caller's: its open is the site.",
+    ),
+    Unchanged(
+        "import json\n\ndef save(obj):\n    json.dump(obj, make())\n",
+        "Should do nothing, since the handle does not come from an open we can see.",
         site_reason=Reason.RECEIVER_UNKNOWN,
     ),
     Unchanged(
@@ -197,8 +204,8 @@ def decide(items: list[Found], ctx: Context) -> None:
             ctx.by_call,
             stores=lambda attr: _stored_values(ctx.typer.attribute_stores(attr)),
         )
-        if status == NOT_A_FILE:
-            continue
+        if status in (NOT_A_FILE, FROM_CALLER):
+            continue  # not file I/O here: the caller's open is the site
         kept.append(item)
         if status is Status.MIGRATED:
             item.status = Status.MIGRATED

@@ -104,13 +104,15 @@ def test_already_migrated() -> None:
 
 
 def test_simplejson_handle_not_from_open() -> None:
-    """Should do nothing, since simplejson is a look-alike and this handle is a parameter."""
+    """Should do nothing, since simplejson is a look-alike and this handle is of unknown
+    origin (a parameter's handle is the caller's: no site at all)."""
     result = _unchanged(
-        "import simplejson\ndef f(obj, fh):\n    simplejson.dump(obj, fh)\n"
+        "import simplejson\ndef f(obj):\n    simplejson.dump(obj, make())\n"
     )
     assert [(s.name, s.reason) for s in result.sites] == [
         ("simplejson.dump", Reason.RECEIVER_UNKNOWN)
     ]
+    assert _unchanged("import simplejson\ndef f(obj, fh):\n    simplejson.dump(obj, fh)\n").sites == ()
 
 
 def test_stdout_is_not_a_file() -> None:

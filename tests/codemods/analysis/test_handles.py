@@ -42,9 +42,17 @@ def test_a_handle_from_the_runtimes_open_is_migrated() -> None:
 
 
 def test_a_handle_of_unknown_origin_is_left_alone_with_a_reason() -> None:
-    assert json_sites("import json\ndef f(h):\n    return json.load(h)\n") == [
+    assert json_sites("import json\ndef f():\n    return json.load(make())\n") == [
         (3, Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
     ]
+
+
+def test_a_handle_the_caller_passes_in_is_not_a_site() -> None:
+    """`def dump(value, f): pickle.dump(value, f)` (cachelib, joblib serializers): the
+    caller's open is the file site; a parameter rebound in the body is still traced."""
+    assert json_sites("import json\ndef f(h):\n    return json.load(h)\n") == []
+    rebound = "import json\ndef f(h):\n    h = open(h)\n    return json.load(h)\n"
+    assert [status for _, status, _ in json_sites(rebound)] == [Status.UNMIGRATED]
 
 
 _ATTRIBUTE_HANDLE = (
