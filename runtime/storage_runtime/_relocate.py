@@ -119,7 +119,10 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
     except OSError:
         st = None
     if dst_rel is None or st is None or not stat.S_ISREG(st.st_mode):
-        if src_rel is not None:  # moved out of the root, or to a secret name: gone here
+        # Moved out of the root, or to a secret name: gone here. Unless the source is
+        # still there: the call that was to move it did not (a patched `os.rename` under
+        # the standard library's own `shutil.move`), and it is not gone.
+        if src_rel is not None and not os.path.lexists(src):
             _removed_file(backend, src_rel)
         return
     if src_rel is None or os.path.lexists(src):

@@ -33,7 +33,9 @@ business, as for a patched `builtins.open`), the namespace is told what happened
 `pin` (keyword-only, every stand-in that creates a file): True pinned, False cache, None
 (the default) the source's pin as this machine recorded it (cache when unknown). `pin`
 and `call` never reach the real call. A namespace update that fails is logged and the
-call's result stands (strict mode raises), as for a write. On the local backend each
+call's result stands (strict mode raises), as for a write; after a call that raised
+(`rmtree` part-way) the call's own exception is what the program gets, strict or not.
+On the local backend each
 stand-in is just the call.
 
 Paths given relative to a `dir_fd` (`src_dir_fd`, `dst_dir_fd`, `dir_fd`) are resolved
@@ -140,16 +142,17 @@ def _at(path: Any, dir_fd: Any) -> Any:
         return None
 
 
-def _tell(storage: Any, method: str, *args: Any, **kwargs: Any) -> None:
+def _tell(storage: Any, method: str, *args: Any, quiet: bool = False, **kwargs: Any) -> None:
     """Call `backend.<method>` (when the backend has it); failures are logged, not raised
-    (strict mode raises), as for a write."""
+    (strict mode raises, as for a write, unless `quiet`: the program's own call raised,
+    and its exception is the one it must see)."""
     hook = getattr(storage.backend, method, None)
     if hook is None or any(a is None for a in args):
         return
     try:
         hook(*args, **kwargs)
     except Exception:
-        if storage.settings.strict:
+        if storage.settings.strict and not quiet:
             raise
         log.warning("storage_runtime: updating the namespace after %s%r failed", method,
                     args, exc_info=True)
@@ -298,11 +301,20 @@ def rmtree(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
     (also when it raised part-way: what is gone is gone)."""
     fn = _function("shutil.rmtree", call)
     try:
-        return fn(*args, **kwargs)
-    finally:
-        a = _arguments(storage, "shutil.rmtree", fn, args, kwargs)
-        if a is not None:
-            _tell(storage, "after_remove", _at(a["path"], a.get("dir_fd")), tree=True)
+        result = fn(*args, **kwargs)
+    except BaseException:
+        # what is gone is gone; but the program sees rmtree's own error, strict or not
+        _removed_tree(storage, fn, args, kwargs, quiet=True)
+        raise
+    _removed_tree(storage, fn, args, kwargs, quiet=False)
+    return result
+
+
+def _removed_tree(storage: Any, fn: Any, args: Any, kwargs: Any, *, quiet: bool) -> None:
+    a = _arguments(storage, "shutil.rmtree", fn, args, kwargs)
+    if a is not None:
+        _tell(storage, "after_remove", _at(a["path"], a.get("dir_fd")), tree=True,
+              quiet=quiet)
 
 
 # -- copies ---------------------------------------------------------------------------------

@@ -406,3 +406,26 @@ def test_a_rename_that_leaves_the_source_in_place_keeps_its_entry(
     assert os.path.exists(os.path.join(root, "a.txt"))
     assert mfs_cid(ipfs_client, f"{namespace}/a.txt") == cid_of_bytes(b"linked")
     assert mfs_cid(ipfs_client, f"{namespace}/b.txt") == cid_of_bytes(b"linked")
+
+
+def test_a_failing_rmtree_raises_its_own_error_in_strict_mode(tmp_path: Any) -> None:
+    """rmtree raised part-way (a missing folder, a read-only one): the namespace is still
+    told what is gone, but a failing namespace update, which strict mode raises after a
+    call that succeeded, must not replace rmtree's own error."""
+    from storage_runtime.config import Settings
+
+    root = tmp_path / "root"
+    root.mkdir()
+    backend = _FailingBackend()
+    storage = Storage(Settings(backend="local", root=str(root), strict=True),
+                      backend_impl=backend)
+    storage._local = False
+    missing = _p(str(root), "missing")
+    with pytest.raises(FileNotFoundError) as raised:
+        storage.rmtree(missing)
+    assert raised.value.filename == missing
+    assert backend.calls == ["after_remove"]
+    (root / "d").mkdir()
+    with pytest.raises(ConnectionError):  # after a call that succeeded, strict raises
+        storage.rmtree(_p(str(root), "d"))
+    assert not (root / "d").exists()

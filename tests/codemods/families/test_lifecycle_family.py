@@ -404,8 +404,10 @@ def test_shutil_in_the_test_namespace_is_untouched() -> None:
     ("code", "name"),
     [
         (
-            "try:\n    import shutil\nexcept ImportError:\n    shutil = None\n"
-            "shutil.copy(src(), dst)\n",
+            (
+                "try:\n    import shutil\nexcept ImportError:\n    shutil = None\n"
+                "shutil.copy(src(), dst)\n"
+            ),
             "shutil.copy",
         ),
         (
@@ -413,8 +415,10 @@ def test_shutil_in_the_test_namespace_is_untouched() -> None:
             "os.replace",
         ),
         (
-            "try:\n    import codecs\nexcept ImportError:\n    codecs = None\n"
-            "codecs.open(name(), 'w')\n",
+            (
+                "try:\n    import codecs\nexcept ImportError:\n    codecs = None\n"
+                "codecs.open(name(), 'w')\n"
+            ),
             "codecs.open",
         ),
     ],
