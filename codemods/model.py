@@ -85,6 +85,9 @@ class Reason(enum.Enum):
     # A literal path under /proc, /sys or /dev (a cgroup quota, /dev/null): the kernel's,
     # different on every machine, never shared (finder._apply_policy): LOCAL.
     SYSTEM_FILE = "system file"
+    # `os.fdopen(fd)` of a descriptor this module did not open (a pipe's, a parameter, an
+    # attribute): the file, if it is one, was opened where the descriptor was made.
+    FOREIGN_DESCRIPTOR = "descriptor opened elsewhere"
     # Added for issue 14 (UNMIGRATED, families/third_party.py): another library reads or
     # writes the path itself.
     THIRD_PARTY_WRITER = "third-party writer"

@@ -112,6 +112,11 @@ class Flow:
             return None
         return scope, bound[0]
 
+    def is_parameter(self, name: cst.Name) -> bool:
+        """The read `name` is a parameter of its function (bound nowhere else)."""
+        found = self._one_binding(name)
+        return found is not None and isinstance(found[1].node, cst.Param)
+
     def reads_of_binding(self, name: cst.Name) -> list[cst.Name] | None:
         """Every read of the one binding the read `name` refers to (a parameter, an
         assignment), in that binding's own scope; None when it has several bindings, or

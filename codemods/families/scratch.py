@@ -16,6 +16,13 @@ site is classified here only where that is provable from the module; it is then 
   `os.fdopen(fd)` on the descriptor of such a `mkstemp`; and the removal of such a
   temporary file (`os.unlink(tmp.name)`), when its name goes nowhere else (a name also
   given to `open(...)` may have been published: its removal stays a migrated one).
+  A `mkstemp()` whose descriptor is only closed (`os.close(fd)`) reserves a name and
+  writes nothing: "temporary file" too (what is written later by that name is its own
+  site).
+- "descriptor opened elsewhere": `os.fdopen(fd)` where `fd` is a parameter, an
+  attribute (`args.pipe`), or from `os.pipe()`/`os.dup()`/`os.openpty()`: no open of
+  this module made it (a pipe is no file; a caller's descriptor is counted where it was
+  opened), and json/pickle on that handle follow it.
 - "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
   `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
   is registered as a callback (`atexit.register(shutil.rmtree, d)`,
@@ -58,7 +65,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis.found import Found, Position, literal_string
+from migrate_storage.codemods.analysis.found import Found, Position, argument, literal_string
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
@@ -221,11 +228,15 @@ def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
             Reason.TEMPORARY_DIRECTORY if _deleted_on_close(call, None, True) else None
         )
     if name in ("tempfile.mkstemp", "tempfile.mktemp"):
-        return Reason.TEMPORARY_FILE if _temp_name_consumed(name, call, flow) else None
+        if _temp_name_consumed(name, call, flow) or _descriptor_only_closed(name, call, flow):
+            return Reason.TEMPORARY_FILE
+        return None
     if name == "tempfile.mkdtemp":
         return Reason.TEMPORARY_DIRECTORY if _removed_directory(call, flow) else None
     if name == "os.fdopen":
-        return Reason.TEMPORARY_FILE if _fd_of_temp_file(call, flow) else None
+        if _fd_of_temp_file(call, flow):
+            return Reason.TEMPORARY_FILE
+        return Reason.FOREIGN_DESCRIPTOR if _fd_from_elsewhere(call, flow) else None
     if name == "os.open":
         return _descriptor_reason(call, flow)
     return None
@@ -429,6 +440,48 @@ def _fd_of_temp_file(call: cst.Call, flow: Flow) -> bool:
     ):
         return False
     return _temp_name_consumed("tempfile.mkstemp", value, flow)
+
+
+# Calls that make a descriptor of something else than a file of this module's naming.
+_FOREIGN_FD_MAKERS = frozenset(
+    {"os.pipe", "os.dup", "os.openpty", "pty.openpty", "msvcrt.open_osfhandle"}
+)
+
+
+def _fd_from_elsewhere(call: cst.Call, flow: Flow) -> bool:
+    """`os.fdopen(fd)` where `fd` is a parameter, an attribute (`args.pipe`), or an
+    element or the value of `os.pipe()`/`os.dup(...)`: no open of this module made it."""
+    fd = argument(call, 0, ("fd",))
+    if isinstance(fd, cst.Attribute):
+        return True
+    if not isinstance(fd, cst.Name):
+        return False
+    if flow.is_parameter(fd):
+        return True
+    source = flow.tuple_source(fd)
+    value = source[0] if source is not None else flow.value_of(fd)
+    return isinstance(value, cst.Call) and bool(
+        _FOREIGN_FD_MAKERS & flow.names(value.func)
+    )
+
+
+def _descriptor_only_closed(name: str, call: cst.Call, flow: Flow) -> bool:
+    """`fd, tmp = mkstemp()` whose descriptor is only closed (`os.close(fd)`): the call
+    reserves a name and writes nothing; what is written later by that name is its own
+    site (atomicwrites, safer)."""
+    if name != "tempfile.mkstemp":
+        return False
+    target = flow.bound_target(call)
+    if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+        return False
+    uses = flow.uses(target.elements[0].value)
+    if not uses:
+        return False
+    for use in uses:
+        arg = flow.as_argument(use)
+        if arg is None or arg.index != 0 or "os.close" not in flow.names(arg.call.func):
+            return False
+    return True
 
 
 def _removed_directory(call: cst.Call, flow: Flow) -> bool:

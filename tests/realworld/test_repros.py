@@ -511,7 +511,6 @@ NOT_FILE_DATA = {
 _STILL_COUNTED = {
     "reserved_name.py": "a temporary name reserved by mkstemp + close is counted",
     "dir_fsync.py": "a folder opened only to fsync it through a helper function is counted",
-    "pipes.py": "pipe descriptors and the pickles read from them are counted",
 }
 
 

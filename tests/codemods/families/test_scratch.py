@@ -160,23 +160,50 @@ def test_mkstemp_fdopen_and_json_dump_of_the_atomic_write_idiom() -> None:
     ]
 
 
-def test_mkstemp_kept_and_foreign_fdopen_are_counted() -> None:
+def test_mkstemp_kept_with_data_and_swapped_are_counted() -> None:
     code = """
         import os, tempfile
 
-        def kept():
+        def kept(data):
             fd, name = tempfile.mkstemp()
+            os.write(fd, data)
             os.close(fd)
             return name
-
-        def other(fd):
-            return os.fdopen(fd, "w")
 
         def swapped(path):
             tmp, fd = tempfile.mkstemp()  # not the shape mkstemp returns: no proof
             os.replace(tmp, path)
+
+        def fd_computed(path):
+            return os.fdopen(make_fd(path), "w")
     """
     assert reasons(code) == [NO, NO, NO]
+
+
+def test_a_reserved_name_and_foreign_descriptors_move_no_data_here() -> None:
+    """`fd, name = mkstemp(); os.close(fd)` reserves a name and writes nothing (the later
+    write by that name is its own site: atomicwrites, safer); `os.fdopen` of a parameter,
+    an attribute, a pipe's or a dup's descriptor: the file, if any, was opened elsewhere."""
+    code = """
+        import os, tempfile
+
+        def reserve():
+            fd, name = tempfile.mkstemp()
+            os.close(fd)
+            return name
+
+        def given(fd):
+            return os.fdopen(fd, "w")
+
+        def inherited(args):
+            return os.fdopen(args.pipe, "rb")
+
+        def piped():
+            r, w = os.pipe()
+            return os.fdopen(w, "wb")
+    """
+    foreign = Reason.FOREIGN_DESCRIPTOR
+    assert reasons(code) == [TEMP, foreign, foreign, foreign]
 
 
 def test_mkdtemp_scratch_only_when_always_removed() -> None:

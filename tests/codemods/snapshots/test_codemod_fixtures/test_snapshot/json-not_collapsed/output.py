@@ -99,6 +99,7 @@ def make_hook():
     return str
 
 
-def fdopen_handle(fd, obj):
+def fdopen_handle(path, obj):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
     with os.fdopen(fd, "w") as f:
         json.dump(obj, f)

@@ -35,6 +35,7 @@ def written_fd(path: str) -> None:
 
 def kept_mkstemp() -> str:
     fd, name = tempfile.mkstemp()
+    os.write(fd, b"header")
     os.close(fd)
     return name
 
