@@ -65,7 +65,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis.found import Found, Position, argument, literal_string
+from migrate_storage.codemods.analysis.found import (
+    Found,
+    Position,
+    argument,
+    literal_string,
+)
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
