@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Assignment, Scope
+from migrate_storage.codemods.analysis.uses import descendants
 from migrate_storage.codemods.families._edit import bool_name, keyword
 from migrate_storage.codemods.model import Family
 
@@ -151,7 +152,7 @@ def rebound(
     scope = scopes.get(name)
     if scope is None:
         return True
-    inside = set(_walk(statement))
+    inside = set(descendants(statement))
     for assignment in scope[name.value]:
         if not isinstance(assignment, Assignment):
             return True  # a builtin, or a binding the analysis does not place
@@ -188,7 +189,7 @@ def reopened_around(statement: cst.With, path: cst.BaseExpression, parent: Paren
         if isinstance(current, cst.With) and any(
             type(node) is type(path) and node.deep_equals(path)
             for item in current.items
-            for node in _walk(item.item)
+            for node in descendants(item.item)
         ):
             return True
         current = parent(current)
@@ -278,14 +279,6 @@ class WithPublishEdit:
 
 
 def _spells(node: cst.CSTNode, name: str) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == name for n in _walk(node))
+    return any(isinstance(n, cst.Name) and n.value == name for n in descendants(node))
 
 
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    out: list[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(current.children)
-    return out

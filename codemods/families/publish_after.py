@@ -104,6 +104,7 @@ import libcst as cst
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
+from migrate_storage.codemods.analysis.uses import descendants
 from migrate_storage.codemods.families import (
     _after_with,
     lazy_command,
@@ -464,22 +465,12 @@ def _binds(
     return any(
         isinstance(node, cst.Name) and node.value == path.value
         for target in targets
-        for node in _walk(target.target)
+        for node in descendants(target.target)
     )
 
 
 def _has_walrus(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, cst.NamedExpr) for n in _walk(node))
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    out: list[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(current.children)
-    return out
+    return any(isinstance(n, cst.NamedExpr) for n in descendants(node))
 
 
 def _following(
