@@ -9,7 +9,8 @@ program deleted), a copy publishes what it copied.
 **Rewrites** (recognised by qualified name through scope metadata, whatever the spelling:
 `import os as o`, `from shutil import move`, `from os import replace as r`)
 - `os.replace(a, b)` -> `storage.replace(a, b, pin=True, call=os.replace)`; the same for
-  `os.rename`, `shutil.move`, `shutil.copy`, `copy2`, `copyfile`, `copytree` (the calls
+  `os.rename`, `os.link` (a hard link made into place: its destination is published;
+  atomicwrites' and safer's no-overwrite write), `shutil.move`, `shutil.copy`, `copy2`, `copyfile`, `copytree` (the calls
   that create a file: `pin=` from the rule, True for `pin`, False for `cache`).
 - `os.remove(p)` -> `storage.remove(p, call=os.remove)`; the same for `os.unlink`,
   `shutil.rmtree` (no pin: nothing is created).
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 FUNCTIONS: dict[str, str] = {
     "os.replace": "replace",
     "os.rename": "rename",
+    "os.link": "link",
     "os.remove": "remove",
     "os.unlink": "unlink",
     "shutil.move": "move",
@@ -99,7 +101,7 @@ PATH_ONLY_METHODS = frozenset({"replace", "rename"})
 REMOVALS = frozenset({"os.remove", "os.unlink", "shutil.rmtree"})
 # The stand-ins that create a file: they take `pin=`.
 CREATING = frozenset(
-    {"replace", "rename", "move", "copy", "copy2", "copyfile", "copytree",
+    {"replace", "rename", "link", "move", "copy", "copy2", "copyfile", "copytree",
      "path_replace", "path_rename"}
 )
 # Every stand-in: a call of one on the runtime's `storage` is migrated.
@@ -238,7 +240,7 @@ CANDIDATES = Candidates.by_name(
         "rmtree",
         "pathlib",  # Path.replace/Path.rename
         # os.replace/rename/remove (also `import os as o` and `from os import replace`)
-        r"\bos\s*\.\s*(?:replace|rename|remove)\b",
+        r"\bos\s*\.\s*(?:replace|rename|remove|link)\b",
         r"\bfrom\s+os\s+import\b",
         r"\bimport\s+os\s+as\b",
     ),

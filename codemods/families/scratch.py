@@ -362,9 +362,23 @@ def _name_consumed(
     target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
 ) -> bool:
     """Some read of the file's name (`_name_reads`) is the first argument of a _CONSUMERS
-    call."""
+    call, and none is linked (`os.link(tmp, path)`: the content lives on under `path`)."""
     reads = _name_reads(target, flow, via_attribute=via_attribute) or ()
+    if any(node is not None and _linked_here(node, flow) for node in reads):
+        return False
     return any(node is not None and _consumed_here(node, flow) for node in reads)
+
+
+def _linked_here(node: cst.CSTNode, flow: Flow) -> bool:
+    """`os.link(node, dst)` (or its migrated form), `dst.hardlink_to(node)`: a new name for
+    the file, which keeps its content after the temporary name is removed."""
+    use = flow.as_argument(node)
+    if use is None:
+        return False
+    if "os.link" in lifecycle.callee_names(use.call, flow.names):
+        return use.index == 0 or use.keyword == "src"
+    func = use.call.func
+    return isinstance(func, cst.Attribute) and func.attr.value == "hardlink_to"
 
 
 def _name_reads(

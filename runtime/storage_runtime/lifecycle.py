@@ -58,6 +58,7 @@ __all__ = [
     "copy2",
     "copyfile",
     "copytree",
+    "link",
     "move",
     "path_rename",
     "path_replace",
@@ -76,7 +77,7 @@ log = logging.getLogger("storage_runtime")
 #: call that reached one of these (not a patch, not a replacement) is followed by the
 #: namespace.
 OWN: dict[str, Any] = {
-    **{f"os.{n}": getattr(os, n) for n in ("replace", "rename", "remove", "unlink")},
+    **{f"os.{n}": getattr(os, n) for n in ("replace", "rename", "link", "remove", "unlink")},
     **{
         f"shutil.{n}": getattr(shutil, n)
         for n in ("move", "rmtree", "copy", "copy2", "copyfile", "copytree")
@@ -229,6 +230,22 @@ def rename(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = Non
            **kwargs: Any) -> Any:
     """`os.rename(src, dst, **kwargs)`, then the namespace follows the move."""
     return _os_move(storage, "os.rename", call, pin, args, kwargs)
+
+
+def link(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
+         **kwargs: Any) -> Any:
+    """`os.link(src, dst, **kwargs)` (returns None), then `dst` is published: a hard link
+    made into place (atomicwrites, safer: a no-overwrite write) is the file's new name,
+    and the removal of the temporary name that usually follows drops only that entry
+    (pin None: the source's pin, cache when unknown)."""
+    fn = _function("os.link", call)
+    result = fn(*args, **kwargs)
+    a = _arguments(storage, "os.link", fn, args, kwargs)
+    if a is not None:
+        src, dst = _at(a["src"], a["src_dir_fd"]), _at(a["dst"], a["dst_dir_fd"])
+        if src is not None and dst is not None:
+            _published(storage, src, dst, pin)
+    return result
 
 
 def _path_move(storage: Any, name: str, path: Any, pin: bool | None, args: Any,

@@ -467,6 +467,11 @@ class Storage:
         """`shutil.move(src, dst, ...)`; then its destination is published, `src` dropped."""
         return lifecycle.move(self, *args, pin=pin, call=call, **kwargs)
 
+    def link(self, /, *args: Any, pin: bool | None = None, call: Any = None,
+             **kwargs: Any) -> Any:
+        """`os.link(src, dst, **kwargs)`; then `dst` is published."""
+        return lifecycle.link(self, *args, pin=pin, call=call, **kwargs)
+
     def remove(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
         """`os.remove(path, **kwargs)`; then its namespace entry is dropped."""
         return lifecycle.remove(self, *args, call=call, **kwargs)
@@ -658,6 +663,7 @@ def _stand_in_signature(original: inspect.Signature, *, path: bool, pin: bool, c
 for _name, _original, _flags in (
     ("replace", "os.replace", (False, True, True)),
     ("rename", "os.rename", (False, True, True)),
+    ("link", "os.link", (False, True, True)),
     ("path_replace", "pathlib.Path.replace", (True, True, False)),
     ("path_rename", "pathlib.Path.rename", (True, True, False)),
     ("move", "shutil.move", (False, True, True)),

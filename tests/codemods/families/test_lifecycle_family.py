@@ -56,6 +56,7 @@ def rewritten(code: str, policy: FilePolicy = PIN) -> str:
         ("import os as o\no.unlink(p)\n", "os.unlink"),
         ("from os import replace as r\nr(a, b)\n", "os.replace"),
         ("import os.path\nos.rename(a, b)\n", "os.rename"),
+        ("import os\nos.link(tmp, path)\n", "os.link"),
         ("from shutil import move\nmove(a, b)\n", "shutil.move"),
         ("import shutil as sh\nsh.copytree(a, b, dirs_exist_ok=True)\n", "shutil.copytree"),
         ("from pathlib import Path\nPath(a).unlink(missing_ok=True)\n", "pathlib.Path.unlink"),
@@ -449,3 +450,22 @@ def test_callees_that_cannot_fail_are_rewritten(code: str) -> None:
     assert [s.status for s in run_code(textwrap.dedent(code), PIN).sites] == [
         Status.PENDING
     ]
+
+
+def test_a_hard_link_made_into_place_publishes_its_destination() -> None:
+    """atomicwrites/safer's no-overwrite write: `os.link(tmp, path)` gets the rule's pin and
+    the callee as spelled; the temporary it links is no scratch (its content lives on)."""
+    code = (
+        "import os, tempfile\n"
+        "def write_new(path, data):\n"
+        "    fd, tmp = tempfile.mkstemp()\n"
+        "    with os.fdopen(fd, 'w') as f:\n"
+        "        f.write(data)\n"
+        "    os.link(tmp, path)\n"
+        "    os.unlink(tmp)\n"
+    )
+    new = rewritten(code)
+    assert "storage.link(tmp, path, pin=True, call=os.link)" in new
+    statuses = {s.name: s.status for s in run_code(code, PIN).sites}
+    assert statuses["tempfile.mkstemp"] is Status.UNMIGRATED
+    assert statuses["os.unlink"] is Status.PENDING
