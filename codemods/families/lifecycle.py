@@ -22,7 +22,10 @@ program deleted), a copy publishes what it copied.
 - `p.replace(t)`, `p.rename(t)`, `p.unlink(...)` where `p` is KNOWN to be a Path
   (analysis/receivers.py) -> `storage.path_replace(p, t, pin=...)`,
   `storage.path_rename(p, t, pin=...)`, `storage.path_unlink(p, ...)`: the method is
-  looked up on the receiver, as before.
+  looked up on the receiver, as before. With an argument that is not a name or a literal
+  (`tmp.replace(final())`), unless `p` is a Path built in the expression, the original
+  looks `replace` up on `p` before it runs `final()`: the lookup-first form
+  `storage.path(p, pin=...).replace(final())` keeps that order (pathlib_io).
 
 **Leaves alone (why)**
 - `*args`/`**kwargs` in the call, or a `pin=`/`call=` keyword (the stand-in would take
@@ -32,10 +35,6 @@ program deleted), a copy publishes what it copied.
 - `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()` and
   `.rename()` on such a receiver are not sites at all (`str.replace`,
   `DataFrame.rename`).
-- `p.replace(final())` with an argument that is not a name or a literal, unless `p` is
-  a Path built in the expression (or a name bound once to one): the original looks
-  `replace` up on `p` before it runs `final()`, the rewrite after, which a `p` that is
-  None or a str shows (pathlib_io `lookup_order_kept`): RECEIVER_UNKNOWN.
 - `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
   goes nowhere else (`os.unlink(tmp)` after `fd, tmp = mkstemp()` on failure): LOCAL
   "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
@@ -67,6 +66,7 @@ from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
+from migrate_storage.codemods.families.runtime_calls import held_path
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -181,13 +181,15 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "final = Path('out') / 'model.bin'\n"
         "storage.path_replace(final.with_suffix('.tmp'), final.with_name('model.bin'), pin=True)\n",
     ),
-    Unchanged(
+    # `replace` is looked up on `tmp` (maybe None) before `root / 'model.bin'` is
+    # evaluated: so it is in the lookup-first form.
+    Rewritten(
         "from pathlib import Path\nfrom typing import Optional\n\n"
         "def publish(tmp: Optional[Path], root: Path) -> None:\n"
         "    tmp.replace(root / 'model.bin')\n",
-        "Should do nothing, since `replace` is looked up on `tmp` (None here) before"
-        " `root / 'model.bin'` is evaluated, and the rewrite would evaluate it first.",
-        site_reason=Reason.RECEIVER_UNKNOWN,
+        "from pathlib import Path\nfrom typing import Optional\nfrom storage_runtime import storage\n\n"
+        "def publish(tmp: Optional[Path], root: Path) -> None:\n"
+        "    storage.path(tmp, pin=True).replace(root / 'model.bin')\n",
     ),
     Rewritten(
         "import shutil\n\nshutil.copytree(\n    'in',\n    'out',\n    dirs_exist_ok=True,\n)\n",
@@ -275,15 +277,15 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr in STAND_INS and ctx.on_runtime_storage(call):
         name = f"{ctx.rt_storage}.{attr}"
+        # `storage.path(p, ...).replace(t)` (the lookup-first form): the file is `p`
+        target = held_path(func.value) or argument(call, 0, _PATH_KEYWORDS)
         return Found(call, position, "runtime", Family.LIFECYCLE, name, status=Status.MIGRATED,
-                     target=argument(call, 0, _PATH_KEYWORDS))
+                     target=target)
     if attr not in PATH_METHODS:
         return None
     from migrate_storage.codemods.analysis.receivers import (
         Kind,  # it imports names: late
     )
-    from migrate_storage.codemods.families.pathlib_io import lookup_order_kept
-
     kind = ctx.receiver_kind(call)
     item = recognise_method(
         call,
@@ -292,10 +294,6 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE),
         lambda: ctx.is_own_method(call),
     )
-    if item is not None and item.status is Status.PENDING and not lookup_order_kept(call, ctx):
-        # `tmp.replace(final())`: `replace` is looked up on `tmp` before `final()` runs;
-        # `storage.path_replace(tmp, final())` would run it first (see pathlib_io)
-        return item.unmigrated(Reason.RECEIVER_UNKNOWN)
     return item
 
 
@@ -389,17 +387,32 @@ def _checked(item: Found) -> Found:
 def decide(items: list[Found], ctx: Context) -> None:
     """Plan each PENDING site: its stand-in, and `pin=` (the rule's) on one that creates
     a file."""
+    # pathlib_io imports the scratch family, which imports this module: late
+    from migrate_storage.codemods.families.pathlib_io import (
+        LookupFirstEdit,
+        lookup_order_kept,
+    )
+
     pin = ctx.pin_for(Family.LIFECYCLE)
     for item in items:
         if item.status is not Status.PENDING or item.kind not in (KIND, PATH_KIND):
             continue
         func = item.call.func
+        region = (item.position.line, item.position.end_line)
         if item.kind == PATH_KIND:
             assert isinstance(func, cst.Attribute)
             method = PATH_METHODS[func.attr.value]
+            if not lookup_order_kept(item.call, ctx):
+                # `tmp.replace(final())`: `replace` is looked up on `tmp` before `final()`
+                # runs; so it is in `storage.path(tmp, pin=...).replace(final())`
+                item.edit = LookupFirstEdit(
+                    item.call, region, pin if method in CREATING else None,
+                    Family.LIFECYCLE,
+                )
+                item.needs = ("storage",)
+                continue
         else:
             method = FUNCTIONS[item.name]
-        region = (item.position.line, item.position.end_line)
         item.edit = LifecycleEdit(
             item.call, region, method, pin if method in CREATING else None,
             item.kind == PATH_KIND,

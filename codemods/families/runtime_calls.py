@@ -80,7 +80,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr not in RUNTIME_METHODS or not ctx.on_runtime_storage(call):
         return None
-    held = _held_path(func.value)
+    held = held_path(func.value)
     if held is not None:
         # `storage.path(p, pin=...).write_text(...)`: a pathlib site, migrated
         return Found(
@@ -101,7 +101,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     )
 
 
-def _held_path(receiver: cst.BaseExpression) -> cst.BaseExpression | None:
+def held_path(receiver: cst.BaseExpression) -> cst.BaseExpression | None:
     """`p` of a receiver `storage.path(p, ...)` (the pathlib_io LookupFirstEdit's form)."""
     if (
         isinstance(receiver, cst.Call)

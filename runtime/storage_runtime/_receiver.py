@@ -1,5 +1,8 @@
 """`storage.path(x, pin=...).method(...)`: a pathlib call whose method is looked up first.
 
+For read_text/read_bytes/write_text/write_bytes/open and the lifecycle methods
+replace/rename/unlink (whose namespace bookkeeping follows the looked-up method's call).
+
 `x.write_text(render())` looks `write_text` up on `x` before it evaluates `render()`;
 `storage.write_text(x, render())` evaluates `render()` first, so where `x` lacks the
 method (None, a str caught by a duck-typing `try:`) or its lookup runs code (a property,
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage_runtime import lifecycle
+
 # The pathlib methods the backend hears about, and the Storage helper for each.
 _HELPERS = {
     "read_text": "read_text",
@@ -27,6 +32,9 @@ _HELPERS = {
     "open": "path_open",
 }
 _WRITES = frozenset({"write_text", "write_bytes", "open"})
+# The pathlib lifecycle methods: the looked-up method is called, then the namespace
+# follows (lifecycle.path_method_called).
+_MOVES = frozenset({"replace", "rename", "unlink"})
 
 
 class Receiver:
@@ -42,10 +50,17 @@ class Receiver:
     def __getattr__(self, name: str) -> Any:
         target = self._target
         method = getattr(target, name)  # the original's lookup, and its own error
+        storage, pin = self._storage, self._pin
+        if name in _MOVES:
+            def move(*args: Any, **kwargs: Any) -> Any:
+                return lifecycle.path_method_called(
+                    storage, name, target, method, pin, args, kwargs
+                )
+
+            return move
         helper = _HELPERS.get(name)
         if helper is None:
             return method
-        storage, pin = self._storage, self._pin
 
         def call(*args: Any, **kwargs: Any) -> Any:
             # a `pin` of the program's own is pathlib's to refuse (its TypeError), never

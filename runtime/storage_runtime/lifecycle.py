@@ -251,9 +251,21 @@ def link(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
 def _path_move(storage: Any, name: str, path: Any, pin: bool | None, args: Any,
                kwargs: Any) -> Any:
     method = getattr(path, name)  # AttributeError as the original's, on None or a str
+    return path_method_called(storage, name, path, method, pin, args, kwargs)
+
+
+def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: bool | None,
+                       args: Any, kwargs: Any) -> Any:
+    """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
+    `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
+    _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
     result = method(*args, **kwargs)
     a = _path_arguments(storage, method, name, path, args, kwargs)
-    if a is not None:
+    if a is None:
+        return result
+    if name == "unlink":
+        _tell(storage, "after_remove", path)
+    else:
         _renamed(storage, path, a["target"], pin)
     return result
 
@@ -306,11 +318,7 @@ def unlink(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
 
 def path_unlink(storage: Any, path: Any, /, *args: Any, **kwargs: Any) -> Any:
     """`path.unlink(...)` (`missing_ok`), then the file's namespace entry is dropped."""
-    method = path.unlink
-    result = method(*args, **kwargs)
-    if _path_arguments(storage, method, "unlink", path, args, kwargs) is not None:
-        _tell(storage, "after_remove", path)
-    return result
+    return path_method_called(storage, "unlink", path, path.unlink, None, args, kwargs)
 
 
 def rmtree(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:

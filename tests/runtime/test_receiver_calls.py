@@ -106,3 +106,32 @@ def test_a_property_lookup_runs_once_and_first() -> None:
 
     assert storage.path(Lazy()).read_text(argument()) == "text"
     assert seen == ["looked up", "argument"]
+
+
+def test_lifecycle_methods_look_up_first_and_the_namespace_follows(tmp_path: Path) -> None:
+    """`storage.path(tmp, pin=True).replace(final())`: `replace` is looked up on `tmp`
+    before `final()` runs (None's own AttributeError first), and on a Path the rename is
+    the one the backend hears about, with the pin given."""
+    storage, backend = tracked_storage(tmp_path)
+    seen: list[str] = []
+
+    def final() -> Path:
+        seen.append("final")
+        return tmp_path / "final.txt"
+
+    original = order_of(lambda s: None.replace(final()))  # type: ignore[attr-defined]
+    seen_before = list(seen)
+    seen.clear()
+    rewritten = order_of(lambda s: storage.path(None, pin=True).replace(final()))
+    assert rewritten == original and seen == seen_before == []
+    tmp = tmp_path / "x.tmp"
+    tmp.write_text("data")
+    renames: list[tuple[Any, ...]] = []
+    backend.after_rename = lambda src, dst, pin: renames.append((Path(src).name, Path(dst).name, pin))  # type: ignore[attr-defined]
+    result = storage.path(tmp, pin=True).replace(final())
+    assert result == tmp_path / "final.txt" and (tmp_path / "final.txt").read_text() == "data"
+    assert renames == [("x.tmp", "final.txt", True)]
+    removed: list[str] = []
+    backend.after_remove = lambda path: removed.append(Path(path).name)  # type: ignore[attr-defined]
+    storage.path(tmp_path / "final.txt").unlink()
+    assert removed == ["final.txt"] and not (tmp_path / "final.txt").exists()

@@ -73,23 +73,25 @@ def test_each_spelling_is_found_and_pending(code: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "rewritten"),
     [
         # None: 'NoneType' object has no attribute 'rename', not ... 'parent'
-        "from pathlib import Path\ndef f(p: Path | None):\n    p.rename(p.parent / 'x')\n",
+        ("from pathlib import Path\ndef f(p: Path | None):\n    p.rename(p.parent / 'x')\n",
+         "storage.path(p, pin=True).rename(p.parent / 'x')"),
         # a str: the AttributeError comes before final() runs, which prints
-        "from pathlib import Path\ndef f(tmp: Path):\n    tmp.replace(final())\n",
-        "from pathlib import Path\ndef f(p: Path):\n    p.unlink(missing_ok=flag())\n",
+        ("from pathlib import Path\ndef f(tmp: Path):\n    tmp.replace(final())\n",
+         "storage.path(tmp, pin=True).replace(final())"),
+        ("from pathlib import Path\ndef f(p: Path):\n    p.unlink(missing_ok=flag())\n",
+         "storage.path(p).unlink(missing_ok=flag())"),
     ],
 )
-def test_arguments_evaluated_after_the_lookup_keep_the_call(code: str) -> None:
+def test_arguments_evaluated_after_the_lookup_keep_it_first(code: str, rewritten: str) -> None:
     """`recv.m(args)` looks `m` up before evaluating `args`; `storage.m(recv, args)`
     after: unless the arguments are names and literals, or `recv` is a Path built right
-    there, a lifecycle site is left (RECEIVER_UNKNOWN), as written."""
-    found = run_code(textwrap.dedent(code), PIN).sites
-    assert [(s.status, s.reason) for s in found] == [
-        (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
-    ]
+    there, a lifecycle site gets the lookup-first form (`storage.path(recv, ...).m(args)`)."""
+    result = run_code(textwrap.dedent(code), PIN)
+    assert [s.status for s in result.sites] == [Status.PENDING]
+    assert rewritten in (result.new_source or b"").decode()
 
 
 @pytest.mark.parametrize(
