@@ -25,7 +25,7 @@ program deleted), a copy publishes what it copied.
   looked up on the receiver, as before. With an argument that is not a name or a literal
   (`tmp.replace(final())`), unless `p` is a Path built in the expression, the original
   looks `replace` up on `p` before it runs `final()`: the lookup-first form
-  `storage.path(p, pin=...).replace(final())` keeps that order (pathlib_io).
+  `storage.path(p, pin=...).replace(final())` keeps that order (families/_lookup_first.py).
 
 **Leaves alone (why)**
 - `*args`/`**kwargs` in the call, or a `pin=`/`call=` keyword (the stand-in would take
@@ -64,9 +64,13 @@ from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
+from migrate_storage.codemods.families._lookup_first import (
+    LookupFirstEdit,
+    held_path,
+    lookup_order_kept,
+)
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
-from migrate_storage.codemods.families.runtime_calls import held_path
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -387,12 +391,6 @@ def _checked(item: Found) -> Found:
 def decide(items: list[Found], ctx: Context) -> None:
     """Plan each PENDING site: its stand-in, and `pin=` (the rule's) on one that creates
     a file."""
-    # pathlib_io imports the scratch family, which imports this module: late
-    from migrate_storage.codemods.families.pathlib_io import (
-        LookupFirstEdit,
-        lookup_order_kept,
-    )
-
     pin = ctx.pin_for(Family.LIFECYCLE)
     for item in items:
         if item.status is not Status.PENDING or item.kind not in (KIND, PATH_KIND):

@@ -57,12 +57,6 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
     open_mode,
 )
-from migrate_storage.codemods.analysis.handles import is_inert
-from migrate_storage.codemods.analysis.path_api import (
-    PATH_CONSTRUCTORS,
-    PATH_TO_PATH_ATTRIBUTES,
-    PATH_TO_PATH_METHODS,
-)
 from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families import lazy_command, scratch
 from migrate_storage.codemods.families._edit import (
@@ -71,6 +65,10 @@ from migrate_storage.codemods.families._edit import (
     keyword,
     prepend_arg,
     strip_parens,
+)
+from migrate_storage.codemods.families._lookup_first import (
+    LookupFirstEdit,
+    lookup_order_kept,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
@@ -234,44 +232,6 @@ def _arguments_kept(call: cst.Call, attr: str) -> bool:
     return True
 
 
-def lookup_order_kept(call: cst.Call, ctx: Context) -> bool:
-    """Whether `storage.m(recv, args)` is indistinguishable from `recv.m(args)`, whose
-    method lookup comes before its arguments are evaluated (the rewrite looks it up
-    after): every argument is a name or a literal, or the lookup cannot fail or run code
-    because `recv` is a Path built in the expression itself."""
-    if all(not arg.star and is_inert(arg.value) for arg in call.args):
-        return True
-    assert isinstance(call.func, cst.Attribute)
-    return _built_path(call.func.value, ctx)
-
-
-def _built_path(node: cst.BaseExpression, ctx: Context, depth: int = 0) -> bool:
-    """`node` evaluates to a concrete pathlib Path whenever it evaluates at all:
-    `Path(...)`, `Path.home()`, `/`, `.parent`, `.with_suffix(...)`... of one, and a name
-    bound once, to one of those. (An annotation does not prove it: `Optional[Path]` may
-    be None, and callers pass str to `p: Path`.)"""
-    if depth > 8:
-        return False
-    if isinstance(node, cst.Name):
-        value = ctx.flow.value_of(node)
-        return value is not None and _built_path(value, ctx, depth + 1)
-    if isinstance(node, cst.Call):
-        func = node.func
-        names = _names.qualified_names(ctx.scopes.get(func), func)
-        if names and names <= PATH_CONSTRUCTORS:
-            return True
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in PATH_TO_PATH_METHODS
-            and _built_path(func.value, ctx, depth + 1)
-        )
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
-        return _built_path(node.left, ctx, depth + 1)
-    if isinstance(node, cst.Attribute) and node.attr.value in PATH_TO_PATH_ATTRIBUTES:
-        return _built_path(node.value, ctx, depth + 1)
-    return False
-
-
 def decide(items: list[Found], ctx: Context) -> None:
     """Plan each PENDING Path site: `p.open(...)` becomes `storage.path_open(p, ...)`, the
     others keep their name; `pin=` (the rule's strategy is pin) on a call that writes
@@ -336,28 +296,6 @@ def rewrite_path_call(call: cst.Call, edit: PathEdit, storage_name: str) -> cst.
     if edit.pin is not None:
         new = append_arg(new, keyword("pin", bool_name(edit.pin)))
     return new
-
-
-@dataclass(frozen=True, slots=True)
-class LookupFirstEdit:
-    """`p.method(args)` -> `storage.path(p[, pin=...]).method(args)`: the method is looked
-    up on `p` before `args` are evaluated, as in the original, and every argument is
-    passed on as written (the runtime's `_receiver.py`)."""
-
-    node: cst.Call
-    region: tuple[int, int]
-    pin: bool | None
-    family: Family = Family.PATHLIB
-
-    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
-        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-        held = cst.Call(
-            func=cst.Attribute(value=cst.Name(names["storage"]), attr=cst.Name("path")),
-            args=[cst.Arg(strip_parens(node.func.value))],
-        )
-        if self.pin is not None:
-            held = append_arg(held, keyword("pin", bool_name(self.pin)))
-        return node.with_changes(func=node.func.with_changes(value=held))
 
 
 def _blank(whitespace: cst.BaseParenthesizableWhitespace) -> bool:

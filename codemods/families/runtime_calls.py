@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position, argument
+from migrate_storage.codemods.families._lookup_first import held_path
 from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -99,17 +100,6 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         target=argument(call, 1 if attr in _SECOND_ARG else 0, ("file", "path")),
         opens_handle=family is Family.OPEN or attr == "path_open",
     )
-
-
-def held_path(receiver: cst.BaseExpression) -> cst.BaseExpression | None:
-    """`p` of a receiver `storage.path(p, ...)` (the pathlib_io LookupFirstEdit's form)."""
-    if (
-        isinstance(receiver, cst.Call)
-        and isinstance(receiver.func, cst.Attribute)
-        and receiver.func.attr.value == "path"
-    ):
-        return argument(receiver, 0, ())
-    return None
 
 
 def decide(items: list[Found], ctx: Context) -> None:
