@@ -101,6 +101,65 @@ class Flow:
             return None
         return reads  # type: ignore[return-value]
 
+    def reads_of_every_binding(self, target: cst.Name) -> list[cst.Name] | None:
+        """Every read of the name `target` binds, in its scope, whatever else binds that
+        name there (`fd, tmp = mkstemp()` in one branch, `fd = os.open(...)` in the
+        other): enough to prove what every read does. None when a binding there is an
+        import, or a read may be in pruned-out code."""
+        scope = self._scope(target)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[target.value])
+        if not any(a.node is target for a in assignments):
+            return None
+        if not all(type(a) is Assignment for a in assignments):
+            return None
+        reads = {id(r.node): r.node for a in assignments for r in a.references}
+        if not all(isinstance(n, cst.Name) for n in reads.values()):
+            return None
+        return list(reads.values())  # type: ignore[arg-type]
+
+    def parameter_reads(self, param: cst.Param) -> list[cst.Name] | None:
+        """Every read of a parameter in its function, when nothing else binds its name
+        there; None otherwise."""
+        scope = self._scopes.get(param.name)
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[param.name.value])
+        if len(assignments) != 1 or assignments[0].node is not param:
+            return None
+        reads = [a.node for a in assignments[0].references]
+        if not all(isinstance(n, cst.Name) for n in reads):
+            return None
+        return reads  # type: ignore[return-value]
+
+    def definitions(self, name: cst.Name) -> list[cst.CSTNode] | None:
+        """What each binding of the read `name` binds it to: the `FunctionDef` of a `def`,
+        the assigned value of `name = value`; None when a binding is anything else (an
+        import, a parameter, a loop target, a builtin). Pruning hides no binding: a cut
+        unit binds only its own name and keeps its `def` line (its body a `...`), and one
+        dropped whole is named by no kept line, so not by `name`."""
+        scope = self._scopes.get(name)
+        if scope is None:
+            return None
+        bound = list(scope[name.value])
+        if not bound or not all(type(a) is Assignment for a in bound):
+            return None
+        found: list[cst.CSTNode] = []
+        for binding in bound:
+            node = binding.node
+            if isinstance(node, cst.FunctionDef):
+                found.append(node)
+                continue
+            parent = self.parent(node)
+            assign = self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return None
+            if assign.targets[0].target is not node:
+                return None
+            found.append(assign.value)
+        return found
+
     def _one_binding(self, name: cst.Name) -> tuple[Scope, Assignment] | None:
         """The scope of the read `name` and its one binding there (an assignment, a
         parameter); None for several bindings, an import or a builtin."""

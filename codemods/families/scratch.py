@@ -12,13 +12,15 @@ site is classified here only where that is provable from the module; it is then 
   name (`tmp.name`, the path element of `fd, tmp = mkstemp()`, also through one alias
   `tmp_path = tmp.name`) is passed to `os.replace`/`os.rename`/`shutil.move` (its data goes
   to the destination: that call is the commit point) or to `os.remove`/`os.unlink`, or
-  wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called; and
+  wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called (also through the
+  conversions `str(...)`, `os.fspath(...)`, `Path(...)`: `shutil.move(str(tmp_path),
+  dst)`); and
   `os.fdopen(fd)` on the descriptor of such a `mkstemp`; and the removal of such a
   temporary file (`os.unlink(tmp.name)`), when its name goes nowhere else (a name also
   given to `open(...)` may have been published: its removal stays a migrated one).
-  A `mkstemp()` whose descriptor is only closed (`os.close(fd)`) reserves a name and
-  writes nothing: "temporary file" too (what is written later by that name is its own
-  site).
+  A `mkstemp()` whose descriptor is only closed (`os.close(fd)`, every read of the
+  name, also where another branch binds it) reserves a name and writes nothing:
+  "temporary file" too (what is written later by that name is its own site).
 - "descriptor opened elsewhere": `os.fdopen(fd)` where `fd` is a parameter, an
   attribute (`args.pipe`), or from `os.pipe()`/`os.dup()`/`os.openpty()`: no open of
   this module made it (a pipe is no file; a caller's descriptor is counted where it was
@@ -28,9 +30,11 @@ site is classified here only where that is provable from the module; it is then 
   is registered as a callback (`atexit.register(shutil.rmtree, d)`,
   `self.addCleanup(shutil.rmtree, d)`).
 - "directory handle": `fd = os.open(d, os.O_RDONLY)` (flags: only `O_RDONLY`,
-  `O_DIRECTORY`, `O_CLOEXEC`, `O_NOFOLLOW`, also as `getattr(os, "O_DIRECTORY", 0)`) whose
-  descriptor is only passed to `os.fsync` (at least once) and `os.close`: the directory
-  fsync that follows an atomic replace.
+  `O_DIRECTORY`, `O_CLOEXEC`, `O_NOFOLLOW`, also as `getattr(os, "O_DIRECTORY", 0)` or a
+  literal `0`) whose descriptor is only passed to `os.fsync` (at least once) and
+  `os.close`, or to a function of the module that only syncs it (`_proper_fsync =
+  os.fsync`, or a `def` whose parameter only goes to `os.fsync`/`fcntl.fcntl`/`os.close`):
+  the directory fsync that follows an atomic replace.
 - "lock file": `p.open(...)` (a Path method, or any `.open`) whose handle is only locked
   with `fcntl` and closed; `os.open(p, ...)` whose descriptor is only passed to `os.close`,
   `fcntl.flock`, `fcntl.lockf` or `fcntl.fcntl`, when it is created exclusively
@@ -139,9 +143,12 @@ _CONSUMERS = frozenset(
 )
 _PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 _PATH_CONSUMER_METHODS = frozenset({"replace", "rename", "unlink"})
+# A name passed through one of these is still the same file's name.
+_CONVERSIONS = frozenset({"builtins.str", "os.fspath"})
 _READ_ONLY_FLAGS = frozenset({"O_RDONLY", "O_DIRECTORY", "O_CLOEXEC", "O_NOFOLLOW"})
 _LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
 _FD_RELEASE = frozenset({"os.close"})
+_SYNCS = frozenset({"os.fsync"})
 _REMOVALS = frozenset({"os.remove", "os.unlink"})
 # NamedTemporaryFile(mode, buffering, encoding, newline, suffix, prefix, dir, delete, ...)
 _NAMED_DELETE_INDEX = 7
@@ -170,7 +177,11 @@ UNSUPPORTED = frozenset(
         "tempfile.mktemp",
     }
 )
-CANDIDATES = Candidates.by_name(UNSUPPORTED, text=("open", "tempfile"))
+# `os.fsync(fd)`/`fcntl.fcntl(fd, ...)` are no sites, but a helper that holds one must stay
+# in the tree (not pruned) for `_syncs_only` to read it.
+CANDIDATES = Candidates.by_name(
+    UNSUPPORTED | {"os.fsync", "fcntl.fcntl"}, text=("open", "tempfile")
+)
 COMMAND = None  # classifies only
 SARIF_RULES = (
     SarifRule(Family.UNSUPPORTED, "MS-UNSUPPORTED", "File I/O the codemods do not rewrite"),
@@ -411,23 +422,30 @@ def _name_reads(
     return reads
 
 
-def _consumed_here(node: cst.CSTNode, flow: Flow) -> bool:
+def _consumed_here(node: cst.CSTNode, flow: Flow, depth: int = 0) -> bool:
     """`os.replace(node, dst)` and the other _CONSUMERS, or `Path(node).replace(dst)`
-    (also through one name: `p = Path(node)` then `p.replace(dst)`)."""
+    (also through one name: `p = Path(node)` then `p.replace(dst)`), also through the
+    conversions typed code wraps a name in: `shutil.move(str(tmp_path), ...)`,
+    `os.replace(os.fspath(p), ...)`, `tmp_path = Path(tmp)` then `str(tmp_path)`."""
     use = flow.as_argument(node)
     if use is None:
         return False
     names = lifecycle.callee_names(use.call, flow.names)
     if (use.index == 0 or use.keyword in ("src", "path")) and names & _CONSUMERS:
         return True
-    if use.index == 0 and len(use.call.args) == 1 and names & _PATH_TYPES:
-        if _path_method_called(use.call, flow):
-            return True
-        return any(
-            _path_method_called(u, flow)
-            for u in flow.uses(flow.bound_target(use.call)) or ()
-        )
-    return False
+    if depth > 2 or use.index != 0 or len(use.call.args) != 1:
+        return False
+    is_path = bool(names & _PATH_TYPES)
+    if not is_path and not names & _CONVERSIONS:
+        return False
+    if is_path and _path_method_called(use.call, flow):
+        return True
+    if _consumed_here(use.call, flow, depth + 1):
+        return True
+    return any(
+        (is_path and _path_method_called(u, flow)) or _consumed_here(u, flow, depth + 1)
+        for u in flow.uses(flow.bound_target(use.call)) or ()
+    )
 
 
 def _path_method_called(receiver: cst.CSTNode, flow: Flow) -> bool:
@@ -493,7 +511,14 @@ def _descriptor_only_closed(name: str, call: cst.Call, flow: Flow) -> bool:
     target = flow.bound_target(call)
     if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
         return False
-    uses = flow.uses(target.elements[0].value)
+    descriptor = target.elements[0].value
+    # Every read of the name, whatever else binds it (safer: `fd = os.open(...)` in the
+    # other branch): if each one only closes, so does this one.
+    uses = (
+        flow.reads_of_every_binding(descriptor)
+        if isinstance(descriptor, cst.Name)
+        else None
+    )
     if not uses:
         return False
     for use in uses:
@@ -546,7 +571,12 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         arg = flow.as_argument(use)
         if arg is None or arg.index != 0:
             return None  # escapes, or used in a way not proven harmless
-        callees.append(flow.names(arg.call.func))
+        names = flow.names(arg.call.func)
+        if not names & (_SYNCS | _LOCK_CALLS | _FD_RELEASE) and _syncs_only(
+            arg.call.func, flow
+        ):
+            names = _SYNCS
+        callees.append(names)
     if flags <= _READ_ONLY_FLAGS and all(n & {"os.fsync", "os.close"} for n in callees):
         if any("os.fsync" in n for n in callees):
             return Reason.DIRECTORY_HANDLE
@@ -556,6 +586,34 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         if locked or {"O_CREAT", "O_EXCL"} <= flags:
             return Reason.LOCK_FILE
     return None
+
+
+def _syncs_only(func: cst.BaseExpression, flow: Flow) -> bool:
+    """`func` is a function of this module that only syncs the descriptor it is given:
+    each binding of its name is `os.fsync` itself (`_proper_fsync = os.fsync`) or a `def`
+    whose first parameter only goes to `os.fsync`/`fcntl.fcntl`/`os.close`, at least once
+    (atomicwrites' `_proper_fsync`, F_FULLFSYNC on macOS). No data moves through it."""
+    if not isinstance(func, cst.Name):
+        return False
+    definitions = flow.definitions(func)
+    if not definitions:
+        return False
+    for definition in definitions:
+        if not isinstance(definition, cst.FunctionDef):
+            if not flow.names(definition) & _SYNCS:
+                return False
+            continue
+        params = definition.params.params
+        reads = flow.parameter_reads(params[0]) if params else None
+        if not reads:
+            return False
+        for read in reads:
+            use = flow.as_argument(read)
+            if use is None or use.index != 0:
+                return False
+            if not flow.names(use.call.func) & (_SYNCS | {"fcntl.fcntl"} | _FD_RELEASE):
+                return False
+    return True
 
 
 def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:
@@ -635,6 +693,9 @@ def _collect_flags(node: cst.BaseExpression, flow: Flow, found: set[str]) -> boo
         if len(flags) != 1 or len(names) != 1:
             return False
         found |= flags
+        return True
+    if isinstance(node, cst.Integer) and node.value == "0":
+        found.add("O_RDONLY")  # 0 is O_RDONLY on every platform (atomicwrites)
         return True
     if isinstance(node, cst.Call) and "builtins.getattr" in flow.names(node.func):
         # getattr(os, "O_DIRECTORY", 0): that flag where the platform has it, else none.

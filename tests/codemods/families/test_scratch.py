@@ -576,3 +576,118 @@ def test_a_temp_file_given_to_a_subprocess_is_removed_as_scratch() -> None:
         "    try:\n        run_it(['tool', f.name])\n    finally:\n        os.unlink(f.name)\n"
     )
     assert _removals(code) == [SCRATCH_REMOVAL, MIGRATED_REMOVAL]
+
+
+def test_a_reserved_name_bound_in_two_branches() -> None:
+    """safer 6.1.0 `_FileCloser`: `fd` comes from `mkstemp()` in one branch and from an
+    exclusive `os.open` of the caller's name in the other; every read of it only closes,
+    so the mkstemp reserves a name and writes nothing. The caller's name is a file of its
+    own (an empty one is created): counted. Where a read of `fd` writes, no proof."""
+    code = """
+        import os, tempfile
+
+        def reserve(temp_file, parent):
+            if temp_file is True:
+                fd, temp_file = tempfile.mkstemp(dir=parent)
+            else:
+                fd = os.open(temp_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            os.close(fd)
+            return temp_file
+
+        def written(temp_file, parent, data):
+            if temp_file is True:
+                fd, temp_file = tempfile.mkstemp(dir=parent)
+            else:
+                fd = os.open(temp_file, os.O_CREAT | os.O_WRONLY)
+            os.write(fd, data)
+            os.close(fd)
+            return temp_file
+    """
+    assert reasons(code) == [TEMP, NO, NO, NO]
+
+
+def test_a_directory_fsynced_through_a_helper_of_the_module() -> None:
+    """atomicwrites 1.4.1 `_sync_directory`: `fd = os.open(directory, 0)` goes to
+    `_proper_fsync(fd)`, bound to `os.fsync` or, on macOS, to a `def` that only calls
+    `fcntl.fcntl(fd, F_FULLFSYNC)`; then closed. Flags `0` are O_RDONLY."""
+    code = """
+        import os, sys
+        try:
+            import fcntl
+        except ImportError:
+            fcntl = None
+
+        _proper_fsync = os.fsync
+        if sys.platform == "darwin":
+            def _proper_fsync(fd):
+                fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+
+        def _sync_directory(directory):
+            fd = os.open(directory, 0)
+            try:
+                _proper_fsync(fd)
+            finally:
+                os.close(fd)
+    """
+    assert reasons(code) == [DIR]
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        "def sync(fd):\n    os.write(fd, b'x')\n    os.fsync(fd)\n",  # writes through it
+        "def sync(fd):\n    KEPT.append(fd)\n    os.fsync(fd)\n",  # keeps it
+        "def sync(fd):\n    pass\n",  # no sync at all: proves nothing
+        "sync = make_syncer()\n",  # unknown value
+        "from helpers import sync\n",  # defined elsewhere
+        "sync = os.fsync\ndef sync(fd, *more):\n    more[0](fd)\n",  # one binding escapes
+    ],
+)
+def test_a_helper_that_does_more_than_sync_proves_nothing(helper: str) -> None:
+    code = (
+        "import os\nKEPT = []\n"
+        + helper
+        + "\ndef f(d):\n    fd = os.open(d, os.O_RDONLY)\n    sync(fd)\n    os.close(fd)\n"
+    )
+    assert [r for n, _, r in classified(code) if n == "os.open"] == [NO]
+
+
+def test_temp_names_committed_through_conversions() -> None:
+    """poetry-core 2.5.0 `WheelBuilder.build`: `fd, temp = mkstemp()`, `temp_path =
+    Path(temp)`, the wheel written through `os.fdopen(fd)`, then `shutil.move(str(
+    temp_path), str(wheel_path))`. A name wrapped in `str`, `os.fspath` or `Path` is the
+    same file's name. A string method on the converted name (`str.replace`) is not a
+    commit."""
+    code = """
+        import os, shutil, tempfile
+        from pathlib import Path
+
+        def build(target: Path) -> None:
+            fd, temp = tempfile.mkstemp(suffix=".whl")
+            temp_path = Path(temp)
+            temp_path.chmod(0o644)
+            with os.fdopen(fd, "w+b") as handle:
+                handle.write(b"x")
+            shutil.move(str(temp_path), str(target))
+
+        def fspath(target):
+            fd, temp = tempfile.mkstemp()
+            with os.fdopen(fd, "w") as handle:
+                handle.write("x")
+            os.replace(os.fspath(temp), target)
+
+        def string_method(target):
+            fd, temp = tempfile.mkstemp()
+            with os.fdopen(fd, "w") as handle:
+                handle.write("x")
+            name = str(temp)
+            return name.replace(".tmp", "")
+    """
+    assert classified(code) == [
+        ("tempfile.mkstemp", Status.LOCAL, TEMP),
+        ("os.fdopen", Status.LOCAL, TEMP),
+        ("tempfile.mkstemp", Status.LOCAL, TEMP),
+        ("os.fdopen", Status.LOCAL, TEMP),
+        ("tempfile.mkstemp", Status.UNMIGRATED, NO),
+        ("os.fdopen", Status.UNMIGRATED, NO),
+    ]
