@@ -12,7 +12,7 @@ With `/work/main/.libcst.codemod.yaml` (or any `.libcst.codemod.yaml` listing
 commands rewrite only their family (json/pickle collapses include the open they fold):
 one per family module that declares a `COMMAND` (families/protocol.py), built here from
 its declaration and named as it says (`OpenCallsCodemod`, `PathlibCodemod`,
-`JsonPickleCodemod`, `LifecycleCodemod`, `PublishAfterCodemod`).
+`JsonPickleCodemod`, `LifecycleCodemod`, `PublishAfterCodemod`, `RestoreBeforeCodemod`).
 """
 
 from __future__ import annotations

@@ -263,8 +263,15 @@ class _Finder:
         ancestors = self.collector.ancestors
         for node, call in calls.items():
             # The collector knows what encloses each call and `with`; an edit of another
-            # node (publish_after's statement) is reached through its site's call.
+            # node (publish_after's statement) is reached through its site's call, and
+            # one inside the call (restore_before's path argument) through the nodes
+            # between them.
             plan.path_nodes.update(ancestors.get(node) or ancestors.get(call, ()))
+            if node is not call and node not in ancestors.get(call, ()):
+                inside = node
+                while inside is not None and inside is not call:
+                    plan.path_nodes.add(inside)
+                    inside = ctx.flow.parent(inside)
         for obj in RUNTIME_OBJECTS:
             if obj in needed:
                 binding = ctx.binding(obj)

@@ -150,7 +150,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since PurePath does no I/O.",
     ),
     Unchanged(
-        'import zipfile\n\nzipfile.ZipFile(archive).open("member")\n',
+        'import zipfile\n\nzipfile.ZipFile(archive, strict_timestamps=opts.strict).open("member")\n',
         "Should do nothing, since a zip member is not a pathlib.Path (the ZipFile"
         " itself is counted as third-party I/O).",
         site_reason=Reason.THIRD_PARTY_READER,

@@ -84,12 +84,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - File objects are not sites of this family: a writer given a handle from an `open`
   (`with open(p, "wb") as f: np.save(f, a)`) is migrated through that open.
 - Readers ("third-party reader": `pd.read_csv(p)`, `np.load`, `torch.load`, ...) are not
-  migrated. A restore-before (`storage.fetch(p)` then the reader) would be exact only
-  where the runtime knows every file the reader opens: a parquet dataset folder, a glob,
-  a URL, an HDF5 file with external links or a checkpoint directory are read file by
-  file by the library, and a missing file the original reported as FileNotFoundError
-  could be restored from another worker's version. Until the runtime can say that, they
-  stay counted, so the report shows them as left to do.
+  this module's: families/restore_before.py wraps the path of those that read exactly
+  the one file it names in `storage.restored(...)`, and the others stay counted.
 - Files or families whose rule is `local`, excluded files, secret-looking literal paths.
 """
 
@@ -193,11 +189,6 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'import gzip\n\ndef save(p, rows):\n    with gzip.open(p, "wt") as f:\n        for p in rows:\n            f.write(p)\n',
         "Should do nothing, since the block rebinds the path's name.",
         site_reason=Reason.THIRD_PARTY_WRITER,
-    ),
-    Unchanged(
-        "import pandas as pd\n\nframe = pd.read_csv(p)\n",
-        "Should do nothing, since readers are counted, not migrated (see the docstring).",
-        site_reason=Reason.THIRD_PARTY_READER,
     ),
 )
 

@@ -14,7 +14,8 @@ The order is the order of recognition: for each candidate call the finder asks t
 modules in turn and the first that claims it wins. The tables are disjoint today (a call
 resolves to builtin open, to a json/pickle function, to an unsupported/scratch function,
 to another library's function, to the runtime, or is a Path method) but for two
-overlaps: publish_after claims the writers of third_party's table it can publish after,
+overlaps: restore_before claims the single-file readers of third_party's table (listed
+before it); publish_after claims the writers of third_party's table it can publish after,
 and the kept `NamedTemporaryFile(delete=False)` of a `with` that scratch cannot prove
 scratch (it asks scratch first), so it is listed before both. A new family whose
 recognition overlaps an existing one is listed before the module it must win over. The same order is the order of `decide` (non-derived families
@@ -32,6 +33,7 @@ from migrate_storage.codemods.families import (
     open_calls,
     pathlib_io,
     publish_after,
+    restore_before,
     runtime_calls,
     scratch,
     third_party,
@@ -48,6 +50,7 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     # which classifies the temporary files publish_after does not claim)
     publish_after,
     scratch,  # tempfile, os.open, os.fdopen...: LOCAL when provably scratch
+    restore_before,  # third-party readers of one file: the path wrapped, restored first
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink

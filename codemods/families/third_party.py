@@ -9,7 +9,8 @@ is written and closed when the call returns) whose path is provable, which
 families/publish_after.py migrates by adding `storage.publish(path)` after the call, and
 the writers that return a handle (`Entry.with_write_modes`: the modes in which they write
 through it) when they are the item of a `with` statement, which it publishes after the
-`with` (the handle is closed there). Readers are never migrated (see that module for why).
+`with` (the handle is closed there), and the readers of exactly one file, which
+families/restore_before.py migrates by wrapping their path in `storage.restored(...)`.
 
 Recognition, sound rather than by spelling:
 - Module functions and classes by qualified name (LibCST scope metadata, as for builtin
@@ -35,7 +36,8 @@ Recognition, sound rather than by spelling:
 - Nothing here: the one-shot writers with a provable path, and the handle writers in a
   writing mode that are a `with` item with a provable path, are claimed first by
   families/publish_after.py (listed before this module in the registry), which keeps
-  the call and publishes its path after it (after the `with`).
+  the call and publishes its path after it (after the `with`); the readers of one file
+  by families/restore_before.py (listed before this module too).
 
 **Leaves alone (why)**
 - Every other call above, UNMIGRATED "third-party reader"/"third-party writer": the
@@ -69,8 +71,8 @@ DESCRIPTION = "Count other libraries' path I/O (pandas, numpy, torch...) as unmi
 
 EXAMPLES: tuple[Unchanged, ...] = (
     Unchanged(
-        "import pandas as pd\n\ndf = pd.read_csv(path)\n",
-        "Should do nothing, since pandas reads the file itself (counted as a reader).",
+        "import pandas as pd\n\ndf = pd.read_parquet(path)\n",
+        "Should do nothing, since pandas reads the file (or folder) itself (a reader).",
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(

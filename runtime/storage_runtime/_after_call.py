@@ -1,4 +1,5 @@
-"""`publish(path, pin=...)`: publish what a call the runtime does not see has just written.
+"""Around the calls the runtime does not see: `publish(path, pin=...)` after a third-party
+writer, `restored(path)` before a third-party reader (see its docstring).
 
 A third-party writer (`df.to_csv(p)`, `np.save(p, a)`, `torch.save(obj, p)`,
 `fig.savefig(p)`, `model.save_pretrained(d)`) opens, writes and closes its file itself,
@@ -44,15 +45,16 @@ import builtins
 import io
 import os
 import stat
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._open import _io_open
-from storage_runtime._paths import SPECIAL_ROOTS, is_inside
+from storage_runtime._paths import SPECIAL_ROOTS, is_inside, publishable
 
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
-__all__ = ["publish"]
+__all__ = ["publish", "restored"]
 
 
 def publish(
@@ -86,6 +88,32 @@ def publish(
                 failure = failure or exc
     if failure is not None:
         raise failure
+
+
+def restored(storage: Storage, path: Any) -> Any:
+    """`path` itself, unchanged, once a missing file there has been restored from the
+    shared namespace, exactly as a read-only open through the runtime would restore it
+    (`Storage._before_read`: never restores a file this machine wrote or deleted, never
+    outside the root, a secret name or a special file). For a third-party reader, which
+    opens the file itself: `np.load(storage.restored(p))`.
+
+    Nothing happens, and nothing can be seen to happen, for: the local backend; a
+    replaced `builtins.open` or `io.open` (`mock.patch`, pyfakefs: the reader reads the
+    replacement); a file that exists; anything that is not a str, bytes or pathlib path
+    (a file object, a buffer, a list of lines: the reader's business; a custom PathLike,
+    whose `__fspath__` is not called an extra time); a URL (`"s3://..."`). A refused or
+    failed restore leaves the file missing, and the reader raises its own error; only
+    strict mode raises the runtime's."""
+    if storage._local or builtins.open is not _io_open or io.open is not _io_open:
+        return path
+    if not isinstance(path, (str, bytes, PurePath)):
+        return path
+    if isinstance(path, str) and "://" in path:
+        return path
+    target = publishable(path, storage.settings)
+    if target is not None and not os.path.lexists(target):
+        storage._before_read(target)
+    return path
 
 
 def _suffixed(path: Any, suffix: str) -> Any:

@@ -539,6 +539,13 @@ class Storage:
         lacks it (`np.save`'s ".npy"). See `_after_call`."""
         return _after_call.publish(self, path, pin=pin, suffix=suffix)
 
+    def restored(self, path: Any) -> Any:
+        """`path` itself, after restoring a missing file there from the shared namespace,
+        as a read-only open would: for a third-party reader that opens it itself
+        (`np.load(storage.restored(p))`). Never changes what the reader is given. See
+        `_after_call.restored`."""
+        return _after_call.restored(self, path)
+
 
 def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
     """`fn(*args, **kwargs)`; if it raises, the tracked handle `f` publishes nothing at

@@ -219,7 +219,7 @@ def test_a_block_that_ends_with_a_function_is_left_counted() -> None:
 
 UNCHANGED = {
     "read-mode": ('import tarfile\n\ndef t(p):\n    with tarfile.open(p, "r:gz") as t:\n        t.list()\n', "tarfile.open", READER),
-    "default-mode-reads": ("import zipfile\n\ndef z(p):\n    with zipfile.ZipFile(p) as z:\n        z.namelist()\n", "zipfile.ZipFile", READER),
+    "default-mode-reads": ("import bz2\n\ndef z(p):\n    with bz2.BZ2File(p) as z:\n        z.read()\n", "bz2.BZ2File", READER),
     "unknown-mode": ("import gzip\n\ndef g(p, m):\n    with gzip.open(p, m) as f:\n        f.write(b'x')\n", "gzip.open", WRITER),
     "kwargs": ('import tarfile\n\ndef t(p, **kw):\n    with tarfile.open(p, "w", **kw) as t:\n        pass\n', "tarfile.open", WRITER),
     "attribute-path": ('import h5py\n\ndef h(self):\n    with h5py.File(self.path, "w") as f:\n        pass\n', "h5py.File", WRITER),

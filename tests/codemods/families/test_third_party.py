@@ -10,7 +10,8 @@ from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
 
 W = Reason.THIRD_PARTY_WRITER
 R = Reason.THIRD_PARTY_READER
-P = "pending"  # a one-shot writer with a provable path: published after (publish_after.py)
+P = "pending"  # a one-shot writer with a provable path: published after (publish_after.py);
+# a reader of one file: its path restored first (restore_before.py)
 
 
 def counted(code: str) -> list[tuple[str, Reason | str | None]]:
@@ -30,12 +31,12 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("import numpy as np\nnp.save('a.npy', x)\nnp.load('a.npy')\n", [("numpy.save", P), ("numpy.load", R)]),
+        ("import numpy as np\nnp.save('a.npy', x)\nnp.load('a.npy')\n", [("numpy.save", P), ("numpy.load", P)]),
         ("from numpy import savetxt as st\nst(p, x)\n", [("numpy.savetxt", P)]),
         ("import torch\ntorch.save(m.state_dict(), p)\ntorch.load(p, map_location='cpu')\n",
-         [("torch.save", P), ("torch.load", R)]),
+         [("torch.save", P), ("torch.load", P)]),
         ("import pandas as pd\npd.read_csv(p, sep='\\t')\npd.read_parquet(path=p)\n",
-         [("pandas.read_csv", R), ("pandas.read_parquet", R)]),
+         [("pandas.read_csv", P), ("pandas.read_parquet", R)]),
         ("from PIL import Image\nImage.open(p)\n", [("PIL.Image.open", R)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", R)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
@@ -55,7 +56,7 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("import tarfile\ntarfile.open(name, 'w', fileobj=buffer)\ntarfile.TarFile(p, 'w', handle)\n"
          "tarfile.open(p, 'w', *rest)\n",
          [("tarfile.open", W)]),
-        ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", R), ("h5py.File", W)]),
+        ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", P), ("h5py.File", W)]),
         ("import aiofiles\nasync def f():\n    async with aiofiles.open(p, 'w') as h:\n        pass\n",
          [("aiofiles.open", W)]),
         ("import matplotlib.pyplot as plt\nplt.savefig('a.png')\n", [("matplotlib.pyplot.savefig", P)]),
@@ -154,20 +155,25 @@ def test_table_is_the_prefilters_source() -> None:
 
 
 def test_coverage_and_apply_agree_with_third_party_sites() -> None:
-    """Pending equals rewritten: a provable one-shot writer is published after apply, the
-    other third-party sites stay what they are."""
+    """Pending equals rewritten: a provable one-shot writer is published after apply, a
+    reader of one file gets its path restored first, the other third-party sites stay
+    what they are."""
     code = (
         "import numpy as np\nfrom pathlib import Path\nnp.save('a.npy', x)\n"
         "Path('a').write_text('x')\nnp.save(out / 'b', x)\nnp.load('a.npy')\n"
+        "np.load(p, mmap_mode=cfg.mode)\n"
     )
     before = run_code(code)
     assert before.status is FileStatus.CHANGED
-    assert [s.family for s in before.pending] == [Family.THIRD_PARTY, Family.PATHLIB]
+    assert [s.family for s in before.pending] == [
+        Family.THIRD_PARTY, Family.PATHLIB, Family.THIRD_PARTY
+    ]
     assert before.new_source is not None
     after = run_code(before.new_source.decode())
     assert after.pending == ()
     assert [(s.name, s.status) for s in after.sites if s.family is Family.THIRD_PARTY] == [
         ("numpy.save", Status.MIGRATED),
         ("numpy.save", Status.UNMIGRATED),
+        ("numpy.load", Status.MIGRATED),
         ("numpy.load", Status.UNMIGRATED),
     ]

@@ -23,7 +23,7 @@ def pack(root, dest):
         archive.write(root)
     with tarfile.open(dest) as tar:
         tar.getmembers()
-    with zipfile.ZipFile(dest + ".zip") as archive:
+    with zipfile.ZipFile(storage.restored(dest + ".zip")) as archive:
         archive.namelist()
 
 
@@ -42,7 +42,7 @@ def stores(path):
         db.get("k")
     dbm.open(path).close()
     sqlite3.connect(path).close()
-    with h5py.File(path, "r") as f:
+    with h5py.File(storage.restored(path), "r") as f:
         f.keys()
     with h5py.File(path, "a") as f:
         f.create_dataset("x", data=[1])

@@ -22,10 +22,10 @@ def export(df: pd.DataFrame, out_dir, model, array, figure) -> None:
 
 
 def ingest(path, checkpoint):
-    frame = pd.read_csv(path, sep="\t")
+    frame = pd.read_csv(storage.restored(path), sep="\t")
     table = pd.read_parquet(path)
-    weights = np_load(path, allow_pickle=False)
-    state = torch.load(checkpoint, map_location="cpu")
+    weights = np_load(storage.restored(path), allow_pickle=False)
+    state = torch.load(storage.restored(checkpoint), map_location="cpu")
     with Image.open(path) as image:
         size = image.size
     return frame, table, weights, state, size

@@ -1,0 +1,216 @@
+"""Restore before a third-party reader: `np.load(p)` -> `np.load(storage.restored(p))`.
+
+A reader of third_party's table opens its file itself, so the runtime never sees the
+read, and a file another worker published is not there when this one asks for it. The
+migration wraps the reader's path argument, in place, in `storage.restored(...)`, which
+returns its argument itself (the same object: the reader is given exactly what it was
+given before) after restoring a missing file at that path from the shared namespace, as
+a read-only open through the runtime does (runtime `_after_call.restored`). On the local
+backend, under a patched `builtins.open` (mock, pyfakefs), for a file that exists, and for
+anything that is not a str/bytes/pathlib path, it does nothing at all.
+
+**Rewrites**
+- The readers that read exactly the one file their path argument names:
+  `numpy.load/loadtxt/genfromtxt/fromfile`, `torch.load`, pandas' single-file readers
+  (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
+  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, recognised by qualified name
+  as families/third_party.py recognises them ("third-party reader").
+- The path is wrapped where it stands, whatever expression it is: nothing is evaluated
+  twice. `storage.restored(p)` runs right after `p` is evaluated, before the arguments
+  that follow it; so every argument after the path must be inert (names and literals,
+  analysis/handles.py `is_inert`), or the rewrite could be seen.
+- A reader whose path is already `storage.restored(...)` is MIGRATED (a second run
+  changes nothing).
+
+**Leaves alone (why)**
+- Readers that read other files than the one named (`pandas.read_parquet`: a dataset
+  folder; `shelve`/`dbm`: files named after the path; `fileinput`): restoring one name
+  would not give them their data, so they stay counted "third-party reader".
+- The look-alikes of builtin open that real code must find untouched (`PIL.Image.open`,
+  `gzip.open`, `tarfile.open`, `bz2`/`lzma`, `aiofiles.open`, `io.FileIO`): counted.
+- A reader with a non-inert argument after its path (`pd.read_csv(p, sep=cfg.sep)`: a
+  property runs after the restore), or with `*args`/`**kwargs` after it; a method
+  reader (none is in the table: `to_*` are writers).
+- Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
+  as a handle or buffer (no site at all: third_party's rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from migrate_storage.codemods.analysis.found import Found, Position
+from migrate_storage.codemods.analysis.handles import is_inert
+from migrate_storage.codemods.families import lazy_command, third_party
+from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.protocol import Command, SarifRule
+from migrate_storage.codemods.model import Family, Reason, Status
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+DESCRIPTION = "Restore a missing file before a third-party reader opens it."
+
+EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
+    Rewritten(
+        "import numpy as np\n\ndef embeddings(path):\n    return np.load(path, allow_pickle=False)\n",
+        "import numpy as np\nfrom storage_runtime import storage\n\ndef embeddings(path):\n    return np.load(storage.restored(path), allow_pickle=False)\n",
+    ),
+    Rewritten(
+        "import pandas as pd\n\nframe = pd.read_csv(root / 'metrics.csv', sep='\\t')\n",
+        "import pandas as pd\nfrom storage_runtime import storage\n\nframe = pd.read_csv(storage.restored(root / 'metrics.csv'), sep='\\t')\n",
+        policy=CACHE,
+    ),
+    Rewritten(
+        "import torch\n\nstate = torch.load(f=ckpt, map_location='cpu')\n",
+        "import torch\nfrom storage_runtime import storage\n\nstate = torch.load(f=storage.restored(ckpt), map_location='cpu')\n",
+    ),
+    Unchanged(
+        "import pandas as pd\n\nframe = pd.read_csv(p, sep=cfg.sep)\n",
+        "Should do nothing, since `cfg.sep` (a property may run) is evaluated after the path.",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        "import pandas as pd\n\nframe = pd.read_parquet(dataset_dir)\n",
+        "Should do nothing, since a parquet path may be a folder of files read one by one.",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        "from PIL import Image\n\nimage = Image.open(p)\n",
+        "Should do nothing, since Image.open is a look-alike of open kept as written.",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Unchanged(
+        "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    z.extractall(d)\n",
+        "Should do nothing, since a mode held in a name may write (counted as a writer).",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+)
+
+#: The readers of third_party's table that read exactly the file their path names.
+READERS = frozenset(
+    {
+        "numpy.load",
+        "numpy.loadtxt",
+        "numpy.genfromtxt",
+        "numpy.fromfile",
+        "torch.load",
+        "h5py.File",
+        "zipfile.ZipFile",
+        *(
+            f"pandas.{name}"
+            for name in (
+                "read_csv",
+                "read_table",
+                "read_fwf",
+                "read_json",
+                "read_pickle",
+                "read_hdf",
+                "read_excel",
+                "read_stata",
+                "read_sas",
+                "read_spss",
+                "read_xml",
+                "read_feather",
+                "read_orc",
+            )
+        ),
+    }
+)
+
+# -- the family protocol (families/protocol.py) ---------------------------------------------
+
+#: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
+DERIVED = False
+#: Its calls are among third_party's.
+CANDIDATES = third_party.CANDIDATES
+COMMAND = Command(
+    "RestoreBeforeCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=6
+)
+#: Reported under third_party's rule (MS-THIRD-PARTY).
+SARIF_RULES: tuple[SarifRule, ...] = ()
+
+_METHOD = "restored"
+
+
+def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
+    """A reader of READERS as third_party recognises it ("third-party reader"): MIGRATED
+    when its path is already `storage.restored(...)`, else UNMIGRATED until `decide`.
+    Every other call is left to the modules after this one."""
+    claimed = third_party.table_entry(call, ctx)
+    if claimed is None or claimed[0] not in READERS:
+        return None
+    item = third_party.recognise(call, position, ctx)
+    if item is None or item.reason is not Reason.THIRD_PARTY_READER:
+        return item
+    path = third_party.path_of(call, claimed[1])
+    if isinstance(path, cst.Call) and _is_restored(path, ctx):
+        inner = path.args[0].value if len(path.args) == 1 else None
+        item.status, item.reason = Status.MIGRATED, None
+        item.target = inner
+    return item
+
+
+def decide(items: list[Found], ctx: Context) -> None:
+    """Each reader the rules left counted whose path can be wrapped (see the module
+    docstring) becomes PENDING, with the edit that wraps it."""
+    for item in items:
+        if (
+            item.status is not Status.UNMIGRATED
+            or item.reason is not Reason.THIRD_PARTY_READER
+        ):
+            continue
+        entry = third_party.entry_of(item.name)
+        path = third_party.path_of(item.call, entry) if entry is not None else None
+        if path is None or not _later_arguments_inert(item.call, path):
+            continue
+        item.status, item.reason = Status.PENDING, None
+        item.edit = RestoreEdit(path, (item.position.line, item.position.end_line))
+        item.needs = ("storage",)
+
+
+def _is_restored(call: cst.Call, ctx: Context) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == _METHOD
+        and len(call.args) == 1
+        and not call.args[0].star
+        and call.args[0].keyword is None
+        and ctx.on_runtime_storage(call)
+    )
+
+
+def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression) -> bool:
+    """Every argument written after the path is a name or a literal (see the module
+    docstring): the restore, which runs right after the path, cannot be seen by them."""
+    seen = False
+    for arg in call.args:
+        if seen and (arg.star or not is_inert(arg.value)):
+            return False
+        seen = seen or arg.value is path
+    return seen
+
+
+# -- rewrite ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreEdit:
+    """The path argument -> `storage.restored(<the path as written>)`."""
+
+    node: cst.BaseExpression
+    region: tuple[int, int]
+    family: Family = Family.THIRD_PARTY
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
+        assert isinstance(node, cst.BaseExpression)
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name(_METHOD))
+        return cst.Call(func=func, args=[cst.Arg(node)])
+
+
+# `restore_before.RestoreBeforeCodemod` for libcst.tool (see families/__init__.py).
+__getattr__ = lazy_command(__name__)

@@ -1,0 +1,115 @@
+"""A third-party reader on another worker: its path restored first (real node).
+
+Worker A's program writes a zip archive through `zipfile.ZipFile(p, "w")` in a `with`
+(published after it, families/publish_after.py). Worker B's program only reads it with
+`zipfile.ZipFile(p)`, a reader of one file: the codemods wrap its path in
+`storage.restored(...)` (families/restore_before.py). Each program is migrated by the
+codemods and runs as its own process with its own root, sharing one namespace. B starts
+with an empty root and must read what A wrote; a name nobody published must fail in B
+exactly as the unmigrated program fails (zipfile's own FileNotFoundError).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from _ipfs_helpers import PYTHON
+from migrate_storage.codemods.model import Family, Status, Strategy
+from migrate_storage.codemods.pipeline.engine import transform_source
+from migrate_storage.codemods.policy import FilePolicy
+
+pytestmark = pytest.mark.ipfs
+
+WRITER = textwrap.dedent(
+    """\
+    import zipfile
+
+    def pack(path, members):
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, text in members.items():
+                archive.writestr(name, text)
+
+    pack("models/bundle.zip", {"a.txt": "alpha", "b.txt": "beta"})
+    """
+)
+
+READER = textwrap.dedent(
+    """\
+    import sys
+    import zipfile
+
+    def members(path):
+        with zipfile.ZipFile(path) as archive:
+            return {n: archive.read(n).decode() for n in archive.namelist()}
+
+    try:
+        print(sorted(members(sys.argv[1]).items()))
+    except OSError as exc:
+        print(type(exc).__name__, exc.errno, exc.filename)
+    """
+)
+
+
+def _migrated(source: str) -> str:
+    result = transform_source(source.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
+    assert result.new_source is not None, result.message
+    assert all(s.status is Status.PENDING for s in result.sites if s.family is Family.THIRD_PARTY)
+    return result.new_source.decode()
+
+
+def _run(code: str, root: Path, argv: list[str], env: dict[str, str]) -> str:
+    program = root.parent / f"{root.name}-main.py"
+    program.write_text(code)
+    done = subprocess.run([PYTHON, str(program), *argv], cwd=root, env=env, text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _env(root: Path, api: str, namespace: str) -> dict[str, str]:
+    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
+           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
+           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
+    env.pop("STORAGE_RUNTIME_INDEX", None)
+    return env
+
+
+def test_a_reader_on_another_worker_reads_what_the_writer_wrote(
+    tmp_path: Path, ipfs_api: str, namespace: str
+) -> None:
+    reader = _migrated(READER)
+    assert "zipfile.ZipFile(storage.restored(path))" in reader, reader
+    a, b, plain = tmp_path / "a", tmp_path / "b", tmp_path / "plain"
+    for root in (a, b, plain):
+        root.mkdir()
+    (a / "models").mkdir()
+    _run(_migrated(WRITER), a, [], _env(a, ipfs_api, namespace))
+    assert (a / "models" / "bundle.zip").is_file()
+
+    # B: an empty root; the reader's path is restored before zipfile opens it.
+    read = _run(reader, b, ["models/bundle.zip"], _env(b, ipfs_api, namespace))
+    assert read == "[('a.txt', 'alpha'), ('b.txt', 'beta')]\n"
+    assert (b / "models" / "bundle.zip").read_bytes() == (a / "models" / "bundle.zip").read_bytes()
+
+    # A name nobody published: the migrated reader fails as the original does.
+    env = _env(b, ipfs_api, namespace)
+    missing = _run(reader, b, ["models/none.zip"], env)
+    original = _run(READER, plain, ["models/none.zip"], env)
+    assert missing == original == "FileNotFoundError 2 models/none.zip\n"
+
+
+def test_without_the_restore_the_reader_on_another_worker_finds_nothing(
+    tmp_path: Path, ipfs_api: str, namespace: str
+) -> None:
+    """Why the wrap is needed: the unmigrated reader on worker B, same namespace."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root in (a, b):
+        root.mkdir()
+    (a / "models").mkdir()
+    _run(_migrated(WRITER), a, [], _env(a, ipfs_api, namespace))
+    read = _run(READER, b, ["models/bundle.zip"], _env(b, ipfs_api, namespace))
+    assert read == "FileNotFoundError 2 models/bundle.zip\n"

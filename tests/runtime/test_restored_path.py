@@ -1,0 +1,128 @@
+"""`storage.restored(path)`: a third-party reader's path, its file restored first.
+
+The reader is always given the very object it was given before (identity), and nothing
+else can be seen: no `__fspath__` call on a custom PathLike, nothing for a file object, a
+list of lines, a URL, a file that exists, a replaced `builtins.open`, the local backend.
+On the real node a file another worker published is restored by its path; a name no
+worker published stays missing, so the reader raises its own error; a file this worker
+deleted is not brought back. The daemon down: the path comes back, nothing restored, the
+reader's own FileNotFoundError (strict mode raises the runtime's).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+from unittest import mock
+
+import pytest
+from _ipfs_helpers import closed_port_api
+from storage_runtime import Storage
+from storage_runtime._ipfs import IpfsBackend
+from storage_runtime.config import Settings
+
+
+class _CountingPath(os.PathLike):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.calls = 0
+
+    def __fspath__(self) -> str:
+        self.calls += 1
+        return self.path
+
+
+def _zip(path: str, text: str) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.txt", text)
+
+
+def _values(root: str) -> list[Any]:
+    return [
+        os.path.join(root, "x.csv"),
+        os.fsencode(os.path.join(root, "x.csv")),
+        Path(root) / "x.csv",
+        PurePosixPath(root) / "x.csv",
+        io.BytesIO(b"a,b\n"),
+        ["1 2", "3 4"],
+        "s3://bucket/x.csv",
+        None,
+        7,
+    ]
+
+
+def test_the_local_backend_gives_back_the_same_object(tmp_path: Any) -> None:
+    storage = Storage(Settings(backend="local", root=str(tmp_path)))
+    for value in _values(str(tmp_path)):
+        assert storage.restored(value) is value
+    counting = _CountingPath(str(tmp_path / "x.csv"))
+    assert storage.restored(counting) is counting and counting.calls == 0
+
+
+@pytest.mark.ipfs
+def test_a_missing_file_another_worker_published_is_restored(
+    make_storage: Callable[..., Any],
+) -> None:
+    first, second = make_storage("worker1"), make_storage("worker2")
+    written = os.path.join(first.settings.root, "models", "bundle.zip")
+    os.makedirs(os.path.dirname(written))
+    _zip(written, "alpha")
+    first.publish(written, pin=True)
+
+    target = os.path.join(second.settings.root, "models", "bundle.zip")
+    given = Path(target)
+    assert second.restored(given) is given
+    with zipfile.ZipFile(given) as archive:
+        assert archive.read("a.txt") == b"alpha"
+    os.remove(target)  # this worker deleted it: a later restore must not undo that
+    assert second.restored(target) is target
+    assert not os.path.exists(target)
+
+
+@pytest.mark.ipfs
+def test_nothing_happens_where_the_reader_could_see_it(make_storage: Callable[..., Any]) -> None:
+    first, second = make_storage("worker1"), make_storage("worker2")
+    written = os.path.join(first.settings.root, "bundle.zip")
+    _zip(written, "alpha")
+    first.publish(written, pin=True)
+    target = os.path.join(second.settings.root, "bundle.zip")
+
+    counting = _CountingPath(target)
+    assert second.restored(counting) is counting
+    assert counting.calls == 0 and not os.path.exists(target)  # a custom PathLike: untouched
+    with mock.patch("builtins.open", mock.mock_open(read_data="fake")):
+        assert second.restored(target) is target
+    assert not os.path.exists(target)  # a replaced open: the reader reads the replacement
+    for value in _values(second.settings.root)[4:]:
+        assert second.restored(value) is value
+    assert second.restored(target) is target and os.path.exists(target)
+
+
+@pytest.mark.ipfs
+def test_a_name_no_worker_published_stays_missing_for_the_reader(
+    make_storage: Callable[..., Any],
+) -> None:
+    storage = make_storage("worker1")
+    target = os.path.join(storage.settings.root, "none.zip")
+    assert storage.restored(target) is target
+    with pytest.raises(FileNotFoundError) as restored:
+        zipfile.ZipFile(storage.restored(target))
+    with pytest.raises(FileNotFoundError) as original:
+        zipfile.ZipFile(target)
+    assert str(restored.value) == str(original.value)
+
+
+def test_the_daemon_down_leaves_the_reader_its_own_error(tmp_path: Any) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    settings = Settings(backend="ipfs", root=str(root), api=closed_port_api(),
+                        namespace="/restored-down", timeout=1.0)
+    storage = Storage(settings, backend_impl=IpfsBackend(settings, drain_on_start=False))
+    target = str(root / "none.zip")
+    assert storage.restored(target) is target
+    with pytest.raises(FileNotFoundError):
+        zipfile.ZipFile(target)
