@@ -218,11 +218,7 @@ class _Finder:
         elif system and item.status is not Status.LOCAL:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SYSTEM_FILE, None
         elif item.status is not Status.LOCAL and private_files.is_private(
-            item,
-            self.ctx.flow.names,
-            self.ctx.scopes,
-            self.ctx.flow.value_of,
-            self._private,
+            item, self.ctx.flow, self.ctx.scopes, self._private
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
 

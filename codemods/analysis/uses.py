@@ -176,6 +176,22 @@ class Flow:
         found = self._one_binding(name)
         return found is not None and isinstance(found[1].node, cst.Param)
 
+    def packed_parameter(self, name: cst.Name) -> str | None:
+        """"*" or "**" when the read `name` is its function's `*args` or `**kwargs`, bound
+        nowhere else: a tuple or a dict the call itself made, whose unpacking (`f(*args)`,
+        `f(**kwargs)`) runs no code of the program's. None otherwise."""
+        found = self._one_binding(name)
+        param = found[1].node if found is not None else None
+        if not isinstance(param, cst.Param):
+            return None
+        params = self.parent(param)
+        if isinstance(params, cst.Parameters):
+            if params.star_arg is param:
+                return "*"
+            if params.star_kwarg is param:
+                return "**"
+        return None
+
     def reads_of_binding(self, name: cst.Name) -> list[cst.Name] | None:
         """Every read of the one binding the read `name` refers to (a parameter, an
         assignment), in that binding's own scope; None when it has several bindings, or

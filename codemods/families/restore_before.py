@@ -18,7 +18,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - The path is wrapped where it stands, whatever expression it is: nothing is evaluated
   twice. `storage.restored(p)` runs right after `p` is evaluated, before the arguments
   that follow it; so every argument after the path must be inert (names and literals,
-  analysis/handles.py `is_inert`), or the rewrite could be seen.
+  analysis/handles.py `is_inert`, or the function's own `*args`/`**kwargs`), or the
+  rewrite could be seen.
 - A reader whose path is already `storage.restored(...)` is MIGRATED (a second run
   changes nothing).
 
@@ -29,7 +30,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - The look-alikes of builtin open that real code must find untouched (`PIL.Image.open`,
   `gzip.open`, `tarfile.open`, `bz2`/`lzma`, `aiofiles.open`, `io.FileIO`): counted.
 - A reader with a non-inert argument after its path (`pd.read_csv(p, sep=cfg.sep)`: a
-  property runs after the restore), or with `*args`/`**kwargs` after it; a method
+  property runs after the restore), or with `*args`/`**kwargs` after it that are not the
+  function's own parameters (`**self.options`: a mapping's `keys()` may run); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
   as a handle or buffer (no site at all: third_party's rules).
@@ -51,6 +53,7 @@ from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
     from migrate_storage.codemods.analysis.context import Context
+    from migrate_storage.codemods.analysis.uses import Flow
 
 DESCRIPTION = "Restore a missing file before a third-party reader opens it."
 
@@ -71,6 +74,15 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Unchanged(
         "import pandas as pd\n\nframe = pd.read_csv(p, sep=cfg.sep)\n",
         "Should do nothing, since `cfg.sep` (a property may run) is evaluated after the path.",
+        site_reason=Reason.THIRD_PARTY_READER,
+    ),
+    Rewritten(
+        "import torch\n\ndef load(f, map_location=None, **kwargs):\n    return torch.load(f, map_location=map_location, **kwargs)\n",
+        "import torch\nfrom storage_runtime import storage\n\ndef load(f, map_location=None, **kwargs):\n    return torch.load(storage.restored(f), map_location=map_location, **kwargs)\n",
+    ),
+    Unchanged(
+        "import pandas as pd\n\ndef read(self, p):\n    return pd.read_csv(p, **self.options)\n",
+        "Should do nothing, since unpacking an attribute may run its mapping's keys().",
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
@@ -147,10 +159,10 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if item is None or item.reason is not Reason.THIRD_PARTY_READER:
         return item
     path = third_party.path_of(call, claimed[1])
+    item.target = path  # a secret-looking or system literal path: LOCAL (the finder's rules)
     if isinstance(path, cst.Call) and _is_restored(path, ctx):
-        inner = path.args[0].value if len(path.args) == 1 else None
         item.status, item.reason = Status.MIGRATED, None
-        item.target = inner
+        item.target = path.args[0].value
     return item
 
 
@@ -165,7 +177,7 @@ def decide(items: list[Found], ctx: Context) -> None:
             continue
         entry = third_party.entry_of(item.name)
         path = third_party.path_of(item.call, entry) if entry is not None else None
-        if path is None or not _later_arguments_inert(item.call, path):
+        if path is None or not _later_arguments_inert(item.call, path, ctx.flow):
             continue
         item.status, item.reason = Status.PENDING, None
         item.edit = RestoreEdit(path, (item.position.line, item.position.end_line))
@@ -184,15 +196,23 @@ def _is_restored(call: cst.Call, ctx: Context) -> bool:
     )
 
 
-def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression) -> bool:
+def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow) -> bool:
     """Every argument written after the path is a name or a literal (see the module
-    docstring): the restore, which runs right after the path, cannot be seen by them."""
+    docstring), or the function's own `*args`/`**kwargs` unpacked (a tuple, a dict: no
+    code runs): the restore, which runs right after the path, cannot be seen by them."""
     seen = False
     for arg in call.args:
-        if seen and (arg.star or not is_inert(arg.value)):
+        if seen and not _inert_argument(arg, flow):
             return False
         seen = seen or arg.value is path
     return seen
+
+
+def _inert_argument(arg: cst.Arg, flow: Flow) -> bool:
+    if not arg.star:
+        return is_inert(arg.value)
+    value = arg.value
+    return isinstance(value, cst.Name) and flow.packed_parameter(value) == arg.star
 
 
 # -- rewrite ----------------------------------------------------------------------------

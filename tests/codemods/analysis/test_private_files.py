@@ -89,3 +89,42 @@ def test_a_file_made_owner_only_is_local_and_kept_as_written() -> None:
     for line in sorted(PRIVATE):
         assert CODE.splitlines()[line - 1] in new.splitlines()  # kept byte for byte
     assert "    storage.write_text(p, text, pin=False)\n    os.chmod(p, 0o644)" in new
+
+
+def test_an_owner_only_mode_held_in_a_module_constant() -> None:
+    """huggingface_hub 2.4.0 `_write_secret`: `os.open(str(path), ..., _SECRET_FILE_MODE)`
+    with `_SECRET_FILE_MODE = 0o600` at module level, then `os.fdopen(fd, "w")` (the
+    token file). A constant bound twice, or to a group-readable mode, proves nothing."""
+    code = textwrap.dedent(
+        """\
+        import os
+        from pathlib import Path
+
+        _SECRET_FILE_MODE = 0o600
+        _SHARED = 0o644
+        _TWICE = 0o600
+        _TWICE = 0o644
+
+
+        def write_secret(path: Path, content: str) -> None:
+            fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _SECRET_FILE_MODE)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(content)
+
+
+        def shared(path: str) -> None:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, _SHARED)
+            os.close(fd)
+
+
+        def twice(path: str) -> None:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, _TWICE)
+            os.close(fd)
+        """
+    )
+    result = transform_source(code.encode(), "m.py", FilePolicy(runtime_module="storage_runtime"))
+    reasons = {(s.line, s.name): s.reason for s in result.sites}
+    assert reasons[(11, "os.open")] is Reason.PRIVATE_FILE
+    assert reasons[(12, "os.fdopen")] is Reason.PRIVATE_FILE
+    assert reasons[(17, "os.open")] is not Reason.PRIVATE_FILE
+    assert reasons[(22, "os.open")] is not Reason.PRIVATE_FILE

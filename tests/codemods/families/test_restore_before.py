@@ -1,0 +1,70 @@
+"""families/restore_before.py: a third-party reader of one file gets its path wrapped in
+`storage.restored(...)` only where nothing can see the difference; a second run changes
+nothing; the rules and secret paths keep readers as they are."""
+
+from __future__ import annotations
+
+import pytest
+from codemod_cases import run_code
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
+from migrate_storage.codemods.policy import FilePolicy
+
+R = Reason.THIRD_PARTY_READER
+
+
+def _readers(code: str, policy: FilePolicy | None = None) -> list[tuple[Status, Reason | None]]:
+    result = run_code(code, policy) if policy is not None else run_code(code)
+    assert result.status is not FileStatus.FAILED, result.message
+    return [(s.status, s.reason) for s in result.sites if s.family is Family.THIRD_PARTY]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import numpy as np\ndef f(p):\n    return np.load(p)\n",
+        "import numpy as np\ndef f(p, *args, **kwargs):\n    return np.load(p, *args, **kwargs)\n",
+        "import torch\nx = torch.load(f'{run}/model.pt', weights_only=True)\n",
+        "import pandas as pd\nrows = [pd.read_csv(p, sep=';') for p in paths]\n",
+        "from numpy import loadtxt as lt\nf = lambda p: lt(p, delimiter=',')\n",
+        "import h5py\nwith h5py.File(path, 'r') as f:\n    pass\n",
+    ],
+)
+def test_wrapped(code: str) -> None:
+    assert _readers(code) == [(Status.PENDING, None)]
+    after = run_code(run_code(code).new_source.decode())  # type: ignore[union-attr]
+    assert after.status is FileStatus.UNCHANGED
+    assert [(s.status, s.reason) for s in after.sites if s.family is Family.THIRD_PARTY] == [
+        (Status.MIGRATED, None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # evaluated after the restore, and may run code
+        "import pandas as pd\ndef f(p, cfg):\n    return pd.read_csv(p, sep=cfg.sep)\n",
+        "import torch\ndef f(p, d):\n    return torch.load(p, map_location=torch.device(d))\n",
+        # unpacked mappings that are not the function's own **kwargs
+        "import numpy as np\ndef f(p, kw):\n    return np.load(p, **kw)\n",
+        "import numpy as np\ndef f(p, **kw):\n    kw = dict(kw)\n    return np.load(p, **kw)\n",
+        # the path may be in *args
+        "import numpy as np\ndef f(*args):\n    return np.load(*args)\n",
+        # readers of other files than the one named, look-alikes of open
+        "import pandas as pd\npd.read_parquet(p)\n",
+        "import gzip\ngzip.open(p).read()\n",
+        "from PIL import Image\nImage.open(p)\n",
+        "import shelve\nshelve.open(p, 'r')\n",
+    ],
+)
+def test_left_counted(code: str) -> None:
+    assert _readers(code) == [(Status.UNMIGRATED, R)]
+    assert run_code(code).status is FileStatus.UNCHANGED
+
+
+def test_rules_and_secret_paths_keep_readers_as_they_are() -> None:
+    local = FilePolicy(strategy=Strategy.LOCAL)
+    code = "import numpy as np\nnp.load(p)\n"
+    assert [s for s, _ in _readers(code, local)] == [Status.LOCAL]
+    assert run_code(code, local).status is FileStatus.UNCHANGED
+    secret = "import numpy as np\nnp.load('.ssh/id_rsa')\n"
+    assert _readers(secret) == [(Status.LOCAL, Reason.SECRET_PATH)]
