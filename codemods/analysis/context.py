@@ -63,6 +63,7 @@ class Context:
             collector=collector,
             pruned_text=pruned.text if pruned is not None else "",
             package=policy.package,
+            parent=lambda node: self.flow.parent(node),
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(

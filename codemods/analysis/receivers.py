@@ -47,7 +47,10 @@ in this module too; `self.x` or `self.m()` in a class of this module that
 defines no `x`/`m` itself but inherits them from bases all of other modules of the run.
 Every store to such an attribute in this module must still be a Path. A name rebound from
 itself (`path = path.resolve()`) is a Path when every binding that does not read it makes
-one (induction: each reads what an earlier binding made).
+one (induction: each reads what an earlier binding made). A local name with other bindings
+too is typed at a read by the one binding that provably holds there, when one does
+(analysis/dominance.py: `save_directory = Path(save_directory)` at the top of the
+function, before the reads).
 
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
 classes, modules bound by `import m`, names resolving into the standard library other than
@@ -77,6 +80,7 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
+from migrate_storage.codemods.analysis.dominance import Parent, dominating
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import PATH as _PATH
@@ -160,8 +164,10 @@ class ReceiverTyper:
         collector: Collector | None = None,
         pruned_text: str = "",
         package: View | None = None,
+        parent: Parent | None = None,
     ) -> None:
         self._scopes = scopes
+        self._parent = parent  # the module's parent map, built on first use
         self._package = package
         self._bindings = bindings
         self._facts = collector
@@ -514,9 +520,28 @@ class ReceiverTyper:
         if isinstance(scope, FunctionScope):
             self._assumed.add(key)
         try:
-            return self._bindings_kind(node, assignments, depth)
+            kind = self._bindings_kind(node, assignments, depth)
         finally:
             self._assumed.discard(key)
+        if kind is Kind.UNKNOWN and isinstance(scope, FunctionScope):
+            return self._dominating_kind(node, assignments, depth)
+        return kind
+
+    def _dominating_kind(
+        self, node: cst.Name, assignments: Collection[object], depth: int
+    ) -> Kind:
+        """The kind of the one binding that holds at the read `node` when
+        analysis/dominance.py proves one (`path = Path(path)` before every read of a
+        parameter that may be a str), else UNKNOWN."""
+        if self._parent is None or len(assignments) < 2:
+            return Kind.UNKNOWN
+        if not all(type(a) is Assignment for a in assignments):
+            return Kind.UNKNOWN  # an import, a builtin: not this function's own
+        nodes = [a.node for a in assignments]  # type: ignore[attr-defined]
+        target = dominating(node, nodes, self._parent)
+        if target is None:
+            return Kind.UNKNOWN
+        return self._assignment_kind(target, depth + 1)
 
     def _bindings_kind(
         self, node: cst.Name, assignments: Collection[object], depth: int

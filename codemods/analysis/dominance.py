@@ -1,0 +1,181 @@
+"""Which binding of a function-local name holds at a read, when one provably does.
+
+`save_directory = Path(save_directory)` at the top of a function whose parameter may be a
+str makes every later `save_directory / "x"` a Path; the name has two bindings, so asking
+"is every binding a Path?" (analysis/receivers.py) says no. The binding that holds at a
+read is known, without any flow analysis, when:
+
+- it is a plain statement `name = value` (or `name: T = value`) in a block that also holds
+  the read, before the statement holding the read: every path from outside that block to
+  the read runs it (Python has no jump into a block);
+- every other binding of the name in the function is a parameter, or is written before
+  it (so it overwrites them), or after the read with no loop between that block and the
+  read (a later binding then reaches the read only through a loop that runs the
+  dominating statement first).
+
+Anything else (a binding in another branch, in a loop around the read, in the same
+statement, a walrus, a read in a nested function or comprehension) is not decided here:
+`dominating` answers None and the caller keeps its own answer.
+
+"Written before" compares statement positions block by block from the outermost: two
+bindings in different branches of an `if` are never ordered (None, not "before").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import libcst as cst
+
+Parent = Callable[[cst.CSTNode], cst.CSTNode | None]
+
+_BLOCKS = (
+    cst.IndentedBlock,
+    cst.Module,
+    cst.SimpleStatementLine,
+    cst.SimpleStatementSuite,
+)
+_LOOPS = (cst.For, cst.While)
+# Another scope: a read or binding under one is not this function's own code.
+_SCOPES = (
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
+
+
+def dominating(
+    read: cst.Name, bindings: Iterable[cst.CSTNode], parent: Parent
+) -> cst.Name | None:
+    """The target (a Name) of the binding of `bindings` that holds at `read`, or None
+    (see the module docstring). `bindings`: the node of every binding of the name in the
+    function (LibCST `Assignment.node`: a target Name, a Param, a FunctionDef...)."""
+    bindings = list(bindings)
+    read_path = _positions(read, parent)
+    if read_path is None:
+        return None
+    best: tuple[cst.Name, list[tuple[cst.CSTNode, int]], cst.CSTNode] | None = None
+    for binding in bindings:
+        if not isinstance(binding, cst.Name) or not _plain_statement(binding, parent):
+            continue
+        path = _positions(binding, parent)
+        block = _holds_at(path, read_path) if path is not None else None
+        if path is None or block is None:
+            continue
+        if best is None or _before(best[1], path):
+            best = (binding, path, block)
+    if best is None:
+        return None
+    target, path, block = best
+    looped = _loop_between(read, block, parent)
+    for binding in bindings:
+        if binding is target or isinstance(binding, cst.Param):
+            continue
+        other = _positions(binding, parent)
+        if other is None:
+            return None
+        if _before(other, path):
+            continue
+        if not looped and (
+            _before(read_path, other) or _bound_after(read, binding, parent)
+        ):
+            continue
+        return None
+    return target
+
+
+def _bound_after(read: cst.CSTNode, target: cst.CSTNode, parent: Parent) -> bool:
+    """`target = value` where `value` holds `read` (`p = p / "x"`): bound once the value,
+    read included, has been evaluated."""
+    holder = parent(target)
+    statement = parent(holder) if isinstance(holder, cst.AssignTarget) else holder
+    if (
+        not isinstance(statement, (cst.Assign, cst.AnnAssign))
+        or statement.value is None
+    ):
+        return False
+    current: cst.CSTNode | None = read
+    while current is not None and current is not statement:
+        if current is statement.value:
+            return True
+        current = parent(current)
+    return False
+
+
+def _plain_statement(target: cst.Name, parent: Parent) -> bool:
+    """`target = value` (one target) or `target: T = value`, a statement of its own."""
+    holder = parent(target)
+    if isinstance(holder, cst.AssignTarget):
+        assign = parent(holder)
+        return isinstance(assign, cst.Assign) and len(assign.targets) == 1
+    return (
+        isinstance(holder, cst.AnnAssign)
+        and holder.target is target
+        and holder.value is not None
+    )
+
+
+def _positions(
+    node: cst.CSTNode, parent: Parent
+) -> list[tuple[cst.CSTNode, int]] | None:
+    """(block, index of the statement on the way to `node`) from the innermost block to
+    the function's body; None when `node` is not inside a function's own code."""
+    out: list[tuple[cst.CSTNode, int]] = []
+    current: cst.CSTNode | None = node
+    while current is not None:
+        holder = parent(current)
+        if holder is None:
+            return None
+        if isinstance(holder, _BLOCKS):
+            body = holder.body
+            index = next((i for i, s in enumerate(body) if s is current), None)
+            if index is not None:
+                out.append((holder, index))
+        if isinstance(holder, cst.FunctionDef):
+            return out
+        if isinstance(holder, _SCOPES):
+            return None
+        current = holder
+    return None
+
+
+def _holds_at(
+    binding: list[tuple[cst.CSTNode, int]], read: list[tuple[cst.CSTNode, int]]
+) -> cst.CSTNode | None:
+    """The block on the read's way that runs the binding's statement before the read's
+    (its own block, or the block of its line `a = 1; p = Path(x)`), else None."""
+    for block, index in binding:
+        if any(b is block and i > index for b, i in read):
+            return block
+        if not isinstance(block, cst.SimpleStatementLine):
+            return None  # a branch, a loop body, a one-line suite: may not run
+    return None
+
+
+def _before(
+    first: list[tuple[cst.CSTNode, int]], second: list[tuple[cst.CSTNode, int]]
+) -> bool:
+    """`first`'s statement is written before `second`'s, outermost block first; False
+    when they are in different branches or one holds the other."""
+    for (block_a, index_a), (block_b, index_b) in zip(
+        reversed(first), reversed(second)
+    ):
+        if block_a is not block_b:
+            return False
+        if index_a != index_b:
+            return index_a < index_b
+    return False
+
+
+def _loop_between(read: cst.CSTNode, block: cst.CSTNode, parent: Parent) -> bool:
+    """A `for`/`while` around `read` inside `block` (a later binding could come back)."""
+    current = parent(read)
+    while current is not None and current is not block:
+        if isinstance(current, _LOOPS):
+            return True
+        current = parent(current)
+    return False
