@@ -179,3 +179,55 @@ def _loop_between(read: cst.CSTNode, block: cst.CSTNode, parent: Parent) -> bool
             return True
         current = parent(current)
     return False
+
+
+def narrowing(
+    read: cst.Name, bindings: Iterable[cst.CSTNode], parent: Parent
+) -> tuple[cst.If, cst.Name] | None:
+    """`if isinstance(p, X): p = value` (or `if not isinstance(p, X):`), no `else`, in a
+    block on the read's way before it, and the target of that one assignment, when every
+    other binding of the name is a parameter: after the `if`, the name holds either the
+    parameter (the test said it is, or is not, an X) or `value`. The caller judges the
+    test and the annotation. None otherwise."""
+    bindings = list(bindings)
+    read_path = _positions(read, parent)
+    if read_path is None:
+        return None
+    found: tuple[cst.If, cst.Name] | None = None
+    for binding in bindings:
+        if isinstance(binding, cst.Param):
+            continue
+        if found is not None or not isinstance(binding, cst.Name):
+            return None  # a second binding in the body: not the shape
+        statement = _only_statement_of_if(binding, parent)
+        if statement is None:
+            return None
+        path = _positions(statement, parent)
+        if path is None or _holds_at(path, read_path) is None:
+            return None
+        found = (statement, binding)
+    return found
+
+
+def _only_statement_of_if(target: cst.Name, parent: Parent) -> cst.If | None:
+    """The `if` whose body is exactly the one statement `target = value`, with no else."""
+    if not _plain_statement(target, parent):
+        return None
+    holder = parent(target)
+    statement = parent(holder) if isinstance(holder, cst.AssignTarget) else holder
+    line = parent(statement) if statement is not None else None
+    if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return None
+    if len(line.body) != 1:
+        return None
+    body = line if isinstance(line, cst.SimpleStatementSuite) else parent(line)
+    if isinstance(body, cst.IndentedBlock) and len(body.body) != 1:
+        return None
+    branch = parent(body) if body is not None else None
+    if (
+        not isinstance(branch, cst.If)
+        or branch.body is not body
+        or branch.orelse is not None
+    ):
+        return None
+    return branch

@@ -80,7 +80,7 @@ from libcst.metadata import (
 from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
-from migrate_storage.codemods.analysis.dominance import Parent, dominating
+from migrate_storage.codemods.analysis.dominance import Parent, dominating, narrowing
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import PATH as _PATH
@@ -539,9 +539,45 @@ class ReceiverTyper:
             return Kind.UNKNOWN  # an import, a builtin: not this function's own
         nodes = [a.node for a in assignments]  # type: ignore[attr-defined]
         target = dominating(node, nodes, self._parent)
-        if target is None:
+        if target is not None:
+            return self._assignment_kind(target, depth + 1)
+        found = narrowing(node, nodes, self._parent)
+        if found is None or self._assignment_kind(found[1], depth + 1) is not Kind.PATH:
             return Kind.UNKNOWN
-        return self._assignment_kind(target, depth + 1)
+        tested = self._isinstance_test(found[0].test, node.value)
+        if tested is None:
+            return Kind.UNKNOWN
+        negated, classes = tested
+        if negated:  # `if not isinstance(p, Path): p = Path(p)`: a Path either way
+            return Kind.PATH if _names.all_in(classes, _PATH_CLASSES) else Kind.UNKNOWN
+        if not _names.all_in(classes, {"builtins.str"}):
+            return Kind.UNKNOWN
+        # `if isinstance(p, str): p = Path(p)` where the parameter is a str or a Path
+        params = [n for n in nodes if isinstance(n, cst.Param)]
+        ok = bool(params) and all(
+            self._str_or_path_type(p.annotation, self._scopes.get(p.name)) for p in params
+        )
+        return Kind.PATH if ok else Kind.UNKNOWN
+
+    def _isinstance_test(
+        self, test: cst.BaseExpression, name: str
+    ) -> tuple[bool, frozenset[str]] | None:
+        """(negated, the classes' qualified names) for `isinstance(name, C)` or `not
+        isinstance(name, C)`, else None."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        call = test.expression if negated else test  # type: ignore[attr-defined]
+        if not isinstance(call, cst.Call) or not _names.all_in(
+            self._qualified(call.func), {"builtins.isinstance"}
+        ):
+            return None
+        args = call.args
+        if len(args) != 2 or any(a.star or a.keyword for a in args):
+            return None
+        subject = args[0].value
+        if not isinstance(subject, cst.Name) or subject.value != name:
+            return None
+        classes = self._qualified(args[1].value)
+        return (negated, classes) if classes else None
 
     def _bindings_kind(
         self, node: cst.Name, assignments: Collection[object], depth: int
@@ -661,12 +697,19 @@ class ReceiverTyper:
         if scope is None or depth > _MAX_DEPTH:
             return False
         parts = list(self._union_parts(node, scope, depth))
-        return bool(parts) and all(p != "?" for p in parts) and "path" in parts
+        return bool(parts) and all(p in ("path", "none") for p in parts) and "path" in parts
+
+    def _str_or_path_type(self, annotation: cst.Annotation | None, scope: Scope | None) -> bool:
+        """`str | Path` (or `Union[str, Path]`, `Optional[...]` of it, `str` alone)."""
+        if annotation is None or scope is None:
+            return False
+        parts = set(self._union_parts(annotation.annotation, scope, 0))
+        return parts <= {"path", "str", "none"} and bool(parts - {"none"})
 
     def _union_parts(
         self, node: cst.BaseExpression, scope: Scope, depth: int
     ) -> Iterator[str]:
-        """ "path", "none" or "?" for each member of a (possibly nested) union."""
+        """ "path", "str", "none" or "?" for each member of a (possibly nested) union."""
         if isinstance(node, cst.SimpleString):
             try:
                 inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
@@ -702,8 +745,13 @@ class ReceiverTyper:
             else:
                 yield "?"
             return
+        resolved = self._resolve(node, scope)
         yield (
-            "path" if _names.all_in(self._resolve(node, scope), _PATH_CLASSES) else "?"
+            "path"
+            if _names.all_in(resolved, _PATH_CLASSES)
+            else "str"
+            if _names.all_in(resolved, {"builtins.str"})
+            else "?"
         )
 
     def _resolve(self, node: cst.BaseExpression, scope: Scope) -> frozenset[str]:

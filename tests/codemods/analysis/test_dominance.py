@@ -54,3 +54,43 @@ def test_the_binding_that_holds_types_the_read(body: str) -> None:
 )
 def test_where_another_binding_may_reach_the_read_it_stays_unknown(body: str) -> None:
     assert _unlink(body) == (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # huggingface_hub 2.4.0 utils/tqdm.py: `path: Union[str, Path]`
+        "def f(path: Union[str, Path]):\n    if isinstance(path, str):\n        path = Path(path)\n"
+        "    path.unlink()\n",
+        "def f(path: str | Path | None):\n    if isinstance(path, str): path = Path(path)\n    path.unlink()\n",
+        "def f(path: str):\n    if isinstance(path, str):\n        path = Path(path)\n    path.unlink()\n",
+        # whatever the parameter was, it is a Path after this
+        "def f(path):\n    if not isinstance(path, Path):\n        path = Path(path)\n    path.unlink()\n",
+    ],
+)
+def test_a_parameter_narrowed_to_a_path_by_isinstance(body: str) -> None:
+    assert _unlink(body) == (Status.PENDING, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the parameter may be bytes or a PathLike: still not a Path after the `if`
+        "def f(path):\n    if isinstance(path, str):\n        path = Path(path)\n    path.unlink()\n",
+        "def f(path: Union[str, os.PathLike]):\n    if isinstance(path, str):\n        path = Path(path)\n"
+        "    path.unlink()\n",
+        # an else, a second statement, another class, another name, a str made
+        "def f(path: Union[str, Path]):\n    if isinstance(path, str):\n        path = Path(path)\n"
+        "    else:\n        log(path)\n    path.unlink()\n",
+        "def f(path: Union[str, Path]):\n    if isinstance(path, str):\n        log(path)\n        path = Path(path)\n"
+        "    path.unlink()\n",
+        "def f(path: Union[bytes, Path]):\n    if isinstance(path, bytes):\n        path = Path(path)\n"
+        "    path.unlink()\n",
+        "def f(path: Union[str, Path], other):\n    if isinstance(other, str):\n        path = Path(path)\n"
+        "    path.unlink()\n",
+        "def f(path):\n    if not isinstance(path, Path):\n        path = str(path)\n    path.unlink()\n",
+        "def f(path):\n    if not isinstance(path, os.PathLike):\n        path = Path(path)\n    path.unlink()\n",
+    ],
+)
+def test_a_narrowing_that_does_not_prove_a_path(body: str) -> None:
+    assert _unlink(body) == (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
