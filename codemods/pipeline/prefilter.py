@@ -274,31 +274,24 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
     )
     values.sort(key=lambda v: (v[0].lineno, v[0].col_offset))
     kept_lines = tuple(LINES.findall(text)) if found or values else ()
-    candidates = tuple(
-        Candidate(
+
+    def candidate(node: ast.expr, shape: Shape) -> Candidate:
+        return Candidate(
             shape=shape,
-            line=call.lineno,
-            column=_char_column(lines, call.lineno, call.col_offset),
-            end_line=call.end_lineno or call.lineno,
-            with_span=with_spans.get(id(call)),
+            line=node.lineno,
+            column=_char_column(lines, node.lineno, node.col_offset),
+            end_line=node.end_lineno or node.lineno,
+            with_span=with_spans.get(id(node)),
         )
-        for call, shape in found
-    )
+
+    candidates = tuple(candidate(call, shape) for call, shape in found)
     return Scan(
         candidates,
         *names,
         tree=tree if found or values else None,
         lines=kept_lines,
         fences=tuple(statements.fences),
-        values=tuple(
-            Candidate(
-                shape=shape,
-                line=node.lineno,
-                column=_char_column(lines, node.lineno, node.col_offset),
-                end_line=node.end_lineno or node.lineno,
-            )
-            for node, shape in values
-        ),
+        values=tuple(candidate(node, shape) for node, shape in values),
         from_values=value_names[1],
     )
 
