@@ -99,6 +99,11 @@ class Reason(enum.Enum):
     # itself, which no patch of `io.open`/`builtins.open` reaches; the runtime's stand-ins
     # defer to such patches, so no rewrite of it is exact.
     BOUND_AT_IMPORT = "builtin open imported by name: no stand-in is exact under a patch"
+    # Issue 14 (UNMIGRATED, families/function_values.py): a file function or class used
+    # as a value, not called where it stands (`retry(os.replace, tmp, dst)`,
+    # `staticmethod(open)`, `factory = lzma.LZMAFile`): the I/O done through it later is
+    # the module's, and no stand-in is exact for the value itself.
+    FUNCTION_VALUE = "file function used as a value"
 
 
 @dataclass(frozen=True, slots=True)

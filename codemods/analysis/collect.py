@@ -1,7 +1,10 @@
 """One LibCST walk that gathers what the finder needs: candidate calls and bindings.
 
 The walk itself is cheap next to scope analysis; it records
-- every call whose shape may be a site (the same rule as the `ast` scan),
+- every call whose shape may be a site (the same rule as the `ast` scan), and every
+  reference that may be a file function used as a value: a name or attribute read
+  where it stands (Python's Load context), neither called nor looked into (`staticmethod(
+  open)`, `retry(os.replace, a, b)`; the same rule as the scan's `Scan.values`),
 - the value bound to a name by `x = v`, `x: T = v`, `(x := v)` and `with v as x`,
 - for receivers.py: the annotation of `x: T [= v]`, the iterable of `for x in v` (also in
   comprehensions), augmented assignments and `del` of names, and every store to an
@@ -15,7 +18,12 @@ The walk itself is cheap next to scope analysis; it records
 from __future__ import annotations
 
 import libcst as cst
-from migrate_storage.codemods.pipeline.prefilter import Shape, is_candidate
+from migrate_storage.codemods.pipeline.prefilter import (
+    Shape,
+    candidates,
+    is_candidate,
+    is_value_candidate,
+)
 from migrate_storage.codemods.speedups.walk import CachedDispatch
 
 
@@ -52,10 +60,61 @@ def value_call(small: cst.BaseSmallStatement) -> cst.Call | None:
     return None
 
 
+# Nodes whose Name children are identifiers, not expressions (`ast` holds them as str).
+_IDENTIFIER_HOLDERS = tuple(
+    getattr(cst, name)
+    for name in (
+        "ImportAlias", "ImportFrom", "AsName", "FunctionDef", "ClassDef", "NameItem",
+        "MatchAs", "MatchStar", "MatchKeywordElement", "MatchMapping", "TypeAlias",
+        "TypeVar", "TypeVarTuple", "ParamSpec",
+    )
+    if hasattr(cst, name)
+)
+# What a tuple or list target is made of (`a, *b = ...`): its names are stored too.
+_TARGET_PARTS = (cst.Element, cst.StarredElement, cst.Tuple, cst.List)
+
+
+def loaded_reference(node: cst.Name | cst.Attribute, stack: list[cst.CSTNode]) -> bool:
+    """Whether `node` (`stack[-1]`, its ancestors below it) is read where it stands, as
+    `ast`'s Load context says, and is neither the callee of a call nor the object of an
+    attribute (`f(...)`, `f.__name__`): the `ast` scan's rule for `Scan.values`."""
+    parent = stack[-2]
+    if isinstance(parent, cst.Call):
+        return parent.func is not node
+    if isinstance(parent, (cst.Attribute, *_IDENTIFIER_HOLDERS)):
+        return False  # `x.node`, `node.x`, `import node`, `def node`, `as node`, ...
+    if isinstance(parent, cst.Param):
+        return parent.default is node
+    if isinstance(parent, cst.Arg) and parent.keyword is node:
+        return False
+    top, at = node, len(stack) - 2
+    while at > 0 and isinstance(stack[at], _TARGET_PARTS):
+        top, at = stack[at], at - 1
+    holder = stack[at]
+    if isinstance(holder, (cst.AssignTarget, cst.Del)):
+        return False
+    if isinstance(
+        holder, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)
+    ):
+        return holder.target is not top
+    return True
+
+
 class Collector(CachedDispatch, cst.CSTVisitor):
-    def __init__(self, scan_names: tuple[frozenset[str], frozenset[str]]) -> None:
+    def __init__(
+        self,
+        scan_names: tuple[frozenset[str], frozenset[str]],
+        value_names: tuple[frozenset[str], frozenset[str]] | None = None,
+    ) -> None:
         self._scan_names = scan_names
         self.calls: list[tuple[cst.Call, Shape]] = []
+        # `value_names`: (module names, from-imported value functions) of the scan
+        # (`prefilter.is_value_candidate`); None collects no values.
+        self._value_names = value_names
+        self._value_words: frozenset[str] = frozenset()
+        if value_names is not None:
+            self._value_words = candidates().value_functions | value_names[1]
+        self.values: list[tuple[cst.BaseExpression, Shape]] = []
         self.bindings: dict[cst.Name, cst.BaseExpression] = {}
         self.with_bodies: dict[
             cst.Call, tuple[cst.With, cst.BaseSmallStatement, cst.CSTNode]
@@ -182,7 +241,23 @@ class Collector(CachedDispatch, cst.CSTVisitor):
     def leave_With_body(self, node: cst.With) -> None:
         self._with_stack.pop()
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in self._value_words:
+            self._value(node)
+
+    def _value(self, node: cst.Name | cst.Attribute) -> None:
+        shape = call_shape(node)
+        if (
+            shape is not None
+            and self._value_names is not None
+            and is_value_candidate(shape, self._value_names)
+            and loaded_reference(node, self._stack)
+        ):
+            self.values.append((node, shape))
+
     def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self._value_words:
+            self._value(node)
         if not self._with_stack:
             return
         for with_node, bound in reversed(self._with_stack):

@@ -114,7 +114,10 @@ class _Finder:
         self.path = path
         self.policy = policy
         scopes = _scopes.scopes(wrapper)
-        self.collector = Collector((scan.module_names, scan.from_names))
+        self.collector = Collector(
+            (scan.module_names, scan.from_names),
+            (scan.module_names, scan.from_values),
+        )
         wrapper.module.visit(self.collector)
         self.ctx = Context(
             wrapper.module,
@@ -144,6 +147,17 @@ class _Finder:
                     sites[module].append(item)
                     recognised.append((module, item))
                     break
+        # File functions used as values: asked of the modules that count them.
+        counting = [m for m in modules if hasattr(m, "recognise_value")]
+        if counting and self.collector.values:
+            values = (v for v, _ in self.collector.values)
+            for value, position in zip(values, self._value_positions()):
+                for module in counting:
+                    item = module.recognise_value(value, position, ctx)  # type: ignore[attr-defined]
+                    if item is not None:
+                        sites[module].append(item)
+                        recognised.append((module, item))
+                        break
         direct = [m for m in modules if not m.DERIVED]
         derived = [m for m in modules if m.DERIVED]
         ctx.by_call = {f.call: f for m in direct for f in sites[m]}
@@ -197,6 +211,23 @@ class _Finder:
                 )
             )
         return out
+
+    def _value_positions(self) -> list[Position]:
+        """The positions of the collector's values, paired with the `ast` scan's as the
+        calls are (`_positions`)."""
+        values = self.collector.values
+        scanned = self.scan.values
+        if len(values) == len(scanned) and all(
+            shape == cand.shape for (_, shape), cand in zip(values, scanned)
+        ):
+            return [Position(c.line, c.column, c.end_line) for c in scanned]
+        if self.pruned is not None and not self.pruned.exact_lines:
+            raise PairingError(self.path)
+        ranges = self.wrapper.resolve(PositionProvider)
+        return [
+            Position(ranges[v].start.line, ranges[v].start.column, ranges[v].end.line)
+            for v, _ in values
+        ]
 
     def _apply_policy(self, item: Found) -> None:
         """Policy overrides anything not already migrated. A secret-looking literal path

@@ -40,7 +40,7 @@ program deleted), a copy publishes what it copied.
   "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
 - `replace(...)` after `from os import *`: the name cannot be resolved, not a site.
 - The functions used without being called (`atexit.register(shutil.rmtree, d)`,
-  `copy_function=shutil.copy`): not call sites.
+  `retry(os.replace, a, b)`): not call sites; families/function_values.py counts them.
 - Files or families whose rule is `local` (kept local), excluded files, and calls whose
   first argument is a secret-looking literal path (LOCAL, as for every family).
 

@@ -11,6 +11,12 @@ A family module (listed once in families/registry.py) is read as a `FamilyModule
   file (a secret-looking literal there makes the site LOCAL, whatever the family), and
   `opens_handle`, whether it returns a file handle (json/pickle calls on that handle
   then follow its status).
+- `recognise_value(node, position, ctx)` (optional: only a module that counts
+  references does): the `Found` site when `node`, a name or attribute that is not called
+  where it stands (`retry(os.replace, a, b)`, `staticmethod(open)`, `{"xz":
+  lzma.LZMAFile}`), is this family's. The finder asks the modules that define it about
+  the references the prefilter let through (`Candidates.value_functions`); the `Found`'s
+  `call` is then that reference. families/function_values.py is the one such module.
 - `decide(items, ctx)`: this family's decision for its sites (`items`: every site it
   recognised in this module, in source order; the list may be shortened in place to drop
   calls that turn out not to be file I/O). For a PENDING site that this run migrates it
@@ -81,6 +87,11 @@ class Candidates:
     any_receiver_methods: frozenset[str] = frozenset()
     # `x.name(...)` on any receiver, only in a module that imports pathlib.
     path_only_methods: frozenset[str] = frozenset()
+    # Last parts of qualified names whose references count when they are not called
+    # (`retry(os.replace, a, b)`, `factory = lzma.LZMAFile`, `staticmethod(open)`):
+    # `root.name` on an imported module, a from-imported `name` (any alias), and a bare
+    # `name` that is also in `bare_names` (`open`). See `recognise_value` below.
+    value_functions: frozenset[str] = frozenset()
 
     @classmethod
     def by_name(cls, qualified: Iterable[str], **more: Any) -> Candidates:
@@ -100,6 +111,7 @@ class Candidates:
             module_functions=self.module_functions | other.module_functions,
             any_receiver_methods=self.any_receiver_methods | other.any_receiver_methods,
             path_only_methods=self.path_only_methods | other.path_only_methods,
+            value_functions=self.value_functions | other.value_functions,
         )
 
 

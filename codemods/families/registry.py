@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from migrate_storage.codemods.families import (
     codecs_open,
+    function_values,
     json_pickle,
     lifecycle,
     open_calls,
@@ -55,6 +56,9 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     runtime_calls,  # calls already on the runtime: MIGRATED
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink
     pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)
+    # file functions used as values (`retry(os.replace, a, b)`): claims no call, only
+    # references (`recognise_value`), counted in their functions' families
+    function_values,
 )
 
 

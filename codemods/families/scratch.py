@@ -305,6 +305,21 @@ def removed_scratch(path: cst.BaseExpression, flow: Flow) -> Reason | None:
     return _reason(name, source, flow)
 
 
+def temporary_directory_name(path: cst.BaseExpression, flow: Flow) -> bool:
+    """`path` is a name bound once to a `tempfile.mkdtemp()` this module proves scratch
+    (removed in a `finally:` or registered as a callback: `_removed_directory`), so a
+    removal function handed that name (`atexit.register(shutil.rmtree, d)`) removes
+    scratch."""
+    if not isinstance(path, cst.Name):
+        return False
+    value = flow.value_of(path)
+    return (
+        isinstance(value, cst.Call)
+        and "tempfile.mkdtemp" in flow.names(value.func)
+        and _removed_directory(value, flow)
+    )
+
+
 def _name_only_consumed(
     target: cst.BaseExpression | None, flow: Flow, *, via_attribute: bool
 ) -> bool:

@@ -89,7 +89,7 @@ def analyse_source(
         scan = prefilter.scan(source, text, policy.runtime_module)
     except prefilter.SourceError as exc:
         raise SkipFile(exc.line, exc.reason) from None
-    if not scan.candidates:
+    if not scan.candidates and not scan.values:
         return Analysis((), None, None, text)
     if scan.tree is not None:
         cut = prune.cut_source(source, scan, prune.marks(scan, focus))
@@ -174,10 +174,11 @@ def _analyse_cut(
         return None
     pruned = cut.pruned(module)
     outside = tuple(c for c in scan.candidates if not pruned.covers(c.line))
+    values = tuple(v for v in scan.values if not pruned.covers(v.line))
     try:
         result = run_pass(
             module,
-            replace(scan, candidates=outside, tree=None),
+            replace(scan, candidates=outside, values=values, tree=None),
             path,
             policy,
             rewrite=rewrite,

@@ -11,6 +11,9 @@ engine pays for them only when this module finds a candidate call:
    finder keeps). The finder pairs its LibCST calls
    with these in source order and takes their line/column from them, which spares the
    costly PositionProvider (it verifies the pairing and falls back when it disagrees).
+   The same walk collects the references that may be file functions used as values
+   (`is_value_candidate`: `retry(os.replace, a, b)`, `staticmethod(open)`), paired with
+   the collector's the same way (`Scan.values`).
 
 Shapes are compared as (name, root) pairs: `open(...)` is ("open", None) for a bare name,
 `io.open(...)` is ("open", "io"), `Path(x).read_text()` is ("read_text", "").
@@ -73,6 +76,10 @@ class Scan:
     tree: ast.Module | None = None  # for prune.py
     lines: tuple[str, ...] = ()  # the source lines, with their line endings
     fences: tuple[int, ...] = ()  # lines of `global`/`nonlocal` statements, in order
+    # References that may be a file function used as a value (`is_value_candidate`),
+    # in source order, and the names from-imported under a value function's name.
+    values: tuple[Candidate, ...] = ()
+    from_values: frozenset[str] = frozenset()
 
 
 def generated_marker_line(source: bytes) -> int | None:
@@ -186,6 +193,23 @@ def is_candidate(
     return name in wanted.module_functions and root in module_names
 
 
+def is_value_candidate(
+    shape: Shape, value_names: tuple[frozenset[str], frozenset[str]]
+) -> bool:
+    """The shape rule for a reference that is not called (`Candidates.value_functions`),
+    shared by the `ast` scan and the LibCST collector: a bare name that is a builtin
+    value function (`open`) or from-imported under a value function's name (any alias),
+    or `root.name` with `root` bound by an import of a candidate module."""
+    name, root = shape
+    module_names, from_values = value_names
+    wanted = candidates()
+    if root is None:
+        return name in from_values or (
+            name in wanted.bare_names and name in wanted.value_functions
+        )
+    return bool(root) and name in wanted.value_functions and root in module_names
+
+
 def _shape(func: ast.expr) -> Shape | None:
     if isinstance(func, ast.Name):
         return (func.id, None)
@@ -216,17 +240,30 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
     names = (frozenset(statements.module_names), frozenset(statements.from_names))
     lines = _LINE_SPLIT.split(text)
     hints = _hint_lines(text, lines, names)
+    value_names = (names[0], frozenset(statements.from_values))
     with_spans: dict[int, tuple[int, int]] = {}
     found: list[tuple[ast.Call, Shape]] = []
+    values: list[tuple[ast.expr, Shape]] = []
+    # Called or looked into (`f(...)`, `f.attr`): not a value; `_near` yields a node
+    # before its children, so a reference's parent has been seen when it comes.
+    not_values: set[int] = set()
     for node in _near(tree, hints):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 span = (node.lineno, node.end_lineno or node.lineno)
                 with_spans[id(item.context_expr)] = span
         elif isinstance(node, ast.Call):
+            not_values.add(id(node.func))
             shape = _shape(node.func)
             if shape is not None and is_candidate(shape, names):
                 found.append((node, shape))
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            if isinstance(node, ast.Attribute):
+                not_values.add(id(node.value))
+            if isinstance(node.ctx, ast.Load) and id(node) not in not_values:
+                shape = _shape(node)
+                if shape is not None and is_value_candidate(shape, value_names):
+                    values.append((node, shape))
     found.sort(
         key=lambda c: (
             c[0].lineno,
@@ -235,23 +272,27 @@ def scan(source: bytes | str, text: str, runtime_module: str) -> Scan:
             -(c[0].end_col_offset or 0),
         )
     )
-    kept_lines = tuple(LINES.findall(text)) if found else ()
-    candidates = tuple(
-        Candidate(
+    values.sort(key=lambda v: (v[0].lineno, v[0].col_offset))
+    kept_lines = tuple(LINES.findall(text)) if found or values else ()
+
+    def candidate(node: ast.expr, shape: Shape) -> Candidate:
+        return Candidate(
             shape=shape,
-            line=call.lineno,
-            column=_char_column(lines, call.lineno, call.col_offset),
-            end_line=call.end_lineno or call.lineno,
-            with_span=with_spans.get(id(call)),
+            line=node.lineno,
+            column=_char_column(lines, node.lineno, node.col_offset),
+            end_line=node.end_lineno or node.lineno,
+            with_span=with_spans.get(id(node)),
         )
-        for call, shape in found
-    )
+
+    candidates = tuple(candidate(call, shape) for call, shape in found)
     return Scan(
         candidates,
         *names,
-        tree=tree if found else None,
+        tree=tree if found or values else None,
         lines=kept_lines,
         fences=tuple(statements.fences),
+        values=tuple(candidate(node, shape) for node, shape in values),
+        from_values=value_names[1],
     )
 
 
@@ -259,9 +300,12 @@ class _Statements:
     """One walk over every statement (function bodies included, expressions skipped)."""
 
     def __init__(self, runtime_module: str) -> None:
-        self.roots = candidates().module_roots | {runtime_module.partition(".")[0]}
+        wanted = candidates()
+        self.roots = wanted.module_roots | {runtime_module.partition(".")[0]}
+        self.value_functions = wanted.value_functions
         self.module_names: set[str] = set()
         self.from_names: set[str] = set()
+        self.from_values: set[str] = set()  # from-imported value functions, as bound
         self.fences: list[int] = []  # lines of `global`/`nonlocal`, in order
 
     def walk(self, body: list[ast.stmt]) -> None:
@@ -280,6 +324,8 @@ class _Statements:
                         bound = alias.asname or alias.name
                         self.module_names.add(bound)
                         self.from_names.add(bound)
+                        if alias.name in self.value_functions:
+                            self.from_values.add(bound)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 self.fences.append(node.lineno)
             else:
@@ -299,6 +345,7 @@ def _hint_names(wanted: Candidates) -> frozenset[str]:
         | wanted.any_receiver_methods
         | wanted.path_only_methods
         | wanted.module_functions
+        | wanted.value_functions
     )
 
 

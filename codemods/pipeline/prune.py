@@ -101,14 +101,19 @@ def _ast_units(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
 
 def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
     """The lines whose functions and classes must stay: the `focus` lines when given
-    (the safety net's second pass), else those of the candidate calls; plus what
+    (the safety net's second pass), else those of the candidate calls and of the
+    references that may be file functions used as values; plus what
     analysis/receivers.py reads to type an attribute that a candidate's receiver goes
     through (`self._path.open()`, `config.path.read_text()`): the class-level
     annotations and assignments of that name (dataclass fields; the class stays, its
     methods may still be stubbed) and every store to or `del` of an attribute of that
     name (`self._path = root / "x"` in `__init__`). What is cut anyway is checked on its
     text (receivers.py), so this decides what can be shown, never what is assumed."""
-    lines = sorted(focus) if focus is not None else [c.line for c in scan.candidates]
+    lines = (
+        sorted(focus)
+        if focus is not None
+        else sorted(c.line for c in (*scan.candidates, *scan.values))
+    )
     if scan.tree is None or not lines:
         return lines
     return sorted({*lines, *_typing_lines(scan.tree, set(lines), scan.lines)})

@@ -42,7 +42,7 @@ def run_pass(
     `pruned`: `module` is already cut (engine._analyse_cut: the byte cut is the one
     pruning mechanism) and this is what was cut; otherwise `module` is analysed whole."""
     families = frozenset(families)
-    if not scan.candidates:
+    if not scan.candidates and not scan.values:
         return PassResult((), None, None)
     if pruned is None:
         pruned = prune.Pruned(module)

@@ -16,6 +16,10 @@ Format versions (`meta.format`), bump on any change a consumer could notice:
      files. New families (scratch, third-party) and reasons (temporary_file, ...).
   3: family `lifecycle` (renames, removals, copies); `codecs.open` sites are in family
      `open` (they were third-party readers/writers); `os.replace` & co. are sites.
+  4: file functions and classes used as values are sites of their function's family
+     (`retry(os.replace, a, b)`, `staticmethod(open)`, `{"xz": lzma.LZMAFile}`), reason
+     `function_value` (unmigrated), or local with a scratch reason; the reasons
+     `package_data`, `private_file`, `system_file`, `foreign_descriptor` added since 3.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from migrate_storage.codemods.report.model import (
     is_scanned,
 )
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # A file's `state` is "skipped" or "failed" (its FileStatus) when it was not counted, and
 # this for every counted file, whatever the scan found in it: the schema's word since

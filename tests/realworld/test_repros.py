@@ -391,12 +391,6 @@ CALLABLES_AS_VALUES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file function or class used as a value (`self._run_safely(os.replace, tmp, "
-    "name)`, `_open_item = staticmethod(open)`, `self.fileobj_factory = lzma.LZMAFile`) is "
-    "not a site: the report counts none of the I/O done through it",
-)
 @pytest.mark.parametrize("case", sorted(CALLABLES_AS_VALUES))
 def test_file_functions_used_as_values_are_counted(case: str) -> None:
     """cachelib 0.17.0 FileSystemCache: every replace and read of a cache file goes through

@@ -8,6 +8,7 @@ import pytest
 from codemod_cases import pending, run_code
 from migrate_storage.codemods.families import (
     codecs_open,
+    function_values,
     runtime_calls,
     scratch,
     third_party,
@@ -18,7 +19,8 @@ from migrate_storage.codemods.model import FileStatus, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 
 MODULES = FAMILY_MODULES
-CLASSIFY_ONLY = (scratch, third_party, runtime_calls)  # no COMMAND: they rewrite nothing
+# no COMMAND: they rewrite nothing
+CLASSIFY_ONLY = (scratch, third_party, runtime_calls, function_values)
 # No COMMAND of their own: their sites are another module's kind, rewritten by its command
 # (codecs.open sites are the open family's: OpenCallsCodemod).
 REWRITTEN_BY_ANOTHER = (codecs_open,)

@@ -144,6 +144,9 @@ def test_arguments_or_receivers_that_keep_the_order_are_rewritten(code: str) -> 
          [("pathlib.Path.unlink", Status.LOCAL, Reason.SECRET_PATH)]),
         ("def f(lock):\n    lock.unlink()\n",
          [("lock.unlink", Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        # Not called here: counted where it is handed on (families/function_values.py).
+        ("import atexit, shutil\natexit.register(shutil.rmtree, d)\n",
+         [("shutil.rmtree", Status.UNMIGRATED, Reason.FUNCTION_VALUE)]),
     ],
 )
 def test_what_cannot_be_exact_is_left_with_a_reason(
@@ -159,7 +162,6 @@ def test_what_cannot_be_exact_is_left_with_a_reason(
         "from pathlib import Path\ndef f(df):\n    return df.rename(columns={})\n",
         "import dataclasses\ndataclasses.replace(obj, x=1)\n",
         "from os import *\nreplace(a, b)\n",
-        "import atexit, shutil\natexit.register(shutil.rmtree, d)\n",
         "import os\ndef replace(a, b):\n    pass\nreplace(a, b)\n",
         "import os\nos.path.join(a, b).replace('/', '_')\n",
     ],

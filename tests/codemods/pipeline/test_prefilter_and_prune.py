@@ -2,7 +2,8 @@
 
 The finder pairs its LibCST calls with the `ast` scan's candidates in source order and
 takes line/column from `ast` (PositionProvider costs a full extra pass); when the two
-disagree it falls back to PositionProvider. Here both ways must give identical Sites, on
+disagree it falls back to PositionProvider. The same holds for the references that may
+be file functions used as values (`Scan.values`). Here both ways must give identical Sites, on
 the fixtures and on real standard-library modules full of calls, f-strings, decorators
 and non-ASCII text.
 """
@@ -36,6 +37,7 @@ def _both(source: bytes, policy):
         candidates=tuple(
             dataclasses.replace(c, shape=("", None)) for c in scan.candidates
         ),
+        values=tuple(dataclasses.replace(v, shape=("", None)) for v in scan.values),
     )
     slow = find_sites(
         MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True),
