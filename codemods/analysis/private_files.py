@@ -6,7 +6,7 @@ function it is in makes the file it names readable and writable by its owner alo
 - `os.open(p, flags, mode)` with a mode that gives group and others nothing (an integer
   literal such as `0o600`, `stat.S_IRUSR | stat.S_IWUSR`, or a module constant bound once
   to one, `_SECRET_FILE_MODE = 0o600`): that `os.open` site, and
-  `os.fdopen(fd)` of its descriptor;
+  `os.fdopen(fd)` of its descriptor (a name bound once to it, or the call itself);
 - `os.chmod(p, mode)`, `os.lchmod(p, mode)`, `p.chmod(mode)` or `Path(p).chmod(mode)` with
   such a mode, before or after the site: a pathlib site on the same file (`Path(p).open("wb")`
   then `Path(p).chmod(0o600)`: nbformat's signing key). A chmod after a write comes after
@@ -56,7 +56,9 @@ def is_private(
     call = item.call
     if item.name == "os.fdopen":
         fd = argument(call, 0, ("fd",))
-        opened = flow.value_of(fd) if isinstance(fd, cst.Name) else None
+        # `os.fdopen(os.open(f, flags, 0o600), "w")` (jupyter_core's secure_write), or
+        # the name bound once to such a call
+        opened = flow.value_of(fd) if isinstance(fd, cst.Name) else fd
         return isinstance(opened, cst.Call) and _private_os_open(opened, flow)
     if item.name == "os.open":
         if _private_os_open(call, flow):

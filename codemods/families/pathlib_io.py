@@ -150,6 +150,15 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since PurePath does no I/O.",
     ),
     Unchanged(
+        'def load(fs, path):\n    with fs.open(path, mode="rb") as f:\n        return f.read()\n',
+        "Should do nothing, since `mode` given twice is a TypeError on a Path: a filesystem"
+        " object's method (fsspec), no site.",
+    ),
+    Unchanged(
+        "def save(self, path, text):\n    self.fs.write_text(path, text, encoding='utf-8')\n",
+        "Should do nothing, since `encoding` given twice is a TypeError on a Path: no site.",
+    ),
+    Unchanged(
         'import zipfile\n\nzipfile.ZipFile(archive, strict_timestamps=opts.strict).open("member")\n',
         "Should do nothing, since a zip member is not a pathlib.Path (the ZipFile"
         " itself is counted as third-party I/O).",
@@ -196,6 +205,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return None
     if ctx.is_own_method(call):
         return None
+    if kind is not Kind.PATH and not _binds_to_pathlib(call, attr):
+        return None  # `fs.open(path, mode="rb")`: a TypeError on any Path, so no Path
     if kind is Kind.PATH:
         name = f"pathlib.Path.{attr}"
     else:
@@ -217,6 +228,39 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS:
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     return found
+
+
+#: pathlib's parameters for each method (the widest of Python 3.11 to 3.13: 3.13's
+#: read_text takes `newline`), after `self`.
+_PATHLIB_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "open": ("mode", "buffering", "encoding", "errors", "newline"),
+    "read_text": ("encoding", "errors", "newline"),
+    "read_bytes": (),
+    "write_text": ("data", "encoding", "errors", "newline"),
+    "write_bytes": ("data",),
+}
+
+
+def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
+    """Whether the call's arguments could bind to pathlib's method: False for too many
+    positional arguments, an unknown keyword, or a keyword that repeats a positional one
+    (`fs.open(path, mode="rb")`, `fs.read_text(path, encoding=e)`: fsspec's and other
+    filesystems' methods take the path first; on a Path each is a TypeError, so a program
+    that works does not call them on one). True when `*args`/`**kwargs` hide the shape."""
+    params = _PATHLIB_PARAMETERS[attr]
+    if any(arg.star for arg in call.args):
+        return True
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if len(positional) > len(params):
+        return False
+    taken = set(params[: len(positional)])
+    for arg in call.args:
+        if arg.keyword is not None:
+            name = arg.keyword.value
+            if name not in params or name in taken:
+                return False
+            taken.add(name)
+    return True
 
 
 def _arguments_kept(call: cst.Call, attr: str) -> bool:

@@ -128,3 +128,31 @@ def test_an_owner_only_mode_held_in_a_module_constant() -> None:
     assert reasons[(12, "os.fdopen")] is Reason.PRIVATE_FILE
     assert reasons[(17, "os.open")] is not Reason.PRIVATE_FILE
     assert reasons[(22, "os.open")] is not Reason.PRIVATE_FILE
+
+
+def test_the_handle_of_a_private_descriptor_opened_in_place() -> None:
+    """jupyter_core 5.9.1 `secure_write`: `os.fdopen(os.open(f, flags, 0o0600), "w")`;
+    the same with a group-readable mode stays counted."""
+    code = textwrap.dedent(
+        """\
+        import os
+
+
+        def secure_write(fname, text):
+            flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC
+            with os.fdopen(os.open(fname, flags, 0o0600), "w", encoding="utf-8") as f:
+                f.write(text)
+
+
+        def shared_write(fname, text):
+            flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC
+            with os.fdopen(os.open(fname, flags, 0o644), "w") as f:
+                f.write(text)
+        """
+    )
+    result = transform_source(code.encode(), "m.py", FilePolicy(runtime_module="storage_runtime"))
+    reasons = {(s.line, s.name): s.reason for s in result.sites}
+    assert reasons[(6, "os.fdopen")] is Reason.PRIVATE_FILE
+    assert reasons[(6, "os.open")] is Reason.PRIVATE_FILE
+    assert reasons[(12, "os.fdopen")] is Reason.UNSUPPORTED_FAMILY
+    assert reasons[(12, "os.open")] is Reason.UNSUPPORTED_FAMILY
