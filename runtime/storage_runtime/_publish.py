@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime import _namespace
-from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
+from storage_runtime._cid import IMPORT_OPTS, CidBuilder, _io_open, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._locks import cid_lock, path_lock
@@ -86,7 +86,9 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
         if not free:
             return "busy"
         try:
-            f = open(path, "rb", buffering=0)  # noqa: SIM115 - the builtin; closed below
+            # io.open bound at import (not the name `open`, which a program's
+            # mock.patch("builtins.open") replaces): the file's own bytes; closed below
+            f = _io_open(path, "rb", buffering=0)  # noqa: SIM115
         except (FileNotFoundError, NotADirectoryError):
             backend.index.mark_gone(rel, gen)
             return "gone"

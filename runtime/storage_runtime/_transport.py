@@ -25,7 +25,7 @@ the node is on 127.0.0.1.
 
 Storage_runtime imports this module when it is itself imported with the ipfs backend
 configured (before the program's test fixtures run), so what is captured is the libraries'
-own code. Still seen by a program's mocks: a patch made before storage_runtime was imported;
+own code; `mimetypes` reads its tables then too. Still seen by a program's mocks: a patch made before storage_runtime was imported;
 methods the libraries call by explicit class (`RequestMethods.__init__(self, ...)` in
 urllib3's pools), module-level helpers of requests and urllib3 (`urllib3.connectionpool.
 is_connection_dropped`, which vcrpy replaces by a mock saying False: harmless), the
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import _socket
 import copy
+import mimetypes
 import socket
 import types
 from typing import Any
@@ -60,6 +61,12 @@ _SKIP = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__", "__d
                    "__init_subclass__", "__subclasshook__", "__class_getitem__"})
 _METHODS = (types.FunctionType, classmethod, staticmethod, property,
             types.MethodDescriptorType, types.BuiltinFunctionType)
+
+# ipfshttpclient's multipart encoder guesses a content type for each upload; mimetypes
+# reads /etc/mime.types (through the name `open`) on its first use. Read it now, at
+# import, so that a program's later `mock.patch("builtins.open")` neither records nor
+# answers that read (helper unseen6's B2).
+mimetypes.init()
 
 
 def _kept(key: str, value: Any) -> bool:
