@@ -159,10 +159,10 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since `encoding` given twice is a TypeError on a Path: no site.",
     ),
     Unchanged(
-        'import zipfile\n\nzipfile.ZipFile(archive, strict_timestamps=opts.strict).open("member")\n',
+        'import zipfile\n\nzipfile.ZipFile(*archive).open("member")\n',
         "Should do nothing, since a zip member is not a pathlib.Path (the ZipFile"
         " itself is counted as third-party I/O).",
-        site_reason=Reason.THIRD_PARTY_READER,
+        site_reason=Reason.THIRD_PARTY_WRITER,
     ),
 )
 

@@ -61,19 +61,22 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   analysis/handles.py): PENDING with it and MIGRATED once it is published; their text
   stays (there is no open to fold them into), and a handle whose writer is left counted
   stays HANDLE_NOT_MIGRATED, as before.
-- A writer (or a `with`) followed by `storage.publish(<the same path>)` is MIGRATED (what
-  `apply` leaves, so a second run changes nothing; after a `with`, any of the publish
-  lines that directly follow it).
+- Any other one-shot writer whose path's place is known (not hidden by `*args` before
+  it or in `**kwargs`): a path that cannot be evaluated again (an attribute, a call, an
+  operator, an f-string), a writer inside a larger expression, a lambda, a
+  comprehension, a one-line compound, a rebinding assignment: the writer is called
+  through, `storage.publishing(torch.save, path=1, pin=True)(obj, os.path.join(d, n))`
+  (families/_call_through.py): the callee and every argument are evaluated once, in the
+  program's order, and the argument at `path` is published once the call has returned.
+- A writer (or a `with`) followed by `storage.publish(<the same path>)`, or called
+  through `storage.publishing(...)`, is MIGRATED (what `apply` leaves, so a second run
+  changes nothing; after a `with`, any of the publish lines that directly follow it).
 
 **Leaves alone (why)**
-- Counted UNMIGRATED ("third-party writer"): a path that is an attribute, a subscript, a
-  call, an operator or an f-string (evaluating it again may run code or give another
-  path); a path in `*args`/`**kwargs`; a writer inside a larger expression, a lambda, a
-  comprehension, a one-line compound (`if x: df.to_csv(p)`), a line with several
-  statements, a parenthesised call; a one-shot writer in a `with` header; an assignment
-  that rebinds the path's name (`p = df.to_csv(p)`) or a walrus in the call that may;
-  `savefig` with a path that is not a literal with an extension (matplotlib adds one to
-  a name without it).
+- Counted UNMIGRATED ("third-party writer"): a one-shot writer whose path is in
+  `*args`/`**kwargs` (its place unknown); `savefig` with a path that is not a literal with
+  an extension (matplotlib adds one to a name without it, and which one depends on its
+  settings).
 - Writers that return a handle outside the shapes above: not a `with` item (`tar =
   tarfile.open(p, "w")`, `with closing(tarfile.open(...))`: nothing says when the handle
   is closed), a read or unknown mode, and those with no `with_write_modes`
@@ -103,6 +106,7 @@ from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.analysis.uses import descendants
 from migrate_storage.codemods.families import (
     _after_with,
+    _call_through,
     lazy_command,
     scratch,
     third_party,
@@ -137,24 +141,17 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import matplotlib.pyplot as plt\n\nplt.savefig('loss.png', dpi=150)\n",
         "import matplotlib.pyplot as plt\nfrom storage_runtime import storage\n\nplt.savefig('loss.png', dpi=150)\nstorage.publish('loss.png', pin=True)\n",
     ),
-    Unchanged(
+    Rewritten(
         "def export(df, run):\n    df.to_csv(run.out_dir / 'metrics.csv')\n",
-        "Should do nothing, since the path is an expression that evaluating again may change.",
-        site_reason=Reason.THIRD_PARTY_WRITER,
+        "from storage_runtime import storage\n\ndef export(df, run):\n    storage.publishing(df.to_csv, path=0, pin=True)(run.out_dir / 'metrics.csv')\n",
+    ),
+    Rewritten(
+        "import os\nimport torch\n\ndef save(self, out):\n    return torch.save(self.model.state_dict(), os.path.join(out, 'model.pt'))\n",
+        "import os\nimport torch\nfrom storage_runtime import storage\n\ndef save(self, out):\n    return storage.publishing(torch.save, path=1, pin=True)(self.model.state_dict(), os.path.join(out, 'model.pt'))\n",
     ),
     Unchanged(
-        "def export(df, p, ok):\n    if ok: df.to_csv(p)\n",
-        "Should do nothing, since a one-line compound has no line to add the publish on.",
-        site_reason=Reason.THIRD_PARTY_WRITER,
-    ),
-    Unchanged(
-        "def export(df, p):\n    return df.to_csv(p)\n",
-        "Should do nothing, since the writer is inside a larger statement.",
-        site_reason=Reason.THIRD_PARTY_WRITER,
-    ),
-    Unchanged(
-        "def export(df, p):\n    p = df.to_csv(p)\n",
-        "Should do nothing, since the assignment rebinds the path's name.",
+        "def export(df, args):\n    df.to_csv(*args)\n",
+        "Should do nothing, since the path's place in `*args` is unknown.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
@@ -201,8 +198,10 @@ DERIVED = False
 #: A temporary file kept on close: published after its `with` like a handle writer's file.
 _TEMPORARY = "tempfile.NamedTemporaryFile"
 #: Its calls are those of third_party's table, and the kept temporary file.
-CANDIDATES: Candidates = third_party.CANDIDATES | Candidates.by_name(
-    {_TEMPORARY}, text=("tempfile",)
+CANDIDATES: Candidates = (
+    third_party.CANDIDATES
+    | Candidates.by_name({_TEMPORARY}, text=("tempfile",))
+    | Candidates(any_receiver_methods=frozenset({_call_through.PUBLISHING}))
 )
 COMMAND = Command("PublishAfterCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=5)
 #: Reported under third_party's rule (MS-THIRD-PARTY).
@@ -217,6 +216,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     `with` item and can be published after it (`_with_writer`; the others are left to
     families/third_party.py and families/scratch.py, as before). Every other
     third-party call is left to families/third_party.py."""
+    through = _call_through.wrapped(call, ctx, _call_through.PUBLISHING)
+    if through is not None:  # `storage.publishing(torch.save, ...)(...)`: migrated
+        return _called_through(call, through, position, ctx)
     claimed = third_party.table_entry(call, ctx)
     if claimed is None:
         return _kept_temporary_file(call, position, ctx)
@@ -228,6 +230,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return None
     target = _target(item, entry, ctx.flow.parent)
     if target is None:
+        item.target = third_party.path_of(call, entry)  # a secret literal: LOCAL
         return item
     line, path = target
     if _secret(path, ctx):
@@ -257,6 +260,12 @@ def decide(items: list[Found], ctx: Context) -> None:
             continue
         entry = third_party.entry_of(item.name)
         target = _target(item, entry, ctx.flow.parent) if entry is not None else None
+        if entry is not None and target is None:
+            edit = _through_edit(item, entry, pin)
+            if edit is not None:  # the call-through form (families/_call_through.py)
+                item.status, item.reason = Status.PENDING, None
+                item.edit, item.needs = edit, ("storage",)
+            continue
         if entry is None or target is None:
             continue
         line, path = target
@@ -281,6 +290,44 @@ def decide(items: list[Found], ctx: Context) -> None:
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
         first.edit = WithPublishEdit(statement, region, paths, pin)
+
+
+# -- the call-through form (families/_call_through.py) ---------------------------------------
+
+
+def _through_edit(
+    item: Found, entry: third_party.Entry, pin: bool
+) -> _call_through.CallThroughEdit | None:
+    """`storage.publishing(<callee>, path=..., pin=...)` around a one-shot writer whose
+    path cannot be published after it on a line of its own; None where the path's place
+    is hidden (`*args` before it, in `**kwargs`) or the writer adds an extension that only
+    a literal path shows (savefig)."""
+    if not entry.closes or entry.adds_extension:
+        return None
+    path = third_party.path_of(item.call, entry)
+    where = _call_through.place(item.call, path) if path is not None else None
+    if where is None:
+        return None
+    suffix = entry.suffix
+    literal = _literal(path) if path is not None else None
+    if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
+        suffix = None
+    region = (item.position.line, item.position.end_line)
+    return _call_through.CallThroughEdit(
+        item.call.func, region, _call_through.PUBLISHING, where, pin, suffix
+    )
+
+
+def _called_through(
+    call: cst.Call, callee: cst.BaseExpression, position: Position, ctx: Context
+) -> Found | None:
+    """A writer of the table already called through `storage.publishing`: MIGRATED."""
+    claimed = third_party.callee_entry(callee, ctx)
+    if claimed is None:
+        return None
+    item = Found(call, position, "third-party", Family.THIRD_PARTY, claimed[0])
+    item.status = Status.MIGRATED
+    return item
 
 
 # -- after a `with` statement (families/_after_with.py) ---------------------------------------

@@ -20,8 +20,12 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   that follow it; so every argument after the path must be inert (names and literals,
   analysis/handles.py `is_inert`, or the function's own `*args`/`**kwargs`), or the
   rewrite could be seen.
-- A reader whose path is already `storage.restored(...)` is MIGRATED (a second run
-  changes nothing).
+- Where an argument after the path may run code (`torch.load(f, map_location=dev())`),
+  the reader is called through instead: `storage.restoring(torch.load, path=0)(f,
+  map_location=dev())` evaluates the callee and every argument first, in the program's
+  order, then restores the path right before the reader runs (families/_call_through.py).
+- A reader whose path is already `storage.restored(...)`, or that is already called
+  through `storage.restoring(...)`, is MIGRATED (a second run changes nothing).
 
 **Leaves alone (why)**
 - Readers that read other files than the one named (`pandas.read_parquet`: a dataset
@@ -29,9 +33,7 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   would not give them their data, so they stay counted "third-party reader".
 - The look-alikes of builtin open that real code must find untouched (`PIL.Image.open`,
   `gzip.open`, `tarfile.open`, `bz2`/`lzma`, `aiofiles.open`, `io.FileIO`): counted.
-- A reader with a non-inert argument after its path (`pd.read_csv(p, sep=cfg.sep)`: a
-  property runs after the restore), or with `*args`/`**kwargs` after it that are not the
-  function's own parameters (`**self.options`: a mapping's `keys()` may run); a method
+- A reader whose path's place is hidden (`*args` before it, or in `**kwargs`); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
   as a handle or buffer (no site at all: third_party's rules).
@@ -46,9 +48,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.handles import is_inert
-from migrate_storage.codemods.families import lazy_command, third_party
+from migrate_storage.codemods.families import _call_through, lazy_command, third_party
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
-from migrate_storage.codemods.families.protocol import Command, SarifRule
+from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
 if TYPE_CHECKING:
@@ -71,18 +73,17 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import torch\n\nstate = torch.load(f=ckpt, map_location='cpu')\n",
         "import torch\nfrom storage_runtime import storage\n\nstate = torch.load(f=storage.restored(ckpt), map_location='cpu')\n",
     ),
-    Unchanged(
+    Rewritten(
         "import pandas as pd\n\nframe = pd.read_csv(p, sep=cfg.sep)\n",
-        "Should do nothing, since `cfg.sep` (a property may run) is evaluated after the path.",
-        site_reason=Reason.THIRD_PARTY_READER,
+        "import pandas as pd\nfrom storage_runtime import storage\n\nframe = storage.restoring(pd.read_csv, path=0)(p, sep=cfg.sep)\n",
     ),
     Rewritten(
         "import torch\n\ndef load(f, map_location=None, **kwargs):\n    return torch.load(f, map_location=map_location, **kwargs)\n",
         "import torch\nfrom storage_runtime import storage\n\ndef load(f, map_location=None, **kwargs):\n    return torch.load(storage.restored(f), map_location=map_location, **kwargs)\n",
     ),
     Unchanged(
-        "import pandas as pd\n\ndef read(self, p):\n    return pd.read_csv(p, **self.options)\n",
-        "Should do nothing, since unpacking an attribute may run its mapping's keys().",
+        "import pandas as pd\n\ndef read(*args):\n    return pd.read_csv(*args)\n",
+        "Should do nothing, since the path's place in `*args` is unknown.",
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
@@ -137,8 +138,10 @@ READERS = frozenset(
 
 #: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
 DERIVED = False
-#: Its calls are among third_party's.
-CANDIDATES = third_party.CANDIDATES
+#: Its calls are among third_party's, and the call-through form's `storage.restoring(...)`.
+CANDIDATES = third_party.CANDIDATES | Candidates(
+    any_receiver_methods=frozenset({_call_through.RESTORING})
+)
 COMMAND = Command(
     "RestoreBeforeCodemod", DESCRIPTION, rewrites=(Family.THIRD_PARTY,), order=6
 )
@@ -152,6 +155,14 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A reader of READERS as third_party recognises it ("third-party reader"): MIGRATED
     when its path is already `storage.restored(...)`, else UNMIGRATED until `decide`.
     Every other call is left to the modules after this one."""
+    through = _call_through.wrapped(call, ctx, _call_through.RESTORING)
+    if through is not None:  # `storage.restoring(torch.load, path=0)(...)`: migrated
+        known = third_party.callee_entry(through, ctx)
+        if known is None or known[0] not in READERS:
+            return None
+        found = Found(call, position, "third-party", Family.THIRD_PARTY, known[0])
+        found.status = Status.MIGRATED
+        return found
     claimed = third_party.table_entry(call, ctx)
     if claimed is None or claimed[0] not in READERS:
         return None
@@ -177,10 +188,19 @@ def decide(items: list[Found], ctx: Context) -> None:
             continue
         entry = third_party.entry_of(item.name)
         path = third_party.path_of(item.call, entry) if entry is not None else None
-        if path is None or not _later_arguments_inert(item.call, path, ctx.flow):
+        if path is None:
             continue
+        region = (item.position.line, item.position.end_line)
+        if _later_arguments_inert(item.call, path, ctx.flow):
+            item.edit = RestoreEdit(path, region)
+        else:  # restore right before the call, after every argument (_call_through.py)
+            where = _call_through.place(item.call, path)
+            if where is None:
+                continue
+            item.edit = _call_through.CallThroughEdit(
+                item.call.func, region, _call_through.RESTORING, where
+            )
         item.status, item.reason = Status.PENDING, None
-        item.edit = RestoreEdit(path, (item.position.line, item.position.end_line))
         item.needs = ("storage",)
 
 

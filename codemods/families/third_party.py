@@ -323,10 +323,21 @@ def table_entry(call: cst.Call, ctx: Context) -> tuple[str, Entry] | None:
     """The table's (name, entry) for `call`: a FUNCTIONS entry its callee resolves to,
     else `*.<method>` for a METHODS entry; None when the table has neither (cheap: the
     call's names are resolved once per call)."""
-    known = sorted(n for n in ctx.names(call) if n in FUNCTIONS)
+    return _entry_of_callee(call.func, ctx.names(call))
+
+
+def callee_entry(func: cst.BaseExpression, ctx: Context) -> tuple[str, Entry] | None:
+    """`table_entry` for a callee written elsewhere than a call's `func` (the first
+    argument of `storage.publishing(torch.save, ...)`)."""
+    return _entry_of_callee(func, ctx.flow.names(func))
+
+
+def _entry_of_callee(
+    func: cst.BaseExpression, names: frozenset[str]
+) -> tuple[str, Entry] | None:
+    known = sorted(n for n in names if n in FUNCTIONS)
     if known:
         return known[0], FUNCTIONS[known[0]]
-    func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value in METHODS:
         return f"*.{func.attr.value}", METHODS[func.attr.value]
     return None

@@ -1,5 +1,7 @@
 """Around the calls the runtime does not see: `publish(path, pin=...)` after a third-party
-writer, `restored(path)` before a third-party reader (see its docstring).
+writer, `restored(path)` before a third-party reader, and `publishing(fn, path=...)` /
+`restoring(fn, path=...)`, which call such a writer or reader through and do the same
+after or before it, for calls whose path cannot be evaluated again (see their docstrings).
 
 A third-party writer (`df.to_csv(p)`, `np.save(p, a)`, `torch.save(obj, p)`,
 `fig.savefig(p)`, `model.save_pretrained(d)`) opens, writes and closes its file itself,
@@ -45,6 +47,7 @@ import builtins
 import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +57,7 @@ from storage_runtime._paths import SPECIAL_ROOTS, is_inside, publishable
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
-__all__ = ["publish", "restored"]
+__all__ = ["publish", "publishing", "restored", "restoring"]
 
 
 def publish(
@@ -114,6 +117,58 @@ def restored(storage: Storage, path: Any) -> Any:
     if target is not None and not os.path.lexists(target):
         storage._before_read(target)
     return path
+
+
+def publishing(
+    storage: Storage,
+    fn: Callable[..., Any],
+    *,
+    path: int | str,
+    pin: bool = False,
+    suffix: str | None = None,
+) -> Callable[..., Any]:
+    """`fn` itself, called through: `publishing(torch.save, path=1)(obj, os.path.join(d,
+    n))` calls `torch.save(obj, os.path.join(d, n))` with the very arguments it is given,
+    returns what it returns, raises what it raises, and once it has returned publishes its
+    path argument (`path`: the positional index, or the keyword, the call gave it at) as
+    `publish` does. For a writer whose path is an expression that may not be evaluated
+    twice: the program evaluates everything once, in its own order (the callee first, then
+    the arguments), and the publish comes after the call, where `publish(p)` on the next
+    line would be."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        given = _given(args, kwargs, path)
+        if given is not _MISSING:
+            publish(storage, given, pin=pin, suffix=suffix)
+        return result
+
+    return call
+
+
+def restoring(storage: Storage, fn: Callable[..., Any], *, path: int | str) -> Callable[..., Any]:
+    """`fn` itself, called through: `restoring(torch.load, path=0)(f, map_location=dev())`
+    calls `torch.load(f, map_location=dev())` with the very arguments it is given, after
+    `restored(f)`: every argument is evaluated first, in the program's order, and the
+    restore runs right before the reader opens the file (see `restored`)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        given = _given(args, kwargs, path)
+        if given is not _MISSING:
+            restored(storage, given)
+        return fn(*args, **kwargs)
+
+    return call
+
+
+_MISSING = object()
+
+
+def _given(args: tuple[Any, ...], kwargs: dict[str, Any], path: int | str) -> Any:
+    """The argument at positional index or keyword `path`, or _MISSING."""
+    if isinstance(path, int):
+        return args[path] if 0 <= path < len(args) else _MISSING
+    return kwargs.get(path, _MISSING)
 
 
 def _suffixed(path: Any, suffix: str) -> Any:

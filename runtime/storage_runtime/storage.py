@@ -539,6 +539,20 @@ class Storage:
         lacks it (`np.save`'s ".npy"). See `_after_call`."""
         return _after_call.publish(self, path, pin=pin, suffix=suffix)
 
+    def publishing(
+        self, fn: Any, *, path: int | str, pin: bool = False, suffix: str | None = None
+    ) -> Any:
+        """`fn`, called through, then its `path` argument (positional index or keyword)
+        published: `storage.publishing(torch.save, path=1, pin=True)(obj, os.path.join(d,
+        n))`. See `_after_call.publishing`."""
+        return _after_call.publishing(self, fn, path=path, pin=pin, suffix=suffix)
+
+    def restoring(self, fn: Any, *, path: int | str) -> Any:
+        """`fn`, called through, with its `path` argument restored first:
+        `storage.restoring(torch.load, path=0)(f, map_location=dev())`. See
+        `_after_call.restoring`."""
+        return _after_call.restoring(self, fn, path=path)
+
     def restored(self, path: Any) -> Any:
         """`path` itself, after restoring a missing file there from the shared namespace,
         as a read-only open would: for a third-party reader that opens it itself

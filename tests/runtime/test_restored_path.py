@@ -126,3 +126,64 @@ def test_the_daemon_down_leaves_the_reader_its_own_error(tmp_path: Any) -> None:
     assert storage.restored(target) is target
     with pytest.raises(FileNotFoundError):
         zipfile.ZipFile(target)
+
+
+# -- the call-through form: storage.publishing / storage.restoring -------------------------
+
+
+def _write(path: Any, text: str, *, fail: bool = False) -> int:
+    """A third-party writer stand-in: writes `path` with builtin open, returns a count."""
+    with open(path, "w") as f:  # noqa: PTH123 - the writer's own I/O, unseen by the runtime
+        f.write(text)
+    if fail:
+        raise ValueError("writer failed after writing")
+    return len(text)
+
+
+def test_called_through_the_callee_gets_the_very_arguments_and_its_result_comes_back(
+    tmp_path: Any,
+) -> None:
+    storage = Storage(Settings(backend="local", root=str(tmp_path)))
+    seen: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def callee(*args: Any, **kwargs: Any) -> object:
+        seen.append((args, kwargs))
+        return sentinel
+
+    sentinel, path, data = object(), Path(tmp_path) / "x.bin", object()
+    assert storage.publishing(callee, path=0, pin=True)(path, data, k=1) is sentinel
+    assert storage.restoring(callee, path="f")(f=path, k=2) is sentinel
+    assert seen[0][0][0] is path and seen[0][0][1] is data and seen[0][1] == {"k": 1}
+    assert seen[1] == ((), {"f": path, "k": 2}) and seen[1][1]["f"] is path
+
+    def failing(*args: Any) -> None:
+        raise KeyError("original")
+
+    with pytest.raises(KeyError, match="original"):
+        storage.publishing(failing, path=0)(path)
+    with pytest.raises(TypeError) as wrapped:
+        storage.publishing(len, path=0)(1, 2)
+    with pytest.raises(TypeError) as plain:
+        len(1, 2)  # type: ignore[call-arg]
+    assert str(wrapped.value) == str(plain.value)
+
+
+@pytest.mark.ipfs
+def test_a_writer_called_through_publishes_and_a_reader_called_through_restores(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    first, second = make_storage("worker1"), make_storage("worker2")
+    written = os.path.join(first.settings.root, "runs", "7", "metrics.txt")
+    os.makedirs(os.path.dirname(written))
+    assert first.publishing(_write, path=0, pin=True)(written, "loss 0.1\n") == 9
+    failed = os.path.join(first.settings.root, "runs", "7", "partial.txt")
+    with pytest.raises(ValueError):
+        first.publishing(_write, path=0, pin=True)(failed, "half", fail=True)
+
+    target = os.path.join(second.settings.root, "runs", "7", "metrics.txt")
+    read = second.restoring(lambda p, mode: open(p, mode).read(), path=0)(target, "r")  # noqa: SIM115
+    assert read == "loss 0.1\n"
+    # a writer that raised published nothing: the other worker does not find it
+    missing = os.path.join(second.settings.root, "runs", "7", "partial.txt")
+    with pytest.raises(FileNotFoundError):
+        second.restoring(lambda p: open(p).read(), path=0)(missing)  # noqa: SIM115

@@ -41,12 +41,6 @@ def test_wrapped(code: str) -> None:
 @pytest.mark.parametrize(
     "code",
     [
-        # evaluated after the restore, and may run code
-        "import pandas as pd\ndef f(p, cfg):\n    return pd.read_csv(p, sep=cfg.sep)\n",
-        "import torch\ndef f(p, d):\n    return torch.load(p, map_location=torch.device(d))\n",
-        # unpacked mappings that are not the function's own **kwargs
-        "import numpy as np\ndef f(p, kw):\n    return np.load(p, **kw)\n",
-        "import numpy as np\ndef f(p, **kw):\n    kw = dict(kw)\n    return np.load(p, **kw)\n",
         # the path may be in *args
         "import numpy as np\ndef f(*args):\n    return np.load(*args)\n",
         # readers of other files than the one named, look-alikes of open
@@ -68,3 +62,31 @@ def test_rules_and_secret_paths_keep_readers_as_they_are() -> None:
     assert run_code(code, local).status is FileStatus.UNCHANGED
     secret = "import numpy as np\nnp.load('.ssh/id_rsa')\n"
     assert _readers(secret) == [(Status.LOCAL, Reason.SECRET_PATH)]
+
+
+@pytest.mark.parametrize(
+    ("code", "form"),
+    [
+        # arguments after the path that may run code: restored after them, before the call
+        ("import pandas as pd\ndef f(p, cfg):\n    return pd.read_csv(p, sep=cfg.sep)\n",
+         "storage.restoring(pd.read_csv, path=0)(p, sep=cfg.sep)"),
+        ("import torch\ndef f(p, d):\n    return torch.load(p, map_location=torch.device(d))\n",
+         "storage.restoring(torch.load, path=0)(p, map_location=torch.device(d))"),
+        ("import numpy as np\ndef f(p, kw):\n    return np.load(p, **kw)\n",
+         "storage.restoring(np.load, path=0)(p, **kw)"),
+        ("import torch\ndef f(p, d):\n    return torch.load(f=p, map_location=d())\n",
+         "storage.restoring(torch.load, path='f')(f=p, map_location=d())"),
+        # an argument before the path runs before it anyway: the path is wrapped in place
+        ("import torch\ndef f(p, d):\n    return torch.load(map_location=d(), f=p)\n",
+         "torch.load(map_location=d(), f=storage.restored(p))"),
+    ],
+)
+def test_called_through_where_later_arguments_may_run_code(code: str, form: str) -> None:
+    result = run_code(code)
+    assert _readers(code) == [(Status.PENDING, None)]
+    assert form in result.new_source.decode()  # type: ignore[union-attr]
+    after = run_code(result.new_source.decode())  # type: ignore[union-attr]
+    assert after.status is FileStatus.UNCHANGED
+    assert [(s.status, s.name) for s in after.sites if s.family is Family.THIRD_PARTY] == [
+        (Status.MIGRATED, result.sites[0].name)
+    ]

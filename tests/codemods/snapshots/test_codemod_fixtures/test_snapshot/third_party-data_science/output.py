@@ -9,13 +9,13 @@ from storage_runtime import storage
 
 
 def export(df: pd.DataFrame, out_dir, model, array, figure) -> None:
-    df.to_csv(out_dir / "metrics.csv", index=False)
-    df.to_parquet(f"{out_dir}/metrics.parquet")
+    storage.publishing(df.to_csv, path=0, pin=True)(out_dir / "metrics.csv", index=False)
+    storage.publishing(df.to_parquet, path=0, pin=True)(f"{out_dir}/metrics.parquet")
     df.to_json("metrics.json", orient="records")
     storage.publish("metrics.json", pin=True)
-    np.save(out_dir / "weights.npy", array)
-    np.savez_compressed(file=out_dir / "bundle.npz", a=array)
-    torch.save(model.state_dict(), out_dir / "model.pt")
+    storage.publishing(np.save, path=0, pin=True, suffix=".npy")(out_dir / "weights.npy", array)
+    storage.publishing(np.savez_compressed, path='file', pin=True, suffix=".npz")(file=out_dir / "bundle.npz", a=array)
+    storage.publishing(torch.save, path=1, pin=True)(model.state_dict(), out_dir / "model.pt")
     figure.savefig(out_dir / "loss.png")
     plt.savefig("summary.png", dpi=150)
     storage.publish("summary.png", pin=True)

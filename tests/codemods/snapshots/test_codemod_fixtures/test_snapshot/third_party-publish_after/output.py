@@ -36,11 +36,11 @@ class Exporter:
         storage.publish(path, pin=True)  # already published: migrated, left as is
 
     def left(self, df, path, ok):
-        if ok: df.to_csv(path)
-        df.to_csv(self.path)
-        path = df.to_csv(path)
-        x = 1; df.to_csv(path)
-        (df.to_csv(path))
-        np.save(path, (path := "other"))
-        return df.to_csv(path)
+        if ok: storage.publishing(df.to_csv, path=0, pin=True)(path)
+        storage.publishing(df.to_csv, path=0, pin=True)(self.path)
+        path = storage.publishing(df.to_csv, path=0, pin=True)(path)
+        x = 1; storage.publishing(df.to_csv, path=0, pin=True)(path)
+        (storage.publishing(df.to_csv, path=0, pin=True)(path))
+        storage.publishing(np.save, path=0, pin=True, suffix=".npy")(path, (path := "other"))
+        return storage.publishing(df.to_csv, path=0, pin=True)(path)
 

@@ -1,0 +1,92 @@
+"""The call-through form of a third-party writer or reader: `torch.save(obj, os.path.join(d,
+n))` -> `storage.publishing(torch.save, path=1, pin=True)(obj, os.path.join(d, n))`.
+
+Where a writer's path cannot be evaluated again after the call (an attribute, a call, an
+operator: families/publish_after.py's `storage.publish(p)` line needs a name or a literal),
+or a reader has arguments after its path that may run code (families/restore_before.py's
+`storage.restored(p)` would restore before them), the callee is wrapped instead: the
+runtime's `publishing`/`restoring` return a function that calls it with the very arguments
+it is given and publishes (after) or restores (before) the argument at `path`, the
+positional index or the keyword the call gives it at. The program's own expressions are
+evaluated once, in their own order: the callee first, then the arguments, then the call;
+the wrapper adds nothing visible in between.
+
+Shared by publish_after (writers) and restore_before (readers): the edit, the argument's
+place, and the recognition of a call already in this form (MIGRATED; the site is the inner
+call `storage.publishing(torch.save, ...)`, whose callee names the writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from migrate_storage.codemods.families._edit import bool_name, keyword
+from migrate_storage.codemods.model import Family
+
+if TYPE_CHECKING:
+    from migrate_storage.codemods.analysis.context import Context
+
+PUBLISHING = "publishing"
+RESTORING = "restoring"
+
+
+def place(call: cst.Call, path: cst.BaseExpression) -> int | str | None:
+    """Where `path` sits in `call`: its positional index, or its keyword; None when a
+    `*args` before it hides its index."""
+    index = 0
+    for arg in call.args:
+        if arg.value is path and not arg.star:
+            return arg.keyword.value if arg.keyword is not None else index
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            index += 1
+    return None
+
+
+def wrapped(call: cst.Call, ctx: Context, method: str) -> cst.BaseExpression | None:
+    """The callee of a call already in this form, asked of its inner call
+    `storage.<method>(callee, path=...)` (the site: the outer call has no name to find)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != method:
+        return None
+    if not ctx.on_runtime_storage(call):
+        return None
+    first = call.args[0] if call.args else None
+    if first is None or first.keyword is not None or first.star:
+        return None
+    return first.value
+
+
+@dataclass(frozen=True, slots=True)
+class CallThroughEdit:
+    """The call's callee -> `storage.<method>(<callee as written>, path=..., [pin=...,
+    suffix=...])`."""
+
+    node: cst.BaseExpression
+    region: tuple[int, int]
+    method: str
+    path: int | str
+    pin: bool | None = None
+    suffix: str | None = None
+    family: Family = Family.THIRD_PARTY
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
+        assert isinstance(node, cst.BaseExpression)
+        where: cst.BaseExpression = (
+            cst.Integer(str(self.path))
+            if isinstance(self.path, int)
+            else cst.SimpleString(repr(self.path))
+        )
+        args = [cst.Arg(node), keyword("path", where)]
+        if self.pin is not None:
+            args.append(keyword("pin", bool_name(self.pin)))
+        if self.suffix is not None:
+            args.append(keyword("suffix", cst.SimpleString(f'"{self.suffix}"')))
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args = [a.with_changes(comma=comma) for a in args[:-1]] + [args[-1]]
+        func = cst.Attribute(cst.Name(names["storage"]), cst.Name(self.method))
+        return cst.Call(func=func, args=args)
