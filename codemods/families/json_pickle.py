@@ -3,13 +3,22 @@
 **Rewrites**
 - `with open(p, "w"[, encoding=e, errors=r, newline=n]) as f:` whose body is exactly
   `json.dump(obj, f, **kw)` -> `storage.dump_json(obj, p, "w", pin=..., [encoding=e, ...]
-  **kw)`; likewise `x = json.load(f)` -> `x = storage.load_json(p[, mode])`,
-  `pickle.dump(obj, f[, protocol])` -> `storage.dump_pickle(obj, p, "wb", pin=...[,
-  protocol=...])`, `x = pickle.load(f)` -> `x = storage.load_pickle(p, "rb")`;
-  `return json.load(f)` and `x: T = ...` too. The helpers are `with open(p, mode, ...) as
-  f: json.dump(obj, f, **kw)` themselves (in place, through the runtime's `open`), and the
-  emitted call repeats the source's open exactly: its mode positionally only when the
-  source gave it, its text keywords as keywords (what a patched open records is the same).
+  **kw, call=json.dump)`; likewise `x = json.load(f)` -> `x = storage.load_json(p[,
+  mode], call=json.load)`, `pickle.dump(obj, f[, protocol])` -> `storage.dump_pickle(obj,
+  p, "wb"[, protocol], pin=..., call=pickle.dump)`, `x = pickle.load(f)` -> `x =
+  storage.load_pickle(p, "rb", call=pickle.load)`; `return json.load(f)` and `x: T = ...`
+  too. The helpers are `with open(p, mode, ...) as f: call(obj, f, **kw)` themselves (in
+  place, through the runtime's `open`), and the emitted call repeats the source's open
+  exactly: its mode positionally only when the source gave it, its text keywords as
+  keywords (what a patched open records is the same), and the json/pickle call's own
+  arguments as the source gave them (a positional pickle protocol stays positional).
+- `call=` is the json/pickle callee exactly as the source spelled it (`json.dump`,
+  `j.dump` after `import json as j`, `dump` after `from json import dump`), evaluated
+  where the source evaluated it: the helper calls that very function, so a patch of the
+  module's own name (`mock.patch("pkg.mod.json")`), of a from-imported name, or of
+  `json.dump` itself reaches the collapsed call exactly as it reached the original (and
+  `mock.patch("json.dump")` does not reach `dump(...)` after `from json import dump`,
+  before or after).
 - The one-liners `json.dump(obj, open(p, "w"))`, `json.load(open(p))`,
   `pickle.load(open(p, "rb"))`, `pickle.dump(obj, open(p, "wb"))` the same way (which
   also stops leaking the handle).
@@ -30,9 +39,10 @@
   handle is needed, so only the open is migrated (the call keeps working on it).
 - An open the helper could not repeat exactly: a mode that is not a literal or given as
   `mode=`, a dump (or a pickle load) without a mode (the helper's default mode is not the
-  source's read-only one), `file=`, `buffering`/`closefd`/`opener`, an explicit `None`
-  (the helper drops it), text keywords on a pickle open; a json/pickle call with
-  `*args`/`**kwargs` or a keyword the helper would take as its own (`encoding=`, `mode=`).
+  source's read-only one), `file=`, `buffering`/`closefd`/`opener`, text keywords on a
+  pickle open; a json/pickle call with
+  `*args`/`**kwargs` or a keyword the helper would take as its own (`encoding=`, `mode=`,
+  `call=`).
 - `simplejson.dump/load` (resolved, counted): never collapsed, since the runtime's
   helpers serialise with the stdlib json and simplejson's keywords (`use_decimal`,
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
@@ -49,7 +59,12 @@
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
   `p` is computed first; so the object, the path, the mode, the keyword values (and in a
   one-liner, the arguments after the handle) must be inert: names and literals only
-  (analysis/handles.py `is_inert`).
+  (analysis/handles.py `is_inert`). The callee moves too (`call=` is evaluated last,
+  before the helper opens): in a `with` the original looked `json.dump` up after the
+  open, so the lookup must be inert (a name, or attributes of a name bound only by
+  imports: not `json.dump` where `json` may also be None, which raised only after the
+  file was truncated); in a one-liner it looked it up before the arguments, so those
+  must be inert or the lookup must be (lifecycle `callee_lookup_inert`).
 - A handle from `io.open(...)` or `builtins.open(...)`: the helpers open the way a bare
   `open` does (a `pkg.mod.open` patched in at run time first, then `builtins.open`), which
   is not what those calls meet under a patch; the open is migrated and the call goes
@@ -57,6 +72,16 @@
 - A literal path the OS rejects on its own terms (`open("out/", "w")`, a NUL): the
   original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
+
+**Why collapse at all** (rather than migrating the open and leaving `json.dump(obj, f)`
+on its handle, which is exact by construction and is what happens wherever a collapse
+is not): the helper knows when serialisation fails half-way, and then publishes nothing
+(a tracked handle closed by a `with` that an exception leaves cannot tell, and would
+publish the torn file for other workers to restore); and the one-liners stop leaking
+their handle. With `call=` the collapse is as exact as the block under every patch a
+test can make; what it still changes is listed in the README's "only differences" (the
+handle name `f` no longer bound after the call, the TypeError wording for wrong
+arguments to the helper itself, the one-liner's ResourceWarning).
 """
 
 from __future__ import annotations
@@ -94,6 +119,7 @@ from migrate_storage.codemods.families._edit import (
     keyword,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.lifecycle import callee_lookup_inert
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -107,19 +133,19 @@ DESCRIPTION = (
 EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Rewritten(
         'import json\n\nwith open(path, "w", encoding="utf-8") as f:\n    json.dump(obj, f, indent=2)\n',
-        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2)\n',
+        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2, call=json.dump)\n',
     ),
     Rewritten(
         'import pickle as pkl\n\ndef load(path):\n    with open(path, "rb") as f:\n        return pkl.load(f)\n',
-        'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb")\n',
+        'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb", call=pkl.load)\n',
     ),
     Rewritten(
         "from json import load\n\nconfig = load(open(path))\n",
-        "from json import load\nfrom storage_runtime import storage\n\nconfig = storage.load_json(path)\n",
+        "from json import load\nfrom storage_runtime import storage\n\nconfig = storage.load_json(path, call=load)\n",
     ),
     Rewritten(
         'import pickle\n\npickle.dump(model, open(path, "wb"), 4)\n',
-        'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", pin=False, protocol=4)\n',
+        'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", 4, pin=False, call=pickle.dump)\n',
         policy=CACHE,
     ),
     Rewritten(
@@ -306,7 +332,9 @@ def _try_collapse(
         return
     if statement is None and not _after_handle_inert(item.call, handle):
         return
-    if count_comments(scope_node) != count_comments([*kept, *kept_extra]):
+    if not _callee_order_kept(item.call, opener.call, statement is not None, ctx):
+        return
+    if count_comments(scope_node) != count_comments([*kept, *kept_extra, item.call.func]):
         return
     pin = ctx.pin_for(item.family) if operation == "dump" else None
     item.edit = Collapse(
@@ -335,6 +363,25 @@ def _same_order(call: cst.Call, opener: cst.Call, operation: str) -> bool:
     if operation == "dump":
         arguments += [a.value for a in opener.args]
     return all(is_inert(a) for a in arguments)
+
+
+def _callee_order_kept(
+    call: cst.Call, opener: cst.Call, in_with: bool, ctx: Context
+) -> bool:
+    """`call=` (the json/pickle callee as spelled) is evaluated after every argument of
+    the helper, and before the helper opens the file. In a `with`, the original looked
+    the callee up after the open (which may truncate, create or raise): only a lookup
+    that cannot run code or raise differently may move before it (a name, or
+    attributes of a name bound only by imports: `json.dump`, not `json.dump` where
+    `json` may also be None). In a one-liner the original looked it up first, before
+    the object, the path and the keywords: those must be inert, or the lookup must be."""
+    if callee_lookup_inert(call.func, ctx):
+        return True
+    if in_with:
+        return False
+    moved = [a.value for a in call.args if a.value is not opener]
+    moved += [a.value for a in opener.args]
+    return all(is_inert(value) for value in moved)
 
 
 def _after_handle_inert(call: cst.Call, handle: cst.BaseExpression) -> bool:
@@ -412,8 +459,7 @@ def _kept_arguments(
     source did only when the source wrote `open(path[, "literal mode"], encoding=,
     errors=, newline=)` (json) or `open(path, "literal mode")` (pickle): the mode is
     passed on positionally only when the source gave it, a keyword `mode=`/`file=`,
-    `buffering`, `closefd`, `opener` or an explicit `None` would reach a patched open
-    differently, and a dump or a pickle load without a mode would get the helper's
+    `buffering`, `closefd` or `opener` would reach a patched open differently, and a dump or a pickle load without a mode would get the helper's
     default mode instead of the source's read-only one."""
     kept: list[cst.CSTNode] = []
     positional = 0
@@ -433,11 +479,7 @@ def _kept_arguments(
             else:
                 return None
             kept.append(arg.value)
-        elif (
-            module == "json"
-            and arg.keyword.value in _TEXT_KEYWORDS
-            and not _is_none(arg.value)
-        ):
+        elif module == "json" and arg.keyword.value in _TEXT_KEYWORDS:
             kept.append(arg.value)
         else:
             return None
@@ -481,21 +523,17 @@ def _kept_call_arguments(
     return kept
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
-# The text keywords of open() a collapsed json call passes on (not None: the helper drops
-# None, so an explicit `encoding=None` would vanish from what a patched open records).
+# The text keywords of open() a collapsed json call passes on (an explicit None too: the
+# helper tells it from a keyword not given, so a patched open records the same call).
 _TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
 # Keywords of the json/pickle call that the helper would take as its own parameters (or
 # that name the handle): such a call is not collapsed.
 _RESERVED = {
-    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin"})
+    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin", "call"})
     | _TEXT_KEYWORDS,
-    ("json", "load"): frozenset({"fp", "file", "path", "mode"}) | _TEXT_KEYWORDS,
-    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin"}),
-    ("pickle", "load"): frozenset({"file", "path", "mode"}),
+    ("json", "load"): frozenset({"fp", "file", "path", "mode", "call"}) | _TEXT_KEYWORDS,
+    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin", "call"}),
+    ("pickle", "load"): frozenset({"file", "path", "mode", "call"}),
 }
 
 
@@ -532,10 +570,11 @@ def _build(
     collapse: Collapse, call: cst.Call, opener: cst.Call, storage_name: str
 ) -> cst.Call:
     """The `storage.<helper>(...)` call replacing `call` on the handle from `opener`:
-    `obj` (dumps), the path, the mode positionally only when the source gave it, `pin=`
-    (dumps), the open's text keywords, then the json/pickle call's own keywords (a
-    pickle.dump protocol given positionally becomes `protocol=`). The checks that make
-    this exact are `_kept_arguments`'s."""
+    `obj` (dumps), the path, the mode positionally only when the source gave it (then a
+    pickle.dump protocol the source gave positionally, positionally), `pin=` (dumps), the
+    open's text keywords, the json/pickle call's own keywords, and last `call=`, its
+    callee as spelled. The checks that make this exact are `_kept_arguments`'s and
+    `_callee_order_kept`'s."""
     head: list[cst.Arg] = []
     text: list[cst.Arg] = []
     for arg in opener.args:
@@ -553,7 +592,7 @@ def _build(
             if dump and positional == 1:
                 obj = arg.value
             elif positional == 3:
-                extra.append(keyword("protocol", arg.value))
+                head.append(cst.Arg(arg.value))  # after the mode, which a dump gives
         else:
             extra.append(arg)
     args = [cst.Arg(obj)] if obj is not None else []
@@ -562,6 +601,7 @@ def _build(
         args.append(keyword("pin", bool_name(collapse.pin)))
     args.extend(text)
     args.extend(extra)
+    args.append(keyword("call", call.func))
     return call.with_changes(
         func=cst.Attribute(
             value=cst.Name(storage_name), attr=cst.Name(collapse.helper)

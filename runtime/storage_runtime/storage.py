@@ -88,6 +88,17 @@ _io_open = io.open
 
 log = logging.getLogger("storage_runtime")
 
+
+class _NotGiven:
+    """The default of a collapsed open's text keyword the source did not pass (None is a
+    value the source may pass, and a patched open records it)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
 class Storage:
     """A file store with builtin-open semantics and a pluggable publishing backend.
 
@@ -151,12 +162,19 @@ class Storage:
 
     # -- open ------------------------------------------------------------------------
 
-    def open(self, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+    def open(self, *args: Any, pin: bool = False, call: Any = None, **kwargs: Any) -> Any:
         """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None,
         newline=None, closefd=True, opener=None)`, exactly; `pin` says how the backend
         keeps a written file (True: persistent, pinned; False: cache). A replaced
-        `builtins.open` is called instead, with the same arguments minus `pin`."""
-        replaced = builtins.open
+        `builtins.open` is called instead, with the same arguments minus `pin`.
+
+        `call=` (what the codemods emit for `io.open(...)` and `builtins.open(...)`): the
+        function as the source spelled it, evaluated at the call site (`call=io.open`).
+        Only it decides: when it is not builtin open itself (a patch of `io.open`, of the
+        module's own `io` or `builtins` name, pyfakefs) it is called as it is, with the
+        arguments minus `pin`; a replaced `builtins.open` matters only when it is what
+        `call` names, as it mattered to the original call."""
+        replaced = builtins.open if call is None else call
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
         if self._local:
@@ -362,17 +380,24 @@ class Storage:
         **text: Any,
     ) -> Any:
         """The `open(...)` call a collapsed with-block made: `path`, then `mode` only if the
-        source passed it, then the text arguments the source passed (not None). The
-        codemod collapses only a bare `open`, so the calling module's own global `open`
-        (`caller`), when something set one at run time, is what the block called."""
+        source passed it, then the text arguments the source passed (an explicit None
+        too: a patched open records it). The codemod collapses only a bare `open`, so the
+        calling module's own global `open` (`caller`), when something set one at run
+        time, is what the block called."""
         args = (path,) if mode is None else (path, mode)
-        kwargs = {k: v for k, v in text.items() if v is not None}
+        kwargs = {k: v for k, v in text.items() if v is not NOT_GIVEN}
         if mode is None and default_mode != "r":
             args = (path, default_mode)
         replaced = module_open(caller)
         if replaced is not None:
             return replaced(*args, **kwargs)
         return self.open(*args, pin=pin, **kwargs)
+
+    # `call=` (what the codemods emit): the json/pickle function as the source spelled it,
+    # evaluated at the call site (`call=json.dump`, `call=j.dump`, `call=dump` after `from
+    # json import dump`): a patch of it or of the module the source named reaches the
+    # call as it reached the original. Without it (code migrated before `call=`), the
+    # standard library's function as it is at call time (`mock.patch("json.dump")`).
 
     def dump_json(
         self,
@@ -381,61 +406,70 @@ class Storage:
         mode: str | None = None,
         *,
         pin: bool = False,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
+        encoding: Any = NOT_GIVEN,
+        errors: Any = NOT_GIVEN,
+        newline: Any = NOT_GIVEN,
+        call: Any = None,
         **json_kwargs: Any,
     ) -> None:
-        """`with open(path, mode or "w", encoding=..., ...) as f: json.dump(obj, f,
-        **json_kwargs)`: in place; an exception while serialising leaves the file as the
-        original left it (truncated, partly written) and publishes nothing."""
+        """`with open(path, mode or "w", encoding=..., ...) as f: call(obj, f,
+        **json_kwargs)` (`call`: `json.dump`): in place; an exception while serialising
+        leaves the file as the original left it (truncated, partly written) and publishes
+        nothing."""
         with self._collapsed(
             sys._getframe(1).f_globals,
             path, mode, "w", pin, encoding=encoding, errors=errors, newline=newline
         ) as f:
-            _unpublished_on_error(f, json.dump, obj, f, **json_kwargs)
+            _unpublished_on_error(f, json.dump if call is None else call, obj, f, **json_kwargs)
 
     def load_json(
         self,
         path: Any,
         mode: str | None = None,
         *,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
+        encoding: Any = NOT_GIVEN,
+        errors: Any = NOT_GIVEN,
+        newline: Any = NOT_GIVEN,
+        call: Any = None,
         **json_kwargs: Any,
     ) -> Any:
-        """`with open(path[, mode], encoding=..., ...) as f: return json.load(f,
-        **json_kwargs)`."""
+        """`with open(path[, mode], encoding=..., ...) as f: return call(f, **json_kwargs)`
+        (`call`: `json.load`)."""
         with self._collapsed(
             sys._getframe(1).f_globals,
             path, mode, "r", False, encoding=encoding, errors=errors, newline=newline
         ) as f:
-            return json.load(f, **json_kwargs)
+            return (json.load if call is None else call)(f, **json_kwargs)
 
     def dump_pickle(
         self,
         obj: Any,
         path: Any,
         mode: str | None = None,
-        *,
+        *args: Any,
         pin: bool = False,
-        protocol: int | None = None,
+        call: Any = None,
         **pickle_kwargs: Any,
     ) -> None:
-        """`with open(path, mode or "wb") as f: pickle.dump(obj, f[, protocol],
-        **pickle_kwargs)`, in place like `dump_json`."""
-        pargs = () if protocol is None else (protocol,)
+        """`with open(path, mode or "wb") as f: call(obj, f, *args, **pickle_kwargs)`
+        (`call`: `pickle.dump`; `args`: its `protocol` when the source passed it
+        positionally, so a patched dump records the call as the source made it), in place
+        like `dump_json`."""
         with self._collapsed(sys._getframe(1).f_globals, path, mode, "wb", pin) as f:
-            _unpublished_on_error(f, pickle.dump, obj, f, *pargs, **pickle_kwargs)
+            _unpublished_on_error(
+                f, pickle.dump if call is None else call, obj, f, *args, **pickle_kwargs
+            )
 
-    def load_pickle(self, path: Any, mode: str | None = None, **kwargs: Any) -> Any:
-        """`with open(path, mode or "rb") as f: return pickle.load(f, **kwargs)`.
+    def load_pickle(
+        self, path: Any, mode: str | None = None, *, call: Any = None, **kwargs: Any
+    ) -> Any:
+        """`with open(path, mode or "rb") as f: return call(f, **kwargs)` (`call`:
+        `pickle.load`).
 
         Unpickling runs code: load only pickles from a source you trust (see the module
         docstring for restores from the network)."""
         with self._collapsed(sys._getframe(1).f_globals, path, mode, "rb", False) as f:
-            return pickle.load(f, **kwargs)
+            return (pickle.load if call is None else call)(f, **kwargs)
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
     # Their signatures (`inspect.signature`) are the running Python's os/shutil/pathlib
@@ -621,18 +655,20 @@ def _helper_signature(name: str, *, pin: bool) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _open_signature() -> inspect.Signature:
-    """`(self, <builtin open's parameters>, *, pin=False)`."""
+def _open_signature(*, call: bool = False) -> inspect.Signature:
+    """`(self, <builtin open's parameters>, *, pin=False[, call=None])`."""
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         *(p.replace(annotation=inspect.Parameter.empty)
           for p in inspect.signature(bind_open_args).parameters.values()),
         inspect.Parameter("pin", inspect.Parameter.KEYWORD_ONLY, default=False),
     ]
+    if call:
+        params.append(inspect.Parameter("call", inspect.Parameter.KEYWORD_ONLY, default=None))
     return inspect.Signature(params)
 
 
-Storage.open.__signature__ = _open_signature()  # type: ignore[attr-defined]
+Storage.open.__signature__ = _open_signature(call=True)  # type: ignore[attr-defined]
 for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", True),
                     ("write_bytes", True), ("path_open", True)):
     getattr(Storage, _name).__signature__ = _helper_signature(  # type: ignore[attr-defined]

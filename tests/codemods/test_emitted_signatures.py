@@ -504,12 +504,14 @@ def test_the_generated_shapes_are_rewritten() -> None:
 
 def _collapse_programs() -> Iterator[str]:
     for mode in ("", "'w'", "'a'", "'r'", "'wt'"):
-        for text in ((), ("encoding='utf-8'",), ("errors='replace'", "newline=''")):
+        for text in ((), ("encoding='utf-8'",), ("errors='replace'", "newline=''"),
+                     ("encoding=None",)):
             opener = ", ".join(["p", *([mode] if mode else []), *text])
             yield f"with open({opener}) as f:\n    json.dump(obj, f, indent=1)\n"
             yield f"with open({opener}) as f:\n    out = json.load(f)\n"
             yield f"json.dump(obj, open({opener}), sort_keys=True)\n"
             yield f"out = json.load(open({opener}))\n"
+    yield "with open(p, 'w', encoding=enc) as f:\n    json.dump(obj, f)\n"  # enc is None
     for mode in ("'wb'", "'rb'"):
         yield f"with open(p, {mode}) as f:\n    pickle.dump(obj, f, 2)\n"
         yield f"with open(p, {mode}) as f:\n    pickle.dump(obj, f, protocol=3)\n"
@@ -540,7 +542,7 @@ def test_a_patched_open_records_the_same_calls(
             handle = mock.mock_open(read_data='{"a": 1}')
             with mock.patch(target, handle):
                 try:
-                    namespace = {"p": "never-written.json", "obj": {"a": 1}}
+                    namespace = {"p": "never-written.json", "obj": {"a": 1}, "enc": None}
                     exec(compile(code, "mod.py", "exec"), namespace)  # noqa: S102
                 except Exception as exc:  # noqa: BLE001 - compared, not expected
                     recorded.append(type(exc).__name__)

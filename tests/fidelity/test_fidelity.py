@@ -51,14 +51,6 @@ XFAIL: dict[str, str] = {
     # back to the object), which shutil's own repeated calls do not allow for copies.
     "pathlike_fspath_calls@ipfs": "a publishing backend calls a PathLike's __fspath__ "
     "again to learn the path it publishes",
-    # A collapsed `with open(p, "w") as f: json.dump(obj, f)` becomes
-    # `storage.dump_json(obj, p, "w")`, which calls the runtime's own `json.dump`: a patch
-    # of the module's `json` (mock.patch("pkg.mod.json")) or of a from-imported `dump`
-    # no longer intercepts it (the file gets the real content). The helpers need the
-    # callee as spelled, as the lifecycle stand-ins take `call=` (json_pickle emits it,
-    # the runtime calls it).
-    "mock_patch_module_json": "a collapsed json/pickle dump or load calls the runtime's "
-    "json/pickle, not the module's (patched) name",
     # `io.open(p)` -> `io_open(p)`, `builtins.open(p)` -> `storage.open(p)`: the stand-ins
     # defer to a patched `io.open`/`builtins.open` attribute, but a patch of the module's
     # own name (mock.patch("pkg.mod.io"), ("pkg.mod.builtins")) is never looked at. The

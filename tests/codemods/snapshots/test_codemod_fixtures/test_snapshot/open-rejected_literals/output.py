@@ -10,4 +10,4 @@ io.open("")
 with open("report.json/", "w", pin=True) as f:
     json.dump([1], f)
 json.dump([2], open("exists.json/", "w", pin=True))
-storage.dump_json([3], "fine.json", "w", pin=True)
+storage.dump_json([3], "fine.json", "w", pin=True, call=json.dump)

@@ -6,24 +6,24 @@ from storage_runtime import storage
 
 
 def load_cache(path):
-    return storage.load_pickle(path, "rb")
+    return storage.load_pickle(path, "rb", call=pickle.load)
 
 
 def save_cache(path, cache):
-    storage.dump_pickle(cache, path, "wb", pin=True, protocol=HIGHEST_PROTOCOL)
+    storage.dump_pickle(cache, path, "wb", pin=True, protocol=HIGHEST_PROTOCOL, call=pickle.dump)
 
 
 def positional_protocol(path, cache):
-    storage.dump_pickle(cache, path, "wb", pin=True, protocol=4)
+    storage.dump_pickle(cache, path, "wb", 4, pin=True, call=pkl.dump)
 
 
 def one_liner(path):
-    return storage.load_pickle(path, "rb")
+    return storage.load_pickle(path, "rb", call=pickle.load)
 
 
 def text_mode(path, cache):
-    storage.dump_pickle(cache, path, "w", pin=True)
+    storage.dump_pickle(cache, path, "w", pin=True, call=pickle.dump)
 
 
 def fix_imports(path, cache):
-    storage.dump_pickle(cache, path, "wb", pin=True, fix_imports=False)
+    storage.dump_pickle(cache, path, "wb", pin=True, fix_imports=False, call=pickle.dump)
