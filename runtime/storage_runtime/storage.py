@@ -411,16 +411,18 @@ class Storage:
         newline: Any = NOT_GIVEN,
         call: Any = None,
         **json_kwargs: Any,
-    ) -> None:
-        """`with open(path, mode or "w", encoding=..., ...) as f: call(obj, f,
-        **json_kwargs)` (`call`: `json.dump`): in place; an exception while serialising
-        leaves the file as the original left it (truncated, partly written) and publishes
-        nothing."""
+    ) -> Any:
+        """`with open(path, mode or "w", encoding=..., ...) as f: return call(obj, f,
+        **json_kwargs)` (`call`: `json.dump`, which returns None): in place; an exception
+        while serialising leaves the file as the original left it (truncated, partly
+        written) and publishes nothing."""
         with self._collapsed(
             sys._getframe(1).f_globals,
             path, mode, "w", pin, encoding=encoding, errors=errors, newline=newline
         ) as f:
-            _unpublished_on_error(f, json.dump if call is None else call, obj, f, **json_kwargs)
+            return _unpublished_on_error(
+                f, json.dump if call is None else call, obj, f, **json_kwargs
+            )
 
     def load_json(
         self,
@@ -450,13 +452,13 @@ class Storage:
         pin: bool = False,
         call: Any = None,
         **pickle_kwargs: Any,
-    ) -> None:
-        """`with open(path, mode or "wb") as f: call(obj, f, *args, **pickle_kwargs)`
+    ) -> Any:
+        """`with open(path, mode or "wb") as f: return call(obj, f, *args, **pickle_kwargs)`
         (`call`: `pickle.dump`; `args`: its `protocol` when the source passed it
         positionally, so a patched dump records the call as the source made it), in place
         like `dump_json`."""
         with self._collapsed(sys._getframe(1).f_globals, path, mode, "wb", pin) as f:
-            _unpublished_on_error(
+            return _unpublished_on_error(
                 f, pickle.dump if call is None else call, obj, f, *args, **pickle_kwargs
             )
 
@@ -574,11 +576,11 @@ class Storage:
         return _after_call.publish(self, path, pin=pin, suffix=suffix)
 
 
-def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
-    """`fn(*args, **kwargs)`; if it raises, the tracked handle `f` publishes nothing at
-    close (a half-serialised file must not reach other workers)."""
+def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)`, returned; if it raises, the tracked handle `f` publishes
+    nothing at close (a half-serialised file must not reach other workers)."""
     try:
-        fn(*args, **kwargs)
+        return fn(*args, **kwargs)
     except BaseException:
         disarm(f)
         raise

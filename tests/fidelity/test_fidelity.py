@@ -51,13 +51,6 @@ XFAIL: dict[str, str] = {
     # back to the object), which shutil's own repeated calls do not allow for copies.
     "pathlike_fspath_calls@ipfs": "a publishing backend calls a PathLike's __fspath__ "
     "again to learn the path it publishes",
-    # `io.open(p)` -> `io_open(p)`, `builtins.open(p)` -> `storage.open(p)`: the stand-ins
-    # defer to a patched `io.open`/`builtins.open` attribute, but a patch of the module's
-    # own name (mock.patch("pkg.mod.io"), ("pkg.mod.builtins")) is never looked at. The
-    # open family would have to pass the callee as spelled (`call=io.open`), as lifecycle
-    # and codecs.open do.
-    "mock_patch_module_io": "io.open/builtins.open rewritten to stand-ins that do not "
-    "look up the module's own (patched) io/builtins name",
 }
 
 # --------------------------------------------------------------------------- cases
