@@ -19,12 +19,10 @@
   `json.dump` itself reaches the collapsed call exactly as it reached the original (and
   `mock.patch("json.dump")` does not reach `dump(...)` after `from json import dump`,
   before or after).
-- The one-liners `json.dump(obj, open(p, "w"))`, `json.load(open(p))`,
-  `pickle.load(open(p, "rb"))`, `pickle.dump(obj, open(p, "wb"))` the same way (which
-  also stops leaking the handle).
 - Module aliases resolve by qualified name: `import json as j`, `from json import dump`,
   `import pickle as pkl`.
-- Any other json/pickle call whose handle comes from an open this run migrates is
+- Any other json/pickle call whose handle comes from an open this run migrates (the
+  one-liners `json.load(open(p))`, `pickle.dump(obj, open(p, "wb"))` too) is
   migrated through its handle (its text stays; its site is PENDING, then MIGRATED), also
   through a function of the module that returns one (`def _open(p): return open(p)`,
   see analysis/handles.py). So is one on the handle of a third-party writer that
@@ -57,14 +55,12 @@
   the file site, counted where it is (a serializer would otherwise count twice).
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
-  `p` is computed first; so the object, the path, the mode, the keyword values (and in a
-  one-liner, the arguments after the handle) must be inert: names and literals only
-  (analysis/handles.py `is_inert`). The callee moves too (`call=` is evaluated last,
-  before the helper opens): in a `with` the original looked `json.dump` up after the
-  open, so the lookup must be inert (a name, or attributes of a name bound only by
-  imports: not `json.dump` where `json` may also be None, which raised only after the
-  file was truncated); in a one-liner it looked it up before the arguments, so those
-  must be inert or the lookup must be (lifecycle `callee_lookup_inert`).
+  `p` is computed first; so the object, the path, the mode and the keyword values must
+  be inert: names and literals only (analysis/handles.py `is_inert`). The callee moves
+  too (`call=` is evaluated before the helper opens, where the original looked
+  `json.dump` up after the open): its lookup must be inert, a name or attributes of a
+  name bound only by imports; not `json.dump` where `json` may also be None, which
+  raised only after the file was truncated (lifecycle `callee_lookup_inert`).
 - A handle from `io.open(...)` or `builtins.open(...)`: the helpers open the way a bare
   `open` does (a `pkg.mod.open` patched in at run time first, then `builtins.open`), which
   is not what those calls meet under a patch; the open is migrated and the call goes
@@ -73,15 +69,21 @@
   original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
 
-**Why collapse at all** (rather than migrating the open and leaving `json.dump(obj, f)`
-on its handle, which is exact by construction and is what happens wherever a collapse
-is not): the helper knows when serialisation fails half-way, and then publishes nothing
-(a tracked handle closed by a `with` that an exception leaves cannot tell, and would
-publish the torn file for other workers to restore); and the one-liners stop leaking
-their handle. With `call=` the collapse is as exact as the block under every patch a
-test can make; what it still changes is listed in the README's "only differences" (the
-handle name `f` no longer bound after the call, the TypeError wording for wrong
-arguments to the helper itself, the one-liner's ResourceWarning).
+- The one-liners `json.load(open(p))`, `json.dump(obj, open(p, "w"))`: the open is
+  migrated (the module's `open` rebound, `pin=` where it writes) and the call stays on
+  its handle. Collapsed, the helper would close the handle the original leaks: a
+  patched open would record `__enter__`/`__exit__` the original never called, and the
+  original's ResourceWarning would be gone, for nothing a program needs.
+
+**Why collapse a `with` at all** (rather than migrating the open and leaving
+`json.dump(obj, f)` on its handle, which is exact by construction and is what happens
+wherever a collapse is not): the helper knows when serialisation fails half-way, and then
+publishes nothing, where a tracked handle closed by a `with` that an exception leaves
+cannot tell, and would publish the torn file for other workers to restore. With `call=`
+the collapse is as exact as the block under every patch a test can make (the helper is
+`with open(...) as f: return call(obj, f, ...)`); what it still changes is listed in the
+README's "only differences": the handle name `f` no longer bound after the call, and the
+TypeError wording for wrong arguments to the helper itself.
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ if TYPE_CHECKING:
     from migrate_storage.codemods.analysis.context import Context
 
 DESCRIPTION = (
-    "Collapse json/pickle dumps and loads on a fresh open into storage.dump_json & co."
+    "Collapse json/pickle dumps and loads in a with-block on a fresh open into"
+    " storage.dump_json & co."
 )
 
 EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
@@ -140,13 +143,26 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb", call=pkl.load)\n',
     ),
     Rewritten(
-        "from json import load\n\nconfig = load(open(path))\n",
-        "from json import load\nfrom storage_runtime import storage\n\nconfig = storage.load_json(path, call=load)\n",
+        "from json import dump\n\ndef save(obj, path):\n    with open(path, 'w') as f:\n        dump(obj, f)\n",
+        "from json import dump\nfrom storage_runtime import storage\n\ndef save(obj, path):\n    storage.dump_json(obj, path, 'w', pin=True, call=dump)\n",
     ),
     Rewritten(
-        'import pickle\n\npickle.dump(model, open(path, "wb"), 4)\n',
+        'import pickle\n\nwith open(path, "wb") as f:\n    pickle.dump(model, f, 4)\n',
         'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", 4, pin=False, call=pickle.dump)\n',
         policy=CACHE,
+    ),
+    # The one-liner keeps its call (and its leaked handle): only the open is migrated.
+    Rewritten(
+        'import pickle\n\npickle.dump(model, open(path, "wb"), 4)\n',
+        'import pickle\nfrom storage_runtime import open\n\npickle.dump(model, open(path, "wb", pin=False), 4)\n',
+        policy=CACHE,
+    ),
+    # `json` may be None: the original truncated the file before `json.dump` failed.
+    Rewritten(
+        "try:\n    import json\nexcept ImportError:\n    json = None\n\n"
+        'with open(path, "w") as f:\n    json.dump(obj, f)\n',
+        "from storage_runtime import open\n\ntry:\n    import json\nexcept ImportError:\n"
+        '    json = None\n\nwith open(path, "w", pin=True) as f:\n    json.dump(obj, f)\n',
     ),
     Rewritten(
         'import json\n\nwith open(path, "w") as f:\n    json.dump(obj, f)\nprint(f.closed)\n',
@@ -282,40 +298,22 @@ def _try_collapse(
     item: Found, operation: str, handle: cst.BaseExpression, ctx: Context
 ) -> None:
     """Plan the collapse of `item` (its handle comes from a PENDING open) when it is
-    exact: `item.edit` becomes a Collapse, and the open it folds is `consumed` (the
-    open family's edit and import for it are then not planned)."""
+    exact: the `with` block whose body it is becomes a Collapse, and the open it folds is
+    `consumed` (the open family's edit and import for it are then not planned). A
+    one-liner (`json.load(open(p))`) is never collapsed (module docstring)."""
     if not ctx.rewrites(item.family):
         return
     names = ctx.names(item.call)
     module = "json" if item.family is Family.JSON else "pickle"
     if not _names.all_in(names, {f"{module}.{operation}"}):
         return  # a look-alike (simplejson) or an ambiguous import
-    if isinstance(handle, cst.Call):
-        opener, statement, small, kept_extra = (
-            ctx.by_call.get(handle),
-            None,
-            None,
-            [],
-        )
-        region = (item.position.line, item.position.end_line)
-        scope_node: cst.CSTNode = item.call
-    else:
-        found = _with_block(item, handle, ctx)
-        if found is None:
-            return
-        opener, statement, small, line = found
-        trailing = line.trailing_whitespace  # type: ignore[attr-defined]
-        kept_extra = [
-            *statement.leading_lines,
-            trailing,
-            small.with_changes(value=cst.Name("x")),
-        ]
-        if opener is None or opener.position.with_span is None:
-            return
-        region = opener.position.with_span
-        scope_node = statement
+    found = _with_block(item, handle, ctx)
+    if found is None:
+        return
+    opener, statement, small, line = found
     if (
         opener is None
+        or opener.position.with_span is None
         or opener.kind != "open"
         or opener.status is not Status.PENDING
         or opener.consumed
@@ -328,24 +326,29 @@ def _try_collapse(
     kept = _kept_arguments(item.call, opener.call, module, operation)
     if kept is None:
         return
-    if statement is not None and not _same_order(item.call, opener.call, operation):
+    if not _same_order(item.call, opener.call, operation):
         return
-    if statement is None and not _after_handle_inert(item.call, handle):
+    if not callee_lookup_inert(item.call.func, ctx):
         return
-    if not _callee_order_kept(item.call, opener.call, statement is not None, ctx):
-        return
-    if count_comments(scope_node) != count_comments([*kept, *kept_extra, item.call.func]):
+    trailing = line.trailing_whitespace  # type: ignore[attr-defined]
+    kept_extra = [
+        *statement.leading_lines,
+        trailing,
+        small.with_changes(value=cst.Name("x")),
+    ]
+    if count_comments(statement) != count_comments(
+        [*kept, *kept_extra, item.call.func]
+    ):
         return
     pin = ctx.pin_for(item.family) if operation == "dump" else None
     item.edit = Collapse(
-        statement if statement is not None else item.call,
-        region,
+        statement,
+        opener.position.with_span,
         item.family,
         f"{operation}_{module}",
         item.call,
         opener.call,
         pin,
-        statement,
         small,
     )
     item.needs = ("storage",)
@@ -357,42 +360,14 @@ def _same_order(call: cst.Call, opener: cst.Call, operation: str) -> bool:
     the path after the object): only when those cannot observe or reorder anything.
 
     In `with open(p, "w") as f: json.dump(build(), f)` the file is truncated before
-    `build()` runs (it may read that very file), and `p` is computed before it.
+    `build()` runs (it may read that very file), and `p` is computed before it. The
+    callee moves too (`call=` is evaluated before the helper opens, where the original
+    looked it up after the open): `callee_lookup_inert` must hold for it.
     """
     arguments = [a.value for a in call.args if a.value is not None]
     if operation == "dump":
         arguments += [a.value for a in opener.args]
     return all(is_inert(a) for a in arguments)
-
-
-def _callee_order_kept(
-    call: cst.Call, opener: cst.Call, in_with: bool, ctx: Context
-) -> bool:
-    """`call=` (the json/pickle callee as spelled) is evaluated after every argument of
-    the helper, and before the helper opens the file. In a `with`, the original looked
-    the callee up after the open (which may truncate, create or raise): only a lookup
-    that cannot run code or raise differently may move before it (a name, or
-    attributes of a name bound only by imports: `json.dump`, not `json.dump` where
-    `json` may also be None). In a one-liner the original looked it up first, before
-    the object, the path and the keywords: those must be inert, or the lookup must be."""
-    if callee_lookup_inert(call.func, ctx):
-        return True
-    if in_with:
-        return False
-    moved = [a.value for a in call.args if a.value is not opener]
-    moved += [a.value for a in opener.args]
-    return all(is_inert(value) for value in moved)
-
-
-def _after_handle_inert(call: cst.Call, handle: cst.BaseExpression) -> bool:
-    """`json.dump(obj, open(p, "w"), default=hook())`: `hook()` runs after the open;
-    collapsed, it would run before it. Arguments after the handle must be inert."""
-    seen = False
-    for arg in call.args:
-        if seen and not is_inert(arg.value):
-            return False
-        seen = seen or arg.value is handle
-    return True
 
 
 def _with_block(
@@ -531,7 +506,8 @@ _TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
 _RESERVED = {
     ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin", "call"})
     | _TEXT_KEYWORDS,
-    ("json", "load"): frozenset({"fp", "file", "path", "mode", "call"}) | _TEXT_KEYWORDS,
+    ("json", "load"): frozenset({"fp", "file", "path", "mode", "call"})
+    | _TEXT_KEYWORDS,
     ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin", "call"}),
     ("pickle", "load"): frozenset({"file", "path", "mode", "call"}),
 }
@@ -542,28 +518,24 @@ _RESERVED = {
 
 @dataclass(frozen=True, slots=True)
 class Collapse:
-    """json/pickle on a runtime-free handle -> one `storage.<helper>(...)` call.
+    """`with open(p, mode) as f: json.dump(obj, f)` -> one `storage.<helper>(...)` call.
 
-    `node`: the `with` statement that goes away (`statement`), or the call itself for
-    one-liners such as `json.load(open(p))`; `call` is the json/pickle call, `opener`
+    `node`: the `with` statement that goes away; `call` is the json/pickle call, `opener`
     the builtin open call that produced the handle, `small` the with body's statement.
     """
 
-    node: cst.CSTNode
+    node: cst.With
     region: tuple[int, int]
     family: Family
     helper: str  # dump_json, load_json, dump_pickle, load_pickle
     call: cst.Call
     opener: cst.Call
     pin: bool | None
-    statement: cst.With | None = None
-    small: cst.BaseSmallStatement | None = None
+    small: cst.BaseSmallStatement
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
-        if isinstance(node, cst.With):
-            return collapse_with(node, self, names["storage"])
-        assert isinstance(node, cst.Call)
-        return collapse_call(node, self, names["storage"])
+        assert isinstance(node, cst.With)
+        return collapse_with(node, self, names["storage"])
 
 
 def _build(
@@ -609,14 +581,6 @@ def _build(
         args=flat_args(args),
         whitespace_before_args=cst.SimpleWhitespace(""),
     )
-
-
-def collapse_call(call: cst.Call, collapse: Collapse, storage_name: str) -> cst.Call:
-    """`json.load(open(p))` -> `storage.load_json(p)` (the opener is the handle argument)."""
-    operation = "dump" if collapse.helper.startswith("dump") else "load"
-    opener = handle_argument(call, operation)
-    assert isinstance(opener, cst.Call)
-    return _build(collapse, call, opener, storage_name)
 
 
 def collapse_with(

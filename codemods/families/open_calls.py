@@ -282,7 +282,8 @@ class OpenEdit:
 
     node: cst.Call
     region: tuple[int, int]
-    rename_to: str | None  # new callee name (open(...) -> _storage_open(...)); None keeps it
+    # The new callee name (`open(...)` -> `_storage_open(...)`); None keeps it.
+    rename_to: str | None
     pin: bool | None  # None: the mode cannot write, no pin
     family: Family = Family.OPEN
     via_storage: bool = False  # io.open(...) -> storage.open(..., call=io.open)
@@ -308,7 +309,8 @@ class OpenEdit:
         if self.pin is not None:
             call = append_arg(call, keyword("pin", bool_name(self.pin)))
         if self.via_storage:
-            call = append_arg(call, keyword("call", func.with_changes(lpar=[], rpar=[])))
+            spelled = func.with_changes(lpar=[], rpar=[])
+            call = append_arg(call, keyword("call", spelled))
         return call
 
 
