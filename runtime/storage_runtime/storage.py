@@ -191,6 +191,13 @@ class Storage:
         spec = MODES.get(mode) if isinstance(mode, str) else None
         if spec is None or isinstance(file, int):
             return call_io_open(args, kwargs)  # an fd, or builtin raises its own error
+        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+        if size is not None and _path_like(file):
+            # Builtin open's first step once its arguments' types are checked is
+            # `os.fspath(file)`: done once here, and the str or bytes goes on to the builtin
+            # and to the backend, which would each call a program's `__fspath__` again.
+            file = os.fspath(file)
+            args, kwargs = _with_file(args, kwargs, file)
         if not spec.writable:
             # Read-only: builtin first; the backend matters only for a missing file.
             try:
@@ -201,7 +208,6 @@ class Storage:
                     raise
             self._before_read(path)
             return call_io_open(args, kwargs, retry=True)  # restored, or FileNotFoundError
-        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
         if size is None:
             return call_io_open(args, kwargs)  # builtin raises its TypeError/ValueError
         path = publishable(file, self.settings)
@@ -209,9 +215,8 @@ class Storage:
             return call_io_open(args, kwargs)
         if spec.reads_existing:  # r+, a, a+: the current content matters
             self._before_read(path)
-        name = file if isinstance(file, (str, bytes)) else os.fspath(file)
         return open_tracked(
-            name, spec, mode, size, encoding, errors, newline, closefd, opener,
+            file, spec, mode, size, encoding, errors, newline, closefd, opener,
             backend=self.backend, path=path, pin=pin, strict=self.settings.strict,
         )
 
@@ -574,6 +579,26 @@ class Storage:
         `builtins.open`/`io.open`: nothing. `suffix`: the writer adds it to a path that
         lacks it (`np.save`'s ".npy"). See `_after_call`."""
         return _after_call.publish(self, path, pin=pin, suffix=suffix)
+
+
+def _path_like(file: Any) -> bool:
+    """Whether builtin open would call `file.__fspath__()`: not a str or bytes, not a
+    number (a descriptor, which it takes first), a type with `__fspath__`."""
+    if isinstance(file, (str, bytes, int, float, complex)):
+        return False
+    kind = type(file)
+    if any(hasattr(kind, n) for n in ("__index__", "__int__", "__float__")):
+        return False  # PyNumber_Check: builtin open takes it as a descriptor
+    return hasattr(kind, "__fspath__")
+
+
+def _with_file(
+    args: tuple[Any, ...], kwargs: dict[str, Any], file: Any
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The open call's arguments with `file` (first positional, or `file=`) replaced."""
+    if args:
+        return (file, *args[1:]), kwargs
+    return args, {**kwargs, "file": file}
 
 
 def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:

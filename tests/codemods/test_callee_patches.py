@@ -32,7 +32,7 @@ from migrate_storage.codemods.model import FileStatus, Reason, Status
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
-#: name -> (source of the module, the names the module binds that a test may patch).
+#: name -> the source of a module whose `run(p)` opens, dumps and loads through `p`.
 PROGRAMS: dict[str, str] = {
     "json_module": """
         import json
@@ -85,14 +85,6 @@ PROGRAMS: dict[str, str] = {
             with open(p, "rb") as f:
                 return load(f)
     """,
-    "io_module": """
-        import io
-
-        def run(p):
-            with io.open(p, "w") as f:
-                f.write("io")
-            return io.open(p).read()
-    """,
     "io_alias": """
         import io as iox
 
@@ -101,14 +93,6 @@ PROGRAMS: dict[str, str] = {
                 f.write("alias")
             with iox.open(p, encoding="utf-8") as f:
                 return f.read()
-    """,
-    "builtins_module": """
-        import builtins
-
-        def run(p):
-            with builtins.open(p, "w") as f:
-                f.write("builtins")
-            return builtins.open(p).read()
     """,
     "open_from_io": """
         from io import open as o
@@ -120,6 +104,17 @@ PROGRAMS: dict[str, str] = {
                 return f.read()
     """,
 }
+
+# `io.open(...)` and `builtins.open(...)`: the same program under either module's name.
+for _module in ("io", "builtins"):
+    PROGRAMS[f"{_module}_module"] = f"""
+        import {_module}
+
+        def run(p):
+            with {_module}.open(p, "w") as f:
+                f.write("{_module}")
+            return {_module}.open(p).read()
+    """
 
 #: Every patch each program meets: a module's own name (by attribute of the module under
 #: test) or a standard-library attribute (by dotted name).

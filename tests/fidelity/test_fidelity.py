@@ -43,14 +43,14 @@ PROGRAMS = all_programs()
 # Grouped by cause, with issue 13's item numbers. A program added for a shape not handled
 # yet goes here, with why.
 XFAIL: dict[str, str] = {
-    # A publishing backend learns the path of what a stand-in wrote by calling
-    # os.fspath on the argument again (publishable(), the lifecycle's _at/after_rename):
-    # one more __fspath__ per open for writing, two per os.replace, per copy, ... The
-    # local backend is exact. Fixing it means calling __fspath__ once and passing the str
-    # on (exact for builtin open and os.replace/rename/remove, with OSError.filename set
-    # back to the object), which shutil's own repeated calls do not allow for copies.
-    "pathlike_fspath_calls@ipfs": "a publishing backend calls a PathLike's __fspath__ "
-    "again to learn the path it publishes",
+    # A publishing backend learns the path a lifecycle stand-in moved, copied or removed
+    # by calling os.fspath on the argument again (the lifecycle's _at/after_rename): two
+    # more __fspath__ per os.replace, more per copy. The local backend is exact, and so is
+    # open (it calls __fspath__ once, as builtin open does first, and passes the str on).
+    # For os.replace/rename/remove the same would hold with OSError.filename set back to
+    # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
+    "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
+    "__fspath__ again to learn the path a rename, copy or removal touched",
 }
 
 # --------------------------------------------------------------------------- cases

@@ -194,6 +194,57 @@ def test_the_json_pickle_helpers_without_call_take_the_standard_library_function
     assert pickle.loads((tmp_path / "b.pkl").read_bytes()) == [3]
 
 
+class _Counted:
+    """A PathLike that counts its `__fspath__` calls."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.calls = path, 0
+
+    def __fspath__(self) -> str:
+        self.calls += 1
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"_Counted({self.path!r})"
+
+
+FSPATH_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("w", {}),
+    ("r", {}),
+    ("a", {"encoding": "utf-8"}),
+    ("wb", {"buffering": 0}),
+    ("r", {"newline": 5}),  # the builtin's TypeError, before or after __fspath__
+    ("rb", {"encoding": "utf-8"}),  # the builtin's ValueError, after __fspath__
+]
+
+
+@pytest.mark.parametrize(("mode", "kwargs"), FSPATH_CALLS)
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "missing"])
+def test_a_pathlike_is_asked_its_path_as_often_as_by_builtin_open(
+    default_storage: Any, tmp_path: Path, mode: str, kwargs: dict[str, Any], exists: bool,
+) -> None:
+    """Builtin open calls `__fspath__` once, first; the runtime's open, on a publishing
+    backend too, calls it once and passes the str on: the same count, name, result and
+    exception (differential)."""
+    storage, _ = default_storage
+    seen = []
+    for label, opener in (("builtin", real_open), ("runtime", storage.open)):
+        folder = tmp_path / label
+        folder.mkdir()
+        if exists:
+            (folder / "f.txt").write_text("x")
+        path = _Counted(str(folder / "f.txt"))
+        try:
+            with opener(path, mode, **kwargs) as f:
+                # (a publishing backend's raw layer is a FileIO subclass, TrackedFileIO)
+                kind = type(f).__name__.replace("Tracked", "")
+                outcome: Any = (kind, Path(f.name).name, f.mode)
+        except Exception as exc:  # noqa: BLE001 - compared, not expected
+            outcome = (type(exc).__name__, str(exc).replace(label, "<folder>"))
+        seen.append((path.calls, outcome, sorted(p.name for p in folder.iterdir())))
+    assert seen[0] == seen[1]
+
+
 def test_an_audit_wrapper_sees_every_migrated_call(
     default_storage: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
