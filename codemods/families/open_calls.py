@@ -187,7 +187,7 @@ def site_for(
 
 def decide(items: list[Found], ctx: Context) -> None:
     """Plan each PENDING open site: a bare builtin `open(...)` keeps its name, rebound to
-    the runtime's `open` (see `decide_one`); any other spelling (`io.open(...)`,
+    the runtime's `open` (see `decide_bare`); any other spelling (`io.open(...)`,
     `builtins.open(...)`, `o(...)` after `from io import open as o`) goes to
     `storage.open(..., call=<callee>)` (see `decide_spelled`)."""
     for item in items:
@@ -198,7 +198,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         if _spelled_callee(item.call.func, scope):
             decide_spelled(item, pin, callee_order_kept(item.call, ctx))
         else:
-            decide_one(item, "open", ctx.binding("open"), ctx.bindings, scope, pin)
+            decide_bare(item, ctx.binding("open"), ctx.bindings, scope, pin)
 
 
 def _spelled_callee(func: cst.BaseExpression, scope: Scope | None) -> bool:
@@ -242,18 +242,18 @@ def decide_spelled(item: Found, pin: bool, order_kept: bool) -> None:
     )
 
 
-def decide_one(
+def decide_bare(
     item: Found,
-    obj: str,
     binding: Binding,
     bindings: RuntimeBindings,
     scope: Scope | None,
     pin: bool,
 ) -> None:
     """Plan one PENDING bare `open(...)` site: the callee is renamed to `binding` (the
-    name of the runtime's `obj`) when it is not already spelled so (impossible where that
-    name is a local: NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's
-    strategy is pin). The module needs `obj` imported even when the call text stays."""
+    name of the runtime's `open`: `_storage_open` where a star import reaches the module)
+    when it is not already spelled so (impossible where that name is a local:
+    NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's strategy is
+    pin). The module needs the runtime's `open` imported even when the call text stays."""
     name = binding.name
     func = item.call.func
     rename = None if isinstance(func, cst.Name) and func.value == name else name
@@ -266,7 +266,7 @@ def decide_one(
         # open is exact.)
         item.unmigrated(Reason.REJECTED_LITERAL_PATH)
         return
-    item.needs = (obj,)
+    item.needs = ("open",)
     pin_value = pin if may_write(open_mode(item.call, 1)) else None
     if rename is not None or pin_value is not None:
         region = (item.position.line, item.position.end_line)
