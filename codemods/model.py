@@ -96,8 +96,9 @@ class Reason(enum.Enum):
     # name: the original's own error must stay the original's, so the call is not rewritten.
     REJECTED_LITERAL_PATH = "literal path the OS rejects: kept as written"
     # Added by the codemods helper: `from io import open as o; o(p)` holds the C function
-    # itself, which no patch of `io.open`/`builtins.open` reaches; the runtime's stand-ins
-    # defer to such patches, so no rewrite of it is exact.
+    # itself, which no patch of `io.open`/`builtins.open` reaches. No longer produced:
+    # such a call is now `storage.open(p, call=o)`, exact (families/open_calls.py); kept
+    # because the JSON report's `meta.reasons` lists every member (format 3).
     BOUND_AT_IMPORT = "builtin open imported by name: no stand-in is exact under a patch"
     # Issue 14 (UNMIGRATED, families/function_values.py): a file function or class used
     # as a value, not called where it stands (`retry(os.replace, tmp, dst)`,

@@ -6,12 +6,14 @@
   `retry(open, p)`, `OPENERS = {"txt": open}`): rebinding would change what that value
   holds, so the runtime's open is imported as `_storage_open` and only the calls are
   renamed (a `_storage_open` call still honours a patched `m.open`). When it defines or imports its own `open` at module level, the
-  runtime's is imported as `storage_open` (or the first free variant), and only the
-  `io.open`/`builtins.open` sites are renamed to it.
+  runtime's is imported as `storage_open` (or the first free variant). (`io.open(...)`,
+  `builtins.open(...)` and an imported open are not renamed: they become
+  `storage.open(..., call=<callee>)`, families/open_calls.py.)
 - `storage`: `storage` unless that name is bound or used anywhere in the module for
   something else, then `<runtime>_storage` (`storage_runtime_storage`), `..._2`, ...
-- `io_open` (the stand-in for `io.open(...)` calls, which a patched `io.open` must keep
-  intercepting): `io_open` unless that name is taken, then `storage_io_open`, ...
+- `io_open` (the runtime's stand-in for `io.open`, for a family that asks for it; the
+  open family no longer does, see above): `io_open` unless that name is taken, then
+  `storage_io_open`, ...
 - Private names (`private=True`): in a module that has a star import, or that some module
   of the scanned tree star-imports while it has no literal `__all__`, every added name is
   `_`-prefixed (`_storage_open`, `_storage_io_open`, `_storage`): `import *` without
@@ -220,7 +222,7 @@ class RuntimeBindings:
         return Binding(alias, needs_import=True, alias=alias)
 
     def io_open_binding(self) -> Binding:
-        """The name `io.open(...)` sites are renamed to (the runtime's `io_open`)."""
+        """The name the runtime's `io_open` gets in this module."""
         if self.private:
             return self._private("io_open", self._rt_io_open, "_storage_io_open")
         reused = self._reuse("io_open", self._rt_io_open)

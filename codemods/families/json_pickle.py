@@ -3,19 +3,26 @@
 **Rewrites**
 - `with open(p, "w"[, encoding=e, errors=r, newline=n]) as f:` whose body is exactly
   `json.dump(obj, f, **kw)` -> `storage.dump_json(obj, p, "w", pin=..., [encoding=e, ...]
-  **kw)`; likewise `x = json.load(f)` -> `x = storage.load_json(p[, mode])`,
-  `pickle.dump(obj, f[, protocol])` -> `storage.dump_pickle(obj, p, "wb", pin=...[,
-  protocol=...])`, `x = pickle.load(f)` -> `x = storage.load_pickle(p, "rb")`;
-  `return json.load(f)` and `x: T = ...` too. The helpers are `with open(p, mode, ...) as
-  f: json.dump(obj, f, **kw)` themselves (in place, through the runtime's `open`), and the
-  emitted call repeats the source's open exactly: its mode positionally only when the
-  source gave it, its text keywords as keywords (what a patched open records is the same).
-- The one-liners `json.dump(obj, open(p, "w"))`, `json.load(open(p))`,
-  `pickle.load(open(p, "rb"))`, `pickle.dump(obj, open(p, "wb"))` the same way (which
-  also stops leaking the handle).
+  **kw, call=json.dump)`; likewise `x = json.load(f)` -> `x = storage.load_json(p[,
+  mode], call=json.load)`, `pickle.dump(obj, f[, protocol])` -> `storage.dump_pickle(obj,
+  p, "wb"[, protocol], pin=..., call=pickle.dump)`, `x = pickle.load(f)` -> `x =
+  storage.load_pickle(p, "rb", call=pickle.load)`; `return json.load(f)` and `x: T = ...`
+  too. The helpers are `with open(p, mode, ...) as f: call(obj, f, **kw)` themselves (in
+  place, through the runtime's `open`), and the emitted call repeats the source's open
+  exactly: its mode positionally only when the source gave it, its text keywords as
+  keywords (what a patched open records is the same), and the json/pickle call's own
+  arguments as the source gave them (a positional pickle protocol stays positional).
+- `call=` is the json/pickle callee exactly as the source spelled it (`json.dump`,
+  `j.dump` after `import json as j`, `dump` after `from json import dump`), evaluated
+  where the source evaluated it: the helper calls that very function, so a patch of the
+  module's own name (`mock.patch("pkg.mod.json")`), of a from-imported name, or of
+  `json.dump` itself reaches the collapsed call exactly as it reached the original (and
+  `mock.patch("json.dump")` does not reach `dump(...)` after `from json import dump`,
+  before or after).
 - Module aliases resolve by qualified name: `import json as j`, `from json import dump`,
   `import pickle as pkl`.
-- Any other json/pickle call whose handle comes from an open this run migrates is
+- Any other json/pickle call whose handle comes from an open this run migrates (the
+  one-liners `json.load(open(p))`, `pickle.dump(obj, open(p, "wb"))` too) is
   migrated through its handle (its text stays; its site is PENDING, then MIGRATED), also
   through a function of the module that returns one (`def _open(p): return open(p)`,
   see analysis/handles.py). So is one on the handle of a third-party writer that
@@ -30,9 +37,10 @@
   handle is needed, so only the open is migrated (the call keeps working on it).
 - An open the helper could not repeat exactly: a mode that is not a literal or given as
   `mode=`, a dump (or a pickle load) without a mode (the helper's default mode is not the
-  source's read-only one), `file=`, `buffering`/`closefd`/`opener`, an explicit `None`
-  (the helper drops it), text keywords on a pickle open; a json/pickle call with
-  `*args`/`**kwargs` or a keyword the helper would take as its own (`encoding=`, `mode=`).
+  source's read-only one), `file=`, `buffering`/`closefd`/`opener`, text keywords on a
+  pickle open; a json/pickle call with
+  `*args`/`**kwargs` or a keyword the helper would take as its own (`encoding=`, `mode=`,
+  `call=`).
 - `simplejson.dump/load` (resolved, counted): never collapsed, since the runtime's
   helpers serialise with the stdlib json and simplejson's keywords (`use_decimal`,
   `namedtuple_as_object`...) cannot be passed on. Migrated through the handle instead.
@@ -47,9 +55,12 @@
   the file site, counted where it is (a serializer would otherwise count twice).
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:
   json.dump(job.result, f)` the file is truncated before `job.result` runs (a property) and
-  `p` is computed first; so the object, the path, the mode, the keyword values (and in a
-  one-liner, the arguments after the handle) must be inert: names and literals only
-  (analysis/handles.py `is_inert`).
+  `p` is computed first; so the object, the path, the mode and the keyword values must
+  be inert: names and literals only (analysis/handles.py `is_inert`). The callee moves
+  too (`call=` is evaluated before the helper opens, where the original looked
+  `json.dump` up after the open): its lookup must be inert, a name or attributes of a
+  name bound only by imports; not `json.dump` where `json` may also be None, which
+  raised only after the file was truncated (lifecycle `callee_lookup_inert`).
 - A handle from `io.open(...)` or `builtins.open(...)`: the helpers open the way a bare
   `open` does (a `pkg.mod.open` patched in at run time first, then `builtins.open`), which
   is not what those calls meet under a patch; the open is migrated and the call goes
@@ -57,6 +68,22 @@
 - A literal path the OS rejects on its own terms (`open("out/", "w")`, a NUL): the
   original's error must stay the original's, so the block is not collapsed.
 - A collapse that would drop a comment.
+
+- The one-liners `json.load(open(p))`, `json.dump(obj, open(p, "w"))`: the open is
+  migrated (the module's `open` rebound, `pin=` where it writes) and the call stays on
+  its handle. Collapsed, the helper would close the handle the original leaks: a
+  patched open would record `__enter__`/`__exit__` the original never called, and the
+  original's ResourceWarning would be gone, for nothing a program needs.
+
+**Why collapse a `with` at all** (rather than migrating the open and leaving
+`json.dump(obj, f)` on its handle, which is exact by construction and is what happens
+wherever a collapse is not): the helper knows when serialisation fails half-way, and then
+publishes nothing, where a tracked handle closed by a `with` that an exception leaves
+cannot tell, and would publish the torn file for other workers to restore. With `call=`
+the collapse is as exact as the block under every patch a test can make (the helper is
+`with open(...) as f: return call(obj, f, ...)`); what it still changes is listed in the
+README's "only differences": the handle name `f` no longer bound after the call, and the
+TypeError wording for wrong arguments to the helper itself.
 """
 
 from __future__ import annotations
@@ -94,6 +121,7 @@ from migrate_storage.codemods.families._edit import (
     keyword,
 )
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.lifecycle import callee_lookup_inert
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -101,26 +129,40 @@ if TYPE_CHECKING:
     from migrate_storage.codemods.analysis.context import Context
 
 DESCRIPTION = (
-    "Collapse json/pickle dumps and loads on a fresh open into storage.dump_json & co."
+    "Collapse json/pickle dumps and loads in a with-block on a fresh open into"
+    " storage.dump_json & co."
 )
 
 EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Rewritten(
         'import json\n\nwith open(path, "w", encoding="utf-8") as f:\n    json.dump(obj, f, indent=2)\n',
-        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2)\n',
+        'import json\nfrom storage_runtime import storage\n\nstorage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2, call=json.dump)\n',
     ),
     Rewritten(
         'import pickle as pkl\n\ndef load(path):\n    with open(path, "rb") as f:\n        return pkl.load(f)\n',
-        'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb")\n',
+        'import pickle as pkl\nfrom storage_runtime import storage\n\ndef load(path):\n    return storage.load_pickle(path, "rb", call=pkl.load)\n',
     ),
     Rewritten(
-        "from json import load\n\nconfig = load(open(path))\n",
-        "from json import load\nfrom storage_runtime import storage\n\nconfig = storage.load_json(path)\n",
+        "from json import dump\n\ndef save(obj, path):\n    with open(path, 'w') as f:\n        dump(obj, f)\n",
+        "from json import dump\nfrom storage_runtime import storage\n\ndef save(obj, path):\n    storage.dump_json(obj, path, 'w', pin=True, call=dump)\n",
     ),
+    Rewritten(
+        'import pickle\n\nwith open(path, "wb") as f:\n    pickle.dump(model, f, 4)\n',
+        'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", 4, pin=False, call=pickle.dump)\n',
+        policy=CACHE,
+    ),
+    # The one-liner keeps its call (and its leaked handle): only the open is migrated.
     Rewritten(
         'import pickle\n\npickle.dump(model, open(path, "wb"), 4)\n',
-        'import pickle\nfrom storage_runtime import storage\n\nstorage.dump_pickle(model, path, "wb", pin=False, protocol=4)\n',
+        'import pickle\nfrom storage_runtime import open\n\npickle.dump(model, open(path, "wb", pin=False), 4)\n',
         policy=CACHE,
+    ),
+    # `json` may be None: the original truncated the file before `json.dump` failed.
+    Rewritten(
+        "try:\n    import json\nexcept ImportError:\n    json = None\n\n"
+        'with open(path, "w") as f:\n    json.dump(obj, f)\n',
+        "from storage_runtime import open\n\ntry:\n    import json\nexcept ImportError:\n"
+        '    json = None\n\nwith open(path, "w", pin=True) as f:\n    json.dump(obj, f)\n',
     ),
     Rewritten(
         'import json\n\nwith open(path, "w") as f:\n    json.dump(obj, f)\nprint(f.closed)\n',
@@ -256,40 +298,22 @@ def _try_collapse(
     item: Found, operation: str, handle: cst.BaseExpression, ctx: Context
 ) -> None:
     """Plan the collapse of `item` (its handle comes from a PENDING open) when it is
-    exact: `item.edit` becomes a Collapse, and the open it folds is `consumed` (the
-    open family's edit and import for it are then not planned)."""
+    exact: the `with` block whose body it is becomes a Collapse, and the open it folds is
+    `consumed` (the open family's edit and import for it are then not planned). A
+    one-liner (`json.load(open(p))`) is never collapsed (module docstring)."""
     if not ctx.rewrites(item.family):
         return
     names = ctx.names(item.call)
     module = "json" if item.family is Family.JSON else "pickle"
     if not _names.all_in(names, {f"{module}.{operation}"}):
         return  # a look-alike (simplejson) or an ambiguous import
-    if isinstance(handle, cst.Call):
-        opener, statement, small, kept_extra = (
-            ctx.by_call.get(handle),
-            None,
-            None,
-            [],
-        )
-        region = (item.position.line, item.position.end_line)
-        scope_node: cst.CSTNode = item.call
-    else:
-        found = _with_block(item, handle, ctx)
-        if found is None:
-            return
-        opener, statement, small, line = found
-        trailing = line.trailing_whitespace  # type: ignore[attr-defined]
-        kept_extra = [
-            *statement.leading_lines,
-            trailing,
-            small.with_changes(value=cst.Name("x")),
-        ]
-        if opener is None or opener.position.with_span is None:
-            return
-        region = opener.position.with_span
-        scope_node = statement
+    found = _with_block(item, handle, ctx)
+    if found is None:
+        return
+    opener, statement, small, line = found
     if (
         opener is None
+        or opener.position.with_span is None
         or opener.kind != "open"
         or opener.status is not Status.PENDING
         or opener.consumed
@@ -302,22 +326,29 @@ def _try_collapse(
     kept = _kept_arguments(item.call, opener.call, module, operation)
     if kept is None:
         return
-    if statement is not None and not _same_order(item.call, opener.call, operation):
+    if not _same_order(item.call, opener.call, operation):
         return
-    if statement is None and not _after_handle_inert(item.call, handle):
+    if not callee_lookup_inert(item.call.func, ctx):
         return
-    if count_comments(scope_node) != count_comments([*kept, *kept_extra]):
+    trailing = line.trailing_whitespace  # type: ignore[attr-defined]
+    kept_extra = [
+        *statement.leading_lines,
+        trailing,
+        small.with_changes(value=cst.Name("x")),
+    ]
+    if count_comments(statement) != count_comments(
+        [*kept, *kept_extra, item.call.func]
+    ):
         return
     pin = ctx.pin_for(item.family) if operation == "dump" else None
     item.edit = Collapse(
-        statement if statement is not None else item.call,
-        region,
+        statement,
+        opener.position.with_span,
         item.family,
         f"{operation}_{module}",
         item.call,
         opener.call,
         pin,
-        statement,
         small,
     )
     item.needs = ("storage",)
@@ -329,23 +360,14 @@ def _same_order(call: cst.Call, opener: cst.Call, operation: str) -> bool:
     the path after the object): only when those cannot observe or reorder anything.
 
     In `with open(p, "w") as f: json.dump(build(), f)` the file is truncated before
-    `build()` runs (it may read that very file), and `p` is computed before it.
+    `build()` runs (it may read that very file), and `p` is computed before it. The
+    callee moves too (`call=` is evaluated before the helper opens, where the original
+    looked it up after the open): `callee_lookup_inert` must hold for it.
     """
     arguments = [a.value for a in call.args if a.value is not None]
     if operation == "dump":
         arguments += [a.value for a in opener.args]
     return all(is_inert(a) for a in arguments)
-
-
-def _after_handle_inert(call: cst.Call, handle: cst.BaseExpression) -> bool:
-    """`json.dump(obj, open(p, "w"), default=hook())`: `hook()` runs after the open;
-    collapsed, it would run before it. Arguments after the handle must be inert."""
-    seen = False
-    for arg in call.args:
-        if seen and not is_inert(arg.value):
-            return False
-        seen = seen or arg.value is handle
-    return True
 
 
 def _with_block(
@@ -412,8 +434,7 @@ def _kept_arguments(
     source did only when the source wrote `open(path[, "literal mode"], encoding=,
     errors=, newline=)` (json) or `open(path, "literal mode")` (pickle): the mode is
     passed on positionally only when the source gave it, a keyword `mode=`/`file=`,
-    `buffering`, `closefd`, `opener` or an explicit `None` would reach a patched open
-    differently, and a dump or a pickle load without a mode would get the helper's
+    `buffering`, `closefd` or `opener` would reach a patched open differently, and a dump or a pickle load without a mode would get the helper's
     default mode instead of the source's read-only one."""
     kept: list[cst.CSTNode] = []
     positional = 0
@@ -433,11 +454,7 @@ def _kept_arguments(
             else:
                 return None
             kept.append(arg.value)
-        elif (
-            module == "json"
-            and arg.keyword.value in _TEXT_KEYWORDS
-            and not _is_none(arg.value)
-        ):
+        elif module == "json" and arg.keyword.value in _TEXT_KEYWORDS:
             kept.append(arg.value)
         else:
             return None
@@ -481,21 +498,18 @@ def _kept_call_arguments(
     return kept
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
-# The text keywords of open() a collapsed json call passes on (not None: the helper drops
-# None, so an explicit `encoding=None` would vanish from what a patched open records).
+# The text keywords of open() a collapsed json call passes on (an explicit None too: the
+# helper tells it from a keyword not given, so a patched open records the same call).
 _TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
 # Keywords of the json/pickle call that the helper would take as its own parameters (or
 # that name the handle): such a call is not collapsed.
 _RESERVED = {
-    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin"})
+    ("json", "dump"): frozenset({"obj", "fp", "file", "path", "mode", "pin", "call"})
     | _TEXT_KEYWORDS,
-    ("json", "load"): frozenset({"fp", "file", "path", "mode"}) | _TEXT_KEYWORDS,
-    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin"}),
-    ("pickle", "load"): frozenset({"file", "path", "mode"}),
+    ("json", "load"): frozenset({"fp", "file", "path", "mode", "call"})
+    | _TEXT_KEYWORDS,
+    ("pickle", "dump"): frozenset({"obj", "file", "path", "mode", "pin", "call"}),
+    ("pickle", "load"): frozenset({"file", "path", "mode", "call"}),
 }
 
 
@@ -504,38 +518,35 @@ _RESERVED = {
 
 @dataclass(frozen=True, slots=True)
 class Collapse:
-    """json/pickle on a runtime-free handle -> one `storage.<helper>(...)` call.
+    """`with open(p, mode) as f: json.dump(obj, f)` -> one `storage.<helper>(...)` call.
 
-    `node`: the `with` statement that goes away (`statement`), or the call itself for
-    one-liners such as `json.load(open(p))`; `call` is the json/pickle call, `opener`
+    `node`: the `with` statement that goes away; `call` is the json/pickle call, `opener`
     the builtin open call that produced the handle, `small` the with body's statement.
     """
 
-    node: cst.CSTNode
+    node: cst.With
     region: tuple[int, int]
     family: Family
     helper: str  # dump_json, load_json, dump_pickle, load_pickle
     call: cst.Call
     opener: cst.Call
     pin: bool | None
-    statement: cst.With | None = None
-    small: cst.BaseSmallStatement | None = None
+    small: cst.BaseSmallStatement
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
-        if isinstance(node, cst.With):
-            return collapse_with(node, self, names["storage"])
-        assert isinstance(node, cst.Call)
-        return collapse_call(node, self, names["storage"])
+        assert isinstance(node, cst.With)
+        return collapse_with(node, self, names["storage"])
 
 
 def _build(
     collapse: Collapse, call: cst.Call, opener: cst.Call, storage_name: str
 ) -> cst.Call:
     """The `storage.<helper>(...)` call replacing `call` on the handle from `opener`:
-    `obj` (dumps), the path, the mode positionally only when the source gave it, `pin=`
-    (dumps), the open's text keywords, then the json/pickle call's own keywords (a
-    pickle.dump protocol given positionally becomes `protocol=`). The checks that make
-    this exact are `_kept_arguments`'s."""
+    `obj` (dumps), the path, the mode positionally only when the source gave it (then a
+    pickle.dump protocol the source gave positionally, positionally), `pin=` (dumps), the
+    open's text keywords, the json/pickle call's own keywords, and last `call=`, its
+    callee as spelled. The checks that make this exact are `_kept_arguments`'s and
+    `_callee_order_kept`'s."""
     head: list[cst.Arg] = []
     text: list[cst.Arg] = []
     for arg in opener.args:
@@ -553,7 +564,7 @@ def _build(
             if dump and positional == 1:
                 obj = arg.value
             elif positional == 3:
-                extra.append(keyword("protocol", arg.value))
+                head.append(cst.Arg(arg.value))  # after the mode, which a dump gives
         else:
             extra.append(arg)
     args = [cst.Arg(obj)] if obj is not None else []
@@ -562,6 +573,7 @@ def _build(
         args.append(keyword("pin", bool_name(collapse.pin)))
     args.extend(text)
     args.extend(extra)
+    args.append(keyword("call", call.func))
     return call.with_changes(
         func=cst.Attribute(
             value=cst.Name(storage_name), attr=cst.Name(collapse.helper)
@@ -569,14 +581,6 @@ def _build(
         args=flat_args(args),
         whitespace_before_args=cst.SimpleWhitespace(""),
     )
-
-
-def collapse_call(call: cst.Call, collapse: Collapse, storage_name: str) -> cst.Call:
-    """`json.load(open(p))` -> `storage.load_json(p)` (the opener is the handle argument)."""
-    operation = "dump" if collapse.helper.startswith("dump") else "load"
-    opener = handle_argument(call, operation)
-    assert isinstance(opener, cst.Call)
-    return _build(collapse, call, opener, storage_name)
 
 
 def collapse_with(

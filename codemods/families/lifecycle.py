@@ -312,12 +312,19 @@ def callee_order_kept(call: cst.Call, ctx: Context) -> bool:
 
     if all(not arg.star and is_inert(arg.value) for arg in call.args):
         return True
-    node = call.func
+    return callee_lookup_inert(call.func, ctx)
+
+
+def callee_lookup_inert(func: cst.BaseExpression, ctx: Context) -> bool:
+    """Whether looking `func` up earlier or later than the original did cannot be seen:
+    a name, or attributes of a name every binding of which is an import (`os.replace`,
+    `pkg.mod.os.replace`, `json.dump`); not `shutil.copy` where `shutil` may be None."""
+    node = func
     while isinstance(node, cst.Attribute):
         node = node.value
     if not isinstance(node, cst.Name):
         return False
-    if node is call.func:
+    if node is func:
         return True  # a bound name evaluates without running code (README "inert")
     scope = ctx.scopes.get(node)
     if scope is None:

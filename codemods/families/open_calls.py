@@ -2,25 +2,31 @@
 
 **Rewrites**
 - The module's `open` is rebound with `from <runtime> import open` (the smart_open
-  convention), added once, after the existing top imports. Call sites keep the name
-  `open`, so tests that patch `pkg.mod.open` keep intercepting them.
-- `builtins.open(...)` becomes `storage.open(...)`; `io.open(...)` (any alias of the
-  module) becomes `io_open(...)` (`from <runtime> import io_open`). Each defers to what
-  the original call would have met when it is replaced: the runtime's `open` (for a bare
-  `open`) to a replaced `builtins.open` or a `pkg.mod.open` set at run time
-  (`mock.patch(..., create=True)`), `storage.open` to a replaced `builtins.open` only,
-  `io_open` to a replaced `io.open`.
+  convention), added once, after the existing top imports. Bare `open(...)` call sites
+  keep the name `open`, so tests that patch `pkg.mod.open` keep intercepting them; the
+  runtime's `open` defers to a replaced `builtins.open`, or to a `pkg.mod.open` set at
+  run time (`mock.patch(..., create=True)`).
+- Any other spelling of builtin open becomes `storage.open(..., call=<callee>)`, the
+  callee as the source spelled it: `io.open(p, "rb")` (any alias of the module) ->
+  `storage.open(p, "rb", call=io.open)`, `builtins.open(p)` -> `storage.open(p,
+  call=builtins.open)`, `o(p)` after `from io import open as o` -> `storage.open(p,
+  call=o)`. The runtime calls `call` unless it is builtin open itself (then it opens, and
+  publishes, as its `open` does), so a patch of `io.open`, of `builtins.open`, of the
+  module's own `io`/`builtins` name (`mock.patch("pkg.mod.io")`) or of the imported `o`
+  reaches the call exactly as it reached the original, and none reaches a call it did
+  not reach before (`o` is the C function bound at import: no later patch of `io.open`
+  reaches it, before or after).
 - `pin=True` (rule `pin`) or `pin=False` (rule `cache`) is added where the mode can
   write: a literal mode with `w`, `a`, `x` or `+`, or a mode that is not a literal
   (a variable, a conditional expression, an f-string, `*args`/`**kwargs`). Nothing
   else is added or moved: the arguments are builtin open's, which the runtime's `open`
-  and `io_open` take as they are (tests/codemods/test_emitted_signatures.py).
+  and `storage.open` take as they are (tests/codemods/test_emitted_signatures.py).
 - A literal read-only open keeps its call text: the rebinding migrates it.
 - Star imports (issue 13 item 4): in a module that has a star import, or that a module of
   the scanned tree star-imports while it has no literal `__all__`, the runtime names are
-  imported under private aliases (`_storage_open`, `_storage_io_open`) and every site,
-  bare `open(...)` included, is renamed to them: `import *` never binds a `_` name, so
-  what any star import binds is unchanged (see analysis/bindings.py).
+  imported under private aliases (`_storage_open`, `_storage`) and every site, bare
+  `open(...)` included, is renamed to them: `import *` never binds a `_` name, so what
+  any star import binds is unchanged (see analysis/bindings.py).
 
 **Leaves alone (why)**
 - `open` that is not builtin open, decided by scope analysis, not spelling: a local
@@ -29,10 +35,13 @@
 - Files or families whose rule is `local` (LOCAL_RULE) or that are excluded (EXCLUDED_FILE).
 - A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
   `os.open`, so what `open` is cannot be known.
-- `io.open(...)` inside a function where the runtime's name is a local (NAME_CLASH).
-- `o(...)` after `from io import open as o` (or `from builtins import open`): the name holds
-  the C function itself, which no later patch reaches, while every stand-in defers to a
-  patched `io.open`/`builtins.open` (BOUND_AT_IMPORT).
+- A bare `open(...)` renamed to a private alias inside a function where that name is a
+  local (NAME_CLASH).
+- `io.open(...)` and the other spellings with a `pin=`/`call=` keyword (the stand-in
+  would take it as its own), or whose callee lookup, moved after the arguments (`call=`
+  comes last), could be seen: `io.open(target(), "w")` where `io` may also be None
+  raised before `target()` ran (DYNAMIC_CALL; lifecycle `callee_order_kept`, README
+  "Evaluation order").
 - A renamed call whose literal path the OS rejects on its own terms (`io.open("out/",
   "w")`, a NUL, an empty name): REJECTED_LITERAL_PATH, so its error stays the original's.
 """
@@ -58,6 +67,7 @@ from migrate_storage.codemods.analysis.found import (
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import append_arg, bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
+from migrate_storage.codemods.families.lifecycle import callee_order_kept
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -79,25 +89,34 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'import io\n\nio.open(path, "a", encoding="utf-8").write(line)\n',
-        'import io\nfrom storage_runtime import io_open\n\nio_open(path, "a", encoding="utf-8", pin=False).write(line)\n',
+        'import io\nfrom storage_runtime import storage\n\nstorage.open(path, "a", encoding="utf-8", pin=False, call=io.open).write(line)\n',
         policy=CACHE,
     ),
-    Unchanged(
+    # `o` is the C open bound at import: no later patch of io.open reaches it, before or
+    # after; a patch of the module's `o` does, before and after.
+    Rewritten(
         "from io import open as o\n\ndef save(p, mode):\n    return o(p, mode)\n",
-        "Should do nothing, since `o` is the C open bound at import: no patch reaches it.",
-        site_reason=Reason.BOUND_AT_IMPORT,
+        "from io import open as o\nfrom storage_runtime import storage\n\n"
+        "def save(p, mode):\n    return storage.open(p, mode, pin=True, call=o)\n",
     ),
     Rewritten(
         'import io\n\ndef open(name):\n    return io.open(name, "wb")\n',
-        'import io\nfrom storage_runtime import io_open\n\ndef open(name):\n    return io_open(name, "wb", pin=True)\n',
+        'import io\nfrom storage_runtime import storage\n\ndef open(name):\n    return storage.open(name, "wb", pin=True, call=io.open)\n',
     ),
     Rewritten(
         'import builtins\n\ndef open(name):\n    return builtins.open(name, "wb")\n',
-        'import builtins\nfrom storage_runtime import storage\n\ndef open(name):\n    return storage.open(name, "wb", pin=True)\n',
+        'import builtins\nfrom storage_runtime import storage\n\ndef open(name):\n    return storage.open(name, "wb", pin=True, call=builtins.open)\n',
     ),
     Rewritten(
         'import io\nfrom os import *\n\nio.open(path, "w").write(text)\n',
-        'import io\nfrom os import *\nfrom storage_runtime import io_open as _storage_io_open\n\n_storage_io_open(path, "w", pin=True).write(text)\n',
+        'import io\nfrom os import *\nfrom storage_runtime import storage as _storage\n\n_storage.open(path, "w", pin=True, call=io.open).write(text)\n',
+    ),
+    Unchanged(
+        "try:\n    import io\nexcept ImportError:\n    io = None\n\n"
+        "def save(text):\n    io.open(target(), 'w').write(text)\n",
+        "Should do nothing, since `io.open` (maybe None.open) was looked up before"
+        " `target()` ran, and `call=io.open` would be looked up after it.",
+        site_reason=Reason.DYNAMIC_CALL,
     ),
     Unchanged(
         "def read(open, path):\n    return open(path).read()\n",
@@ -138,6 +157,8 @@ CANDIDATES = Candidates(
 )
 COMMAND = Command("OpenCallsCodemod", DESCRIPTION, rewrites=(Family.OPEN,), order=1)
 SARIF_RULES = (SarifRule(Family.OPEN, "MS-OPEN", "Builtin open() / io.open() call"),)
+# Keywords `storage.open` takes as its own: a call passing one cannot be rewritten.
+_RESERVED = frozenset({"pin", "call"})
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
@@ -165,71 +186,87 @@ def site_for(
 
 
 def decide(items: list[Found], ctx: Context) -> None:
-    """Plan each PENDING open site (see `decide_one`): `open(...)`/`builtins.open(...)`
-    go to the runtime's `open`, `io.open(...)` to its `io_open`."""
+    """Plan each PENDING open site: a bare builtin `open(...)` keeps its name, rebound to
+    the runtime's `open` (see `decide_bare`); any other spelling (`io.open(...)`,
+    `builtins.open(...)`, `o(...)` after `from io import open as o`) goes to
+    `storage.open(..., call=<callee>)` (see `decide_spelled`)."""
     for item in items:
-        if item.status is Status.PENDING:
-            obj = "io_open" if item.name == "io.open" else "open"
-            decide_one(
-                item,
-                obj,
-                ctx.binding(obj),
-                ctx.bindings,
-                ctx.scopes.get(item.call),
-                ctx.pin_for(Family.OPEN),
-            )
+        if item.status is not Status.PENDING:
+            continue
+        scope = ctx.scopes.get(item.call)
+        pin = ctx.pin_for(Family.OPEN)
+        if _spelled_callee(item.call.func, scope):
+            decide_spelled(item, pin, callee_order_kept(item.call, ctx))
+        else:
+            decide_bare(item, ctx.binding("open"), ctx.bindings, scope, pin)
 
 
-def decide_one(
+def _spelled_callee(func: cst.BaseExpression, scope: Scope | None) -> bool:
+    """Whether the callee is something other than the bare name `open` resolving to the
+    builtin: an attribute (`io.open`, `builtins.open`), or a name an import binds (`from
+    io import open as o`, which holds the C function itself)."""
+    if not isinstance(func, cst.Name):
+        return True
+    return scope is not None and any(
+        isinstance(a, ImportAssignment) for a in scope[func.value]
+    )
+
+
+def decide_spelled(item: Found, pin: bool, order_kept: bool) -> None:
+    """`io.open(p, "w")` -> `storage.open(p, "w", pin=..., call=io.open)`: `call=` is the
+    callee as the source spelled it, evaluated where the source evaluated it, and the
+    runtime calls it unless it is builtin open itself. So a patch of `io.open`, of
+    `builtins.open`, of the module's own `io`/`builtins` name, or of an imported `o`
+    reaches the call exactly as it reached the original, and a patch of one does not
+    reach another (`o` is the C function bound at import: no later patch reaches it,
+    before or after). Left alone: a `pin=`/`call=` keyword the stand-in would take as its
+    own (DYNAMIC_CALL), a callee whose lookup after the arguments could be seen
+    (`order_kept`, DYNAMIC_CALL), a literal path the OS rejects (REJECTED_LITERAL_PATH)."""
+    call = item.call
+    if any(a.keyword is not None and a.keyword.value in _RESERVED for a in call.args):
+        item.unmigrated(Reason.DYNAMIC_CALL)
+        return
+    if not order_kept:
+        item.unmigrated(Reason.DYNAMIC_CALL)  # `io` may be None: it raised first
+        return
+    if rejected_path_literal(path_argument(call)):
+        item.unmigrated(Reason.REJECTED_LITERAL_PATH)  # `io.open("out/", "w")`
+        return
+    item.needs = ("storage",)
+    item.edit = OpenEdit(
+        call,
+        (item.position.line, item.position.end_line),
+        None,
+        pin if may_write(open_mode(call, 1)) else None,
+        via_storage=True,
+    )
+
+
+def decide_bare(
     item: Found,
-    obj: str,
     binding: Binding,
     bindings: RuntimeBindings,
     scope: Scope | None,
     pin: bool,
 ) -> None:
-    """Plan one PENDING open site: the callee is renamed to `binding` (the name of the
-    runtime's `obj`) when it is not already spelled so (impossible where that name is a
-    local: NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's strategy
-    is pin). The module needs `obj` imported even when the call text stays."""
+    """Plan one PENDING bare `open(...)` site: the callee is renamed to `binding` (the
+    name of the runtime's `open`: `_storage_open` where a star import reaches the module)
+    when it is not already spelled so (impossible where that name is a local:
+    NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's strategy is
+    pin). The module needs the runtime's `open` imported even when the call text stays."""
     name = binding.name
     func = item.call.func
-    if (
-        isinstance(func, cst.Name)
-        and scope is not None
-        and any(isinstance(a, ImportAssignment) for a in scope[func.value])
-    ):
-        # `from io import open as o`: `o` is the C function, bound at import; the original
-        # call ignores a later patch of `io.open`/`builtins.open`, the stand-ins would not.
-        item.unmigrated(Reason.BOUND_AT_IMPORT)
-        return
-    if obj == "open" and not isinstance(func, cst.Name):
-        # `builtins.open(...)` -> `storage.open(...)`, not the runtime's `open`: that one
-        # honours a patched `pkg.mod.open` (a bare name looks in the module first), which
-        # the original attribute call never saw; `Storage.open` honours only a patched
-        # `builtins.open`, as the original did.
-        if rejected_path_literal(path_argument(item.call)):
-            item.unmigrated(Reason.REJECTED_LITERAL_PATH)
-            return
-        item.needs = ("storage",)
-        item.edit = OpenEdit(
-            item.call,
-            (item.position.line, item.position.end_line),
-            None,
-            pin if may_write(open_mode(item.call, 1)) else None,
-            via_storage=True,
-        )
-        return
     rename = None if isinstance(func, cst.Name) and func.value == name else name
     if rename is not None and not bindings.is_global_in(scope, name):
         item.unmigrated(Reason.NAME_CLASH)
         return
     if rename is not None and rejected_path_literal(path_argument(item.call)):
-        # `io.open("out/", "w")`: the original raises its own error; left as written. (A
-        # bare `open("out/")` is moved by the module's rebinding, whose open is exact.)
+        # A renamed `_storage_open("out/", "w")`: the original raises its own error; left
+        # as written. (A bare `open("out/")` is moved by the module's rebinding, whose
+        # open is exact.)
         item.unmigrated(Reason.REJECTED_LITERAL_PATH)
         return
-    item.needs = (obj,)
+    item.needs = ("open",)
     pin_value = pin if may_write(open_mode(item.call, 1)) else None
     if rename is not None or pin_value is not None:
         region = (item.position.line, item.position.end_line)
@@ -245,19 +282,18 @@ class OpenEdit:
 
     node: cst.Call
     region: tuple[int, int]
-    rename_to: (
-        str | None
-    )  # new callee name (io.open(...) -> io_open(...)); None keeps it
+    # The new callee name (`open(...)` -> `_storage_open(...)`); None keeps it.
+    rename_to: str | None
     pin: bool | None  # None: the mode cannot write, no pin
     family: Family = Family.OPEN
-    via_storage: bool = False  # builtins.open(...) -> storage.open(...)
+    via_storage: bool = False  # io.open(...) -> storage.open(..., call=io.open)
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
-        """Rename the callee and/or add `pin=`."""
+        """Rename the callee and/or add `pin=` (and `call=`, the callee as spelled)."""
         assert isinstance(node, cst.Call)
         call = node
+        func = call.func
         if self.via_storage:
-            func = call.func
             call = call.with_changes(
                 func=cst.Attribute(
                     cst.Name(names["storage"]),
@@ -267,12 +303,14 @@ class OpenEdit:
                 )
             )
         elif self.rename_to is not None:
-            func = call.func
             call = call.with_changes(
                 func=cst.Name(self.rename_to, lpar=func.lpar, rpar=func.rpar)
             )
         if self.pin is not None:
             call = append_arg(call, keyword("pin", bool_name(self.pin)))
+        if self.via_storage:
+            spelled = func.with_changes(lpar=[], rpar=[])
+            call = append_arg(call, keyword("call", spelled))
         return call
 
 

@@ -88,6 +88,17 @@ _io_open = io.open
 
 log = logging.getLogger("storage_runtime")
 
+
+class _NotGiven:
+    """The default of a collapsed open's text keyword the source did not pass (None is a
+    value the source may pass, and a patched open records it)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
 class Storage:
     """A file store with builtin-open semantics and a pluggable publishing backend.
 
@@ -151,12 +162,19 @@ class Storage:
 
     # -- open ------------------------------------------------------------------------
 
-    def open(self, *args: Any, pin: bool = False, **kwargs: Any) -> Any:
+    def open(self, *args: Any, pin: bool = False, call: Any = None, **kwargs: Any) -> Any:
         """Builtin `open(file, mode="r", buffering=-1, encoding=None, errors=None,
         newline=None, closefd=True, opener=None)`, exactly; `pin` says how the backend
         keeps a written file (True: persistent, pinned; False: cache). A replaced
-        `builtins.open` is called instead, with the same arguments minus `pin`."""
-        replaced = builtins.open
+        `builtins.open` is called instead, with the same arguments minus `pin`.
+
+        `call=` (what the codemods emit for `io.open(...)` and `builtins.open(...)`): the
+        function as the source spelled it, evaluated at the call site (`call=io.open`).
+        Only it decides: when it is not builtin open itself (a patch of `io.open`, of the
+        module's own `io` or `builtins` name, pyfakefs) it is called as it is, with the
+        arguments minus `pin`; a replaced `builtins.open` matters only when it is what
+        `call` names, as it mattered to the original call."""
+        replaced = builtins.open if call is None else call
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
         if self._local:
@@ -173,6 +191,13 @@ class Storage:
         spec = MODES.get(mode) if isinstance(mode, str) else None
         if spec is None or isinstance(file, int):
             return call_io_open(args, kwargs)  # an fd, or builtin raises its own error
+        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
+        if size is not None and _path_like(file):
+            # Builtin open's first step once its arguments' types are checked is
+            # `os.fspath(file)`: done once here, and the str or bytes goes on to the builtin
+            # and to the backend, which would each call a program's `__fspath__` again.
+            file = os.fspath(file)
+            args, kwargs = _with_file(args, kwargs, file)
         if not spec.writable:
             # Read-only: builtin first; the backend matters only for a missing file.
             try:
@@ -183,7 +208,6 @@ class Storage:
                     raise
             self._before_read(path)
             return call_io_open(args, kwargs, retry=True)  # restored, or FileNotFoundError
-        size = plain_buffering(spec, buffering, encoding, errors, newline, closefd)
         if size is None:
             return call_io_open(args, kwargs)  # builtin raises its TypeError/ValueError
         path = publishable(file, self.settings)
@@ -191,9 +215,8 @@ class Storage:
             return call_io_open(args, kwargs)
         if spec.reads_existing:  # r+, a, a+: the current content matters
             self._before_read(path)
-        name = file if isinstance(file, (str, bytes)) else os.fspath(file)
         return open_tracked(
-            name, spec, mode, size, encoding, errors, newline, closefd, opener,
+            file, spec, mode, size, encoding, errors, newline, closefd, opener,
             backend=self.backend, path=path, pin=pin, strict=self.settings.strict,
         )
 
@@ -362,17 +385,24 @@ class Storage:
         **text: Any,
     ) -> Any:
         """The `open(...)` call a collapsed with-block made: `path`, then `mode` only if the
-        source passed it, then the text arguments the source passed (not None). The
-        codemod collapses only a bare `open`, so the calling module's own global `open`
-        (`caller`), when something set one at run time, is what the block called."""
+        source passed it, then the text arguments the source passed (an explicit None
+        too: a patched open records it). The codemod collapses only a bare `open`, so the
+        calling module's own global `open` (`caller`), when something set one at run
+        time, is what the block called."""
         args = (path,) if mode is None else (path, mode)
-        kwargs = {k: v for k, v in text.items() if v is not None}
+        kwargs = {k: v for k, v in text.items() if v is not NOT_GIVEN}
         if mode is None and default_mode != "r":
             args = (path, default_mode)
         replaced = module_open(caller)
         if replaced is not None:
             return replaced(*args, **kwargs)
         return self.open(*args, pin=pin, **kwargs)
+
+    # `call=` (what the codemods emit): the json/pickle function as the source spelled it,
+    # evaluated at the call site (`call=json.dump`, `call=j.dump`, `call=dump` after `from
+    # json import dump`): a patch of it or of the module the source named reaches the
+    # call as it reached the original. Without it (code migrated before `call=`), the
+    # standard library's function as it is at call time (`mock.patch("json.dump")`).
 
     def dump_json(
         self,
@@ -381,61 +411,72 @@ class Storage:
         mode: str | None = None,
         *,
         pin: bool = False,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
+        encoding: Any = NOT_GIVEN,
+        errors: Any = NOT_GIVEN,
+        newline: Any = NOT_GIVEN,
+        call: Any = None,
         **json_kwargs: Any,
-    ) -> None:
-        """`with open(path, mode or "w", encoding=..., ...) as f: json.dump(obj, f,
-        **json_kwargs)`: in place; an exception while serialising leaves the file as the
-        original left it (truncated, partly written) and publishes nothing."""
+    ) -> Any:
+        """`with open(path, mode or "w", encoding=..., ...) as f: return call(obj, f,
+        **json_kwargs)` (`call`: `json.dump`, which returns None): in place; an exception
+        while serialising leaves the file as the original left it (truncated, partly
+        written) and publishes nothing."""
         with self._collapsed(
             sys._getframe(1).f_globals,
             path, mode, "w", pin, encoding=encoding, errors=errors, newline=newline
         ) as f:
-            _unpublished_on_error(f, json.dump, obj, f, **json_kwargs)
+            return _unpublished_on_error(
+                f, json.dump if call is None else call, obj, f, **json_kwargs
+            )
 
     def load_json(
         self,
         path: Any,
         mode: str | None = None,
         *,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
+        encoding: Any = NOT_GIVEN,
+        errors: Any = NOT_GIVEN,
+        newline: Any = NOT_GIVEN,
+        call: Any = None,
         **json_kwargs: Any,
     ) -> Any:
-        """`with open(path[, mode], encoding=..., ...) as f: return json.load(f,
-        **json_kwargs)`."""
+        """`with open(path[, mode], encoding=..., ...) as f: return call(f, **json_kwargs)`
+        (`call`: `json.load`)."""
         with self._collapsed(
             sys._getframe(1).f_globals,
             path, mode, "r", False, encoding=encoding, errors=errors, newline=newline
         ) as f:
-            return json.load(f, **json_kwargs)
+            return (json.load if call is None else call)(f, **json_kwargs)
 
     def dump_pickle(
         self,
         obj: Any,
         path: Any,
         mode: str | None = None,
-        *,
+        *args: Any,
         pin: bool = False,
-        protocol: int | None = None,
+        call: Any = None,
         **pickle_kwargs: Any,
-    ) -> None:
-        """`with open(path, mode or "wb") as f: pickle.dump(obj, f[, protocol],
-        **pickle_kwargs)`, in place like `dump_json`."""
-        pargs = () if protocol is None else (protocol,)
+    ) -> Any:
+        """`with open(path, mode or "wb") as f: return call(obj, f, *args, **pickle_kwargs)`
+        (`call`: `pickle.dump`; `args`: its `protocol` when the source passed it
+        positionally, so a patched dump records the call as the source made it), in place
+        like `dump_json`."""
         with self._collapsed(sys._getframe(1).f_globals, path, mode, "wb", pin) as f:
-            _unpublished_on_error(f, pickle.dump, obj, f, *pargs, **pickle_kwargs)
+            return _unpublished_on_error(
+                f, pickle.dump if call is None else call, obj, f, *args, **pickle_kwargs
+            )
 
-    def load_pickle(self, path: Any, mode: str | None = None, **kwargs: Any) -> Any:
-        """`with open(path, mode or "rb") as f: return pickle.load(f, **kwargs)`.
+    def load_pickle(
+        self, path: Any, mode: str | None = None, *, call: Any = None, **kwargs: Any
+    ) -> Any:
+        """`with open(path, mode or "rb") as f: return call(f, **kwargs)` (`call`:
+        `pickle.load`).
 
         Unpickling runs code: load only pickles from a source you trust (see the module
         docstring for restores from the network)."""
         with self._collapsed(sys._getframe(1).f_globals, path, mode, "rb", False) as f:
-            return pickle.load(f, **kwargs)
+            return (pickle.load if call is None else call)(f, **kwargs)
 
     # -- the file lifecycle: exact stand-ins, then the namespace (see `lifecycle`) ------
     # Their signatures (`inspect.signature`) are the running Python's os/shutil/pathlib
@@ -561,11 +602,31 @@ class Storage:
         return _after_call.restored(self, path)
 
 
-def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> None:
-    """`fn(*args, **kwargs)`; if it raises, the tracked handle `f` publishes nothing at
-    close (a half-serialised file must not reach other workers)."""
+def _path_like(file: Any) -> bool:
+    """Whether builtin open would call `file.__fspath__()`: not a str or bytes, not a
+    number (a descriptor, which it takes first), a type with `__fspath__`."""
+    if isinstance(file, (str, bytes, int, float, complex)):
+        return False
+    kind = type(file)
+    if any(hasattr(kind, n) for n in ("__index__", "__int__", "__float__")):
+        return False  # PyNumber_Check: builtin open takes it as a descriptor
+    return hasattr(kind, "__fspath__")
+
+
+def _with_file(
+    args: tuple[Any, ...], kwargs: dict[str, Any], file: Any
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The open call's arguments with `file` (first positional, or `file=`) replaced."""
+    if args:
+        return (file, *args[1:]), kwargs
+    return args, {**kwargs, "file": file}
+
+
+def _unpublished_on_error(f: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)`, returned; if it raises, the tracked handle `f` publishes
+    nothing at close (a half-serialised file must not reach other workers)."""
     try:
-        fn(*args, **kwargs)
+        return fn(*args, **kwargs)
     except BaseException:
         disarm(f)
         raise
@@ -642,18 +703,20 @@ def _helper_signature(name: str, *, pin: bool) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _open_signature() -> inspect.Signature:
-    """`(self, <builtin open's parameters>, *, pin=False)`."""
+def _open_signature(*, call: bool = False) -> inspect.Signature:
+    """`(self, <builtin open's parameters>, *, pin=False[, call=None])`."""
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         *(p.replace(annotation=inspect.Parameter.empty)
           for p in inspect.signature(bind_open_args).parameters.values()),
         inspect.Parameter("pin", inspect.Parameter.KEYWORD_ONLY, default=False),
     ]
+    if call:
+        params.append(inspect.Parameter("call", inspect.Parameter.KEYWORD_ONLY, default=None))
     return inspect.Signature(params)
 
 
-Storage.open.__signature__ = _open_signature()  # type: ignore[attr-defined]
+Storage.open.__signature__ = _open_signature(call=True)  # type: ignore[attr-defined]
 for _name, _pin in (("read_text", False), ("read_bytes", False), ("write_text", True),
                     ("write_bytes", True), ("path_open", True)):
     getattr(Storage, _name).__signature__ = _helper_signature(  # type: ignore[attr-defined]

@@ -5,8 +5,8 @@ The shapes come from every family's EXAMPLES, every fixture under fixtures/cases
 fixtures/fidelity, and generated argument combinations (open/io.open/builtins.open,
 the pathlib methods, json/pickle collapses: modes, text keywords, wrong keywords, too
 many positionals; every one-shot third-party writer of the table, whose path is
-published after it). Each emitted runtime call (`open`, `io_open`, `storage.<helper>`, under
-whatever name the rewrite imported it) is bound with `inspect.signature` of the runtime
+published after it). Each emitted runtime call (`open`, `storage.open(..., call=io.open)`,
+`storage.<helper>`, under whatever name the rewrite imported it) is bound with `inspect.signature` of the runtime
 object; the original call with the same arguments is bound against builtin open's or
 pathlib's signature. `Path(x).read_text(newline="")` on 3.11 must stay a TypeError after
 the rewrite, and a valid call must stay valid. A collapse has no one original call: its
@@ -181,9 +181,13 @@ def _emitted(source: str, new: str) -> Iterator[tuple[str, bool, bool | None]]:
             emitted = _binds(signature, [None, *placeholders], values)
             method = _HELPER_OF.get(func.attr, func.attr)
             original = None
-            if func.attr == "open":  # `builtins.open(...)` -> `storage.open(...)`
-                rest = {k: v for k, v in keywords.items() if k != "pin"}
+            if func.attr == "open":  # `io.open(...)` -> `storage.open(..., call=io.open)`
+                rest = {k: v for k, v in keywords.items() if k not in ("pin", "call")}
                 original = originals.get(_original_key("open", positional, rest))
+                spelled = ("call", keywords.get("call"), *_original_key("", positional, rest)[1:])
+                if "call" in keywords and spelled not in originals:  # the original's callee
+                    yield ast.unparse(node) + " (no such original call)", emitted, not emitted
+                    continue
             elif method in _PATHLIB and positional:
                 rest = {k: v for k, v in keywords.items() if k != "pin"}
                 original = originals.get(
@@ -504,12 +508,14 @@ def test_the_generated_shapes_are_rewritten() -> None:
 
 def _collapse_programs() -> Iterator[str]:
     for mode in ("", "'w'", "'a'", "'r'", "'wt'"):
-        for text in ((), ("encoding='utf-8'",), ("errors='replace'", "newline=''")):
+        for text in ((), ("encoding='utf-8'",), ("errors='replace'", "newline=''"),
+                     ("encoding=None",)):
             opener = ", ".join(["p", *([mode] if mode else []), *text])
             yield f"with open({opener}) as f:\n    json.dump(obj, f, indent=1)\n"
             yield f"with open({opener}) as f:\n    out = json.load(f)\n"
             yield f"json.dump(obj, open({opener}), sort_keys=True)\n"
             yield f"out = json.load(open({opener}))\n"
+    yield "with open(p, 'w', encoding=enc) as f:\n    json.dump(obj, f)\n"  # enc is None
     for mode in ("'wb'", "'rb'"):
         yield f"with open(p, {mode}) as f:\n    pickle.dump(obj, f, 2)\n"
         yield f"with open(p, {mode}) as f:\n    pickle.dump(obj, f, protocol=3)\n"
@@ -540,7 +546,7 @@ def test_a_patched_open_records_the_same_calls(
             handle = mock.mock_open(read_data='{"a": 1}')
             with mock.patch(target, handle):
                 try:
-                    namespace = {"p": "never-written.json", "obj": {"a": 1}}
+                    namespace = {"p": "never-written.json", "obj": {"a": 1}, "enc": None}
                     exec(compile(code, "mod.py", "exec"), namespace)  # noqa: S102
                 except Exception as exc:  # noqa: BLE001 - compared, not expected
                     recorded.append(type(exc).__name__)

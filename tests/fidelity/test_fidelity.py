@@ -43,29 +43,14 @@ PROGRAMS = all_programs()
 # Grouped by cause, with issue 13's item numbers. A program added for a shape not handled
 # yet goes here, with why.
 XFAIL: dict[str, str] = {
-    # A publishing backend learns the path of what a stand-in wrote by calling
-    # os.fspath on the argument again (publishable(), the lifecycle's _at/after_rename):
-    # one more __fspath__ per open for writing, two per os.replace, per copy, ... The
-    # local backend is exact. Fixing it means calling __fspath__ once and passing the str
-    # on (exact for builtin open and os.replace/rename/remove, with OSError.filename set
-    # back to the object), which shutil's own repeated calls do not allow for copies.
-    "pathlike_fspath_calls@ipfs": "a publishing backend calls a PathLike's __fspath__ "
-    "again to learn the path it publishes",
-    # A collapsed `with open(p, "w") as f: json.dump(obj, f)` becomes
-    # `storage.dump_json(obj, p, "w")`, which calls the runtime's own `json.dump`: a patch
-    # of the module's `json` (mock.patch("pkg.mod.json")) or of a from-imported `dump`
-    # no longer intercepts it (the file gets the real content). The helpers need the
-    # callee as spelled, as the lifecycle stand-ins take `call=` (json_pickle emits it,
-    # the runtime calls it).
-    "mock_patch_module_json": "a collapsed json/pickle dump or load calls the runtime's "
-    "json/pickle, not the module's (patched) name",
-    # `io.open(p)` -> `io_open(p)`, `builtins.open(p)` -> `storage.open(p)`: the stand-ins
-    # defer to a patched `io.open`/`builtins.open` attribute, but a patch of the module's
-    # own name (mock.patch("pkg.mod.io"), ("pkg.mod.builtins")) is never looked at. The
-    # open family would have to pass the callee as spelled (`call=io.open`), as lifecycle
-    # and codecs.open do.
-    "mock_patch_module_io": "io.open/builtins.open rewritten to stand-ins that do not "
-    "look up the module's own (patched) io/builtins name",
+    # A publishing backend learns the path a lifecycle stand-in moved, copied or removed
+    # by calling os.fspath on the argument again (the lifecycle's _at/after_rename): two
+    # more __fspath__ per os.replace, more per copy. The local backend is exact, and so is
+    # open (it calls __fspath__ once, as builtin open does first, and passes the str on).
+    # For os.replace/rename/remove the same would hold with OSError.filename set back to
+    # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
+    "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
+    "__fspath__ again to learn the path a rename, copy or removal touched",
 }
 
 # --------------------------------------------------------------------------- cases

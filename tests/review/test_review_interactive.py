@@ -51,7 +51,7 @@ def test_review_session_applies_what_was_accepted_and_remembers_skips(tmp_path: 
     first = s.expect("(1/3) " + PROMPT)
     assert "m.py:8:10: MS-OPEN open() (family open, strategy cache)" in first
     assert "m.py:9:9: MS-JSON json.dump() (family json, strategy cache)" in first
-    assert '\x1b[32m+    storage.dump_json(obj, path, "w", pin=False)\x1b[0m' in first  # colored
+    assert '\x1b[32m+    storage.dump_json(obj, path, "w", pin=False, call=json.dump)\x1b[0m' in first  # colored
     s.send("?")
     assert "q - quit; what was accepted so far is applied" in s.expect("(1/3) " + PROMPT)
     s.send("y")
@@ -65,7 +65,7 @@ def test_review_session_applies_what_was_accepted_and_remembers_skips(tmp_path: 
     assert "Applied 3 site(s) in 1 file(s); skipped 1 rewrite(s)." in s.output.decode()
 
     m = (root / "m.py").read_text()
-    assert 'storage.dump_json(obj, path, "w", pin=False)' in m and "storage.read_text(Path(path))" in m
+    assert 'storage.dump_json(obj, path, "w", pin=False, call=json.dump)' in m and "storage.read_text(Path(path))" in m
     assert 'with open(path, "rb") as handle:\n        return pickle.load(handle)' in m  # skipped
     compile(m, "m.py", "exec")
     after_first = (root / "m.py").read_bytes()
@@ -180,4 +180,4 @@ def test_review_under_tmux(tmp_path: Path) -> None:
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)
     text = (root / "m.py").read_text()
-    assert "json.dump(obj, handle)" in text and 'storage.load_pickle(path, "rb")' in text
+    assert "json.dump(obj, handle)" in text and 'storage.load_pickle(path, "rb", call=pickle.load)' in text

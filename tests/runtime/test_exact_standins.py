@@ -97,6 +97,154 @@ def test_patched_io_open_intercepts_io_open_only(
     assert patched.call_args_list == []
 
 
+@pytest.mark.parametrize(("args", "kwargs"), OPEN_CALLS)
+def test_storage_open_with_call_is_the_spelled_callee(
+    default_storage: Any, tmp_path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """`storage.open(..., call=io.open)` (what `io.open(...)`/`builtins.open(...)` become)
+    calls what `call` names: a patch of it sees the same call as the original, and
+    builtin open itself is the runtime's open, which a patch of `builtins.open` does not
+    reach when the source named `io.open` (nor did it reach the original)."""
+    storage, backend = default_storage
+    fake = mock.mock_open(read_data="spelled")
+    ref = mock.mock_open(read_data="spelled")
+    ref(*args, **kwargs)  # the unmigrated `fake_io.open(...)`
+    got = storage.open(*args, **kwargs, pin=True, call=fake)
+    assert fake.call_args_list == ref.call_args_list and got.read() == "spelled"
+    (tmp_path / "real.txt").write_text("disk")
+    with mock.patch("builtins.open", mock.mock_open(read_data="b")) as patched:
+        with io.open(tmp_path / "real.txt") as f:  # noqa: UP020 - the unmigrated call
+            expected = f.read()
+        with storage.open(tmp_path / "real.txt", call=io.open) as f:
+            assert f.read() == expected == "disk"
+        # `call=builtins.open`, evaluated under the patch: the patch, as before
+        assert storage.open("x.txt", "w", call=builtins.open, pin=True) is patched.return_value
+    assert patched.call_args_list == [mock.call("x.txt", "w")]
+    with storage.open(tmp_path / "w.txt", "w", pin=True, call=io.open) as f:
+        f.write("written")
+    assert (tmp_path / "w.txt").read_text() == "written"
+    if backend is not None:  # the real open through the runtime: published
+        assert [Path(w[0]).name for w in backend.writes] == ["w.txt"]
+
+
+def _shown(call: Any) -> Any:
+    """A recorded call with its file handle replaced by its mode (handles differ by id)."""
+    return [getattr(a, "mode", a) for a in call.args], call.kwargs
+
+
+def _block(
+    opener: tuple[Any, ...], obj: tuple[Any, ...], *args: Any, **kwargs: Any
+) -> Callable[[Any], Any]:
+    """The unmigrated `with open(*opener) as f: return <callee>(*obj, f, *args,
+    **kwargs)`, with the callee given (`obj` is empty for a load)."""
+
+    def run(callee: Any) -> Any:
+        with open(*opener) as f:
+            return callee(*obj, f, *args, **kwargs)
+
+    return run
+
+
+def test_the_json_pickle_helpers_call_the_spelled_callee(default_storage: Any, tmp_path: Path) -> None:
+    """`storage.dump_json(obj, p, "w", call=f)` is `with open(p, "w") as h: f(obj, h)`: the
+    same call recorded (a positional pickle protocol positional), the same result (what a
+    patched dump returns too: `x = json.dump(...)` is collapsed), the same files left (the
+    open created them empty)."""
+    storage, _ = default_storage
+    cases = {
+        "dump_json": (("a.json", "w"), ([1],), {"indent": 1}),
+        "dump_pickle": (("a.pkl", "wb"), ([1],), {"protocol": 2}),
+        "load_json": (("a.json",), (), {"cls": None}),
+        "load_pickle": (("a.pkl", "rb"), (), {}),
+    }
+    for helper, (opener, obj, kwargs) in cases.items():
+        for positional in ((), (2,)) if helper == "dump_pickle" else ((),):
+            ref_dir, got_dir = tmp_path / f"{helper}{positional}-ref", tmp_path / f"{helper}{positional}-got"
+            for folder in (ref_dir, got_dir):
+                folder.mkdir()
+                (folder / "a.json").write_text("[1]")
+                (folder / "a.pkl").write_bytes(pickle.dumps([1]))
+            ref, fake = mock.MagicMock(return_value="r"), mock.MagicMock(return_value="r")
+            kw = {} if positional else kwargs
+            at = (ref_dir / opener[0], *opener[1:])
+            expected = _block(at, obj, *positional, **kw)(ref)
+            got = getattr(storage, helper)(*obj, got_dir / opener[0], *opener[1:], *positional,
+                                           **kw, call=fake)
+            assert got == expected
+            assert [_shown(c) for c in fake.call_args_list] == [_shown(c) for c in ref.call_args_list]
+            assert [(p.name, p.read_bytes()) for p in sorted(got_dir.iterdir())] == [
+                (p.name, p.read_bytes()) for p in sorted(ref_dir.iterdir())
+            ]
+    with mock.patch("builtins.open", mock.mock_open()) as patched:
+        storage.dump_json([1], "c.json", "w", encoding=None, call=mock.MagicMock())
+    assert patched.call_args_list == [mock.call("c.json", "w", encoding=None)]
+
+
+def test_the_json_pickle_helpers_without_call_take_the_standard_library_function(
+    default_storage: Any, tmp_path: Path
+) -> None:
+    """Code migrated before `call=`: the stdlib function as it is at call time."""
+    storage, _ = default_storage
+    with mock.patch("json.dump") as dump, mock.patch("pickle.load", return_value=7) as load:
+        storage.dump_json([1], tmp_path / "a.json", "w")
+        (tmp_path / "a.pkl").write_bytes(pickle.dumps(1))
+        assert storage.load_pickle(tmp_path / "a.pkl", "rb") == 7
+    assert dump.call_count == 1 and load.call_count == 1
+    storage.dump_pickle([3], tmp_path / "b.pkl", "wb", protocol=2)
+    assert pickle.loads((tmp_path / "b.pkl").read_bytes()) == [3]
+
+
+class _Counted:
+    """A PathLike that counts its `__fspath__` calls."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.calls = path, 0
+
+    def __fspath__(self) -> str:
+        self.calls += 1
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"_Counted({self.path!r})"
+
+
+FSPATH_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("w", {}),
+    ("r", {}),
+    ("a", {"encoding": "utf-8"}),
+    ("wb", {"buffering": 0}),
+    ("r", {"newline": 5}),  # the builtin's TypeError, before or after __fspath__
+    ("rb", {"encoding": "utf-8"}),  # the builtin's ValueError, after __fspath__
+]
+
+
+@pytest.mark.parametrize(("mode", "kwargs"), FSPATH_CALLS)
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "missing"])
+def test_a_pathlike_is_asked_its_path_as_often_as_by_builtin_open(
+    default_storage: Any, tmp_path: Path, mode: str, kwargs: dict[str, Any], exists: bool,
+) -> None:
+    """Builtin open calls `__fspath__` once, first; the runtime's open, on a publishing
+    backend too, calls it once and passes the str on: the same count, name, result and
+    exception (differential)."""
+    storage, _ = default_storage
+    seen = []
+    for label, opener in (("builtin", real_open), ("runtime", storage.open)):
+        folder = tmp_path / label
+        folder.mkdir()
+        if exists:
+            (folder / "f.txt").write_text("x")
+        path = _Counted(str(folder / "f.txt"))
+        try:
+            with opener(path, mode, **kwargs) as f:
+                # (a publishing backend's raw layer is a FileIO subclass, TrackedFileIO)
+                kind = type(f).__name__.replace("Tracked", "")
+                outcome: Any = (kind, Path(f.name).name, f.mode)
+        except Exception as exc:  # noqa: BLE001 - compared, not expected
+            outcome = (type(exc).__name__, str(exc).replace(label, "<folder>"))
+        seen.append((path.calls, outcome, sorted(p.name for p in folder.iterdir())))
+    assert seen[0] == seen[1]
+
+
 def test_an_audit_wrapper_sees_every_migrated_call(
     default_storage: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -111,8 +111,11 @@ def test_module_open_has_builtin_signature_plus_pin() -> None:
     assert (params[-1].name, params[-1].default, params[-1].kind) == (
         "pin", False, inspect.Parameter.KEYWORD_ONLY
     )
+    # Storage.open also takes `call=` (the callee the source spelled: `io.open(...)` ->
+    # `storage.open(..., call=io.open)`); the module's `open` does not.
     method = inspect.signature(storage_runtime.Storage.open)
-    assert list(method.parameters)[1:] == list(ours.parameters)
+    assert list(method.parameters)[1:] == [*ours.parameters, "call"]
+    assert method.parameters["call"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_module_open_delegates_to_current_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
 
 SITE = "import json\n\n\ndef save(p, x):\n    with open(p, 'w') as fh:\n        json.dump(x, fh)\n\n\n"
-REWRITTEN_SITE = "    storage.dump_json(x, p, 'w', pin=False)\n"
+REWRITTEN_SITE = "    storage.dump_json(x, p, 'w', pin=False, call=json.dump)\n"
 
 PLUS = "total = " + " + ".join(f"x{i}" for i in range(250)) + "\n"
 ELIF = "if a == 0:\n    r = 0\n" + "".join(f"elif a == {i}:\n    r = {i}\n" for i in range(1, 250))

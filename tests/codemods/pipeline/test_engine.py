@@ -51,7 +51,7 @@ def test_crlf_and_tabs_are_kept() -> None:
     assert result.status is FileStatus.CHANGED and result.new_source is not None
     new = result.new_source
     assert b"\n" not in new.replace(b"\r\n", b"")  # every line still ends in CRLF
-    assert b'\tstorage.dump_json(obj, path, "w", pin=True)\r\n' in new
+    assert b'\tstorage.dump_json(obj, path, "w", pin=True, call=json.dump)\r\n' in new
     assert b'\treturn open(path,\r\n\t\t\t"a", pin=True)\r\n' in new
 
 

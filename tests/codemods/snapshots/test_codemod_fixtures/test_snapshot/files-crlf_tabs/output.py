@@ -5,7 +5,7 @@ from storage_runtime import open, storage
 
 
 def save(obj, path):
-	storage.dump_json(obj, path, "w", pin=True)
+	storage.dump_json(obj, path, "w", pin=True, call=json.dump)
 
 
 def load(path):

@@ -7,7 +7,7 @@ STORE = Storage()
 
 
 def save(path, obj):
-    storage.dump_json(obj, path, "w", pin=True)
+    storage.dump_json(obj, path, "w", pin=True, call=json.dump)
 
 
 def load(path):

@@ -10,12 +10,12 @@ except ImportError:  # pragma: no cover
 
 
 def a(obj, path):
-    storage.dump_json(obj, path, "w", pin=True)
+    storage.dump_json(obj, path, "w", pin=True, call=j.dump)
 
 
 def b(obj, path):
-    storage.dump_json(obj, path, "w", pin=True)
-    return storage.load_json(path)
+    storage.dump_json(obj, path, "w", pin=True, call=dump)
+    return load(open(path))
 
 
 def c(obj, path):

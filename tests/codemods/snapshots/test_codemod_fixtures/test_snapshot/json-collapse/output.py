@@ -5,32 +5,33 @@ from storage_runtime import open, storage
 
 
 def save(obj, path):
-    storage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2, sort_keys=True)
+    storage.dump_json(obj, path, "w", pin=True, encoding="utf-8", indent=2, sort_keys=True, call=json.dump)
 
 
 def load(path):
-    data = storage.load_json(path)
+    data = storage.load_json(path, call=json.load)
     return data
 
 
 def load_return(path):
-    return storage.load_json(path, encoding="utf-8")
+    return storage.load_json(path, encoding="utf-8", call=json.load)
 
 
 def load_annotated(path) -> dict:
-    config: dict = storage.load_json(path, "r")
+    config: dict = storage.load_json(path, "r", call=json.load)
     return config
 
 
 def one_liners(obj, path):
-    storage.dump_json(obj, path, "w", pin=True)
-    return storage.load_json(path)
+    """Not collapsed: the open is migrated, the call stays on its (leaked) handle."""
+    json.dump(obj, open(path, "w", pin=True))
+    return json.load(open(path))
 
 
 def in_loop(paths, obj):
     for path in paths:
-        storage.dump_json(obj, path, "w", pin=True)
-        obj = storage.load_json(path)
+        storage.dump_json(obj, path, "w", pin=True, call=json.dump)
+        obj = storage.load_json(path, call=json.load)
     return obj
 
 
@@ -45,7 +46,7 @@ def keyword_args(obj, path, opts):
 
 
 def suite(path):
-    data = storage.load_json(path)
+    data = storage.load_json(path, call=json.load)
     return data
 
 

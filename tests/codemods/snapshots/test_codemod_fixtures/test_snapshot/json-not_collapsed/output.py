@@ -19,11 +19,11 @@ def does_more(obj, path):
 
 
 def append_mode(obj, path):
-    storage.dump_json(obj, path, "a", pin=True)
+    storage.dump_json(obj, path, "a", pin=True, call=json.dump)
 
 
 def exclusive(obj, path):
-    storage.dump_json(obj, path, "x", pin=True)
+    storage.dump_json(obj, path, "x", pin=True, call=json.dump)
 
 
 def mode_variable(obj, path, mode):
@@ -37,7 +37,7 @@ def several_items(src, dst):
 
 
 def newline_kw(obj, path):
-    storage.dump_json(obj, path, "w", pin=True, newline="")
+    storage.dump_json(obj, path, "w", pin=True, newline="", call=json.dump)
 
 
 def comment_inside(obj, path):
@@ -79,7 +79,7 @@ def dynamic(args):
 def rebuild(path):
     # The open truncates before the object is built: collapsing would change that.
     with open(path, "w", pin=True) as f:
-        json.dump({**storage.load_json(path), "lang": "en"}, f)
+        json.dump({**json.load(open(path)), "lang": "en"}, f)
 
 
 def computed_path(obj, name):

@@ -2,7 +2,7 @@
 would be renamed stays as written, and no with-block or one-liner is collapsed."""
 import io
 import json
-from storage_runtime import open, storage
+from storage_runtime import open
 
 io.open("out/", "w")
 io.open("a\0b")
@@ -10,4 +10,4 @@ io.open("")
 with open("report.json/", "w", pin=True) as f:
     json.dump([1], f)
 json.dump([2], open("exists.json/", "w", pin=True))
-storage.dump_json([3], "fine.json", "w", pin=True)
+json.dump([3], open("fine.json", "w", pin=True))

@@ -15,6 +15,6 @@ def load_settings():
 
 
 def save_results(results, key):
-    storage.dump_json(results, "results.json", "w", pin=True, indent=2)
+    storage.dump_json(results, "results.json", "w", pin=True, indent=2, call=json.dump)
     Path("server.pem").write_text(key)  # a certificate: stays local
     json.dump(results, open(".ssh/known.json", "w"))
