@@ -582,7 +582,7 @@ gc.collect(); print(nfds() - before)
     strict=True,
     reason="after its first write the ipfs backend keeps descriptors of its own open "
     "(the index and its -wal/-shm, writers.lock, pooled sockets to the node, a pipe): a "
-    "program that checks for descriptor leaks (zict's and dask's `check_fd_leaks`) sees 6-8 more",
+    "program that checks for descriptor leaks (zict's and dask's `check_fd_leaks`) sees 5-8 more",
 )
 def test_a_write_and_remove_leave_the_program_s_descriptor_count_unchanged(tmp_path: Path) -> None:
     """zict 3.0.0's suite on the ipfs backend (bench/realworld.py): test_mapping,
