@@ -496,7 +496,6 @@ NOT_FILE_DATA = {
 
 _STILL_COUNTED = {
     "reserved_name.py": "a temporary name reserved by mkstemp + close is counted",
-    "dir_fsync.py": "a folder opened only to fsync it through a helper function is counted",
 }
 
 
@@ -687,12 +686,6 @@ def test_a_symlink_kept_by_a_copied_tree_reaches_other_workers(tmp_path: Path) -
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lifecycle stand-ins publish the moved or copied file by reading it with the "
-    "name `open` (storage_runtime/_cid.py, _publish.py), which is the program's patched "
-    "builtins.open: an audit wrapper records the runtime's reads, a mock_open's bytes are published",
-)
 def test_an_audit_wrapper_records_the_same_opens_after_a_migrated_replace(tmp_path: Path) -> None:
     """persist-queue 1.1.0, dvc-objects 5.2.0 and jupyter_core 5.9.1 under
     `mock.patch("builtins.open", spy)` (checked on the packages): after apply the spy also
@@ -714,12 +707,6 @@ def test_an_audit_wrapper_records_the_same_opens_after_a_migrated_replace(tmp_pa
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="a migrated os.replace run under mock.patch('builtins.open', mock_open(...)) reads "
-    "the file it publishes through the mock: the namespace gets the mock's bytes (an empty "
-    "version; in this test's process the row ends `gone`), never the file's",
-)
 def test_a_replace_under_a_mocked_open_publishes_the_file_s_own_bytes(tmp_path: Path) -> None:
     """The same stand-in under `mock_open(read_data=b"FAKE")` (the shape of a test that
     feeds its code a config while the code saves state): on the writer `info` holds
@@ -778,11 +765,6 @@ def test_methods_of_a_filesystem_object_are_not_pathlib_sites() -> None:
     assert [(s.line, s.name) for s in sites] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the owner-only os.open is LOCAL 'private file', the os.fdopen of that very "
-    "descriptor is 'unsupported family'",
-)
 def test_the_handle_of_a_private_descriptor_is_private_too() -> None:
     """jupyter_core 5.9.1 `secure_write` (one of its 7 unmigrated sites): the file is never
     published (right: kernel connection files hold HMAC keys), so the handle is LOCAL like
