@@ -149,6 +149,10 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'from pathlib import PurePath\n\nPurePath("a").with_suffix(".b")\n',
         "Should do nothing, since PurePath does no I/O.",
     ),
+    Rewritten(
+        'from pathlib import Path\n\ndef write_config(name, text):\n    with Path.open(Path(name), mode="w") as f:\n        f.write(text)\n',
+        'from pathlib import Path\nfrom storage_runtime import storage\n\ndef write_config(name, text):\n    with storage.path_open(Path(name), mode="w", pin=True) as f:\n        f.write(text)\n',
+    ),
     Unchanged(
         'def load(fs, path):\n    with fs.open(path, mode="rb") as f:\n        return f.read()\n',
         "Should do nothing, since `mode` given twice is a TypeError on a Path: a filesystem"
@@ -200,6 +204,11 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     attr = func.attr.value
     if attr not in PATH_METHODS:
         return None
+    if _called_on_the_class(call, ctx):
+        # `Path.open(Path(x), "w")`: pathlib's own method on a plain Path, which the
+        # runtime's helpers call as `Path(x).open("w")` does
+        return Found(call, position, "path", Family.PATHLIB, f"pathlib.Path.{attr}",
+                     target=call.args[0].value, opens_handle=attr == "open")
     kind = ctx.receiver_kind(call)
     if kind in (Kind.NOT_PATH, Kind.RUNTIME):
         return None
@@ -239,6 +248,24 @@ _PATHLIB_PARAMETERS: dict[str, tuple[str, ...]] = {
     "write_text": ("data", "encoding", "errors", "newline"),
     "write_bytes": ("data",),
 }
+
+
+_PLAIN_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+
+
+def _called_on_the_class(call: cst.Call, ctx: Context) -> bool:
+    """`Path.open(Path(x), ...)`: a pathlib method called on the class itself, whose first
+    argument is a plain Path made right there (so pathlib's method is the one that runs
+    either way, not a subclass's own)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not call.args:
+        return False
+    if not _names.all_in(ctx.flow.names(func.value), _PLAIN_PATHS):
+        return False
+    first = call.args[0]
+    if first.star or first.keyword is not None or not isinstance(first.value, cst.Call):
+        return False
+    return _names.all_in(ctx.flow.names(first.value.func), _PLAIN_PATHS)
 
 
 def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
@@ -285,11 +312,18 @@ def decide(items: list[Found], ctx: Context) -> None:
         if item.status is not Status.PENDING:
             continue
         attr = item.call.func.attr.value  # type: ignore[attr-defined]
+        on_class = _called_on_the_class(item.call, ctx)
         writes = attr in ("write_text", "write_bytes") or (
-            attr == "open" and may_write(open_mode(item.call, 0))
+            attr == "open" and may_write(open_mode(item.call, 1 if on_class else 0))
         )
         region = (item.position.line, item.position.end_line)
-        if _arguments_kept(item.call, attr) and lookup_order_kept(item.call, ctx):
+        if on_class:
+            if not _arguments_kept(item.call, attr):
+                item.unmigrated(Reason.DYNAMIC_CALL)
+                continue
+            method = "path_open" if attr == "open" else attr
+            item.edit = ClassCallEdit(item.call, region, method, pin if writes else None)
+        elif _arguments_kept(item.call, attr) and lookup_order_kept(item.call, ctx):
             method = "path_open" if attr == "open" else attr
             item.edit = PathEdit(item.call, region, method, pin if writes else None)
         else:
@@ -313,6 +347,25 @@ class PathEdit:
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
         assert isinstance(node, cst.Call)
         return rewrite_path_call(node, self, names["storage"])
+
+
+@dataclass(frozen=True, slots=True)
+class ClassCallEdit:
+    """`Path.method(recv, args)` -> `storage.method(recv, args[, pin=...])`."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    method: str
+    pin: bool | None
+    family: Family = Family.PATHLIB
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
+        assert isinstance(node, cst.Call)
+        func = cst.Attribute(value=cst.Name(names["storage"]), attr=cst.Name(self.method))
+        new = node.with_changes(func=func)
+        if self.pin is not None:
+            new = append_arg(new, keyword("pin", bool_name(self.pin)))
+        return new
 
 
 def rewrite_path_call(call: cst.Call, edit: PathEdit, storage_name: str) -> cst.Call:

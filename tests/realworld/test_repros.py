@@ -734,11 +734,6 @@ def test_a_replace_under_a_mocked_open_publishes_the_file_s_own_bytes(tmp_path: 
     assert restored == "head 3\n", pulled.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`Path.open(Path(x), ...)` (the method called on the class) is 'receiver type "
-    "unknown': the receiver is the first argument, a Path built in the expression",
-)
 def test_a_path_method_called_on_the_class_is_a_known_receiver() -> None:
     """jupyter_core 5.9.1: 5 of its 7 unmigrated sites (config writer, migration marker,
     custom.js/css reads); its cover is 41.7%, 83% with them."""
