@@ -88,18 +88,7 @@ class Flow:
         scope; None when there is no such single binding."""
         if not isinstance(target, cst.Name):
             return None
-        scope = self._scope(target)
-        if scope is None:
-            return None
-        assignments = list(scope.assignments[target.value])
-        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
-            return None
-        if assignments[0].node is not target:
-            return None
-        reads = [a.node for a in assignments[0].references]
-        if not all(isinstance(n, cst.Name) for n in reads):
-            return None
-        return reads  # type: ignore[return-value]
+        return _reads_of_only_binding(self._scope(target), target.value, target)
 
     def reads_of_every_binding(self, target: cst.Name) -> list[cst.Name] | None:
         """Every read of the name `target` binds, in its scope, whatever else binds that
@@ -122,16 +111,7 @@ class Flow:
     def parameter_reads(self, param: cst.Param) -> list[cst.Name] | None:
         """Every read of a parameter in its function, when nothing else binds its name
         there; None otherwise."""
-        scope = self._scopes.get(param.name)
-        if scope is None:
-            return None
-        assignments = list(scope.assignments[param.name.value])
-        if len(assignments) != 1 or assignments[0].node is not param:
-            return None
-        reads = [a.node for a in assignments[0].references]
-        if not all(isinstance(n, cst.Name) for n in reads):
-            return None
-        return reads  # type: ignore[return-value]
+        return _reads_of_only_binding(self._scopes.get(param.name), param.name.value, param)
 
     def definitions(self, name: cst.Name) -> list[cst.CSTNode] | None:
         """What each binding of the read `name` binds it to: the `FunctionDef` of a `def`,
@@ -282,6 +262,23 @@ class Flow:
                 return False
             current = self.parent(current)
         return False
+
+
+def _reads_of_only_binding(
+    scope: Scope | None, name: str, node: cst.CSTNode
+) -> list[cst.Name] | None:
+    """The reads of `name` in `scope` when its one binding there is `node`, else None."""
+    if scope is None:
+        return None
+    assignments = list(scope.assignments[name])
+    if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+        return None
+    if assignments[0].node is not node:
+        return None
+    reads = [a.node for a in assignments[0].references]
+    if not all(isinstance(n, cst.Name) for n in reads):
+        return None
+    return reads  # type: ignore[return-value]
 
 
 def descendants(node: cst.CSTNode) -> list[cst.CSTNode]:

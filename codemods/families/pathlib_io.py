@@ -322,7 +322,7 @@ def decide(items: list[Found], ctx: Context) -> None:
                 item.unmigrated(Reason.DYNAMIC_CALL)
                 continue
             method = "path_open" if attr == "open" else attr
-            item.edit = ClassCallEdit(item.call, region, method, pin if writes else None)
+            item.edit = PathEdit(item.call, region, method, pin if writes else None, True)
         elif _arguments_kept(item.call, attr) and lookup_order_kept(item.call, ctx):
             method = "path_open" if attr == "open" else attr
             item.edit = PathEdit(item.call, region, method, pin if writes else None)
@@ -336,31 +336,20 @@ def decide(items: list[Found], ctx: Context) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PathEdit:
-    """`p.method(args)` -> `storage.method(p, args[, pin=...])`."""
+    """`p.method(args)` -> `storage.method(p, args[, pin=...])`; with `on_class`,
+    `Path.method(p, args)` -> the same (the receiver is already the first argument)."""
 
     node: cst.Call
     region: tuple[int, int]
     method: str
     pin: bool | None
+    on_class: bool = False
     family: Family = Family.PATHLIB
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
         assert isinstance(node, cst.Call)
-        return rewrite_path_call(node, self, names["storage"])
-
-
-@dataclass(frozen=True, slots=True)
-class ClassCallEdit:
-    """`Path.method(recv, args)` -> `storage.method(recv, args[, pin=...])`."""
-
-    node: cst.Call
-    region: tuple[int, int]
-    method: str
-    pin: bool | None
-    family: Family = Family.PATHLIB
-
-    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.Call:
-        assert isinstance(node, cst.Call)
+        if not self.on_class:
+            return rewrite_path_call(node, self, names["storage"])
         func = cst.Attribute(value=cst.Name(names["storage"]), attr=cst.Name(self.method))
         new = node.with_changes(func=func)
         if self.pin is not None:
