@@ -150,6 +150,15 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since PurePath does no I/O.",
     ),
     Rewritten(
+        'from pathlib import Path\n\ndef read_js(src):\n    custom_js = Path(src, "custom.js")\n    with Path.open(custom_js, encoding="utf-8") as f:\n        return f.read()\n',
+        'from pathlib import Path\nfrom storage_runtime import storage\n\ndef read_js(src):\n    custom_js = Path(src, "custom.js")\n    with storage.path_open(custom_js, encoding="utf-8") as f:\n        return f.read()\n',
+    ),
+    Unchanged(
+        'from pathlib import Path\n\ndef read_js(p):\n    with Path.open(p, encoding="utf-8") as f:\n        return f.read()\n',
+        "Should do nothing, since `p` may be a subclass whose own open the helper would call.",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    Rewritten(
         'from pathlib import Path\n\ndef write_config(name, text):\n    with Path.open(Path(name), mode="w") as f:\n        f.write(text)\n',
         'from pathlib import Path\nfrom storage_runtime import storage\n\ndef write_config(name, text):\n    with storage.path_open(Path(name), mode="w", pin=True) as f:\n        f.write(text)\n',
     ),
@@ -255,17 +264,22 @@ _PLAIN_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsP
 
 def _called_on_the_class(call: cst.Call, ctx: Context) -> bool:
     """`Path.open(Path(x), ...)`: a pathlib method called on the class itself, whose first
-    argument is a plain Path made right there (so pathlib's method is the one that runs
-    either way, not a subclass's own)."""
+    argument is a plain Path made right there, or a name bound once to one (so pathlib's
+    method is the one that runs either way, not a subclass's own)."""
     func = call.func
     if not isinstance(func, cst.Attribute) or not call.args:
         return False
     if not _names.all_in(ctx.flow.names(func.value), _PLAIN_PATHS):
         return False
     first = call.args[0]
-    if first.star or first.keyword is not None or not isinstance(first.value, cst.Call):
+    if first.star or first.keyword is not None:
         return False
-    return _names.all_in(ctx.flow.names(first.value.func), _PLAIN_PATHS)
+    made = first.value
+    if isinstance(made, cst.Name):  # `custom_js = Path(src, "custom.js")`, bound once
+        made = ctx.flow.value_of(made)
+    return isinstance(made, cst.Call) and _names.all_in(
+        ctx.flow.names(made.func), _PLAIN_PATHS
+    )
 
 
 def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
