@@ -54,6 +54,7 @@ from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import (
     Found,
     Position,
+    literal_string,
     may_write,
     open_mode,
 )
@@ -166,6 +167,10 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'def load(fs, path):\n    with fs.open(path, mode="rb") as f:\n        return f.read()\n',
         "Should do nothing, since `mode` given twice is a TypeError on a Path: a filesystem"
         " object's method (fsspec), no site.",
+    ),
+    Unchanged(
+        'def persist(fs, path, data):\n    with fs.open(path, "w", encoding="utf-8") as f:\n        f.write(data)\n',
+        'Should do nothing, since "w" as pathlib\'s buffering is a TypeError on a Path: no site.',
     ),
     Unchanged(
         "def save(self, path, text):\n    self.fs.write_text(path, text, encoding='utf-8')\n",
@@ -294,13 +299,26 @@ def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
     positional = [arg for arg in call.args if arg.keyword is None]
     if len(positional) > len(params):
         return False
-    taken = set(params[: len(positional)])
+    bound = dict(zip(params, (arg.value for arg in positional)))
     for arg in call.args:
         if arg.keyword is not None:
             name = arg.keyword.value
-            if name not in params or name in taken:
+            if name not in params or name in bound:
                 return False
-            taken.add(name)
+            bound[name] = arg.value
+    return all(_literal_fits(name, value) for name, value in bound.items())
+
+
+def _literal_fits(parameter: str, value: cst.BaseExpression) -> bool:
+    """False for a literal pathlib would refuse there (`fs.open(path, "w")`: "w" as the
+    buffering, a TypeError; a mode that is no mode, a ValueError); True otherwise."""
+    text = literal_string(value)
+    if parameter == "buffering":
+        return not isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+    if parameter == "mode":
+        return text is None or bool(text) and set(text) <= set("rwxabt+")
+    if parameter in ("encoding", "errors", "newline"):
+        return not isinstance(value, (cst.Integer, cst.Float))
     return True
 
 
