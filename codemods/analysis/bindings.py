@@ -117,6 +117,7 @@ class RuntimeBindings:
         pruned: Pruned | None = None,
         *,
         private: bool = False,
+        open_callees: frozenset[int] | None = None,
     ) -> None:
         self._pruned = pruned
         self.private = private or star_import
@@ -139,7 +140,7 @@ class RuntimeBindings:
                     if access.node.value == "open":
                         open_reads.append(access.node)
         self._top = self._top_runtime_imports()
-        self._open_as_value = _open_as_value(module, open_reads, pruned)
+        self._open_as_value = _open_as_value(module, open_reads, pruned, open_callees)
 
     def _top_runtime_imports(self) -> dict[str, str]:
         """{bound name: object} for `from <runtime> import object [as name]` at the top."""
@@ -292,17 +293,24 @@ _OPEN_VALUE_TEXT = re.compile(
 
 
 def _open_as_value(
-    module: cst.Module, reads: list[cst.Name], pruned: Pruned | None
+    module: cst.Module,
+    reads: list[cst.Name],
+    pruned: Pruned | None,
+    callees: frozenset[int] | None = None,
 ) -> bool:
     """Whether the module uses the name `open` other than to call it: a read that is not
-    the callee of a call, here or (by its text) in a body the pruner cut."""
+    the callee of a call, here or (by its text) in a body the pruner cut. `callees`: the
+    ids of the names `open` that are a call's callee, when the caller knows them (the
+    collector's candidate calls: no second walk of the module)."""
     if pruned is not None and pruned.text and _OPEN_VALUE_TEXT.search(pruned.text):
         return True
     if not reads:
         return False
-    callees = _Callees()
-    module.visit(callees)
-    return any(id(read) not in callees.ids for read in reads)
+    if callees is None:
+        finder = _Callees()
+        module.visit(finder)
+        callees = frozenset(finder.ids)
+    return any(id(read) not in callees for read in reads)
 
 
 class _Callees(cst.CSTVisitor):

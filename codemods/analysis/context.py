@@ -154,6 +154,12 @@ class Context:
                 self.collector.star_import,
                 self.pruned,
                 private=self.policy.star_imported and not self._exports_only_all(),
+                # every bare `open(...)` is a candidate call the collector kept
+                open_callees=frozenset(
+                    id(call.func)
+                    for call, _ in self.collector.calls
+                    if isinstance(call.func, cst.Name) and call.func.value == "open"
+                ),
             )
         return self._bindings
 
