@@ -11,12 +11,9 @@
   `storage.open(..., call=<callee>)`, families/open_calls.py.)
 - `storage`: `storage` unless that name is bound or used anywhere in the module for
   something else, then `<runtime>_storage` (`storage_runtime_storage`), `..._2`, ...
-- `io_open` (the runtime's stand-in for `io.open`, for a family that asks for it; the
-  open family no longer does, see above): `io_open` unless that name is taken, then
-  `storage_io_open`, ...
 - Private names (`private=True`): in a module that has a star import, or that some module
   of the scanned tree star-imports while it has no literal `__all__`, every added name is
-  `_`-prefixed (`_storage_open`, `_storage_io_open`, `_storage`): `import *` without
+  `_`-prefixed (`_storage_open`, `_storage`): `import *` without
   `__all__` never binds a `_` name, so the migration changes nothing any star import binds
   (issue 13 item 4). The module's bare `open(...)` calls are then renamed too, since
   rebinding its public `open` would export it.
@@ -124,7 +121,6 @@ class RuntimeBindings:
         self._module = module
         self._runtime = runtime_module
         self._rt_open, self._rt_storage, _ = _names.runtime_names(runtime_module)
-        self._rt_io_open = f"{runtime_module}.io_open"
         self._star = star_import
         self._global = scopes.get(module)
         assert isinstance(self._global, GlobalScope)
@@ -220,22 +216,6 @@ class RuntimeBindings:
         if reused is not None:
             return Binding(reused, needs_import=False, alias=reused)
         alias = self._free("storage_open", self._rt_open)
-        return Binding(alias, needs_import=True, alias=alias)
-
-    def io_open_binding(self) -> Binding:
-        """The name the runtime's `io_open` gets in this module."""
-        if self.private:
-            return self._private("io_open", self._rt_io_open, "_storage_io_open")
-        reused = self._reuse("io_open", self._rt_io_open)
-        if reused is not None:
-            return Binding(
-                reused,
-                needs_import=False,
-                alias=None if reused == "io_open" else reused,
-            )
-        if not self._taken("io_open", self._rt_io_open):
-            return Binding("io_open", needs_import=True, alias=None)
-        alias = self._free("storage_io_open", self._rt_io_open)
         return Binding(alias, needs_import=True, alias=alias)
 
     def storage_binding(self) -> Binding:

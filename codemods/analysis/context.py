@@ -168,7 +168,6 @@ class Context:
         if obj not in self._binding:
             choose = {
                 "open": self.bindings.open_binding,
-                "io_open": self.bindings.io_open_binding,
                 "storage": self.bindings.storage_binding,
             }[obj]
             self._binding[obj] = choose()

@@ -17,7 +17,7 @@ from migrate_storage.codemods.model import Family
 
 #: The runtime objects a rewrite may use, in the order their imports are added
 #: (analysis/bindings.py chooses the name each gets in a module).
-RUNTIME_OBJECTS = ("open", "io_open", "storage")
+RUNTIME_OBJECTS = ("open", "storage")
 
 
 class Edit(Protocol):

@@ -81,6 +81,7 @@ from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.dominance import Parent, dominating, narrowing
+from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import PATH as _PATH
@@ -121,7 +122,7 @@ _LITERALS = (
 )
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 _MAX_DEPTH = 8
-_PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+_PATH_CLASSES = PATH_TYPES
 # Calls that build something that is not a Path (their `.open` is their own).
 _NOT_PATH_CALLS = _names.KNOWN_NOT_PATH | {
     "zipfile.Path",

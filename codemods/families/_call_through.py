@@ -33,18 +33,13 @@ PUBLISHING = "publishing"
 RESTORING = "restoring"
 
 
-def place(call: cst.Call, path: cst.BaseExpression) -> int | str | None:
-    """Where `path` sits in `call`: its positional index, or its keyword; None when a
-    `*args` before it hides its index."""
-    index = 0
-    for arg in call.args:
-        if arg.value is path and not arg.star:
-            return arg.keyword.value if arg.keyword is not None else index
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            index += 1
-    return None
+def place(path: cst.BaseExpression, ctx: Context) -> int | str | None:
+    """Where `path` sits in its call: its positional index, or its keyword; None when a
+    `*args` before it hides its index (analysis/uses.py `Flow.as_argument`)."""
+    use = ctx.flow.as_argument(path)
+    if use is None:
+        return None
+    return use.keyword if use.keyword is not None else use.index
 
 
 def wrapped(call: cst.Call, ctx: Context, method: str) -> cst.BaseExpression | None:

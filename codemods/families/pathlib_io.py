@@ -58,6 +58,7 @@ from migrate_storage.codemods.analysis.found import (
     may_write,
     open_mode,
 )
+from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.analysis.receivers import Kind
 from migrate_storage.codemods.families import lazy_command, scratch
 from migrate_storage.codemods.families._edit import (
@@ -264,7 +265,7 @@ _PATHLIB_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-_PLAIN_PATHS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+_PLAIN_PATHS = PATH_TYPES
 
 
 def _called_on_the_class(call: cst.Call, ctx: Context) -> bool:

@@ -21,7 +21,7 @@ A family module (listed once in families/registry.py) is read as a `FamilyModule
   recognised in this module, in source order; the list may be shortened in place to drop
   calls that turn out not to be file I/O). For a PENDING site that this run migrates it
   sets `item.edit` (an `analysis.plan.Edit`, or None when the call text stays) and
-  `item.needs` (the runtime objects the migrated code uses: "open", "io_open",
+  `item.needs` (the runtime objects the migrated code uses: "open",
   "storage"; the finder adds their imports and gives the edits their names). It may
   also make a site UNMIGRATED (`item.unmigrated(Reason.NAME_CLASH)`). Families that only
   classify (scratch, third_party, runtime_calls) decide nothing.

@@ -261,7 +261,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         entry = third_party.entry_of(item.name)
         target = _target(item, entry, ctx.flow.parent) if entry is not None else None
         if entry is not None and target is None:
-            edit = _through_edit(item, entry, pin)
+            edit = _through_edit(item, entry, pin, ctx)
             if edit is not None:  # the call-through form (families/_call_through.py)
                 item.status, item.reason = Status.PENDING, None
                 item.edit, item.needs = edit, ("storage",)
@@ -296,7 +296,7 @@ def decide(items: list[Found], ctx: Context) -> None:
 
 
 def _through_edit(
-    item: Found, entry: third_party.Entry, pin: bool
+    item: Found, entry: third_party.Entry, pin: bool, ctx: Context
 ) -> _call_through.CallThroughEdit | None:
     """`storage.publishing(<callee>, path=..., pin=...)` around a one-shot writer whose
     path cannot be published after it on a line of its own; None where the path's place
@@ -305,11 +305,11 @@ def _through_edit(
     if not entry.closes or entry.adds_extension:
         return None
     path = third_party.path_of(item.call, entry)
-    where = _call_through.place(item.call, path) if path is not None else None
+    where = _call_through.place(path, ctx) if path is not None else None
     if where is None:
         return None
     suffix = entry.suffix
-    literal = _literal(path) if path is not None else None
+    literal = _literal(path)  # type: ignore[arg-type]
     if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
         suffix = None
     region = (item.position.line, item.position.end_line)

@@ -194,7 +194,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         if _later_arguments_inert(item.call, path, ctx.flow):
             item.edit = RestoreEdit(path, region)
         else:  # restore right before the call, after every argument (_call_through.py)
-            where = _call_through.place(item.call, path)
+            where = _call_through.place(path, ctx)
             if where is None:
                 continue
             item.edit = _call_through.CallThroughEdit(

@@ -75,6 +75,7 @@ from migrate_storage.codemods.analysis.found import (
     argument,
     literal_string,
 )
+from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
@@ -141,7 +142,7 @@ _TEMPORARY_ALWAYS = frozenset(
 _CONSUMERS = frozenset(
     {"os.replace", "os.rename", "shutil.move", "os.remove", "os.unlink"}
 )
-_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+_PATH_TYPES = PATH_TYPES
 _PATH_CONSUMER_METHODS = frozenset({"replace", "rename", "unlink"})
 # A name passed through one of these is still the same file's name.
 _CONVERSIONS = frozenset({"builtins.str", "os.fspath"})
