@@ -24,6 +24,7 @@ from migrate_storage.codemods.analysis.found import Found
 from migrate_storage.codemods.analysis.receivers import Kind, ReceiverTyper
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import third_party
+from migrate_storage.codemods.families.open_calls import open_refuses
 from migrate_storage.codemods.model import Family, Strategy
 from migrate_storage.codemods.pipeline.prune import Pruned
 from migrate_storage.codemods.policy import FilePolicy
@@ -154,11 +155,16 @@ class Context:
                 self.collector.star_import,
                 self.pruned,
                 private=self.policy.star_imported and not self._exports_only_all(),
-                # every bare `open(...)` is a candidate call the collector kept
+                # every bare `open(...)` is a candidate call the collector kept; one
+                # builtin open refuses (`pin=True`) must keep raising builtin open's
+                # TypeError, so it counts as a use other than a call: the module's
+                # `open` is not rebound
                 open_callees=frozenset(
                     id(call.func)
                     for call, _ in self.collector.calls
-                    if isinstance(call.func, cst.Name) and call.func.value == "open"
+                    if isinstance(call.func, cst.Name)
+                    and call.func.value == "open"
+                    and not open_refuses(call)
                 ),
             )
         return self._bindings

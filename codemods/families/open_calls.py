@@ -131,6 +131,19 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import webbrowser\n\nwebbrowser.open(url)\n",
         "Should do nothing, since webbrowser.open opens a browser, not a file.",
     ),
+    # Builtin open raises TypeError at `pin=True`; the runtime's open takes it. That call
+    # stays builtin open's, so the module's `open` is not rebound: the others are renamed.
+    Rewritten(
+        'def save(p):\n    open(p, "w", pin=True)\n    open(p, "w").close()\n',
+        'from storage_runtime import open as _storage_open\n\n'
+        'def save(p):\n    open(p, "w", pin=True)\n    _storage_open(p, "w", pin=True).close()\n',
+    ),
+    Unchanged(
+        'open(p, "r", mode="w")\n',
+        "Should do nothing, since builtin open refuses a mode given twice (TypeError with its"
+        " own message).",
+        site_reason=Reason.DYNAMIC_CALL,
+    ),
     Unchanged(
         "from os import *\n\nopen(path)\n",
         "Should do nothing, since a star import may bind `open` (os.open).",
@@ -157,8 +170,29 @@ CANDIDATES = Candidates(
 )
 COMMAND = Command("OpenCallsCodemod", DESCRIPTION, rewrites=(Family.OPEN,), order=1)
 SARIF_RULES = (SarifRule(Family.OPEN, "MS-OPEN", "Builtin open() / io.open() call"),)
-# Keywords `storage.open` takes as its own: a call passing one cannot be rewritten.
-_RESERVED = frozenset({"pin", "call"})
+# Builtin open's parameters, in order: a call that cannot bind to them raises TypeError
+# as written, with builtin open's own message; the runtime's open (a Python function that
+# also takes `pin=`/`call=`) would accept it or word the error differently.
+_OPEN_PARAMETERS = (
+    "file", "mode", "buffering", "encoding", "errors", "newline", "closefd", "opener",
+)
+
+
+def open_refuses(call: cst.Call) -> bool:
+    """Whether builtin open refuses `call`'s arguments by their shape: more positional
+    arguments than it has parameters, a keyword it does not take (`pin=True`, `call=`,
+    a typo), or one a positional argument already fills (`open(p, "w", mode="r")`).
+    Starred arguments are not judged (DYNAMIC_CALL elsewhere where it matters)."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if len(positional) > len(_OPEN_PARAMETERS):
+        return True
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        name = arg.keyword.value
+        if name not in _OPEN_PARAMETERS or _OPEN_PARAMETERS.index(name) < len(positional):
+            return True
+    return False
 
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
@@ -223,7 +257,7 @@ def decide_spelled(item: Found, pin: bool, order_kept: bool) -> None:
     own (DYNAMIC_CALL), a callee whose lookup after the arguments could be seen
     (`order_kept`, DYNAMIC_CALL), a literal path the OS rejects (REJECTED_LITERAL_PATH)."""
     call = item.call
-    if any(a.keyword is not None and a.keyword.value in _RESERVED for a in call.args):
+    if open_refuses(call):
         item.unmigrated(Reason.DYNAMIC_CALL)
         return
     if not order_kept:
@@ -254,6 +288,11 @@ def decide_bare(
     when it is not already spelled so (impossible where that name is a local:
     NAME_CLASH), and a call that may write gets `pin=` (`pin`: the rule's strategy is
     pin). The module needs the runtime's `open` imported even when the call text stays."""
+    if open_refuses(item.call):
+        # Left calling builtin open (its own TypeError kept): the module's other calls
+        # are then renamed rather than the module's `open` rebound (context.bindings).
+        item.unmigrated(Reason.DYNAMIC_CALL)
+        return
     name = binding.name
     func = item.call.func
     rename = None if isinstance(func, cst.Name) and func.value == name else name
