@@ -28,7 +28,10 @@ site is classified here only where that is provable from the module; it is then 
 - "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
   `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
   is registered as a callback (`atexit.register(shutil.rmtree, d)`,
-  `self.addCleanup(shutil.rmtree, d)`).
+  `self.addCleanup(shutil.rmtree, d)`); any `mkdtemp(...)` without a folder (`dir=`
+  absent or None), kept or not: an empty, uniquely named folder of the machine's
+  temporary directory holds no data and no other worker can name it (the files written
+  into it are counted at their own calls).
 - "directory handle": `fd = os.open(d, os.O_RDONLY)` (flags: only `O_RDONLY`,
   `O_DIRECTORY`, `O_CLOEXEC`, `O_NOFOLLOW`, also as `getattr(os, "O_DIRECTORY", 0)` or a
   literal `0`) whose descriptor is only passed to `os.fsync` (at least once) and
@@ -58,7 +61,8 @@ site is classified here only where that is provable from the module; it is then 
   written (`os.write(fd, pid)`: a "lock" file that holds data, unless removed in a
   `finally:`), a descriptor that
   escapes (returned, stored, passed elsewhere), a name bound more than once, a
-  `mkdtemp()` removed only on some path.
+  `mkdtemp(dir=out)` removed only on some path (a folder made in the output, often
+  renamed into place, is not scratch).
 - fcntl locks taken on a builtin `open(...)` handle are not classified here: the module's
   `open` is rebound as a whole by the open family, so the call's status follows it (a
   lock file opened through the runtime publishes nothing it did not create or change).
@@ -249,7 +253,9 @@ def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
             return Reason.TEMPORARY_FILE
         return None
     if name == "tempfile.mkdtemp":
-        return Reason.TEMPORARY_DIRECTORY if _removed_directory(call, flow) else None
+        if _removed_directory(call, flow) or _in_system_temp(call):
+            return Reason.TEMPORARY_DIRECTORY
+        return None
     if name == "os.fdopen":
         if _fd_of_temp_file(call, flow):
             return Reason.TEMPORARY_FILE
@@ -542,6 +548,29 @@ def _descriptor_only_closed(name: str, call: cst.Call, flow: Flow) -> bool:
         if arg is None or arg.index != 0 or "os.close" not in flow.names(arg.call.func):
             return False
     return True
+
+
+def _in_system_temp(call: cst.Call) -> bool:
+    """`mkdtemp(...)` with no folder (`dir=` absent or a literal None, no `*args`): a new,
+    empty, uniquely named folder in the machine's temporary directory, kept or not. It
+    holds no data and no other worker can name it; what is written into it is counted at
+    its own calls. (Removals of it stay migrated unless it is removed in a `finally:`,
+    `_removed_directory`: files written there may have been published.)"""
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return False
+        if arg.keyword is None:
+            if positional == 2 and not _is_none(arg.value):  # (suffix, prefix, dir)
+                return False
+            positional += 1
+        elif arg.keyword.value == "dir" and not _is_none(arg.value):
+            return False
+    return True
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _removed_directory(call: cst.Call, flow: Flow) -> bool:

@@ -40,8 +40,8 @@ def kept_mkstemp() -> str:
     return name
 
 
-def removed_on_failure_only(run) -> str:
-    out = tempfile.mkdtemp()
+def removed_on_failure_only(run, root: str) -> str:
+    out = tempfile.mkdtemp(dir=root)
     try:
         run(out)
     except Exception:
