@@ -108,6 +108,30 @@ class Flow:
             return None
         return list(reads.values())  # type: ignore[arg-type]
 
+    def others_bind_none(self, target: cst.Name) -> bool:
+        """Whether every other binding of `target`'s name in its scope is `name = None`
+        (`f = None` before `with ... as f` in a `try:`), so a read of `f.attr` that runs
+        at all reads it from `target`'s value."""
+        scope = self._scope(target)
+        if scope is None:
+            return False
+        for assignment in scope.assignments[target.value]:
+            node = assignment.node
+            if node is target:
+                continue
+            if type(assignment) is not Assignment:
+                return False
+            parent = self.parent(node)
+            assign = self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+            if not (
+                isinstance(assign, cst.Assign)
+                and len(assign.targets) == 1
+                and isinstance(assign.value, cst.Name)
+                and assign.value.value == "None"
+            ):
+                return False
+        return True
+
     def parameter_reads(self, param: cst.Param) -> list[cst.Name] | None:
         """Every read of a parameter in its function, when nothing else binds its name
         there; None otherwise."""

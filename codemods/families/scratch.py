@@ -20,7 +20,10 @@ site is classified here only where that is provable from the module; it is then 
   given to `open(...)` may have been published: its removal stays a migrated one).
   A `mkstemp()` whose descriptor is only closed (`os.close(fd)`, every read of the
   name, also where another branch binds it) reserves a name and writes nothing:
-  "temporary file" too (what is written later by that name is its own site).
+  "temporary file" too (what is written later by that name is its own site). A
+  `NamedTemporaryFile(delete=False)` whose `.name` is removed (`os.unlink`/`os.remove`)
+  in a `finally:` of the same function never outlives the call: "temporary file",
+  whatever reads the name meanwhile (a command run on it).
 - "descriptor opened elsewhere": `os.fdopen(fd)` where `fd` is a parameter, an
   attribute (`args.pipe`), or from `os.pipe()`/`os.dup()`/`os.openpty()`: no open of
   this module made it (a pipe is no file; a caller's descriptor is counted where it was
@@ -239,8 +242,9 @@ def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
         deleted = _deleted_on_close(call, _NAMED_DELETE_INDEX, default_true=True)
         if deleted:
             return Reason.TEMPORARY_FILE
-        if deleted is False and _name_consumed(
-            flow.bound_target(call), flow, via_attribute=True
+        if deleted is False and (
+            _name_consumed(flow.bound_target(call), flow, via_attribute=True)
+            or _name_removed_in_finally(call, flow)
         ):
             return Reason.TEMPORARY_FILE
         return None
@@ -659,6 +663,26 @@ def _syncs_only(func: cst.BaseExpression, flow: Flow) -> bool:
             if not flow.names(use.call.func) & (_SYNCS | {"fcntl.fcntl"} | _FD_RELEASE):
                 return False
     return True
+
+
+def _name_removed_in_finally(call: cst.Call, flow: Flow) -> bool:
+    """`f = NamedTemporaryFile(delete=False)` (or `with ... as f`) whose `f.name` is the
+    first argument of `os.remove`/`os.unlink` in a `finally:` of the same function: the
+    file never outlives the call, whatever reads its name meanwhile (a command line, a
+    subprocess). Other bindings of `f` may only be `f = None` (set before the `try:`)."""
+    target = flow.bound_target(call)
+    if not isinstance(target, cst.Name) or not flow.others_bind_none(target):
+        return False
+    for read in flow.reads_of_every_binding(target) or ():
+        attribute = flow.attribute_of(read)
+        if attribute is None or attribute.attr.value != "name":
+            continue
+        use = flow.as_argument(attribute)
+        if use is None or use.index != 0 or not flow.in_finally(use.call):
+            continue
+        if lifecycle.callee_names(use.call, flow.names) & _REMOVALS:
+            return True
+    return False
 
 
 def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:

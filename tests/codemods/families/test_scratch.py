@@ -105,6 +105,45 @@ def test_named_temporary_file_replaced_into_place() -> None:
     assert reasons(code) == [TEMP, TEMP, TEMP]
 
 
+def test_named_temporary_file_removed_in_finally_whatever_reads_its_name() -> None:
+    """scriv's `convert_to_markdown`: the name goes into a command line, the file is
+    removed in the `finally:`; `f = None` before the `try:` is allowed."""
+    code = """
+        import os, subprocess, tempfile
+
+        def convert(text):
+            rst = None
+            try:
+                with tempfile.NamedTemporaryFile("w", prefix="x_", delete=False) as rst:
+                    rst.write(text)
+                return subprocess.check_output("pandoc " + rst.name, shell=True)
+            finally:
+                if rst is not None:
+                    os.unlink(rst.name)
+
+        def other_binding_not_none(text, other):
+            tmp = other
+            try:
+                tmp = tempfile.NamedTemporaryFile("w", delete=False)
+                tmp.write(text)
+            finally:
+                os.unlink(tmp.name)
+
+        def another_file_removed(text, log):
+            tmp = tempfile.NamedTemporaryFile("w", delete=False)
+            try:
+                tmp.write(text)
+            finally:
+                os.unlink(log.name)
+            return tmp.name
+    """
+    got = classified(code)
+    temp_sites = [(s, r) for n, s, r in got if n == "tempfile.NamedTemporaryFile"]
+    local = (Status.LOCAL, TEMP)
+    counted = (Status.UNMIGRATED, NO)
+    assert temp_sites == [local, counted, counted]
+
+
 def test_named_temporary_file_kept_is_counted() -> None:
     code = """
         import os, shutil, tempfile
