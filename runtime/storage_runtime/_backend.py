@@ -5,9 +5,10 @@ only two things: a file under the root was closed after writing (publish it), an
 under the root is about to be read (restore it first if the shared namespace has it).
 
 Optional methods, looked up with `getattr` (a backend without them is simply not told):
-`begin_write(path) -> release | None` before a writable open opens the file (the release
-is called once it is closed, before `after_write`; `release(False)` when the handle changed
-nothing, so no `after_write` follows), `after_rename(src, dst, *, pin)`,
+`begin_write(path, pin) -> release | None` before a writable open opens the file (the
+release is called once it is closed, before `after_write`; `release(False)` when the handle
+changed nothing, so no `after_write` follows; `release(failed=True)` when the open or the
+write raised), `after_rename(src, dst, *, pin)`,
 `after_remove(path, *, tree=False)` and `pin_of(path)` for the lifecycle stand-ins
 (`lifecycle.py`). The ipfs backend implements them (`_ipfs.py`, `_relocate.py`).
 """
@@ -57,15 +58,17 @@ class LocalBackend:
         return None
 
 
-def begin_write(backend: Any, path: str) -> Callable[..., None] | None:
-    """Tell `backend` that `path` is about to be written (its optional `begin_write`); the
-    release to call once the writing is over, or None. The program's write never fails
-    because of the backend: a failure here is logged and the write goes on unmarked."""
+def begin_write(backend: Any, path: str, pin: bool | None = None) -> Callable[..., None] | None:
+    """Tell `backend` that `path` is about to be written (its optional `begin_write`), with
+    the pin its close would publish it with when the caller knows it; the release to call
+    once the writing is over (`failed=True` when it raised), or None. The program's write
+    never fails because of the backend: a failure here is logged and the write goes on
+    unmarked."""
     begin = getattr(backend, "begin_write", None)
     if begin is None:
         return None
     try:
-        return begin(path)  # type: ignore[no-any-return]
+        return begin(path, pin)  # type: ignore[no-any-return]
     except Exception:
         log.debug("storage_runtime: begin_write(%s) failed", path, exc_info=True)
         return None

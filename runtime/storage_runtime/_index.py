@@ -345,6 +345,32 @@ class Index:
             ).fetchone()
         return None if row is None else int(row[0])
 
+    def open_new(self, rel: str, pin: bool) -> int | None:
+        """A writable open of `rel`, which has no row, starts: record it `pending` (with the
+        pin its close would publish it with), so that a writer that never closes it (a
+        kill, `os._exit`) leaves a row `sync` publishes from once the file is no longer
+        open for writing. Returns the row's generation, or None when a row exists (then
+        `bump` it)."""
+        with self._write() as conn:
+            row = conn.execute(
+                "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
+                "VALUES (?, ?, 'pending', ?, 1, 'written', ?) "
+                "ON CONFLICT (root, path) DO NOTHING RETURNING gen",
+                (self.root, rel, int(pin), time.time()),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def forget_new(self, rel: str, gen: int) -> None:
+        """The open `open_new` recorded failed or wrote nothing: its row goes, if nothing
+        since (a close, another open, a publish) took it over, so the path is again one
+        this machine never knew (a failed open must not leave it known, or `gone`)."""
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM files WHERE root = ? AND path = ? AND gen = ? "
+                "AND state = 'pending' AND cid IS NULL",
+                (self.root, rel, gen),
+            )
+
     def unbump(self, rel: str, gen: int) -> Row | None:
         """A writable open that bumped `rel` to `gen` closed having changed nothing: the
         bytes a publish read meanwhile are still the file's, so the bump is undone if no

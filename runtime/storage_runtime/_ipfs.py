@@ -328,31 +328,45 @@ class IpfsBackend:
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
 
     # -- the file lifecycle (new: issue 15) ------------------------------------------
-    def begin_write(self, path: str) -> Callable[..., None] | None:
+    def begin_write(self, path: str, pin: bool | None = None) -> Callable[..., None] | None:
         """A writable open of `path` is about to open (truncate) it: mark it open for
         writing and bump its generation, so no publisher reads it half written (see
-        `_publish`). Returns the release to call once the file is closed (before
+        `_publish`). A path with no row gets a `pending` one now (with `pin`, when the
+        caller knows it): a writer that never closes it still leaves what it wrote to the
+        next `sync`. Returns the release to call once the file is closed (before
         `after_write`), or None when `path` is not publishable. `release(changed=False)`
         (the handle changed nothing, so its close publishes nothing) undoes the bump, and
         publishes the file if its row is pending: a publish this open superseded or
-        turned away as busy would otherwise wait for the next `sync`."""
+        turned away as busy would otherwise wait for the next `sync`.
+        `release(failed=True)`: the open (or the write it guards) raised; a row made by
+        this open goes again."""
         rel = self.rel(path)
         if rel is None or not self.writers.begin(rel):
             return None
+        new = False
         try:
             gen = self.index.bump(rel)
+            if gen is None and pin is not None and unpublishable_name(rel) is None:
+                gen = self.index.open_new(rel, pin)
+                new = gen is not None
+                gen = gen if new else self.index.bump(rel)  # a row appeared meanwhile
         except IndexUnavailable:
             gen = None  # after_write reports the unusable index
         released: list[bool] = []
 
-        def release(changed: bool = True) -> None:
+        def release(changed: bool = True, failed: bool = False) -> None:
             if released:
                 return
             released.append(True)
             self.writers.end(rel)
-            if changed or gen is None:
+            if gen is None or (changed and not failed):
                 return
             try:
+                if new:
+                    self.index.forget_new(rel, gen)
+                    return
+                if failed:
+                    return
                 row = self.index.unbump(rel, gen)
                 if row is not None and row.state == "pending":
                     self.after_write(path, pin=row.pin)

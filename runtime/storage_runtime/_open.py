@@ -394,7 +394,7 @@ def open_tracked(
         except OSError:
             pass
     # Mark the path open for writing before the open truncates it (see `_publish`).
-    release = begin_write(backend, path)
+    release = begin_write(backend, path, bool(pin))
     try:
         raw, result = build_stack(
             TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd,
@@ -403,7 +403,7 @@ def open_tracked(
         st = _regular_file_at(raw.fileno(), path)
     except BaseException:
         if release is not None:
-            release()
+            release(failed=True)
         raise
     if st is None:
         if release is not None:

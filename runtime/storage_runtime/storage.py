@@ -248,7 +248,7 @@ class Storage:
             log.warning("storage_runtime: publishing %s failed", path, exc_info=True)
 
     @contextlib.contextmanager
-    def _writing(self, target: Any) -> Iterator[None]:
+    def _writing(self, target: Any, pin: bool | None = None) -> Iterator[None]:
         """Mark `target` open for writing while a helper writes it in place without the
         tracked `open` (pathlib's write_text/write_bytes, a copy), as a writable `open`
         marks it: no publisher reads it half written. Released before `_after_write`."""
@@ -256,12 +256,15 @@ class Storage:
         if not self._local:
             path = publishable(target, self.settings)  # never raises
             if path is not None:
-                release = begin_write(self.backend, path)
+                release = begin_write(self.backend, path, pin)
         try:
             yield
-        finally:
+        except BaseException:
             if release is not None:
-                release()
+                release(failed=True)
+            raise
+        if release is not None:
+            release()
 
     # -- atomic replacement: an explicit opt-in ------------------------------------------
 
@@ -323,7 +326,7 @@ class Storage:
             args, kwargs = _encoding_warned(path, "write_text", args, kwargs)
         if not self._hooked(path, "write_text"):
             return path.write_text(*args, **kwargs)
-        with self._writing(path):
+        with self._writing(path, pin):
             result = path.write_text(*args, **kwargs)
         self._after_write(path, pin)
         return result
@@ -332,7 +335,7 @@ class Storage:
         """`path.write_bytes(*args, **kwargs)` (in place), then publish."""
         if not self._hooked(path, "write_bytes"):
             return path.write_bytes(*args, **kwargs)
-        with self._writing(path):
+        with self._writing(path, pin):
             result = path.write_bytes(*args, **kwargs)
         self._after_write(path, pin)
         return result

@@ -623,12 +623,6 @@ def test_writes_through_a_map_that_outlives_its_handle_reach_other_workers(tmp_p
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="a writable open of a new file leaves no index row until its close: when the "
-    "writer ends without closing (os._exit, a kill), `status` says nothing is pending and "
-    "`sync` publishes nothing, though the README says sync publishes what a killed writer left",
-)
 def test_what_a_writer_left_unclosed_is_published_by_sync(tmp_path: Path) -> None:
     """persist-queue 1.1.0, pin rule, checked on the package: a producer puts 3 items and
     leaves through `os._exit` (as a multiprocessing child does); its `info` file (moved

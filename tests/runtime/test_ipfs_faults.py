@@ -308,3 +308,59 @@ def test_an_open_that_changes_nothing_while_a_publish_runs_does_not_strand_it(
     slow.join(10)
     assert _state(storage, "f.bin") == ("published", cid_of_bytes(b"data"))
     assert node.mfs.get("/migrate-storage/f.bin") == (cid_of_bytes(b"data") if pin else None)
+
+
+# -- a writable open of a new file records it at once (what a killed writer leaves) --------
+
+
+@pytest.mark.parametrize("pin", [False, True])
+def test_a_new_file_open_for_writing_is_pending_and_sync_leaves_it_to_its_close(
+    tmp_path: Any, pin: bool
+) -> None:
+    from storage_runtime._publish import sync
+
+    node = FakeNode()
+    storage = _storage(tmp_path, node)
+    path = os.path.join(storage.settings.root, "log.txt")
+    f = storage.open(path, "w", pin=pin)
+    f.write("half")
+    f.flush()
+    row = storage.backend.index.get("log.txt")  # type: ignore[attr-defined]
+    assert (row.state, row.pin, row.cid) == ("pending", pin, None)
+    report = sync(storage.backend)  # type: ignore[arg-type]
+    assert (report.published, report.busy) == (0, 1)  # open for writing: not read
+    f.write(" and done")
+    f.close()
+    assert _state(storage, "log.txt") == ("published", cid_of_bytes(b"half and done"))
+
+
+def test_failed_or_unchanged_opens_of_unknown_files_leave_no_row(tmp_path: Any) -> None:
+    """A row made by an open that then failed (or changed nothing) would make the path one
+    this machine knew: never restored again, or published though the program wrote
+    nothing. They go again; a later restore of the path still works."""
+    node = FakeNode()
+    storage = _storage(tmp_path, node)
+    root = storage.settings.root
+    index = storage.backend.index  # type: ignore[attr-defined]
+    with pytest.raises(FileNotFoundError):
+        storage.open(os.path.join(root, "missing", "a.txt"), "w", pin=True)
+    with pytest.raises(FileNotFoundError):
+        storage.write_text(Path(root, "missing", "b.txt"), "x", pin=True)
+    with pytest.raises(IsADirectoryError):
+        storage.open(root, "w", pin=True)
+    foreign = Path(root, "foreign.txt")
+    foreign.write_text("not ours")  # written behind the runtime's back: no row
+    with pytest.raises(FileExistsError):
+        storage.open(str(foreign), "x", pin=True)
+    with storage.open(str(foreign), "r+", pin=True) as f:
+        assert f.read() == "not ours"  # read, nothing changed: nothing to publish
+    with pytest.raises(LookupError):
+        storage.open(os.path.join(root, "enc.txt"), "w", encoding="no-such-codec", pin=True)
+    assert [r.path for r in index.rows()] == []
+    assert node.mfs == {}
+    # The path is still one this machine never knew: another worker's version restores.
+    data = b"from worker A"
+    cid = cid_of_bytes(data)
+    node.blocks[cid] = data
+    node.mfs["/migrate-storage/missing/a.txt"] = cid
+    assert storage.read_bytes(Path(root, "missing", "a.txt")) == data
