@@ -338,32 +338,35 @@ class Index:
     def bump(self, rel: str) -> int | None:
         """A writable open of `rel` starts: a publish that started before it records nothing.
         Returns the new generation (None when this machine has no row for `rel`)."""
+        return self.bump_or_open_new(rel, None)[0]
+
+    def bump_or_open_new(self, rel: str, pin: bool | None) -> tuple[int | None, bool]:
+        """`bump`, in one transaction with, when `rel` has no row and `pin` is known, a new
+        `pending` row (generation 1, with the pin its close would publish it with): a
+        writer that never closes the file (a kill, `os._exit`) then leaves a row `sync`
+        publishes from once the file is no longer open for writing. Returns the generation
+        (None: no row) and whether the row is new."""
         with self._write() as conn:
             row = conn.execute(
                 "UPDATE files SET gen = gen + 1 WHERE root = ? AND path = ? RETURNING gen",
                 (self.root, rel),
             ).fetchone()
-        return None if row is None else int(row[0])
-
-    def open_new(self, rel: str, pin: bool) -> int | None:
-        """A writable open of `rel`, which has no row, starts: record it `pending` (with the
-        pin its close would publish it with), so that a writer that never closes it (a
-        kill, `os._exit`) leaves a row `sync` publishes from once the file is no longer
-        open for writing. Returns the row's generation, or None when a row exists (then
-        `bump` it)."""
-        with self._write() as conn:
-            row = conn.execute(
+            if row is not None:
+                return int(row[0]), False
+            if pin is None:
+                return None, False
+            conn.execute(
                 "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
-                "VALUES (?, ?, 'pending', ?, 1, 'written', ?) "
-                "ON CONFLICT (root, path) DO NOTHING RETURNING gen",
+                "VALUES (?, ?, 'pending', ?, 1, 'written', ?)",
                 (self.root, rel, int(pin), time.time()),
-            ).fetchone()
-        return None if row is None else int(row[0])
+            )
+        return 1, True
 
     def forget_new(self, rel: str, gen: int) -> None:
-        """The open `open_new` recorded failed or wrote nothing: its row goes, if nothing
-        since (a close, another open, a publish) took it over, so the path is again one
-        this machine never knew (a failed open must not leave it known, or `gone`)."""
+        """The open that made `rel`'s row (`bump_or_open_new`) failed or wrote nothing: the
+        row goes, if nothing since (a close, another open, a publish) took it over, so the
+        path is again one this machine never knew (a failed open must not leave it known,
+        or `gone`)."""
         with self._write() as conn:
             conn.execute(
                 "DELETE FROM files WHERE root = ? AND path = ? AND gen = ? "

@@ -345,11 +345,8 @@ class IpfsBackend:
             return None
         new = False
         try:
-            gen = self.index.bump(rel)
-            if gen is None and pin is not None and unpublishable_name(rel) is None:
-                gen = self.index.open_new(rel, pin)
-                new = gen is not None
-                gen = gen if new else self.index.bump(rel)  # a row appeared meanwhile
+            known = pin if unpublishable_name(rel) is None else None
+            gen, new = self.index.bump_or_open_new(rel, known)
         except IndexUnavailable:
             gen = None  # after_write reports the unusable index
         released: list[bool] = []
