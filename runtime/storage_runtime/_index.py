@@ -342,7 +342,8 @@ class Index:
 
     def bump_or_open_new(self, rel: str, pin: bool | None) -> tuple[int | None, bool]:
         """`bump`, in one transaction with, when `rel` has no row and `pin` is known, a new
-        `pending` row (generation 1, with the pin its close would publish it with): a
+        `pending` row (generation 0: its close makes it 1, so `pending` at 0 reads "opened,
+        never closed"; with the pin its close would publish it with): a
         writer that never closes the file (a kill, `os._exit`) then leaves a row `sync`
         publishes from once the file is no longer open for writing. Returns the generation
         (None: no row) and whether the row is new."""
@@ -357,10 +358,10 @@ class Index:
                 return None, False
             conn.execute(
                 "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
-                "VALUES (?, ?, 'pending', ?, 1, 'written', ?)",
+                "VALUES (?, ?, 'pending', ?, 0, 'written', ?)",
                 (self.root, rel, int(pin), time.time()),
             )
-        return 1, True
+        return 0, True
 
     def forget_new(self, rel: str, gen: int) -> None:
         """The open that made `rel`'s row (`bump_or_open_new`) failed or wrote nothing: the

@@ -135,10 +135,10 @@ class TrackedFileIO(io.FileIO):
     _sr_baseline: tuple[int, int, int] | None = None
     _sr_release: Any = None  # ends the backend's "open for writing" mark (begin_write)
 
-    def _sr_end_write(self, changed: bool = True) -> None:
+    def _sr_end_write(self, changed: bool = True, failed: bool = False) -> None:
         release, self._sr_release = self._sr_release, None
         if release is not None:
-            release(changed)
+            release(changed, failed)
 
     def write(self, b: Any) -> int | None:
         try:
@@ -180,7 +180,9 @@ class TrackedFileIO(io.FileIO):
             try:
                 return super().close()
             finally:
-                self._sr_end_write()
+                # Disarmed (a helper's write raised) or closed already: nothing is
+                # published, and a row this open made for a new file goes.
+                self._sr_end_write(failed=True)
         self._sr_backend = None  # report at most once
         changed = True
         try:
@@ -189,7 +191,7 @@ class TrackedFileIO(io.FileIO):
         finally:
             # Before after_write (its publish must see no writer), and also when nothing
             # changed: an unchanged handle publishes nothing but was still a writer.
-            self._sr_end_write(changed or self._sr_failed)
+            self._sr_end_write(changed or self._sr_failed, self._sr_failed)
         if self._sr_failed:
             log.warning("storage_runtime: not publishing %s: a write to it failed", self._sr_path)
             return None

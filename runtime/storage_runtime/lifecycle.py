@@ -193,7 +193,7 @@ def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
         storage._after_write(target, pin)
 
 
-def _writing(storage: Any, arguments: dict[str, Any] | None, pin: bool | None) -> Any:
+def _writing(storage: Any, arguments: dict[str, Any] | None) -> Any:
     """Mark the file a copy writes open for writing while it is written (as a writable
     `open` does, see `Storage._writing`), so no publisher reads it half copied."""
     if arguments is None:
@@ -204,7 +204,7 @@ def _writing(storage: Any, arguments: dict[str, Any] | None, pin: bool | None) -
             target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(arguments["src"]))))
     except (TypeError, ValueError):  # the copy raises its own error for these
         return nullcontext()
-    return storage._writing(target, pin)
+    return storage._writing(target)
 
 
 # -- rename / replace / move ----------------------------------------------------------------
@@ -349,7 +349,7 @@ def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
           kwargs: Any) -> Any:
     fn = _function(name, call)
     a = _arguments(storage, name, fn, args, kwargs)
-    with _writing(storage, a, pin):
+    with _writing(storage, a):
         result = fn(*args, **kwargs)
     if a is not None:
         _published(storage, a["src"], result, pin)

@@ -248,15 +248,18 @@ class Storage:
             log.warning("storage_runtime: publishing %s failed", path, exc_info=True)
 
     @contextlib.contextmanager
-    def _writing(self, target: Any, pin: bool | None = None) -> Iterator[None]:
+    def _writing(self, target: Any) -> Iterator[None]:
         """Mark `target` open for writing while a helper writes it in place without the
         tracked `open` (pathlib's write_text/write_bytes, a copy), as a writable `open`
-        marks it: no publisher reads it half written. Released before `_after_write`."""
+        marks it: no publisher reads it half written. Released before `_after_write`.
+        A new file gets no row here (no pin is given): the helper is one call, and what
+        it may leave (a symlink a copy made, a file under a patched callee) is decided by
+        `_after_write` after it, not by a row `sync` would publish."""
         release = None
         if not self._local:
             path = publishable(target, self.settings)  # never raises
             if path is not None:
-                release = begin_write(self.backend, path, pin)
+                release = begin_write(self.backend, path)
         try:
             yield
         except BaseException:
@@ -326,7 +329,7 @@ class Storage:
             args, kwargs = _encoding_warned(path, "write_text", args, kwargs)
         if not self._hooked(path, "write_text"):
             return path.write_text(*args, **kwargs)
-        with self._writing(path, pin):
+        with self._writing(path):
             result = path.write_text(*args, **kwargs)
         self._after_write(path, pin)
         return result
@@ -335,7 +338,7 @@ class Storage:
         """`path.write_bytes(*args, **kwargs)` (in place), then publish."""
         if not self._hooked(path, "write_bytes"):
             return path.write_bytes(*args, **kwargs)
-        with self._writing(path, pin):
+        with self._writing(path):
             result = path.write_bytes(*args, **kwargs)
         self._after_write(path, pin)
         return result

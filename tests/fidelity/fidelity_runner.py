@@ -316,8 +316,8 @@ def run(
     )
 
 
-def published_rows(work: Path) -> list[tuple[str, str, int]]:
-    """(path, state, pin) of every entry in the runtime's index under `work`."""
+def published_rows(work: Path) -> list[tuple[str, str, int, int]]:
+    """(path, state, pin, generation) of every entry in the runtime's index under `work`."""
     index = work / STATE_DIR / "index.sqlite3"
     if not index.exists():
         return []
@@ -325,7 +325,7 @@ def published_rows(work: Path) -> list[tuple[str, str, int]]:
     try:
         return [
             tuple(r)
-            for r in con.execute("SELECT path, state, pin FROM files ORDER BY path")
+            for r in con.execute("SELECT path, state, pin, gen FROM files ORDER BY path")
         ]
     finally:
         con.close()
