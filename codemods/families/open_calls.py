@@ -123,9 +123,9 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since the parameter `open` is not builtin open.",
     ),
     Unchanged(
-        "from gzip import open\n\nopen(path).read()\n",
+        "from gzip import open\n\nopen(path, 'wt').write(text)\n",
         "Should do nothing, since `open` is gzip.open (counted as third-party I/O).",
-        site_reason=Reason.THIRD_PARTY_READER,
+        site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
         "import webbrowser\n\nwebbrowser.open(url)\n",

@@ -178,8 +178,9 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
-        "import tarfile\n\nwith tarfile.open(p) as t:\n    t.extractall('data')\n",
-        "Should do nothing, since tarfile's default mode reads (counted as a reader).",
+        "import shelve\n\nwith shelve.open(p, 'r') as db:\n    keys = list(db)\n",
+        "Should do nothing, since a read-only shelf writes nothing (counted as a reader; its"
+        " files are named after `p`, so no single restore gives it its data).",
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(

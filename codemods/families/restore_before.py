@@ -13,8 +13,11 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - The readers that read exactly the one file their path argument names:
   `numpy.load/loadtxt/genfromtxt/fromfile`, `torch.load`, pandas' single-file readers
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
-  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, recognised by qualified name
-  as families/third_party.py recognises them ("third-party reader").
+  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
+  a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
+  `TarFile`, `io.FileIO`), recognised by qualified name as families/third_party.py
+  recognises them ("third-party reader"). Each is still the call the program made, given
+  the very object it was given (never rewritten to `storage.open`).
 - The path is wrapped where it stands, whatever expression it is: nothing is evaluated
   twice. `storage.restored(p)` runs right after `p` is evaluated, before the arguments
   that follow it; so every argument after the path must be inert (names and literals,
@@ -31,8 +34,9 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - Readers that read other files than the one named (`pandas.read_parquet`: a dataset
   folder; `shelve`/`dbm`: files named after the path; `fileinput`): restoring one name
   would not give them their data, so they stay counted "third-party reader".
-- The look-alikes of builtin open that real code must find untouched (`PIL.Image.open`,
-  `gzip.open`, `tarfile.open`, `bz2`/`lzma`, `aiofiles.open`, `io.FileIO`): counted.
+- `aiofiles.open`: its file is opened when the call is awaited, and a restore there would
+  block the event loop: counted. Look-alikes in a write mode, or a mode held in a name,
+  are writers (third_party, publish_after).
 - A reader whose path's place is hidden (`*args` before it, or in `**kwargs`); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
@@ -91,10 +95,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since a parquet path may be a folder of files read one by one.",
         site_reason=Reason.THIRD_PARTY_READER,
     ),
-    Unchanged(
+    Rewritten(
         "from PIL import Image\n\nimage = Image.open(p)\n",
-        "Should do nothing, since Image.open is a look-alike of open kept as written.",
-        site_reason=Reason.THIRD_PARTY_READER,
+        "from PIL import Image\nfrom storage_runtime import storage\n\nimage = Image.open(storage.restored(p))\n",
+    ),
+    Rewritten(
+        "import tarfile\n\nwith tarfile.open(archive, 'r:gz') as tar:\n    names = tar.getnames()\n",
+        "import tarfile\nfrom storage_runtime import storage\n\nwith tarfile.open(storage.restored(archive), 'r:gz') as tar:\n    names = tar.getnames()\n",
+    ),
+    Unchanged(
+        "import gzip\n\nwith gzip.open(p, mode) as f:\n    f.read()\n",
+        "Should do nothing, since a mode held in a name may write (counted as a writer).",
+        site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
         "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    z.extractall(d)\n",
@@ -113,6 +125,18 @@ READERS = frozenset(
         "torch.load",
         "h5py.File",
         "zipfile.ZipFile",
+        # Look-alikes of open, in a read mode (third_party's modes): each opens the one
+        # file it names in the call itself (PIL reads the pixels later, from that handle).
+        "PIL.Image.open",
+        "gzip.open",
+        "gzip.GzipFile",
+        "bz2.open",
+        "bz2.BZ2File",
+        "lzma.open",
+        "lzma.LZMAFile",
+        "tarfile.open",
+        "tarfile.TarFile",
+        "io.FileIO",
         *(
             f"pandas.{name}"
             for name in (

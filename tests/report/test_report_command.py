@@ -66,7 +66,7 @@ def test_every_status_is_where_it_belongs(mixed: Path) -> None:
         ("shutil.copyfile", "pending", None),
         ("os.replace", "pending", None),
     }
-    assert by_family["third-party"] == {("gzip.open", "unmigrated", "third_party_reader")}
+    assert by_family["third-party"] == {("gzip.open", "unmigrated", "third_party_writer")}
     # mkstemp -> fdopen -> os.replace: the temp file is scratch, kept local, not counted.
     assert by_family["scratch"] == {
         ("tempfile.mkstemp", "local", "temporary_file"),

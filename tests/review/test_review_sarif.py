@@ -79,7 +79,7 @@ def test_diff_sarif_validates_and_has_one_result_per_site(project, validator) ->
         ("MS-THIRD-PARTY", "fail", "warning", ("pkg/m.py", 22, 12)),
     ]
     legacy = results[-1]
-    assert legacy["message"]["text"] == "unmigrated: gzip.open() left alone: third-party reader"
+    assert legacy["message"]["text"] == "unmigrated: shelve.open() left alone: third-party reader"
     assert "fixes" not in legacy and "fixes" not in results[0]
     assert results[1]["message"]["text"].startswith("pending: open() will be rewritten")
     assert results[1]["properties"] == {"status": "pending", "call": "open", "strategy": "cache"}
@@ -113,7 +113,7 @@ def test_each_pending_fix_reproduces_apply_exactly(project, validator, source: b
 
 def test_diff_sarif_of_a_clean_tree_has_no_fix(project, validator) -> None:
     """Should give results but no fix, since nothing is pending."""
-    project({"a.py": "import gzip\ngzip.open('x')\n"})
+    project({"a.py": "import shelve\nshelve.open('x', 'r')\n"})
     code, log, _ = _invoke("diff", "--format", "sarif", ".")
     validator.validate(log)
     assert code == 0

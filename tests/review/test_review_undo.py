@@ -19,7 +19,7 @@ FIXTURES = {
     "pkg/bom.py": b"\xef\xbb\xbf" + MIXED.encode(),
     "pkg/latin1.py": b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + MIXED.encode(),
     "pkg/noeol.py": MIXED.rstrip("\n").encode(),
-    "pkg/clean.py": b"import gzip\ngzip.open('x')\n",
+    "pkg/clean.py": b"import shelve\nshelve.open('x', 'r')\n",
 }
 
 

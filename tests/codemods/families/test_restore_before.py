@@ -27,6 +27,12 @@ def _readers(code: str, policy: FilePolicy | None = None) -> list[tuple[Status, 
         "import pandas as pd\nrows = [pd.read_csv(p, sep=';') for p in paths]\n",
         "from numpy import loadtxt as lt\nf = lambda p: lt(p, delimiter=',')\n",
         "import h5py\nwith h5py.File(path, 'r') as f:\n    pass\n",
+        # look-alikes of open in a read mode: the call as written, its path restored
+        "import gzip\ngzip.open(p).read()\n",
+        "from PIL import Image\nImage.open(p)\n",
+        "import tarfile\nwith tarfile.open(name=p, mode='r:*') as t:\n    pass\n",
+        "import lzma\nlzma.LZMAFile(p, 'rb').read()\n",
+        "import io\nio.FileIO(p).read()\n",
     ],
 )
 def test_wrapped(code: str) -> None:
@@ -43,11 +49,10 @@ def test_wrapped(code: str) -> None:
     [
         # the path may be in *args
         "import numpy as np\ndef f(*args):\n    return np.load(*args)\n",
-        # readers of other files than the one named, look-alikes of open
+        # readers of other files than the one named; an open awaited later
         "import pandas as pd\npd.read_parquet(p)\n",
-        "import gzip\ngzip.open(p).read()\n",
-        "from PIL import Image\nImage.open(p)\n",
         "import shelve\nshelve.open(p, 'r')\n",
+        "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as f:\n        return await f.read()\n",
     ],
 )
 def test_left_counted(code: str) -> None:

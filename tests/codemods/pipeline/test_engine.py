@@ -126,7 +126,7 @@ def test_the_scan_finds_calls_in_decorators_and_split_over_lines_and_the_fences(
 
 
 def test_unchanged_output_is_the_input_byte_for_byte() -> None:
-    path = CASES / "open" / "shadowed.py"
+    path = CASES / "open" / "star_import.py"
     result = run(path)
     assert result.status is FileStatus.UNCHANGED and output(result) == path.read_bytes()
 

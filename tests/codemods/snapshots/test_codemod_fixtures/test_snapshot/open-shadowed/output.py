@@ -4,6 +4,7 @@ import tarfile
 import webbrowser
 
 from PIL import Image
+from storage_runtime import storage
 
 
 def with_parameter(open, path):
@@ -33,9 +34,9 @@ class Door:
 
 
 def look_alikes(path, url, fd):
-    Image.open(path).save(path + ".png")
+    Image.open(storage.restored(path)).save(path + ".png")
     webbrowser.open(url)
-    tarfile.open(path).extractall()
+    tarfile.open(storage.restored(path)).extractall()
     os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
 
 

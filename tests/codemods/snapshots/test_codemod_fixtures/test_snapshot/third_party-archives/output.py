@@ -21,7 +21,7 @@ def pack(root, dest):
     storage.publish(dest, pin=True)
     with zipfile.ZipFile(dest + ".zip", mode="w") as archive:
         archive.write(root)
-    with tarfile.open(dest) as tar:
+    with tarfile.open(storage.restored(dest)) as tar:
         tar.getmembers()
     with zipfile.ZipFile(storage.restored(dest + ".zip")) as archive:
         archive.namelist()
@@ -29,7 +29,7 @@ def pack(root, dest):
 
 def compressed(path, mode):
     gzip.open(path, "wt").write("x")
-    bz2.open(path).read()
+    bz2.open(storage.restored(path)).read()
     lzma.open(path, mode)
     storage.codecs_open(path, encoding="utf-8", call=codecs.open).read()
     io.FileIO(path, "w").close()

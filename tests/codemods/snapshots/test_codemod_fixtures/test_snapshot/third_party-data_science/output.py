@@ -26,6 +26,6 @@ def ingest(path, checkpoint):
     table = pd.read_parquet(path)
     weights = np_load(storage.restored(path), allow_pickle=False)
     state = torch.load(storage.restored(checkpoint), map_location="cpu")
-    with Image.open(path) as image:
+    with Image.open(storage.restored(path)) as image:
         size = image.size
     return frame, table, weights, state, size

@@ -39,9 +39,9 @@ def everything(path, array, model):
     np.load(storage.restored(path + ".npy"))
     storage.publishing(torch.save, path=1, pin=True)(model, path + ".pt")
     torch.load(storage.restored(path + ".pt"))
-    gzip.open(path + ".gz").read()
-    bz2.open(path + ".bz2").read()
-    lzma.open(path + ".xz").read()
+    gzip.open(storage.restored(path + ".gz")).read()
+    bz2.open(storage.restored(path + ".bz2")).read()
+    lzma.open(storage.restored(path + ".xz")).read()
     sqlite3.connect(path + ".db").close()
 
 
