@@ -835,3 +835,57 @@ def test_a_load_guarded_by_an_existence_check_sees_another_worker_s_file(tmp_pat
     loaded = _run([sys.executable, "-c", "import info; print(info.load('info'))"], reader, env)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout == "head 3\n"
+
+
+# Fourth round of unseen packages (flit-core, srsly, confuse, dill; /work/helpers/unseen7-gaps.md)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the ipfs backend configured, `import storage_runtime` validates the API "
+    "address with `multiaddr` (which imports netaddr) and binds its transport (requests, "
+    "urllib3, idna, certifi, charset_normalizer): a migrated library's import loads eight "
+    "third-party packages the program never imported; dill's module walker then fails",
+)
+def test_importing_a_migrated_module_on_the_ipfs_backend_loads_no_third_party_package(
+    tmp_path: Path,
+) -> None:
+    """dill 0.4.1's suite on the ipfs backend (bench/realworld.py): collecting test_diff,
+    whose `dill.__diff` memorises every object reachable from `sys.modules` at import,
+    grew to 6 GB in 80 s (netaddr's IPNetwork constants iterated address by address) and
+    had to be killed; alone, `import storage_runtime; from dill import __diff` raises
+    NotImplementedError from urllib3's RecentlyUsedContainer. Before apply, and after it on
+    the local backend, the import loads no third-party package and dill's walk finishes."""
+    before = tmp_path / "before"
+    shutil.copytree(REPROS / "ipfs_import_footprint", before)
+    after = _migrated_copy("ipfs_import_footprint", "settings_store.py", tmp_path / "after")
+    seen = []
+    for folder in (before, after):
+        env = _clean_env(
+            STORAGE_RUNTIME_BACKEND="ipfs",
+            STORAGE_RUNTIME_API=str(IPFS_API or "/ip4/127.0.0.1/tcp/5001/http"),
+            STORAGE_RUNTIME_ROOT=str(folder),
+            PYTHONPATH=str(folder),
+        )
+        proc = _run([sys.executable, "probe.py"], folder, env)
+        assert proc.returncode == 0, proc.stderr
+        seen.append(proc.stdout)
+    assert seen[0] == "[]\n"
+    assert seen[1] == seen[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a receiver typed only by an unannotated helper whose every return is a Path "
+    "(`if not isinstance(x, Path): x = Path(x)` ... `return x`) is 'receiver type unknown': "
+    "package facts read return annotations, not what a function returns",
+)
+def test_a_path_returned_by_an_unannotated_helper_is_a_known_receiver() -> None:
+    """srsly 2.5.6: 9 of its 19 unmigrated sites (read_json, write_json, read_jsonl,
+    write_jsonl, read/write_msgpack, read/write_yaml all do `file_path = force_path(path)`
+    then `file_path.open(...)`); its cover is 9.5% (2 of 21), 52% with them. The same
+    module with `-> Path` on the helper is migrated whole, so the rest works."""
+    source = (REPROS / "unannotated_path_helper" / "jsonio.py").read_bytes()
+    sites = transform_source(source, "jsonio.py", FilePolicy(), rewrite=False).sites
+    assert len(sites) == 3
+    assert all(s.status is Status.PENDING for s in sites), [(s.line, s.status, s.reason) for s in sites]
