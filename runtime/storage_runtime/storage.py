@@ -132,6 +132,19 @@ class Storage:
         else:
             self._local = isinstance(backend_impl, LocalBackend)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled by reference: a function shipped by value to another process (cloudpickle
+        for `__main__` in dask, ray, joblib's loky backend, pyspark; dill's `recurse=True`)
+        carries the globals it names, and migrated code names `storage`. The default
+        instance arrives as the receiver's own default (configured from its environment);
+        another instance as a new `Storage` with the same settings. Its lock, index and
+        node connection never travel."""
+        import storage_runtime
+
+        if storage_runtime.__dict__.get("storage") is self:
+            return (storage_runtime._default, ())
+        return (Storage, (self.settings,))
+
     def __repr__(self) -> str:
         name = self._backend.name if self._backend is not None else self.settings.backend
         return f"<Storage backend={name!r} root={self.settings.root!r}>"

@@ -941,12 +941,6 @@ def test_a_package_s_own_open_method_is_not_a_pathlib_site() -> None:
     "backend",
     ["local", pytest.param("ipfs", marks=[pytest.mark.ipfs, _NEEDS_NODE])],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="a collapsed or pathlib site makes the function name the global `storage`, a "
-    "Storage instance holding locks (and, once built, the ipfs backend's sqlite "
-    "connection): a function pickled by value with its globals can no longer be sent",
-)
 def test_a_function_sent_by_value_to_another_process_can_still_be_pickled(
     tmp_path: Path, backend: str
 ) -> None:

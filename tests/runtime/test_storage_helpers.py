@@ -219,3 +219,24 @@ def test_json_and_pickle_helpers_accept_what_open_accepts(tmp_path: Path) -> Non
         assert storage.load_json(path) == [1]
         storage.dump_pickle({2}, path)
         assert storage.load_pickle(path) == {2}
+
+
+def test_a_storage_pickles_by_reference_never_its_locks_or_backend(tmp_path: Path) -> None:
+    """A function shipped by value (cloudpickle, dill `recurse=True`) carries the globals
+    it names: the default instance arrives as the receiver's own default, another as a
+    fresh Storage with the same settings."""
+    import copy
+    import pickle
+
+    import storage_runtime
+    from storage_runtime import Storage
+
+    default = storage_runtime.storage
+    assert pickle.loads(pickle.dumps(default)) is default
+    assert copy.deepcopy(default) is default
+    other = Storage(root=str(tmp_path), backend="local")
+    other.write_text(tmp_path / "a.txt", "x")  # used: its backend is built
+    again = pickle.loads(pickle.dumps(other))
+    assert type(again) is Storage and again is not other
+    assert again.settings == other.settings
+    assert again.read_text(tmp_path / "a.txt") == "x"
