@@ -236,7 +236,9 @@ class _Finder:
         one goes through the module's rebound `open` after apply, which passes it through)."""
         path = literal_path(item.target)
         secret = path is not None and looks_secret(path, self.policy.allow_secrets)
-        system = _system_path(path or self._bound_literal(item.target))
+        system = _system_path(path or self._bound_literal(item.target)) or self._devnull(
+            item.target
+        )
         if item.status is Status.MIGRATED and not secret and not system:
             return
         item.strategy = self.policy.strategy_for(item.family)
@@ -252,6 +254,14 @@ class _Finder:
             item, self.ctx.flow, self.ctx.scopes, self._private
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
+
+    def _devnull(self, target: cst.BaseExpression | None) -> bool:
+        """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null"."""
+        spelled = (
+            target.attr.value if isinstance(target, cst.Attribute)
+            else target.value if isinstance(target, cst.Name) else None
+        )
+        return spelled == "devnull" and "os.devnull" in self.ctx.flow.names(target)
 
     def _bound_literal(self, target: cst.BaseExpression | None) -> str | None:
         """The literal a name naming the file is bound to, once (`fname = "/sys/..."`)."""

@@ -901,11 +901,6 @@ def test_a_writer_closed_in_a_finally_is_published_after_the_try() -> None:
     assert [(s.name, s.status) for s in sites] == [("gzip.GzipFile", Status.PENDING)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="opens of os.devnull are counted: builtin opens are rewritten and counted "
-    "migrated, `bz2.BZ2File(os.devnull)` counted as an unmigrated 'third-party reader'",
-)
 def test_opens_of_the_null_device_are_not_counted() -> None:
     """dill 0.4.1: 2 of its 8 migrated sites open os.devnull (`_objects.py:244,371`) and 1
     of its 8 unmigrated ones is `bz2.BZ2File(os.devnull)` (`_objects.py:315`). The null
