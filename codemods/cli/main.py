@@ -188,6 +188,13 @@ def _run(ctx: click.Context, paths: Sequence[str], mode: Mode, *, fmt: str = "di
     elif mode is Mode.DIFF:
         output.write_diffs(result, settings)
     output.echo_summary(result, settings)
+    if mode is Mode.APPLY and result.changed:
+        from migrate_storage.codemods.cli import dependency
+
+        runtime = getattr(ruleset, "runtime", None) or "storage_runtime"
+        rewritten = [f.real_path or Path(f.path) for f in result.changed]
+        for metadata in dependency.undeclared(rewritten, runtime):
+            click.echo(dependency.note(metadata, runtime), err=True)
     if written is not None and settings.verbose:
         click.echo(f"Recorded as apply {written.name} (`migrate-storage undo` reverts it).", err=True)
     ctx.exit(result.exit_code)

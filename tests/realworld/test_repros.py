@@ -964,12 +964,6 @@ def test_a_function_sent_by_value_to_another_process_can_still_be_pickled(
     assert outputs == ["sent\n", "sent\n"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply makes the package import storage_runtime but leaves its metadata as it "
-    "was: nothing declares the new dependency, so an isolated build (and an install "
-    "from its wheel) of the migrated package fails with ModuleNotFoundError",
-)
 def test_apply_declares_the_runtime_the_migrated_package_now_imports(tmp_path: Path) -> None:
     """flit_core 4.2.0 after apply: `pip wheel .` of the migrated tree fails
     (`flit_core/common.py: from storage_runtime import open` -> ModuleNotFoundError in
