@@ -32,7 +32,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - A writer that returns a handle, opened for writing (a literal mode, or the default,
   that `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
   "w"/"a"/"x"; gzip/bz2/lzma `open` and file classes "w", "wb", "wt", "a", "x", ...;
-  `io.FileIO` "w", "ab", "r+", ...; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
+  `io.FileIO` "w", "ab", "r+", ...; `aiofiles.open` builtin open's writing modes, in an
+  `async with`; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
   "w"/"a"/"r+"), with no `*args`/`**kwargs`, that is itself an item of a `with`
   statement standing in a block or the module body, with a path that is a name or a str
   literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,

@@ -15,7 +15,7 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
   `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
-  `TarFile`, `io.FileIO`), recognised by qualified name as families/third_party.py
+  `TarFile`, `io.FileIO`, `aiofiles.open`), recognised by qualified name as families/third_party.py
   recognises them ("third-party reader"). Each is still the call the program made, given
   the very object it was given (never rewritten to `storage.open`).
 - The path is wrapped where it stands, whatever expression it is: nothing is evaluated
@@ -34,9 +34,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - Readers that read other files than the one named (`pandas.read_parquet`: a dataset
   folder; `shelve`/`dbm`: files named after the path; `fileinput`): restoring one name
   would not give them their data, so they stay counted "third-party reader".
-- `aiofiles.open`: its file is opened when the call is awaited, and a restore there would
-  block the event loop: counted. Look-alikes in a write mode, or a mode held in a name,
-  are writers (third_party, publish_after).
+- Look-alikes in a write mode, or a mode held in a name, are writers (third_party,
+  publish_after).
 - A reader whose path's place is hidden (`*args` before it, or in `**kwargs`); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
@@ -137,6 +136,10 @@ READERS = frozenset(
         "tarfile.open",
         "tarfile.TarFile",
         "io.FileIO",
+        # Its file is opened when the call is awaited; the restore runs when the arguments
+        # are evaluated, before that, and blocks the coroutine as a migrated builtin
+        # `open` of a missing file does.
+        "aiofiles.open",
         *(
             f"pandas.{name}"
             for name in (

@@ -161,12 +161,16 @@ def _by_mode(
 # The modes in which a handle-returning writer writes its path (`with_write_modes`):
 # tarfile "w", "w:gz", "w|xz", "x:bz2", "a", ...; zipfile and the tarfile class one letter;
 # gzip/bz2/lzma "w", "wb", "wt", "x", "ab", ...; FileIO "w", "wb", "ab+", "r+", ...;
+# aiofiles.open builtin open's "w", "ab+", "r+", ... (closed when its `async with` ends);
 # h5py "r+", "w", "w-", "x", "a"; pandas' HDFStore "w", "a", "r+".
 _TAR_WRITES = r"[wxa](?:[:|][a-z0-9]*)?"
 _LETTER_WRITES = r"[wxa]"
 _COMPRESSED_WRITES = r"[wxa][bt]?"
 _COMPRESSED_CLASS_WRITES = r"[wxa]b?"
 _FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
+# aiofiles.open takes builtin open's modes: any that holds w, x, a or + writes (an invalid
+# one raises at the open, and nothing after the `async with` runs).
+_OPEN_WRITES = r"[rbt]*[wxa+][rwxabt+]*"
 
 
 _PANDAS_READERS = {
@@ -225,7 +229,7 @@ FUNCTIONS: dict[str, Entry] = {
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
     "lzma.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
     "lzma.LZMAFile": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
-    "aiofiles.open": _by_mode(0, "file", 1, "r"),
+    "aiofiles.open": _by_mode(0, "file", 1, "r", _OPEN_WRITES),
     "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
 }
 

@@ -33,6 +33,7 @@ def _readers(code: str, policy: FilePolicy | None = None) -> list[tuple[Status, 
         "import tarfile\nwith tarfile.open(name=p, mode='r:*') as t:\n    pass\n",
         "import lzma\nlzma.LZMAFile(p, 'rb').read()\n",
         "import io\nio.FileIO(p).read()\n",
+        "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as f:\n        return await f.read()\n",
     ],
 )
 def test_wrapped(code: str) -> None:
@@ -49,10 +50,10 @@ def test_wrapped(code: str) -> None:
     [
         # the path may be in *args
         "import numpy as np\ndef f(*args):\n    return np.load(*args)\n",
-        # readers of other files than the one named; an open awaited later
+        # readers of other files than the one named, or of several
         "import pandas as pd\npd.read_parquet(p)\n",
         "import shelve\nshelve.open(p, 'r')\n",
-        "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as f:\n        return await f.read()\n",
+        "import fileinput\nfor line in fileinput.input([p]):\n    pass\n",
     ],
 )
 def test_left_counted(code: str) -> None:

@@ -58,6 +58,8 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("tarfile.open", W)]),
         ("import h5py\nh5py.File(p)\nh5py.File(p, 'w')\n", [("h5py.File", P), ("h5py.File", W)]),
         ("import aiofiles\nasync def f():\n    async with aiofiles.open(p, 'w') as h:\n        pass\n",
+         [("aiofiles.open", P)]),  # published after the `async with`
+        ("import aiofiles\nasync def f(mode):\n    return await aiofiles.open(p, mode)\n",
          [("aiofiles.open", W)]),
         ("import matplotlib.pyplot as plt\nplt.savefig('a.png')\n", [("matplotlib.pyplot.savefig", P)]),
         ("import matplotlib.pyplot as plt\nplt.savefig(p)\n", [("matplotlib.pyplot.savefig", W)]),

@@ -46,5 +46,5 @@ def everything(path, array, model):
 
 
 async def read_async(path):
-    async with aiofiles.open(path) as handle:
+    async with aiofiles.open(storage.restored(path)) as handle:
         return await handle.read()
