@@ -37,6 +37,10 @@ class Family(enum.Enum):
     # Renames, removals and copies: os.replace, shutil.copy2, Path.unlink, ...
     # (families/lifecycle.py); rewritten onto the runtime's stand-ins.
     LIFECYCLE = "lifecycle"
+    # Existence checks: os.path.exists/isfile/lexists, Path.exists/is_file
+    # (families/existence.py); rewritten onto stand-ins that see the shared namespace.
+    # Not file I/O: shown in the reports, never in the cover percentage (report `Tally`).
+    EXISTENCE = "existence"
 
 
 class Strategy(enum.Enum):
