@@ -178,7 +178,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
                      status=Status.MIGRATED, target=argument(call, 0, (_FUNCTION_KEYWORD,)))
     if attr not in PATH_METHODS:
         return None
-    from migrate_storage.codemods.analysis.receivers import Kind  # it imports names: late
+    from migrate_storage.codemods.analysis.receivers import (
+        Kind,  # it imports names: late
+    )
 
     if ctx.receiver_kind(call) is not Kind.PATH or ctx.is_own_method(call):
         return None

@@ -71,7 +71,8 @@ def check(storage: Storage, name: str, call: Any, args: tuple[Any, ...],
     may hold is asked again after a restore (see the module doc)."""
     fn = getattr(os.path, name.rpartition(".")[2]) if call is None else call
     answer = fn(*args, **kwargs)
-    if answer or storage._local or fn is not OWN[name] or not _disk_is_real():
+    # Whose answer it is first: the truth of a replacement's answer (a Mock) is not asked.
+    if storage._local or fn is not OWN[name] or answer or not _disk_is_real():
         return answer
     path = _path_argument(args, kwargs)
     if path is None or not _restored(storage, path):
@@ -86,7 +87,7 @@ def path_check(storage: Storage, name: str, path: Any, args: tuple[Any, ...],
     answer is asked again after a restore (see the module doc)."""
     method = getattr(path, name)  # the original's lookup, and its AttributeError
     answer = method(*args, **kwargs)
-    if answer or storage._local or not _own_path(path, name) or not _disk_is_real():
+    if storage._local or not _own_path(path, name) or answer or not _disk_is_real():
         return answer
     if not _restored(storage, path):
         return answer

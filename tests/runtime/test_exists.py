@@ -40,11 +40,15 @@ class _Counting(os.PathLike):  # type: ignore[type-arg]
         return self.path
 
 
-def _outcome(thunk: Callable[[], Any]) -> tuple[str, Any]:
+def _outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[str, Any]:
     try:
-        return ("returned", thunk())
+        return ("returned", fn(*args, **kwargs))
     except Exception as exc:  # noqa: BLE001 - the exception is what is compared
         return ("raised", (type(exc), str(exc)))
+
+
+def _call_method(receiver: Any, name: str) -> Any:
+    return getattr(receiver, name)()
 
 
 def _tree(root: Path) -> dict[str, Any]:
@@ -84,13 +88,13 @@ def test_every_argument_gets_the_check_s_own_answer_or_error(tmp_path: Path) -> 
         for storage in _storages(tmp_path):
             for label, value in values.items():
                 for name, check in CHECKS.items():
-                    before = _outcome(lambda: check(value))
-                    after = _outcome(lambda: getattr(storage, name)(value, call=check))
+                    before = _outcome(check, value)
+                    after = _outcome(getattr(storage, name), value, call=check)
                     assert after == before, (storage, label, name)
                     # without `call=`: os.path.<name> as it is at call time
-                    assert _outcome(lambda: getattr(storage, name)(value)) == before
-                assert _outcome(lambda: storage.exists(path=value)) == _outcome(
-                    lambda: os.path.exists(path=value)
+                    assert _outcome(getattr(storage, name), value) == before
+                assert _outcome(storage.exists, path=value) == _outcome(
+                    os.path.exists, path=value
                 )
     finally:
         os.close(fd)
@@ -100,9 +104,9 @@ def test_wrong_arguments_get_the_check_s_own_type_error(tmp_path: Path) -> None:
     storage = Storage(Settings(backend="local", root=str(tmp_path)))
     for args, kwargs in (((), {}), (("a", "b"), {}), (("a",), {"follow_symlinks": False}),
                          ((), {"p": "a"})):
-        before = _outcome(lambda: os.path.exists(*args, **kwargs))
+        before = _outcome(os.path.exists, *args, **kwargs)
         assert before[0] == "raised"
-        assert _outcome(lambda: storage.exists(*args, call=os.path.exists, **kwargs)) == before
+        assert _outcome(storage.exists, *args, call=os.path.exists, **kwargs) == before
 
 
 def test_a_custom_pathlike_is_asked_for_its_path_exactly_as_often(tmp_path: Path) -> None:
@@ -122,8 +126,8 @@ def test_path_methods_answer_as_the_receiver_s_own(tmp_path: Path) -> None:
     for storage in _storages(tmp_path):
         for receiver in receivers:
             for name in PATH_CHECKS:
-                before = _outcome(lambda: getattr(receiver, name)())
-                after = _outcome(lambda: getattr(storage, f"path_{name}")(receiver))
+                before = _outcome(_call_method, receiver, name)
+                after = _outcome(getattr(storage, f"path_{name}"), receiver)
                 if isinstance(receiver, mock.MagicMock):  # a new child mock per lookup
                     assert after[0] == before[0] == "returned"
                     continue
