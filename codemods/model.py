@@ -127,6 +127,14 @@ class Site:
     strategy: Strategy | None = None
 
 
+def counts_in_cover(site: Site) -> bool:
+    """Whether a site is in the coverage's status counts (and, unless LOCAL, its
+    percentage): every site but an existence check (`os.path.exists(p)`,
+    `Path.is_file()`), which is no file I/O of its own; migrating one must leave a
+    codebase's cover where it was (report/model.py `Tally.checks`, report/sarif.py)."""
+    return site.family is not Family.EXISTENCE
+
+
 class FileStatus(enum.Enum):
     """What happened to one file: the engine says the first four, the runner the others."""
 

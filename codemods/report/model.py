@@ -31,6 +31,7 @@ from migrate_storage.codemods.model import (
     Reason,
     Site,
     Status,
+    counts_in_cover,
 )
 
 
@@ -103,13 +104,6 @@ class Tally:
 
     def pc_covered_str(self, precision: int) -> str:
         return display_covered(self.pc_covered, precision)
-
-
-def counts_in_cover(site: Site) -> bool:
-    """Whether a site is in the status counts (and, unless LOCAL, the percentage): every
-    site but an existence check (`os.path.exists(p)`, `Path.is_file()`), which is no file
-    I/O of its own; migrating it must leave the percentage where it was."""
-    return site.family is not Family.EXISTENCE
 
 
 def display_covered(pc: float, precision: int) -> str:
