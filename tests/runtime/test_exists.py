@@ -207,7 +207,7 @@ def test_a_backend_that_raises_leaves_the_answer_as_it_was(tmp_path: Path) -> No
     assert backend.before_read.call_count == 2
 
 
-def test_the_daemon_down_answers_false_within_the_timeout(tmp_path: Path) -> None:
+def test_the_daemon_down_leaves_the_answer_and_restores_nothing(tmp_path: Path) -> None:
     settings = Settings(backend="ipfs", root=str(tmp_path), api=closed_port_api(), timeout=1.0)
     backend = IpfsBackend(settings, drain_on_start=False)
     storage = Storage(settings, backend_impl=backend)

@@ -94,6 +94,7 @@ def test_each_spelling_is_found_and_rewritten(code: str, name: str, after: str) 
         "from pathlib import PurePath\nPurePath('a').exists()\n",  # no such method
         "import os\ndef exists(p):\n    return True\nexists('a')\n",  # a local def
         "import os\nos.path.exists\n",
+        "import os\ndef f(os):\n    return os.path.exists(p)\n",  # a parameter `os`
         "from pathlib import Path\nclass P(Path):\n    def ok(self):\n        return self.is_file()\n",
     ],
 )
@@ -245,6 +246,15 @@ def test_coverage_and_apply_agree_and_the_cover_does_not_move(
     assert after["totals"]["checks"] == 3
     # the counted figures moved only by the open family's own rewrite
     assert (after["totals"]["counted"], after["totals"]["migrated"]) == (counted, counted)
+    sarif = json.loads(_cli("coverage", "pkg", "--format", "sarif").stdout)
+    kinds = {
+        (r["ruleId"], r["properties"]["status"], r["kind"])
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "MS-EXISTENCE"
+    }
+    # not in the coverage: migrated ones pass, the one left alone is no failure
+    assert kinds == {("MS-EXISTENCE", "migrated", "pass"),
+                     ("MS-EXISTENCE", "unmigrated", "informational")}
     source = (root / "pkg/queue.py").read_text()
     assert "if storage.exists(path, call=os.path.exists):" in source
     assert "return not storage.path_is_file(cache) and not os.path.isfile(*[str(cache)])" in source
