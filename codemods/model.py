@@ -37,6 +37,10 @@ class Family(enum.Enum):
     # Renames, removals and copies: os.replace, shutil.copy2, Path.unlink, ...
     # (families/lifecycle.py); rewritten onto the runtime's stand-ins.
     LIFECYCLE = "lifecycle"
+    # Existence checks: os.path.exists/isfile/lexists, Path.exists/is_file
+    # (families/existence.py); rewritten onto stand-ins that see the shared namespace.
+    # Not file I/O: shown in the reports, never in the cover percentage (report `Tally`).
+    EXISTENCE = "existence"
 
 
 class Strategy(enum.Enum):
@@ -121,6 +125,14 @@ class Site:
     status: Status
     reason: Reason | None = None
     strategy: Strategy | None = None
+
+
+def counts_in_cover(site: Site) -> bool:
+    """Whether a site is in the coverage's status counts (and, unless LOCAL, its
+    percentage): every site but an existence check (`os.path.exists(p)`,
+    `Path.is_file()`), which is no file I/O of its own; migrating one must leave a
+    codebase's cover where it was (report/model.py `Tally.checks`, report/sarif.py)."""
+    return site.family is not Family.EXISTENCE
 
 
 class FileStatus(enum.Enum):

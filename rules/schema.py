@@ -15,7 +15,7 @@ Keys (all optional):
     [[rules]]                           # ordered; the last matching rule wins
     paths       = ["models/**"]         # required, gitignore-style globs
     strategy    = "pin"                 # required: pin | cache | local
-    families    = ["json", "pickle"]    # optional subset of open, pathlib, json, pickle, lifecycle, third-party
+    families    = ["json", "pickle"]    # optional subset of open, pathlib, json, pickle, lifecycle, third-party, existence
     name        = "..."                 # optional, shown by `rules explain`
     description = "..."                 # optional
 """

@@ -23,7 +23,7 @@ class Found:
     call: cst.Call
     position: Position
     kind: str  # open | path | handle | runtime | unsupported | scratch | third-party
-    # | lifecycle | path-lifecycle | value (then `call` is the reference itself, a Name
+    # | lifecycle | path-lifecycle | existence | path-existence | value (then `call` is the reference itself, a Name
     # or Attribute not called where it stands: families/function_values.py)
     family: Family
     name: str

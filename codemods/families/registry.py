@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from migrate_storage.codemods.families import (
     codecs_open,
+    existence,
     function_values,
     json_pickle,
     lifecycle,
@@ -55,6 +56,7 @@ FAMILY_MODULES: tuple[FamilyModule, ...] = (
     third_party,  # other libraries' path I/O: counted, never rewritten
     runtime_calls,  # calls already on the runtime: MIGRATED
     lifecycle,  # os.replace, shutil.copy2, ... by name; the stand-ins; Path.replace/unlink
+    existence,  # os.path.exists/isfile/lexists by name; Path.exists/is_file on a known Path
     pathlib_io,  # Path methods, by receiver type (the costliest question: asked last)
     # file functions used as values (`retry(os.replace, a, b)`): claims no call, only
     # references (`recognise_value`), counted in their functions' families
@@ -71,6 +73,7 @@ def rewritable_families(modules: Iterable[FamilyModule]) -> tuple[Family, ...]:
     return tuple(dict.fromkeys(f for command in commands for f in command.rewrites))
 
 
-# The families the codemods rewrite: OPEN, PATHLIB, JSON, PICKLE, LIFECYCLE, THIRD_PARTY
+# The families the codemods rewrite: OPEN, PATHLIB, JSON, PICKLE, LIFECYCLE, THIRD_PARTY,
+# EXISTENCE
 # (the rules file's `families`, in the order `rules explain` lists them).
 REWRITABLE_FAMILIES: tuple[Family, ...] = rewritable_families(FAMILY_MODULES)

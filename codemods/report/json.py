@@ -20,6 +20,9 @@ Format versions (`meta.format`), bump on any change a consumer could notice:
      (`retry(os.replace, a, b)`, `staticmethod(open)`, `{"xz": lzma.LZMAFile}`), reason
      `function_value` (unmigrated), or local with a scratch reason; the reasons
      `package_data`, `private_file`, `system_file`, `foreign_descriptor` added since 3.
+  5: family `existence` (os.path.exists/isfile/lexists, Path.exists/is_file), and
+     `checks` in every summary: the existence sites, whatever their status, which are in
+     `sites` but in none of migrated/pending/unmigrated/local/counted (not in the cover).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from migrate_storage.codemods.report.model import (
     is_scanned,
 )
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 # A file's `state` is "skipped" or "failed" (its FileStatus) when it was not counted, and
 # this for every counted file, whatever the scan found in it: the schema's word since
@@ -57,6 +60,7 @@ def summary(tally: Tally, precision: int) -> dict[str, Any]:
         "pending": tally.pending,
         "unmigrated": tally.unmigrated,
         "local": tally.local,
+        "checks": tally.checks,
         "counted": tally.counted,
         "percent_covered": tally.pc_covered,
         "percent_covered_display": tally.pc_covered_str(precision),
@@ -127,6 +131,7 @@ _SUMMARY = {
         "pending",
         "unmigrated",
         "local",
+        "checks",
         "counted",
         "percent_covered",
         "percent_covered_display",
@@ -138,6 +143,7 @@ _SUMMARY = {
         "pending": _COUNT,
         "unmigrated": _COUNT,
         "local": _COUNT,
+        "checks": _COUNT,
         "counted": _COUNT,
         "percent_covered": {"type": "number", "minimum": 0, "maximum": 100},
         "percent_covered_display": {"type": "string"},

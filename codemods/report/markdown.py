@@ -32,15 +32,17 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def _numbers(tally: Tally, precision: int) -> list[str]:
-    return [
+def _numbers(tally: Tally, precision: int, checks: bool) -> list[str]:
+    cells = [
         str(tally.sites),
         str(tally.migrated),
         str(tally.pending),
         str(tally.unmigrated),
         str(tally.local),
-        escape(f"{tally.pc_covered_str(precision)}%"),
     ]
+    if checks:  # existence checks, shown only in a report that holds some
+        cells.append(str(tally.checks))
+    return [*cells, escape(f"{tally.pc_covered_str(precision)}%")]
 
 
 def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> str:
@@ -56,7 +58,9 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
         f"**{escape(totals.pc_covered_str(options.precision) + '%')}** of "
         f"{totals.counted} counted sites{scope} go through the storage runtime "
         f"({totals.migrated} migrated, {totals.pending} pending, {totals.unmigrated} unmigrated; "
-        f"{totals.local} kept local on purpose, not counted)."
+        f"{totals.local} kept local on purpose, not counted"
+        + (f"; {totals.checks} existence checks, not counted" if totals.checks else "")
+        + ")."
     )
     out.append("")
     out += [f"### {escape(left_headline(report))}", ""]
@@ -67,19 +71,22 @@ def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> 
             out.append("| " + " | ".join(escape(c) for c in left_cells(group)) + " |")
         out.append("")
     out += ["### Files", ""]
+    checks = totals.checks > 0
     header = ["Name", "Sites", "Migrated", "Pending", "Unmigrated", "Local", "Cover"]
-    align = ["---"] + ["---:"] * 6
+    if checks:
+        header.insert(-1, "Checks")
+    align = ["---"] + ["---:"] * (len(header) - 1)
     if options.show_missing:
         header.append("Missing")
         align.append("---")
     out.append("| " + " | ".join(header) + " |")
     out.append("| " + " | ".join(align) + " |")
     for file in rows:
-        cells = [escape(file.path), *_numbers(file_tally(file), options.precision)]
+        cells = [escape(file.path), *_numbers(file_tally(file), options.precision, checks)]
         if options.show_missing:
             cells.append(escape(format_lines(file)))
         out.append("| " + " | ".join(cells) + " |")
-    total = ["**TOTAL**", *(f"**{c}**" for c in _numbers(totals, options.precision))]
+    total = ["**TOTAL**", *(f"**{c}**" for c in _numbers(totals, options.precision, checks))]
     if options.show_missing:
         total.append("")
     out.append("| " + " | ".join(total) + " |")

@@ -10,8 +10,10 @@ Anchor: coverage.py's `results.py` (`Numbers` adds with `+`, `display_covered`,
 can never disagree with each other or with the gate.
 
 Coverage % = migrated / (migrated + pending + unmigrated). LOCAL sites (the rules file
-keeps them on the machine on purpose) are listed but excluded from the percentage. A
-file with no counted site scores 100.
+keeps them on the machine on purpose) are listed but excluded from the percentage, and so
+are existence checks (family `existence`, whatever their status: `os.path.exists(p)` is
+not file I/O, and migrating it must not move a codebase's cover). A file with no counted
+site scores 100.
 """
 
 from __future__ import annotations
@@ -29,28 +31,37 @@ from migrate_storage.codemods.model import (
     Reason,
     Site,
     Status,
+    counts_in_cover,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """Site counts by status; adds with `+` (coverage.py's `Numbers`)."""
+    """Site counts by status; adds with `+` (coverage.py's `Numbers`). Existence checks
+    (`Family.EXISTENCE`) are counted in `checks` alone, whatever their status: shown,
+    never in the percentage (see `counts_in_cover`)."""
 
     migrated: int = 0
     pending: int = 0
     unmigrated: int = 0
     local: int = 0
+    checks: int = 0
 
     @classmethod
     def of(cls, sites: Iterable[Site]) -> Tally:
         counts = {status: 0 for status in Status}
+        checks = 0
         for site in sites:
-            counts[site.status] += 1
+            if counts_in_cover(site):
+                counts[site.status] += 1
+            else:
+                checks += 1
         return cls(
             migrated=counts[Status.MIGRATED],
             pending=counts[Status.PENDING],
             unmigrated=counts[Status.UNMIGRATED],
             local=counts[Status.LOCAL],
+            checks=checks,
         )
 
     def __add__(self, other: Tally) -> Tally:
@@ -61,6 +72,7 @@ class Tally:
             self.pending + other.pending,
             self.unmigrated + other.unmigrated,
             self.local + other.local,
+            self.checks + other.checks,
         )
 
     def __radd__(self, other: int) -> Tally:
@@ -71,8 +83,8 @@ class Tally:
 
     @property
     def sites(self) -> int:
-        """Every site, LOCAL ones included."""
-        return self.migrated + self.pending + self.unmigrated + self.local
+        """Every site, LOCAL ones and existence checks included."""
+        return self.migrated + self.pending + self.unmigrated + self.local + self.checks
 
     @property
     def counted(self) -> int:
@@ -147,7 +159,13 @@ def file_tally(file: FileResult) -> Tally:
 def missing_lines(file: FileResult) -> tuple[int, ...]:
     """Lines of the sites that count against the percentage (pending or unmigrated)."""
     return tuple(
-        sorted({s.line for s in file.sites if s.status in (Status.PENDING, Status.UNMIGRATED)})
+        sorted(
+            {
+                s.line
+                for s in file.sites
+                if s.status in (Status.PENDING, Status.UNMIGRATED) and counts_in_cover(s)
+            }
+        )
     )
 
 
@@ -189,7 +207,7 @@ def left_to_do(sites: Iterable[Site]) -> tuple[LeftGroup, ...]:
     counts: Counter[tuple[Status, Reason | None, Family]] = Counter()
     paths: dict[tuple[Status, Reason | None, Family], set[str]] = {}
     for site in sites:
-        if site.status not in (Status.PENDING, Status.UNMIGRATED):
+        if site.status not in (Status.PENDING, Status.UNMIGRATED) or not counts_in_cover(site):
             continue
         key = (
             site.status,

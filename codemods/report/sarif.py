@@ -4,13 +4,14 @@ One result per site, in path/line order:
 
 - `ruleId` by family: the rule the family module that owns the family declares
   (`SARIF_RULES`: MS-OPEN, MS-PATHLIB, MS-JSON, MS-PICKLE, MS-UNSUPPORTED, MS-SCRATCH,
-  MS-THIRD-PARTY, MS-LIFECYCLE), one per `Family` member, listed in the enum's order.
+  MS-THIRD-PARTY, MS-LIFECYCLE, MS-EXISTENCE), one per `Family` member, listed in the enum's order.
 - `coverage --format sarif` leads the run's `properties` with `leftToDo`: the pending and
   unmigrated sites grouped by reason and family, with counts.
 - `kind`/`level` by status: pending and unmigrated sites are `fail`/`warning` (they count
   against the coverage); migrated sites are `pass` and local ones `informational`, both
-  with level `none` (SARIF requires `none` for any kind but `fail`). Code-scanning UIs
-  show only the failures.
+  with level `none` (SARIF requires `none` for any kind but `fail`), and so are
+  existence checks that are pending or unmigrated (they are not in the coverage).
+  Code-scanning UIs show only the failures.
 - `locations`: the path relative to the current folder (`uriBaseId` SRCROOT, which
   `originalUriBaseIds` maps to the current folder), `startLine` and `startColumn` 1-based,
   columns counted in Unicode code points (`columnKind`), as LibCST counts them.
@@ -35,7 +36,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from migrate_storage.codemods import __version__
-from migrate_storage.codemods.model import Family, FileStatus, Site, Status
+from migrate_storage.codemods.model import (
+    Family,
+    FileStatus,
+    Site,
+    Status,
+    counts_in_cover,
+)
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.hunks import (
     Hunk,
@@ -120,6 +127,9 @@ def _location(site: Site, uri: str) -> dict[str, Any]:
 def site_result(site: Site, path: str, fix: Fix | None = None) -> dict[str, Any]:
     """One SARIF result for `site`, located in the file shown as `path`."""
     kind, level = _KIND[site.status]
+    if kind == "fail" and not counts_in_cover(site):
+        # an existence check does not count against the coverage: never a failure
+        kind, level = "informational", "none"
     uri = _uri(path)
     result: dict[str, Any] = {
         "ruleId": rule_id(site.family),

@@ -1,6 +1,7 @@
 """The terminal table, in the manner of coverage.py's `report.py`.
 
-One row per file (sites, migrated, pending, unmigrated, local, cover %), column widths
+One row per file (sites, migrated, pending, unmigrated, local, existence checks when
+there are any, cover %), column widths
 sized from the data, a TOTAL row last; `--show-missing` adds the lines of the pending and
 unmigrated sites, grouped into ranges. Files that could not be scanned are listed under
 the table, never dropped.
@@ -23,36 +24,44 @@ from migrate_storage.codemods.report._common import (
 from migrate_storage.codemods.report.model import CoverageReport, Tally, file_tally
 
 HEADERS = ("Name", "Sites", "Migrated", "Pending", "Unmigrated", "Local", "Cover")
+# Shown (before Cover) only when the report holds existence checks, as coverage.py shows
+# its branch columns only with branch data: reports without any keep their shape.
+CHECKS_HEADER = "Checks"
 
 
-def _cells(name: str, tally: Tally, precision: int) -> list[str]:
-    return [
+def _cells(name: str, tally: Tally, precision: int, checks: bool) -> list[str]:
+    cells = [
         name,
         str(tally.sites),
         str(tally.migrated),
         str(tally.pending),
         str(tally.unmigrated),
         str(tally.local),
-        f"{tally.pc_covered_str(precision)}%",
     ]
+    if checks:
+        cells.append(str(tally.checks))
+    return [*cells, f"{tally.pc_covered_str(precision)}%"]
 
 
 def render(report: CoverageReport, options: ReportOptions = ReportOptions()) -> str:
     """The whole table as one string, ending with a newline."""
     rows, hidden = select_rows(report, options)
+    checks = report.totals.checks > 0
     header = list(HEADERS)
+    if checks:
+        header.insert(-1, CHECKS_HEADER)
     body = []
     for file in rows:
-        cells = _cells(file.path, file_tally(file), options.precision)
+        cells = _cells(file.path, file_tally(file), options.precision, checks)
         if options.show_missing:
             cells.append(format_lines(file))
         body.append(cells)
-    total = _cells("TOTAL", report.totals, options.precision)
+    total = _cells("TOTAL", report.totals, options.precision, checks)
+    ncols = len(header)
     if options.show_missing:
         header.append("Missing")
         total.append("")
 
-    ncols = len(HEADERS)
     widths = [max(len(r[i]) for r in [header, total, *body]) for i in range(ncols)]
 
     def line(cells: list[str]) -> str:

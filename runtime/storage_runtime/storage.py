@@ -56,7 +56,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import _after_call, _codecs, _receiver, lifecycle
+from storage_runtime import _after_call, _codecs, _exists, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
@@ -620,6 +620,32 @@ class Storage:
         `_after_call.restored`."""
         return _after_call.restored(self, path)
 
+    # -- existence checks that see the shared namespace (see `_exists`) -----------------
+
+    def exists(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
+        """`os.path.exists(path)`, exactly (`call=`: the function as the source spelled
+        it); a False for a file another worker published is asked again once a restore
+        has put it there, as a read-only open would. See `_exists`."""
+        return _exists.check(self, "os.path.exists", call, args, kwargs)
+
+    def isfile(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
+        """`os.path.isfile(path)`, answered as `exists` is."""
+        return _exists.check(self, "os.path.isfile", call, args, kwargs)
+
+    def lexists(self, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
+        """`os.path.lexists(path)`, answered as `exists` is."""
+        return _exists.check(self, "os.path.lexists", call, args, kwargs)
+
+    def path_exists(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """`path.exists(...)`, looked up on the receiver; on a plain Path, answered as
+        `exists` is."""
+        return _exists.path_check(self, "exists", path, args, kwargs)
+
+    def path_is_file(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """`path.is_file(...)`, looked up on the receiver; on a plain Path, answered as
+        `exists` is."""
+        return _exists.path_check(self, "is_file", path, args, kwargs)
+
 
 def _path_like(file: Any) -> bool:
     """Whether builtin open would call `file.__fspath__()`: not a str or bytes, not a
@@ -781,6 +807,16 @@ for _name, _original, _flags in (
 ):
     getattr(Storage, _name).__signature__ = _stand_in_signature(  # type: ignore[attr-defined]
         lifecycle.signature_of(_original), path=_flags[0], pin=_flags[1], call=_flags[2]
+    )
+for _name, _original, _flags in (
+    ("exists", os.path.exists, (False, False, True)),
+    ("isfile", os.path.isfile, (False, False, True)),
+    ("lexists", os.path.lexists, (False, False, True)),
+    ("path_exists", pathlib.Path.exists, (True, False, False)),
+    ("path_is_file", pathlib.Path.is_file, (True, False, False)),
+):
+    getattr(Storage, _name).__signature__ = _stand_in_signature(  # type: ignore[attr-defined]
+        inspect.signature(_original), path=_flags[0], pin=_flags[1], call=_flags[2]
     )
 Storage.codecs_open.__signature__ = _stand_in_signature(  # type: ignore[attr-defined]
     inspect.signature(_codecs.OWN_OPEN), path=False, pin=True, call=True, pin_default=False

@@ -19,10 +19,12 @@ a patched `builtins.open` / `io.open` and compares what the patch recorded.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import io
 import itertools
 import json
+import os
 import pathlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,7 @@ import pytest
 import storage_runtime
 from codemod_cases import run_code
 from migrate_storage.codemods.families import (
+    existence,
     json_pickle,
     lifecycle,
     open_calls,
@@ -73,11 +76,52 @@ _STORAGE_METHODS = (
     "publish",
 )
 _HELPER_OF = {"path_open": "open"}  # storage helper -> the pathlib method it stands for
-# The lifecycle stand-ins -> what they stand for ("os.replace", "pathlib.Path.unlink").
+# The lifecycle and existence stand-ins -> what they stand for ("os.replace",
+# "pathlib.Path.unlink", "os.path.exists").
 _LIFECYCLE = {
     **{stand_in: name for name, stand_in in lifecycle.FUNCTIONS.items()},
     **{stand_in: f"pathlib.Path.{m}" for m, stand_in in lifecycle.PATH_METHODS.items()},
+    **{stand_in: name for name, stand_in in existence.FUNCTIONS.items()},
+    **{stand_in: f"pathlib.Path.{m}" for m, stand_in in existence.PATH_METHODS.items()},
 }
+_EXISTENCE_SIGNATURES = {
+    **{name: inspect.signature(getattr(os.path, name.rpartition(".")[2]))
+       for name in existence.FUNCTIONS},
+    **{f"pathlib.Path.{m}": inspect.signature(getattr(pathlib.Path, m))
+       for m in existence.PATH_METHODS},
+}
+
+
+class _ChecksUndone(ast.NodeTransformer):
+    """An existence stand-in nested in an argument, back in the original's spelling
+    (`storage.exists(p, call=os.path.exists)` -> `os.path.exists(p)`, `storage.path_exists(
+    p)` -> `p.exists()`), so an emitted call's arguments read as the original's did."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return node
+        if func.attr in existence.FUNCTIONS.values():
+            call = [k.value for k in node.keywords if k.arg == "call"]
+            rest = [k for k in node.keywords if k.arg != "call"]
+            if call:
+                return ast.Call(call[0], node.args, rest)
+        path_methods = {v: k for k, v in existence.PATH_METHODS.items()}
+        if func.attr in path_methods and node.args:
+            return ast.Call(ast.Attribute(node.args[0], path_methods[func.attr]),
+                            node.args[1:], node.keywords)
+        return node
+
+
+def _checks_undone(call: ast.Call) -> ast.Call:
+    """`call` with the existence stand-ins in its arguments undone (`_ChecksUndone`)."""
+    undo = _ChecksUndone()
+    return ast.Call(
+        call.func,
+        [undo.visit(copy.deepcopy(a)) for a in call.args],
+        [undo.visit(copy.deepcopy(k)) for k in call.keywords],
+    )
 
 
 def _binds(
@@ -157,7 +201,7 @@ def _emitted(source: str, new: str) -> Iterator[tuple[str, bool, bool | None]]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        shape = _shape(node)
+        shape = _shape(_checks_undone(node))
         if shape is None:
             continue
         positional, keywords = shape
@@ -221,7 +265,9 @@ def _lifecycle_emitted(
     original_name = _LIFECYCLE[stand_in]
     from storage_runtime import lifecycle as runtime_lifecycle
 
-    lifecycle_signature = runtime_lifecycle.signature_of(original_name)
+    lifecycle_signature = _EXISTENCE_SIGNATURES.get(original_name) or (
+        runtime_lifecycle.signature_of(original_name)
+    )
     if original_name.startswith("pathlib."):
         if not positional:
             return ast.unparse(node), emitted, False
@@ -244,7 +290,7 @@ def _lifecycle_emitted(
 
 
 def _examples() -> Iterator[str]:
-    for module in (open_calls, pathlib_io, json_pickle, publish_after, lifecycle):
+    for module in (open_calls, pathlib_io, json_pickle, publish_after, lifecycle, existence):
         for example in module.EXAMPLES:
             assert isinstance(example, (Rewritten, Unchanged))
             yield example.before if isinstance(example, Rewritten) else example.code

@@ -804,20 +804,16 @@ def test_the_removal_of_a_reserved_temporary_name_is_scratch_too() -> None:
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="the namespace is consulted only by an open of a missing file: os.path.exists, "
-    "Path.exists/is_file, os.listdir, glob and os.stat answer from the local disk, so a "
-    "load guarded by an existence check takes the 'missing' branch on another worker",
-)
 def test_a_load_guarded_by_an_existence_check_sees_another_worker_s_file(tmp_path: Path) -> None:
     """persist-queue 1.1.0 (pin rule, checked on the package): a producer puts 3 items; a
-    second worker's `Queue(path)` finds no `info` (`os.path.exists`) and starts an empty
-    queue (size 0), while an open of `info` there would have restored it. zict's `File`
-    lists its folder to find its keys (none on worker B), jupyter's `migrate` copies again
-    what `exists()` does not see."""
+    second worker's `Queue(path)` found no `info` (`os.path.exists`) and started an empty
+    queue (size 0), while an open of `info` there would have restored it. The check is now
+    `storage.exists(p, call=os.path.exists)` (families/existence.py), which restores the
+    file as that open would. (zict's `File` lists its folder to find its keys: `os.listdir`
+    is still answered from the local disk, README "consistency model".)"""
     policy = FilePolicy(strategy=Strategy.PIN)
     writer = _migrated_copy("exists_guard", "info.py", tmp_path / "a", policy)
+    assert "storage.exists(path, call=os.path.exists)" in (writer / "info.py").read_text()
     namespace = _unique_namespace("exists")
     env = _ipfs_env(namespace, writer, PYTHONPATH=str(writer))
     wrote = _run([sys.executable, "-c", "import info; info.save('info', 'head 3')"], writer, env)

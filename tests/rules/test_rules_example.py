@@ -69,20 +69,20 @@ FAMILIES = REWRITABLE_FAMILIES  # the expected tuples below spell out this order
 @pytest.mark.parametrize(
     ("rel", "expected"),
     [
-        # open, pathlib, json, pickle, lifecycle, third-party (FAMILIES)
-        ("models/convert_llama.py", (PIN, PIN, PIN, PIN, PIN, PIN)),  # 1. model conversions pinned
-        ("src/app/convert_onnx.py", (PIN, PIN, PIN, PIN, PIN, PIN)),
-        ("src/app/export/weights.py", (PIN, PIN, PIN, PIN, PIN, PIN)),
-        ("src/app/api/responses.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),  # 2. API/response caches
-        ("src/app/clients/http.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),
-        ("src/app/embedding_cache.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),
-        ("eval/mmlu/run.py", (CACHE, CACHE, PIN, CACHE, CACHE, CACHE)),  # 3. only JSON reports pinned
-        ("src/app/clients/session_store.py", (CACHE, CACHE, CACHE, LOCAL, CACHE, CACHE)),  # 4. session pickles local
-        ("src/app/secrets/vault.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),  # 5. secrets local, last wins
-        ("src/app/settings.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),
-        ("src/app/credentials_loader.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),
-        ("src/app/api/credentials.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),  # 5 wins over 2
-        ("src/app/main.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),  # default
+        # open, pathlib, json, pickle, lifecycle, third-party, existence (FAMILIES)
+        ("models/convert_llama.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN)),  # 1. model conversions pinned
+        ("src/app/convert_onnx.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN)),
+        ("src/app/export/weights.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN)),
+        ("src/app/api/responses.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),  # 2. API/response caches
+        ("src/app/clients/http.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),
+        ("src/app/embedding_cache.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),
+        ("eval/mmlu/run.py", (CACHE, CACHE, PIN, CACHE, CACHE, CACHE, CACHE)),  # 3. only JSON reports pinned
+        ("src/app/clients/session_store.py", (CACHE, CACHE, CACHE, LOCAL, CACHE, CACHE, CACHE)),  # 4. session pickles local
+        ("src/app/secrets/vault.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),  # 5. secrets local, last wins
+        ("src/app/settings.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),
+        ("src/app/credentials_loader.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),
+        ("src/app/api/credentials.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)),  # 5 wins over 2
+        ("src/app/main.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE)),  # default
     ],
 )
 def test_example_policy(ruleset: RuleSet, rel: str, expected: tuple[Strategy, ...]) -> None:

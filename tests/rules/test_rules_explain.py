@@ -52,12 +52,12 @@ def test_each_family_and_the_overridden_rules(ruleset: RuleSet, monkeypatch: pyt
         "src/api/session.py",
         f"""
           matched as: src/api/session.py
-          open, pathlib, lifecycle, third-party: pin, decided by {R1} via 'src/**'
+          open, pathlib, lifecycle, third-party, existence: pin, decided by {R1} via 'src/**'
             (weights must survive)
           json: cache, decided by {R2} via 'src/api/**'
           pickle: local, decided by {R3} via 'src/api/session.py'
           matched but overridden (the last matching rule wins):
-            {R1} via 'src/**': decides open, pathlib, lifecycle, third-party; overridden for json, pickle by later rules #2, #3
+            {R1} via 'src/**': decides open, pathlib, lifecycle, third-party, existence; overridden for json, pickle by later rules #2, #3
             {R2} via 'src/api/**': decides json; overridden for pickle by later rule #3
     """,
     )
@@ -70,7 +70,7 @@ def test_a_single_rule_decides_everything(ruleset: RuleSet) -> None:
         str(path),
         f"""
           matched as: src/models/convert.py
-          open, pathlib, json, pickle, lifecycle, third-party: pin, decided by {R1} via 'src/**'
+          open, pathlib, json, pickle, lifecycle, third-party, existence: pin, decided by {R1} via 'src/**'
             (weights must survive)
     """,
     )
@@ -88,14 +88,14 @@ def test_family_rule_with_the_default_for_the_rest(tmp_path: Path) -> None:
         str(path),
         f"""
           matched as: eval/run.py
-          open, pathlib, pickle, lifecycle, third-party: cache, decided by the default strategy (no matching rule covers them)
+          open, pathlib, pickle, lifecycle, third-party, existence: cache, decided by the default strategy (no matching rule covers them)
           json: pin, decided by {rule} via 'eval/'
     """,
     )
     (tmp_path / "migrate-storage.toml").write_text(
         '[[rules]]\npaths = ["eval/"]\nstrategy = "pin"\nfamilies = ["open", "pathlib", "json"]\n'
     )
-    assert "\n  pickle, lifecycle, third-party: cache, decided by the default strategy (no matching rule covers them)" in explain(
+    assert "\n  pickle, lifecycle, third-party, existence: cache, decided by the default strategy (no matching rule covers them)" in explain(
         load_rules(None, tmp_path), path
     )
 

@@ -63,16 +63,16 @@ def _all(policy: FilePolicy) -> tuple[Strategy, ...]:
 @pytest.mark.parametrize(
     ("rel", "expected", "rule_index"),
     [
-        ("src/models/convert.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),
-        ("src/api/client.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), 2),  # later rule overrides #1
-        ("src/api/keep_pinned.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),  # negated inside rule #2
-        ("src/api/secret_store.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 3),
-        ("src/reports/weekly.py", (PIN, PIN, LOCAL, PIN, PIN, PIN), 4),  # only json is overridden
-        ("src/reports/mixed.py", (CACHE, PIN, LOCAL, CACHE, PIN, PIN), 5),  # three strategies in one file
-        ("scripts/run.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), None),  # no rule: the default
-        ("src/keys/server.pem", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),  # unanchored glob: any depth
-        ("top.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),
-        ("src/top.py", (PIN, PIN, PIN, PIN, PIN, PIN), 1),  # '/top.py' is anchored to the root
+        ("src/models/convert.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN), 1),
+        ("src/api/client.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), 2),  # later rule overrides #1
+        ("src/api/keep_pinned.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN), 1),  # negated inside rule #2
+        ("src/api/secret_store.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 3),
+        ("src/reports/weekly.py", (PIN, PIN, LOCAL, PIN, PIN, PIN, PIN), 4),  # only json is overridden
+        ("src/reports/mixed.py", (CACHE, PIN, LOCAL, CACHE, PIN, PIN, PIN), 5),  # three strategies in one file
+        ("scripts/run.py", (CACHE, CACHE, CACHE, CACHE, CACHE, CACHE, CACHE), None),  # no rule: the default
+        ("src/keys/server.pem", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),  # unanchored glob: any depth
+        ("top.py", (LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL), 6),
+        ("src/top.py", (PIN, PIN, PIN, PIN, PIN, PIN, PIN), 1),  # '/top.py' is anchored to the root
     ],
 )
 def test_last_matching_rule_wins_per_family(
@@ -114,7 +114,7 @@ def test_family_rule_without_an_earlier_match_falls_back_to_the_default(tmp_path
         'default = "local"\n[[rules]]\npaths = ["*.py"]\nstrategy = "pin"\nfamilies = ["pathlib"]\n'
     )
     policy = load_rules(None, tmp_path).policy_for(tmp_path / "a.py")
-    assert _all(policy) == (LOCAL, PIN, LOCAL, LOCAL, LOCAL, LOCAL)
+    assert _all(policy) == (LOCAL, PIN, LOCAL, LOCAL, LOCAL, LOCAL, LOCAL)
     assert (policy.fallback, policy.by_family) == (LOCAL, None)
 
 

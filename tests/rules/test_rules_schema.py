@@ -85,7 +85,7 @@ ERRORS = [
     (
         RULE + 'paths = ["a"]\nstrategy = "pin"\nfamilies = ["unsupported"]\n',
         4,
-        "[[rules]] #1: 'families[0]': unknown family 'unsupported' (expected open, pathlib, json, pickle, lifecycle or third-party)",
+        "[[rules]] #1: 'families[0]': unknown family 'unsupported' (expected open, pathlib, json, pickle, lifecycle, third-party or existence)",
     ),
     (
         RULE + 'paths = ["a"]\nstrategy = "pin"\nfamilies = ["json", "json"]\n',

@@ -9,7 +9,7 @@ def save(obj, path):
 
 
 def load(path):
-	if Path(path).exists():
+	if storage.path_exists(Path(path)):
 		return storage.read_text(Path(path))
 	return open(path,
 			"a", pin=True)
