@@ -673,16 +673,12 @@ def _name_removed_in_finally(call: cst.Call, flow: Flow) -> bool:
     target = flow.bound_target(call)
     if not isinstance(target, cst.Name) or not flow.others_bind_none(target):
         return False
-    for read in flow.reads_of_every_binding(target) or ():
-        attribute = flow.attribute_of(read)
-        if attribute is None or attribute.attr.value != "name":
-            continue
-        use = flow.as_argument(attribute)
-        if use is None or use.index != 0 or not flow.in_finally(use.call):
-            continue
-        if lifecycle.callee_names(use.call, flow.names) & _REMOVALS:
-            return True
-    return False
+    return any(
+        attribute is not None
+        and attribute.attr.value == "name"
+        and _removed_in_a_finally(attribute, flow)
+        for attribute in map(flow.attribute_of, flow.reads_of_every_binding(target) or ())
+    )
 
 
 def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:
@@ -693,13 +689,17 @@ def _removed_in_finally(call: cst.Call, flow: Flow) -> bool:
         return False
     if not isinstance(first.value, cst.Name):
         return False
-    for read in flow.reads_of_binding(first.value) or ():
-        use = flow.as_argument(read)
-        if use is None or use.index != 0 or not flow.in_finally(use.call):
-            continue
-        if lifecycle.callee_names(use.call, flow.names) & _REMOVALS:
-            return True
-    return False
+    return any(
+        _removed_in_a_finally(read, flow) for read in flow.reads_of_binding(first.value) or ()
+    )
+
+
+def _removed_in_a_finally(node: cst.CSTNode, flow: Flow) -> bool:
+    """`node` is the first argument of `os.remove`/`os.unlink` in a `finally:` block."""
+    use = flow.as_argument(node)
+    if use is None or use.index != 0 or not flow.in_finally(use.call):
+        return False
+    return bool(lifecycle.callee_names(use.call, flow.names) & _REMOVALS)
 
 
 def locked_handle(call: cst.Call, flow: Flow) -> bool:
