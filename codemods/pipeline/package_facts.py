@@ -305,11 +305,17 @@ class _Extractor:
         return [["t", name]]
 
     def _function_returns(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, cls: str | None = None
     ) -> Refs:
+        """What a call of `function` gives, as refs: its return annotation, else (none)
+        what every `return` of its body gives (`unannotated_returns`); `cls` names the
+        class of a method."""
         if isinstance(function, ast.AsyncFunctionDef):
             return None
-        refs = self.type_refs(function.returns)
+        if function.returns is None:
+            refs = self.unannotated_returns(function, cls)
+        else:
+            refs = self.type_refs(function.returns)
         if refs is None:
             return None
         for decorator in function.decorator_list:
@@ -320,6 +326,153 @@ class _Extractor:
                 return None
             refs = [*refs, ["q", name, "keep"]]
         return refs
+
+    def unannotated_returns(
+        self, function: ast.FunctionDef, cls: str | None = None
+    ) -> Refs:
+        """The refs of what an unannotated `function` returns, by the rule "Unannotated
+        returns" of analysis/receivers.py (the one statement of it), on the `ast` side:
+        every `return` of its own body has a value whose refs are known there (a
+        parameter's annotation; a local name through `_Locals`), and it is no generator.
+        None otherwise (also when it has no `return` at all)."""
+        returns = _own_returns(function)
+        if not returns:
+            return None
+        scope = (*self._scope_of(function, frozenset(), cls), cls)
+        binders: dict[str, list[int]] | None = None
+        out: list = []
+        for index, value in returns:
+            if value is None or (
+                isinstance(value, ast.Constant) and value.value is None
+            ):
+                return None
+            if binders is None:
+                binders = _binders(function)
+            refs = self._refs_at(value, index, function, binders, scope, 0)
+            if not isinstance(refs, list):
+                return None
+            out.extend(refs)
+        return None if _generator(function) else out
+
+    def _refs_at(
+        self,
+        value: ast.AST,
+        index: int,
+        function: ast.FunctionDef,
+        binders: Mapping[str, list[int]],
+        scope: tuple[frozenset[str], dict[str, Refs], str | None, str | None],
+        depth: int,
+    ) -> Refs | str:
+        """The refs of `value`, read in the statement `index` of `function`'s body, its
+        local names typed by the binding that holds there (`_local_refs`)."""
+        local, params, me, cls = scope
+        at = dict(params)
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in local and node.id not in at:
+                refs = self._local_refs(node.id, index, function, binders, scope, depth)
+                if isinstance(refs, list):
+                    at[node.id] = refs
+        return self.refs(value, local - at.keys(), at, cls, me)
+
+    def _local_refs(
+        self,
+        name: str,
+        index: int,
+        function: ast.FunctionDef,
+        binders: Mapping[str, list[int]],
+        scope: tuple[frozenset[str], dict[str, Refs], str | None, str | None],
+        depth: int,
+    ) -> Refs | str:
+        """A local name read in the statement `index` of `function`'s body: the refs of
+        the binding that holds there, when a statement of the body itself (not nested in
+        a branch or a loop) before `index` makes it and no statement after that one, up to
+        `index` included, binds the name again (analysis/dominance.py's `dominating`, at
+        the top level only): `name = value`, or, for a parameter bound nowhere else,
+        `if not isinstance(name, C): name = value` (`narrowing`): a C or the value."""
+        found = binders.get(name, [])
+        before = [i for i in found if i <= index]
+        if depth > 4 or not before or before[-1] == index:
+            return None
+        i = before[-1]
+        statement = function.body[i]
+        if isinstance(statement, ast.Assign) or (
+            isinstance(statement, ast.AnnAssign) and statement.value is not None
+        ):
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+            )
+            if len(targets) != 1 or not (
+                isinstance(targets[0], ast.Name) and targets[0].id == name
+            ):
+                return None
+            assert statement.value is not None
+            return self._refs_at(
+                statement.value, i, function, binders, scope, depth + 1
+            )
+        args = function.args
+        parameters = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        if (
+            not isinstance(statement, ast.If)
+            or found != [i]
+            or name not in parameters
+            or statement.orelse
+            or len(statement.body) != 1
+        ):
+            return None
+        test, body = statement.test, statement.body[0]
+        if not (
+            isinstance(test, ast.UnaryOp)
+            and isinstance(test.op, ast.Not)
+            and isinstance(test.operand, ast.Call)
+            and dotted(test.operand.func) == "isinstance"
+            and "isinstance" not in scope[0]
+            and len(test.operand.args) == 2
+            and not test.operand.keywords
+            and isinstance(test.operand.args[0], ast.Name)
+            and test.operand.args[0].id == name
+            and isinstance(body, ast.Assign)
+            and len(body.targets) == 1
+            and isinstance(body.targets[0], ast.Name)
+            and body.targets[0].id == name
+        ):
+            return None
+        tested = dotted(test.operand.args[1])
+        made = self._refs_at(body.value, i, function, binders, scope, depth + 1)
+        if tested is None or not isinstance(made, list):
+            return None
+        return [["t", tested], *made]
+
+    def _scope_of(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: frozenset[str],
+        cls: str | None,
+    ) -> tuple[frozenset[str], dict[str, Refs], str | None]:
+        """(the names local to `function` beside its typed parameters, the parameters
+        not bound in the body with their annotation's refs, the name of `self`)."""
+        args = function.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg:
+            every.append(args.vararg)
+        if args.kwarg:
+            every.append(args.kwarg)
+        bound = _bound_names(function)
+        names = {a.arg for a in every}
+        static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
+        first = [*args.posonlyargs, *args.args][:1]
+        me = first[0].arg if cls is not None and first and not static else None
+        params: dict[str, Refs] = {}
+        for a in every:
+            if a.arg in bound or a.arg == me:
+                continue
+            refs = self.type_refs(a.annotation) if a.annotation is not None else None
+            if refs is not None and a in (args.vararg, args.kwarg):
+                refs = None
+            params[a.arg] = refs
+        local = outer | bound | (names - params.keys() - ({me} if me else set()))
+        return frozenset(local - params.keys()), params, me
 
     # -- the module -----------------------------------------------------------------------
     def run(self, has_global: bool = True) -> Facts:
@@ -467,7 +620,9 @@ class _Extractor:
                         else [*refs, ["q", decorators[0], "prop"]]
                     )
                 else:
-                    methods[statement.name] = self._function_returns(statement)
+                    methods[statement.name] = self._function_returns(
+                        statement, node.name
+                    )
                     returned = returned_class(statement)
                     if returned is not None:
                         made[statement.name] = returned
@@ -551,27 +706,8 @@ class _Extractor:
         outer: frozenset[str],
         cls: str | None,
     ) -> None:
-        args = function.args
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        if args.vararg:
-            every.append(args.vararg)
-        if args.kwarg:
-            every.append(args.kwarg)
-        bound = _bound_names(function)
-        names = {a.arg for a in every}
-        static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
-        first = [*args.posonlyargs, *args.args][:1]
-        me = first[0].arg if cls is not None and first and not static else None
-        params: dict[str, Refs] = {}
-        for a in every:
-            if a.arg in bound or a.arg == me:
-                continue
-            refs = self.type_refs(a.annotation) if a.annotation is not None else None
-            if refs is not None and a in (args.vararg, args.kwarg):
-                refs = None
-            params[a.arg] = refs
-        local = outer | bound | (names - params.keys() - ({me} if me else set()))
-        self._walk_stores(function, frozenset(local - params.keys()), params, cls, me)
+        local, params, me = self._scope_of(function, outer, cls)
+        self._walk_stores(function, local, params, cls, me)
 
     def _store(
         self,
@@ -693,19 +829,29 @@ def _annotated_class(node: ast.AST, depth: int) -> list | None:
         if outer is None:
             return None
         last = outer.rsplit(".", 1)[-1]
-        values = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+        values = (
+            list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+        )
         if last in ("Optional", "Union"):
             values = [
-                v for v in values if not (isinstance(v, ast.Constant) and v.value is None)
+                v
+                for v in values
+                if not (isinstance(v, ast.Constant) and v.value is None)
             ]
             return _annotated_class(values[0], depth + 1) if len(values) == 1 else None
         if last in COLLECTIONS or last == "Generator":
             if last == "Generator":
                 values = values[:1]  # Generator[Yield, Send, Return]
-            if len(values) == 2 and isinstance(values[1], ast.Constant) and values[1].value is Ellipsis:
+            if (
+                len(values) == 2
+                and isinstance(values[1], ast.Constant)
+                and values[1].value is Ellipsis
+            ):
                 values = values[:1]
             inner = _annotated_class(values[0], depth + 1) if len(values) == 1 else None
-            return [inner[0], EACH] if inner is not None and inner[1] == CALLED else None
+            return (
+                [inner[0], EACH] if inner is not None and inner[1] == CALLED else None
+            )
         return None
     name = dotted(node)
     return None if name is None or name == "None" else [name, CALLED]
@@ -773,6 +919,65 @@ def _bound_names(function: ast.AST) -> set[str]:
                 bound.add(handler.name)
         stack.extend(_bodies(statement))
     return bound
+
+
+def _own_returns(function: ast.FunctionDef) -> list[tuple[int, ast.expr | None]]:
+    """Every `return` of `function`'s own body (not of a nested function or class), as
+    (index of the statement of the body that holds it, its value)."""
+    found: list[tuple[int, ast.expr | None]] = []
+    for index, top in enumerate(function.body):
+        stack: list[ast.stmt] = [top]
+        while stack:
+            statement = stack.pop()
+            if isinstance(statement, ast.Return):
+                found.append((index, statement.value))
+            elif not isinstance(
+                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
+                stack.extend(_bodies(statement))
+    return found
+
+
+def _generator(function: ast.FunctionDef) -> bool:
+    """A `yield` in `function`'s own body (a generator: a call returns no return value)."""
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+        ):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _binders(function: ast.FunctionDef) -> dict[str, list[int]]:
+    """name -> the indexes of the statements of `function`'s body that may bind it (any
+    binding inside them, nested functions' included: an over-approximation)."""
+    out: dict[str, list[int]] = {}
+    for index, top in enumerate(function.body):
+        names: set[str] = set()
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(
+                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                names.update(node.names)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                names.add(node.name)
+            elif type(node).__name__ in ("MatchAs", "MatchStar") and node.name:  # type: ignore[attr-defined]
+                names.add(node.name)  # type: ignore[attr-defined]
+            elif type(node).__name__ == "MatchMapping" and node.rest:  # type: ignore[attr-defined]
+                names.add(node.rest)  # type: ignore[attr-defined]
+        for name in names:
+            out.setdefault(name, []).append(index)
+    return out
 
 
 def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
@@ -1263,10 +1468,21 @@ class Table:
         (CALLED, EACH, ENTERED: see the function `returned_class`)."""
         if method is None:
             sym = self._sym(target)
-            if sym is not None and target is not None and sym[0] == "k" and len(target[3]) == 1:
+            if (
+                sym is not None
+                and target is not None
+                and sym[0] == "k"
+                and len(target[3]) == 1
+            ):
                 # `File.read(p)`: a static or class method called on its class
                 return self.returned_class(("cls", target[1], target[2]), target[3][0])
-            if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 3:
+            if (
+                sym is None
+                or target is None
+                or sym[0] != "f"
+                or target[3]
+                or len(sym) < 3
+            ):
                 return None
             made, module = sym[2], target[1]
         else:
