@@ -13,6 +13,8 @@ PATH, from what the module itself shows:
   `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
+- unannotated returns: what a call of a function or method of the module without a
+  return annotation gives (see "Unannotated returns" below);
 - attributes of a class of the module, reached through `self`/`cls`, a parameter annotated
   with the class, or a name bound to `Class(...)`: a class-level annotation (dataclass,
   attrs and NamedTuple fields), `attr.ib(type=Path)`/`attrs.field(type=...)` without a
@@ -51,6 +53,21 @@ one (induction: each reads what an earlier binding made). A local name with othe
 too is typed at a read by the one binding that provably holds there, when one does
 (analysis/dominance.py: `save_directory = Path(save_directory)` at the top of the
 function, before the reads).
+
+Unannotated returns (the one statement of the rule; pipeline/package_facts.py applies it
+on the `ast` side, `unannotated_returns`, for the other modules of the run, and the pruner
+keeps the bodies it needs, prune.py `_helper_lines`): a function or method with no return
+annotation, whose decorators keep its return as for an annotated one (none, or the caching
+and static/class ones; never `async`), returns a Path when its own body (not a nested
+function, class or lambda) has at least one `return`, every one of them has a value that is
+not the name `None` and is a Path at that point by the rules above (`return Path(x)`,
+`return root / name`, a name whose one binding is a Path, or the binding that holds there:
+`x = Path(x)` before it, `if not isinstance(x, Path): x = Path(x)` on a parameter), and it
+has no `yield`. Falling off the end (an implicit None) is allowed, as `-> Path | None` is:
+calling a method on None raises the same AttributeError before and after the rewrite. The
+`ast` side knows less about names (the binding that holds at a `return` only when it is a
+statement of the body itself, not in a branch or loop; the parameter's narrowing only with
+`not isinstance`), never more. A recursive function is not a Path.
 
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
 classes, modules bound by `import m`, names resolving into the standard library other than
@@ -175,6 +192,7 @@ class ReceiverTyper:
         self._pruned_text = pruned_text
         _, self._rt_storage, self._rt_class = _names.runtime_names(runtime_module)
         self._attributes: dict[tuple[cst.ClassDef, str], Kind] = {}
+        self._returns: dict[cst.FunctionDef, Kind] = {}  # of unannotated functions
         self._stores: (
             dict[
                 str,
@@ -278,9 +296,32 @@ class ReceiverTyper:
             if not _nodes.returns_unchanged(definition, self._qualified):
                 return Kind.UNKNOWN
             returns = definition.returns
-            kind = Kind.UNKNOWN if returns is None else self._annotation_kind(returns)
+            if returns is None:
+                return self._unannotated_kind(definition, depth)
+            kind = self._annotation_kind(returns)
             return kind if kind in (Kind.PATH, Kind.RESOURCE) else Kind.UNKNOWN
         return self._foreign_call_kind(func, depth)
+
+    def _unannotated_kind(self, function: cst.FunctionDef, depth: int) -> Kind:
+        """PATH when the unannotated `function` returns a Path on every way out (the rule
+        "Unannotated returns" of the module docstring), else UNKNOWN."""
+        if function in self._returns:
+            return self._returns[function]
+        self._returns[function] = Kind.UNKNOWN  # while computing: recursion is unknown
+        kind = Kind.UNKNOWN
+        returns = _nodes.own_returns(function)
+        if returns and all(
+            r.value is not None
+            and not (isinstance(r.value, cst.Name) and r.value.value == "None")
+            and self.kind(r.value, depth + 1) is Kind.PATH
+            for r in returns
+        ):
+            kind = Kind.PATH
+        if self._assumed:  # may rest on a name assumed a Path: not cached
+            del self._returns[function]
+        else:
+            self._returns[function] = kind
+        return kind
 
     # -- other modules of the run (pipeline/package_facts.py) ------------------------------
     def _foreign_name(self, node: cst.BaseExpression) -> str | None:

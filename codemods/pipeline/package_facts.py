@@ -829,29 +829,19 @@ def _annotated_class(node: ast.AST, depth: int) -> list | None:
         if outer is None:
             return None
         last = outer.rsplit(".", 1)[-1]
-        values = (
-            list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-        )
+        values = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
         if last in ("Optional", "Union"):
             values = [
-                v
-                for v in values
-                if not (isinstance(v, ast.Constant) and v.value is None)
+                v for v in values if not (isinstance(v, ast.Constant) and v.value is None)
             ]
             return _annotated_class(values[0], depth + 1) if len(values) == 1 else None
         if last in COLLECTIONS or last == "Generator":
             if last == "Generator":
                 values = values[:1]  # Generator[Yield, Send, Return]
-            if (
-                len(values) == 2
-                and isinstance(values[1], ast.Constant)
-                and values[1].value is Ellipsis
-            ):
+            if len(values) == 2 and isinstance(values[1], ast.Constant) and values[1].value is Ellipsis:
                 values = values[:1]
             inner = _annotated_class(values[0], depth + 1) if len(values) == 1 else None
-            return (
-                [inner[0], EACH] if inner is not None and inner[1] == CALLED else None
-            )
+            return [inner[0], EACH] if inner is not None and inner[1] == CALLED else None
         return None
     name = dotted(node)
     return None if name is None or name == "None" else [name, CALLED]
@@ -919,6 +909,16 @@ def _bound_names(function: ast.AST) -> set[str]:
                 bound.add(handler.name)
         stack.extend(_bodies(statement))
     return bound
+
+
+def may_return_path(tree: ast.Module, function: ast.stmt, cls: str | None) -> bool:
+    """`function` (of `tree`; `cls` names its class for a method) is unannotated and
+    may, by `unannotated_returns`, return a Path (its refs are not yet resolved)."""
+    return (
+        isinstance(function, ast.FunctionDef)
+        and function.returns is None
+        and _Extractor(tree).unannotated_returns(function, cls) is not None
+    )
 
 
 def _own_returns(function: ast.FunctionDef) -> list[tuple[int, ast.expr | None]]:
@@ -1468,21 +1468,10 @@ class Table:
         (CALLED, EACH, ENTERED: see the function `returned_class`)."""
         if method is None:
             sym = self._sym(target)
-            if (
-                sym is not None
-                and target is not None
-                and sym[0] == "k"
-                and len(target[3]) == 1
-            ):
+            if sym is not None and target is not None and sym[0] == "k" and len(target[3]) == 1:
                 # `File.read(p)`: a static or class method called on its class
                 return self.returned_class(("cls", target[1], target[2]), target[3][0])
-            if (
-                sym is None
-                or target is None
-                or sym[0] != "f"
-                or target[3]
-                or len(sym) < 3
-            ):
+            if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 3:
                 return None
             made, module = sym[2], target[1]
         else:

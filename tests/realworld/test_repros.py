@@ -868,12 +868,6 @@ def test_importing_a_migrated_module_on_the_ipfs_backend_loads_no_third_party_pa
     assert seen[1] == seen[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a receiver typed only by an unannotated helper whose every return is a Path "
-    "(`if not isinstance(x, Path): x = Path(x)` ... `return x`) is 'receiver type unknown': "
-    "package facts read return annotations, not what a function returns",
-)
 def test_a_path_returned_by_an_unannotated_helper_is_a_known_receiver() -> None:
     """srsly 2.5.6: 9 of its 19 unmigrated sites (read_json, write_json, read_jsonl,
     write_jsonl, read/write_msgpack, read/write_yaml all do `file_path = force_path(path)`
