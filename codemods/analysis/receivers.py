@@ -73,7 +73,11 @@ NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions
 classes, modules bound by `import m`, names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
-no bases (`Buffer().read_text()`), and classes of other modules of the run (or their
+no bases (`Buffer().read_text()`), also reached as a class-level alias
+(`self.Serializer(e)` with `Serializer = Serializer` in the class body, no store to the
+attribute), an attribute of a class of the module whose every value is one of these
+(`_other_attribute`: an unannotated `@property` returning `self._serializer`, every store
+to `_serializer` in the module such an instance), and classes of other modules of the run (or their
 instances) that provably subclass no Path (`FS.open(...)` on vendored lark's class): such
 calls are not file I/O on a path, so coverage does not count them.
 """
@@ -420,6 +424,19 @@ class ReceiverTyper:
                     method, self._qualified
                 ):
                     yield method
+                elif method is None:
+                    # `self.Serializer(e)` with `Serializer = Serializer` in the class
+                    # body: that class, when no store to the attribute rebinds it
+                    values = list(_nodes.class_level(owner, func.attr.value))
+                    if (
+                        len(values) == 1
+                        and values[0][0] is None
+                        and values[0][1] is not None
+                        and self.attribute_stores(func.attr.value) == []
+                    ):
+                        aliased = self._aliased_class(values[0][1])
+                        if aliased is not None:
+                            yield aliased
 
     def _only_definitions(
         self, name: cst.Name
@@ -434,6 +451,32 @@ class ReceiverTyper:
         if not all(isinstance(n, (cst.FunctionDef, cst.ClassDef)) for n in nodes):
             return None
         return nodes  # type: ignore[return-value]
+
+    def _aliased_class(self, value: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class a class-level `Alias = Cls` names; `Serializer = Serializer` reads
+        the enclosing scope's (the class body's own binding does not exist yet), which
+        LibCST's class scope does not tell apart."""
+        found = self._class_named(value)
+        if found is not None or not isinstance(value, cst.Name):
+            return found
+        scope = self._scopes.get(value)
+        if not isinstance(scope, ClassScope):
+            return None
+        own = [a for a in scope[value.value] if isinstance(a, Assignment)]
+        holder = self._parent(value) if self._parent is not None else None
+        if (
+            len(own) != 1
+            or len(scope[value.value]) != 1
+            or not isinstance(holder, cst.Assign)
+            or holder.value is not value
+            or [t.target for t in holder.targets] != [own[0].node]
+        ):
+            return None
+        outer = scope.parent[value.value]
+        nodes = [a.node for a in outer if isinstance(a, Assignment)]
+        if len(nodes) == 1 and len(outer) == 1 and isinstance(nodes[0], cst.ClassDef):
+            return nodes[0]
+        return None
 
     def _class_named(self, node: cst.BaseExpression) -> cst.ClassDef | None:
         if isinstance(node, cst.Name):
@@ -1031,6 +1074,8 @@ class ReceiverTyper:
         if key not in self._attributes:
             self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
             kind = self._compute_attribute_kind(owner, attr, depth)
+            if kind is Kind.UNKNOWN and self._other_attribute(owner, attr, depth):
+                kind = Kind.NOT_PATH
             if self._assumed:  # may rest on a name assumed a Path: not cached
                 del self._attributes[key]
                 return kind
@@ -1115,6 +1160,43 @@ class ReceiverTyper:
                 owner, attr
             )  # `self._path` of a base elsewhere
         return Kind.PATH if evidence else Kind.UNKNOWN
+
+    def _other_attribute(self, owner: cst.ClassDef, attr: str, depth: int) -> bool:
+        """Every value the attribute `attr` of `owner` holds, as this module shows it, is
+        provably no Path (NOT_PATH, None beside): an unannotated `@property` of the class
+        whose every return is one (`return self._serializer`), with no store to the name;
+        or class-level values and the module's every store to an attribute of that name
+        (`self._serializer = self.Serializer(emitter)`, a plain class of the module), none
+        annotated. Its `.open()` is then that object's own method, not file I/O."""
+        stores = self.attribute_stores(attr)
+        if stores is None:
+            return False
+        member = _nodes.member(owner, attr)
+        class_level = list(_nodes.class_level(owner, attr))
+        if member is not None:
+            if (
+                not isinstance(member, cst.FunctionDef)
+                or not _nodes.is_property(member, self._qualified)
+                or member.returns is not None
+                or stores
+                or class_level
+            ):
+                return False
+            returns = _nodes.own_returns(member)
+            return bool(returns) and all(
+                r.value is not None and self.kind(r.value, depth + 1) is Kind.NOT_PATH
+                for r in returns  # type: ignore[union-attr]
+            )
+        evidence = False
+        for annotation, value in [*class_level, *((a, v) for _, v, a in stores)]:
+            if annotation is not None or value is None:
+                return False
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if self.kind(value, depth + 1) is not Kind.NOT_PATH:
+                return False
+            evidence = True
+        return evidence
 
     def _attrs_path_field(self, value: cst.BaseExpression) -> bool:
         """`attr.ib(type=Path)` / `attrs.field(type=Optional[Path])`: an attrs field

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from migrate_storage.codemods.pipeline import align
-from migrate_storage.codemods.pipeline.package_facts import may_return_path
+from migrate_storage.codemods.pipeline.package_facts import dotted, may_return_path
 from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
 
 _MIN_LINES = 2  # a unit shorter than this is not worth a `...` line
@@ -209,6 +209,7 @@ def _typing_lines(
             stack.append(child)
     if not receivers:
         return
+    yield from _property_lines(tree, receivers)
     mention = re.compile(
         r"\b(?:" + "|".join(map(re.escape, sorted(receivers))) + r")\b"
     )
@@ -235,6 +236,36 @@ def _typing_lines(
                 and isinstance(node.ctx, (ast.Store, ast.Del))
             ):
                 yield node.lineno
+
+
+def _property_lines(tree: ast.Module, receivers: set[str]) -> Iterator[int]:
+    """A line of each unannotated `@property` of a class named as a receiver's attribute
+    (`self.serializer.open()`): analysis/receivers.py types it from its returns
+    (`return self._serializer`), whose attributes are added to `receivers` in turn so
+    their stores are kept too."""
+    properties: dict[str, list[ast.FunctionDef]] = {}
+    for unit in _ast_units(tree.body):
+        if isinstance(unit, ast.ClassDef):
+            for statement in unit.body:
+                if (
+                    isinstance(statement, ast.FunctionDef)
+                    and statement.returns is None
+                    and len(statement.decorator_list) == 1
+                    and (dotted(statement.decorator_list[0]) or "").rsplit(".")[-1]
+                    in ("property", "cached_property")
+                ):
+                    properties.setdefault(statement.name, []).append(statement)
+    pending = list(receivers & properties.keys())
+    while pending:
+        for function in properties.pop(pending.pop(), ()):
+            yield function.body[0].lineno
+            for node in ast.walk(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    for sub in ast.walk(node.value):
+                        if isinstance(sub, ast.Attribute) and sub.attr not in receivers:
+                            receivers.add(sub.attr)
+                            if sub.attr in properties:
+                                pending.append(sub.attr)
 
 
 def _selected(
