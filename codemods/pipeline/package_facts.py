@@ -176,6 +176,8 @@ class _Extractor:
         self.names: dict[str, list] = {}  # name -> candidate syms
         self.unknown: set[str] = set()
         self.stores: dict[str, list[Refs]] = {}
+        self._body: dict[int, tuple] = {}  # `_binders`, by function (asked twice)
+        self._scopes: dict[tuple[int, str | None], tuple] = {}  # `_scope_of`, idem
         self.owned: dict[
             tuple[str, str], list[Refs]
         ] = {}  # (class, attr) -> self stores
@@ -335,19 +337,16 @@ class _Extractor:
         every `return` of its own body has a value whose refs are known there (a
         parameter's annotation; a local name through `_Locals`), and it is no generator.
         None otherwise (also when it has no `return` at all)."""
-        returns = _own_returns(function)
+        binders, returns = self.body(function)
         if not returns:
             return None
         scope = (*self._scope_of(function, frozenset(), cls), cls)
-        binders: dict[str, list[int]] | None = None
         out: list = []
         for index, value in returns:
             if value is None or (
                 isinstance(value, ast.Constant) and value.value is None
             ):
                 return None
-            if binders is None:
-                binders = _binders(function)
             refs = self._refs_at(value, index, function, binders, scope, 0)
             if not isinstance(refs, list):
                 return None
@@ -366,13 +365,11 @@ class _Extractor:
         """The refs of `value`, read in the statement `index` of `function`'s body, its
         local names typed by the binding that holds there (`_local_refs`)."""
         local, params, me, cls = scope
-        at = dict(params)
-        for node in ast.walk(value):
-            if isinstance(node, ast.Name) and node.id in local and node.id not in at:
-                refs = self._local_refs(node.id, index, function, binders, scope, depth)
-                if isinstance(refs, list):
-                    at[node.id] = refs
-        return self.refs(value, local - at.keys(), at, cls, me)
+
+        def typed(name: str) -> Refs | str:
+            return self._local_refs(name, index, function, binders, scope, depth)
+
+        return self.refs(value, local, _Typed(params, local, typed), cls, me)
 
     def _local_refs(
         self,
@@ -444,6 +441,16 @@ class _Extractor:
             return None
         return [["t", tested], *made]
 
+    def body(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]]]:
+        """`_binders` of `function`, computed once (asked by `_scope_of`, whose bound
+        names are its keys, and by `unannotated_returns`)."""
+        found = self._body.get(id(function))
+        if found is None:
+            found = self._body[id(function)] = _binders(function, self.walrus)
+        return found
+
     def _scope_of(
         self,
         function: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -452,13 +459,27 @@ class _Extractor:
     ) -> tuple[frozenset[str], dict[str, Refs], str | None]:
         """(the names local to `function` beside its typed parameters, the parameters
         not bound in the body with their annotation's refs, the name of `self`)."""
+        key = (id(function), cls)
+        if not outer and key in self._scopes:
+            return self._scopes[key]
+        found = self._compute_scope(function, outer, cls)
+        if not outer:
+            self._scopes[key] = found
+        return found
+
+    def _compute_scope(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: frozenset[str],
+        cls: str | None,
+    ) -> tuple[frozenset[str], dict[str, Refs], str | None]:
         args = function.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         if args.vararg:
             every.append(args.vararg)
         if args.kwarg:
             every.append(args.kwarg)
-        bound = _bound_names(function)
+        bound = self.body(function)[0].keys()
         names = {a.arg for a in every}
         static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
         first = [*args.posonlyargs, *args.args][:1]
@@ -878,37 +899,38 @@ def _bound_names(function: ast.AST) -> set[str]:
     stack = list(_bodies(function))
     while stack:
         statement = stack.pop()
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(statement.name)
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in statement.names)
-        elif isinstance(statement, (ast.Global, ast.Nonlocal)):
-            bound.update(statement.names)
-        if isinstance(statement, _TARGETS):
-            if isinstance(statement, ast.Assign):
-                targets: list[ast.AST] = list(statement.targets)
-            elif isinstance(statement, ast.Delete):
-                targets = list(statement.targets)
-            elif isinstance(statement, (ast.With, ast.AsyncWith)):
-                targets = [
-                    i.optional_vars
-                    for i in statement.items
-                    if i.optional_vars is not None
-                ]
-            else:
-                targets = [statement.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    bound.add(target.id)
-                elif not isinstance(target, (ast.Attribute, ast.Subscript)):
-                    bound.update(
-                        n.id for n in ast.walk(target) if isinstance(n, ast.Name)
-                    )
-        for handler in getattr(statement, "handlers", ()):
-            if handler.name:
-                bound.add(handler.name)
+        _statement_names(statement, bound)
         stack.extend(_bodies(statement))
     return bound
+
+
+def _statement_names(statement: ast.stmt, bound: set[str]) -> None:
+    """Add the names `statement` itself binds (not its blocks') to `bound`."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        bound.add(statement.name)
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        bound.update((a.asname or a.name).split(".")[0] for a in statement.names)
+    elif isinstance(statement, (ast.Global, ast.Nonlocal)):
+        bound.update(statement.names)
+    if isinstance(statement, _TARGETS):
+        if isinstance(statement, ast.Assign):
+            targets: list[ast.AST] = list(statement.targets)
+        elif isinstance(statement, ast.Delete):
+            targets = list(statement.targets)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            targets = [
+                i.optional_vars for i in statement.items if i.optional_vars is not None
+            ]
+        else:
+            targets = [statement.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                bound.add(target.id)
+            elif not isinstance(target, (ast.Attribute, ast.Subscript)):
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    for handler in getattr(statement, "handlers", ()):
+        if handler.name:
+            bound.add(handler.name)
 
 
 def may_return_path(tree: ast.Module, function: ast.stmt, cls: str | None) -> bool:
@@ -919,23 +941,6 @@ def may_return_path(tree: ast.Module, function: ast.stmt, cls: str | None) -> bo
         and function.returns is None
         and _Extractor(tree).unannotated_returns(function, cls) is not None
     )
-
-
-def _own_returns(function: ast.FunctionDef) -> list[tuple[int, ast.expr | None]]:
-    """Every `return` of `function`'s own body (not of a nested function or class), as
-    (index of the statement of the body that holds it, its value)."""
-    found: list[tuple[int, ast.expr | None]] = []
-    for index, top in enumerate(function.body):
-        stack: list[ast.stmt] = [top]
-        while stack:
-            statement = stack.pop()
-            if isinstance(statement, ast.Return):
-                found.append((index, statement.value))
-            elif not isinstance(
-                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-            ):
-                stack.extend(_bodies(statement))
-    return found
 
 
 def _generator(function: ast.FunctionDef) -> bool:
@@ -952,32 +957,77 @@ def _generator(function: ast.FunctionDef) -> bool:
     return False
 
 
-def _binders(function: ast.FunctionDef) -> dict[str, list[int]]:
-    """name -> the indexes of the statements of `function`'s body that may bind it (any
-    binding inside them, nested functions' included: an over-approximation)."""
+class _Typed(Mapping[str, Refs]):
+    """The parameters' refs, and the local names `refs` meets typed on demand (`typed`,
+    memoised): `refs` asks `name in params` before `name in local`, so a local name
+    whose binding is known reads as a typed parameter would."""
+
+    def __init__(self, params: Mapping[str, Refs], local: frozenset[str], typed) -> None:  # type: ignore[no-untyped-def]
+        self._params = params
+        self._local = local
+        self._typed = typed
+        self._found: dict[str, Refs] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if name in self._params:
+            return True
+        if name not in self._local or not isinstance(name, str):
+            return False
+        if name not in self._found:
+            refs = self._typed(name)
+            self._found[name] = refs if isinstance(refs, list) else None
+        return self._found[name] is not None
+
+    def __getitem__(self, name: str) -> Refs:
+        if name in self._params:
+            return self._params[name]
+        if name in self:
+            return self._found[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+
+def _binders(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, walrus: bool
+) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]]]:
+    """(name -> the indexes of the statements of `function`'s body that may bind it,
+    every `return` of its own body as (index of the statement holding it, its value)),
+    from one walk of its statements. Bindings inside a statement, nested functions'
+    included, count (an over-approximation): what `_bound_names` sees, plus `match`
+    captures and, when the source spells `:=` (`walrus`), assignment expressions
+    (comprehension targets are their own scope's). A nested function's or class's
+    `return` is its own."""
     out: dict[str, list[int]] = {}
+    returns: list[tuple[int, ast.expr | None]] = []
     for index, top in enumerate(function.body):
         names: set[str] = set()
-        for node in ast.walk(top):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-            elif isinstance(
-                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-            ):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                names.update(node.names)
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                names.add(node.name)
-            elif type(node).__name__ in ("MatchAs", "MatchStar") and node.name:  # type: ignore[attr-defined]
-                names.add(node.name)  # type: ignore[attr-defined]
-            elif type(node).__name__ == "MatchMapping" and node.rest:  # type: ignore[attr-defined]
-                names.add(node.rest)  # type: ignore[attr-defined]
+        stack: list[tuple[ast.stmt, bool]] = [(top, True)]
+        while stack:  # statements only, as `_bound_names`
+            statement, own = stack.pop()
+            _statement_names(statement, names)
+            if own and isinstance(statement, ast.Return):
+                returns.append((index, statement.value))
+            for case in getattr(statement, "cases", ()):  # `match` captures
+                for node in ast.walk(case.pattern):
+                    name = getattr(node, "name", None) or getattr(node, "rest", None)
+                    if isinstance(name, str):
+                        names.add(name)
+            inner = own and not isinstance(
+                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            )
+            stack.extend((child, inner) for child in _bodies(statement))
+        if walrus:
+            names.update(
+                n.target.id for n in ast.walk(top) if isinstance(n, ast.NamedExpr)
+            )
         for name in names:
             out.setdefault(name, []).append(index)
-    return out
+    return out, returns
 
 
 def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
