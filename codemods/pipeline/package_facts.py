@@ -337,7 +337,9 @@ class _Extractor:
         every `return` of its own body has a value whose refs are known there (a
         parameter's annotation; a local name through `_Locals`), and it is no generator.
         None otherwise (also when it has no `return` at all)."""
-        binders, returns = self.body(function)
+        binders, returns, shared = self.body(function)
+        if shared:  # a call may rebind them anywhere: never typed by a binding
+            binders = {n: b for n, b in binders.items() if n not in shared}
         if not returns:
             return None
         scope = (*self._scope_of(function, frozenset(), cls), cls)
@@ -443,7 +445,7 @@ class _Extractor:
 
     def body(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef
-    ) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]]]:
+    ) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]], set[str]]:
         """`_binders` of `function`, computed once (asked by `_scope_of`, whose bound
         names are its keys, and by `unannotated_returns`)."""
         found = self._body.get(id(function))
@@ -994,22 +996,26 @@ class _Typed(Mapping[str, Refs]):
 
 def _binders(
     function: ast.FunctionDef | ast.AsyncFunctionDef, walrus: bool
-) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]]]:
+) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]], set[str]]:
     """(name -> the indexes of the statements of `function`'s body that may bind it,
-    every `return` of its own body as (index of the statement holding it, its value)),
-    from one walk of its statements. Bindings inside a statement, nested functions'
-    included, count (an over-approximation): what `_bound_names` sees, plus `match`
+    every `return` of its own body as (index of the statement holding it, its value),
+    the names a `global` or `nonlocal` statement in it names, its nested functions'
+    included), from one walk of its statements. Bindings inside a statement, nested
+    functions' included, count (an over-approximation): what `_bound_names` sees, plus `match`
     captures and, when the source spells `:=` (`walrus`), assignment expressions
     (comprehension targets are their own scope's). A nested function's or class's
     `return` is its own."""
     out: dict[str, list[int]] = {}
     returns: list[tuple[int, ast.expr | None]] = []
+    shared: set[str] = set()
     for index, top in enumerate(function.body):
         names: set[str] = set()
         stack: list[tuple[ast.stmt, bool]] = [(top, True)]
         while stack:  # statements only, as `_bound_names`
             statement, own = stack.pop()
             _statement_names(statement, names)
+            if isinstance(statement, (ast.Global, ast.Nonlocal)):
+                shared.update(statement.names)
             if own and isinstance(statement, ast.Return):
                 returns.append((index, statement.value))
             for case in getattr(statement, "cases", ()):  # `match` captures
@@ -1027,7 +1033,7 @@ def _binders(
             )
         for name in names:
             out.setdefault(name, []).append(index)
-    return out, returns
+    return out, returns, shared
 
 
 def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:

@@ -103,6 +103,16 @@ def nested(p):
     return p
 
 
+def rebound_by_a_call(x):
+    def forget():
+        nonlocal p
+        p = str(p)
+
+    p = Path(x)
+    forget()
+    return p
+
+
 def recursive(p):
     print("again", p)
     return recursive(p)
@@ -159,6 +169,7 @@ def use(x, s: Store):
     generator(x).open()  # unknown
     nested(x).open()  # unknown
     recursive(x).open()  # unknown
+    rebound_by_a_call(x).open()  # unknown
     wrapped(x).open()  # unknown
     by_lambda(x).open()  # unknown
     s.label("a").open()  # unknown
@@ -166,7 +177,8 @@ def use(x, s: Store):
 
 NAMES = (
     "force_path, built, joined, maybe, cached, unconverted, as_str, explicit_none, bare, "
-    "str_narrowed, rebound, in_loop, generator, nested, recursive, wrapped, by_lambda, Store"
+    "str_narrowed, rebound, in_loop, generator, nested, recursive, rebound_by_a_call, "
+    "wrapped, by_lambda, Store"
 )
 
 
