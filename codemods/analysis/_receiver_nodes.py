@@ -130,6 +130,34 @@ def returns_unchanged(function: cst.FunctionDef | cst.ClassDef, qualified) -> bo
     )
 
 
+def own_returns(function: cst.FunctionDef) -> list[cst.Return] | None:
+    """Every `return` of `function`'s own body (not of a nested function, class or
+    lambda); None when it is a generator (a `yield` of its own)."""
+    found: list[cst.Return] = []
+    generator = False
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+        def visit_Yield(self, node: cst.Yield) -> bool:
+            nonlocal generator
+            generator = True
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    function.body.visit(Visitor())
+    return None if generator else found
+
+
 def is_context_manager(function: cst.FunctionDef, qualified) -> bool:  # type: ignore[no-untyped-def]
     """A `@contextlib.contextmanager` generator (with at most the keeping decorators
     besides): `with function() as x` binds what it yields."""

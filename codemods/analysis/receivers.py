@@ -13,6 +13,8 @@ PATH, from what the module itself shows:
   `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
+- unannotated returns: what a call of a function or method of the module without a
+  return annotation gives (see "Unannotated returns" below);
 - attributes of a class of the module, reached through `self`/`cls`, a parameter annotated
   with the class, or a name bound to `Class(...)`: a class-level annotation (dataclass,
   attrs and NamedTuple fields), `attr.ib(type=Path)`/`attrs.field(type=...)` without a
@@ -52,11 +54,30 @@ too is typed at a read by the one binding that provably holds there, when one do
 (analysis/dominance.py: `save_directory = Path(save_directory)` at the top of the
 function, before the reads).
 
+Unannotated returns (the one statement of the rule; pipeline/package_facts.py applies it
+on the `ast` side, `unannotated_returns`, for the other modules of the run, and the pruner
+keeps the bodies it needs, prune.py `_helper_lines`): a function or method with no return
+annotation, whose decorators keep its return as for an annotated one (none, or the caching
+and static/class ones; never `async`), returns a Path when its own body (not a nested
+function, class or lambda) has at least one `return`, every one of them has a value that is
+not the name `None` and is a Path at that point by the rules above (`return Path(x)`,
+`return root / name`, a name whose one binding is a Path, or the binding that holds there:
+`x = Path(x)` before it, `if not isinstance(x, Path): x = Path(x)` on a parameter), and it
+has no `yield`. Falling off the end (an implicit None) is allowed, as `-> Path | None` is:
+calling a method on None raises the same AttributeError before and after the rewrite. The
+`ast` side knows less about names (the binding that holds at a `return` only when it is a
+statement of the body itself, not in a branch or loop; the parameter's narrowing only with
+`not isinstance`), never more. A recursive function is not a Path.
+
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
 classes, modules bound by `import m`, names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
-no bases (`Buffer().read_text()`), and classes of other modules of the run (or their
+no bases (`Buffer().read_text()`), also reached as a class-level alias
+(`self.Serializer(e)` with `Serializer = Serializer` in the class body, no store to the
+attribute), an attribute of a class of the module whose every value is one of these
+(`_other_attribute`: an unannotated `@property` returning `self._serializer`, every store
+to `_serializer` in the module such an instance), and classes of other modules of the run (or their
 instances) that provably subclass no Path (`FS.open(...)` on vendored lark's class): such
 calls are not file I/O on a path, so coverage does not count them.
 """
@@ -175,6 +196,7 @@ class ReceiverTyper:
         self._pruned_text = pruned_text
         _, self._rt_storage, self._rt_class = _names.runtime_names(runtime_module)
         self._attributes: dict[tuple[cst.ClassDef, str], Kind] = {}
+        self._returns: dict[cst.FunctionDef, Kind] = {}  # of unannotated functions
         self._stores: (
             dict[
                 str,
@@ -278,9 +300,32 @@ class ReceiverTyper:
             if not _nodes.returns_unchanged(definition, self._qualified):
                 return Kind.UNKNOWN
             returns = definition.returns
-            kind = Kind.UNKNOWN if returns is None else self._annotation_kind(returns)
+            if returns is None:
+                return self._unannotated_kind(definition, depth)
+            kind = self._annotation_kind(returns)
             return kind if kind in (Kind.PATH, Kind.RESOURCE) else Kind.UNKNOWN
         return self._foreign_call_kind(func, depth)
+
+    def _unannotated_kind(self, function: cst.FunctionDef, depth: int) -> Kind:
+        """PATH when the unannotated `function` returns a Path on every way out (the rule
+        "Unannotated returns" of the module docstring), else UNKNOWN."""
+        if function in self._returns:
+            return self._returns[function]
+        self._returns[function] = Kind.UNKNOWN  # while computing: recursion is unknown
+        kind = Kind.UNKNOWN
+        returns = _nodes.own_returns(function)
+        if returns and all(
+            r.value is not None
+            and not (isinstance(r.value, cst.Name) and r.value.value == "None")
+            and self.kind(r.value, depth + 1) is Kind.PATH
+            for r in returns
+        ):
+            kind = Kind.PATH
+        if self._assumed:  # may rest on a name assumed a Path: not cached
+            del self._returns[function]
+        else:
+            self._returns[function] = kind
+        return kind
 
     # -- other modules of the run (pipeline/package_facts.py) ------------------------------
     def _foreign_name(self, node: cst.BaseExpression) -> str | None:
@@ -379,6 +424,19 @@ class ReceiverTyper:
                     method, self._qualified
                 ):
                     yield method
+                elif method is None:
+                    # `self.Serializer(e)` with `Serializer = Serializer` in the class
+                    # body: that class, when no store to the attribute rebinds it
+                    values = list(_nodes.class_level(owner, func.attr.value))
+                    if (
+                        len(values) == 1
+                        and values[0][0] is None
+                        and values[0][1] is not None
+                        and self.attribute_stores(func.attr.value) == []
+                    ):
+                        aliased = self._aliased_class(values[0][1])
+                        if aliased is not None:
+                            yield aliased
 
     def _only_definitions(
         self, name: cst.Name
@@ -393,6 +451,32 @@ class ReceiverTyper:
         if not all(isinstance(n, (cst.FunctionDef, cst.ClassDef)) for n in nodes):
             return None
         return nodes  # type: ignore[return-value]
+
+    def _aliased_class(self, value: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class a class-level `Alias = Cls` names; `Serializer = Serializer` reads
+        the enclosing scope's (the class body's own binding does not exist yet), which
+        LibCST's class scope does not tell apart."""
+        found = self._class_named(value)
+        if found is not None or not isinstance(value, cst.Name):
+            return found
+        scope = self._scopes.get(value)
+        if not isinstance(scope, ClassScope):
+            return None
+        own = [a for a in scope[value.value] if isinstance(a, Assignment)]
+        holder = self._parent(value) if self._parent is not None else None
+        if (
+            len(own) != 1
+            or len(scope[value.value]) != 1
+            or not isinstance(holder, cst.Assign)
+            or holder.value is not value
+            or [t.target for t in holder.targets] != [own[0].node]
+        ):
+            return None
+        outer = scope.parent[value.value]
+        nodes = [a.node for a in outer if isinstance(a, Assignment)]
+        if len(nodes) == 1 and len(outer) == 1 and isinstance(nodes[0], cst.ClassDef):
+            return nodes[0]
+        return None
 
     def _class_named(self, node: cst.BaseExpression) -> cst.ClassDef | None:
         if isinstance(node, cst.Name):
@@ -990,6 +1074,8 @@ class ReceiverTyper:
         if key not in self._attributes:
             self._attributes[key] = Kind.UNKNOWN  # while computing: cycles are unknown
             kind = self._compute_attribute_kind(owner, attr, depth)
+            if kind is Kind.UNKNOWN and self._other_attribute(owner, attr, depth):
+                kind = Kind.NOT_PATH
             if self._assumed:  # may rest on a name assumed a Path: not cached
                 del self._attributes[key]
                 return kind
@@ -1074,6 +1160,43 @@ class ReceiverTyper:
                 owner, attr
             )  # `self._path` of a base elsewhere
         return Kind.PATH if evidence else Kind.UNKNOWN
+
+    def _other_attribute(self, owner: cst.ClassDef, attr: str, depth: int) -> bool:
+        """Every value the attribute `attr` of `owner` holds, as this module shows it, is
+        provably no Path (NOT_PATH, None beside): an unannotated `@property` of the class
+        whose every return is one (`return self._serializer`), with no store to the name;
+        or class-level values and the module's every store to an attribute of that name
+        (`self._serializer = self.Serializer(emitter)`, a plain class of the module), none
+        annotated. Its `.open()` is then that object's own method, not file I/O."""
+        stores = self.attribute_stores(attr)
+        if stores is None:
+            return False
+        member = _nodes.member(owner, attr)
+        class_level = list(_nodes.class_level(owner, attr))
+        if member is not None:
+            if (
+                not isinstance(member, cst.FunctionDef)
+                or not _nodes.is_property(member, self._qualified)
+                or member.returns is not None
+                or stores
+                or class_level
+            ):
+                return False
+            returns = _nodes.own_returns(member)
+            return bool(returns) and all(
+                r.value is not None and self.kind(r.value, depth + 1) is Kind.NOT_PATH
+                for r in returns  # type: ignore[union-attr]
+            )
+        evidence = False
+        for annotation, value in [*class_level, *((a, v) for _, v, a in stores)]:
+            if annotation is not None or value is None:
+                return False
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if self.kind(value, depth + 1) is not Kind.NOT_PATH:
+                return False
+            evidence = True
+        return evidence
 
     def _attrs_path_field(self, value: cst.BaseExpression) -> bool:
         """`attr.ib(type=Path)` / `attrs.field(type=Optional[Path])`: an attrs field

@@ -176,6 +176,8 @@ class _Extractor:
         self.names: dict[str, list] = {}  # name -> candidate syms
         self.unknown: set[str] = set()
         self.stores: dict[str, list[Refs]] = {}
+        self._body: dict[int, tuple] = {}  # `_binders`, by function (asked twice)
+        self._scopes: dict[tuple[int, str | None], tuple] = {}  # `_scope_of`, idem
         self.owned: dict[
             tuple[str, str], list[Refs]
         ] = {}  # (class, attr) -> self stores
@@ -305,11 +307,17 @@ class _Extractor:
         return [["t", name]]
 
     def _function_returns(
-        self, function: ast.FunctionDef | ast.AsyncFunctionDef
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, cls: str | None = None
     ) -> Refs:
+        """What a call of `function` gives, as refs: its return annotation, else (none)
+        what every `return` of its body gives (`unannotated_returns`); `cls` names the
+        class of a method."""
         if isinstance(function, ast.AsyncFunctionDef):
             return None
-        refs = self.type_refs(function.returns)
+        if function.returns is None:
+            refs = self.unannotated_returns(function, cls)
+        else:
+            refs = self.type_refs(function.returns)
         if refs is None:
             return None
         for decorator in function.decorator_list:
@@ -320,6 +328,174 @@ class _Extractor:
                 return None
             refs = [*refs, ["q", name, "keep"]]
         return refs
+
+    def unannotated_returns(
+        self, function: ast.FunctionDef, cls: str | None = None
+    ) -> Refs:
+        """The refs of what an unannotated `function` returns, by the rule "Unannotated
+        returns" of analysis/receivers.py (the one statement of it), on the `ast` side:
+        every `return` of its own body has a value whose refs are known there (a
+        parameter's annotation; a local name through `_Locals`), and it is no generator.
+        None otherwise (also when it has no `return` at all)."""
+        binders, returns, shared = self.body(function)
+        if shared:  # a call may rebind them anywhere: never typed by a binding
+            binders = {n: b for n, b in binders.items() if n not in shared}
+        if not returns:
+            return None
+        scope = (*self._scope_of(function, frozenset(), cls), cls)
+        out: list = []
+        for index, value in returns:
+            if value is None or (
+                isinstance(value, ast.Constant) and value.value is None
+            ):
+                return None
+            refs = self._refs_at(value, index, function, binders, scope, 0)
+            if not isinstance(refs, list):
+                return None
+            out.extend(refs)
+        return None if _generator(function) else out
+
+    def _refs_at(
+        self,
+        value: ast.AST,
+        index: int,
+        function: ast.FunctionDef,
+        binders: Mapping[str, list[int]],
+        scope: tuple[frozenset[str], dict[str, Refs], str | None, str | None],
+        depth: int,
+    ) -> Refs | str:
+        """The refs of `value`, read in the statement `index` of `function`'s body, its
+        local names typed by the binding that holds there (`_local_refs`)."""
+        local, params, me, cls = scope
+
+        def typed(name: str) -> Refs | str:
+            return self._local_refs(name, index, function, binders, scope, depth)
+
+        return self.refs(value, local, _Typed(params, local, typed), cls, me)
+
+    def _local_refs(
+        self,
+        name: str,
+        index: int,
+        function: ast.FunctionDef,
+        binders: Mapping[str, list[int]],
+        scope: tuple[frozenset[str], dict[str, Refs], str | None, str | None],
+        depth: int,
+    ) -> Refs | str:
+        """A local name read in the statement `index` of `function`'s body: the refs of
+        the binding that holds there, when a statement of the body itself (not nested in
+        a branch or a loop) before `index` makes it and no statement after that one, up to
+        `index` included, binds the name again (analysis/dominance.py's `dominating`, at
+        the top level only): `name = value`, or, for a parameter bound nowhere else,
+        `if not isinstance(name, C): name = value` (`narrowing`): a C or the value."""
+        found = binders.get(name, [])
+        before = [i for i in found if i <= index]
+        if depth > 4 or not before or before[-1] == index:
+            return None
+        i = before[-1]
+        statement = function.body[i]
+        if isinstance(statement, ast.Assign) or (
+            isinstance(statement, ast.AnnAssign) and statement.value is not None
+        ):
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+            )
+            if len(targets) != 1 or not (
+                isinstance(targets[0], ast.Name) and targets[0].id == name
+            ):
+                return None
+            assert statement.value is not None
+            return self._refs_at(
+                statement.value, i, function, binders, scope, depth + 1
+            )
+        args = function.args
+        parameters = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        if (
+            not isinstance(statement, ast.If)
+            or found != [i]
+            or name not in parameters
+            or statement.orelse
+            or len(statement.body) != 1
+        ):
+            return None
+        test, body = statement.test, statement.body[0]
+        if not (
+            isinstance(test, ast.UnaryOp)
+            and isinstance(test.op, ast.Not)
+            and isinstance(test.operand, ast.Call)
+            and dotted(test.operand.func) == "isinstance"
+            and "isinstance" not in scope[0]
+            and len(test.operand.args) == 2
+            and not test.operand.keywords
+            and isinstance(test.operand.args[0], ast.Name)
+            and test.operand.args[0].id == name
+            and isinstance(body, ast.Assign)
+            and len(body.targets) == 1
+            and isinstance(body.targets[0], ast.Name)
+            and body.targets[0].id == name
+        ):
+            return None
+        tested = dotted(test.operand.args[1])
+        made = self._refs_at(body.value, i, function, binders, scope, depth + 1)
+        if tested is None or not isinstance(made, list):
+            return None
+        return [["t", tested], *made]
+
+    def body(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]], set[str]]:
+        """`_binders` of `function`, computed once (asked by `_scope_of`, whose bound
+        names are its keys, and by `unannotated_returns`)."""
+        found = self._body.get(id(function))
+        if found is None:
+            found = self._body[id(function)] = _binders(function, self.walrus)
+        return found
+
+    def _scope_of(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: frozenset[str],
+        cls: str | None,
+    ) -> tuple[frozenset[str], dict[str, Refs], str | None]:
+        """(the names local to `function` beside its typed parameters, the parameters
+        not bound in the body with their annotation's refs, the name of `self`)."""
+        key = (id(function), cls)
+        if not outer and key in self._scopes:
+            return self._scopes[key]
+        found = self._compute_scope(function, outer, cls)
+        if not outer:
+            self._scopes[key] = found
+        return found
+
+    def _compute_scope(
+        self,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: frozenset[str],
+        cls: str | None,
+    ) -> tuple[frozenset[str], dict[str, Refs], str | None]:
+        args = function.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg:
+            every.append(args.vararg)
+        if args.kwarg:
+            every.append(args.kwarg)
+        bound = self.body(function)[0].keys()
+        names = {a.arg for a in every}
+        static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
+        first = [*args.posonlyargs, *args.args][:1]
+        me = first[0].arg if cls is not None and first and not static else None
+        params: dict[str, Refs] = {}
+        for a in every:
+            if a.arg in bound or a.arg == me:
+                continue
+            refs = self.type_refs(a.annotation) if a.annotation is not None else None
+            if refs is not None and a in (args.vararg, args.kwarg):
+                refs = None
+            params[a.arg] = refs
+        local = outer | bound | (names - params.keys() - ({me} if me else set()))
+        return frozenset(local - params.keys()), params, me
 
     # -- the module -----------------------------------------------------------------------
     def run(self, has_global: bool = True) -> Facts:
@@ -467,7 +643,9 @@ class _Extractor:
                         else [*refs, ["q", decorators[0], "prop"]]
                     )
                 else:
-                    methods[statement.name] = self._function_returns(statement)
+                    methods[statement.name] = self._function_returns(
+                        statement, node.name
+                    )
                     returned = returned_class(statement)
                     if returned is not None:
                         made[statement.name] = returned
@@ -551,27 +729,8 @@ class _Extractor:
         outer: frozenset[str],
         cls: str | None,
     ) -> None:
-        args = function.args
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        if args.vararg:
-            every.append(args.vararg)
-        if args.kwarg:
-            every.append(args.kwarg)
-        bound = _bound_names(function)
-        names = {a.arg for a in every}
-        static = any(dotted(d) == "staticmethod" for d in function.decorator_list)
-        first = [*args.posonlyargs, *args.args][:1]
-        me = first[0].arg if cls is not None and first and not static else None
-        params: dict[str, Refs] = {}
-        for a in every:
-            if a.arg in bound or a.arg == me:
-                continue
-            refs = self.type_refs(a.annotation) if a.annotation is not None else None
-            if refs is not None and a in (args.vararg, args.kwarg):
-                refs = None
-            params[a.arg] = refs
-        local = outer | bound | (names - params.keys() - ({me} if me else set()))
-        self._walk_stores(function, frozenset(local - params.keys()), params, cls, me)
+        local, params, me = self._scope_of(function, outer, cls)
+        self._walk_stores(function, local, params, cls, me)
 
     def _store(
         self,
@@ -742,37 +901,139 @@ def _bound_names(function: ast.AST) -> set[str]:
     stack = list(_bodies(function))
     while stack:
         statement = stack.pop()
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(statement.name)
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in statement.names)
-        elif isinstance(statement, (ast.Global, ast.Nonlocal)):
-            bound.update(statement.names)
-        if isinstance(statement, _TARGETS):
-            if isinstance(statement, ast.Assign):
-                targets: list[ast.AST] = list(statement.targets)
-            elif isinstance(statement, ast.Delete):
-                targets = list(statement.targets)
-            elif isinstance(statement, (ast.With, ast.AsyncWith)):
-                targets = [
-                    i.optional_vars
-                    for i in statement.items
-                    if i.optional_vars is not None
-                ]
-            else:
-                targets = [statement.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    bound.add(target.id)
-                elif not isinstance(target, (ast.Attribute, ast.Subscript)):
-                    bound.update(
-                        n.id for n in ast.walk(target) if isinstance(n, ast.Name)
-                    )
-        for handler in getattr(statement, "handlers", ()):
-            if handler.name:
-                bound.add(handler.name)
+        _statement_names(statement, bound)
         stack.extend(_bodies(statement))
     return bound
+
+
+def _statement_names(statement: ast.stmt, bound: set[str]) -> None:
+    """Add the names `statement` itself binds (not its blocks') to `bound`."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        bound.add(statement.name)
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        bound.update((a.asname or a.name).split(".")[0] for a in statement.names)
+    elif isinstance(statement, (ast.Global, ast.Nonlocal)):
+        bound.update(statement.names)
+    if isinstance(statement, _TARGETS):
+        if isinstance(statement, ast.Assign):
+            targets: list[ast.AST] = list(statement.targets)
+        elif isinstance(statement, ast.Delete):
+            targets = list(statement.targets)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            targets = [
+                i.optional_vars for i in statement.items if i.optional_vars is not None
+            ]
+        else:
+            targets = [statement.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                bound.add(target.id)
+            elif not isinstance(target, (ast.Attribute, ast.Subscript)):
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    for handler in getattr(statement, "handlers", ()):
+        if handler.name:
+            bound.add(handler.name)
+
+
+def may_return_path(tree: ast.Module, function: ast.stmt, cls: str | None) -> bool:
+    """`function` (of `tree`; `cls` names its class for a method) is unannotated and
+    may, by `unannotated_returns`, return a Path (its refs are not yet resolved)."""
+    return (
+        isinstance(function, ast.FunctionDef)
+        and function.returns is None
+        and _Extractor(tree).unannotated_returns(function, cls) is not None
+    )
+
+
+def _generator(function: ast.FunctionDef) -> bool:
+    """A `yield` in `function`'s own body (a generator: a call returns no return value)."""
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+        ):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+class _Typed(Mapping[str, Refs]):
+    """The parameters' refs, and the local names `refs` meets typed on demand (`typed`,
+    memoised): `refs` asks `name in params` before `name in local`, so a local name
+    whose binding is known reads as a typed parameter would."""
+
+    def __init__(self, params: Mapping[str, Refs], local: frozenset[str], typed) -> None:  # type: ignore[no-untyped-def]
+        self._params = params
+        self._local = local
+        self._typed = typed
+        self._found: dict[str, Refs] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if name in self._params:
+            return True
+        if name not in self._local or not isinstance(name, str):
+            return False
+        if name not in self._found:
+            refs = self._typed(name)
+            self._found[name] = refs if isinstance(refs, list) else None
+        return self._found[name] is not None
+
+    def __getitem__(self, name: str) -> Refs:
+        if name in self._params:
+            return self._params[name]
+        if name in self:
+            return self._found[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+
+def _binders(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, walrus: bool
+) -> tuple[dict[str, list[int]], list[tuple[int, ast.expr | None]], set[str]]:
+    """(name -> the indexes of the statements of `function`'s body that may bind it,
+    every `return` of its own body as (index of the statement holding it, its value),
+    the names a `global` or `nonlocal` statement in it names, its nested functions'
+    included), from one walk of its statements. Bindings inside a statement, nested
+    functions' included, count (an over-approximation): what `_bound_names` sees, plus `match`
+    captures and, when the source spells `:=` (`walrus`), assignment expressions
+    (comprehension targets are their own scope's). A nested function's or class's
+    `return` is its own."""
+    out: dict[str, list[int]] = {}
+    returns: list[tuple[int, ast.expr | None]] = []
+    shared: set[str] = set()
+    for index, top in enumerate(function.body):
+        names: set[str] = set()
+        stack: list[tuple[ast.stmt, bool]] = [(top, True)]
+        while stack:  # statements only, as `_bound_names`
+            statement, own = stack.pop()
+            _statement_names(statement, names)
+            if isinstance(statement, (ast.Global, ast.Nonlocal)):
+                shared.update(statement.names)
+            if own and isinstance(statement, ast.Return):
+                returns.append((index, statement.value))
+            for case in getattr(statement, "cases", ()):  # `match` captures
+                for node in ast.walk(case.pattern):
+                    name = getattr(node, "name", None) or getattr(node, "rest", None)
+                    if isinstance(name, str):
+                        names.add(name)
+            inner = own and not isinstance(
+                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            )
+            stack.extend((child, inner) for child in _bodies(statement))
+        if walrus:
+            names.update(
+                n.target.id for n in ast.walk(top) if isinstance(n, ast.NamedExpr)
+            )
+        for name in names:
+            out.setdefault(name, []).append(index)
+    return out, returns, shared
 
 
 def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from migrate_storage.codemods.pipeline import align
+from migrate_storage.codemods.pipeline.package_facts import dotted, may_return_path
 from migrate_storage.codemods.pipeline.prefilter import BYTE_LINES, Scan, first_line
 
 _MIN_LINES = 2  # a unit shorter than this is not worth a `...` line
@@ -116,7 +117,69 @@ def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
     )
     if scan.tree is None or not lines:
         return lines
-    return sorted({*lines, *_typing_lines(scan.tree, set(lines), scan.lines)})
+    return sorted(
+        {
+            *lines,
+            *_typing_lines(scan.tree, set(lines), scan.lines),
+            *_helper_lines(scan.tree, lines),
+        }
+    )
+
+
+def _helper_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[int]:
+    """A line of each unannotated function or method that the kept code calls (by name,
+    `force_path(p)`, or as a method, `self.target(x)`) and that may return a Path
+    (package_facts.may_return_path): analysis/receivers.py proves what it returns from
+    its body ("Unannotated returns"), which a cut would hide. Kept helpers' own calls
+    are followed in turn."""
+    helpers: dict[str, list[tuple[ast.FunctionDef, str | None]]] = {}
+    for unit in _ast_units(tree.body):
+        if isinstance(unit, ast.ClassDef):
+            for inner in unit.body:
+                if isinstance(inner, ast.FunctionDef) and inner.returns is None:
+                    helpers.setdefault(inner.name, []).append((inner, unit.name))
+        elif isinstance(unit, ast.FunctionDef) and unit.returns is None:
+            helpers.setdefault(unit.name, []).append((unit, None))
+    if not helpers:
+        return
+    marked = sorted(lines)
+    kept: set[int] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        called = _called_names(pending.pop(), marked, kept)
+        for name in called & helpers.keys():
+            for function, cls in helpers.pop(name):
+                if id(function) not in kept and may_return_path(tree, function, cls):
+                    kept.add(id(function))
+                    pending.append(function)
+                    yield function.body[0].lineno
+
+
+def _called_names(root: ast.AST, marked: Sequence[int], kept: set[int]) -> set[str]:
+    """The names called in `root` (`f(...)`, `x.f(...)`), not looking into the
+    functions and classes inside it that hold no line of `marked` (those may be cut)
+    unless `kept` holds them."""
+    found: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if (
+                isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and id(child) not in kept
+            ):
+                first = first_line(child)
+                at = bisect.bisect_left(marked, first)
+                if at == len(marked) or marked[at] > (child.end_lineno or first):
+                    continue
+            if isinstance(child, ast.Call):
+                func = child.func
+                if isinstance(func, ast.Name):
+                    found.add(func.id)
+                elif isinstance(func, ast.Attribute):
+                    found.add(func.attr)
+            stack.append(child)
+    return found
 
 
 def _typing_lines(
@@ -146,6 +209,7 @@ def _typing_lines(
             stack.append(child)
     if not receivers:
         return
+    yield from _property_lines(tree, receivers)
     mention = re.compile(
         r"\b(?:" + "|".join(map(re.escape, sorted(receivers))) + r")\b"
     )
@@ -172,6 +236,36 @@ def _typing_lines(
                 and isinstance(node.ctx, (ast.Store, ast.Del))
             ):
                 yield node.lineno
+
+
+def _property_lines(tree: ast.Module, receivers: set[str]) -> Iterator[int]:
+    """A line of each unannotated `@property` of a class named as a receiver's attribute
+    (`self.serializer.open()`): analysis/receivers.py types it from its returns
+    (`return self._serializer`), whose attributes are added to `receivers` in turn so
+    their stores are kept too."""
+    properties: dict[str, list[ast.FunctionDef]] = {}
+    for unit in _ast_units(tree.body):
+        if isinstance(unit, ast.ClassDef):
+            for statement in unit.body:
+                if (
+                    isinstance(statement, ast.FunctionDef)
+                    and statement.returns is None
+                    and len(statement.decorator_list) == 1
+                    and (dotted(statement.decorator_list[0]) or "").rsplit(".")[-1]
+                    in ("property", "cached_property")
+                ):
+                    properties.setdefault(statement.name, []).append(statement)
+    pending = list(receivers & properties.keys())
+    while pending:
+        for function in properties.pop(pending.pop(), ()):
+            yield function.body[0].lineno
+            for node in ast.walk(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    for sub in ast.walk(node.value):
+                        if isinstance(sub, ast.Attribute) and sub.attr not in receivers:
+                            receivers.add(sub.attr)
+                            if sub.attr in properties:
+                                pending.append(sub.attr)
 
 
 def _selected(
@@ -375,5 +469,3 @@ def splice(cut: Cut, new_cut: bytes) -> Spliced | None:
         lines.extend(range(line, line + j2 - j1))
         line += j2 - j1
     return Spliced(b"".join(out), new_cut, tuple(lines))
-
-
