@@ -873,7 +873,8 @@ def test_a_path_returned_by_an_unannotated_helper_is_a_known_receiver() -> None:
     sites = transform_source(source, "jsonio.py", FilePolicy(), rewrite=False).sites
     # the helper's own `location.exists()` guard (a Path there) is an existence check
     # (families/existence.py, not counted in cover): migrated too, so worker B restores
-    assert sorted(s.family.value for s in sites) == ["existence", "pathlib", "pathlib", "pathlib"]
+    assert len([s for s in sites if s.family is not Family.EXISTENCE]) == 3
+    assert len([s for s in sites if s.family is Family.EXISTENCE]) == 1
     assert all(s.status is Status.PENDING for s in sites), [(s.line, s.status, s.reason) for s in sites]
 
 
