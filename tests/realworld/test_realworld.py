@@ -258,12 +258,16 @@ def test_compare_runs_reports_lost_and_gained_tests_per_run() -> None:
     ]
 
 
-def test_coverage_counts_from_the_site_list_or_the_totals() -> None:
+def test_coverage_counts_from_the_totals_and_pending_checks_from_the_sites() -> None:
+    """The cover figures come from the totals; what apply will rewrite is every pending
+    site listed, existence checks included (JSON format 5 keeps them out of the totals)."""
+    totals = {"sites": 5, "migrated": 2, "pending": 1, "unmigrated": 1, "local": 1, "checks": 2}
     sites = [
-        {"status": s}
-        for s in ("migrated", "migrated", "pending", "unmigrated", "local")
+        {"status": s, "family": f}
+        for s, f in (("migrated", "open"), ("pending", "json"), ("pending", "existence"),
+                     ("migrated", "existence"))
     ]
-    counts = rw.coverage_counts({"sites": sites})
+    counts = rw.coverage_counts({"totals": totals, "files": {"a.py": {"sites": sites}}})
     assert counts == {
         "sites": 5,
         "migrated": 2,
@@ -271,6 +275,7 @@ def test_coverage_counts_from_the_site_list_or_the_totals() -> None:
         "unmigrated": 1,
         "local": 1,
         "percent": 50.0,
+        "rewritable": 2,
     }
     assert rw.coverage_counts({"totals": {"sites": 0}})["percent"] == 100.0
 

@@ -420,3 +420,42 @@ def test_the_transport_is_bound_at_import_on_the_ipfs_backend_only(tmp_path: Pat
     assert ipfs.returncode == 0 and local.returncode == 0, ipfs.stderr + local.stderr
     assert ipfs.stdout.strip() == "['requests', 'storage_runtime._transport', 'urllib3']"
     assert local.stdout.strip() == "[]"
+
+
+_LOG_CAPTURE = r'''
+import logging, os, sys
+from pathlib import Path
+import storage_runtime
+from storage_runtime import storage
+import urllib3
+
+records = []
+handler = logging.Handler()
+handler.emit = records.append
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel(logging.DEBUG)
+root = Path(storage.settings.root)
+with storage.open(root / "out.txt", "w", pin=True) as f:  # a publish: several RPC calls
+    f.write("hello\n")
+storage.exists(str(root / "nobody" / "x.txt"))  # a namespace lookup for a missing file
+ours = sorted({r.name for r in records if r.name.startswith("urllib3")})
+# The program's own urllib3 traffic still logs (a request to the node's API port).
+pool = urllib3.PoolManager()
+pool.request("POST", sys.argv[1] + "/api/v0/version")
+theirs = sorted({r.name for r in records if r.name.startswith("urllib3")})
+print(ours, theirs)
+'''
+
+
+def test_the_runtimes_calls_leave_no_urllib3_log_records_in_the_program(
+    ipfs_settings: Callable[..., Any],
+) -> None:
+    """filelock 3.20.0's suite asserts the exact log records of a lock (caplog at DEBUG):
+    after migration its `Path(lock).exists()` asked the namespace, and urllib3's
+    `Starting new HTTP connection` and request lines appeared among them."""
+    settings = ipfs_settings("root", strict=True)
+    host, port = settings.api.split("/")[2], settings.api.split("/")[4]
+    done = _run(_LOG_CAPTURE, [f"http://{host}:{port}"], settings.as_env(), cwd=settings.root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "[] ['urllib3.connectionpool']\n"
+    assert rows(settings.index)["out.txt"]["state"] == "published"
