@@ -40,7 +40,7 @@ import pathlib
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._open import _io_open
-from storage_runtime._paths import publishable
+from storage_runtime._paths import PATHLIB_OWN, PLAIN_PATHS, publishable
 
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
@@ -58,9 +58,6 @@ OWN: dict[str, Any] = {
 }
 #: What the checks themselves call: a patch of one of these fakes the disk they look at.
 _OS_STAT, _OS_LSTAT = os.stat, os.lstat
-#: pathlib's own methods (the check, and the `stat` it calls).
-_PATHLIB = {name: getattr(pathlib.Path, name) for name in ("exists", "is_file", "stat")}
-_PLAIN_PATHS = frozenset({pathlib.PosixPath, pathlib.WindowsPath})
 _PATH_FSPATH = pathlib.PurePath.__fspath__
 
 
@@ -107,9 +104,9 @@ def _disk_is_real() -> bool:
 def _own_path(path: Any, name: str) -> bool:
     kind = type(path)
     return (
-        kind in _PLAIN_PATHS
-        and getattr(kind, name, None) is _PATHLIB[name]
-        and getattr(kind, "stat", None) is _PATHLIB["stat"]
+        kind in PLAIN_PATHS
+        and getattr(kind, name, None) is PATHLIB_OWN[name]
+        and getattr(kind, "stat", None) is PATHLIB_OWN["stat"]
         and getattr(kind, "__fspath__", None) is _PATH_FSPATH
     )
 

@@ -23,6 +23,7 @@ that reason instead of publishing it.
 from __future__ import annotations
 
 import os
+import pathlib
 import stat
 import threading
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,17 @@ __all__ = [
 
 #: Pseudo file systems: never published, never restored.
 SPECIAL_ROOTS: tuple[str, ...] = ("/proc", "/dev", "/sys")
+
+
+#: The concrete Path classes whose methods the runtime may call as pathlib's own.
+PLAIN_PATHS = frozenset({pathlib.PosixPath, pathlib.WindowsPath})
+#: pathlib's own methods, captured at import: one whose class attribute is not this object
+#: (patched, overridden, pyfakefs) is not "own", and the runtime only calls it through.
+PATHLIB_OWN: dict[str, Any] = {
+    name: getattr(pathlib.Path, name)
+    for name in ("read_text", "read_bytes", "write_text", "write_bytes", "open", "exists",
+                 "is_file", "stat", "replace", "rename", "unlink")
+}
 
 
 def is_inside(path: str, folder: str) -> bool:

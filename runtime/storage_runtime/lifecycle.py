@@ -52,6 +52,8 @@ import shutil
 from contextlib import nullcontext
 from typing import Any
 
+from storage_runtime._paths import PATHLIB_OWN
+
 __all__ = [
     "OWN",
     "copy",
@@ -83,10 +85,10 @@ OWN: dict[str, Any] = {
         for n in ("move", "rmtree", "copy", "copy2", "copyfile", "copytree")
     },
 }
-_OWN_PATH: dict[str, Any] = {n: getattr(pathlib.Path, n) for n in ("replace", "rename", "unlink")}
+_PATH_METHODS = ("replace", "rename", "unlink")
 _MODULES = {"os": os, "shutil": shutil}
 _SIGNATURES = {name: inspect.signature(fn) for name, fn in {**OWN, **{
-    f"pathlib.Path.{n}": fn for n, fn in _OWN_PATH.items()}}.items()}
+    f"pathlib.Path.{n}": PATHLIB_OWN[n] for n in _PATH_METHODS}}.items()}
 
 
 def signature_of(name: str) -> inspect.Signature:
@@ -121,7 +123,7 @@ def _path_arguments(
     storage: Any, method: Any, name: str, path: Any, args: Any, kwargs: Any
 ) -> dict[str, Any] | None:
     """As `_arguments`, for a Path method: only pathlib's own method, bound to a Path."""
-    if storage._local or getattr(method, "__func__", None) is not _OWN_PATH[name]:
+    if storage._local or getattr(method, "__func__", None) is not PATHLIB_OWN[name]:
         return None
     if not isinstance(path, pathlib.Path):
         return None

@@ -72,7 +72,7 @@ from storage_runtime._open import (
     warn_at_caller,
     warns_line_buffering,
 )
-from storage_runtime._paths import publishable
+from storage_runtime._paths import PATHLIB_OWN, PLAIN_PATHS, publishable
 from storage_runtime.config import (
     INDEX_FILE_NAME,
     STATE_DIR_NAME,
@@ -312,12 +312,12 @@ class Storage:
         """True when `path.<method>(...)` is pathlib's own on a plain Path, reaching the real
         `io.open`: only then does the backend hear about it. Otherwise the helper is the
         bare method call, whatever `path` is."""
-        if self._local or type(path) not in _PLAIN_PATHS:
+        if self._local or type(path) not in PLAIN_PATHS:
             return False
         kind = type(path)
         return (
-            getattr(kind, method, None) is _PATHLIB[method]
-            and getattr(kind, "open", None) is _PATHLIB["open"]
+            getattr(kind, method, None) is PATHLIB_OWN[method]
+            and getattr(kind, "open", None) is PATHLIB_OWN["open"]
             and io.open is _io_open
         )
 
@@ -685,7 +685,7 @@ def _encoding_warned(
     Path the warning is raised here, at the program's line, and the method is given the
     encoding it would have chosen (what it then passes to `io.open` is unchanged)."""
     kind = type(path)
-    if kind not in _PLAIN_PATHS or getattr(kind, method, None) is not _PATHLIB[method]:
+    if kind not in PLAIN_PATHS or getattr(kind, method, None) is not PATHLIB_OWN[method]:
         return args, kwargs
     try:
         bound = _PATHLIB_SIGNATURES[method].bind(path, *args, **kwargs)
@@ -707,7 +707,7 @@ def _warn_in_pathlib_open(message: str) -> None:
     original `p.open(...)` had it: the `io.open(...)` line of pathlib's `Path.open`."""
     import dis  # only on this rare path
 
-    code = _PATHLIB["open"].__code__
+    code = PATHLIB_OWN["open"].__code__
     line = code.co_firstlineno
     previous = None
     for ins in dis.get_instructions(code):  # `io` then `.open`: the line of `io.open(`
@@ -715,21 +715,18 @@ def _warn_in_pathlib_open(message: str) -> None:
             line = (previous.positions and previous.positions.lineno) or line
             break
         previous = ins
-    module = sys.modules.get(_PATHLIB["open"].__module__)
+    module = sys.modules.get(PATHLIB_OWN["open"].__module__)
     module_globals = vars(module) if module is not None else {}
     warnings.warn_explicit(
         message, RuntimeWarning, code.co_filename, line,
-        module=_PATHLIB["open"].__module__,
+        module=PATHLIB_OWN["open"].__module__,
         registry=module_globals.setdefault("__warningregistry__", {}),
         module_globals=module_globals,
     )
 
 
-#: pathlib's own methods, captured at import: a patched or overridden one is not "own".
-_PLAIN_PATHS = frozenset({pathlib.PosixPath, pathlib.WindowsPath})
 _PATHLIB_METHODS = ("read_text", "read_bytes", "write_text", "write_bytes", "open")
-_PATHLIB: dict[str, Any] = {name: getattr(pathlib.Path, name) for name in _PATHLIB_METHODS}
-_PATHLIB_SIGNATURES = {name: inspect.signature(fn) for name, fn in _PATHLIB.items()}
+_PATHLIB_SIGNATURES = {name: inspect.signature(PATHLIB_OWN[name]) for name in _PATHLIB_METHODS}
 
 
 def _helper_signature(name: str, *, pin: bool) -> inspect.Signature:
