@@ -53,7 +53,11 @@ from migrate_storage.codemods.analysis.found import Found, Position, argument
 from migrate_storage.codemods.analysis.handles import is_inert
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families.examples import Rewritten, Unchanged
-from migrate_storage.codemods.families.lifecycle import LifecycleEdit, callee_order_kept
+from migrate_storage.codemods.families.lifecycle import (
+    LifecycleEdit,
+    callee_order_kept,
+    resolved,
+)
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
 
@@ -159,14 +163,11 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name), is a
     stand-in on the runtime's storage (MIGRATED), or is `p.exists()`/`p.is_file()` on a
     receiver known to be a Path."""
-    names = ctx.names(call)
-    known = sorted(n for n in names if n in FUNCTIONS)
-    if known:
-        item = Found(call, position, KIND, Family.EXISTENCE, known[0],
+    known, only = resolved(ctx.names(call), FUNCTIONS)
+    if known is not None:
+        item = Found(call, position, KIND, Family.EXISTENCE, known,
                      target=argument(call, 0, (_FUNCTION_KEYWORD,)))
-        if len(known) != len(names) or len({FUNCTIONS[n] for n in known}) > 1:
-            return item.unmigrated(Reason.DYNAMIC_CALL)  # also bound to something else
-        if not _one_path(call) or not callee_order_kept(call, ctx):
+        if not only or not _one_path(call) or not callee_order_kept(call, ctx):
             return item.unmigrated(Reason.DYNAMIC_CALL)
         return item
     func = call.func

@@ -337,16 +337,27 @@ def recognise_function(
     call: cst.Call, position: Position, names: Collection[str]
 ) -> Found | None:
     """A site when `call`'s callee resolves to one of FUNCTIONS (by qualified name)."""
-    known = sorted(n for n in names if n in FUNCTIONS)
-    if not known:
+    known, only = resolved(names, FUNCTIONS)
+    if known is None:
         return None
-    item = Found(call, position, KIND, Family.LIFECYCLE, known[0],
+    item = Found(call, position, KIND, Family.LIFECYCLE, known,
                  target=argument(call, 0, _PATH_KEYWORDS))
-    if len(known) != len(names):  # also bound to something else: cannot know which
-        return item.unmigrated(Reason.DYNAMIC_CALL)
-    if len(known) > 1 and len({FUNCTIONS[n] for n in known}) > 1:
+    if not only:
         return item.unmigrated(Reason.DYNAMIC_CALL)
     return _checked(item)
+
+
+def resolved(
+    names: Collection[str], table: Mapping[str, str]
+) -> tuple[str | None, bool]:
+    """(the first of the qualified names a callee resolves to that `table` lists, None if
+    none; whether the callee is that stand-in only). Not only when it may also be bound to
+    something else, or to two functions of the table with different stand-ins: which one
+    runs is not known."""
+    known = sorted(n for n in names if n in table)
+    if not known:
+        return None, False
+    return known[0], len(known) == len(names) and len({table[n] for n in known}) == 1
 
 
 def recognise_method(
