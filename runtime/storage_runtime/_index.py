@@ -335,15 +335,11 @@ class Index:
                 [(self.root, _name_key(rel), reason[:500], now) for rel, reason in refused],
             )
 
-    def bump(self, rel: str) -> int | None:
-        """A writable open of `rel` starts: a publish that started before it records nothing.
-        Returns the new generation (None when this machine has no row for `rel`)."""
-        return self.bump_or_open_new(rel, None)[0]
-
     def bump_or_open_new(self, rel: str, pin: bool | None) -> tuple[int | None, bool]:
-        """`bump`, in one transaction with, when `rel` has no row and `pin` is known, a new
-        `pending` row (generation 0: its close makes it 1, so `pending` at 0 reads "opened,
-        never closed"; with the pin its close would publish it with): a
+        """A writable open of `rel` starts: its generation goes up, so a publish that started
+        before it records nothing. In the same transaction, when `rel` has no row and `pin`
+        is known, a new `pending` row (generation 0: its close makes it 1, so `pending` at 0
+        reads "opened, never closed"; with the pin its close would publish it with): a
         writer that never closes the file (a kill, `os._exit`) then leaves a row `sync`
         publishes from once the file is no longer open for writing. Returns the generation
         (None: no row) and whether the row is new."""
