@@ -110,8 +110,9 @@ def coverage_counts(data: dict[str, object]) -> dict[str, float]:
         counts[key] = float(totals.get(key, 0))
     counted = counts["migrated"] + counts["pending"] + counts["unmigrated"]
     counts["percent"] = 100.0 * counts["migrated"] / counted if counted else 100.0
-    # Existence checks (format 5) are in no total but `checks`; apply rewrites the pending
-    # ones too, so what it says it rewrote is compared with every pending site listed.
+    # Existence checks (format 5) are in no total but `checks` (format 6 adds
+    # `checks_pending`); apply rewrites the pending ones too, so what it says it rewrote
+    # is compared with every pending site listed, the schema's ground truth.
     files = data.get("files")
     if isinstance(files, dict):
         counts["rewritable"] = float(sum(

@@ -94,14 +94,21 @@ def not_counted(report: CoverageReport) -> list[FileResult]:
 
 
 def left_headline(report: CoverageReport) -> str:
-    """ "Left to do: 7 sites (4 pending, 3 unmigrated)", or that nothing is left."""
+    """ "Left to do: 7 sites (4 pending, 3 unmigrated)", or that nothing is left; and
+    the existence checks `apply` would rewrite, which are not in the cover, so that
+    the pending figures here add up to what `apply` reports."""
     totals = report.totals
+    checks = ""
+    if totals.checks_pending:
+        plural = "check" if totals.checks_pending == 1 else "checks"
+        checks = f"; plus {totals.checks_pending} existence {plural} that apply rewrites (not counted)"
     if not report.left:
-        return "Left to do: nothing (no pending or unmigrated site)"
+        return f"Left to do: nothing (no pending or unmigrated site){checks}"
     plural = "site" if totals.not_migrated == 1 else "sites"
     return (
         f"Left to do: {totals.not_migrated} {plural} "
         f"({totals.pending} pending, {totals.unmigrated} unmigrated), by reason and family"
+        f"{checks}"
     )
 
 

@@ -23,6 +23,8 @@ Format versions (`meta.format`), bump on any change a consumer could notice:
   5: family `existence` (os.path.exists/isfile/lexists, Path.exists/is_file), and
      `checks` in every summary: the existence sites, whatever their status, which are in
      `sites` but in none of migrated/pending/unmigrated/local/counted (not in the cover).
+  6: `checks_pending` in every summary: the existence checks `apply` would rewrite, so
+     that `pending + checks_pending` is what `apply` reports as rewritten.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from migrate_storage.codemods.report.model import (
     is_scanned,
 )
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 # A file's `state` is "skipped" or "failed" (its FileStatus) when it was not counted, and
 # this for every counted file, whatever the scan found in it: the schema's word since
@@ -61,6 +63,7 @@ def summary(tally: Tally, precision: int) -> dict[str, Any]:
         "unmigrated": tally.unmigrated,
         "local": tally.local,
         "checks": tally.checks,
+        "checks_pending": tally.checks_pending,
         "counted": tally.counted,
         "percent_covered": tally.pc_covered,
         "percent_covered_display": tally.pc_covered_str(precision),
@@ -132,6 +135,7 @@ _SUMMARY = {
         "unmigrated",
         "local",
         "checks",
+        "checks_pending",
         "counted",
         "percent_covered",
         "percent_covered_display",
@@ -144,6 +148,7 @@ _SUMMARY = {
         "unmigrated": _COUNT,
         "local": _COUNT,
         "checks": _COUNT,
+        "checks_pending": _COUNT,
         "counted": _COUNT,
         "percent_covered": {"type": "number", "minimum": 0, "maximum": 100},
         "percent_covered_display": {"type": "string"},

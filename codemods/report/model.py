@@ -46,22 +46,27 @@ class Tally:
     unmigrated: int = 0
     local: int = 0
     checks: int = 0
+    # Of `checks`, those PENDING: `apply` rewrites them too, so its "Rewrote N" is
+    # `pending + checks_pending`; shown apart because they are not in the cover.
+    checks_pending: int = 0
 
     @classmethod
     def of(cls, sites: Iterable[Site]) -> Tally:
         counts = {status: 0 for status in Status}
-        checks = 0
+        checks = checks_pending = 0
         for site in sites:
             if counts_in_cover(site):
                 counts[site.status] += 1
             else:
                 checks += 1
+                checks_pending += site.status is Status.PENDING
         return cls(
             migrated=counts[Status.MIGRATED],
             pending=counts[Status.PENDING],
             unmigrated=counts[Status.UNMIGRATED],
             local=counts[Status.LOCAL],
             checks=checks,
+            checks_pending=checks_pending,
         )
 
     def __add__(self, other: Tally) -> Tally:
@@ -73,6 +78,7 @@ class Tally:
             self.unmigrated + other.unmigrated,
             self.local + other.local,
             self.checks + other.checks,
+            self.checks_pending + other.checks_pending,
         )
 
     def __radd__(self, other: int) -> Tally:

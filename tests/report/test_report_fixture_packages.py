@@ -65,6 +65,7 @@ def test_pending_is_what_apply_rewrites_and_zero_after(name: str, tmp_path: Path
         for f in before["files"].values()
         for s in f["sites"]
     )
+    assert before["totals"]["checks_pending"] == checks_pending
     assert sum(map(len, rewritten.values())) == before["totals"]["pending"] + checks_pending
 
     after = coverage_json(".")

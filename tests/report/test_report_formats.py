@@ -115,7 +115,7 @@ def test_line_ranges_group_consecutive_lines_only() -> None:
 def test_json_matches_schema_and_model(report: CoverageReport) -> None:
     data = json.loads(json_report.render(report))
     jsonschema.validate(data, json_report.SCHEMA)
-    assert data["meta"]["format"] == json_report.FORMAT_VERSION == 5
+    assert data["meta"]["format"] == json_report.FORMAT_VERSION == 6
     assert data["totals"]["migrated"] == report.totals.migrated == 3
     assert data["totals"]["counted"] == 9
     assert data["totals"]["percent_covered"] == pytest.approx(100 / 3)

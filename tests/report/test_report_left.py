@@ -102,7 +102,7 @@ def test_json_groups_come_right_after_meta_and_validate() -> None:
     data = json.loads(json_report.render(_report()))
     jsonschema.validate(data, json_report.SCHEMA)
     assert list(data) == ["meta", "left_to_do", "files", "totals"]
-    assert data["meta"]["format"] == 5
+    assert data["meta"]["format"] == 6
     assert data["left_to_do"][0] == {
         "status": "unmigrated",
         "reason": "third_party_writer",

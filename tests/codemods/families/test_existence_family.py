@@ -231,11 +231,14 @@ def test_coverage_and_apply_agree_and_the_cover_does_not_move(
     before = _report()
     assert _checks(before) == {"pending": 2, "unmigrated": 1}
     assert before["totals"]["checks"] == 3
+    assert before["totals"]["checks_pending"] == 2
     counted = before["totals"]["counted"]
     assert counted == before["totals"]["pending"] > 0  # the open
     assert all(g["family"] != "existence" for g in before["left_to_do"])
     text = _cli("coverage", "pkg").stdout
     assert "Checks" in text and "TOTAL" in text
+    # the headline adds up to what apply reports: the open, and the two checks
+    assert "(1 pending, 0 unmigrated), by reason and family; plus 2 existence checks that apply rewrites" in text
 
     first = _cli("apply", "pkg")
     assert first.exit_code == 0, first.stderr
@@ -244,6 +247,8 @@ def test_coverage_and_apply_agree_and_the_cover_does_not_move(
     after = _report()
     assert _checks(after) == {"migrated": 2, "unmigrated": 1}
     assert after["totals"]["checks"] == 3
+    assert after["totals"]["checks_pending"] == 0
+    assert _cli("coverage", "pkg").stdout.startswith("Left to do: nothing (no pending or unmigrated site).\n")
     # the counted figures moved only by the open family's own rewrite
     assert (after["totals"]["counted"], after["totals"]["migrated"]) == (counted, counted)
     sarif = json.loads(_cli("coverage", "pkg", "--format", "sarif").stdout)
