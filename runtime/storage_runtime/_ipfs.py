@@ -32,8 +32,9 @@ What it does (the `Backend` protocol of `_backend.py`):
   be read) leaves that file pending with the reason; only an unreachable or timed-out
   daemon pauses publishing (`is_daemon_down`). A name the namespace cannot hold
   (`_paths.unpublishable_name`) is recorded as refused with the reason, never tried.
-- Resources: one RPC client per process, shared by its threads, whose pool holds at most
-  `POOL_SIZE` connections; one index connection per process.
+- Resources: one RPC client per process, shared by its threads, with at most `POOL_SIZE`
+  calls (each its own connection, closed after it) in flight; one index connection per
+  process.
 
 Never published, whatever the caller says: paths outside the root, the runtime's own
 state folder, secret-looking names (`_paths.is_secret`, unless allowed).
@@ -83,55 +84,30 @@ POOL_SIZE = READERS
 
 
 def default_client(settings: Settings) -> Any:
-    """An `ipfshttpclient.Client` for `settings.api` (not `connect()`: its version check
-    refuses modern daemons), with one persistent session from `_transport`: bound at import
+    """The RPC client for `settings.api` (`_rpc.Client`: stdlib http.client bound at import,
     so that a program's HTTP mocks (responses, requests-mock, vcrpy, httpretty,
-    pytest-socket) neither see nor answer the runtime's calls, and whose connection pool
-    holds at most `POOL_SIZE` sockets and blocks when they are all in use. The process
-    shares this one client between its threads (`IpfsBackend.client`)."""
-    try:
-        import ipfshttpclient
+    pytest-socket) neither see nor answer the runtime's calls), with at most `POOL_SIZE`
+    calls in flight. The process shares this one client between its threads
+    (`IpfsBackend.client`)."""
+    from storage_runtime._rpc import Client
 
-        from storage_runtime import _transport
-    except ImportError as exc:  # the runtime imports without it; the ipfs backend needs it
-        raise PublishError(f"the ipfs backend needs ipfshttpclient: {exc}") from exc
-    client = ipfshttpclient.Client(settings.api, timeout=settings.timeout)
-    _bind_session(client, _transport.session(POOL_SIZE))
-    return client
-
-
-def _bind_session(client: Any, session: Any) -> None:
-    """Give `client` `session` as its persistent session, set up as ipfshttpclient's own
-    `_make_session` sets up its sessions (default query parameters, auth, headers)."""
-    http = client._client
-    for name, value in http._session_props.items():
-        setattr(session, name, value)
-    http.close_session()
-    http._session = session
+    return Client(settings.api, timeout=settings.timeout, slots=POOL_SIZE)
 
 
 def trouble_types() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "the daemon is down, slow or erroring"."""
-    try:
-        from ipfshttpclient.exceptions import Error
-    except ImportError:
-        return (PublishError, OSError)
-    return (Error, PublishError, OSError)
+    from storage_runtime._rpc import RpcError
+
+    return (RpcError, PublishError, OSError)
 
 
 def is_daemon_down(exc: BaseException) -> bool:
     """True when `exc` says the daemon did not answer in time (refused connection, reset,
     timeout): pause publishing. An error the daemon answered with (`ErrorResponse`), or a
     local error reading the file, concerns one file and must not defer the others."""
-    try:
-        from ipfshttpclient.exceptions import (
-            ConnectionError,
-            ProtocolError,
-            TimeoutError,
-        )
-    except ImportError:
-        return False
-    return isinstance(exc, (ConnectionError, ProtocolError, TimeoutError))
+    from storage_runtime._rpc import NodeTimeout, NodeUnreachable, ProtocolError
+
+    return isinstance(exc, (NodeUnreachable, ProtocolError, NodeTimeout))
 
 
 #: How long a path no namespace has is not asked about again (seconds), and how many such

@@ -830,13 +830,6 @@ def test_a_load_guarded_by_an_existence_check_sees_another_worker_s_file(tmp_pat
 # Fourth round of unseen packages (flit-core, srsly, confuse, dill; /work/helpers/unseen7-gaps.md)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the ipfs backend configured, `import storage_runtime` validates the API "
-    "address with `multiaddr` (which imports netaddr) and binds its transport (requests, "
-    "urllib3, idna, certifi, charset_normalizer): a migrated library's import loads eight "
-    "third-party packages the program never imported; dill's module walker then fails",
-)
 def test_importing_a_migrated_module_on_the_ipfs_backend_loads_no_third_party_package(
     tmp_path: Path,
 ) -> None:
