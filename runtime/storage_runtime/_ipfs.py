@@ -42,12 +42,13 @@ state folder, secret-looking names (`_paths.is_secret`, unless allowed).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
@@ -62,6 +63,7 @@ log = logging.getLogger("storage_runtime")
 
 
 ClientFactory = Callable[[Settings], Any]
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 _SKIPPED = "daemon unreachable recently"
 _warned: set[tuple[int, str]] = set()
 _warn_lock = threading.Lock()
@@ -176,6 +178,18 @@ class _Breaker:
             return was
 
 
+def _one_connection(method: _Method) -> _Method:
+    """`method` with one index connection across its transactions (`Index.held`), closed
+    when it returns: no descriptor of the index stays open between the runtime's calls."""
+
+    @functools.wraps(method)
+    def wrapper(self: IpfsBackend, *args: Any, **kwargs: Any) -> Any:
+        with self.index.held():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class IpfsBackend:
     """Publishes to / restores from the IPFS node at `settings.api` (see module doc)."""
 
@@ -266,6 +280,7 @@ class IpfsBackend:
             thread.join(timeout)
 
     # -- Backend protocol ----------------------------------------------------------
+    @_one_connection
     def after_write(self, path: str, *, pin: bool) -> None:
         from storage_runtime._publish import publish_one
 
@@ -349,6 +364,7 @@ class IpfsBackend:
 
         return release
 
+    @_one_connection
     def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
         """The program moved `src` to `dst` (files or folders, already done): see
         `_relocate.renamed`."""
@@ -357,6 +373,7 @@ class IpfsBackend:
         self._first_use()
         renamed(self, src, dst, pin)
 
+    @_one_connection
     def after_remove(self, path: str, *, tree: bool = False) -> None:
         """The program removed `path` (a folder with `tree`): see `_relocate.removed`."""
         from storage_runtime._relocate import removed
@@ -410,6 +427,7 @@ class IpfsBackend:
     def note_success(self) -> bool:
         return self._breaker.success()
 
+    @_one_connection
     def before_read(self, path: str) -> None:
         if self._absent.hit(path):
             return  # no namespace had it a moment ago: no node call, no lookups at all
