@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -569,13 +570,20 @@ class Index:
             raise IndexUnavailable(f"index {self.path} is corrupt: {result[0][0]}")
 
 
+#: The tables and indexes `_SCHEMA` creates.
+_SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
+
+
 def _current(conn: sqlite3.Connection) -> bool:
-    """True when the database already has this schema version (nothing to create)."""
+    """True when the database already has this schema version and every table and index
+    of `_SCHEMA` (nothing to create): an open then makes no write transaction."""
     try:
         found = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.OperationalError:  # no meta table yet
         return False
-    return found is not None and str(found[0]) == str(SCHEMA_VERSION)
+    return (found is not None and str(found[0]) == str(SCHEMA_VERSION)
+            and _SCHEMA_NAMES <= names)
 
 
 def _migrate(conn: sqlite3.Connection, root: str) -> None:

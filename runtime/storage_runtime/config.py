@@ -184,8 +184,8 @@ class Settings:
 
 
 def make_backend(settings: Settings) -> Backend:
-    """The backend `settings.backend` names. `ipfs` is imported only when asked for, so the
-    runtime imports (and runs locally) without `ipfshttpclient` installed."""
+    """The backend `settings.backend` names. `ipfs` is imported only when asked for; it
+    needs nothing outside the standard library either (`_rpc`)."""
     if settings.backend == "local":
         from storage_runtime._backend import LocalBackend
 
