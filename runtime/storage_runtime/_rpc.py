@@ -105,19 +105,47 @@ class _Response:
         except (OSError, http.client.HTTPException) as exc:
             raise _failure(exc) from exc
 
-    def chunks(self) -> Iterator[bytes]:
-        """The body in chunks as they arrive; closed when exhausted or abandoned."""
-        try:
-            while chunk := self.read(_CHUNK):
-                yield chunk
-        finally:
-            self.close()
+    def chunks(self) -> _Chunks:
+        """The body in chunks as they arrive; closed when exhausted, on an error, when
+        closed, or when dropped (even unstarted: its slot must come back)."""
+        return _Chunks(self)
 
     def close(self) -> None:
         release, self._release = self._release, None
         if release is not None:
             self._conn.close()
             release()
+
+
+class _Chunks:
+    """Iterator over a streamed answer (`cat(stream=True)`)."""
+
+    def __init__(self, response: _Response) -> None:
+        self._response: _Response | None = response
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._response is None:
+            raise StopIteration
+        try:
+            chunk = self._response.read(_CHUNK)
+        except BaseException:
+            self.close()
+            raise
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            response.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class _Group:

@@ -187,3 +187,21 @@ def test_a_node_that_never_answers_times_out_within_the_timeout(fake_node: Any) 
         assert _fds() == before
     finally:
         server.close()
+
+
+@pytest.mark.ipfs
+def test_a_stream_dropped_unread_gives_its_slot_back(ipfs_api: str) -> None:
+    """`cat(stream=True)` abandoned before its first chunk (the caller raised): the
+    connection is closed and the slot freed, so later calls do not wait forever."""
+    client = Client(ipfs_api, timeout=5, slots=1)
+    cid = client.add(io.BytesIO(b"streamed"), pin=False, cid_version=1, raw_leaves=True)["Hash"]
+    before = _fds()
+    for _ in range(3):
+        stream = client.cat(cid, stream=True)
+        del stream
+    assert client.cat(cid) == b"streamed"
+    partial = client.cat(cid, stream=True)
+    assert next(partial) == b"streamed"
+    partial.close()
+    assert client.version()["Version"]
+    assert _fds() == before
