@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,9 @@ def _settings_from_env() -> Settings:
     once, except under the CLI, which reports it as an error (exit 2) instead of a
     traceback."""
     try:
-        _log.configure(_log.choice())
+        log_choice = _log.choice()
+        if _log.ENV_LOG in os.environ or not _log.configured_by_the_program():
+            _log.configure(log_choice)
         return Settings.from_env()
     except ValueError:
         if _runs_as_the_cli():

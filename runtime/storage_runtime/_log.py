@@ -19,6 +19,11 @@ did when the program configured no logging, whatever the program configures.
 - `off`: no output at all;
 - `propagate`: no own handler; records go to the program's logging as any library's do
   (its handlers and levels decide), for an operator who wants them in one log pipeline.
+
+A program that configured the `storage_runtime` logger itself before importing the runtime
+(a level or a handler of its own, `logging.config.dictConfig` naming it) keeps its
+configuration when the variable is not set; configuring it after the import (dictConfig
+replaces the logger's handlers) works as for any library's logger.
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, value: object) -> None:  # StreamHandler's own assignments
         pass
+
+
+def configured_by_the_program() -> bool:
+    """True when the `storage_runtime` logger has a level or a handler not set here."""
+    logger = logging.getLogger("storage_runtime")
+    if any(not isinstance(h, _Stderr) for h in logger.handlers):
+        return True
+    return logger.level != logging.NOTSET and not any(
+        isinstance(h, _Stderr) for h in logger.handlers)
 
 
 def choice(environ: dict[str, str] | os._Environ[str] | None = None) -> str:

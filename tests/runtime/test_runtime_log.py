@@ -116,6 +116,32 @@ def test_the_promised_warnings_reach_stderr_and_not_the_programs_logging(tmp_pat
     assert (off.returncode, off.stdout, off.stderr) == (0, EXPECTED, "")
 
 
+_CONFIGURED_BEFORE = r'''
+import logging, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout,
+                    format="%(levelname)s:%(name)s:%(message)s")
+logging.getLogger("storage_runtime").setLevel(logging.INFO)  # the operator wants restores
+import storage_runtime
+with storage_runtime.open("shared.txt") as f:
+    f.read()
+'''
+
+
+@pytest.mark.ipfs
+def test_a_logger_the_program_configured_before_the_import_is_left_alone(
+    ipfs_settings: Callable[..., Any], make_storage: Callable[..., Any],
+) -> None:
+    _plant(make_storage)
+    settings = ipfs_settings("program")
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("STORAGE_RUNTIME_", "PYTEST_"))}
+    done = subprocess.run([PYTHON, "-c", _CONFIGURED_BEFORE], env={**full, **settings.as_env()},
+                          cwd=settings.root, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("INFO:storage_runtime:storage_runtime: restored "), done.stdout
+    assert done.stderr == ""
+
+
 def test_an_unknown_log_value_fails_the_import_naming_the_variable(tmp_path: Path) -> None:
     done = _run(["runtime"], {"STORAGE_RUNTIME_LOG": "loud"}, _local_copy(tmp_path, "root"))
     assert done.returncode == 1
