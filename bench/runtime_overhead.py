@@ -1,5 +1,6 @@
 """Runtime overhead, measured in one run: `storage.open` against builtin `open`, and the
-ipfs backend's publish throughput against plain `ipfshttpclient` `add` of the same files.
+ipfs backend's publish throughput against plain `ipfshttpclient` `add` of the same files
+(and the runtime's own RPC client, `_rpc`, alone).
 
 Local part (no daemon), each a ratio of times (1.00 = same cost, >1 = slower):
 
@@ -154,8 +155,11 @@ def bench_ipfs(quick: bool) -> None:
         settings = Settings(backend="ipfs", api=api, root=folder,
                             namespace=f"/bench-{os.getpid()}", timeout=60)
         try:
-            client = default_client(settings)
+            import ipfshttpclient  # the baseline: the plain client, its own session
+
+            client = ipfshttpclient.Client(api, timeout=60)
             client.version()
+            ours = default_client(settings)
         except Exception as exc:  # noqa: BLE001 - any failure: no node to measure
             print(f"ipfs: skipped (no node answers at {api}: {exc})")
             return
@@ -173,13 +177,20 @@ def bench_ipfs(quick: bool) -> None:
             for path in paths:
                 client.add(path, pin=False, cid_version=1, raw_leaves=True, opts=IMPORT_OPTS)
 
+        def own_client() -> None:  # the runtime's RPC client alone (_rpc, http.client)
+            for path in paths:
+                with open(path, "rb") as f:
+                    ours.add(f, pin=False, cid_version=1, raw_leaves=True, opts=IMPORT_OPTS)
+
         def runtime() -> None:
             for path in paths:
                 backend.after_write(path, pin=False)
 
-        runtime()  # warm both (index created, connections open)
+        runtime()  # warm all three (index created, connections open)
         plain()
+        own_client()
         t_plain = _best(plain, 2)
+        t_own = _best(own_client, 2)
         t_runtime = _best(runtime, 2)
 
         def marks() -> None:  # what every writable open adds: the writer mark, a gen bump
@@ -197,6 +208,8 @@ def bench_ipfs(quick: bool) -> None:
         client.close()
         print(f"ipfs publish of {len(paths)} files, {total:.1f} MiB, pin=False, node {api}")
         print(f"  plain ipfshttpclient add: {total / t_plain:8.1f} MiB/s")
+        print(f"  runtime's RPC client add: {total / t_own:8.1f} MiB/s "
+              f"(ratio to plain {t_plain / t_own:.2f})")
         print(f"  IpfsBackend.after_write:  {total / t_runtime:8.1f} MiB/s")
         print(f"  throughput ratio (backend / plain): {t_plain / t_runtime:.2f}")
         print(f"  begin_write + release (per writable open): "

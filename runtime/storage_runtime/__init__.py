@@ -10,19 +10,22 @@ variables at import (cheap: no I/O beyond `getcwd`/`realpath`), so a bad variabl
 import; the instance itself is built on first use (`storage_runtime.storage`, or the first
 `open`), and its backend after that. Importing a submodule alone (the secret-path rule,
 `storage_runtime.secret_paths`, which migrate-storage uses) builds nothing. With the default `local` backend every call is builtin file I/O and nothing
-else. This package imports without `ipfshttpclient`, `libcst` or `click`; with the ipfs
-backend configured its import also binds the RPC transport (`_transport`: `requests`,
-`urllib3`), before a program's HTTP mocks can be installed.
+else. This package imports nothing outside the standard library (no `libcst`, `click`,
+`ipfshttpclient`, `requests`); with the ipfs backend configured its import also binds the
+RPC transport (`_transport`: the standard library's `http.client`), before a program's
+HTTP mocks can be installed.
 """
 
 from __future__ import annotations
 
 import builtins
 import io
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _log
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
 from storage_runtime._open import (
     OPEN_STAND_INS,
@@ -62,10 +65,14 @@ def _runs_as_the_cli() -> bool:
 
 
 def _settings_from_env() -> Settings:
-    """The default instance's settings, read once at import. A bad variable fails the
-    import, so a migrated program stops at once, except under the CLI, which reports it
-    as an error (exit 2) instead of a traceback."""
+    """The default instance's settings, and where the runtime's log records go (`_log`),
+    read once at import. A bad variable fails the import, so a migrated program stops at
+    once, except under the CLI, which reports it as an error (exit 2) instead of a
+    traceback."""
     try:
+        log_choice = _log.choice()
+        if _log.ENV_LOG in os.environ or not _log.configured_by_the_program():
+            _log.configure(log_choice)
         return Settings.from_env()
     except ValueError:
         if _runs_as_the_cli():
@@ -77,14 +84,11 @@ _SETTINGS = _settings_from_env()
 _BUILD_LOCK = threading.Lock()
 
 if _SETTINGS.backend == "ipfs":
-    # Bind the RPC transport now, while `requests`, `urllib3` and `socket` are still the
-    # libraries' own: the program's HTTP mocks are installed later (test fixtures) and
-    # must not see or answer the runtime's calls (see `_transport`). The local backend
-    # imports none of it.
-    try:
-        from storage_runtime import _transport  # noqa: F401
-    except ImportError:  # no requests: `default_client` reports the missing dependency
-        pass
+    # Bind the RPC transport now, while `http.client` and `socket` are still the standard
+    # library's own: the program's HTTP mocks are installed later (test fixtures) and must
+    # not see or answer the runtime's calls (see `_transport`). The local backend imports
+    # none of it.
+    from storage_runtime import _rpc  # noqa: F401
 
 # `from storage_runtime.storage import Storage` above bound the submodule to the name
 # `storage`; the name belongs to the default instance, built by `__getattr__` on first use.

@@ -32,6 +32,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from storage_runtime import _log
 from storage_runtime._index import Index, IndexUnavailable, access_problem
 from storage_runtime.config import Settings
 
@@ -239,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on usage errors
     try:
         settings = Settings.from_env()
+        _log.choice()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ERROR

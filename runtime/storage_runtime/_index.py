@@ -48,7 +48,9 @@ An unreadable or corrupt database raises `IndexUnavailable`; one this user may n
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -59,6 +61,7 @@ from dataclasses import dataclass
 __all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
 SCHEMA_VERSION = "3"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     root     TEXT NOT NULL,
@@ -95,6 +98,7 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_cid ON entries (cid);
 """
 _COLUMNS = "path, state, pin, cid, size, mtime_ns, ino, gen, origin, attempts, error, updated"
+log = logging.getLogger("storage_runtime")
 
 
 def _name_key(rel: str) -> bytes:
@@ -158,6 +162,15 @@ class Index:
         self._lock = threading.RLock()
         self._conn_obj: sqlite3.Connection | None = None
         self._pid = 0
+        #: True: close the connection after each use that no `held()` scope covers, so the
+        #: process keeps no descriptor of the index (database, -wal, -shm) between the
+        #: runtime's calls. Off by default: closing the last connection of a WAL database
+        #: checkpoints it (an fsync), and reopening it recovers the WAL; measured at 1.5-2x
+        #: a publish and 20x a writable open that changes nothing (bench/descriptor_cost.py;
+        #: Python 3.12's SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE does not help: the recovery
+        #: remains). The connection is kept for the process.
+        self.transient = False
+        self._holds = 0
 
     # -- connection ---------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -175,6 +188,9 @@ class Index:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            if _current(conn):  # the usual case: no write transaction per open
+                self._conn_obj, self._pid = conn, os.getpid()
+                return conn
             with _transaction(conn):
                 _migrate(conn, self.root)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
@@ -195,6 +211,29 @@ class Index:
         return f"index {self.path} {what}: {exc}"
 
     @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep one connection across the transactions of one runtime call (a publish
+        makes several), closed when the last scope of the process ends."""
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                self._close_if_idle()
+
+    def _close_if_idle(self) -> None:
+        """(With `_lock` held.) Close the connection when `transient` and no scope holds it."""
+        conn = self._conn_obj
+        if self.transient and not self._holds and conn is not None and self._pid == os.getpid():
+            self._conn_obj = None
+            try:
+                conn.close()
+            except sqlite3.Error:  # closing is best effort: the data is committed
+                log.debug("storage_runtime: closing the index failed", exc_info=True)
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             conn = self._conn()
@@ -203,6 +242,8 @@ class Index:
                     yield conn
             except sqlite3.Error as exc:
                 raise IndexUnavailable(self._explain(exc, "failed")) from exc
+            finally:
+                self._close_if_idle()
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with self._lock:
@@ -210,6 +251,8 @@ class Index:
                 return self._conn().execute(sql, args).fetchall()
             except sqlite3.Error as exc:
                 raise IndexUnavailable(self._explain(exc, "failed")) from exc
+            finally:
+                self._close_if_idle()
 
     def close(self) -> None:
         with self._lock:
@@ -525,6 +568,22 @@ class Index:
         result = self._read("PRAGMA quick_check")
         if [r[0] for r in result] != ["ok"]:
             raise IndexUnavailable(f"index {self.path} is corrupt: {result[0][0]}")
+
+
+#: The tables and indexes `_SCHEMA` creates.
+_SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
+
+
+def _current(conn: sqlite3.Connection) -> bool:
+    """True when the database already has this schema version and every table and index
+    of `_SCHEMA` (nothing to create): an open then makes no write transaction."""
+    try:
+        found = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:  # no meta table yet
+        return False
+    return (found is not None and str(found[0]) == str(SCHEMA_VERSION)
+            and _SCHEMA_NAMES <= names)
 
 
 def _migrate(conn: sqlite3.Connection, root: str) -> None:

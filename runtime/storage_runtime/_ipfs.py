@@ -32,8 +32,9 @@ What it does (the `Backend` protocol of `_backend.py`):
   be read) leaves that file pending with the reason; only an unreachable or timed-out
   daemon pauses publishing (`is_daemon_down`). A name the namespace cannot hold
   (`_paths.unpublishable_name`) is recorded as refused with the reason, never tried.
-- Resources: one RPC client per process, shared by its threads, whose pool holds at most
-  `POOL_SIZE` connections; one index connection per process.
+- Resources: one RPC client per process, shared by its threads, with at most `POOL_SIZE`
+  calls (each its own connection, closed after it) in flight; one index connection per
+  process.
 
 Never published, whatever the caller says: paths outside the root, the runtime's own
 state folder, secret-looking names (`_paths.is_secret`, unless allowed).
@@ -41,12 +42,13 @@ state folder, secret-looking names (`_paths.is_secret`, unless allowed).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
@@ -61,6 +63,7 @@ log = logging.getLogger("storage_runtime")
 
 
 ClientFactory = Callable[[Settings], Any]
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 _SKIPPED = "daemon unreachable recently"
 _warned: set[tuple[int, str]] = set()
 _warn_lock = threading.Lock()
@@ -83,55 +86,30 @@ POOL_SIZE = READERS
 
 
 def default_client(settings: Settings) -> Any:
-    """An `ipfshttpclient.Client` for `settings.api` (not `connect()`: its version check
-    refuses modern daemons), with one persistent session from `_transport`: bound at import
+    """The RPC client for `settings.api` (`_rpc.Client`: stdlib http.client bound at import,
     so that a program's HTTP mocks (responses, requests-mock, vcrpy, httpretty,
-    pytest-socket) neither see nor answer the runtime's calls, and whose connection pool
-    holds at most `POOL_SIZE` sockets and blocks when they are all in use. The process
-    shares this one client between its threads (`IpfsBackend.client`)."""
-    try:
-        import ipfshttpclient
+    pytest-socket) neither see nor answer the runtime's calls), with at most `POOL_SIZE`
+    calls in flight. The process shares this one client between its threads
+    (`IpfsBackend.client`)."""
+    from storage_runtime._rpc import Client
 
-        from storage_runtime import _transport
-    except ImportError as exc:  # the runtime imports without it; the ipfs backend needs it
-        raise PublishError(f"the ipfs backend needs ipfshttpclient: {exc}") from exc
-    client = ipfshttpclient.Client(settings.api, timeout=settings.timeout)
-    _bind_session(client, _transport.session(POOL_SIZE))
-    return client
-
-
-def _bind_session(client: Any, session: Any) -> None:
-    """Give `client` `session` as its persistent session, set up as ipfshttpclient's own
-    `_make_session` sets up its sessions (default query parameters, auth, headers)."""
-    http = client._client
-    for name, value in http._session_props.items():
-        setattr(session, name, value)
-    http.close_session()
-    http._session = session
+    return Client(settings.api, timeout=settings.timeout, slots=POOL_SIZE)
 
 
 def trouble_types() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "the daemon is down, slow or erroring"."""
-    try:
-        from ipfshttpclient.exceptions import Error
-    except ImportError:
-        return (PublishError, OSError)
-    return (Error, PublishError, OSError)
+    from storage_runtime._rpc import RpcError
+
+    return (RpcError, PublishError, OSError)
 
 
 def is_daemon_down(exc: BaseException) -> bool:
     """True when `exc` says the daemon did not answer in time (refused connection, reset,
     timeout): pause publishing. An error the daemon answered with (`ErrorResponse`), or a
     local error reading the file, concerns one file and must not defer the others."""
-    try:
-        from ipfshttpclient.exceptions import (
-            ConnectionError,
-            ProtocolError,
-            TimeoutError,
-        )
-    except ImportError:
-        return False
-    return isinstance(exc, (ConnectionError, ProtocolError, TimeoutError))
+    from storage_runtime._rpc import NodeTimeout, NodeUnreachable, ProtocolError
+
+    return isinstance(exc, (NodeUnreachable, ProtocolError, NodeTimeout))
 
 
 #: How long a path no namespace has is not asked about again (seconds), and how many such
@@ -198,6 +176,18 @@ class _Breaker:
             was = self._delay > 0
             self._delay = self._until = 0.0
             return was
+
+
+def _one_connection(method: _Method) -> _Method:
+    """`method` with one index connection across its transactions (`Index.held`), closed
+    when it returns: no descriptor of the index stays open between the runtime's calls."""
+
+    @functools.wraps(method)
+    def wrapper(self: IpfsBackend, *args: Any, **kwargs: Any) -> Any:
+        with self.index.held():
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class IpfsBackend:
@@ -290,6 +280,7 @@ class IpfsBackend:
             thread.join(timeout)
 
     # -- Backend protocol ----------------------------------------------------------
+    @_one_connection
     def after_write(self, path: str, *, pin: bool) -> None:
         from storage_runtime._publish import publish_one
 
@@ -373,6 +364,7 @@ class IpfsBackend:
 
         return release
 
+    @_one_connection
     def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
         """The program moved `src` to `dst` (files or folders, already done): see
         `_relocate.renamed`."""
@@ -381,6 +373,7 @@ class IpfsBackend:
         self._first_use()
         renamed(self, src, dst, pin)
 
+    @_one_connection
     def after_remove(self, path: str, *, tree: bool = False) -> None:
         """The program removed `path` (a folder with `tree`): see `_relocate.removed`."""
         from storage_runtime._relocate import removed
@@ -434,6 +427,7 @@ class IpfsBackend:
     def note_success(self) -> bool:
         return self._breaker.success()
 
+    @_one_connection
     def before_read(self, path: str) -> None:
         if self._absent.hit(path):
             return  # no namespace had it a moment ago: no node call, no lookups at all

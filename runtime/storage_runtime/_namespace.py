@@ -49,7 +49,7 @@ def missing(exc: Exception) -> bool:
 
 
 def _error_response() -> Any:
-    from ipfshttpclient.exceptions import ErrorResponse
+    from storage_runtime._rpc import ErrorResponse
 
     return ErrorResponse
 

@@ -269,10 +269,6 @@ def sync(
 
 
 def _unreachable(exc: BaseException) -> bool:
-    try:
-        from ipfshttpclient.exceptions import ConnectionError, TimeoutError
-    except ImportError:
-        return True
-    return isinstance(exc, (ConnectionError, TimeoutError)) or (
-        isinstance(exc, PublishError) and "ipfshttpclient" in str(exc)
-    )
+    from storage_runtime._rpc import NodeTimeout, NodeUnreachable
+
+    return isinstance(exc, (NodeUnreachable, NodeTimeout))

@@ -85,7 +85,7 @@ def _missing(exc: Exception) -> bool:
 
 
 def _lookup(backend: IpfsBackend, mfs: str) -> dict[str, Any] | None:
-    from ipfshttpclient.exceptions import ErrorResponse
+    from storage_runtime._rpc import ErrorResponse
 
     try:
         st = backend.client().files.stat(mfs, opts={"cid-base": "base32", **_timeout(backend)})
@@ -97,7 +97,7 @@ def _lookup(backend: IpfsBackend, mfs: str) -> dict[str, Any] | None:
 
 
 def _is_pinned(backend: IpfsBackend, cid: str) -> bool:
-    from ipfshttpclient.exceptions import ErrorResponse
+    from storage_runtime._rpc import ErrorResponse
 
     try:
         keys = backend.client().pin.ls(cid, type="recursive", opts=_timeout(backend))["Keys"]
@@ -198,7 +198,7 @@ class PullReport:
 def walk_namespace(backend: IpfsBackend, namespace: str, report: PullReport) -> list[str]:
     """Relative paths of the regular-file entries under `namespace` whose names are safe;
     unsafe names and non-file entries go to `report.refused`."""
-    from ipfshttpclient.exceptions import ErrorResponse
+    from storage_runtime._rpc import ErrorResponse
 
     client = backend.client()
     found: list[str] = []

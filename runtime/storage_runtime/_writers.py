@@ -82,6 +82,9 @@ class Writers:
         self._counts: dict[str, int] = {}
         self._fd = -1
         self._pid = 0
+        #: Close the lock descriptor whenever no file is open for writing (False: keep
+        #: it for the process, as before; `bench/descriptor_cost.py` compares the two).
+        self.transient = True
 
     def _descriptor(self) -> int:
         if self._pid != os.getpid():  # after a fork: the inherited descriptor is the parent's
@@ -127,6 +130,7 @@ class Writers:
                     self._set_waiting(fd, fcntl.F_RDLCK, rel)
             except OSError as exc:
                 log.debug("storage_runtime: cannot mark %s open for writing: %s", rel, exc)
+                self._close_if_idle()
                 return False
             self._counts[rel] = self._counts.get(rel, 0) + 1
             return True
@@ -144,6 +148,16 @@ class Writers:
                     self._set(self._fd, fcntl.F_UNLCK, rel)
                 except OSError:  # the descriptor is ours: only EBADF-like misuse gets here
                     log.debug("storage_runtime: cannot unlock %s", rel, exc_info=True)
+            self._close_if_idle()
+
+    def _close_if_idle(self) -> None:
+        """Close the lock descriptor when no file of this process is open for writing
+        (call with `_lock` held): it holds no lock then, and a program that counts its
+        descriptors between calls (zict's and dask's `check_fd_leaks`) sees none of the
+        runtime's. The next writable open opens it again (one `open`, a few µs)."""
+        if self.transient and not self._counts and self._pid == os.getpid() and self._fd >= 0:
+            os.close(self._fd)
+            self._fd, self._pid = -1, 0
 
     def busy(self, rel: str) -> bool:
         """True when some process of this machine has `rel` open for writing."""

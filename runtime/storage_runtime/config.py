@@ -184,8 +184,8 @@ class Settings:
 
 
 def make_backend(settings: Settings) -> Backend:
-    """The backend `settings.backend` names. `ipfs` is imported only when asked for, so the
-    runtime imports (and runs locally) without `ipfshttpclient` installed."""
+    """The backend `settings.backend` names. `ipfs` is imported only when asked for; it
+    needs nothing outside the standard library either (`_rpc`)."""
     if settings.backend == "local":
         from storage_runtime._backend import LocalBackend
 
@@ -216,37 +216,66 @@ def _check_backend(value: str, label: str) -> str:
     return value
 
 
-#: Protocols ipfshttpclient can dial, in multiaddr order: host, port, application.
+#: Host protocols of an RPC API address, and the application protocols that may end it.
 _API_HOSTS = frozenset({"ip4", "ip6", "dns", "dns4", "dns6"})
 _API_APPS = frozenset({"http", "https"})
 
 
+@dataclass(frozen=True)
+class ApiAddress:
+    """Where the node's RPC API listens: what an `STORAGE_RUNTIME_API` multiaddr says."""
+
+    host: str
+    port: int
+    secure: bool
+    #: 4 or 6 for `/ip4`, `/dns4` and `/ip6`, `/dns6`; 0 for `/dns` (either family).
+    family: int
+
+
+def parse_api(value: str) -> ApiAddress:
+    """The few multiaddr shapes an RPC API address has: `/ip4|ip6|dns|dns4|dns6/HOST/tcp/
+    PORT[/http|/https]`. Parsed here rather than with the `multiaddr` package (which
+    imports netaddr and varint), so that importing the runtime loads nothing third-party.
+    Raises ValueError saying what is wrong (the caller names the variable)."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValueError("not a multiaddr (it must start with '/')")
+    parts = value[1:].split("/")
+    if parts and parts[-1] == "":  # one trailing slash, as multiaddr accepts
+        parts.pop()
+    if len(parts) not in (4, 5) or parts[0] not in _API_HOSTS or parts[2] != "tcp":
+        shape = "/" + "/".join(parts[0::2][:3]) if parts else value
+        raise ValueError(f"not an address the RPC client can dial ({shape})")
+    kind, host, _, port_text, *app = parts
+    if app and app[0] not in _API_APPS:
+        raise ValueError(f"not an address the RPC client can dial (ends in /{app[0]})")
+    if kind in ("ip4", "ip6"):
+        import ipaddress  # stdlib; only an ip address needs it
+
+        try:
+            parsed = (ipaddress.IPv4Address if kind == "ip4" else ipaddress.IPv6Address)(host)
+        except ValueError as exc:
+            raise ValueError(f"not a multiaddr ({exc})") from None
+        host = str(parsed)
+    elif not host or any(c.isspace() for c in host) or len(host) > 253:
+        raise ValueError(f"not a multiaddr (/{kind}/{host!r} is not a host name)")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"not a multiaddr (tcp port {port_text!r} is not 1-65535)")
+    family = {"ip4": 4, "dns4": 4, "ip6": 6, "dns6": 6}.get(kind, 0)
+    return ApiAddress(host, int(port_text), bool(app) and app[0] == "https", family)
+
+
 def _check_api(value: str, label: str, backend: str = "local") -> str:
-    """A multiaddr string. For the ipfs backend it must parse (with the `multiaddr`
-    package ipfshttpclient itself uses, when installed) and have the shape the client
-    dials; `/garbage` would otherwise only show up as every write going pending."""
+    """A multiaddr string. For the ipfs backend it must have the shape the client dials
+    (`parse_api`); `/garbage` would otherwise only show up as every write going pending."""
     hint = f"expected an IPFS RPC multiaddr such as {DEFAULT_API!r}"
     if not isinstance(value, str) or not value.startswith("/"):
         raise ValueError(f"{label}={value!r}: {hint}")
     if backend != "ipfs":
         return value
     try:
-        import multiaddr
-    except ImportError:  # the ipfs backend reports the missing client on first use
-        return value
-    try:
-        names = [proto.name for proto, _ in multiaddr.Multiaddr(value).items()]
-    except Exception as exc:  # noqa: BLE001 - multiaddr raises several unrelated types
-        raise ValueError(f"{label}={value!r}: not a multiaddr ({exc}); {hint}") from None
-    shape_ok = (
-        len(names) in (2, 3)
-        and names[0] in _API_HOSTS
-        and names[1] == "tcp"
-        and (len(names) == 2 or names[2] in _API_APPS)
-    )
-    if not shape_ok:
-        raise ValueError(f"{label}={value!r}: not an address the RPC client can dial "
-                         f"(/{'/'.join(names)}); {hint}")
+        parse_api(value)
+    except ValueError as exc:
+        raise ValueError(f"{label}={value!r}: {exc}; {hint}") from None
     return value
 
 

@@ -25,6 +25,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", _STRICT_WARNING)
 
 
+@pytest.fixture(autouse=True)
+def _runtime_records_reach_caplog() -> Iterator[None]:
+    """In-process tests assert the runtime's own records with caplog, whose handler is on
+    the root logger: they get `STORAGE_RUNTIME_LOG=propagate`. What a program sees by
+    default (no propagation, warnings on stderr) is checked in separate processes
+    (test_runtime_log.py)."""
+    from storage_runtime import _log
+
+    _log.configure("propagate")
+    yield
+    _log.configure(_log.choice())
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 

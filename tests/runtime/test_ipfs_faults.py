@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ipfshttpclient.exceptions import ConnectionError as IpfsConnectionError
-from ipfshttpclient.exceptions import ErrorResponse
+from storage_runtime._rpc import NodeUnreachable as IpfsConnectionError
+from storage_runtime._rpc import ErrorResponse
 from storage_runtime import Storage
 from storage_runtime._cid import cid_of_bytes
 from storage_runtime._ipfs import IpfsBackend

@@ -316,7 +316,7 @@ class _FailingAdd:
         self._inner, self._marker = inner, marker
 
     def add(self, reader: Any, *args: Any, **kwargs: Any) -> Any:
-        from ipfshttpclient.exceptions import ErrorResponse
+        from storage_runtime._rpc import ErrorResponse
 
         data = reader.read()
         if data.startswith(self._marker):
