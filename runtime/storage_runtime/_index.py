@@ -58,6 +58,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from storage_runtime import _os_calls
+
 __all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
 SCHEMA_VERSION = "3"
@@ -179,7 +181,7 @@ class Index:
         if conn is not None and self._pid == os.getpid():
             return conn
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            _os_calls.makedirs(os.path.dirname(self.path))
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, isolation_level=None,
                 check_same_thread=False,

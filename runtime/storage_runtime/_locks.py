@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from storage_runtime import _os_calls
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Windows: no cross-process locks
@@ -70,7 +72,7 @@ def _slot(key: str) -> int:
 @contextmanager
 def _held(folder: str, names: list[str]) -> Iterator[None]:
     """Exclusive `flock`s on `folder/<name>` for each name, taken in the order given."""
-    os.makedirs(folder, exist_ok=True)
+    _os_calls.makedirs(folder)
     fds: list[int] = []
     queued: list[threading.Lock] = []
     try:

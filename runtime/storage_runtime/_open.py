@@ -32,6 +32,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from storage_runtime import _os_calls
 from storage_runtime._backend import begin_write
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ class TrackedFileIO(io.FileIO):
         if self._sr_dirty:
             return True
         try:
-            st = os.fstat(self.fileno())
+            st = _os_calls.fstat(self.fileno())
         except (OSError, ValueError):
             return True  # cannot tell: publishing an unchanged file is only a cost
         return _stamp(st) != self._sr_baseline
@@ -390,7 +391,7 @@ def open_tracked(
     created = spec.rawmode[0] in "wx"
     if spec.rawmode[0] == "a":
         try:
-            os.stat(path)
+            _os_calls.stat(path)
         except FileNotFoundError:
             created = True
         except OSError:
@@ -467,11 +468,11 @@ def _regular_file_at(fd: int, path: str) -> os.stat_result | None:
     """`fd`'s stat when it is a regular file and is the file at `path` (else None): an
     `opener` may open a tty, a pipe, or a file elsewhere (`dir_fd=`); only the file at
     `path` is reported."""
-    st = os.fstat(fd)
+    st = _os_calls.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         return None
     try:
-        return st if os.path.samestat(st, os.stat(path)) else None
+        return st if _os_calls.samestat(st, _os_calls.stat(path)) else None
     except OSError:
         return None
 

@@ -28,6 +28,7 @@ import stat
 import threading
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _os_calls
 from storage_runtime.secret_paths import DEFAULT_SECRET_GLOBS, SECRET_DIRS
 from storage_runtime.secret_paths import is_secret as _is_secret
 
@@ -74,7 +75,7 @@ def is_special(path: str) -> bool:
     if any(is_inside(path, special) for special in SPECIAL_ROOTS):
         return True
     try:
-        st = os.stat(path)
+        st = _os_calls.stat(path)
     except (OSError, ValueError):
         return False  # missing: if it gets created by open(), it is a regular file
     return not stat.S_ISREG(st.st_mode)
@@ -161,7 +162,7 @@ def secret_hard_link(real: str, settings: Settings) -> bool:
     Names outside the root cannot be seen; a file linked from outside the root is
     published unless its own name looks secret."""
     try:
-        st = os.stat(real)
+        st = _os_calls.stat(real)
     except (OSError, ValueError):
         return False
     if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
@@ -186,7 +187,7 @@ def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> 
     while stack:
         folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = list(_os_calls.scandir(folder))
         except OSError:
             continue
         for entry in entries:

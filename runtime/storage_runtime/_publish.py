@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime import _namespace
+from storage_runtime import _namespace, _os_calls
 from storage_runtime._cid import IMPORT_OPTS, CidBuilder, _io_open, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
@@ -93,7 +93,7 @@ def publish_one(backend: IpfsBackend, rel: str, gen: int, pin: bool) -> str:
             backend.index.mark_gone(rel, gen)
             return "gone"
         with f:
-            st = os.fstat(f.fileno())
+            st = _os_calls.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 backend.index.mark_gone(rel, gen)
                 return "gone"
@@ -203,7 +203,7 @@ def sync(
                 continue
             path = os.path.join(backend.settings.root, *row.path.split("/"))
             try:
-                st = os.stat(path)
+                st = _os_calls.stat(path)
             except OSError:
                 continue  # deleted after publishing: stays deleted
             if backend.writers.busy(row.path):

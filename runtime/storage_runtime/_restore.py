@@ -26,6 +26,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _os_calls
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._cid import (
     CidBuilder,
@@ -155,7 +156,7 @@ def fetch_verified(backend: IpfsBackend, cid: str, target: str) -> None:
     """Fetch `cid` into `target` atomically, after checking the bytes against the CID."""
     folder = os.path.dirname(target)
     real_root = os.path.realpath(backend.settings.root)
-    os.makedirs(folder, exist_ok=True)
+    _os_calls.makedirs(folder)
     if not is_inside(os.path.realpath(folder), real_root):  # raced by a symlink swap
         _refuse(target, f"folder {folder} resolves outside the root")
     tmp = os.path.join(folder, f".{os.path.basename(target)}.sr-restore-{secrets.token_hex(6)}")

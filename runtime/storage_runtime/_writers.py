@@ -36,6 +36,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from storage_runtime import _os_calls
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -182,7 +184,7 @@ class Writers:
         try:
             return os.open(self.path, flags, 0o600)
         except FileNotFoundError:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            _os_calls.makedirs(os.path.dirname(self.path))
             return os.open(self.path, flags, 0o600)
 
     @contextmanager

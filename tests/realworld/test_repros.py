@@ -1001,13 +1001,6 @@ def test_a_class_s_own_write_text_method_is_not_a_pathlib_site() -> None:
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the ipfs backend, `import storage_runtime` validates STORAGE_RUNTIME_API "
-    "with `multiaddr`, whose varint compares bytes with str: under `python -bb` the import "
-    "raises ValueError ('not a multiaddr (Comparison between bytes and string)'), under "
-    "`python -b` it prints BytesWarnings (and again when the write is published)",
-)
 def test_a_migrated_program_runs_the_same_under_python_bb(tmp_path: Path) -> None:
     """click 8.5.1's suite on the ipfs backend: `test_path_dash_no_byteswarning` runs
     `python -bb -c "import click; ..."` and the migrated click no longer imports. Any
