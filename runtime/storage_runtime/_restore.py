@@ -119,6 +119,11 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
         if entry is None:
             continue
         kind = str(entry.get("Type"))
+        if kind == "directory":
+            # Files are placed by relative path, so the folders on the way are MFS folders:
+            # asking about a folder (`if not parent.exists(): parent.mkdir()`) is a plain
+            # miss, said nowhere; restores are of regular files only.
+            continue
         if kind != "file":
             _refuse(target, f"MFS entry {mfs} is a {kind}, not a regular file")
         try:

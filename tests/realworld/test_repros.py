@@ -1125,12 +1125,6 @@ def test_the_temporary_name_of_an_atomic_write_made_with_os_open_is_scratch() ->
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="a migrated existence check of a folder that holds other workers' files logs "
-    "'storage_runtime: refusing to restore …: MFS entry … is a directory, not a regular "
-    "file' (a WARNING, so on stderr through logging's last resort) for an everyday folder",
-)
 def test_an_existence_check_of_a_folder_another_worker_filled_is_quiet(tmp_path: Path) -> None:
     """installer 1.1.0 (pin rule, checked on the package's `write_to_fs` with two roots
     sharing a namespace): worker A installs files under `lib/pkg/`; worker B's
