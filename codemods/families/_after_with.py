@@ -140,7 +140,7 @@ def leaves_early(body: cst.CSTNode) -> bool:
 
 def rebound(
     name: cst.Name,
-    statement: cst.With,
+    statement: cst.CSTNode,
     scopes: Mapping[cst.CSTNode, Scope | None],
     bound_by: cst.Name | None = None,
 ) -> bool:
@@ -182,7 +182,7 @@ def _binds_dynamically(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value in _DYNAMIC_BINDERS
 
 
-def reopened_around(statement: cst.With, path: cst.BaseExpression, parent: Parent) -> bool:
+def reopened_around(statement: cst.BaseStatement, path: cst.BaseExpression, parent: Parent) -> bool:
     """An enclosing `with` of the same function whose items spell `path` again."""
     current = parent(statement)
     while current is not None and not isinstance(current, (*_SCOPES, cst.Module)):
@@ -260,11 +260,12 @@ def publish_line(
 
 @dataclass(frozen=True, slots=True)
 class WithPublishEdit:
-    """The `with` statement -> the statement as it was (its items and body as the other
-    edits left them), then one `storage.publish(path, pin=...)` line per writer item, at
-    the statement's indentation."""
+    """The `with` statement (or the `try` that closes the writers: families/
+    _after_finally.py) -> the statement as it was (its items and body as the other edits
+    left them), then one `storage.publish(path, pin=...)` line per writer, at the
+    statement's indentation."""
 
-    node: cst.With
+    node: cst.With | cst.Try
     region: tuple[int, int]
     paths: tuple[cst.BaseExpression, ...]
     pin: bool
@@ -273,7 +274,7 @@ class WithPublishEdit:
     def apply(
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
-        assert isinstance(node, cst.With)
+        assert isinstance(node, (cst.With, cst.Try))
         added = [publish_line(p, self.pin, None, names["storage"]) for p in self.paths]
         return cst.FlattenSentinel([node, *added])
 

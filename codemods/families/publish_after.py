@@ -106,6 +106,7 @@ from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.analysis.uses import descendants
 from migrate_storage.codemods.families import (
+    _after_finally,
     _after_with,
     _call_through,
     lazy_command,
@@ -249,7 +250,7 @@ def decide(items: list[Found], ctx: Context) -> None:
     becomes PENDING, with the edit that adds `storage.publish(path, pin=...)` (after a
     `with` statement: one edit for all its writer items, carried by the first)."""
     pin = ctx.pin_for(Family.THIRD_PARTY)
-    after_with: dict[cst.With, list[tuple[Found, cst.BaseExpression]]] = {}
+    after_with: dict[cst.With | cst.Try, list[tuple[Found, cst.BaseExpression]]] = {}
     for item in items:
         if (
             item.status is not Status.UNMIGRATED
@@ -281,13 +282,9 @@ def decide(items: list[Found], ctx: Context) -> None:
         item.needs = ("storage",)
     for statement, writers in after_with.items():
         first = writers[0][0]
-        span = first.position.with_span
-        trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
-        if span is None:
+        region = _region_after(statement, first, ctx)
+        if region is None:
             continue
-        # The publish lines go after the comment lines that end the block, which the
-        # span (the `with` statement as `ast` sees it) does not reach.
-        region = (span[0], span[1] + trailing)
         paths = tuple(path for _, path in writers)
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
@@ -384,13 +381,17 @@ def _after_with_site(item: Found, ctx: Context) -> Found | None:
 
 def _with_writer(
     call: cst.Call, name: str, ctx: Context
-) -> tuple[cst.With, cst.BaseExpression] | None:
+) -> tuple[cst.With | cst.Try, cst.BaseExpression] | None:
     """(the `with` statement, the path to publish after it) for a handle writer of the
     table in a writing mode, or a kept temporary file, that is an item of a `with` and
-    whose path is exact to evaluate again after it (families/_after_with.py)."""
+    whose path is exact to evaluate again after it (families/_after_with.py); or (the
+    `try`, the path) for a handle writer bound to a name that the `try` after it closes
+    in its `finally` (families/_after_finally.py)."""
     parent = ctx.flow.parent
     statement = _after_with.with_of(call, parent)
-    if statement is None or not _names.all_in(ctx.names(call), {name}):
+    if statement is None:
+        return _try_writer(call, name, ctx)
+    if not _names.all_in(ctx.names(call), {name}):
         return None
     if _after_with.trailing_lines(statement) is None:
         return None  # ends with a function or class: its last line is not known
@@ -414,6 +415,56 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _try_writer(
+    call: cst.Call, name: str, ctx: Context
+) -> tuple[cst.Try, cst.BaseExpression] | None:
+    """(the `try` statement, the path to publish after it) for a handle writer of the
+    table in a writing mode bound to a name that the `try` closes in its `finally`: its
+    path when that is a name or a literal, else the path the handle kept
+    (`Entry.name_attribute`), as families/_after_finally.py allows."""
+    entry = third_party.entry_of(name)
+    if entry is None or not _names.all_in(ctx.names(call), {name}):
+        return None
+    if not third_party.writes_through_handle(call, entry):
+        return None
+    parent = ctx.flow.parent
+    closing = _after_finally.closing_try(call, parent)
+    found = third_party.path_of(call, entry)
+    if closing is None or found is None:
+        return None
+    if _provable(found, entry):
+        read = found if isinstance(found, cst.Name) else None
+        path: cst.BaseExpression = found
+    elif entry.name_attribute is not None:
+        read, path = None, _after_finally.handle_attribute(closing, entry.name_attribute)
+    else:
+        return None
+    ok = _after_finally.publishable(closing, read, ctx.scopes, parent, path)
+    return (closing.statement, path) if ok else None
+
+
+def _region_after(
+    statement: cst.With | cst.Try, first: Found, ctx: Context
+) -> tuple[int, int] | None:
+    """The source lines the publish lines after `statement` are added within: from the
+    first writer's line (or the `with`'s) to the last line of `statement`, the comment
+    lines that end its block included."""
+    if isinstance(statement, cst.Try):
+        closing = _after_finally.closing_try(first.call, ctx.flow.parent)
+        if closing is None:
+            return None
+        cut = ctx.pruned.ranges if ctx.pruned is not None else ()
+        end = _after_finally.end_line(closing, first.position.end_line, ctx.module, cut)
+        return None if end is None else (first.position.line, end)
+    span = first.position.with_span
+    if span is None:
+        return None
+    # The publish lines go after the comment lines that end the block, which the span
+    # (the `with` statement as `ast` sees it) does not reach.
+    trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
+    return (span[0], span[1] + trailing)
 
 
 def _secret(path: cst.BaseExpression, ctx: Context) -> bool:

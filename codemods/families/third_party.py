@@ -59,6 +59,7 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     literal_string,
     may_write,
+    mode_of,
 )
 from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
@@ -116,6 +117,15 @@ class Entry:
     # then the path is only a name written into the archive's header, no file is opened,
     # and the call is no site (its I/O goes through that object, counted at its open).
     fileobj: tuple[int | None, tuple[str, ...]] | None = None
+    # The attribute of the returned handle that holds the path it opened, still readable
+    # once it is closed (GzipFile's `name`: `os.fspath` of the path given; TarFile's
+    # `name`: that path made absolute at the open; FileIO's `name`): what is published
+    # after a `try` that closes the handle when the path given was an expression that
+    # cannot be evaluated again (families/_after_finally.py). Only where that argument is
+    # always a path (or a descriptor: FileIO's int name publishes nothing), never a file
+    # object whose own name it would take (gzip.open, zipfile.ZipFile). None: only a path
+    # that is a name or a literal is published there.
+    name_attribute: str | None = None
 
 
 def _reader(index: int | None, *keywords: str) -> Entry:
@@ -207,12 +217,18 @@ FUNCTIONS: dict[str, Entry] = {
     "torch.load": _reader(0, "f"),
     "PIL.Image.open": _reader(0, "fp"),
     "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
-    "io.FileIO": _by_mode(0, "file", 1, "r", _FILEIO_WRITES),
+    "io.FileIO": replace(
+        _by_mode(0, "file", 1, "r", _FILEIO_WRITES), name_attribute="name"
+    ),
     "tarfile.open": replace(
-        _by_mode(0, "name", 1, "r", _TAR_WRITES), fileobj=(2, ("fileobj",))
+        _by_mode(0, "name", 1, "r", _TAR_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
     ),
     "tarfile.TarFile": replace(
-        _by_mode(0, "name", 1, "r", _LETTER_WRITES), fileobj=(2, ("fileobj",))
+        _by_mode(0, "name", 1, "r", _LETTER_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
     ),
     "zipfile.ZipFile": _by_mode(0, "file", 1, "r", _LETTER_WRITES),
     "shelve.open": Entry((0, ("filename",)), None, (1, ("flag",)), "c", flag_mode=True),
@@ -224,6 +240,7 @@ FUNCTIONS: dict[str, Entry] = {
     "gzip.GzipFile": replace(
         _by_mode(0, "filename", 1, "rb", _COMPRESSED_CLASS_WRITES),
         fileobj=(3, ("fileobj",)),
+        name_attribute="name",
     ),
     "bz2.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
@@ -418,7 +435,11 @@ def writes_through_handle(call: cst.Call, entry: Entry) -> bool:
     if entry.with_write_modes is None or any(arg.star for arg in call.args):
         return False
     mode = _mode(call, entry)
-    return isinstance(mode, str) and re.fullmatch(entry.with_write_modes, mode) is not None
+    # A conditional expression of literal modes: every one it may choose writes.
+    choices = (mode,) if isinstance(mode, str) else mode if isinstance(mode, tuple) else ()
+    return bool(choices) and all(
+        re.fullmatch(entry.with_write_modes, choice) is not None for choice in choices
+    )
 
 
 def _writes(call: cst.Call, entry: Entry) -> bool:
@@ -431,20 +452,20 @@ def _writes(call: cst.Call, entry: Entry) -> bool:
         return entry.writes
     mode = _mode(call, entry)
     if entry.flag_mode:
-        return mode != "r"
+        return mode != "r"  # a choice (a tuple) holds another flag: may write
     return may_write(mode)
 
 
 def _mode(call: cst.Call, entry: Entry) -> Mode:
-    """The mode `call` gives (its default when not given), UNKNOWN_MODE when it is not a
-    literal or may be in `*args`/`**kwargs`."""
+    """The mode `call` gives (its default when not given), the literals a conditional
+    expression chooses among (analysis/found.py `mode_of`), UNKNOWN_MODE when it is
+    neither or may be in `*args`/`**kwargs`."""
     node = _argument(call, *entry.mode)
     if node is None:
         return entry.default_mode
     if node is _STAR:
         return UNKNOWN_MODE
-    value = literal_string(node)
-    return UNKNOWN_MODE if value is None else value
+    return mode_of(node)
 
 
 def _is_path(
