@@ -388,7 +388,8 @@ def _with_writer(
     `try`, the path) for a handle writer bound to a name that the `try` after it closes
     in its `finally` (families/_after_finally.py)."""
     parent = ctx.flow.parent
-    statement = _after_with.with_of(call, parent)
+    known = third_party.entry_of(name)
+    statement = _after_with.with_of(call, parent, known is not None and known.awaited)
     if statement is None:
         return _try_writer(call, name, ctx)
     if not _names.all_in(ctx.names(call), {name}):
@@ -430,7 +431,7 @@ def _try_writer(
     if not third_party.writes_through_handle(call, entry):
         return None
     parent = ctx.flow.parent
-    closing = _after_finally.closing_try(call, parent)
+    closing = _closing(call, entry, parent)
     found = third_party.path_of(call, entry)
     if closing is None or found is None:
         return None
@@ -445,22 +446,37 @@ def _try_writer(
     return (closing.statement, path) if ok else None
 
 
+def _closing(
+    call: cst.Call, entry: third_party.Entry, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> _after_finally.Closing | None:
+    """The `try` that closes the handle `call` gives (`f = await <call>` for an awaited
+    opener, closed by `await f.aclose()`/`await f.close()`)."""
+    awaited = parent(call)
+    if entry.awaited and isinstance(awaited, cst.Await):
+        return _after_finally.closing_try(awaited, parent, awaited=True)
+    return _after_finally.closing_try(call, parent)
+
+
 def _region_after(
     statement: cst.With | cst.Try, first: Found, ctx: Context
 ) -> tuple[int, int] | None:
     """The source lines the publish lines after `statement` are added within: from the
     first writer's line (or the `with`'s) to the last line of `statement`, the comment
     lines that end its block included."""
+    cut = ctx.pruned.ranges if ctx.pruned is not None else ()
     if isinstance(statement, cst.Try):
-        closing = _after_finally.closing_try(first.call, ctx.flow.parent)
+        entry = third_party.entry_of(first.name)
+        closing = _closing(first.call, entry, ctx.flow.parent) if entry else None
         if closing is None:
             return None
-        cut = ctx.pruned.ranges if ctx.pruned is not None else ()
         end = _after_finally.end_line(closing, first.position.end_line, ctx.module, cut)
         return None if end is None else (first.position.line, end)
     span = first.position.with_span
-    if span is None:
-        return None
+    if span is None:  # `async with await <call> as f:`: the span is the `await`'s
+        end = _after_with.end_line(
+            statement, first.call, first.position.end_line, ctx.module, cut
+        )
+        return None if end is None else (first.position.line, end)
     # The publish lines go after the comment lines that end the block, which the span
     # (the `with` statement as `ast` sees it) does not reach.
     trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`

@@ -15,9 +15,10 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
   `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
-  `TarFile`, `io.FileIO`, `aiofiles.open`), recognised by qualified name as families/third_party.py
-  recognises them ("third-party reader"). Each is still the call the program made, given
-  the very object it was given (never rewritten to `storage.open`).
+  `TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`),
+  recognised by qualified name as families/third_party.py recognises them ("third-party
+  reader"). Each is still the call the program made, given the very object it was given
+  (never rewritten to `storage.open`).
 - The path is wrapped where it stands, whatever expression it is: nothing is evaluated
   twice. `storage.restored(p)` runs right after `p` is evaluated, before the arguments
   that follow it; so every argument after the path must be inert (names and literals,
@@ -140,6 +141,8 @@ READERS = frozenset(
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.
         "aiofiles.open",
+        "anyio.open_file",
+        "trio.open_file",
         *(
             f"pandas.{name}"
             for name in (

@@ -126,6 +126,10 @@ class Entry:
     # object whose own name it would take (gzip.open, zipfile.ZipFile). None: only a path
     # that is a name or a literal is published there.
     name_attribute: str | None = None
+    # The call's result is awaited for the handle (`await anyio.open_file(p, "w")`, a
+    # coroutine; aiofiles' opener may be awaited too): `async with await <call> as f:`
+    # and `f = await <call>` hold the handle as `async with <call> as f:` does.
+    awaited: bool = False
 
 
 def _reader(index: int | None, *keywords: str) -> Entry:
@@ -171,15 +175,16 @@ def _by_mode(
 # The modes in which a handle-returning writer writes its path (`with_write_modes`):
 # tarfile "w", "w:gz", "w|xz", "x:bz2", "a", ...; zipfile and the tarfile class one letter;
 # gzip/bz2/lzma "w", "wb", "wt", "x", "ab", ...; FileIO "w", "wb", "ab+", "r+", ...;
-# aiofiles.open builtin open's "w", "ab+", "r+", ... (closed when its `async with` ends);
+# aiofiles.open, anyio/trio.open_file builtin open's "w", "ab+", "r+", ... (closed when
+# their `async with` ends);
 # h5py "r+", "w", "w-", "x", "a"; pandas' HDFStore "w", "a", "r+".
 _TAR_WRITES = r"[wxa](?:[:|][a-z0-9]*)?"
 _LETTER_WRITES = r"[wxa]"
 _COMPRESSED_WRITES = r"[wxa][bt]?"
 _COMPRESSED_CLASS_WRITES = r"[wxa]b?"
 _FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
-# aiofiles.open takes builtin open's modes: any that holds w, x, a or + writes (an invalid
-# one raises at the open, and nothing after the `async with` runs).
+# aiofiles.open and anyio/trio.open_file take builtin open's modes: any that holds w, x, a
+# or + writes (an invalid one raises at the open, and nothing after the `async with` runs).
 _OPEN_WRITES = r"[rbt]*[wxa+][rwxabt+]*"
 
 
@@ -246,7 +251,12 @@ FUNCTIONS: dict[str, Entry] = {
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
     "lzma.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
     "lzma.LZMAFile": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
-    "aiofiles.open": _by_mode(0, "file", 1, "r", _OPEN_WRITES),
+    "aiofiles.open": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
+    # anyio's and trio's async files: builtin open's parameters, a coroutine that opens
+    # the file in a worker thread and returns a wrapper closed by `aclose()` or `async
+    # with`.
+    "anyio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
+    "trio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
 }
 

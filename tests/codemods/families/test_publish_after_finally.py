@@ -322,3 +322,89 @@ def test_coverage_and_apply_agree(
         "        gz.close()\n    storage.publish(gz.name, pin=False)\n    return target\n"
         in text
     )
+
+
+# -- async openers: anyio/trio.open_file (awaited), aiofiles.open ---------------------------
+
+ASYNC_REWRITTEN = {
+    "anyio-async-with-await": (
+        (
+            'import anyio\n\nasync def save(p, text):\n    async with await anyio.open_file(p, "w") as f:\n'
+            "        await f.write(text)\n    return p\n"
+        ),
+        "anyio.open_file",
+        "        await f.write(text)\n    storage.publish(p, pin=True)\n    return p\n",
+    ),
+    "trio-items-over-several-lines": (
+        (
+            "import trio\n\nasync def save(p, q):\n"
+            '    async with await trio.open_file(p, "wb") as f, await trio.open_file(\n'
+            '        q, "ab"\n    ) as g:\n        await f.write(b"x")\n        # done\n\n    return q\n'
+        ),
+        "trio.open_file",
+        "        # done\n    storage.publish(p, pin=True)\n    storage.publish(q, pin=True)\n\n    return q\n",
+    ),
+    "trio-one-line-body": (
+        'import trio\n\nasync def save(p):\n    async with await trio.open_file(p, "x") as f: await f.write("y")\n',
+        "trio.open_file",
+        '    async with await trio.open_file(p, "x") as f: await f.write("y")\n    storage.publish(p, pin=True)\n',
+    ),
+    "anyio-closed-in-a-finally": (
+        (
+            'from anyio import open_file\n\nasync def save(p, data):\n    f = await open_file(p, "wb")\n'
+            "    try:\n        await f.write(data)\n    finally:\n        await f.aclose()\n"
+        ),
+        "anyio.open_file",
+        "        await f.aclose()\n    storage.publish(p, pin=True)\n",
+    ),
+    "aiofiles-closed-in-a-finally": (
+        (
+            'import aiofiles\n\nasync def save(p, data):\n    f = await aiofiles.open(p, "a")\n'
+            "    try:\n        await f.write(data)\n    finally:\n        await f.close()\n"
+        ),
+        "aiofiles.open",
+        "        await f.close()\n    storage.publish(p, pin=True)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ASYNC_REWRITTEN))
+def test_async_writers_are_published_after(case: str) -> None:
+    code, name, expected = ASYNC_REWRITTEN[case]
+    _, sites = _sites(code, name)
+    assert set(sites) == {PUBLISHED}, case
+    new = _rewritten(code)
+    assert expected in new, new
+    assert _without_added_lines(new) == code
+
+
+ASYNC_UNCHANGED = {
+    # A close that is not awaited never closes an async file (a coroutine, dropped).
+    "close-not-awaited": 'import aiofiles\n\nasync def s(p):\n    f = await aiofiles.open(p, "w")\n    try:\n        await f.write("x")\n    finally:\n        f.close()\n',
+    "a-name-mode": 'import anyio\n\nasync def s(p, m):\n    async with await anyio.open_file(p, m) as f:\n        await f.write("x")\n',
+    "a-return-in-the-block": 'import trio\n\nasync def s(p):\n    async with await trio.open_file(p, "w") as f:\n        return await f.write("x")\n',
+    "parenthesised-call": 'import trio\n\nasync def s(p):\n    async with await (trio.open_file(p, "w")) as f:\n        await f.write("x")\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(ASYNC_UNCHANGED))
+def test_async_writers_left_counted(case: str) -> None:
+    code = ASYNC_UNCHANGED[case]
+    name = next(
+        n
+        for n in ("aiofiles.open", "anyio.open_file", "trio.open_file")
+        if n.split(".")[0] in code
+    )
+    result, sites = _sites(code, name)
+    assert sites == [WRITER], case
+    assert result.status is FileStatus.UNCHANGED, result.message
+
+
+@pytest.mark.parametrize("module", ["anyio", "trio"])
+def test_async_readers_get_their_path_restored(module: str) -> None:
+    code = f"import {module}\n\nasync def load(p):\n    async with await {module}.open_file(p, 'rb') as f:\n        return await f.read()\n"
+    name = f"{module}.open_file"
+    assert _sites(code, name)[1] == [PUBLISHED]
+    assert f"await {module}.open_file(storage.restored(p), 'rb') as f:" in _rewritten(
+        code
+    )
