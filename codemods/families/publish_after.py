@@ -29,16 +29,26 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - numpy adds ".npy"/".npz" to a path that lacks it: the added call says so
   (`storage.publish(p, pin=True, suffix=".npy")`, not for a literal that already ends
   with it). A folder (`to_parquet(d, partition_cols=...)`) is published as its files.
-- A writer that returns a handle, opened for writing (a literal mode, or the default,
-  that `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
+- A writer that returns a handle, opened for writing (a literal mode, or the default, or
+  a conditional expression whose every branch is such a literal, that
+  `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
   "w"/"a"/"x"; gzip/bz2/lzma `open` and file classes "w", "wb", "wt", "a", "x", ...;
   `io.FileIO` "w", "ab", "r+", ...; `aiofiles.open` builtin open's writing modes, in an
-  `async with`; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
+  `async with`, and `anyio.open_file`/`trio.open_file` awaited (`async with await
+  anyio.open_file(p, "w") as f:`); h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
   "w"/"a"/"r+"), with no `*args`/`**kwargs`, that is itself an item of a `with`
   statement standing in a block or the module body, with a path that is a name or a str
   literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+- Such a writer bound to a name, `x = tarfile.open(p, "w")` (`f = await
+  anyio.open_file(...)`), alone on its line, then simple lines only, then a `try` with no
+  `except` clause whose `finally` closes it among its own top-level lines (`x.close()`;
+  `await x.aclose()`/`await x.close()` for an awaited opener): `storage.publish(path,
+  pin=...)` follows the `try` (families/_after_finally.py says where that is exact). A
+  path that is an expression (flit's `GzipFile(str(target), mode="wb")`) is not evaluated
+  again: where the writer keeps the path it opened (`Entry.name_attribute`), the handle's
+  is published (`storage.publish(gz.name, pin=...)`).
 - `with tempfile.NamedTemporaryFile(..., delete=False) as f:` (a literal False, no
   `*args`/`**kwargs`) whose file families/scratch.py cannot prove scratch (its name is
   returned, stored or handed on, not replaced into place or removed): the same, with
@@ -78,11 +88,13 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `*args`/`**kwargs` (its place unknown); `savefig` with a path that is not a literal with
   an extension (matplotlib adds one to a name without it, and which one depends on its
   settings).
-- Writers that return a handle outside the shapes above: not a `with` item (`tar =
-  tarfile.open(p, "w")`, `with closing(tarfile.open(...))`: nothing says when the handle
-  is closed), a read or unknown mode, and those with no `with_write_modes`
-  (`sqlite3.connect`, whose `with` commits but does not close; `shelve`/`dbm`, which
-  write files named after the path, not the path; `numpy.memmap`; `fileinput`).
+- Writers that return a handle outside the shapes above: not a `with` item nor closed in
+  the `finally` of the `try` after it (`tar = tarfile.open(p, "w")` closed later or under
+  an `if`, `with closing(tarfile.open(...))`: nothing says when the handle is closed), a
+  read or unknown mode (or a conditional expression with a branch that is one), and
+  those with no `with_write_modes` (`sqlite3.connect`, whose `with` commits but does not
+  close; `shelve`/`dbm`, which write files named after the path, not the path;
+  `numpy.memmap`; `fileinput`).
 - A kept NamedTemporaryFile outside those shapes stays families/scratch.py's
   ("unsupported family"), as does one whose `delete=` is not a literal.
 - File objects are not sites of this family: a writer given a handle from an `open`
@@ -189,6 +201,19 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'import gzip\n\ndef save(p, rows):\n    with gzip.open(p, "wt") as f:\n        for p in rows:\n            f.write(p)\n',
         "Should do nothing, since the block rebinds the path's name.",
         site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Rewritten(
+        'import tarfile\nfrom gzip import GzipFile\n\ndef build(target, files):\n    gz = GzipFile(str(target), mode="wb")\n    tf = tarfile.TarFile(str(target), mode="w", fileobj=gz)\n    try:\n        for path in files:\n            tf.add(path)\n    finally:\n        tf.close()\n        gz.close()\n    return target\n',
+        'import tarfile\nfrom gzip import GzipFile\nfrom storage_runtime import storage\n\ndef build(target, files):\n    gz = GzipFile(str(target), mode="wb")\n    tf = tarfile.TarFile(str(target), mode="w", fileobj=gz)\n    try:\n        for path in files:\n            tf.add(path)\n    finally:\n        tf.close()\n        gz.close()\n    storage.publish(gz.name, pin=True)\n    return target\n',
+    ),
+    Unchanged(
+        'import zipfile\n\ndef pack(p, items):\n    z = zipfile.ZipFile(p, "w")\n    try:\n        z.writestr("a", items[0])\n    finally:\n        if items:\n            z.close()\n',
+        "Should do nothing, since the close in the `finally` may not run.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Rewritten(
+        'import gzip\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n',
+        'import gzip\nfrom storage_runtime import storage\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n    storage.publish(path, pin=True)\n',
     ),
 )
 

@@ -8,8 +8,9 @@ is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: 
 is written and closed when the call returns) whose path is provable, which
 families/publish_after.py migrates by adding `storage.publish(path)` after the call, and
 the writers that return a handle (`Entry.with_write_modes`: the modes in which they write
-through it) when they are the item of a `with` statement, which it publishes after the
-`with` (the handle is closed there), and the readers of exactly one file, which
+through it) when they are the item of a `with` statement, or bound to a name the
+`finally` of the next `try` closes, which it publishes after the `with` (the `try`: the
+handle is closed there), and the readers of exactly one file, which
 families/restore_before.py migrates by wrapping their path in `storage.restored(...)`.
 
 Recognition, sound rather than by spelling:
