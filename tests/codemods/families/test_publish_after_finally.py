@@ -327,6 +327,19 @@ def test_coverage_and_apply_agree(
 # -- async openers: anyio/trio.open_file (awaited), aiofiles.open ---------------------------
 
 ASYNC_REWRITTEN = {
+    "parenthesised-items-over-several-lines": (
+        (
+            "import anyio\n\nasync def a(p, q):\n    async with (\n"
+            '        await anyio.open_file(p, "w") as f,\n        await anyio.open_file(\n'
+            '            q, "w"\n        ) as g,\n    ):\n        await f.write("x")\n\n'
+            "        # tail\n    return 1\n"
+        ),
+        "anyio.open_file",
+        (
+            "        # tail\n    storage.publish(p, pin=True)\n    storage.publish(q, pin=True)\n"
+            "    return 1\n"
+        ),
+    ),
     "anyio-async-with-await": (
         (
             'import anyio\n\nasync def save(p, text):\n    async with await anyio.open_file(p, "w") as f:\n'
