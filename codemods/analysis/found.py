@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -149,10 +150,17 @@ def _mode_value(node: cst.BaseExpression) -> Mode:
     return mode_of(node)
 
 
-def mode_of(node: cst.BaseExpression) -> Mode:
+def mode_of(
+    node: cst.BaseExpression,
+    value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
+) -> Mode:
     """A mode argument as written: its literal; the literals a conditional expression of
     literals chooses among (the test is evaluated once, where the program evaluates it,
-    and one of them is the mode); else UNKNOWN_MODE."""
+    and one of them is the mode); with `value_of` (a name's one binding, uses.py
+    `Flow.local_value_of`), the same for a name bound once to such an expression (srsly:
+    `mode = "a" if append else "w"`, then `gzip.open(p, mode=mode)`); else UNKNOWN_MODE."""
+    if value_of is not None and isinstance(node, cst.Name):
+        node = value_of(node) or node
     choices = literal_choices(node)
     if choices is None:
         return UNKNOWN_MODE

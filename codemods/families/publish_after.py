@@ -361,7 +361,7 @@ def _handle_writer(
 ) -> Found | None:
     """A writer that returns a handle, as third_party recognises it, when it is a `with`
     item that can be published after the `with` (else None: third_party counts it)."""
-    if not third_party.writes_through_handle(call, entry):
+    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
@@ -433,7 +433,7 @@ def _with_writer(
         )
         return (statement, path) if ok else None
     entry = third_party.entry_of(name)
-    if entry is None or not third_party.writes_through_handle(call, entry):
+    if entry is None or not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     found = third_party.path_of(call, entry)
     if found is None or not _provable(found, entry):
@@ -453,7 +453,7 @@ def _try_writer(
     entry = third_party.entry_of(name)
     if entry is None or not _names.all_in(ctx.names(call), {name}):
         return None
-    if not third_party.writes_through_handle(call, entry):
+    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     parent = ctx.flow.parent
     closing = _closing(call, entry, parent)

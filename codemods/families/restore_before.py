@@ -36,7 +36,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   folder; `shelve`/`dbm`: files named after the path; `fileinput`): restoring one name
   would not give them their data, so they stay counted "third-party reader".
 - Look-alikes in a write mode, or a mode held in a name, are writers (third_party,
-  publish_after).
+  publish_after); but a function's local name bound once to a read mode, or to a
+  conditional expression of read modes (`mode = "rb" if raw else "rt"`), is that mode.
 - A reader whose path's place is hidden (`*args` before it, or in `**kwargs`); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given

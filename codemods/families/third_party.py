@@ -309,9 +309,12 @@ class Resolver:
         names: Callable[[cst.BaseExpression], frozenset[str]],
         value_of: Callable[[cst.Name], cst.BaseExpression | None],
         runtime_open: str,
+        local_value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
     ) -> None:
         self.names = names
         self.value_of = value_of
+        #: A function's local bound once (a mode held in a name: `_mode`).
+        self.local_value_of = local_value_of
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
@@ -396,7 +399,7 @@ def _site(
         if given and not (isinstance(fileobj, cst.Name) and fileobj.value == "None"):
             return None  # given a file object: it opens nothing
     item = Found(call, position, "third-party", Family.THIRD_PARTY, name)
-    writes = _writes(call, entry)
+    writes = _writes(call, entry, resolver.local_value_of)
     item.status = Status.UNMIGRATED
     item.reason = Reason.THIRD_PARTY_WRITER if writes else Reason.THIRD_PARTY_READER
     return item
@@ -439,13 +442,17 @@ def _argument(
     return _STAR if starred else None
 
 
-def writes_through_handle(call: cst.Call, entry: Entry) -> bool:
+ValueOf = Callable[[cst.Name], cst.BaseExpression | None]
+
+
+def writes_through_handle(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
     """`call` returns a handle through which it writes its path, and has closed that
     file when a `with` over the handle ends: an entry with `with_write_modes`, a literal
-    mode (or the default) among them, and no `*args`/`**kwargs` that may hold another."""
+    mode (or the default) among them, and no `*args`/`**kwargs` that may hold another.
+    `value_of`: a name's one value, for a mode held in a local name (`_mode`)."""
     if entry.with_write_modes is None or any(arg.star for arg in call.args):
         return False
-    mode = _mode(call, entry)
+    mode = _mode(call, entry, value_of)
     # A conditional expression of literal modes: every one it may choose writes.
     choices = (mode,) if isinstance(mode, str) else mode if isinstance(mode, tuple) else ()
     return bool(choices) and all(
@@ -453,7 +460,7 @@ def writes_through_handle(call: cst.Call, entry: Entry) -> bool:
     )
 
 
-def _writes(call: cst.Call, entry: Entry) -> bool:
+def _writes(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
     if entry.writes_if is not None:
         value = _argument(call, None, (entry.writes_if,))
         return value is not None and not (
@@ -461,22 +468,23 @@ def _writes(call: cst.Call, entry: Entry) -> bool:
         )
     if entry.writes is not None:
         return entry.writes
-    mode = _mode(call, entry)
+    mode = _mode(call, entry, value_of)
     if entry.flag_mode:
         return mode != "r"  # a choice (a tuple) holds another flag: may write
     return may_write(mode)
 
 
-def _mode(call: cst.Call, entry: Entry) -> Mode:
+def _mode(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> Mode:
     """The mode `call` gives (its default when not given), the literals a conditional
-    expression chooses among (analysis/found.py `mode_of`), UNKNOWN_MODE when it is
-    neither or may be in `*args`/`**kwargs`."""
+    expression chooses among, also through a local name bound once to either
+    (analysis/found.py `mode_of`), UNKNOWN_MODE when it is none of these or may be in
+    `*args`/`**kwargs`."""
     node = _argument(call, *entry.mode)
     if node is None:
         return entry.default_mode
     if node is _STAR:
         return UNKNOWN_MODE
-    return mode_of(node)
+    return mode_of(node, value_of)
 
 
 def _is_path(

@@ -102,3 +102,48 @@ def test_builtin_and_pathlib_opens_pin_only_a_mode_that_may_write() -> None:
     assert 'open(p, "rb" if binary else "r") as a' in new
     assert 'open(p, "a" if append else "w", pin=True) as b' in new
     assert 'storage.path_open(Path(p), "ab" if append else "wb", pin=True) as c' in new
+
+
+NAME_HELD = {
+    # srsly's write_gzip_jsonl: the mode in a local bound once, published after the `with`
+    "local-writing-choice": (
+        '    mode = "a" if append else "w"\n',
+        "gzip.open(p, mode=mode)",
+        WRITTEN,
+    ),
+    "local-reading-choice": (
+        '    mode = "rb" if append else "rt"\n',
+        "gzip.open(p, mode)",
+        READ,
+    ),
+    "local-literal": ('    mode = "wb"\n', "gzip.open(p, mode)", WRITTEN),
+    # bound twice, a parameter, a module-level name (another module may rebind it):
+    # not known, as before
+    "bound-twice": (
+        '    mode = "w"\n    if append:\n        mode = "r"\n',
+        "gzip.open(p, mode)",
+        COUNTED,
+    ),
+    "parameter": ("", "gzip.open(p, raw)", COUNTED),
+    "module-level": ("", "gzip.open(p, MODE)", COUNTED),
+    "walrus-elsewhere": (
+        '    mode = "w"\n    (mode := "r")\n',
+        "gzip.open(p, mode)",
+        COUNTED,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAME_HELD))
+def test_a_mode_held_in_a_local_bound_once(case: str) -> None:
+    before, call, outcome = NAME_HELD[case]
+    code = (
+        'import gzip\n\nMODE = "w"\n\ndef f(p, raw, append):\n'
+        f"{before}    with {call} as h:\n        h.read()\n"
+    )
+    counted = (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)
+    expected = counted if outcome == COUNTED else (Status.PENDING, None)
+    assert _third_party(code, "gzip.open") == [expected]
+    new = (run_code(code, PIN).new_source or b"").decode()
+    assert ("storage.publish(p, pin=True)" in new) is (outcome == WRITTEN), new
+    assert ("storage.restor" in new) is (outcome == READ), new
