@@ -14,9 +14,11 @@ there (families/_after_with.py's edit). Exact when:
   `continue`;
 - the `try` has a `finally` whose own top-level lines call `x.close()` (no argument):
   a close under an `if`, a loop or a nested `try` may not run, and nothing is published
-  for it; it has no `except` clause: an exception out of the `try` body skips the line
-  after the `try`, so nothing is published for an unfinished file, as for a `with`, and
-  it propagates unchanged (nothing is added inside the `try`);
+  for it; an exception out of the `try` body skips the line after the `try`, so nothing
+  is published for an unfinished file, as for a `with`, and it propagates unchanged
+  (nothing is added inside the `try`). So an `except` clause is allowed only when it ends
+  by raising (`except BaseException: os.unlink(p); raise`): one that handles the
+  exception would let the line after the `try` publish an unfinished file;
 - neither `x` nor the path's name is bound or deleted between the writer and the line
   after the `try` (analysis as for a `with`: `_after_with.rebound`), the `try` cannot be
   left early (`return`, `break`/`continue` of an outer loop, in any of its parts), and no
@@ -91,7 +93,9 @@ def closing_try(
 
 
 def _closes_in_finally(statement: cst.Try, handle: str, awaited: bool) -> bool:
-    if statement.finalbody is None or statement.handlers:
+    if statement.finalbody is None:
+        return False
+    if not all(_ends_raising(handler.body) for handler in statement.handlers):
         return False
     methods = _ASYNC_CLOSES if awaited else _CLOSES
     for line in statement.finalbody.body.body:
@@ -103,6 +107,18 @@ def _closes_in_finally(statement: cst.Try, handle: str, awaited: bool) -> bool:
             ):
                 return True
     return False
+
+
+def _ends_raising(body: cst.BaseSuite) -> bool:
+    """The block's last statement is a `raise`: whatever runs before it, the handler does
+    not end normally (a `return`, `break` or `continue` before it is
+    `_after_with.leaves_early`'s)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        small = body.body
+    else:
+        last = body.body[-1] if body.body else None
+        small = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+    return bool(small) and isinstance(small[-1], cst.Raise)
 
 
 def _is_close(

@@ -42,8 +42,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
 - Such a writer bound to a name, `x = tarfile.open(p, "w")` (`f = await
-  anyio.open_file(...)`), alone on its line, then simple lines only, then a `try` with no
-  `except` clause whose `finally` closes it among its own top-level lines (`x.close()`;
+  anyio.open_file(...)`), alone on its line, then simple lines only, then a `try` whose
+  `except` clauses, if any, end by raising and whose `finally` closes it among its own top-level lines (`x.close()`;
   `await x.aclose()`/`await x.close()` for an awaited opener): `storage.publish(path,
   pin=...)` follows the `try` (families/_after_finally.py says where that is exact). A
   path that is an expression (flit's `GzipFile(str(target), mode="wb")`) is not evaluated

@@ -194,6 +194,8 @@ UNCHANGED = {
     "close-in-a-nested-try": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    finally:\n        try:\n            t.close()\n        except OSError:\n            pass\n',
     "close-in-the-body-only": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n        t.close()\n    finally:\n        pass\n',
     "another-handle-closed": 'import tarfile\n\ndef f(p, s, u):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    finally:\n        u.close()\n',
+    "an-except-clause-that-raises-only-sometimes": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    except OSError:\n        raise\n    except ValueError:\n        if s:\n            raise\n    finally:\n        t.close()\n',
+    "an-except-clause-that-returns-before-raising": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    except OSError:\n        if s:\n            return None\n        raise\n    finally:\n        t.close()\n',
     "an-except-clause": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    except OSError:\n        pass\n    finally:\n        t.close()\n',
     "no-finally": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        t.add(s)\n    except OSError:\n        t.close()\n',
     "a-compound-statement-in-between": f'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    if s:\n        s = 1\n{_BODY}',
@@ -349,6 +351,22 @@ def test_coverage_and_apply_agree(
 
 
 # -- async openers: anyio/trio.open_file (awaited), aiofiles.open ---------------------------
+
+
+def test_an_except_clause_that_raises_again_is_allowed() -> None:
+    code = (
+        "import os, tarfile\n\ndef pack(out, src):\n    tar = tarfile.open(out, 'w')\n"
+        "    try:\n        tar.add(src)\n    except KeyError:\n        raise\n"
+        "    except BaseException as exc:\n        os.unlink(out)\n        raise OSError(out) from exc\n"
+        "    else:\n        tar.add(src + '.sig')\n    finally:\n        tar.close()\n    return out\n"
+    )
+    assert _sites(code, "tarfile.open")[1] == [PUBLISHED]
+    new = _rewritten(code)
+    assert (
+        "        tar.close()\n    storage.publish(out, pin=True)\n    return out\n"
+        in new
+    ), new
+
 
 ASYNC_REWRITTEN = {
     "parenthesised-items-over-several-lines": (
