@@ -71,7 +71,7 @@ class Context:
             module, scopes, pruned.mentions if pruned is not None else None
         )
         self.third_party = third_party.Resolver(
-            self.flow.names, self.flow.value_of, rt_open
+            self.flow.names, self.flow.value_of, rt_open, self.flow.local_value_of
         )
         #: Every site of the families decided before the current one (DERIVED families
         #: read it), by its call; filled by the finder before the first `decide`.

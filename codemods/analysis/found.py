@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -65,7 +66,10 @@ class _Unknown:
 
 
 UNKNOWN_MODE: Final = _Unknown()
-Mode = str | None | _Unknown  # None: not given (read-only default)
+#: A literal mode; the literal modes a conditional expression chooses among (`"a" if
+#: append else "w"`: every branch a literal, in source order); None: not given (the
+#: read-only default); UNKNOWN_MODE: anything else.
+Mode = str | tuple[str, ...] | None | _Unknown
 
 
 def literal_string(node: cst.BaseExpression) -> str | None:
@@ -143,12 +147,45 @@ def open_mode(call: cst.Call, index: int) -> Mode:
 
 
 def _mode_value(node: cst.BaseExpression) -> Mode:
+    return mode_of(node)
+
+
+def mode_of(
+    node: cst.BaseExpression,
+    value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
+) -> Mode:
+    """A mode argument as written: its literal; the literals a conditional expression of
+    literals chooses among (the test is evaluated once, where the program evaluates it,
+    and one of them is the mode); with `value_of` (a name's one binding, uses.py
+    `Flow.local_value_of`), the same for a name bound once to such an expression (srsly:
+    `mode = "a" if append else "w"`, then `gzip.open(p, mode=mode)`); else UNKNOWN_MODE."""
+    if value_of is not None and isinstance(node, cst.Name):
+        node = value_of(node) or node
+    choices = literal_choices(node)
+    if choices is None:
+        return UNKNOWN_MODE
+    return choices[0] if len(choices) == 1 else choices
+
+
+def literal_choices(node: cst.BaseExpression) -> tuple[str, ...] | None:
+    """The str literals `node` evaluates to: one for a literal, every branch's for a
+    conditional expression whose branches are literals or such expressions themselves
+    (`"a" if append else "w"`); None for anything else."""
+    if isinstance(node, cst.IfExp):
+        body, orelse = literal_choices(node.body), literal_choices(node.orelse)
+        if body is None or orelse is None:
+            return None
+        return body + tuple(mode for mode in orelse if mode not in body)
     value = literal_string(node)
-    return UNKNOWN_MODE if value is None else value
+    return None if value is None else (value,)
 
 
 def may_write(mode: Mode) -> bool:
-    """A mode that is not a literal may write; a literal writes with w, a, x or +."""
+    """A mode that is not a literal may write; a literal writes with w, a, x or +; a
+    choice of literals may write when one of them does (all reading: a reader; all
+    writing, or mixed: a writer, as for a mode that is not known)."""
     if isinstance(mode, _Unknown):
         return True
+    if isinstance(mode, tuple):
+        return any(may_write(choice) for choice in mode)
     return mode is not None and any(c in mode for c in "wax+")

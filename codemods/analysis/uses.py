@@ -225,6 +225,15 @@ class Flow:
             return item.item if isinstance(item, cst.WithItem) else None
         return None
 
+    def local_value_of(self, name: cst.Name) -> cst.BaseExpression | None:
+        """`value_of`, for a name bound once in a function (a local of it or of a function
+        enclosing it): no other module can rebind it, so whenever the read succeeds, it
+        holds what that one binding evaluated to. None for a module or class name."""
+        found = self._one_binding(name)
+        if found is None or not isinstance(found[1].scope, FunctionScope):
+            return None
+        return self.value_of(name)
+
     def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
         """(value, index) for a read of a name bound once as element `index` of a tuple
         target: `fd, tmp = value`."""

@@ -45,11 +45,15 @@ Parent = Callable[[cst.CSTNode], cst.CSTNode | None]
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
-def with_of(call: cst.Call, parent: Parent) -> cst.With | None:
-    """The `with` statement `call` is an item of, when it stands in a block or the module
-    body; else None."""
+def with_of(call: cst.Call, parent: Parent, awaited: bool = False) -> cst.With | None:
+    """The `with` statement `call` is an item of (with `awaited`, also `await <call>`:
+    `async with await anyio.open_file(p, "w") as f:`), when it stands in a block or the
+    module body; else None."""
+    expression: cst.BaseExpression = call
     item = parent(call)
-    if not isinstance(item, cst.WithItem) or item.item is not call:
+    if awaited and isinstance(item, cst.Await) and not item.lpar:
+        expression, item = item, parent(item)
+    if not isinstance(item, cst.WithItem) or item.item is not expression:
         return None
     statement = parent(item)
     if not isinstance(statement, cst.With):
@@ -75,6 +79,42 @@ def trailing_lines(statement: cst.With) -> int | None:
         node = block.body[-1]
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return None
+
+
+def end_line(
+    statement: cst.With,
+    call: cst.Call,
+    call_end: int,
+    module: cst.Module,
+    cut: Sequence[tuple[int, int]],
+) -> int | None:
+    """The source line `statement` ends on (the comment lines that end its block
+    included), counted in the tree from the line its item `call` ends on (for an item
+    the prefilter gives no span of the `with`: `await <call>`); None where a unit cut out
+    of the source before parsing (`cut`, pipeline/prune.py) may lie in between."""
+    index = next(
+        (i for i, item in enumerate(statement.items) if call in descendants(item.item)),
+        None,
+    )
+    if index is None or call.lpar:
+        return None  # `(call)`: `ast` ends it before its closing parentheses
+    item = statement.items[index]
+    after: list[cst.CSTNode] = []
+    if item.item is not call:  # `await <call>`: its closing parentheses, if any
+        after.extend(getattr(item.item, "rpar", ()))
+    if item.asname is not None:
+        after.append(item.asname)
+    if isinstance(item.comma, cst.Comma):
+        after.append(item.comma)
+    after.extend(statement.items[index + 1 :])
+    if isinstance(statement.rpar, cst.RightParen):
+        after.append(statement.rpar)
+    after.append(statement.body)
+    text = "".join(module.code_for_node(node) for node in after)
+    # The body's code holds the newline that ends the header line, and ends with one.
+    end = call_end + text.count("\n") - 1
+    later = [first for first, _ in cut if first > call_end]
+    return None if later and min(later) <= end + 1 else end
 
 
 def _last_block(node: cst.CSTNode) -> cst.BaseSuite | None:
@@ -140,7 +180,7 @@ def leaves_early(body: cst.CSTNode) -> bool:
 
 def rebound(
     name: cst.Name,
-    statement: cst.With,
+    statement: cst.CSTNode,
     scopes: Mapping[cst.CSTNode, Scope | None],
     bound_by: cst.Name | None = None,
 ) -> bool:
@@ -182,7 +222,7 @@ def _binds_dynamically(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value in _DYNAMIC_BINDERS
 
 
-def reopened_around(statement: cst.With, path: cst.BaseExpression, parent: Parent) -> bool:
+def reopened_around(statement: cst.BaseStatement, path: cst.BaseExpression, parent: Parent) -> bool:
     """An enclosing `with` of the same function whose items spell `path` again."""
     current = parent(statement)
     while current is not None and not isinstance(current, (*_SCOPES, cst.Module)):
@@ -260,11 +300,12 @@ def publish_line(
 
 @dataclass(frozen=True, slots=True)
 class WithPublishEdit:
-    """The `with` statement -> the statement as it was (its items and body as the other
-    edits left them), then one `storage.publish(path, pin=...)` line per writer item, at
-    the statement's indentation."""
+    """The `with` statement (or the `try` that closes the writers: families/
+    _after_finally.py) -> the statement as it was (its items and body as the other edits
+    left them), then one `storage.publish(path, pin=...)` line per writer, at the
+    statement's indentation."""
 
-    node: cst.With
+    node: cst.With | cst.Try
     region: tuple[int, int]
     paths: tuple[cst.BaseExpression, ...]
     pin: bool
@@ -273,7 +314,7 @@ class WithPublishEdit:
     def apply(
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
-        assert isinstance(node, cst.With)
+        assert isinstance(node, (cst.With, cst.Try))
         added = [publish_line(p, self.pin, None, names["storage"]) for p in self.paths]
         return cst.FlattenSentinel([node, *added])
 

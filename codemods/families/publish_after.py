@@ -29,16 +29,26 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - numpy adds ".npy"/".npz" to a path that lacks it: the added call says so
   (`storage.publish(p, pin=True, suffix=".npy")`, not for a literal that already ends
   with it). A folder (`to_parquet(d, partition_cols=...)`) is published as its files.
-- A writer that returns a handle, opened for writing (a literal mode, or the default,
-  that `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
+- A writer that returns a handle, opened for writing (a literal mode, or the default, or
+  a conditional expression whose every branch is such a literal, that
+  `Entry.with_write_modes` lists: tarfile "w", "w:gz", "x:xz", "a", ...; zipfile
   "w"/"a"/"x"; gzip/bz2/lzma `open` and file classes "w", "wb", "wt", "a", "x", ...;
   `io.FileIO` "w", "ab", "r+", ...; `aiofiles.open` builtin open's writing modes, in an
-  `async with`; h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
+  `async with`, and `anyio.open_file`/`trio.open_file` awaited (`async with await
+  anyio.open_file(p, "w") as f:`); h5py "w", "w-", "x", "a", "r+"; pandas' `HDFStore`
   "w"/"a"/"r+"), with no `*args`/`**kwargs`, that is itself an item of a `with`
   statement standing in a block or the module body, with a path that is a name or a str
   literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+- Such a writer bound to a name, `x = tarfile.open(p, "w")` (`f = await
+  anyio.open_file(...)`), alone on its line, then simple lines only, then a `try` whose
+  `except` clauses, if any, end by raising and whose `finally` closes it among its own top-level lines (`x.close()`;
+  `await x.aclose()`/`await x.close()` for an awaited opener): `storage.publish(path,
+  pin=...)` follows the `try` (families/_after_finally.py says where that is exact). A
+  path that is an expression (flit's `GzipFile(str(target), mode="wb")`) is not evaluated
+  again: where the writer keeps the path it opened (`Entry.name_attribute`), the handle's
+  is published (`storage.publish(gz.name, pin=...)`).
 - `with tempfile.NamedTemporaryFile(..., delete=False) as f:` (a literal False, no
   `*args`/`**kwargs`) whose file families/scratch.py cannot prove scratch (its name is
   returned, stored or handed on, not replaced into place or removed): the same, with
@@ -78,11 +88,13 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `*args`/`**kwargs` (its place unknown); `savefig` with a path that is not a literal with
   an extension (matplotlib adds one to a name without it, and which one depends on its
   settings).
-- Writers that return a handle outside the shapes above: not a `with` item (`tar =
-  tarfile.open(p, "w")`, `with closing(tarfile.open(...))`: nothing says when the handle
-  is closed), a read or unknown mode, and those with no `with_write_modes`
-  (`sqlite3.connect`, whose `with` commits but does not close; `shelve`/`dbm`, which
-  write files named after the path, not the path; `numpy.memmap`; `fileinput`).
+- Writers that return a handle outside the shapes above: not a `with` item nor closed in
+  the `finally` of the `try` after it (`tar = tarfile.open(p, "w")` closed later or under
+  an `if`, `with closing(tarfile.open(...))`: nothing says when the handle is closed), a
+  read or unknown mode (or a conditional expression with a branch that is one), and
+  those with no `with_write_modes` (`sqlite3.connect`, whose `with` commits but does not
+  close; `shelve`/`dbm`, which write files named after the path, not the path;
+  `numpy.memmap`; `fileinput`).
 - A kept NamedTemporaryFile outside those shapes stays families/scratch.py's
   ("unsupported family"), as does one whose `delete=` is not a literal.
 - File objects are not sites of this family: a writer given a handle from an `open`
@@ -106,6 +118,7 @@ from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
 from migrate_storage.codemods.analysis.uses import descendants
 from migrate_storage.codemods.families import (
+    _after_finally,
     _after_with,
     _call_through,
     lazy_command,
@@ -189,6 +202,19 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since the block rebinds the path's name.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
+    Rewritten(
+        'import tarfile\nfrom gzip import GzipFile\n\ndef build(target, files):\n    gz = GzipFile(str(target), mode="wb")\n    tf = tarfile.TarFile(str(target), mode="w", fileobj=gz)\n    try:\n        for path in files:\n            tf.add(path)\n    finally:\n        tf.close()\n        gz.close()\n    return target\n',
+        'import tarfile\nfrom gzip import GzipFile\nfrom storage_runtime import storage\n\ndef build(target, files):\n    gz = GzipFile(str(target), mode="wb")\n    tf = tarfile.TarFile(str(target), mode="w", fileobj=gz)\n    try:\n        for path in files:\n            tf.add(path)\n    finally:\n        tf.close()\n        gz.close()\n    storage.publish(gz.name, pin=True)\n    return target\n',
+    ),
+    Unchanged(
+        'import zipfile\n\ndef pack(p, items):\n    z = zipfile.ZipFile(p, "w")\n    try:\n        z.writestr("a", items[0])\n    finally:\n        if items:\n            z.close()\n',
+        "Should do nothing, since the close in the `finally` may not run.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Rewritten(
+        'import gzip\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n',
+        'import gzip\nfrom storage_runtime import storage\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n    storage.publish(path, pin=True)\n',
+    ),
 )
 
 
@@ -249,7 +275,7 @@ def decide(items: list[Found], ctx: Context) -> None:
     becomes PENDING, with the edit that adds `storage.publish(path, pin=...)` (after a
     `with` statement: one edit for all its writer items, carried by the first)."""
     pin = ctx.pin_for(Family.THIRD_PARTY)
-    after_with: dict[cst.With, list[tuple[Found, cst.BaseExpression]]] = {}
+    after_with: dict[cst.With | cst.Try, list[tuple[Found, cst.BaseExpression]]] = {}
     for item in items:
         if (
             item.status is not Status.UNMIGRATED
@@ -281,13 +307,9 @@ def decide(items: list[Found], ctx: Context) -> None:
         item.needs = ("storage",)
     for statement, writers in after_with.items():
         first = writers[0][0]
-        span = first.position.with_span
-        trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
-        if span is None:
+        region = _region_after(statement, first, ctx)
+        if region is None:
             continue
-        # The publish lines go after the comment lines that end the block, which the
-        # span (the `with` statement as `ast` sees it) does not reach.
-        region = (span[0], span[1] + trailing)
         paths = tuple(path for _, path in writers)
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
@@ -339,7 +361,7 @@ def _handle_writer(
 ) -> Found | None:
     """A writer that returns a handle, as third_party recognises it, when it is a `with`
     item that can be published after the `with` (else None: third_party counts it)."""
-    if not third_party.writes_through_handle(call, entry):
+    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
@@ -384,13 +406,18 @@ def _after_with_site(item: Found, ctx: Context) -> Found | None:
 
 def _with_writer(
     call: cst.Call, name: str, ctx: Context
-) -> tuple[cst.With, cst.BaseExpression] | None:
+) -> tuple[cst.With | cst.Try, cst.BaseExpression] | None:
     """(the `with` statement, the path to publish after it) for a handle writer of the
     table in a writing mode, or a kept temporary file, that is an item of a `with` and
-    whose path is exact to evaluate again after it (families/_after_with.py)."""
+    whose path is exact to evaluate again after it (families/_after_with.py); or (the
+    `try`, the path) for a handle writer bound to a name that the `try` after it closes
+    in its `finally` (families/_after_finally.py)."""
     parent = ctx.flow.parent
-    statement = _after_with.with_of(call, parent)
-    if statement is None or not _names.all_in(ctx.names(call), {name}):
+    known = third_party.entry_of(name)
+    statement = _after_with.with_of(call, parent, known is not None and known.awaited)
+    if statement is None:
+        return _try_writer(call, name, ctx)
+    if not _names.all_in(ctx.names(call), {name}):
         return None
     if _after_with.trailing_lines(statement) is None:
         return None  # ends with a function or class: its last line is not known
@@ -406,7 +433,7 @@ def _with_writer(
         )
         return (statement, path) if ok else None
     entry = third_party.entry_of(name)
-    if entry is None or not third_party.writes_through_handle(call, entry):
+    if entry is None or not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     found = third_party.path_of(call, entry)
     if found is None or not _provable(found, entry):
@@ -414,6 +441,71 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _try_writer(
+    call: cst.Call, name: str, ctx: Context
+) -> tuple[cst.Try, cst.BaseExpression] | None:
+    """(the `try` statement, the path to publish after it) for a handle writer of the
+    table in a writing mode bound to a name that the `try` closes in its `finally`: its
+    path when that is a name or a literal, else the path the handle kept
+    (`Entry.name_attribute`), as families/_after_finally.py allows."""
+    entry = third_party.entry_of(name)
+    if entry is None or not _names.all_in(ctx.names(call), {name}):
+        return None
+    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
+        return None
+    parent = ctx.flow.parent
+    closing = _closing(call, entry, parent)
+    found = third_party.path_of(call, entry)
+    if closing is None or found is None:
+        return None
+    if _provable(found, entry):
+        read = found if isinstance(found, cst.Name) else None
+        path: cst.BaseExpression = found
+    elif entry.name_attribute is not None:
+        read, path = None, _after_finally.handle_attribute(closing, entry.name_attribute)
+    else:
+        return None
+    ok = _after_finally.publishable(closing, read, ctx.scopes, parent, path)
+    return (closing.statement, path) if ok else None
+
+
+def _closing(
+    call: cst.Call, entry: third_party.Entry, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> _after_finally.Closing | None:
+    """The `try` that closes the handle `call` gives (`f = await <call>` for an awaited
+    opener, closed by `await f.aclose()`/`await f.close()`)."""
+    awaited = parent(call)
+    if entry.awaited and isinstance(awaited, cst.Await):
+        return _after_finally.closing_try(awaited, parent, awaited=True)
+    return _after_finally.closing_try(call, parent)
+
+
+def _region_after(
+    statement: cst.With | cst.Try, first: Found, ctx: Context
+) -> tuple[int, int] | None:
+    """The source lines the publish lines after `statement` are added within: from the
+    first writer's line (or the `with`'s) to the last line of `statement`, the comment
+    lines that end its block included."""
+    cut = ctx.pruned.ranges if ctx.pruned is not None else ()
+    if isinstance(statement, cst.Try):
+        entry = third_party.entry_of(first.name)
+        closing = _closing(first.call, entry, ctx.flow.parent) if entry else None
+        if closing is None:
+            return None
+        end = _after_finally.end_line(closing, first.position.end_line, ctx.module, cut)
+        return None if end is None else (first.position.line, end)
+    span = first.position.with_span
+    if span is None:  # `async with await <call> as f:`: the span is the `await`'s
+        end = _after_with.end_line(
+            statement, first.call, first.position.end_line, ctx.module, cut
+        )
+        return None if end is None else (first.position.line, end)
+    # The publish lines go after the comment lines that end the block, which the span
+    # (the `with` statement as `ast` sees it) does not reach.
+    trailing = _after_with.trailing_lines(statement) or 0  # known: `_with_writer`
+    return (span[0], span[1] + trailing)
 
 
 def _secret(path: cst.BaseExpression, ctx: Context) -> bool:

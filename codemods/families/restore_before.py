@@ -15,9 +15,10 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
   `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
-  `TarFile`, `io.FileIO`, `aiofiles.open`), recognised by qualified name as families/third_party.py
-  recognises them ("third-party reader"). Each is still the call the program made, given
-  the very object it was given (never rewritten to `storage.open`).
+  `TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`),
+  recognised by qualified name as families/third_party.py recognises them ("third-party
+  reader"). Each is still the call the program made, given the very object it was given
+  (never rewritten to `storage.open`).
 - The path is wrapped where it stands, whatever expression it is: nothing is evaluated
   twice. `storage.restored(p)` runs right after `p` is evaluated, before the arguments
   that follow it; so every argument after the path must be inert (names and literals,
@@ -35,7 +36,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   folder; `shelve`/`dbm`: files named after the path; `fileinput`): restoring one name
   would not give them their data, so they stay counted "third-party reader".
 - Look-alikes in a write mode, or a mode held in a name, are writers (third_party,
-  publish_after).
+  publish_after); but a function's local name bound once to a read mode, or to a
+  conditional expression of read modes (`mode = "rb" if raw else "rt"`), is that mode.
 - A reader whose path's place is hidden (`*args` before it, or in `**kwargs`); a method
   reader (none is in the table: `to_*` are writers).
 - Everything the rules make `local`, a secret-looking literal path (LOCAL), a path given
@@ -140,6 +142,8 @@ READERS = frozenset(
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.
         "aiofiles.open",
+        "anyio.open_file",
+        "trio.open_file",
         *(
             f"pandas.{name}"
             for name in (

@@ -8,8 +8,9 @@ is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: 
 is written and closed when the call returns) whose path is provable, which
 families/publish_after.py migrates by adding `storage.publish(path)` after the call, and
 the writers that return a handle (`Entry.with_write_modes`: the modes in which they write
-through it) when they are the item of a `with` statement, which it publishes after the
-`with` (the handle is closed there), and the readers of exactly one file, which
+through it) when they are the item of a `with` statement, or bound to a name the
+`finally` of the next `try` closes, which it publishes after the `with` (the `try`: the
+handle is closed there), and the readers of exactly one file, which
 families/restore_before.py migrates by wrapping their path in `storage.restored(...)`.
 
 Recognition, sound rather than by spelling:
@@ -59,6 +60,7 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     literal_string,
     may_write,
+    mode_of,
 )
 from migrate_storage.codemods.families.examples import Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
@@ -116,6 +118,19 @@ class Entry:
     # then the path is only a name written into the archive's header, no file is opened,
     # and the call is no site (its I/O goes through that object, counted at its open).
     fileobj: tuple[int | None, tuple[str, ...]] | None = None
+    # The attribute of the returned handle that holds the path it opened, still readable
+    # once it is closed (GzipFile's `name`: `os.fspath` of the path given; TarFile's
+    # `name`: that path made absolute at the open; FileIO's `name`): what is published
+    # after a `try` that closes the handle when the path given was an expression that
+    # cannot be evaluated again (families/_after_finally.py). Only where that argument is
+    # always a path (or a descriptor: FileIO's int name publishes nothing), never a file
+    # object whose own name it would take (gzip.open, zipfile.ZipFile). None: only a path
+    # that is a name or a literal is published there.
+    name_attribute: str | None = None
+    # The call's result is awaited for the handle (`await anyio.open_file(p, "w")`, a
+    # coroutine; aiofiles' opener may be awaited too): `async with await <call> as f:`
+    # and `f = await <call>` hold the handle as `async with <call> as f:` does.
+    awaited: bool = False
 
 
 def _reader(index: int | None, *keywords: str) -> Entry:
@@ -161,15 +176,16 @@ def _by_mode(
 # The modes in which a handle-returning writer writes its path (`with_write_modes`):
 # tarfile "w", "w:gz", "w|xz", "x:bz2", "a", ...; zipfile and the tarfile class one letter;
 # gzip/bz2/lzma "w", "wb", "wt", "x", "ab", ...; FileIO "w", "wb", "ab+", "r+", ...;
-# aiofiles.open builtin open's "w", "ab+", "r+", ... (closed when its `async with` ends);
+# aiofiles.open, anyio/trio.open_file builtin open's "w", "ab+", "r+", ... (closed when
+# their `async with` ends);
 # h5py "r+", "w", "w-", "x", "a"; pandas' HDFStore "w", "a", "r+".
 _TAR_WRITES = r"[wxa](?:[:|][a-z0-9]*)?"
 _LETTER_WRITES = r"[wxa]"
 _COMPRESSED_WRITES = r"[wxa][bt]?"
 _COMPRESSED_CLASS_WRITES = r"[wxa]b?"
 _FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
-# aiofiles.open takes builtin open's modes: any that holds w, x, a or + writes (an invalid
-# one raises at the open, and nothing after the `async with` runs).
+# aiofiles.open and anyio/trio.open_file take builtin open's modes: any that holds w, x, a
+# or + writes (an invalid one raises at the open, and nothing after the `async with` runs).
 _OPEN_WRITES = r"[rbt]*[wxa+][rwxabt+]*"
 
 
@@ -207,12 +223,18 @@ FUNCTIONS: dict[str, Entry] = {
     "torch.load": _reader(0, "f"),
     "PIL.Image.open": _reader(0, "fp"),
     "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
-    "io.FileIO": _by_mode(0, "file", 1, "r", _FILEIO_WRITES),
+    "io.FileIO": replace(
+        _by_mode(0, "file", 1, "r", _FILEIO_WRITES), name_attribute="name"
+    ),
     "tarfile.open": replace(
-        _by_mode(0, "name", 1, "r", _TAR_WRITES), fileobj=(2, ("fileobj",))
+        _by_mode(0, "name", 1, "r", _TAR_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
     ),
     "tarfile.TarFile": replace(
-        _by_mode(0, "name", 1, "r", _LETTER_WRITES), fileobj=(2, ("fileobj",))
+        _by_mode(0, "name", 1, "r", _LETTER_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
     ),
     "zipfile.ZipFile": _by_mode(0, "file", 1, "r", _LETTER_WRITES),
     "shelve.open": Entry((0, ("filename",)), None, (1, ("flag",)), "c", flag_mode=True),
@@ -224,12 +246,18 @@ FUNCTIONS: dict[str, Entry] = {
     "gzip.GzipFile": replace(
         _by_mode(0, "filename", 1, "rb", _COMPRESSED_CLASS_WRITES),
         fileobj=(3, ("fileobj",)),
+        name_attribute="name",
     ),
     "bz2.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
     "bz2.BZ2File": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
     "lzma.open": _by_mode(0, "filename", 1, "rb", _COMPRESSED_WRITES),
     "lzma.LZMAFile": _by_mode(0, "filename", 1, "r", _COMPRESSED_CLASS_WRITES),
-    "aiofiles.open": _by_mode(0, "file", 1, "r", _OPEN_WRITES),
+    "aiofiles.open": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
+    # anyio's and trio's async files: builtin open's parameters, a coroutine that opens
+    # the file in a worker thread and returns a wrapper closed by `aclose()` or `async
+    # with`.
+    "anyio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
+    "trio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
 }
 
@@ -281,9 +309,12 @@ class Resolver:
         names: Callable[[cst.BaseExpression], frozenset[str]],
         value_of: Callable[[cst.Name], cst.BaseExpression | None],
         runtime_open: str,
+        local_value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
     ) -> None:
         self.names = names
         self.value_of = value_of
+        #: A function's local bound once (a mode held in a name: `_mode`).
+        self.local_value_of = local_value_of
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
@@ -368,7 +399,7 @@ def _site(
         if given and not (isinstance(fileobj, cst.Name) and fileobj.value == "None"):
             return None  # given a file object: it opens nothing
     item = Found(call, position, "third-party", Family.THIRD_PARTY, name)
-    writes = _writes(call, entry)
+    writes = _writes(call, entry, resolver.local_value_of)
     item.status = Status.UNMIGRATED
     item.reason = Reason.THIRD_PARTY_WRITER if writes else Reason.THIRD_PARTY_READER
     return item
@@ -411,17 +442,25 @@ def _argument(
     return _STAR if starred else None
 
 
-def writes_through_handle(call: cst.Call, entry: Entry) -> bool:
+ValueOf = Callable[[cst.Name], cst.BaseExpression | None]
+
+
+def writes_through_handle(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
     """`call` returns a handle through which it writes its path, and has closed that
     file when a `with` over the handle ends: an entry with `with_write_modes`, a literal
-    mode (or the default) among them, and no `*args`/`**kwargs` that may hold another."""
+    mode (or the default) among them, and no `*args`/`**kwargs` that may hold another.
+    `value_of`: a name's one value, for a mode held in a local name (`_mode`)."""
     if entry.with_write_modes is None or any(arg.star for arg in call.args):
         return False
-    mode = _mode(call, entry)
-    return isinstance(mode, str) and re.fullmatch(entry.with_write_modes, mode) is not None
+    mode = _mode(call, entry, value_of)
+    # A conditional expression of literal modes: every one it may choose writes.
+    choices = (mode,) if isinstance(mode, str) else mode if isinstance(mode, tuple) else ()
+    return bool(choices) and all(
+        re.fullmatch(entry.with_write_modes, choice) is not None for choice in choices
+    )
 
 
-def _writes(call: cst.Call, entry: Entry) -> bool:
+def _writes(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
     if entry.writes_if is not None:
         value = _argument(call, None, (entry.writes_if,))
         return value is not None and not (
@@ -429,22 +468,23 @@ def _writes(call: cst.Call, entry: Entry) -> bool:
         )
     if entry.writes is not None:
         return entry.writes
-    mode = _mode(call, entry)
+    mode = _mode(call, entry, value_of)
     if entry.flag_mode:
-        return mode != "r"
+        return mode != "r"  # a choice (a tuple) holds another flag: may write
     return may_write(mode)
 
 
-def _mode(call: cst.Call, entry: Entry) -> Mode:
-    """The mode `call` gives (its default when not given), UNKNOWN_MODE when it is not a
-    literal or may be in `*args`/`**kwargs`."""
+def _mode(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> Mode:
+    """The mode `call` gives (its default when not given), the literals a conditional
+    expression chooses among, also through a local name bound once to either
+    (analysis/found.py `mode_of`), UNKNOWN_MODE when it is none of these or may be in
+    `*args`/`**kwargs`."""
     node = _argument(call, *entry.mode)
     if node is None:
         return entry.default_mode
     if node is _STAR:
         return UNKNOWN_MODE
-    value = literal_string(node)
-    return UNKNOWN_MODE if value is None else value
+    return mode_of(node, value_of)
 
 
 def _is_path(

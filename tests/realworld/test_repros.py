@@ -872,11 +872,6 @@ def test_a_path_returned_by_an_unannotated_helper_is_a_known_receiver() -> None:
     assert all(s.status is Status.PENDING for s in sites), [(s.line, s.status, s.reason) for s in sites]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a third-party writer bound to a name and closed in the `finally` of the try "
-    "that fills it is 'third-party writer': only the `with` spelling is published after",
-)
 def test_a_writer_closed_in_a_finally_is_published_after_the_try() -> None:
     """flit_core 4.2.0: every sdist it builds (`build_sdist`, `SdistBuilder.build`) stays
     unpublished on the ipfs backend (its suite: 8 .tar.gz in tmp-ipfs, none in the index;
