@@ -48,11 +48,15 @@ import io
 import os
 import stat
 from collections.abc import Callable
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._open import _io_open
-from storage_runtime._paths import SPECIAL_ROOTS, is_inside, publishable
+from storage_runtime._paths import (
+    SPECIAL_ROOTS,
+    is_inside,
+    names_a_path_quietly,
+    publishable,
+)
 
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
@@ -109,7 +113,7 @@ def restored(storage: Storage, path: Any) -> Any:
     strict mode raises the runtime's."""
     if storage._local or builtins.open is not _io_open or io.open is not _io_open:
         return path
-    if not isinstance(path, (str, bytes, PurePath)):
+    if not names_a_path_quietly(path):
         return path
     if isinstance(path, str) and "://" in path:
         return path
@@ -188,7 +192,7 @@ def _kind(storage: Storage, path: Any) -> tuple[str | None, str]:
     """("file", path) for a regular file, ("folder", its real location) for a folder
     strictly inside the root (not the runtime's state folder, not a pseudo file system),
     (None, "") for anything else. Never raises for odd input."""
-    if isinstance(path, int):
+    if not names_a_path_quietly(path):  # an int, a custom PathLike, a Mock: left alone
         return None, ""
     try:
         text = os.fsdecode(os.fspath(path))

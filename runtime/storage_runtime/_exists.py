@@ -36,11 +36,16 @@ import builtins
 import io
 import logging
 import os
-import pathlib
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime._open import _io_open
-from storage_runtime._paths import PATHLIB_OWN, PLAIN_PATHS, publishable
+from storage_runtime._paths import (
+    PATHLIB_FSPATH,
+    PATHLIB_OWN,
+    PLAIN_PATHS,
+    names_a_path_quietly,
+    publishable,
+)
 
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
@@ -58,7 +63,6 @@ OWN: dict[str, Any] = {
 }
 #: What the checks themselves call: a patch of one of these fakes the disk they look at.
 _OS_STAT, _OS_LSTAT = os.stat, os.lstat
-_PATH_FSPATH = pathlib.PurePath.__fspath__
 
 
 def check(storage: Storage, name: str, call: Any, args: tuple[Any, ...],
@@ -107,7 +111,7 @@ def _own_path(path: Any, name: str) -> bool:
         kind in PLAIN_PATHS
         and getattr(kind, name, None) is PATHLIB_OWN[name]
         and getattr(kind, "stat", None) is PATHLIB_OWN["stat"]
-        and getattr(kind, "__fspath__", None) is _PATH_FSPATH
+        and getattr(kind, "__fspath__", None) is PATHLIB_FSPATH
     )
 
 
@@ -121,11 +125,7 @@ def _path_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         path = kwargs["path"]
     else:
         return None
-    if isinstance(path, (str, bytes)):
-        return path
-    if isinstance(path, pathlib.PurePath) and type(path).__fspath__ is _PATH_FSPATH:
-        return path
-    return None
+    return path if names_a_path_quietly(path) else None
 
 
 def _restored(storage: Storage, path: Any) -> bool:

@@ -42,6 +42,7 @@ __all__ = [
     "is_inside",
     "is_secret",
     "is_special",
+    "names_a_path_quietly",
     "publishable",
     "secret_hard_link",
     "unpublishable_name",
@@ -53,6 +54,17 @@ SPECIAL_ROOTS: tuple[str, ...] = ("/proc", "/dev", "/sys")
 
 #: The concrete Path classes whose methods the runtime may call as pathlib's own.
 PLAIN_PATHS = frozenset({pathlib.PosixPath, pathlib.WindowsPath})
+PATHLIB_FSPATH = pathlib.PurePath.__fspath__
+
+
+def names_a_path_quietly(path: object) -> bool:
+    """A str, bytes or pathlib path whose `__fspath__` is pathlib's own: what the runtime
+    may read a path from after the program's call, on its own account. Anything else (a
+    custom PathLike, a Mock, a file object) would see an extra `__fspath__` call, which
+    the program never made: the runtime leaves it alone."""
+    return isinstance(path, (str, bytes)) or (
+        isinstance(path, pathlib.PurePath) and type(path).__fspath__ is PATHLIB_FSPATH
+    )
 #: pathlib's own methods, captured at import: one whose class attribute is not this object
 #: (patched, overridden, pyfakefs) is not "own", and the runtime only calls it through.
 PATHLIB_OWN: dict[str, Any] = {

@@ -594,7 +594,8 @@ class Storage:
         """Publish the file, or every file of the folder, that a third-party writer just
         wrote at `path` (`df.to_csv(p)` then `storage.publish(p)`), as a closed write is
         published. Returns None; never raises for backend trouble (strict mode raises, as
-        for a write); a missing path, a non-path, the local backend, or a replaced
+        for a write); a missing path, a non-path (also a custom PathLike or a Mock: its
+        `__fspath__` is never called), the local backend, or a replaced
         `builtins.open`/`io.open`: nothing. `suffix`: the writer adds it to a path that
         lacks it (`np.save`'s ".npy"). See `_after_call`."""
         return _after_call.publish(self, path, pin=pin, suffix=suffix)

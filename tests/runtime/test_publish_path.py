@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import pathlib
 import sqlite3
 import subprocess
 import sys
@@ -146,6 +147,36 @@ def test_nothing_is_recorded_for_what_the_writer_did_not_write(
     ):
         assert storage.publish(path, pin=True) is None
     assert rows(storage.settings.index) == {}
+
+
+@pytest.mark.ipfs
+def test_a_custom_pathlike_or_a_mock_is_left_alone_not_asked_for_its_path(
+    make_storage: Callable[..., Any],
+) -> None:
+    """The runtime publishes after the program's call on its own account: it must not call
+    a `__fspath__` the program never called (a Mock records it in `mock_calls`; a
+    PathLike may count or compute). str, bytes and plain pathlib paths only."""
+    storage = make_storage()
+    target = os.path.join(storage.settings.root, "written.csv")
+    with open(target, "w") as f:
+        f.write("a,b\n")
+
+    class Counting:
+        calls = 0
+
+        def __fspath__(self) -> str:
+            Counting.calls += 1
+            return target
+
+    writer = mock.MagicMock()
+    for path in (Counting(), writer.name):
+        assert storage.publish(path, pin=True) is None
+        assert storage.restored(path) is path
+    assert Counting.calls == 0
+    assert writer.mock_calls == []
+    assert rows(storage.settings.index) == {}
+    storage.publish(pathlib.Path(target), pin=True)  # the plain spelling is published
+    assert set(rows(storage.settings.index)) == {"written.csv"}
 
 
 @pytest.mark.ipfs
