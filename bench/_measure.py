@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,3 +197,14 @@ def machine_line() -> str:
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; load average "
         f"(1 min) at the end: {os.getloadavg()[0]:.1f} (wall figures mean little above 1)"
     )
+
+
+def best_of(fn: Callable[[], None], rounds: int) -> float:
+    """The shortest wall time of `rounds` calls of `fn`: the figure least disturbed by a
+    busy machine (the runtime benchmarks' per-operation costs)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best

@@ -29,7 +29,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,9 @@ from typing import Any
 from storage_runtime import Storage
 from storage_runtime._ipfs import IpfsBackend
 from storage_runtime.config import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import best_of
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -58,15 +60,6 @@ def _make(api: str, folder: str, side: str) -> Storage:
     backend.index.transient = side == "none"
     backend.writers.transient = side != "kept"
     return Storage(settings, backend_impl=backend)
-
-
-def _best(fn: Callable[[], None], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:
@@ -138,7 +131,7 @@ def main() -> int:
             best = dict.fromkeys(sides, float("inf"))
             for _ in range(rounds):
                 for name, storage in sides.items():
-                    best[name] = min(best[name], _best(case(storage), 1))
+                    best[name] = min(best[name], best_of(case(storage), 1))
             per = {k: v * 1e6 / len(sizes) for k, v in best.items()}
             print(f"  {label:28} {per['kept']:10.0f} {per['lock']:10.0f} {per['none']:10.0f} "
                   f"{best['lock'] / best['kept']:9.2f} {best['none'] / best['kept']:9.2f}")

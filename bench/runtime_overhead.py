@@ -36,10 +36,14 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from storage_runtime import Storage
 from storage_runtime.config import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import best_of
 
 MIB = 1024 * 1024
 
@@ -57,15 +61,6 @@ class _NullBackend:
 
     def close(self) -> None:
         return None
-
-
-def _best(fn: Callable[[], None], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _local_cases(folder: str, quick: bool) -> list[tuple[str, Callable[[Any], Callable[[], None]]]]:
@@ -136,7 +131,7 @@ def bench_local(quick: bool, folder: str | None) -> None:
             best = dict.fromkeys(runs, float("inf"))
             for _ in range(rounds):  # alternate the sides so load changes hit all alike
                 for name, run in runs.items():
-                    best[name] = min(best[name], _best(run, 1))
+                    best[name] = min(best[name], best_of(run, 1))
             base = best["builtin"]
             print(f"  {label:<36} {base:>10.4f} {best['local'] / base:>7.2f} "
                   f"{best['tracked'] / base:>8.2f}")
@@ -189,9 +184,9 @@ def bench_ipfs(quick: bool) -> None:
         runtime()  # warm all three (index created, connections open)
         plain()
         own_client()
-        t_plain = _best(plain, 2)
-        t_own = _best(own_client, 2)
-        t_runtime = _best(runtime, 2)
+        t_plain = best_of(plain, 2)
+        t_own = best_of(own_client, 2)
+        t_runtime = best_of(runtime, 2)
 
         def marks() -> None:  # what every writable open adds: the writer mark, a gen bump
             for path in paths:
@@ -203,7 +198,7 @@ def bench_ipfs(quick: bool) -> None:
             for path in paths:
                 open(path, "rb").close()
 
-        t_marks, t_opens = _best(marks, 3), _best(opens, 3)
+        t_marks, t_opens = best_of(marks, 3), best_of(opens, 3)
         backend.close()
         client.close()
         print(f"ipfs publish of {len(paths)} files, {total:.1f} MiB, pin=False, node {api}")
@@ -236,15 +231,15 @@ def bench_missing(settings: Settings, n_paths: int, repeats: int) -> None:
         return run
 
     storage.open(os.path.join(settings.root, "warm-up"), "wb").close()  # index, connection
-    t_first = _best(probe(storage.open), 1)  # every path asks the node once
+    t_first = best_of(probe(storage.open), 1)  # every path asks the node once
     builtin_run, runtime_run = probe(open), probe(storage.open)
     t_builtin = t_warm = float("inf")
     deadline = time.monotonic() + NEGATIVE_TTL * 0.8  # stay inside the window
     for _ in range(repeats):
         if time.monotonic() > deadline:
             break
-        t_builtin = min(t_builtin, _best(builtin_run, 1))
-        t_warm = min(t_warm, _best(runtime_run, 1))
+        t_builtin = min(t_builtin, best_of(builtin_run, 1))
+        t_warm = min(t_warm, best_of(runtime_run, 1))
     backend.close()
     per = 1e6 / n_paths
     print(f"missing-file open for reading, {n_paths} paths (negative cache {NEGATIVE_TTL} s)")

@@ -7,7 +7,6 @@ python-dotenv: what .ci/run may run) or `all` (every target).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,21 +15,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from _bench import load
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "bench" / "realworld.py"
 
 
-def _load_harness():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_realworld", HARNESS)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-rw = _load_harness()
+rw = load("realworld")
 MODE = os.environ.get("MIGRATE_STORAGE_REALWORLD", "")
 TARGETS = rw.load_targets(rw.DEFAULT_DATA)
 

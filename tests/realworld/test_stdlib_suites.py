@@ -4,7 +4,6 @@ reading of regrtest's log."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -12,22 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from _bench import load
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "bench" / "stdlib_suites.py"
 IPFS_API = os.environ.get("MIGRATE_STORAGE_TEST_IPFS_API")
 
 
-def _load():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_stdlib_suites", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-suites = _load()
+suites = load("stdlib_suites")
 _HAS_TESTS = (suites.STDLIB / "test" / "libregrtest").is_dir()
 
 
