@@ -103,7 +103,12 @@ class Context:
         if not isinstance(func, cst.Attribute):
             return None
         if self._kind_of[0] is not call:
-            self._kind_of = (call, self.typer.kind(func.value))
+            kind = self.typer.kind(func.value)
+            if kind is Kind.UNKNOWN and self.typer.declared_not_path(
+                func.value, func.attr.value
+            ):
+                kind = Kind.NOT_PATH  # `formatter: HelpFormatter`: its own write_text
+            self._kind_of = (call, kind)
         return self._kind_of[1]
 
     def on_runtime_storage(self, call: cst.Call) -> bool:

@@ -983,12 +983,6 @@ def _counted(case: str, module: str) -> list[tuple[int, str, Status]]:
     return [(s.line, s.name, s.status) for s in sites if s.status is not Status.LOCAL]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`formatter.write_text(text)` on a parameter annotated with a class of the module "
-    "that defines its own `write_text` is counted as a pathlib site and rewritten to "
-    "`storage.write_text(formatter, text, pin=False)`",
-)
 def test_a_class_s_own_write_text_method_is_not_a_pathlib_site() -> None:
     """click 8.5.1 `core.py:1295,1329`: `formatter.write_text(text)` in `format_help_text`
     and `format_epilog` (`formatter: HelpFormatter`, click's own class in formatting.py)
@@ -1021,11 +1015,6 @@ def test_a_migrated_program_runs_the_same_under_python_bb(tmp_path: Path) -> Non
         assert seen[1] == seen[0] == (0, "saved\n", "", "done\n"), flag
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`self._zipfile.open(name)`, the attribute stored from a parameter annotated "
-    "`zipfile.ZipFile`, is counted unmigrated 'receiver type unknown' (pathlib family)",
-)
 def test_a_zip_member_opened_through_an_annotated_attribute_is_not_a_pathlib_site() -> None:
     """installer 1.1.0 `sources.py:337`: `WheelFile.get_contents` reads each member with
     `self._zipfile.open(item)` (`__init__(self, f: zipfile.ZipFile)`: `self._zipfile = f`);
