@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Assignment, MetadataWrapper, PositionProvider
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis import private_files
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.context import Context
@@ -255,8 +256,24 @@ class _Finder:
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
 
-    def _devnull(self, target: cst.BaseExpression | None) -> bool:
-        """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null"."""
+    def _devnull(self, target: cst.BaseExpression | None, depth: int = 0) -> bool:
+        """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null";
+        also spelled with pathlib, `Path(os.devnull)` (one argument), and a name bound
+        once to such a value (`sink = Path(os.devnull)`)."""
+        if depth > 2:
+            return False
+        if isinstance(target, cst.Name) and target.value != "devnull":
+            value = self.ctx.flow.value_of(target)
+            return value is not None and self._devnull(value, depth + 1)
+        if isinstance(target, cst.Call):
+            args = target.args
+            return (
+                len(args) == 1
+                and not args[0].star
+                and args[0].keyword is None
+                and _names.all_in(self.ctx.flow.names(target.func), _names.PATH_CONSTRUCTORS)
+                and self._devnull(args[0].value, depth + 1)
+            )
         spelled = (
             target.attr.value if isinstance(target, cst.Attribute)
             else target.value if isinstance(target, cst.Name) else None

@@ -1024,12 +1024,6 @@ def test_a_zip_member_opened_through_an_annotated_attribute_is_not_a_pathlib_sit
     assert _counted("zip_member_open", "wheel.py") == [(17, "zipfile.ZipFile", Status.PENDING)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`Path(os.devnull).open('wb')` and `open(Path(os.devnull), 'wb')` are counted "
-    "pending (pathlib and open families), like the str spellings in test_opens_of_the_null_"
-    "device_are_not_counted",
-)
 def test_opens_of_the_null_device_spelled_with_pathlib_are_not_counted() -> None:
     """installer 1.1.0 `records.py:158` (`RecordEntry.validate_stream` hashes a stream by
     copying it to `Path(os.devnull).open("wb")`): 1 of its 3 migrated sites, rewritten to
