@@ -164,6 +164,15 @@ class Flow:
             found.append(assign.value)
         return found
 
+    def class_named(self, name: cst.Name) -> cst.ClassDef | None:
+        """The class of the module the read `name` names: its one binding is a `class`."""
+        scope = self._scopes.get(name)
+        bound = list(scope[name.value]) if scope is not None else []
+        if len(bound) != 1 or not isinstance(bound[0], Assignment):
+            return None
+        node = bound[0].node
+        return node if isinstance(node, cst.ClassDef) else None
+
     def _one_binding(self, name: cst.Name) -> tuple[Scope, Assignment] | None:
         """The scope of the read `name` and its one binding there (an assignment, a
         parameter); None for several bindings, an import or a builtin."""

@@ -208,6 +208,14 @@ def _typing_lines(
                     if isinstance(sub, ast.Attribute)
                 )
                 methods.add(child.func.attr)
+                if child.func.attr in ("replace", "rename") and child.args:
+                    # `os.replace(self._tmp, dst)`: families/scratch.py reads the stores
+                    # of `_tmp` (`self._tmp = tmp` in `__init__`) to tell a temp name
+                    receivers.update(
+                        sub.attr
+                        for sub in ast.walk(child.args[0])
+                        if isinstance(sub, ast.Attribute)
+                    )
             stack.append(child)
     yield from _owner_lines(tree, methods)
     if not receivers:

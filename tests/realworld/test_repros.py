@@ -1089,11 +1089,6 @@ def codegen_loads(worker: Path, env: dict[str, str]) -> str:
     return proc.stdout if proc.returncode == 0 else proc.stderr[-500:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`os.open(tmp, O_RDWR | O_CREAT | O_EXCL)` of a random temporary name that "
-    "`os.replace` later moves into place is counted unmigrated 'unsupported family'",
-)
 def test_the_temporary_name_of_an_atomic_write_made_with_os_open_is_scratch() -> None:
     """click 8.5.1 `_compat.py:436` (`click.open_file(path, "w", atomic=True)`, the
     `click.File(atomic=True)` parameter type): the only site its cover counts unmigrated

@@ -753,3 +753,105 @@ def test_temp_names_committed_through_conversions() -> None:
         ("tempfile.mkstemp", Status.UNMIGRATED, NO),
         ("os.fdopen", Status.UNMIGRATED, NO),
     ]
+
+
+def test_an_exclusively_created_name_moved_into_place_is_a_temporary_file() -> None:
+    """`os.open(tmp, O_CREAT | O_EXCL ...)` whose name is the source of `os.replace` /
+    `os.rename` (in the same function, or by a class of the module it is handed to,
+    click's `_AtomicFile`): the temporary name of an atomic write (unseen8 G3); the
+    flags also through a name bound once."""
+    code = """
+        import os
+
+        def write_atomic(dest, data):
+            tmp = dest + ".tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, dest)
+
+        def renamed(dest, data):
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+            tmp = dest + ".new"
+            fd = os.open(tmp, flags)
+            os.write(fd, data)
+            os.close(fd)
+            os.rename(src=tmp, dst=dest)
+
+        class Atomic:
+            def __init__(self, f, tmp_name, real_name):
+                self._f = f
+                self._tmp_name = tmp_name
+                self._real_name = real_name
+
+            def close(self):
+                self._f.close()
+                os.replace(self._tmp_name, self._real_name)
+
+        def open_atomic(name):
+            tmp = os.path.join(os.path.dirname(name), ".atomic-x")
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            return Atomic(os.fdopen(fd, "w"), tmp, name)
+    """
+    found = [(n, r) for n, _, r in classified(code) if n == "os.open"]
+    assert found == [("os.open", TEMP)] * 3
+
+
+def test_exclusive_names_not_provably_temporary_are_counted() -> None:
+    """Not created exclusively; moved the other way (the name is the destination);
+    linked too (the content stays under the temp name); a class whose attribute is stored
+    twice, or moved from another attribute; no move at all: each stays counted."""
+    code = """
+        import os
+
+        def not_exclusive(dest, data):
+            tmp = dest + ".tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT)
+            os.write(fd, data)
+            os.close(fd)
+            os.replace(tmp, dest)
+
+        def destination(src, name):
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            os.write(fd, b"x")
+            os.close(fd)
+            os.replace(src, name)
+
+        def linked(dest, backup):
+            tmp = dest + ".tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            os.write(fd, b"x")
+            os.close(fd)
+            os.link(tmp, backup)
+            os.replace(tmp, dest)
+
+        class Restored:
+            def __init__(self, tmp_name, real_name):
+                self._tmp_name = tmp_name
+                self._real_name = real_name
+
+            def swap(self):
+                self._tmp_name = self._real_name + ".bak"
+                os.replace(self._tmp_name, self._real_name)
+
+        class Other:
+            def __init__(self, tmp_name, real_name):
+                self._tmp_name = tmp_name
+                self._real_name = real_name
+
+            def close(self):
+                os.replace(self._real_name, self._tmp_name)
+
+        def handed(name):
+            tmp = name + ".t"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            os.write(fd, b"x")
+            return Restored(tmp, name), Other(tmp, name)
+
+        def kept(name):
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            os.write(fd, b"data")
+            os.close(fd)
+    """
+    found = [r for n, _, r in classified(code) if n == "os.open"]
+    assert found == [NO] * 5
