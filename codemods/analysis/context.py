@@ -68,7 +68,10 @@ class Context:
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(
-            module, scopes, pruned.mentions if pruned is not None else None
+            module,
+            scopes,
+            pruned.mentions if pruned is not None else None,
+            opens=frozenset({"builtins.open", "io.open", rt_open, self.rt_io_open}),
         )
         self.third_party = third_party.Resolver(
             self.flow.names, self.flow.value_of, rt_open

@@ -42,7 +42,7 @@ from migrate_storage.codemods.analysis.context import Context
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.plan import RUNTIME_OBJECTS, Plan
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
-from migrate_storage.codemods.families import registry
+from migrate_storage.codemods.families import registry, scratch
 from migrate_storage.codemods.families.protocol import FamilyModule
 from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
 from migrate_storage.codemods.model import (
@@ -240,7 +240,10 @@ class _Finder:
         system = _system_path(path or self._bound_literal(item.target)) or self._devnull(
             item.target
         )
-        if item.status is Status.MIGRATED and not secret and not system:
+        # `open(tmp, "rb")` of a temporary file: LOCAL before and after apply (then the
+        # module's rebound `open`, which reads it as the builtin did)
+        temporary = scratch.temporary_read(item, self.ctx.flow)
+        if item.status is Status.MIGRATED and not secret and not system and not temporary:
             return
         item.strategy = self.policy.strategy_for(item.family)
         if self.policy.excluded:
@@ -251,6 +254,8 @@ class _Finder:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SECRET_PATH, None
         elif system and item.status is not Status.LOCAL:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SYSTEM_FILE, None
+        elif temporary and item.status is not Status.LOCAL:
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.TEMPORARY_FILE, None
         elif item.status is not Status.LOCAL and private_files.is_private(
             item, self.ctx.flow, self.ctx.scopes, self._private
         ):

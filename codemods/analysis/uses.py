@@ -42,7 +42,11 @@ class Flow:
         module: cst.Module,
         scopes: Mapping[cst.CSTNode, Scope | None],
         hidden: Callable[[str], bool] | None = None,
+        opens: frozenset[str] = frozenset({"builtins.open", "io.open"}),
     ) -> None:
+        #: The builtin `open` by its qualified names, the runtime's stand-ins included
+        #: (what a module's `open` is before and after `apply`).
+        self.opens = opens
         self._module = module
         self._scopes = scopes
         self._hidden = hidden

@@ -23,7 +23,10 @@ site is classified here only where that is provable from the module; it is then 
   linked nowhere: the temporary name of an atomic write, which this process created
   itself; the move is the commit point, counted at its own call; and the removal of such a
   temporary file (`os.unlink(tmp.name)`), when its name goes nowhere else (a name also
-  given to `open(...)` may have been published: its removal stays a migrated one).
+  given to `open(...)` may have been published: its removal stays a migrated one; one
+  only read back, `open(name)`/`open(name, "rb")` with a literal read-only mode, after a
+  child process wrote it, was not: that read is LOCAL "temporary file" too, before and
+  after apply, and the removal stays scratch).
   A `mkstemp()` whose descriptor is only closed (`os.close(fd)`, every read of the
   name, also where another branch binds it) reserves a name and writes nothing:
   "temporary file" too (what is written later by that name is its own site). A
@@ -87,6 +90,8 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     argument,
     literal_string,
+    may_write,
+    open_mode,
 )
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.analysis.uses import Flow
@@ -344,8 +349,39 @@ def _name_only_consumed(
     call or given to a subprocess; the object itself is never passed on."""
     reads = _name_reads(target, flow, via_attribute=via_attribute)
     return reads is not None and all(
-        node is not None and (_consumed_here(node, flow) or _given_to_a_process(node, flow))
+        node is not None
+        and (
+            _consumed_here(node, flow)
+            or _given_to_a_process(node, flow)
+            or read_only_open(node, flow)
+        )
         for node in reads
+    )
+
+
+def read_only_open(node: cst.CSTNode, flow: Flow) -> bool:
+    """`open(node)` / `open(node, "rb")`: the builtin `open` (or the runtime's stand-in
+    for it) of `node` with a literal mode that only reads. Reading a temporary file back
+    (after a child process wrote it) publishes nothing."""
+    use = flow.as_argument(node)
+    if use is None or not (use.index == 0 or use.keyword == "file"):
+        return False
+    names = flow.names(use.call.func)
+    if not names or not names <= flow.opens:
+        return False
+    return not may_write(open_mode(use.call, 1))
+
+
+def temporary_read(item: Found, flow: Flow) -> bool:
+    """`item`, an open site, reads back a temporary file this module proves scratch (see
+    `removed_scratch`: every read of its name commits, removes, hands it to a child
+    process or reads it; nothing publishes it): LOCAL "temporary file" too."""
+    target = item.target
+    return (
+        target is not None
+        and any(arg.value is target for arg in item.call.args[:1])
+        and read_only_open(target, flow)
+        and removed_scratch(target, flow) is Reason.TEMPORARY_FILE
     )
 
 

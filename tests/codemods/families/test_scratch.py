@@ -855,3 +855,75 @@ def test_exclusive_names_not_provably_temporary_are_counted() -> None:
     """
     found = [r for n, _, r in classified(code) if n == "os.open"]
     assert found == [NO] * 5
+
+
+READ_BACK = """\
+import os
+import subprocess
+import tempfile
+
+
+def edit(text, editor):
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
+        subprocess.call([editor, name])
+        with open(name, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(name)
+
+
+def save(path, data):
+    with open(path, "w") as f:
+        f.write(data)
+"""
+
+
+def _statuses(source: str) -> dict[int, tuple[str, Status, Reason | None]]:
+    from migrate_storage.codemods.pipeline.engine import transform_source
+    from migrate_storage.codemods.policy import FilePolicy
+
+    result = transform_source(source.encode(), "m.py", FilePolicy(), rewrite=False)
+    return {s.line: (s.name, s.status, s.reason) for s in result.sites}
+
+
+def test_a_temporary_file_read_back_is_scratch_before_and_after_apply() -> None:
+    """The mkstemp name handed to a child process, read back (`open(name, "rb")`) and
+    removed: the read and the removal are LOCAL "temporary file" (unseen8 G2), also after
+    apply, where the module's `open` is the runtime's (the other open writes a file)."""
+    from migrate_storage.codemods.pipeline.engine import transform_source
+    from migrate_storage.codemods.policy import FilePolicy
+
+    before = _statuses(READ_BACK)
+    assert [before[n][1:] for n in (7, 9, 12, 15)] == [(Status.LOCAL, TEMP)] * 4
+    assert before[19][1] is Status.PENDING
+    applied = transform_source(READ_BACK.encode(), "m.py", FilePolicy())
+    text = (applied.new_source or b"").decode()
+    assert "from storage_runtime import open" in text and "    os.unlink(name)\n" in text
+    after = _statuses(text)
+    assert [s[1:] for s in after.values() if s[1] is Status.LOCAL] == [
+        (Status.LOCAL, TEMP)
+    ] * 4
+    assert not [s for s in after.values() if s[1] is Status.PENDING]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # re-opened for writing: that write may be published through the runtime
+        ('open(name, "rb")', 'open(name, "r+b")'),
+        ('open(name, "rb")', "open(name, mode)"),
+        # the name escapes to a function that may write it
+        ("subprocess.call([editor, name])", "write_somewhere(name)"),
+        # a name bound twice
+        ("        subprocess.call", "        name = other()\n        subprocess.call"),
+    ],
+)
+def test_a_temporary_file_read_back_negatives(change: tuple[str, str]) -> None:
+    """Should count the read and the removal, since the name may hold published data."""
+    statuses = _statuses(READ_BACK.replace(*change))
+    read = [s for s in statuses.values() if s[0] == "open" and s[1] is Status.LOCAL]
+    removal = [s for s in statuses.values() if s[0] == "os.unlink"]
+    assert read == [] and removal and removal[0][1] is not Status.LOCAL, statuses
