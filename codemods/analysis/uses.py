@@ -168,6 +168,34 @@ class Flow:
             found.append(assign.value)
         return found
 
+    def augmented_values(
+        self, name: cst.Name
+    ) -> tuple[cst.BaseExpression, list[cst.AugAssign]] | None:
+        """For a read name bound once by `x = v` and otherwise only by augmented
+        assignments (`x |= w`) in its scope: `v` and those statements; else None."""
+        scope = self._scope(name)
+        bound = list(scope[name.value]) if scope is not None else []
+        if not bound or not all(type(a) is Assignment for a in bound):
+            return None
+        first: cst.BaseExpression | None = None
+        augmented: list[cst.AugAssign] = []
+        for binding in bound:
+            node = binding.node
+            parent = self.parent(node)
+            if isinstance(parent, cst.AugAssign) and parent.target is node:
+                augmented.append(parent)
+                continue
+            assign = self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+            if (
+                first is not None
+                or not isinstance(assign, cst.Assign)
+                or len(assign.targets) != 1
+                or assign.targets[0].target is not node
+            ):
+                return None
+            first = assign.value
+        return None if first is None else (first, augmented)
+
     def class_named(self, name: cst.Name) -> cst.ClassDef | None:
         """The class of the module the read `name` names: its one binding is a `class`."""
         scope = self._scopes.get(name)

@@ -642,16 +642,21 @@ def _removed_directory(call: cst.Call, flow: Flow) -> bool:
 
 def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
     flags = _flags(call, flow)
+    surely = flags if flags is not None else _flags(call, flow, at_least=True)
+    if (
+        surely is not None
+        and {"O_CREAT", "O_EXCL"} <= surely
+        and _moved_into_place(call, flow)
+    ):
+        # A name this process created exclusively whose content a move publishes: the
+        # temporary name of an atomic write (its destination is the move's own site).
+        return Reason.TEMPORARY_FILE
     if flags is None:
         return None
     if {"O_CREAT", "O_EXCL"} <= flags and _removed_in_finally(call, flow):
         # Created exclusively and removed in a `finally:` of the same function: a lock
         # (its content, a pid, never outlives the run), whatever the descriptor does.
         return Reason.LOCK_FILE
-    if {"O_CREAT", "O_EXCL"} <= flags and _moved_into_place(call, flow):
-        # A name this process created exclusively whose content a move publishes: the
-        # temporary name of an atomic write (its destination is the move's own site).
-        return Reason.TEMPORARY_FILE
     target = flow.bound_target(call)
     if target is None:
         # `os.close(os.open(lock, O_CREAT | O_EXCL))`: created and released at once.
@@ -898,8 +903,13 @@ def locked_handle(call: cst.Call, flow: Flow) -> bool:
     return locked
 
 
-def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:
-    """The `os.O_*` names of `os.open(path, flags)`, None when not all are known."""
+def _flags(
+    call: cst.Call, flow: Flow, at_least: bool = False
+) -> frozenset[str] | None:
+    """The `os.O_*` names of `os.open(path, flags)`, None when not all are known. With
+    `at_least`, the flags it surely has: a name bound once and then only or-ed into
+    (`flags |= getattr(os, "O_BINARY", 0)`, maybe on some path only) has at least those
+    of its first value."""
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
         return None
@@ -915,6 +925,13 @@ def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:
     )
     if node is None:
         return None
+    if at_least and isinstance(node, cst.Name):
+        values = flow.augmented_values(node)
+        if values is None or not all(
+            isinstance(a.operator, cst.BitOrAssign) for a in values[1]
+        ):
+            return None
+        node = values[0]
     found: set[str] = set()
     return frozenset(found) if _collect_flags(node, flow, found) else None
 

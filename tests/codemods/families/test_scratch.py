@@ -927,3 +927,31 @@ def test_a_temporary_file_read_back_negatives(change: tuple[str, str]) -> None:
     read = [s for s in statuses.values() if s[0] == "open" and s[1] is Status.LOCAL]
     removal = [s for s in statuses.values() if s[0] == "os.unlink"]
     assert read == [] and removal and removal[0][1] is not Status.LOCAL, statuses
+
+
+def test_flags_or_ed_into_keep_their_first_value() -> None:
+    """click's `flags |= getattr(os, "O_BINARY", 0)` (on some path only) keeps O_CREAT |
+    O_EXCL; `flags &= ~os.O_EXCL` may drop one: not proven."""
+    code = """
+        import os
+
+        def atomic(dest, binary):
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+            if binary:
+                flags |= getattr(os, "O_BINARY", 0)
+            tmp = dest + ".tmp"
+            fd = os.open(tmp, flags, 0o666)
+            os.close(fd)
+            os.replace(tmp, dest)
+
+        def dropped(dest, shared):
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+            if shared:
+                flags &= ~os.O_EXCL
+            tmp = dest + ".tmp"
+            fd = os.open(tmp, flags, 0o666)
+            os.close(fd)
+            os.replace(tmp, dest)
+    """
+    found = [r for n, _, r in classified(code) if n == "os.open"]
+    assert found == [TEMP, NO]
