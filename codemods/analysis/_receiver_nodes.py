@@ -209,3 +209,8 @@ def stored_in_text(attr: str, text: str) -> bool:
         ):
             return True
     return False
+
+
+def mentions(name: str, text: str) -> bool:
+    """Conservatively: does source text name `name` anywhere (as a whole word)?"""
+    return re.search(rf"\b{re.escape(name)}\b", text) is not None

@@ -68,7 +68,10 @@ class Context:
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(
-            module, scopes, pruned.mentions if pruned is not None else None
+            module,
+            scopes,
+            pruned.mentions if pruned is not None else None,
+            opens=frozenset({"builtins.open", "io.open", rt_open, self.rt_io_open}),
         )
         self.third_party = third_party.Resolver(
             self.flow.names, self.flow.value_of, rt_open, self.flow.local_value_of
@@ -103,7 +106,12 @@ class Context:
         if not isinstance(func, cst.Attribute):
             return None
         if self._kind_of[0] is not call:
-            self._kind_of = (call, self.typer.kind(func.value))
+            kind = self.typer.kind(func.value)
+            if kind is Kind.UNKNOWN and self.typer.declared_not_path(
+                func.value, func.attr.value
+            ):
+                kind = Kind.NOT_PATH  # `formatter: HelpFormatter`: its own write_text
+            self._kind_of = (call, kind)
         return self._kind_of[1]
 
     def on_runtime_storage(self, call: cst.Call) -> bool:

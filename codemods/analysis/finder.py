@@ -35,13 +35,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Assignment, MetadataWrapper, PositionProvider
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis import private_files
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.context import Context
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.plan import RUNTIME_OBJECTS, Plan
 from migrate_storage.codemods.analysis.secret_paths import literal_path, looks_secret
-from migrate_storage.codemods.families import registry
+from migrate_storage.codemods.families import registry, scratch
 from migrate_storage.codemods.families.protocol import FamilyModule
 from migrate_storage.codemods.families.registry import REWRITABLE_FAMILIES
 from migrate_storage.codemods.model import (
@@ -239,7 +240,10 @@ class _Finder:
         system = _system_path(path or self._bound_literal(item.target)) or self._devnull(
             item.target
         )
-        if item.status is Status.MIGRATED and not secret and not system:
+        # `open(tmp, "rb")` of a temporary file: LOCAL before and after apply (then the
+        # module's rebound `open`, which reads it as the builtin did)
+        temporary = scratch.temporary_read(item, self.ctx.flow)
+        if item.status is Status.MIGRATED and not secret and not system and not temporary:
             return
         item.strategy = self.policy.strategy_for(item.family)
         if self.policy.excluded:
@@ -250,13 +254,31 @@ class _Finder:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SECRET_PATH, None
         elif system and item.status is not Status.LOCAL:
             item.status, item.reason, item.edit = Status.LOCAL, Reason.SYSTEM_FILE, None
+        elif temporary and item.status is not Status.LOCAL:
+            item.status, item.reason, item.edit = Status.LOCAL, Reason.TEMPORARY_FILE, None
         elif item.status is not Status.LOCAL and private_files.is_private(
             item, self.ctx.flow, self.ctx.scopes, self._private
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
 
-    def _devnull(self, target: cst.BaseExpression | None) -> bool:
-        """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null"."""
+    def _devnull(self, target: cst.BaseExpression | None, depth: int = 0) -> bool:
+        """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null";
+        also spelled with pathlib, `Path(os.devnull)` (one argument), and a name bound
+        once to such a value (`sink = Path(os.devnull)`)."""
+        if depth > 2:
+            return False
+        if isinstance(target, cst.Name) and target.value != "devnull":
+            value = self.ctx.flow.value_of(target)
+            return value is not None and self._devnull(value, depth + 1)
+        if isinstance(target, cst.Call):
+            args = target.args
+            return (
+                len(args) == 1
+                and not args[0].star
+                and args[0].keyword is None
+                and _names.all_in(self.ctx.flow.names(target.func), _names.PATH_CONSTRUCTORS)
+                and self._devnull(args[0].value, depth + 1)
+            )
         spelled = (
             target.attr.value if isinstance(target, cst.Attribute)
             else target.value if isinstance(target, cst.Name) else None

@@ -39,6 +39,42 @@ KNOWN_NOT_PATH = frozenset(
     }
 )
 
+# Classes of the standard library and known packages that are no pathlib.Path and no
+# subclass of one: a receiver an annotation declares one of these is not a pathlib site,
+# whatever method it calls (`f: zipfile.ZipFile` ... `f.open(member)`). Builtins are left
+# out on purpose: `path: str` is a common annotation of a parameter given Paths.
+NOT_PATH_TYPES = frozenset(
+    {
+        "zipfile.ZipFile",
+        "zipfile.ZipExtFile",
+        "zipfile.ZipInfo",
+        "tarfile.TarFile",
+        "tarfile.TarInfo",
+        "io.IOBase",
+        "io.RawIOBase",
+        "io.BufferedIOBase",
+        "io.TextIOBase",
+        "io.TextIOWrapper",
+        "io.BufferedReader",
+        "io.BufferedWriter",
+        "io.BufferedRandom",
+        "io.BufferedRWPair",
+        "io.FileIO",
+        "io.StringIO",
+        "io.BytesIO",
+        "typing.IO",
+        "typing.TextIO",
+        "typing.BinaryIO",
+        "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory",
+        "shelve.Shelf",
+        "sqlite3.Connection",
+        "socket.socket",
+        "ftplib.FTP",
+        "PIL.Image.Image",
+    }
+)
+
 # json.dump(obj, sys.stdout) and in-memory buffers are not file I/O.
 NOT_FILE_HANDLES = frozenset(
     {"sys.stdout", "sys.stderr", "sys.stdin", "io.StringIO", "io.BytesIO"}

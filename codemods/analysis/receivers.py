@@ -80,6 +80,23 @@ attribute), an attribute of a class of the module whose every value is one of th
 to `_serializer` in the module such an instance), and classes of other modules of the run (or their
 instances) that provably subclass no Path (`FS.open(...)` on vendored lark's class): such
 calls are not file I/O on a path, so coverage does not count them.
+
+Declared receivers (NOT_PATH for one method, `declared_not_path`, asked by the context
+for `x.m(...)` when `kind(x)` is UNKNOWN): `x` is a parameter bound once whose annotation
+declares it, or an attribute of a class of the module every class-level binding and every
+store to which (anywhere in the module) is such a parameter, an annotated value or None,
+an instance of classes each of which is
+- a known class of the standard library or a package that is no Path
+  (names.NOT_PATH_TYPES: `zipfile.ZipFile`, `io.TextIOBase`, `typing.IO`, ...); or
+- a class of the run that is provably no Path (every base known: of the run, or neutral
+  like `object`/`ABC`/`Generic`), no Protocol (a Path matches one structurally), with no
+  metaclass keyword, that defines `m` itself as a method (not a property, not abstract,
+  not a class-level value) or inherits it from such a base (package_facts
+  `owns_method` for other modules' classes).
+Unions count only when every member but None is one (`Path | HelpFormatter` stays
+UNKNOWN); builtins are never one (`path: str` is often given Paths). A subclass could
+still override `m` or put Path first in its bases: the annotation is taken at its word,
+which costs only a count (not rewriting is exact).
 """
 
 from __future__ import annotations
@@ -105,7 +122,13 @@ from migrate_storage.codemods.analysis.dominance import Parent, dominating, narr
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
+from migrate_storage.codemods.pipeline.package_facts import (
+    NEUTRAL_BASES as _NEUTRAL_BASES,
+)
 from migrate_storage.codemods.pipeline.package_facts import PATH as _PATH
+from migrate_storage.codemods.pipeline.package_facts import (
+    PROTOCOL_BASES as _PROTOCOL_BASES,
+)
 
 #: A class of another module of the run, as package_facts names it.
 Foreign = tuple
@@ -326,6 +349,161 @@ class ReceiverTyper:
         else:
             self._returns[function] = kind
         return kind
+
+    # -- receivers declared another class (not a Path) -----------------------------------
+    def declared_not_path(self, receiver: cst.BaseExpression, method: str) -> bool:
+        """The receiver of `receiver.method(...)` is declared, by annotations, an instance
+        of classes that are no Path and whose `method` is not pathlib's (module docstring,
+        "Declared receivers"): a parameter bound once (`formatter: HelpFormatter`), or an
+        attribute of a class of the module every store to which is such a parameter or
+        an annotated value (`self._zipfile = f` with `f: zipfile.ZipFile`)."""
+        if isinstance(receiver, cst.Name):
+            annotation = self._parameter_annotation(receiver)
+            return annotation is not None and self._declared(annotation, method)
+        if isinstance(receiver, cst.Attribute):
+            owner = self._class_of(receiver.value, 0)
+            return isinstance(owner, cst.ClassDef) and self._attribute_declared(
+                owner, receiver.attr.value, method
+            )
+        return False
+
+    def _attribute_declared(self, owner: cst.ClassDef, attr: str, method: str) -> bool:
+        if _nodes.member(owner, attr) is not None:
+            return False  # a method or property of the class: its value is not declared
+        stores = self.attribute_stores(attr)
+        if stores is None:
+            return False
+        declared = False
+        seen = [(a, v) for a, v in _nodes.class_level(owner, attr)]
+        seen += [(a, v) for _, v, a in stores]
+        for annotation, value in seen:
+            if annotation is not None:
+                if not self._declared(annotation.annotation, method):
+                    return False
+                declared = True
+            elif value is None:
+                return False  # a `del`, a tuple target: not seen
+            elif isinstance(value, cst.Name) and value.value == "None":
+                continue
+            elif isinstance(value, cst.Name):
+                given = self._parameter_annotation(value)
+                if given is None or not self._declared(given, method):
+                    return False
+                declared = True
+            else:
+                return False
+        return declared
+
+    def _declared(
+        self,
+        node: cst.BaseExpression,
+        method: str,
+        scope: Scope | None = None,
+        depth: int = 0,
+    ) -> bool:
+        """Every member of the annotation `node` (a union, `Optional[...]`, a string) is
+        None or a class that is no Path and owns `method`; at least one is a class."""
+        scope = scope or self._scopes.get(node)
+        if scope is None or depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, cst.SimpleString):
+            try:
+                inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+            except (cst.ParserSyntaxError, TypeError):
+                return False
+            return self._declared(inner, method, scope, depth + 1)
+        members: list[cst.BaseExpression] = []
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            members = [node.left, node.right]
+        elif isinstance(node, cst.Subscript) and _nodes.typing_name(
+            self._resolve(node.value, scope)
+        ) in ("Optional", "Union"):
+            if not all(isinstance(e.slice, cst.Index) for e in node.slice):
+                return False
+            members = [e.slice.value for e in node.slice]  # type: ignore[attr-defined]
+        if members:
+            classes = [
+                m for m in members if not (isinstance(m, cst.Name) and m.value == "None")
+            ]
+            return bool(classes) and all(
+                self._declared(m, method, scope, depth + 1) for m in classes
+            )
+        if isinstance(node, cst.Subscript):
+            node = node.value  # `IO[str]`, `Box[int]`: the class
+        resolved = self._resolve(node, scope)
+        if _names.all_in(resolved, _names.NOT_PATH_TYPES):
+            return True
+        if isinstance(node, cst.Name):
+            bound = list(scope[node.value])
+            if (
+                len(bound) == 1
+                and isinstance(bound[0], Assignment)
+                and isinstance(bound[0].node, cst.ClassDef)
+            ):
+                return self._chain(bound[0].node, method, depth + 1) == "own"
+        foreign = self._foreign_spelled(node, scope)
+        return (
+            foreign is not None
+            and self._package is not None
+            and self._package.owns_method(foreign, method)
+        )
+
+    def _chain(self, cls: cst.ClassDef, method: str, depth: int) -> str | None:
+        """"own" when `cls`, a class of the module, is provably no Path and no Protocol
+        and defines `method` (not abstract) or inherits it from such a base; "absent" when
+        it is no Path but nothing in it defines `method`; None when not proven."""
+        if depth > _MAX_DEPTH or cls.keywords:
+            return None
+        if _stubbed(cls) and _nodes.mentions(method, self._pruned_text):
+            return None  # its body was cut (pipeline/prune.py) and may define `method`
+        member = _nodes.member(cls, method)
+        found = (
+            isinstance(member, cst.FunctionDef)
+            and not _nodes.is_property(member, self._qualified)
+            and not any(
+                _names.dotted(d.decorator) in ("abstractmethod", "abc.abstractmethod")
+                for d in member.decorators
+            )
+        )
+        if not found and (member is not None or any(True for _ in _nodes.class_level(cls, method))):
+            return None  # an attribute, a property, an abstract method: not proven
+        for base in cls.bases:
+            value = base.value
+            if isinstance(value, cst.Subscript):
+                value = value.value  # `Generic[T]`, `Base[int]`
+            names = self._qualified(value)
+            if names & _PROTOCOL_BASES:
+                return None
+            if (isinstance(value, cst.Name) and value.value == "object") or (
+                names and names <= _NEUTRAL_BASES
+            ):
+                continue
+            local = self._class_named(value)
+            if local is not None:
+                inner = self._chain(local, method, depth + 1)
+                if inner is None:
+                    return None
+                found = found or inner == "own"
+                continue
+            foreign = self._foreign_class(value)
+            package = self._package
+            if foreign is None or package is None or not package.not_path_class(foreign):
+                return None
+            found = found or package.owns_method(foreign, method)
+        return "own" if found else "absent"
+
+    def _foreign_spelled(self, node: cst.BaseExpression, scope: Scope) -> Foreign | None:
+        """The class of another module of the run a (dotted) name in `scope` names, when
+        its root is bound only by imports."""
+        spelled = _names.dotted(node)
+        if spelled is None or self._package is None:
+            return None
+        root = spelled.partition(".")[0]
+        bound = scope[root]
+        if not bound or not all(isinstance(a, ImportAssignment) for a in bound):
+            return None
+        names = {q.name for q in scope.get_qualified_names_for(spelled)}
+        return self._package.class_named(names.pop()) if len(names) == 1 else None
 
     # -- other modules of the run (pipeline/package_facts.py) ------------------------------
     def _foreign_name(self, node: cst.BaseExpression) -> str | None:
@@ -1235,6 +1413,16 @@ class ReceiverTyper:
             for store in self._facts.attribute_stores:
                 self._stores.setdefault(store[0].attr.value, []).append(store)
         return self._stores.get(attr, [])
+
+
+def _stubbed(cls: cst.ClassDef) -> bool:
+    """The class body is one `...` (what pipeline/prune.py leaves of a cut class)."""
+    statements = list(_nodes.class_statements(cls))
+    return (
+        len(statements) == 1
+        and isinstance(statements[0], cst.Expr)
+        and isinstance(statements[0].value, cst.Ellipsis)
+    )
 
 
 def _collection_element(

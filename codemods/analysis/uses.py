@@ -42,7 +42,11 @@ class Flow:
         module: cst.Module,
         scopes: Mapping[cst.CSTNode, Scope | None],
         hidden: Callable[[str], bool] | None = None,
+        opens: frozenset[str] = frozenset({"builtins.open", "io.open"}),
     ) -> None:
+        #: The builtin `open` by its qualified names, the runtime's stand-ins included
+        #: (what a module's `open` is before and after `apply`).
+        self.opens = opens
         self._module = module
         self._scopes = scopes
         self._hidden = hidden
@@ -163,6 +167,43 @@ class Flow:
                 return None
             found.append(assign.value)
         return found
+
+    def augmented_values(
+        self, name: cst.Name
+    ) -> tuple[cst.BaseExpression, list[cst.AugAssign]] | None:
+        """For a read name bound once by `x = v` and otherwise only by augmented
+        assignments (`x |= w`) in its scope: `v` and those statements; else None."""
+        scope = self._scope(name)
+        bound = list(scope[name.value]) if scope is not None else []
+        if not bound or not all(type(a) is Assignment for a in bound):
+            return None
+        first: cst.BaseExpression | None = None
+        augmented: list[cst.AugAssign] = []
+        for binding in bound:
+            node = binding.node
+            parent = self.parent(node)
+            if isinstance(parent, cst.AugAssign) and parent.target is node:
+                augmented.append(parent)
+                continue
+            assign = self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+            if (
+                first is not None
+                or not isinstance(assign, cst.Assign)
+                or len(assign.targets) != 1
+                or assign.targets[0].target is not node
+            ):
+                return None
+            first = assign.value
+        return None if first is None else (first, augmented)
+
+    def class_named(self, name: cst.Name) -> cst.ClassDef | None:
+        """The class of the module the read `name` names: its one binding is a `class`."""
+        scope = self._scopes.get(name)
+        bound = list(scope[name.value]) if scope is not None else []
+        if len(bound) != 1 or not isinstance(bound[0], Assignment):
+            return None
+        node = bound[0].node
+        return node if isinstance(node, cst.ClassDef) else None
 
     def _one_binding(self, name: cst.Name) -> tuple[Scope, Assignment] | None:
         """The scope of the read `name` and its one binding there (an assignment, a

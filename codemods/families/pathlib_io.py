@@ -28,7 +28,11 @@ question of what coverage counts, not of behaviour.
   parameter, a call of an unknown function): counted as RECEIVER_UNKNOWN. `.open` is a
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
-- `self.read_text()` in a class that defines `read_text` itself: the class's own method.
+- `self.read_text()` in a class that defines `read_text` itself: the class's own method;
+  also `formatter.write_text(t)` on a receiver an annotation declares an instance of a
+  class that is no Path and owns the method (`formatter: HelpFormatter`,
+  `self._zipfile.open(m)` stored from `f: zipfile.ZipFile`): receivers.py, "Declared
+  receivers". Not sites at all.
 - A `pin=` keyword in the call, or `**kwargs` given to `open`/`write_text`/
   `write_bytes` (the helper would take a `pin` as its own): DYNAMIC_CALL.
 - `x.write_text(render())` unless `x` is built right there as a Path (`Path(...)`, `/`,

@@ -15,9 +15,18 @@ site is classified here only where that is provable from the module; it is then 
   wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called (also through the
   conversions `str(...)`, `os.fspath(...)`, `Path(...)`: `shutil.move(str(tmp_path),
   dst)`); and
-  `os.fdopen(fd)` on the descriptor of such a `mkstemp`; and the removal of such a
+  `os.fdopen(fd)` on the descriptor of such a `mkstemp`; `os.open(tmp, flags with
+  O_CREAT | O_EXCL)` (the flags also through a name bound once) whose `tmp`, a name bound
+  once, is the source of `os.replace`/`os.rename` in the same function, or is handed to
+  a class of the module whose `__init__` stores it as `self.<x>` (the only store to `<x>`
+  in the class) and one of whose methods moves `self.<x>` (click's `_AtomicFile`), and is
+  linked nowhere: the temporary name of an atomic write, which this process created
+  itself; the move is the commit point, counted at its own call; and the removal of such a
   temporary file (`os.unlink(tmp.name)`), when its name goes nowhere else (a name also
-  given to `open(...)` may have been published: its removal stays a migrated one).
+  given to `open(...)` may have been published: its removal stays a migrated one; one
+  only read back, `open(name)`/`open(name, "rb")` with a literal read-only mode, after a
+  child process wrote it, was not: that read is LOCAL "temporary file" too, before and
+  after apply, and the removal stays scratch).
   A `mkstemp()` whose descriptor is only closed (`os.close(fd)`, every read of the
   name, also where another branch binds it) reserves a name and writes nothing:
   "temporary file" too (what is written later by that name is its own site). A
@@ -81,6 +90,8 @@ from migrate_storage.codemods.analysis.found import (
     Position,
     argument,
     literal_string,
+    may_write,
+    open_mode,
 )
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.analysis.uses import Flow
@@ -338,8 +349,39 @@ def _name_only_consumed(
     call or given to a subprocess; the object itself is never passed on."""
     reads = _name_reads(target, flow, via_attribute=via_attribute)
     return reads is not None and all(
-        node is not None and (_consumed_here(node, flow) or _given_to_a_process(node, flow))
+        node is not None
+        and (
+            _consumed_here(node, flow)
+            or _given_to_a_process(node, flow)
+            or read_only_open(node, flow)
+        )
         for node in reads
+    )
+
+
+def read_only_open(node: cst.CSTNode, flow: Flow) -> bool:
+    """`open(node)` / `open(node, "rb")`: the builtin `open` (or the runtime's stand-in
+    for it) of `node` with a literal mode that only reads. Reading a temporary file back
+    (after a child process wrote it) publishes nothing."""
+    use = flow.as_argument(node)
+    if use is None or not (use.index == 0 or use.keyword == "file"):
+        return False
+    names = flow.names(use.call.func)
+    if not names or not names <= flow.opens:
+        return False
+    return not may_write(open_mode(use.call, 1))
+
+
+def temporary_read(item: Found, flow: Flow) -> bool:
+    """`item`, an open site, reads back a temporary file this module proves scratch (see
+    `removed_scratch`: every read of its name commits, removes, hands it to a child
+    process or reads it; nothing publishes it): LOCAL "temporary file" too."""
+    target = item.target
+    return (
+        target is not None
+        and any(arg.value is target for arg in item.call.args[:1])
+        and read_only_open(target, flow)
+        and removed_scratch(target, flow) is Reason.TEMPORARY_FILE
     )
 
 
@@ -600,6 +642,15 @@ def _removed_directory(call: cst.Call, flow: Flow) -> bool:
 
 def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
     flags = _flags(call, flow)
+    surely = flags if flags is not None else _flags(call, flow, at_least=True)
+    if (
+        surely is not None
+        and {"O_CREAT", "O_EXCL"} <= surely
+        and _moved_into_place(call, flow)
+    ):
+        # A name this process created exclusively whose content a move publishes: the
+        # temporary name of an atomic write (its destination is the move's own site).
+        return Reason.TEMPORARY_FILE
     if flags is None:
         return None
     if {"O_CREAT", "O_EXCL"} <= flags and _removed_in_finally(call, flow):
@@ -635,6 +686,128 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         if locked or {"O_CREAT", "O_EXCL"} <= flags:
             return Reason.LOCK_FILE
     return None
+
+
+#: Moves that put a temporary file's content in place under another name.
+_MOVES = frozenset({"os.replace", "os.rename"})
+
+
+def _moved_into_place(call: cst.Call, flow: Flow) -> bool:
+    """`os.open(tmp, ...)` whose `tmp` (a name bound once) is also the source of
+    `os.replace`/`os.rename` in the same function, or is handed to the constructor of a
+    class of the module that stores it (`self._tmp = tmp` in `__init__`, the attribute's
+    only store in the class) and moves `self._tmp` in one of its methods (click's
+    `_AtomicFile`); and is linked nowhere (`os.link(tmp, other)` keeps the content under
+    another name)."""
+    first = call.args[0] if call.args else None
+    if first is None or first.star or first.keyword is not None:
+        return False
+    if not isinstance(first.value, cst.Name):
+        return False
+    reads = flow.reads_of_binding(first.value)
+    if not reads or any(_linked_here(read, flow) for read in reads):
+        return False
+    return any(_moved_here(read, flow) or _moved_by_its_class(read, flow) for read in reads)
+
+
+def _moved_here(node: cst.CSTNode, flow: Flow) -> bool:
+    use = flow.as_argument(node)
+    return (
+        use is not None
+        and (use.index == 0 or use.keyword == "src")
+        and bool(lifecycle.callee_names(use.call, flow.names) & _MOVES)
+    )
+
+
+def _moved_by_its_class(node: cst.CSTNode, flow: Flow) -> bool:
+    """`Holder(..., node, ...)`, `Holder` a class of the module whose `__init__` stores
+    that parameter as `self.<x>` (and nothing else to `<x>` in the class) and one of
+    whose methods moves `self.<x>` (see `_moved_into_place`)."""
+    use = flow.as_argument(node)
+    if use is None or not isinstance(use.call.func, cst.Name):
+        return False
+    scope_class = flow.class_named(use.call.func)
+    if scope_class is None:
+        return False
+    init = next(
+        (
+            s
+            for s in _class_body(scope_class)
+            if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"
+        ),
+        None,
+    )
+    if init is None or init.decorators:
+        return False
+    params = [*init.params.posonly_params, *init.params.params]
+    if not params:
+        return False
+    if use.index is not None:
+        param = params[use.index + 1] if use.index + 1 < len(params) else None
+    else:
+        named = [p for p in [*params[1:], *init.params.kwonly_params] if p.name.value == use.keyword]
+        param = named[0] if named else None
+    if param is None:
+        return False
+    stored: set[str] = set()
+    for read in flow.parameter_reads(param) or ():
+        holder = flow.parent(read)
+        if (
+            isinstance(holder, cst.Assign)
+            and holder.value is read
+            and len(holder.targets) == 1
+            and _self_attribute(holder.targets[0].target, params[0].name.value)
+        ):
+            stored.add(holder.targets[0].target.attr.value)  # type: ignore[attr-defined]
+    if len(stored) != 1:
+        return False
+    (attr,) = stored
+    stores = 0
+    moved = False
+    for node_ in _walk(scope_class):
+        if isinstance(node_, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign)):
+            target = node_.target
+            if isinstance(target, cst.Attribute) and target.attr.value == attr:
+                stores += 1
+        elif isinstance(node_, (cst.Del, cst.Tuple)):
+            if any(
+                isinstance(n, cst.Attribute) and n.attr.value == attr for n in _walk(node_)
+            ):
+                return False
+        elif isinstance(node_, cst.Call) and node_.args:
+            arg = node_.args[0]
+            if (
+                not arg.star
+                and arg.keyword is None
+                and isinstance(arg.value, cst.Attribute)
+                and arg.value.attr.value == attr
+                and isinstance(arg.value.value, cst.Name)
+                and arg.value.value.value == params[0].name.value
+                and lifecycle.callee_names(node_, flow.names) & _MOVES
+            ):
+                moved = True
+    return moved and stores == 1
+
+
+def _class_body(cls: cst.ClassDef) -> list[cst.CSTNode]:
+    body = cls.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _self_attribute(node: cst.BaseExpression, self_name: str) -> bool:
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == self_name
+    )
+
+
+def _walk(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
 
 
 def _syncs_only(func: cst.BaseExpression, flow: Flow) -> bool:
@@ -730,8 +903,13 @@ def locked_handle(call: cst.Call, flow: Flow) -> bool:
     return locked
 
 
-def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:
-    """The `os.O_*` names of `os.open(path, flags)`, None when not all are known."""
+def _flags(
+    call: cst.Call, flow: Flow, at_least: bool = False
+) -> frozenset[str] | None:
+    """The `os.O_*` names of `os.open(path, flags)`, None when not all are known. With
+    `at_least`, the flags it surely has: a name bound once and then only or-ed into
+    (`flags |= getattr(os, "O_BINARY", 0)`, maybe on some path only) has at least those
+    of its first value."""
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
         return None
@@ -747,15 +925,29 @@ def _flags(call: cst.Call, flow: Flow) -> frozenset[str] | None:
     )
     if node is None:
         return None
+    if at_least and isinstance(node, cst.Name):
+        values = flow.augmented_values(node)
+        if values is None or not all(
+            isinstance(a.operator, cst.BitOrAssign) for a in values[1]
+        ):
+            return None
+        node = values[0]
     found: set[str] = set()
     return frozenset(found) if _collect_flags(node, flow, found) else None
 
 
-def _collect_flags(node: cst.BaseExpression, flow: Flow, found: set[str]) -> bool:
+def _collect_flags(
+    node: cst.BaseExpression, flow: Flow, found: set[str], depth: int = 0
+) -> bool:
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return _collect_flags(node.left, flow, found) and _collect_flags(
-            node.right, flow, found
+        return _collect_flags(node.left, flow, found, depth) and _collect_flags(
+            node.right, flow, found, depth
         )
+    if isinstance(node, cst.Name) and depth < 2:
+        # `flags = os.O_RDWR | os.O_CREAT | os.O_EXCL` bound once, then `os.open(p, flags)`
+        value = flow.value_of(node)
+        if value is not None:
+            return _collect_flags(value, flow, found, depth + 1)
     if isinstance(node, (cst.Name, cst.Attribute)):
         names = flow.names(node)
         flags = {n.partition(".")[2] for n in names if n.startswith("os.O_")}

@@ -144,6 +144,11 @@ _NEUTRAL_BASES = frozenset(
         "enum.Enum",
     }
 )
+#: Bases a Path may match without subclassing them (structural types): a method declared
+#: there is not the receiver's own.
+PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+#: The neutral bases (`_NEUTRAL_BASES`) as analysis/receivers.py reads them.
+NEUTRAL_BASES = _NEUTRAL_BASES
 _BUILTINS = frozenset(dir(builtins))
 _STDLIB = frozenset(sys.stdlib_module_names)
 _SPECIAL = ("__new__", "__enter__", "__aenter__")
@@ -1054,9 +1059,19 @@ def _merged_refs(found: Iterable[Refs | str]) -> Refs | str:
 _SAYS_PATH = re.compile(rb"\b(?:Posix|Windows)?Path\b")
 
 
+# A file that defines a method named like a Path I/O method: its classes' methods decide
+# whether `x.write_text()` on an instance is a pathlib site (`Table.owns_method`).
+_DEFINES_IO_METHOD = re.compile(
+    rb"\bdef[ \t]+(?:read_text|write_text|read_bytes|write_bytes|open|unlink|rename|replace)\b"
+)
+
+
 def needs_parse(source: bytes) -> bool:
-    """`extract` parses this source (it names a Path class), rather than skimming it."""
-    return b"Path" in source and _SAYS_PATH.search(source) is not None
+    """`extract` parses this source (it names a Path class, or defines a method named like
+    one of its I/O methods), rather than skimming it."""
+    return (b"Path" in source and _SAYS_PATH.search(source) is not None) or (
+        b"def" in source and _DEFINES_IO_METHOD.search(source) is not None
+    )
 
 
 def extract(source: bytes) -> Facts:
@@ -1563,6 +1578,36 @@ class Table:
             )
         return self._memo[key]
 
+    def owns_method(self, cls: tuple, name: str) -> bool:
+        """An instance of `cls` (or of a subclass that does not override `name`) runs a
+        method `name` of the run's own, not pathlib's: `cls` is provably no Path
+        (`not_path_class`), no Protocol (a Path matches one structurally), and defines a
+        method `name` itself or inherits it from a base of the run that owns it."""
+        key = ("owns", cls, name)
+        if key not in self._memo:
+            self._memo[key] = False
+            raw = self._class(cls)
+            answer = False
+            if (
+                raw is not None
+                and not raw.get("opaque")
+                and self.not_path_class(cls)
+                and not any(self._is_protocol(cls[1], b) for b in raw["b"])
+            ):
+                if name in raw["m"]:
+                    answer = True
+                elif name not in raw["a"]:
+                    answer = any(
+                        b != "neutral" and self.owns_method(b, name)  # type: ignore[arg-type]
+                        for b in self.bases(cls) or ()
+                    )
+            self._memo[key] = answer
+        return self._memo[key]
+
+    def _is_protocol(self, module: int, base: str | None) -> bool:
+        target = self._lookup(module, base) if base is not None else None
+        return target is not None and target[0] == "ext" and target[1] in PROTOCOL_BASES
+
     def direct_deps(self, i: int) -> frozenset[int]:
         """The modules of the run an import statement of module `i` names."""
         if self._direct is None:
@@ -1753,6 +1798,9 @@ class View:
 
     def not_path_class(self, cls: tuple, instances: bool = False) -> bool:
         return self.table.not_path_class(cls, instances)
+
+    def owns_method(self, cls: tuple, name: str) -> bool:
+        return self.table.owns_method(cls, name)
 
 
 # -- one table for every worker process -----------------------------------------------

@@ -186,6 +186,7 @@ def _typing_lines(
     tree: ast.Module, lines: set[int], text: Sequence[str]
 ) -> Iterator[int]:
     receivers: set[str] = set()
+    methods: set[str] = set()  # the methods candidate calls call (`x.write_text(...)`)
     stack: list[ast.AST] = [tree]
     first, last = min(lines), max(lines)
     while stack:  # only the nodes whose lines may hold a candidate call
@@ -206,7 +207,17 @@ def _typing_lines(
                     for sub in ast.walk(child.func.value)
                     if isinstance(sub, ast.Attribute)
                 )
+                methods.add(child.func.attr)
+                if child.func.attr in ("replace", "rename") and child.args:
+                    # `os.replace(self._tmp, dst)`: families/scratch.py reads the stores
+                    # of `_tmp` (`self._tmp = tmp` in `__init__`) to tell a temp name
+                    receivers.update(
+                        sub.attr
+                        for sub in ast.walk(child.args[0])
+                        if isinstance(sub, ast.Attribute)
+                    )
             stack.append(child)
+    yield from _owner_lines(tree, methods)
     if not receivers:
         return
     yield from _property_lines(tree, receivers)
@@ -236,6 +247,21 @@ def _typing_lines(
                 and isinstance(node.ctx, (ast.Store, ast.Del))
             ):
                 yield node.lineno
+
+
+def _owner_lines(tree: ast.Module, methods: set[str]) -> Iterator[int]:
+    """The `class` line of each class that defines a method a candidate calls: the class
+    and its `def` lines stay (the methods' bodies may still be cut), so
+    analysis/receivers.py sees that `formatter.write_text()` on a parameter annotated with
+    that class calls the class's own method ("Declared receivers")."""
+    if not methods:
+        return
+    for unit in _ast_units(tree.body):
+        if isinstance(unit, ast.ClassDef) and any(
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in methods
+            for s in unit.body
+        ):
+            yield unit.lineno
 
 
 def _property_lines(tree: ast.Module, receivers: set[str]) -> Iterator[int]:

@@ -978,12 +978,6 @@ def _counted(case: str, module: str) -> list[tuple[int, str, Status]]:
     return [(s.line, s.name, s.status) for s in sites if s.status is not Status.LOCAL]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`formatter.write_text(text)` on a parameter annotated with a class of the module "
-    "that defines its own `write_text` is counted as a pathlib site and rewritten to "
-    "`storage.write_text(formatter, text, pin=False)`",
-)
 def test_a_class_s_own_write_text_method_is_not_a_pathlib_site() -> None:
     """click 8.5.1 `core.py:1295,1329`: `formatter.write_text(text)` in `format_help_text`
     and `format_epilog` (`formatter: HelpFormatter`, click's own class in formatting.py)
@@ -1016,11 +1010,6 @@ def test_a_migrated_program_runs_the_same_under_python_bb(tmp_path: Path) -> Non
         assert seen[1] == seen[0] == (0, "saved\n", "", "done\n"), flag
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`self._zipfile.open(name)`, the attribute stored from a parameter annotated "
-    "`zipfile.ZipFile`, is counted unmigrated 'receiver type unknown' (pathlib family)",
-)
 def test_a_zip_member_opened_through_an_annotated_attribute_is_not_a_pathlib_site() -> None:
     """installer 1.1.0 `sources.py:337`: `WheelFile.get_contents` reads each member with
     `self._zipfile.open(item)` (`__init__(self, f: zipfile.ZipFile)`: `self._zipfile = f`);
@@ -1030,12 +1019,6 @@ def test_a_zip_member_opened_through_an_annotated_attribute_is_not_a_pathlib_sit
     assert _counted("zip_member_open", "wheel.py") == [(17, "zipfile.ZipFile", Status.PENDING)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`Path(os.devnull).open('wb')` and `open(Path(os.devnull), 'wb')` are counted "
-    "pending (pathlib and open families), like the str spellings in test_opens_of_the_null_"
-    "device_are_not_counted",
-)
 def test_opens_of_the_null_device_spelled_with_pathlib_are_not_counted() -> None:
     """installer 1.1.0 `records.py:158` (`RecordEntry.validate_stream` hashes a stream by
     copying it to `Path(os.devnull).open("wb")`): 1 of its 3 migrated sites, rewritten to
@@ -1045,9 +1028,10 @@ def test_opens_of_the_null_device_spelled_with_pathlib_are_not_counted() -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a temporary file handed to a child process and read back (`open(name, 'rb')` of "
-    "a mkstemp name), the removal of a yielded NamedTemporaryFile(delete=False)'s name and "
-    "`shutil.rmtree` of a `tempfile.mkdtemp()` folder are counted pending",
+    reason="the removal of a yielded NamedTemporaryFile(delete=False)'s name (the caller may "
+    "have written `f.name` through the runtime) and `shutil.rmtree` of a `tempfile.mkdtemp()` "
+    "folder (files written into it may have been published) are counted pending; the read "
+    "back of the mkstemp name and its removal are LOCAL (counts10)",
 )
 def test_temporary_files_read_back_and_removed_are_scratch() -> None:
     """click 8.5.1: `Editor.edit` (`_termui_impl.py:787,795`: the file the editor changed is
@@ -1101,11 +1085,6 @@ def codegen_loads(worker: Path, env: dict[str, str]) -> str:
     return proc.stdout if proc.returncode == 0 else proc.stderr[-500:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`os.open(tmp, O_RDWR | O_CREAT | O_EXCL)` of a random temporary name that "
-    "`os.replace` later moves into place is counted unmigrated 'unsupported family'",
-)
 def test_the_temporary_name_of_an_atomic_write_made_with_os_open_is_scratch() -> None:
     """click 8.5.1 `_compat.py:436` (`click.open_file(path, "w", atomic=True)`, the
     `click.File(atomic=True)` parameter type): the only site its cover counts unmigrated

@@ -47,11 +47,61 @@ CODE = textwrap.dedent(
 
 
 def test_kernel_files_are_local_and_the_rest_are_sites() -> None:
-    result = transform_source(CODE.encode(), "m.py", FilePolicy(runtime_module="storage_runtime"))
+    result = transform_source(
+        CODE.encode(), "m.py", FilePolicy(runtime_module="storage_runtime")
+    )
     by_line = {s.line: (s.status, s.reason) for s in result.sites}
     system = (Status.LOCAL, Reason.SYSTEM_FILE)
     assert by_line[8] == system and by_line[13] == system and by_line[17] == system
     assert by_line[21] == (Status.PENDING, None)
     assert by_line[25] == (Status.PENDING, None)
     assert by_line[31] == (Status.PENDING, None)
-    assert "Path(\"/proc/self/status\").read_text()" in (result.new_source or b"").decode()
+    assert (
+        'Path("/proc/self/status").read_text()' in (result.new_source or b"").decode()
+    )
+
+
+NULL = textwrap.dedent(
+    """\
+    import os
+    import pathlib
+    from pathlib import Path
+    from os import devnull
+
+
+    def sinks(other):
+        a = Path(os.devnull).open("wb")
+        b = open(Path(os.devnull), "wb")
+        c = pathlib.Path(devnull).open("w")
+        sink = Path(os.devnull)
+        d = sink.open("wb")
+        e = Path(os.devnull, "x").open("w")
+        f = Path(other).open("w")
+        g = Path(os.devnull).parent.open("w")
+        return a, b, c, d, e, f, g
+
+
+    def rebound(flag):
+        sink = Path(os.devnull)
+        if flag:
+            sink = Path("out.bin")
+        return sink.open("wb")
+    """
+)
+
+
+def test_the_null_device_spelled_with_pathlib_is_a_system_file() -> None:
+    """`Path(os.devnull)` (one argument, also through a name bound once to it) is the null
+    device like `os.devnull`; `Path(os.devnull, "x")` (a path under it), a parent of it,
+    another Path and a name that may hold another file stay sites."""
+    result = transform_source(
+        NULL.encode(), "m.py", FilePolicy(runtime_module="storage_runtime")
+    )
+    by_line = {s.line: (s.status, s.reason) for s in result.sites}
+    system = (Status.LOCAL, Reason.SYSTEM_FILE)
+    assert [by_line[n] for n in (8, 9, 10, 12)] == [system] * 4
+    assert all(by_line[n][0] is Status.PENDING for n in (13, 14, 15, 23)), by_line
+    new = (result.new_source or b"").decode()
+    assert (
+        'Path(os.devnull).open("wb")' in new and 'open(Path(os.devnull), "wb")' in new
+    )

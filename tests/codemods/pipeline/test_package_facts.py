@@ -246,7 +246,7 @@ def test_a_file_without_path_is_skimmed_for_its_classes_and_reexports() -> None:
             ),
             "lark/lark.py": (
                 'from .utils import Serialize, FS\n\n\nclass Lark(Serialize):\n    """Use Lark(regex=True) or `Lark.open`."""\n\n'
-                "    @classmethod\n    def open(cls, name):\n        return cls()\n"
+                "    @classmethod\n    def load(cls, name):\n        return cls()\n"
             ),
             "app/parser.py": "from lark import Lark\n",
         }
@@ -255,6 +255,11 @@ def test_a_file_without_path_is_skimmed_for_its_classes_and_reexports() -> None:
     lark = app.class_named("lark.Lark")  # lark/__init__.py, not lark/lark.py
     assert lark is not None and app.not_path_class(lark)
     assert app.attribute(lark, "anything") == "other"  # its body was not read
+    assert not app.owns_method(lark, "load")  # so its methods are not known either
+    # a file defining a method named like a Path I/O method is read whole (utils.py)
+    fs = view(t, "lark/lark.py").class_named(".utils.FS")
+    assert fs is not None and app.owns_method(fs, "open")
+    assert not app.owns_method(fs, "exists")  # a class-level value, not a method
     assert app.class_named("lark.lark.Lark") is None  # lark.lark: not imported by app
     inner = view(t, "lark/lark.py")
     assert inner.not_path_class(inner.class_named(".utils.FS"))
