@@ -8,7 +8,11 @@ PATH, from what the module itself shows:
 - flow: `/` with a Path on either side of a str literal, `.parent`, `.with_suffix()`,
   `.with_name()`, `.joinpath()`, `.resolve()`, `.absolute()`, `.expanduser()`... of a Path;
   an element of `p.iterdir()`/`glob()`/`rglob()` (a `for` or comprehension target, through
-  `sorted`/`list`/`tuple`/`reversed`, `next`, `min`/`max` of one iterable, an index);
+  `sorted`/`list`/`tuple`/`reversed`, `next`, `min`/`max` of one iterable, an index, a
+  comprehension of the elements themselves: `[e for e in d.glob("*") if ...]`); an element
+  of a parameter (its only binding) annotated `*paths: Path` or as a one-element collection
+  of Path (`list[Path]`, `Iterable[Path]`, `tuple[Path, ...]`, `frozenset[Path]`; never
+  `**kwargs`, whose elements are the keywords);
 - annotations: `Path`, `Optional[Path]`, `Path | None`, `Union[Path, None]`, `Final[...]`,
   `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
@@ -694,12 +698,16 @@ class ReceiverTyper:
                 for e in node.elements
             }
             return Kind.PATH if kinds == {Kind.PATH} else Kind.UNKNOWN
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            # `[e for e in d.glob("*.json") if ...]`: its elements are what `elt` is there.
+            return self.kind(node.elt, depth + 1)
         if isinstance(node, cst.Name):
             values = self._plain_values(node)
             if values and all(
                 self._element_kind(v, depth + 1) is Kind.PATH for v in values
             ):
                 return Kind.PATH
+            return self._parameter_element_kind(node)
         return Kind.UNKNOWN
 
     def _plain_values(self, node: cst.Name) -> list[cst.BaseExpression] | None:
@@ -1203,6 +1211,14 @@ class ReceiverTyper:
 
     def _parameter_annotation(self, node: cst.Name) -> cst.BaseExpression | None:
         """The annotation of the parameter `node` names, when that is its only binding."""
+        found = self._parameter(node)
+        if found is None or found[0].annotation is None:
+            return None
+        return found[0].annotation.annotation
+
+    def _parameter(self, node: cst.Name) -> tuple[cst.Param, Scope] | None:
+        """The parameter `node` names and its function's scope, when that is its only
+        binding."""
         scope = self._scopes.get(node)
         if scope is None or self._rebound_elsewhere(node, scope):
             return None
@@ -1210,9 +1226,29 @@ class ReceiverTyper:
         if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
             return None
         bound = assignments[0].node
-        if isinstance(bound, cst.Param) and bound.annotation is not None:
-            return bound.annotation.annotation
-        return None
+        return (bound, assignments[0].scope) if isinstance(bound, cst.Param) else None
+
+    def _parameter_element_kind(self, node: cst.Name) -> Kind:
+        """PATH when the parameter `node` names (its only binding) holds Paths: `*paths:
+        Path`, or an annotation `list[Path]`, `Iterable[Path]`, `tuple[Path, ...]`,
+        `frozenset[Path]`, ... (`**kwargs` never: its elements are the keywords)."""
+        found = self._parameter(node)
+        if found is None or found[0].annotation is None:
+            return Kind.UNKNOWN
+        param, scope = found
+        function = getattr(scope, "node", None)
+        params = getattr(function, "params", None)
+        if params is None or params.star_kwarg is param:
+            return Kind.UNKNOWN
+        annotation = param.annotation.annotation  # type: ignore[union-attr]
+        element = (
+            annotation
+            if params.star_arg is param
+            else _collection_element(annotation, self._qualified)
+        )
+        if element is None:
+            return Kind.UNKNOWN
+        return Kind.PATH if self._is_path_type(element, self._scopes.get(annotation), 0) else Kind.UNKNOWN
 
     def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
         """`Config` (also as a string annotation) imported from a module of the run."""

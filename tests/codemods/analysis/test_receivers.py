@@ -177,6 +177,46 @@ _OPEN_CASES = {
         "from pathlib import Path\nfound = list(Path('r').rglob('*.py'))\nfound[0].open()\n",
         Kind.PATH,
     ),
+    "filtered-glob-comprehension": (
+        "from pathlib import Path\nD = Path('r')\nfor q in [e for e in D.glob('*.json') if e.stem]:\n    q.open()\n",
+        Kind.PATH,
+    ),
+    "generator-of-iterdir": (
+        "from pathlib import Path\nfor q in (e for e in Path('r').iterdir()):\n    q.open()\n",
+        Kind.PATH,
+    ),
+    "comprehension-of-attributes": (
+        "from pathlib import Path\nfor q in [e.stem for e in Path('r').iterdir()]:\n    q.open()\n",
+        Kind.UNKNOWN,
+    ),  # the stems are str
+    "star-args-of-paths": (
+        "from pathlib import Path\ndef f(*paths: Path):\n    for q in paths:\n        q.open()\n",
+        Kind.PATH,
+    ),
+    "iterable-of-paths-param": (
+        "from collections.abc import Iterable\nfrom pathlib import Path\ndef f(paths: Iterable[Path]):\n    for q in paths:\n        q.open()\n",
+        Kind.PATH,
+    ),
+    "tuple-of-paths-param": (
+        "from pathlib import Path\ndef f(paths: tuple[Path, ...]):\n    for q in paths:\n        q.open()\n",
+        Kind.PATH,
+    ),
+    "kwargs-of-paths": (
+        "from pathlib import Path\ndef f(**paths: Path):\n    for q in paths:\n        q.open()\n",
+        Kind.UNKNOWN,
+    ),  # iterating **kwargs gives the keywords
+    "list-of-str-param": (
+        "def f(paths: list[str]):\n    for q in paths:\n        q.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "paths-param-rebound": (
+        "from pathlib import Path\ndef f(paths: list[Path]):\n    paths = [str(p) for p in paths]\n    for q in paths:\n        q.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "dict-of-paths-param": (
+        "from pathlib import Path\ndef f(paths: dict[Path, int]):\n    for q in paths:\n        q.open()\n",
+        Kind.UNKNOWN,
+    ),  # a mapping's keys are not read (only one-element collections are)
     "enumerate-loop": (
         "from pathlib import Path\nfor i, q in enumerate(Path('r').iterdir()):\n    q.open()\n",
         Kind.UNKNOWN,
