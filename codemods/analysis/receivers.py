@@ -12,7 +12,9 @@ PATH, from what the module itself shows:
   comprehension of the elements themselves: `[e for e in d.glob("*") if ...]`); an element
   of a parameter (its only binding) annotated `*paths: Path` or as a one-element collection
   of Path (`list[Path]`, `Iterable[Path]`, `tuple[Path, ...]`, `frozenset[Path]`; never
-  `**kwargs`, whose elements are the keywords);
+  `**kwargs`, whose elements are the keywords); an element of `self.files` when a class
+  of the module annotates `files` at class level as such a collection, with no value or
+  an empty one, and nothing in the module stores to a `.files`;
 - annotations: `Path`, `Optional[Path]`, `Path | None`, `Union[Path, None]`, `Final[...]`,
   `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
@@ -701,6 +703,8 @@ class ReceiverTyper:
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             # `[e for e in d.glob("*.json") if ...]`: its elements are what `elt` is there.
             return self.kind(node.elt, depth + 1)
+        if isinstance(node, cst.Attribute):
+            return self._attribute_element_kind(node, depth)
         if isinstance(node, cst.Name):
             values = self._plain_values(node)
             if values and all(
@@ -1209,6 +1213,28 @@ class ReceiverTyper:
             return None
         return self._class_named(node) or self._foreign_class(node)
 
+    def _attribute_element_kind(self, node: cst.Attribute, depth: int) -> Kind:
+        """PATH for the elements of `self.files` when a class of this module annotates
+        `files` at class level (a dataclass, attrs or NamedTuple field) as a one-element
+        collection of Path (`frozenset[Path]`, `list[Path]`, `tuple[Path, ...]`), with no
+        value or an empty one, and no store to an attribute of that name anywhere in the
+        module (what is stored there could not be read element by element)."""
+        owner = self._class_of(node.value, depth + 1)
+        if not isinstance(owner, cst.ClassDef):
+            return Kind.UNKNOWN
+        attr = node.attr.value
+        levels = list(_nodes.class_level(owner, attr))
+        if not levels or _nodes.member(owner, attr) is not None:
+            return Kind.UNKNOWN
+        for annotation, value in levels:
+            if annotation is None or not _empty_default(value, self._qualified):
+                return Kind.UNKNOWN
+            element = _collection_element(annotation.annotation, self._qualified)
+            scope = self._scopes.get(annotation.annotation)
+            if element is None or not self._is_path_type(element, scope, 0):
+                return Kind.UNKNOWN
+        return Kind.PATH if self.attribute_stores(attr) == [] else Kind.UNKNOWN
+
     def _parameter_annotation(self, node: cst.Name) -> cst.BaseExpression | None:
         """The annotation of the parameter `node` names, when that is its only binding."""
         found = self._parameter(node)
@@ -1459,6 +1485,40 @@ def _stubbed(cls: cst.ClassDef) -> bool:
         and isinstance(statements[0], cst.Expr)
         and isinstance(statements[0].value, cst.Ellipsis)
     )
+
+
+#: Empty defaults of a collection field: `frozenset()`, `field(default_factory=list)`.
+_EMPTY_MAKERS = frozenset(
+    {"builtins.frozenset", "builtins.set", "builtins.list", "builtins.tuple"}
+)
+_FIELDS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attrs.field"})
+
+
+def _empty_default(
+    value: cst.BaseExpression | None, qualified: Callable[[cst.CSTNode], frozenset[str]]
+) -> bool:
+    """No class-level value, or one that holds no element: `()`, `[]`, `frozenset()`,
+    `field(default_factory=list)` (a factory of the empty collections only)."""
+    if value is None:
+        return True
+    if isinstance(value, (cst.List, cst.Tuple)) and not value.elements:
+        return True
+    if not isinstance(value, cst.Call):
+        return False
+    names = qualified(value.func)
+    if names and names <= _EMPTY_MAKERS:
+        return not value.args
+    if not names or not names <= _FIELDS:
+        return False
+    for arg in value.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword in ("default_factory", "factory"):
+            made = qualified(arg.value)
+            if not made or not made <= _EMPTY_MAKERS:
+                return False
+        elif keyword in (None, "default"):
+            return False
+    return True
 
 
 def _collection_element(

@@ -217,6 +217,18 @@ _OPEN_CASES = {
         "from pathlib import Path\ndef f(paths: dict[Path, int]):\n    for q in paths:\n        q.open()\n",
         Kind.UNKNOWN,
     ),  # a mapping's keys are not read (only one-element collections are)
+    "dataclass-collection-field": (
+        "from dataclasses import dataclass, field\nfrom pathlib import Path\n@dataclass\nclass R:\n    files: list[Path] = field(default_factory=list)\n    def f(self):\n        for q in self.files:\n            q.open()\n",
+        Kind.PATH,
+    ),
+    "collection-field-stored": (
+        "from dataclasses import dataclass\nfrom pathlib import Path\n@dataclass\nclass R:\n    files: frozenset[Path] = frozenset()\n    def g(self, x):\n        self.files = x\n    def f(self):\n        for q in self.files:\n            q.open()\n",
+        Kind.UNKNOWN,
+    ),  # a store the annotation does not prove
+    "collection-field-default-holds-str": (
+        "from dataclasses import dataclass, field\nfrom pathlib import Path\n@dataclass\nclass R:\n    files: list[Path] = field(default_factory=lambda: ['x'])\n    def f(self):\n        for q in self.files:\n            q.open()\n",
+        Kind.UNKNOWN,
+    ),
     "enumerate-loop": (
         "from pathlib import Path\nfor i, q in enumerate(Path('r').iterdir()):\n    q.open()\n",
         Kind.UNKNOWN,
