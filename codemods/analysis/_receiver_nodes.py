@@ -194,13 +194,19 @@ def stored_in_text(attr: str, text: str) -> bool:
     after it starts a tuple target (`a.x, b = v`) unless its line already holds an `=` or
     an open bracket before it: a keyword argument (`f(\n    root=self.x, other=y)`)."""
     name = re.escape(attr)
-    store = rf"\.\s*{name}\b\s*(?:(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)|:(?!=)|\s+in\b)"
+    # `[ \t]*`, not `\s*`, after the dot: a comment's last sentence ends with one, and a
+    # keyword argument may open the next line (`# ... with the entry.` then `blobs=...`).
+    store = rf"\.[ \t]*{name}\b\s*(?:(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)|\s+in\b)"
+    # `a.x: T [= v]` is a statement that starts with its target; a colon after `.x`
+    # elsewhere ends a header (`for f in rev.files:`, `if self.x:`) or is a slice.
+    annotated = rf"^[ \t]*[\w.]+(?:\[[^\]\n]*\])*\.[ \t]*{name}\s*:(?!=)"
     if (
         re.search(store, text) is not None
-        or re.search(rf"\bdel\b[^\n]*\.\s*{name}\b", text) is not None
+        or re.search(annotated, text, re.MULTILINE) is not None
+        or re.search(rf"\bdel\b[^\n]*\.[ \t]*{name}\b", text) is not None
     ):
         return True
-    for match in re.finditer(rf"\.\s*{name}\b\s*,[^\n]*?=(?!=)", text):
+    for match in re.finditer(rf"\.[ \t]*{name}\b\s*,[^\n]*?=(?!=)", text):
         line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
         if (
             "=" not in line

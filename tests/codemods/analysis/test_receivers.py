@@ -526,3 +526,27 @@ def test_a_class_body_rebinding_a_global_is_no_induction() -> None:
 )
 def test_a_member_of_a_module_outside_the_run_is_not_proven(code: str, expected: Kind) -> None:
     assert kind_of(code) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("for file in revision.files:\n", False),  # a header's colon, not an annotation
+        ("if self.files:\n", False),
+        ("while self.files:\n", False),
+        ("x = a[self.files:]\n", False),
+        ("# ... removed with the entry.\n    files=frozenset(x),\n", False),  # keyword
+        ("    self.files: frozenset = x\n", True),
+        ("self.files: int\n", True),
+        ("    x[0].files: int = 3\n", True),
+        ("self.files += 1\n", True),
+        ("for self.files in y:\n", True),
+    ],
+)
+def test_pruned_text_stores_are_told_from_headers_and_keywords(text: str, stored: bool) -> None:
+    """huggingface_hub's cut bodies hold `for file in revision.files:` and, after a comment
+    ending with a period, a `files=...` keyword: neither stores `.files`, and reading them
+    as stores hid `DeleteCacheStrategy.files` (a `frozenset[Path]` field)."""
+    from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
+
+    assert stored_in_text("files", text) is stored
