@@ -1229,11 +1229,18 @@ class ReceiverTyper:
         for annotation, value in levels:
             if annotation is None or not _empty_default(value, self._qualified):
                 return Kind.UNKNOWN
-            element = _collection_element(annotation.annotation, self._qualified)
-            scope = self._scopes.get(annotation.annotation)
-            if element is None or not self._is_path_type(element, scope, 0):
+            if not self._holds_paths(annotation.annotation):
                 return Kind.UNKNOWN
         return Kind.PATH if self.attribute_stores(attr) == [] else Kind.UNKNOWN
+
+    def _holds_paths(self, annotation: cst.BaseExpression, *, each: bool = False) -> bool:
+        """`annotation` is a one-element collection of Path (`list[Path]`,
+        `Iterable[Path]`, `tuple[Path, ...]`); with `each`, it types each element itself
+        (`*paths: Path`)."""
+        element = annotation if each else _collection_element(annotation, self._qualified)
+        return element is not None and self._is_path_type(
+            element, self._scopes.get(annotation), 0
+        )
 
     def _parameter_annotation(self, node: cst.Name) -> cst.BaseExpression | None:
         """The annotation of the parameter `node` names, when that is its only binding."""
@@ -1267,14 +1274,8 @@ class ReceiverTyper:
         if params is None or params.star_kwarg is param:
             return Kind.UNKNOWN
         annotation = param.annotation.annotation  # type: ignore[union-attr]
-        element = (
-            annotation
-            if params.star_arg is param
-            else _collection_element(annotation, self._qualified)
-        )
-        if element is None:
-            return Kind.UNKNOWN
-        return Kind.PATH if self._is_path_type(element, self._scopes.get(annotation), 0) else Kind.UNKNOWN
+        each = params.star_arg is param
+        return Kind.PATH if self._holds_paths(annotation, each=each) else Kind.UNKNOWN
 
     def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
         """`Config` (also as a string annotation) imported from a module of the run."""
