@@ -136,11 +136,16 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         # The nodes enclosing each candidate call and `with`: the rewriter descends only
         # into these (a full-tree transformer costs as much as parsing).
         self.ancestors: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
+        #: Each node's parent (the walk visits every node: no hook returns False).
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._stack: list[cst.CSTNode] = []
         self._with_stack: list[tuple[cst.With, frozenset[str]]] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        self._stack.append(node)
+        stack = self._stack
+        if stack:
+            self.parents[node] = stack[-1]
+        stack.append(node)
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

@@ -68,7 +68,7 @@ class Context:
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(
-            module,
+            collector.parents,
             scopes,
             pruned.mentions if pruned is not None else None,
             opens=frozenset({"builtins.open", "io.open", rt_open, self.rt_io_open}),

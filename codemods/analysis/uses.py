@@ -5,8 +5,7 @@ only fsynced and closed" or "this temp file's name is later passed to `os.replac
 proofs need, for a call, the one name its result is bound to, every place that name is
 read, and what encloses each read (the call it is an argument of, the attribute taken on
 it, a `finally:` block). LibCST's scopes give the reads (`Assignment.references`); the
-parents come from one map of the module, built on first use only: most modules hold no
-such call and never pay for it.
+parents come from the map the collector's walk records (analysis/collect.py).
 
 Sound by construction: a name assigned more than once in its scope (or bound by
 `global`/`nonlocal`) has no single value, so `uses` answers None and no proof is made.
@@ -39,7 +38,7 @@ class Flow:
 
     def __init__(
         self,
-        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode],
         scopes: Mapping[cst.CSTNode, Scope | None],
         hidden: Callable[[str], bool] | None = None,
         opens: frozenset[str] = frozenset({"builtins.open", "io.open"}),
@@ -47,10 +46,11 @@ class Flow:
         #: The builtin `open` by its qualified names, the runtime's stand-ins included
         #: (what a module's `open` is before and after `apply`).
         self.opens = opens
-        self._module = module
+        # Recorded by the collector's walk (analysis/collect.py), which visits every node
+        # anyway: a walk of its own cost about a twentieth of a cold run.
+        self._parents = parents
         self._scopes = scopes
         self._hidden = hidden
-        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
 
     def _scope(self, name: cst.Name) -> Scope | None:
         """The scope of `name`, None when reads of it may be in pruned-out code."""
@@ -61,8 +61,6 @@ class Flow:
 
     # -- structure --------------------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        if self._parents is None:
-            self._parents = _parent_map(self._module)
         return self._parents.get(node)
 
     def names(self, func: cst.BaseExpression) -> frozenset[str]:
@@ -370,28 +368,3 @@ class _Descendants(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.nodes.append(node)
         return True
-
-
-class _Parents(cst.CSTVisitor):
-    """Each node's parent, from one read-only walk: the fast walk (speedups/walk.py) does
-    not rebuild nodes, where `CSTNode.children` does at every node (it was about a tenth
-    of a cold run's CPU)."""
-
-    def __init__(self) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self._stack: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
-        self._stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
-
-
-def _parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    walker = _Parents()
-    module.visit(walker)
-    return walker.parents

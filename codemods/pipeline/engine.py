@@ -98,7 +98,7 @@ def analyse_source(
             if analysis is not None:
                 return analysis
     try:
-        module = cst.parse_module(source)
+        module = speedups.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise SkipFile(exc.raw_line, f"LibCST cannot parse: {exc.message}") from None
     result = run_pass(module, scan, path, policy, rewrite=rewrite)
@@ -169,7 +169,7 @@ def _analyse_cut(
     instead: LibCST cannot parse or reproduce the cut, or the
     rewrite cannot be spliced back."""
     try:
-        module = cst.parse_module(cut.source)
+        module = speedups.parse_module(cut.source)
     except cst.ParserSyntaxError:
         return None
     pruned = cut.pruned(module)

@@ -2,6 +2,7 @@
 
 - introspection.py: per-class caches of LibCST's per-instance visitor/matcher lookups;
 - walk.py: a read-only walk of `CSTVisitor`s that does not rebuild the tree;
+- parsing.py: `parse_module` without re-validating every node the parser builds;
 - scopes.py: a ScopeProvider without the ExpressionContextProvider pass (a provider the
   finder asks for; nothing is patched).
 
@@ -14,9 +15,17 @@ when `install()` was called. `uninstall()` restores LibCST (the tests compare bo
 
 from __future__ import annotations
 
-from migrate_storage.codemods.speedups import introspection, walk
+from migrate_storage.codemods.speedups import introspection, parsing, walk
 
-__all__ = ["before_adding_imports", "install", "installed", "uninstall"]
+__all__ = [
+    "before_adding_imports",
+    "install",
+    "installed",
+    "parse_module",
+    "uninstall",
+]
+
+parse_module = parsing.parse_module
 
 _STATE = {"installed": False}
 
@@ -25,6 +34,7 @@ def install() -> None:
     """Patch LibCST with the fast paths (idempotent; results are unchanged)."""
     introspection.install()
     walk.install()
+    parsing.install()
     _STATE["installed"] = True
 
 
@@ -43,4 +53,5 @@ def uninstall() -> None:
     """Restore LibCST's own functions."""
     introspection.uninstall()
     walk.uninstall()
+    parsing.uninstall()
     _STATE["installed"] = False
