@@ -188,15 +188,15 @@ def _typing_lines(
     receivers: set[str] = set()
     methods: set[str] = set()  # the methods candidate calls call (`x.write_text(...)`)
     stack: list[ast.AST] = [tree]
-    first, last = min(lines), max(lines)
-    while stack:  # only the nodes whose lines may hold a candidate call
+    marked = sorted(lines)
+    while stack:  # only the nodes whose lines hold a marked line
         node = stack.pop()
         for child in ast.iter_child_nodes(node):
             start = getattr(child, "lineno", None)
-            if start is not None and (
-                start > last or (child.end_lineno or start) < first
-            ):
-                continue
+            if start is not None:
+                at = bisect.bisect_left(marked, start)
+                if at == len(marked) or marked[at] > (child.end_lineno or start):
+                    continue
             if (
                 isinstance(child, ast.Call)
                 and child.lineno in lines
