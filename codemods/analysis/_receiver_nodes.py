@@ -5,7 +5,7 @@ stores to an attribute, ... (no scope or flow knowledge here)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 from libcst.metadata import Scope
@@ -170,17 +170,21 @@ def is_context_manager(function: cst.FunctionDef, qualified) -> bool:  # type: i
     )
 
 
-def plain_class(owner: cst.ClassDef) -> bool:
-    """A class of the module with no bases, keywords, decorators, `__new__` or
-    `__enter__`: calling it makes one of its own instances, never a Path (and `with
-    Plain() as x`, which binds what `__enter__` returns, is not mistaken for one)."""
+def plain_class(
+    owner: cst.ClassDef, not_path_base: Callable[[cst.BaseExpression], bool]
+) -> bool:
+    """A class of the module with no bases but `not_path_base` ones (known classes that
+    are no Path and whose `__enter__` gives no Path: `class WheelFile(ZipFile)`), and
+    no keywords, decorators, `__new__` or `__enter__` of its own: calling it makes one of
+    its own instances, never a Path (and `with Plain() as x`, which binds what
+    `__enter__` returns, is not mistaken for one)."""
     bases = [
         b
         for b in owner.bases
         if not (isinstance(b.value, cst.Name) and b.value.value == "object")
     ]
     return (
-        not bases
+        all(not_path_base(b.value) for b in bases)
         and not owner.keywords
         and not owner.decorators
         and all(

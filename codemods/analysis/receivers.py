@@ -79,7 +79,8 @@ NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions
 classes, modules bound by `import m`, names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
-no bases (`Buffer().read_text()`), also reached as a class-level alias
+no bases (`Buffer().read_text()`) but known no-Path classes (`class WheelFile(ZipFile)`,
+names.NOT_PATH_TYPES) and no `__enter__`/`__new__` of its own, also reached as a class-level alias
 (`self.Serializer(e)` with `Serializer = Serializer` in the class body, no store to the
 attribute), an attribute of a class of the module whose every value is one of these
 (`_other_attribute`: an unannotated `@property` returning `self._serializer`, every store
@@ -325,7 +326,11 @@ class ReceiverTyper:
                 return Kind.RESOURCE
         for definition in self._callee_definitions(func, depth):
             if isinstance(definition, cst.ClassDef):
-                return Kind.NOT_PATH if _nodes.plain_class(definition) else Kind.UNKNOWN
+                plain = _nodes.plain_class(
+                    definition,
+                    lambda base: _names.all_in(self._qualified(base), _names.NOT_PATH_TYPES),
+                )
+                return Kind.NOT_PATH if plain else Kind.UNKNOWN
             if not _nodes.returns_unchanged(definition, self._qualified):
                 return Kind.UNKNOWN
             returns = definition.returns

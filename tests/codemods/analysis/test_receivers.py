@@ -451,6 +451,44 @@ def test_with_binds_what_enter_returns() -> None:
     assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN
 
 
+@pytest.mark.parametrize(
+    ("bases", "expected"),
+    [
+        ("ZipFile", Kind.NOT_PATH),  # wheel's `class WheelFile(ZipFile)`
+        ("zipfile.ZipFile", Kind.NOT_PATH),
+        ("io.TextIOBase, object", Kind.NOT_PATH),
+        ("ZipFile, Path", Kind.UNKNOWN),  # a Path base: not proven
+        ("ZipFile, Other", Kind.UNKNOWN),  # a base of unknown kind
+    ],
+)
+def test_an_instance_of_a_subclass_of_a_known_no_path_class_is_no_path(
+    bases: str, expected: Kind
+) -> None:
+    """`with ArchiveFile(p) as af: af.open(member)` (unseen9's W2): ZipFile's `__enter__`
+    gives the instance itself, which is no Path when every base is known to be none."""
+    code = (
+        "import io, zipfile\n"
+        "from pathlib import Path\n"
+        "from zipfile import ZipFile\n"
+        "from elsewhere import Other\n"
+        f"class ArchiveFile({bases}):\n"
+        "    dist_info = 'pkg.dist-info'\n"
+        "with ArchiveFile(p) as af:\n"
+        "    af.open('x')\n"
+    )
+    module, scopes, collector = analysed(code)
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(_last_receiver(module)) is expected
+    # Its own `__enter__` may give anything: not proven.
+    entered = code.replace(
+        "    dist_info = 'pkg.dist-info'\n",
+        "    def __enter__(self):\n        return Path('d')\n",
+    )
+    module, scopes, collector = analysed(entered)
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    assert typer.kind(_last_receiver(module)) is Kind.UNKNOWN
+
+
 def test_pruned_text_keyword_arguments_are_no_tuple_store() -> None:
     """A pruned body passing `root=self._path, other=...` to a call does not store
     `_path` (it kept poetry-core's `self._path / "setup.py"` unknown); a tuple target does."""
