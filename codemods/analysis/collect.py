@@ -101,6 +101,8 @@ def loaded_reference(node: cst.Name | cst.Attribute, stack: list[cst.CSTNode]) -
 
 
 class Collector(CachedDispatch, cst.CSTVisitor):
+    SKIPS_WHITESPACE = True  # no hook reads layout (speedups/walk.py)
+
     def __init__(
         self,
         scan_names: tuple[frozenset[str], frozenset[str]],

@@ -354,14 +354,17 @@ def _reads_of_only_binding(
 
 
 def descendants(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """`node` and every node under it, from one read-only walk (the fast walk of
-    speedups/walk.py; `CSTNode.children` would rebuild every node it passes)."""
+    """`node` and every node under it but whitespace and comments, from one read-only
+    walk (the fast walk of speedups/walk.py; `CSTNode.children` would rebuild every node
+    it passes)."""
     walker = _Descendants()
     node.visit(walker)
     return walker.nodes
 
 
 class _Descendants(cst.CSTVisitor):
+    SKIPS_WHITESPACE = True  # callers look for calls and names (speedups/walk.py)
+
     def __init__(self) -> None:
         self.nodes: list[cst.CSTNode] = []
 

@@ -81,6 +81,8 @@ _ASSIGNMENT_LIKE_NODES = getattr(scope_provider, "_ASSIGNMENT_LIKE_NODES", None)
 class _Visitor(CachedDispatch, ScopeVisitor):
     """ScopeVisitor, marking an assignment's targets before it visits them."""
 
+    SKIPS_WHITESPACE = True  # no scope is asked of a comment (speedups/walk.py)
+
     def __init__(self, provider: ScopeProvider) -> None:
         super().__init__(provider)
         self._stores = provider.stores

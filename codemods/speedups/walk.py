@@ -16,18 +16,37 @@ empty placeholder for every possible hook, so the hooks a visitor class really h
 looked up once per node class and the placeholders are not called (`CachedDispatch` does
 the same for `visit_<Class>`/`leave_<Class>`). tests/codemods/speedups/test_walk.py checks
 the hooks against LibCST's own walk, over real modules and trees built by code.
+
+Whitespace, newlines and comments are more than half of the nodes of real code, and
+no analysis visitor reads them: a visitor class that sets `SKIPS_WHITESPACE = True` is
+walked past every field whose type admits only those (`whitespace_before`,
+`leading_lines`, `trailing_whitespace`, ...; read from LibCST's field annotations) and
+for which it has no named attribute hook. Everything else is visited as LibCST would.
 """
 
 from __future__ import annotations
 
 import ast
+import collections.abc
+import dataclasses
 import inspect
 import textwrap
+import types
+import typing
 import weakref
 from collections.abc import Callable
 from typing import Any
 
-from libcst import CSTNode, CSTVisitor, MaybeSentinel
+from libcst import (
+    BaseParenthesizableWhitespace,
+    Comment,
+    CSTNode,
+    CSTVisitor,
+    EmptyLine,
+    MaybeSentinel,
+    Newline,
+    TrailingWhitespace,
+)
 
 __all__ = ["CachedDispatch", "install", "uninstall"]
 
@@ -127,6 +146,35 @@ _LIBCST = object()  # the plan of a node class whose fields could not be read
 _PLANS: weakref.WeakKeyDictionary[type, dict[type, Any]] = weakref.WeakKeyDictionary()
 
 
+# The node classes whose subtrees are only layout: whitespace, newlines and comments.
+_LAYOUT = (BaseParenthesizableWhitespace, TrailingWhitespace, EmptyLine, Newline, Comment)
+
+
+def _layout_only(annotation: object) -> bool:
+    """Whether a field annotated `annotation` can only hold layout nodes (or None, or
+    MaybeSentinel.DEFAULT): `Sequence[EmptyLine]`, `Optional[Comment]`, ..."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a not in (type(None), MaybeSentinel)]
+        return bool(members) and all(_layout_only(a) for a in members)
+    if origin in (collections.abc.Sequence, list, tuple):
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return len(args) == 1 and _layout_only(args[0])
+    return isinstance(annotation, type) and issubclass(annotation, _LAYOUT)
+
+
+_LAYOUT_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _layout_fields(cls: type) -> frozenset[str]:
+    fields = _LAYOUT_FIELDS.get(cls)
+    if fields is None:
+        fields = _LAYOUT_FIELDS[cls] = frozenset(
+            f.name for f in dataclasses.fields(cls) if _layout_only(f.type)
+        )
+    return fields
+
+
 def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
     fields = _fields(cls)
     if fields is None:
@@ -136,7 +184,7 @@ def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
         or visitor_class.on_leave_attribute is not CSTVisitor.on_leave_attribute  # type: ignore[attr-defined]
     ):
         return tuple((name, only_when_set, "", "") for name, only_when_set in fields)
-    return tuple(
+    steps = tuple(
         (
             name,
             only_when_set,
@@ -145,6 +193,14 @@ def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
         )
         for name, only_when_set in fields
     )
+    if getattr(visitor_class, "SKIPS_WHITESPACE", False):
+        layout = _layout_fields(cls)
+        steps = tuple(
+            step
+            for step in steps
+            if not (step[0] in layout and step[2] is None and step[3] is None)
+        )
+    return steps
 
 
 def _walk(node: CSTNode, visitor: CSTVisitor, plans: dict[type, Any]) -> None:

@@ -89,12 +89,25 @@ def _scope_key(scope: object) -> tuple[str, int]:
     return (type(scope).__name__, id(node))
 
 
+# Whitespace, newlines and comments: ours are walked past (no scope is asked of them).
+_LAYOUT = (
+    cst.BaseParenthesizableWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+)
+
+
 class _Nodes(cst.CSTVisitor):
+    """The module's own nodes but layout."""
+
     def __init__(self) -> None:
         self.ids: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        self.ids.add(id(node))
+        if not isinstance(node, _LAYOUT):
+            self.ids.add(id(node))
         return True
 
 

@@ -138,6 +138,35 @@ def test_named_attribute_hooks_are_called_as_libcst_calls_them(name: str, module
         assert set(_HOOKS.values()) <= {event[0] for event in fast}
 
 
+class _CodeRecorder(_HookRecorder):
+    SKIPS_WHITESPACE = True
+
+
+_LAYOUT_NAMES = {
+    "SimpleWhitespace",
+    "ParenthesizedWhitespace",
+    "TrailingWhitespace",
+    "EmptyLine",
+    "Newline",
+    "Comment",
+}
+
+
+@pytest.mark.parametrize("name, module", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_visitor_that_skips_whitespace_sees_every_other_node_as_libcst_shows_it(
+    name: str, module: cst.Module
+) -> None:
+    """The same hooks as LibCST's own walk, minus those of whitespace, newline and comment
+    nodes (which only layout fields hold); the named attribute hooks of the rest stay."""
+    libcst_events = _events(module, fast=False, recorder=_HookRecorder)
+    kinds = {e[1]: e[2] for e in libcst_events if e[0] == "visit"}
+    layout = {node for node, kind in kinds.items() if kind in _LAYOUT_NAMES}
+    expected = [e for e in libcst_events if e[1] not in layout]
+    fast = _events(module, fast=True, recorder=_CodeRecorder)
+    assert fast == expected
+    assert len(layout) > len(fast) / 10  # there was something to skip
+
+
 def test_every_libcst_node_class_takes_the_fast_path() -> None:
     classes = [
         cls
