@@ -18,10 +18,12 @@ the same for `visit_<Class>`/`leave_<Class>`). tests/codemods/speedups/test_walk
 the hooks against LibCST's own walk, over real modules and trees built by code.
 
 Whitespace, newlines and comments are more than half of the nodes of real code, and
-no analysis visitor reads them: a visitor class that sets `SKIPS_WHITESPACE = True` is
-walked past every field whose type admits only those (`whitespace_before`,
-`leading_lines`, `trailing_whitespace`, ...; read from LibCST's field annotations) and
-for which it has no named attribute hook. Everything else is visited as LibCST would.
+no analysis visitor reads them, nor the tokens that hold only them (`Comma`, `Dot`,
+parentheses, operators): a visitor class that sets `SKIPS_WHITESPACE = True` is walked
+past every field whose type admits only those (`whitespace_before`, `leading_lines`,
+`comma`, `lpar`, `operator`, ...; read from LibCST's field annotations) and for which it
+has no named attribute hook, nor a hook for such a token. Everything else is visited as
+LibCST would.
 """
 
 from __future__ import annotations
@@ -147,32 +149,76 @@ _PLANS: weakref.WeakKeyDictionary[type, dict[type, Any]] = weakref.WeakKeyDictio
 
 
 # The node classes whose subtrees are only layout: whitespace, newlines and comments.
+# The node classes whose subtrees are only layout: whitespace, newlines and comments.
 _LAYOUT = (BaseParenthesizableWhitespace, TrailingWhitespace, EmptyLine, Newline, Comment)
 
 
-def _layout_only(annotation: object) -> bool:
-    """Whether a field annotated `annotation` can only hold layout nodes (or None, or
-    MaybeSentinel.DEFAULT): `Sequence[EmptyLine]`, `Optional[Comment]`, ..."""
+def _admitted(annotation: object) -> frozenset[type] | None:
+    """The concrete node classes a field annotated `annotation` can hold (None, and
+    MaybeSentinel.DEFAULT, aside); None when that cannot be read."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a not in (type(None), MaybeSentinel)]
-        return bool(members) and all(_layout_only(a) for a in members)
+        found: set[type] = set()
+        for member in typing.get_args(annotation):
+            if member in (type(None), MaybeSentinel):
+                continue
+            inner = _admitted(member)
+            if inner is None:
+                return None
+            found |= inner
+        return frozenset(found)
     if origin in (collections.abc.Sequence, list, tuple):
         args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
-        return len(args) == 1 and _layout_only(args[0])
-    return isinstance(annotation, type) and issubclass(annotation, _LAYOUT)
+        return _admitted(args[0]) if len(args) == 1 else None
+    if not (isinstance(annotation, type) and issubclass(annotation, CSTNode)):
+        return None
+    concrete: set[type] = set()
+    pending = [annotation]
+    while pending:
+        cls = pending.pop()
+        if dataclasses.is_dataclass(cls) and not inspect.isabstract(cls):
+            concrete.add(cls)
+        pending.extend(cls.__subclasses__())
+    return frozenset(concrete)
 
 
-_LAYOUT_FIELDS: dict[type, frozenset[str]] = {}
+_ADMITTED: dict[tuple[type, str], frozenset[type] | None] = {}
 
 
-def _layout_fields(cls: type) -> frozenset[str]:
-    fields = _LAYOUT_FIELDS.get(cls)
-    if fields is None:
-        fields = _LAYOUT_FIELDS[cls] = frozenset(
-            f.name for f in dataclasses.fields(cls) if _layout_only(f.type)
+def _token(cls: type) -> bool:
+    """A node with nothing but layout under it: `Comma`, `Dot`, `LeftParen`, `Add`, ..."""
+    fields = _fields(cls)
+    return fields is not None and all(
+        _layout_only(cls, name) for name, _ in fields
+    )
+
+
+def _field_classes(cls: type, name: str) -> frozenset[type] | None:
+    key = (cls, name)
+    if key not in _ADMITTED:
+        annotation = next((f.type for f in dataclasses.fields(cls) if f.name == name), None)
+        _ADMITTED[key] = _admitted(annotation)
+    return _ADMITTED[key]
+
+
+def _layout_only(cls: type, name: str) -> bool:
+    classes = _field_classes(cls, name)
+    return bool(classes) and all(issubclass(c, _LAYOUT) for c in classes)  # type: ignore[arg-type]
+
+
+def _skippable(visitor_class: type, cls: type, name: str) -> bool:
+    """Whether a visitor that SKIPS_WHITESPACE can be walked past the field `name` of
+    `cls`: it holds only layout, or tokens the visitor has no hook for."""
+    classes = _field_classes(cls, name)
+    return bool(classes) and all(
+        issubclass(c, _LAYOUT)
+        or (
+            _token(c)
+            and _hook(visitor_class, f"visit_{c.__name__}") is None
+            and _hook(visitor_class, f"leave_{c.__name__}") is None
         )
-    return fields
+        for c in classes  # type: ignore[union-attr]
+    )
 
 
 def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
@@ -194,11 +240,12 @@ def _plan(visitor_class: type, cls: type) -> tuple[Step, ...] | object:
         for name, only_when_set in fields
     )
     if getattr(visitor_class, "SKIPS_WHITESPACE", False):
-        layout = _layout_fields(cls)
         steps = tuple(
             step
             for step in steps
-            if not (step[0] in layout and step[2] is None and step[3] is None)
+            if step[2] is not None
+            or step[3] is not None
+            or not _skippable(visitor_class, cls, step[0])
         )
     return steps
 

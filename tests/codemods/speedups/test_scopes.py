@@ -89,7 +89,30 @@ def _scope_key(scope: object) -> tuple[str, int]:
     return (type(scope).__name__, id(node))
 
 
-# Whitespace, newlines and comments: ours are walked past (no scope is asked of them).
+# Whitespace, newlines and comments, and the tokens holding only them: ours are walked
+# past (no scope is asked of them).
+_TOKENS = (
+    cst.Comma,
+    cst.Dot,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.Asynchronous,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+    cst.ParamStar,
+    cst.ParamSlash,
+)
 _LAYOUT = (
     cst.BaseParenthesizableWhitespace,
     cst.TrailingWhitespace,
@@ -99,14 +122,20 @@ _LAYOUT = (
 )
 
 
+def _only_layout_under(node: cst.CSTNode) -> bool:
+    return all(isinstance(c, _LAYOUT) and _only_layout_under(c) for c in node.children)
+
+
 class _Nodes(cst.CSTVisitor):
-    """The module's own nodes but layout."""
+    """The module's own nodes but layout and the tokens that hold only layout (`Comma`)."""
 
     def __init__(self) -> None:
         self.ids: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if not isinstance(node, _LAYOUT):
+        if not isinstance(node, _LAYOUT) and not (
+            isinstance(node, _TOKENS) and _only_layout_under(node)
+        ):
             self.ids.add(id(node))
         return True
 
