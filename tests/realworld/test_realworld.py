@@ -70,8 +70,10 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "jinja2",
         "installer",
         "doit",
-        # The sixth round (a wheel tool packing, unpacking and retagging archives).
+        # The sixth round (a wheel tool packing, unpacking and retagging archives, a
+        # snapshot-testing plugin writing amber files under a lock).
         "wheel",
+        "syrupy",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",
