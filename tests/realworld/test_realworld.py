@@ -71,9 +71,11 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "installer",
         "doit",
         # The sixth round (a wheel tool packing, unpacking and retagging archives, a
-        # snapshot-testing plugin writing amber files under a lock).
+        # snapshot-testing plugin writing amber files under a lock, a regression-testing
+        # plugin dumping yaml, csv, npz and png data files).
         "wheel",
         "syrupy",
+        "pytest-regressions",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",

@@ -1263,3 +1263,20 @@ def test_paths_unpacked_from_an_annotated_tuple_helper_are_known_receivers() -> 
     statuses = {line: status for line, _name, status in _counted("tuple_path_helper", "sidecars.py")}
     assert statuses[25] is Status.PENDING
     assert (statuses[16], statuses[17]) == (Status.PENDING, Status.PENDING), statuses
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`img.save(path)` is no site even where `img` is provably a Pillow image "
+    "(bound from `Image.open`/`Image.new`, or narrowed by `isinstance(x, Image.Image)`)",
+)
+def test_a_pillow_image_saved_to_a_path_is_a_third_party_writer() -> None:
+    """pytest-regressions 2.11.0 `image_regression.py:181`: `image.save(str(target),
+    "PNG")` writes every expected/obtained image (its reader, `Image.open(path)`, is
+    counted and restored): cover 100% (15/15) without the one writer of its image
+    fixture. third_party.py leaves `.save` out because the name is too common; on a
+    receiver the module binds from `Image.open(...)`/`Image.new(...)` (or narrows with
+    `isinstance(x, Image.Image)`) it is Pillow's, a one-shot writer of its first argument.
+    Expected: the three saves counted (the `with Image.open(source)` reader stays)."""
+    lines = {line for line, _name, _status in _counted("pil_image_save", "images.py")}
+    assert {16, 20, 22, 26} <= lines, lines
