@@ -1294,3 +1294,34 @@ def test_a_pillow_image_saved_to_a_path_is_a_third_party_writer() -> None:
     Expected: the three saves counted (the `with Image.open(source)` reader stays)."""
     lines = {line for line, _name, _status in _counted("pil_image_save", "images.py")}
     assert {16, 20, 22, 26} <= lines, lines
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`shutil.make_archive(base, fmt, root)` (writes an archive, returns its name) and "
+    "`shutil.unpack_archive(archive, dest)` (reads one) are no sites",
+)
+def test_archives_made_and_unpacked_by_shutil_are_counted() -> None:
+    """Seen while reading wheel 0.48.0 (its pack/unpack) against the table: the standard
+    library's one-call archive helpers are in no family, while `zipfile.ZipFile(p, "w")`
+    and `tarfile.open(p)` are counted (published after the `with`, restored before). Backup
+    and packaging scripts use them as often. Expected: both counted (make_archive: a
+    writer whose path is its return value; unpack_archive: a reader of its first
+    argument)."""
+    lines = {line for line, _name, _status in _counted("archive_extract", "archives.py")}
+    assert {13, 17} <= lines, lines
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`extractall(dest)`/`extract(member, dest)` on a known ZipFile/TarFile write files "
+    "under `dest` and are no sites: nothing they write is published",
+)
+def test_members_extracted_to_a_folder_are_counted() -> None:
+    """wheel 0.48.0 `_commands/unpack.py:21`: `wf.extract(zinfo, destination)` writes every
+    file of an unpacked wheel (`wheel unpack`), then chmods it; none is a site (nor would
+    it be on a plain ZipFile, lines 22, 27, 32 here: only the archive's read is counted and
+    restored). Expected: each extraction counted as a writer of the folder (the runtime's
+    copytree already publishes every file under a destination)."""
+    lines = {line for line, _name, _status in _counted("archive_extract", "archives.py")}
+    assert {22, 27, 32} <= lines, lines
