@@ -70,6 +70,14 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "jinja2",
         "installer",
         "doit",
+        # The sixth round (a wheel tool packing, unpacking and retagging archives, a
+        # snapshot-testing plugin writing amber files under a lock, a regression-testing
+        # plugin dumping yaml, csv, npz and png data files, a build backend with vendored
+        # libraries writing wheels through mkstemp + move and sdists with tarfile).
+        "wheel",
+        "syrupy",
+        "pytest-regressions",
+        "pdm-backend",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",
