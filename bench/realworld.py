@@ -18,6 +18,7 @@ without it the ipfs run is skipped with a loud note.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -96,13 +97,26 @@ class Target:
 
 def load_targets(path: Path) -> list[Target]:
     """Read the data file; unknown keys are an error so a typo cannot silently do nothing."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    known = set(Target.__dataclass_fields__)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SystemExit(f"{path}: {exc}") from None
+    fields = Target.__dataclass_fields__
+    known = set(fields)
+    required = {
+        name
+        for name, field in fields.items()
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    }
     targets = []
     for i, entry in enumerate(data.get("target", []), 1):
+        where = f"{path}: target #{i} ({entry.get('name', 'no name')})"
         unknown = set(entry) - known
         if unknown:
-            raise SystemExit(f"{path}: target #{i}: unknown keys {sorted(unknown)}")
+            raise SystemExit(f"{where}: unknown keys {sorted(unknown)}")
+        missing = required - set(entry)
+        if missing:
+            raise SystemExit(f"{where}: missing keys {sorted(missing)}")
         targets.append(Target(**entry))
     return targets
 

@@ -137,6 +137,17 @@ def test_unknown_key_in_data_file_is_an_error(tmp_path: Path) -> None:
         rw.load_targets(data)
 
 
+def test_a_missing_key_or_bad_toml_in_the_data_file_is_a_clear_error(tmp_path: Path) -> None:
+    """Named with the file, the target and the key, not a TypeError traceback."""
+    data = tmp_path / "targets.toml"
+    data.write_text('[[target]]\nname = "x"\nversion = "1"\ninstall = "pip install ."\n')
+    with pytest.raises(SystemExit, match=r"target #1 \(x\): missing keys \['package', 'test', 'tests'\]"):
+        rw.load_targets(data)
+    data.write_text("[[target]\nname = \n")
+    with pytest.raises(SystemExit, match=r"targets\.toml: "):
+        rw.load_targets(data)
+
+
 def test_venv_argv_maps_python_pip_and_scripts_to_the_venv(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "pytest").touch()
