@@ -3,6 +3,7 @@
 - introspection.py: per-class caches of LibCST's per-instance visitor/matcher lookups;
 - walk.py: a read-only walk of `CSTVisitor`s that does not rebuild the tree;
 - parsing.py: `parse_module` without re-validating every node the parser builds;
+- printing.py: printing without a context manager per node;
 - scopes.py: a ScopeProvider without the ExpressionContextProvider pass (a provider the
   finder asks for; nothing is patched).
 
@@ -15,7 +16,7 @@ when `install()` was called. `uninstall()` restores LibCST (the tests compare bo
 
 from __future__ import annotations
 
-from migrate_storage.codemods.speedups import introspection, parsing, walk
+from migrate_storage.codemods.speedups import introspection, parsing, printing, walk
 
 __all__ = [
     "before_adding_imports",
@@ -35,6 +36,7 @@ def install() -> None:
     introspection.install()
     walk.install()
     parsing.install()
+    printing.install()
     _STATE["installed"] = True
 
 
@@ -54,4 +56,5 @@ def uninstall() -> None:
     introspection.uninstall()
     walk.uninstall()
     parsing.uninstall()
+    printing.uninstall()
     _STATE["installed"] = False
