@@ -8,8 +8,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst._nodes.internal import CodegenState
+from libcst.metadata import MetadataWrapper, PositionProvider
 from migrate_storage.codemods.speedups import printing
 
 STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
