@@ -940,13 +940,16 @@ def _statement_names(statement: ast.stmt, bound: set[str]) -> None:
             bound.add(handler.name)
 
 
-def may_return_path(tree: ast.Module, function: ast.stmt, cls: str | None) -> bool:
+def may_return_path(
+    tree: ast.Module, function: ast.stmt, cls: str | None, walrus: bool = True
+) -> bool:
     """`function` (of `tree`; `cls` names its class for a method) is unannotated and
-    may, by `unannotated_returns`, return a Path (its refs are not yet resolved)."""
+    may, by `unannotated_returns`, return a Path (its refs are not yet resolved).
+    `walrus`: whether the module's source spells `:=` (as `extract` is told)."""
     return (
         isinstance(function, ast.FunctionDef)
         and function.returns is None
-        and _Extractor(tree).unannotated_returns(function, cls) is not None
+        and _Extractor(tree, walrus).unannotated_returns(function, cls) is not None
     )
 
 

@@ -121,12 +121,14 @@ def marks(scan: Scan, focus: Collection[int] | None) -> list[int]:
         {
             *lines,
             *_typing_lines(scan.tree, set(lines), scan.lines),
-            *_helper_lines(scan.tree, lines),
+            # `walrus`: whether `:=` is spelled at all (else no helper body is searched
+            # for an assignment expression)
+            *_helper_lines(scan.tree, lines, any(":=" in line for line in scan.lines)),
         }
     )
 
 
-def _helper_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[int]:
+def _helper_lines(tree: ast.Module, lines: Sequence[int], walrus: bool) -> Iterator[int]:
     """A line of each unannotated function or method that the kept code calls (by name,
     `force_path(p)`, or as a method, `self.target(x)`) and that may return a Path
     (package_facts.may_return_path): analysis/receivers.py proves what it returns from
@@ -149,7 +151,7 @@ def _helper_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[int]:
         called = _called_names(pending.pop(), marked, kept)
         for name in called & helpers.keys():
             for function, cls in helpers.pop(name):
-                if id(function) not in kept and may_return_path(tree, function, cls):
+                if id(function) not in kept and may_return_path(tree, function, cls, walrus):
                     kept.add(id(function))
                     pending.append(function)
                     yield function.body[0].lineno
