@@ -288,6 +288,11 @@ def _transform(
         analysis.plan,
         policy.runtime_module,
         rerun=lambda new, focus: _rerun(new, focus, path, policy, analysis.rewritten_cut),
+        cut=(
+            (analysis.rewritten_cut.cut, analysis.rewritten_cut.lines)
+            if analysis.rewritten_cut is not None
+            else None
+        ),
     )
     if problem is not None:
         return FileResult(

@@ -46,9 +46,15 @@ def check(
     runtime_module: str,
     *,
     rerun: Rerun,
+    cut: tuple[bytes, Sequence[int]] | None = None,
 ) -> str | None:
-    """None when `new_source` is a safe rewrite of `source`, else a "path:line: ..." message."""
-    problem = _compiles(source, new_source, path)
+    """None when `new_source` is a safe rewrite of `source`, else a "path:line: ..." message.
+    `cut`: when the rewrite was made on a cut (pipeline/prune.py), the rewritten cut and,
+    per line of it, its line in `new_source`: check 1 compiles that instead of the whole
+    source. It holds every changed line and all the code outside the cut bodies, which
+    are the source's own and hold no `global`/`nonlocal` (prune never cuts those), so a
+    rewrite that breaks compilation breaks it there too."""
+    problem = _compiles(source, new_source, path, cut)
     if problem is None:
         changes = compare(text, decode(new_source), plan.regions, runtime_module)
         if changes.stray:
@@ -71,14 +77,19 @@ def check(
     return f"{path}:{line}: safety check failed: {reason} (diff in {diff_path})"
 
 
-def _compiles(source: bytes, new_source: bytes, path: str) -> tuple[int, str] | None:
+def _compiles(
+    source: bytes, new_source: bytes, path: str, cut: tuple[bytes, Sequence[int]] | None
+) -> tuple[int, str] | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            compile(new_source, path, "exec", dont_inherit=True)
+            compile(new_source if cut is None else cut[0], path, "exec", dont_inherit=True)
             return None
         except (SyntaxError, ValueError) as exc:
             error = exc
+            if cut is not None and isinstance(exc, SyntaxError) and exc.lineno:
+                lines = cut[1]
+                exc.lineno = lines[exc.lineno - 1] if exc.lineno <= len(lines) else None
         try:
             compile(source, path, "exec", dont_inherit=True)
         except (SyntaxError, ValueError):

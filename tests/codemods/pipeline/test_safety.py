@@ -222,3 +222,22 @@ def test_a_site_the_rewrite_left_pending_fails_through_the_cut_pass(monkeypatch)
     # Reported at its line in the whole rewritten source (one import line was added).
     line = CUT_SOURCE.splitlines().index("    return Path(p).read_text()") + 1 + 1
     assert message.startswith(f"m.py:{line}: safety check failed: 1 site(s) still pending after the rewrite")
+
+
+def test_a_rewrite_made_on_a_cut_is_compiled_as_its_cut_and_errors_name_whole_source_lines() -> None:
+    """Check 1 compiles the rewritten cut, not the whole file; its error's line is mapped
+    back to the whole source's. Through the engine, the same broken rewrite is FAILED
+    whether the cut or the whole source is compiled."""
+    cut = "import os\nfrom storage_runtime import open\n\n\ndef f(p):\n    return open(p, 'w', pin=True\n"
+    lines = [1, 2, 3, 4, 20, 21]  # the cut's lines stand for lines 20-21 of the file
+    broken = safety.check(
+        ORIGINAL.encode(), ORIGINAL, REWRITTEN.encode(), "m.py", _plan((5, 5)),
+        "storage_runtime", rerun=_clean, cut=(cut.encode(), lines),
+    )
+    assert broken is not None and broken.startswith("m.py:21: safety check failed: output does not compile")
+    _dumped_diff(broken).unlink()
+    fine = safety.check(
+        ORIGINAL.encode(), ORIGINAL, REWRITTEN.encode(), "m.py", _plan((5, 5)),
+        "storage_runtime", rerun=_clean, cut=(REWRITTEN.encode(), [1, 2, 3, 4, 5, 6]),
+    )
+    assert fine is None
