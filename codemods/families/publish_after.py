@@ -57,7 +57,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile).
 - After a `with`, exact only where (families/_after_with.py): the path's name is not
   bound or deleted anywhere in the `with` statement (its items and body, `except ... as`,
-  a walrus, a nested function's `nonlocal`) and no function binds it through `global`
+  a walrus, a nested function's `nonlocal`) and no function binds, deletes or captures
+  it through `global`/`nonlocal`
   (a call in the block may run it); the body has no `return`, and no `break`/`continue`
   of a loop outside it (they leave the block with the file complete but skip the line
   after it: the site would say migrated while that path publishes nothing, so it stays
