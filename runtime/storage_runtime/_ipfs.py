@@ -346,7 +346,8 @@ class IpfsBackend:
             if released:
                 return
             released.append(True)
-            self.writers.end(rel)
+            for moved in self.writers.end(rel):  # renamed while open: whole now
+                self._publish_moved(moved)
             if gen is None or (changed and not failed):
                 return
             try:
@@ -363,6 +364,19 @@ class IpfsBackend:
                           exc_info=True)
 
         return release
+
+    def _publish_moved(self, rel: str) -> None:
+        """Publish `rel`, a name a file open for writing was renamed to, now that its
+        last writer here closed (`Writers.follow`); never raises but in strict mode."""
+        try:
+            row = self.index.get(rel)
+            if row is None or row.state != "pending":
+                return  # written again, renamed on or removed since: that call decided
+            self.after_write(os.path.join(self.settings.root, *rel.split("/")), pin=row.pin)
+        except Exception:
+            if self.settings.strict:
+                raise
+            log.warning("storage_runtime: publishing %s failed", rel, exc_info=True)
 
     @_one_connection
     def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
