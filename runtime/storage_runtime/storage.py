@@ -67,6 +67,7 @@ from storage_runtime._open import (
     call_io_open,
     disarm,
     module_open,
+    no_builtin_open,
     open_tracked,
     plain_buffering,
     warn_at_caller,
@@ -187,7 +188,13 @@ class Storage:
         module's own `io` or `builtins` name, pyfakefs) it is called as it is, with the
         arguments minus `pin`; a replaced `builtins.open` matters only when it is what
         `call` names, as it mattered to the original call."""
-        replaced = builtins.open if call is None else call
+        if call is not None:
+            replaced = call
+        else:
+            try:
+                replaced = builtins.open
+            except AttributeError:
+                raise no_builtin_open() from None  # as the bare `open(...)` did
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
         if self._local:
