@@ -137,7 +137,7 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
     before = index.get(src_rel)
     use_pin = bool(before.pin if pin is None and before is not None else pin)
     row, gen = index.move_row(src_rel, dst_rel, use_pin)
-    if backend.writers.busy(src_rel):
+    if backend.writers.writing(src_rel):
         # Still open for writing under its old name (`os.replace` inside the `with`):
         # its bytes are not final, so it is published when its last writer closes, as
         # a file open under its own name would be (`Writers.follow`); a writer of another

@@ -198,18 +198,36 @@ class Writers:
             self._fd, self._pid = -1, 0
 
     def busy(self, rel: str) -> bool:
-        """True when some process of this machine has `rel` open for writing."""
+        """True when some process of this machine has `rel` open for writing (or a
+        publisher of another process is reading it)."""
+        if self._mine(rel):
+            return True
+        held = self._probe(rel)
+        return held is not None and held != fcntl.F_UNLCK
+
+    def writing(self, rel: str) -> bool:
+        """True when a writer of this machine has `rel` open, not a publisher reading it
+        (writers read-lock the byte, publishers write-lock it; `busy` says True for both)."""
+        if self._mine(rel):
+            return True
+        held = self._probe(rel)
+        return held is not None and held == fcntl.F_RDLCK
+
+    def _mine(self, rel: str) -> bool:
         with self._lock:
-            if self._pid == os.getpid() and self._counts.get(rel, 0):
-                return True
+            return self._pid == os.getpid() and self._counts.get(rel, 0) > 0
+
+    def _probe(self, rel: str) -> int | None:
+        """The kind of lock another open file description holds on `rel`'s byte
+        (F_UNLCK: none); None where that cannot be asked (no `F_OFD_*`, no lock file)."""
         if not _OFD:
-            return False
+            return None
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return False  # no process of this machine ever opened a file for writing
+            return None  # no process of this machine ever opened a file for writing
         try:
-            return self._holder(fd, rel) != fcntl.F_UNLCK
+            return self._holder(fd, rel)
         finally:
             os.close(fd)
 
