@@ -155,6 +155,10 @@ class Storage:
         """The backend, built from the settings on first use (closed at exit)."""
         backend = self._backend
         if backend is None:
+            if sys.is_finalizing():
+                # First used by a `__del__` at shutdown: imports fail then, and nothing
+                # could be published anyway (`_ipfs`'s module doc): the file alone.
+                return LocalBackend()
             with self._lock:
                 backend = self._backend
                 if backend is None:
