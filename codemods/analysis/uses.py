@@ -73,8 +73,11 @@ class Flow:
         """A `match` capture of `name` in `scope`, or where it may be the same variable
         (their scopes see a common binding of it: a `global`, an enclosing function's
         local), or in a scope that cannot be told."""
+        captured = self._captured.get(name)
+        if not captured:
+            return False  # the usual case: no `match` captures it anywhere
         ours = set(scope[name])
-        for node in self._captured.get(name, ()):
+        for node in captured:
             theirs = self._scopes.get(node)
             if theirs is None or theirs is scope or ours & set(theirs[name]):
                 return True

@@ -141,10 +141,9 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
         # Still open for writing under its old name (`os.replace` inside the `with`):
         # its bytes are not final, so it is published when its last writer closes, as
         # a file open under its own name would be (`Writers.follow`); a writer of another
-        # process leaves it pending for `sync`.
+        # process leaves it pending (the row `move_row` made) for `sync`.
         _drop_known(backend, src_rel)
-        if not backend.writers.follow(src_rel, dst_rel):
-            backend.defer(dst, dst_rel, gen, "renamed while open for writing")
+        backend.writers.follow(src_rel, dst_rel)
         return
     if _carry_over(backend, row, src_rel, dst_rel, gen, use_pin, st):
         return
