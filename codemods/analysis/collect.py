@@ -126,12 +126,15 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         self.shielded: dict[cst.Name, cst.With] = {}
         self.star_import = False
         # receivers.py: annotations of annotated names, loop targets, `x op= v`, `del x`,
-        # and every attribute store as (target, value or None when not a plain `=`,
-        # annotation or None).
+        # the names a `match` pattern captures (`case [p]`, `case str() as p`, `case
+        # {**p}`: LibCST's scopes record no assignment for them, so a name they rebind
+        # looks bound once), and every attribute store as (target, value or None when not
+        # a plain `=`, annotation or None).
         self.annotations: dict[cst.Name, cst.Annotation] = {}
         self.loops: dict[cst.Name, cst.BaseExpression] = {}
         self.augmented: dict[cst.Name, cst.AugAssign] = {}
         self.deleted: list[cst.Name] = []
+        self.captured: list[cst.Name] = []
         self.attribute_stores: list[
             tuple[cst.Attribute, cst.BaseExpression | None, cst.Annotation | None]
         ] = []
@@ -185,6 +188,18 @@ class Collector(CachedDispatch, cst.CSTVisitor):
 
     def visit_Del(self, node: cst.Del) -> None:
         self._store_unknown(node.target, deleting=True)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.captured.append(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.captured.append(node.name)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.captured.append(node.rest)
 
     def visit_For(self, node: cst.For) -> None:
         if isinstance(node.target, cst.Name):

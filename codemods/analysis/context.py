@@ -72,6 +72,7 @@ class Context:
             scopes,
             pruned.mentions if pruned is not None else None,
             opens=frozenset({"builtins.open", "io.open", rt_open, self.rt_io_open}),
+            captured=collector.captured,
         )
         self.third_party = third_party.Resolver(
             self.flow.names, self.flow.value_of, rt_open, self.flow.local_value_of

@@ -898,7 +898,8 @@ class ReceiverTyper:
         return False
 
     def _rebound_elsewhere(self, node: cst.Name, scope: Scope) -> bool:
-        """A `del` of the name, or a walrus in a comprehension that binds it in this scope
+        """A `del` of the name or a `match` capture of it (`case str() as p`: LibCST's
+        scopes record neither), or a walrus in a comprehension that binds it in this scope
         or one enclosing it (LibCST puts that binding in the comprehension's scope)."""
         if self._facts is None:
             return False
@@ -929,7 +930,7 @@ class ReceiverTyper:
                 while isinstance(scope, ComprehensionScope):
                     scope = scope.parent
                 self._walrus.setdefault(target.value, []).append((scope, target))
-        for name in self._facts.deleted:
+        for name in (*self._facts.deleted, *self._facts.captured):
             self._deleted.setdefault(name.value, []).append(name)
 
     def _assignment_kind(self, bound: cst.CSTNode, depth: int) -> Kind:

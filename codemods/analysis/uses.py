@@ -9,6 +9,9 @@ parents come from the map the collector's walk records (analysis/collect.py).
 
 Sound by construction: a name assigned more than once in its scope (or bound by
 `global`/`nonlocal`) has no single value, so `uses` answers None and no proof is made.
+A `match` pattern's capture (`case str() as p`, `case [p]`, `case {**p}`) binds a name
+too, though LibCST's scopes record no assignment for it: a name captured where it may
+be the same variable (`captured`, from the finder's Collector) has no single value either.
 So does a module- or class-level name that the bodies pipeline/prune.py cut out mention
 (`hidden`): their reads are not in the tree. Function-local names are safe: a function
 that holds a candidate call is never cut, nor is anything nested in it.
@@ -16,7 +19,7 @@ that holds a candidate call is never cut, nor is anything nested in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -42,6 +45,7 @@ class Flow:
         scopes: Mapping[cst.CSTNode, Scope | None],
         hidden: Callable[[str], bool] | None = None,
         opens: frozenset[str] = frozenset({"builtins.open", "io.open"}),
+        captured: Sequence[cst.Name] = (),
     ) -> None:
         #: The builtin `open` by its qualified names, the runtime's stand-ins included
         #: (what a module's `open` is before and after `apply`).
@@ -51,13 +55,33 @@ class Flow:
         self._parents = parents
         self._scopes = scopes
         self._hidden = hidden
+        self._captured: dict[str, list[cst.Name]] = {}
+        for node in captured:
+            self._captured.setdefault(node.value, []).append(node)
 
     def _scope(self, name: cst.Name) -> Scope | None:
-        """The scope of `name`, None when reads of it may be in pruned-out code."""
+        """The scope of `name`, None when reads of it may be in pruned-out code or a
+        `match` capture may rebind it."""
         scope = self._scopes.get(name)
-        if scope is None or isinstance(scope, FunctionScope) or self._hidden is None:
+        if scope is None or self._captures(scope, name.value):
+            return None
+        if isinstance(scope, FunctionScope) or self._hidden is None:
             return scope
         return None if self._hidden(name.value) else scope
+
+    def _captures(self, scope: Scope, name: str) -> bool:
+        """A `match` capture of `name` in `scope`, or where it may be the same variable
+        (their scopes see a common binding of it: a `global`, an enclosing function's
+        local), or in a scope that cannot be told."""
+        captured = self._captured.get(name)
+        if not captured:
+            return False  # the usual case: no `match` captures it anywhere
+        ours = set(scope[name])
+        for node in captured:
+            theirs = self._scopes.get(node)
+            if theirs is None or theirs is scope or ours & set(theirs[name]):
+                return True
+        return False
 
     # -- structure --------------------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -137,7 +161,7 @@ class Flow:
     def parameter_reads(self, param: cst.Param) -> list[cst.Name] | None:
         """Every read of a parameter in its function, when nothing else binds its name
         there; None otherwise."""
-        return _reads_of_only_binding(self._scopes.get(param.name), param.name.value, param)
+        return _reads_of_only_binding(self._scope(param.name), param.name.value, param)
 
     def definitions(self, name: cst.Name) -> list[cst.CSTNode] | None:
         """What each binding of the read `name` binds it to: the `FunctionDef` of a `def`,
@@ -146,7 +170,7 @@ class Flow:
         unit binds only its own name and keeps its `def` line (its body a `...`), and one
         dropped whole is named by no kept line, so not by `name`."""
         scope = self._scopes.get(name)
-        if scope is None:
+        if scope is None or self._captures(scope, name.value):
             return None
         bound = list(scope[name.value])
         if not bound or not all(type(a) is Assignment for a in bound):
@@ -197,7 +221,9 @@ class Flow:
     def class_named(self, name: cst.Name) -> cst.ClassDef | None:
         """The class of the module the read `name` names: its one binding is a `class`."""
         scope = self._scopes.get(name)
-        bound = list(scope[name.value]) if scope is not None else []
+        if scope is None or self._captures(scope, name.value):
+            return None
+        bound = list(scope[name.value])
         if len(bound) != 1 or not isinstance(bound[0], Assignment):
             return None
         node = bound[0].node

@@ -156,7 +156,7 @@ def publishable(
         return False
     for name in (closing.handle, path_name):
         if name is not None and any(
-            _after_with.rebound(name, part, scopes) for part in parts
+            _after_with.rebound(name, part, scopes, parent) for part in parts
         ):
             return False
     return not _after_with.reopened_around(closing.statement, path, parent)

@@ -11,8 +11,10 @@ publish is exact when:
 - the path evaluated again after the block is what it was in the header: a name or a
   literal (publish_after checks that), a name nothing binds or deletes anywhere in the
   `with` statement (its items and body, nested functions, `except ... as p`, walrus
-  included) and no other function binds through `global`/`nonlocal` (a call in the block
-  may run it); for a temporary file, `f.name` with `f` bound only by the `as f` itself;
+  included) and no other function binds, deletes or captures in a `match` through
+  `global`/`nonlocal` (a call in the block may run it: `del p` there made the line after
+  the block raise NameError); for a temporary file, `f.name` with `f` bound only by the
+  `as f` itself;
 - the body cannot leave the `with` except by its end or an exception: no `return`, no
   `break`/`continue` of a loop outside the body. Those leave with the file complete but
   skip the line after the `with`, so the site would say migrated while a path through
@@ -151,7 +153,7 @@ def publishable(
     binding of that name inside the statement that is allowed (a temp file's `as f`)."""
     if leaves_early(statement.body):
         return False
-    if name is not None and rebound(name, statement, scopes, bound_by):
+    if name is not None and rebound(name, statement, scopes, parent, bound_by):
         return False
     return not reopened_around(statement, path, parent)
 
@@ -182,13 +184,14 @@ def rebound(
     name: cst.Name,
     statement: cst.CSTNode,
     scopes: Mapping[cst.CSTNode, Scope | None],
+    parent: Parent,
     bound_by: cst.Name | None = None,
 ) -> bool:
     """Whether the name `name` reads may be bound or deleted while `statement` runs: a
     binding of it inside the statement (but `bound_by`), a `del` or `match` capture of
-    it there, an `exec`/`globals()`/... there, or a binding made through
-    `global`/`nonlocal` in another function. Conservative: a name the scope analysis
-    cannot place is rebound."""
+    it there, an `exec`/`globals()`/... there, or a binding, `del` or capture made
+    through `global`/`nonlocal` in another function. Conservative: a name the scope
+    analysis cannot place is rebound."""
     scope = scopes.get(name)
     if scope is None:
         return True
@@ -196,12 +199,28 @@ def rebound(
     for assignment in scope[name.value]:
         if not isinstance(assignment, Assignment):
             return True  # a builtin, or a binding the analysis does not place
+        # LibCST records a `del` target and a `match` capture as reads of the binding
+        # they undo or replace: one in another function (`global p; del p`) may run
+        # from a call in the block.
+        for access in assignment.references:
+            read = access.node
+            if scopes.get(read) is not scope and _unbinds(read, name.value, parent):
+                return True
         node = assignment.node
         if node is bound_by:
             continue
         if node in inside or scopes.get(node) is not assignment.scope:
             return True
     return any(_binds_dynamically(node, name.value) for node in inside)
+
+
+def _unbinds(read: cst.CSTNode, name: str, parent: Parent) -> bool:
+    """`read` is the target of a `del` (in a tuple or list of targets too) or a name
+    a `match` pattern captures."""
+    holder = parent(read)
+    while isinstance(holder, (cst.Element, cst.Tuple, cst.List)):
+        holder = parent(holder)
+    return holder is not None and _binds_dynamically(holder, name)
 
 
 #: Calls that may bind any name of the running scope (`exec("p = 1")` at module level,

@@ -48,13 +48,15 @@ def lookup_order_kept(call: cst.Call, ctx: Context) -> bool:
 
 def _built_path(node: cst.BaseExpression, ctx: Context, depth: int = 0) -> bool:
     """`node` evaluates to a concrete pathlib Path whenever it evaluates at all:
-    `Path(...)`, `Path.home()`, `/`, `.parent`, `.with_suffix(...)`... of one, and a name
-    bound once, to one of those. (An annotation does not prove it: `Optional[Path]` may
-    be None, and callers pass str to `p: Path`.)"""
+    `Path(...)`, `Path.home()`, `/`, `.parent`, `.with_suffix(...)`... of one, and a
+    function's local name bound once, to one of those. (An annotation does not prove it:
+    `Optional[Path]` may be None, and callers pass str to `p: Path`; nor does a module's
+    `OUT = Path("out")`: a test's monkeypatch or another module may set `mod.OUT` to a
+    PurePath or a resource Traversable, which has `/` but no `write_text`.)"""
     if depth > 8:
         return False
     if isinstance(node, cst.Name):
-        value = ctx.flow.value_of(node)
+        value = ctx.flow.local_value_of(node)
         return value is not None and _built_path(value, ctx, depth + 1)
     if isinstance(node, cst.Call):
         func = node.func

@@ -178,12 +178,14 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "    storage.path_unlink(root / 'old.bin', missing_ok=True)\n"
         "    target = root / 'model.bin'\n    return storage.path_replace(tmp, target, pin=True)\n",
     ),
+    # A module's `final` may be set to anything from outside (a monkeypatch): not a
+    # provable Path, so `replace` is looked up before the argument runs.
     Rewritten(
         "from pathlib import Path\n\nfinal = Path('out') / 'model.bin'\n"
         "final.with_suffix('.tmp').replace(final.with_name('model.bin'))\n",
         "from pathlib import Path\nfrom storage_runtime import storage\n\n"
         "final = Path('out') / 'model.bin'\n"
-        "storage.path_replace(final.with_suffix('.tmp'), final.with_name('model.bin'), pin=True)\n",
+        "storage.path(final.with_suffix('.tmp'), pin=True).replace(final.with_name('model.bin'))\n",
     ),
     # `replace` is looked up on `tmp` (maybe None) before `root / 'model.bin'` is
     # evaluated: so it is in the lookup-first form.

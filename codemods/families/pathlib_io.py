@@ -136,6 +136,18 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "Should do nothing, since the walrus in the comprehension rebinds `p` to a str.",
         site_reason=Reason.RECEIVER_UNKNOWN,
     ),
+    Unchanged(
+        "from pathlib import Path\n\ndef f(value):\n    p = Path('a')\n    match value:\n        case [*p]:\n            pass\n    return p.open()\n",
+        "Should do nothing, since the match capture rebinds `p` to a list (LibCST's scopes "
+        "record no assignment for it).",
+        site_reason=Reason.RECEIVER_UNKNOWN,
+    ),
+    # A capture (`case str() as p`) may rebind `p`: `write_text` is looked up before the
+    # argument runs, as the original did.
+    Rewritten(
+        "from pathlib import Path\n\ndef f(value, body):\n    p = Path('a')\n    match value:\n        case str() as p:\n            pass\n    return p.write_text(body())\n",
+        "from pathlib import Path\nfrom storage_runtime import storage\n\ndef f(value, body):\n    p = Path('a')\n    match value:\n        case str() as p:\n            pass\n    return storage.path(p, pin=True).write_text(body())\n",
+    ),
     # `pin=` of the program's own reaches pathlib (its TypeError), not the helper.
     Rewritten(
         "from pathlib import Path\n\ndef peek(p: Path):\n    return p.open(pin=True)\n",

@@ -22,7 +22,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `savefig`, `to_json`) whose path argument is a name or a str literal (inert:
   evaluating it again after the call is exact), when the call is a whole statement (an
   expression statement, or the value of a simple assignment that does not rebind that
-  name) alone on its line, in an indented block or the module body:
+  name, nor one another function binds, deletes or captures through `global`/`nonlocal`:
+  a call may run it) alone on its line, in an indented block or the module body:
   `df.to_csv(p, index=False)` -> the same line, then `storage.publish(p, pin=False)`.
   `try:` bodies included: `publish` runs only if the writer returned, as the code after
   it did.
@@ -57,7 +58,8 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile).
 - After a `with`, exact only where (families/_after_with.py): the path's name is not
   bound or deleted anywhere in the `with` statement (its items and body, `except ... as`,
-  a walrus, a nested function's `nonlocal`) and no function binds it through `global`
+  a walrus, a nested function's `nonlocal`) and no function binds, deletes or captures
+  it through `global`/`nonlocal`
   (a call in the block may run it); the body has no `return`, and no `break`/`continue`
   of a loop outside it (they leave the block with the file complete but skip the line
   after it: the site would say migrated while that path publishes nothing, so it stays
@@ -256,7 +258,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
-    target = _target(item, entry, ctx.flow.parent)
+    target = _target(item, entry, ctx)
     if target is None:
         item.target = third_party.path_of(call, entry)  # a secret literal: LOCAL
         return item
@@ -287,7 +289,7 @@ def decide(items: list[Found], ctx: Context) -> None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
-        target = _target(item, entry, ctx.flow.parent) if entry is not None else None
+        target = _target(item, entry, ctx) if entry is not None else None
         if entry is not None and target is None:
             edit = _through_edit(item, entry, pin, ctx)
             if edit is not None:  # the call-through form (families/_call_through.py)
@@ -526,17 +528,23 @@ def _publish_of(ctx: Context) -> Callable[[cst.Call], bool]:
 
 
 def _target(
-    item: Found,
-    entry: third_party.Entry,
-    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+    item: Found, entry: third_party.Entry, ctx: Context
 ) -> tuple[cst.SimpleStatementLine, cst.BaseExpression] | None:
     """(the line the writer is alone on, its path) when the path can be published after
-    the call (see the module docstring), else None."""
+    the call (see the module docstring), else None. A path name that the line may rebind
+    or delete while it runs (`df.to_csv(OUT, sep=rotate())` with `global OUT` in
+    `rotate`, a walrus) is not evaluated again: the writer is called through instead."""
     path = third_party.path_of(item.call, entry)
     if path is None or not _provable(path, entry):
         return None
-    line = _statement_line(item.call, parent, path)
-    return None if line is None else (line, path)
+    line = _statement_line(item.call, ctx.flow.parent, path)
+    if line is None:
+        return None
+    if isinstance(path, cst.Name) and _after_with.rebound(
+        path, line, ctx.scopes, ctx.flow.parent
+    ):
+        return None
+    return line, path
 
 
 def _literal(node: cst.BaseExpression) -> str | bytes | None:

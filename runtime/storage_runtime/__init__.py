@@ -32,6 +32,7 @@ from storage_runtime._open import (
     WARN_DEFAULT_ENCODING,
     call_io_open,
     module_open,
+    no_builtin_open,
 )
 from storage_runtime.config import Settings
 from storage_runtime.storage import Storage, _open_signature
@@ -125,7 +126,12 @@ def _stand_in(module: Any, name: str, doc: str, *, calls_module_open: bool) -> A
     still a single frame between the program and builtin open (warnings name the caller)."""
 
     def stand_in(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
-        replaced = module.open
+        try:
+            replaced = module.open
+        except AttributeError:
+            if module is not builtins:
+                raise  # `io.open(...)` raised this AttributeError too
+            raise no_builtin_open() from None  # as the bare `open(...)` it stands in for
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
         if calls_module_open:  # `_storage_open(...)`: the module's own open, if patched in

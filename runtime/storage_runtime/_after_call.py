@@ -69,7 +69,7 @@ def publish(
 ) -> None:
     """Publish the file, or every file of the folder, at `path` (see the module doc);
     with `suffix`, at `path + suffix` when `path` does not end with it."""
-    if storage._local or builtins.open is not _io_open or io.open is not _io_open:
+    if storage._local or getattr(builtins, "open", None) is not _io_open or io.open is not _io_open:
         return
     if suffix is not None:
         path = _suffixed(path, suffix)
@@ -111,7 +111,7 @@ def restored(storage: Storage, path: Any) -> Any:
     whose `__fspath__` is not called an extra time); a URL (`"s3://..."`). A refused or
     failed restore leaves the file missing, and the reader raises its own error; only
     strict mode raises the runtime's."""
-    if storage._local or builtins.open is not _io_open or io.open is not _io_open:
+    if storage._local or getattr(builtins, "open", None) is not _io_open or io.open is not _io_open:
         return path
     if not names_a_path_quietly(path):
         return path

@@ -100,7 +100,7 @@ def _disk_is_real() -> bool:
     return (
         os.stat is _OS_STAT
         and os.lstat is _OS_LSTAT
-        and builtins.open is _io_open
+        and getattr(builtins, "open", None) is _io_open  # deleted (a sandbox): not real
         and io.open is _io_open
     )
 

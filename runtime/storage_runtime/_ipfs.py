@@ -38,6 +38,12 @@ What it does (the `Backend` protocol of `_backend.py`):
 
 Never published, whatever the caller says: paths outside the root, the runtime's own
 state folder, secret-looking names (`_paths.is_secret`, unless allowed).
+
+During interpreter shutdown (`sys.is_finalizing()`: a `__del__` or a collected cycle that
+writes as the interpreter exits) the backend does nothing: the program's own call is
+made, as on the local backend, and nothing is published or restored. By then the daemon
+threads (the background publisher) are frozen, perhaps holding the index's lock, so
+waiting for it would hang the exit for good, and imports fail.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -184,6 +191,8 @@ def _one_connection(method: _Method) -> _Method:
 
     @functools.wraps(method)
     def wrapper(self: IpfsBackend, *args: Any, **kwargs: Any) -> Any:
+        if sys.is_finalizing():
+            return None  # shutting down: nothing is done (see the module doc)
         with self.index.held():
             return method(self, *args, **kwargs)
 
@@ -255,6 +264,8 @@ class IpfsBackend:
 
     def start_drain(self) -> None:
         """Publish up to `drain_limit` pending rows in one background daemon thread."""
+        if sys.is_finalizing():
+            return
         with self._drain_lock:
             if self._drain_thread is not None and self._drain_thread.is_alive():
                 return
@@ -331,6 +342,8 @@ class IpfsBackend:
         turned away as busy would otherwise wait for the next `sync`.
         `release(failed=True)`: the open (or the write it guards) raised; a row made by
         this open goes again."""
+        if sys.is_finalizing():
+            return None  # shutting down: nothing is done (see the module doc)
         rel = self.rel(path)
         if rel is None or not self.writers.begin(rel):
             return None
@@ -346,7 +359,10 @@ class IpfsBackend:
             if released:
                 return
             released.append(True)
-            self.writers.end(rel)
+            if sys.is_finalizing():
+                return  # the exit drops the lock; a frozen publisher may hold ours
+            for moved in self.writers.end(rel):  # renamed while open: whole now
+                self._publish_moved(moved)
             if gen is None or (changed and not failed):
                 return
             try:
@@ -363,6 +379,19 @@ class IpfsBackend:
                           exc_info=True)
 
         return release
+
+    def _publish_moved(self, rel: str) -> None:
+        """Publish `rel`, a name a file open for writing was renamed to, now that its
+        last writer here closed (`Writers.follow`); never raises but in strict mode."""
+        try:
+            row = self.index.get(rel)
+            if row is None or row.state != "pending":
+                return  # written again, renamed on or removed since: that call decided
+            self.after_write(os.path.join(self.settings.root, *rel.split("/")), pin=row.pin)
+        except Exception:
+            if self.settings.strict:
+                raise
+            log.warning("storage_runtime: publishing %s failed", rel, exc_info=True)
 
     @_one_connection
     def after_rename(self, src: str, dst: str, *, pin: bool | None) -> None:
@@ -383,6 +412,8 @@ class IpfsBackend:
 
     def pin_of(self, path: str) -> bool | None:
         """The pin this machine recorded for `path` (None when it does not know it)."""
+        if sys.is_finalizing():
+            return None
         from storage_runtime._relocate import canonical
 
         rel = self.rel(canonical(path))

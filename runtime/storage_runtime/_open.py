@@ -46,6 +46,7 @@ __all__ = [
     "OPEN_STAND_INS",
     "call_io_open",
     "module_open",
+    "no_builtin_open",
     "open_tracked",
     "warn_at_caller",
     "warns_line_buffering",
@@ -54,6 +55,13 @@ __all__ = [
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
+
+
+def no_builtin_open() -> NameError:
+    """What a bare `open(...)` raises when `builtins.open` is gone (deleted by a sandbox,
+    or the builtins cleared at shutdown, when a `__del__` runs): a stand-in for that call
+    that finds no `builtins.open` raises this, not AttributeError."""
+    return NameError("name 'open' is not defined", name="open")
 
 log = logging.getLogger("storage_runtime")
 

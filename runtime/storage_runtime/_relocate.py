@@ -2,7 +2,9 @@
 
 Called after the program's own call succeeded (`lifecycle.py`), with the paths it named:
 
-- `renamed(src, dst)`: the destination is published and the source leaves the namespace.
+- `renamed(src, dst)`: the destination is published and the source leaves the namespace;
+  a file still open for writing (under its old name) is published when its last writer
+  closes (`_writers`: the new name follows the old), never half written.
   When the source's published version is exactly the file now at the destination (same
   size, mtime and inode: a rename keeps them) and the pin does not change, nothing is
   uploaded: a pinned entry is moved in MFS (`_namespace.move`), a cache file's record is
@@ -135,6 +137,14 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
     before = index.get(src_rel)
     use_pin = bool(before.pin if pin is None and before is not None else pin)
     row, gen = index.move_row(src_rel, dst_rel, use_pin)
+    if backend.writers.writing(src_rel):
+        # Still open for writing under its old name (`os.replace` inside the `with`):
+        # its bytes are not final, so it is published when its last writer closes, as
+        # a file open under its own name would be (`Writers.follow`); a writer of another
+        # process leaves it pending (the row `move_row` made) for `sync`.
+        _drop_known(backend, src_rel)
+        backend.writers.follow(src_rel, dst_rel)
+        return
     if _carry_over(backend, row, src_rel, dst_rel, gen, use_pin, st):
         return
     _drop_known(backend, src_rel)

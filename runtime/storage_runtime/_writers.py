@@ -19,6 +19,13 @@ Why this mechanism:
 - one descriptor per process (plus a short-lived one per check), whatever the number of
   open files; the writers of one path in one process share one lock (counted here).
 
+A file renamed while open for writing (an atomic write whose `os.replace` sits inside its
+`with`, `shutil.move` of a log still open) is still written under its new name, though its
+writers marked the old one. When they are this process's, the rename makes the new name
+*follow* the old (`follow`): it is marked open for writing too, until the old name's last
+writer ends, whose release then publishes it whole (`end` returns it). A writer of another
+process is not followed: the new name is left pending for `sync`.
+
 Where `F_OFD_*` is missing (not Linux), only the writers of this process are seen.
 A byte is shared by two paths only on a 62-bit hash collision (a publish is then deferred
 to the next close or `sync`, never wrong).
@@ -82,6 +89,8 @@ class Writers:
         self.path = os.path.join(state_dir, "writers.lock")
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
+        #: rel -> the names it was renamed to while this process had it open (`follow`)
+        self._followers: dict[str, list[str]] = {}
         self._fd = -1
         self._pid = 0
         #: Close the lock descriptor whenever no file is open for writing (False: keep
@@ -92,7 +101,7 @@ class Writers:
         if self._pid != os.getpid():  # after a fork: the inherited descriptor is the parent's
             self._fd = self._open_lock_file()
             self._pid = os.getpid()
-            self._counts = {}
+            self._counts, self._followers = {}, {}
         return self._fd
 
     def _set(self, fd: int, kind: int, rel: str) -> None:
@@ -137,20 +146,47 @@ class Writers:
             self._counts[rel] = self._counts.get(rel, 0) + 1
             return True
 
-    def end(self, rel: str) -> None:
-        """One writer of `rel` closed (call once per successful `begin`)."""
+    def end(self, rel: str) -> list[str]:
+        """One writer of `rel` closed (call once per successful `begin`). Returns the
+        names `rel` was renamed to while open (`follow`) when this was its last writer:
+        no longer marked open, they are the caller's to publish."""
         with self._lock:
-            left = self._counts.get(rel, 0) - 1
-            if left > 0:
-                self._counts[rel] = left
-                return
-            self._counts.pop(rel, None)
-            if _OFD and self._pid == os.getpid():
-                try:
-                    self._set(self._fd, fcntl.F_UNLCK, rel)
-                except OSError:  # the descriptor is ours: only EBADF-like misuse gets here
-                    log.debug("storage_runtime: cannot unlock %s", rel, exc_info=True)
-            self._close_if_idle()
+            return self._end(rel)
+
+    def _end(self, rel: str) -> list[str]:
+        left = self._counts.get(rel, 0) - 1
+        if left > 0:
+            self._counts[rel] = left
+            return []
+        self._counts.pop(rel, None)
+        if _OFD and self._pid == os.getpid():
+            try:
+                self._set(self._fd, fcntl.F_UNLCK, rel)
+            except OSError:  # the descriptor is ours: only EBADF-like misuse gets here
+                log.debug("storage_runtime: cannot unlock %s", rel, exc_info=True)
+        released = []
+        for name in self._followers.pop(rel, ()):
+            released += [name, *self._end(name)]
+        self._close_if_idle()
+        return released
+
+    def follow(self, rel: str, moved_to: str) -> bool:
+        """`rel`, open for writing in this process, was renamed to `moved_to`: mark
+        `moved_to` open for writing until `rel`'s last writer here ends (`end` then
+        returns it). False when this process has no writer of `rel` (or the mark could
+        not be made): the caller must not publish `moved_to` while `busy(rel)`."""
+        with self._lock:
+            if self._pid != os.getpid() or not self._counts.get(rel, 0):
+                return False
+            try:
+                if self._counts.get(moved_to, 0) == 0 and _OFD:
+                    self._set_waiting(self._fd, fcntl.F_RDLCK, moved_to)
+            except OSError as exc:
+                log.debug("storage_runtime: cannot mark %s open for writing: %s", moved_to, exc)
+                return False
+            self._counts[moved_to] = self._counts.get(moved_to, 0) + 1
+            self._followers.setdefault(rel, []).append(moved_to)
+            return True
 
     def _close_if_idle(self) -> None:
         """Close the lock descriptor when no file of this process is open for writing
@@ -162,18 +198,36 @@ class Writers:
             self._fd, self._pid = -1, 0
 
     def busy(self, rel: str) -> bool:
-        """True when some process of this machine has `rel` open for writing."""
+        """True when some process of this machine has `rel` open for writing (or a
+        publisher of another process is reading it)."""
+        if self._mine(rel):
+            return True
+        held = self._probe(rel)
+        return held is not None and held != fcntl.F_UNLCK
+
+    def writing(self, rel: str) -> bool:
+        """True when a writer of this machine has `rel` open, not a publisher reading it
+        (writers read-lock the byte, publishers write-lock it; `busy` says True for both)."""
+        if self._mine(rel):
+            return True
+        held = self._probe(rel)
+        return held is not None and held == fcntl.F_RDLCK
+
+    def _mine(self, rel: str) -> bool:
         with self._lock:
-            if self._pid == os.getpid() and self._counts.get(rel, 0):
-                return True
+            return self._pid == os.getpid() and self._counts.get(rel, 0) > 0
+
+    def _probe(self, rel: str) -> int | None:
+        """The kind of lock another open file description holds on `rel`'s byte
+        (F_UNLCK: none); None where that cannot be asked (no `F_OFD_*`, no lock file)."""
         if not _OFD:
-            return False
+            return None
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return False  # no process of this machine ever opened a file for writing
+            return None  # no process of this machine ever opened a file for writing
         try:
-            return self._holder(fd, rel) != fcntl.F_UNLCK
+            return self._holder(fd, rel)
         finally:
             os.close(fd)
 
@@ -227,4 +281,4 @@ class Writers:
         with self._lock:
             if self._pid == os.getpid() and self._fd >= 0:
                 os.close(self._fd)
-            self._fd, self._pid, self._counts = -1, 0, {}
+            self._fd, self._pid, self._counts, self._followers = -1, 0, {}, {}

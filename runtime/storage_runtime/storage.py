@@ -67,6 +67,7 @@ from storage_runtime._open import (
     call_io_open,
     disarm,
     module_open,
+    no_builtin_open,
     open_tracked,
     plain_buffering,
     warn_at_caller,
@@ -154,6 +155,10 @@ class Storage:
         """The backend, built from the settings on first use (closed at exit)."""
         backend = self._backend
         if backend is None:
+            if sys.is_finalizing():
+                # First used by a `__del__` at shutdown: imports fail then, and nothing
+                # could be published anyway (`_ipfs`'s module doc): the file alone.
+                return LocalBackend()
             with self._lock:
                 backend = self._backend
                 if backend is None:
@@ -187,7 +192,13 @@ class Storage:
         module's own `io` or `builtins` name, pyfakefs) it is called as it is, with the
         arguments minus `pin`; a replaced `builtins.open` matters only when it is what
         `call` names, as it mattered to the original call."""
-        replaced = builtins.open if call is None else call
+        if call is not None:
+            replaced = call
+        else:
+            try:
+                replaced = builtins.open
+            except AttributeError:
+                raise no_builtin_open() from None  # as the bare `open(...)` did
         if replaced is not _io_open:
             return replaced(*args, **kwargs)
         if self._local:

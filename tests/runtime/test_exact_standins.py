@@ -837,3 +837,32 @@ def test_a_restored_read_warns_once_like_the_builtin(tmp_path: Path) -> None:
             if not issubclass(w.category, ResourceWarning)]
     assert rows == [(RuntimeWarning, __file__, line)]
     assert backend.reads == [str(tmp_path / "gone.bin")]
+
+
+def test_a_deleted_builtins_open_raises_the_bare_names_nameerror(
+    default_storage: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sandbox that deletes `builtins.open`, or a `__del__` run at shutdown after the
+    builtins were cleared: the bare `open(...)` raised NameError, and so do its stand-ins
+    (the collapsed helpers too); the calls that never needed it (publish, restore, the
+    existence checks) answer as before."""
+    storage, _ = default_storage
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.txt").write_text("x")
+    monkeypatch.delattr(builtins, "open")
+    with pytest.raises(NameError) as ref:
+        eval("open('a.txt', 'w')", {})  # the original call: the builtin lookup fails
+    for call in (
+        lambda: storage_runtime.open("a.txt", "w", pin=True),
+        lambda: storage.open("a.txt", "w"),
+        lambda: storage.dump_json({"k": 1}, "a.json", "w"),
+        lambda: storage.load_json("here.txt"),
+    ):
+        with pytest.raises(NameError) as mine:
+            call()
+        assert (str(mine.value), mine.value.name) == (str(ref.value), ref.value.name)
+    assert storage.exists("here.txt", call=os.path.exists) is True
+    assert storage.exists("none.txt", call=os.path.exists) is False
+    assert storage.publish("here.txt") is None
+    assert storage.restored("none.txt") == "none.txt"
+    assert not (tmp_path / "a.txt").exists()

@@ -120,3 +120,59 @@ def test_other_workers_see_what_the_migrated_program_did(
         assert c.call("read", rel=gone) == MISSING, gone  # removed: never restored
         assert mfs_cid(ipfs_client, f"{namespace}/{gone}") is None, gone
     assert b.call("read", rel="doomed.txt") == "doomed.txt"  # B's restored copy is B's
+
+
+RENAMED_WHILE_OPEN = textwrap.dedent(
+    """\
+    import json
+    import os
+    import shutil
+
+
+    def atomic_write(path, obj):
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:  # the rename inside the with: f is still being written
+            json.dump(obj, f)
+            os.replace(tmp, path)
+            f.write("\\n")
+
+
+    atomic_write("state.json", {"v": 1})
+    log = open("app.log", "w")
+    log.write("one\\n")
+    os.rename("app.log", "app.log.1")  # rotated while the handle still writes
+    shutil.move("app.log.1", "app.log.2")
+    log.write("two\\n")
+    log.close()
+    print("done")
+    """
+)
+
+
+def test_a_file_renamed_while_open_for_writing_reaches_other_workers_whole(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+    ipfs_client: Any,
+) -> None:
+    """The rename published the new name at once, with the bytes flushed so far (none:
+    the writes were still buffered), and the close published the old name, gone by then:
+    other workers restored an empty `state.json` and `app.log.2`. The new name now
+    follows the old one's writers: published when the last one closes."""
+    result = transform_source(
+        RENAMED_WHILE_OPEN.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
+    )
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    assert "storage.replace(tmp, path, pin=True, call=os.replace)" in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+    assert _run(program, root, "", ipfs_api, namespace) == "done"
+    assert (root / "state.json").read_text() == '{"v": 1}\n'
+    assert (root / "app.log.2").read_text() == "one\ntwo\n"
+    b = workers("b")
+    assert b.call("read", rel="state.json") == '{"v": 1}\n'
+    assert b.call("read", rel="app.log.2") == "one\ntwo\n"
+    for gone in ("state.json.tmp", "app.log", "app.log.1"):
+        assert b.call("read", rel=gone) == MISSING, gone
+        assert mfs_cid(ipfs_client, f"{namespace}/{gone}") is None, gone

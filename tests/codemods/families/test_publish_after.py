@@ -81,3 +81,23 @@ def test_a_module_that_uses_the_name_storage_gets_an_alias() -> None:
     again = transform_source(result.new_source, "mod.py", PIN)
     assert again.status is FileStatus.UNCHANGED
     assert [s.status for s in again.sites] == [Status.MIGRATED]
+
+
+def test_a_path_name_another_function_may_unbind_is_called_through() -> None:
+    """`OUT` evaluated again after the writer would be what a call made of it (`global
+    OUT; del OUT` in `rotate`: NameError on the added line; an assignment there: another
+    file published): the writer is called through, its argument published as given."""
+    for change in ("del OUT", "OUT = 'b.csv'", "match 1:\n        case OUT:\n            pass"):
+        code = (
+            f"OUT = 'a.csv'\n\ndef rotate():\n    global OUT\n    {change}\n    return ';'\n\n"
+            "def export(df):\n    df.to_csv(OUT, sep=rotate())\n"
+        )
+        result, sites = _third_party(code)
+        assert sites == [(Status.PENDING, None)], change
+        new = (result.new_source or b"").decode()
+        assert (
+            "    storage.publishing(df.to_csv, path=0, pin=True)(OUT, sep=rotate())\n" in new
+        ), new
+        assert "storage.publish(OUT" not in new, new
+    plain = "OUT = 'a.csv'\n\ndef export(df):\n    df.to_csv(OUT)\n"
+    assert "    storage.publish(OUT, pin=True)\n" in (_third_party(plain)[0].new_source or b"").decode()

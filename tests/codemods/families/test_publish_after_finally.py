@@ -207,6 +207,8 @@ UNCHANGED = {
     "handle-rebound-in-between": f'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    t = s\n{_BODY}',
     "path-rebound-in-between": f'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    p = s\n{_BODY}',
     "path-rebound-in-the-try": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    try:\n        for p in s:\n            t.add(p)\n    finally:\n        t.close()\n',
+    "path-deleted-through-global": 'import tarfile\n\np = "a.tar"\n\ndef g():\n    global p\n    del p\n\ndef f(s):\n    t = tarfile.open(p, "w")\n    try:\n        g()\n    finally:\n        t.close()\n',
+    "handle-deleted-through-nonlocal": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "w")\n    def drop():\n        nonlocal t\n        del t\n    try:\n        drop()\n    finally:\n        t.close()\n',
     "path-is-the-handle": 'import tarfile\n\ndef f(p, s):\n    p = tarfile.open(p, "w")\n    try:\n        p.add(s)\n    finally:\n        p.close()\n',
     "an-attribute-handle": 'import tarfile\n\ndef f(self, p, s):\n    self.t = tarfile.open(p, "w")\n    try:\n        self.t.add(s)\n    finally:\n        self.t.close()\n',
     "a-read-mode": 'import tarfile\n\ndef f(p, s):\n    t = tarfile.open(p, "r")\n    try:\n        t.extractall(s)\n    finally:\n        t.close()\n',

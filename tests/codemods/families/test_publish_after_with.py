@@ -254,6 +254,11 @@ UNCHANGED = {
     "deleted": ('import tarfile\n\ndef t(q):\n    with tarfile.open(q, "w") as t:\n        del q\n', "tarfile.open", WRITER),
     "nonlocal-in-a-nested-function": ('import tarfile\n\ndef t(q):\n    def other():\n        nonlocal q\n        q = "x"\n    with tarfile.open(q, "w") as t:\n        other()\n', "tarfile.open", WRITER),
     "global-in-another-function": ('import tarfile\n\np = "a.tar"\n\ndef g():\n    global p\n    p = "b.tar"\n\ndef t():\n    with tarfile.open(p, "w") as t:\n        g()\n', "tarfile.open", WRITER),
+    # LibCST records these as reads of the global: a call in the block may run them.
+    "deleted-through-global-in-another-function": ('import tarfile\n\np = "a.tar"\n\ndef g():\n    global p\n    del p\n\ndef t():\n    with tarfile.open(p, "w") as t:\n        g()\n', "tarfile.open", WRITER),
+    "deleted-in-a-tuple-through-global": ('import tarfile\n\np = "a.tar"\n\ndef g():\n    global p\n    del (x, p)\n\ndef t():\n    with tarfile.open(p, "w") as t:\n        g()\n', "tarfile.open", WRITER),
+    "captured-through-global-in-another-function": ('import tarfile\n\np = "a.tar"\n\ndef g(v):\n    global p\n    match v:\n        case str() as p:\n            pass\n\ndef t():\n    with tarfile.open(p, "w") as t:\n        g("b.tar")\n', "tarfile.open", WRITER),
+    "temp-handle-deleted-through-nonlocal": ("import tempfile\n\ndef t():\n    with tempfile.NamedTemporaryFile('w', delete=False) as f:\n        def drop():\n            nonlocal f\n            del f\n        drop()\n    return 1\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),
     "early-return": ('import zipfile\n\ndef z(p, items):\n    with zipfile.ZipFile(p, "w") as z:\n        if not items:\n            return None\n        z.writestr("a", items[0])\n', "zipfile.ZipFile", WRITER),
     "early-return-in-a-nested-with": ('import zipfile\n\ndef z(p, q):\n    with zipfile.ZipFile(p, "w") as z:\n        with open(q) as f:\n            return f.read()\n', "zipfile.ZipFile", WRITER),
     "break-of-an-outer-loop": ('import gzip\n\ndef g(ps):\n    for p in ps:\n        with gzip.open(p, "wb") as f:\n            if f:\n                break\n', "gzip.open", WRITER),
