@@ -33,8 +33,10 @@ PATH, from what the module itself shows:
   once so, or from each element of an annotated iterable (`for rel, path in files` with
   `files: Iterable[tuple[str, Path]]`, through `sorted`/`list`/..., `enumerate(files)`,
   `zip(names, paths)` of iterables typed by the rules above, `d.items()` with `d:
-  dict[str, Path]`); an index of one (`pair[1]`, `pair[-1]`). `Optional[tuple[...]]` and
-  `tuple[Path, ...]` type no unpacked name (the length is not the annotation's);
+  dict[str, Path]`); an index of one (`pair[1]`, `pair[-1]`). A function of another
+  module of the run annotated so types the names unpacked from its call (one level).
+  `Optional[tuple[...]]` and `tuple[Path, ...]` type no unpacked name (the length is not
+  the annotation's), nor does a `*args: tuple[str, Path]` (that types each element);
 - names (module constants included) whose every binding in their scope is one of these.
   `None` may sit beside a Path (`p = None` then `p = Path(...)`, `Path | None`): calling a
   method on None raises the same AttributeError before and after the rewrite, since the
@@ -1045,7 +1047,7 @@ class ReceiverTyper:
                 return self._unpacked_element_kind(
                     positional[0].value, steps, depth + 1
                 )
-            if _names.all_in(names, {"builtins.enumerate"}) and len(positional) == 1:
+            if _names.all_in(names, {"builtins.enumerate"}) and len(positional) in (1, 2):
                 # `for i, (rel, p) in enumerate(files)`: (count, element)
                 if length != 2 or index != 1:
                     return Kind.UNKNOWN
@@ -1086,7 +1088,7 @@ class ReceiverTyper:
     ) -> Kind:
         """The kind of the part `steps` names of `source`: an expression when `scope` is
         None (`Path(a), Path(b)`, `helper(x)`), else an annotation read in `scope`."""
-        for index, length in steps:
+        for step, (index, length) in enumerate(steps):
             if depth > _MAX_DEPTH:
                 return Kind.UNKNOWN
             depth += 1
@@ -1101,6 +1103,8 @@ class ReceiverTyper:
             if scope is None:
                 declared = self._declared_type(source, depth)
                 if declared is None:
+                    if step == len(steps) - 1 and isinstance(source, cst.Call):
+                        return self._foreign_part_kind(source.func, index, length)
                     return Kind.UNKNOWN
                 source, scope = declared
             source, scope = _unquoted(source, scope)
@@ -1113,6 +1117,18 @@ class ReceiverTyper:
         if scope is None:
             return self.kind(source, depth + 1)
         return Kind.PATH if self._is_path_type(source, scope, 0) else Kind.UNKNOWN
+
+    def _foreign_part_kind(self, func: cst.BaseExpression, index: int, length: int) -> Kind:
+        """PATH when `func` is a function of another module of the run annotated to
+        return a tuple of fixed length whose position `index` is a Path
+        (package_facts `returned_parts`)."""
+        qualified = self._foreign_name(func) if self._package is not None else None
+        if qualified is None:
+            return Kind.UNKNOWN
+        parts = self._package.returned_parts(qualified)  # type: ignore[union-attr]
+        if parts is None or not _fits(index, length, len(parts)):
+            return Kind.UNKNOWN
+        return Kind.PATH if parts[index] else Kind.UNKNOWN
 
     def _declared_type(
         self, node: cst.BaseExpression, depth: int
@@ -1142,6 +1158,9 @@ class ReceiverTyper:
                 return None
             bound = assignments[0].node
             if isinstance(bound, cst.Param):
+                params = getattr(assignments[0].scope.node, "params", None)
+                if params is None or bound in (params.star_arg, params.star_kwarg):
+                    return None  # `*pairs: tuple[str, Path]` annotates each element
                 annotation = bound.annotation
             elif isinstance(bound, cst.Name) and self._facts is not None:
                 annotation = self._facts.annotations.get(bound)

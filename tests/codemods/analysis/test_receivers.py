@@ -744,7 +744,14 @@ def test_names_unpacked_from_a_typed_tuple(code: str, expected: Kind) -> None:
             "def f(d: Path):\n    files: list[tuple[str, Path]] = []\n    for r, p in files:\n        p.open()\n",
             Kind.PATH,
         ),
-        # negatives: rebound, starred, length mismatch, Optional, `**kwargs`
+        # negatives: rebound, starred, length mismatch, Optional, `*args` (each element)
+        (
+            "def f(*groups: list[tuple[str, Path]]):\n    for r, p in groups:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        ("def f(*pair: tuple[str, Path]):\n    pair[1].open()\n", Kind.UNKNOWN),
+        ("def f(pair: tuple[str, Path]):\n    pair[1].open()\n", Kind.PATH),
+        ("def f(files: list[tuple[str, Path]]):\n    for i, (r, p) in enumerate(files, 1):\n        p.open()\n", Kind.PATH),
         (
             "def f(files: Iterable[tuple[str, Path]]):\n    for r, p in files:\n        p = str(p)\n        p.open()\n",
             Kind.UNKNOWN,
