@@ -1110,9 +1110,8 @@ class ReceiverTyper:
             source, scope = _unquoted(source, scope)
             parts = self._tuple_parts(source, scope)
             if parts is None or not _fits(index, length, len(parts)):
-                return (
-                    Kind.UNKNOWN
-                )  # `tuple[Path, ...]`, `Optional[tuple[...]]`, a mismatch
+                # `tuple[Path, ...]`, `Optional[tuple[...]]`, a length mismatch
+                return Kind.UNKNOWN
             source = parts[index]
         if scope is None:
             return self.kind(source, depth + 1)
