@@ -26,6 +26,17 @@ PATH, from what the module itself shows:
   attrs and NamedTuple fields), `attr.ib(type=Path)`/`attrs.field(type=...)` without a
   `converter=`, a class-level value, `self.x = <Path>` in a method, a
   `@property` returning Path;
+- unpacked tuples: a name unpacked (also nested, never beside a starred target) from what
+  a call of a function or method of the module annotated `-> tuple[Path, str]` gives
+  (`lock, tmp = sidecars(p)`, each position by its own type, the target's length the
+  tuple's), from a literal tuple (`a, b = Path(x), y`), from a name annotated or bound
+  once so, or from each element of an annotated iterable (`for rel, path in files` with
+  `files: Iterable[tuple[str, Path]]`, through `sorted`/`list`/..., `enumerate(files)`,
+  `zip(names, paths)` of iterables typed by the rules above, `d.items()` with `d:
+  dict[str, Path]`); an index of one (`pair[1]`, `pair[-1]`). A function of another
+  module of the run annotated so types the names unpacked from its call (one level).
+  `Optional[tuple[...]]` and `tuple[Path, ...]` type no unpacked name (the length is not
+  the annotation's), nor does a `*args: tuple[str, Path]` (that types each element);
 - names (module constants included) whose every binding in their scope is one of these.
   `None` may sit beside a Path (`p = None` then `p = Path(...)`, `Path | None`): calling a
   method on None raises the same AttributeError before and after the rewrite, since the
@@ -198,6 +209,25 @@ _SEQUENCE_BUILTINS = frozenset(
 _ONE_ELEMENT_BUILTINS = frozenset({"builtins.next", "builtins.min", "builtins.max"})
 _WRAPPERS = frozenset({"Final", "ClassVar", "Annotated", "Required", "NotRequired"})
 _STDLIB = frozenset(sys.stdlib_module_names) - {"pathlib"}
+_TUPLE_TYPES = frozenset({"builtins.tuple", "typing.Tuple", "typing_extensions.Tuple"})
+_MAPPING_TYPES = frozenset(
+    {
+        f"{module}.{name}"
+        for module, names in {
+            "builtins": ("dict",),
+            "typing": (
+                "Dict",
+                "Mapping",
+                "MutableMapping",
+                "OrderedDict",
+                "DefaultDict",
+            ),
+            "collections.abc": ("Mapping", "MutableMapping"),
+            "collections": ("OrderedDict", "defaultdict"),
+        }.items()
+        for name in names
+    }
+)
 
 
 class ReceiverTyper:
@@ -274,11 +304,14 @@ class ReceiverTyper:
                 return self._attribute_kind(owner, node.attr.value, depth + 1)
             return self._imported_kind(node)
         if isinstance(node, cst.Subscript):
-            return (
-                self._element_kind(node.value, depth + 1)
-                if _nodes.single_index(node)
-                else Kind.UNKNOWN
-            )
+            if not _nodes.single_index(node):
+                return Kind.UNKNOWN
+            kind = self._element_kind(node.value, depth + 1)
+            index = _literal_index(node)
+            if kind is Kind.UNKNOWN and index is not None and self._facts is not None:
+                # `pair[1]` with `pair = helper(x)`, `-> tuple[Path, Path]`
+                return self._part_kind(node.value, None, [(index, -1)], depth + 1)
+            return kind
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return Kind.NOT_PATH
@@ -961,7 +994,212 @@ class ReceiverTyper:
             return self.kind(value, depth + 1)
         if facts is not None and bound in facts.loops:
             return self._element_kind(facts.loops[bound], depth + 1)
+        if facts is not None:
+            return self._unpacked_kind(bound, depth + 1)
         return Kind.UNKNOWN
+
+    # -- names unpacked from typed tuples ---------------------------------------------
+    def _unpacked_kind(self, bound: cst.Name, depth: int) -> Kind:
+        """PATH for a name unpacked from a tuple whose position holds a Path (see
+        "Unpacked tuples" in the module docstring): `a, b = helper(x)` with `-> tuple[Path,
+        Path]`, `for rel, path in files` with `files: Iterable[tuple[str, Path]]`."""
+        assert self._facts is not None
+        parents = self._facts.parents
+        steps: list[tuple[int, int]] = []  # (index, length) from the outermost target
+        node: cst.CSTNode = bound
+        while isinstance(element := parents.get(node), cst.Element):
+            target = parents.get(element)
+            if not isinstance(target, (cst.Tuple, cst.List)):
+                return Kind.UNKNOWN
+            elements = list(target.elements)
+            if any(isinstance(e, cst.StarredElement) for e in elements):
+                return Kind.UNKNOWN  # `a, *rest = ...`: positions shift
+            index = next(i for i, e in enumerate(elements) if e is element)
+            steps.insert(0, (index, len(elements)))
+            node = target
+        if not steps:
+            return Kind.UNKNOWN
+        holder = parents.get(node)
+        if isinstance(holder, cst.AssignTarget):
+            statement = parents.get(holder)
+            if not isinstance(statement, cst.Assign):
+                return Kind.UNKNOWN
+            return self._part_kind(statement.value, None, steps, depth + 1)
+        if isinstance(holder, (cst.For, cst.CompFor)) and holder.target is node:
+            return self._unpacked_element_kind(holder.iter, steps, depth + 1)
+        return Kind.UNKNOWN
+
+    def _unpacked_element_kind(
+        self, iterable: cst.BaseExpression, steps: list[tuple[int, int]], depth: int
+    ) -> Kind:
+        """The kind of the part `steps` names of each element of `iterable`."""
+        if depth > _MAX_DEPTH:
+            return Kind.UNKNOWN
+        if not steps:
+            return self._element_kind(iterable, depth + 1)
+        (index, length), rest = steps[0], steps[1:]
+        if isinstance(iterable, cst.Call):
+            names = self._qualified(iterable.func)
+            args = iterable.args
+            positional = [a for a in args if a.keyword is None]
+            if any(a.star for a in args):
+                return Kind.UNKNOWN
+            if _names.all_in(names, _SEQUENCE_BUILTINS) and len(positional) == 1:
+                return self._unpacked_element_kind(
+                    positional[0].value, steps, depth + 1
+                )
+            if _names.all_in(names, {"builtins.enumerate"}) and len(positional) in (1, 2):
+                # `for i, (rel, p) in enumerate(files)`: (count, element)
+                if length != 2 or index != 1:
+                    return Kind.UNKNOWN
+                return self._unpacked_element_kind(positional[0].value, rest, depth + 1)
+            if _names.all_in(names, {"builtins.zip"}) and len(positional) == length:
+                # `for name, p in zip(names, paths)`: one element of each iterable
+                return self._unpacked_element_kind(
+                    positional[index].value, rest, depth + 1
+                )
+            func = iterable.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "items"
+                and not args
+                and length == 2
+            ):
+                # `for key, p in paths.items()` with `paths: dict[str, Path]`
+                declared = self._declared_type(func.value, depth + 1)
+                parts = None if declared is None else self._mapping_parts(*declared)
+                if parts is None:
+                    return Kind.UNKNOWN
+                return self._part_kind(parts[0][index], parts[1], rest, depth + 1)
+        declared = self._declared_type(iterable, depth + 1)
+        if declared is None:
+            return Kind.UNKNOWN
+        annotation, scope = _unquoted(*declared)
+        element = _collection_element(annotation, lambda n: self._resolve(n, scope))
+        if element is None:
+            return Kind.UNKNOWN
+        return self._part_kind(element, scope, steps, depth + 1)
+
+    def _part_kind(
+        self,
+        source: cst.BaseExpression,
+        scope: Scope | None,
+        steps: list[tuple[int, int]],
+        depth: int,
+    ) -> Kind:
+        """The kind of the part `steps` names of `source`: an expression when `scope` is
+        None (`Path(a), Path(b)`, `helper(x)`), else an annotation read in `scope`."""
+        for step, (index, length) in enumerate(steps):
+            if depth > _MAX_DEPTH:
+                return Kind.UNKNOWN
+            depth += 1
+            if scope is None and isinstance(source, (cst.Tuple, cst.List)):
+                elements = list(source.elements)
+                if not _fits(index, length, len(elements)) or any(
+                    isinstance(e, cst.StarredElement) for e in elements
+                ):
+                    return Kind.UNKNOWN
+                source = elements[index].value
+                continue
+            if scope is None:
+                declared = self._declared_type(source, depth)
+                if declared is None:
+                    if step == len(steps) - 1 and isinstance(source, cst.Call):
+                        return self._foreign_part_kind(source.func, index, length)
+                    return Kind.UNKNOWN
+                source, scope = declared
+            source, scope = _unquoted(source, scope)
+            parts = self._tuple_parts(source, scope)
+            if parts is None or not _fits(index, length, len(parts)):
+                # `tuple[Path, ...]`, `Optional[tuple[...]]`, a length mismatch
+                return Kind.UNKNOWN
+            source = parts[index]
+        if scope is None:
+            return self.kind(source, depth + 1)
+        return Kind.PATH if self._is_path_type(source, scope, 0) else Kind.UNKNOWN
+
+    def _foreign_part_kind(self, func: cst.BaseExpression, index: int, length: int) -> Kind:
+        """PATH when `func` is a function of another module of the run annotated to
+        return a tuple of fixed length whose position `index` is a Path
+        (package_facts `returned_parts`)."""
+        qualified = self._foreign_name(func) if self._package is not None else None
+        if qualified is None:
+            return Kind.UNKNOWN
+        parts = self._package.returned_parts(qualified)  # type: ignore[union-attr]
+        if parts is None or not _fits(index, length, len(parts)):
+            return Kind.UNKNOWN
+        return Kind.PATH if parts[index] else Kind.UNKNOWN
+
+    def _declared_type(
+        self, node: cst.BaseExpression, depth: int
+    ) -> tuple[cst.BaseExpression, Scope] | None:
+        """The annotation that declares what `node` holds, and its scope: the return
+        annotation of the function or method of this module it calls (as `-> Path` is
+        followed), a parameter's (its only binding), a name annotated at its one binding,
+        or what the one plain value of a name bound once declares."""
+        if depth > _MAX_DEPTH:
+            return None
+        annotation: cst.Annotation | None = None
+        if isinstance(node, cst.Call):
+            for definition in self._callee_definitions(node.func, depth):
+                if (
+                    isinstance(definition, cst.FunctionDef)
+                    and definition.returns is not None
+                    and _nodes.returns_unchanged(definition, self._qualified)
+                    and not _nodes.is_context_manager(definition, self._qualified)
+                ):
+                    annotation = definition.returns
+        elif isinstance(node, cst.Name):
+            scope = self._scopes.get(node)
+            if scope is None or self._rebound_elsewhere(node, scope):
+                return None
+            assignments = list(scope[node.value])
+            if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+                return None
+            bound = assignments[0].node
+            if isinstance(bound, cst.Param):
+                params = getattr(assignments[0].scope.node, "params", None)
+                if params is None or bound in (params.star_arg, params.star_kwarg):
+                    return None  # `*pairs: tuple[str, Path]` annotates each element
+                annotation = bound.annotation
+            elif isinstance(bound, cst.Name) and self._facts is not None:
+                annotation = self._facts.annotations.get(bound)
+                if annotation is None and bound in self._bindings:
+                    return self._declared_type(self._bindings[bound], depth + 1)
+        if annotation is None:
+            return None
+        scope = self._scopes.get(annotation.annotation)
+        return None if scope is None else (annotation.annotation, scope)
+
+    def _tuple_parts(
+        self, node: cst.BaseExpression, scope: Scope
+    ) -> list[cst.BaseExpression] | None:
+        """`[A, B]` of `tuple[A, B]`/`Tuple[A, B]` (never `tuple[A, ...]`)."""
+        if not isinstance(node, cst.Subscript):
+            return None
+        if not _names.all_in(self._resolve(node.value, scope), _TUPLE_TYPES):
+            return None
+        slices = [e.slice for e in node.slice]
+        if not all(isinstance(s, cst.Index) for s in slices):
+            return None
+        values = [s.value for s in slices]  # type: ignore[union-attr]
+        if any(isinstance(v, cst.Ellipsis) for v in values):
+            return None
+        return values
+
+    def _mapping_parts(
+        self, node: cst.BaseExpression, scope: Scope
+    ) -> tuple[list[cst.BaseExpression], Scope] | None:
+        """`[K, V]` of `dict[K, V]`, `Mapping[K, V]`, ... (what `.items()` pairs)."""
+        node, scope = _unquoted(node, scope)
+        if not isinstance(node, cst.Subscript):
+            return None
+        if not _names.all_in(self._resolve(node.value, scope), _MAPPING_TYPES):
+            return None
+        slices = [e.slice for e in node.slice]
+        if len(slices) != 2 or not all(isinstance(s, cst.Index) for s in slices):
+            return None
+        return [s.value for s in slices], scope  # type: ignore[union-attr]
 
     # -- annotations ------------------------------------------------------------------
     def _annotation_kind(self, annotation: cst.Annotation) -> Kind:
@@ -1526,6 +1764,37 @@ def _empty_default(
         elif keyword in (None, "default"):
             return False
     return True
+
+
+def _fits(index: int, length: int, size: int) -> bool:
+    """Unpacking `length` names from `size` parts, or (`length` -1) indexing them."""
+    if length >= 0:
+        return length == size
+    return -size <= index < size
+
+
+def _literal_index(node: cst.Subscript) -> int | None:
+    """`1` of `pair[1]`, `-1` of `pair[-1]`, else None."""
+    value = node.slice[0].slice.value  # type: ignore[attr-defined]
+    sign = 1
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        sign, value = -1, value.expression
+    if isinstance(value, cst.Integer):
+        return sign * int(value.value, 0)
+    return None
+
+
+def _unquoted(
+    node: cst.BaseExpression, scope: Scope
+) -> tuple[cst.BaseExpression, Scope]:
+    """A string annotation (`"tuple[Path, Path]"`) parsed; names in it are resolved in
+    `scope` (receivers' `_resolve`), anything else as it is."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            return cst.parse_expression(node.evaluated_value), scope  # type: ignore[arg-type]
+        except (cst.ParserSyntaxError, TypeError):
+            return node, scope
+    return node, scope
 
 
 def _collection_element(

@@ -19,7 +19,8 @@ regexes for what they can still hold: their top-level classes (headers only: bas
 keywords, decorators) and imports (re-exports such as `from .lark import Lark`).
 
 - module-level names: imports; values (`DATA = ROOT / "x"`), functions (their return
-  annotation, when their decorators keep it), classes; a name bound twice in different
+  annotation, when their decorators keep it, and the class each position of a returned
+  tuple of fixed length names, `returned_parts`), classes; a name bound twice in different
   ways, in a `for`/`with`/`except`/tuple target, by `global` in a function, or deleted is
   unknown;
 - classes: bases (dotted names), own attributes (class-level annotations and values,
@@ -555,7 +556,12 @@ class _Extractor:
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._bind(
                 statement.name,
-                ["f", self._function_returns(statement), returned_class(statement)],
+                [
+                    "f",
+                    self._function_returns(statement),
+                    returned_class(statement),
+                    returned_parts(statement),
+                ],
             )
         elif isinstance(statement, ast.ClassDef):
             self._bind(statement.name, ["k", self._class(statement)])
@@ -829,6 +835,40 @@ def returned_class(function: ast.stmt) -> list | None:
     if any(n not in _RETURN_KEEPING for n in names):
         return None
     return _annotated_class(function.returns, 0)
+
+
+def returned_parts(function: ast.stmt) -> list | None:
+    """The dotted name (or None) of each position of a function annotated to return a
+    tuple of fixed length (`-> tuple[Path, str]`, `-> Tuple["Path", Path]`): receivers.py
+    types the names unpacked from a call by position (`lock, tmp = sidecars(p)`). None for
+    `tuple[X, ...]`, `Optional[tuple[...]]`, async functions and decorators that may
+    change what a call returns (a @contextmanager's call gives no tuple)."""
+    if not isinstance(function, ast.FunctionDef) or function.returns is None:
+        return None
+    for decorator in function.decorator_list:
+        name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        if name is None or name.rsplit(".", 1)[-1] not in _RETURN_KEEPING:
+            return None
+    node = _parsed(function.returns)
+    if not isinstance(node, ast.Subscript):
+        return None
+    outer = dotted(node.value)
+    if outer is None or outer.rsplit(".", 1)[-1] not in ("tuple", "Tuple"):
+        return None
+    values = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if any(isinstance(v, ast.Constant) and v.value is Ellipsis for v in values):
+        return None
+    return [dotted(_parsed(v)) for v in values]
+
+
+def _parsed(node: ast.AST) -> ast.AST:
+    """A string annotation's expression, anything else as it is."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return node
+    return node
 
 
 # How a class named by a return annotation is reached (`returned_class`), and the
@@ -1534,6 +1574,21 @@ class Table:
             self._memo[key] = answer
         return self._memo[key]
 
+    def returned_parts(self, target: tuple | None) -> list[bool] | None:
+        """For the function `target` annotated to return a tuple of fixed length
+        (`returned_parts`), whether each position is pathlib's Path."""
+        sym = self._sym(target)
+        if sym is None or target is None or sym[0] != "f" or target[3] or len(sym) < 4:
+            return None
+        if sym[3] is None:
+            return None
+        module = target[1]
+        found = []
+        for name in sym[3]:
+            part = self._lookup(module, name) if name is not None else None
+            found.append(part is not None and part[0] == "ext" and part[1] in _PATH_TYPES)
+        return found
+
     def returned_class(
         self, target: tuple | None, method: str | None = None
     ) -> tuple[tuple | str, int] | None:
@@ -1789,6 +1844,11 @@ class View:
 
     def method_is_path(self, cls: tuple, name: str) -> bool:
         return self.table.method_path(cls, name)
+
+    def returned_parts(self, qualified: str) -> list[bool] | None:
+        """Whether each position of the tuple of fixed length the function `qualified`
+        is annotated to return (`-> tuple[Path, str]`) is pathlib's Path."""
+        return self.table.returned_parts(self._target(qualified))
 
     def returned_class(
         self, qualified: str | None = None, owner: tuple | None = None, method: str = ""

@@ -1244,11 +1244,6 @@ def test_a_sentinel_lock_file_locked_through_a_helper_is_scratch() -> None:
     assert _counted("nested_unchanged_writers", "lock.py") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="names unpacked from a call of a helper annotated `-> tuple[Path, Path]` are "
-    "'receiver type unknown'",
-)
 def test_paths_unpacked_from_an_annotated_tuple_helper_are_known_receivers() -> None:
     """syrupy 7.0.1 `utils.py:147,148`: `lock_path, tmp_path =
     snapshot_write_sidecar_paths(filepath)` (`-> tuple[Path, Path]`, same module), then
@@ -1260,11 +1255,6 @@ def test_paths_unpacked_from_an_annotated_tuple_helper_are_known_receivers() -> 
     assert (statuses[17], statuses[18]) == (Status.PENDING, Status.PENDING), statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`for relpath, path in files` with `files: Iterable[tuple[str, Path]]`: "
-    "`path.open('rb')` is 'receiver type unknown'",
-)
 def test_paths_unpacked_from_an_annotated_iterable_of_tuples_are_known_receivers() -> None:
     """pdm-backend 2.5.0 `sdist.py:113` (`build_artifact(self, context, files:
     Iterable[tuple[str, Path]])`: `for relpath, path in files: with path.open("rb") as f:

@@ -229,8 +229,18 @@ _OPEN_CASES = {
         "from dataclasses import dataclass, field\nfrom pathlib import Path\n@dataclass\nclass R:\n    files: list[Path] = field(default_factory=lambda: ['x'])\n    def f(self):\n        for q in self.files:\n            q.open()\n",
         Kind.UNKNOWN,
     ),
+    # `enumerate` pairs a count with each element: the element is iterdir's Path
     "enumerate-loop": (
         "from pathlib import Path\nfor i, q in enumerate(Path('r').iterdir()):\n    q.open()\n",
+        Kind.PATH,
+    ),
+    "enumerate-count": (
+        "from pathlib import Path\nfor q, i in enumerate(Path('r').iterdir()):\n    q.open()\n",
+        Kind.UNKNOWN,
+    ),
+    "enumerate-shadowed": (
+        "from pathlib import Path\nfrom x import enumerate\n"
+        "for i, q in enumerate(Path('r').iterdir()):\n    q.open()\n",
         Kind.UNKNOWN,
     ),
     "loop-over-strings": (
@@ -588,3 +598,191 @@ def test_pruned_text_stores_are_told_from_headers_and_keywords(text: str, stored
     from migrate_storage.codemods.analysis._receiver_nodes import stored_in_text
 
     assert stored_in_text("files", text) is stored
+
+
+def last_open_kind(code: str) -> Kind:
+    """The kind of the receiver of the module's last `.open()`, wherever it is."""
+    module, scopes, collector = analysed(code)
+    typer = ReceiverTyper(scopes, collector.bindings, RUNTIME, collector=collector)
+    return typer.kind(_last_receiver(module))
+
+
+_HELPER = "def pair(x) -> tuple[Path, Path]:\n    return Path(x), Path(x + '.tmp')\n"
+_MIXED = "def named(x) -> Tuple[str, Path]:\n    return x, Path(x)\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # `a, b = helper(x)` with `-> tuple[Path, Path]`: both names
+        (_HELPER + "def f(x):\n    a, b = pair(x)\n    b.open()\n", Kind.PATH),
+        (_HELPER + "def f(x):\n    (a, b) = pair(x)\n    a.open()\n", Kind.PATH),
+        (_HELPER + "def f(x):\n    [a, b] = pair(x)\n    a.open()\n", Kind.PATH),
+        # only the Path positions of `Tuple[str, Path]`
+        (_MIXED + "def f(x):\n    n, p = named(x)\n    p.open()\n", Kind.PATH),
+        (_MIXED + "def f(x):\n    n, p = named(x)\n    n.open()\n", Kind.UNKNOWN),
+        # a string annotation, a method of the class (as `-> Path` methods are followed)
+        (
+            "def pair(x) -> 'tuple[Path, Path]':\n    return Path(x), Path(x)\n"
+            "def f(x):\n    a, b = pair(x)\n    b.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "class C:\n    def paths(self) -> tuple[Path, Path]:\n        return Path('a'), Path('b')\n"
+            "    def f(self):\n        a, b = self.paths()\n        b.open()\n",
+            Kind.PATH,
+        ),
+        # literal tuples and an index of the pair
+        ("def f(x):\n    a, b = Path(x), x\n    a.open()\n", Kind.PATH),
+        ("def f(x):\n    a, b = Path(x), x\n    b.open()\n", Kind.UNKNOWN),
+        (_HELPER + "def f(x):\n    p = pair(x)\n    p[1].open()\n", Kind.PATH),
+        (_HELPER + "def f(x):\n    p = pair(x)\n    p[-2].open()\n", Kind.PATH),
+        (_HELPER + "def f(x):\n    p = pair(x)\n    p[2].open()\n", Kind.UNKNOWN),
+        (_MIXED + "def f(x):\n    p = named(x)\n    p[0].open()\n", Kind.UNKNOWN),
+        # nested targets
+        (
+            "def f(x) -> tuple[str, tuple[Path, int]]:\n    return x, (Path(x), 1)\n"
+            "def g(x):\n    n, (p, i) = f(x)\n    p.open()\n",
+            Kind.PATH,
+        ),
+        # negatives: rebound, starred, length mismatch, Optional, `...`, unannotated
+        (
+            _HELPER + "def f(x):\n    a, b = pair(x)\n    b = str(b)\n    b.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (_HELPER + "def f(x):\n    a, *b = pair(x)\n    a.open()\n", Kind.UNKNOWN),
+        (_HELPER + "def f(x):\n    a, b, c = pair(x)\n    a.open()\n", Kind.UNKNOWN),
+        (
+            "def pair(x) -> Optional[tuple[Path, Path]]:\n    return None\n"
+            "def f(x):\n    a, b = pair(x)\n    a.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def pair(x) -> tuple[Path, ...]:\n    return (Path(x),)\n"
+            "def f(x):\n    a, b = pair(x)\n    a.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def pair(x):\n    return Path(x), Path(x)\n"
+            "def f(x):\n    a, b = pair(x)\n    a.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "async def pair(x) -> tuple[Path, Path]:\n    return Path(x), Path(x)\n"
+            "def f(x):\n    a, b = pair(x)\n    a.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def pair(x) -> tuple[Path, Path]:\n    return Path(x), Path(x)\n"
+            "pair = str\n"
+            "def f(x):\n    a, b = pair(x)\n    a.open()\n",
+            Kind.UNKNOWN,
+        ),
+    ],
+)
+def test_names_unpacked_from_a_typed_tuple(code: str, expected: Kind) -> None:
+    """`a, b = helper(x)` with `-> tuple[Path, Path]`: each name is typed by its position
+    (syrupy's `lock_path, tmp_path = ...`), only where every binding agrees."""
+    head = "from pathlib import Path\nfrom typing import Optional, Tuple\n"
+    assert last_open_kind(head + code) is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n    for r, p in files:\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n    for r, p in files:\n        r.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: list[Tuple[str, Path]]):\n    for r, p in sorted(files):\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(files: Sequence[tuple[str, Path]]):\n    for i, (r, p) in enumerate(files):\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(files: Sequence[tuple[str, Path]]):\n    for i, (r, p) in enumerate(files):\n        i.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(m: dict[str, Path]):\n    for k, p in m.items():\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(m: Mapping[str, Path]):\n    for k, p in m.items():\n        k.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(names, paths: list[Path]):\n    for n, p in zip(names, paths):\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(names, paths: list[Path]):\n    for n, p in zip(names, paths):\n        n.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(names, paths):\n    for n, p in zip(names, paths):\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def pairs() -> list[tuple[str, Path]]:\n    return []\n"
+            "def f():\n    for r, p in pairs():\n        p.open()\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n"
+            "    return [p.open() for r, p in files]\n",
+            Kind.PATH,
+        ),
+        (
+            "def f(d: Path):\n    files: list[tuple[str, Path]] = []\n    for r, p in files:\n        p.open()\n",
+            Kind.PATH,
+        ),
+        # negatives: rebound, starred, length mismatch, Optional, `*args` (each element)
+        (
+            "def f(*groups: list[tuple[str, Path]]):\n    for r, p in groups:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        ("def f(*pair: tuple[str, Path]):\n    pair[1].open()\n", Kind.UNKNOWN),
+        ("def f(pair: tuple[str, Path]):\n    pair[1].open()\n", Kind.PATH),
+        ("def f(files: list[tuple[str, Path]]):\n    for i, (r, p) in enumerate(files, 1):\n        p.open()\n", Kind.PATH),
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n    for r, p in files:\n        p = str(p)\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n    for r, *p in files:\n        r.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: Iterable[tuple[str, Path, int]]):\n    for r, p in files:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: Optional[Iterable[tuple[str, Path]]]):\n    for r, p in files:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: Iterable[Optional[tuple[str, Path]]]):\n    for r, p in files:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+        (
+            "def f(files: Iterable[tuple[str, Path]]):\n    files = g()\n    for r, p in files:\n        p.open()\n",
+            Kind.UNKNOWN,
+        ),
+    ],
+)
+def test_loop_targets_unpacked_from_typed_iterables(code: str, expected: Kind) -> None:
+    """`for rel, path in files` with `files: Iterable[tuple[str, Path]]` (pdm-backend's
+    sdist), through `enumerate`, `zip` of typed iterables and `dict[str, Path].items()`."""
+    head = (
+        "from pathlib import Path\nfrom typing import Optional, Tuple\n"
+        "from collections.abc import Iterable, Mapping, Sequence\n"
+    )
+    assert last_open_kind(head + code) is expected

@@ -651,3 +651,61 @@ def test_a_static_context_manager_called_on_its_class_of_another_module(tree) ->
         6: Status.PENDING,
         7: Status.UNMIGRATED,  # the context manager object, not what it yields
     }
+
+
+SIDECARS = """\
+from pathlib import Path
+from typing import Optional, Tuple
+
+
+def sidecars(name: str) -> tuple[Path, str]:
+    return Path(name + ".lock"), name + ".tmp"
+
+
+def quoted(name: str) -> "Tuple[str, Path]":
+    return name, Path(name)
+
+
+def maybe(name: str) -> Optional[tuple[Path, Path]]:
+    return None
+
+
+def many(name: str) -> tuple[Path, ...]:
+    return (Path(name),)
+"""
+
+UNPACK = """\
+from .sidecars import maybe, many, quoted, sidecars
+
+
+def clean(name):
+    lock, tmp = sidecars(name)
+    lock.open()
+    tmp.open()
+    label, path = quoted(name)
+    path.open()
+    a, b = maybe(name)
+    a.open()
+    c, d = many(name)
+    c.open()
+    e, f, g = sidecars(name)
+    e.open()
+    sidecars(name)[0].open()
+"""
+
+
+def test_names_unpacked_from_a_tuple_a_function_of_another_module_returns(tree) -> None:
+    """`lock, tmp = sidecars(name)` with `-> tuple[Path, str]` in another module of the
+    run: each name typed by its position, only for a tuple of fixed length."""
+    root = tree(
+        {"pkg/__init__.py": "", "pkg/sidecars.py": SIDECARS, "pkg/unpack.py": UNPACK}
+    )
+    assert open_sites(go(root, Mode.SCAN), "pkg/unpack.py") == {
+        6: Status.PENDING,  # tuple[Path, str]: position 0
+        7: Status.UNMIGRATED,  # position 1 is a str
+        9: Status.PENDING,  # a string annotation, typing.Tuple
+        11: Status.UNMIGRATED,  # Optional[tuple[...]]
+        13: Status.UNMIGRATED,  # tuple[Path, ...]: its length is not the targets'
+        15: Status.UNMIGRATED,  # three names from a pair
+        16: Status.PENDING,  # an index of the pair
+    }

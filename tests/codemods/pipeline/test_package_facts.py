@@ -4,6 +4,7 @@ The receiver typer's use of them, through the runner, is in test_cross_module_re
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,24 @@ def test_import_cycles_and_unparsable_files_are_harmless() -> None:
     assert (
         len({t.digest(ROOT / "pkg/a.py"), t.digest(ROOT / "pkg/b.py")}) == 1
     )  # one component
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def f() -> tuple[Path, str]: ...", ["Path", "str"]),
+        ("def f() -> 'Tuple[pathlib.Path, \"Path\"]': ...", ["pathlib.Path", "Path"]),
+        ("def f() -> tuple[Path, list[str]]: ...", ["Path", None]),
+        ("@functools.cache\ndef f() -> tuple[Path, Path]: ...", ["Path", "Path"]),
+        ("def f() -> tuple[Path, ...]: ...", None),
+        ("def f() -> Optional[tuple[Path, Path]]: ...", None),
+        ("def f() -> list[Path]: ...", None),
+        ("async def f() -> tuple[Path, Path]: ...", None),
+        ("@contextmanager\ndef f() -> tuple[Path, Path]: ...", None),
+        ("@wrap\ndef f() -> tuple[Path, Path]: ...", None),
+    ],
+)
+def test_the_positions_of_a_returned_tuple(source: str, expected: list | None) -> None:
+    """`returned_parts`: what each position of a fixed-length tuple return names."""
+    (function,) = ast.parse(source).body
+    assert pf.returned_parts(function) == expected
