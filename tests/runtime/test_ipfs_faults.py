@@ -326,7 +326,7 @@ def test_a_new_file_open_for_writing_is_pending_and_sync_leaves_it_to_its_close(
     f.write("half")
     f.flush()
     row = storage.backend.index.get("log.txt")  # type: ignore[attr-defined]
-    assert (row.state, row.pin, row.cid, row.gen) == ("pending", pin, None, 0)
+    assert (row.state, row.pin, row.cid, row.gen) == ("pending", pin, None, 1)  # its bump
     report = sync(storage.backend)  # type: ignore[arg-type]
     assert (report.published, report.busy) == (0, 1)  # open for writing: not read
     f.write(" and done")
