@@ -31,7 +31,8 @@ A second table, `entries`, is this machine's view of the shared namespace (see
 rewrite drops only an entry this machine placed; a removal drops the entry when it still
 holds the version this machine knew. The table outlives a daemon outage, so `sync`
 completes a drop owed before it. (Schema 3 added its root column; a schema 1 or 2
-database is migrated on first open, like `files`.)
+database is migrated on first open, like `files`. Schema 4 starts a new file's row at
+generation 1, see `gen`; a schema 3 database is upgraded on first open.)
 
 Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are never
 pending: they are listed in the `refused` table with the reason, keyed by the name's raw
@@ -65,7 +66,7 @@ from storage_runtime import _os_calls
 
 __all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -200,6 +201,7 @@ class Index:
                 _migrate(conn, self.root)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)
+                _count_the_open_of_new_rows(conn)
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
                     (SCHEMA_VERSION,),
@@ -618,6 +620,18 @@ def _migrate(conn: sqlite3.Connection, root: str) -> None:
         )
     for table in old_tables:
         conn.execute(f"DROP TABLE {table}_old")
+
+
+def _count_the_open_of_new_rows(conn: sqlite3.Connection) -> None:
+    """Schema 3 -> 4: a row a writable open made for a new file starts at generation 1 (the
+    open's bump, taken back by an unchanged close), where schema 3 started it at 0. A
+    schema 3 row still at 0 (its writer was killed, or is still open in a process of the
+    older runtime) gets the bump it would now carry, so it is published as before instead
+    of going with the first unchanged close of the path. (In schema 4 no such row stays
+    at 0: `unbump` removes it, so running this again changes nothing.)"""
+    conn.execute(
+        "UPDATE files SET gen = 1 WHERE state = 'pending' AND cid IS NULL AND gen = 0"
+    )
 
 
 def _astuple(r: Row) -> tuple[object, ...]:
