@@ -16,11 +16,14 @@ POSIX separators):
 - `origin`: `written` (this machine wrote it) or `restored` (fetched from the namespace).
   Any row means "this machine knows this path": a file it wrote and the program later
   deleted is never restored again;
-- `gen`: bumped by every close of the path, and by every writable open of a known path
-  (so a publish that read the file while a writer had it open never records it; undone
-  when that open closes having changed nothing). A publish records its result only if
-  `gen` did not move since it started reading the file, so a slow publish of old bytes
-  never overwrites the record of a newer write (see `IpfsBackend.publish`).
+- `gen`: bumped by every close of the path, and by every writable open of it (so a
+  publish that read the file while a writer had it open never records it; taken back
+  when that open closes having changed nothing, in whatever order its handles close). A
+  publish records its result only if `gen` did not move since it started reading the
+  file, so a slow publish of old bytes never overwrites the record of a newer write (see
+  `IpfsBackend.publish`). A row a writable open made for a new file starts at 1 (that
+  open's bump): a never-published pending row back at 0 had every open taken back and
+  no close recorded, so nothing was written and the row goes (`unbump`).
 
 A second table, `entries`, is this machine's view of the shared namespace (see
 `_namespace.py`), also keyed by `(root, path)`: path -> the CID this machine placed there
@@ -28,7 +31,8 @@ A second table, `entries`, is this machine's view of the shared namespace (see
 rewrite drops only an entry this machine placed; a removal drops the entry when it still
 holds the version this machine knew. The table outlives a daemon outage, so `sync`
 completes a drop owed before it. (Schema 3 added its root column; a schema 1 or 2
-database is migrated on first open, like `files`.)
+database is migrated on first open, like `files`. Schema 4 starts a new file's row at
+generation 1, see `gen`; a schema 3 database is upgraded on first open.)
 
 Files whose names the namespace cannot hold (`_paths.unpublishable_name`) are never
 pending: they are listed in the `refused` table with the reason, keyed by the name's raw
@@ -62,7 +66,7 @@ from storage_runtime import _os_calls
 
 __all__ = ["Index", "IndexUnavailable", "Row", "access_problem"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -197,6 +201,7 @@ class Index:
                 _migrate(conn, self.root)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)
+                _count_the_open_of_new_rows(conn)
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
                     (SCHEMA_VERSION,),
@@ -383,11 +388,11 @@ class Index:
     def bump_or_open_new(self, rel: str, pin: bool | None) -> tuple[int | None, bool]:
         """A writable open of `rel` starts: its generation goes up, so a publish that started
         before it records nothing. In the same transaction, when `rel` has no row and `pin`
-        is known, a new `pending` row (generation 0: its close makes it 1, so `pending` at 0
-        reads "opened, never closed"; with the pin its close would publish it with): a
-        writer that never closes the file (a kill, `os._exit`) then leaves a row `sync`
-        publishes from once the file is no longer open for writing. Returns the generation
-        (None: no row) and whether the row is new."""
+        is known, a new `pending` row at generation 1 (this open's bump; with the pin its
+        close would publish it with): a writer that never closes the file (a kill,
+        `os._exit`) never takes its bump back, so the row stays for `sync` to publish once
+        the file is no longer open for writing. Returns the generation (None: no row) and
+        whether the row is new."""
         with self._write() as conn:
             row = conn.execute(
                 "UPDATE files SET gen = gen + 1 WHERE root = ? AND path = ? RETURNING gen",
@@ -399,31 +404,29 @@ class Index:
                 return None, False
             conn.execute(
                 "INSERT INTO files (root, path, state, pin, gen, origin, updated) "
-                "VALUES (?, ?, 'pending', ?, 0, 'written', ?)",
+                "VALUES (?, ?, 'pending', ?, 1, 'written', ?)",
                 (self.root, rel, int(pin), time.time()),
             )
-        return 0, True
+        return 1, True
 
-    def forget_new(self, rel: str, gen: int) -> None:
-        """The open that made `rel`'s row (`bump_or_open_new`) failed or wrote nothing: the
-        row goes, if nothing since (a close, another open, a publish) took it over, so the
-        path is again one this machine never knew (a failed open must not leave it known,
-        or `gone`)."""
+    def unbump(self, rel: str) -> Row | None:
+        """A writable open of `rel` closed having changed nothing, or failed: its bump is
+        taken back (the bytes a publish read meanwhile are still the file's). Whatever the
+        order the handles of one path close in, each takes back only its own bump: a
+        close that changed something, a rename, a removal or a killed writer leave theirs.
+        So a never-published `pending` row back at 0 was only ever opened by handles that
+        all closed unchanged (or failed): it goes, and the path is again one this machine
+        never knew (still restored on a read; no `sync` publishes a file nobody wrote).
+        Returns the row as it is then (None: no row, or it went)."""
         with self._write() as conn:
             conn.execute(
-                "DELETE FROM files WHERE root = ? AND path = ? AND gen = ? "
-                "AND state = 'pending' AND cid IS NULL",
-                (self.root, rel, gen),
+                "UPDATE files SET gen = gen - 1 WHERE root = ? AND path = ? AND gen > 0",
+                (self.root, rel),
             )
-
-    def unbump(self, rel: str, gen: int) -> Row | None:
-        """A writable open that bumped `rel` to `gen` closed having changed nothing: the
-        bytes a publish read meanwhile are still the file's, so the bump is undone if no
-        other open or close moved `gen` since. Returns the row as it is then."""
-        with self._write() as conn:
             conn.execute(
-                "UPDATE files SET gen = gen - 1 WHERE root = ? AND path = ? AND gen = ?",
-                (self.root, rel, gen),
+                "DELETE FROM files WHERE root = ? AND path = ? AND gen = 0 "
+                "AND state = 'pending' AND cid IS NULL",
+                (self.root, rel),
             )
             old = conn.execute(
                 f"SELECT {_COLUMNS} FROM files WHERE root = ? AND path = ?", (self.root, rel)
@@ -617,6 +620,18 @@ def _migrate(conn: sqlite3.Connection, root: str) -> None:
         )
     for table in old_tables:
         conn.execute(f"DROP TABLE {table}_old")
+
+
+def _count_the_open_of_new_rows(conn: sqlite3.Connection) -> None:
+    """Schema 3 -> 4: a row a writable open made for a new file starts at generation 1 (the
+    open's bump, taken back by an unchanged close), where schema 3 started it at 0. A
+    schema 3 row still at 0 (its writer was killed, or is still open in a process of the
+    older runtime) gets the bump it would now carry, so it is published as before instead
+    of going with the first unchanged close of the path. (In schema 4 no such row stays
+    at 0: `unbump` removes it, so running this again changes nothing.)"""
+    conn.execute(
+        "UPDATE files SET gen = 1 WHERE state = 'pending' AND cid IS NULL AND gen = 0"
+    )
 
 
 def _astuple(r: Row) -> tuple[object, ...]:

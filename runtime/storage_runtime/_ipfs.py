@@ -337,11 +337,13 @@ class IpfsBackend:
         caller knows it): a writer that never closes it still leaves what it wrote to the
         next `sync`. Returns the release to call once the file is closed (before
         `after_write`), or None when `path` is not publishable. `release(changed=False)`
-        (the handle changed nothing, so its close publishes nothing) undoes the bump, and
-        publishes the file if its row is pending: a publish this open superseded or
-        turned away as busy would otherwise wait for the next `sync`.
+        (the handle changed nothing, so its close publishes nothing) takes its bump back
+        (`Index.unbump`: a new file's row goes once every handle of it closed unchanged,
+        however they nest or interleave), and, when no other writer has the file open,
+        publishes it if its row is pending: a publish this open superseded or turned away
+        as busy (another handle's change) would otherwise wait for the next `sync`.
         `release(failed=True)`: the open (or the write it guards) raised; a row made by
-        this open goes again."""
+        this open goes again (once no other handle holds it)."""
         if sys.is_finalizing():
             return None  # shutting down: nothing is done (see the module doc)
         rel = self.rel(path)
@@ -366,13 +368,13 @@ class IpfsBackend:
             if gen is None or (changed and not failed):
                 return
             try:
-                if new:
-                    self.index.forget_new(rel, gen)
-                    return
-                if failed:
-                    return
-                row = self.index.unbump(rel, gen)
-                if row is not None and row.state == "pending":
+                if failed and not new:
+                    return  # the write it guards may have changed the file: the bump stays
+                row = self.index.unbump(rel)
+                # Another writer still open publishes at its own close (a publish now
+                # would find it busy, and its mark_pending would be a change nobody made).
+                if (row is not None and row.state == "pending" and not failed
+                        and not self.writers.writing(rel)):
                     self.after_write(path, pin=row.pin)
             except Exception:  # the program's close never fails because of this
                 log.debug("storage_runtime: after an unchanged write of %s", path,

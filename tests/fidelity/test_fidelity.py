@@ -202,9 +202,9 @@ def test_program_behaves_the_same_after_apply(
         )
         # A file the program removed or moved away is `gone` (its namespace entry
         # dropped); a new file whose handle the program never closed (leaked to the end,
-        # kept alive by a mock's call list) is still `pending` at generation 0, the row
-        # its open made, for the next `sync`; every other row is published (a close that
-        # failed to publish leaves generation 1 or more).
+        # kept alive by a mock's call list) is still `pending` at generation 1, the row
+        # its open made (that open's bump), for the next `sync`; every other row is
+        # published (a close that failed to publish leaves generation 2 or more).
         assert [r for r in rows if r[1] != "published" and not (
             r[1] == "gone" and not (work / r[0]).exists()) and not (
-            r[1] == "pending" and r[3] == 0)] == []
+            r[1] == "pending" and r[3] == 1)] == []

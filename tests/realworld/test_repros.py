@@ -1205,13 +1205,6 @@ def _status_after(folder: Path, env: dict[str, str], argv: list[str]) -> tuple[i
 
 @pytest.mark.ipfs
 @_NEEDS_NODE
-@pytest.mark.xfail(
-    strict=True,
-    reason="the inner handle's unchanged close re-marks a never-published file pending "
-    "(the outer writer is busy), and the outer unchanged close forgets only its own "
-    "generation: a pending row nobody wrote stays ('not tried yet'), status exits 1 and "
-    "the next sync publishes (pins) the lock file",
-)
 def test_two_writable_handles_that_change_nothing_leave_nothing_pending(tmp_path: Path) -> None:
     """syrupy 7.0.1 on the ipfs backend: after its suite `status` exits 1 with `pending:
     …/test_exclusive_file_lock_respe0/snap.ambr.lock: not tried yet`

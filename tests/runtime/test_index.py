@@ -110,7 +110,7 @@ def test_a_schema_1_index_is_migrated_to_the_root_that_opens_it(tmp_path: Any) -
     assert Index(path, root="/b").get("old.txt") is None  # never another root's
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT root, path FROM files").fetchall() == [("/a", "old.txt")]
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
     conn.close()
 
 
@@ -172,7 +172,7 @@ def test_a_schema_2_index_gains_the_entries_table_and_keeps_its_rows(tmp_path: A
     index.set_entry("y", "bafyy", placed=True)
     assert index.entry("y") == ("bafyy", True)
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
     conn.close()
 
 
@@ -234,3 +234,56 @@ def test_threads_share_one_connection(tmp_path: Any) -> None:
     assert len(index.rows()) == 200
     if before:
         assert len(os.listdir("/proc/self/fd")) - before <= 4  # db, wal, shm: once
+
+
+def test_each_unchanged_close_takes_back_its_own_bump_in_any_order(tmp_path: Any) -> None:
+    """A new file's row counts its open (generation 1); every open adds one and every
+    unchanged close takes one back, whatever the order: back at 0 a never-published row
+    goes. A close that changed something, or an open never taken back (a killed writer),
+    keeps it."""
+    index = Index(str(tmp_path / "i.sqlite3"), root="/r")
+    assert index.bump_or_open_new("lock", pin=True) == (1, True)
+    assert index.bump_or_open_new("lock", pin=True) == (2, False)
+    assert index.unbump("lock").gen == 1  # type: ignore[union-attr]  # the outer one first
+    assert index.unbump("lock") is None and index.get("lock") is None
+    # One of two handles writes: its close's record stays after the other's take-back.
+    index.bump_or_open_new("w", pin=True)
+    index.bump_or_open_new("w", pin=True)
+    gen, _ = index.mark_pending("w", pin=True)
+    assert gen == 3
+    row = index.unbump("w")
+    assert row is not None and (row.state, row.gen) == ("pending", 2)
+    # A writer that never took its bump back (killed): the survivor's take-back keeps it.
+    index.bump_or_open_new("k", pin=False)
+    index.bump_or_open_new("k", pin=False)
+    row = index.unbump("k")
+    assert row is not None and (row.state, row.cid, row.gen) == ("pending", None, 1)
+    # A published row goes back to its generation, and stays.
+    assert index.record_restored("p", cid="bafp", size=1, pin=True, mtime_ns=1, ino=1)
+    index.bump_or_open_new("p", pin=True)
+    row = index.unbump("p")
+    assert row is not None and (row.state, row.gen) == ("published", 0)
+
+
+def test_a_schema_3_row_of_a_writer_that_never_closed_keeps_it_pending(tmp_path: Any) -> None:
+    """Schema 3 started a new file's row at 0 (no bump for its open): opened with schema 4,
+    it gets the bump, so a later unchanged open and close of the path leaves it for `sync`
+    (its writer was killed) instead of dropping it."""
+    path = str(tmp_path / "i.sqlite3")
+    Index(path, root="/r").get("x")  # creates the current schema
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+        conn.executemany(
+            "INSERT INTO files (root, path, state, pin, cid, gen, origin, updated) "
+            "VALUES ('/r', ?, ?, 1, ?, 0, ?, 0)",
+            [("killed", "pending", None, "written"), ("restored", "published", "bafr",
+                                                       "restored")],
+        )
+    conn.close()
+    index = Index(path, root="/r")
+    assert index.get("killed").gen == 1  # type: ignore[union-attr]
+    assert index.get("restored").gen == 0  # type: ignore[union-attr]
+    index.bump_or_open_new("killed", pin=True)
+    row = index.unbump("killed")
+    assert row is not None and (row.state, row.gen) == ("pending", 1)

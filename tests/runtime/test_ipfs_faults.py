@@ -326,7 +326,7 @@ def test_a_new_file_open_for_writing_is_pending_and_sync_leaves_it_to_its_close(
     f.write("half")
     f.flush()
     row = storage.backend.index.get("log.txt")  # type: ignore[attr-defined]
-    assert (row.state, row.pin, row.cid, row.gen) == ("pending", pin, None, 0)
+    assert (row.state, row.pin, row.cid, row.gen) == ("pending", pin, None, 1)  # its bump
     report = sync(storage.backend)  # type: ignore[arg-type]
     assert (report.published, report.busy) == (0, 1)  # open for writing: not read
     f.write(" and done")
@@ -364,3 +364,39 @@ def test_failed_or_unchanged_opens_of_unknown_files_leave_no_row(tmp_path: Any) 
     node.blocks[cid] = data
     node.mfs["/migrate-storage/missing/a.txt"] = cid
     assert storage.read_bytes(Path(root, "missing", "a.txt")) == data
+
+
+def test_nested_handles_that_change_nothing_ask_nothing_of_a_down_daemon(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """syrupy's nested lock file with the daemon down (unseen9 S1): the inner unchanged
+    close once re-marked the file pending and tried to publish it (the daemon warning,
+    then a row `sync` published). Nothing was written: no node call, no warning, no row.
+    When one of the handles writes, the last close defers it like any other write."""
+    from storage_runtime._publish import sync
+
+    node = FakeNode()
+    node.down = True
+    storage = _storage(tmp_path, node)
+    lock = Path(storage.settings.root, "snap.lock")
+    lock.write_bytes(b"\0")
+    with caplog.at_level(logging.WARNING, logger="storage_runtime"):
+        with storage.open(str(lock), "r+b", pin=True) as outer:
+            with storage.open(str(lock), "r+b", pin=True) as inner:
+                assert inner.read() == b"\0"
+            assert outer.read() == b"\0"
+    assert storage.backend.index.rows() == []  # type: ignore[attr-defined]
+    assert node.calls == 0
+    assert [r for r in caplog.records if r.levelno == logging.WARNING] == []
+
+    outer = storage.open(str(lock), "r+b", pin=True)
+    with storage.open(str(lock), "r+b", pin=True) as inner:
+        inner.write(b"L")
+    assert node.calls == 0  # the outer handle is still open: nothing read yet
+    outer.close()
+    assert _state(storage, "snap.lock") == ("pending", None)
+    node.down = False
+    report = sync(storage.backend)  # type: ignore[arg-type]
+    assert report.published == 1
+    assert _state(storage, "snap.lock") == ("published", cid_of_bytes(b"L"))
+    assert node.mfs["/migrate-storage/snap.lock"] == cid_of_bytes(b"L")
