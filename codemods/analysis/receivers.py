@@ -1150,15 +1150,12 @@ class ReceiverTyper:
                 ):
                     annotation = definition.returns
         elif isinstance(node, cst.Name):
-            scope = self._scopes.get(node)
-            if scope is None or self._rebound_elsewhere(node, scope):
+            only = self._only_binding(node)
+            if only is None:
                 return None
-            assignments = list(scope[node.value])
-            if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
-                return None
-            bound = assignments[0].node
+            bound = only.node
             if isinstance(bound, cst.Param):
-                params = getattr(assignments[0].scope.node, "params", None)
+                params = getattr(only.scope.node, "params", None)
                 if params is None or bound in (params.star_arg, params.star_kwarg):
                     return None  # `*pairs: tuple[str, Path]` annotates each element
                 annotation = bound.annotation
@@ -1496,14 +1493,21 @@ class ReceiverTyper:
     def _parameter(self, node: cst.Name) -> tuple[cst.Param, Scope] | None:
         """The parameter `node` names and its function's scope, when that is its only
         binding."""
+        only = self._only_binding(node)
+        if only is None or not isinstance(only.node, cst.Param):
+            return None
+        return only.node, only.scope
+
+    def _only_binding(self, node: cst.Name) -> Assignment | None:
+        """The one assignment of the name `node` reads, when nothing else (a capture, a
+        `global` elsewhere) may rebind it."""
         scope = self._scopes.get(node)
         if scope is None or self._rebound_elsewhere(node, scope):
             return None
         assignments = list(scope[node.value])
         if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
             return None
-        bound = assignments[0].node
-        return (bound, assignments[0].scope) if isinstance(bound, cst.Param) else None
+        return assignments[0]
 
     def _parameter_element_kind(self, node: cst.Name) -> Kind:
         """PATH when the parameter `node` names (its only binding) holds Paths: `*paths:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from layout_helpers import LAYOUT, only_layout_under
 from libcst.metadata import MetadataWrapper
 from libcst.metadata import ScopeProvider as LibCSTScopeProvider
 from migrate_storage.codemods.speedups import scopes as _scopes
@@ -113,17 +114,6 @@ _TOKENS = (
     cst.ParamStar,
     cst.ParamSlash,
 )
-_LAYOUT = (
-    cst.BaseParenthesizableWhitespace,
-    cst.TrailingWhitespace,
-    cst.EmptyLine,
-    cst.Newline,
-    cst.Comment,
-)
-
-
-def _only_layout_under(node: cst.CSTNode) -> bool:
-    return all(isinstance(c, _LAYOUT) and _only_layout_under(c) for c in node.children)
 
 
 class _Nodes(cst.CSTVisitor):
@@ -133,8 +123,8 @@ class _Nodes(cst.CSTVisitor):
         self.ids: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if not isinstance(node, _LAYOUT) and not (
-            isinstance(node, _TOKENS) and _only_layout_under(node)
+        if not isinstance(node, LAYOUT) and not (
+            isinstance(node, _TOKENS) and only_layout_under(node)
         ):
             self.ids.add(id(node))
         return True

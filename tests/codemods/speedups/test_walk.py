@@ -10,6 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from layout_helpers import only_layout_under
 from migrate_storage.codemods.speedups import walk
 
 STDLIB = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
@@ -151,20 +152,6 @@ class _Nodes(cst.CSTVisitor):
         return True
 
 
-_LAYOUT = (
-    cst.BaseParenthesizableWhitespace,
-    cst.TrailingWhitespace,
-    cst.EmptyLine,
-    cst.Newline,
-    cst.Comment,
-)
-
-
-def _only_layout_under(node: cst.CSTNode) -> bool:
-    """Nothing under `node` but whitespace, newlines and comments (LibCST's `children`)."""
-    return all(isinstance(c, _LAYOUT) and _only_layout_under(c) for c in node.children)
-
-
 @pytest.mark.parametrize("name, module", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
 def test_a_visitor_that_skips_whitespace_sees_every_other_node_as_libcst_shows_it(
     name: str, module: cst.Module
@@ -183,7 +170,7 @@ def test_a_visitor_that_skips_whitespace_sees_every_other_node_as_libcst_shows_i
         walk.install()
     skipped = [nodes.by_id[e[1]] for e in libcst_events if e[0] == "visit" and e[1] not in kept]
     assert fast == [e for e in libcst_events if e[1] in kept or e[0] not in ("visit", "leave")]
-    assert all(_only_layout_under(node) for node in skipped)
+    assert all(only_layout_under(node) for node in skipped)
     assert len(skipped) > len(kept) / 2  # there was something to skip
     assert any(isinstance(n, cst.Comma) for n in skipped)
 
