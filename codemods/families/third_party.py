@@ -78,6 +78,12 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
+        "import shutil\n\nshutil.make_archive(out / 'dist', 'gztar', root)\n",
+        "Should do nothing, since shutil writes the archive itself, under a name it makes"
+        " from its argument (`dist.tar.gz`): counted as a writer.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
         "import tarfile\n\nwith tarfile.open(self.out, 'w:gz') as archive:\n    archive.add(d)\n",
         "Should do nothing, since tarfile writes the file itself, through the handle it"
         " returns, and an attribute path may change in the block (counted as a writer).",
@@ -259,6 +265,12 @@ FUNCTIONS: dict[str, Entry] = {
     "anyio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "trio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
+    # The standard library's one-call archive helpers, counted only. make_archive writes
+    # the name it returns (`base_name` plus the format's extension), so no publish of its
+    # argument could be exact; unpack_archive reads its archive and writes a tree under
+    # `extract_dir`, neither through the runtime.
+    "shutil.make_archive": _writer(0, "base_name"),
+    "shutil.unpack_archive": _reader(0, "filename"),
 }
 
 #: Methods on objects of unknown type that write a path (see the module docstring).

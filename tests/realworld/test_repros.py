@@ -1274,11 +1274,6 @@ def test_a_pillow_image_saved_to_a_path_is_a_third_party_writer() -> None:
     assert {16, 20, 22, 26} <= lines, lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`shutil.make_archive(base, fmt, root)` (writes an archive, returns its name) and "
-    "`shutil.unpack_archive(archive, dest)` (reads one) are no sites",
-)
 def test_archives_made_and_unpacked_by_shutil_are_counted() -> None:
     """Seen while reading wheel 0.48.0 (its pack/unpack) against the table: the standard
     library's one-call archive helpers are in no family, while `zipfile.ZipFile(p, "w")`
