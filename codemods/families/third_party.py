@@ -20,7 +20,7 @@ Recognition, sound rather than by spelling:
 - Methods on objects of unknown type only where the method name is distinctive of a path
   writer *and* its path argument is given (`df.to_csv()` with no path returns a string):
   pandas' `to_csv`, `to_parquet`, `to_feather`, `to_hdf`, `to_pickle`, `to_excel`,
-  `to_stata`, `to_orc`, numpy's `tofile`, matplotlib's `savefig`. `to_json` is shared with
+  `to_stata`, `to_orc`, numpy's `tofile`, matplotlib's `savefig`, archives' `extractall`. `to_json` is shared with
   many classes that return a string, so it counts only with a path that is provably one
   (a string literal, an f-string or a `Path(...)`/`os.path.join(...)` call).
   `img.save(p)` (PIL) is not counted: `save` is far too common a method name.
@@ -286,6 +286,10 @@ METHODS: dict[str, Entry] = {
     "tofile": _one_shot(0, "fid"),
     "savefig": _one_shot(0, "fname", adds_extension=True),
     "to_json": _one_shot(0, "path_or_buf"),
+    # zipfile's, tarfile's (and py7zr's, rarfile's) extraction of every member under a
+    # folder: a writer of a tree the runtime does not see (counted only). Not `extract`:
+    # far too common a method name.
+    "extractall": _writer(0, "path"),
 }
 _STRICT_METHODS = frozenset({"to_json"})
 
