@@ -30,7 +30,7 @@ import io
 import re
 import tokenize
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -349,12 +349,34 @@ def _hint_names(wanted: Candidates) -> frozenset[str]:
     )
 
 
+def word_alternation(words: Iterable[str]) -> str:
+    """A regular expression matching exactly `words`, written as a trie (`open(?:_file)?`):
+    `re` tries the branches of a plain alternation one by one wherever it looks, a trie's
+    fail on their first letter (the hint search reads every module that may hold a site)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def spelled(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + spelled(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return ("(?:" + body + ")" if len(branches) == 1 and len(body) > 1 else body) + "?"
+
+    return "(?:" + (spelled(trie) or "(?!)") + ")"
+
+
 def _hint_lines(
     text: str, lines: list[str], names: tuple[frozenset[str], frozenset[str]]
 ) -> list[int]:
     """The (1-based, sorted) lines where a name a candidate call can have is a word."""
-    words = sorted({*_hint_names(candidates()), *names[1]}, key=len, reverse=True)
-    rx = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+    rx = re.compile(r"\b" + word_alternation({*_hint_names(candidates()), *names[1]}) + r"\b")
     if "\r" in text:  # lone CRs end lines too: search line by line
         return [number for number, line in enumerate(lines, start=1) if rx.search(line)]
     # One search over the whole text (a search per line was most of this stage's cost);

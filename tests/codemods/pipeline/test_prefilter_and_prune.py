@@ -264,3 +264,24 @@ def test_the_cut_gives_the_same_sites_and_rewrite_on_stdlib(name: str, monkeypat
 def test_the_cut_gives_the_same_sites_and_rewrite_on_fixtures(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cut, whole = _analysed_both_ways(path.read_bytes(), policy_for(path), monkeypatch)
     assert cut.sites == whole.sites and cut.new_source == whole.new_source
+
+
+def test_the_trie_of_words_matches_exactly_what_the_plain_alternation_matches() -> None:
+    """prefilter.word_alternation (the hint search's regex) against `\\b(?:a|b|...)\\b` over
+    random texts built from prefixes and extensions of the words and separators."""
+    import random
+    import re
+
+    from migrate_storage.codemods.pipeline.prefilter import word_alternation
+
+    words = {"open", "open_file", "opener", "o", "read_text", "read", "re", "x.y", "fdopen"}
+    trie = re.compile(r"\b" + word_alternation(words) + r"\b")
+    plain = re.compile(
+        r"\b(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")\b"
+    )
+    pieces = ["open", "_file", "er", "o", "re", "ad", "_text", "x", ".", "y", "fd", " ", "(", "\n", "z"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(10))
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert word_alternation(set()) == "(?:(?!))"
