@@ -165,7 +165,10 @@ _last: tuple[tuple[FamilyModule, ...] | None, Candidates] = (None, Candidates())
 
 @cache
 def _text_rx(wanted: Candidates) -> re.Pattern[bytes]:
-    return re.compile("|".join(t for t in wanted.text if t).encode() or rb"(?!)")
+    # The plain words as one trie (word_alternation), the few regular expressions beside.
+    plain = {t for t in wanted.text if t and re.escape(t) == t}
+    patterns = [t for t in wanted.text if t and t not in plain]
+    return re.compile("|".join([word_alternation(plain)] * bool(plain) + patterns).encode() or rb"(?!)")
 
 
 def may_contain_target(source: bytes, runtime_module: str) -> bool:

@@ -285,3 +285,22 @@ def test_the_trie_of_words_matches_exactly_what_the_plain_alternation_matches() 
         text = "".join(rng.choice(pieces) for _ in range(10))
         assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
     assert word_alternation(set()) == "(?:(?!))"
+
+
+def test_the_byte_prefilter_answers_as_the_plain_alternation_of_the_families_texts() -> None:
+    """may_contain_target's regex (a trie of the plain words beside the few patterns) lets
+    through exactly the modules the plain alternation of every family's text would."""
+    import re
+    import sys
+    from pathlib import Path
+
+    from migrate_storage.codemods.pipeline import prefilter
+
+    texts = [t for t in prefilter.candidates().text if t]
+    plain = re.compile("|".join(texts).encode())
+    stdlib = Path(sys.modules["os"].__file__).parent  # type: ignore[arg-type]
+    sources = [p.read_bytes() for p in sorted(stdlib.glob("*.py"))]
+    sources += [b"x = 1\n", b"import os as o\no.replace(a, b)\n", b"data.to_csv(p)\n"]
+    answers = [prefilter.may_contain_target(s, "storage_runtime") for s in sources]
+    assert answers == [plain.search(s) is not None or b"storage_runtime" in s for s in sources]
+    assert not all(answers) and any(answers)
