@@ -451,11 +451,8 @@ class ReceiverTyper:
         if scope is None or depth > _MAX_DEPTH:
             return False
         if isinstance(node, cst.SimpleString):
-            try:
-                inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
-            except (cst.ParserSyntaxError, TypeError):
-                return False
-            return self._declared(inner, method, scope, depth + 1)
+            inner = _quoted(node)
+            return inner is not None and self._declared(inner, method, scope, depth + 1)
         members: list[cst.BaseExpression] = []
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             members = [node.left, node.right]
@@ -1074,7 +1071,8 @@ class ReceiverTyper:
         declared = self._declared_type(iterable, depth + 1)
         if declared is None:
             return Kind.UNKNOWN
-        annotation, scope = _unquoted(*declared)
+        annotation, scope = declared
+        annotation = _unquoted(annotation)
         element = _collection_element(annotation, lambda n: self._resolve(n, scope))
         if element is None:
             return Kind.UNKNOWN
@@ -1108,7 +1106,7 @@ class ReceiverTyper:
                         return self._foreign_part_kind(source.func, index, length)
                     return Kind.UNKNOWN
                 source, scope = declared
-            source, scope = _unquoted(source, scope)
+            source = _unquoted(source)
             parts = self._tuple_parts(source, scope)
             if parts is None or not _fits(index, length, len(parts)):
                 # `tuple[Path, ...]`, `Optional[tuple[...]]`, a length mismatch
@@ -1188,7 +1186,7 @@ class ReceiverTyper:
         self, node: cst.BaseExpression, scope: Scope
     ) -> tuple[list[cst.BaseExpression], Scope] | None:
         """`[K, V]` of `dict[K, V]`, `Mapping[K, V]`, ... (what `.items()` pairs)."""
-        node, scope = _unquoted(node, scope)
+        node = _unquoted(node)
         if not isinstance(node, cst.Subscript):
             return None
         if not _names.all_in(self._resolve(node.value, scope), _MAPPING_TYPES):
@@ -1227,12 +1225,11 @@ class ReceiverTyper:
     ) -> Iterator[str]:
         """ "path", "str", "none" or "?" for each member of a (possibly nested) union."""
         if isinstance(node, cst.SimpleString):
-            try:
-                inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
-            except (cst.ParserSyntaxError, TypeError):
+            inner = _quoted(node)
+            if inner is None:
                 yield "?"
-                return
-            yield from self._union_parts(inner, scope, depth + 1)
+            else:
+                yield from self._union_parts(inner, scope, depth + 1)
             return
         if isinstance(node, cst.Name) and node.value == "None":
             yield "none"
@@ -1528,9 +1525,8 @@ class ReceiverTyper:
     def _foreign_class(self, node: cst.BaseExpression) -> Foreign | None:
         """`Config` (also as a string annotation) imported from a module of the run."""
         if isinstance(node, cst.SimpleString) and self._package is not None:
-            try:
-                parsed = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
-            except (cst.ParserSyntaxError, TypeError):
+            parsed = _quoted(node)
+            if parsed is None:
                 return None
             spelled = _names.dotted(parsed)
             scope = self._scopes.get(node)
@@ -1788,17 +1784,19 @@ def _literal_index(node: cst.Subscript) -> int | None:
     return None
 
 
-def _unquoted(
-    node: cst.BaseExpression, scope: Scope
-) -> tuple[cst.BaseExpression, Scope]:
-    """A string annotation (`"tuple[Path, Path]"`) parsed; names in it are resolved in
-    `scope` (receivers' `_resolve`), anything else as it is."""
-    if isinstance(node, cst.SimpleString):
-        try:
-            return cst.parse_expression(node.evaluated_value), scope  # type: ignore[arg-type]
-        except (cst.ParserSyntaxError, TypeError):
-            return node, scope
-    return node, scope
+def _quoted(node: cst.SimpleString) -> cst.BaseExpression | None:
+    """A string annotation (`"tuple[Path, Path]"`) parsed (its names resolve in the
+    string's own scope), None when it is no expression."""
+    try:
+        return cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+    except (cst.ParserSyntaxError, TypeError):
+        return None
+
+
+def _unquoted(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`node`, or the expression a string annotation spells (itself when none)."""
+    parsed = _quoted(node) if isinstance(node, cst.SimpleString) else None
+    return node if parsed is None else parsed
 
 
 def _collection_element(
