@@ -7,7 +7,8 @@ read is known, without any flow analysis, when:
 
 - it is a plain statement `name = value` (or `name: T = value`) in a block that also holds
   the read, before the statement holding the read: every path from outside that block to
-  the read runs it (Python has no jump into a block);
+  the read runs it (Python has no jump into a block); or it is the `as name` of a `with`
+  item and the read is in that `with`'s body, which is entered only through it;
 - every other binding of the name in the function is a parameter, or is written before
   it (so it overwrites them), or after the read with no loop between that block and the
   read (a later binding then reaches the read only through a loop that runs the
@@ -18,7 +19,8 @@ statement, a walrus, a read in a nested function or comprehension) is not decide
 `dominating` answers None and the caller keeps its own answer.
 
 "Written before" compares statement positions block by block from the outermost: two
-bindings in different branches of an `if` are never ordered (None, not "before").
+bindings in different branches of an `if` are never ordered (None, not "before"); a
+compound statement's own binding (a `with` target) is before the statements of its body.
 """
 
 from __future__ import annotations
@@ -60,11 +62,19 @@ def dominating(
         return None
     best: tuple[cst.Name, list[tuple[cst.CSTNode, int]], cst.CSTNode] | None = None
     for binding in bindings:
-        if not isinstance(binding, cst.Name) or not _plain_statement(binding, parent):
+        if not isinstance(binding, cst.Name):
             continue
         path = _positions(binding, parent)
-        block = _holds_at(path, read_path) if path is not None else None
-        if path is None or block is None:
+        with_statement = _with_of_target(binding, parent)
+        if path is None:
+            continue
+        if with_statement is not None:
+            block = with_statement.body if _under(read, with_statement.body, parent) else None
+        elif _plain_statement(binding, parent):
+            block = _holds_at(path, read_path)
+        else:
+            continue
+        if block is None:
             continue
         if best is None or _before(best[1], path):
             best = (binding, path, block)
@@ -101,6 +111,23 @@ def _bound_after(read: cst.CSTNode, target: cst.CSTNode, parent: Parent) -> bool
     current: cst.CSTNode | None = read
     while current is not None and current is not statement:
         if current is statement.value:
+            return True
+        current = parent(current)
+    return False
+
+
+def _with_of_target(target: cst.Name, parent: Parent) -> cst.With | None:
+    """The `with` (or `async with`) one of whose items binds `target` (`as target`)."""
+    holder = parent(target)
+    item = parent(holder) if isinstance(holder, cst.AsName) and holder.name is target else None
+    statement = parent(item) if isinstance(item, cst.WithItem) else None
+    return statement if isinstance(statement, cst.With) else None
+
+
+def _under(node: cst.CSTNode, ancestor: cst.CSTNode, parent: Parent) -> bool:
+    current: cst.CSTNode | None = node
+    while current is not None:
+        if current is ancestor:
             return True
         current = parent(current)
     return False
@@ -159,8 +186,9 @@ def _holds_at(
 def _before(
     first: list[tuple[cst.CSTNode, int]], second: list[tuple[cst.CSTNode, int]]
 ) -> bool:
-    """`first`'s statement is written before `second`'s, outermost block first; False
-    when they are in different branches or one holds the other."""
+    """`first`'s statement is written before `second`'s, outermost block first; True when
+    `first`'s statement holds `second`'s (its header, a `with`'s binding, runs before its
+    body); False when they are in different branches or are the same statement."""
     for (block_a, index_a), (block_b, index_b) in zip(
         reversed(first), reversed(second)
     ):
@@ -168,7 +196,7 @@ def _before(
             return False
         if index_a != index_b:
             return index_a < index_b
-    return False
+    return len(first) < len(second)
 
 
 def _loop_between(read: cst.CSTNode, block: cst.CSTNode, parent: Parent) -> bool:

@@ -24,8 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 import libcst as cst
-from libcst.metadata import Assignment, Scope
+from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.dominance import Parent, dominating
 from migrate_storage.codemods.analysis.found import Found
 from migrate_storage.codemods.model import Reason, Status
 
@@ -60,6 +61,7 @@ def provenance(
     by_call: Mapping[cst.Call, Found],
     depth: int = 0,
     stores: Callable[[str], Sequence[cst.BaseExpression | None] | None] | None = None,
+    parent: Parent | None = None,
 ) -> object:
     """Where the handle `expr` comes from (see the module docstring): Status.MIGRATED or
     Status.PENDING (from such an open), NOT_A_FILE, SECRET, None (from something we can
@@ -69,7 +71,10 @@ def provenance(
     (None in the list for a store whose value is not seen; None for the whole answer
     when a store may be hidden), so `self._handle` set by `self._handle = open(p)` in
     `__init__` has that open's provenance. Stores from other modules are not seen: that
-    changes a count, never a rewrite (the call's text stays as it is)."""
+    changes a count, never a rewrite (the call's text stays as it is). `parent`: a
+    function's local bound more than once has the provenance of the one binding that
+    holds at the read, when analysis/dominance.py proves one (`with open(p) as f:` after a
+    loop over `for f in ...`; `labels = json.load(labels)` in the `with` binding it)."""
     if isinstance(expr, cst.Call):
         names = _names.qualified_names(scopes.get(expr.func), expr.func)
         if _names.all_in(names, _names.NOT_FILE_HANDLES):
@@ -109,6 +114,15 @@ def provenance(
     if isinstance(expr, cst.Name) and depth == 0:
         scope = scopes.get(expr)
         assignments = scope[expr.value] if scope is not None else set()
+        if (
+            parent is not None
+            and len(assignments) > 1
+            and isinstance(scope, FunctionScope)
+            and all(type(a) is Assignment for a in assignments)
+        ):
+            holding = dominating(expr, [a.node for a in assignments], parent)  # type: ignore[attr-defined]
+            if holding is not None:
+                assignments = {a for a in assignments if a.node is holding}  # type: ignore[attr-defined]
         if assignments and all(
             isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in assignments
         ):

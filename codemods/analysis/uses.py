@@ -129,7 +129,7 @@ class Flow:
             return None
         if not all(type(a) is Assignment for a in assignments):
             return None
-        reads = {id(r.node): r.node for a in assignments for r in a.references}
+        reads = {id(n): n for n in reads_of(scope, target.value, assignments)}
         if not all(isinstance(n, cst.Name) for n in reads.values()):
             return None
         return list(reads.values())  # type: ignore[arg-type]
@@ -269,7 +269,7 @@ class Flow:
         if found is None:
             return None
         scope, binding = found
-        reads = [a.node for a in binding.references]
+        reads = reads_of(scope, name.value, [binding])
         if not all(isinstance(n, cst.Name) and self._scopes.get(n) is scope for n in reads):
             return None
         return reads  # type: ignore[return-value]
@@ -362,6 +362,17 @@ class Flow:
         return False
 
 
+def reads_of(scope: Scope, name: str, assignments: list[Assignment]) -> list[cst.CSTNode]:
+    """The reads of `assignments` (bindings of `name` in `scope`), those written before
+    them included: LibCST gives a binding only the reads written after it in its own
+    scope, but a loop around both runs the earlier read after it (`for ...: if i:
+    f.close()` then `f = open(p)`)."""
+    found = {id(r.node): r.node for a in assignments for r in a.references}
+    for access in scope.accesses[name]:
+        found.setdefault(id(access.node), access.node)
+    return list(found.values())
+
+
 def _reads_of_only_binding(
     scope: Scope | None, name: str, node: cst.CSTNode
 ) -> list[cst.Name] | None:
@@ -373,7 +384,7 @@ def _reads_of_only_binding(
         return None
     if assignments[0].node is not node:
         return None
-    reads = [a.node for a in assignments[0].references]
+    reads = reads_of(scope, name, assignments)
     if not all(isinstance(n, cst.Name) for n in reads):
         return None
     return reads  # type: ignore[return-value]

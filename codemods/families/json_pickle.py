@@ -113,6 +113,7 @@ from migrate_storage.codemods.analysis.handles import (
     is_inert,
     provenance,
 )
+from migrate_storage.codemods.analysis.uses import reads_of
 from migrate_storage.codemods.families import lazy_command
 from migrate_storage.codemods.families._edit import (
     bool_name,
@@ -245,6 +246,7 @@ def decide(items: list[Found], ctx: Context) -> None:
             ctx.collector.bindings,
             ctx.by_call,
             stores=lambda attr: _stored_values(ctx.typer.attribute_stores(attr)),
+            parent=ctx.flow.parent,
         )
         if status in (NOT_A_FILE, FROM_CALLER):
             continue  # not file I/O here: the caller's open is the site
@@ -414,8 +416,7 @@ def _only_use(
     if len(mine) != 1:
         return False
     outer = ctx.collector.enclosing.get(statement, ())
-    for access in mine[0].references:
-        node = access.node
+    for node in reads_of(scope, bound.value, mine):  # those written before it too
         if node is handle:
             continue
         shield = (

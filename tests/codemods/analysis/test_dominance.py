@@ -32,6 +32,9 @@ def _unlink(body: str) -> tuple[Status, Reason | None]:
         "def f(p):\n    p = Path(p)\n    for x in range(3):\n        p.unlink()\n",
         "def f(p):\n    p: Path = Path(p)\n    p.unlink()\n    p = None\n",
         "def f(p):\n    while True:\n        p = Path(p)\n        p.unlink()\n",
+        # a loop's own target is bound before its body: the body's binding overwrites it
+        "def f(names):\n    for p in names:\n        p = Path(p)\n        p.unlink()\n",
+        "def f(p):\n    with make() as p:\n        p = Path('x')\n        p.unlink()\n",
     ],
 )
 def test_the_binding_that_holds_types_the_read(body: str) -> None:
