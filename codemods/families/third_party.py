@@ -1,7 +1,8 @@
 """Path I/O done by other libraries: the one table, and how a call is recognised from it.
 
 These calls read or write a file themselves (`pd.read_csv(p)`, `np.save(p, a)`,
-`torch.save(obj, p)`, `tarfile.open(p, "w:gz")`, `sqlite3.connect(db)`, ...), so the
+`torch.save(obj, p)`, `safetensors.torch.save_file(w, p)`, `joblib.dump(m, p)`,
+`cv2.imwrite(p, img)`, `tarfile.open(p, "w:gz")`, `sqlite3.connect(db)`, ...), so the
 runtime never sees their bytes. They are counted in the third-party family: UNMIGRATED
 with the reason "third-party reader" or "third-party writer" (a call whose mode may write
 is a writer, as for builtin open), except the one-shot writers (`Entry.closes`: the file
@@ -20,7 +21,8 @@ Recognition, sound rather than by spelling:
 - Methods on objects of unknown type only where the method name is distinctive of a path
   writer *and* its path argument is given (`df.to_csv()` with no path returns a string):
   pandas' `to_csv`, `to_parquet`, `to_feather`, `to_hdf`, `to_pickle`, `to_excel`,
-  `to_stata`, `to_orc`, numpy's `tofile`, matplotlib's `savefig`, archives' `extractall`. `to_json` is shared with
+  `to_stata`, `to_orc`, numpy's `tofile`, matplotlib's `savefig`, archives' `extractall`,
+  Hugging Face's `save_pretrained` (a folder). `to_json` is shared with
   many classes that return a string, so it counts only with a path that is provably one
   (a string literal, an f-string or a `Path(...)`/`os.path.join(...)` call).
   `img.save(p)` (PIL) is not counted: `save` is far too common a method name.
@@ -195,6 +197,8 @@ _FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
 _OPEN_WRITES = r"[rbt]*[wxa+][rwxabt+]*"
 
 
+SAFETENSORS_FRAMEWORKS = ("torch", "numpy", "flax", "tensorflow", "paddle", "mlx")
+
 _PANDAS_READERS = {
     "read_csv": "filepath_or_buffer",
     "read_table": "filepath_or_buffer",
@@ -227,6 +231,42 @@ FUNCTIONS: dict[str, Entry] = {
     "numpy.memmap": _by_mode(0, "filename", 2, "r+"),
     "torch.save": _one_shot(1, "f"),
     "torch.load": _reader(0, "f"),
+    "torch.jit.save": _one_shot(1, "f"),
+    "torch.jit.load": _reader(0, "f"),
+    # Model weights: safetensors writes exactly the name it is given and has closed it
+    # when `save_file` returns; `load_file` and `safe_open` (which maps the file at the
+    # call) read that one file. The same functions for every framework module.
+    **{
+        f"safetensors.{framework}.{name}": entry
+        for framework in SAFETENSORS_FRAMEWORKS
+        for name, entry in (
+            ("save_file", _one_shot(1, "filename")),
+            ("load_file", _reader(0, "filename")),
+        )
+    },
+    "safetensors.safe_open": _reader(0, "filename"),
+    # joblib's pickles (one file since joblib 0.10) and pyarrow's Parquet files.
+    "joblib.dump": _one_shot(1, "filename"),
+    "joblib.load": _reader(0, "filename"),
+    "pyarrow.parquet.write_table": _one_shot(1, "where"),
+    # A dataset folder as well as a file: counted only, as pandas.read_parquet.
+    "pyarrow.parquet.read_table": _reader(0, "source"),
+    # Images: OpenCV and imageio write exactly the name given (the extension picks the
+    # format, never added) and read that one file.
+    "cv2.imwrite": _one_shot(0, "filename"),
+    "cv2.imread": _reader(0, "filename"),
+    **{
+        f"{module}.{name}": entry
+        for module in ("imageio", "imageio.v2", "imageio.v3")
+        for name, entry in (
+            ("imwrite", _one_shot(0, "uri")),
+            ("imread", _reader(0, "uri")),
+        )
+    },
+    # MATLAB files: `.mat` is added to a name without it (appendmat=True), and a given
+    # file object is written instead: counted only.
+    "scipy.io.savemat": _writer(0, "file_name"),
+    "scipy.io.loadmat": _reader(0, "file_name"),
     "PIL.Image.open": _reader(0, "fp"),
     "matplotlib.pyplot.savefig": _one_shot(0, "fname", adds_extension=True),
     "io.FileIO": replace(
@@ -290,6 +330,9 @@ METHODS: dict[str, Entry] = {
     # folder: a writer of a tree the runtime does not see (counted only). Not `extract`:
     # far too common a method name.
     "extractall": _writer(0, "path"),
+    # Hugging Face's convention (transformers, diffusers, peft, tokenizers, ...): writes
+    # the model's files into a folder and has closed them when it returns.
+    "save_pretrained": _one_shot(0, "save_directory"),
 }
 _STRICT_METHODS = frozenset({"to_json"})
 

@@ -79,6 +79,10 @@ def publish(
     if kind != "folder":
         return  # no file there: a missing path is never recorded (no "gone" row)
     failure: BaseException | None = None
+    # A folder written into again (`save_pretrained(d)` over a checkpoint, nested saves of
+    # the same folder) holds files this call did not rewrite: those already published as
+    # they are on disk are not read and sent again.
+    as_is = getattr(storage.backend, "published_as_is", None)
     for base, dirs, files in os.walk(real):
         dirs[:] = sorted(
             d
@@ -88,6 +92,8 @@ def publish(
         for name in sorted(files):
             full = os.path.join(base, name)
             if not os.path.isfile(full):  # a broken symlink, a FIFO: nothing to publish
+                continue
+            if as_is is not None and as_is(full, pin):
                 continue
             try:
                 storage._after_write(full, pin)

@@ -10,7 +10,9 @@ release is called once it is closed, before `after_write`; `release(False)` when
 changed nothing, so no `after_write` follows; `release(failed=True)` when the open or the
 write raised), `after_rename(src, dst, *, pin)`,
 `after_remove(path, *, tree=False)` and `pin_of(path)` for the lifecycle stand-ins
-(`lifecycle.py`). The ipfs backend implements them (`_ipfs.py`, `_relocate.py`).
+(`lifecycle.py`), and `published_as_is(path, pin) -> bool` for the publish of a folder
+after a third-party writer (`_after_call.publish`: a file it did not rewrite is not read
+and sent again). The ipfs backend implements them (`_ipfs.py`, `_relocate.py`).
 """
 
 from __future__ import annotations

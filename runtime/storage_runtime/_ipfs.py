@@ -57,6 +57,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from storage_runtime import _os_calls
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
@@ -328,6 +329,27 @@ class IpfsBackend:
             return  # another writer has it open: its close publishes the whole file
         if self._breaker.success():
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
+
+    def published_as_is(self, path: str, pin: bool) -> bool:
+        """`path` is published, with this `pin`, exactly as it is on disk (its row's size,
+        mtime and inode, as `sync`'s stale check compares them) and nobody has it open for
+        writing here: publishing it again would send the same bytes. False when unsure."""
+        rel = self.rel(path)
+        if rel is None:
+            return False
+        try:
+            row = self.index.get(rel)
+        except IndexUnavailable:
+            return False
+        if row is None or row.state != "published" or row.pin != pin:
+            return False
+        if self.writers.busy(rel):
+            return False
+        try:
+            st = _os_calls.stat(path)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns, st.st_ino) == (row.size, row.mtime_ns, row.ino)
 
     # -- the file lifecycle (new: issue 15) ------------------------------------------
     def begin_write(self, path: str, pin: bool | None = None) -> Callable[..., None] | None:

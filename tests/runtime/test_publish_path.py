@@ -124,6 +124,47 @@ def test_a_folder_is_published_as_its_files(
 
 
 @pytest.mark.ipfs
+def test_a_folder_published_again_sends_only_what_changed(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """`save_pretrained(d)` into a folder that holds earlier shards, and the nested saves
+    of one folder (config, then weights, then generation config): a file published as it
+    is on disk is not read and sent again; a rewritten one is, as is one asked with
+    another pin, and one whose stat changed with the same size."""
+    storage = make_storage()
+    model = os.path.join(storage.settings.root, "model")
+    os.makedirs(model)
+    files = {"shard.bin": b"w" * 200_000, "config.json": b"{}", "vocab.txt": b"a\nb\n"}
+    for name, data in files.items():
+        with open(os.path.join(model, name), "wb") as f:
+            f.write(data)
+    storage.publish(model, pin=False)
+    before = rows(storage.settings.index)
+    assert {r["state"] for r in before.values()} == {"published"}
+
+    with open(os.path.join(model, "config.json"), "wb") as f:  # rewritten: new bytes
+        f.write(b'{"v": 2}')
+    stamp = os.stat(os.path.join(model, "vocab.txt")).st_mtime_ns
+    os.utime(os.path.join(model, "vocab.txt"), ns=(stamp + 10**9, stamp + 10**9))
+    storage.publish(model, pin=False)
+
+    after = rows(storage.settings.index)
+    assert after["model/shard.bin"]["gen"] == before["model/shard.bin"]["gen"]
+    assert after["model/shard.bin"]["updated"] == before["model/shard.bin"]["updated"]
+    for rel in ("model/config.json", "model/vocab.txt"):  # sent again
+        assert after[rel]["gen"] > before[rel]["gen"]
+        assert after[rel]["state"] == "published"
+        assert after[rel]["cid"] == disk_cid(os.path.join(storage.settings.root, rel))
+
+    storage.publish(model, pin=True)  # another pin: every file is published again
+    pinned = rows(storage.settings.index)
+    assert {(r["state"], r["pin"]) for r in pinned.values()} == {("published", 1)}
+    assert mfs_cid(ipfs_client, f"{namespace}/model/shard.bin") == disk_cid(
+        os.path.join(model, "shard.bin")
+    )
+
+
+@pytest.mark.ipfs
 def test_nothing_is_recorded_for_what_the_writer_did_not_write(
     make_storage: Callable[..., Any], tmp_path: Any
 ) -> None:

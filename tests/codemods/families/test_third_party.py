@@ -38,6 +38,28 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("import pandas as pd\npd.read_csv(p, sep='\\t')\npd.read_parquet(path=p)\n",
          [("pandas.read_csv", P), ("pandas.read_parquet", R)]),
         ("from PIL import Image\nImage.open(p)\n", [("PIL.Image.open", P)]),
+        # Model weights, pickles, images, Parquet and MATLAB files (the ML rows).
+        ("from safetensors.torch import save_file as safe_save, load_file\n"
+         "safe_save(state, p, metadata={'format': 'pt'})\nload_file(p, device='cpu')\n",
+         [("safetensors.torch.save_file", P), ("safetensors.torch.load_file", P)]),
+        ("import safetensors.numpy\nfrom safetensors import safe_open\n"
+         "safetensors.numpy.save_file(arrays, filename=p)\n"
+         "with safe_open(p, framework='pt') as f:\n    f.keys()\n",
+         [("safetensors.numpy.save_file", P), ("safetensors.safe_open", P)]),
+        ("import joblib\njoblib.dump(model, p, compress=3)\njoblib.load(p)\n",
+         [("joblib.dump", P), ("joblib.load", P)]),
+        ("import torch\ntorch.jit.save(scripted, p)\ntorch.jit.load(p, map_location='cpu')\n",
+         [("torch.jit.save", P), ("torch.jit.load", P)]),
+        ("import cv2\nimport imageio.v3 as iio\ncv2.imwrite(p, img)\ncv2.imread(p)\n"
+         "iio.imwrite(q, frames)\niio.imread(q)\n",
+         [("cv2.imwrite", P), ("cv2.imread", P), ("imageio.v3.imwrite", P), ("imageio.v3.imread", P)]),
+        ("import pyarrow.parquet as pq\npq.write_table(table, p)\npq.read_table(p)\n",
+         [("pyarrow.parquet.write_table", P), ("pyarrow.parquet.read_table", R)]),
+        ("from scipy import io as sio\nsio.savemat(p, {'a': a})\nsio.loadmat(p)\n",
+         [("scipy.io.savemat", W), ("scipy.io.loadmat", R)]),
+        ("model.save_pretrained(out_dir)\ntokenizer.save_pretrained(save_directory=out_dir)\n"
+         "model.save_pretrained()\n",
+         [("*.save_pretrained", P), ("*.save_pretrained", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
