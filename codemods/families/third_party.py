@@ -22,7 +22,7 @@ Recognition, sound rather than by spelling:
   writer *and* its path argument is given (`df.to_csv()` with no path returns a string):
   pandas' `to_csv`, `to_parquet`, `to_feather`, `to_hdf`, `to_pickle`, `to_excel`,
   `to_stata`, `to_orc`, numpy's `tofile`, matplotlib's `savefig`, archives' `extractall`,
-  Hugging Face's `save_pretrained` (a folder). `to_json` is shared with
+  Hugging Face's `save_pretrained` and datasets' `save_to_disk` (folders). `to_json` is shared with
   many classes that return a string, so it counts only with a path that is provably one
   (a string literal, an f-string or a `Path(...)`/`os.path.join(...)` call).
   `img.save(p)` (PIL) is not counted: `save` is far too common a method name.
@@ -333,6 +333,8 @@ METHODS: dict[str, Entry] = {
     # Hugging Face's convention (transformers, diffusers, peft, tokenizers, ...): writes
     # the model's files into a folder and has closed them when it returns.
     "save_pretrained": _one_shot(0, "save_directory"),
+    # datasets' `Dataset.save_to_disk` / `DatasetDict.save_to_disk`: a folder too.
+    "save_to_disk": _one_shot(0, "dataset_path", "dataset_dict_path"),
 }
 _STRICT_METHODS = frozenset({"to_json"})
 

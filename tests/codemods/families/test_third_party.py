@@ -58,8 +58,9 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("from scipy import io as sio\nsio.savemat(p, {'a': a})\nsio.loadmat(p)\n",
          [("scipy.io.savemat", W), ("scipy.io.loadmat", R)]),
         ("model.save_pretrained(out_dir)\ntokenizer.save_pretrained(save_directory=out_dir)\n"
-         "model.save_pretrained()\n",
-         [("*.save_pretrained", P), ("*.save_pretrained", P)]),
+         "model.save_pretrained()\nds.save_to_disk(path)\nds.save_to_disk(dataset_dict_path=path)\n",
+         [("*.save_pretrained", P), ("*.save_pretrained", P), ("*.save_to_disk", P),
+          ("*.save_to_disk", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
