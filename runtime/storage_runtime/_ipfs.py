@@ -343,7 +343,9 @@ class IpfsBackend:
         publishes it if its row is pending: a publish this open superseded or turned away
         as busy (another handle's change) would otherwise wait for the next `sync`.
         `release(failed=True)`: the open (or the write it guards) raised; a row made by
-        this open goes again (once no other handle holds it)."""
+        this open goes again (once no other handle holds it); with `changed=False` too (the
+        OS refused the open: nothing was touched) its bump goes back whatever the row, and
+        nothing is published."""
         if sys.is_finalizing():
             return None  # shutting down: nothing is done (see the module doc)
         rel = self.rel(path)
@@ -368,7 +370,7 @@ class IpfsBackend:
             if gen is None or (changed and not failed):
                 return
             try:
-                if failed and not new:
+                if failed and changed and not new:
                     return  # the write it guards may have changed the file: the bump stays
                 row = self.index.unbump(rel)
                 # Another writer still open publishes at its own close (a publish now
