@@ -407,6 +407,31 @@ class IpfsBackend:
         renamed(self, src, dst, pin)
 
     @_one_connection
+    def after_link_while_open(self, src: str, dst: str, *, pin: bool | None) -> bool:
+        """The program made `dst` a second name of `src`'s file (`os.link`, done). When
+        `src` is open for writing on this machine its bytes are not final: `dst` is
+        recorded pending and, when its writers are this process's, follows them (published
+        by their last close, `Writers.follow`, as a name it was renamed to is); a writer of
+        another process leaves it to `sync`. False when `src` is not open for writing (or
+        `dst` is not publishable): the caller publishes `dst` now, as before."""
+        if sys.is_finalizing():
+            return False
+        from storage_runtime._relocate import canonical
+
+        src_rel, dst_rel = self.rel(canonical(src)), self.rel(canonical(dst))
+        if (src_rel is None or dst_rel is None or unpublishable_name(dst_rel) is not None
+                or not self.writers.writing(src_rel)):
+            return False
+        self._first_use()
+        if pin is None:
+            row = self.index.get(src_rel)
+            pin = bool(row is not None and row.pin)
+        self._absent.drop(dst)
+        self.index.mark_pending(dst_rel, pin)
+        self.writers.follow(src_rel, dst_rel)
+        return True
+
+    @_one_connection
     def after_remove(self, path: str, *, tree: bool = False) -> None:
         """The program removed `path` (a folder with `tree`): see `_relocate.removed`."""
         from storage_runtime._relocate import removed

@@ -239,15 +239,34 @@ def link(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
     """`os.link(src, dst, **kwargs)` (returns None), then `dst` is published: a hard link
     made into place (atomicwrites, safer: a no-overwrite write) is the file's new name,
     and the removal of the temporary name that usually follows drops only that entry
-    (pin None: the source's pin, cache when unknown)."""
+    (pin None: the source's pin, cache when unknown). A source still open for writing
+    here has its bytes to come: `dst` is published by its writer's last close."""
     fn = _function("os.link", call)
     result = fn(*args, **kwargs)
     a = _arguments(storage, "os.link", fn, args, kwargs)
     if a is not None:
         src, dst = _at(a["src"], a["src_dir_fd"]), _at(a["dst"], a["dst_dir_fd"])
-        if src is not None and dst is not None:
+        if src is not None and dst is not None and not _linked_while_open(
+                storage, src, dst, pin):
             _published(storage, src, dst, pin)
     return result
+
+
+def _linked_while_open(storage: Any, src: Any, dst: Any, pin: bool | None) -> bool:
+    """True when the backend took `dst` as a name of a file still open for writing (its
+    bytes not final: published when the writer closes, not now); see
+    `IpfsBackend.after_link_while_open`. Failures are logged (strict mode raises)."""
+    hook = getattr(storage.backend, "after_link_while_open", None)
+    if hook is None:
+        return False
+    try:
+        return bool(hook(src, dst, pin=pin))
+    except Exception:
+        if storage.settings.strict:
+            raise
+        log.warning("storage_runtime: recording the link %r -> %r failed", src, dst,
+                    exc_info=True)
+        return False
 
 
 def _path_move(storage: Any, name: str, path: Any, pin: bool | None, args: Any,

@@ -176,3 +176,54 @@ def test_a_file_renamed_while_open_for_writing_reaches_other_workers_whole(
     for gone in ("state.json.tmp", "app.log", "app.log.1"):
         assert b.call("read", rel=gone) == MISSING, gone
         assert mfs_cid(ipfs_client, f"{namespace}/{gone}") is None, gone
+
+
+LINKED_WHILE_OPEN = textwrap.dedent(
+    """\
+    import os
+
+
+    def no_overwrite_write(path, text):
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:  # the link inside the with: f is still being written
+            f.write(text[:3])
+            f.flush()
+            os.link(tmp, path)
+            f.write(text[3:])
+        os.unlink(tmp)
+
+
+    no_overwrite_write("data.txt", "abcdef")
+    log = open("app.log", "w")
+    log.write("one\\n")
+    os.link("app.log", "app.log.keep")  # a second name while the handle still writes
+    log.write("two\\n")
+    log.close()
+    print("done")
+    """
+)
+
+
+def test_a_file_linked_while_open_for_writing_reaches_other_workers_whole(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+) -> None:
+    """`os.link` published the new name at once, with the bytes written so far, and the
+    writer's close published only the old name: other workers restored `data.txt` as
+    `abc`. The new name now follows the old one's writers, like a rename's."""
+    result = transform_source(
+        LINKED_WHILE_OPEN.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
+    )
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    assert "storage.link(tmp, path, pin=True, call=os.link)" in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+    assert _run(program, root, "", ipfs_api, namespace) == "done"
+    assert (root / "data.txt").read_text() == "abcdef"
+    b = workers("b")
+    assert b.call("read", rel="data.txt") == "abcdef"
+    assert b.call("read", rel="data.txt.tmp") == MISSING
+    assert b.call("read", rel="app.log.keep") == "one\ntwo\n"
+    assert b.call("read", rel="app.log") == "one\ntwo\n"
