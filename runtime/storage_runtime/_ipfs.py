@@ -60,7 +60,7 @@ from typing import Any, TypeVar
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
-from storage_runtime._paths import is_inside, is_secret, unpublishable_name
+from storage_runtime._paths import is_inside, is_secret, other_links, unpublishable_name
 from storage_runtime._writers import READERS, Writers
 from storage_runtime.config import Settings
 
@@ -293,18 +293,36 @@ class IpfsBackend:
     # -- Backend protocol ----------------------------------------------------------
     @_one_connection
     def after_write(self, path: str, *, pin: bool) -> None:
+        """Publish `path`, written, then its other hard links inside the root: one inode,
+        so the write changed them too, and a worker restoring another name would get the
+        version before it (each name keeps the pin this machine recorded for it, else
+        `pin`)."""
+        if not self._publish_written(path, pin) or sys.is_finalizing():
+            return
+        for other in other_links(path, self.settings):
+            rel = self.rel(other)
+            if rel is None:
+                continue
+            try:
+                row = self.index.get(rel)
+            except IndexUnavailable:
+                row = None
+            self._publish_written(other, row.pin if row is not None else pin)
+
+    def _publish_written(self, path: str, pin: bool) -> bool:
+        """`after_write` for `path` alone; False when `path` is not publishable."""
         from storage_runtime._publish import publish_one
 
         rel = self.rel(path)
         if rel is None:
-            return
+            return False
         self._first_use()
         strict = self.settings.strict
         self._absent.drop(path)
         problem = unpublishable_name(rel)
         if problem is not None:
             self.refuse(path, rel, problem)
-            return
+            return True
         try:
             gen, _ = self.index.mark_pending(rel, pin)
         except IndexUnavailable as exc:
@@ -312,10 +330,10 @@ class IpfsBackend:
                       "`python -m storage_runtime reindex`)", exc, path)
             if strict:
                 raise
-            return
+            return True
         if not strict and self._breaker.is_open():
             self.defer(path, rel, gen, _SKIPPED)
-            return
+            return True
         try:
             outcome = publish_one(self, rel, gen, pin)
         except Exception as exc:  # whatever fails, the write stays pending
@@ -323,11 +341,12 @@ class IpfsBackend:
                        daemon=is_daemon_down(exc))
             if strict:
                 raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
-            return
+            return True
         if outcome == "busy":
-            return  # another writer has it open: its close publishes the whole file
+            return True  # another writer has it open: its close publishes the whole file
         if self._breaker.success():
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
+        return True
 
     # -- the file lifecycle (new: issue 15) ------------------------------------------
     def begin_write(self, path: str, pin: bool | None = None) -> Callable[..., None] | None:

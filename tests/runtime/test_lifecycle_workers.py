@@ -227,3 +227,46 @@ def test_a_file_linked_while_open_for_writing_reaches_other_workers_whole(
     assert b.call("read", rel="data.txt.tmp") == MISSING
     assert b.call("read", rel="app.log.keep") == "one\ntwo\n"
     assert b.call("read", rel="app.log") == "one\ntwo\n"
+
+
+WRITTEN_THROUGH_A_LINK = textwrap.dedent(
+    """\
+    import json
+    import os
+    from pathlib import Path
+
+    with open("a.txt", "w") as f:
+        f.write("one\\n")
+    os.link("a.txt", "b.txt")
+    with open("b.txt", "a") as f:  # the same inode: a.txt now says it too
+        f.write("two\\n")
+    Path("c.json").write_text("{}")
+    os.link("c.json", "d.json")
+    Path("d.json").write_text('{"k": 1}')
+    print(open("a.txt").read().split(), Path("c.json").read_text())
+    """
+)
+
+
+def test_a_file_written_through_one_hard_link_reaches_other_workers_under_every_name(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+) -> None:
+    """A write published the name it went through only: the file's other names (one
+    inode, changed too on this worker's disk) kept their earlier version in the
+    namespace, and other workers restored `a.txt` without its second line."""
+    result = transform_source(
+        WRITTEN_THROUGH_A_LINK.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
+    )
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    assert "storage.link(\"a.txt\", \"b.txt\", pin=True, call=os.link)" in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+    assert _run(program, root, "", ipfs_api, namespace) == "['one', 'two'] {\"k\": 1}"
+    b = workers("b")
+    for name in ("a.txt", "b.txt"):
+        assert b.call("read", rel=name) == "one\ntwo\n", name
+    for name in ("c.json", "d.json"):
+        assert b.call("read", rel=name) == '{"k": 1}', name
