@@ -52,6 +52,7 @@ import shutil
 from contextlib import nullcontext
 from typing import Any
 
+from storage_runtime import _after_call
 from storage_runtime._paths import PATHLIB_OWN
 
 __all__ = [
@@ -370,6 +371,10 @@ def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
           kwargs: Any) -> Any:
     fn = _function(name, call)
     a = _arguments(storage, name, fn, args, kwargs)
+    if a is not None:
+        # A copy reads its source as an open does: a file another worker published and
+        # this one never had is restored first, exactly as a read-only open restores it.
+        _after_call.restored(storage, a["src"])
     with _writing(storage, a):
         result = fn(*args, **kwargs)
     if a is not None:
@@ -379,7 +384,9 @@ def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
 
 def copy(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
          **kwargs: Any) -> Any:
-    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published."""
+    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published.
+    A missing source is first restored as a read-only open would (so for `copy2` and
+    `copyfile`)."""
     return _copy(storage, "shutil.copy", call, pin, args, kwargs)
 
 

@@ -270,3 +270,49 @@ def test_a_file_written_through_one_hard_link_reaches_other_workers_under_every_
         assert b.call("read", rel=name) == "one\ntwo\n", name
     for name in ("c.json", "d.json"):
         assert b.call("read", rel=name) == '{"k": 1}', name
+
+
+COPIES_OF_SHARED_FILES = textwrap.dedent(
+    """\
+    import shutil
+    from pathlib import Path
+
+    Path("backup").mkdir()
+    print(shutil.copy2("model.json", "backup/model.json"))
+    print(shutil.copy("config.toml", "backup"))
+    print(shutil.copyfile("notes.txt", "backup/notes.txt"))
+    try:
+        shutil.copy("never.txt", "backup/never.txt")
+    except FileNotFoundError as exc:
+        print("FileNotFoundError", exc.filename)
+    """
+)
+
+
+def test_a_copy_restores_a_source_another_worker_published(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+) -> None:
+    """A copy reads its source, as an open does: on a worker that never had the file,
+    `shutil.copy2("model.json", ...)` raised FileNotFoundError although the namespace
+    held it (a read-only open of it restored it)."""
+    b = workers("b")
+    for rel, text in (("model.json", "{}"), ("config.toml", "x = 1"), ("notes.txt", "n")):
+        b.call("write", rel=rel, data=text, pin=True)
+    result = transform_source(
+        COPIES_OF_SHARED_FILES.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
+    )
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    assert "storage.copy2(\"model.json\", \"backup/model.json\", pin=True" in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+    assert _run(program, root, "", ipfs_api, namespace).splitlines() == [
+        "backup/model.json", "backup/config.toml", "backup/notes.txt",
+        "FileNotFoundError never.txt",
+    ]
+    assert (root / "backup" / "model.json").read_text() == "{}"
+    assert (root / "model.json").read_text() == "{}"  # restored, as an open would
+    c = workers("c")
+    assert c.call("read", rel="backup/config.toml") == "x = 1"
