@@ -316,3 +316,49 @@ def test_a_copy_restores_a_source_another_worker_published(
     assert (root / "model.json").read_text() == "{}"  # restored, as an open would
     c = workers("c")
     assert c.call("read", rel="backup/config.toml") == "x = 1"
+
+
+REMOVALS_OF_SHARED_FILES = textwrap.dedent(
+    """\
+    import os
+    from pathlib import Path
+
+    os.remove("done.txt")
+    os.unlink("old.log")
+    Path("stale.json").unlink()
+    for name in ("never.txt",):
+        try:
+            os.remove(name)
+        except FileNotFoundError as exc:
+            print("FileNotFoundError", exc.filename)
+    print(sorted(n for n in os.listdir(".") if not n.startswith(".")))
+    """
+)
+
+
+def test_a_removal_of_a_file_only_another_worker_published_removes_it(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+) -> None:
+    """`os.remove(p)` of a file the namespace holds but this worker never had raised
+    FileNotFoundError (while `os.path.exists(p)` said True, restoring it) and left the
+    entry for every other worker to restore. It is restored, as a read would, then
+    removed: the call succeeds and the entry goes, as for a file this worker had."""
+    b = workers("b")
+    for rel in ("done.txt", "old.log", "stale.json"):
+        b.call("write", rel=rel, data=rel, pin=True)
+    result = transform_source(
+        REMOVALS_OF_SHARED_FILES.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
+    )
+    assert result.new_source is not None
+    migrated = result.new_source.decode()
+    assert "storage.remove(\"done.txt\", call=os.remove)" in migrated, migrated
+    root = tmp_path / "a"
+    root.mkdir()
+    program = tmp_path / "main.py"
+    program.write_text(migrated)
+    assert _run(program, root, "", ipfs_api, namespace).splitlines() == [
+        "FileNotFoundError never.txt", "[]",
+    ]
+    c = workers("c")
+    for rel in ("done.txt", "old.log", "stale.json"):
+        assert c.call("read", rel=rel) == MISSING, rel
