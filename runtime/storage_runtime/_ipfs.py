@@ -536,6 +536,12 @@ class IpfsBackend:
         except RestoreError as exc:  # a failed fetch may succeed on the next open: not remembered
             log.warning("storage_runtime: restoring %s failed: %s", path, exc.reason)
             raise
+        except (FileExistsError, NotADirectoryError) as exc:
+            # A file of this worker stands where the namespace has a folder on the way
+            # (`a` here, `a/b.txt` there): nothing can be restored under it, and the
+            # program's own call answers for the path as before (NotADirectoryError,
+            # False). No daemon trouble, nothing said on the program's stderr.
+            log.debug("storage_runtime: not restoring %s: %s", path, exc)
         except trouble_types() as exc:
             if is_daemon_down(exc):
                 self._breaker.failure()
