@@ -281,6 +281,12 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
     `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
+    if name == "unlink":
+        a = _path_arguments(storage, method, name, path, args, kwargs)
+        if a is not None and a.get("missing_ok") is True:
+            # missing_ok raises nothing for a missing file: one another worker published
+            # is restored first, so that it is removed here and its entry dropped.
+            _restored_for_removal(storage, path)
     try:
         result = method(*args, **kwargs)
     except FileNotFoundError:

@@ -326,6 +326,8 @@ REMOVALS_OF_SHARED_FILES = textwrap.dedent(
     os.remove("done.txt")
     os.unlink("old.log")
     Path("stale.json").unlink()
+    Path("cache.bin").unlink(missing_ok=True)  # the clean-up beside a write
+    Path("never.bin").unlink(missing_ok=True)
     for name in ("never.txt",):
         try:
             os.remove(name)
@@ -342,9 +344,10 @@ def test_a_removal_of_a_file_only_another_worker_published_removes_it(
     """`os.remove(p)` of a file the namespace holds but this worker never had raised
     FileNotFoundError (while `os.path.exists(p)` said True, restoring it) and left the
     entry for every other worker to restore. It is restored, as a read would, then
-    removed: the call succeeds and the entry goes, as for a file this worker had."""
+    removed: the call succeeds and the entry goes, as for a file this worker had. So for
+    `unlink(missing_ok=True)`, which raised nothing but left the entry."""
     b = workers("b")
-    for rel in ("done.txt", "old.log", "stale.json"):
+    for rel in ("done.txt", "old.log", "stale.json", "cache.bin"):
         b.call("write", rel=rel, data=rel, pin=True)
     result = transform_source(
         REMOVALS_OF_SHARED_FILES.encode(), "main.py", FilePolicy(strategy=Strategy.PIN)
@@ -360,5 +363,5 @@ def test_a_removal_of_a_file_only_another_worker_published_removes_it(
         "FileNotFoundError never.txt", "[]",
     ]
     c = workers("c")
-    for rel in ("done.txt", "old.log", "stale.json"):
+    for rel in ("done.txt", "old.log", "stale.json", "cache.bin"):
         assert c.call("read", rel=rel) == MISSING, rel
