@@ -431,7 +431,8 @@ class IpfsBackend:
         `src` is open for writing on this machine its bytes are not final: `dst` is
         recorded pending and, when its writers are this process's, follows them (published
         by their last close, `Writers.follow`, as a name it was renamed to is); a writer of
-        another process leaves it to `sync`. False when `src` is not open for writing (or
+        another process publishes it at its close too (`after_write` publishes a file's
+        other names), else `sync` does. False when `src` is not open for writing (or
         `dst` is not publishable): the caller publishes `dst` now, as before."""
         if sys.is_finalizing():
             return False
