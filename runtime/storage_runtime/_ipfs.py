@@ -61,7 +61,7 @@ from storage_runtime import _os_calls
 from storage_runtime._atomic import fsync_quietly
 from storage_runtime._index import Index, IndexUnavailable, Row
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
-from storage_runtime._paths import is_inside, is_secret, unpublishable_name
+from storage_runtime._paths import is_inside, is_secret, other_links, unpublishable_name
 from storage_runtime._writers import READERS, Writers
 from storage_runtime.config import Settings
 
@@ -294,18 +294,36 @@ class IpfsBackend:
     # -- Backend protocol ----------------------------------------------------------
     @_one_connection
     def after_write(self, path: str, *, pin: bool) -> None:
+        """Publish `path`, written, then its other hard links inside the root: one inode,
+        so the write changed them too, and a worker restoring another name would get the
+        version before it (each name keeps the pin this machine recorded for it, else
+        `pin`)."""
+        if not self._publish_written(path, pin) or sys.is_finalizing():
+            return
+        for other in other_links(path, self.settings):
+            rel = self.rel(other)
+            if rel is None:
+                continue
+            try:
+                row = self.index.get(rel)
+            except IndexUnavailable:
+                row = None
+            self._publish_written(other, row.pin if row is not None else pin)
+
+    def _publish_written(self, path: str, pin: bool) -> bool:
+        """`after_write` for `path` alone; False when `path` is not publishable."""
         from storage_runtime._publish import publish_one
 
         rel = self.rel(path)
         if rel is None:
-            return
+            return False
         self._first_use()
         strict = self.settings.strict
         self._absent.drop(path)
         problem = unpublishable_name(rel)
         if problem is not None:
             self.refuse(path, rel, problem)
-            return
+            return True
         try:
             gen, _ = self.index.mark_pending(rel, pin)
         except IndexUnavailable as exc:
@@ -313,10 +331,10 @@ class IpfsBackend:
                       "`python -m storage_runtime reindex`)", exc, path)
             if strict:
                 raise
-            return
+            return True
         if not strict and self._breaker.is_open():
             self.defer(path, rel, gen, _SKIPPED)
-            return
+            return True
         try:
             outcome = publish_one(self, rel, gen, pin)
         except Exception as exc:  # whatever fails, the write stays pending
@@ -324,11 +342,12 @@ class IpfsBackend:
                        daemon=is_daemon_down(exc))
             if strict:
                 raise PublishError(f"publishing {path} failed (pending): {exc}") from exc
-            return
+            return True
         if outcome == "busy":
-            return  # another writer has it open: its close publishes the whole file
+            return True  # another writer has it open: its close publishes the whole file
         if self._breaker.success():
             self.start_drain()  # the daemon is back: publish what piled up meanwhile
+        return True
 
     def published_as_is(self, path: str, pin: bool) -> bool:
         """`path` is published, with this `pin`, exactly as it is on disk (its row's size,
@@ -365,7 +384,9 @@ class IpfsBackend:
         publishes it if its row is pending: a publish this open superseded or turned away
         as busy (another handle's change) would otherwise wait for the next `sync`.
         `release(failed=True)`: the open (or the write it guards) raised; a row made by
-        this open goes again (once no other handle holds it)."""
+        this open goes again (once no other handle holds it); with `changed=False` too (the
+        OS refused the open: nothing was touched) its bump goes back whatever the row, and
+        nothing is published."""
         if sys.is_finalizing():
             return None  # shutting down: nothing is done (see the module doc)
         rel = self.rel(path)
@@ -390,7 +411,7 @@ class IpfsBackend:
             if gen is None or (changed and not failed):
                 return
             try:
-                if failed and not new:
+                if failed and changed and not new:
                     return  # the write it guards may have changed the file: the bump stays
                 row = self.index.unbump(rel)
                 # Another writer still open publishes at its own close (a publish now
@@ -425,6 +446,32 @@ class IpfsBackend:
 
         self._first_use()
         renamed(self, src, dst, pin)
+
+    @_one_connection
+    def after_link_while_open(self, src: str, dst: str, *, pin: bool | None) -> bool:
+        """The program made `dst` a second name of `src`'s file (`os.link`, done). When
+        `src` is open for writing on this machine its bytes are not final: `dst` is
+        recorded pending and, when its writers are this process's, follows them (published
+        by their last close, `Writers.follow`, as a name it was renamed to is); a writer of
+        another process publishes it at its close too (`after_write` publishes a file's
+        other names), else `sync` does. False when `src` is not open for writing (or
+        `dst` is not publishable): the caller publishes `dst` now, as before."""
+        if sys.is_finalizing():
+            return False
+        from storage_runtime._relocate import canonical
+
+        src_rel, dst_rel = self.rel(canonical(src)), self.rel(canonical(dst))
+        if (src_rel is None or dst_rel is None or unpublishable_name(dst_rel) is not None
+                or not self.writers.writing(src_rel)):
+            return False
+        self._first_use()
+        if pin is None:
+            row = self.index.get(src_rel)
+            pin = bool(row is not None and row.pin)
+        self._absent.drop(dst)
+        self.index.mark_pending(dst_rel, pin)
+        self.writers.follow(src_rel, dst_rel)
+        return True
 
     @_one_connection
     def after_remove(self, path: str, *, tree: bool = False) -> None:
@@ -512,6 +559,12 @@ class IpfsBackend:
         except RestoreError as exc:  # a failed fetch may succeed on the next open: not remembered
             log.warning("storage_runtime: restoring %s failed: %s", path, exc.reason)
             raise
+        except (FileExistsError, NotADirectoryError) as exc:
+            # A file of this worker stands where the namespace has a folder on the way
+            # (`a` here, `a/b.txt` there): nothing can be restored under it, and the
+            # program's own call answers for the path as before (NotADirectoryError,
+            # False). No daemon trouble, nothing said on the program's stderr.
+            log.debug("storage_runtime: not restoring %s: %s", path, exc)
         except trouble_types() as exc:
             if is_daemon_down(exc):
                 self._breaker.failure()

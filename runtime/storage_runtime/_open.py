@@ -407,10 +407,17 @@ def open_tracked(
     # Mark the path open for writing before the open truncates it (see `_publish`).
     release = begin_write(backend, path, bool(pin))
     try:
-        raw, result = build_stack(
-            TrackedFileIO, name, spec, mode, buffering, encoding, errors, newline, closefd,
-            opener,
-        )
+        raw = TrackedFileIO(name, spec.rawmode, closefd, opener)
+    except BaseException:
+        if release is not None:
+            # The OS refused the open (`x` of an existing file, a missing folder, a
+            # folder, no permission): nothing was created or truncated, so its bump goes
+            # back as an unchanged handle's, whoever else holds the file. An opener is the
+            # program's code, which may have changed the file before raising.
+            release(changed=opener is not None, failed=True)
+        raise
+    try:
+        result = stack_on(raw, spec, mode, buffering, encoding, errors, newline)
         st = _regular_file_at(raw.fileno(), path)
     except BaseException:
         if release is not None:
@@ -447,6 +454,20 @@ def build_stack(
     warn_default_encoding` (text mode, no encoding, after the file opened) is raised at
     the program's line, and the encoding is then the one builtin open would use."""
     raw = raw_class(name, spec.rawmode, closefd, opener)
+    return raw, stack_on(raw, spec, mode, buffering, encoding, errors, newline)
+
+
+def stack_on(
+    raw: io.FileIO,
+    spec: ModeSpec,
+    mode: str,
+    buffering: int,
+    encoding: str | None,
+    errors: str | None,
+    newline: str | None,
+) -> Any:
+    """The object builtin open returns, built on `raw` (already open) as `io.open` builds
+    it; `raw` is closed when that raises."""
     result: Any = raw
     try:
         line_buffering = False
@@ -469,7 +490,7 @@ def build_stack(
     except BaseException:
         result.close()  # raw not armed yet: an open() that raised reports nothing
         raise
-    return raw, result
+    return result
 
 
 def _regular_file_at(fd: int, path: str) -> os.stat_result | None:

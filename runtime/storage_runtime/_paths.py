@@ -43,6 +43,7 @@ __all__ = [
     "is_secret",
     "is_special",
     "names_a_path_quietly",
+    "other_links",
     "publishable",
     "secret_hard_link",
     "unpublishable_name",
@@ -158,9 +159,9 @@ def publishable(path: object, settings: Settings) -> str | None:
 #: file as secret (the safe answer): bounds the cost of a multiply-linked file in a huge root.
 LINK_SCAN_LIMIT = 200_000
 
-# (st_dev, st_ino) -> (st_nlink, st_ctime_ns, answer): a link count change moves ctime, so a
-# new link to the file is looked at again; the cache is per process and bounded.
-_link_answers: dict[tuple[int, int], tuple[int, int, bool]] = {}
+# (st_dev, st_ino) -> (st_nlink, st_ctime_ns, other names or None): a link count change
+# moves ctime, so a new link to the file is looked at again; per process and bounded.
+_link_answers: dict[tuple[int, int], tuple[int, int, tuple[str, ...] | None]] = {}
 _link_lock = threading.Lock()
 
 
@@ -173,28 +174,50 @@ def secret_hard_link(real: str, settings: Settings) -> bool:
     file counts as secret), remembered per inode until its link count or ctime moves.
     Names outside the root cannot be seen; a file linked from outside the root is
     published unless its own name looks secret."""
+    names = _names_of(real, settings)
+    if names is None:
+        return True
+    return any(is_secret(name, settings) for name in names)
+
+
+def other_links(real: str, settings: Settings) -> list[str]:
+    """The other names inside the root of the regular file `real` (hard links: one inode,
+    so a write through one name changes them all), none when it has one link, when one
+    of them looks secret or when the walk passed LINK_SCAN_LIMIT (see `secret_hard_link`,
+    whose walk this is)."""
+    names = _names_of(real, settings)
+    if not names or any(is_secret(name, settings) for name in names):
+        return []
+    return list(names)
+
+
+def _names_of(real: str, settings: Settings) -> tuple[str, ...] | None:
+    """`real`'s other names inside the root (empty: a single link, or not a regular file;
+    None: too many entries to look at)."""
     try:
         st = _os_calls.stat(real)
     except (OSError, ValueError):
-        return False
+        return ()
     if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
-        return False
+        return ()
     key = (st.st_dev, st.st_ino)
     with _link_lock:
         known = _link_answers.get(key)
     if known is not None and known[:2] == (st.st_nlink, st.st_ctime_ns):
-        return known[2]
-    answer = _other_name_is_secret(real, st, settings)
+        names = known[2]
+        return None if names is None else tuple(n for n in names if n != real)
+    names = _other_names(real, st, settings)
     with _link_lock:
         if len(_link_answers) > 4096:
             _link_answers.clear()
-        _link_answers[key] = (st.st_nlink, st.st_ctime_ns, answer)
-    return answer
+        _link_answers[key] = (st.st_nlink, st.st_ctime_ns,
+                              None if names is None else (*names, real))
+    return names
 
 
-def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> bool:
+def _other_names(real: str, st: os.stat_result, settings: Settings) -> tuple[str, ...] | None:
     seen = 0
-    found = 1  # `real` itself
+    found: list[str] = []
     stack = [settings.root]
     while stack:
         folder = stack.pop()
@@ -205,7 +228,7 @@ def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> 
         for entry in entries:
             seen += 1
             if seen > LINK_SCAN_LIMIT:
-                return True
+                return None
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not is_inside(entry.path, settings.state_dir):
@@ -218,12 +241,10 @@ def _other_name_is_secret(real: str, st: os.stat_result, settings: Settings) -> 
                 continue
             if (est.st_dev, est.st_ino) != (st.st_dev, st.st_ino):
                 continue
-            if is_secret(entry.path, settings):
-                return True
-            found += 1
-            if found >= st.st_nlink:
-                return False  # every name accounted for
-    return False
+            found.append(entry.path)
+            if len(found) + 1 >= st.st_nlink:
+                return tuple(found)  # every name accounted for
+    return tuple(found)
 
 
 def _as_str(path: str | bytes | os.PathLike[Any]) -> str:

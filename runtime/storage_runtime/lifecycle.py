@@ -52,6 +52,7 @@ import shutil
 from contextlib import nullcontext
 from typing import Any
 
+from storage_runtime import _after_call
 from storage_runtime._paths import PATHLIB_OWN
 
 __all__ = [
@@ -239,15 +240,34 @@ def link(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
     """`os.link(src, dst, **kwargs)` (returns None), then `dst` is published: a hard link
     made into place (atomicwrites, safer: a no-overwrite write) is the file's new name,
     and the removal of the temporary name that usually follows drops only that entry
-    (pin None: the source's pin, cache when unknown)."""
+    (pin None: the source's pin, cache when unknown). A source still open for writing
+    here has its bytes to come: `dst` is published by its writer's last close."""
     fn = _function("os.link", call)
     result = fn(*args, **kwargs)
     a = _arguments(storage, "os.link", fn, args, kwargs)
     if a is not None:
         src, dst = _at(a["src"], a["src_dir_fd"]), _at(a["dst"], a["dst_dir_fd"])
-        if src is not None and dst is not None:
+        if src is not None and dst is not None and not _linked_while_open(
+                storage, src, dst, pin):
             _published(storage, src, dst, pin)
     return result
+
+
+def _linked_while_open(storage: Any, src: Any, dst: Any, pin: bool | None) -> bool:
+    """True when the backend took `dst` as a name of a file still open for writing (its
+    bytes not final: published when the writer closes, not now); see
+    `IpfsBackend.after_link_while_open`. Failures are logged (strict mode raises)."""
+    hook = getattr(storage.backend, "after_link_while_open", None)
+    if hook is None:
+        return False
+    try:
+        return bool(hook(src, dst, pin=pin))
+    except Exception:
+        if storage.settings.strict:
+            raise
+        log.warning("storage_runtime: recording the link %r -> %r failed", src, dst,
+                    exc_info=True)
+        return False
 
 
 def _path_move(storage: Any, name: str, path: Any, pin: bool | None, args: Any,
@@ -261,7 +281,21 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
     `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
-    result = method(*args, **kwargs)
+    if name == "unlink":
+        a = _path_arguments(storage, method, name, path, args, kwargs)
+        if a is not None and a.get("missing_ok") is True:
+            # missing_ok raises nothing for a missing file: one another worker published
+            # is restored first, so that it is removed here and its entry dropped.
+            _restored_for_removal(storage, path)
+    try:
+        result = method(*args, **kwargs)
+    except FileNotFoundError:
+        if name != "unlink" or _path_arguments(storage, method, name, path, args,
+                                               kwargs) is None:
+            raise
+        if not _restored_for_removal(storage, path):
+            raise
+        result = method(*args, **kwargs)
     a = _path_arguments(storage, method, name, path, args, kwargs)
     if a is None:
         return result
@@ -301,11 +335,36 @@ def move(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
 
 def _os_remove(storage: Any, name: str, call: Any, args: Any, kwargs: Any) -> Any:
     fn = _function(name, call)
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except FileNotFoundError:
+        a = _arguments(storage, name, fn, args, kwargs)
+        if a is None or not _restored_for_removal(storage, _at(a["path"], a["dir_fd"])):
+            raise
+        result = fn(*args, **kwargs)
     a = _arguments(storage, name, fn, args, kwargs)
     if a is not None:
         _tell(storage, "after_remove", _at(a["path"], a["dir_fd"]))
     return result
+
+
+def _restored_for_removal(storage: Any, target: Any) -> bool:
+    """The removal of `target` found no file: when it is one another worker published
+    and this one never had, restore it as a read-only open would (`_after_call.restored`)
+    and say whether a file is there now. The program removes it then (its callee called a
+    second time, as an existence check is asked again after a restore), and the removal
+    drops the namespace entry, as for a file this worker had: `os.path.exists(p)` said
+    True for it, and `os.remove(p)` raised FileNotFoundError, leaving the entry for every
+    other worker. Trouble restoring: False (the program sees its own FileNotFoundError)."""
+    if target is None:
+        return False
+    try:
+        _after_call.restored(storage, target)
+        return os.path.lexists(target)
+    except Exception:
+        log.debug("storage_runtime: restoring %r before its removal failed", target,
+                  exc_info=True)
+        return False
 
 
 def remove(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
@@ -351,6 +410,10 @@ def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
           kwargs: Any) -> Any:
     fn = _function(name, call)
     a = _arguments(storage, name, fn, args, kwargs)
+    if a is not None:
+        # A copy reads its source as an open does: a file another worker published and
+        # this one never had is restored first, exactly as a read-only open restores it.
+        _after_call.restored(storage, a["src"])
     with _writing(storage, a):
         result = fn(*args, **kwargs)
     if a is not None:
@@ -360,7 +423,9 @@ def _copy(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
 
 def copy(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
          **kwargs: Any) -> Any:
-    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published."""
+    """`shutil.copy(src, dst, **kwargs)` (returns its destination), then it is published.
+    A missing source is first restored as a read-only open would (so for `copy2` and
+    `copyfile`)."""
     return _copy(storage, "shutil.copy", call, pin, args, kwargs)
 
 

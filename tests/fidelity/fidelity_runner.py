@@ -10,7 +10,9 @@ it checks; an optional second line `# fidelity: <option>, ...` sets how it is ru
 - `root`: the program (or its setup) needs root, e.g. to give files to another user;
 - `ipfs`: also run with the ipfs backend against the real test node (runtime root over the
   folder, strict mode so a failed publish raises, a fresh namespace); the runtime's index
-  must then hold at least one entry, and nothing left pending;
+  must then hold at least one entry, and nothing left pending; and another worker (a fresh
+  root on the same namespace) must restore every pinned, published path with the bytes
+  the run left on disk (`restored_elsewhere`);
 - `stdout-file`: also run with stdout redirected to a file (the file's bytes are the stdout);
 - `not-rewritten`: `apply` must leave every file of the program as it is;
 - `python>=3.13`: skipped on older Pythons (the shape is not valid Python there).
@@ -28,6 +30,8 @@ after use the same one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -329,6 +333,53 @@ def published_rows(work: Path) -> list[tuple[str, str, int, int]]:
         ]
     finally:
         con.close()
+
+
+#: Run in a fresh root by `restored_elsewhere`: each path of argv[1] (a JSON list) read
+#: through the runtime, which restores it from the namespace; its bytes' digest, or the
+#: exception's type name.
+_OTHER_WORKER = """\
+import hashlib, json, sys
+from storage_runtime import storage
+seen = {}
+for rel in json.loads(sys.argv[1]):
+    try:
+        with storage.open(rel, "rb") as f:
+            seen[rel] = hashlib.sha256(f.read()).hexdigest()
+    except Exception as exc:
+        seen[rel] = type(exc).__name__
+print(json.dumps(seen))
+"""
+
+
+def restored_elsewhere(
+    work: Path, other: Path, tmpdir: Path, launch: Launch
+) -> dict[str, tuple[str, str]]:
+    """What another worker (a fresh root `other`, the run's namespace) restores for every
+    pinned, published path of the run that differs from the run's own disk: {path:
+    (restored digest or exception name, the disk's digest or MISSING)}. The namespace
+    must hold what this worker's disk holds once the program is done."""
+    pinned = [r[0] for r in published_rows(work) if r[1] == "published" and r[2]]
+    if not pinned:
+        return {}
+    other.mkdir()
+    proc = subprocess.run(
+        [launch.python, "-c", _OTHER_WORKER, json.dumps(pinned)],
+        cwd=other,
+        env=_env(other, tmpdir, launch),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=True,
+    )
+    seen = json.loads(proc.stdout)
+    stale = {}
+    for rel in pinned:
+        path = work / rel
+        local = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "MISSING"
+        if seen.get(rel) != local:
+            stale[rel] = (seen.get(rel, "?"), local)
+    return stale
 
 
 def python_for_nobody(

@@ -33,6 +33,7 @@ from fidelity_runner import (
     load_program,
     prepare,
     published_rows,
+    restored_elsewhere,
     run,
 )
 
@@ -51,6 +52,21 @@ XFAIL: dict[str, str] = {
     # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
     "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
     "__fspath__ again to learn the path a rename, copy or removal touched",
+}
+
+# Paths whose namespace entry may lag the run's disk when the program ends, by design (the
+# next `sync` publishes them: it re-publishes files changed on disk): program -> {path: why}.
+# Every other pinned, published path must be restored by another worker as the disk has it.
+NAMESPACE_LAGS: dict[str, dict[str, str]] = {
+    "cross_module_path_types": {
+        "data/setup.py": "written through a Path subclass's own open (not the runtime's)",
+    },
+    "lifecycle_and_pathlib_in_del_at_shutdown": {
+        "e.tmp": "renamed while the interpreter shuts down, when nothing is recorded",
+    },
+    "third_party_with_writers": {
+        "rows.zip": "appended in a `with` left by `return`: counted, not published",
+    },
 }
 
 # --------------------------------------------------------------------------- cases
@@ -96,6 +112,11 @@ def test_enough_programs_each_saying_what_it_checks() -> None:
     for folder in sorted(PROGRAMS_DIR.iterdir()):
         assert (folder / "main.py").is_file(), f"{folder.name}: no main.py"
         load_program(folder)  # raises on a malformed header
+
+
+def test_every_namespace_lag_names_an_ipfs_program() -> None:
+    known = {p.name for p in PROGRAMS if "ipfs" in p.options}
+    assert sorted(set(NAMESPACE_LAGS) - known) == []
 
 
 def test_every_xfail_entry_names_a_case() -> None:
@@ -208,3 +229,9 @@ def test_program_behaves_the_same_after_apply(
         assert [r for r in rows if r[1] != "published" and not (
             r[1] == "gone" and not (work / r[0]).exists()) and not (
             r[1] == "pending" and r[3] == 1)] == []
+        lags = NAMESPACE_LAGS.get(program.name, {})
+        stale = restored_elsewhere(work, base / "other", tmpdir, launch)
+        assert {k: v for k, v in stale.items() if k not in lags} == {}, (
+            "another worker restores these paths (restored, on disk) otherwise than the "
+            "run left them"
+        )

@@ -107,3 +107,33 @@ def test_pull_cli_lists_refusals_and_exits_1(
     assert "restored: fine.txt" in result.stdout
     assert "refused: evil/..: unsafe entry name '..'" in result.stderr
     assert "refused: link.txt" in result.stderr
+
+
+def test_a_file_where_the_namespace_has_a_folder_is_no_daemon_trouble(
+    make_storage: Callable[..., Any], caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The namespace holds `a/b.txt`; this worker has a file `a`. `os.path.exists` and
+    `isfile` of `a/b.txt` answer False and its open raises the builtin's
+    NotADirectoryError, as before the migration; the check's restore, which could not
+    make the folder `a`, said "cannot reach IPFS at ..." on the program's stderr (a local
+    conflict taken for daemon trouble)."""
+    import logging
+
+    a = make_storage("a")
+    Path(a.settings.root, "a").mkdir()
+    with a.open(os.path.join(a.settings.root, "a", "b.txt"), "w", pin=True) as f:
+        f.write("b")
+    b = make_storage("b")
+    Path(b.settings.root, "a").write_text("a file")
+    target = os.path.join(b.settings.root, "a", "b.txt")
+    with caplog.at_level(logging.WARNING, logger="storage_runtime"):
+        assert b.exists(target) is False
+        assert b.isfile(target) is False
+        assert b.path_exists(Path(target)) is False
+        with pytest.raises(NotADirectoryError) as raised:
+            b.open(target)
+        assert raised.value.filename == target
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    Path(target).parent.unlink()
+    assert b.exists(target) is True  # the restore itself works: the file is there now
+    assert Path(target).read_text() == "b"

@@ -226,3 +226,24 @@ def test_a_kill_between_the_closes_of_nested_handles_leaves_a_row_sync_publishes
     synced = run_cli(["sync"], settings.as_env())
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert mfs_cid(ipfs_client, f"{namespace}/snap.lock") == cid_of_bytes(LOCK)
+
+
+@pytest.mark.parametrize("mode", ["xb", "x"])
+def test_a_failed_exclusive_open_while_another_handle_holds_the_file_takes_its_bump_back(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str, mode: str,
+) -> None:
+    """`open(p, "x")` on an existing file raises FileExistsError before anything is
+    opened: its bump was kept (the row not new, the open "failed"), so the holder's
+    unchanged close left a pending row no writer owned, which that close then published
+    (a file nobody wrote, in the namespace)."""
+    storage = make_storage()
+    path = _lock_file(storage)
+    holder = storage.open(path, "r+b", pin=True)
+    with pytest.raises(FileExistsError) as raised:
+        storage.open(path, mode, pin=True)
+    assert raised.value.filename == str(path)
+    assert rows(storage.settings.index)["snap.lock"]["gen"] == 1  # the holder's bump only
+    assert holder.read() == LOCK
+    holder.close()
+    assert path.read_bytes() == LOCK
+    _nothing_known(storage, ipfs_client, namespace, "snap.lock")
