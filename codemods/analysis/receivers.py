@@ -16,7 +16,11 @@ PATH, from what the module itself shows:
   of the module annotates `files` at class level as such a collection, with no value or
   an empty one, and nothing in the module stores to a `.files`;
 - annotations: `Path`, `Optional[Path]`, `Path | None`, `Union[Path, None]`, `Final[...]`,
-  `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
+  `ClassVar[...]`, `Annotated[...]`, `Path | Traversable` (a file or package data: every
+  member's `open`/`read_text` is pathlib's protocol, and the runtime's helpers call the
+  method of a receiver that is no plain Path as it is, so package data is read as
+  written: pydantic-settings' `_read_file(file_path: Path | Traversable)`; a Traversable
+  alone is package data, LOCAL), also as strings: of parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
 - unannotated returns: what a call of a function or method of the module without a
@@ -1211,7 +1215,11 @@ class ReceiverTyper:
         if scope is None or depth > _MAX_DEPTH:
             return False
         parts = list(self._union_parts(node, scope, depth))
-        return bool(parts) and all(p in ("path", "none") for p in parts) and "path" in parts
+        return (
+            bool(parts)
+            and all(p in ("path", "none", "resource") for p in parts)
+            and "path" in parts
+        )
 
     def _str_or_path_type(self, annotation: cst.Annotation | None, scope: Scope | None) -> bool:
         """`str | Path` (or `Union[str, Path]`, `Optional[...]` of it, `str` alone)."""
@@ -1223,7 +1231,8 @@ class ReceiverTyper:
     def _union_parts(
         self, node: cst.BaseExpression, scope: Scope, depth: int
     ) -> Iterator[str]:
-        """ "path", "str", "none" or "?" for each member of a (possibly nested) union."""
+        """ "path", "str", "none", "resource" (a Traversable) or "?" for each member of a
+        (possibly nested) union."""
         if isinstance(node, cst.SimpleString):
             inner = _quoted(node)
             if inner is None:
@@ -1264,6 +1273,8 @@ class ReceiverTyper:
             if _names.all_in(resolved, _PATH_CLASSES)
             else "str"
             if _names.all_in(resolved, {"builtins.str"})
+            else "resource"
+            if _names.all_in(resolved, _RESOURCE_TYPES)
             else "?"
         )
 
