@@ -144,6 +144,18 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.LOCK_FILE,
     ),
     Unchanged(
+        "import contextlib, functools, os, subprocess, tempfile\n\n"
+        "def install(text):\n"
+        "    with contextlib.ExitStack() as stack:\n"
+        "        with tempfile.NamedTemporaryFile('w', delete=False) as f:\n"
+        "            f.write(text)\n"
+        "        stack.callback(functools.partial(os.unlink, f.name))\n"
+        "        subprocess.run(['pip', 'install', '-r', f.name], check=True)\n",
+        "Should do nothing, since a temporary file registered for removal when the stack"
+        " closes never outlives the run (nor does its removal publish anything).",
+        site_reason=Reason.TEMPORARY_FILE,
+    ),
+    Unchanged(
         "import tempfile\n\n"
         "def keep(data):\n"
         "    tmp = tempfile.NamedTemporaryFile(delete=False)\n"
