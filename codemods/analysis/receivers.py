@@ -20,7 +20,9 @@ PATH, from what the module itself shows:
   member's `open`/`read_text` is pathlib's protocol, and the runtime's helpers call the
   method of a receiver that is no plain Path as it is, so package data is read as
   written: pydantic-settings' `_read_file(file_path: Path | Traversable)`; a Traversable
-  alone is package data, LOCAL), also as strings: of parameters, of annotated names,
+  alone is package data, LOCAL; a member a module of the run re-exports, `from ..types
+  import Traversable`, is what it re-exports: package_facts), also as strings: of
+  parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
 - unannotated returns: what a call of a function or method of the module without a
@@ -1267,7 +1269,7 @@ class ReceiverTyper:
             else:
                 yield "?"
             return
-        resolved = self._resolve(node, scope)
+        resolved = self._through_the_run(self._resolve(node, scope))
         yield (
             "path"
             if _names.all_in(resolved, _PATH_CLASSES)
@@ -1277,6 +1279,15 @@ class ReceiverTyper:
             if _names.all_in(resolved, _RESOURCE_TYPES)
             else "?"
         )
+
+    def _through_the_run(self, names: frozenset[str]) -> frozenset[str]:
+        """`names`, each one a module of the run re-exports (`from ..types import
+        Traversable`) replaced by what it finally is outside the run (package_facts);
+        unchanged where that is not known."""
+        package = self._package
+        if package is None or not names:
+            return names
+        return frozenset(package.external(n) or n for n in names)
 
     def _resolve(self, node: cst.BaseExpression, scope: Scope) -> frozenset[str]:
         """Qualified names of a dotted name, also when it was parsed from a string."""

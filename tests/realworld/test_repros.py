@@ -1390,3 +1390,19 @@ def test_a_path_or_traversable_reads_the_same_after_apply(tmp_path: Path, backen
         outputs.append((proc.returncode, proc.stdout, proc.stderr))
     assert outputs[0][0] == 0, outputs[0]
     assert outputs[1] == outputs[0]
+
+
+def test_a_path_or_traversable_re_exported_by_the_package_is_migrated(tmp_path: Path) -> None:
+    """pydantic-settings imports `Traversable` from its own `sources/types.py` (a
+    re-export of `importlib.resources.abc.Traversable`), under TYPE_CHECKING with `Path`:
+    the union is the same one, through the run's re-exports (package facts). Expected:
+    the open PENDING in a run over the package."""
+    project = tmp_path / "project"
+    shutil.copytree(REPROS / "path_or_traversable", project)
+    cli = Path(sys.executable).with_name("migrate-storage")
+    proc = _run([str(cli), "--no-cache", "coverage", "--format", "json", "settings"], project, _clean_env())
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    sites = json.loads(proc.stdout)["files"]["settings/json_source.py"]["sites"]
+    assert [(s["line"], s["status"]) for s in sites] == [(16, "pending")], sites
