@@ -16,7 +16,13 @@ PATH, from what the module itself shows:
   of the module annotates `files` at class level as such a collection, with no value or
   an empty one, and nothing in the module stores to a `.files`;
 - annotations: `Path`, `Optional[Path]`, `Path | None`, `Union[Path, None]`, `Final[...]`,
-  `ClassVar[...]`, `Annotated[...]`, also as strings: of parameters, of annotated names,
+  `ClassVar[...]`, `Annotated[...]`, `Path | Traversable` (a file or package data: every
+  member's `open`/`read_text` is pathlib's protocol, and the runtime's helpers call the
+  method of a receiver that is no plain Path as it is, so package data is read as
+  written: pydantic-settings' `_read_file(file_path: Path | Traversable)`; a Traversable
+  alone is package data, LOCAL; a member a module of the run re-exports, `from ..types
+  import Traversable`, is what it re-exports: package_facts), also as strings: of
+  parameters, of annotated names,
   of the return of a function or method of the same module (`target(x)`, `self._blob(d)`,
   `Class.helper()`; undecorated, or cached / static / class methods; never `async`);
 - unannotated returns: what a call of a function or method of the module without a
@@ -1211,7 +1217,11 @@ class ReceiverTyper:
         if scope is None or depth > _MAX_DEPTH:
             return False
         parts = list(self._union_parts(node, scope, depth))
-        return bool(parts) and all(p in ("path", "none") for p in parts) and "path" in parts
+        return (
+            bool(parts)
+            and all(p in ("path", "none", "resource") for p in parts)
+            and "path" in parts
+        )
 
     def _str_or_path_type(self, annotation: cst.Annotation | None, scope: Scope | None) -> bool:
         """`str | Path` (or `Union[str, Path]`, `Optional[...]` of it, `str` alone)."""
@@ -1223,7 +1233,8 @@ class ReceiverTyper:
     def _union_parts(
         self, node: cst.BaseExpression, scope: Scope, depth: int
     ) -> Iterator[str]:
-        """ "path", "str", "none" or "?" for each member of a (possibly nested) union."""
+        """ "path", "str", "none", "resource" (a Traversable) or "?" for each member of a
+        (possibly nested) union."""
         if isinstance(node, cst.SimpleString):
             inner = _quoted(node)
             if inner is None:
@@ -1258,14 +1269,25 @@ class ReceiverTyper:
             else:
                 yield "?"
             return
-        resolved = self._resolve(node, scope)
+        resolved = self._through_the_run(self._resolve(node, scope))
         yield (
             "path"
             if _names.all_in(resolved, _PATH_CLASSES)
             else "str"
             if _names.all_in(resolved, {"builtins.str"})
+            else "resource"
+            if _names.all_in(resolved, _RESOURCE_TYPES)
             else "?"
         )
+
+    def _through_the_run(self, names: frozenset[str]) -> frozenset[str]:
+        """`names`, each one a module of the run re-exports (`from ..types import
+        Traversable`) replaced by what it finally is outside the run (package_facts);
+        unchanged where that is not known."""
+        package = self._package
+        if package is None or not names:
+            return names
+        return frozenset(package.external(n) or n for n in names)
 
     def _resolve(self, node: cst.BaseExpression, scope: Scope) -> frozenset[str]:
         """Qualified names of a dotted name, also when it was parsed from a string."""

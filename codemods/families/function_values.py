@@ -36,8 +36,11 @@ through are names and attributes read where they stand, neither called nor looke
   UNMIGRATED "name may come from a star import" (what it is cannot be known).
 - A removal handed a temporary folder this module proves scratch (`atexit.register(
   shutil.rmtree, d)` with `d = mkdtemp()`): LOCAL, like the folder (families/scratch.py).
-  A temporary file's name handed on with a removal (`retry(os.remove, tmp)`) is not
-  proven scratch: what `retry` does with it is not known.
+  So is a removal registered for a temporary file whose name goes nowhere but to that
+  registration, its commit or a child process (`atexit.register(os.remove, tmp)`,
+  `stack.callback(functools.partial(os.unlink, f.name))`, families/scratch.py). A
+  temporary file's name handed on with a removal to anything else (`retry(os.remove,
+  tmp)`) is not proven scratch: what `retry` does with it is not known.
 - Not sites at all: the callee of a call (the call is the site, in its own family);
   a reference given to a call of a file function (`shutil.copytree(a, b,
   copy_function=shutil.copy2)`: that call is the site) or of the runtime (the `call=`
@@ -165,8 +168,9 @@ def recognise_value(
     family, name = VALUE_FUNCTIONS[known[0]]
     # The reference stands where a call stands for the other families (Found.call).
     item = Found(cast(cst.Call, node), position, KIND, family, name)
-    if _removes_scratch(node, name, flow):
-        return scratch.as_scratch(item, Reason.TEMPORARY_DIRECTORY)
+    removed = _removes_scratch(node, name, flow)
+    if removed is not None:
+        return scratch.as_scratch(item, removed)
     if ctx.star_import and isinstance(node, cst.Name):
         return item.unmigrated(Reason.STAR_IMPORT)
     return item.unmigrated(Reason.FUNCTION_VALUE)
@@ -210,16 +214,20 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
     return True
 
 
-def _removes_scratch(node: cst.BaseExpression, name: str, flow: Flow) -> bool:
-    """`node` is a removal passed positionally with the path it removes right after it
-    (`atexit.register(shutil.rmtree, d)`), and that path is a temporary folder this
-    module proves scratch (families/scratch.py)."""
+def _removes_scratch(node: cst.BaseExpression, name: str, flow: Flow) -> Reason | None:
+    """The scratch reason when `node` is a removal passed positionally with the path it
+    removes right after it (`atexit.register(shutil.rmtree, d)`), and that path is a
+    temporary folder, or a temporary file whose name goes nowhere else, this module
+    proves scratch (families/scratch.py); None otherwise."""
     if name not in lifecycle.REMOVALS:
-        return False
+        return None
     use = flow.as_argument(node)
     if use is None or use.index is None:
-        return False
+        return None
     positional = [a for a in use.call.args if a.keyword is None]
     if use.index + 1 >= len(positional) or positional[use.index + 1].star:
-        return False
-    return scratch.temporary_directory_name(positional[use.index + 1].value, flow)
+        return None
+    path = positional[use.index + 1].value
+    if scratch.temporary_directory_name(path, flow):
+        return Reason.TEMPORARY_DIRECTORY
+    return scratch.removed_scratch(path, flow)

@@ -14,7 +14,9 @@ site is classified here only where that is provable from the module; it is then 
   to the destination: that call is the commit point) or to `os.remove`/`os.unlink`, or
   wrapped in `Path(...)` whose `replace`/`rename`/`unlink` is called (also through the
   conversions `str(...)`, `os.fspath(...)`, `Path(...)`: `shutil.move(str(tmp_path),
-  dst)`); and
+  dst)`), or registered for removal (`atexit.register(os.remove, tmp)`,
+  `exit_stack.callback(os.unlink, f.name)`, `self.addCleanup(...)`, also through
+  `functools.partial(os.unlink, f.name)` handed to one); and
   `os.fdopen(fd)` on the descriptor of such a `mkstemp`; `os.open(tmp, flags with
   O_CREAT | O_EXCL)` (the flags also through a name bound once) whose `tmp`, a name bound
   once, is the source of `os.replace`/`os.rename` in the same function, or is handed to
@@ -94,7 +96,7 @@ from migrate_storage.codemods.analysis.found import (
     open_mode,
 )
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
-from migrate_storage.codemods.analysis.uses import Flow
+from migrate_storage.codemods.analysis.uses import ArgUse, Flow
 from migrate_storage.codemods.families import lifecycle
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
@@ -142,6 +144,18 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.LOCK_FILE,
     ),
     Unchanged(
+        "import contextlib, functools, os, subprocess, tempfile\n\n"
+        "def install(text):\n"
+        "    with contextlib.ExitStack() as stack:\n"
+        "        with tempfile.NamedTemporaryFile('w', delete=False) as f:\n"
+        "            f.write(text)\n"
+        "        stack.callback(functools.partial(os.unlink, f.name))\n"
+        "        subprocess.run(['pip', 'install', '-r', f.name], check=True)\n",
+        "Should do nothing, since a temporary file registered for removal when the stack"
+        " closes never outlives the run (nor does its removal publish anything).",
+        site_reason=Reason.TEMPORARY_FILE,
+    ),
+    Unchanged(
         "import tempfile\n\n"
         "def keep(data):\n"
         "    tmp = tempfile.NamedTemporaryFile(delete=False)\n"
@@ -169,6 +183,10 @@ _LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
 _FD_RELEASE = frozenset({"os.close"})
 _SYNCS = frozenset({"os.fsync"})
 _REMOVALS = frozenset({"os.remove", "os.unlink"})
+# Callback registries (`fn, *args`) that run what they hold when a scope or the program
+# ends: `contextlib.ExitStack.callback`, `unittest.TestCase.addCleanup`.
+_REGISTRIES = frozenset({"atexit.register"})
+_REGISTRY_METHODS = frozenset({"callback", "addCleanup", "addClassCleanup"})
 # NamedTemporaryFile(mode, buffering, encoding, newline, suffix, prefix, dir, delete, ...)
 _NAMED_DELETE_INDEX = 7
 _DIRECTORY_DELETE_INDEX = (
@@ -501,6 +519,8 @@ def _consumed_here(node: cst.CSTNode, flow: Flow, depth: int = 0) -> bool:
     names = lifecycle.callee_names(use.call, flow.names)
     if (use.index == 0 or use.keyword in ("src", "path")) and names & _CONSUMERS:
         return True
+    if _removal_registered(use, flow):
+        return True
     if depth > 2 or use.index != 0 or len(use.call.args) != 1:
         return False
     is_path = bool(names & _PATH_TYPES)
@@ -513,6 +533,35 @@ def _consumed_here(node: cst.CSTNode, flow: Flow, depth: int = 0) -> bool:
     return any(
         (is_path and _path_method_called(u, flow)) or _consumed_here(u, flow, depth + 1)
         for u in flow.uses(flow.bound_target(use.call)) or ()
+    )
+
+
+def _removal_registered(use: ArgUse, flow: Flow) -> bool:
+    """The argument at `use` comes right after a removal handed to a callback registry,
+    in its `fn, *args` convention: `atexit.register(os.unlink, tmp)`,
+    `exit_stack.callback(os.remove, f.name)`, `self.addCleanup(os.unlink, p)`, also
+    through `functools.partial(os.unlink, f.name)` handed to one (build 1.6.1's pip
+    requirement files). The registry runs it when its scope or the program ends, as
+    `shutil.rmtree` registered for a `mkdtemp()` does (`_removed_directory`). Any other
+    callee (`retry(os.remove, tmp)`) may do anything with it: not a removal."""
+    if use.index != 1:
+        return False
+    first = use.call.args[0]
+    if first.keyword is not None or first.star or not flow.names(first.value) & _REMOVALS:
+        return False
+    if _registers(use.call, flow):
+        return True
+    if "functools.partial" not in flow.names(use.call.func):
+        return False
+    outer = flow.as_argument(use.call)
+    return outer is not None and outer.index == 0 and _registers(outer.call, flow)
+
+
+def _registers(call: cst.Call, flow: Flow) -> bool:
+    """`call` registers a callback that runs when a scope or the program ends."""
+    func = call.func
+    return bool(flow.names(func) & _REGISTRIES) or (
+        isinstance(func, cst.Attribute) and func.attr.value in _REGISTRY_METHODS
     )
 
 

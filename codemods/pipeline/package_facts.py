@@ -1819,6 +1819,15 @@ class View:
             else target
         )
 
+    def external(self, qualified: str) -> str | None:
+        """What `qualified`, a name of the run, finally is outside it, through the run's
+        imports and re-exports (`from ..types import Traversable`, where types.py does
+        `from importlib.resources.abc import Traversable as Traversable`): that qualified
+        name; None for anything else (a member of a module of the run, a name bound twice,
+        a module no import statement of this one names)."""
+        target = self._target(qualified)
+        return target[1] if target is not None and target[0] == "ext" else None
+
     def in_run(self, qualified: str) -> bool:
         """`qualified` names something in a module of the run (a member, not the module
         itself), imported by this module or not, or may (two modules could be meant):

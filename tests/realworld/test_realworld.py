@@ -78,6 +78,13 @@ def test_data_file_lists_the_targets_with_their_checked_commands() -> None:
         "syrupy",
         "pytest-regressions",
         "pdm-backend",
+        # The seventh round (a snapshot plugin writing and deleting snapshot files, settings
+        # read from json/yaml/toml/secrets folders, a PEP 517 frontend and backend talking
+        # through json files, the build tool's sdists, wheels and isolated environments).
+        "pytest-snapshot",
+        "pydantic-settings",
+        "pyproject-api",
+        "build",
     }
     assert {t.name for t in TARGETS if t.fast} == {
         "tinydb",
