@@ -197,6 +197,11 @@ _FILEIO_WRITES = r"[wxa](?:b\+?|\+b?)?|r(?:\+b?|b\+)"
 _OPEN_WRITES = r"[rbt]*[wxa+][rwxabt+]*"
 
 
+def _in_each(modules: list[str], **entries: Entry) -> dict[str, Entry]:
+    """The same functions (name=entry) in each of `modules`."""
+    return {f"{module}.{name}": entry for module in modules for name, entry in entries.items()}
+
+
 SAFETENSORS_FRAMEWORKS = ("torch", "numpy", "flax", "tensorflow", "paddle", "mlx")
 
 _PANDAS_READERS = {
@@ -236,14 +241,11 @@ FUNCTIONS: dict[str, Entry] = {
     # Model weights: safetensors writes exactly the name it is given and has closed it
     # when `save_file` returns; `load_file` and `safe_open` (which maps the file at the
     # call) read that one file. The same functions for every framework module.
-    **{
-        f"safetensors.{framework}.{name}": entry
-        for framework in SAFETENSORS_FRAMEWORKS
-        for name, entry in (
-            ("save_file", _one_shot(1, "filename")),
-            ("load_file", _reader(0, "filename")),
-        )
-    },
+    **_in_each(
+        [f"safetensors.{framework}" for framework in SAFETENSORS_FRAMEWORKS],
+        save_file=_one_shot(1, "filename"),
+        load_file=_reader(0, "filename"),
+    ),
     "safetensors.safe_open": _reader(0, "filename"),
     # joblib's pickles (one file since joblib 0.10) and pyarrow's Parquet files.
     "joblib.dump": _one_shot(1, "filename"),
@@ -255,14 +257,11 @@ FUNCTIONS: dict[str, Entry] = {
     # format, never added) and read that one file.
     "cv2.imwrite": _one_shot(0, "filename"),
     "cv2.imread": _reader(0, "filename"),
-    **{
-        f"{module}.{name}": entry
-        for module in ("imageio", "imageio.v2", "imageio.v3")
-        for name, entry in (
-            ("imwrite", _one_shot(0, "uri")),
-            ("imread", _reader(0, "uri")),
-        )
-    },
+    **_in_each(
+        ["imageio", "imageio.v2", "imageio.v3"],
+        imwrite=_one_shot(0, "uri"),
+        imread=_reader(0, "uri"),
+    ),
     # MATLAB files: `.mat` is added to a name without it (appendmat=True), and a given
     # file object is written instead: counted only.
     "scipy.io.savemat": _writer(0, "file_name"),
