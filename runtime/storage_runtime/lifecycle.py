@@ -281,21 +281,10 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
     `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
-    if name == "unlink":
-        a = _path_arguments(storage, method, name, path, args, kwargs)
-        if a is not None and a.get("missing_ok") is True:
-            # missing_ok raises nothing for a missing file: one another worker published
-            # is restored first, so that it is removed here and its entry dropped.
-            _restored_for_removal(storage, path)
-    try:
-        result = method(*args, **kwargs)
-    except FileNotFoundError:
-        if name != "unlink" or _path_arguments(storage, method, name, path, args,
-                                               kwargs) is None:
-            raise
-        if not _restored_for_removal(storage, path):
-            raise
-        result = method(*args, **kwargs)
+    if name == "unlink" and _path_arguments(storage, method, name, path, args,
+                                            kwargs) is not None:
+        _restore_before_removal(storage, path)
+    result = method(*args, **kwargs)
     a = _path_arguments(storage, method, name, path, args, kwargs)
     if a is None:
         return result
@@ -335,36 +324,29 @@ def move(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
 
 def _os_remove(storage: Any, name: str, call: Any, args: Any, kwargs: Any) -> Any:
     fn = _function(name, call)
-    try:
-        result = fn(*args, **kwargs)
-    except FileNotFoundError:
-        a = _arguments(storage, name, fn, args, kwargs)
-        if a is None or not _restored_for_removal(storage, _at(a["path"], a["dir_fd"])):
-            raise
-        result = fn(*args, **kwargs)
     a = _arguments(storage, name, fn, args, kwargs)
+    target = _at(a["path"], a["dir_fd"]) if a is not None else None
+    _restore_before_removal(storage, target)
+    result = fn(*args, **kwargs)
     if a is not None:
-        _tell(storage, "after_remove", _at(a["path"], a["dir_fd"]))
+        _tell(storage, "after_remove", target)
     return result
 
 
-def _restored_for_removal(storage: Any, target: Any) -> bool:
-    """The removal of `target` found no file: when it is one another worker published
-    and this one never had, restore it as a read-only open would (`_after_call.restored`)
-    and say whether a file is there now. The program removes it then (its callee called a
-    second time, as an existence check is asked again after a restore), and the removal
-    drops the namespace entry, as for a file this worker had: `os.path.exists(p)` said
-    True for it, and `os.remove(p)` raised FileNotFoundError, leaving the entry for every
-    other worker. Trouble restoring: False (the program sees its own FileNotFoundError)."""
+def _restore_before_removal(storage: Any, target: Any) -> None:
+    """Before the program removes `target`: a file another worker published and this one
+    never had is restored first, as a read-only open would (`_after_call.restored`: only
+    a missing file, nothing on the local backend or under a patched open), so that the
+    program's one call removes it and the removal drops its namespace entry, as on a
+    shared disk (`os.path.exists(p)` says True for it). Trouble restoring: nothing (the
+    program's call answers as before, FileNotFoundError for a missing file)."""
     if target is None:
-        return False
+        return
     try:
         _after_call.restored(storage, target)
-        return os.path.lexists(target)
     except Exception:
         log.debug("storage_runtime: restoring %r before its removal failed", target,
                   exc_info=True)
-        return False
 
 
 def remove(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:

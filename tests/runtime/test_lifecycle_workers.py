@@ -321,8 +321,12 @@ def test_a_copy_restores_a_source_another_worker_published(
 REMOVALS_OF_SHARED_FILES = textwrap.dedent(
     """\
     import os
+    import sys
     from pathlib import Path
 
+    removed = []  # the program's own removals, once each (an audit hook sees every call)
+    sys.addaudithook(lambda event, args: removed.append(os.fsdecode(args[0]))
+                     if event == "os.remove" and not os.path.isabs(args[0]) else None)
     os.remove("done.txt")
     os.unlink("old.log")
     Path("stale.json").unlink()
@@ -334,6 +338,7 @@ REMOVALS_OF_SHARED_FILES = textwrap.dedent(
         except FileNotFoundError as exc:
             print("FileNotFoundError", exc.filename)
     print(sorted(n for n in os.listdir(".") if not n.startswith(".")))
+    print(removed)
     """
 )
 
@@ -345,7 +350,8 @@ def test_a_removal_of_a_file_only_another_worker_published_removes_it(
     FileNotFoundError (while `os.path.exists(p)` said True, restoring it) and left the
     entry for every other worker to restore. It is restored, as a read would, then
     removed: the call succeeds and the entry goes, as for a file this worker had. So for
-    `unlink(missing_ok=True)`, which raised nothing but left the entry."""
+    `unlink(missing_ok=True)`, which raised nothing but left the entry. The program's
+    removal runs once (the restore comes first; an audit hook sees one call each)."""
     b = workers("b")
     for rel in ("done.txt", "old.log", "stale.json", "cache.bin"):
         b.call("write", rel=rel, data=rel, pin=True)
@@ -361,6 +367,7 @@ def test_a_removal_of_a_file_only_another_worker_published_removes_it(
     program.write_text(migrated)
     assert _run(program, root, "", ipfs_api, namespace).splitlines() == [
         "FileNotFoundError never.txt", "[]",
+        "['done.txt', 'old.log', 'stale.json', 'cache.bin', 'never.bin', 'never.txt']",
     ]
     c = workers("c")
     for rel in ("done.txt", "old.log", "stale.json", "cache.bin"):
