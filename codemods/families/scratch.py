@@ -183,9 +183,11 @@ _LOCK_CALLS = frozenset({"fcntl.flock", "fcntl.lockf", "fcntl.fcntl"})
 _FD_RELEASE = frozenset({"os.close"})
 _SYNCS = frozenset({"os.fsync"})
 _REMOVALS = frozenset({"os.remove", "os.unlink"})
+_RMTREE = frozenset({"shutil.rmtree"})
 # Callback registries (`fn, *args`) that run what they hold when a scope or the program
-# ends: `contextlib.ExitStack.callback`, `unittest.TestCase.addCleanup`.
-_REGISTRIES = frozenset({"atexit.register"})
+# ends: `contextlib.ExitStack.callback`, `unittest.TestCase.addCleanup`, and
+# `weakref.finalize(obj, fn, *args)` (which also runs at exit, as TemporaryDirectory does).
+_REGISTRIES = frozenset({"atexit.register", "weakref.finalize"})
 _REGISTRY_METHODS = frozenset({"callback", "addCleanup", "addClassCleanup"})
 # NamedTemporaryFile(mode, buffering, encoding, newline, suffix, prefix, dir, delete, ...)
 _NAMED_DELETE_INDEX = 7
@@ -536,25 +538,39 @@ def _consumed_here(node: cst.CSTNode, flow: Flow, depth: int = 0) -> bool:
     )
 
 
-def _removal_registered(use: ArgUse, flow: Flow) -> bool:
-    """The argument at `use` comes right after a removal handed to a callback registry,
-    in its `fn, *args` convention: `atexit.register(os.unlink, tmp)`,
-    `exit_stack.callback(os.remove, f.name)`, `self.addCleanup(os.unlink, p)`, also
+def _removal_registered(
+    use: ArgUse, flow: Flow, removals: frozenset[str] = _REMOVALS
+) -> bool:
+    """The argument at `use` comes right after one of `removals` handed to a callback
+    registry, in its `fn, *args` convention: `atexit.register(os.unlink, tmp)`,
+    `exit_stack.callback(os.remove, f.name)`, `self.addCleanup(shutil.rmtree, d)`, also
     through `functools.partial(os.unlink, f.name)` handed to one (build 1.6.1's pip
-    requirement files). The registry runs it when its scope or the program ends, as
-    `shutil.rmtree` registered for a `mkdtemp()` does (`_removed_directory`). Any other
-    callee (`retry(os.remove, tmp)`) may do anything with it: not a removal."""
-    if use.index != 1:
+    requirement files). The registry runs it when its scope or the program ends. Any
+    other callee (`retry(os.remove, tmp)`, `pool.submit(shutil.rmtree, d)`) may do
+    anything with it, or never run it: not a removal. One rule for temporary files and
+    `mkdtemp()` folders (`_removed_directory`)."""
+    offset = _callback_index(use.call, flow)
+    if use.index != 1 + offset or any(a.star for a in use.call.args[: use.index]):
         return False
-    first = use.call.args[0]
-    if first.keyword is not None or first.star or not flow.names(first.value) & _REMOVALS:
+    first = use.call.args[offset]
+    if first.keyword is not None or not flow.names(first.value) & removals:
         return False
     if _registers(use.call, flow):
         return True
     if "functools.partial" not in flow.names(use.call.func):
         return False
     outer = flow.as_argument(use.call)
-    return outer is not None and outer.index == 0 and _registers(outer.call, flow)
+    return (
+        outer is not None
+        and _registers(outer.call, flow)
+        and outer.index == _callback_index(outer.call, flow)
+    )
+
+
+def _callback_index(call: cst.Call, flow: Flow) -> int:
+    """Where a registry call holds its callback: `weakref.finalize(obj, fn, *args)` one
+    place further on than `atexit.register(fn, *args)`."""
+    return 1 if "weakref.finalize" in flow.names(call.func) else 0
 
 
 def _registers(call: cst.Call, flow: Flow) -> bool:
@@ -678,10 +694,7 @@ def _removed_directory(call: cst.Call, flow: Flow) -> bool:
         if "shutil.rmtree" in lifecycle.callee_names(arg.call, flow.names) and arg.index == 0:
             if flow.in_finally(arg.call):
                 return True
-        elif any(
-            a.keyword is None and "shutil.rmtree" in flow.names(a.value)
-            for a in arg.call.args
-        ):
+        elif _removal_registered(arg, flow, _RMTREE):
             return True
     return False
 

@@ -299,6 +299,52 @@ def test_mkdtemp_scratch_when_removed_or_made_in_the_temp_dir() -> None:
     ]
 
 
+def test_mkdtemp_removal_registered_only_with_a_real_registry() -> None:
+    # One rule for folders and files (`_removal_registered`): a registry that runs its
+    # callback when a scope or the program ends removes the folder; any other callee
+    # handed `shutil.rmtree` may run it later, never, or on something else.
+    code = """
+        import atexit, functools, shutil, tempfile, weakref
+        from concurrent.futures import ThreadPoolExecutor
+
+        class Case:
+            def setUp(self):
+                self.d = tempfile.mkdtemp(dir=".")
+
+        def cleanup(test):
+            d = tempfile.mkdtemp(dir=".")
+            test.addCleanup(shutil.rmtree, d)
+            return d
+
+        def finalized(owner):
+            d = tempfile.mkdtemp(dir=".")
+            weakref.finalize(owner, shutil.rmtree, d)
+            return d
+
+        def partial_registered(stack):
+            d = tempfile.mkdtemp(dir=".")
+            stack.callback(functools.partial(shutil.rmtree, d, ignore_errors=True))
+            return d
+
+        def retried(retry):
+            d = tempfile.mkdtemp(dir=".")
+            retry(shutil.rmtree, d)
+            return d
+
+        def submitted(pool: ThreadPoolExecutor):
+            d = tempfile.mkdtemp(dir=".")
+            pool.submit(shutil.rmtree, d)
+            return d
+
+        def finalize_misplaced(owner):
+            d = tempfile.mkdtemp(dir=".")
+            weakref.finalize(shutil.rmtree, d, owner)
+            return d
+    """
+    # Each registered folder is listed with its registered `shutil.rmtree` value.
+    assert reasons(code) == [NO] + [TEMP_DIR] * 6 + [NO, NO, NO]
+
+
 def test_directory_opened_only_to_fsync_it() -> None:
     code = """
         import os
