@@ -51,7 +51,10 @@ site is classified here only where that is provable from the module; it is then 
   literal `0`) whose descriptor is only passed to `os.fsync` (at least once) and
   `os.close`, or to a function of the module that only syncs it (`_proper_fsync =
   os.fsync`, or a `def` whose parameter only goes to `os.fsync`/`fcntl.fcntl`/`os.close`):
-  the directory fsync that follows an atomic replace.
+  the directory fsync that follows an atomic replace. Also any `os.open(d, flags)`
+  whose flags surely hold `O_DIRECTORY` and surely not `O_CREAT`/`O_TMPFILE`, whatever
+  its descriptor is used for (a `dir_fd=` walk, `os.listdir(fd)`): it opens a directory
+  or fails, and no file content can go through it.
 - "lock file": `p.open(...)` (a Path method, or any `.open`) whose handle is only locked
   with `fcntl` and closed; `os.open(p, ...)` whose descriptor is only passed to `os.close`,
   `fcntl.flock`, `fcntl.lockf` or `fcntl.fcntl`, when it is created exclusively
@@ -238,6 +241,10 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if not unsupported:
         return None
     item = Found(call, position, "unsupported", Family.UNSUPPORTED, unsupported[0])
+    if item.name == "os.open":
+        # The file it names, for the policy: `os.open(os.devnull, ...)` or
+        # `os.open("/dev/tty", ...)` is a system file, as `open(...)` of one is.
+        item.target = argument(call, 0, ("path",))
     return classify(item, ctx.flow) or item.unmigrated(Reason.UNSUPPORTED_FAMILY)
 
 
@@ -620,10 +627,13 @@ _FOREIGN_FD_MAKERS = frozenset(
 
 def _fd_from_elsewhere(call: cst.Call, flow: Flow) -> bool:
     """`os.fdopen(fd)` where `fd` is a parameter, an attribute (`args.pipe`), or an
-    element or the value of `os.pipe()`/`os.dup(...)`: no open of this module made it."""
+    element or the value of `os.pipe()`/`os.dup(...)`, also as the argument itself: no
+    open of this module made it."""
     fd = argument(call, 0, ("fd",))
     if isinstance(fd, cst.Attribute):
         return True
+    if isinstance(fd, cst.Call):  # `os.fdopen(os.dup(sys.stdout.fileno()), "w")`
+        return bool(_FOREIGN_FD_MAKERS & flow.names(fd.func))
     if not isinstance(fd, cst.Name):
         return False
     if flow.is_parameter(fd):
@@ -680,6 +690,10 @@ def _in_system_temp(call: cst.Call) -> bool:
     return True
 
 
+def _is_zero(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.value == "0"
+
+
 def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
@@ -713,6 +727,8 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         # A name this process created exclusively whose content a move publishes: the
         # temporary name of an atomic write (its destination is the move's own site).
         return Reason.TEMPORARY_FILE
+    if surely is not None and _directory_only(surely, _flags(call, flow, at_most=True)):
+        return Reason.DIRECTORY_HANDLE
     if flags is None:
         return None
     if {"O_CREAT", "O_EXCL"} <= flags and _removed_in_finally(call, flow):
@@ -748,6 +764,20 @@ def _descriptor_reason(call: cst.Call, flow: Flow) -> Reason | None:
         if locked or {"O_CREAT", "O_EXCL"} <= flags:
             return Reason.LOCK_FILE
     return None
+
+
+def _directory_only(surely: frozenset[str], possibly: frozenset[str] | None) -> bool:
+    """`os.open(path, flags)` surely opens a directory, or fails: `O_DIRECTORY` surely
+    set, and neither `O_CREAT` (which some kernels honour with a new regular file) nor
+    `O_TMPFILE` (which holds `O_DIRECTORY`'s bits but opens an unnamed regular file)
+    possibly set. No file content can go through such a descriptor (`os.read` raises
+    IsADirectoryError), whatever the program does with it: `fsync`, `dir_fd=` of other
+    calls (counted at those calls), `os.listdir(fd)`."""
+    return (
+        "O_DIRECTORY" in surely
+        and possibly is not None
+        and not possibly & {"O_CREAT", "O_TMPFILE"}
+    )
 
 
 #: Moves that put a temporary file's content in place under another name.
@@ -966,12 +996,13 @@ def locked_handle(call: cst.Call, flow: Flow) -> bool:
 
 
 def _flags(
-    call: cst.Call, flow: Flow, at_least: bool = False
+    call: cst.Call, flow: Flow, at_least: bool = False, at_most: bool = False
 ) -> frozenset[str] | None:
     """The `os.O_*` names of `os.open(path, flags)`, None when not all are known. With
     `at_least`, the flags it surely has: a name bound once and then only or-ed into
     (`flags |= getattr(os, "O_BINARY", 0)`, maybe on some path only) has at least those
-    of its first value."""
+    of its first value. With `at_most`, every flag it may have: those of the first value
+    and of every or-ed value."""
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
         return None
@@ -987,14 +1018,16 @@ def _flags(
     )
     if node is None:
         return None
-    if at_least and isinstance(node, cst.Name):
+    found: set[str] = set()
+    if (at_least or at_most) and isinstance(node, cst.Name):
         values = flow.augmented_values(node)
         if values is None or not all(
             isinstance(a.operator, cst.BitOrAssign) for a in values[1]
         ):
             return None
         node = values[0]
-    found: set[str] = set()
+        if at_most and not all(_collect_flags(a.value, flow, found) for a in values[1]):
+            return None
     return frozenset(found) if _collect_flags(node, flow, found) else None
 
 
@@ -1017,13 +1050,19 @@ def _collect_flags(
             return False
         found |= flags
         return True
-    if isinstance(node, cst.Integer) and node.value == "0":
+    if _is_zero(node):
         found.add("O_RDONLY")  # 0 is O_RDONLY on every platform (atomicwrites)
         return True
     if isinstance(node, cst.Call) and "builtins.getattr" in flow.names(node.func):
         # getattr(os, "O_DIRECTORY", 0): that flag where the platform has it, else none.
+        # Any other default (`getattr(os, "O_SEARCH", os.O_RDONLY)`) is one flag or the
+        # other, which one set cannot say: not known.
         args = node.args
-        if len(args) in (2, 3) and not any(a.star or a.keyword for a in args):
+        if (
+            len(args) in (2, 3)
+            and not any(a.star or a.keyword for a in args)
+            and (len(args) == 2 or _is_zero(args[2].value))
+        ):
             module = flow.names(args[0].value)
             flag = literal_string(args[1].value)
             if module == {"os"} and flag is not None and flag.startswith("O_"):

@@ -365,6 +365,50 @@ def test_directory_opened_only_to_fsync_it() -> None:
     assert reasons(code) == [DIR, DIR]
 
 
+def test_directory_handle_whatever_it_is_used_for() -> None:
+    # O_DIRECTORY surely set and O_CREAT/O_TMPFILE surely not: a directory or an error,
+    # and no file content goes through the descriptor, whatever is done with it.
+    code = """
+        import os
+
+        _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+        def walk(parts):
+            fd = os.open("/", _DIR_FLAGS)
+            for part in parts:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = child
+            return fd
+
+        def listed(d, nofollow):
+            flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+            if nofollow:
+                flags |= os.O_NOFOLLOW
+            fd = os.open(d, flags)
+            return os.listdir(fd)
+
+        def maybe_created(d, create):
+            flags = os.O_RDONLY | os.O_DIRECTORY
+            if create:
+                flags |= os.O_CREAT
+            return os.open(d, flags)
+
+        def created(d):
+            return os.open(d, os.O_RDWR | os.O_CREAT | os.O_DIRECTORY)
+
+        def unnamed(d):
+            return os.open(d, os.O_TMPFILE | os.O_WRONLY)
+
+        def either(d):
+            return os.open(d, getattr(os, "O_SEARCH", os.O_RDWR) | os.O_DIRECTORY)
+
+        def unknown(d, extra):
+            return os.open(d, os.O_DIRECTORY | extra)
+    """
+    assert reasons(code) == [DIR, DIR, DIR, NO, NO, NO, NO, NO]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -1001,3 +1045,26 @@ def test_flags_or_ed_into_keep_their_first_value() -> None:
     """
     found = [r for n, _, r in classified(code) if n == "os.open"]
     assert found == [TEMP, NO]
+
+
+def test_system_descriptors_are_local() -> None:
+    # `os.open` of the null device or a terminal is a system file, as `open(...)` of one
+    # is; `os.fdopen` of a descriptor duplicated inline was opened elsewhere.
+    code = """
+        import os, sys
+
+        sink = os.open(os.devnull, os.O_WRONLY)
+        tty = os.open("/dev/tty", os.O_RDONLY)
+        out = os.fdopen(os.dup(sys.__stdout__.fileno()), "w")
+        data = os.open("state.json", os.O_WRONLY)
+        made_here = os.fdopen(os.open("state.json", os.O_RDONLY))
+    """
+    got = [(name, reason) for name, _, reason in classified(code)]
+    assert got == [
+        ("os.open", Reason.SYSTEM_FILE),
+        ("os.open", Reason.SYSTEM_FILE),
+        ("os.fdopen", Reason.FOREIGN_DESCRIPTOR),
+        ("os.open", NO),
+        ("os.fdopen", NO),
+        ("os.open", NO),
+    ]
