@@ -245,7 +245,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return None
     if ctx.is_own_method(call):
         return None
-    if kind is not Kind.PATH and not _binds_to_pathlib(call, attr):
+    if kind is not Kind.PATH and not (
+        _binds_to_pathlib(call, attr) and _str_parameters_fit(call, attr, ctx)
+    ):
         return None  # `fs.open(path, mode="rb")`: a TypeError on any Path, so no Path
     if kind is Kind.PATH:
         name = f"pathlib.Path.{attr}"
@@ -324,6 +326,44 @@ def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
                 return False
             bound[name] = arg.value
     return all(_literal_fits(name, value) for name, value in bound.items())
+
+
+#: The parameters pathlib requires a str for (a TypeError otherwise, before any I/O).
+_STR_PARAMETERS = frozenset({"mode", "encoding", "errors", "newline"})
+#: Calls that surely make no str: file-like buffers and paths handed where pathlib
+#: wants a mode (`Image.open(io.BytesIO(data))`, `fs.open(input_file)` with
+#: `input_file: Path`).
+_NOT_STR_MAKERS = frozenset({
+    "io.BytesIO", "io.StringIO", "builtins.bytes", "builtins.bytearray",
+    "builtins.memoryview", "builtins.open", "io.open",
+})
+
+
+def _str_parameters_fit(call: cst.Call, attr: str, ctx: Context) -> bool:
+    """False when a parameter pathlib requires a str for (`mode`, `encoding`, ...; and
+    `write_text`'s `data`) is given a value that is surely no str: a Path by the receiver
+    typer, or a buffer made right there. Such a call is a TypeError on any Path, so a
+    program that works does not make it on one: `Image.open(io.BytesIO(raw))`,
+    `fs.open(input_file, encoding=e)` with `input_file: Path`. Not a site at all."""
+    if any(arg.star for arg in call.args):
+        return True  # the binding is not known
+    wanted = _STR_PARAMETERS | ({"data"} if attr == "write_text" else frozenset())
+    params = _PATHLIB_PARAMETERS[attr]
+    positional = [arg for arg in call.args if arg.keyword is None]
+    bound = list(zip(params, (arg.value for arg in positional)))
+    bound += [(arg.keyword.value, arg.value) for arg in call.args if arg.keyword is not None]
+    for name, value in bound:
+        if name not in wanted or isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            continue
+        if isinstance(value, cst.Call) and _names.all_in(
+            ctx.flow.names(value.func), _NOT_STR_MAKERS
+        ):
+            return False
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.BinaryOperation)) and (
+            ctx.typer.kind(value) is Kind.PATH
+        ):
+            return False
+    return True
 
 
 def _literal_fits(parameter: str, value: cst.BaseExpression) -> bool:

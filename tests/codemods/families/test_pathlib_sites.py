@@ -1,0 +1,53 @@
+"""families/pathlib_io.py: which `x.<Path method>(...)` calls are sites at all.
+
+A call that is a TypeError on any Path (`_binds_to_pathlib`, `_str_parameters_fit`) is
+another library's method, not pathlib's: counting it would list non-file I/O as work
+left (or as migrated)."""
+
+from __future__ import annotations
+
+import pytest
+from codemod_cases import run_code
+from migrate_storage.codemods.model import Family, Reason, Status
+
+
+def sites(code: str) -> list[tuple[int, Status, Reason | None]]:
+    return [(s.line, s.status, s.reason) for s in run_code(code).sites if s.family is Family.PATHLIB]
+
+
+PRELUDE = "import io\nfrom pathlib import Path\n\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "def f(Image, raw):\n    return Image.open(io.BytesIO(raw))\n",
+        "def f(fs, src: Path, e):\n    with fs.open(src, encoding=e) as h:\n        return h.read()\n",
+        "def f(fs, root: Path):\n    return fs.open(root / 'x').read()\n",
+        "def f(fs):\n    return fs.open(mode=bytes(2))\n",
+        "def f(x, p: Path):\n    x.write_text(p)\n",
+        "def f(x):\n    return x.read_text(encoding=Path('utf-8'))\n",
+    ],
+)
+def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
+    assert sites(PRELUDE + body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a name not typed: could be a mode
+        ("def f(store, name):\n    return store.open(name).read()\n",
+         [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        ("def f(x, data):\n    x.write_text(data)\n", [(Status.PENDING, None)]),
+        ("def f(x, p: Path):\n    x.write_text(str(p))\n", [(Status.PENDING, None)]),
+        # a Path given as write_bytes' data is not judged (it takes any buffer)
+        ("def f(x, p: Path):\n    x.write_bytes(p)\n", [(Status.PENDING, None)]),
+        # *args hides the binding
+        ("def f(x, a):\n    return x.open(*a)\n", [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        # a known Path receiver is judged by its own type, whatever its arguments
+        ("def f(p: Path, m: Path):\n    return p.open(m)\n", [(Status.PENDING, None)]),
+    ],
+)
+def test_anything_else_stays_a_site(body: str, expected: list) -> None:
+    assert [(s, r) for _, s, r in sites(PRELUDE + body)] == expected
