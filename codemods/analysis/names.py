@@ -77,7 +77,12 @@ NOT_PATH_TYPES = frozenset(
 
 # json.dump(obj, sys.stdout) and in-memory buffers are not file I/O.
 NOT_FILE_HANDLES = frozenset(
-    {"sys.stdout", "sys.stderr", "sys.stdin", "io.StringIO", "io.BytesIO"}
+    {
+        "sys.stdout", "sys.stderr", "sys.stdin", "io.StringIO", "io.BytesIO",
+        "sys.stdout.buffer", "sys.stderr.buffer", "sys.stdin.buffer",
+        # an HTTP response (`with urlopen(url) as response: json.load(response)`)
+        "urllib.request.urlopen",
+    }
 )
 
 # The tables of names each family recognises are its own (families/<family>.py); the

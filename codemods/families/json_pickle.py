@@ -50,7 +50,8 @@
   module also stores anything else to): UNMIGRATED with RECEIVER_UNKNOWN. An attribute
   every store of which is an open this run migrates (`self._handle = open(p, "r+")` in
   `__init__`) is migrated through it, like a name.
-  `sys.stdout` and `io.StringIO()` are not files: no site. Nor is a call on a handle the
+  `sys.stdout`, `io.StringIO()` and an `urllib.request.urlopen(...)` response are not
+  files: no site. Nor is a call on a handle the
   caller passes in (`def dump(value, f): pickle.dump(value, f)`): the caller's open is
   the file site, counted where it is (a serializer would otherwise count twice).
 - A collapse that would reorder evaluation (issue 13 item 5): in `with open(p, "w") as f:

@@ -125,10 +125,20 @@ def test_an_attribute_handle_has_the_provenance_of_every_store_to_it(
     assert not collapses(findings(code).plan)
 
 
-@pytest.mark.parametrize("handle", ["sys.stdout", "io.StringIO()"])
+@pytest.mark.parametrize(
+    "handle",
+    ["sys.stdout", "io.StringIO()", "sys.stdout.buffer", "urllib.request.urlopen(u)", "r"],
+)
 def test_handles_that_are_not_files_are_not_sites(handle: str) -> None:
-    """Should find nothing, since writing JSON to stdout or a StringIO is not file I/O."""
-    assert json_sites(f"import io, json, sys\njson.dump(x, {handle})\n") == []
+    """Should find nothing, since writing JSON to stdout, a StringIO or an HTTP request
+    is not file I/O."""
+    code = f"import io, json, sys, urllib.request\nr = urllib.request.urlopen(u)\njson.dump(x, {handle})\n"
+    assert json_sites(code) == []
+
+
+def test_a_response_from_an_urlopen_that_is_not_urllibs_is_not_known() -> None:
+    code = "import json\ndef f(urlopen, u):\n    with urlopen(u) as r:\n        return json.load(r)\n"
+    assert json_sites(code) == [(4, Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]
 
 
 def test_a_star_argument_hides_the_handle() -> None:
