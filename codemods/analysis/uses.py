@@ -361,6 +361,19 @@ class Flow:
             current = self.parent(current)
         return False
 
+    def awaited(self, node: cst.CSTNode) -> bool:
+        """`await node` or `async with node [as x]`: its value is awaitable or an
+        asynchronous context manager (pathlib's methods return neither: a str, bytes,
+        None or a plain file), so the receiver of such a method call is an asynchronous
+        API's object (aiofiles, anyio.Path, an agent's run), not a Path."""
+        parent = self.parent(node)
+        if isinstance(parent, cst.Await):
+            return True
+        if isinstance(parent, cst.WithItem) and parent.item is node:
+            statement = self.parent(parent)
+            return isinstance(statement, cst.With) and statement.asynchronous is not None
+        return False
+
 
 def reads_of(scope: Scope, name: str, assignments: list[Assignment]) -> list[cst.CSTNode]:
     """The reads of `assignments` (bindings of `name` in `scope`), those written before

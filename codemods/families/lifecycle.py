@@ -297,7 +297,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         call,
         position,
         kind is Kind.PATH,
-        kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE),
+        kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE)
+        # `await apath.unlink()`: no pathlib method returns an awaitable (uses.py)
+        and (kind is Kind.PATH or not ctx.flow.awaited(call)),
         lambda: ctx.is_own_method(call),
     )
     return item

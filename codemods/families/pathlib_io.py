@@ -42,6 +42,11 @@ question of what coverage counts, not of behaviour.
   would run once more, and a generator given to it would be consumed (RECEIVER_UNKNOWN:
   what `x` is at run time is not known). Arguments that are names and literals
   (`is_inert`) evaluate the same either way.
+- Calls that are a TypeError on any Path, so another library's method: arguments that
+  cannot bind to pathlib's parameters (`fs.open(path, mode="rb")`), a parameter pathlib
+  requires a str for given a value surely no str (`Image.open(io.BytesIO(raw))`,
+  `fs.open(src)` with `src: Path`), and a call awaited or entered with `async with`
+  (`await af.read_text()`). Not sites at all.
 - `PurePath` (cannot do I/O), modules and known non-path objects (`zipfile.ZipFile(...)
   .open(name)`, `tarfile.open`, `Image.open`): not sites at all.
 - Files or families whose rule is `local`, excluded files.
@@ -249,6 +254,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         _binds_to_pathlib(call, attr) and _str_parameters_fit(call, attr, ctx)
     ):
         return None  # `fs.open(path, mode="rb")`: a TypeError on any Path, so no Path
+    if kind is not Kind.PATH and ctx.flow.awaited(call):
+        return None  # `await af.read_text()`: no pathlib method returns an awaitable
     if kind is Kind.PATH:
         name = f"pathlib.Path.{attr}"
     else:

@@ -1019,6 +1019,7 @@ def _flags(
     if node is None:
         return None
     found: set[str] = set()
+    mode = "most" if at_most else "least" if at_least else "exact"
     if (at_least or at_most) and isinstance(node, cst.Name):
         values = flow.augmented_values(node)
         if values is None or not all(
@@ -1026,23 +1027,28 @@ def _flags(
         ):
             return None
         node = values[0]
-        if at_most and not all(_collect_flags(a.value, flow, found) for a in values[1]):
+        if at_most and not all(
+            _collect_flags(a.value, flow, found, mode=mode) for a in values[1]
+        ):
             return None
-    return frozenset(found) if _collect_flags(node, flow, found) else None
+    return frozenset(found) if _collect_flags(node, flow, found, mode=mode) else None
 
 
 def _collect_flags(
-    node: cst.BaseExpression, flow: Flow, found: set[str], depth: int = 0
+    node: cst.BaseExpression, flow: Flow, found: set[str], depth: int = 0, mode: str = "exact"
 ) -> bool:
+    """Or-ed `os.O_*` names into `found`; False when one part is not known. `mode`: an
+    exact set ("exact"), the flags surely set ("least") or all possibly set ("most"),
+    which differ for `getattr(os, "O_SEARCH", fallback)`: one flag or the other."""
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return _collect_flags(node.left, flow, found, depth) and _collect_flags(
-            node.right, flow, found, depth
+        return _collect_flags(node.left, flow, found, depth, mode) and _collect_flags(
+            node.right, flow, found, depth, mode
         )
     if isinstance(node, cst.Name) and depth < 2:
         # `flags = os.O_RDWR | os.O_CREAT | os.O_EXCL` bound once, then `os.open(p, flags)`
         value = flow.value_of(node)
         if value is not None:
-            return _collect_flags(value, flow, found, depth + 1)
+            return _collect_flags(value, flow, found, depth + 1, mode)
     if isinstance(node, (cst.Name, cst.Attribute)):
         names = flow.names(node)
         flags = {n.partition(".")[2] for n in names if n.startswith("os.O_")}
@@ -1056,16 +1062,22 @@ def _collect_flags(
     if isinstance(node, cst.Call) and "builtins.getattr" in flow.names(node.func):
         # getattr(os, "O_DIRECTORY", 0): that flag where the platform has it, else none.
         # Any other default (`getattr(os, "O_SEARCH", os.O_RDONLY)`) is one flag or the
-        # other, which one set cannot say: not known.
+        # other: not known exactly; surely neither; possibly either.
         args = node.args
-        if (
-            len(args) in (2, 3)
-            and not any(a.star or a.keyword for a in args)
-            and (len(args) == 2 or _is_zero(args[2].value))
-        ):
+        if len(args) in (2, 3) and not any(a.star or a.keyword for a in args):
             module = flow.names(args[0].value)
             flag = literal_string(args[1].value)
-            if module == {"os"} and flag is not None and flag.startswith("O_"):
+            if module != {"os"} or flag is None or not flag.startswith("O_"):
+                return False
+            if len(args) == 2 or _is_zero(args[2].value):
                 found.add(flag)
                 return True
+            if mode == "exact":
+                return False
+            fallback: set[str] = set()
+            if not _collect_flags(args[2].value, flow, fallback, depth, mode):
+                return False
+            if mode == "most":
+                found |= fallback | {flag}
+            return True
     return False

@@ -51,3 +51,32 @@ def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
 )
 def test_anything_else_stays_a_site(body: str, expected: list) -> None:
     assert [(s, r) for _, s, r in sites(PRELUDE + body)] == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "async def f(run):\n    async with run.open() as r:\n        return r\n",
+        "async def f(af):\n    return await af.read_text()\n",
+        "async def f(af, d):\n    await af.write_text(d)\n",
+    ],
+)
+def test_an_awaited_call_is_no_pathlib_call(body: str) -> None:
+    # pathlib's methods return nothing that can be awaited or entered asynchronously
+    assert sites(PRELUDE + body) == []
+
+
+def test_a_known_path_in_async_code_stays_a_site() -> None:
+    body = "async def f(p: Path):\n    with p.open() as h:\n        return h.read()\n"
+    assert [(s, r) for _, s, r in sites(PRELUDE + body)] == [(Status.PENDING, None)]
+
+
+def test_an_awaited_unlink_is_no_lifecycle_site() -> None:
+    code = PRELUDE + (
+        "async def f(apath, p: Path, x):\n"
+        "    await apath.unlink()\n"
+        "    x.unlink()\n"
+        "    p.unlink()\n"
+    )
+    found = [(s.line, s.status) for s in run_code(code).sites if s.family is Family.LIFECYCLE]
+    assert found == [(6, Status.UNMIGRATED), (7, Status.PENDING)]
