@@ -29,7 +29,9 @@ Recognition, sound rather than by spelling:
 - Not file I/O: a path argument that is None, a URL literal (`"https://..."`), an
   in-memory SQLite database (`":memory:"`, `""`), an `io.BytesIO`/`io.StringIO`, or a
   handle bound from an open (`with open(p, "wb") as f: np.save(f, a)`: that `open` is the
-  site, and migrating it migrates this write); `gzip.GzipFile(..., fileobj=f)`,
+  site, and migrating it migrates this write) or from a temporary file
+  (`df.to_parquet(tmp)` with `tmp = NamedTemporaryFile(...)`: the temporary is the
+  site); `gzip.GzipFile(..., fileobj=f)`,
   `tarfile.open(..., fileobj=f)`, `tarfile.TarFile(..., fileobj=f)` (given a file object,
   they open nothing: the name is only written into the header; `f`'s open is the site).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
@@ -354,6 +356,12 @@ _HANDLE_MAKERS = frozenset(
         "os.fdopen",
         "sys.stdout",
         "sys.stdin",
+        "sys.stderr",
+        # temporary files are file objects too (`shard.to_parquet(tmp_file)` with
+        # `tmp_file = NamedTemporaryFile(...)`): the temporary file is the site
+        "tempfile.NamedTemporaryFile",
+        "tempfile.TemporaryFile",
+        "tempfile.SpooledTemporaryFile",
     }
 )
 _PATH_MAKERS = frozenset(

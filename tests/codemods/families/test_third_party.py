@@ -134,11 +134,20 @@ def test_handles_buffers_urls_and_memory_databases_are_not_path_io() -> None:
             tarfile.open(fileobj=io.BytesIO(raw))
             sqlite3.connect(":memory:")
             pd.read_csv("https://example.com/x.csv")
+
+        def shard(frame):
+            tmp_file = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)
+            frame.to_parquet(tmp_file)
+            tmp_file.close()
+            return tmp_file.name
     """
+    code = code.replace("import io,", "import io, tempfile,")
     result = run_code(code)
     assert counted(code) == []
-    # The open that makes the handle is the site (and is rewritten).
-    assert [(s.family, s.status) for s in result.sites] == [(Family.OPEN, Status.PENDING)]
+    # The open, and the temporary file, that make the handles are the sites.
+    assert [(s.family, s.status) for s in result.sites] == [
+        (Family.OPEN, Status.PENDING), (Family.UNSUPPORTED, Status.UNMIGRATED)
+    ]
 
 
 def test_local_functions_with_table_names_are_not_sites() -> None:
