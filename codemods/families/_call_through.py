@@ -13,7 +13,10 @@ the wrapper adds nothing visible in between.
 
 Shared by publish_after (writers) and restore_before (readers): the edit, the argument's
 place, and the recognition of a call already in this form (MIGRATED; the site is the inner
-call `storage.publishing(torch.save, ...)`, whose callee names the writer).
+call `storage.publishing(torch.save, ...)`, whose callee names the writer). Readers are no
+longer written this way (restore_before's HeldEdit restores from the program's own frame,
+so a warning the reader attributes to its caller still names the program's line); a call
+an earlier version wrote as `storage.restoring(...)` is still recognised as migrated.
 """
 
 from __future__ import annotations

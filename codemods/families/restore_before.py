@@ -25,11 +25,16 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   analysis/handles.py `is_inert`, or the function's own `*args`/`**kwargs`), or the
   rewrite could be seen.
 - Where an argument after the path may run code (`torch.load(f, map_location=dev())`),
-  the reader is called through instead: `storage.restoring(torch.load, path=0)(f,
-  map_location=dev())` evaluates the callee and every argument first, in the program's
-  order, then restores the path right before the reader runs (families/_call_through.py).
-- A reader whose path is already `storage.restored(...)`, or that is already called
-  through `storage.restoring(...)`, is MIGRATED (a second run changes nothing).
+  the path is held and restored by the call's last argument instead:
+  `torch.load(storage.held(f), map_location=dev(), **storage.restore_held())` evaluates
+  the callee and every argument first, in the program's order, then restores the path
+  right before the reader runs (`restore_held()` unpacks to nothing). The reader is still
+  called from the program's frame: a warning it attributes to its caller (torch.load's
+  FutureWarning with stacklevel=2, pandas' find_stack_level) names the program's line, as
+  before (HeldEdit; fidelity `reader_called_through_warns_its_caller`).
+- A reader whose path is already `storage.restored(...)` or `storage.held(...)`, or that
+  is called through `storage.restoring(...)` (what earlier versions wrote), is MIGRATED
+  (a second run changes nothing).
 
 **Leaves alone (why)**
 - Readers that read other files than the one named (`pandas.read_parquet`: a dataset
@@ -80,7 +85,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         "import pandas as pd\n\nframe = pd.read_csv(p, sep=cfg.sep)\n",
-        "import pandas as pd\nfrom storage_runtime import storage\n\nframe = storage.restoring(pd.read_csv, path=0)(p, sep=cfg.sep)\n",
+        "import pandas as pd\nfrom storage_runtime import storage\n\nframe = pd.read_csv(storage.held(p), sep=cfg.sep, **storage.restore_held())\n",
     ),
     Rewritten(
         "import torch\n\ndef load(f, map_location=None, **kwargs):\n    return torch.load(f, map_location=map_location, **kwargs)\n",
@@ -232,22 +237,21 @@ def decide(items: list[Found], ctx: Context) -> None:
         region = (item.position.line, item.position.end_line)
         if _later_arguments_inert(item.call, path, ctx.flow):
             item.edit = RestoreEdit(path, region)
-        else:  # restore right before the call, after every argument (_call_through.py)
+        else:  # restore right before the call, after every argument: HeldEdit
             where = _call_through.place(path, ctx)
             if where is None:
                 continue
-            item.edit = _call_through.CallThroughEdit(
-                item.call.func, region, _call_through.RESTORING, where
-            )
+            item.edit = HeldEdit(item.call, region, where)
         item.status, item.reason = Status.PENDING, None
         item.needs = ("storage",)
 
 
 def _is_restored(call: cst.Call, ctx: Context) -> bool:
+    """`storage.restored(p)`, or `storage.held(p)` (HeldEdit's form)."""
     func = call.func
     return (
         isinstance(func, cst.Attribute)
-        and func.attr.value == _METHOD
+        and func.attr.value in (_METHOD, _HELD)
         and len(call.args) == 1
         and not call.args[0].star
         and call.args[0].keyword is None
@@ -290,6 +294,62 @@ class RestoreEdit:
         func = cst.Attribute(cst.Name(names["storage"]), cst.Name(_METHOD))
         return cst.Call(func=func, args=[cst.Arg(node)])
 
+
+@dataclass(frozen=True, slots=True)
+class HeldEdit:
+    """The reader's call, its path argument (at `path`, a positional index or a keyword)
+    -> `storage.held(<the path as written>)`, and `**storage.restore_held()` added last:
+    `torch.load(storage.held(f), map_location=dev(), **storage.restore_held())`.
+
+    The restore must come after every argument (one after the path may run code) and
+    before the reader: `restore_held()` is the call's last argument, so it is evaluated
+    after all the others, in the program's order, and unpacks to nothing. The reader is
+    still the program's own call from the program's own frame, so a warning it attributes
+    to its caller (torch 2.4/2.5 `torch.load`'s FutureWarning, stacklevel=2; pandas'
+    `find_stack_level`) names the program's line, as before; the call-through form
+    `storage.restoring(torch.load, path=0)(...)`, which a second run still counts as
+    migrated, called it from the runtime's frame (fidelity `call_through_warning_location`)."""
+
+    node: cst.Call
+    region: tuple[int, int]
+    path: int | str
+    family: Family = Family.THIRD_PARTY
+
+    def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
+        assert isinstance(node, cst.Call)
+        storage = names["storage"]
+        args = list(node.args)
+        at = self._index(args)
+        held = cst.Call(
+            func=cst.Attribute(cst.Name(storage), cst.Name(_HELD)),
+            args=[cst.Arg(args[at].value)],
+        )
+        args[at] = args[at].with_changes(value=held)
+        restore = cst.Arg(
+            cst.Call(func=cst.Attribute(cst.Name(storage), cst.Name(_RESTORE_HELD))),
+            star="**",
+        )
+        last = args[-1]
+        # the comma after the last argument, if the call had one, goes after the new one
+        trailing = last.comma
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+        args.append(restore.with_changes(comma=trailing))
+        return node.with_changes(args=args)
+
+    def _index(self, args: list[cst.Arg]) -> int:
+        if isinstance(self.path, str):
+            return next(
+                i for i, a in enumerate(args)
+                if a.keyword is not None and a.keyword.value == self.path
+            )
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        return positional[self.path]
+
+
+_HELD = "held"
+_RESTORE_HELD = "restore_held"
 
 # `restore_before.RestoreBeforeCodemod` for libcst.tool (see families/__init__.py).
 __getattr__ = lazy_command(__name__)

@@ -47,6 +47,7 @@ import builtins
 import io
 import os
 import stat
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ from storage_runtime._paths import (
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
-__all__ = ["publish", "publishing", "restored", "restoring"]
+__all__ = ["held", "publish", "publishing", "restore_held", "restored", "restoring"]
 
 
 def publish(
@@ -169,6 +170,58 @@ def restoring(storage: Storage, fn: Callable[..., Any], *, path: int | str) -> C
         return fn(*args, **kwargs)
 
     return call
+
+
+# -- the frame-free form of a reader called through: held(p) ... **restore_held() ----------
+#
+# `restoring(fn, path=0)(p, k=dev())` calls `fn` from the runtime's own frame, so a warning
+# the reader attributes to its caller (torch 2.4/2.5 `torch.load`'s FutureWarning with
+# stacklevel=2, pandas' `find_stack_level`) names storage_runtime instead of the program's
+# line: the default filter shows it once for every such call together, and a `module=`
+# filter no longer matches it. The migration writes such a call as
+# `torch.load(storage.held(p), k=dev(), **storage.restore_held())` instead: the reader is
+# the program's own call, made from the program's frame; `held` gives back the path itself
+# and remembers it for the calling frame, and `restore_held`, the call's last argument,
+# evaluated after every other one, restores it and unpacks to nothing.
+
+#: Paths held, per calling frame (its id), last held last. An exception between `held` and
+#: `restore_held` leaves its path here; a later pair in any frame pushes and pops its own
+#: entry on top, so a left entry is never taken for another call's (see `restore_held`).
+_HELD: dict[int, list[Any]] = {}
+_HELD_LOCK = threading.Lock()
+#: Frames with a path held at once, at most: beyond this the oldest entries (left by calls
+#: that raised, whose frames are gone) are forgotten.
+_HELD_FRAMES = 4096
+
+
+def held(path: Any, frame: Any) -> Any:
+    """`path` itself, remembered as the path of the call being evaluated in `frame` (the
+    program's), for that call's `restore_held`."""
+    with _HELD_LOCK:
+        stack = _HELD.get(id(frame))
+        if stack is None:
+            if len(_HELD) >= _HELD_FRAMES:
+                for key in list(_HELD)[: _HELD_FRAMES // 2]:
+                    del _HELD[key]
+            stack = _HELD[id(frame)] = []
+        stack.append(path)
+    return path
+
+
+def restore_held(storage: Storage, frame: Any) -> dict[str, Any]:
+    """Restore the path `held` last in `frame` (as `restored` does) and return an empty
+    mapping: `**storage.restore_held()` adds no argument. Evaluated last, after every
+    argument of the call, in the program's order; a path held by a call that raised
+    before its `restore_held` lies below, in its own frame's entry or under this one's,
+    never on top of this call's own."""
+    with _HELD_LOCK:
+        stack = _HELD.get(id(frame))
+        path = stack.pop() if stack else _MISSING
+        if stack is not None and not stack:
+            del _HELD[id(frame)]
+    if path is not _MISSING:
+        restored(storage, path)
+    return {}
 
 
 _MISSING = object()

@@ -625,6 +625,18 @@ class Storage:
         `_after_call.restoring`."""
         return _after_call.restoring(self, fn, path=path)
 
+    def held(self, path: Any, /) -> Any:
+        """`path` itself, remembered for the `**storage.restore_held()` that ends the same
+        call: `torch.load(storage.held(f), map_location=dev(), **storage.restore_held())`
+        restores `f` after every argument, right before the reader runs, from no frame of
+        the runtime's (see `_after_call.held`)."""
+        return _after_call.held(path, sys._getframe(1))
+
+    def restore_held(self) -> dict[str, Any]:
+        """Restore the path this call's `storage.held(...)` gave (as `restored` does);
+        returns an empty mapping, so `**storage.restore_held()` passes nothing."""
+        return _after_call.restore_held(self, sys._getframe(1))
+
     def restored(self, path: Any) -> Any:
         """`path` itself, after restoring a missing file there from the shared namespace,
         as a read-only open would: for a third-party reader that opens it itself

@@ -187,3 +187,90 @@ def test_a_writer_called_through_publishes_and_a_reader_called_through_restores(
     missing = os.path.join(second.settings.root, "runs", "7", "partial.txt")
     with pytest.raises(FileNotFoundError):
         second.restoring(lambda p: open(p).read(), path=0)(missing)  # noqa: SIM115
+
+
+# -- the frame-free form: storage.held(p) ... **storage.restore_held() ---------------------
+
+
+def _warns_its_caller(path: Any, **kwargs: Any) -> Any:
+    """A reader stand-in that warns its caller as torch.load does (stacklevel=2)."""
+    import warnings
+
+    warnings.warn("weights_only", FutureWarning, stacklevel=2)
+    return path, kwargs
+
+
+def test_held_gives_back_the_path_and_restore_held_adds_no_argument(tmp_path: Any) -> None:
+    import warnings
+
+    storage = Storage(Settings(backend="local", root=str(tmp_path)))
+    for value in _values(str(tmp_path)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = _warns_its_caller(storage.held(value), k=len("x"), **storage.restore_held())
+        assert got[0] is value and got[1] == {"k": 1}
+        # the reader is called from this frame, not the runtime's: the warning names it
+        assert [w.filename for w in caught] == [__file__]
+    assert len(storage.restore_held()) == 0  # nothing held: nothing restored, no argument
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_a_call_that_raises_between_held_and_restore_held_leaves_later_pairs_exact(
+    tmp_path: Any,
+) -> None:
+    from storage_runtime import _after_call
+
+    storage = Storage(Settings(backend="local", root=str(tmp_path)))
+    seen: list[Any] = []
+    restore = _after_call.restored
+
+    def recording(_storage: Any, path: Any) -> Any:
+        seen.append(path)
+        return restore(_storage, path)
+
+    def fails() -> int:
+        raise LookupError("before the reader")
+
+    def inner() -> Any:
+        try:
+            _warns_its_caller(storage.held("stale"), k=fails(), **storage.restore_held())
+        except LookupError:
+            pass
+        return _warns_its_caller(storage.held("inner"), **storage.restore_held())[0]
+
+    with mock.patch.object(_after_call, "restored", recording):
+        for _ in range(2):
+            try:
+                _warns_its_caller(storage.held("same-frame"), k=fails(), **storage.restore_held())
+            except LookupError:
+                pass
+            # nested: the path held by the call in an argument is restored first, and a
+            # path left by a call that raised (here or in a deeper frame) is never taken
+            got = _warns_its_caller(
+                storage.held(inner()), k=inner(), **storage.restore_held()
+            )
+            assert got[0] == "inner"
+    assert seen == ["inner", "inner", "inner"] * 2
+
+
+@pytest.mark.ipfs
+def test_a_held_path_is_restored_after_every_argument_right_before_the_reader(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    first, second = make_storage("worker1"), make_storage("worker2")
+    written = os.path.join(first.settings.root, "runs", "8", "metrics.txt")
+    os.makedirs(os.path.dirname(written))
+    assert first.publishing(_write, path=0, pin=True)(written, "loss 0.2\n") == 9
+    target = os.path.join(second.settings.root, "runs", "8", "metrics.txt")
+    seen: list[bool] = []
+
+    def mode() -> str:  # a later argument: runs before the restore
+        seen.append(os.path.exists(target))
+        return "r"
+
+    def read(p: Any, m: str) -> str:
+        with open(p, m) as f:
+            return f.read()
+
+    assert read(second.held(target), mode(), **second.restore_held()) == "loss 0.2\n"
+    assert seen == [False]

@@ -75,19 +75,19 @@ def test_rules_and_secret_paths_keep_readers_as_they_are() -> None:
     [
         # arguments after the path that may run code: restored after them, before the call
         ("import pandas as pd\ndef f(p, cfg):\n    return pd.read_csv(p, sep=cfg.sep)\n",
-         "storage.restoring(pd.read_csv, path=0)(p, sep=cfg.sep)"),
+         "pd.read_csv(storage.held(p), sep=cfg.sep, **storage.restore_held())"),
         ("import torch\ndef f(p, d):\n    return torch.load(p, map_location=torch.device(d))\n",
-         "storage.restoring(torch.load, path=0)(p, map_location=torch.device(d))"),
+         "torch.load(storage.held(p), map_location=torch.device(d), **storage.restore_held())"),
         ("import numpy as np\ndef f(p, kw):\n    return np.load(p, **kw)\n",
-         "storage.restoring(np.load, path=0)(p, **kw)"),
+         "np.load(storage.held(p), **kw, **storage.restore_held())"),
         ("import torch\ndef f(p, d):\n    return torch.load(f=p, map_location=d())\n",
-         "storage.restoring(torch.load, path='f')(f=p, map_location=d())"),
+         "torch.load(f=storage.held(p), map_location=d(), **storage.restore_held())"),
         # an argument before the path runs before it anyway: the path is wrapped in place
         ("import torch\ndef f(p, d):\n    return torch.load(map_location=d(), f=p)\n",
          "torch.load(map_location=d(), f=storage.restored(p))"),
     ],
 )
-def test_called_through_where_later_arguments_may_run_code(code: str, form: str) -> None:
+def test_held_where_later_arguments_may_run_code(code: str, form: str) -> None:
     result = run_code(code)
     assert _readers(code) == [(Status.PENDING, None)]
     assert form in result.new_source.decode()  # type: ignore[union-attr]
@@ -95,4 +95,28 @@ def test_called_through_where_later_arguments_may_run_code(code: str, form: str)
     assert after.status is FileStatus.UNCHANGED
     assert [(s.status, s.name) for s in after.sites if s.family is Family.THIRD_PARTY] == [
         (Status.MIGRATED, result.sites[0].name)
+    ]
+
+
+def test_a_multi_line_call_with_a_trailing_comma_is_held_and_stays_valid() -> None:
+    code = (
+        "import torch\n\ndef f(p, d):\n    return torch.load(\n        p,\n"
+        "        map_location=d(),\n    )\n"
+    )
+    result = run_code(code)
+    new = result.new_source.decode()  # type: ignore[union-attr]
+    assert "storage.held(p)," in new and "map_location=d(), **storage.restore_held(),\n" in new
+    compile(new, "<held>", "exec")
+    assert run_code(new).status is FileStatus.UNCHANGED
+
+
+def test_the_call_through_form_of_earlier_versions_stays_migrated() -> None:
+    code = (
+        "import torch\nfrom storage_runtime import storage\n\ndef f(p, d):\n"
+        "    return storage.restoring(torch.load, path=0)(p, map_location=d())\n"
+    )
+    after = run_code(code)
+    assert after.status is FileStatus.UNCHANGED
+    assert [s.status for s in after.sites if s.family is Family.THIRD_PARTY] == [
+        Status.MIGRATED
     ]
