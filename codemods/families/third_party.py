@@ -418,6 +418,11 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return _site(call, position, name, entry, ctx.third_party, strict=False)
     if ctx.on_runtime_storage(call):
         return None
+    path = _argument(call, *entry.path)
+    if isinstance(path, cst.Name) and path.value == "self" and ctx.flow.is_parameter(path):
+        # `PreTrainedModel.save_pretrained(self, *args)`: the method called on its class,
+        # handed the instance; the path is further on, where it cannot be seen
+        return None
     strict = name[2:] in _STRICT_METHODS
     return _site(call, position, name, entry, ctx.third_party, strict)
 

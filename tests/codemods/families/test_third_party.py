@@ -119,6 +119,20 @@ def test_distinctive_methods_on_unknown_receivers(code: str, expected: list) -> 
     assert counted(code) == expected
 
 
+def test_a_method_called_on_its_class_with_the_instance_is_not_counted() -> None:
+    # `Base.save_pretrained(self, *args)`: arg 0 is the instance, the folder is hidden
+    # in `*args`; a publish of `self` would publish nothing and count as migrated
+    code = """
+        class Model(Base):
+            def save_pretrained(self, *args, **kwargs):
+                Base.save_pretrained(self, *args, **kwargs)
+
+            def export(self, folder):
+                self.inner.save_pretrained(folder)
+    """
+    assert [(s.line, s.name) for s in run_code(code).sites] == [(7, "*.save_pretrained")]
+
+
 def test_handles_buffers_urls_and_memory_databases_are_not_path_io() -> None:
     code = """
         import io, sqlite3, tarfile
