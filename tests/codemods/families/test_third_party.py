@@ -62,6 +62,14 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("*.save_pretrained", P), ("*.save_pretrained", P), ("*.save_to_disk", P),
           ("*.save_to_disk", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
+        # File-backed stores (sacred's TinyDbObserver): counted, never rewritten.
+        (("from tinydb import TinyDB\nfrom hashfs import HashFS\n"
+          "db = TinyDB(os.path.join(root, 'metadata.json'), storage=middleware)\n"
+          "TinyDB(p, access_mode='r')\nTinyDB(storage=MemoryStorage)\n"
+          "fs = HashFS(root / 'hashfs', depth=3)\n"),
+         [("tinydb.TinyDB", W), ("tinydb.TinyDB", R), ("hashfs.HashFS", W)]),
+        ("import tinydb.database\ntinydb.database.TinyDB(p, 'x', None, 'r+')\n",
+         [("tinydb.database.TinyDB", W)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
         ("import zipfile\nzipfile.ZipFile(p, 'a')\n", [("zipfile.ZipFile", W)]),
