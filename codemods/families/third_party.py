@@ -276,6 +276,13 @@ FUNCTIONS: dict[str, Entry] = {
         fileobj=(2, ("fileobj",)),
         name_attribute="name",
     ),
+    # The classmethod itself: the tarfile module's `open` is `TarFile.open`, and
+    # `from tarfile import TarFile; TarFile.open(p, "r")` is the same call (pooch's Untar).
+    "tarfile.TarFile.open": replace(
+        _by_mode(0, "name", 1, "r", _TAR_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
+    ),
     "tarfile.TarFile": replace(
         _by_mode(0, "name", 1, "r", _LETTER_WRITES),
         fileobj=(2, ("fileobj",)),

@@ -72,6 +72,10 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("tinydb.database.TinyDB", W)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
+        # The classmethod that tarfile.open is (pooch's Untar: `TarFile.open(fname, "r")`).
+        (("from tarfile import TarFile\nTarFile.open(p)\nTarFile.open(p, 'w:gz')\n"
+          "TarFile.open(fileobj=f)\nimport tarfile as tf\ntf.TarFile.open(name=p, mode=m)\n"),
+         [("tarfile.TarFile.open", P), ("tarfile.TarFile.open", W), ("tarfile.TarFile.open", W)]),
         ("import zipfile\nzipfile.ZipFile(p, 'a')\n", [("zipfile.ZipFile", W)]),
         ("import shelve\nshelve.open(p)\nshelve.open(p, 'r')\n", [("shelve.open", W), ("shelve.open", R)]),
         ("import fileinput\nfileinput.input(files=[p], inplace=True)\nfileinput.input([p])\n",
