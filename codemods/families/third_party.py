@@ -278,6 +278,13 @@ FUNCTIONS: dict[str, Entry] = {
         fileobj=(2, ("fileobj",)),
         name_attribute="name",
     ),
+    # The classmethod itself: the tarfile module's `open` is `TarFile.open`, and
+    # `from tarfile import TarFile; TarFile.open(p, "r")` is the same call (pooch's Untar).
+    "tarfile.TarFile.open": replace(
+        _by_mode(0, "name", 1, "r", _TAR_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
+    ),
     "tarfile.TarFile": replace(
         _by_mode(0, "name", 1, "r", _LETTER_WRITES),
         fileobj=(2, ("fileobj",)),
@@ -312,6 +319,17 @@ FUNCTIONS: dict[str, Entry] = {
     # `extract_dir`, neither through the runtime.
     "shutil.make_archive": _writer(0, "base_name"),
     "shutil.unpack_archive": _reader(0, "filename"),
+    # Stores that keep their data in a file or folder under a path and do their own I/O
+    # for as long as the object lives (an experiment tracker's run database, sacred's
+    # TinyDbObserver): counted only. TinyDB passes its arguments to its storage class,
+    # JSONStorage(path, create_dirs, encoding, access_mode="r+"): a reader only with
+    # access_mode="r"; without a path (`TinyDB(storage=MemoryStorage)`) no site. HashFS
+    # writes content-addressed files under its root folder.
+    **_in_each(
+        ["tinydb", "tinydb.database"],
+        TinyDB=Entry((0, ("path",)), None, (3, ("access_mode",)), "r+"),
+    ),
+    "hashfs.HashFS": _writer(0, "root"),
 }
 
 #: Methods on objects of unknown type that write a path (see the module docstring).

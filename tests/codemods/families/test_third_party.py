@@ -62,8 +62,20 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("*.save_pretrained", P), ("*.save_pretrained", P), ("*.save_to_disk", P),
           ("*.save_to_disk", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
+        # File-backed stores (sacred's TinyDbObserver): counted, never rewritten.
+        (("from tinydb import TinyDB\nfrom hashfs import HashFS\n"
+          "db = TinyDB(os.path.join(root, 'metadata.json'), storage=middleware)\n"
+          "TinyDB(p, access_mode='r')\nTinyDB(storage=MemoryStorage)\n"
+          "fs = HashFS(root / 'hashfs', depth=3)\n"),
+         [("tinydb.TinyDB", W), ("tinydb.TinyDB", R), ("hashfs.HashFS", W)]),
+        ("import tinydb.database\ntinydb.database.TinyDB(p, 'x', None, 'r+')\n",
+         [("tinydb.database.TinyDB", W)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
+        # The classmethod that tarfile.open is (pooch's Untar: `TarFile.open(fname, "r")`).
+        (("from tarfile import TarFile\nTarFile.open(p)\nTarFile.open(p, 'w:gz')\n"
+          "TarFile.open(fileobj=f)\nimport tarfile as tf\ntf.TarFile.open(name=p, mode=m)\n"),
+         [("tarfile.TarFile.open", P), ("tarfile.TarFile.open", W), ("tarfile.TarFile.open", W)]),
         ("import zipfile\nzipfile.ZipFile(p, 'a')\n", [("zipfile.ZipFile", W)]),
         ("import shelve\nshelve.open(p)\nshelve.open(p, 'r')\n", [("shelve.open", W), ("shelve.open", R)]),
         ("import fileinput\nfileinput.input(files=[p], inplace=True)\nfileinput.input([p])\n",
