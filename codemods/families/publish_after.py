@@ -284,6 +284,8 @@ def decide(items: list[Found], ctx: Context) -> None:
             or item.reason is not Reason.THIRD_PARTY_WRITER
         ):
             continue
+        if _the_working_folder(item):
+            continue
         in_with = _with_writer(item.call, item.name, ctx)
         if in_with is not None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
@@ -316,6 +318,14 @@ def decide(items: list[Found], ctx: Context) -> None:
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
         first.edit = WithPublishEdit(statement, region, paths, pin)
+
+
+def _the_working_folder(item: Found) -> bool:
+    """The writer's path is the literal working folder (`tar.extractall(".")`): publishing
+    it would publish whatever else the folder holds. Left counted, as written."""
+    entry = third_party.entry_of(item.name)
+    path = third_party.path_of(item.call, entry) if entry is not None else None
+    return path is not None and _literal(path) in (".", "./", b".", b"./")
 
 
 # -- the call-through form (families/_call_through.py) ---------------------------------------

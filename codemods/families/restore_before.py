@@ -115,7 +115,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
-        "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    z.extractall(d)\n",
+        "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    names = z.namelist()\n",
         "Should do nothing, since a mode held in a name may write (counted as a writer).",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),

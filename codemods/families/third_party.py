@@ -346,9 +346,10 @@ METHODS: dict[str, Entry] = {
     "savefig": _one_shot(0, "fname", adds_extension=True),
     "to_json": _one_shot(0, "path_or_buf"),
     # zipfile's, tarfile's (and py7zr's, rarfile's) extraction of every member under a
-    # folder: a writer of a tree the runtime does not see (counted only). Not `extract`:
-    # far too common a method name.
-    "extractall": _writer(0, "path"),
+    # folder: every file written and closed when it returns, so the folder is published
+    # after it, as `save_pretrained`'s (only with the folder given: without it, the
+    # working folder). Not `extract`: far too common a method name.
+    "extractall": _one_shot(0, "path"),
     # Hugging Face's convention (transformers, diffusers, peft, tokenizers, ...): writes
     # the model's files into a folder and has closed them when it returns.
     "save_pretrained": _one_shot(0, "save_directory"),

@@ -62,6 +62,11 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("*.save_pretrained", P), ("*.save_pretrained", P), ("*.save_to_disk", P),
           ("*.save_to_disk", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
+        # a tree extracted into a folder given: published after, as save_pretrained's;
+        # into the working folder ("."): counted, as written; no folder: no site
+        ("tar.extractall(dest, filter='data')\nzf.extractall(path=out)\nzf.extractall('.')\n"
+         "zf.extractall()\n",
+         [("*.extractall", P), ("*.extractall", P), ("*.extractall", W)]),
         # File-backed stores (sacred's TinyDbObserver): counted, never rewritten.
         (("from tinydb import TinyDB\nfrom hashfs import HashFS\n"
           "db = TinyDB(os.path.join(root, 'metadata.json'), storage=middleware)\n"
