@@ -439,6 +439,8 @@ def _with_writer(
         if asname is None or not isinstance(asname.name, cst.Name):
             return None
         handle = asname.name
+        if not _written_in(statement, handle, ctx):
+            return None
         path: cst.BaseExpression = cst.Attribute(cst.Name(handle.value), cst.Name("name"))
         ok = _after_with.publishable(
             statement, handle, ctx.scopes, parent, path, bound_by=handle
@@ -453,6 +455,26 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -> bool:
+    """The `with` body uses the kept temporary file's handle other than for its `.name`
+    (`f.write(...)`, `json.dump(x, f)`, handed on): what the file holds is written there.
+    A body that only takes the name (`names.append(t.name)`) reserves a name that
+    something else fills later; published after the `with` it would be published empty,
+    and that empty file restored by other workers."""
+    body = statement.body
+    for read in ctx.flow.uses(handle) or ():
+        if not ctx.flow.inside(read, body):
+            continue
+        holder = ctx.flow.parent(read)
+        if not (
+            isinstance(holder, cst.Attribute)
+            and holder.value is read
+            and holder.attr.value == "name"
+        ):
+            return True
+    return False
 
 
 def _try_writer(
