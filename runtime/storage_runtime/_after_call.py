@@ -62,7 +62,15 @@ from storage_runtime._paths import (
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
-__all__ = ["held", "publish", "publishing", "restore_held", "restored", "restoring"]
+__all__ = [
+    "held",
+    "publish",
+    "publish_held",
+    "publishing",
+    "restore_held",
+    "restored",
+    "restoring",
+]
 
 
 def publish(
@@ -222,6 +230,30 @@ def restore_held(storage: Storage, frame: Any) -> dict[str, Any]:
     if path is not _MISSING:
         restored(storage, path)
     return {}
+
+
+# The same for a writer called through: `storage.publishing(df.to_csv, path=0)(out(n),
+# sep=sep())` calls the writer from the runtime's `call` frame, so a warning pandas'
+# find_stack_level attributes to its caller names storage_runtime. Where the writer's call
+# is a whole statement, the migration writes `df.to_csv(storage.held(out(n)), sep=sep())`
+# and then, on the next line, `storage.publish_held(pin=...)`: the writer is the program's
+# own call, from its own frame, and the next line runs only if it returned (an exception
+# leaves the held path below, as a raising reader's does: never published, never taken
+# for another call's).
+
+
+def publish_held(
+    storage: Storage, frame: Any, *, pin: bool = False, suffix: str | None = None
+) -> None:
+    """Publish (as `publish` does) the path `held` last in `frame`, by the writer call
+    that ended on the line before; nothing when nothing is held there."""
+    with _HELD_LOCK:
+        stack = _HELD.get(id(frame))
+        path = stack.pop() if stack else _MISSING
+        if stack is not None and not stack:
+            del _HELD[id(frame)]
+    if path is not _MISSING:
+        publish(storage, path, pin=pin, suffix=suffix)
 
 
 _MISSING = object()
