@@ -200,6 +200,11 @@ _HELD_LOCK = threading.Lock()
 #: Frames with a path held at once, at most: beyond this the oldest entries (left by calls
 #: that raised, whose frames are gone) are forgotten.
 _HELD_FRAMES = 4096
+#: Paths held in one frame, at most: beyond this the bottom half (paths left by calls that
+#: raised, in a loop) is forgotten. The entries of calls still being evaluated are the top
+#: ones, as many as held calls nest in one expression, which Python's parser bounds far
+#: below this (200 nested parentheses).
+_HELD_PER_FRAME = 1024
 
 
 def held(path: Any, frame: Any) -> Any:
@@ -213,6 +218,8 @@ def held(path: Any, frame: Any) -> Any:
                     del _HELD[key]
             stack = _HELD[id(frame)] = []
         stack.append(path)
+        if len(stack) > _HELD_PER_FRAME:
+            del stack[: len(stack) - _HELD_PER_FRAME // 2]
     return path
 
 

@@ -12,6 +12,7 @@ pairs, in the same frame, a deeper one or a nested call, publish their own path 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -132,3 +133,26 @@ def test_a_held_writer_s_file_reaches_another_worker_and_a_raising_one_s_does_no
     for name in ("partial.txt", "metrics"):  # raised; published under another name
         with pytest.raises(FileNotFoundError):
             open(second.restored(os.path.join(other, name)))  # noqa: SIM115
+
+
+def test_paths_left_by_calls_that_raised_in_one_frame_stay_bounded(tmp_path: Any) -> None:
+    """A loop whose writer call raises every time leaves a held path per iteration in
+    the same frame: the oldest are forgotten, and a pair after them is still exact."""
+    storage = Storage(Settings(backend="local", root=str(tmp_path)))
+    seen: list[tuple[Any, bool, str | None]] = []
+
+    def fails() -> str:
+        raise LookupError("a later argument")
+
+    with _recording(seen):
+        for i in range(5000):
+            try:
+                _writes_warning_its_caller(storage.held(f"{tmp_path}/never{i}"), fails())
+                storage.publish_held(pin=True)
+            except LookupError:
+                pass
+        _writes_warning_its_caller(storage.held(f"{tmp_path}/last"))
+        storage.publish_held(pin=True)
+    assert [os.path.basename(p) for p, _, _ in seen] == ["last"]
+    left = _after_call._HELD.get(id(sys._getframe()), [])
+    assert 0 < len(left) <= _after_call._HELD_PER_FRAME
