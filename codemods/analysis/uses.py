@@ -361,6 +361,15 @@ class Flow:
             current = self.parent(current)
         return False
 
+    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        """`node` is `ancestor` or lies within it."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.parent(current)
+        return False
+
     def awaited(self, node: cst.CSTNode) -> bool:
         """`await node` or `async with node [as x]`: its value is awaitable or an
         asynchronous context manager (pathlib's methods return neither: a str, bytes,

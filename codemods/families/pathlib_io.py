@@ -54,6 +54,7 @@ question of what coverage counts, not of behaviour.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -382,7 +383,25 @@ def _literal_fits(parameter: str, value: cst.BaseExpression) -> bool:
     if parameter == "mode":
         return text is None or bool(text) and set(text) <= set("rwxabt+")
     if parameter in ("encoding", "errors", "newline"):
-        return not isinstance(value, (cst.Integer, cst.Float))
+        if isinstance(value, (cst.Integer, cst.Float)):
+            return False
+        # `dist.read_text("top_level.txt")` (importlib.metadata): no codec by that name,
+        # a LookupError on a Path, so the argument is another method's file name
+        return text is None or _known(parameter, text)
+    return True
+
+
+def _known(parameter: str, text: str) -> bool:
+    """Whether pathlib would take the literal `text` for `parameter`."""
+    if parameter == "newline":
+        return text in ("", "\n", "\r", "\r\n")
+    try:
+        if parameter == "encoding":
+            codecs.lookup(text)
+        else:
+            codecs.lookup_error(text)
+    except LookupError:
+        return False
     return True
 
 

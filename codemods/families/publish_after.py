@@ -298,6 +298,8 @@ def decide(items: list[Found], ctx: Context) -> None:
             or item.reason is not Reason.THIRD_PARTY_WRITER
         ):
             continue
+        if _the_working_folder(item):
+            continue
         in_with = _with_writer(item.call, item.name, ctx)
         if in_with is not None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
@@ -330,6 +332,14 @@ def decide(items: list[Found], ctx: Context) -> None:
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
         first.edit = WithPublishEdit(statement, region, paths, pin)
+
+
+def _the_working_folder(item: Found) -> bool:
+    """The writer's path is the literal working folder (`tar.extractall(".")`): publishing
+    it would publish whatever else the folder holds. Left counted, as written."""
+    entry = third_party.entry_of(item.name)
+    path = third_party.path_of(item.call, entry) if entry is not None else None
+    return path is not None and _literal(path) in (".", "./", b".", b"./")
 
 
 # -- held, then published on the next line: storage.held(p) ... storage.publish_held() ------
@@ -576,6 +586,8 @@ def _with_writer(
         if asname is None or not isinstance(asname.name, cst.Name):
             return None
         handle = asname.name
+        if not _written_in(statement, handle, ctx):
+            return None
         path: cst.BaseExpression = cst.Attribute(cst.Name(handle.value), cst.Name("name"))
         ok = _after_with.publishable(
             statement, handle, ctx.scopes, parent, path, bound_by=handle
@@ -590,6 +602,26 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -> bool:
+    """The `with` body uses the kept temporary file's handle other than for its `.name`
+    (`f.write(...)`, `json.dump(x, f)`, handed on): what the file holds is written there.
+    A body that only takes the name (`names.append(t.name)`) reserves a name that
+    something else fills later; published after the `with` it would be published empty,
+    and that empty file restored by other workers."""
+    body = statement.body
+    for read in ctx.flow.uses(handle) or ():
+        if not ctx.flow.inside(read, body):
+            continue
+        holder = ctx.flow.parent(read)
+        if not (
+            isinstance(holder, cst.Attribute)
+            and holder.value is read
+            and holder.attr.value == "name"
+        ):
+            return True
+    return False
 
 
 def _try_writer(

@@ -15,7 +15,7 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
   `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
-  `TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`),
+  `TarFile.open`/`TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`),
   recognised by qualified name as families/third_party.py recognises them ("third-party
   reader"). Each is still the call the program made, given the very object it was given
   (never rewritten to `storage.open`).
@@ -115,7 +115,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
-        "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    z.extractall(d)\n",
+        "import zipfile\n\nwith zipfile.ZipFile(p, mode) as z:\n    names = z.namelist()\n",
         "Should do nothing, since a mode held in a name may write (counted as a writer).",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
@@ -149,6 +149,7 @@ READERS = frozenset(
         "lzma.open",
         "lzma.LZMAFile",
         "tarfile.open",
+        "tarfile.TarFile.open",
         "tarfile.TarFile",
         "io.FileIO",
         # Its file is opened when the call is awaited; the restore runs when the arguments

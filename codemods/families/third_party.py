@@ -278,6 +278,13 @@ FUNCTIONS: dict[str, Entry] = {
         fileobj=(2, ("fileobj",)),
         name_attribute="name",
     ),
+    # The classmethod itself: the tarfile module's `open` is `TarFile.open`, and
+    # `from tarfile import TarFile; TarFile.open(p, "r")` is the same call (pooch's Untar).
+    "tarfile.TarFile.open": replace(
+        _by_mode(0, "name", 1, "r", _TAR_WRITES),
+        fileobj=(2, ("fileobj",)),
+        name_attribute="name",
+    ),
     "tarfile.TarFile": replace(
         _by_mode(0, "name", 1, "r", _LETTER_WRITES),
         fileobj=(2, ("fileobj",)),
@@ -312,6 +319,17 @@ FUNCTIONS: dict[str, Entry] = {
     # `extract_dir`, neither through the runtime.
     "shutil.make_archive": _writer(0, "base_name"),
     "shutil.unpack_archive": _reader(0, "filename"),
+    # Stores that keep their data in a file or folder under a path and do their own I/O
+    # for as long as the object lives (an experiment tracker's run database, sacred's
+    # TinyDbObserver): counted only. TinyDB passes its arguments to its storage class,
+    # JSONStorage(path, create_dirs, encoding, access_mode="r+"): a reader only with
+    # access_mode="r"; without a path (`TinyDB(storage=MemoryStorage)`) no site. HashFS
+    # writes content-addressed files under its root folder.
+    **_in_each(
+        ["tinydb", "tinydb.database"],
+        TinyDB=Entry((0, ("path",)), None, (3, ("access_mode",)), "r+"),
+    ),
+    "hashfs.HashFS": _writer(0, "root"),
 }
 
 #: Methods on objects of unknown type that write a path (see the module docstring).
@@ -328,9 +346,10 @@ METHODS: dict[str, Entry] = {
     "savefig": _one_shot(0, "fname", adds_extension=True),
     "to_json": _one_shot(0, "path_or_buf"),
     # zipfile's, tarfile's (and py7zr's, rarfile's) extraction of every member under a
-    # folder: a writer of a tree the runtime does not see (counted only). Not `extract`:
-    # far too common a method name.
-    "extractall": _writer(0, "path"),
+    # folder: every file written and closed when it returns, so the folder is published
+    # after it, as `save_pretrained`'s (only with the folder given: without it, the
+    # working folder). Not `extract`: far too common a method name.
+    "extractall": _one_shot(0, "path"),
     # Hugging Face's convention (transformers, diffusers, peft, tokenizers, ...): writes
     # the model's files into a folder and has closed them when it returns.
     "save_pretrained": _one_shot(0, "save_directory"),
@@ -417,6 +436,11 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     if not name.startswith("*."):
         return _site(call, position, name, entry, ctx.third_party, strict=False)
     if ctx.on_runtime_storage(call):
+        return None
+    path = _argument(call, *entry.path)
+    if isinstance(path, cst.Name) and path.value == "self" and ctx.flow.is_parameter(path):
+        # `PreTrainedModel.save_pretrained(self, *args)`: the method called on its class,
+        # handed the instance; the path is further on, where it cannot be seen
         return None
     strict = name[2:] in _STRICT_METHODS
     return _site(call, position, name, entry, ctx.third_party, strict)

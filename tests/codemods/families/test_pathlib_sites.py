@@ -27,6 +27,10 @@ PRELUDE = "import io\nfrom pathlib import Path\n\n"
         "def f(fs):\n    return fs.open(mode=bytes(2))\n",
         "def f(x, p: Path):\n    x.write_text(p)\n",
         "def f(x):\n    return x.read_text(encoding=Path('utf-8'))\n",
+        # importlib.metadata's Distribution.read_text(filename): no codec by that name
+        "def f(dist):\n    return dist.read_text('top_level.txt')\n",
+        "def f(x):\n    return x.read_text('utf-8', 'no-such-handler')\n",
+        "def f(x):\n    return x.open('r', -1, 'utf-8', 'strict', 'crlf')\n",
     ],
 )
 def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
@@ -40,6 +44,8 @@ def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
         ("def f(store, name):\n    return store.open(name).read()\n",
          [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
         ("def f(x, data):\n    x.write_text(data)\n", [(Status.PENDING, None)]),
+        ("def f(x):\n    return x.read_text('UTF8', 'surrogateescape')\n", [(Status.PENDING, None)]),
+        ("def f(x):\n    return x.read_text(encoding='latin-1')\n", [(Status.PENDING, None)]),
         ("def f(x, p: Path):\n    x.write_text(str(p))\n", [(Status.PENDING, None)]),
         # a Path given as write_bytes' data is not judged (it takes any buffer)
         ("def f(x, p: Path):\n    x.write_bytes(p)\n", [(Status.PENDING, None)]),

@@ -62,8 +62,25 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
          [("*.save_pretrained", P), ("*.save_pretrained", P), ("*.save_to_disk", P),
           ("*.save_to_disk", P)]),
         ("import PIL.Image\nPIL.Image.open(p)\n", [("PIL.Image.open", P)]),
+        # a tree extracted into a folder given: published after, as save_pretrained's;
+        # into the working folder ("."): counted, as written; no folder: no site
+        ("tar.extractall(dest, filter='data')\nzf.extractall(path=out)\nzf.extractall('.')\n"
+         "zf.extractall()\n",
+         [("*.extractall", P), ("*.extractall", P), ("*.extractall", W)]),
+        # File-backed stores (sacred's TinyDbObserver): counted, never rewritten.
+        (("from tinydb import TinyDB\nfrom hashfs import HashFS\n"
+          "db = TinyDB(os.path.join(root, 'metadata.json'), storage=middleware)\n"
+          "TinyDB(p, access_mode='r')\nTinyDB(storage=MemoryStorage)\n"
+          "fs = HashFS(root / 'hashfs', depth=3)\n"),
+         [("tinydb.TinyDB", W), ("tinydb.TinyDB", R), ("hashfs.HashFS", W)]),
+        ("import tinydb.database\ntinydb.database.TinyDB(p, 'x', None, 'r+')\n",
+         [("tinydb.database.TinyDB", W)]),
         ("import tarfile\ntarfile.open(p)\ntarfile.open(p, 'w:gz')\ntarfile.open(p, mode)\n",
          [("tarfile.open", P), ("tarfile.open", W), ("tarfile.open", W)]),
+        # The classmethod that tarfile.open is (pooch's Untar: `TarFile.open(fname, "r")`).
+        (("from tarfile import TarFile\nTarFile.open(p)\nTarFile.open(p, 'w:gz')\n"
+          "TarFile.open(fileobj=f)\nimport tarfile as tf\ntf.TarFile.open(name=p, mode=m)\n"),
+         [("tarfile.TarFile.open", P), ("tarfile.TarFile.open", W), ("tarfile.TarFile.open", W)]),
         ("import zipfile\nzipfile.ZipFile(p, 'a')\n", [("zipfile.ZipFile", W)]),
         ("import shelve\nshelve.open(p)\nshelve.open(p, 'r')\n", [("shelve.open", W), ("shelve.open", R)]),
         ("import fileinput\nfileinput.input(files=[p], inplace=True)\nfileinput.input([p])\n",
@@ -117,6 +134,20 @@ def test_module_functions_by_qualified_name(code: str, expected: list) -> None:
 )
 def test_distinctive_methods_on_unknown_receivers(code: str, expected: list) -> None:
     assert counted(code) == expected
+
+
+def test_a_method_called_on_its_class_with_the_instance_is_not_counted() -> None:
+    # `Base.save_pretrained(self, *args)`: arg 0 is the instance, the folder is hidden
+    # in `*args`; a publish of `self` would publish nothing and count as migrated
+    code = """
+        class Model(Base):
+            def save_pretrained(self, *args, **kwargs):
+                Base.save_pretrained(self, *args, **kwargs)
+
+            def export(self, folder):
+                self.inner.save_pretrained(folder)
+    """
+    assert [(s.line, s.name) for s in run_code(code).sites] == [(7, "*.save_pretrained")]
 
 
 def test_handles_buffers_urls_and_memory_databases_are_not_path_io() -> None:
