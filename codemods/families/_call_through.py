@@ -17,6 +17,10 @@ call `storage.publishing(torch.save, ...)`, whose callee names the writer). Read
 longer written this way (restore_before's HeldEdit restores from the program's own frame,
 so a warning the reader attributes to its caller still names the program's line); a call
 an earlier version wrote as `storage.restoring(...)` is still recognised as migrated.
+Neither is a writer whose call is a whole expression statement (publish_after's
+HeldPublishEdit: `storage.held(p)` in the call, `storage.publish_held()` on the next
+line); the writer's other shapes (`return w(...)`, an assignment, inside an expression)
+are still called through.
 """
 
 from __future__ import annotations

@@ -75,13 +75,23 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   stays (there is no open to fold them into), and a handle whose writer is left counted
   stays HANDLE_NOT_MIGRATED, as before.
 - Any other one-shot writer whose path's place is known (not hidden by `*args` before
-  it or in `**kwargs`): a path that cannot be evaluated again (an attribute, a call, an
-  operator, an f-string), a writer inside a larger expression, a lambda, a
-  comprehension, a one-line compound, a rebinding assignment: the writer is called
-  through, `storage.publishing(torch.save, path=1, pin=True)(obj, os.path.join(d, n))`
-  (families/_call_through.py): the callee and every argument are evaluated once, in the
-  program's order, and the argument at `path` is published once the call has returned.
-- A writer (or a `with`) followed by `storage.publish(<the same path>)`, or called
+  it or in `**kwargs`), whose path cannot be evaluated again (an attribute, a call, an
+  operator, an f-string, a name a call in the line may rebind): when the call is a whole
+  expression statement alone on its line, in a block or the module body, its path is
+  held and published on the next line, `torch.save(obj, storage.held(os.path.join(d,
+  n)))` then `storage.publish_held(pin=True)` (HeldPublishEdit): every expression is
+  evaluated once, in the program's order, the next line runs only if the writer
+  returned, and the writer is still the program's own call from the program's frame, so
+  a warning it attributes to its caller (pandas' find_stack_level) names the program's
+  line (fidelity `writer_called_through_warning_location`). Any other shape (`return
+  w(...)`, an assignment, a writer inside a larger expression, a lambda, a
+  comprehension, a one-line compound, a second statement on the line): the writer is
+  called through, `storage.publishing(torch.save, path=1, pin=True)(obj,
+  os.path.join(d, n))` (families/_call_through.py): the callee and every argument are
+  evaluated once, in the program's order, and the argument at `path` is published once
+  the call has returned (from the runtime's frame: README "Known differences").
+- A writer (or a `with`) followed by `storage.publish(<the same path>)`, a writer whose
+  path is `storage.held(...)` followed by `storage.publish_held(...)`, or one called
   through `storage.publishing(...)`, is MIGRATED (what `apply` leaves, so a second run
   changes nothing; after a `with`, any of the publish lines that directly follow it).
 
@@ -128,6 +138,7 @@ from migrate_storage.codemods.families import (
     third_party,
 )
 from migrate_storage.codemods.families._after_with import WithPublishEdit
+from migrate_storage.codemods.families._edit import bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -159,7 +170,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         "def export(df, run):\n    df.to_csv(run.out_dir / 'metrics.csv')\n",
-        "from storage_runtime import storage\n\ndef export(df, run):\n    storage.publishing(df.to_csv, path=0, pin=True)(run.out_dir / 'metrics.csv')\n",
+        "from storage_runtime import storage\n\ndef export(df, run):\n    df.to_csv(storage.held(run.out_dir / 'metrics.csv'))\n    storage.publish_held(pin=True)\n",
     ),
     Rewritten(
         "import os\nimport torch\n\ndef save(self, out):\n    return torch.save(self.model.state_dict(), os.path.join(out, 'model.pt'))\n",
@@ -258,6 +269,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
+    if _held_published(call, entry, ctx):  # what HeldPublishEdit leaves: migrated
+        item.status, item.reason = Status.MIGRATED, None
+        return item
     target = _target(item, entry, ctx)
     if target is None:
         item.target = third_party.path_of(call, entry)  # a secret literal: LOCAL
@@ -293,7 +307,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         entry = third_party.entry_of(item.name)
         target = _target(item, entry, ctx) if entry is not None else None
         if entry is not None and target is None:
-            edit = _through_edit(item, entry, pin, ctx)
+            edit = _held_edit(item, entry, pin, ctx) or _through_edit(item, entry, pin, ctx)
             if edit is not None:  # the call-through form (families/_call_through.py)
                 item.status, item.reason = Status.PENDING, None
                 item.edit, item.needs = edit, ("storage",)
@@ -326,6 +340,139 @@ def _the_working_folder(item: Found) -> bool:
     entry = third_party.entry_of(item.name)
     path = third_party.path_of(item.call, entry) if entry is not None else None
     return path is not None and _literal(path) in (".", "./", b".", b"./")
+
+
+# -- held, then published on the next line: storage.held(p) ... storage.publish_held() ------
+
+
+def _held_edit(
+    item: Found, entry: third_party.Entry, pin: bool, ctx: Context
+) -> HeldPublishEdit | None:
+    """`df.to_csv(storage.held(out(n)), sep=sep())` then `storage.publish_held(pin=...)`
+    for a one-shot writer whose call is a whole expression statement alone on its line,
+    in a block or the module body; None for every other shape (called through instead)
+    and where `_through_edit` would refuse (the path's place hidden, savefig)."""
+    if not entry.closes or entry.adds_extension:
+        return None
+    line = _expression_line(item.call, ctx.flow.parent)
+    path = third_party.path_of(item.call, entry)
+    where = _call_through.place(path, ctx) if path is not None else None
+    if line is None or where is None:
+        return None
+    suffix = entry.suffix
+    literal = _literal(path)  # type: ignore[arg-type]
+    if suffix is not None and isinstance(literal, str) and literal.endswith(suffix):
+        suffix = None
+    region = (item.position.line, item.position.end_line)
+    return HeldPublishEdit(line, region, where, pin, suffix)
+
+
+def _expression_line(
+    call: cst.Call, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> cst.SimpleStatementLine | None:
+    """The line `call` is the whole expression statement of, alone on it, in an indented
+    block or the module body (the next line then runs exactly when the call returned);
+    else None. Not `return w(...)`, not an assignment (its target would be bound before
+    the publish where the call-through form binds it after), not a one-line compound."""
+    statement = parent(call)
+    if not isinstance(statement, cst.Expr) or statement.value is not call:
+        return None
+    line = parent(statement)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    return line if isinstance(parent(line), (cst.IndentedBlock, cst.Module)) else None
+
+
+def _held_published(
+    call: cst.Call, entry: third_party.Entry, ctx: Context
+) -> bool:
+    """The writer's path is `storage.held(...)` and its line (a whole expression
+    statement) is followed by `storage.publish_held(...)`: what HeldPublishEdit leaves."""
+    path = third_party.path_of(call, entry)
+    if not isinstance(path, cst.Call) or not _is_runtime_call(path, _HELD, ctx):
+        return False
+    line = _expression_line(call, ctx.flow.parent)
+    following = _following(line, ctx.flow.parent) if line is not None else None
+    if not isinstance(following, cst.SimpleStatementLine) or len(following.body) != 1:
+        return False
+    expr = following.body[0]
+    return (
+        isinstance(expr, cst.Expr)
+        and isinstance(expr.value, cst.Call)
+        and _is_runtime_call(expr.value, _PUBLISH_HELD, ctx)
+    )
+
+
+def _is_runtime_call(call: cst.Call, method: str, ctx: Context) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == method
+        and ctx.on_runtime_storage(call)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPublishEdit:
+    """The writer's line -> the same line with its path argument (at `path`, a positional
+    index or a keyword) as `storage.held(<the path as written>)`, then
+    `storage.publish_held(pin=...[, suffix=...])` on a line of its own, same indentation.
+
+    The writer stays the program's own call from the program's frame, so a warning it
+    attributes to its caller (pandas' find_stack_level, stacklevel=2) names the program's
+    line, as before (fidelity `writer_called_through_warning_location`); the call-through
+    form `storage.publishing(...)` called it from the runtime's frame. Every expression is
+    evaluated once, in the program's order (`held` gives the path object back), and the
+    publish line runs only once the writer returned."""
+
+    node: cst.SimpleStatementLine
+    region: tuple[int, int]
+    path: int | str
+    pin: bool
+    suffix: str | None = None
+    family: Family = Family.THIRD_PARTY
+
+    def apply(
+        self, node: cst.CSTNode, names: Mapping[str, str]
+    ) -> cst.FlattenSentinel[cst.CSTNode]:
+        assert isinstance(node, cst.SimpleStatementLine)
+        storage = names["storage"]
+        expr = node.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        call = expr.value
+        args = list(call.args)
+        at = self._index(args)
+        func = cst.Attribute(cst.Name(storage), cst.Name(_HELD))
+        value = args[at].value
+        # a path already held whose publish line is missing is held once, not twice (a
+        # second `held` would leave an entry no publish_held takes)
+        if not (isinstance(value, cst.Call) and value.func.deep_equals(func)):
+            held = cst.Call(func=func, args=[cst.Arg(value)])
+            args[at] = args[at].with_changes(value=held)
+        line = node.with_changes(
+            body=[expr.with_changes(value=call.with_changes(args=args))]
+        )
+        published = [keyword("pin", bool_name(self.pin))]
+        if self.suffix is not None:
+            published.append(keyword("suffix", cst.SimpleString(f'"{self.suffix}"')))
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        published = [a.with_changes(comma=comma) for a in published[:-1]] + [published[-1]]
+        func = cst.Attribute(cst.Name(storage), cst.Name(_PUBLISH_HELD))
+        after = cst.SimpleStatementLine([cst.Expr(cst.Call(func, published))])
+        return cst.FlattenSentinel([line, after])
+
+    def _index(self, args: list[cst.Arg]) -> int:
+        if isinstance(self.path, str):
+            return next(
+                i for i, a in enumerate(args)
+                if a.keyword is not None and a.keyword.value == self.path
+            )
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        return positional[self.path]
+
+
+_HELD = "held"
+_PUBLISH_HELD = "publish_held"
 
 
 # -- the call-through form (families/_call_through.py) ---------------------------------------

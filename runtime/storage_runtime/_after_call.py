@@ -62,7 +62,15 @@ from storage_runtime._paths import (
 if TYPE_CHECKING:
     from storage_runtime.storage import Storage
 
-__all__ = ["held", "publish", "publishing", "restore_held", "restored", "restoring"]
+__all__ = [
+    "held",
+    "publish",
+    "publish_held",
+    "publishing",
+    "restore_held",
+    "restored",
+    "restoring",
+]
 
 
 def publish(
@@ -192,6 +200,11 @@ _HELD_LOCK = threading.Lock()
 #: Frames with a path held at once, at most: beyond this the oldest entries (left by calls
 #: that raised, whose frames are gone) are forgotten.
 _HELD_FRAMES = 4096
+#: Paths held in one frame, at most: beyond this the bottom half (paths left by calls that
+#: raised, in a loop) is forgotten. The entries of calls still being evaluated are the top
+#: ones, as many as held calls nest in one expression, which Python's parser bounds far
+#: below this (200 nested parentheses).
+_HELD_PER_FRAME = 1024
 
 
 def held(path: Any, frame: Any) -> Any:
@@ -205,6 +218,8 @@ def held(path: Any, frame: Any) -> Any:
                     del _HELD[key]
             stack = _HELD[id(frame)] = []
         stack.append(path)
+        if len(stack) > _HELD_PER_FRAME:
+            del stack[: len(stack) - _HELD_PER_FRAME // 2]
     return path
 
 
@@ -222,6 +237,30 @@ def restore_held(storage: Storage, frame: Any) -> dict[str, Any]:
     if path is not _MISSING:
         restored(storage, path)
     return {}
+
+
+# The same for a writer called through: `storage.publishing(df.to_csv, path=0)(out(n),
+# sep=sep())` calls the writer from the runtime's `call` frame, so a warning pandas'
+# find_stack_level attributes to its caller names storage_runtime. Where the writer's call
+# is a whole statement, the migration writes `df.to_csv(storage.held(out(n)), sep=sep())`
+# and then, on the next line, `storage.publish_held(pin=...)`: the writer is the program's
+# own call, from its own frame, and the next line runs only if it returned (an exception
+# leaves the held path below, as a raising reader's does: never published, never taken
+# for another call's).
+
+
+def publish_held(
+    storage: Storage, frame: Any, *, pin: bool = False, suffix: str | None = None
+) -> None:
+    """Publish (as `publish` does) the path `held` last in `frame`, by the writer call
+    that ended on the line before; nothing when nothing is held there."""
+    with _HELD_LOCK:
+        stack = _HELD.get(id(frame))
+        path = stack.pop() if stack else _MISSING
+        if stack is not None and not stack:
+            del _HELD[id(frame)]
+    if path is not _MISSING:
+        publish(storage, path, pin=pin, suffix=suffix)
 
 
 _MISSING = object()

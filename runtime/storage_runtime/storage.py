@@ -637,6 +637,13 @@ class Storage:
         returns an empty mapping, so `**storage.restore_held()` passes nothing."""
         return _after_call.restore_held(self, sys._getframe(1))
 
+    def publish_held(self, *, pin: bool = False, suffix: str | None = None) -> None:
+        """Publish (as `publish` does) the path this frame's last `storage.held(...)`
+        gave: the line after a writer called with it, `df.to_csv(storage.held(out(n)),
+        sep=sep())`, which runs only once the writer returned (see
+        `_after_call.publish_held`)."""
+        _after_call.publish_held(self, sys._getframe(1), pin=pin, suffix=suffix)
+
     def restored(self, path: Any) -> Any:
         """`path` itself, after restoring a missing file there from the shared namespace,
         as a read-only open would: for a third-party reader that opens it itself

@@ -52,14 +52,6 @@ XFAIL: dict[str, str] = {
     # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
     "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
     "__fspath__ again to learn the path a rename, copy or removal touched",
-    # A writer whose path cannot be evaluated again is called through,
-    # `storage.publishing(fn, path=1)(...)`, so that its path is published after it
-    # returns: the runtime's `call` frame sits between the program's line and the writer,
-    # and a warning the writer attributes to its caller (pandas' find_stack_level) names
-    # storage_runtime's _after_call.py, which a `module=` filter does not match. (Readers
-    # are restored through `storage.held(p) ... **storage.restore_held()`, from no frame.)
-    "writer_called_through_warning_location": "a warning a called-through third-party "
-    "writer attributes to its caller names the runtime's wrapper frame",
 }
 
 # Paths whose namespace entry may lag the run's disk when the program ends, by design (the

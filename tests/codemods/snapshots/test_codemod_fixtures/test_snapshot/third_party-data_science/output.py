@@ -9,13 +9,18 @@ from storage_runtime import storage
 
 
 def export(df: pd.DataFrame, out_dir, model, array, figure) -> None:
-    storage.publishing(df.to_csv, path=0, pin=True)(out_dir / "metrics.csv", index=False)
-    storage.publishing(df.to_parquet, path=0, pin=True)(f"{out_dir}/metrics.parquet")
+    df.to_csv(storage.held(out_dir / "metrics.csv"), index=False)
+    storage.publish_held(pin=True)
+    df.to_parquet(storage.held(f"{out_dir}/metrics.parquet"))
+    storage.publish_held(pin=True)
     df.to_json("metrics.json", orient="records")
     storage.publish("metrics.json", pin=True)
-    storage.publishing(np.save, path=0, pin=True, suffix=".npy")(out_dir / "weights.npy", array)
-    storage.publishing(np.savez_compressed, path='file', pin=True, suffix=".npz")(file=out_dir / "bundle.npz", a=array)
-    storage.publishing(torch.save, path=1, pin=True)(model.state_dict(), out_dir / "model.pt")
+    np.save(storage.held(out_dir / "weights.npy"), array)
+    storage.publish_held(pin=True, suffix=".npy")
+    np.savez_compressed(file=storage.held(out_dir / "bundle.npz"), a=array)
+    storage.publish_held(pin=True, suffix=".npz")
+    torch.save(model.state_dict(), storage.held(out_dir / "model.pt"))
+    storage.publish_held(pin=True)
     figure.savefig(out_dir / "loss.png")
     plt.savefig("summary.png", dpi=150)
     storage.publish("summary.png", pin=True)

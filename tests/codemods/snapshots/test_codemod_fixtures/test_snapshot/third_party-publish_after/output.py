@@ -37,10 +37,13 @@ class Exporter:
 
     def left(self, df, path, ok):
         if ok: storage.publishing(df.to_csv, path=0, pin=True)(path)
-        storage.publishing(df.to_csv, path=0, pin=True)(self.path)
+        df.to_csv(storage.held(self.path))
+        storage.publish_held(pin=True)
         path = storage.publishing(df.to_csv, path=0, pin=True)(path)
         x = 1; storage.publishing(df.to_csv, path=0, pin=True)(path)
-        (storage.publishing(df.to_csv, path=0, pin=True)(path))
-        storage.publishing(np.save, path=0, pin=True, suffix=".npy")(path, (path := "other"))
+        (df.to_csv(storage.held(path)))
+        storage.publish_held(pin=True)
+        np.save(storage.held(path), (path := "other"))
+        storage.publish_held(pin=True, suffix=".npy")
         return storage.publishing(df.to_csv, path=0, pin=True)(path)
 
