@@ -26,6 +26,9 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
 
+# The flag that is True only for a static type checker: `if TYPE_CHECKING:` bodies never run.
+_TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+
 
 @dataclass(frozen=True, slots=True)
 class ArgUse:
@@ -157,6 +160,56 @@ class Flow:
             ):
                 return False
         return True
+
+    def reads_past_none(self, target: cst.Name) -> list[cst.Name] | None:
+        """Every read of the name `target` binds that can run, when each other binding of
+        that name in its scope is `name = None` or sits in the body of an `if
+        TYPE_CHECKING:` (ubelt's download: `tmp = None` in the branch that writes to a
+        stream, `tmp = cast(T, tmp)` for the type checker): a read whose value is used
+        (`tmp.name`, `os.replace(tmp, dst)`) gets past a None only with `target`'s value.
+        Reads inside such bodies never run and are left out. None otherwise (as `uses`)."""
+        scope = self._scope(target)
+        if scope is None:
+            return None
+        for assignment in scope.assignments[target.value]:
+            node = assignment.node
+            if node is target or (
+                type(assignment) is Assignment and self.under_type_checking(node)
+            ):
+                continue
+            if not self._binds_none(assignment):
+                return None
+        reads = self.reads_of_every_binding(target)
+        if reads is None:
+            return None
+        return [read for read in reads if not self.under_type_checking(read)]
+
+    def _binds_none(self, assignment: object) -> bool:
+        """`name = None`: the one target of a plain assignment of the literal None."""
+        if type(assignment) is not Assignment:
+            return False
+        parent = self.parent(assignment.node)
+        assign = self.parent(parent) if isinstance(parent, cst.AssignTarget) else None
+        return (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.value, cst.Name)
+            and assign.value.value == "None"
+        )
+
+    def under_type_checking(self, node: cst.CSTNode) -> bool:
+        """Whether `node` is in the body (not the `else:`) of an `if TYPE_CHECKING:`
+        (`typing.TYPE_CHECKING`, also imported by name): code that never runs."""
+        child, parent = node, self.parent(node)
+        for _ in range(200):  # bounded: statements nest far less deep
+            if parent is None:
+                return False
+            if isinstance(parent, cst.If) and child is parent.body:
+                names = self.names(parent.test)
+                if names and names <= _TYPE_CHECKING:
+                    return True
+            child, parent = parent, self.parent(parent)
+        return False
 
     def parameter_reads(self, param: cst.Param) -> list[cst.Name] | None:
         """Every read of a parameter in its function, when nothing else binds its name

@@ -494,8 +494,11 @@ def _name_reads(
     with `via_attribute` (a temp file object) each `.name` of it, followed through one
     alias `p = tmp.name`; a None for a read of the object itself (passed on: it may be
     anything); other attributes (`tmp.write`) are the object's own I/O and left out.
-    None when `target` is not a name bound once."""
+    None when `target` is not a name bound once (other bindings to None, or under `if
+    TYPE_CHECKING:`, are no other value: `Flow.reads_past_none`)."""
     uses = flow.uses(target)
+    if uses is None and isinstance(target, cst.Name):
+        uses = flow.reads_past_none(target)
     if uses is None:
         return None
     reads: list[cst.CSTNode | None] = []

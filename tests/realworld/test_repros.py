@@ -1438,3 +1438,34 @@ def test_a_run_record_of_loaded_distributions_is_unchanged(tmp_path: Path) -> No
         assert proc.returncode == 0, proc.stderr
         records.append(proc.stdout)
     assert records[1] == records[0]
+
+
+def test_a_downloaded_temp_file_also_bound_to_none_is_scratch() -> None:
+    """ubelt 1.4.3 `util_download.py:274`: the download's `NamedTemporaryFile(delete=False)`
+    is moved into place (`shutil.move(tmp.name, fpath)`), but `tmp = None` in the branch
+    that writes to a caller's stream and `tmp = cast(...)` under `if TYPE_CHECKING:` made
+    the name "bound more than once": UNMIGRATED "unsupported family", one of ubelt's 10
+    unmigrated sites. Neither binding is another file (a None has no `.name`; the
+    type-checker's never runs): LOCAL "temporary file", as without them."""
+    source = (REPROS / "temp_rebound_none" / "download.py").read_bytes()
+    sites = transform_source(source, "download.py", FilePolicy(), rewrite=False).sites
+    by_name = {s.name: (s.status, s.reason) for s in sites}
+    assert by_name["tempfile.NamedTemporaryFile"] == (Status.LOCAL, Reason.TEMPORARY_FILE)
+    # The move into place stays the commit point, a migrated move.
+    assert by_name["shutil.move"] == (Status.PENDING, None)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a local name bound once to a file function and only called is counted as a "
+    "'file function used as a value' (UNMIGRATED), its call never migrated",
+)
+def test_a_call_through_a_local_alias_of_a_file_function_is_migrated() -> None:
+    """ubelt 1.4.3 `util_path.py:1831`: `copytree = shutil.copytree` then `dst =
+    copytree(src, dst, copy_function=..., ...)` copies a folder that is never published
+    on the ipfs backend. The name is bound once in its function and only called, so the
+    call is `shutil.copytree`'s call in all but spelling; `storage.copytree(..., call=
+    copytree)` would be exact (the runtime calls the object the module named). Expected:
+    one lifecycle site, the call, PENDING; no function-value site."""
+    sites = _counted("local_function_alias", "copying.py")
+    assert sites == [(10, "shutil.copytree", Status.PENDING)], sites

@@ -179,6 +179,59 @@ def test_named_temporary_file_kept_is_counted() -> None:
     assert temp_sites == [counted, published, counted, counted]
 
 
+def test_a_temp_name_also_bound_to_none_or_for_the_type_checker_is_still_one_file() -> None:
+    """ubelt 1.4.3's download: `tmp = None` in the branch that writes elsewhere and
+    `tmp = cast(T, tmp)` under `if TYPE_CHECKING:` (never run) are no other file, so the
+    move of `tmp.name` still proves the temporary. A real second value is not: another
+    binding in the `else:` of `if TYPE_CHECKING:` (it runs), a binding to something other
+    than None, or a temp whose name is returned."""
+    code = """
+        import os, shutil, tempfile, typing
+        from typing import TYPE_CHECKING, cast
+
+        def moved(dest, to_stream):
+            if to_stream:
+                tmp = None
+            else:
+                tmp = tempfile.NamedTemporaryFile(delete=False)
+            if typing.TYPE_CHECKING:
+                tmp = cast(tempfile._TemporaryFileWrapper, tmp)
+            tmp.close()
+            shutil.move(tmp.name, dest)
+
+        def moved_imported_flag(dest):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            if TYPE_CHECKING:
+                tmp = cast(tempfile._TemporaryFileWrapper, tmp)
+            os.replace(tmp.name, dest)
+
+        def bound_in_the_else(dest):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            if TYPE_CHECKING:
+                pass
+            else:
+                tmp = open(dest)
+            os.replace(tmp.name, dest)
+
+        def bound_to_another_file(dest, other):
+            tmp = tempfile.NamedTemporaryFile(delete=False)
+            if other:
+                tmp = open(other)
+            os.replace(tmp.name, dest)
+
+        def kept(to_stream):
+            tmp = None
+            if not to_stream:
+                tmp = tempfile.NamedTemporaryFile(delete=False)
+            return tmp.name
+    """
+    got = classified(code)
+    temp_sites = [(s, r) for n, s, r in got if n == "tempfile.NamedTemporaryFile"]
+    local = (Status.LOCAL, TEMP)
+    counted = (Status.UNMIGRATED, NO)
+    assert temp_sites == [local, local, counted, counted, counted]
+
+
 def test_mkstemp_fdopen_and_json_dump_of_the_atomic_write_idiom() -> None:
     code = """
         import json, os, tempfile
