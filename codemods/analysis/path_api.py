@@ -21,3 +21,5 @@ PATH_TO_PATH_METHODS = frozenset(
     }
 )
 PATH_TO_PATH_ATTRIBUTES = frozenset({"parent"})
+#: Attributes of a Path that are sequences of Paths (`p.parents[1]`, `for d in p.parents`).
+PATH_SEQUENCE_ATTRIBUTES = frozenset({"parents"})

@@ -143,7 +143,7 @@ from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.dominance import Parent, dominating, narrowing
-from migrate_storage.codemods.analysis.path_api import PATH_TYPES
+from migrate_storage.codemods.analysis.path_api import PATH_SEQUENCE_ATTRIBUTES, PATH_TYPES
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import (
@@ -745,6 +745,11 @@ class ReceiverTyper:
             # `[e for e in d.glob("*.json") if ...]`: its elements are what `elt` is there.
             return self.kind(node.elt, depth + 1)
         if isinstance(node, cst.Attribute):
+            if (
+                node.attr.value in PATH_SEQUENCE_ATTRIBUTES
+                and self.kind(node.value, depth + 1) is Kind.PATH
+            ):
+                return Kind.PATH  # `Path(__file__).parents[1]`
             return self._attribute_element_kind(node, depth)
         if isinstance(node, cst.Name):
             values = self._plain_values(node)

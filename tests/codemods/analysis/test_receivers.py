@@ -24,6 +24,8 @@ def kind_of(code: str) -> Kind:
         "from pathlib import Path\nPath(__file__).parent.joinpath('x').read_text()\n",
         "from pathlib import Path\np = Path('a')\np.read_text()\n",
         "from pathlib import Path\ndef f(p: Path):\n    return p.read_text()\nPath('a').resolve().read_text()\n",
+        "from pathlib import Path\n(Path(__file__).parents[1] / 'x').read_text()\n",
+        "from pathlib import Path\nups = Path('a').resolve().parents\nups[-1].read_text()\n",
     ],
 )
 def test_provable_paths(code: str) -> None:
@@ -36,6 +38,8 @@ def test_provable_paths(code: str) -> None:
         "x.read_text()\n",  # nothing known about x
         "from pathlib import Path\np = Path('a')\nif c:\n    p = other\np.read_text()\n",  # one binding unknown
         "from pathlib import Path\ndef f(p):\n    return p\nf(Path('a')).read_text()\n",  # no flow analysis
+        "from pathlib import Path\nPath('a').parents[1:][0].read_text()\n",  # a slice: a tuple
+        "x.parents[0].read_text()\n",  # parents of anything
     ],
 )
 def test_anything_not_shown_is_unknown(code: str) -> None:
