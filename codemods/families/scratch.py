@@ -90,6 +90,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import (
     Found,
     Position,
@@ -381,8 +382,35 @@ def _name_only_consumed(
             _consumed_here(node, flow)
             or _given_to_a_process(node, flow)
             or read_only_open(node, flow)
+            or _existence_checked(node, flow)
         )
         for node in reads
+    )
+
+
+def _existence_checked(node: cst.CSTNode, flow: Flow) -> bool:
+    """`node` is the path of an existence check, `os.path.exists(tmp.name)` (`isfile`,
+    `lexists`), or of its migrated form `storage.exists(tmp.name, call=os.path.exists)`:
+    the cleanup's `if os.path.exists(tmp.name): os.remove(tmp.name)`. It asks about the
+    name and gives it nowhere."""
+    from migrate_storage.codemods.families import (
+        existence,  # it imports lifecycle: late
+    )
+
+    use = flow.as_argument(node)
+    if use is None or use.index != 0:
+        return False
+    checks = existence.FUNCTIONS.keys()
+    if _names.all_in(flow.names(use.call.func), checks):
+        return True
+    func = use.call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in existence.FUNCTIONS.values()):
+        return False
+    return any(
+        arg.keyword is not None
+        and arg.keyword.value == "call"
+        and _names.all_in(flow.names(arg.value), checks)
+        for arg in use.call.args
     )
 
 

@@ -650,6 +650,18 @@ MIGRATED_REMOVAL = ("os.unlink", Family.LIFECYCLE, Status.PENDING, None)
          SCRATCH_REMOVAL),
         ("    with tempfile.NamedTemporaryFile('w', delete=False) as t:\n        t.write(x)\n"
          "    name = t.name\n    os.unlink(name)\n", SCRATCH_REMOVAL),
+        # an existence check asks about the name and gives it nowhere (ubelt's download),
+        # also in its migrated form (a second apply must find the same)
+        ("    t = tempfile.NamedTemporaryFile('wb', delete=False)\n    try:\n"
+         "        t.write(x)\n        t.close()\n        os.replace(t.name, dest)\n    finally:\n"
+         "        if os.path.exists(t.name):\n            os.unlink(t.name)\n", SCRATCH_REMOVAL),
+        ("    t = tempfile.NamedTemporaryFile('wb', delete=False)\n    try:\n"
+         "        t.write(x)\n        t.close()\n        os.replace(t.name, dest)\n    finally:\n"
+         "        if storage.exists(t.name, call=os.path.exists):\n            os.unlink(t.name)\n",
+         SCRATCH_REMOVAL),
+        # a check of something else given the name is no existence check
+        ("    fd, tmp = tempfile.mkstemp()\n    os.close(fd)\n    publish(tmp)\n    os.unlink(tmp)\n",
+         MIGRATED_REMOVAL),
         # the name also went to open(): that write may be published, so the removal that
         # drops its namespace entry stays a migrated one
         ("    fd, tmp = tempfile.mkstemp()\n    os.close(fd)\n"
@@ -670,7 +682,9 @@ MIGRATED_REMOVAL = ("os.unlink", Family.LIFECYCLE, Status.PENDING, None)
 def test_the_removal_of_a_proven_temp_file_is_scratch(
     body: str, expected: tuple[str, Family, Status, Reason | None]
 ) -> None:
-    code = "import os, tempfile\n\ndef f(d, dest, x):\n" + body
+    code = (
+        "import os, tempfile\nfrom storage_runtime import storage\n\ndef f(d, dest, x):\n" + body
+    )
     assert _removals(code) == [expected]
 
 
