@@ -143,7 +143,10 @@ from migrate_storage.codemods.analysis import _receiver_nodes as _nodes
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.collect import Collector
 from migrate_storage.codemods.analysis.dominance import Parent, dominating, narrowing
-from migrate_storage.codemods.analysis.path_api import PATH_SEQUENCE_ATTRIBUTES, PATH_TYPES
+from migrate_storage.codemods.analysis.path_api import (
+    PATH_SEQUENCE_ATTRIBUTES,
+    PATH_TYPES,
+)
 from migrate_storage.codemods.pipeline.package_facts import CALLED, EACH, ENTERED, View
 from migrate_storage.codemods.pipeline.package_facts import COLLECTIONS as _COLLECTIONS
 from migrate_storage.codemods.pipeline.package_facts import (
