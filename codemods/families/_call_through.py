@@ -38,6 +38,43 @@ if TYPE_CHECKING:
 
 PUBLISHING = "publishing"
 RESTORING = "restoring"
+#: The frame-free form's runtime calls: `storage.held(p)` in place of the path, then
+#: `**storage.restore_held()` last (readers) or a `storage.publish_held(...)` line after
+#: the statement (writers): families/restore_before.py, families/publish_after.py.
+HELD = "held"
+RESTORE_HELD = "restore_held"
+PUBLISH_HELD = "publish_held"
+
+
+def hold(args: list[cst.Arg], path: int | str, storage: str) -> list[cst.Arg]:
+    """`args` with the argument at `path` (a positional index or a keyword) wrapped in
+    `storage.held(...)`; one already held is left as it is (a second `held` would leave
+    an entry no partner takes)."""
+    args = list(args)
+    if isinstance(path, str):
+        at = next(
+            i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == path
+        )
+    else:
+        at = [i for i, a in enumerate(args) if a.keyword is None and not a.star][path]
+    func = cst.Attribute(cst.Name(storage), cst.Name(HELD))
+    value = args[at].value
+    if not (isinstance(value, cst.Call) and value.func.deep_equals(func)):
+        args[at] = args[at].with_changes(value=cst.Call(func=func, args=[cst.Arg(value)]))
+    return args
+
+
+def pin_keywords(
+    pin: bool | None, suffix: str | None, first: list[cst.Arg] | None = None
+) -> list[cst.Arg]:
+    """`first`, then `pin=...` and `suffix="..."` when given, comma-separated."""
+    args = list(first or [])
+    if pin is not None:
+        args.append(keyword("pin", bool_name(pin)))
+    if suffix is not None:
+        args.append(keyword("suffix", cst.SimpleString(f'"{suffix}"')))
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [a.with_changes(comma=comma) for a in args[:-1]] + args[-1:]
 
 
 def place(path: cst.BaseExpression, ctx: Context) -> int | str | None:
@@ -83,12 +120,6 @@ class CallThroughEdit:
             if isinstance(self.path, int)
             else cst.SimpleString(repr(self.path))
         )
-        args = [cst.Arg(node), keyword("path", where)]
-        if self.pin is not None:
-            args.append(keyword("pin", bool_name(self.pin)))
-        if self.suffix is not None:
-            args.append(keyword("suffix", cst.SimpleString(f'"{self.suffix}"')))
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        args = [a.with_changes(comma=comma) for a in args[:-1]] + [args[-1]]
+        args = pin_keywords(self.pin, self.suffix, [cst.Arg(node), keyword("path", where)])
         func = cst.Attribute(cst.Name(names["storage"]), cst.Name(self.method))
         return cst.Call(func=func, args=args)

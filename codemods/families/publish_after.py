@@ -138,7 +138,6 @@ from migrate_storage.codemods.families import (
     third_party,
 )
 from migrate_storage.codemods.families._after_with import WithPublishEdit
-from migrate_storage.codemods.families._edit import bool_name, keyword
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -389,7 +388,7 @@ def _held_published(
     """The writer's path is `storage.held(...)` and its line (a whole expression
     statement) is followed by `storage.publish_held(...)`: what HeldPublishEdit leaves."""
     path = third_party.path_of(call, entry)
-    if not isinstance(path, cst.Call) or not _is_runtime_call(path, _HELD, ctx):
+    if not isinstance(path, cst.Call) or not _is_runtime_call(path, _call_through.HELD, ctx):
         return False
     line = _expression_line(call, ctx.flow.parent)
     following = _following(line, ctx.flow.parent) if line is not None else None
@@ -399,7 +398,7 @@ def _held_published(
     return (
         isinstance(expr, cst.Expr)
         and isinstance(expr.value, cst.Call)
-        and _is_runtime_call(expr.value, _PUBLISH_HELD, ctx)
+        and _is_runtime_call(expr.value, _call_through.PUBLISH_HELD, ctx)
     )
 
 
@@ -440,39 +439,14 @@ class HeldPublishEdit:
         expr = node.body[0]
         assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
         call = expr.value
-        args = list(call.args)
-        at = self._index(args)
-        func = cst.Attribute(cst.Name(storage), cst.Name(_HELD))
-        value = args[at].value
-        # a path already held whose publish line is missing is held once, not twice (a
-        # second `held` would leave an entry no publish_held takes)
-        if not (isinstance(value, cst.Call) and value.func.deep_equals(func)):
-            held = cst.Call(func=func, args=[cst.Arg(value)])
-            args[at] = args[at].with_changes(value=held)
+        args = _call_through.hold(list(call.args), self.path, storage)
         line = node.with_changes(
             body=[expr.with_changes(value=call.with_changes(args=args))]
         )
-        published = [keyword("pin", bool_name(self.pin))]
-        if self.suffix is not None:
-            published.append(keyword("suffix", cst.SimpleString(f'"{self.suffix}"')))
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        published = [a.with_changes(comma=comma) for a in published[:-1]] + [published[-1]]
-        func = cst.Attribute(cst.Name(storage), cst.Name(_PUBLISH_HELD))
+        published = _call_through.pin_keywords(self.pin, self.suffix)
+        func = cst.Attribute(cst.Name(storage), cst.Name(_call_through.PUBLISH_HELD))
         after = cst.SimpleStatementLine([cst.Expr(cst.Call(func, published))])
         return cst.FlattenSentinel([line, after])
-
-    def _index(self, args: list[cst.Arg]) -> int:
-        if isinstance(self.path, str):
-            return next(
-                i for i, a in enumerate(args)
-                if a.keyword is not None and a.keyword.value == self.path
-            )
-        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
-        return positional[self.path]
-
-
-_HELD = "held"
-_PUBLISH_HELD = "publish_held"
 
 
 # -- the call-through form (families/_call_through.py) ---------------------------------------

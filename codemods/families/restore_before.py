@@ -252,7 +252,7 @@ def _is_restored(call: cst.Call, ctx: Context) -> bool:
     func = call.func
     return (
         isinstance(func, cst.Attribute)
-        and func.attr.value in (_METHOD, _HELD)
+        and func.attr.value in (_METHOD, _call_through.HELD)
         and len(call.args) == 1
         and not call.args[0].star
         and call.args[0].keyword is None
@@ -319,15 +319,11 @@ class HeldEdit:
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
         assert isinstance(node, cst.Call)
         storage = names["storage"]
-        args = list(node.args)
-        at = self._index(args)
-        held = cst.Call(
-            func=cst.Attribute(cst.Name(storage), cst.Name(_HELD)),
-            args=[cst.Arg(args[at].value)],
-        )
-        args[at] = args[at].with_changes(value=held)
+        args = _call_through.hold(list(node.args), self.path, storage)
         restore = cst.Arg(
-            cst.Call(func=cst.Attribute(cst.Name(storage), cst.Name(_RESTORE_HELD))),
+            cst.Call(
+                func=cst.Attribute(cst.Name(storage), cst.Name(_call_through.RESTORE_HELD))
+            ),
             star="**",
         )
         last = args[-1]
@@ -339,18 +335,6 @@ class HeldEdit:
         args.append(restore.with_changes(comma=trailing))
         return node.with_changes(args=args)
 
-    def _index(self, args: list[cst.Arg]) -> int:
-        if isinstance(self.path, str):
-            return next(
-                i for i, a in enumerate(args)
-                if a.keyword is not None and a.keyword.value == self.path
-            )
-        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
-        return positional[self.path]
-
-
-_HELD = "held"
-_RESTORE_HELD = "restore_held"
 
 # `restore_before.RestoreBeforeCodemod` for libcst.tool (see families/__init__.py).
 __getattr__ = lazy_command(__name__)
