@@ -251,9 +251,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return None
     if ctx.is_own_method(call):
         return None
-    if kind is not Kind.PATH and not (
-        _binds_to_pathlib(call, attr) and _str_parameters_fit(call, attr, ctx)
-    ):
+    if kind is not Kind.PATH and not _binds_to_pathlib(call, attr, ctx):
         return None  # `fs.open(path, mode="rb")`: a TypeError on any Path, so no Path
     if kind is not Kind.PATH and ctx.flow.awaited(call):
         return None  # `await af.read_text()`: no pathlib method returns an awaitable
@@ -314,12 +312,13 @@ def _called_on_the_class(call: cst.Call, ctx: Context) -> bool:
     )
 
 
-def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
+def _binds_to_pathlib(call: cst.Call, attr: str, ctx: Context) -> bool:
     """Whether the call's arguments could bind to pathlib's method: False for too many
     positional arguments, an unknown keyword, or a keyword that repeats a positional one
     (`fs.open(path, mode="rb")`, `fs.read_text(path, encoding=e)`: fsspec's and other
     filesystems' methods take the path first; on a Path each is a TypeError, so a program
-    that works does not call them on one). True when `*args`/`**kwargs` hide the shape."""
+    that works does not call them on one), or a value pathlib refuses there (`_fits`).
+    True when `*args`/`**kwargs` hide the shape."""
     params = _PATHLIB_PARAMETERS[attr]
     if any(arg.star for arg in call.args):
         return True
@@ -333,7 +332,11 @@ def _binds_to_pathlib(call: cst.Call, attr: str) -> bool:
             if name not in params or name in bound:
                 return False
             bound[name] = arg.value
-    return all(_literal_fits(name, value) for name, value in bound.items())
+    wanted = _STR_PARAMETERS | ({"data"} if attr == "write_text" else frozenset())
+    return all(
+        _literal_fits(name, value) and (name not in wanted or not _surely_no_str(value, ctx))
+        for name, value in bound.items()
+    )
 
 
 #: The parameters pathlib requires a str for (a TypeError otherwise, before any I/O).
@@ -347,31 +350,17 @@ _NOT_STR_MAKERS = frozenset({
 })
 
 
-def _str_parameters_fit(call: cst.Call, attr: str, ctx: Context) -> bool:
-    """False when a parameter pathlib requires a str for (`mode`, `encoding`, ...; and
-    `write_text`'s `data`) is given a value that is surely no str: a Path by the receiver
-    typer, or a buffer made right there. Such a call is a TypeError on any Path, so a
-    program that works does not make it on one: `Image.open(io.BytesIO(raw))`,
-    `fs.open(input_file, encoding=e)` with `input_file: Path`. Not a site at all."""
-    if any(arg.star for arg in call.args):
-        return True  # the binding is not known
-    wanted = _STR_PARAMETERS | ({"data"} if attr == "write_text" else frozenset())
-    params = _PATHLIB_PARAMETERS[attr]
-    positional = [arg for arg in call.args if arg.keyword is None]
-    bound = list(zip(params, (arg.value for arg in positional)))
-    bound += [(arg.keyword.value, arg.value) for arg in call.args if arg.keyword is not None]
-    for name, value in bound:
-        if name not in wanted or isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-            continue
-        if isinstance(value, cst.Call) and _names.all_in(
-            ctx.flow.names(value.func), _NOT_STR_MAKERS
-        ):
-            return False
-        if isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.BinaryOperation)) and (
-            ctx.typer.kind(value) is Kind.PATH
-        ):
-            return False
-    return True
+def _surely_no_str(value: cst.BaseExpression, ctx: Context) -> bool:
+    """A value surely no str, given where pathlib requires one (`mode`, `encoding`, ...;
+    `write_text`'s `data`): a Path by the receiver typer, or a buffer made right there.
+    Such a call is a TypeError on any Path, so a program that works does not make it on
+    one: `Image.open(io.BytesIO(raw))`, `fs.open(input_file, encoding=e)` with
+    `input_file: Path`."""
+    if isinstance(value, cst.Call) and _names.all_in(ctx.flow.names(value.func), _NOT_STR_MAKERS):
+        return True
+    return isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.BinaryOperation)) and (
+        ctx.typer.kind(value) is Kind.PATH
+    )
 
 
 def _literal_fits(parameter: str, value: cst.BaseExpression) -> bool:
