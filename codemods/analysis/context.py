@@ -120,9 +120,12 @@ class Context:
         return self.receiver_kind(call) is Kind.RUNTIME
 
     def is_own_method(self, call: cst.Call) -> bool:
-        """`self.open()` in a method of a class that defines `open` itself."""
+        """`self.open()` in a method of a class that defines `open` itself, or (for the
+        method's first parameter) inherits it from bases that are provably no Path
+        (nltk's `class TimitCorpusReader(CorpusReader)` then `self.open(fileid)`), and
+        `super().open(f)` in such a class: the class's own method, not pathlib's."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        if not isinstance(func, cst.Attribute):
             return False
         receiver = func.value
         scope = self.scopes.get(receiver)
@@ -130,14 +133,32 @@ class Context:
             scope.parent, ClassScope
         ):
             return False
+        method = func.attr.value
+        owner = scope.parent.node
+        if isinstance(receiver, cst.Call):
+            # `super()` with no arguments, the builtin: the next class after this one
+            return (
+                not receiver.args
+                and isinstance(owner, cst.ClassDef)
+                and _names.all_in(self.names(receiver), {"builtins.super"})
+                and self.typer.inherits(owner, method)
+            )
+        if not isinstance(receiver, cst.Name):
+            return False
         bound = scope[receiver.value]
         if not bound or not all(
             isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in bound
         ):
             return False
-        return any(
+        if any(
             isinstance(a, Assignment) and isinstance(a.node, cst.FunctionDef)
-            for a in scope.parent.assignments[func.attr.value]
+            for a in scope.parent.assignments[method]
+        ):
+            return True
+        return (
+            isinstance(owner, cst.ClassDef)
+            and _first_parameter(scope.node, receiver.value)
+            and self.typer.inherits(owner, method)
         )
 
     # -- for decide -------------------------------------------------------------------------
@@ -194,3 +215,14 @@ class Context:
         if self.pruned is not None and self.pruned.mentions("__all__"):
             return False
         return literal_all(self.module)
+
+
+def _first_parameter(function: cst.CSTNode, name: str) -> bool:
+    """`name` is the first parameter of `function`, a plain method (no `@staticmethod`):
+    the instance (or, in a classmethod, the class) it is called on."""
+    if not isinstance(function, cst.FunctionDef) or any(
+        _names.dotted(d.decorator) == "staticmethod" for d in function.decorators
+    ):
+        return False
+    params = function.params.posonly_params or function.params.params
+    return bool(params) and params[0].name.value == name

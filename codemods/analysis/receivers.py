@@ -93,7 +93,7 @@ statement of the body itself, not in a branch or loop; the parameter's narrowing
 `not isinstance`), never more. A recursive function is not a Path.
 
 NOT_PATH (not a site at all): literals and f-strings, the name `None`, functions and
-classes, modules bound by `import m`, names resolving into the standard library other than
+classes, modules bound by `import m` or by `from pkg import mod` (a module of the run), names resolving into the standard library other than
 pathlib (`from importlib import resources`), `PIL.Image`, `zipfile.ZipFile(...)`,
 `zipfile.Path(...)`, `tarfile.open(...)`, and instances of a class of the module that has
 no bases (`Buffer().read_text()`) but known no-Path classes (`class WheelFile(ZipFile)`,
@@ -517,6 +517,22 @@ class ReceiverTyper:
         )
         if not found and (member is not None or any(True for _ in _nodes.class_level(cls, method))):
             return None  # an attribute, a property, an abstract method: not proven
+        inherited = self._bases_chain(cls, method, depth)
+        if inherited is None:
+            return None
+        return "own" if found or inherited == "own" else "absent"
+
+    def inherits(self, cls: cst.ClassDef, method: str) -> bool:
+        """`cls`, a class of the module that is provably no Path, inherits a method
+        `method` (not abstract) from its bases, whatever it defines itself: what
+        `super().method(...)` in it calls, or `self.method(...)` where it defines none."""
+        return self._bases_chain(cls, method, 0) == "own"
+
+    def _bases_chain(self, cls: cst.ClassDef, method: str, depth: int) -> str | None:
+        """`_chain` over the bases of `cls` alone."""
+        if depth > _MAX_DEPTH or cls.keywords:
+            return None
+        found = False
         for base in cls.bases:
             value = base.value
             if isinstance(value, cst.Subscript):
@@ -799,6 +815,8 @@ class ReceiverTyper:
             if owner is not None:
                 # `FS.open(...)`: a class object, a Path only if it may subclass one
                 return Kind.NOT_PATH if package.not_path_class(owner) else Kind.UNKNOWN
+            if package.is_module(qualified):
+                return Kind.NOT_PATH  # `from nltk import pathsec`: a module of the run
             if package.in_run(qualified):
                 return Kind.UNKNOWN  # a member of a module of the run: not proven
         if imports and all(isinstance(i, cst.Import) for i in imports):

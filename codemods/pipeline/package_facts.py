@@ -633,6 +633,7 @@ class _Extractor:
         attrs: dict[str, list[Refs]] = {}
         methods: dict[str, Refs] = {}
         made: dict[str, list] = {}  # method -> its returned class (`returned_class`)
+        abstract: list[str] = []  # a subclass runs its own of these
         special = False
         for statement in node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -657,6 +658,9 @@ class _Extractor:
                     methods[statement.name] = self._function_returns(
                         statement, node.name
                     )
+                    if any(d is not None and d.rsplit(".", 1)[-1] == "abstractmethod"
+                           for d in decorators):
+                        abstract.append(statement.name)
                     returned = returned_class(statement)
                     if returned is not None:
                         made[statement.name] = returned
@@ -695,6 +699,7 @@ class _Extractor:
             "m": methods,
             "r": made,
             "name": node.name,
+            **({"abs": abstract} if abstract else {}),
         }
 
     def _field(self, annotation: ast.AST | None, value: ast.AST | None) -> Refs | str:
@@ -1640,7 +1645,8 @@ class Table:
         """An instance of `cls` (or of a subclass that does not override `name`) runs a
         method `name` of the run's own, not pathlib's: `cls` is provably no Path
         (`not_path_class`), no Protocol (a Path matches one structurally), and defines a
-        method `name` itself or inherits it from a base of the run that owns it."""
+        method `name` itself (not abstract: a subclass runs its own) or inherits it from a
+        base of the run that owns it."""
         key = ("owns", cls, name)
         if key not in self._memo:
             self._memo[key] = False
@@ -1653,7 +1659,7 @@ class Table:
                 and not any(self._is_protocol(cls[1], b) for b in raw["b"])
             ):
                 if name in raw["m"]:
-                    answer = True
+                    answer = name not in raw.get("abs", ())
                 elif name not in raw["a"]:
                     answer = any(
                         b != "neutral" and self.owns_method(b, name)  # type: ignore[arg-type]
@@ -1835,6 +1841,14 @@ class View:
         level = len(qualified) - len(qualified.lstrip("."))
         target = self.table._qualified(self.module, level, qualified[level:])
         return target is None or target[0] == "sym"
+
+    def is_module(self, qualified: str) -> bool:
+        """`qualified` is a module of the run this module's imports name (`from nltk
+        import pathsec` with nltk/pathsec.py in the run). Its package could still bind
+        that name to something else in its `__init__.py`; that is not looked for: the
+        answer only keeps a call on it from counting, which never changes a rewrite."""
+        target = self._target(qualified)
+        return target is not None and target[0] == "module"
 
     def value_is_path(self, qualified: str) -> bool:
         return self.table.value_path(self._target(qualified))

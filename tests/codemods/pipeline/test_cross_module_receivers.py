@@ -367,6 +367,41 @@ def test_a_member_of_a_module_of_the_run_reached_through_import_pkg_is_unknown(
     assert open_sites(scan, "named.py") == {3: Status.PENDING}
 
 
+def test_a_module_of_the_run_imported_from_its_package_is_no_receiver(tree) -> None:
+    # nltk's `from nltk import pathsec; pathsec.unlink(p)`: a module's function, no
+    # Path's unlink; a name that is a member of the module (or not a module) still counts
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/safe.py": "def unlink(p):\n    pass\n\ndef open(p):\n    pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/io.py": "def open(p):\n    pass\n",
+        "app.py": (
+            "from pkg import safe\n"
+            "from pkg.sub import io as sio\n"
+            "from pkg.safe import unlink\n"
+            "from other import handle\n"
+            "safe.unlink('x')\n"
+            "safe.open('x')\n"
+            "sio.open('x')\n"
+            "handle.unlink()\n"
+            "handle.open()\n"
+        ),
+        "pkg/rel.py": "from . import safe\nsafe.unlink('y')\n",
+    }
+    root = tree(files)
+    scan = go(root, Mode.SCAN)
+    (app,) = [f for f in scan.files if f.path == "app.py"]
+    assert {s.line: s.status for s in app.sites} == {
+        8: Status.UNMIGRATED, 9: Status.UNMIGRATED
+    }
+    (rel,) = [f for f in scan.files if f.path == "pkg/rel.py"]
+    assert not rel.sites
+    (root / "pkg/safe.py").unlink()  # now `safe` may be anything `pkg` binds
+    scan = go(root, Mode.SCAN)
+    (app,) = [f for f in scan.files if f.path == "app.py"]
+    assert {s.line for s in app.sites} == {5, 6, 8, 9}
+
+
 def test_a_second_run_over_an_unchanged_tree_transforms_nothing(
     tree, monkeypatch
 ) -> None:

@@ -1,0 +1,126 @@
+"""`self.open(f)` and `super().open(f)` in a class that inherits its `open` from bases
+that are provably no Path (nltk's corpus readers: `class TimitCorpusReader(CorpusReader)`
+in one module, `CorpusReader.open` in another): the class's own method, so no pathlib
+site (analysis/context.py `is_own_method`, receivers.py `inherits`). Each line with
+`.open(` says what it must be: `# none` no site at all, `# unknown` counted "receiver
+type unknown"; the run goes through the runner with the real engine and package facts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.runner import run
+from migrate_storage.codemods.settings import Mode, Settings
+
+BASE = """\
+import abc
+
+
+class Reader:
+    def open(self, name):
+        return open(name)
+
+
+class Abstract(abc.ABC):
+    @abc.abstractmethod
+    def open(self, name):
+        ...
+
+
+class Plain:
+    pass
+"""
+
+READERS = """\
+from pathlib import Path
+
+from elsewhere import Mixin
+from .base import Abstract, Plain, Reader
+
+
+class Local:
+    def open(self, name):
+        return name
+
+
+class Timit(Reader):
+    def words(self, name):
+        with self.open(name) as fp:  # none
+            return fp.read()
+
+    def raw(self, name):
+        return super().open(name)  # none
+
+    def given(self, other):
+        return other.open("r")  # unknown
+
+    @staticmethod
+    def static(self):
+        return self.open("r")  # unknown
+
+
+class Sub(Local):
+    def words(self, name):
+        return self.open(name)  # none
+
+
+class Own(Reader):
+    def open(self, name):
+        return super().open(name)  # none
+
+
+class Unproven(Abstract):
+    def words(self, name):
+        return self.open("r")  # unknown
+
+
+class Foreign(Mixin, Reader):
+    def words(self, name):
+        return self.open("r")  # unknown
+
+
+class Pathy(Path, Reader):
+    def words(self, name):
+        return self.open("r")  # unknown
+
+    def raw(self, name):
+        return super().open("r")  # unknown
+"""
+
+
+def _expected(source: str) -> dict[int, str]:
+    return {
+        number: match.group(1)
+        for number, line in enumerate(source.splitlines(), 1)
+        if (match := re.search(r"# (none|unknown)$", line))
+    }
+
+
+def test_inherited_open_is_the_class_s_own(tree) -> None:
+    root: Path = tree({"pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/readers.py": READERS})
+    result = run([str(root)], Settings(mode=Mode.SCAN, jobs=1), cwd=root)
+    (readers,) = [f for f in result.files if f.path == "pkg/readers.py"]
+    sites = {s.line: s.status for s in readers.sites}
+    expected = _expected(READERS)
+    assert {line for line, what in expected.items() if what == "none"}.isdisjoint(sites)
+    assert {line: Status.UNMIGRATED for line, what in expected.items() if what == "unknown"} == sites
+
+
+@pytest.mark.parametrize("edit", ["an abstract open", "a base that may be a Path"])
+def test_the_cache_follows_the_base_s_module(tree, edit: str) -> None:
+    root: Path = tree({"pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/readers.py": READERS})
+    settings = Settings(mode=Mode.SCAN, jobs=1)
+    run([str(root)], settings, cwd=root)
+    base = root / "pkg/base.py"
+    if edit == "an abstract open":
+        base.write_text(BASE.replace("class Reader:\n", "class Reader(abc.ABC):\n    @abc.abstractmethod\n"))
+    else:
+        base.write_text(BASE.replace("class Reader:", "from elsewhere import Thing\n\n\nclass Reader(Thing):"))
+    result = run([str(root)], settings, cwd=root)
+    (readers,) = [f for f in result.files if f.path == "pkg/readers.py"]
+    lines = {s.line for s in readers.sites}
+    timit = READERS.splitlines().index("class Timit(Reader):") + 1
+    assert {timit + 2, timit + 6} <= lines  # `self.open` and `super().open` count again
