@@ -40,8 +40,8 @@ site is classified here only where that is provable from the module; it is then 
   this module made it (a pipe is no file; a caller's descriptor is counted where it was
   opened), and json/pickle on that handle follow it.
 - "temporary directory": `tempfile.TemporaryDirectory(...)` (no `delete=`, or a literal
-  `delete=True`); `d = mkdtemp()` where `shutil.rmtree(d)` runs in a `finally:` block or
-  is registered as a callback (`atexit.register(shutil.rmtree, d)`,
+  `delete=True`); `d = mkdtemp()` (`d` otherwise bound only to None) where
+  `shutil.rmtree(d)` runs in a `finally:` block or is registered as a callback (`atexit.register(shutil.rmtree, d)`,
   `self.addCleanup(shutil.rmtree, d)`); any `mkdtemp(...)` without a folder (`dir=`
   absent or None), kept or not: an empty, uniquely named folder of the machine's
   temporary directory holds no data and no other worker can name it (the files written
@@ -730,8 +730,13 @@ def _is_none(node: cst.BaseExpression) -> bool:
 
 
 def _removed_directory(call: cst.Call, flow: Flow) -> bool:
-    """`d = mkdtemp()` with `shutil.rmtree(d)` in a `finally:` or registered as a callback."""
-    uses = flow.uses(flow.bound_target(call))
+    """`d = mkdtemp()` with `shutil.rmtree(d)` in a `finally:` or registered as a callback;
+    `d` may also be bound to None (`d = None` before the `try:`, so the `finally:` can
+    ask `if d:`): a read that removes anything removes this folder."""
+    target = flow.bound_target(call)
+    uses = flow.uses(target)
+    if uses is None and isinstance(target, cst.Name) and flow.others_bind_none(target):
+        uses = flow.reads_of_every_binding(target)
     for use in uses or ():
         arg = flow.as_argument(use)
         if arg is None:

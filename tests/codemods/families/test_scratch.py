@@ -302,7 +302,7 @@ def test_a_reserved_name_and_foreign_descriptors_move_no_data_here() -> None:
 
 def test_mkdtemp_scratch_when_removed_or_made_in_the_temp_dir() -> None:
     code = """
-        import atexit, shutil, tempfile
+        import atexit, os, shutil, tempfile
 
         def build(run):
             work = tempfile.mkdtemp()
@@ -343,6 +343,22 @@ def test_mkdtemp_scratch_when_removed_or_made_in_the_temp_dir() -> None:
                 run(out)
             finally:
                 shutil.rmtree(out)
+
+        def set_to_none_first(root, run):
+            out = None
+            try:
+                out = tempfile.mkdtemp(dir=root)
+                run(out)
+            finally:
+                if out:
+                    shutil.rmtree(out)
+
+        def also_bound_to_another_folder(root, run):
+            out = root
+            try:
+                out = tempfile.mkdtemp(dir=root)
+            finally:
+                shutil.rmtree(out)
     """
     # The registered `shutil.rmtree` (a removal used as a value) is scratch with its
     # folder. A folder made in the machine's temporary directory is scratch even when kept
@@ -350,7 +366,7 @@ def test_mkdtemp_scratch_when_removed_or_made_in_the_temp_dir() -> None:
     # always removed. `shutil.rmtree(out)` on failure only stays a migrated removal (not
     # listed here): files written into a kept folder may have been published.
     assert reasons(code) == [
-        TEMP_DIR, TEMP_DIR, TEMP_DIR, TEMP_DIR, TEMP_DIR, NO, NO, NO, TEMP_DIR
+        TEMP_DIR, TEMP_DIR, TEMP_DIR, TEMP_DIR, TEMP_DIR, NO, NO, NO, TEMP_DIR, TEMP_DIR, NO
     ]
 
 
