@@ -42,6 +42,10 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+  A path that cannot be evaluated again (`Path(out, name)`, `self.tar_path`), where the
+  writer keeps the path it opened (`Entry.name_attribute`: tarfile's `name`, absolute
+  since the open; FileIO's and GzipFile's `name`) and the `with` binds the handle to a
+  name the block does not bind again: `storage.publish(tar.name, pin=...)`.
 - Such a writer bound to a name, `x = tarfile.open(p, "w")` (`f = await
   anyio.open_file(...)`), alone on its line, then simple lines only, then a `try` whose
   `except` clauses, if any, end by raising and whose `finally` closes it among its own top-level lines (`x.close()`;
@@ -188,6 +192,21 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     Rewritten(
         'import tarfile\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    return out\n',
         'import tarfile\nfrom storage_runtime import storage\n\ndef pack(out, src):\n    with tarfile.open(out, "w:gz") as tar:\n        tar.add(src)\n    storage.publish(out, pin=True)\n    return out\n',
+    ),
+    Rewritten(
+        'import os, tarfile\n\ndef pack(self, src):\n    with tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.add(src)\n',
+        'import os, tarfile\nfrom storage_runtime import storage\n\ndef pack(self, src):\n    with tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.add(src)\n    storage.publish(tar.name, pin=True)\n',
+    ),
+    Unchanged(
+        'import os, zipfile\n\ndef pack(self, src):\n    with zipfile.ZipFile(os.path.join(self.out, "m.zip"), "w") as z:\n        z.write(src)\n',
+        "Should do nothing, since the path cannot be evaluated again and a ZipFile's"
+        " `filename` may be a file object's own name.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        'import os, tarfile\n\ndef pack(self, src):\n    with tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.add(src)\n        tar = None\n',
+        "Should do nothing, since the block rebinds the handle whose name would be published.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Rewritten(
         'import gzip, json\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\n',
@@ -555,27 +574,49 @@ def _with_writer(
     if _after_with.trailing_lines(statement) is None:
         return None  # ends with a function or class: its last line is not known
     if name == _TEMPORARY:
-        item = parent(call)
-        asname = item.asname if isinstance(item, cst.WithItem) else None
-        if asname is None or not isinstance(asname.name, cst.Name):
+        handle = _with_handle(call, parent)
+        if handle is None or not _written_in(statement, handle, ctx):
             return None
-        handle = asname.name
-        if not _written_in(statement, handle, ctx):
-            return None
-        path: cst.BaseExpression = cst.Attribute(cst.Name(handle.value), cst.Name("name"))
-        ok = _after_with.publishable(
-            statement, handle, ctx.scopes, parent, path, bound_by=handle
-        )
-        return (statement, path) if ok else None
+        return _kept_name_after(statement, handle, "name", ctx)
     entry = third_party.entry_of(name)
     if entry is None or not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
     found = third_party.path_of(call, entry)
-    if found is None or not _provable(found, entry):
+    if found is None:
         return None
+    if not _provable(found, entry):
+        # `with tarfile.open(Path(out, name), "w:gz") as tar:`: the path cannot be
+        # evaluated again, but the handle kept the one it opened (`tar.name`)
+        handle = _with_handle(call, parent)
+        if entry.name_attribute is None or handle is None:
+            return None
+        return _kept_name_after(statement, handle, entry.name_attribute, ctx)
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _with_handle(
+    call: cst.Call, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
+) -> cst.Name | None:
+    """The name `with <call> as <name>:` binds the handle to, if a plain name."""
+    item = parent(call)
+    asname = item.asname if isinstance(item, cst.WithItem) else None
+    if asname is None or not isinstance(asname.name, cst.Name):
+        return None
+    return asname.name
+
+
+def _kept_name_after(
+    statement: cst.With, handle: cst.Name, attribute: str, ctx: Context
+) -> tuple[cst.With, cst.BaseExpression] | None:
+    """(the `with`, `<handle>.<attribute>`): the path the handle kept, read after the
+    `with` (inert once the block does not bind `handle` again)."""
+    path = cst.Attribute(cst.Name(handle.value), cst.Name(attribute))
+    ok = _after_with.publishable(
+        statement, handle, ctx.scopes, ctx.flow.parent, path, bound_by=handle
+    )
+    return (statement, path) if ok else None
 
 
 def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -> bool:

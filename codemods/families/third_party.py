@@ -88,9 +88,10 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
-        "import tarfile\n\nwith tarfile.open(self.out, 'w:gz') as archive:\n    archive.add(d)\n",
+        "import tarfile\n\nwith tarfile.open(self.out, 'w:gz'):\n    add_to(d)\n",
         "Should do nothing, since tarfile writes the file itself, through the handle it"
-        " returns, and an attribute path may change in the block (counted as a writer).",
+        " returns; an attribute path may change in the block, and no name holds the handle"
+        " whose `name` kept the path (counted as a writer).",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
 )
