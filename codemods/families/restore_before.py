@@ -15,7 +15,10 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
   `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
-  `TarFile.open`/`TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`),
+  `TarFile.open`/`TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`;
+  `os.open(p, flags)` whose flags surely only read, with no `dir_fd=`: families/scratch.py
+  `reads_by_path`, and not a directory handle; `os.fdopen` of its descriptor is then no
+  site of its own),
   recognised by qualified name as families/third_party.py recognises them ("third-party
   reader"). Each is still the call the program made, given the very object it was given
   (never rewritten to `storage.open`).
@@ -58,7 +61,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.handles import is_inert
-from migrate_storage.codemods.families import _call_through, lazy_command, third_party
+from migrate_storage.codemods.families import _call_through, lazy_command, scratch, third_party
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -109,6 +112,16 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import tarfile\n\nwith tarfile.open(archive, 'r:gz') as tar:\n    names = tar.getnames()\n",
         "import tarfile\nfrom storage_runtime import storage\n\nwith tarfile.open(storage.restored(archive), 'r:gz') as tar:\n    names = tar.getnames()\n",
     ),
+    Rewritten(
+        "import os\n\ndef read(p):\n    fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW)\n    with os.fdopen(fd, 'rb') as f:\n        return f.read()\n",
+        "import os\nfrom storage_runtime import storage\n\ndef read(p):\n    fd = os.open(storage.restored(p), os.O_RDONLY | os.O_NOFOLLOW)\n    with os.fdopen(fd, 'rb') as f:\n        return f.read()\n",
+    ),
+    Unchanged(
+        "import os\n\ndef read(name, parent):\n    return os.open(name, os.O_RDONLY, dir_fd=parent)\n",
+        "Should do nothing, since a path relative to another descriptor names no file by"
+        " itself (counted, unsupported).",
+        site_reason=Reason.UNSUPPORTED_FAMILY,
+    ),
     Unchanged(
         "import gzip\n\nwith gzip.open(p, mode) as f:\n    f.read()\n",
         "Should do nothing, since a mode held in a name may write (counted as a writer).",
@@ -152,6 +165,9 @@ READERS = frozenset(
         "tarfile.TarFile.open",
         "tarfile.TarFile",
         "io.FileIO",
+        # `os.open(p, os.O_RDONLY | os.O_NOFOLLOW)`: only the reads scratch leaves here
+        # (families/scratch.py `reads_by_path`); the descriptor is what it was.
+        "os.open",
         # Its file is opened when the call is awaited; the restore runs when the arguments
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.
@@ -274,7 +290,8 @@ def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow)
 
 def _inert_argument(arg: cst.Arg, flow: Flow) -> bool:
     if not arg.star:
-        return is_inert(arg.value)
+        # `os.O_RDONLY | os.O_NOFOLLOW` (os.open's flags): module constants or'ed
+        return is_inert(arg.value) or scratch.os_flags(arg.value, flow)
     value = arg.value
     return isinstance(value, cst.Name) and flow.packed_parameter(value) == arg.star
 

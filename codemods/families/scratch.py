@@ -246,7 +246,14 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         # The file it names, for the policy: `os.open(os.devnull, ...)` or
         # `os.open("/dev/tty", ...)` is a system file, as `open(...)` of one is.
         item.target = argument(call, 0, ("path",))
-    return classify(item, ctx.flow) or item.unmigrated(Reason.UNSUPPORTED_FAMILY)
+    classified = classify(item, ctx.flow)
+    if classified is not None:
+        return classified
+    if item.name == "os.open" and reads_by_path(call, ctx.flow):
+        return None  # a read: families/restore_before.py restores the file first
+    if item.name == "os.fdopen" and _fd_of_a_read(call, ctx.flow):
+        return None  # its file is the read `os.open`'s site
+    return item.unmigrated(Reason.UNSUPPORTED_FAMILY)
 
 
 def decide(items: list[Found], ctx: Context) -> None:
@@ -673,6 +680,69 @@ def _fd_from_elsewhere(call: cst.Call, flow: Flow) -> bool:
     value = source[0] if source is not None else flow.value_of(fd)
     return isinstance(value, cst.Call) and bool(
         _FOREIGN_FD_MAKERS & flow.names(value.func)
+    )
+
+
+# Flags that open nothing for writing, create nothing, and keep `path` a file's path
+# (not `dir_fd`-relative): what `os.open(path, flags)` reads is the file a read-only
+# `open(path)` would read. Not O_PATH (no content), O_DIRECTORY (scratch's directory
+# handles), O_TMPFILE (an unnamed new file), nor anything unknown.
+_READS_BY_PATH = frozenset(
+    {
+        "O_RDONLY",
+        "O_NOFOLLOW",
+        "O_NONBLOCK",
+        "O_NDELAY",
+        "O_CLOEXEC",
+        "O_NOCTTY",
+        "O_NOATIME",
+        "O_LARGEFILE",
+        "O_BINARY",
+        "O_TEXT",
+        "O_NOINHERIT",
+        "O_SEQUENTIAL",
+        "O_RANDOM",
+        "O_RSYNC",
+        "O_SYNC",
+        "O_DSYNC",
+        "O_DIRECT",
+        "O_ASYNC",
+    }
+)
+
+
+def reads_by_path(call: cst.Call, flow: Flow) -> bool:
+    """`os.open(path, flags)` (the call's callee resolves to it) that surely only reads
+    the file `path` names: every flag it may hold is one of _READS_BY_PATH (`os.O_RDONLY
+    | os.O_NOFOLLOW`, `0`, a name bound once to such flags, `getattr(os, "O_BINARY",
+    0)`), no `dir_fd=` (a path relative to another descriptor), no `*args`/`**kwargs`,
+    and not classified scratch here. families/restore_before.py restores it first."""
+    if "os.open" not in flow.names(call.func) or any(a.star for a in call.args):
+        return False
+    dir_fd = argument(call, -1, ("dir_fd",))  # keyword-only
+    if dir_fd is not None and not _is_none(dir_fd):
+        return False
+    possibly = _flags(call, flow, at_most=True)
+    return possibly is not None and possibly <= _READS_BY_PATH
+
+
+def os_flags(node: cst.BaseExpression, flow: Flow) -> bool:
+    """`node` is made only of `os.O_*` flags or'ed (names, `0`, `getattr(os, "O_X",
+    0)`): evaluating it runs no code of the program, so a restore may come before it."""
+    return _collect_flags(node, flow, set(), mode="most")
+
+
+def _fd_of_a_read(call: cst.Call, flow: Flow) -> bool:
+    """`os.fdopen(fd)` where `fd` is such a read's descriptor (`os.fdopen(os.open(p,
+    O_RDONLY))`, or a name bound once to it): the file was opened, and is counted, at
+    the `os.open`; `fdopen` only wraps its descriptor."""
+    fd = argument(call, 0, ("fd",))
+    if isinstance(fd, cst.Name):
+        fd = flow.value_of(fd)
+    return (
+        isinstance(fd, cst.Call)
+        and reads_by_path(fd, flow)
+        and _descriptor_reason(fd, flow) is None
     )
 
 

@@ -360,6 +360,12 @@ METHODS: dict[str, Entry] = {
 _STRICT_METHODS = frozenset({"to_json"})
 
 #: The modules of the table (its CANDIDATES name them too, by `Candidates.by_name`).
+# Calls of the table only as calls: `os.open(p, flags)` whose flags surely only read is
+# here for restore_before (families/scratch.py `reads_by_path` leaves it); every other
+# os.open is scratch's ("unsupported family" or a scratch reason), and a reference to
+# os.open is no file function value (function_values reads FUNCTIONS).
+CALLED_ONLY: dict[str, Entry] = {"os.open": _reader(0, "path")}
+
 MODULE_ROOTS = frozenset(name.partition(".")[0] for name in FUNCTIONS)
 #: Words one of whose presence a module needs to hold a site of this table (the byte
 #: prefilter): the modules, but `FileIO` for `io` (two letters would match nearly every
@@ -463,9 +469,9 @@ def callee_entry(func: cst.BaseExpression, ctx: Context) -> tuple[str, Entry] | 
 def _entry_of_callee(
     func: cst.BaseExpression, names: frozenset[str]
 ) -> tuple[str, Entry] | None:
-    known = sorted(n for n in names if n in FUNCTIONS)
+    known = sorted(n for n in names if n in FUNCTIONS or n in CALLED_ONLY)
     if known:
-        return known[0], FUNCTIONS[known[0]]
+        return known[0], FUNCTIONS.get(known[0]) or CALLED_ONLY[known[0]]
     if isinstance(func, cst.Attribute) and func.attr.value in METHODS:
         return f"*.{func.attr.value}", METHODS[func.attr.value]
     return None
@@ -502,7 +508,7 @@ def entry_of(name: str) -> Entry | None:
     """The table entry of a site's name (`numpy.save`, or `*.to_csv` for a method)."""
     if name.startswith("*."):
         return METHODS.get(name[2:])
-    return FUNCTIONS.get(name)
+    return FUNCTIONS.get(name) or CALLED_ONLY.get(name)
 
 
 def path_of(call: cst.Call, entry: Entry) -> cst.BaseExpression | None:

@@ -173,3 +173,52 @@ def test_look_alikes_of_open_read_on_another_worker(
     env = _env(b, ipfs_api, namespace)
     argv = ["logs/none.gz", "logs/none.tar"]
     assert _run(reader, b, argv, env) == _run(LOOKALIKE_READER, plain, argv, env)
+
+
+DESCRIPTOR_WRITER = textwrap.dedent(
+    """\
+    import os
+
+    os.makedirs("state", exist_ok=True)
+    with open("state/token.bin", "wb") as f:
+        f.write(b"secret-free token")
+    """
+)
+
+DESCRIPTOR_READER = textwrap.dedent(
+    """\
+    import os
+    import sys
+
+    def read(path):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            return f.read()
+
+    try:
+        print(read(sys.argv[1]))
+    except OSError as exc:
+        print(type(exc).__name__, exc.errno, exc.filename)
+    """
+)
+
+
+def test_a_read_only_os_open_on_another_worker_reads_what_the_writer_wrote(
+    tmp_path: Path, ipfs_api: str, namespace: str
+) -> None:
+    """`os.open(p, O_RDONLY | O_NOFOLLOW)` is a reader of one file: its path is restored
+    first, and `os.fdopen` of its descriptor reads what worker A wrote."""
+    reader = _migrated(DESCRIPTOR_READER)
+    assert "os.open(storage.restored(path), os.O_RDONLY" in reader, reader
+    a, b, plain = tmp_path / "a", tmp_path / "b", tmp_path / "plain"
+    for root in (a, b, plain):
+        root.mkdir()
+    _run(_migrated(DESCRIPTOR_WRITER), a, [], _env(a, ipfs_api, namespace))
+    env = _env(b, ipfs_api, namespace)
+    assert _run(reader, b, ["state/token.bin"], env) == "b'secret-free token'\n"
+    assert _run(DESCRIPTOR_READER, plain, ["state/token.bin"], env) == (
+        "FileNotFoundError 2 state/token.bin\n"
+    )
+    missing = _run(reader, b, ["state/none.bin"], env)
+    assert missing == _run(DESCRIPTOR_READER, plain, ["state/none.bin"], env)
+    assert missing == "FileNotFoundError 2 state/none.bin\n"

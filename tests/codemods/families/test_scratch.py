@@ -502,8 +502,62 @@ def test_directory_handle_whatever_it_is_used_for() -> None:
     ],
 )
 def test_descriptor_negatives(body: str) -> None:
+    # No directory handle; a read-only one is a read by path, restored first
+    # (families/restore_before.py): a third-party reader, not a scratch site.
     code = f"import os\n\ndef f(d, flags):\n    {body}"
-    assert [r for n, _, r in classified(code) if n == "os.open"] == [NO]
+    (site,) = [s for s in run_code(code).sites if s.name == "os.open"]
+    if "O_RDONLY" in body:
+        assert (site.family, site.status, site.reason) == (Family.THIRD_PARTY, Status.PENDING, None)
+    else:
+        assert (site.family, site.reason) == (Family.UNSUPPORTED, NO)
+
+
+@pytest.mark.parametrize(
+    ("flags", "read"),
+    [
+        ("os.O_RDONLY", True),
+        ("0", True),
+        ("os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC", True),
+        ("os.O_RDONLY | getattr(os, 'O_BINARY', 0)", True),
+        ("READ", True),  # a module constant bound once
+        ("os.O_RDWR", False),
+        ("os.O_RDONLY | os.O_CREAT", False),
+        ("os.O_RDONLY | os.O_TRUNC", False),
+        ("os.O_WRONLY | os.O_APPEND", False),
+        ("os.O_RDONLY | os.O_PATH", False),  # no content read
+        ("os.O_RDONLY | os.O_DIRECTORY", None),  # a directory handle: scratch
+        ("os.O_RDONLY | os.O_TMPFILE", False),
+        ("getattr(os, 'O_NOFOLLOW', os.O_RDWR)", False),  # possibly O_RDWR
+        ("flags", False),  # a parameter
+        ("os.O_RDONLY | extra()", False),
+    ],
+)
+def test_only_sure_reads_by_path_are_left_to_restore(flags: str, read: bool | None) -> None:
+    code = (
+        "import os\n\nREAD = os.O_RDONLY | os.O_NOFOLLOW\n\n"
+        f"def f(p, flags):\n    fd = os.open(p, {flags})\n"
+        "    with os.fdopen(fd, 'rb') as h:\n        return h.read()\n"
+    )
+    sites = {s.name: s for s in run_code(code).sites}
+    if read:
+        # the fdopen only wraps the read's descriptor: the os.open is the one site
+        assert sites["os.open"].family is Family.THIRD_PARTY
+        assert sites["os.open"].status is Status.PENDING
+        assert "os.fdopen" not in sites
+    elif read is None:
+        assert (sites["os.open"].family, sites["os.open"].reason) == (Family.SCRATCH, DIR)
+    else:
+        assert (sites["os.open"].family, sites["os.open"].reason) == (Family.UNSUPPORTED, NO)
+        assert sites["os.fdopen"].reason is NO
+
+
+def test_a_read_relative_to_another_descriptor_is_counted() -> None:
+    code = "import os\n\ndef f(name, parent):\n    return os.open(name, os.O_RDONLY, dir_fd=parent)\n"
+    (site,) = run_code(code).sites
+    assert (site.family, site.reason) == (Family.UNSUPPORTED, NO)
+    code = code.replace("dir_fd=parent", "dir_fd=None")
+    (site,) = run_code(code).sites
+    assert (site.family, site.status) == (Family.THIRD_PARTY, Status.PENDING)
 
 
 def test_lock_files() -> None:
@@ -895,7 +949,9 @@ def test_a_helper_that_does_more_than_sync_proves_nothing(helper: str) -> None:
         + helper
         + "\ndef f(d):\n    fd = os.open(d, os.O_RDONLY)\n    sync(fd)\n    os.close(fd)\n"
     )
-    assert [r for n, _, r in classified(code) if n == "os.open"] == [NO]
+    # no directory handle: a read-only open by path, restored first (restore_before)
+    (site,) = [s for s in run_code(code).sites if s.name == "os.open"]
+    assert (site.family, site.status) == (Family.THIRD_PARTY, Status.PENDING)
 
 
 def test_temp_names_committed_through_conversions() -> None:
@@ -1159,6 +1215,6 @@ def test_system_descriptors_are_local() -> None:
         ("os.open", Reason.SYSTEM_FILE),
         ("os.fdopen", Reason.FOREIGN_DESCRIPTOR),
         ("os.open", NO),
-        ("os.fdopen", NO),
-        ("os.open", NO),
+        # a read by path, restored first (restore_before); the fdopen wraps its descriptor
+        ("os.open", None),
     ]

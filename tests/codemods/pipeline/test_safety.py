@@ -134,7 +134,7 @@ CUT_SOURCE = (
     + _function("write", "open(p, 'w')")
     + _function("also_unrelated", "2")
     + _function("read", "Path(p).read_text()")
-    + _function("unsupported", "os.open(p, os.O_RDONLY)")
+    + _function("unsupported", "os.open(p, os.O_WRONLY)")
 )
 
 
@@ -158,7 +158,7 @@ def test_the_second_pass_over_the_rewritten_cut_sees_what_a_whole_source_pass_se
     ) == (
         (Status.MIGRATED, "    return open(p, 'w', pin=False)"),
         (Status.MIGRATED, "    return storage.read_text(Path(p))"),
-        (Status.UNMIGRATED, "    return os.open(p, os.O_RDONLY)"),
+        (Status.UNMIGRATED, "    return os.open(p, os.O_WRONLY)"),
     )
     assert via_cut[1] is False
     # The focus the safety net passes: the lines the rewrite changed. The function with

@@ -37,7 +37,7 @@ def look_alikes(path, url, fd):
     Image.open(storage.restored(path)).save(path + ".png")
     webbrowser.open(url)
     tarfile.open(storage.restored(path)).extractall()
-    os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    os.open(storage.restored(path), os.O_RDONLY | os.O_NOFOLLOW)
 
 
 def unknown_objects(thing, archive):

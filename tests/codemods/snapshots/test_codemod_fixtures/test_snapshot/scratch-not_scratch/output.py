@@ -22,7 +22,7 @@ def pid_lock(lock_path: str) -> None:
 
 def leaked_descriptor(directory: str) -> int:
     # Read-only, but the descriptor escapes: nothing proves it is only fsynced.
-    fd = os.open(directory, os.O_RDONLY)
+    fd = os.open(storage.restored(directory), os.O_RDONLY)
     os.fsync(fd)
     return fd
 
@@ -56,7 +56,7 @@ def delete_from_a_variable(flag: bool) -> None:
 
 
 def rebound(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(storage.restored(path), os.O_RDONLY)
     os.fsync(fd)
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(storage.restored(path), os.O_RDONLY)
     os.close(fd)

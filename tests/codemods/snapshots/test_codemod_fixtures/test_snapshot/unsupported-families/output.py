@@ -25,7 +25,7 @@ def atomic_write(path, obj):
 
 def everything(path, array, model):
     storage.codecs_open(path, "r", "utf-8", call=codecs.open).read()
-    os.close(os.open(path, os.O_RDONLY))
+    os.close(os.open(storage.restored(path), os.O_RDONLY))
     storage.copy(path, path + ".bak", pin=True, call=shutil.copy)
     storage.copy2(path, path + ".bak2", pin=True, call=shutil.copy2)
     storage.move(path + ".bak", path + ".old", pin=True, call=shutil.move)
