@@ -26,7 +26,7 @@ import os
 
 
 def descriptor(path):
-    return os.open(path, os.O_RDONLY)
+    return os.open(path, os.O_RDWR)
 '''
 RULES = '''\
 default = "cache"
