@@ -26,6 +26,7 @@ from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import third_party
 from migrate_storage.codemods.families.open_calls import open_refuses
 from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.pipeline import star_binds
 from migrate_storage.codemods.pipeline.prune import Pruned
 from migrate_storage.codemods.policy import FilePolicy
 
@@ -90,6 +91,15 @@ class Context:
     def star_import(self) -> bool:
         """The module has a `from x import *` (a bare name may come from it)."""
         return self.collector.star_import
+
+    def star_may_bind(self, name: str) -> bool:
+        """Whether a star import of the module may bind `name` (pipeline/star_binds.py:
+        the runner's answers for the module's star imports; without them, any may)."""
+        if not self.collector.star_import:
+            return False
+        return star_binds.star_may_bind(
+            self.policy.star_binds, self.collector.star_targets, name
+        )
 
     def names(self, call: cst.Call) -> frozenset[str]:
         """The qualified names `call`'s callee resolves to (scope metadata, never spelling;

@@ -171,7 +171,7 @@ def recognise_value(
     removed = _removes_scratch(node, name, flow)
     if removed is not None:
         return scratch.as_scratch(item, removed)
-    if ctx.star_import and isinstance(node, cst.Name):
+    if isinstance(node, cst.Name) and ctx.star_may_bind(node.value):
         return item.unmigrated(Reason.STAR_IMPORT)
     return item.unmigrated(Reason.FUNCTION_VALUE)
 

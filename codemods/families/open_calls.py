@@ -33,8 +33,10 @@
   `def open`, a parameter or variable named `open`, `from gzip import open`, `os.open`,
   `codecs.open` (families/codecs_open.py), `Image.open`, `webbrowser.open`, `tarfile.open`, `x.open(...)`.
 - Files or families whose rule is `local` (LOCAL_RULE) or that are excluded (EXCLUDED_FILE).
-- A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
-  `os.open`, so what `open` is cannot be known.
+- A bare `open` in a module with a star import that may bind `open` (STAR_IMPORT): `from
+  os import *` binds `os.open`. A star import of a module of the run that binds no `open`
+  (its literal `__all__`, or its module-level names, transitively), or of a stdlib module
+  whose source says so (`from typing import *`), does not stop it (pipeline/star_binds.py).
 - A bare `open(...)` renamed to a private alias inside a function where that name is a
   local (NAME_CLASH).
 - `io.open(...)` and the other spellings with a `pin=`/`call=` keyword (the stand-in
@@ -197,15 +199,15 @@ def open_refuses(call: cst.Call) -> bool:
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call` resolves to builtin open and nothing else (see `site_for`)."""
-    return site_for(call, position, ctx.names(call), ctx.star_import)
+    return site_for(call, position, ctx.names(call), ctx.star_may_bind("open"))
 
 
 def site_for(
     call: cst.Call, position: Position, names: Collection[str], star_import: bool
 ) -> Found | None:
     """A site when `names` (what `call` resolves to: scope metadata, never spelling) are
-    builtin open's only. A bare `open` in a module with a star import is left alone
-    (STAR_IMPORT)."""
+    builtin open's only. A bare `open` in a module where a star import may bind `open`
+    (`star_import`, pipeline/star_binds.py) is left alone (STAR_IMPORT)."""
     if not _names.all_in(names, BUILTIN_OPEN):
         return None
     name = "io.open" if "io.open" in names and len(names) == 1 else "open"
