@@ -82,6 +82,7 @@ class Context:
         #: read it), by its call; filled by the finder before the first `decide`.
         self.by_call: Mapping[cst.Call, Found] = {}
         self._names_of: tuple[cst.CSTNode | None, frozenset[str]] = (None, frozenset())
+        self._aliases: dict[cst.Name, cst.Attribute | None] = {}
         self._kind_of: tuple[cst.CSTNode | None, Kind] = (None, Kind.UNKNOWN)
         self._bindings: RuntimeBindings | None = None
         self._binding: dict[str, Binding] = {}
@@ -107,8 +108,19 @@ class Context:
         recogniser of the registry asks it for the same call in turn."""
         if self._names_of[0] is not call:
             func = call.func
+            alias = self.alias_of(func) if isinstance(func, cst.Name) else None
+            if alias is not None:  # `ct = shutil.copytree` ... `ct(a, b)`: shutil.copytree
+                func = alias
             self._names_of = (call, _names.qualified_names(self.scopes.get(func), func))
         return self._names_of[1]
+
+    def alias_of(self, name: cst.Name) -> cst.Attribute | None:
+        """The dotted function a local name stands for (analysis/names.py `local_alias`)."""
+        if name not in self._aliases:
+            self._aliases[name] = _names.local_alias(
+                name, self.scopes, self.collector.parents, runtime=self.runtime
+            )
+        return self._aliases[name]
 
     def receiver_kind(self, call: cst.Call) -> Kind | None:
         """What the receiver of `x.method(...)` is (analysis/receivers.py); None when the

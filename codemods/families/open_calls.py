@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import ImportAssignment, Scope
+from libcst.metadata import BuiltinAssignment, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
 from migrate_storage.codemods.analysis.found import (
@@ -239,12 +239,14 @@ def decide(items: list[Found], ctx: Context) -> None:
 
 def _spelled_callee(func: cst.BaseExpression, scope: Scope | None) -> bool:
     """Whether the callee is something other than the bare name `open` resolving to the
-    builtin: an attribute (`io.open`, `builtins.open`), or a name an import binds (`from
-    io import open as o`, which holds the C function itself)."""
+    builtin: an attribute (`io.open`, `builtins.open`), a name an import binds (`from
+    io import open as o`, which holds the C function itself), or a local alias (`o =
+    io.open` then `o(p)`, analysis/names.py `local_alias`: any other name resolving to
+    builtin open)."""
     if not isinstance(func, cst.Name):
         return True
     return scope is not None and any(
-        isinstance(a, ImportAssignment) for a in scope[func.value]
+        not isinstance(a, BuiltinAssignment) for a in scope[func.value]
     )
 
 
