@@ -14,13 +14,14 @@ every name of X's namespace not starting with `_`. This module answers "may it b
   `match` targets, a walrus anywhere outside a function, `global` anywhere, `del`), the
   submodules beside a package's `__init__.py` (importing one sets it on the package), and,
   transitively, what X's own star imports may bind (cycles: the union). Anything when
-  `__all__` is not literal, or X's text names `globals(`, `vars(`, `locals(`, `exec(`,
-  `eval(`, `setattr(`, `__dict__`, `__getattr__`, `__builtins__`, `import_module`,
-  `__import__` or the word `modules` (`sys.modules[__name__]`), or X does not parse. With
-  a literal `__all__` only `globals(` and `modules` still count (they can replace it).
+  `__all__` is not literal, or X's code (not its strings or comments) names `globals`,
+  `vars`, `locals`, `exec`, `eval`, `setattr`, `__import__`, `__builtins__`, `modules`
+  (`sys.modules[__name__]`), `import_module` or `.__dict__` anywhere (they can rebind
+  its names, or its `__all__`, unseen), or binds `__getattr__` (without `__all__`), or X
+  does not parse.
 - X of the standard library (sys.stdlib_module_names): its source is read (never
   imported), from the running interpreter's stdlib folder, with the same rule but none
-  of the text markers (the stdlib does not rebind its own names behind the parser's
+  of the dynamic names (the stdlib does not rebind its own names behind the parser's
   back): `from io import *` binds `open` (io.__all__), `from os import *` anything (os
   builds its `__all__`), `from typing import *` not `open`. A C module is anything, but
   for `_C_MODULES_WITHOUT_OPEN`. A name found both in the run and in the stdlib: the
@@ -39,7 +40,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Mapping
@@ -63,12 +63,14 @@ _C_MODULES_WITHOUT_OPEN = frozenset(
      "select", "array", "_string", "_struct", "_random", "_heapq", "_bisect"}
 )
 _WITHOUT_OPEN: Binds = (frozenset({"open"}), True)
-# Text that may rebind a module's names (or its `__all__`) unseen by the parse.
-_MARKERS = re.compile(
-    rb"globals\s*\(|\bvars\s*\(|\blocals\s*\(|\bexec\s*\(|\beval\s*\(|\bsetattr\s*\(|"
-    rb"__dict__|__getattr__|__builtins__|import_module|__import__|\bmodules\b"
+# Names and attributes that may rebind a module's names (or its `__all__`) unseen by the
+# parse: `globals()["open"] = f`, `sys.modules[__name__] = other`, `exec("open = f")`.
+# Looked for in the code (not in strings or comments), wherever they are.
+_DYNAMIC_NAMES = frozenset(
+    {"globals", "vars", "locals", "exec", "eval", "setattr", "__import__", "__builtins__",
+     "modules", "import_module"}
 )
-_MARKERS_WITH_ALL = re.compile(rb"globals\s*\(|\bmodules\b")
+_DYNAMIC_ATTRIBUTES = frozenset({"__dict__", "modules", "import_module", "__builtins__"})
 _STEPS = 10_000  # bound on the modules one question visits
 
 
@@ -98,16 +100,18 @@ def summary(source: bytes, *, trusted: bool = False) -> Summary:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return {"any": 1}
+    if not trusted and _dynamic(tree):
+        return {"any": 1}
     literal = _literal_all(tree)
     if literal is not None:
-        if not trusted and _MARKERS_WITH_ALL.search(source):
-            return {"any": 1}
         return {"all": sorted(set(literal))}
-    if _mentions_all(tree) or (not trusted and _MARKERS.search(source)):
+    if _mentions_all(tree):
         return {"any": 1}
     names: set[str] = set()
     stars: list[list] = []
     _Binder(names, stars).bind_body(tree.body)
+    if "__getattr__" in names and not trusted:
+        return {"any": 1}
     for node in ast.walk(tree):  # `global x` anywhere binds the module's x
         if isinstance(node, ast.Global):
             names.update(node.names)
@@ -117,6 +121,18 @@ def summary(source: bytes, *, trusted: bool = False) -> Summary:
                 stars.append(target)
     public = sorted(n for n in names if not n.startswith("_"))
     return {"binds": public, "stars": stars}
+
+
+def _dynamic(tree: ast.Module) -> bool:
+    """The code names something that can rebind the module's names unseen (`_DYNAMIC_*`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _DYNAMIC_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _DYNAMIC_ATTRIBUTES:
+            return True
+        if isinstance(node, ast.alias) and node.name.rpartition(".")[2] in _DYNAMIC_NAMES:
+            return True
+    return False
 
 
 def _literal_all(tree: ast.Module) -> list[str] | None:

@@ -111,6 +111,13 @@ def test_what_may_rebind_names_unseen_makes_it_anything(source: bytes) -> None:
     assert star_binds.summary(source) == {"any": 1}
 
 
+def test_only_code_counts_not_strings_or_comments() -> None:
+    source = b'"""Exceptions of the modules; see globals() and sys.modules."""\n# exec(x)\nclass E(Exception): pass\n'
+    assert star_binds.summary(source) == {"binds": ["E"], "stars": []}
+    assert star_binds.summary(b"import sys as s\ns.modules[__name__] = None\n") == {"any": 1}
+    assert star_binds.summary(b"from sys import modules as m\n") == {"any": 1}
+
+
 def test_the_stdlib_is_read_from_its_source() -> None:
     assert star_binds.may_bind(star_binds.stdlib_binds("io"), "open")  # io.__all__
     assert star_binds.may_bind(star_binds.stdlib_binds("os"), "open")  # built __all__
