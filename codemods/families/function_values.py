@@ -203,9 +203,12 @@ def _aliased_for_calls(node: cst.BaseExpression, ctx: Context) -> bool:
     collected = {id(call) for call, _ in ctx.collector.calls}
     for read in reads:
         call = ctx.flow.parent(read)
-        if isinstance(call, cst.Call) and call.func is read:
-            if id(call) not in collected or ctx.alias_of(read) is None:
-                return False
+        if (
+            isinstance(call, cst.Call)
+            and call.func is read
+            and (id(call) not in collected or ctx.alias_of(read) is None)
+        ):
+            return False
     return True
 
 

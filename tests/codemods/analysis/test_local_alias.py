@@ -164,7 +164,7 @@ def test_a_call_through_the_alias_behaves_as_before(tmp_path: Path) -> None:
         env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "local"}
         done = subprocess.run(
             [sys.executable, "main.py"], cwd=folder, capture_output=True, text=True, env=env,
-            timeout=60,
+            timeout=60, check=False,
         )
         assert done.returncode == 0, done.stderr
         outputs.append((done.stdout, sorted(p.name for p in folder.rglob("*") if "storage" not in p.name)))

@@ -69,8 +69,11 @@ _private = 1
     found = star_binds.summary(source)
     assert found == {
         "binds": sorted(
-            """a d g x y t1 t2 t3 w aug loop w1 w2 err walrus m1 m2 m3 m4 cond_name gone
-            dec_walrus default_walrus func glob Klass""".split()
+            [
+                "a", "d", "g", "x", "y", "t1", "t2", "t3", "w", "aug", "loop", "w1", "w2",
+                "err", "walrus", "m1", "m2", "m3", "m4", "cond_name", "gone", "dec_walrus",
+                "default_walrus", "func", "glob", "Klass",
+            ]
         ),
         "stars": [[0, "h"]],
     }
