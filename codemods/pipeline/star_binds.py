@@ -14,6 +14,7 @@ every name of X's namespace not starting with `_`. This module answers "may it b
   `match` targets, a walrus anywhere outside a function, `global` anywhere, `del`), the
   submodules beside a package's `__init__.py` (importing one sets it on the package), and,
   transitively, what X's own star imports may bind (cycles: the union). Anything when
+  an extension module of X's name sits beside it (it is the one imported), or when
   `__all__` is not literal, or X's code (not its strings or comments) names `globals`,
   `vars`, `locals`, `exec`, `eval`, `setattr`, `__import__`, `__builtins__`, `modules`
   (`sys.modules[__name__]`), `import_module` or `.__dict__` anywhere (they can rebind
@@ -374,6 +375,18 @@ def _submodules(folder: Path) -> frozenset[str]:
     )
 
 
+def _extension_twin(path: Path) -> bool:
+    """An extension module of the same name sits beside `path` (imported instead of it)."""
+    if path.name == "__init__.py":
+        return False
+    prefix = path.stem + "."
+    try:
+        entries = os.listdir(path.parent)
+    except OSError:
+        return False
+    return any(e.startswith(prefix) and e.endswith((".so", ".pyd")) for e in entries)
+
+
 class Resolver:
     """Answers `binds(importer, target)` over the files of a run (and its package
     folders); `summary_of(path)` gives a file's summary (from the cache or its source)."""
@@ -424,6 +437,8 @@ class Resolver:
     def _module(self, path: Path, stack: tuple[Path, ...]) -> Binds:
         if path in stack[1:]:
             return NOTHING  # a cycle: the outer visit of `path` adds its names
+        if _extension_twin(path):
+            return ANY  # `fast.py` beside `fast.cpython-311-x86_64-linux-gnu.so`: the .so loads
         found = self._summary_of(path)
         binds = _from_summary(found)
         if binds is not None:

@@ -176,6 +176,8 @@ def test_star_imports_that_bind_no_open_leave_the_bare_open_migrated(tree) -> No
         {"pkg/consts.py": "x = 1\ndef __getattr__(name):\n    return print\n"},
         {"pkg/consts.py": 'x = 1\nglobals()["op" + "en"] = print\n'},
         {"pkg/consts.py": "x = 1\n", "other/pkg/consts.py": "y = 1\n"},  # two files match
+        {"pkg/consts.py": "x = 1\n", "pkg/consts/__init__.py": "y = 1\n"},  # idem
+        {"pkg/consts.py": "x = 1\n", "pkg/consts.cpython-311-x86_64-linux-gnu.so": ""},  # the .so loads
     ],
     ids=lambda files: next(iter(files.values()))[:30],
 )
