@@ -73,6 +73,7 @@ _DYNAMIC_NAMES = frozenset(
 )
 _DYNAMIC_ATTRIBUTES = frozenset({"__dict__", "modules", "import_module", "__builtins__"})
 _STEPS = 10_000  # bound on the modules one question visits
+_DEPTH = 64  # bound on a chain of star imports (each one a frame)
 
 
 def may_bind(binds: Binds, name: str) -> bool:
@@ -96,11 +97,15 @@ def union(a: Binds, b: Binds) -> Binds:
 
 def summary(source: bytes, *, trusted: bool = False) -> Summary:
     """What `from <this module> import *` binds, as JSON data (see the module docstring);
-    `trusted` (the stdlib) skips the text markers."""
+    `trusted` (the stdlib) skips the dynamic names."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        return _summary(source, trusted)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # deep nesting: unknown
         return {"any": 1}
+
+
+def _summary(source: bytes, trusted: bool) -> Summary:
+    tree = ast.parse(source)
     if not trusted and _dynamic(tree):
         return {"any": 1}
     literal = _literal_all(tree)
@@ -422,7 +427,7 @@ class Resolver:
 
     def _binds(self, importer: Path, target: Target, stack: tuple[Path, ...]) -> Binds:
         self._steps += 1
-        if self._steps > _STEPS:
+        if self._steps > _STEPS or len(stack) > _DEPTH:
             return ANY
         level, module = target
         files = self.files_for(importer, target)
