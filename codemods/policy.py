@@ -39,6 +39,10 @@ class FilePolicy:
     # `from <this module> import *`. Without a literal `__all__`, the names the migration
     # adds are then private (`_storage_open`...), so no star import exports them.
     star_imported: bool = False
+    # Set by the runner's pre-pass (pipeline/star_binds.py): what each star import of this
+    # module may bind, ((level, module, names, complement), ...) (complement: anything but
+    # `names`). None (no pre-pass): any star import may bind anything.
+    star_binds: tuple[tuple[int, str, tuple[str, ...], bool], ...] | None = None
     # Set by the runner's pre-pass (pipeline/package_facts.py): what the other modules of
     # the run say about Path-typed names this module imports. None: the module alone.
     package: View | None = None

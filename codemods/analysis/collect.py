@@ -12,12 +12,14 @@ The walk itself is cheap next to scope analysis; it records
 - for each `with` whose body is one statement built on one call: that call,
 - which Name nodes sit inside another `with` body that rebinds the same name (so the
   json/pickle collapse can tell "`f` used after the block" from "a later block's own `f`"),
-- whether the module has a star import (which may bind `open` or `storage` unseen).
+- whether the module has a star import (which may bind `open` or `storage` unseen), and
+  what each one names, as (level, dotted module) (pipeline/star_binds.py answers them).
 """
 
 from __future__ import annotations
 
 import libcst as cst
+from migrate_storage.codemods.analysis.names import dotted
 from migrate_storage.codemods.pipeline.prefilter import (
     Shape,
     candidates,
@@ -125,6 +127,7 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         self.enclosing: dict[cst.With, tuple[cst.With, ...]] = {}
         self.shielded: dict[cst.Name, cst.With] = {}
         self.star_import = False
+        self.star_targets: list[tuple[int, str]] = []
         # receivers.py: annotations of annotated names, loop targets, `x op= v`, `del x`,
         # the names a `match` pattern captures (`case [p]`, `case str() as p`, `case
         # {**p}`: LibCST's scopes record no assignment for them, so a name they rebind
@@ -235,6 +238,8 @@ class Collector(CachedDispatch, cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
             self.star_import = True
+            module = "" if node.module is None else dotted(node.module) or "?"
+            self.star_targets.append((len(node.relative), module))
 
     def visit_With(self, node: cst.With) -> None:
         self.enclosing[node] = tuple(w for w, _ in self._with_stack)

@@ -26,6 +26,7 @@ from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import third_party
 from migrate_storage.codemods.families.open_calls import open_refuses
 from migrate_storage.codemods.model import Family, Strategy
+from migrate_storage.codemods.pipeline import star_binds
 from migrate_storage.codemods.pipeline.prune import Pruned
 from migrate_storage.codemods.policy import FilePolicy
 
@@ -81,6 +82,7 @@ class Context:
         #: read it), by its call; filled by the finder before the first `decide`.
         self.by_call: Mapping[cst.Call, Found] = {}
         self._names_of: tuple[cst.CSTNode | None, frozenset[str]] = (None, frozenset())
+        self._aliases: dict[cst.Name, cst.Attribute | None] = {}
         self._kind_of: tuple[cst.CSTNode | None, Kind] = (None, Kind.UNKNOWN)
         self._bindings: RuntimeBindings | None = None
         self._binding: dict[str, Binding] = {}
@@ -91,14 +93,34 @@ class Context:
         """The module has a `from x import *` (a bare name may come from it)."""
         return self.collector.star_import
 
+    def star_may_bind(self, name: str) -> bool:
+        """Whether a star import of the module may bind `name` (pipeline/star_binds.py:
+        the runner's answers for the module's star imports; without them, any may)."""
+        if not self.collector.star_import:
+            return False
+        return star_binds.star_may_bind(
+            self.policy.star_binds, self.collector.star_targets, name
+        )
+
     def names(self, call: cst.Call) -> frozenset[str]:
         """The qualified names `call`'s callee resolves to (scope metadata, never spelling;
         several after conditional imports). Kept for the last call asked: every
         recogniser of the registry asks it for the same call in turn."""
         if self._names_of[0] is not call:
             func = call.func
+            alias = self.alias_of(func) if isinstance(func, cst.Name) else None
+            if alias is not None:  # `ct = shutil.copytree` ... `ct(a, b)`: shutil.copytree
+                func = alias
             self._names_of = (call, _names.qualified_names(self.scopes.get(func), func))
         return self._names_of[1]
+
+    def alias_of(self, name: cst.Name) -> cst.Attribute | None:
+        """The dotted function a local name stands for (analysis/names.py `local_alias`)."""
+        if name not in self._aliases:
+            self._aliases[name] = _names.local_alias(
+                name, self.scopes, self.collector.parents, runtime=self.runtime
+            )
+        return self._aliases[name]
 
     def receiver_kind(self, call: cst.Call) -> Kind | None:
         """What the receiver of `x.method(...)` is (analysis/receivers.py); None when the

@@ -42,6 +42,9 @@ through are names and attributes read where they stand, neither called nor looke
   temporary file's name handed on with a removal to anything else (`retry(os.remove,
   tmp)`) is not proven scratch: what `retry` does with it is not known.
 - Not sites at all: the callee of a call (the call is the site, in its own family);
+  a local alias only called (`ct = shutil.copytree` then `ct(a, b)`, bound once in its
+  function, analysis/names.py `local_alias`): each call is the site, migrated with
+  `call=ct`;
   a reference given to a call of a file function (`shutil.copytree(a, b,
   copy_function=shutil.copy2)`: that call is the site) or of the runtime (the `call=`
   of a migrated call, `storage.replace(a, b, pin=True, call=os.replace)`); an operand of a comparison
@@ -58,6 +61,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
+from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.uses import Flow
 from migrate_storage.codemods.families import (
@@ -165,19 +169,47 @@ def recognise_value(
     known = sorted(n for n in flow.names(node) if n in VALUE_FUNCTIONS)
     if not known or not _escapes(node, flow, f"{ctx.runtime}."):
         return None
+    if _aliased_for_calls(node, ctx):
+        return None
     family, name = VALUE_FUNCTIONS[known[0]]
     # The reference stands where a call stands for the other families (Found.call).
     item = Found(cast(cst.Call, node), position, KIND, family, name)
     removed = _removes_scratch(node, name, flow)
     if removed is not None:
         return scratch.as_scratch(item, removed)
-    if ctx.star_import and isinstance(node, cst.Name):
+    if isinstance(node, cst.Name) and ctx.star_may_bind(node.value):
         return item.unmigrated(Reason.STAR_IMPORT)
     return item.unmigrated(Reason.FUNCTION_VALUE)
 
 
 def decide(items: list[Found], ctx: Context) -> None:
     """Nothing to decide: a function used as a value is counted, never rewritten."""
+
+
+def _aliased_for_calls(node: cst.BaseExpression, ctx: Context) -> bool:
+    """`ct = shutil.copytree` in a function, where `ct` is a local alias (analysis/names.py
+    `local_alias`) read at least once, and every read is a call the collector kept (so
+    each is a site of the function's family: the families resolve `ct(...)` through the
+    alias) or the `call=` of a migrated call: the value is that call's, not handed on."""
+    parent = ctx.flow.parent(node)
+    if not (isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1):
+        return False
+    target = parent.targets[0].target
+    if not isinstance(target, cst.Name):
+        return False
+    reads = _names.alias_reads(target, ctx.scopes, ctx.collector.parents, runtime=ctx.runtime)
+    if not reads:
+        return False
+    collected = {id(call) for call, _ in ctx.collector.calls}
+    for read in reads:
+        call = ctx.flow.parent(read)
+        if (
+            isinstance(call, cst.Call)
+            and call.func is read
+            and (id(call) not in collected or ctx.alias_of(read) is None)
+        ):
+            return False
+    return True
 
 
 # -- what the value may reach ----------------------------------------------------------------

@@ -33,8 +33,10 @@
   `def open`, a parameter or variable named `open`, `from gzip import open`, `os.open`,
   `codecs.open` (families/codecs_open.py), `Image.open`, `webbrowser.open`, `tarfile.open`, `x.open(...)`.
 - Files or families whose rule is `local` (LOCAL_RULE) or that are excluded (EXCLUDED_FILE).
-- A bare `open` in a module with a star import (STAR_IMPORT): `from os import *` binds
-  `os.open`, so what `open` is cannot be known.
+- A bare `open` in a module with a star import that may bind `open` (STAR_IMPORT): `from
+  os import *` binds `os.open`. A star import of a module of the run that binds no `open`
+  (its literal `__all__`, or its module-level names, transitively), or of a stdlib module
+  whose source says so (`from typing import *`), does not stop it (pipeline/star_binds.py).
 - A bare `open(...)` renamed to a private alias inside a function where that name is a
   local (NAME_CLASH).
 - `io.open(...)` and the other spellings with a `pin=`/`call=` keyword (the stand-in
@@ -53,7 +55,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import ImportAssignment, Scope
+from libcst.metadata import BuiltinAssignment, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import Binding, RuntimeBindings
 from migrate_storage.codemods.analysis.found import (
@@ -197,15 +199,15 @@ def open_refuses(call: cst.Call) -> bool:
 
 def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     """A site when `call` resolves to builtin open and nothing else (see `site_for`)."""
-    return site_for(call, position, ctx.names(call), ctx.star_import)
+    return site_for(call, position, ctx.names(call), ctx.star_may_bind("open"))
 
 
 def site_for(
     call: cst.Call, position: Position, names: Collection[str], star_import: bool
 ) -> Found | None:
     """A site when `names` (what `call` resolves to: scope metadata, never spelling) are
-    builtin open's only. A bare `open` in a module with a star import is left alone
-    (STAR_IMPORT)."""
+    builtin open's only. A bare `open` in a module where a star import may bind `open`
+    (`star_import`, pipeline/star_binds.py) is left alone (STAR_IMPORT)."""
     if not _names.all_in(names, BUILTIN_OPEN):
         return None
     name = "io.open" if "io.open" in names and len(names) == 1 else "open"
@@ -237,12 +239,14 @@ def decide(items: list[Found], ctx: Context) -> None:
 
 def _spelled_callee(func: cst.BaseExpression, scope: Scope | None) -> bool:
     """Whether the callee is something other than the bare name `open` resolving to the
-    builtin: an attribute (`io.open`, `builtins.open`), or a name an import binds (`from
-    io import open as o`, which holds the C function itself)."""
+    builtin: an attribute (`io.open`, `builtins.open`), a name an import binds (`from
+    io import open as o`, which holds the C function itself), or a local alias (`o =
+    io.open` then `o(p)`, analysis/names.py `local_alias`: any other name resolving to
+    builtin open)."""
     if not isinstance(func, cst.Name):
         return True
     return scope is not None and any(
-        isinstance(a, ImportAssignment) for a in scope[func.value]
+        not isinstance(a, BuiltinAssignment) for a in scope[func.value]
     )
 
 

@@ -31,7 +31,9 @@ from pathlib import Path
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.pipeline.writing import write_own_file
 
-FORMAT = 4
+FORMAT = 5
+#: A file's star imports and whether some file star-imports it (see Entry).
+Star = tuple[tuple[tuple[int, str], ...], bool]
 _CODEMODS_DIR = Path(__file__).resolve().parent.parent  # migrate_storage/codemods/
 
 
@@ -63,6 +65,12 @@ class Entry:
     # entry was made (package_facts.Table.digest): another digest is a miss.
     facts: dict | None = None
     facts_digest: str = ""
+    # What `from <this file> import *` may bind (star_binds.summary, JSON data; None: not
+    # asked, or the bytes were rewritten), and the digest of what this file's own star
+    # imports may bind (star_binds.digest): another digest is a miss, so an edit to a
+    # starred module reaches the decisions of the files that star-import it.
+    star_summary: dict | None = None
+    star_digest: str = ""
 
 
 def file_digest(data: bytes) -> str:
@@ -135,8 +143,12 @@ class Cache:
                     bool(starred),
                     facts if isinstance(facts, dict) else None,
                     str(digest),
+                    summary if isinstance(summary, dict) else None,
+                    str(star_digest),
                 )
-                for name, (m, s, h, left, pending, targets, starred, facts, digest) in raw["files"].items()
+                for name, (
+                    m, s, h, left, pending, targets, starred, facts, digest, summary, star_digest
+                ) in raw["files"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path)
@@ -167,13 +179,16 @@ class Cache:
         st: os.stat_result,
         sha256: str,
         left_alone: Mapping[str, int],
-        star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
+        star: Star = ((), False),
         facts: tuple[dict | None, str] = (None, ""),
+        star_binds: tuple[dict | None, str] = (None, ""),
     ) -> None:
         """`star`: the file's star imports and whether it was star-imported; `facts`: its
-        package facts and the digest of those it depends on (see Entry)."""
+        package facts and the digest of those it depends on; `star_binds`: what a star
+        import of it binds and the digest of what its own star imports bind (see Entry)."""
         self.entries[str(real_path)] = Entry(
-            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None, *star, *facts
+            st.st_mtime_ns, st.st_size, sha256, tuple(sorted(left_alone.items())), None,
+            *star, *facts, *star_binds,
         )
 
     def record_pending(
@@ -185,8 +200,9 @@ class Cache:
         sites: tuple[Site, ...],
         new_source: bytes,
         diff: bytes | None,
-        star: tuple[tuple[tuple[int, str], ...], bool] = ((), False),
+        star: Star = ((), False),
         facts: tuple[dict | None, str] = (None, ""),
+        star_binds: tuple[dict | None, str] = (None, ""),
     ) -> None:
         """Record a file with pending rewrites: `stat` is (mtime_ns, size) of the bytes read."""
         new_sha = self._put_blob(new_source)
@@ -194,7 +210,8 @@ class Cache:
             return
         diff_sha = self._put_blob(diff) if diff is not None else None
         self.entries[str(real_path)] = Entry(
-            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha), *star, *facts
+            stat[0], stat[1], sha256, (), Pending(path, sites, new_sha, diff_sha),
+            *star, *facts, *star_binds,
         )
 
     def blob(self, sha256: str | None) -> bytes | None:
@@ -239,6 +256,8 @@ class Cache:
                     e.star_imported,
                     e.facts,
                     e.facts_digest,
+                    e.star_summary,
+                    e.star_digest,
                 ]
                 for name, e in sorted(self.entries.items())
             },

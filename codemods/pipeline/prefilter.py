@@ -331,6 +331,18 @@ class _Statements:
                             self.from_values.add(bound)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 self.fences.append(node.lineno)
+            elif (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Attribute)
+            ):
+                # `ct = shutil.copytree`: a call `ct(...)` may be that function's
+                # (analysis/names.py `local_alias` decides), so it is a candidate
+                shape = _shape(node.value)
+                values = (frozenset(self.module_names), frozenset(self.from_values))
+                if shape is not None and is_value_candidate(shape, values):
+                    self.from_names.add(node.targets[0].id)
             else:
                 for field in ("body", "orelse", "finalbody"):
                     inner = getattr(node, field, None)

@@ -25,10 +25,10 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ from migrate_storage.codemods.model import (
     Strategy,
 )
 from migrate_storage.codemods.pipeline import cache as cache_mod
-from migrate_storage.codemods.pipeline import package_facts, star_imports
+from migrate_storage.codemods.pipeline import package_facts, star_binds, star_imports
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
     Discovery,
@@ -385,16 +385,27 @@ def _still_as_read(work: Work) -> os.stat_result | None:
 @dataclass(frozen=True, slots=True)
 class PrePass:
     """What the runner learns about every file before any is transformed: each file's own
-    star imports, the files some file star-imports (star_imports.py), and the package
-    facts (package_facts.py) with each file's own raw facts (for the cache)."""
+    star imports, the files some file star-imports (star_imports.py), what each star
+    import of a file may bind (star_binds.py) with the summaries of the starred files
+    (for the cache), and the package facts (package_facts.py) with each file's own raw
+    facts (for the cache)."""
 
     targets_of: dict[Path, tuple[star_imports.Target, ...]]
     starred: frozenset[Path]
     table: package_facts.Table
     facts_of: dict[Path, dict]
+    star_answers: dict[Path, tuple] = field(default_factory=dict)
+    star_summaries: dict[Path, dict] = field(default_factory=dict)
 
     def star(self, real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
         return self.targets_of.get(real_path, ()), real_path in self.starred
+
+    def star_binds(self, real_path: Path) -> tuple[dict | None, str]:
+        """(what a star import of the file binds, the digest of its own answers)."""
+        return (
+            self.star_summaries.get(real_path),
+            star_binds.digest(self.star_answers.get(real_path, ())),
+        )
 
     def facts(self, real_path: Path) -> tuple[dict | None, str]:
         return self.facts_of.get(real_path), self.table.digest(real_path)
@@ -414,6 +425,7 @@ def _pre_pass(
     targets_of: dict[Path, tuple[star_imports.Target, ...]] = {}
     facts_of: dict[Path, dict] = {}
     sources: dict[Path, bytes] = {}
+    summaries: dict[Path, dict] = {}
     for real_path in itertools.chain((f.real_path for f in files), package_files):
         if real_path in facts_of:
             continue
@@ -421,6 +433,8 @@ def _pre_pass(
         if entry is not None and entry.facts is not None:
             targets_of[real_path] = entry.star_targets
             facts_of[real_path] = entry.facts
+            if entry.star_summary is not None:
+                summaries[real_path] = entry.star_summary
             continue
         try:
             source = real_path.read_bytes()
@@ -441,12 +455,49 @@ def _pre_pass(
                 continue
         facts_of[real_path] = package_facts.extract(source)
     run_files = [f.real_path for f in files]
+    answers, used = _star_answers(run_files, targets_of, summaries, sources)
     return PrePass(
         targets_of,
         star_imports.star_imported(run_files, targets_of),
         package_facts.Table(facts_of),
         facts_of,
+        answers,
+        used,
     )
+
+
+def _star_answers(
+    run_files: Sequence[Path],
+    targets_of: Mapping[Path, tuple[star_imports.Target, ...]],
+    summaries: Mapping[Path, dict],
+    sources: Mapping[Path, bytes],
+) -> tuple[dict[Path, tuple], dict[Path, dict]]:
+    """What each star import of each file of the run may bind (star_binds.py), over the
+    files of the run and its package folders; and the summaries of the starred files the
+    answers read (from the cache, else from their source), to record in the cache."""
+    used: dict[Path, dict] = {}
+
+    def summary_of(path: Path) -> dict:
+        if path not in used:
+            found = summaries.get(path)
+            if found is None:
+                source = sources.get(path)
+                if source is None:
+                    try:
+                        source = path.read_bytes()
+                    except OSError:
+                        source = None
+                found = star_binds.summary(source) if source is not None else {"any": 1}
+            used[path] = found
+        return used[path]
+
+    resolver = star_binds.Resolver(targets_of, summary_of)
+    answers = {
+        path: star_binds.answers(resolver, path, targets_of[path])
+        for path in run_files
+        if targets_of.get(path)
+    }
+    return answers, used
 
 
 def _package_files(
@@ -490,11 +541,21 @@ def _facts_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None
     return facts, digest
 
 
+def _star_binds_after(pre: PrePass, real_path: Path, work: Work) -> tuple[dict | None, str]:
+    """What to record of star imports with a finished file: apply wrote new bytes, whose
+    own summary is not the one read (None: the next run makes it again)."""
+    summary, digest = pre.star_binds(real_path)
+    if work.new_source is not None and work.report.status is FileStatus.CHANGED:
+        return None, digest
+    return summary, digest
+
+
 def _record_pending(
     cache: cache_mod.Cache,
     work: Work,
     star: tuple[tuple[star_imports.Target, ...], bool],
     facts: tuple[dict | None, str] = (None, ""),
+    binds: tuple[dict | None, str] = (None, ""),
 ) -> None:
     """Cache what check/diff found in a file with pending rewrites, if it is still the
     bytes the worker read."""
@@ -504,7 +565,8 @@ def _record_pending(
     if _still_as_read(work) is None:
         return
     cache.record_pending(
-        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star, facts
+        report.real_path, work.stat, work.sha256, report.path, report.sites, work.new_source, report.diff, star, facts,
+        binds,
     )
 
 
@@ -569,6 +631,7 @@ def run(
         if entry is not None and (
             entry.star_imported != (file.real_path in starred)
             or entry.facts_digest != pre.table.digest(file.real_path)
+            or entry.star_digest != pre.star_binds(file.real_path)[1]
         ):
             entry = None  # made for another answer: private names, or other package facts
         if entry is not None and entry.pending is None:
@@ -587,6 +650,7 @@ def run(
         policy = ruleset.policy_for(file.real_path)
         if file.real_path in starred:
             policy = replace(policy, star_imported=True)
+        policy = replace(policy, star_binds=pre.star_answers.get(file.real_path, ()))
         policy = replace(policy, package=pre.table.view(file.real_path))
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
@@ -616,9 +680,15 @@ def run(
                     on_written(report, work.old_source, work.new_source)
                 if cache is not None and st is not None:
                     facts = _facts_after(pre, report.real_path, work)
-                    cache.record(report.real_path, st, sha, report.left_alone(), star(report.real_path), facts)
+                    cache.record(
+                        report.real_path, st, sha, report.left_alone(), star(report.real_path),
+                        facts, _star_binds_after(pre, report.real_path, work),
+                    )
                 elif cache is not None and mode is not Mode.APPLY:
-                    _record_pending(cache, work, star(report.real_path), pre.facts(report.real_path))
+                    _record_pending(
+                        cache, work, star(report.real_path), pre.facts(report.real_path),
+                        pre.star_binds(report.real_path),
+                    )
                 done += 1
                 if progress is not None:
                     progress(report, done, total)

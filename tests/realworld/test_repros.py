@@ -1455,11 +1455,6 @@ def test_a_downloaded_temp_file_also_bound_to_none_is_scratch() -> None:
     assert by_name["shutil.move"] == (Status.PENDING, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a local name bound once to a file function and only called is counted as a "
-    "'file function used as a value' (UNMIGRATED), its call never migrated",
-)
 def test_a_call_through_a_local_alias_of_a_file_function_is_migrated() -> None:
     """ubelt 1.4.3 `util_path.py:1831`: `copytree = shutil.copytree` then `dst =
     copytree(src, dst, copy_function=..., ...)` copies a folder that is never published

@@ -1,0 +1,497 @@
+"""Which names a star import may bind (`from X import *`), so that a bare `open(...)` in a
+module with a star import is migrated when no star import of it can bind `open`.
+
+`from X import *` binds the names X's `__all__` lists, or, when X has no `__all__`,
+every name of X's namespace not starting with `_`. This module answers "may it bind
+`name`?" by over-approximating, never the other way:
+
+- X a module of the run (or of its package folders), found as star_imports.py finds a
+  target (relative to the importer; an absolute name to the one file whose path ends
+  with its parts; several: ambiguous, anything). With a *literal* `__all__` (one
+  unconditional module-level `__all__ = [...]`/`(...)` of strings, named nowhere else),
+  exactly its names; without one, every public name X binds at module level in any way
+  (def, class, assignment and augmented assignment, any import, `for`/`with`/`except`/
+  `match` targets, a walrus anywhere outside a function, `global` anywhere, `del`), the
+  submodules beside a package's `__init__.py` (importing one sets it on the package), and,
+  transitively, what X's own star imports may bind (cycles: the union). Anything when
+  an extension module of X's name sits beside it (it is the one imported), or when
+  `__all__` is not literal, or X's code (not its strings or comments) names `globals`,
+  `vars`, `locals`, `exec`, `eval`, `setattr`, `__import__`, `__builtins__`, `modules`
+  (`sys.modules[__name__]`), `import_module` or `.__dict__` anywhere (they can rebind
+  its names, or its `__all__`, unseen), or binds `__getattr__` (without `__all__`), or X
+  does not parse.
+- X of the standard library (sys.stdlib_module_names): its source is read (never
+  imported), from the running interpreter's stdlib folder, with the same rule but none
+  of the dynamic names (the stdlib does not rebind its own names behind the parser's
+  back): `from io import *` binds `open` (io.__all__), `from os import *` anything (os
+  builds its `__all__`), `from typing import *` not `open`. A C module is anything, but
+  for `_C_MODULES_WITHOUT_OPEN`. A name found both in the run and in the stdlib: the
+  union of both answers.
+- Anything else (third-party, not found): anything.
+
+What a module of the run binds (its `summary`, JSON data) is kept in its cache entry, and
+an importer's entry keeps the digest of its answers (runner.py), so a warm run decides as
+a cold one and an edit to a starred module reaches every importer.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import os
+import sys
+import sysconfig
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from migrate_storage.codemods.pipeline.star_imports import Target, _module_parts
+
+#: (names, complement): complement False = may bind exactly `names`; True = may bind
+#: anything but `names`.
+Binds = tuple[frozenset[str], bool]
+ANY: Binds = (frozenset(), True)
+NOTHING: Binds = (frozenset(), False)
+#: A module's own summary (JSON): {"any": 1} | {"all": [names]} |
+#: {"binds": [public names], "stars": [[level, module], ...]}.
+Summary = dict
+
+# C modules of the stdlib known to bind no `open` (the only name a family asks about so
+# far): every other name they may bind.
+_C_MODULES_WITHOUT_OPEN = frozenset(
+    {"math", "cmath", "time", "itertools", "operator", "errno", "binascii", "zlib",
+     "select", "array", "_string", "_struct", "_random", "_heapq", "_bisect"}
+)
+_WITHOUT_OPEN: Binds = (frozenset({"open"}), True)
+# Names and attributes that may rebind a module's names (or its `__all__`) unseen by the
+# parse: `globals()["open"] = f`, `sys.modules[__name__] = other`, `exec("open = f")`.
+# Looked for in the code (not in strings or comments), wherever they are.
+_DYNAMIC_NAMES = frozenset(
+    {"globals", "vars", "locals", "exec", "eval", "setattr", "__import__", "__builtins__",
+     "modules", "import_module"}
+)
+_DYNAMIC_ATTRIBUTES = frozenset({"__dict__", "modules", "import_module", "__builtins__"})
+_STEPS = 10_000  # bound on the modules one question visits
+_DEPTH = 64  # bound on a chain of star imports (each one a frame)
+
+
+def may_bind(binds: Binds, name: str) -> bool:
+    names, complement = binds
+    return (name not in names) if complement else (name in names)
+
+
+def union(a: Binds, b: Binds) -> Binds:
+    (x, cx), (y, cy) = a, b
+    if cx and cy:
+        return (x & y, True)
+    if cx:
+        return (x - y, True)
+    if cy:
+        return (y - x, True)
+    return (x | y, False)
+
+
+# -- one module's summary ------------------------------------------------------------------
+
+
+def summary(source: bytes, *, trusted: bool = False) -> Summary:
+    """What `from <this module> import *` binds, as JSON data (see the module docstring);
+    `trusted` (the stdlib) skips the dynamic names."""
+    try:
+        return _summary(source, trusted)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # deep nesting: unknown
+        return {"any": 1}
+
+
+def _summary(source: bytes, trusted: bool) -> Summary:
+    tree = ast.parse(source)
+    if not trusted and _dynamic(tree):
+        return {"any": 1}
+    literal = _literal_all(tree)
+    if literal is not None:
+        return {"all": sorted(set(literal))}
+    if _mentions_all(tree):
+        return {"any": 1}
+    names: set[str] = set()
+    stars: list[list] = []
+    _Binder(names, stars).bind_body(tree.body)
+    if "__getattr__" in names and not trusted:
+        return {"any": 1}
+    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            target = [node.level, node.module or ""]
+            if target not in stars:  # a star import can only be at module level, anyway
+                stars.append(target)
+    public = sorted(n for n in names if not n.startswith("_"))
+    return {"binds": public, "stars": stars}
+
+
+def _dynamic(tree: ast.Module) -> bool:
+    """The code names something that can rebind the module's names unseen (`_DYNAMIC_*`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _DYNAMIC_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _DYNAMIC_ATTRIBUTES:
+            return True
+        if isinstance(node, ast.alias) and node.name.rpartition(".")[2] in _DYNAMIC_NAMES:
+            return True
+    return False
+
+
+def _literal_all(tree: ast.Module) -> list[str] | None:
+    """The names of the module's literal `__all__` (see the module docstring), else None.
+    Literal additions at module level (`__all__.append("x")`, `.extend([...])`, `+= [...]`,
+    also under an `if` or `try`) add their names; a class's own `__all__` is its own."""
+    found: list[str] | None = None
+    allowed: set[int] = set()  # the Name nodes of the forms read here
+    for statement in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets = [statement.target]
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            continue
+        if found is not None or len(targets) != 1:
+            return None
+        found = _strings(statement.value)  # type: ignore[arg-type]
+        if found is None:
+            return None
+        allowed.add(id(targets[0]))
+    if found is None:
+        return None
+    for statement in _module_statements(tree.body):
+        added = _literal_addition(statement)
+        if added is not None:
+            found = found + added[0]
+            allowed.add(id(added[1]))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):  # `__all__ = [...]` in a class body: its own
+            for statement in node.body:
+                if isinstance(statement, ast.Assign):
+                    allowed.update(id(t) for t in statement.targets)
+    for node in ast.walk(tree):  # named anywhere else: it may be changed
+        if isinstance(node, ast.Name) and node.id == "__all__" and id(node) not in allowed:
+            return None
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and "__all__" in node.names:
+            return None
+    return found
+
+
+def _module_statements(body: Iterable[ast.stmt]) -> Iterable[ast.stmt]:
+    """The statements of the module scope, through blocks, not into functions or classes."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _module_statements(getattr(statement, field, ()))
+        for handler in getattr(statement, "handlers", ()):
+            yield from _module_statements(handler.body)
+
+
+def _literal_addition(statement: ast.stmt) -> tuple[list[str], ast.Name] | None:
+    """(names, the `__all__` node) of `__all__.append("x")`, `__all__.extend([...])` or
+    `__all__ += [...]` of string literals; None for any other statement."""
+    if (
+        isinstance(statement, ast.AugAssign)
+        and isinstance(statement.op, ast.Add)
+        and isinstance(statement.target, ast.Name)
+        and statement.target.id == "__all__"
+    ):
+        names = _strings(statement.value)
+        return None if names is None else (names, statement.target)
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return None
+    call = statement.value
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "__all__"
+        and func.attr in ("append", "extend")
+        and len(call.args) == 1
+        and not call.keywords
+    ):
+        return None
+    arg = call.args[0]
+    if func.attr == "append":
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return [arg.value], func.value
+        return None
+    names = _strings(arg)
+    return None if names is None else (names, func.value)
+
+
+def _strings(node: ast.AST) -> list[str] | None:
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    out = []
+    for element in node.elts:
+        if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+            return None
+        out.append(element.value)
+    return out
+
+
+def _mentions_all(tree: ast.Module) -> bool:
+    """`__all__` is bound or named somewhere, but not literally: what it holds is unknown."""
+    return any(
+        (isinstance(node, ast.Name) and node.id == "__all__")
+        or (isinstance(node, (ast.Global, ast.Nonlocal)) and "__all__" in node.names)
+        or (isinstance(node, ast.alias) and (node.asname or node.name) == "__all__")
+        for node in ast.walk(tree)
+    )
+
+
+class _Binder:
+    """The names the module scope binds: statements walked through their blocks, not into
+    function or class bodies (whose own names are theirs), expressions walked whole (a
+    walrus in a comprehension at module level binds the module's name; one in a lambda
+    is counted too: over-approximation)."""
+
+    def __init__(self, names: set[str], stars: list[list]) -> None:
+        self.names = names
+        self.stars = stars
+
+    def bind_body(self, body: Iterable[ast.stmt]) -> None:
+        for statement in body:
+            self.bind_statement(statement)
+
+    def bind_statement(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.names.add(node.name)
+            # decorators, defaults, annotations, bases run in the module scope
+            outer: list[ast.AST] = list(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                outer += [*node.bases, *node.keywords]
+            else:
+                args = node.args
+                outer += [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+                outer += [a.annotation for a in (*args.posonlyargs, *args.args,
+                          *args.kwonlyargs, args.vararg, args.kwarg)
+                          if a is not None and a.annotation is not None]
+                if node.returns is not None:
+                    outer.append(node.returns)
+            for expression in outer:
+                self.bind_expression(expression)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    continue  # ImportFrom star: `stars`, gathered by the caller
+                self.names.add(alias.asname or alias.name.split(".")[0])
+            return
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.name:
+                    self.names.add(handler.name)
+                if handler.type is not None:
+                    self.bind_expression(handler.type)
+                self.bind_body(handler.body)
+        # every other statement: its expressions (targets included) and its blocks
+        for field, value in ast.iter_fields(node):
+            if field in ("handlers",):
+                continue
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, ast.stmt):
+                    self.bind_statement(item)
+                elif isinstance(item, ast.match_case):
+                    self.bind_expression(item.pattern)
+                    if item.guard is not None:
+                        self.bind_expression(item.guard)
+                    self.bind_body(item.body)
+                elif isinstance(item, ast.AST):
+                    self.bind_expression(item)
+
+    def bind_expression(self, node: ast.AST) -> None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                self.names.add(child.id)
+            elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
+                self.names.add(child.name)
+            elif isinstance(child, ast.MatchMapping) and child.rest:
+                self.names.add(child.rest)
+
+
+# -- resolving a star import -----------------------------------------------------------------
+
+
+def _stdlib_dir() -> Path:
+    return Path(sysconfig.get_path("stdlib"))
+
+
+@functools.lru_cache(maxsize=256)
+def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
+    """What `from <module> import *` binds for a module of the standard library (its
+    source read, not imported); None when `module` is no stdlib module."""
+    if not module or module.split(".")[0] not in sys.stdlib_module_names:
+        return None
+    if depth > 8:
+        return ANY
+    parts = module.split(".")
+    base = _stdlib_dir().joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        try:
+            source = candidate.read_bytes()
+        except OSError:
+            continue
+        found = summary(source, trusted=True)
+        binds = _from_summary(found)
+        if binds is None:  # a module without `__all__`, that may star-import
+            binds = (frozenset(found["binds"]), False)
+            if candidate.name == "__init__.py":
+                binds = union(binds, (_submodules(candidate.parent), False))
+            for level, name in found["stars"]:
+                if level:
+                    package = parts if candidate.name == "__init__.py" else parts[:-1]
+                    package = package[: len(package) - (level - 1)]
+                    name = ".".join([*package, *(p for p in name.split(".") if p)])
+                inner = stdlib_binds(name, depth + 1)
+                binds = union(binds, ANY if inner is None else inner)
+        return binds
+    return _WITHOUT_OPEN if module in _C_MODULES_WITHOUT_OPEN else ANY
+
+
+def _from_summary(found: Summary) -> Binds | None:
+    """ANY or the literal `__all__`; None for a module whose names the caller gathers."""
+    if "any" in found:
+        return ANY
+    if "all" in found:
+        return (frozenset(found["all"]), False)
+    return None
+
+
+def _submodules(folder: Path) -> frozenset[str]:
+    """The names of the modules and packages beside a package's `__init__.py` (once
+    imported, each is an attribute of the package, that `import *` binds)."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return frozenset()
+    return frozenset(
+        entry.split(".", 1)[0]
+        for entry in entries
+        if entry.split(".", 1)[0].isidentifier() and not entry.startswith("_")
+    )
+
+
+def _extension_twin(path: Path) -> bool:
+    """An extension module of the same name sits beside `path` (imported instead of it)."""
+    if path.name == "__init__.py":
+        return False
+    prefix = path.stem + "."
+    try:
+        entries = os.listdir(path.parent)
+    except OSError:
+        return False
+    return any(e.startswith(prefix) and e.endswith((".so", ".pyd")) for e in entries)
+
+
+class Resolver:
+    """Answers `binds(importer, target)` over the files of a run (and its package
+    folders); `summary_of(path)` gives a file's summary (from the cache or its source)."""
+
+    def __init__(self, files: Iterable[Path], summary_of: Callable[[Path], Summary]) -> None:
+        self._summary_of = summary_of
+        self._by_parts: dict[tuple[str, ...], list[Path]] = {}
+        self._by_last: dict[str, list[tuple[tuple[str, ...], Path]]] = {}
+        for path in files:
+            parts = _module_parts(path)
+            self._by_parts.setdefault(parts, []).append(path)
+            if parts:
+                self._by_last.setdefault(parts[-1], []).append((parts, path))
+        self._steps = 0
+
+    def files_for(self, importer: Path, target: Target) -> list[Path]:
+        """The files of the run `target`, star-imported by `importer`, may name."""
+        level, module = target
+        wanted = tuple(p for p in module.split(".") if p)
+        if level:
+            base = importer.parent.parts
+            if level > 1:
+                base = base[: len(base) - (level - 1)]
+            return list(self._by_parts.get(base + wanted, ()))
+        if not wanted:
+            return []
+        return [p for parts, p in self._by_last.get(wanted[-1], ()) if parts[-len(wanted):] == wanted]
+
+    def binds(self, importer: Path, target: Target) -> Binds:
+        """What `importer`'s star import of `target` may bind."""
+        self._steps = 0
+        return self._binds(importer, target, (importer,))
+
+    def _binds(self, importer: Path, target: Target, stack: tuple[Path, ...]) -> Binds:
+        self._steps += 1
+        if self._steps > _STEPS or len(stack) > _DEPTH:
+            return ANY
+        level, module = target
+        files = self.files_for(importer, target)
+        stdlib = stdlib_binds(module) if not level else None
+        if len(files) > 1:
+            return ANY  # ambiguous
+        if not files:
+            return stdlib if stdlib is not None else ANY
+        own = self._module(files[0], stack)
+        return own if stdlib is None else union(own, stdlib)
+
+    def _module(self, path: Path, stack: tuple[Path, ...]) -> Binds:
+        if path in stack[1:]:
+            return NOTHING  # a cycle: the outer visit of `path` adds its names
+        if _extension_twin(path):
+            return ANY  # `fast.py` beside `fast.cpython-311-x86_64-linux-gnu.so`: the .so loads
+        found = self._summary_of(path)
+        binds = _from_summary(found)
+        if binds is not None:
+            return binds
+        binds = (frozenset(found.get("binds", ())), False)
+        if path.name == "__init__.py":
+            binds = union(binds, (_submodules(path.parent), False))
+        for level, module in found.get("stars", ()):
+            binds = union(binds, self._binds(path, (int(level), str(module)), (*stack, path)))
+            if binds == ANY:
+                break
+        return binds
+
+
+def answers(resolver: Resolver, importer: Path, targets: Iterable[Target]) -> tuple:
+    """The policy's form of `importer`'s answers: ((level, module, names, complement), ...)."""
+    out = []
+    for level, module in targets:
+        names, complement = resolver.binds(importer, (level, module))
+        out.append((level, module, tuple(sorted(names)), complement))
+    return tuple(out)
+
+
+def digest(answers_: tuple) -> str:
+    """What an importer's cache entry keeps of its answers ("" without star imports)."""
+    if not answers_:
+        return ""
+    data = json.dumps([list(a[:2]) + [list(a[2]), a[3]] for a in answers_]).encode()
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def star_may_bind(
+    table: Iterable[tuple[int, str, tuple[str, ...], bool]] | None,
+    spelled: Iterable[Target],
+    name: str,
+) -> bool:
+    """Whether one of the star imports `spelled` (what the module's parse found) may bind
+    `name`, by `table` (the pre-pass's answers, None when there was none: anything). A
+    star import the table does not hold (the pre-pass's byte regex misses `if x: from m
+    import *`) may bind anything."""
+    if table is None:
+        return True
+    known: Mapping[Target, Binds] = {
+        (level, module): (frozenset(names), complement)
+        for level, module, names, complement in table
+    }
+    for target in spelled:
+        binds = known.get(target)
+        if binds is None or may_bind(binds, name):
+            return True
+    return False
