@@ -152,6 +152,9 @@ READERS = frozenset(
         "tarfile.TarFile.open",
         "tarfile.TarFile",
         "io.FileIO",
+        # The archive probes read the header of the one file they name.
+        "tarfile.is_tarfile",
+        "zipfile.is_zipfile",
         # Its file is opened when the call is awaited; the restore runs when the arguments
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.
