@@ -137,6 +137,11 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
                             lambda s, f: s.path_touch(_p(f, "a.txt"))),
     "path-touch-bogus": (lambda s, f: pathlib.Path(f, "n").touch(bogus=1),
                          lambda s, f: s.path_touch(pathlib.Path(f, "n"), bogus=1)),
+    # the lookup-first form (`p.touch(mode=m())` with `p` maybe None)
+    "path-touch-lookup-first": (lambda s, f: MyPath(f, "lf").touch(mode=0o640),
+                                lambda s, f: s.path(MyPath(f, "lf"), pin=True).touch(mode=0o640)),
+    "path-touch-lookup-first-none": (lambda s, f: None.touch(),  # type: ignore[attr-defined]
+                                     lambda s, f: s.path(None, pin=True).touch()),
     "rmtree": (lambda s, f: shutil.rmtree(_p(f, "d")), lambda s, f: s.rmtree(_p(f, "d"))),
     "rmtree-missing": (lambda s, f: shutil.rmtree(_p(f, "no")),
                        lambda s, f: s.rmtree(_p(f, "no"))),
