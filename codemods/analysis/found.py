@@ -170,14 +170,40 @@ def mode_of(
 def literal_choices(node: cst.BaseExpression) -> tuple[str, ...] | None:
     """The str literals `node` evaluates to: one for a literal, every branch's for a
     conditional expression whose branches are literals or such expressions themselves
-    (`"a" if append else "w"`); None for anything else."""
+    (`"a" if append else "w"`); for an f-string whose text starts with a file mode and a
+    `:` or `|` (`f"r:{compression}"`), that start (`"r:"`, see `_separated_mode`); None
+    for anything else."""
     if isinstance(node, cst.IfExp):
         body, orelse = literal_choices(node.body), literal_choices(node.orelse)
         if body is None or orelse is None:
             return None
         return body + tuple(mode for mode in orelse if mode not in body)
+    if isinstance(node, cst.FormattedString):
+        start = _separated_mode(node)
+        return None if start is None else (start,)
     value = literal_string(node)
     return None if value is None else (value,)
+
+
+def _separated_mode(node: cst.FormattedString) -> str | None:
+    """`"w:"` for `f"w:{compression}"` (weasel's remote storage): tarfile's mode is the
+    file mode, then `:` or `|` and a compression, so what follows the separator never
+    turns a read into a write or back (an unknown compression raises at the open); every
+    other opener rejects a mode holding `:` or `|` (ValueError), before and after a
+    rewrite alike. So the text up to the first separator stands for the whole mode,
+    where only mode letters come before it; a plain f-string prefix (`f"r{extra}"`, which
+    may be `"r+"`) is not a mode."""
+    if node.start not in ('f"', "f'") or not node.parts:
+        return None
+    first = node.parts[0]
+    if not isinstance(first, cst.FormattedStringText):
+        return None
+    for index, char in enumerate(first.value):
+        if char in ":|":
+            return first.value[: index + 1] if index else None
+        if char not in "rwxab+t":
+            return None
+    return None
 
 
 def may_write(mode: Mode) -> bool:

@@ -19,10 +19,12 @@ program deleted), a copy publishes what it copied.
   `mock.patch("pkg.mod.move")` after `from shutil import move`, or a module that rebinds
   `os` reach the call as before (and a patch of `os.replace` does not reach `r(...)`
   after `from os import replace as r`, as before). Every argument is passed as written.
-- `p.replace(t)`, `p.rename(t)`, `p.unlink(...)` where `p` is KNOWN to be a Path
-  (analysis/receivers.py) -> `storage.path_replace(p, t, pin=...)`,
-  `storage.path_rename(p, t, pin=...)`, `storage.path_unlink(p, ...)`: the method is
-  looked up on the receiver, as before. With an argument that is not a name or a literal
+- `p.replace(t)`, `p.rename(t)`, `p.unlink(...)`, `p.touch(...)` where `p` is KNOWN to
+  be a Path (analysis/receivers.py) -> `storage.path_replace(p, t, pin=...)`,
+  `storage.path_rename(p, t, pin=...)`, `storage.path_unlink(p, ...)`,
+  `storage.path_touch(p, ..., pin=...)` (a file the touch created is published, as the
+  closed `open(p, "a")` that created it is): the method is looked up on the receiver,
+  as before. With an argument that is not a name or a literal
   (`tmp.replace(final())`), unless `p` is a Path built in the expression, the original
   looks `replace` up on `p` before it runs `final()`: the lookup-first form
   `storage.path(p, pin=...).replace(final())` keeps that order (families/_lookup_first.py).
@@ -32,9 +34,9 @@ program deleted), a copy publishes what it copied.
   it as its own): DYNAMIC_CALL.
 - A callee whose name may be bound to something else too (conditional imports, a local
   `def` shadowing an import on one path): DYNAMIC_CALL.
-- `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()` and
-  `.rename()` on such a receiver are not sites at all (`str.replace`,
-  `DataFrame.rename`).
+- `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()`,
+  `.rename()` and `.touch()` on such a receiver are not sites at all (`str.replace`,
+  `DataFrame.rename`, diskcache's `Cache.touch(key)`).
 - `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
   goes nowhere else (`os.unlink(tmp)` after `fd, tmp = mkstemp()` on failure): LOCAL
   "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
@@ -97,16 +99,20 @@ PATH_METHODS: dict[str, str] = {
     "replace": "path_replace",
     "rename": "path_rename",
     "unlink": "path_unlink",
+    # Creates an empty file, or only changes a file's times (a download's completion
+    # marker: kagglehub's `Path(marker).touch()`).
+    "touch": "path_touch",
 }
-# Methods common enough on other types (str.replace, DataFrame.rename) that only a known
-# Path makes them a site; `unlink` on an unknown receiver is one, left alone.
-PATH_ONLY_METHODS = frozenset({"replace", "rename"})
+# Methods common enough on other types (str.replace, DataFrame.rename, a cache's
+# `touch(key)`) that only a known Path makes them a site; `unlink` on an unknown receiver
+# is one, left alone.
+PATH_ONLY_METHODS = frozenset({"replace", "rename", "touch"})
 # The removals: the one of a temporary proven scratch is scratch too.
 REMOVALS = frozenset({"os.remove", "os.unlink", "shutil.rmtree"})
 # The stand-ins that create a file: they take `pin=`.
 CREATING = frozenset(
     {"replace", "rename", "link", "move", "copy", "copy2", "copyfile", "copytree",
-     "path_replace", "path_rename"}
+     "path_replace", "path_rename", "path_touch"}
 )
 # Every stand-in: a call of one on the runtime's `storage` is migrated.
 STAND_INS = frozenset(FUNCTIONS.values()) | frozenset(PATH_METHODS.values())
@@ -201,6 +207,21 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import shutil\n\nshutil.copytree(\n    'in',\n    'out',\n    dirs_exist_ok=True,\n)\n",
         "import shutil\nfrom storage_runtime import storage\n\nstorage.copytree(\n"
         "    'in',\n    'out',\n    dirs_exist_ok=True,\n    pin=True,\n    call=shutil.copytree,\n)\n",
+    ),
+    # A download's completion marker (kagglehub's cache): the file the touch creates is
+    # published, so another worker's existence check sees it.
+    Rewritten(
+        "import os\nfrom pathlib import Path\n\ndef mark_as_complete(marker: str) -> None:\n"
+        "    os.makedirs(os.path.dirname(marker), exist_ok=True)\n    Path(marker).touch()\n",
+        "import os\nfrom pathlib import Path\nfrom storage_runtime import storage\n\n"
+        "def mark_as_complete(marker: str) -> None:\n"
+        "    os.makedirs(os.path.dirname(marker), exist_ok=True)\n"
+        "    storage.path_touch(Path(marker), pin=True)\n",
+    ),
+    Unchanged(
+        "def refresh(cache, key):\n    cache.touch(key)\n",
+        "Should do nothing, since a `touch` on a receiver not known to be a Path is no site"
+        " (a cache's `touch(key)`).",
     ),
     Unchanged(
         "import os\n\ndef move_all(pairs):\n    for pair in pairs:\n        os.replace(*pair)\n",
@@ -368,8 +389,8 @@ def recognise_method(
     call: cst.Call, position: Position, is_path: bool, may_be_path: bool,
     is_own_method: Callable[[], bool],
 ) -> Found | None:
-    """A site when `call` is `p.replace(...)`, `p.rename(...)` or `p.unlink(...)` on a
-    receiver known to be a Path (`is_path`); `.unlink()` on a receiver that may be one
+    """A site when `call` is `p.replace(...)`, `p.rename(...)`, `p.unlink(...)` or
+    `p.touch(...)` on a receiver known to be a Path (`is_path`); `.unlink()` on a receiver that may be one
     (`may_be_path`: not provably something else) is a site left alone."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in PATH_METHODS:

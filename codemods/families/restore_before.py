@@ -168,6 +168,9 @@ READERS = frozenset(
         # `os.open(p, os.O_RDONLY | os.O_NOFOLLOW)`: only the reads scratch leaves here
         # (families/scratch.py `reads_by_path`); the descriptor is what it was.
         "os.open",
+        # The archive probes read the header of the one file they name.
+        "tarfile.is_tarfile",
+        "zipfile.is_zipfile",
         # Its file is opened when the call is awaited; the restore runs when the arguments
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.

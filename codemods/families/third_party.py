@@ -224,6 +224,21 @@ _PANDAS_READERS = {
     "read_xml": "path_or_buffer",
 }
 
+_POLARS_READERS = (
+    "read_csv",
+    "read_parquet",
+    "read_ipc",
+    "read_ndjson",
+    "read_json",
+    "read_excel",
+    "read_ods",
+    "read_avro",
+    "scan_csv",
+    "scan_parquet",
+    "scan_ipc",
+    "scan_ndjson",
+)
+
 #: Qualified name -> Entry. The one table of third-party path I/O.
 FUNCTIONS: dict[str, Entry] = {
     **{f"pandas.{name}": _reader(0, kw) for name, kw in _PANDAS_READERS.items()},
@@ -331,6 +346,14 @@ FUNCTIONS: dict[str, Entry] = {
         TinyDB=Entry((0, ("path",)), None, (3, ("access_mode",)), "r+"),
     ),
     "hashfs.HashFS": _writer(0, "root"),
+    # Archive probes: each opens the one file it names and reads its header (a file
+    # object given instead is read in place: no site, `_is_path`).
+    "tarfile.is_tarfile": _reader(0, "name"),
+    "zipfile.is_zipfile": _reader(0, "filename"),
+    # polars' readers (a dataset's DataFrame adapter, kagglehub's polars_datasets.py);
+    # read_csv/read_parquet/read_ipc/read_ndjson and the lazy scans also take a glob or a
+    # folder: counted only, as pandas.read_parquet (families/restore_before.py READERS).
+    **{f"polars.{name}": _reader(0, "source") for name in _POLARS_READERS},
 }
 
 #: Methods on objects of unknown type that write a path (see the module docstring).
@@ -356,8 +379,16 @@ METHODS: dict[str, Entry] = {
     "save_pretrained": _one_shot(0, "save_directory"),
     # datasets' `Dataset.save_to_disk` / `DatasetDict.save_to_disk`: a folder too.
     "save_to_disk": _one_shot(0, "dataset_path", "dataset_dict_path"),
+    # polars' DataFrame writers (`partition_by=`: a folder). `write_csv`, `write_json`
+    # and `write_ndjson` without a file return a string, as pandas' to_json: strict.
+    "write_parquet": _one_shot(0, "file"),
+    "write_ipc": _one_shot(0, "file"),
+    "write_avro": _one_shot(0, "file"),
+    "write_csv": _one_shot(0, "file"),
+    "write_json": _one_shot(0, "file"),
+    "write_ndjson": _one_shot(0, "file"),
 }
-_STRICT_METHODS = frozenset({"to_json"})
+_STRICT_METHODS = frozenset({"to_json", "write_csv", "write_json", "write_ndjson"})
 
 #: The modules of the table (its CANDIDATES name them too, by `Candidates.by_name`).
 # Calls of the table only as calls: `os.open(p, flags)` whose flags surely only read is

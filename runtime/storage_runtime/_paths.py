@@ -71,7 +71,7 @@ def names_a_path_quietly(path: object) -> bool:
 PATHLIB_OWN: dict[str, Any] = {
     name: getattr(pathlib.Path, name)
     for name in ("read_text", "read_bytes", "write_text", "write_bytes", "open", "exists",
-                 "is_file", "stat", "replace", "rename", "unlink")
+                 "is_file", "stat", "replace", "rename", "unlink", "touch")
 }
 
 

@@ -1,7 +1,7 @@
 """`storage.path(x, pin=...).method(...)`: a pathlib call whose method is looked up first.
 
 For read_text/read_bytes/write_text/write_bytes/open and the lifecycle methods
-replace/rename/unlink (whose namespace bookkeeping follows the looked-up method's call).
+replace/rename/unlink/touch (whose namespace bookkeeping follows the looked-up method's call).
 
 `x.write_text(render())` looks `write_text` up on `x` before it evaluates `render()`;
 `storage.write_text(x, render())` evaluates `render()` first, so where `x` lacks the
@@ -34,7 +34,7 @@ _HELPERS = {
 _WRITES = frozenset({"write_text", "write_bytes", "open"})
 # The pathlib lifecycle methods: the looked-up method is called, then the namespace
 # follows (lifecycle.path_method_called).
-_MOVES = frozenset({"replace", "rename", "unlink"})
+_MOVES = frozenset({"replace", "rename", "unlink", "touch"})
 
 
 class Receiver:

@@ -27,6 +27,7 @@ business, as for a patched `builtins.open`), the namespace is told what happened
 | `remove(storage, path, **kw)` | `os.remove(path, **kw)` | namespace entry dropped |
 | `unlink(storage, path, **kw)` | `os.unlink(path, **kw)` | same |
 | `path_unlink(storage, path, *a, **kw)` | `path.unlink(*a, **kw)` | same |
+| `path_touch(storage, path, *a, **kw)` | `path.touch(*a, **kw)` | same |
 | `rmtree(storage, path, *a, **kw)` | `shutil.rmtree(path, *a, **kw)` | entries of the removed files dropped (also when it raised part-way) |
 | `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published |
 
@@ -65,6 +66,7 @@ __all__ = [
     "move",
     "path_rename",
     "path_replace",
+    "path_touch",
     "path_unlink",
     "remove",
     "rename",
@@ -86,7 +88,7 @@ OWN: dict[str, Any] = {
         for n in ("move", "rmtree", "copy", "copy2", "copyfile", "copytree")
     },
 }
-_PATH_METHODS = ("replace", "rename", "unlink")
+_PATH_METHODS = ("replace", "rename", "unlink", "touch")
 _MODULES = {"os": os, "shutil": shutil}
 _SIGNATURES = {name: inspect.signature(fn) for name, fn in {**OWN, **{
     f"pathlib.Path.{n}": PATHLIB_OWN[n] for n in _PATH_METHODS}}.items()}
@@ -281,6 +283,8 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
     `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
+    if name == "touch":
+        return _touched(storage, path, method, pin, args, kwargs)
     if name == "unlink" and _path_arguments(storage, method, name, path, args,
                                             kwargs) is not None:
         _restore_before_removal(storage, path)
@@ -292,6 +296,34 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
         _tell(storage, "after_remove", path)
     else:
         _renamed(storage, path, a["target"], pin)
+    return result
+
+
+def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
+             kwargs: Any) -> Any:
+    """`path.touch(mode, exist_ok)` as an append open that writes nothing: with
+    `exist_ok` (the default) a file another worker published and this one never had is
+    restored first (a touch keeps a file's content, and `open(p, "a")` through the runtime
+    restores it too); with `exist_ok=False` nothing is restored, as for `open(p, "x")`.
+    A file the call created is published (an empty file, as the closed `open(p, "a")`
+    that created it is); a file that was there is unchanged but for its times, and
+    nothing is published. Anything but pathlib's own `touch` on a Path: only the call."""
+    a = _path_arguments(storage, method, "touch", path, args, kwargs)
+    if a is None:
+        return method(*args, **kwargs)
+    if a["exist_ok"]:
+        try:
+            _after_call.restored(storage, path)
+        except Exception:  # the call answers as before: it creates the file here
+            log.debug("storage_runtime: restoring %r before its touch failed", path,
+                      exc_info=True)
+    try:
+        existed = os.path.lexists(path)
+    except (OSError, ValueError):  # the call raises its own error for such a path
+        existed = True
+    result = method(*args, **kwargs)
+    if not existed:
+        storage._after_write(path, bool(pin))
     return result
 
 
@@ -362,6 +394,13 @@ def unlink(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:
 def path_unlink(storage: Any, path: Any, /, *args: Any, **kwargs: Any) -> Any:
     """`path.unlink(...)` (`missing_ok`), then the file's namespace entry is dropped."""
     return path_method_called(storage, "unlink", path, path.unlink, None, args, kwargs)
+
+
+def path_touch(storage: Any, path: Any, /, *args: Any, pin: bool | None = None,
+               **kwargs: Any) -> Any:
+    """`path.touch(...)` (`mode`, `exist_ok`; returns None), then a file it created is
+    published (see `_touched`)."""
+    return path_method_called(storage, "touch", path, path.touch, pin, args, kwargs)
 
 
 def rmtree(storage: Any, /, *args: Any, call: Any = None, **kwargs: Any) -> Any:

@@ -555,6 +555,12 @@ class Storage:
         """`path.unlink(...)`; then its namespace entry is dropped."""
         return lifecycle.path_unlink(self, path, *args, **kwargs)
 
+    def path_touch(self, path: Any, /, *args: Any, pin: bool | None = None,
+                   **kwargs: Any) -> Any:
+        """`path.touch(...)`; then a file it created is published (an empty file, as the
+        closed `open(path, "a")` that created it is)."""
+        return lifecycle.path_touch(self, path, *args, pin=pin, **kwargs)
+
     def path(self, target: Any, /, *, pin: bool = False) -> _receiver.Receiver:
         """`storage.path(x, pin=...).write_text(...)`: `x.write_text(...)` with the method
         looked up on `x` before the arguments are evaluated, as the original does, then
@@ -827,6 +833,7 @@ for _name, _original, _flags in (
     ("remove", "os.remove", (False, False, True)),
     ("unlink", "os.unlink", (False, False, True)),
     ("path_unlink", "pathlib.Path.unlink", (True, False, False)),
+    ("path_touch", "pathlib.Path.touch", (True, True, False)),
     ("rmtree", "shutil.rmtree", (False, False, True)),
     ("copy", "shutil.copy", (False, True, True)),
     ("copy2", "shutil.copy2", (False, True, True)),

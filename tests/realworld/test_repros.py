@@ -1464,3 +1464,121 @@ def test_a_call_through_a_local_alias_of_a_file_function_is_migrated() -> None:
     one lifecycle site, the call, PENDING; no function-value site."""
     sites = _counted("local_function_alias", "copying.py")
     assert sites == [(10, "shutil.copytree", Status.PENDING)], sites
+
+
+# Tenth round of unseen packages (kagglehub 1.0.3, weasel 1.0.1, tinyflux 1.2.0;
+# fixtures/realworld_repros/README.md) ---------------------------------------------------
+
+
+def test_a_touched_marker_on_a_known_path_is_a_lifecycle_site() -> None:
+    """kagglehub 1.0.3 `cache.py:55`: `Path(marker_path).touch()` makes the completion
+    marker that `load_from_cache` asks for with `os.path.exists`; it was no site at all,
+    so the cover did not count it and the marker never reached the namespace. A `touch`
+    on a receiver not known to be a Path (a cache's `touch(key)`) stays no site."""
+    assert _counted("touch_marker", "cache.py") == [
+        (10, "pathlib.Path.touch", Status.PENDING),
+        (14, "os.path.exists", Status.PENDING),
+        (14, "os.path.exists", Status.PENDING),
+    ]
+    source = (REPROS / "touch_marker" / "cache.py").read_bytes()
+    after = transform_source(source, "cache.py", FilePolicy()).new_source
+    assert after is not None
+    assert b"    storage.path_touch(Path(marker_path), pin=False)\n" in after
+    assert b"    cache.touch(key)\n" in after
+
+
+@pytest.mark.ipfs
+@_NEEDS_NODE
+def test_a_completion_marker_touched_on_one_worker_is_seen_by_another(tmp_path: Path) -> None:
+    """The kagglehub cache after apply, on two workers sharing a namespace: the marker the
+    first touches is what the second's `load_from_cache` finds (before the fix it found
+    nothing, and downloaded again); the marker on the first worker is the empty file the
+    touch made, as before apply. A `pin` rule: a cache write is never placed in the
+    namespace's folders, so no other worker restores it by its path."""
+    writer = _migrated_copy("touch_marker", "cache.py", tmp_path / "a",
+                            FilePolicy(strategy=Strategy.PIN))
+    namespace = _unique_namespace("touch")
+    code = "import cache; cache.mark_as_complete('m/bundle.complete')"
+    wrote = _run([sys.executable, "-c", code], writer, _ipfs_env(namespace, writer,
+                                                                  PYTHONPATH=str(writer)))
+    assert wrote.returncode == 0, wrote.stderr
+    assert (writer / "m" / "bundle.complete").read_bytes() == b""
+    reader = tmp_path / "b"
+    shutil.copytree(writer, reader, ignore=shutil.ignore_patterns("m", ".storage-runtime"))
+    code = "import cache; print(cache.load_from_cache('m/bundle.complete', 'cache.py'))"
+    read = _run([sys.executable, "-c", code], reader, _ipfs_env(namespace, reader,
+                                                                 PYTHONPATH=str(reader)))
+    assert read.returncode == 0, read.stderr
+    assert read.stdout == "cache.py\n"
+
+
+def test_polars_readers_writers_and_archive_probes_are_counted() -> None:
+    """kagglehub 1.0.3 `polars_datasets.py` (`pl.read_csv`, ... used as values) and
+    `http_resolver.py:330,333` (`tarfile.is_tarfile(archive_path)`,
+    `zipfile.is_zipfile(archive_path)`, each opens the archive it names): none was a
+    site, so the cover left them out and the probe of a downloaded archive was never
+    restored. Expected: polars' readers counted (readers of a glob or folder too: not
+    restored), its DataFrame writers counted and published after (`write_csv()` with no
+    file returns a string: no site), the two probes restored as the opens after them."""
+    assert _counted("dataframe_adapters", "datasets.py") == [
+        (12, "polars.read_csv", Status.UNMIGRATED),
+        (16, "polars.read_parquet", Status.UNMIGRATED),
+        (16, "polars.scan_ipc", Status.UNMIGRATED),
+        (20, "*.write_parquet", Status.PENDING),
+        (28, "tarfile.is_tarfile", Status.PENDING),
+        (29, "tarfile.open", Status.PENDING),
+        (30, "*.extractall", Status.PENDING),
+        (31, "zipfile.is_zipfile", Status.PENDING),
+        (32, "zipfile.ZipFile", Status.PENDING),
+        (33, "*.extractall", Status.PENDING),
+    ]
+    source = (REPROS / "dataframe_adapters" / "datasets.py").read_bytes()
+    after = transform_source(source, "datasets.py", FilePolicy()).new_source
+    assert after is not None
+    assert b"    if tarfile.is_tarfile(storage.restored(archive_path)):\n" in after
+    assert b"    elif zipfile.is_zipfile(storage.restored(archive_path)):\n" in after
+
+
+def test_an_archive_probe_through_the_runtime_answers_as_the_builtin_does(tmp_path: Path) -> None:
+    """Differential, local backend: the migrated probes answer exactly what they did
+    before apply, for a tar, a zip, a text file, a missing file and a folder."""
+    import tarfile
+    import zipfile
+
+    (tmp_path / "t.tar").write_bytes(b"")
+    with tarfile.open(tmp_path / "t.tar", "w") as tf:
+        tf.add(REPROS / "dataframe_adapters" / "datasets.py", arcname="d.py")
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as zf:
+        zf.writestr("a.txt", "A")
+    (tmp_path / "plain.txt").write_text("plain")
+    probe = (
+        "import sys, tarfile, zipfile\n"
+        "for p in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print(tarfile.is_tarfile(p))\n"
+        "    except Exception as e:\n"
+        "        print(type(e).__name__, e)\n"
+        "    print(zipfile.is_zipfile(p))\n"
+    )
+    (tmp_path / "before.py").write_text(probe)
+    after = transform_source(probe.encode(), "after.py", FilePolicy()).new_source
+    assert after is not None and b"storage.restored(p)" in after
+    (tmp_path / "after.py").write_bytes(after)
+    names = ["t.tar", "z.zip", "plain.txt", "missing.bin", "."]
+    env = _clean_env(STORAGE_RUNTIME_BACKEND="local", STORAGE_RUNTIME_ROOT=str(tmp_path))
+    outs = [_run([sys.executable, side, *names], tmp_path, env) for side in ("before.py", "after.py")]
+    assert outs[0].returncode == outs[1].returncode == 0, outs[1].stderr
+    assert outs[0].stdout == outs[1].stdout
+
+
+def test_a_tar_mode_f_string_is_read_by_its_literal_file_mode() -> None:
+    """weasel 1.0.1 `cli/remote_storage.py:52,85`: `mode_string = f"r:{c}" if c else "r"`
+    then `tarfile.open(tar_loc, mode=mode_string)`; tarfile's file mode is what comes
+    before the `:` (any other opener rejects a `:` in a mode), so the pull reads (restored
+    before) and the push writes (published after the `with`), as with literal modes.
+    Both were UNMIGRATED "third-party writer", weasel's 2 unmigrated sites."""
+    assert _counted("tar_mode_fstring", "remote_storage.py") == [
+        (9, "tarfile.open", Status.PENDING),
+        (10, "*.extractall", Status.PENDING),
+        (15, "tarfile.open", Status.PENDING),
+    ]

@@ -119,6 +119,29 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
                                lambda s, f: s.path_unlink(MyPath(f, "no"), missing_ok=True)),
     "path-unlink-missing": (lambda s, f: pathlib.Path(f, "no").unlink(),
                             lambda s, f: s.path_unlink(pathlib.Path(f, "no"))),
+    # Path.touch: a new empty file, an existing one left as it is, its own errors.
+    "path-touch": (lambda s, f: pathlib.Path(f, "new").touch(),
+                   lambda s, f: s.path_touch(pathlib.Path(f, "new"))),
+    "path-touch-existing": (lambda s, f: MyPath(f, "a.txt").touch(),
+                            lambda s, f: s.path_touch(MyPath(f, "a.txt"))),
+    "path-touch-exist-not-ok": (lambda s, f: pathlib.Path(f, "a.txt").touch(exist_ok=False),
+                                lambda s, f: s.path_touch(pathlib.Path(f, "a.txt"),
+                                                          exist_ok=False)),
+    "path-touch-positional": (lambda s, f: pathlib.Path(f, "m").touch(0o600, False),
+                              lambda s, f: s.path_touch(pathlib.Path(f, "m"), 0o600, False)),
+    "path-touch-no-folder": (lambda s, f: pathlib.Path(f, "no", "x").touch(),
+                             lambda s, f: s.path_touch(pathlib.Path(f, "no", "x"))),
+    "path-touch-a-folder": (lambda s, f: pathlib.Path(f, "d").touch(),
+                            lambda s, f: s.path_touch(pathlib.Path(f, "d"))),
+    "path-touch-on-a-str": (lambda s, f: _p(f, "a.txt").touch(),  # type: ignore[attr-defined]
+                            lambda s, f: s.path_touch(_p(f, "a.txt"))),
+    "path-touch-bogus": (lambda s, f: pathlib.Path(f, "n").touch(bogus=1),
+                         lambda s, f: s.path_touch(pathlib.Path(f, "n"), bogus=1)),
+    # the lookup-first form (`p.touch(mode=m())` with `p` maybe None)
+    "path-touch-lookup-first": (lambda s, f: MyPath(f, "lf").touch(mode=0o640),
+                                lambda s, f: s.path(MyPath(f, "lf"), pin=True).touch(mode=0o640)),
+    "path-touch-lookup-first-none": (lambda s, f: None.touch(),  # type: ignore[attr-defined]
+                                     lambda s, f: s.path(None, pin=True).touch()),
     "rmtree": (lambda s, f: shutil.rmtree(_p(f, "d")), lambda s, f: s.rmtree(_p(f, "d"))),
     "rmtree-missing": (lambda s, f: shutil.rmtree(_p(f, "no")),
                        lambda s, f: s.rmtree(_p(f, "no"))),
@@ -440,3 +463,41 @@ def test_a_failing_rmtree_raises_its_own_error_in_strict_mode(tmp_path: Any) -> 
     with pytest.raises(ConnectionError):  # after a call that succeeded, strict raises
         storage.rmtree(_p(str(root), "d"))
     assert not (root / "d").exists()
+
+
+@pytest.mark.ipfs
+def test_a_touched_file_is_published_when_the_touch_created_it(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """kagglehub's completion marker (`Path(marker).touch()`): the empty file the touch
+    creates is published, so another worker's `os.path.exists(marker)` through the
+    runtime sees it; a touch of a file that was there publishes nothing new."""
+    storage = make_storage()
+    root = storage.settings.root
+    os.makedirs(os.path.join(root, "m"))
+    assert storage.path_touch(pathlib.Path(root, "m", "bundle.complete"), pin=True) is None
+    assert mfs_cid(ipfs_client, f"{namespace}/m/bundle.complete") == cid_of_bytes(b"")
+    assert rows(storage.settings.index)["m/bundle.complete"]["pin"] == 1
+    with open(os.path.join(root, "plain.txt"), "wb") as f:  # not through the runtime
+        f.write(b"P")
+    storage.path(pathlib.Path(root, "plain.txt"), pin=False).touch()
+    assert mfs_cid(ipfs_client, f"{namespace}/plain.txt") is None
+
+
+@pytest.mark.ipfs
+def test_a_touch_keeps_the_content_another_worker_published(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """A file published and missing here is restored before the touch (as `open(p,
+    "a")` restores it): the touch changes its times, never its content, locally or in
+    the namespace. With `exist_ok=False` nothing is restored (as `open(p, "x")`)."""
+    writer = make_storage("worker1")
+    writer.write_bytes(pathlib.Path(writer.settings.root, "data.bin"), b"DATA", pin=True)
+    writer.write_bytes(pathlib.Path(writer.settings.root, "x.bin"), b"X", pin=True)
+    storage = make_storage("worker2")  # same namespace, other root, other index
+    root = storage.settings.root
+    storage.path_touch(pathlib.Path(root, "data.bin"))
+    assert pathlib.Path(root, "data.bin").read_bytes() == b"DATA"
+    assert mfs_cid(ipfs_client, f"{namespace}/data.bin") == cid_of_bytes(b"DATA")
+    storage.path_touch(pathlib.Path(root, "x.bin"), exist_ok=False)
+    assert pathlib.Path(root, "x.bin").read_bytes() == b""

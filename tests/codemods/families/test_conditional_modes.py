@@ -147,3 +147,66 @@ def test_a_mode_held_in_a_local_bound_once(case: str) -> None:
     new = (run_code(code, PIN).new_source or b"").decode()
     assert ("storage.publish(p, pin=True)" in new) is (outcome == WRITTEN), new
     assert ("storage.restor" in new) is (outcome == READ), new
+
+
+@pytest.mark.parametrize(
+    ("expression", "mode", "writes"),
+    [
+        # tarfile's mode: the file mode, a separator, a compression (weasel's
+        # `f"r:{compression}"`): the start stands for the whole
+        ('f"r:{c}"', "r:", False),
+        ('f"w:{c}"', "w:", True),
+        ("f'r|{c}'", "r|", False),
+        ('f"x:{c}" if c else "x"', ("x:", "x"), True),
+        ('f"r:{c}" if c else "r"', ("r:", "r"), False),
+        # no separator, or one that is not right after the mode letters: not known
+        ('f"r{extra}"', UNKNOWN_MODE, True),  # may be "r+"
+        ('f"{m}:gz"', UNKNOWN_MODE, True),
+        ('f":{c}"', UNKNOWN_MODE, True),
+        ('f"r{c}:gz"', UNKNOWN_MODE, True),
+        ('f"rz:{c}"', UNKNOWN_MODE, True),
+        ('rf"r:{c}"', UNKNOWN_MODE, True),
+    ],
+)
+def test_the_mode_of_an_f_string_with_a_separator(
+    expression: str, mode: object, writes: bool
+) -> None:
+    found = mode_of(cst.parse_expression(expression))
+    assert found == mode
+    assert may_write(found) is writes
+
+
+def test_an_f_string_tar_mode_reads_or_writes_by_its_file_mode() -> None:
+    """weasel 1.0.1 `cli/remote_storage.py`: the pull's archive is restored before its
+    read, the push's is published after its `with`."""
+    code = (
+        "import tarfile\n\ndef pull(loc, root, c):\n"
+        '    mode = f"r:{c}" if c else "r"\n'
+        "    with tarfile.open(loc, mode=mode) as t:\n        t.extractall(root)\n\n"
+        "def push(loc, src, c):\n"
+        '    with tarfile.open(loc, f"w:{c}") as t:\n        t.add(src)\n'
+    )
+    assert _third_party(code, "tarfile.open") == [(Status.PENDING, None)] * 2
+    new = run_code(code, PIN).new_source.decode()  # type: ignore[union-attr]
+    assert "with tarfile.open(storage.restored(loc), mode=mode) as t:" in new
+    assert new.endswith("        t.add(src)\n    storage.publish(loc, pin=True)\n")
+
+
+def test_an_f_string_open_mode_with_a_separator_raises_as_before(tmp_path) -> None:
+    """Builtin open rejects a mode holding `:`: the migrated call raises the same error."""
+    import subprocess
+    import sys
+
+    code = 'import sys\ntry:\n    open(sys.argv[1], f"r:{sys.argv[2]}")\nexcept ValueError as e:\n    print(e)\n'
+    (tmp_path / "before.py").write_text(code)
+    result = run_code(code, PIN)
+    new = (result.new_source or code.encode()).decode()
+    (tmp_path / "after.py").write_text(new)
+    (tmp_path / "f.txt").write_text("x")
+    outs = [
+        subprocess.run([sys.executable, side, "f.txt", "gz"], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=60, check=False,
+                       env={"PATH": "/usr/bin:/bin", "STORAGE_RUNTIME_ROOT": str(tmp_path)})
+        for side in ("before.py", "after.py")
+    ]
+    assert outs[0].stdout == outs[1].stdout == "invalid mode: 'r:gz'\n", outs[1].stderr
