@@ -128,6 +128,7 @@ class Collector(CachedDispatch, cst.CSTVisitor):
         self.shielded: dict[cst.Name, cst.With] = {}
         self.star_import = False
         self.star_targets: list[tuple[int, str]] = []
+        self.star_statements: list[cst.ImportFrom] = []  # in the order of star_targets
         # receivers.py: annotations of annotated names, loop targets, `x op= v`, `del x`,
         # the names a `match` pattern captures (`case [p]`, `case str() as p`, `case
         # {**p}`: LibCST's scopes record no assignment for them, so a name they rebind
@@ -240,6 +241,7 @@ class Collector(CachedDispatch, cst.CSTVisitor):
             self.star_import = True
             module = "" if node.module is None else dotted(node.module) or "?"
             self.star_targets.append((len(node.relative), module))
+            self.star_statements.append(node)
 
     def visit_With(self, node: cst.With) -> None:
         self.enclosing[node] = tuple(w for w, _ in self._with_stack)

@@ -66,6 +66,7 @@ class Context:
             pruned_text=pruned.text if pruned is not None else "",
             package=policy.package,
             parent=lambda node: self.flow.parent(node),
+            star_source=self._star_source,
         )
         # Issue 14: parents and uses, for scratch and third-party sites (built lazily).
         self.flow = Flow(
@@ -101,6 +102,43 @@ class Context:
         return star_binds.star_may_bind(
             self.policy.star_binds, self.collector.star_targets, name
         )
+
+    def _star_source(self, name: cst.Name) -> str | None:
+        """What the unbound `name` is, spelled for the package facts (`..api.Reader`),
+        when a star import binds it: every star import of the module stands at its top
+        level (unconditional), the statement that reads `name` comes after all of them,
+        and the star imports' answers (pipeline/star_binds.py `star_source`) say which
+        one binds it last. None otherwise."""
+        statements = self.collector.star_statements
+        if not statements or len(statements) != len(self.collector.star_targets):
+            return None
+        top: dict[int, int] = {}
+        module = None
+        for node in (*statements, name):
+            current: cst.CSTNode = node
+            parent = self.flow.parent(current)
+            while parent is not None and not isinstance(parent, cst.Module):
+                current, parent = parent, self.flow.parent(parent)
+            if parent is None:
+                return None
+            module = parent
+            top[id(node)] = id(current)
+        assert module is not None
+        index = {id(statement): i for i, statement in enumerate(module.body)}
+        for statement in statements:
+            line = self.flow.parent(statement)
+            if not isinstance(line, cst.SimpleStatementLine) or self.flow.parent(line) is not module:
+                return None  # `if x: from m import *`: it may not run
+        last = max(index[top[id(s)]] for s in statements)
+        if index.get(top[id(name)], -1) <= last:
+            return None  # read before (or among) the star imports
+        target = star_binds.star_source(
+            self.policy.star_binds, self.collector.star_targets, name.value
+        )
+        if target is None:
+            return None
+        level, dotted_module = target
+        return "." * level + ".".join(p for p in (dotted_module, name.value) if p)
 
     def names(self, call: cst.Call) -> frozenset[str]:
         """The qualified names `call`'s callee resolves to (scope metadata, never spelling;

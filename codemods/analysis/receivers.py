@@ -256,8 +256,12 @@ class ReceiverTyper:
         pruned_text: str = "",
         package: View | None = None,
         parent: Parent | None = None,
+        star_source: Callable[[cst.Name], str | None] | None = None,
     ) -> None:
         self._scopes = scopes
+        # What a name no statement of the module binds is, through its star imports
+        # (analysis/context.py `_star_source`), spelled for `package`.
+        self._star_source = star_source
         self._parent = parent  # the module's parent map, built on first use
         self._package = package
         self._bindings = bindings
@@ -579,10 +583,24 @@ class ReceiverTyper:
         root: cst.BaseExpression = node
         while isinstance(root, cst.Attribute):
             root = root.value
-        if not isinstance(root, cst.Name) or not self._imports_binding(root):
+        if not isinstance(root, cst.Name):
             return None
+        if not self._imports_binding(root):
+            return self._star_name(node, root)
         names = self._qualified(node)
         return next(iter(names)) if len(names) == 1 else None
+
+    def _star_name(self, node: cst.BaseExpression, root: cst.Name) -> str | None:
+        """`CorpusReader` (or `api.Reader`) that no statement of the module binds, when
+        a star import binds its root (`from .api import *`): its qualified name there."""
+        scope = self._scopes.get(root)
+        if self._star_source is None or scope is None or scope[root.value]:
+            return None
+        source = self._star_source(root)
+        spelled = _names.dotted(node)
+        if source is None or spelled is None:
+            return None
+        return source + spelled[len(root.value):]
 
     def _foreign_call_kind(self, func: cst.BaseExpression, depth: int) -> Kind:
         """`target(x)` / `mod.target(x)` / `Cls.make()` imported from a module of the run,

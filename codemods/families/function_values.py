@@ -48,7 +48,8 @@ through are names and attributes read where they stand, neither called nor looke
   a reference given to a call of a file function (`shutil.copytree(a, b,
   copy_function=shutil.copy2)`: that call is the site) or of the runtime (the `call=`
   of a migrated call, `storage.replace(a, b, pin=True, call=os.replace)`); an operand of a comparison
-  (`fn is os.replace`); an argument of `isinstance`, `issubclass`, `hasattr`, `getattr`,
+  (`fn is os.replace`), also as an element of a set, list or tuple display that is one
+  (`{os.open, os.unlink} <= os.supports_dir_fd`); an argument of `isinstance`, `issubclass`, `hasattr`, `getattr`,
   `callable`, `id`, `type` or `repr` (they never call it); a class's base or keyword
   (`class Archive(zipfile.ZipFile)`: the subclass's own calls are not followed); a type
   (inside an annotation or a subscript: `Optional[gzip.GzipFile]`); stores and `del`.
@@ -224,6 +225,14 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
     parent = flow.parent(node)
     if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
         return False
+    if isinstance(parent, cst.Element) and parent.value is node:
+        # `{os.open, os.unlink} <= os.supports_dir_fd`, `fn in (os.remove, os.unlink)`:
+        # an element of a display that is itself only compared
+        display = flow.parent(parent)
+        if isinstance(display, (cst.Set, cst.List, cst.Tuple)) and isinstance(
+            flow.parent(display), (cst.Comparison, cst.ComparisonTarget)
+        ):
+            return False
     if isinstance(parent, cst.Arg) and parent.value is node:
         holder = flow.parent(parent)
         if isinstance(holder, cst.ClassDef):

@@ -43,7 +43,7 @@ import json
 import os
 import sys
 import sysconfig
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from migrate_storage.codemods.pipeline.star_imports import Target, _module_parts
@@ -495,3 +495,27 @@ def star_may_bind(
         if binds is None or may_bind(binds, name):
             return True
     return False
+
+
+def star_source(
+    table: Iterable[tuple[int, str, tuple[str, ...], bool]] | None,
+    spelled: Sequence[Target],
+    name: str,
+) -> Target | None:
+    """The star import among `spelled` (the module's, in the order they run) that binds
+    `name` when the module does not bind it itself: the last one that may bind it, by
+    `table` (the pre-pass's answers), when every later one surely does not. None when
+    none may, or the table does not hold them all (any may then)."""
+    if table is None:
+        return None
+    known: Mapping[Target, Binds] = {
+        (level, module): (frozenset(names), complement)
+        for level, module, names, complement in table
+    }
+    for target in reversed(spelled):
+        binds = known.get(target)
+        if binds is None:
+            return None
+        if may_bind(binds, name):
+            return target
+    return None

@@ -118,6 +118,9 @@ def test_a_file_function_used_as_a_value_is_a_site_of_its_family(
         "import os\nos.replace(a, b)\n",  # a call: the lifecycle site itself
         "x = open.__name__\n",
         "import os\nif fn is os.replace or fn == os.remove:\n    pass\n",
+        # a capability check: the displays' elements are only compared (nltk, shutil)
+        "import os\nFD_OK = {os.open, os.unlink} <= os.supports_dir_fd\n",
+        "import os, shutil\nif fn in (os.remove, shutil.rmtree):\n    pass\n",
         "import gzip\nok = isinstance(f, gzip.GzipFile) or hasattr(open, 'x')\n",
         "import gzip\nfrom typing import Optional\ndef f(h: Optional[gzip.GzipFile]) -> gzip.GzipFile:\n    x: gzip.GzipFile = h\n",
         "import gzip\nfrom typing import Union\nHandle = Union[gzip.GzipFile, None]\n",
@@ -133,6 +136,11 @@ def test_a_file_function_used_as_a_value_is_a_site_of_its_family(
 )
 def test_what_never_calls_it_is_not_a_site(code: str) -> None:
     assert values(code) == []
+
+
+def test_a_display_that_is_not_only_compared_still_escapes() -> None:
+    code = "import os\nREMOVERS = {os.unlink} | extra\nok = [os.remove][0] == f\n"
+    assert [(line, name) for line, name, *_ in values(code)] == [(2, "os.unlink"), (3, "os.remove")]
 
 
 def test_a_bare_name_in_a_module_with_a_star_import_cannot_be_known() -> None:

@@ -124,3 +124,53 @@ def test_the_cache_follows_the_base_s_module(tree, edit: str) -> None:
     lines = {s.line for s in readers.sites}
     timit = READERS.splitlines().index("class Timit(Reader):") + 1
     assert {timit + 2, timit + 6} <= lines  # `self.open` and `super().open` count again
+
+
+STARRED = """\
+from .base import *
+{later}
+
+class Timit(Reader):
+    def words(self, name):
+        with self.open(name) as fp:
+            return fp.read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("later", "counted"),
+    [
+        ("", False),  # the base comes from the star import: the class's own open
+        ("from .plain import *", False),  # a later star import that binds no `Reader`
+        ("from .other import *", True),  # a later one that binds its own `Reader`
+        ("from elsewhere import *", True),  # third-party: may bind anything
+        ("if True:\n    from .plain import *", True),  # conditional: may not run
+    ],
+)
+def test_a_base_bound_by_a_star_import(tree, later: str, counted: bool) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/base.py": BASE,
+        "pkg/plain.py": "VALUE = 1\n",
+        "pkg/other.py": "class Reader:\n    pass\n",
+        "pkg/timit.py": STARRED.format(later=later),
+    }
+    root: Path = tree(files)
+    result = run([str(root)], Settings(mode=Mode.SCAN, jobs=1), cwd=root)
+    (timit,) = [f for f in result.files if f.path == "pkg/timit.py"]
+    assert bool(timit.sites) is counted
+
+
+@pytest.mark.parametrize(
+    ("source", "counted"),
+    [
+        ("from pkg.base import *\n\nclass T(Reader):\n    def w(self, n):\n        return self.open(n)\n", False),
+        # read before the star import runs (a NameError there): not proven
+        ("class T(Reader):\n    def w(self, n):\n        return self.open(n)\n\nfrom pkg.base import *\n", True),
+    ],
+)
+def test_a_star_import_binds_what_is_read_after_it(tree, source: str, counted: bool) -> None:
+    root: Path = tree({"pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/t.py": source})
+    result = run([str(root)], Settings(mode=Mode.SCAN, jobs=1), cwd=root)
+    (found,) = [f for f in result.files if f.path == "pkg/t.py"]
+    assert bool(found.sites) is counted
