@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import Assignment, ClassScope, FunctionScope, Scope
+from libcst.metadata import Assignment, ClassScope, ComprehensionScope, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import (
     Binding,
@@ -188,7 +188,10 @@ class Context:
         if not isinstance(func, cst.Attribute):
             return False
         receiver = func.value
-        scope = self.scopes.get(receiver)
+        seen = self.scopes.get(receiver)
+        scope = seen
+        while isinstance(scope, ComprehensionScope):
+            scope = scope.parent  # `[... for line in self.open(f)]` in a method
         if not isinstance(scope, FunctionScope) or not isinstance(
             scope.parent, ClassScope
         ):
@@ -205,7 +208,7 @@ class Context:
             )
         if not isinstance(receiver, cst.Name):
             return False
-        bound = scope[receiver.value]
+        bound = seen[receiver.value] if seen is not None else ()
         if not bound or not all(
             isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in bound
         ):
