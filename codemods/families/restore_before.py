@@ -61,7 +61,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.handles import is_inert
-from migrate_storage.codemods.families import _call_through, lazy_command, scratch, third_party
+from migrate_storage.codemods.families import (
+    _call_through,
+    lazy_command,
+    scratch,
+    third_party,
+)
 from migrate_storage.codemods.families.examples import CACHE, Rewritten, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, Command, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
