@@ -72,7 +72,10 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   skips the publish, as wanted: the file was not finished (tarfile writes no end
   blocks); one another item of the same `with` suppresses does not, and what is
   published then is what the program left on disk, every handle closed. Several writer
-  items of one `with` are published in item order, after it.
+  items of one `with` are published in item order, after it. A path kept by the handle
+  (`tar.name`) also needs every item before the writer's to be an opener that never
+  suppresses (`open`, another writer of the table): `with contextlib.suppress(OSError),
+  tarfile.open(p(), "w") as tar:` whose opener fails ends normally with `tar` unbound.
 - json/pickle calls on the handle of such a `with` (`json.dump(obj, f)` inside `with
   gzip.open(p, "wt") as f:`) follow it (the site says `opens_handle`,
   analysis/handles.py): PENDING with it and MIGRATED once it is published; their text
@@ -207,6 +210,16 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         'import os, tarfile\n\ndef pack(self, src):\n    with tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.add(src)\n        tar = None\n',
         "Should do nothing, since the block rebinds the handle whose name would be published.",
         site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Unchanged(
+        'import contextlib, os, tarfile\n\ndef pack(self, src):\n    with contextlib.suppress(OSError), tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.add(src)\n',
+        "Should do nothing, since an item before the writer may suppress its opener's"
+        " error, and the `with` then ends with the handle unbound.",
+        site_reason=Reason.THIRD_PARTY_WRITER,
+    ),
+    Rewritten(
+        'import io, os, tarfile\n\ndef pack(self, src):\n    with open(src, "rb") as f, tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.addfile(tar.gettarinfo(fileobj=f), f)\n',
+        'import io, os, tarfile\nfrom storage_runtime import open, storage\n\ndef pack(self, src):\n    with open(src, "rb") as f, tarfile.open(os.path.join(self.out, "m.tar"), "w") as tar:\n        tar.addfile(tar.gettarinfo(fileobj=f), f)\n    storage.publish(tar.name, pin=True)\n',
     ),
     Rewritten(
         'import gzip, json\n\nwith gzip.open("data.json.gz", "wt") as f:\n    json.dump(obj, f)\n',
@@ -612,11 +625,42 @@ def _kept_name_after(
 ) -> tuple[cst.With, cst.BaseExpression] | None:
     """(the `with`, `<handle>.<attribute>`): the path the handle kept, read after the
     `with` (inert once the block does not bind `handle` again)."""
+    if not _bound_whenever_the_with_ends(statement, handle, ctx):
+        return None
     path = cst.Attribute(cst.Name(handle.value), cst.Name(attribute))
     ok = _after_with.publishable(
         statement, handle, ctx.scopes, ctx.flow.parent, path, bound_by=handle
     )
     return (statement, path) if ok else None
+
+
+# Openers whose context managers never suppress an exception: an item of these before
+# the writer's cannot swallow the writer's own failure to open.
+_NEVER_SUPPRESS = frozenset(
+    {"builtins.open", "io.open", "codecs.open", _TEMPORARY}
+    | {"storage_runtime.open", "storage_runtime.io_open"}  # what migration made of them
+)
+
+
+def _bound_whenever_the_with_ends(statement: cst.With, handle: cst.Name, ctx: Context) -> bool:
+    """No item before the writer's (the one binding `handle`) may suppress an exception:
+    `with contextlib.suppress(OSError), tarfile.open(p(), "w") as tar:` whose opener
+    raises ends normally with `tar` never bound (or still bound by an earlier `with`),
+    and `storage.publish(tar.name)` after it raised UnboundLocalError (or published the
+    earlier file again). A path evaluated again (a name, a literal) has no such problem."""
+    for item in statement.items:
+        asname = item.asname
+        if asname is not None and asname.name is handle:
+            return True
+        call = item.item
+        if not isinstance(call, cst.Call):
+            return False
+        names = _names.qualified_names(ctx.scopes.get(call.func), call.func)
+        if not names or not all(
+            n in _NEVER_SUPPRESS or third_party.entry_of(n) is not None for n in names
+        ):
+            return False
+    return False
 
 
 def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -> bool:

@@ -306,7 +306,8 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     restored first (a touch keeps a file's content, and `open(p, "a")` through the runtime
     restores it too); with `exist_ok=False` nothing is restored, as for `open(p, "x")`.
     A file the call created is published (an empty file, as the closed `open(p, "a")`
-    that created it is); a file that was there is unchanged but for its times, and
+    that created it is) when this process can read it (`mode=0o200` makes one it
+    cannot); a file that was there is unchanged but for its times, and
     nothing is published. Anything but pathlib's own `touch` on a Path: only the call."""
     a = _path_arguments(storage, method, "touch", path, args, kwargs)
     if a is None:
@@ -322,9 +323,20 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)
-    if not existed:
+    # A mode without the owner's read bit (`touch(mode=0o200)`, a sentinel at 0o000) made
+    # a file this process cannot read: publishing it failed (PublishError in strict mode,
+    # a warning on stderr and a row pending for ever otherwise), where the program's
+    # touch succeeded. It is left unpublished, as a file the runtime cannot read is.
+    if not existed and _readable(path):
         storage._after_write(path, bool(pin))
     return result
+
+
+def _readable(path: Any) -> bool:
+    try:
+        return os.access(path, os.R_OK)
+    except (OSError, ValueError):
+        return False
 
 
 def path_replace(storage: Any, path: Any, /, *args: Any, pin: bool | None = None,

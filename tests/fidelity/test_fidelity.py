@@ -64,6 +64,11 @@ NAMESPACE_LAGS: dict[str, dict[str, str]] = {
     "lifecycle_and_pathlib_in_del_at_shutdown": {
         "e.tmp": "renamed while the interpreter shuts down, when nothing is recorded",
     },
+    "os_open_reads_odd_paths": {
+        "a.txt": "removed by a child process, behind the runtime's back",
+        "b.txt": "removed through getattr(os, 'remove'), which is no site",
+        "d/c.txt": "its folder removed through getattr(shutil, 'rmtree'), no site",
+    },
     "third_party_with_writers": {
         "rows.zip": "appended in a `with` left by `return`: counted, not published",
     },
