@@ -328,14 +328,43 @@ class WithPublishEdit:
     region: tuple[int, int]
     paths: tuple[cst.BaseExpression, ...]
     pin: bool
+    # (item index, argument index) of the paths of writers in a mode that keeps the
+    # file's content (`tarfile.open(p, "a")`), wrapped in `storage.restored(...)` where
+    # they stand: the file another worker published is there before the writer opens
+    # it, as for builtin `open(p, "a")`. Each is a name or a literal (evaluated once,
+    # right where it was), in a writer call no other edit changes.
+    restore: tuple[tuple[int, int], ...] = ()
     family: Family = Family.THIRD_PARTY
 
     def apply(
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
         assert isinstance(node, (cst.With, cst.Try))
+        if self.restore:
+            assert isinstance(node, cst.With)
+            node = node.with_changes(items=_restored_items(node.items, self.restore, names))
         added = [publish_line(p, self.pin, None, names["storage"]) for p in self.paths]
         return cst.FlattenSentinel([node, *added])
+
+
+def _restored_items(
+    items: Sequence[cst.WithItem], places: tuple[tuple[int, int], ...], names: Mapping[str, str]
+) -> list[cst.WithItem]:
+    out = list(items)
+    for index, position in places:
+        item = out[index]
+        call = item.item.expression if isinstance(item.item, cst.Await) else item.item
+        assert isinstance(call, cst.Call)
+        args = list(call.args)
+        wrapped = cst.Call(
+            cst.Attribute(cst.Name(names["storage"]), cst.Name("restored")),
+            [cst.Arg(args[position].value)],
+        )
+        args[position] = args[position].with_changes(value=wrapped)
+        call = call.with_changes(args=args)
+        value = item.item.with_changes(expression=call) if isinstance(item.item, cst.Await) else call
+        out[index] = item.with_changes(item=value)
+    return out
 
 
 def _spells(node: cst.CSTNode, name: str) -> bool:

@@ -42,6 +42,12 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   literal: the `with` stays as written, and `storage.publish(path, pin=...)` follows it,
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
+  A writer in a mode that keeps the file's content (tarfile/zipfile "a", gzip "ab",
+  FileIO "r+", h5py "a"/"r+", ...: `third_party.keeps_content`) also gets its path,
+  a name or a literal whose later arguments are inert, wrapped where it stands:
+  `with tarfile.open(storage.restored(p), "a") as tar:` (the file another worker
+  published is there before it appends, as for builtin `open(p, "a")`); with any other
+  path, or bound before a `try`, it stays counted.
   A path that cannot be evaluated again (`Path(out, name)`, `self.tar_path`), where the
   writer keeps the path it opened (`Entry.name_attribute`: tarfile's `name`, absolute
   since the open; FileIO's and GzipFile's `name`) and the `with` binds the handle to a
@@ -141,6 +147,7 @@ from migrate_storage.codemods.families import (
     _after_with,
     _call_through,
     lazy_command,
+    restore_before,
     scratch,
     third_party,
 )
@@ -257,7 +264,7 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
     Rewritten(
         'import gzip\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n',
-        'import gzip\nfrom storage_runtime import storage\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(path, "a" if append else "w") as f:\n        f.writelines(lines)\n    storage.publish(path, pin=True)\n',
+        'import gzip\nfrom storage_runtime import storage\n\ndef write_jsonl(path, lines, append=False):\n    with gzip.open(storage.restored(path), "a" if append else "w") as f:\n        f.writelines(lines)\n    storage.publish(path, pin=True)\n',
     ),
 )
 
@@ -359,10 +366,15 @@ def decide(items: list[Found], ctx: Context) -> None:
         region = _region_after(statement, first, ctx)
         if region is None:
             continue
+        restore: tuple[tuple[int, int], ...] | None = ()
+        if isinstance(statement, cst.With):
+            restore = _restore_places(statement, writers, ctx)
+        if restore is None:
+            continue
         paths = tuple(path for _, path in writers)
         for item, _ in writers:
             item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
-        first.edit = WithPublishEdit(statement, region, paths, pin)
+        first.edit = WithPublishEdit(statement, region, paths, pin, restore)
 
 
 def _the_working_folder(item: Found) -> bool:
@@ -597,6 +609,13 @@ def _with_writer(
     found = third_party.path_of(call, entry)
     if found is None:
         return None
+    keeps = third_party.keeps_content(call, entry, ctx.flow.local_value_of)
+    if keeps:
+        # `with tarfile.open(p, "a") as tar:`: what another worker published is restored
+        # first (`_restored_path`); only a path that is a name or a literal is wrapped
+        found = _restored_path(found, ctx) or found
+        if not _provable(found, entry):
+            return None
     if not _provable(found, entry):
         # `with tarfile.open(Path(out, name), "w:gz") as tar:`: the path cannot be
         # evaluated again, but the handle kept the one it opened (`tar.name`)
@@ -607,6 +626,51 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
+
+
+def _restored_path(path: cst.BaseExpression, ctx: Context) -> cst.BaseExpression | None:
+    """`p` of `storage.restored(p)` (what `WithPublishEdit` wraps a content-keeping
+    writer's path in), else None."""
+    if not (isinstance(path, cst.Call) and len(path.args) == 1):
+        return None
+    func, arg = path.func, path.args[0]
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "restored"
+        and arg.keyword is None
+        and not arg.star
+        and ctx.on_runtime_storage(path)
+    ):
+        return arg.value
+    return None
+
+
+def _restore_places(
+    statement: cst.With, writers: list[tuple[Found, cst.BaseExpression]], ctx: Context
+) -> tuple[tuple[int, int], ...] | None:
+    """(item index, argument index) of each content-keeping writer's path not yet
+    restored, for `WithPublishEdit` to wrap in `storage.restored(...)`; None when one
+    cannot be placed."""
+    places = []
+    for item, _ in writers:
+        entry = third_party.entry_of(item.name)
+        call = item.call
+        if entry is None or not third_party.keeps_content(call, entry, ctx.flow.local_value_of):
+            continue
+        path = third_party.path_of(call, entry)
+        if path is None:
+            return None
+        if _restored_path(path, ctx) is not None:
+            continue  # a second run: already wrapped
+        items = [i for i, w in enumerate(statement.items) if w.item is call
+                 or (isinstance(w.item, cst.Await) and w.item.expression is call)]
+        args = [j for j, a in enumerate(call.args) if a.value is path]
+        if len(items) != 1 or len(args) != 1:
+            return None
+        if not restore_before.later_arguments_inert(call, path, ctx.flow):
+            return None  # `ZipFile(p, "a", compression=pick(p))` could see the restore
+        places.append((items[0], args[0]))
+    return tuple(places)
 
 
 def _with_handle(
@@ -694,6 +758,10 @@ def _try_writer(
     if entry is None or not _names.all_in(ctx.names(call), {name}):
         return None
     if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
+        return None
+    if third_party.keeps_content(call, entry, ctx.flow.local_value_of):
+        # `x = tarfile.open(p, "a")` then a `try`: the file another worker published
+        # would have to be restored before it, which the `try`'s edit cannot reach
         return None
     parent = ctx.flow.parent
     closing = _closing(call, entry, parent)

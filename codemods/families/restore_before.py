@@ -260,7 +260,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         if path is None:
             continue
         region = (item.position.line, item.position.end_line)
-        if _later_arguments_inert(item.call, path, ctx.flow):
+        if later_arguments_inert(item.call, path, ctx.flow):
             item.edit = RestoreEdit(path, region)
         else:  # restore right before the call, after every argument: HeldEdit
             where = _call_through.place(path, ctx)
@@ -284,7 +284,7 @@ def _is_restored(call: cst.Call, ctx: Context) -> bool:
     )
 
 
-def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow) -> bool:
+def later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow) -> bool:
     """Every argument written after the path is a name or a literal (see the module
     docstring), or the function's own `*args`/`**kwargs` unpacked (a tuple, a dict: no
     code runs): the restore, which runs right after the path, cannot be seen by them."""
@@ -298,10 +298,27 @@ def _later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow)
 
 def _inert_argument(arg: cst.Arg, flow: Flow) -> bool:
     if not arg.star:
-        # `os.O_RDONLY | os.O_NOFOLLOW` (os.open's flags): module constants or'ed
-        return is_inert(arg.value) or scratch.os_flags(arg.value, flow)
+        # `os.O_RDONLY | os.O_NOFOLLOW` (os.open's flags): module constants or'ed;
+        # `"a" if append else "w"`: a choice of literals by a name's truth
+        return (
+            is_inert(arg.value)
+            or scratch.os_flags(arg.value, flow)
+            or _literal_choice(arg.value)
+        )
     value = arg.value
     return isinstance(value, cst.Name) and flow.packed_parameter(value) == arg.star
+
+
+def _literal_choice(node: cst.BaseExpression) -> bool:
+    """`"a" if append else "w"`: literals chosen by a plain name (srsly's gzip modes)."""
+    return (
+        isinstance(node, cst.IfExp)
+        and isinstance(node.test, cst.Name)
+        and is_inert(node.body)
+        and is_inert(node.orelse)
+        and not isinstance(node.body, cst.Name)
+        and not isinstance(node.orelse, cst.Name)
+    )
 
 
 # -- rewrite ----------------------------------------------------------------------------

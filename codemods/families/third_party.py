@@ -590,6 +590,16 @@ def writes_through_handle(call: cst.Call, entry: Entry, value_of: ValueOf | None
     )
 
 
+def keeps_content(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
+    """A mode `call` may give keeps what the file holds and writes to it (tarfile's and
+    zipfile's "a", gzip's "ab", FileIO's "r+", h5py's "a"/"r+", ...): the file another
+    worker published must be on disk before it opens, as builtin `open(p, "a")` through
+    the runtime has it. An unknown mode may."""
+    mode = _mode(call, entry, value_of)
+    choices = (mode,) if isinstance(mode, str) else mode if isinstance(mode, tuple) else ()
+    return not choices or any("a" in c or c.startswith("r") for c in choices)
+
+
 def _writes(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
     if entry.writes_if is not None:
         value = _argument(call, None, (entry.writes_if,))

@@ -108,13 +108,25 @@ REWRITTEN = {
     ),
     "a-mode-chosen-by-a-conditional": (
         (
-            'import lzma\n\ndef l(p, text, append):\n    f = lzma.open(p, "at" if append else "wt")\n'
+            'import lzma\n\ndef l(p, text, append):\n    f = lzma.open(p, "xt" if append else "wt")\n'
             "    try:\n        f.write(text)\n    finally:\n        f.close()\n"
         ),
         "lzma.open",
         "        f.close()\n    storage.publish(p, pin=True)\n",
     ),
 }
+
+
+def test_an_appending_writer_before_a_try_is_counted() -> None:
+    """`f = lzma.open(p, "at")` keeps what the file holds: the file another worker
+    published would have to be restored before it, which the `try`'s edit cannot reach
+    (a `with` over it is restored and published: test_conditional_modes.py)."""
+    code = (
+        'import lzma\n\ndef l(p, text):\n    f = lzma.open(p, "at")\n'
+        "    try:\n        f.write(text)\n    finally:\n        f.close()\n"
+    )
+    _, sites = _sites(code, "lzma.open")
+    assert sites == [(Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)]
 
 
 @pytest.mark.parametrize("case", sorted(REWRITTEN))
@@ -262,7 +274,7 @@ _TREE = {
 
 
         def pack(out, src, quick):
-            tar = tarfile.open(out, "a" if quick else "w")
+            tar = tarfile.open(out, "x" if quick else "w")
             try:
                 tar.add(src)
             finally:
@@ -287,8 +299,8 @@ _TREE = {
                 await f.write(text)
 
 
-        async def append(path, data):
-            f = await trio.open_file(path, "ab")
+        async def replace(path, data):
+            f = await trio.open_file(path, "wb")
             try:
                 await f.write(data)
             finally:
@@ -396,7 +408,7 @@ ASYNC_REWRITTEN = {
         (
             "import trio\n\nasync def save(p, q):\n"
             '    async with await trio.open_file(p, "wb") as f, await trio.open_file(\n'
-            '        q, "ab"\n    ) as g:\n        await f.write(b"x")\n        # done\n\n    return q\n'
+            '        q, "wb"\n    ) as g:\n        await f.write(b"x")\n        # done\n\n    return q\n'
         ),
         "trio.open_file",
         "        # done\n    storage.publish(p, pin=True)\n    storage.publish(q, pin=True)\n\n    return q\n",
@@ -416,7 +428,7 @@ ASYNC_REWRITTEN = {
     ),
     "aiofiles-closed-in-a-finally": (
         (
-            'import aiofiles\n\nasync def save(p, data):\n    f = await aiofiles.open(p, "a")\n'
+            'import aiofiles\n\nasync def save(p, data):\n    f = await aiofiles.open(p, "w")\n'
             "    try:\n        await f.write(data)\n    finally:\n        await f.close()\n"
         ),
         "aiofiles.open",

@@ -44,7 +44,7 @@ def stores(path):
     sqlite3.connect(path).close()
     with h5py.File(storage.restored(path), "r") as f:
         f.keys()
-    with h5py.File(path, "a") as f:
+    with h5py.File(storage.restored(path), "a") as f:
         f.create_dataset("x", data=[1])
     storage.publish(path, pin=True)
     for line in fileinput.input(files=[path], inplace=True):
