@@ -52,10 +52,6 @@ XFAIL: dict[str, str] = {
     # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
     "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
     "__fspath__ again to learn the path a rename, copy or removal touched",
-    # A star import after `from os import remove` (or `import os`) may rebind the name
-    # to another module's function; the scopes LibCST builds do not see it.
-    "star_rebinds_imported_callee": "a star import that rebinds an imported callee "
-    "(or its root) is not seen: the call is rewritten, its arguments evaluated first",
 }
 
 # Paths whose namespace entry may lag the run's disk when the program ends, by design (the
