@@ -572,7 +572,7 @@ class Resolver:
             return {}
         found = self._summary_of(path)
         imports = found.get("imports") or {}
-        if not imports or "any" in found:
+        if "any" in found or not (imports or found.get("stars")):
             return {}
         inner = []
         for level, module in found.get("stars", ()):
@@ -595,6 +595,18 @@ class Resolver:
                 for target, binds, known in inner
             ):
                 out[name] = value
+        if "binds" in found:
+            # a name the module does not bind itself: what every star import of it that
+            # may bind it binds it to, when they all prove the same value
+            own = set(found["binds"]) | submodules
+            for name in {n for _, _, known in inner for n in known} - own:
+                values = {
+                    known.get(name)
+                    for _, binds, known in inner
+                    if may_bind(binds, name)
+                }
+                if len(values) == 1 and None not in values:
+                    out[name] = values.pop()
         return out
 
 
