@@ -527,6 +527,16 @@ class Resolver:
             return ANY  # ambiguous
         if not files:
             return stdlib if stdlib is not None else ANY
+        if (
+            files[0] == stack[0]
+            and len(stack) == 1
+            and stdlib is None
+            and importer.name == "__init__.py"
+        ):
+            # `from . import *` in a package's own `__init__.py`: it binds the module's
+            # names to what they already are (its namespace is the one it reads; a
+            # module, not a package, may be run as a script: then it reads a new copy)
+            return NOTHING
         own = self._module(files[0], stack)
         return own if stdlib is None else union(own, stdlib)
 

@@ -160,3 +160,14 @@ def test_apply_and_coverage_agree(tree) -> None:
         ("os.remove", *STAR),
         ("storage_runtime.storage.rename", Status.MIGRATED, None),
     ]
+
+
+def test_a_package_star_importing_itself_rebinds_nothing(tree) -> None:
+    # litellm/llms/__init__.py: `import os`, `from . import *`, then os.path.exists(...)
+    root = tree(
+        {
+            "pkg/__init__.py": "import os\nfrom . import *\nx = globals()\nos.remove(p)\n",
+            "pkg/sub.py": "os = 1\n",  # a submodule is no name the package binds yet
+        }
+    )
+    assert one(go(root, Mode.DIFF), "pkg/__init__.py") == PENDING
