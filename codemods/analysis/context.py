@@ -95,6 +95,7 @@ class Context:
         self._bindings: RuntimeBindings | None = None
         self._binding: dict[str, Binding] = {}
         self._top: dict[int, int] | None = None  # id(statement of the module) -> index
+        self._rebinds: dict[cst.Name, bool] = {}
         if collector.star_import:
             global_scope = next(
                 (s.globals for s in scopes.values() if s is not None), None
@@ -130,6 +131,11 @@ class Context:
         at the module's top level rebinds the name after it and before the read's
         statement (a function defined after that import cannot run before it). Only
         names some import of the module binds are asked."""
+        if name not in self._rebinds:
+            self._rebinds[name] = self._star_rebinds(name)
+        return self._rebinds[name]
+
+    def _star_rebinds(self, name: cst.Name) -> bool:
         scope = self.scopes.get(name)
         if scope is None:
             return False

@@ -92,15 +92,17 @@ NOT_FILE_HANDLES = frozenset(
 
 # A module with star imports: which reads of a name a star import may rebind, unseen by
 # LibCST's scopes (analysis/context.py `star_rebinds`), by the module's global scope.
-_STAR_REBINDS: weakref.WeakKeyDictionary[Scope, Callable[[cst.Name], bool]] = (
+# Weak both ways: the method's object holds the scopes, which would keep the key alive.
+_STAR_REBINDS: weakref.WeakKeyDictionary[Scope, weakref.WeakMethod] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def register_star_rebinds(scope: Scope, rebinds: Callable[[cst.Name], bool]) -> None:
-    """From now on, `qualified_names` of a dotted name whose root read `rebinds` says a
-    star import may rebind is empty (unknown), in the module whose global scope is `scope`."""
-    _STAR_REBINDS[scope] = rebinds
+    """From now on, `qualified_names` of a dotted name whose root read `rebinds` (a bound
+    method) says a star import may rebind is empty (unknown), in the module whose global
+    scope is `scope`."""
+    _STAR_REBINDS[scope] = weakref.WeakMethod(rebinds)  # type: ignore[arg-type]
 
 
 def qualified_names(
@@ -114,7 +116,8 @@ def qualified_names(
         return frozenset()
     found = frozenset(q.name for q in scope.get_qualified_names_for(node))
     if found and star:
-        rebinds = _STAR_REBINDS.get(scope.globals)
+        ref = _STAR_REBINDS.get(scope.globals)
+        rebinds = ref() if ref is not None else None
         if rebinds is not None:
             root = node
             while isinstance(root, cst.Attribute):
