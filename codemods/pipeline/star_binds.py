@@ -660,9 +660,15 @@ def star_rebinds(
 ) -> bool:
     """Whether the star import of `target` may bind `name` to something other than
     `bound_to` (the dotted name an import of the module binds it to; None: not an
-    import, or not known), by `table` (the pre-pass's answers; None: anything)."""
+    import, or not known), by `table` (the pre-pass's answers). Without them (a LibCST
+    command sees one file), a star import of a stdlib module is answered by its source
+    (a module of the project that shadows it is not seen there), any other anything."""
     if table is None:
-        return True
+        level, module = target
+        binds = stdlib_binds(module) if not level else None
+        if binds is None:
+            return True
+        table = ((level, module, tuple(binds[0]), binds[1], ()),)
     for level, module, names, complement, *rest in table:
         if (level, module) != target:
             continue

@@ -10,7 +10,6 @@ from migrate_storage.codemods.analysis.bindings import (
     RuntimeBindings,
     literal_all,
 )
-from migrate_storage.codemods.pipeline import star_binds
 from migrate_storage.codemods.policy import FilePolicy
 
 
@@ -71,12 +70,7 @@ def test_literal_all_is_only_a_list_of_strings_never_touched_otherwise(code: str
 
 
 def _imports(code: str, *, star_imported: bool = False) -> list[tuple[str, str | None]]:
-    # what the runner's pre-pass answers for `from os import *` (without it, any star
-    # import may rebind `io`: its calls are left alone)
-    names, complement = star_binds.stdlib_binds("os")
-    table = ((0, "os", tuple(sorted(names)), complement, ()),)
-    policy = FilePolicy(star_imported=star_imported, star_binds=table)
-    return findings(code, policy).plan.imports
+    return findings(code, FilePolicy(star_imported=star_imported)).plan.imports
 
 
 def test_a_module_with_a_star_import_gets_only_private_runtime_names() -> None:
