@@ -40,9 +40,13 @@ class FilePolicy:
     # adds are then private (`_storage_open`...), so no star import exports them.
     star_imported: bool = False
     # Set by the runner's pre-pass (pipeline/star_binds.py): what each star import of this
-    # module may bind, ((level, module, names, complement), ...) (complement: anything but
-    # `names`). None (no pre-pass): any star import may bind anything.
-    star_binds: tuple[tuple[int, str, tuple[str, ...], bool], ...] | None = None
+    # module may bind, ((level, module, names, complement, values), ...) (complement:
+    # anything but `names`; values: ((name, dotted value), ...) the star import surely
+    # binds, star_binds.Resolver.values). None (no pre-pass): any star import may bind
+    # anything.
+    star_binds: (
+        tuple[tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...]], ...] | None
+    ) = None
     # Set by the runner's pre-pass (pipeline/package_facts.py): what the other modules of
     # the run say about Path-typed names this module imports. None: the module alone.
     package: View | None = None

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import Assignment, ClassScope, ComprehensionScope, FunctionScope, Scope
+from libcst.metadata import (
+    Assignment,
+    ClassScope,
+    ComprehensionScope,
+    FunctionScope,
+    ImportAssignment,
+    Scope,
+)
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.bindings import (
     Binding,
@@ -87,6 +94,14 @@ class Context:
         self._kind_of: tuple[cst.CSTNode | None, Kind] = (None, Kind.UNKNOWN)
         self._bindings: RuntimeBindings | None = None
         self._binding: dict[str, Binding] = {}
+        self._top: dict[int, int] | None = None  # id(statement of the module) -> index
+        self._rebinds: dict[cst.Name, bool] = {}
+        if collector.star_import:
+            global_scope = next(
+                (s.globals for s in scopes.values() if s is not None), None
+            )
+            if global_scope is not None:
+                _names.register_star_rebinds(global_scope, self.star_rebinds)
 
     # -- for recognise ----------------------------------------------------------------------
     @property
@@ -101,6 +116,81 @@ class Context:
             return False
         return star_binds.star_may_bind(
             self.policy.star_binds, self.collector.star_targets, name
+        )
+
+    def star_rebinds(self, name: cst.Name) -> bool:
+        """Whether, where `name` is read, a star import may have bound it to something
+        other than what the module's own binding LibCST sees does (`from os import
+        remove` then `from helpers import *`; analysis/names.py `qualified_names` then
+        answers nothing). Names bound only in a function, or by no statement (builtins:
+        open_calls and `_star_source` decide those), are not asked. A star import counts
+        unless its answers (pipeline/star_binds.py `star_rebinds`) say it binds the name
+        to what the module's one import of it binds it to (`import os` in both), or it
+        runs after the read (a read outside any function, lambda or generator, in a
+        statement of the module before the star import's), or an unconditional import
+        at the module's top level rebinds the name after it and before the read's
+        statement (a function defined after that import cannot run before it). Only
+        names some import of the module binds are asked."""
+        if name not in self._rebinds:
+            self._rebinds[name] = self._star_rebinds(name)
+        return self._rebinds[name]
+
+    def _star_rebinds(self, name: cst.Name) -> bool:
+        scope = self.scopes.get(name)
+        if scope is None:
+            return False
+        bound = [a for a in scope[name.value] if a.scope is scope.globals]
+        if not any(isinstance(a, ImportAssignment) for a in bound):
+            return False  # builtins, or the module's own def/assignment: no stdlib name
+        values = {_import_value(a, name.value) for a in bound}
+        bound_to = values.pop() if len(values) == 1 else None
+        if bound_to is not None and (
+            bound_to == self.runtime or bound_to.startswith(self.runtime + ".")
+        ):
+            return False  # the migration's own import (bindings.py keeps it unrebound)
+        statements = self.collector.star_statements
+        targets = self.collector.star_targets
+        if len(statements) != len(targets):
+            return star_binds.star_may_bind(self.policy.star_binds, targets, name.value)
+        read_at, later = self._top_level(name)
+        overriding = [
+            self._top_level(a.node)[0]
+            for a in bound
+            if isinstance(a, ImportAssignment) and self._unconditional(a.node)
+        ]
+        for statement, target in zip(statements, targets):
+            if not star_binds.star_rebinds(self.policy.star_binds, target, name.value, bound_to):
+                continue
+            star_at = self._top_level(statement)[0]
+            if not later and read_at < star_at:
+                continue  # read before the star import runs
+            if any(star_at < at < read_at for at in overriding):
+                continue  # the module's own import rebinds it first
+            return True
+        return False
+
+    def _top_level(self, node: cst.CSTNode) -> tuple[int, bool]:
+        """(The index of the module's statement holding `node`, whether `node` may run
+        later than that statement: in a function, lambda or generator expression)."""
+        if self._top is None:
+            self._top = {id(s): i for i, s in enumerate(self.module.body)}
+        later = False
+        current: cst.CSTNode = node
+        parent = self.flow.parent(current)
+        while parent is not None and not isinstance(parent, cst.Module):
+            if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.GeneratorExp)):
+                later = True
+            current, parent = parent, self.flow.parent(parent)
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.GeneratorExp)):
+            later = True
+        return self._top.get(id(current), len(self.module.body)), later
+
+    def _unconditional(self, node: cst.CSTNode) -> bool:
+        """`node` (an import) is a statement of the module's top level (not in an `if`,
+        `try`, loop, function or class)."""
+        line = self.flow.parent(node)
+        return isinstance(line, cst.SimpleStatementLine) and isinstance(
+            self.flow.parent(line), cst.Module
         )
 
     def _star_source(self, name: cst.Name) -> str | None:
@@ -149,8 +239,27 @@ class Context:
             alias = self.alias_of(func) if isinstance(func, cst.Name) else None
             if alias is not None:  # `ct = shutil.copytree` ... `ct(a, b)`: shutil.copytree
                 func = alias
-            self._names_of = (call, _names.qualified_names(self.scopes.get(func), func))
+            # What LibCST resolves, also when a star import may rebind the callee's root:
+            # the site is then left alone (`callee_star_rebound`, analysis/finder.py)
+            self._names_of = (
+                call,
+                _names.qualified_names(self.scopes.get(func), func, star=False),
+            )
         return self._names_of[1]
+
+    def callee_star_rebound(self, call: cst.Call) -> bool:
+        """A star import may have rebound the root of `call`'s callee (or of the dotted
+        value of the local alias it calls) after the import that `names` resolved it
+        through (`star_rebinds`): what the call calls is not known."""
+        if not self.collector.star_import:
+            return False
+        func = call.func
+        alias = self.alias_of(func) if isinstance(func, cst.Name) else None
+        if alias is not None:
+            func = alias
+        while isinstance(func, cst.Attribute):
+            func = func.value
+        return isinstance(func, cst.Name) and self.star_rebinds(func)
 
     def alias_of(self, name: cst.Name) -> cst.Attribute | None:
         """The dotted function a local name stands for (analysis/names.py `local_alias`)."""
@@ -278,6 +387,34 @@ class Context:
         if self.pruned is not None and self.pruned.mentions("__all__"):
             return False
         return literal_all(self.module)
+
+
+def _import_value(assignment: object, name: str) -> str | None:
+    """What an import binds `name` to, as star_binds.py spells it (`import os.path` ->
+    "os", `import os.path as p` -> "os.path", `from os import remove` -> "os.remove");
+    None for any other binding and for a relative import."""
+    if not isinstance(assignment, ImportAssignment):
+        return None
+    node = assignment.node
+    if isinstance(node, cst.ImportFrom) and (node.relative or node.module is None):
+        return None
+    if not isinstance(node, (cst.Import, cst.ImportFrom)) or isinstance(
+        node.names, cst.ImportStar
+    ):
+        return None
+    module = _names.dotted(node.module) if isinstance(node, cst.ImportFrom) else None
+    for alias in node.names:
+        spelled = _names.dotted(alias.name)
+        if spelled is None:
+            continue
+        asname = alias.asname.name if alias.asname is not None else None
+        bound = asname.value if isinstance(asname, cst.Name) else spelled.split(".")[0]
+        if bound != name:
+            continue
+        if module is not None:
+            return f"{module}.{spelled}"
+        return spelled if asname is not None else bound
+    return None
 
 
 def _first_parameter(function: cst.CSTNode, name: str) -> bool:

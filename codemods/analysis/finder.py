@@ -145,6 +145,10 @@ class _Finder:
             for module in modules:
                 item = module.recognise(call, position, ctx)
                 if item is not None:
+                    if item.status is Status.PENDING and ctx.callee_star_rebound(call):
+                        # `from os import remove` then `from helpers import *`: the
+                        # callee may be another module's (analysis/context.py)
+                        item.unmigrated(Reason.STAR_IMPORT)
                     sites[module].append(item)
                     recognised.append((module, item))
                     break

@@ -10,7 +10,8 @@ therefore never resolve to `builtins.open`, whatever they are spelled.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import weakref
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 import libcst as cst
 from libcst.metadata import Assignment, BaseAssignment, FunctionScope, Scope
@@ -89,11 +90,41 @@ NOT_FILE_HANDLES = frozenset(
 # names the prefilter looks for are their union (`Candidates`, pipeline/prefilter.py).
 
 
-def qualified_names(scope: Scope | None, node: cst.CSTNode) -> frozenset[str]:
-    """The qualified names `node` may refer to (several after conditional imports)."""
+# A module with star imports: which reads of a name a star import may rebind, unseen by
+# LibCST's scopes (analysis/context.py `star_rebinds`), by the module's global scope.
+# Weak both ways: the method's object holds the scopes, which would keep the key alive.
+_STAR_REBINDS: weakref.WeakKeyDictionary[Scope, weakref.WeakMethod] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register_star_rebinds(scope: Scope, rebinds: Callable[[cst.Name], bool]) -> None:
+    """From now on, `qualified_names` of a dotted name whose root read `rebinds` (a bound
+    method) says a star import may rebind is empty (unknown), in the module whose global
+    scope is `scope`."""
+    _STAR_REBINDS[scope] = weakref.WeakMethod(rebinds)  # type: ignore[arg-type]
+
+
+def qualified_names(
+    scope: Scope | None, node: cst.CSTNode, *, star: bool = True
+) -> frozenset[str]:
+    """The qualified names `node` may refer to (several after conditional imports).
+    None (empty) when a star import may rebind its root after the import LibCST saw
+    (`from os import remove` then `from helpers import *`: helpers' `remove`), unless
+    `star` is False (the finder then leaves the site alone, analysis/finder.py)."""
     if scope is None:
         return frozenset()
-    return frozenset(q.name for q in scope.get_qualified_names_for(node))
+    found = frozenset(q.name for q in scope.get_qualified_names_for(node))
+    if found and star:
+        ref = _STAR_REBINDS.get(scope.globals)
+        rebinds = ref() if ref is not None else None
+        if rebinds is not None:
+            root = node
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name) and rebinds(root):
+                return frozenset()
+    return found
 
 
 def runtime_names(runtime_module: str) -> tuple[str, str, str]:

@@ -23,11 +23,24 @@ every name of X's namespace not starting with `_`. This module answers "may it b
 - X of the standard library (sys.stdlib_module_names): its source is read (never
   imported), from the running interpreter's stdlib folder, with the same rule but none
   of the dynamic names (the stdlib does not rebind its own names behind the parser's
-  back): `from io import *` binds `open` (io.__all__), `from os import *` anything (os
-  builds its `__all__`), `from typing import *` not `open`. A C module is anything, but
-  for `_C_MODULES_WITHOUT_OPEN`. A name found both in the run and in the stdlib: the
+  back): `from io import *` binds `open` (io.__all__), `from typing import *` not
+  `open`; a module that builds its `__all__` (os) binds at most what its source binds
+  (private names too) and what its star imports bind. A C module compiled into the
+  interpreter and loaded at start-up (posix) binds the names of its namespace (read, not
+  imported); one this interpreter does not have (`nt` on posix) nothing (its import
+  raises); another C module is anything, but for `_C_MODULES_WITHOUT_OPEN`. A name found both in the run and in the stdlib: the
   union of both answers.
 - Anything else (third-party, not found): anything.
+
+What a name is bound to matters too: `from os import remove` then `from helpers import
+*` (helpers defines `remove`) calls helpers' remove, though the parse says `os.remove`.
+`Resolver.values` proves what a star import binds some names to: `from M import *` binds
+`n` to M's attribute `n` (`M.n`), and, when the one file of the run M names binds `n`
+only by absolute imports all to one value (`import os`: "os"; `from os import remove`:
+"os.remove"; its summary's "imports") and none of M's own star imports may bind `n` to
+anything else, to that value. `star_rebinds` answers whether a star import may bind a
+name to something other than what the importer's own import binds it to
+(analysis/context.py decides, by the statements' positions, which star imports count).
 
 What a module of the run binds (its `summary`, JSON data) is kept in its cache entry, and
 an importer's entry keeps the digest of its answers (runner.py), so a warm run decides as
@@ -53,8 +66,9 @@ from migrate_storage.codemods.pipeline.star_imports import Target, _module_parts
 Binds = tuple[frozenset[str], bool]
 ANY: Binds = (frozenset(), True)
 NOTHING: Binds = (frozenset(), False)
-#: A module's own summary (JSON): {"any": 1} | {"all": [names]} |
-#: {"binds": [public names], "stars": [[level, module], ...]}.
+#: A module's own summary (JSON): {"any": 1} | {"all": [names], "stars"?, "imports"?} |
+#: {"binds": [public names], "stars": [[level, module], ...], "imports"?}, "imports"
+#: being {name: dotted value} for the names only absolute imports bind, to one value.
 Summary = dict
 
 # C modules of the stdlib known to bind no `open` (the only name a family asks about so
@@ -108,25 +122,68 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     tree = ast.parse(source)
     if not trusted and _dynamic(tree):
         return {"any": 1}
-    literal = _literal_all(tree)
-    if literal is not None:
-        return {"all": sorted(set(literal))}
-    if _mentions_all(tree):
-        return {"any": 1}
     names: set[str] = set()
     stars: list[list] = []
-    _Binder(names, stars).bind_body(tree.body)
-    if "__getattr__" in names and not trusted:
-        return {"any": 1}
+    binder = _Binder(names, stars)
+    binder.bind_body(tree.body)
     for node in ast.walk(tree):  # `global x` anywhere binds the module's x
         if isinstance(node, ast.Global):
             names.update(node.names)
+            binder.other.update(node.names)
         elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             target = [node.level, node.module or ""]
             if target not in stars:  # a star import can only be at module level, anyway
                 stars.append(target)
-    public = sorted(n for n in names if not n.startswith("_"))
-    return {"binds": public, "stars": stars}
+    imports = _import_values(binder)
+    literal = _literal_all(tree)
+    if literal is not None:
+        listed = sorted(set(literal))
+        found: Summary = {"all": listed}
+        if stars:
+            found["stars"] = stars
+        kept = {n: v for n, v in imports.items() if n in literal}
+        if kept:
+            found["imports"] = kept
+        return found
+    if _mentions_all(tree):
+        if not trusted:
+            return {"any": 1}
+        # The stdlib's own `__all__` (os builds it) lists names the module binds (else
+        # its own star import raises), private ones included: all of them, then.
+        public = sorted(names)
+    else:
+        if "__getattr__" in names and not trusted:
+            return {"any": 1}
+        public = sorted(n for n in names if not n.startswith("_"))
+    found = {"binds": public, "stars": stars}
+    kept = {n: v for n, v in imports.items() if n in public}
+    if kept:
+        found["imports"] = kept
+    return found
+
+
+def _import_value(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str | None:
+    """What an import binds its name to, as the dotted name of the module or attribute
+    (`import os.path` -> "os", `import os.path as p` -> "os.path", `from os import
+    remove` -> "os.remove"); None for a relative import (its package is not known here)."""
+    if isinstance(node, ast.Import):
+        return alias.name if alias.asname else alias.name.split(".")[0]
+    if node.level or not node.module:
+        return None
+    return f"{node.module}.{alias.name}"
+
+
+def _import_values(binder: _Binder) -> dict[str, str]:
+    """The names the module binds only by absolute imports, all to the same value (so its
+    attribute is that value once the module ran): name -> value."""
+    out = {}
+    for name, values in binder.imported.items():
+        if name in binder.other or len(values) != 1:
+            continue
+        (value,) = values
+        if value is not None:
+            out[name] = value
+    return dict(sorted(out.items()))
 
 
 def _dynamic(tree: ast.Module) -> bool:
@@ -256,6 +313,14 @@ class _Binder:
     def __init__(self, names: set[str], stars: list[list]) -> None:
         self.names = names
         self.stars = stars
+        #: What each name an import binds is bound to (`os` -> "os", `remove` ->
+        #: "os.remove"; None: a relative import), and the names bound any other way.
+        self.imported: dict[str, set[str | None]] = {}
+        self.other: set[str] = set()
+
+    def _bind(self, name: str) -> None:
+        self.names.add(name)
+        self.other.add(name)
 
     def bind_body(self, body: Iterable[ast.stmt]) -> None:
         for statement in body:
@@ -263,7 +328,7 @@ class _Binder:
 
     def bind_statement(self, node: ast.stmt) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            self.names.add(node.name)
+            self._bind(node.name)
             # decorators, defaults, annotations, bases run in the module scope
             outer: list[ast.AST] = list(node.decorator_list)
             if isinstance(node, ast.ClassDef):
@@ -283,12 +348,14 @@ class _Binder:
             for alias in node.names:
                 if alias.name == "*":
                     continue  # ImportFrom star: `stars`, gathered by the caller
-                self.names.add(alias.asname or alias.name.split(".")[0])
+                bound = alias.asname or alias.name.split(".")[0]
+                self.names.add(bound)
+                self.imported.setdefault(bound, set()).add(_import_value(node, alias))
             return
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             for handler in node.handlers:  # type: ignore[attr-defined]
                 if handler.name:
-                    self.names.add(handler.name)
+                    self._bind(handler.name)
                 if handler.type is not None:
                     self.bind_expression(handler.type)
                 self.bind_body(handler.body)
@@ -311,11 +378,11 @@ class _Binder:
     def bind_expression(self, node: ast.AST) -> None:
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
-                self.names.add(child.id)
+                self._bind(child.id)
             elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-                self.names.add(child.name)
+                self._bind(child.name)
             elif isinstance(child, ast.MatchMapping) and child.rest:
-                self.names.add(child.rest)
+                self._bind(child.rest)
 
 
 # -- resolving a star import -----------------------------------------------------------------
@@ -354,7 +421,31 @@ def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
                 inner = stdlib_binds(name, depth + 1)
                 binds = union(binds, ANY if inner is None else inner)
         return binds
+    if _absent(module):
+        return NOTHING  # `from nt import *` on posix: it raises, binding nothing
+    loaded = sys.modules.get(module)
+    if module in sys.builtin_module_names and loaded is not None:
+        # compiled into the interpreter and loaded at start-up (posix, _io): its
+        # namespace is read, as its source would be (nothing is imported)
+        listed = getattr(loaded, "__all__", None)
+        if isinstance(listed, (list, tuple)) and all(isinstance(n, str) for n in listed):
+            return (frozenset(listed), False)
+        return (frozenset(n for n in vars(loaded) if not n.startswith("_")), False)
     return _WITHOUT_OPEN if module in _C_MODULES_WITHOUT_OPEN else ANY
+
+
+def _absent(module: str) -> bool:
+    """A top-level stdlib module this interpreter has neither as source (asked before),
+    nor compiled in, nor as an extension in lib-dynload (`nt` on posix)."""
+    if "." in module or module in sys.builtin_module_names:
+        return False
+    shared = sysconfig.get_config_var("DESTSHARED")
+    folder = Path(shared) if shared else _stdlib_dir() / "lib-dynload"
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return False  # no folder to read: it may be there
+    return not any(e.startswith(module + ".") for e in entries)
 
 
 def _from_summary(found: Summary) -> Binds | None:
@@ -436,6 +527,16 @@ class Resolver:
             return ANY  # ambiguous
         if not files:
             return stdlib if stdlib is not None else ANY
+        if (
+            files[0] == stack[0]
+            and len(stack) == 1
+            and stdlib is None
+            and importer.name == "__init__.py"
+        ):
+            # `from . import *` in a package's own `__init__.py`: it binds the module's
+            # names to what they already are (its namespace is the one it reads; a
+            # module, not a package, may be run as a script: then it reads a new copy)
+            return NOTHING
         own = self._module(files[0], stack)
         return own if stdlib is None else union(own, stdlib)
 
@@ -458,12 +559,89 @@ class Resolver:
         return binds
 
 
+    def values(self, importer: Path, target: Target) -> dict[str, str]:
+        """What `importer`'s star import of `target` surely binds some names to (name ->
+        the dotted name of a module or attribute): the names the one file it names binds
+        only by absolute imports, all to one value (`import os` -> "os"), that none of
+        its own star imports may bind to anything else. Empty when not known (no file,
+        several, a stdlib module of the same name, an extension twin)."""
+        self._steps = 0
+        files = self.files_for(importer, target)
+        if len(files) != 1 or (not target[0] and stdlib_binds(target[1]) is not None):
+            return {}
+        return self._values(files[0], (importer,))
+
+    def _values(self, path: Path, stack: tuple[Path, ...]) -> dict[str, str]:
+        self._steps += 1
+        if (
+            path in stack
+            or len(stack) > _DEPTH
+            or self._steps > _STEPS
+            or _extension_twin(path)
+        ):
+            return {}
+        found = self._summary_of(path)
+        imports = found.get("imports") or {}
+        if "any" in found or not (imports or found.get("stars")):
+            return {}
+        inner = []
+        for level, module in found.get("stars", ()):
+            target = (int(level), str(module))
+            binds = self._binds(path, target, (*stack, path))
+            files = self.files_for(path, target)
+            known = (
+                self._values(files[0], (*stack, path))
+                if len(files) == 1 and (level or stdlib_binds(module) is None)
+                else {}
+            )
+            inner.append((target, binds, known))
+        submodules = _submodules(path.parent) if path.name == "__init__.py" else frozenset()
+        out = {}
+        for name, value in imports.items():
+            if name in submodules:
+                continue  # importing `pkg.name` anywhere rebinds it
+            if all(
+                not may_bind(binds, name) or value in _equivalents(target, known, name)
+                for target, binds, known in inner
+            ):
+                out[name] = value
+        if "binds" in found:
+            # a name the module does not bind itself: what every star import of it that
+            # may bind it binds it to, when they all prove the same value
+            own = set(found["binds"]) | submodules
+            for name in {n for _, _, known in inner for n in known} - own:
+                values = {
+                    known.get(name)
+                    for _, binds, known in inner
+                    if may_bind(binds, name)
+                }
+                if len(values) == 1 and None not in values:
+                    out[name] = values.pop()
+        return out
+
+
+def _equivalents(target: Target, known: Mapping[str, str], name: str) -> set[str]:
+    """The dotted names of what `from <target> import *` binds `name` to: `M.name` for an
+    absolute `from M import *` (it copies M's attribute), and what `known` (the
+    resolver's `values`) proves."""
+    level, module = target
+    out = set()
+    if not level and module:
+        out.add(f"{module}.{name}")
+    if name in known:
+        out.add(known[name])
+    return out
+
+
 def answers(resolver: Resolver, importer: Path, targets: Iterable[Target]) -> tuple:
-    """The policy's form of `importer`'s answers: ((level, module, names, complement), ...)."""
+    """The policy's form of `importer`'s answers: ((level, module, names, complement,
+    values), ...), `values` the ((name, value), ...) the star import surely binds
+    (`Resolver.values`)."""
     out = []
     for level, module in targets:
         names, complement = resolver.binds(importer, (level, module))
-        out.append((level, module, tuple(sorted(names)), complement))
+        values = resolver.values(importer, (level, module))
+        out.append((level, module, tuple(sorted(names)), complement, tuple(sorted(values.items()))))
     return tuple(out)
 
 
@@ -471,12 +649,40 @@ def digest(answers_: tuple) -> str:
     """What an importer's cache entry keeps of its answers ("" without star imports)."""
     if not answers_:
         return ""
-    data = json.dumps([list(a[:2]) + [list(a[2]), a[3]] for a in answers_]).encode()
+    data = json.dumps(
+        [list(a[:2]) + [list(a[2]), a[3], [list(v) for v in (a[4:5] or [()])[0]]] for a in answers_]
+    ).encode()
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+def star_rebinds(
+    table: Iterable[tuple] | None, target: Target, name: str, bound_to: str | None
+) -> bool:
+    """Whether the star import of `target` may bind `name` to something other than
+    `bound_to` (the dotted name an import of the module binds it to; None: not an
+    import, or not known), by `table` (the pre-pass's answers). Without them (a LibCST
+    command sees one file), a star import of a stdlib module is answered by its source
+    (a module of the project that shadows it is not seen there), any other anything."""
+    if table is None:
+        level, module = target
+        binds = stdlib_binds(module) if not level else None
+        if binds is None:
+            return True
+        table = ((level, module, tuple(binds[0]), binds[1], ()),)
+    for level, module, names, complement, *rest in table:
+        if (level, module) != target:
+            continue
+        if not may_bind((frozenset(names), complement), name):
+            return False
+        if bound_to is None:
+            return True
+        known = dict(rest[0]) if rest else {}
+        return bound_to not in _equivalents(target, known, name)
+    return True  # a star import the table does not hold (the byte regex missed it)
+
+
 def star_may_bind(
-    table: Iterable[tuple[int, str, tuple[str, ...], bool]] | None,
+    table: Iterable[tuple] | None,
     spelled: Iterable[Target],
     name: str,
 ) -> bool:
@@ -488,7 +694,7 @@ def star_may_bind(
         return True
     known: Mapping[Target, Binds] = {
         (level, module): (frozenset(names), complement)
-        for level, module, names, complement in table
+        for level, module, names, complement, *_ in table
     }
     for target in spelled:
         binds = known.get(target)
@@ -498,7 +704,7 @@ def star_may_bind(
 
 
 def star_source(
-    table: Iterable[tuple[int, str, tuple[str, ...], bool]] | None,
+    table: Iterable[tuple] | None,
     spelled: Sequence[Target],
     name: str,
 ) -> Target | None:
@@ -510,7 +716,7 @@ def star_source(
         return None
     known: Mapping[Target, Binds] = {
         (level, module): (frozenset(names), complement)
-        for level, module, names, complement in table
+        for level, module, names, complement, *_ in table
     }
     for target in reversed(spelled):
         binds = known.get(target)
