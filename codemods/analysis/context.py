@@ -202,25 +202,10 @@ class Context:
         statements = self.collector.star_statements
         if not statements or len(statements) != len(self.collector.star_targets):
             return None
-        top: dict[int, int] = {}
-        module = None
-        for node in (*statements, name):
-            current: cst.CSTNode = node
-            parent = self.flow.parent(current)
-            while parent is not None and not isinstance(parent, cst.Module):
-                current, parent = parent, self.flow.parent(parent)
-            if parent is None:
-                return None
-            module = parent
-            top[id(node)] = id(current)
-        assert module is not None
-        index = {id(statement): i for i, statement in enumerate(module.body)}
-        for statement in statements:
-            line = self.flow.parent(statement)
-            if not isinstance(line, cst.SimpleStatementLine) or self.flow.parent(line) is not module:
-                return None  # `if x: from m import *`: it may not run
-        last = max(index[top[id(s)]] for s in statements)
-        if index.get(top[id(name)], -1) <= last:
+        if not all(self._unconditional(s) for s in statements):
+            return None  # `if x: from m import *`: it may not run
+        last = max(self._top_level(s)[0] for s in statements)
+        if self._top_level(name)[0] <= last:
             return None  # read before (or among) the star imports
         target = star_binds.star_source(
             self.policy.star_binds, self.collector.star_targets, name.value

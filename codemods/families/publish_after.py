@@ -612,8 +612,8 @@ def _with_writer(
     keeps = third_party.keeps_content(call, entry, ctx.flow.local_value_of)
     if keeps:
         # `with tarfile.open(p, "a") as tar:`: what another worker published is restored
-        # first (`_restored_path`); only a path that is a name or a literal is wrapped
-        found = _restored_path(found, ctx) or found
+        # first (a second run finds it wrapped); only a name or a literal is wrapped
+        found = restore_before.restored_argument(found, ctx) or found
         if not _provable(found, entry):
             return None
     if not _provable(found, entry):
@@ -626,23 +626,6 @@ def _with_writer(
     read = found if isinstance(found, cst.Name) else None
     ok = _after_with.publishable(statement, read, ctx.scopes, parent, found)
     return (statement, found) if ok else None
-
-
-def _restored_path(path: cst.BaseExpression, ctx: Context) -> cst.BaseExpression | None:
-    """`p` of `storage.restored(p)` (what `WithPublishEdit` wraps a content-keeping
-    writer's path in), else None."""
-    if not (isinstance(path, cst.Call) and len(path.args) == 1):
-        return None
-    func, arg = path.func, path.args[0]
-    if (
-        isinstance(func, cst.Attribute)
-        and func.attr.value == "restored"
-        and arg.keyword is None
-        and not arg.star
-        and ctx.on_runtime_storage(path)
-    ):
-        return arg.value
-    return None
 
 
 def _restore_places(
@@ -660,7 +643,7 @@ def _restore_places(
         path = third_party.path_of(call, entry)
         if path is None:
             return None
-        if _restored_path(path, ctx) is not None:
+        if restore_before.restored_argument(path, ctx) is not None:
             continue  # a second run: already wrapped
         items = [i for i, w in enumerate(statement.items) if w.item is call
                  or (isinstance(w.item, cst.Await) and w.item.expression is call)]

@@ -240,9 +240,10 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return item
     path = third_party.path_of(call, claimed[1])
     item.target = path  # a secret-looking or system literal path: LOCAL (the finder's rules)
-    if isinstance(path, cst.Call) and _is_restored(path, ctx):
+    wrapped = restored_argument(path, ctx) if path is not None else None
+    if wrapped is not None:
         item.status, item.reason = Status.MIGRATED, None
-        item.target = path.args[0].value
+        item.target = wrapped
     return item
 
 
@@ -271,17 +272,21 @@ def decide(items: list[Found], ctx: Context) -> None:
         item.needs = ("storage",)
 
 
-def _is_restored(call: cst.Call, ctx: Context) -> bool:
-    """`storage.restored(p)`, or `storage.held(p)` (HeldEdit's form)."""
-    func = call.func
-    return (
+def restored_argument(path: cst.BaseExpression, ctx: Context) -> cst.BaseExpression | None:
+    """`p` of `storage.restored(p)`, or of `storage.held(p)` (HeldEdit's form): a path a
+    migration already wrapped (also publish_after's content-keeping writers); else None."""
+    if not (isinstance(path, cst.Call) and len(path.args) == 1):
+        return None
+    func, arg = path.func, path.args[0]
+    if (
         isinstance(func, cst.Attribute)
         and func.attr.value in (_METHOD, _call_through.HELD)
-        and len(call.args) == 1
-        and not call.args[0].star
-        and call.args[0].keyword is None
-        and ctx.on_runtime_storage(call)
-    )
+        and not arg.star
+        and arg.keyword is None
+        and ctx.on_runtime_storage(path)
+    ):
+        return arg.value
+    return None
 
 
 def later_arguments_inert(call: cst.Call, path: cst.BaseExpression, flow: Flow) -> bool:

@@ -681,6 +681,14 @@ def star_rebinds(
     return True  # a star import the table does not hold (the byte regex missed it)
 
 
+def _answers(table: Iterable[tuple]) -> Mapping[Target, Binds]:
+    """The pre-pass's answers (policy form) by star import."""
+    return {
+        (level, module): (frozenset(names), complement)
+        for level, module, names, complement, *_ in table
+    }
+
+
 def star_may_bind(
     table: Iterable[tuple] | None,
     spelled: Iterable[Target],
@@ -692,10 +700,7 @@ def star_may_bind(
     import *`) may bind anything."""
     if table is None:
         return True
-    known: Mapping[Target, Binds] = {
-        (level, module): (frozenset(names), complement)
-        for level, module, names, complement, *_ in table
-    }
+    known = _answers(table)
     for target in spelled:
         binds = known.get(target)
         if binds is None or may_bind(binds, name):
@@ -714,10 +719,7 @@ def star_source(
     none may, or the table does not hold them all (any may then)."""
     if table is None:
         return None
-    known: Mapping[Target, Binds] = {
-        (level, module): (frozenset(names), complement)
-        for level, module, names, complement, *_ in table
-    }
+    known = _answers(table)
     for target in reversed(spelled):
         binds = known.get(target)
         if binds is None:
