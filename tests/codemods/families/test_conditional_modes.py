@@ -116,8 +116,14 @@ NAME_HELD = {
         "gzip.open(p, mode=mode)",
         APPENDED,
     ),
-    "local-truncating-choice": (
+    # "x" refuses a file another worker published: restored first too
+    "local-exclusive-choice": (
         '    mode = "x" if append else "w"\n',
+        "gzip.open(p, mode=mode)",
+        APPENDED,
+    ),
+    "local-truncating-choice": (
+        '    mode = "wb" if append else "w"\n',
         "gzip.open(p, mode=mode)",
         WRITTEN,
     ),
