@@ -33,7 +33,10 @@ Recognition, sound rather than by spelling:
   (`df.to_parquet(tmp)` with `tmp = NamedTemporaryFile(...)`: the temporary is the
   site); `gzip.GzipFile(..., fileobj=f)`,
   `tarfile.open(..., fileobj=f)`, `tarfile.TarFile(..., fileobj=f)` (given a file object,
-  they open nothing: the name is only written into the header; `f`'s open is the site).
+  they open nothing: the name is only written into the header; `f`'s open is the site);
+  a file descriptor (`io.FileIO(f.fileno(), "w")`, `FileIO(os.open(p, flags))` or a
+  name bound once to one: the file was opened where the descriptor was made, and the
+  handle's `name` is an int, no path to publish).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
   the site.
 
@@ -424,6 +427,10 @@ _HANDLE_MAKERS = frozenset(
 _PATH_MAKERS = frozenset(
     {"pathlib.Path", "pathlib.PurePath", "os.path.join", "os.fspath"}
 )
+# Calls that give a file descriptor, an int: `io.FileIO(fd, "w")` writes through a file
+# opened where the descriptor was made (`os.open`, counted there), and its handle's `name`
+# is that int, which names no path to publish.
+_DESCRIPTOR_MAKERS = frozenset({"os.open", "os.dup", "os.dup2", "os.openpty"})
 
 
 class Resolver:
@@ -661,6 +668,12 @@ def _is_path(
         made = resolver.names(value.func)
         if made & resolver.handle_makers:
             return False
+        if made & _DESCRIPTOR_MAKERS or (
+            isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "fileno"
+            and not value.args
+        ):
+            return False  # `io.FileIO(f.fileno(), "w")`, `FileIO(os.open(p, flags))`
         if isinstance(value.func, cst.Attribute) and value.func.attr.value == "open":
             return False  # `x.open(...)` (Path.open, ZipFile.open, ...) makes a handle
         if strict:

@@ -89,6 +89,11 @@ def counted(code: str) -> list[tuple[str, Reason | str | None]]:
         ("import gzip, bz2, lzma\ngzip.open(p, 'wt')\nbz2.open(p)\nlzma.open(p, 'ab')\n",
          [("gzip.open", W), ("bz2.open", P), ("lzma.open", W)]),
         ("import io\nio.FileIO(p)\nio.FileIO(p, 'wb')\n", [("io.FileIO", P), ("io.FileIO", W)]),
+        # A descriptor names no path: the file was opened where it was made (`os.open`,
+        # its own site), and the handle's `name` is an int. A parameter may be either.
+        (("import io, os\nio.FileIO(f.fileno(), 'wb')\nio.FileIO(os.dup(1), 'w')\n"
+          "fd = os.open(p, os.O_WRONLY)\nio.FileIO(fd, 'wb')\n"),
+         []),
         # Given a file object, gzip and tarfile open nothing: the name is only a header.
         ("import gzip\nwith open(p, 'wb') as f:\n    gzip.GzipFile(fileobj=f, filename=p, mode='wb')\n"
          "gzip.GzipFile(p, 'wb', 9, f)\ngzip.GzipFile(p, 'wb', fileobj=None)\n",
