@@ -270,6 +270,9 @@ class ReceiverTyper:
         _, self._rt_storage, self._rt_class = _names.runtime_names(runtime_module)
         self._attributes: dict[tuple[cst.ClassDef, str], Kind] = {}
         self._returns: dict[cst.FunctionDef, Kind] = {}  # of unannotated functions
+        # `inherits`, asked for every `self.m(...)` of a class without `m` (a walk of its
+        # bases, across modules): once per (class, method)
+        self._inherited: dict[tuple[cst.ClassDef, str], bool] = {}
         self._stores: (
             dict[
                 str,
@@ -530,7 +533,10 @@ class ReceiverTyper:
         """`cls`, a class of the module that is provably no Path, inherits a method
         `method` (not abstract) from its bases, whatever it defines itself: what
         `super().method(...)` in it calls, or `self.method(...)` where it defines none."""
-        return self._bases_chain(cls, method, 0) == "own"
+        key = (cls, method)
+        if key not in self._inherited:
+            self._inherited[key] = self._bases_chain(cls, method, 0) == "own"
+        return self._inherited[key]
 
     def _bases_chain(self, cls: cst.ClassDef, method: str, depth: int) -> str | None:
         """`_chain` over the bases of `cls` alone."""
