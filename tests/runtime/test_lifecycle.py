@@ -490,7 +490,8 @@ def test_a_touch_keeps_the_content_another_worker_published(
 ) -> None:
     """A file published and missing here is restored before the touch (as `open(p,
     "a")` restores it): the touch changes its times, never its content, locally or in
-    the namespace. With `exist_ok=False` nothing is restored (as `open(p, "x")`)."""
+    the namespace. With `exist_ok=False` it is restored too, and refused (as `open(p,
+    "x")` refuses it): FileExistsError, the content kept here and in the namespace."""
     writer = make_storage("worker1")
     writer.write_bytes(pathlib.Path(writer.settings.root, "data.bin"), b"DATA", pin=True)
     writer.write_bytes(pathlib.Path(writer.settings.root, "x.bin"), b"X", pin=True)
@@ -499,5 +500,7 @@ def test_a_touch_keeps_the_content_another_worker_published(
     storage.path_touch(pathlib.Path(root, "data.bin"))
     assert pathlib.Path(root, "data.bin").read_bytes() == b"DATA"
     assert mfs_cid(ipfs_client, f"{namespace}/data.bin") == cid_of_bytes(b"DATA")
-    storage.path_touch(pathlib.Path(root, "x.bin"), exist_ok=False)
-    assert pathlib.Path(root, "x.bin").read_bytes() == b""
+    with pytest.raises(FileExistsError):
+        storage.path_touch(pathlib.Path(root, "x.bin"), exist_ok=False)
+    assert pathlib.Path(root, "x.bin").read_bytes() == b"X"
+    assert mfs_cid(ipfs_client, f"{namespace}/x.bin") == cid_of_bytes(b"X")
