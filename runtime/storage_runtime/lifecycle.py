@@ -29,7 +29,7 @@ business, as for a patched `builtins.open`), the namespace is told what happened
 | `path_unlink(storage, path, *a, **kw)` | `path.unlink(*a, **kw)` | same |
 | `path_touch(storage, path, *a, **kw)` | `path.touch(*a, **kw)` | same |
 | `rmtree(storage, path, *a, **kw)` | `shutil.rmtree(path, *a, **kw)` | entries of the removed files dropped (also when it raised part-way) |
-| `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published |
+| `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published (also when copytree raised `shutil.Error` after copying the rest) |
 
 `pin` (keyword-only, every stand-in that creates a file): True pinned, False cache, None
 (the default) the source's pin as this machine recorded it (cache when unknown). `pin`
@@ -479,20 +479,39 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
     """`shutil.copytree(src, dst, ...)` (returns `dst`), then every file under it is
     published (pin None: each file's source pin, cache when unknown)."""
     fn = _function("shutil.copytree", call)
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except shutil.Error:
+        # copytree copies every file it can and raises the errors it collected at the end
+        # (a dangling symlink, an unreadable file): what it copied is on disk, and is
+        # published as after a copy that succeeded; the program sees the copy's own
+        # error, strict or not (another worker found none of the copied files)
+        a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
+        if a is not None:
+            try:
+                _copied_tree(storage, a, a["dst"], pin)
+            except Exception:
+                log.warning("storage_runtime: publishing what a failed copytree copied "
+                            "failed", exc_info=True)
+        raise
     a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
-    if a is None:
-        return result
+    if a is not None:
+        _copied_tree(storage, a, result, pin)
+    return result
+
+
+def _copied_tree(storage: Any, a: dict[str, Any], result: Any, pin: bool | None) -> None:
+    """Publish every file under `result`, copytree's destination (pin None: each file's
+    source pin as this machine recorded it, cache when unknown)."""
     if pin is not None:
         _published(storage, a["src"], result, pin)
-        return result
+        return
     try:
         base_src, base_dst = os.fsdecode(os.fspath(a["src"])), os.fsdecode(os.fspath(result))
     except (TypeError, ValueError):
-        return result
+        return
     for folder, _dirs, files in os.walk(base_dst):
         for name in files:
             full = os.path.join(folder, name)
             _published(storage, os.path.join(base_src, os.path.relpath(full, base_dst)),
                        full, None)
-    return result
