@@ -16,6 +16,7 @@ removed. A key is a program name (every run of it) or `name@variant` (one run).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 import uuid
@@ -75,6 +76,14 @@ NAMESPACE_LAGS: dict[str, dict[str, str]] = {
 }
 
 # --------------------------------------------------------------------------- cases
+
+
+def _regular_file(path: Path) -> bool:
+    """True when `path` itself (not what a symlink there points to) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _variants(program: Program) -> list[str]:
@@ -226,13 +235,14 @@ def test_program_behaves_the_same_after_apply(
         assert rows, (
             "the ipfs run published nothing: the program's writes did not reach the runtime"
         )
-        # A file the program removed or moved away is `gone` (its namespace entry
-        # dropped); a new file whose handle the program never closed (leaked to the end,
-        # kept alive by a mock's call list) is still `pending` at generation 1, the row
-        # its open made (that open's bump), for the next `sync`; every other row is
-        # published (a close that failed to publish leaves generation 2 or more).
+        # A file the program removed or moved away, or replaced by a symlink (links are
+        # not in the namespace), is `gone` (its namespace entry dropped); a new file
+        # whose handle the program never closed (leaked to the end, kept alive by a
+        # mock's call list) is still `pending` at generation 1, the row its open made
+        # (that open's bump), for the next `sync`; every other row is published (a close
+        # that failed to publish leaves generation 2 or more).
         assert [r for r in rows if r[1] != "published" and not (
-            r[1] == "gone" and not (work / r[0]).exists()) and not (
+            r[1] == "gone" and not _regular_file(work / r[0])) and not (
             r[1] == "pending" and r[3] == 1)] == []
         lags = NAMESPACE_LAGS.get(program.name, {})
         stale = restored_elsewhere(work, base / "other", tmpdir, launch)
