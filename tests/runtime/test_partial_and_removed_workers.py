@@ -169,3 +169,54 @@ def test_files_removed_here_stay_removed_for_every_read(
     c = workers("c")
     for rel in ("seen.txt", "unseen.txt", "unseen2.txt", "tree/x.json"):
         assert c.call("read", rel=rel) == MISSING, rel
+
+
+RENAMES_OF_SHARED_FILES = textwrap.dedent(
+    """\
+    import os
+    import shutil
+    from pathlib import Path
+
+    moved = []  # the program's own renames, once each (an audit hook sees every call)
+    __import__("sys").addaudithook(lambda event, args: moved.append(os.fsdecode(args[0]))
+                                   if event == "os.rename" else None)
+    os.rename("app.log", "app.log.1")  # log rotation of a log another worker wrote
+    os.replace("state.json", "state.json.bak")
+    print(shutil.move("model.bin", "model.old"))
+    print(Path("notes.txt").rename("notes.old"))
+    print(Path("cfg.toml").replace("cfg.old"))
+    try:
+        os.replace("never.txt", "x.txt")
+    except FileNotFoundError as exc:
+        print("FileNotFoundError", exc.filename)
+    print(sorted(n for n in os.listdir(".") if not n.startswith(".")))
+    print(moved)
+    """
+)
+
+
+def test_a_rename_of_a_file_only_another_worker_published_moves_it(
+    workers: Callable[..., Worker], tmp_path: Path, ipfs_api: str, namespace: str,
+) -> None:
+    """`os.rename(p, q)` of a file the namespace holds but this worker never had raised
+    FileNotFoundError (while `os.path.exists(p)` said True, restoring it, and `os.remove(p)`
+    restores it first too), and left the entry at `p` for every other worker: log rotation
+    or a backup rename on a second worker did nothing. It is restored, as a read would,
+    then renamed: the call succeeds, `q` is published and `p` leaves the namespace, as for
+    a file this worker had. The program's rename runs once."""
+    b = workers("b")
+    names = ("app.log", "state.json", "model.bin", "notes.txt", "cfg.toml")
+    for rel in names:
+        b.call("write", rel=rel, data=rel, pin=True)
+    migrated = _migrated(RENAMES_OF_SHARED_FILES, 'storage.rename("app.log", "app.log.1"')
+    lines = _run(migrated, tmp_path / "a", ipfs_api, namespace)
+    assert lines == [
+        "model.old", "notes.old", "cfg.old", "FileNotFoundError never.txt",
+        "['app.log.1', 'cfg.old', 'model.old', 'notes.old', 'state.json.bak']",
+        "['app.log', 'state.json', 'model.bin', 'notes.txt', 'cfg.toml', 'never.txt']",
+    ]
+    c = workers("c")
+    for rel, new in zip(names, ("app.log.1", "state.json.bak", "model.old", "notes.old",
+                                "cfg.old"), strict=True):
+        assert c.call("read", rel=rel) == MISSING, rel
+        assert c.call("read", rel=new) == rel, new
