@@ -61,6 +61,11 @@ XFAIL: dict[str, str] = {
     "path_reexported_open_append@ipfs": "Path re-exported by a project module: "
     ".open() on it is not rewritten while write_text is, so its writes never reach the "
     "namespace",
+    # An mmap made from a handle that is then closed: the close publishes the file as it
+    # is then, and the writes through the map come after it, behind the runtime's back;
+    # another worker restores the file without them until a `sync` publishes it (exact15).
+    "mmap_outlives_its_handle@ipfs": "writes through an mmap that outlives its handle "
+    "come after the handle's close published the file",
 }
 
 # Paths whose namespace entry may lag the run's disk when the program ends, by design (the
