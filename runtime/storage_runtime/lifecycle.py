@@ -496,7 +496,7 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
         # published as after a copy that succeeded; the program sees the copy's own
         # error, strict or not (another worker found none of the copied files)
         a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
-        if a is not None:
+        if a is not None and _is_folder(a["dst"]):  # not when it failed before making it
             try:
                 _copied_tree(storage, a, a["dst"], pin)
             except Exception:
@@ -507,6 +507,13 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
     if a is not None:
         _copied_tree(storage, a, result, pin)
     return result
+
+
+def _is_folder(path: Any) -> bool:
+    try:
+        return os.path.isdir(path) and not os.path.islink(path)
+    except (TypeError, ValueError):
+        return False
 
 
 def _copied_tree(storage: Any, a: dict[str, Any], result: Any, pin: bool | None) -> None:
