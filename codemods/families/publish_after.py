@@ -43,11 +43,12 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   at its indentation (after the comment lines that end its block):
   `with tarfile.open(out, "w:gz") as tar: ...` then `storage.publish(out, pin=True)`.
   A writer in a mode that keeps the file's content (tarfile/zipfile "a", gzip "ab",
-  FileIO "r+", h5py "a"/"r+", ...: `third_party.keeps_content`) also gets its path,
+  FileIO "r+", h5py "a"/"r+", ...) or refuses an existing file (tarfile "x:gz", zipfile
+  and gzip "x", h5py "x"/"w-", ...: `third_party.sees_existing_file`) also gets its path,
   a name or a literal whose later arguments are inert, wrapped where it stands:
   `with tarfile.open(storage.restored(p), "a") as tar:` (the file another worker
-  published is there before it appends, as for builtin `open(p, "a")`); with any other
-  path, or bound before a `try`, it stays counted.
+  published is there before it appends or is refused, as for builtin `open(p, "a")` and
+  `open(p, "x")`); with any other path, or bound before a `try`, it stays counted.
   A path that cannot be evaluated again (`Path(out, name)`, `self.tar_path`), where the
   writer keeps the path it opened (`Entry.name_attribute`: tarfile's `name`, absolute
   since the open; FileIO's and GzipFile's `name`) and the `with` binds the handle to a
@@ -609,8 +610,7 @@ def _with_writer(
     found = third_party.path_of(call, entry)
     if found is None:
         return None
-    keeps = third_party.keeps_content(call, entry, ctx.flow.local_value_of)
-    if keeps:
+    if third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
         # `with tarfile.open(p, "a") as tar:`: what another worker published is restored
         # first (a second run finds it wrapped); only a name or a literal is wrapped
         found = restore_before.restored_argument(found, ctx) or found
@@ -638,7 +638,7 @@ def _restore_places(
     for item, _ in writers:
         entry = third_party.entry_of(item.name)
         call = item.call
-        if entry is None or not third_party.keeps_content(call, entry, ctx.flow.local_value_of):
+        if entry is None or not third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
             continue
         path = third_party.path_of(call, entry)
         if path is None:
@@ -742,9 +742,9 @@ def _try_writer(
         return None
     if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
         return None
-    if third_party.keeps_content(call, entry, ctx.flow.local_value_of):
-        # `x = tarfile.open(p, "a")` then a `try`: the file another worker published
-        # would have to be restored before it, which the `try`'s edit cannot reach
+    if third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
+        # `x = tarfile.open(p, "a")` (or "x") then a `try`: the file another worker
+        # published would have to be restored before it, which the `try`'s edit cannot reach
         return None
     parent = ctx.flow.parent
     closing = _closing(call, entry, parent)

@@ -590,14 +590,18 @@ def writes_through_handle(call: cst.Call, entry: Entry, value_of: ValueOf | None
     )
 
 
-def keeps_content(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
-    """A mode `call` may give keeps what the file holds and writes to it (tarfile's and
-    zipfile's "a", gzip's "ab", FileIO's "r+", h5py's "a"/"r+", ...): the file another
-    worker published must be on disk before it opens, as builtin `open(p, "a")` through
-    the runtime has it. An unknown mode may."""
+def sees_existing_file(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:
+    """A mode `call` may give depends on the file already there: it keeps what the file
+    holds and writes to it (tarfile's and zipfile's "a", gzip's "ab", FileIO's "r+",
+    h5py's "a"/"r+", ...), or it refuses a file that exists (tarfile's "x:gz", zipfile's
+    and gzip's "x", FileIO's "xb", h5py's "x"/"w-"). Either way the file another worker
+    published must be on disk before it opens, as builtin `open(p, "a")` and `open(p,
+    "x")` through the runtime have it. An unknown mode may."""
     mode = _mode(call, entry, value_of)
     choices = (mode,) if isinstance(mode, str) else mode if isinstance(mode, tuple) else ()
-    return not choices or any("a" in c or c.startswith("r") for c in choices)
+    return not choices or any(
+        "a" in c or "x" in c or c.startswith("r") or c == "w-" for c in choices
+    )
 
 
 def _writes(call: cst.Call, entry: Entry, value_of: ValueOf | None = None) -> bool:

@@ -36,7 +36,11 @@ A value is kept as the references it depends on (`ROOT / "x"` is "a Path if `ROO
 resolved by the `Table` across modules: an imported name resolves by module path (relative
 to the importing file, or an absolute name to the one file of the run whose path ends with
 its parts; two such files: unknown), through re-exports; anything outside the run is only
-known when it is `pathlib`'s Path classes or `typing`'s wrappers. Resolution is memoised and
+known when it is `pathlib`'s Path classes or `typing`'s wrappers. A name a module binds
+only by its star imports (`from .api import *` in a package's `__init__.py`, then `from
+pkg import CorpusReader` elsewhere) is what the last star import that may bind it binds,
+by the pre-pass's answers (star_binds.py), when the module's star imports are plain
+module-level statements and nothing binds names unseen. Resolution is memoised and
 cycles are unknown. A class's own definitions win over its bases'; an attribute a class does
 not define is taken from its bases only when every base resolves (an unresolvable base may
 define it) and no base says anything but Path. `self.y` in a method refers to the class
@@ -65,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate_storage.codemods.analysis import path_api
+from migrate_storage.codemods.pipeline import star_binds, star_imports
 
 # -- the raw facts of one file (JSON data) ---------------------------------------------
 # A ref is [kind, dotted, (extra)]: "t" the type `dotted` is pathlib's Path; "v" the value
@@ -1124,7 +1129,16 @@ def needs_parse(source: bytes) -> bool:
 
 def extract(source: bytes) -> Facts:
     """The raw facts of one module's source (see the module docstring); `{}` when it
-    does not parse (the engine reports that file)."""
+    does not parse (the engine reports that file). A module that star-imports also
+    says which star imports it runs and what it binds itself ("*", `star_binds.
+    own_and_stars`), for a name another module imports from it (`Table._through_star`)."""
+    facts = _extract(source)
+    if facts and star_imports.targets(source):
+        facts["*"] = star_binds.own_and_stars(source)
+    return facts
+
+
+def _extract(source: bytes) -> Facts:
     if not needs_parse(source):
         return _skim(source)
     try:
@@ -1305,9 +1319,16 @@ _AMBIGUOUS = "ambiguous"
 class Table:
     """The raw facts of every module of the run, resolved on demand (memoised)."""
 
-    def __init__(self, facts: Mapping[Path, Facts]) -> None:
+    def __init__(
+        self, facts: Mapping[Path, Facts], star_answers: Mapping[Path, tuple] | None = None
+    ) -> None:
         self._paths = sorted(facts)
         self._facts = [facts[p] for p in self._paths]
+        # What each star import of a module of the run may bind (the pre-pass's answers,
+        # star_binds.answers), by module: a name a module binds only by a star import is
+        # followed into it (`_through_star`); without them it is unknown.
+        answers = star_answers or {}
+        self._star_answers = [answers.get(p, ()) for p in self._paths]
         self._index = {p: i for i, p in enumerate(self._paths)}
         self._parts = [module_parts(p) for p in self._paths]
         self._by_parts: dict[tuple[str, ...], list[int]] = {}
@@ -1325,10 +1346,14 @@ class Table:
         self._digests: list[str] | None = None
 
     def __getstate__(self) -> dict:
-        return {"facts": dict(zip(self._paths, self._facts)), "token": self.token}
+        return {
+            "facts": dict(zip(self._paths, self._facts)),
+            "stars": dict(zip(self._paths, self._star_answers)),
+            "token": self.token,
+        }
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["facts"])  # type: ignore[misc]
+        self.__init__(state["facts"], state["stars"])  # type: ignore[misc]
         self.token = state["token"]
 
     @property
@@ -1399,6 +1424,9 @@ class Table:
         sym = self._facts[module].get("n", {}).get(first)
         tail = tuple(p for p in rest.split(".") if p)
         if sym is None:
+            through = self._through_star(module, first, tail)
+            if through is not None:
+                return self._follow(through[0], depth + 1)
             if first in _BUILTINS:
                 return ("ext", f"builtins.{name}")
             return None
@@ -1407,11 +1435,23 @@ class Table:
     def _follow(self, target: tuple | None, depth: int) -> tuple | None:
         """Through imports and re-exports to what a name finally is: a member of a module
         of the run (not an import), a module, something outside the run, or None."""
+        # (module, name) -> the star import of the module followed for it: a chain that
+        # comes back to it (nltk's `bcp47.py` does `from nltk.corpus.reader import
+        # CorpusReader`, and `nltk/corpus/reader/__init__.py` star-imports bcp47 after
+        # api) reads what the module had bound before that star import ran.
+        running: dict[tuple[int, str], int] = {}
         while target is not None and target[0] == "sym":
             _, module, first, tail = target
             sym = self._facts[module].get("n", {}).get(first)
-            if sym is None or depth > 32:
+            if depth > 32:
                 return None
+            if sym is None:
+                found = self._through_star(module, first, tail, running.get((module, first)))
+                target = None
+                if found is not None:
+                    target, running[(module, first)] = found
+                depth += 1
+                continue
             if sym[0] != "i":
                 return target
             _, level, source, attr = sym
@@ -1420,6 +1460,27 @@ class Table:
             )
             depth += 1
         return target
+
+    def _through_star(
+        self, module: int, name: str, tail: tuple, before: int | None = None
+    ) -> tuple[tuple, int] | None:
+        """`name` of `module`, which binds it by no statement of its own (its "*" facts)
+        but by star imports (only those before the `before`-th, when given): what the
+        last star import that may bind it binds (every later one surely does not, by the
+        pre-pass's answers; `star_binds.star_source`), as `from <that module> import
+        name` would, with that star import's index. None when that is not known."""
+        stars = self._facts[module].get("*")
+        if not stars or stars.get("t") is None or name in stars.get("o", ()):
+            return None
+        spelled = [tuple(t) for t in stars["t"]][:before]
+        source = star_binds.star_source(self._star_answers[module] or None, spelled, name)
+        if source is None:
+            return None
+        level, starred = source
+        found = self._qualified(
+            module, level, ".".join(p for p in (starred, name, *tail) if p)
+        )
+        return (found, spelled.index(source)) if found is not None else None
 
     def _sym(self, target: tuple | None) -> list | None:
         if target is None or target[0] != "sym":
@@ -1726,6 +1787,7 @@ class Table:
                         str(self._paths[i]),
                         self._facts[i],
                         sorted(d for d in deps[i] if isinstance(d, str)),
+                        star_binds.digest(self._star_answers[i]),
                     ],
                     sort_keys=True,
                 ).encode()

@@ -459,7 +459,7 @@ def _pre_pass(
     return PrePass(
         targets_of,
         star_imports.star_imported(run_files, targets_of),
-        package_facts.Table(facts_of),
+        package_facts.Table(facts_of, answers),
         facts_of,
         answers,
         used,

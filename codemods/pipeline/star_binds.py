@@ -162,6 +162,37 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     return found
 
 
+def own_and_stars(source: bytes) -> dict:
+    """For a module that star-imports, what another module's `from <it> import X` needs
+    when it does not bind `X` itself (pipeline/package_facts.py follows the name into the
+    star import that binds it, `star_source`): {"t": its star imports in the order they
+    run, "o": every name it binds any other way}; {"t": None} when that cannot be known
+    (a star import that is not a plain module-level statement, one under `if`/`try`, or
+    code that can bind names unseen: `_dynamic`) or the source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {"t": None}
+    stars = [
+        [node.level, node.module or ""]
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+    ]
+    every = sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+    )
+    if every != len(stars) or _dynamic(tree):
+        return {"t": None}
+    names: set[str] = set()
+    _Binder(names, []).bind_body(tree.body)
+    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+    return {"t": stars, "o": sorted(names)}
+
+
 def _import_value(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str | None:
     """What an import binds its name to, as the dotted name of the module or attribute
     (`import os.path` -> "os", `import os.path as p` -> "os.path", `from os import

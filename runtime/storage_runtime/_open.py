@@ -98,6 +98,12 @@ class ModeSpec(NamedTuple):
     writable: bool  # w, a, x or +
     reads_existing: bool  # r or a: the file's current content matters
 
+    @property
+    def sees_existing(self) -> bool:
+        """r or a (its content matters) or x (whether it exists does): a writable open in
+        such a mode restores a file another worker published first."""
+        return self.reads_existing or self.rawmode[0] == "x"
+
 
 def _build_modes() -> dict[str, ModeSpec]:
     modes: dict[str, ModeSpec] = {}

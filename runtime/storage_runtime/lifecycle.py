@@ -306,10 +306,11 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
 
 def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
              kwargs: Any) -> Any:
-    """`path.touch(mode, exist_ok)` as an append open that writes nothing: with
-    `exist_ok` (the default) a file another worker published and this one never had is
-    restored first (a touch keeps a file's content, and `open(p, "a")` through the runtime
-    restores it too); with `exist_ok=False` nothing is restored, as for `open(p, "x")`.
+    """`path.touch(mode, exist_ok)` as an append open that writes nothing: a file another
+    worker published and this one never had is restored first (a touch keeps a file's
+    content, and `open(p, "a")` through the runtime restores it too; with
+    `exist_ok=False` it is then there to refuse, as `open(p, "x")` through the runtime
+    refuses it and one shared disk would).
     A file the call created is published (an empty file, as the closed `open(p, "a")`
     that created it is) when this process can read it (`mode=0o200` makes one it
     cannot); a file that was there is unchanged but for its times, and
@@ -317,12 +318,11 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     a = _path_arguments(storage, method, "touch", path, args, kwargs)
     if a is None:
         return method(*args, **kwargs)
-    if a["exist_ok"]:
-        try:
-            _after_call.restored(storage, path)
-        except Exception:  # the call answers as before: it creates the file here
-            log.debug("storage_runtime: restoring %r before its touch failed", path,
-                      exc_info=True)
+    try:
+        _after_call.restored(storage, path)
+    except Exception:  # the call answers as before: it creates the file here
+        log.debug("storage_runtime: restoring %r before its touch failed", path,
+                  exc_info=True)
     try:
         existed = os.path.lexists(path)
     except (OSError, ValueError):  # the call raises its own error for such a path

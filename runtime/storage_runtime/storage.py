@@ -237,7 +237,10 @@ class Storage:
         path = publishable(file, self.settings)
         if path is None:
             return call_io_open(args, kwargs)
-        if spec.reads_existing:  # r+, a, a+: the current content matters
+        if spec.sees_existing:
+            # r+, a, a+: the current content matters. x, x+: whether the file exists does:
+            # one another worker published is on disk first, so the builtin refuses it with
+            # its own FileExistsError, as one shared disk would.
             self._before_read(path)
         return open_tracked(
             file, spec, mode, size, encoding, errors, newline, closefd, opener,

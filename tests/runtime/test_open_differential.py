@@ -224,7 +224,7 @@ def compare(case: dict[str, Any], *, pin: bool = False) -> None:
             assert backend.writes == [(target, pin)]
         else:
             assert backend.writes == []
-        if spec is None or not spec.reads_existing:
+        if spec is None or not spec.sees_existing:
             assert backend.reads == []
         elif not spec.writable:  # read-only: asked only after a FileNotFoundError
             if opened or case["initial"] != "missing":
@@ -232,7 +232,10 @@ def compare(case: dict[str, Any], *, pin: bool = False) -> None:
             else:
                 assert backend.reads in ([], [target])
         elif opened:
-            assert backend.reads == [target]  # r+, a, a+ ask first: content matters
+            # r+, a, a+ ask first: content matters; x, x+ too: whether it exists does
+            assert backend.reads == [target]
+        else:  # refused: asked first unless the path is no file it could publish (a dir)
+            assert backend.reads in ([], [target])
     finally:
         shutil.rmtree(base)
 

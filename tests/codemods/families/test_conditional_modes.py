@@ -62,7 +62,8 @@ def test_all_writing_modes_publish_after_the_with() -> None:
 
 
 READ, WRITTEN, COUNTED = "restored", "published", "counted"
-APPENDED = "restored, then published"  # a mode that keeps the content: both
+# a mode that keeps the content, or refuses a file that exists ("x"): both
+APPENDED = "restored, then published"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,8 @@ APPENDED = "restored, then published"  # a mode that keeps the content: both
         # every branch a writing mode
         ('tarfile.open(p, "w:gz" if z else "w")', WRITTEN),
         ('zipfile.ZipFile(p, mode="a" if keep else "w")', APPENDED),
-        ('zipfile.ZipFile(p, mode="x" if keep else "w")', WRITTEN),
+        ('zipfile.ZipFile(p, mode="x" if keep else "w")', APPENDED),
+        ('zipfile.ZipFile(p, mode="w" if keep else "w")', WRITTEN),
     ],
 )
 def test_third_party_look_alikes(call: str, outcome: str) -> None:
@@ -114,8 +116,14 @@ NAME_HELD = {
         "gzip.open(p, mode=mode)",
         APPENDED,
     ),
-    "local-truncating-choice": (
+    # "x" refuses a file another worker published: restored first too
+    "local-exclusive-choice": (
         '    mode = "x" if append else "w"\n',
+        "gzip.open(p, mode=mode)",
+        APPENDED,
+    ),
+    "local-truncating-choice": (
+        '    mode = "wb" if append else "w"\n',
         "gzip.open(p, mode=mode)",
         WRITTEN,
     ),

@@ -108,7 +108,7 @@ REWRITTEN = {
     ),
     "a-mode-chosen-by-a-conditional": (
         (
-            'import lzma\n\ndef l(p, text, append):\n    f = lzma.open(p, "xt" if append else "wt")\n'
+            'import lzma\n\ndef l(p, text, append):\n    f = lzma.open(p, "wb" if append else "wt")\n'
             "    try:\n        f.write(text)\n    finally:\n        f.close()\n"
         ),
         "lzma.open",
@@ -117,12 +117,14 @@ REWRITTEN = {
 }
 
 
-def test_an_appending_writer_before_a_try_is_counted() -> None:
-    """`f = lzma.open(p, "at")` keeps what the file holds: the file another worker
-    published would have to be restored before it, which the `try`'s edit cannot reach
-    (a `with` over it is restored and published: test_conditional_modes.py)."""
+@pytest.mark.parametrize("mode", ["at", "xt", "xt\" if p else \"wt"])
+def test_an_appending_writer_before_a_try_is_counted(mode: str) -> None:
+    """`f = lzma.open(p, "at")` keeps what the file holds (and "xt" refuses a file that
+    exists): the file another worker published would have to be restored before it,
+    which the `try`'s edit cannot reach (a `with` over it is restored and published:
+    test_conditional_modes.py)."""
     code = (
-        'import lzma\n\ndef l(p, text):\n    f = lzma.open(p, "at")\n'
+        f'import lzma\n\ndef l(p, text):\n    f = lzma.open(p, "{mode}")\n'
         "    try:\n        f.write(text)\n    finally:\n        f.close()\n"
     )
     _, sites = _sites(code, "lzma.open")
@@ -274,7 +276,7 @@ _TREE = {
 
 
         def pack(out, src, quick):
-            tar = tarfile.open(out, "x" if quick else "w")
+            tar = tarfile.open(out, "w:gz" if quick else "w")
             try:
                 tar.add(src)
             finally:
@@ -414,9 +416,9 @@ ASYNC_REWRITTEN = {
         "        # done\n    storage.publish(p, pin=True)\n    storage.publish(q, pin=True)\n\n    return q\n",
     ),
     "trio-one-line-body": (
-        'import trio\n\nasync def save(p):\n    async with await trio.open_file(p, "x") as f: await f.write("y")\n',
+        'import trio\n\nasync def save(p):\n    async with await trio.open_file(p, "w") as f: await f.write("y")\n',
         "trio.open_file",
-        '    async with await trio.open_file(p, "x") as f: await f.write("y")\n    storage.publish(p, pin=True)\n',
+        '    async with await trio.open_file(p, "w") as f: await f.write("y")\n    storage.publish(p, pin=True)\n',
     ),
     "anyio-closed-in-a-finally": (
         (

@@ -128,8 +128,9 @@ def test_published_after_the_with(case: str) -> None:
     new = _rewritten(code)
     assert expected in new, new
     assert new.count("storage.publish(") == 1
-    # a mode that keeps the file's content restores it first, where the path stands
-    appending = any(mode in code for mode in ('"a"', '"ab"', '"r+"'))
+    # a mode that keeps the file's content, or refuses one that exists, restores it
+    # first, where the path stands
+    appending = re.search(r', (?:mode=)?"(?:a|ab|r\+|x)"\)', code) is not None
     assert ("storage.restored(" in new) is appending, new
     assert _without_added_lines(new) == code  # everything else stays as written
 

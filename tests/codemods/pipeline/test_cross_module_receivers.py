@@ -744,3 +744,24 @@ def test_names_unpacked_from_a_tuple_a_function_of_another_module_returns(tree) 
         15: Status.UNMIGRATED,  # three names from a pair
         16: Status.PENDING,  # an index of the pair
     }
+
+
+def test_a_path_re_exported_by_a_package_star_import_is_a_path(tree) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/conf/__init__.py": "from .paths import *\nfrom .names import *\n",
+        "pkg/conf/paths.py": PATHS,
+        "pkg/conf/names.py": "label = str\n",
+        "app.py": (
+            "from pkg.conf import DATA_DIR, target, label\n"
+            "DATA_DIR.open()\ntarget('x').open()\nlabel('y').open()\n"
+        ),
+    }
+    root = tree(files)
+    assert open_sites(go(root, Mode.SCAN), "app.py") == {
+        2: Status.PENDING, 3: Status.PENDING, 4: Status.UNMIGRATED,
+    }
+    go(root, Mode.APPLY)
+    text = (root / "app.py").read_text()
+    assert "storage.path_open(DATA_DIR)" in text and "storage.path_open(target('x'))" in text
+    assert go(root, Mode.CHECK).exit_code == 0

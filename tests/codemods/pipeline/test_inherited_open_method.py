@@ -180,3 +180,74 @@ def test_a_star_import_binds_what_is_read_after_it(tree, source: str, counted: b
     result = run([str(root)], Settings(mode=Mode.SCAN, jobs=1), cwd=root)
     (found,) = [f for f in result.files if f.path == "pkg/t.py"]
     assert bool(found.sites) is counted
+
+
+REEXPORTED = """\
+from pkg.readers import Reader
+
+
+class Timit(Reader):
+    def words(self, name):
+        with self.open(name) as fp:
+            return fp.read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("init", "counted"),
+    [
+        # the package re-exports its submodule's names by a star import
+        ("from pkg.readers.base import *\n", False),
+        ("from .base import *\n", False),
+        # a later star import that binds no `Reader`; a binding of its own after it
+        ("from .base import *\nfrom .plain import *\n", False),
+        ("from .base import *\nfrom .other import *\n", True),
+        ("from .base import *\nReader = object\n", True),
+        ("from .base import *\ndef Reader():\n    pass\n", True),
+        ("from .base import *\nfrom elsewhere import *\n", True),
+        # a later starred module that imports the name back from the package (a cycle):
+        # it gets what the package had bound before, the base's
+        ("from .base import *\nfrom .cycle import *\n", False),
+        # conditional, or names bound behind the parser's back: not followed
+        ("try:\n    from .base import *\nexcept ImportError:\n    pass\n", True),
+        ("from .base import *\nglobals()['Reader'] = object\n", True),
+        ("", True),
+    ],
+)
+def test_a_base_re_exported_by_a_package_star_import(tree, init: str, counted: bool) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/readers/__init__.py": init,
+        "pkg/readers/base.py": BASE,
+        "pkg/readers/plain.py": "VALUE = 1\n",
+        "pkg/readers/other.py": "class Reader:\n    pass\n",
+        "pkg/readers/cycle.py": "from pkg.readers import Reader\n\nclass Cycle(Reader):\n    pass\n",
+        "pkg/timit.py": REEXPORTED,
+    }
+    root: Path = tree(files)
+    settings = Settings(mode=Mode.SCAN, jobs=1)
+    result = run([str(root)], settings, cwd=root)
+    (timit,) = [f for f in result.files if f.path == "pkg/timit.py"]
+    assert bool(timit.sites) is counted
+    # a warm run answers as the cold one did
+    again = run([str(root)], settings, cwd=root)
+    (timit,) = [f for f in again.files if f.path == "pkg/timit.py"]
+    assert bool(timit.sites) is counted
+
+
+def test_the_cache_follows_what_a_re_exporting_star_import_binds(tree) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/readers/__init__.py": "from .base import *\nfrom .plain import *\n",
+        "pkg/readers/base.py": BASE,
+        "pkg/readers/plain.py": "VALUE = 1\n",
+        "pkg/timit.py": REEXPORTED,
+    }
+    root: Path = tree(files)
+    settings = Settings(mode=Mode.SCAN, jobs=1)
+    (timit,) = [f for f in run([str(root)], settings, cwd=root).files if f.path == "pkg/timit.py"]
+    assert not timit.sites
+    # plain.py now binds its own `Reader` (a function, which a skim of it does not record)
+    (root / "pkg/readers/plain.py").write_text("VALUE = 1\n\ndef Reader():\n    pass\n")
+    (timit,) = [f for f in run([str(root)], settings, cwd=root).files if f.path == "pkg/timit.py"]
+    assert timit.sites
