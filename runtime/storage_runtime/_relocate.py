@@ -116,6 +116,17 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
     src_rel, dst_rel = backend.rel(src), backend.rel(dst)
     if src_rel is not None and src_rel == dst_rel:
         return
+    if os.path.islink(dst):
+        # A symlink was moved (over a file, or into a moved folder). Links are not in the
+        # namespace (another worker restores what a link points to by its own path, as
+        # after `os.symlink`): publishing `dst` uploaded a copy of its target's bytes at
+        # this moment, which later writes through the target never updated (another
+        # worker restored stale bytes, or a file outside the root). A file it replaced
+        # here is gone here; so is the source's name.
+        for rel, path in ((dst_rel, None), (src_rel, src)):
+            if rel is not None and (path is None or not os.path.lexists(path)):
+                _removed_file(backend, rel)
+        return
     try:
         st = os.stat(dst)
     except OSError:

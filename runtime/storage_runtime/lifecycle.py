@@ -29,7 +29,11 @@ business, as for a patched `builtins.open`), the namespace is told what happened
 | `path_unlink(storage, path, *a, **kw)` | `path.unlink(*a, **kw)` | same |
 | `path_touch(storage, path, *a, **kw)` | `path.touch(*a, **kw)` | same |
 | `rmtree(storage, path, *a, **kw)` | `shutil.rmtree(path, *a, **kw)` | entries of the removed files dropped (also when it raised part-way) |
-| `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published |
+| `copy`, `copy2`, `copyfile`, `copytree` | `shutil.<same>(src, dst, *a, **kw)` | each copied file published (also when copytree raised `shutil.Error` after copying the rest) |
+
+A missing source of a rename, move or removal (not of `rmtree`: no folder listing) is
+first restored as a read-only open would (a file another worker published and this one
+never had), so the one call moves or removes it as on a shared disk.
 
 `pin` (keyword-only, every stand-in that creates a file): True pinned, False cache, None
 (the default) the source's pin as this machine recorded it (cache when unknown). `pin`
@@ -218,8 +222,10 @@ def _writing(storage: Any, arguments: dict[str, Any] | None) -> Any:
 def _os_move(storage: Any, name: str, call: Any, pin: bool | None, args: Any,
              kwargs: Any) -> Any:
     fn = _function(name, call)
-    result = fn(*args, **kwargs)
     a = _arguments(storage, name, fn, args, kwargs)
+    if a is not None:
+        _restore_before_leaving(storage, _at(a["src"], a["src_dir_fd"]))
+    result = fn(*args, **kwargs)
     if a is not None:
         _renamed(storage, _at(a["src"], a["src_dir_fd"]), _at(a["dst"], a["dst_dir_fd"]), pin)
     return result
@@ -285,9 +291,8 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
     if name == "touch":
         return _touched(storage, path, method, pin, args, kwargs)
-    if name == "unlink" and _path_arguments(storage, method, name, path, args,
-                                            kwargs) is not None:
-        _restore_before_removal(storage, path)
+    if _path_arguments(storage, method, name, path, args, kwargs) is not None:
+        _restore_before_leaving(storage, path)  # unlink, replace, rename: it leaves here
     result = method(*args, **kwargs)
     a = _path_arguments(storage, method, name, path, args, kwargs)
     if a is None:
@@ -356,8 +361,10 @@ def move(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = None,
     """`shutil.move(src, dst, ...)` (returns its destination), then the namespace follows
     the move to that destination (`dst` itself, or `dst/<name>` into a folder)."""
     fn = _function("shutil.move", call)
-    result = fn(*args, **kwargs)
     a = _arguments(storage, "shutil.move", fn, args, kwargs)
+    if a is not None:
+        _restore_before_leaving(storage, a["src"])
+    result = fn(*args, **kwargs)
     if a is not None:
         _renamed(storage, a["src"], result if result is not None else a["dst"], pin)
     return result
@@ -370,20 +377,22 @@ def _os_remove(storage: Any, name: str, call: Any, args: Any, kwargs: Any) -> An
     fn = _function(name, call)
     a = _arguments(storage, name, fn, args, kwargs)
     target = _at(a["path"], a["dir_fd"]) if a is not None else None
-    _restore_before_removal(storage, target)
+    _restore_before_leaving(storage, target)
     result = fn(*args, **kwargs)
     if a is not None:
         _tell(storage, "after_remove", target)
     return result
 
 
-def _restore_before_removal(storage: Any, target: Any) -> None:
-    """Before the program removes `target`: a file another worker published and this one
-    never had is restored first, as a read-only open would (`_after_call.restored`: only
-    a missing file, nothing on the local backend or under a patched open), so that the
-    program's one call removes it and the removal drops its namespace entry, as on a
-    shared disk (`os.path.exists(p)` says True for it). Trouble restoring: nothing (the
-    program's call answers as before, FileNotFoundError for a missing file)."""
+def _restore_before_leaving(storage: Any, target: Any) -> None:
+    """Before the program removes or renames `target`: a file another worker published
+    and this one never had is restored first, as a read-only open would
+    (`_after_call.restored`: only a missing file, nothing on the local backend or under a
+    patched open), so that the program's one call removes (renames) it and its namespace
+    entry goes (moves), as on a shared disk (`os.path.exists(p)` says True for it; a log
+    rotated or a state file renamed aside on a second worker raised FileNotFoundError and
+    left the entry). Trouble restoring: nothing (the program's call answers as before,
+    FileNotFoundError for a missing file)."""
     if target is None:
         return
     try:
@@ -479,20 +488,46 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
     """`shutil.copytree(src, dst, ...)` (returns `dst`), then every file under it is
     published (pin None: each file's source pin, cache when unknown)."""
     fn = _function("shutil.copytree", call)
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except shutil.Error:
+        # copytree copies every file it can and raises the errors it collected at the end
+        # (a dangling symlink, an unreadable file): what it copied is on disk, and is
+        # published as after a copy that succeeded; the program sees the copy's own
+        # error, strict or not (another worker found none of the copied files)
+        a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
+        if a is not None and _is_folder(a["dst"]):  # not when it failed before making it
+            try:
+                _copied_tree(storage, a, a["dst"], pin)
+            except Exception:
+                log.warning("storage_runtime: publishing what a failed copytree copied "
+                            "failed", exc_info=True)
+        raise
     a = _arguments(storage, "shutil.copytree", fn, args, kwargs)
-    if a is None:
-        return result
+    if a is not None:
+        _copied_tree(storage, a, result, pin)
+    return result
+
+
+def _is_folder(path: Any) -> bool:
+    try:
+        return os.path.isdir(path) and not os.path.islink(path)
+    except (TypeError, ValueError):
+        return False
+
+
+def _copied_tree(storage: Any, a: dict[str, Any], result: Any, pin: bool | None) -> None:
+    """Publish every file under `result`, copytree's destination (pin None: each file's
+    source pin as this machine recorded it, cache when unknown)."""
     if pin is not None:
         _published(storage, a["src"], result, pin)
-        return result
+        return
     try:
         base_src, base_dst = os.fsdecode(os.fspath(a["src"])), os.fsdecode(os.fspath(result))
     except (TypeError, ValueError):
-        return result
+        return
     for folder, _dirs, files in os.walk(base_dst):
         for name in files:
             full = os.path.join(folder, name)
             _published(storage, os.path.join(base_src, os.path.relpath(full, base_dst)),
                        full, None)
-    return result

@@ -16,6 +16,7 @@ removed. A key is a program name (every run of it) or `name@variant` (one run).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 import uuid
@@ -52,6 +53,26 @@ XFAIL: dict[str, str] = {
     # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
     "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
     "__fspath__ again to learn the path a rename, copy or removal touched",
+    # `from compat import Path` (a project module re-exporting pathlib's): the receivers
+    # typer does not take `Path(...)` for a Path there, so `p.write_text(v)` (any
+    # receiver) is rewritten and published, but `p.open("a")` (a KNOWN Path only) is not:
+    # the append lands behind the runtime's back and another worker restores the write
+    # before it (exact15; codemods/analysis/receivers.py, pipeline/package_facts.py).
+    "path_reexported_open_append@ipfs": "Path re-exported by a project module: "
+    ".open() on it is not rewritten while write_text is, so its writes never reach the "
+    "namespace",
+    # An mmap made from a handle that is then closed: the close publishes the file as it
+    # is then, and the writes through the map come after it, behind the runtime's back;
+    # another worker restores the file without them until a `sync` publishes it (exact15).
+    "mmap_outlives_its_handle@ipfs": "writes through an mmap that outlives its handle "
+    "come after the handle's close published the file",
+    # `remove(p)`, `move(a, b)`, `rmtree(d)` bound only by `from os import *` / `from
+    # shutil import *` are no sites (a name no statement binds has no qualified name): the
+    # files go from the disk but not from the namespace, and another worker restores
+    # them; a moved or copied file is not published (exact15; the star-bound callee
+    # could be `storage.remove(p, call=remove)`, exact whatever `remove` is).
+    "star_imported_removals@ipfs": "lifecycle calls through star-imported names are no "
+    "sites: removed files come back on another worker",
 }
 
 # Paths whose namespace entry may lag the run's disk when the program ends, by design (the
@@ -75,6 +96,14 @@ NAMESPACE_LAGS: dict[str, dict[str, str]] = {
 }
 
 # --------------------------------------------------------------------------- cases
+
+
+def _regular_file(path: Path) -> bool:
+    """True when `path` itself (not what a symlink there points to) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _variants(program: Program) -> list[str]:
@@ -226,13 +255,14 @@ def test_program_behaves_the_same_after_apply(
         assert rows, (
             "the ipfs run published nothing: the program's writes did not reach the runtime"
         )
-        # A file the program removed or moved away is `gone` (its namespace entry
-        # dropped); a new file whose handle the program never closed (leaked to the end,
-        # kept alive by a mock's call list) is still `pending` at generation 1, the row
-        # its open made (that open's bump), for the next `sync`; every other row is
-        # published (a close that failed to publish leaves generation 2 or more).
+        # A file the program removed or moved away, or replaced by a symlink (links are
+        # not in the namespace), is `gone` (its namespace entry dropped); a new file
+        # whose handle the program never closed (leaked to the end, kept alive by a
+        # mock's call list) is still `pending` at generation 1, the row its open made
+        # (that open's bump), for the next `sync`; every other row is published (a close
+        # that failed to publish leaves generation 2 or more).
         assert [r for r in rows if r[1] != "published" and not (
-            r[1] == "gone" and not (work / r[0]).exists()) and not (
+            r[1] == "gone" and not _regular_file(work / r[0])) and not (
             r[1] == "pending" and r[3] == 1)] == []
         lags = NAMESPACE_LAGS.get(program.name, {})
         stale = restored_elsewhere(work, base / "other", tmpdir, launch)
