@@ -350,6 +350,10 @@ class ReceiverTyper:
 
     def _call_kind(self, node: cst.Call, depth: int) -> Kind:
         names = self._qualified(node.func)
+        if not _names.all_in(names, _names.PATH_CONSTRUCTORS):
+            # `from compat import Path` where the project's compat.py re-exports
+            # pathlib's: what it finally is outside the run (package facts)
+            names = self._through_the_run(names)
         if _names.all_in(names, _names.PATH_CONSTRUCTORS):
             return Kind.PATH
         if _names.all_in(names, {self._rt_class}):

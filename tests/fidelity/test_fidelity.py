@@ -53,14 +53,6 @@ XFAIL: dict[str, str] = {
     # the object; shutil calls __fspath__ repeatedly itself, which no str passed on keeps.
     "pathlike_fspath_lifecycle@ipfs": "a publishing backend calls a PathLike's "
     "__fspath__ again to learn the path a rename, copy or removal touched",
-    # `from compat import Path` (a project module re-exporting pathlib's): the receivers
-    # typer does not take `Path(...)` for a Path there, so `p.write_text(v)` (any
-    # receiver) is rewritten and published, but `p.open("a")` (a KNOWN Path only) is not:
-    # the append lands behind the runtime's back and another worker restores the write
-    # before it (exact15; codemods/analysis/receivers.py, pipeline/package_facts.py).
-    "path_reexported_open_append@ipfs": "Path re-exported by a project module: "
-    ".open() on it is not rewritten while write_text is, so its writes never reach the "
-    "namespace",
     # An mmap made from a handle that is then closed: the close publishes the file as it
     # is then, and the writes through the map come after it, behind the runtime's back;
     # another worker restores the file without them until a `sync` publishes it (exact15).

@@ -765,3 +765,18 @@ def test_a_path_re_exported_by_a_package_star_import_is_a_path(tree) -> None:
     text = (root / "app.py").read_text()
     assert "storage.path_open(DATA_DIR)" in text and "storage.path_open(target('x'))" in text
     assert go(root, Mode.CHECK).exit_code == 0
+
+
+def test_pathlib_s_path_re_exported_by_a_module_of_the_run_makes_paths(tree) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "from pathlib import Path\nfrom pathlib2 import Path as Path2\n",
+        "pkg/use.py": (
+            "from .compat import Path, Path2\nimport pkg.compat as c\n"
+            "Path('a').open()\nPath.home().open()\nPath2('b').open()\nc.Path('d').open()\n"
+        ),
+    }
+    root = tree(files)
+    assert open_sites(go(root, Mode.SCAN)) == {
+        3: Status.PENDING, 4: Status.PENDING, 5: Status.UNMIGRATED, 6: Status.PENDING,
+    }
