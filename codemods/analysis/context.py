@@ -9,6 +9,7 @@ site of the families that are decided first (`by_call`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 import libcst as cst
@@ -226,11 +227,26 @@ class Context:
                 func = alias
             # What LibCST resolves, also when a star import may rebind the callee's root:
             # the site is then left alone (`callee_star_rebound`, analysis/finder.py)
-            self._names_of = (
-                call,
-                _names.qualified_names(self.scopes.get(func), func, star=False),
-            )
+            found = _names.qualified_names(self.scopes.get(func), func, star=False)
+            if not found and isinstance(func, cst.Name) and self.collector.star_import:
+                found = self._star_bound_callee(func)
+            self._names_of = (call, found)
         return self._names_of[1]
+
+    def _star_bound_callee(self, func: cst.Name) -> frozenset[str]:
+        """A callee no statement binds, read after the module's star imports, that the
+        last of them to bind it binds from a module of the standard library (`from os
+        import *` then `remove(p)`: `os.remove`, the attribute `from os import *` copies;
+        star_binds.py reads what the stdlib module binds from its source). A star import
+        of a module of the run names that module's own function, no qualified name a
+        family knows: nothing."""
+        spelled = self._star_source(func)
+        if spelled is None or spelled.startswith("."):
+            return frozenset()
+        module = spelled.rpartition(".")[0]
+        if module.partition(".")[0] not in sys.stdlib_module_names:
+            return frozenset()
+        return frozenset({spelled})
 
     def callee_star_rebound(self, call: cst.Call) -> bool:
         """A star import may have rebound the root of `call`'s callee (or of the dotted

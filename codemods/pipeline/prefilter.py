@@ -306,6 +306,7 @@ class _Statements:
         wanted = candidates()
         self.roots = wanted.module_roots | {runtime_module.partition(".")[0]}
         self.value_functions = wanted.value_functions
+        self.star_functions = wanted.module_functions
         self.module_names: set[str] = set()
         self.from_names: set[str] = set()
         self.from_values: set[str] = set()  # from-imported value functions, as bound
@@ -324,6 +325,11 @@ class _Statements:
                     self.module_names.add(PATHLIB_IMPORTED)
                 if node.level == 0 and node.module and node.module.partition(".")[0] in self.roots:
                     for alias in node.names:
+                        if alias.name == "*":
+                            # `from os import *` then `remove(p)`: any function a family
+                            # knows may be bound (analysis/context.py `names` says which)
+                            self.from_names.update(self.star_functions)
+                            continue
                         bound = alias.asname or alias.name
                         self.module_names.add(bound)
                         self.from_names.add(bound)

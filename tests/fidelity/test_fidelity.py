@@ -58,13 +58,6 @@ XFAIL: dict[str, str] = {
     # another worker restores the file without them until a `sync` publishes it (exact15).
     "mmap_outlives_its_handle@ipfs": "writes through an mmap that outlives its handle "
     "come after the handle's close published the file",
-    # `remove(p)`, `move(a, b)`, `rmtree(d)` bound only by `from os import *` / `from
-    # shutil import *` are no sites (a name no statement binds has no qualified name): the
-    # files go from the disk but not from the namespace, and another worker restores
-    # them; a moved or copied file is not published (exact15; the star-bound callee
-    # could be `storage.remove(p, call=remove)`, exact whatever `remove` is).
-    "star_imported_removals@ipfs": "lifecycle calls through star-imported names are no "
-    "sites: removed files come back on another worker",
 }
 
 # Paths whose namespace entry may lag the run's disk when the program ends, by design (the
