@@ -198,6 +198,7 @@ _PATH_CLASSES = PATH_TYPES
 _NOT_PATH_CALLS = _names.KNOWN_NOT_PATH | {
     "zipfile.Path",
     "tarfile.TarFile.open",
+    "webbrowser.get",  # a browser controller: `webbrowser.get(cmd).open(url)`
     "pathlib.PurePath",
     "pathlib.PurePosixPath",
     "pathlib.PureWindowsPath",
