@@ -284,8 +284,17 @@ class Context:
         receiver = func.value
         seen = self.scopes.get(receiver)
         scope = seen
-        while isinstance(scope, ComprehensionScope):
-            scope = scope.parent  # `[... for line in self.open(f)]` in a method
+        while isinstance(scope, ComprehensionScope) or (
+            isinstance(scope, FunctionScope)
+            and isinstance(scope.parent, FunctionScope)
+            and isinstance(receiver, cst.Name)
+            and receiver.value not in scope.assignments
+        ):
+            # `[... for line in self.open(f)]` in a method; `self.open(f)` in a function
+            # nested in one, where `self` is the method's (a closure: bound nowhere in
+            # the inner function, which has no `nonlocal` for it either: that would be
+            # an assignment of the method's scope, seen below)
+            scope = scope.parent
         if not isinstance(scope, FunctionScope) or not isinstance(
             scope.parent, ClassScope
         ):
@@ -304,7 +313,10 @@ class Context:
             return False
         bound = seen[receiver.value] if seen is not None else ()
         if not bound or not all(
-            isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in bound
+            isinstance(a, Assignment)
+            and isinstance(a.node, cst.Param)
+            and a.scope is scope
+            for a in bound
         ):
             return False
         if any(

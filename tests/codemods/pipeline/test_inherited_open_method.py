@@ -67,6 +67,35 @@ class Timit(Reader):
     def static(self):
         return self.open("r")  # unknown
 
+    def nested(self, name):
+        # xarray 2026.9.0's tests: `self` of the method, read in a function inside it
+        def verify():
+            with self.open(name) as fp:  # none
+                return fp.read()
+
+        def own_parameter(self):
+            return self.open(name)  # unknown
+
+        def deeper():
+            return lambda: [self.open(n) for n in name]  # none
+
+        return verify, own_parameter, deeper
+
+    def nested_rebound(self, name):
+        def later():
+            return self.open(name)  # unknown
+
+        self = name
+        return later
+
+    def nested_nonlocal(self, name):
+        def later():
+            nonlocal self
+            self = name
+            return self.open(name)  # unknown
+
+        return later
+
 
 class Sub(Local):
     def words(self, name):
