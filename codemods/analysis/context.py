@@ -84,7 +84,11 @@ class Context:
             captured=collector.captured,
         )
         self.third_party = third_party.Resolver(
-            self.flow.names, self.flow.value_of, rt_open, self.flow.local_value_of
+            self.flow.names,
+            self.flow.value_of,
+            rt_open,
+            self.flow.local_value_of,
+            self.flow.holding_value,
         )
         #: Every site of the families decided before the current one (DERIVED families
         #: read it), by its call; filled by the finder before the first `decide`.

@@ -361,7 +361,17 @@ class Flow:
         found = self._one_binding(name)
         if found is None:
             return None
-        node = found[1].node
+        return self._bound_value(found[1].node)
+
+    def holding_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """`value_of` for a read of a function-local name bound several times: the value
+        of the one binding that holds at the read (`holding_binding`), else None."""
+        holder = self.holding_binding(name)
+        return None if holder is None else self._bound_value(holder)
+
+    def _bound_value(self, node: cst.CSTNode) -> cst.BaseExpression | None:
+        """The value the binding target `node` gets: `node = v`, `node: T = v`, `(node
+        := v)`, the item of `with v as node`; else None."""
         parent = self.parent(node)
         if isinstance(parent, cst.AssignTarget):
             parent = self.parent(parent)

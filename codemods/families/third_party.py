@@ -435,11 +435,15 @@ class Resolver:
         value_of: Callable[[cst.Name], cst.BaseExpression | None],
         runtime_open: str,
         local_value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
+        holding_value: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
     ) -> None:
         self.names = names
         self.value_of = value_of
         #: A function's local bound once (a mode held in a name: `_mode`).
         self.local_value_of = local_value_of
+        #: A function's local bound several times: the value of the binding that holds
+        #: at a read (`with store.open(a) as f:` ... `with store.open(b) as f:`).
+        self.holding_value = holding_value
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
@@ -652,10 +656,21 @@ def _is_path(
         return True
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = resolver.value_of(node) or node
+        value = resolver.value_of(node)
+        if value is None and resolver.holding_value is not None:
+            value = resolver.holding_value(node)
+        value = value or node
     if isinstance(value, cst.Call):
         made = resolver.names(value.func)
         if made & resolver.handle_makers:
+            return False
+        if any(
+            (entry := FUNCTIONS.get(maker)) is not None
+            and entry.with_write_modes is not None
+            for maker in made
+        ):
+            # what a writer that returns a handle made (`with pd.HDFStore(fn) as hdf:`
+            # then `df.to_hdf(hdf, key)`): that call is the site, this one writes into it
             return False
         if isinstance(value.func, cst.Attribute) and value.func.attr.value == "open":
             return False  # `x.open(...)` (Path.open, ZipFile.open, ...) makes a handle
