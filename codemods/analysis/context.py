@@ -323,16 +323,14 @@ class Context:
             for a in bound
         ):
             return False
+        if not _first_parameter(scope.node, receiver.value):
+            return False  # `other.open()`: another parameter may be anything
         if any(
             isinstance(a, Assignment) and isinstance(a.node, cst.FunctionDef)
             for a in scope.parent.assignments[method]
         ):
             return True
-        return (
-            isinstance(owner, cst.ClassDef)
-            and _first_parameter(scope.node, receiver.value)
-            and self.typer.inherits(owner, method)
-        )
+        return isinstance(owner, cst.ClassDef) and self.typer.inherits(owner, method)
 
     # -- for decide -------------------------------------------------------------------------
     def pin_for(self, family: Family) -> bool:

@@ -491,8 +491,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 def table_entry(call: cst.Call, ctx: Context) -> tuple[str, Entry] | None:
     """The table's (name, entry) for `call`: a FUNCTIONS entry its callee resolves to,
     else `*.<method>` for a METHODS entry; None when the table has neither (cheap: the
-    call's names are resolved once per call)."""
-    return _entry_of_callee(call.func, ctx.names(call))
+    call's names are resolved once per call). A method of the table that is the class's
+    own (`self.to_csv(file)` in a class that defines `to_csv`: analysis/context.py
+    `is_own_method`) is no entry: its body, analysed on its own, holds the I/O."""
+    found = _entry_of_callee(call.func, ctx.names(call))
+    if found is not None and found[0].startswith("*.") and ctx.is_own_method(call):
+        return None
+    return found
 
 
 def callee_entry(func: cst.BaseExpression, ctx: Context) -> tuple[str, Entry] | None:

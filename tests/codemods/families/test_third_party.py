@@ -217,6 +217,30 @@ def test_handles_of_a_name_bound_again_and_of_handle_writers_are_not_paths() -> 
     ]
 
 
+def test_the_class_s_own_method_with_a_table_name_is_not_a_site() -> None:
+    """dvc 3.67.1 `Serializer.export`: `self.to_csv(file)` calls the class's own
+    `to_csv`, whose body holds the I/O (counted there); `frame.to_csv(file)` on another
+    parameter is pandas' as anywhere else."""
+    code = """
+        import pandas as pd
+
+        class Serializer:
+            def to_csv(self, file):
+                pd.read_sql(q, con).to_csv(file)
+
+            def export(self, file, frame):
+                self.to_csv(file)
+                frame.to_csv(file)
+
+        class Other:
+            def export(self, file):
+                self.to_csv(file)
+    """
+    assert counted(code) == [("*.to_csv", P)] * 3
+    lines = [s.line for s in run_code(code).sites]
+    assert lines == [6, 10, 14], lines
+
+
 def test_local_functions_with_table_names_are_not_sites() -> None:
     """Resolution is by scope, never by spelling."""
     code = """
