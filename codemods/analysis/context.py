@@ -71,6 +71,7 @@ class Context:
             self.runtime,
             collector=collector,
             pruned_text=pruned.text if pruned is not None else "",
+            class_texts=dict(pruned.class_texts) if pruned is not None else None,
             package=policy.package,
             parent=lambda node: self.flow.parent(node),
             star_source=self._star_source,

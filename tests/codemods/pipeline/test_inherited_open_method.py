@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.pipeline.runner import run
+from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.settings import Mode, Settings
 
 BASE = """\
@@ -216,3 +218,56 @@ def test_a_star_import_binds_what_is_read_after_it(tree, source: str, counted: b
     result = run([str(root)], Settings(mode=Mode.SCAN, jobs=1), cwd=root)
     (found,) = [f for f in result.files if f.path == "pkg/t.py"]
     assert bool(found.sites) is counted
+
+
+CUT_MIXIN = """\
+import contextlib
+
+
+class Base:
+    @contextlib.contextmanager
+    def open(self, path):
+        with open(path) as f:
+            yield f
+
+
+class Mixin:
+    flag = True
+
+    def helper(self):
+        return 1
+{mixin_extra}
+
+def unrelated():
+    # a comment that says open, as xarray's tests do
+    return 2
+{elsewhere}
+
+class T(Base, Mixin):
+    def rt(self, p):
+        with self.open(p) as ds:
+            return ds.read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mixin_extra", "elsewhere", "counted"),
+    [
+        # xarray 2026.9.0's test_backends: a mixin cut whole (pipeline/prune.py), and the
+        # word "open" in another cut body: the mixin's own text decides
+        ("", "", False),
+        # the mixin's own cut body binds `open` (a `def open` would keep it whole: a
+        # method a candidate calls): it may come first in the MRO
+        ("\n    open = staticmethod(len)\n", "", True),
+        # another cut body stores to an `open` attribute, or names it in a string
+        ("", "\n\ndef patch():\n    Mixin.open = staticmethod(len)\n    return 1\n", True),
+        ("", "\n\ndef patch():\n    setattr(Mixin, 'open', len)\n    return 1\n", True),
+    ],
+)
+def test_a_base_cut_whole_is_judged_by_its_own_text(
+    mixin_extra: str, elsewhere: str, counted: bool
+) -> None:
+    source = CUT_MIXIN.format(mixin_extra=mixin_extra, elsewhere=elsewhere)
+    result = transform_source(source.encode(), "m.py", FilePolicy(runtime_module="storage_runtime"))
+    names = [s.name for s in result.sites]
+    assert ("self.open" in names) is counted, names
