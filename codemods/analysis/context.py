@@ -72,6 +72,7 @@ class Context:
             self.runtime,
             collector=collector,
             pruned_text=pruned.text if pruned is not None else "",
+            class_texts=dict(pruned.class_texts) if pruned is not None else None,
             package=policy.package,
             parent=lambda node: self.flow.parent(node),
             star_source=self._star_source,
@@ -85,7 +86,11 @@ class Context:
             captured=collector.captured,
         )
         self.third_party = third_party.Resolver(
-            self.flow.names, self.flow.value_of, rt_open, self.flow.local_value_of
+            self.flow.names,
+            self.flow.value_of,
+            rt_open,
+            self.flow.local_value_of,
+            self.flow.holding_value,
         )
         #: Every site of the families decided before the current one (DERIVED families
         #: read it), by its call; filled by the finder before the first `decide`.
@@ -300,8 +305,17 @@ class Context:
         receiver = func.value
         seen = self.scopes.get(receiver)
         scope = seen
-        while isinstance(scope, ComprehensionScope):
-            scope = scope.parent  # `[... for line in self.open(f)]` in a method
+        while isinstance(scope, ComprehensionScope) or (
+            isinstance(scope, FunctionScope)
+            and isinstance(scope.parent, FunctionScope)
+            and isinstance(receiver, cst.Name)
+            and receiver.value not in scope.assignments
+        ):
+            # `[... for line in self.open(f)]` in a method; `self.open(f)` in a function
+            # nested in one, where `self` is the method's (a closure: bound nowhere in
+            # the inner function, which has no `nonlocal` for it either: that would be
+            # an assignment of the method's scope, seen below)
+            scope = scope.parent
         if not isinstance(scope, FunctionScope) or not isinstance(
             scope.parent, ClassScope
         ):
@@ -320,19 +334,20 @@ class Context:
             return False
         bound = seen[receiver.value] if seen is not None else ()
         if not bound or not all(
-            isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in bound
+            isinstance(a, Assignment)
+            and isinstance(a.node, cst.Param)
+            and a.scope is scope
+            for a in bound
         ):
             return False
+        if not _first_parameter(scope.node, receiver.value):
+            return False  # `other.open()`: another parameter may be anything
         if any(
             isinstance(a, Assignment) and isinstance(a.node, cst.FunctionDef)
             for a in scope.parent.assignments[method]
         ):
             return True
-        return (
-            isinstance(owner, cst.ClassDef)
-            and _first_parameter(scope.node, receiver.value)
-            and self.typer.inherits(owner, method)
-        )
+        return isinstance(owner, cst.ClassDef) and self.typer.inherits(owner, method)
 
     # -- for decide -------------------------------------------------------------------------
     def pin_for(self, family: Family) -> bool:

@@ -5,8 +5,8 @@ str makes every later `save_directory / "x"` a Path; the name has two bindings, 
 "is every binding a Path?" (analysis/receivers.py) says no. The binding that holds at a
 read is known, without any flow analysis, when:
 
-- it is a plain statement `name = value` (or `name: T = value`) in a block that also holds
-  the read, before the statement holding the read: every path from outside that block to
+- it is a plain statement `name = value` (or `name: T = value`; with `unpacked`, also an
+  element of a flat tuple target, `fd, name = value`) in a block that also holds the read, before the statement holding the read: every path from outside that block to
   the read runs it (Python has no jump into a block); or it is the `as name` of a `with`
   item and the read is in that `with`'s body, which is entered only through it;
 - every other binding of the name in the function is a parameter, or is written before
@@ -51,11 +51,18 @@ _SCOPES = (
 
 
 def dominating(
-    read: cst.Name, bindings: Iterable[cst.CSTNode], parent: Parent
+    read: cst.Name,
+    bindings: Iterable[cst.CSTNode],
+    parent: Parent,
+    *,
+    unpacked: bool = False,
 ) -> cst.Name | None:
     """The target (a Name) of the binding of `bindings` that holds at `read`, or None
     (see the module docstring). `bindings`: the node of every binding of the name in the
-    function (LibCST `Assignment.node`: a target Name, a Param, a FunctionDef...)."""
+    function (LibCST `Assignment.node`: a target Name, a Param, a FunctionDef...).
+    `unpacked`: a name unpacked from a flat tuple (`fd, tmp = mkstemp()`) may be the one
+    that holds; its caller must read the value by position (the types of
+    analysis/receivers.py read `name = value` only, so they leave it False)."""
     bindings = list(bindings)
     read_path = _positions(read, parent)
     if read_path is None:
@@ -70,7 +77,9 @@ def dominating(
             continue
         if with_statement is not None:
             block = with_statement.body if _under(read, with_statement.body, parent) else None
-        elif _plain_statement(binding, parent):
+        elif _plain_statement(binding, parent) or (
+            unpacked and _unpacked_statement(binding, parent)
+        ):
             block = _holds_at(path, read_path)
         else:
             continue
@@ -144,6 +153,23 @@ def _plain_statement(target: cst.Name, parent: Parent) -> bool:
         and holder.target is target
         and holder.value is not None
     )
+
+
+def _unpacked_statement(target: cst.Name, parent: Parent) -> bool:
+    """`a, target = value` (one flat tuple or list target, no starred element), a
+    statement of its own: it binds `target` whenever it completes."""
+    element = parent(target)
+    sequence = parent(element) if isinstance(element, cst.Element) else None
+    if not isinstance(sequence, (cst.Tuple, cst.List)):
+        return False
+    if any(
+        not isinstance(e, cst.Element) or not isinstance(e.value, cst.Name)
+        for e in sequence.elements
+    ):
+        return False
+    holder = parent(sequence)
+    assign = parent(holder) if isinstance(holder, cst.AssignTarget) else None
+    return isinstance(assign, cst.Assign) and len(assign.targets) == 1
 
 
 def _positions(

@@ -241,8 +241,10 @@ class _Finder:
         one goes through the module's rebound `open` after apply, which passes it through)."""
         path = literal_path(item.target)
         secret = path is not None and looks_secret(path, self.policy.allow_secrets)
-        system = _system_path(path or self._bound_literal(item.target)) or self._devnull(
-            item.target
+        system = (
+            _system_path(path or self._bound_literal(item.target))
+            or self._devnull(item.target)
+            or self._system_at_every_binding(item.target)
         )
         # `open(tmp, "rb")` of a temporary file: LOCAL before and after apply (then the
         # module's rebound `open`, which reads it as the builtin did)
@@ -288,6 +290,20 @@ class _Finder:
             else target.value if isinstance(target, cst.Name) else None
         )
         return spelled == "devnull" and "os.devnull" in self.ctx.flow.names(target)
+
+    def _system_at_every_binding(self, target: cst.BaseExpression | None) -> bool:
+        """A name each of whose bindings in its scope is `name = <system file>` (a literal
+        under a system root, or `os.devnull`): `devnull = "/dev/null"` then `if
+        hasattr(os, "devnull"): devnull = os.devnull`. Whichever binding reaches the
+        call, it names a system file. (One binding: `_bound_literal`, `_devnull`.)"""
+        if not isinstance(target, cst.Name):
+            return False
+        values = self.ctx.flow.definitions(target)
+        return bool(values) and all(
+            isinstance(value, cst.BaseExpression)
+            and (_system_path(literal_path(value)) or self._devnull(value, 1))
+            for value in values  # type: ignore[union-attr]
+        )
 
     def _bound_literal(self, target: cst.BaseExpression | None) -> str | None:
         """The literal a name naming the file is bound to, once (`fname = "/sys/..."`)."""

@@ -134,6 +134,9 @@ def provenance(
                 assignment.node, cst.Name
             ):
                 value = bound.get(assignment.node)
+            if value is not None and parent is not None and _from_packed(value, scopes, parent):
+                statuses.add(FROM_CALLER)
+                continue
             statuses.add(
                 provenance(value, scopes, bound, by_call, depth + 1)
                 if value is not None
@@ -141,6 +144,76 @@ def provenance(
             )
         return _combined(statuses)
     return UNTRACEABLE
+
+
+# Reads of a `**kwargs` dict that take a value out and change nothing.
+_DICT_READS = frozenset({"get", "pop", "keys", "values", "items", "copy"})
+
+
+def _from_packed(
+    value: cst.BaseExpression, scopes: Mapping[cst.CSTNode, Scope | None], parent: Parent
+) -> bool:
+    """`value` is an element of the function's own `*args`/`**kwargs` (`kwargs["f"]`,
+    `kwargs.get("f")`, `kwargs.pop("f")`, `args[0]`): an object the caller passed (zenml's
+    `dump_file: TextIO = kwargs["dump_file"]`), when nothing in the function can have put
+    another one there: every read of the packed parameter takes from it (a subscript
+    that is not stored to or deleted, `get`/`pop`/`keys`/... called, `**kwargs` passed
+    on, which copies) and a `get`/`pop` default, if any, is a literal None. Its open is
+    the caller's."""
+    key: cst.BaseExpression | None = None
+    if isinstance(value, cst.Subscript):
+        key = value.value
+    elif (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ("get", "pop")
+        and 1 <= len(value.args) <= 2
+        and all(a.keyword is None and not a.star for a in value.args)
+        and (
+            len(value.args) == 1
+            or (isinstance(value.args[1].value, cst.Name) and value.args[1].value.value == "None")
+        )
+    ):
+        key = value.func.value
+    if not isinstance(key, cst.Name):
+        return False
+    scope = scopes.get(key)
+    assignments = list(scope[key.value]) if scope is not None else []
+    if len(assignments) != 1 or type(assignments[0]) is not Assignment:
+        return False
+    param = assignments[0].node
+    function = assignments[0].scope.node if isinstance(assignments[0].scope, FunctionScope) else None
+    params = getattr(function, "params", None)
+    if not isinstance(param, cst.Param) or not isinstance(params, cst.Parameters):
+        return False
+    if params.star_kwarg is not param and not (
+        params.star_arg is param and isinstance(value, cst.Subscript)
+    ):
+        return False
+    return all(_takes_from(access.node, parent) for access in assignments[0].references)
+
+
+def _takes_from(node: cst.CSTNode, parent: Parent) -> bool:
+    """The read `node` of a packed parameter leaves it as the call made it."""
+    holder = parent(node)
+    if isinstance(holder, cst.Subscript) and holder.value is node:
+        above = parent(holder)
+        if isinstance(above, (cst.AssignTarget, cst.Del)) or (
+            isinstance(above, (cst.AugAssign, cst.AnnAssign)) and above.target is holder
+        ):
+            return False
+        # `kwargs["a"][0] = x` stores into what the caller gave: still the caller's object
+        return not isinstance(above, (cst.Element, cst.StarredElement))
+    if isinstance(holder, cst.Attribute) and holder.value is node:
+        call = parent(holder)
+        return (
+            holder.attr.value in _DICT_READS
+            and isinstance(call, cst.Call)
+            and call.func is holder
+        )
+    if isinstance(holder, cst.Arg) and holder.value is node:
+        return holder.star in ("*", "**")  # `f(**kwargs)`: the callee gets a copy
+    return False
 
 
 def _returned_calls(
@@ -205,6 +278,8 @@ def _combined(statuses: set[object]) -> object:
         return NOT_A_FILE
     if statuses == {SECRET}:
         return SECRET
+    if statuses == {FROM_CALLER}:
+        return FROM_CALLER
     if statuses == {Status.MIGRATED}:
         return Status.MIGRATED
     if statuses <= {Status.MIGRATED, Status.PENDING}:

@@ -126,6 +126,7 @@ which costs only a count (not rewriting is exact).
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping
 
@@ -198,6 +199,7 @@ _PATH_CLASSES = PATH_TYPES
 _NOT_PATH_CALLS = _names.KNOWN_NOT_PATH | {
     "zipfile.Path",
     "tarfile.TarFile.open",
+    "webbrowser.get",  # a browser controller: `webbrowser.get(cmd).open(url)`
     "pathlib.PurePath",
     "pathlib.PurePosixPath",
     "pathlib.PureWindowsPath",
@@ -254,6 +256,7 @@ class ReceiverTyper:
         runtime_module: str,
         collector: Collector | None = None,
         pruned_text: str = "",
+        class_texts: Mapping[str, str] | None = None,
         package: View | None = None,
         parent: Parent | None = None,
         star_source: Callable[[cst.Name], str | None] | None = None,
@@ -267,6 +270,7 @@ class ReceiverTyper:
         self._bindings = bindings
         self._facts = collector
         self._pruned_text = pruned_text
+        self._class_texts = class_texts or {}
         _, self._rt_storage, self._rt_class = _names.runtime_names(runtime_module)
         self._attributes: dict[tuple[cst.ClassDef, str], Kind] = {}
         self._returns: dict[cst.FunctionDef, Kind] = {}  # of unannotated functions
@@ -509,13 +513,27 @@ class ReceiverTyper:
             and self._package.owns_method(foreign, method)
         )
 
+    def _cut_body_may_define(self, cls: cst.ClassDef, method: str) -> bool:
+        """Whether the cut body of `cls` (a stub) may define `method`: its own text names
+        it, when the pruner kept that text apart (a class whose name no other class has),
+        or another cut body stores to such an attribute or spells the name in a string
+        (`X.open = f`, `setattr(X, "open", f)`); else any cut text naming it at all."""
+        own = self._class_texts.get(cls.name.value)
+        if own is None:
+            return _nodes.mentions(method, self._pruned_text)
+        return (
+            _nodes.mentions(method, own)
+            or _nodes.stored_in_text(method, self._pruned_text)
+            or re.search(rf"[\'\"]{re.escape(method)}[\'\"]", self._pruned_text) is not None
+        )
+
     def _chain(self, cls: cst.ClassDef, method: str, depth: int) -> str | None:
         """"own" when `cls`, a class of the module, is provably no Path and no Protocol
         and defines `method` (not abstract) or inherits it from such a base; "absent" when
         it is no Path but nothing in it defines `method`; None when not proven."""
         if depth > _MAX_DEPTH or cls.keywords:
             return None
-        if _stubbed(cls) and _nodes.mentions(method, self._pruned_text):
+        if _stubbed(cls) and self._cut_body_may_define(cls, method):
             return None  # its body was cut (pipeline/prune.py) and may define `method`
         member = _nodes.member(cls, method)
         found = (

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
+from migrate_storage.codemods.analysis.dominance import dominating
 
 # The flag that is True only for a static type checker: `if TYPE_CHECKING:` bodies never run.
 _TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
@@ -136,6 +137,34 @@ class Flow:
         if not all(isinstance(n, cst.Name) for n in reads.values()):
             return None
         return list(reads.values())  # type: ignore[arg-type]
+
+    def holding_binding(self, read: cst.Name) -> cst.Name | None:
+        """The target of the one binding of a function-local name that holds at `read`
+        (analysis/dominance.py, flat tuple targets included: `fd, tmp = mkstemp()` run
+        again for each case of a test); None when that is not proven."""
+        scope = self._scope(read)
+        if not isinstance(scope, FunctionScope):
+            return None
+        assignments = list(scope.assignments[read.value])
+        if not assignments or not all(type(a) is Assignment for a in assignments):
+            return None
+        return dominating(
+            read, [a.node for a in assignments], self.parent, unpacked=True
+        )
+
+    def dominated_reads(self, target: cst.Name) -> list[cst.Name] | None:
+        """The reads of a function-local name bound several times that see `target`'s
+        binding, when every read of the name is proven to see exactly one binding
+        (`holding_binding`): then these are all the reads of `target`'s value. None
+        otherwise (a read after an `if` that rebinds it, in a loop, in a nested
+        function)."""
+        reads = self.reads_of_every_binding(target)
+        if reads is None:
+            return None
+        holders = [self.holding_binding(read) for read in reads]
+        if any(holder is None for holder in holders):
+            return None
+        return [read for read, holder in zip(reads, holders) if holder is target]
 
     def others_bind_none(self, target: cst.Name) -> bool:
         """Whether every other binding of `target`'s name in its scope is `name = None`
@@ -332,7 +361,17 @@ class Flow:
         found = self._one_binding(name)
         if found is None:
             return None
-        node = found[1].node
+        return self._bound_value(found[1].node)
+
+    def holding_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """`value_of` for a read of a function-local name bound several times: the value
+        of the one binding that holds at the read (`holding_binding`), else None."""
+        holder = self.holding_binding(name)
+        return None if holder is None else self._bound_value(holder)
+
+    def _bound_value(self, node: cst.CSTNode) -> cst.BaseExpression | None:
+        """The value the binding target `node` gets: `node = v`, `node: T = v`, `(node
+        := v)`, the item of `with v as node`; else None."""
         parent = self.parent(node)
         if isinstance(parent, cst.AssignTarget):
             parent = self.parent(parent)
@@ -354,11 +393,17 @@ class Flow:
 
     def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
         """(value, index) for a read of a name bound once as element `index` of a tuple
-        target: `fd, tmp = value`."""
+        target: `fd, tmp = value`, or bound so by the one binding that holds at the read
+        (`holding_binding`)."""
         found = self._one_binding(name)
         if found is None:
-            return None
-        element = self.parent(found[1].node)
+            holder = self.holding_binding(name)  # bound again for the next case
+            return None if holder is None else self.unpacked_from(holder)
+        return self.unpacked_from(found[1].node)
+
+    def unpacked_from(self, node: cst.CSTNode) -> tuple[cst.BaseExpression, int] | None:
+        """(value, index) for the binding target `node` of `a, node = value`."""
+        element = self.parent(node)
         target = self.parent(element) if isinstance(element, cst.Element) else None
         if not isinstance(target, (cst.Tuple, cst.List)):
             return None

@@ -34,7 +34,10 @@ program deleted), a copy publishes what it copied.
   it as its own): DYNAMIC_CALL.
 - A callee whose name may be bound to something else too (conditional imports, a local
   `def` shadowing an import on one path): DYNAMIC_CALL.
-- `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN. `.replace()`,
+- `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN, unless it passes
+  pathlib's `missing_ok=` (a UPath, a Path of another module): rewritten as a Path's
+  (the runtime calls the receiver's own `unlink`, so any receiver gets exactly its
+  call). `.replace()`,
   `.rename()` and `.touch()` on such a receiver are not sites at all (`str.replace`,
   `DataFrame.rename`, diskcache's `Cache.touch(key)`).
 - `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
@@ -314,16 +317,31 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         Kind,  # it imports names: late
     )
     kind = ctx.receiver_kind(call)
+    may_be_path = kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE) and (
+        # `await apath.unlink()`: no pathlib method returns an awaitable (uses.py)
+        kind is Kind.PATH or not ctx.flow.awaited(call)
+    )
     item = recognise_method(
         call,
         position,
-        kind is Kind.PATH,
-        kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE)
-        # `await apath.unlink()`: no pathlib method returns an awaitable (uses.py)
-        and (kind is Kind.PATH or not ctx.flow.awaited(call)),
+        kind is Kind.PATH or (may_be_path and _pathlib_unlink(call)),
+        may_be_path,
         lambda: ctx.is_own_method(call),
     )
     return item
+
+
+def _pathlib_unlink(call: cst.Call) -> bool:
+    """`p.unlink(missing_ok=...)`: pathlib's own keyword (a UPath, a Path from another
+    module). Rewritten like a known Path's: the runtime calls `p.unlink` itself and
+    follows the namespace only where that is pathlib's own on a Path, so any other
+    receiver gets exactly its call."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "unlink"
+        and any(a.keyword is not None and a.keyword.value == "missing_ok" for a in call.args)
+    )
 
 
 def callee_order_kept(call: cst.Call, ctx: Context) -> bool:

@@ -13,7 +13,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - The readers that read exactly the one file their path argument names:
   `numpy.load/loadtxt/genfromtxt/fromfile`, `torch.load`, pandas' single-file readers
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
-  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` in a read mode, and the look-alikes of open in
+  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` and `pandas.HDFStore(p, "r")` in a read mode,
+  `shutil.unpack_archive(p, d)` (its one archive), and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
   `TarFile.open`/`TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`;
   `os.open(p, flags)` whose flags surely only read, with no `dir_fd=`: families/scratch.py
@@ -176,6 +177,11 @@ READERS = frozenset(
         # The archive probes read the header of the one file they name.
         "tarfile.is_tarfile",
         "zipfile.is_zipfile",
+        # Reads the one archive it names (and writes a tree under `extract_dir`, counted
+        # nowhere: the archive is the site).
+        "shutil.unpack_archive",
+        # An HDF5 store in a read mode ("r"; third_party's modes): the one file it names.
+        "pandas.HDFStore",
         # Its file is opened when the call is awaited; the restore runs when the arguments
         # are evaluated, before that, and blocks the coroutine as a migrated builtin
         # `open` of a missing file does.

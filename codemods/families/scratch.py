@@ -530,10 +530,16 @@ def _name_reads(
     alias `p = tmp.name`; a None for a read of the object itself (passed on: it may be
     anything); other attributes (`tmp.write`) are the object's own I/O and left out.
     None when `target` is not a name bound once (other bindings to None, or under `if
-    TYPE_CHECKING:`, are no other value: `Flow.reads_past_none`)."""
+    TYPE_CHECKING:`, are no other value: `Flow.reads_past_none`), unless every read of
+    the name provably sees one binding (`Flow.dominated_reads`: then the reads of
+    `target`'s)."""
     uses = flow.uses(target)
     if uses is None and isinstance(target, cst.Name):
         uses = flow.reads_past_none(target)
+    if uses is None and isinstance(target, cst.Name):
+        # `fd, path = mkstemp()` again for each case of a test: the reads each binding
+        # provably holds at, when every read has one (analysis/dominance.py).
+        uses = flow.dominated_reads(target)
     if uses is None:
         return None
     reads: list[cst.CSTNode | None] = []

@@ -442,11 +442,15 @@ class Resolver:
         value_of: Callable[[cst.Name], cst.BaseExpression | None],
         runtime_open: str,
         local_value_of: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
+        holding_value: Callable[[cst.Name], cst.BaseExpression | None] | None = None,
     ) -> None:
         self.names = names
         self.value_of = value_of
         #: A function's local bound once (a mode held in a name: `_mode`).
         self.local_value_of = local_value_of
+        #: A function's local bound several times: the value of the binding that holds
+        #: at a read (`with store.open(a) as f:` ... `with store.open(b) as f:`).
+        self.holding_value = holding_value
         self.handle_makers = _HANDLE_MAKERS | {runtime_open}
 
 
@@ -494,8 +498,13 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 def table_entry(call: cst.Call, ctx: Context) -> tuple[str, Entry] | None:
     """The table's (name, entry) for `call`: a FUNCTIONS entry its callee resolves to,
     else `*.<method>` for a METHODS entry; None when the table has neither (cheap: the
-    call's names are resolved once per call)."""
-    return _entry_of_callee(call.func, ctx.names(call))
+    call's names are resolved once per call). A method of the table that is the class's
+    own (`self.to_csv(file)` in a class that defines `to_csv`: analysis/context.py
+    `is_own_method`) is no entry: its body, analysed on its own, holds the I/O."""
+    found = _entry_of_callee(call.func, ctx.names(call))
+    if found is not None and found[0].startswith("*.") and ctx.is_own_method(call):
+        return None
+    return found
 
 
 def callee_entry(func: cst.BaseExpression, ctx: Context) -> tuple[str, Entry] | None:
@@ -663,7 +672,10 @@ def _is_path(
         return True
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = resolver.value_of(node) or node
+        value = resolver.value_of(node)
+        if value is None and resolver.holding_value is not None:
+            value = resolver.holding_value(node)
+        value = value or node
     if isinstance(value, cst.Call):
         made = resolver.names(value.func)
         if made & resolver.handle_makers:
@@ -674,6 +686,14 @@ def _is_path(
             and not value.args
         ):
             return False  # `io.FileIO(f.fileno(), "w")`, `FileIO(os.open(p, flags))`
+        if any(
+            (entry := FUNCTIONS.get(maker)) is not None
+            and entry.with_write_modes is not None
+            for maker in made
+        ):
+            # what a writer that returns a handle made (`with pd.HDFStore(fn) as hdf:`
+            # then `df.to_hdf(hdf, key)`): that call is the site, this one writes into it
+            return False
         if isinstance(value.func, cst.Attribute) and value.func.attr.value == "open":
             return False  # `x.open(...)` (Path.open, ZipFile.open, ...) makes a handle
         if strict:

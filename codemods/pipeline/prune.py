@@ -56,6 +56,9 @@ class Pruned:
     text: str = ""  # the source text of the cut units
     ranges: tuple[tuple[int, int], ...] = ()  # the cut units' source lines, in order
     exact_lines: bool = True
+    # (name, source text) of each class cut whole whose name no other class of the module
+    # has: what its own body may define is asked of its own text (analysis/receivers.py)
+    class_texts: tuple[tuple[str, str], ...] = ()
 
     def covers(self, line: int) -> bool:
         # `ranges` are in source order and do not overlap: the last one starting at or
@@ -334,11 +337,13 @@ class Cut:
     stub_lines: frozenset[int]  # 0-based lines of `source` that stand for a cut body
     ranges: tuple[tuple[int, int], ...]  # the cut units' lines in the whole source
     text: str  # the cut units' source text (for Pruned.mentions)
+    class_texts: tuple[tuple[str, str], ...] = ()  # Pruned.class_texts
 
     def pruned(self, module: cst.Module) -> Pruned:
         """The Pruned that stands for this cut in the finder (`module` is LibCST's parse
         of `source`, so its positions are not the whole source's)."""
-        return Pruned(module, self.text, self.ranges, exact_lines=False)
+        return Pruned(module, self.text, self.ranges, exact_lines=False,
+                      class_texts=self.class_texts)
 
 
 def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut | None:
@@ -359,6 +364,8 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
     bodies: list[tuple[int, int, bytes]] = []  # (first line cut, last line, stub line)
     ranges: list[tuple[int, int]] = []
     texts: list[str] = []
+    class_names = Counter(u.name for u in units if isinstance(u, ast.ClassDef))
+    class_texts: list[tuple[str, str]] = []
     for index, first, last in selected:
         start = first_line(units[index].body[0])  # type: ignore[attr-defined]
         head = byte_lines[start - 1]
@@ -372,6 +379,9 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         bodies.append((start, last, indent + b"..." + ending))
         ranges.append((first, last))
         texts.append("".join(lines[first - 1 : last]))
+        unit = units[index]
+        if isinstance(unit, ast.ClassDef) and class_names[unit.name] == 1:
+            class_texts.append((unit.name, texts[-1]))
     bodies = _drop_unreferenced(
         bodies, [units[index] for index, _, _ in selected], byte_lines
     )
@@ -396,6 +406,7 @@ def cut_source(source: bytes, scan: Scan, candidate_lines: Sequence[int]) -> Cut
         frozenset(stub_lines),
         tuple(ranges),
         "\n".join(texts),
+        tuple(class_texts),
     )
 
 

@@ -39,6 +39,7 @@ def test_tarfile_webbrowser() -> None:
     result = _unchanged(
         "import tarfile, webbrowser\n"
         "tarfile.open('a.tar', mode)\nwebbrowser.open('http://x')\n"
+        "webbrowser.get('wslview %s').open(url)\n"
     )
     assert {(s.name, s.reason) for s in result.sites} == {
         ("tarfile.open", Reason.THIRD_PARTY_WRITER),

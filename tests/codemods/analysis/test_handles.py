@@ -55,6 +55,41 @@ def test_a_handle_the_caller_passes_in_is_not_a_site() -> None:
     assert [status for _, status, _ in json_sites(rebound)] == [Status.PENDING]
 
 
+def test_a_handle_taken_from_the_callers_packed_arguments_is_not_a_site() -> None:
+    """zenml 0.98.0 `store_database_data(self, data, **kwargs)`: `dump_file: TextIO =
+    kwargs["dump_file"]` is what the caller passed (as `args[0]`, `kwargs.get("f")`).
+    Not when the function may have put its own handle there (a store into `kwargs`, a
+    `get` default that opens)."""
+    code = (
+        "import json\n"
+        "def a(data, **kwargs):\n"
+        "    dump_file = kwargs['dump_file']\n"
+        "    json.dump(data, dump_file, indent=4)\n"
+        "def b(data, *args, **kwargs):\n"
+        "    json.dump(data, args[0])\n"
+        "    f = kwargs.get('f')\n"
+        "    g = args[1]\n"
+        "    json.dump(data, f)\n"
+        "    json.dump(data, g)\n"
+        "    return helper(**kwargs)\n"
+        "def c(data, **kwargs):\n"
+        "    kwargs['f'] = open('x.json', 'w')\n"
+        "    f = kwargs['f']\n"
+        "    json.dump(data, f)\n"
+        "def d(data, **kwargs):\n"
+        "    f = kwargs.get('f', open('y.json', 'w'))\n"
+        "    json.dump(data, f)\n"
+        "def e(data, **kwargs):\n"
+        "    kwargs.update(f=open('z.json', 'w'))\n"
+        "    f = kwargs.pop('f')\n"
+        "    json.dump(data, f)\n"
+    )
+    unknown = (Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)
+    assert [(line, (status, reason)) for line, status, reason in json_sites(code)] == [
+        (6, unknown), (15, unknown), (18, unknown), (22, unknown)
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -105,3 +105,34 @@ def test_the_null_device_spelled_with_pathlib_is_a_system_file() -> None:
     assert (
         'Path(os.devnull).open("wb")' in new and 'open(Path(os.devnull), "wb")' in new
     )
+
+
+FALLBACK = textwrap.dedent(
+    """\
+    import os
+
+
+    def detach(log_file):
+        devnull = "/dev/null"
+        if hasattr(os, "devnull"):
+            devnull = os.devnull
+        null_fd = os.open(devnull, os.O_RDWR)
+        sink = "/dev/null"
+        if log_file:
+            sink = log_file
+        out_fd = os.open(sink, os.O_RDWR)
+        return null_fd, out_fd
+    """
+)
+
+
+def test_a_name_bound_only_to_the_null_device_is_a_system_file() -> None:
+    """zenml 0.98.0 `daemonize`: `devnull = "/dev/null"`, then `os.devnull` where the
+    platform has it; every binding is the null device. A name that one branch binds to
+    another file (`sink = log_file`) stays a site."""
+    result = transform_source(
+        FALLBACK.encode(), "m.py", FilePolicy(runtime_module="storage_runtime")
+    )
+    by_line = {s.line: (s.status, s.reason) for s in result.sites}
+    assert by_line[8] == (Status.LOCAL, Reason.SYSTEM_FILE)
+    assert by_line[12] == (Status.UNMIGRATED, Reason.UNSUPPORTED_FAMILY)

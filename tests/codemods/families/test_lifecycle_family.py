@@ -155,6 +155,38 @@ def test_what_cannot_be_exact_is_left_with_a_reason(
     assert sites(code) == expected
 
 
+def test_unlink_with_pathlibs_missing_ok_is_rewritten_on_any_receiver() -> None:
+    """prefect 3.9.1's `flow_run_path.unlink(missing_ok=True)`, dagster's `UPath`:
+    `missing_ok` is pathlib's keyword; the runtime calls the receiver's own `unlink` and
+    follows the namespace only for pathlib's own on a Path, so any receiver gets exactly
+    its call (fidelity `unlink_missing_ok_any_receiver`). Without the keyword, awaited
+    (`anyio.Path`), or on a receiver provably no Path, nothing changes."""
+    code = textwrap.dedent(
+        """\
+        class Thing:
+            def unlink(self, missing_ok=False):
+                return 1
+
+        def f(a, b, c):
+            a.unlink(missing_ok=True)
+            b.unlink(missing_ok=pick())
+            c.unlink()
+            Thing().unlink(missing_ok=True)
+
+        async def g(apath):
+            await apath.unlink(missing_ok=True)
+        """
+    )
+    assert sites(code) == [
+        ("pathlib.Path.unlink", Status.PENDING, None),
+        ("pathlib.Path.unlink", Status.PENDING, None),
+        ("c.unlink", Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN),
+    ]
+    new = (run_code(code, PIN).new_source or b"").decode()
+    assert "storage.path_unlink(a, missing_ok=True)" in new
+    assert "storage.path(b).unlink(missing_ok=pick())" in new
+
+
 @pytest.mark.parametrize(
     "code",
     [

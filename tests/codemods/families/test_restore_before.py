@@ -35,6 +35,9 @@ def _readers(code: str, policy: FilePolicy | None = None) -> list[tuple[Status, 
         "import lzma\nlzma.LZMAFile(p, 'rb').read()\n",
         "import io\nio.FileIO(p).read()\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as f:\n        return await f.read()\n",
+        # zenml's code download, dask's tests: one archive, one HDF5 file read
+        "import shutil\nshutil.unpack_archive(filename=p, extract_dir=d)\n",
+        "import pandas as pd\nwith pd.HDFStore(fn, mode='r') as s:\n    s.keys()\n",
     ],
 )
 def test_wrapped(code: str) -> None:

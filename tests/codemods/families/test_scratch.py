@@ -1218,3 +1218,66 @@ def test_system_descriptors_are_local() -> None:
         # a read by path, restored first (restore_before); the fdopen wraps its descriptor
         ("os.open", None),
     ]
+
+
+def test_mkstemp_bound_again_for_each_case_is_judged_per_binding() -> None:
+    """sktime 1.2.0 `test_load_from_tsfile_to_dataframe`: `fd, path = mkstemp()` again
+    before each case, each removed in the `finally:` of the `try:` after it. Every read
+    sees one binding (analysis/dominance.py), so each mkstemp and the `os.fdopen` of its
+    descriptor are judged by their own reads, as a single binding is."""
+    code = """
+        import os, tempfile
+
+        def cases(check):
+            fd, path = tempfile.mkstemp()
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write("")
+                check(path)
+            finally:
+                os.remove(path)
+            fd, path = tempfile.mkstemp()
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write("x")
+                check(path)
+            finally:
+                os.remove(path)
+    """
+    assert reasons(code) == [TEMP, TEMP, TEMP, TEMP]
+
+
+def test_mkstemp_bound_again_but_one_file_is_kept_is_counted() -> None:
+    # The first file is never removed: the later removal reads the second binding only.
+    # A read after a branch that may rebind, or in a loop, sees no one binding: no proof.
+    code = """
+        import os, tempfile
+
+        def first_kept(check):
+            fd, path = tempfile.mkstemp()
+            with os.fdopen(fd, "w") as f:
+                f.write("kept")
+            check(path)
+            fd, path = tempfile.mkstemp()
+            with os.fdopen(fd, "w") as f:
+                f.write("")
+            os.remove(path)
+
+        def branch(flag):
+            fd, path = tempfile.mkstemp()
+            if flag:
+                fd, path = tempfile.mkstemp()
+            with os.fdopen(fd, "w") as f:
+                f.write("x")
+            os.remove(path)
+
+        def looped(items):
+            fd, path = tempfile.mkstemp()
+            for item in items:
+                with os.fdopen(fd, "w") as f:
+                    f.write(item)
+                os.remove(path)
+                fd, path = tempfile.mkstemp()
+    """
+    # (the removal of the second file is scratch too, as with a single binding)
+    assert reasons(code) == [NO, NO, TEMP, TEMP, TEMP] + [NO] * 6

@@ -186,6 +186,66 @@ def test_handles_buffers_urls_and_memory_databases_are_not_path_io() -> None:
     ]
 
 
+def test_handles_of_a_name_bound_again_and_of_handle_writers_are_not_paths() -> None:
+    """zenml 0.98.0's pandas materializer: `with store.open(a, "rb") as f` then `with
+    store.open(b, "wb") as f` in one method; `f` is bound twice, and at each read the
+    `with` that holds it is known (analysis/dominance.py): a handle, whose `.open` is the
+    site. dask's tests: `df.to_hdf(hdf, key)` into `with pd.HDFStore(fn, "w") as hdf`,
+    a handle writer's object (the HDFStore is the site, published after its `with`).
+    A name bound again to paths stays a path (published after each writer)."""
+    code = """
+        import pandas as pd
+
+        class M:
+            def save(self, df):
+                with self.store.open(self.parquet_path, mode="rb") as f:
+                    old = pd.read_parquet(f)
+                with self.store.open(self.csv_path, mode="wb") as f:
+                    df.to_csv(f, index=True)
+                return old
+
+        def save_hdf(df, fn):
+            with pd.HDFStore(fn, mode="w") as hdf:
+                df.to_hdf(hdf, key="x")
+
+        def paths(df, out, other, flag):
+            path = out
+            df.to_csv(path)
+            path = other
+            df.to_csv(path)
+            if flag:
+                path = open(out)
+            df.to_parquet(path)
+    """
+    assert counted(code) == [
+        ("pandas.HDFStore", P), ("*.to_csv", P), ("*.to_csv", P), ("*.to_parquet", P)
+    ]
+
+
+def test_the_class_s_own_method_with_a_table_name_is_not_a_site() -> None:
+    """dvc 3.67.1 `Serializer.export`: `self.to_csv(file)` calls the class's own
+    `to_csv`, whose body holds the I/O (counted there); `frame.to_csv(file)` on another
+    parameter is pandas' as anywhere else."""
+    code = """
+        import pandas as pd
+
+        class Serializer:
+            def to_csv(self, file):
+                pd.read_sql(q, con).to_csv(file)
+
+            def export(self, file, frame):
+                self.to_csv(file)
+                frame.to_csv(file)
+
+        class Other:
+            def export(self, file):
+                self.to_csv(file)
+    """
+    assert counted(code) == [("*.to_csv", P)] * 3
+    lines = [s.line for s in run_code(code).sites]
+    assert lines == [6, 10, 14], lines
+
+
 def test_local_functions_with_table_names_are_not_sites() -> None:
     """Resolution is by scope, never by spelling."""
     code = """

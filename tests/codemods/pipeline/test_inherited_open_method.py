@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.pipeline.runner import run
+from migrate_storage.codemods.policy import FilePolicy
 from migrate_storage.codemods.settings import Mode, Settings
 
 BASE = """\
@@ -45,6 +47,13 @@ class Local:
     def open(self, name):
         return name
 
+    def same(self, name):
+        return self.open(name)  # none
+
+    def given(self, other):
+        # another parameter than the first may be anything
+        return other.open("r")  # unknown
+
 
 class Timit(Reader):
     def words(self, name):
@@ -66,6 +75,35 @@ class Timit(Reader):
     @staticmethod
     def static(self):
         return self.open("r")  # unknown
+
+    def nested(self, name):
+        # xarray 2026.9.0's tests: `self` of the method, read in a function inside it
+        def verify():
+            with self.open(name) as fp:  # none
+                return fp.read()
+
+        def own_parameter(self):
+            return self.open(name)  # unknown
+
+        def deeper():
+            return lambda: [self.open(n) for n in name]  # none
+
+        return verify, own_parameter, deeper
+
+    def nested_rebound(self, name):
+        def later():
+            return self.open(name)  # unknown
+
+        self = name
+        return later
+
+    def nested_nonlocal(self, name):
+        def later():
+            nonlocal self
+            self = name
+            return self.open(name)  # unknown
+
+        return later
 
 
 class Sub(Local):
@@ -251,3 +289,56 @@ def test_the_cache_follows_what_a_re_exporting_star_import_binds(tree) -> None:
     (root / "pkg/readers/plain.py").write_text("VALUE = 1\n\ndef Reader():\n    pass\n")
     (timit,) = [f for f in run([str(root)], settings, cwd=root).files if f.path == "pkg/timit.py"]
     assert timit.sites
+
+
+CUT_MIXIN = """\
+import contextlib
+
+
+class Base:
+    @contextlib.contextmanager
+    def open(self, path):
+        with open(path) as f:
+            yield f
+
+
+class Mixin:
+    flag = True
+
+    def helper(self):
+        return 1
+{mixin_extra}
+
+def unrelated():
+    # a comment that says open, as xarray's tests do
+    return 2
+{elsewhere}
+
+class T(Base, Mixin):
+    def rt(self, p):
+        with self.open(p) as ds:
+            return ds.read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mixin_extra", "elsewhere", "counted"),
+    [
+        # xarray 2026.9.0's test_backends: a mixin cut whole (pipeline/prune.py), and the
+        # word "open" in another cut body: the mixin's own text decides
+        ("", "", False),
+        # the mixin's own cut body binds `open` (a `def open` would keep it whole: a
+        # method a candidate calls): it may come first in the MRO
+        ("\n    open = staticmethod(len)\n", "", True),
+        # another cut body stores to an `open` attribute, or names it in a string
+        ("", "\n\ndef patch():\n    Mixin.open = staticmethod(len)\n    return 1\n", True),
+        ("", "\n\ndef patch():\n    setattr(Mixin, 'open', len)\n    return 1\n", True),
+    ],
+)
+def test_a_base_cut_whole_is_judged_by_its_own_text(
+    mixin_extra: str, elsewhere: str, counted: bool
+) -> None:
+    source = CUT_MIXIN.format(mixin_extra=mixin_extra, elsewhere=elsewhere)
+    result = transform_source(source.encode(), "m.py", FilePolicy(runtime_module="storage_runtime"))
+    names = [s.name for s in result.sites]
+    assert ("self.open" in names) is counted, names
