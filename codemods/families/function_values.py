@@ -50,7 +50,9 @@ through are names and attributes read where they stand, neither called nor looke
   of a migrated call, `storage.replace(a, b, pin=True, call=os.replace)`); an operand of a comparison
   (`fn is os.replace`), also as an element of a set, list or tuple display that is one
   (`{os.open, os.unlink} <= os.supports_dir_fd`); an argument of `isinstance`, `issubclass`, `hasattr`, `getattr`,
-  `callable`, `id`, `type` or `repr` (they never call it); a class's base or keyword
+  `callable`, `id`, `type` or `repr` (they never call it); the spec of a mock
+  (`mock.Mock(spec=open)`, `create_autospec(os.replace)`; not `wraps=`, which calls
+  it); a class's base or keyword
   (`class Archive(zipfile.ZipFile)`: the subclass's own calls are not followed); a type
   (inside an annotation or a subscript: `Optional[gzip.GzipFile]`); stores and `del`.
 - json/pickle functions (they take a handle, whose open is the site) and Path methods
@@ -104,6 +106,15 @@ _NEVER_CALLING = frozenset(
     )
 )
 
+# unittest.mock's makers: a function given as `spec=`/`spec_set=` (or autospec'd) only
+# shapes the mock (`mock.Mock(spec=open)`): it is never called through it.
+_MOCK_MAKERS = frozenset(
+    f"{module}.{name}"
+    for module in ("unittest.mock", "mock")
+    for name in ("Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock",
+                 "AsyncMock", "create_autospec")
+)
+
 KIND = "value"  # `Found.kind`: its `call` is the reference, not a call
 
 DESCRIPTION = (
@@ -132,6 +143,10 @@ EXAMPLES: tuple[Unchanged, ...] = (
     Unchanged(
         "import gzip\n\n\ndef is_gzip(f):\n    return isinstance(f, gzip.GzipFile)\n",
         "Should do nothing, since isinstance never calls the class: no site.",
+    ),
+    Unchanged(
+        "from unittest import mock\n\nfake = mock.Mock(spec=open)\n",
+        "Should do nothing, since a mock's spec only shapes the mock: no site.",
     ),
 )
 
@@ -245,6 +260,8 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
                 or all(n.startswith(runtime) for n in callee)
             ):
                 return False
+            if callee and callee <= _MOCK_MAKERS and _is_spec(parent, holder):
+                return False  # `mock.Mock(spec=open)`: the mock's shape
     current: cst.CSTNode | None = parent
     while current is not None and not isinstance(
         current, (cst.BaseStatement, cst.BaseSmallStatement, cst.Lambda)
@@ -253,6 +270,15 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
             return False
         current = flow.parent(current)
     return True
+
+
+def _is_spec(arg: cst.Arg, call: cst.Call) -> bool:
+    """`arg` is the spec of a mock maker's `call`: `spec=`/`spec_set=`, or
+    `create_autospec`'s first positional argument (the makers take no other first
+    positional but `spec`)."""
+    if arg.keyword is not None:
+        return arg.keyword.value in ("spec", "spec_set")
+    return not arg.star and call.args and call.args[0] is arg
 
 
 def _removes_scratch(node: cst.BaseExpression, name: str, flow: Flow) -> Reason | None:

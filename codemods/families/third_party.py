@@ -520,6 +520,11 @@ def _entry_of_callee(
     if known:
         return known[0], FUNCTIONS.get(known[0]) or CALLED_ONLY[known[0]]
     if isinstance(func, cst.Attribute) and func.attr.value in METHODS:
+        receiver = func.value
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value == "str":
+            # pandas' string accessor (`s.str.extractall(pattern)`): its methods take a
+            # pattern, not a path; no archive or frame is reached through `.str`
+            return None
         return f"*.{func.attr.value}", METHODS[func.attr.value]
     return None
 

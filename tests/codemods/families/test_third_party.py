@@ -132,6 +132,8 @@ def test_module_functions_by_qualified_name(code: str, expected: list) -> None:
         ("df.to_json(p)\n", []),
         ("model.to_json(indent=2)\n", []),
         ("df.to_csv()\n", []),  # returns a string
+        # pandas' string accessor: a pattern, not a folder
+        ("s.str.extractall('(.*)b(.*)')\ns.text.extractall(d)\n", [("*.extractall", P)]),
         ("df.to_csv(None)\n", []),
         ("import sys\ndf.to_csv(sys.stdout)\n", []),
         ("img.save(p)\n", []),  # too common a name
