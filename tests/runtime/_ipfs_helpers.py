@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from storage_runtime._cid import cid_of_file
@@ -81,6 +82,40 @@ def mfs_cid(client: Any, path: str) -> str | None:
 
 def disk_cid(path: str) -> str:
     return cid_of_file(path)[0]
+
+
+def worker_env(root: Path | str, api: str, namespace: str) -> dict[str, str]:
+    """The environment of one worker running a migrated program as its own process: the
+    ipfs backend on `api`, its own root (and so its own index), the shared `namespace`,
+    strict (a publish or restore that fails raises in the program)."""
+    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
+           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
+           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
+    env.pop("STORAGE_RUNTIME_INDEX", None)
+    return env
+
+
+def run_program(program: Path | str, root: Path, argv: list[str], env: dict[str, str]) -> str:
+    """Run a program in `root` as its own process and return what it printed (it must
+    exit 0): `program` is a file, or source text, written beside `root` first."""
+    if isinstance(program, str):
+        source, program = program, root.parent / f"{root.name}-main.py"
+        program.write_text(source)
+    done = subprocess.run([PYTHON, str(program), *argv], cwd=root, env=env, text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def migrated_pinned(source: str) -> str:
+    """`source` as `apply` leaves it under a `pin` strategy (it must rewrite something)."""
+    from migrate_storage.codemods.model import Strategy
+    from migrate_storage.codemods.pipeline.engine import transform_source
+    from migrate_storage.codemods.policy import FilePolicy
+
+    result = transform_source(source.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
+    assert result.new_source is not None, result.message
+    return result.new_source.decode()
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -15,16 +15,11 @@ mode of the handle writers' table (zipfile "a", gzip "ab", io.FileIO "r+"/"a", a
 
 from __future__ import annotations
 
-import os
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
-from _ipfs_helpers import PYTHON
-from migrate_storage.codemods.model import Strategy
-from migrate_storage.codemods.pipeline.engine import transform_source
-from migrate_storage.codemods.policy import FilePolicy
+from _ipfs_helpers import migrated_pinned, run_program, worker_env
 
 pytestmark = pytest.mark.ipfs
 
@@ -62,30 +57,15 @@ PACK = textwrap.dedent(
 )
 
 
-def _migrated(source: str) -> str:
-    result = transform_source(source.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
-    assert result.new_source is not None, result.message
-    return result.new_source.decode()
-
-
 def _run(code: str, root: Path, argv: list[str], api: str, namespace: str) -> str:
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
-    program = root.parent / f"{root.name}-main.py"
-    program.write_text(code)
     (root / "out").mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([PYTHON, str(program), *argv], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_program(code, root, argv, worker_env(root, api, namespace))
 
 
 def test_an_appending_handle_writer_keeps_what_another_worker_published(
     tmp_path: Path, ipfs_api: str, namespace: str
 ) -> None:
-    code = _migrated(PACK)
+    code = migrated_pinned(PACK)
     assert code.count("storage.publish(tar.name") == 1, code  # the "w" pack
     assert 'tarfile.open(storage.restored(p), "a")' in code, code
     assert "storage.publish(p, pin=True)" in code, code

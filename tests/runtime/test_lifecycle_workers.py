@@ -12,14 +12,19 @@ worker that restored a file before keeps its own copy.
 from __future__ import annotations
 
 import os
-import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _ipfs_helpers import PYTHON, Failure, Worker, mfs_cid
+from _ipfs_helpers import (
+    Failure,
+    Worker,
+    mfs_cid,
+    run_program,
+    worker_env,
+)
 from migrate_storage.codemods.model import Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
@@ -76,14 +81,7 @@ def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[.
 
 
 def _run(program: Path, root: Path, step: str, api: str, namespace: str) -> str:
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
-    done = subprocess.run([PYTHON, str(program), step], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return run_program(program, root, [step], worker_env(root, api, namespace)).strip()
 
 
 def test_other_workers_see_what_the_migrated_program_did(

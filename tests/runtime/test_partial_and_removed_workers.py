@@ -14,18 +14,19 @@ its own root; other workers (`_ns_worker.py`) share the namespace. Checked here:
 
 from __future__ import annotations
 
-import os
-import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _ipfs_helpers import PYTHON, Failure, Worker
-from migrate_storage.codemods.model import Strategy
-from migrate_storage.codemods.pipeline.engine import transform_source
-from migrate_storage.codemods.policy import FilePolicy
+from _ipfs_helpers import (
+    Failure,
+    Worker,
+    migrated_pinned,
+    run_program,
+    worker_env,
+)
 
 pytestmark = pytest.mark.ipfs
 MISSING = Failure("FileNotFoundError", "")
@@ -46,9 +47,7 @@ def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[.
 
 
 def _migrated(source: str, *expected: str) -> str:
-    result = transform_source(source.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
-    assert result.new_source is not None
-    migrated = result.new_source.decode()
+    migrated = migrated_pinned(source)
     for call in expected:
         assert call in migrated, migrated
     return migrated
@@ -56,16 +55,7 @@ def _migrated(source: str, *expected: str) -> str:
 
 def _run(source: str, root: Path, api: str, namespace: str) -> list[str]:
     root.mkdir(exist_ok=True)
-    program = root.parent / f"{root.name}-main.py"
-    program.write_text(source)
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
-    done = subprocess.run([PYTHON, str(program)], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+    return run_program(source, root, [], worker_env(root, api, namespace)).splitlines()
 
 
 PARTIAL_COPYTREE = textwrap.dedent(

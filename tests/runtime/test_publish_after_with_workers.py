@@ -14,14 +14,19 @@ program wrote in a block it leaves early (a `return` inside) is not published.
 from __future__ import annotations
 
 import os
-import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _ipfs_helpers import PYTHON, Failure, Worker, mfs_cid
+from _ipfs_helpers import (
+    Failure,
+    Worker,
+    mfs_cid,
+    run_program,
+    worker_env,
+)
 from migrate_storage.codemods.model import Family, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
@@ -90,14 +95,7 @@ def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[.
 
 
 def _run(program: Path, root: Path, api: str, namespace: str) -> list[str]:
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
-    done = subprocess.run([PYTHON, str(program)], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+    return run_program(program, root, [], worker_env(root, api, namespace)).splitlines()
 
 
 def test_another_worker_restores_what_the_with_block_wrote(

@@ -11,13 +11,11 @@ exactly as the unmigrated program fails (zipfile's own FileNotFoundError).
 
 from __future__ import annotations
 
-import os
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
-from _ipfs_helpers import PYTHON
+from _ipfs_helpers import run_program, worker_env
 from migrate_storage.codemods.model import Family, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
 from migrate_storage.codemods.policy import FilePolicy
@@ -61,21 +59,8 @@ def _migrated(source: str) -> str:
     return result.new_source.decode()
 
 
-def _run(code: str, root: Path, argv: list[str], env: dict[str, str]) -> str:
-    program = root.parent / f"{root.name}-main.py"
-    program.write_text(code)
-    done = subprocess.run([PYTHON, str(program), *argv], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def _env(root: Path, api: str, namespace: str) -> dict[str, str]:
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
-    return env
+_run = run_program
+_env = worker_env
 
 
 def test_a_reader_on_another_worker_reads_what_the_writer_wrote(

@@ -11,17 +11,13 @@ second worker created an empty file and published it over the first worker's.
 from __future__ import annotations
 
 import os
-import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _ipfs_helpers import PYTHON
-from migrate_storage.codemods.model import Strategy
-from migrate_storage.codemods.pipeline.engine import transform_source
-from migrate_storage.codemods.policy import FilePolicy
+from _ipfs_helpers import migrated_pinned, run_program, worker_env
 
 pytestmark = pytest.mark.ipfs
 
@@ -126,30 +122,15 @@ CLAIM = textwrap.dedent(
 )
 
 
-def _migrated(source: str) -> str:
-    result = transform_source(source.encode(), "main.py", FilePolicy(strategy=Strategy.PIN))
-    assert result.new_source is not None, result.message
-    return result.new_source.decode()
-
-
 def _run(code: str, root: Path, who: str, api: str, namespace: str) -> str:
-    env = {**os.environ, "STORAGE_RUNTIME_BACKEND": "ipfs", "STORAGE_RUNTIME_API": api,
-           "STORAGE_RUNTIME_ROOT": str(root), "STORAGE_RUNTIME_NAMESPACE": namespace,
-           "STORAGE_RUNTIME_TIMEOUT": "5", "STORAGE_RUNTIME_STRICT": "1"}
-    env.pop("STORAGE_RUNTIME_INDEX", None)
     root.mkdir(parents=True, exist_ok=True)
-    program = root.parent / f"{root.name}-main.py"
-    program.write_text(code)
-    done = subprocess.run([PYTHON, str(program), who], cwd=root, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_program(code, root, [who], worker_env(root, api, namespace))
 
 
 def test_a_second_worker_sees_the_first_ones_exclusive_claims(
     tmp_path: Path, ipfs_api: str, namespace: str
 ) -> None:
-    code = _migrated(CLAIM)
+    code = migrated_pinned(CLAIM)
     assert 'tarfile.open(storage.restored(path), "x:gz")' in code, code
     assert 'zipfile.ZipFile(storage.restored(path), "x")' in code, code
     assert "storage.path_touch(" in code, code
