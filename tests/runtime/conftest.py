@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from _ipfs_helpers import make_client
+from _ipfs_helpers import Worker, make_client
 
 ENV_API = "MIGRATE_STORAGE_TEST_IPFS_API"
 _STRICT_WARNING = "ignore:The 'strict' parameter is no longer needed:FutureWarning"
@@ -115,3 +115,18 @@ def make_storage(ipfs_settings: Callable[..., Any]) -> Iterator[Callable[..., An
     for backend in made:
         backend.wait_drain(5)
         backend.close()
+
+
+@pytest.fixture
+def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
+    """Factory: `workers("a", api=...)` starts a worker process with root tmp_path/a."""
+    started: list[Worker] = []
+
+    def start(name: str, api: str = ipfs_api, **env: str) -> Worker:
+        worker = Worker(str(tmp_path / name), api, namespace, **env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()

@@ -38,21 +38,6 @@ MISSING = Failure("FileNotFoundError", "")
 
 
 @pytest.fixture
-def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
-    """Factory: `workers("a", api=...)` starts a worker process with root tmp_path/a."""
-    started: list[Worker] = []
-
-    def start(name: str, api: str = ipfs_api, **env: str) -> Worker:
-        worker = Worker(str(tmp_path / name), api, namespace, **env)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.close()
-
-
-@pytest.fixture
 def u(namespace: str) -> Callable[[str], str]:
     """`u(text)`: `text` made unique to this test (the shared node keeps pins and content
     across tests, so a check of "not pinned" must be about bytes only this test wrote)."""

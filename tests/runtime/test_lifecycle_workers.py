@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +64,6 @@ PROGRAM = textwrap.dedent(
         print(Path("old.txt").rename("new.txt"))
     """
 )
-
-
-@pytest.fixture
-def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
-    started: list[Worker] = []
-
-    def start(name: str) -> Worker:
-        worker = Worker(str(tmp_path / name), ipfs_api, namespace)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.close()
 
 
 def _run(program: Path, root: Path, step: str, api: str, namespace: str) -> str:

@@ -15,9 +15,8 @@ its own root; other workers (`_ns_worker.py`) share the namespace. Checked here:
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from _ipfs_helpers import (
@@ -30,20 +29,6 @@ from _ipfs_helpers import (
 
 pytestmark = pytest.mark.ipfs
 MISSING = Failure("FileNotFoundError", "")
-
-
-@pytest.fixture
-def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
-    started: list[Worker] = []
-
-    def start(name: str) -> Worker:
-        worker = Worker(str(tmp_path / name), ipfs_api, namespace)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.close()
 
 
 def _migrated(source: str, *expected: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,20 +78,6 @@ PROGRAM = textwrap.dedent(
     print(first_only("early.zip", ["a", "b"]))
     """
 )
-
-
-@pytest.fixture
-def workers(tmp_path: Any, ipfs_api: str, namespace: str) -> Iterator[Callable[..., Worker]]:
-    started: list[Worker] = []
-
-    def start(name: str) -> Worker:
-        worker = Worker(str(tmp_path / name), ipfs_api, namespace)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.close()
 
 
 def _run(program: Path, root: Path, api: str, namespace: str) -> list[str]:
