@@ -50,28 +50,55 @@ _SCOPES = (
 )
 
 
+class Positions:
+    """`_positions` for one module's parent map, memoised: each node's way to its
+    function's body is found once, and each block's statement indexes once (a function
+    that binds one name a hundred times asks about every binding for every read)."""
+
+    def __init__(self, parent: Parent) -> None:
+        self.parent = parent
+        self._paths: dict[cst.CSTNode, list[tuple[cst.CSTNode, int]] | None] = {}
+        self._indexes: dict[cst.CSTNode, dict[int, int]] = {}
+
+    def __call__(self, node: cst.CSTNode) -> list[tuple[cst.CSTNode, int]] | None:
+        if node not in self._paths:
+            self._paths[node] = _positions(node, self.parent, self._index)
+        return self._paths[node]
+
+    def _index(self, block: cst.CSTNode, statement: cst.CSTNode) -> int | None:
+        indexes = self._indexes.get(block)
+        if indexes is None:
+            body = block.body  # type: ignore[attr-defined]
+            indexes = self._indexes[block] = {id(s): i for i, s in enumerate(body)}
+        return indexes.get(id(statement))
+
+
 def dominating(
     read: cst.Name,
     bindings: Iterable[cst.CSTNode],
     parent: Parent,
     *,
     unpacked: bool = False,
+    positions: Positions | None = None,
 ) -> cst.Name | None:
     """The target (a Name) of the binding of `bindings` that holds at `read`, or None
     (see the module docstring). `bindings`: the node of every binding of the name in the
     function (LibCST `Assignment.node`: a target Name, a Param, a FunctionDef...).
     `unpacked`: a name unpacked from a flat tuple (`fd, tmp = mkstemp()`) may be the one
     that holds; its caller must read the value by position (the types of
-    analysis/receivers.py read `name = value` only, so they leave it False)."""
+    analysis/receivers.py read `name = value` only, so they leave it False).
+    `positions`: a memo of the module's statement positions, kept by a caller that asks
+    about many reads of one module (analysis/uses.py's Flow)."""
     bindings = list(bindings)
-    read_path = _positions(read, parent)
+    positions = positions or Positions(parent)
+    read_path = positions(read)
     if read_path is None:
         return None
     best: tuple[cst.Name, list[tuple[cst.CSTNode, int]], cst.CSTNode] | None = None
     for binding in bindings:
         if not isinstance(binding, cst.Name):
             continue
-        path = _positions(binding, parent)
+        path = positions(binding)
         with_statement = _with_of_target(binding, parent)
         if path is None:
             continue
@@ -94,7 +121,7 @@ def dominating(
     for binding in bindings:
         if binding is target or isinstance(binding, cst.Param):
             continue
-        other = _positions(binding, parent)
+        other = positions(binding)
         if other is None:
             return None
         if _before(other, path):
@@ -173,10 +200,13 @@ def _unpacked_statement(target: cst.Name, parent: Parent) -> bool:
 
 
 def _positions(
-    node: cst.CSTNode, parent: Parent
+    node: cst.CSTNode,
+    parent: Parent,
+    index: Callable[[cst.CSTNode, cst.CSTNode], int | None] | None = None,
 ) -> list[tuple[cst.CSTNode, int]] | None:
     """(block, index of the statement on the way to `node`) from the innermost block to
-    the function's body; None when `node` is not inside a function's own code."""
+    the function's body; None when `node` is not inside a function's own code. `index`:
+    where a statement stands in a block (a memo's; by default a scan of the block)."""
     out: list[tuple[cst.CSTNode, int]] = []
     current: cst.CSTNode | None = node
     while current is not None:
@@ -184,10 +214,12 @@ def _positions(
         if holder is None:
             return None
         if isinstance(holder, _BLOCKS):
-            body = holder.body
-            index = next((i for i, s in enumerate(body) if s is current), None)
             if index is not None:
-                out.append((holder, index))
+                at = index(holder, current)
+            else:
+                at = next((i for i, s in enumerate(holder.body) if s is current), None)
+            if at is not None:
+                out.append((holder, at))
         if isinstance(holder, cst.FunctionDef):
             return out
         if isinstance(holder, _SCOPES):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
-from migrate_storage.codemods.analysis.dominance import dominating
+from migrate_storage.codemods.analysis.dominance import Positions, dominating
 
 # The flag that is True only for a static type checker: `if TYPE_CHECKING:` bodies never run.
 _TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
@@ -62,6 +62,10 @@ class Flow:
         self._captured: dict[str, list[cst.Name]] = {}
         for node in captured:
             self._captured.setdefault(node.value, []).append(node)
+        # `holding_binding` per read, and the statement positions it compares: asked for
+        # every read of a name bound many times, once per site that reads it
+        self._holding: dict[cst.Name, cst.Name | None] = {}
+        self._positions: Positions | None = None
 
     def _scope(self, name: cst.Name) -> Scope | None:
         """The scope of `name`, None when reads of it may be in pruned-out code or a
@@ -142,14 +146,22 @@ class Flow:
         """The target of the one binding of a function-local name that holds at `read`
         (analysis/dominance.py, flat tuple targets included: `fd, tmp = mkstemp()` run
         again for each case of a test); None when that is not proven."""
+        if read not in self._holding:
+            self._holding[read] = self._holding_binding(read)
+        return self._holding[read]
+
+    def _holding_binding(self, read: cst.Name) -> cst.Name | None:
         scope = self._scope(read)
         if not isinstance(scope, FunctionScope):
             return None
         assignments = list(scope.assignments[read.value])
         if not assignments or not all(type(a) is Assignment for a in assignments):
             return None
+        if self._positions is None:
+            self._positions = Positions(self.parent)
         return dominating(
-            read, [a.node for a in assignments], self.parent, unpacked=True
+            read, [a.node for a in assignments], self.parent, unpacked=True,
+            positions=self._positions,
         )
 
     def dominated_reads(self, target: cst.Name) -> list[cst.Name] | None:
