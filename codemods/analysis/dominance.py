@@ -6,7 +6,8 @@ str makes every later `save_directory / "x"` a Path; the name has two bindings, 
 read is known, without any flow analysis, when:
 
 - it is a plain statement `name = value` (or `name: T = value`; with `unpacked`, also an
-  element of a flat tuple target, `fd, name = value`) in a block that also holds the read, before the statement holding the read: every path from outside that block to
+  element of a flat tuple target, `fd, name = value`) in a block that also holds the
+  read, before the statement holding the read: every path from outside that block to
   the read runs it (Python has no jump into a block); or it is the `as name` of a `with`
   item and the read is in that `with`'s body, which is entered only through it;
 - every other binding of the name in the function is a parameter, or is written before

@@ -1,5 +1,8 @@
 """Which names a star import may bind (`from X import *`), so that a bare `open(...)` in a
-module with a star import is migrated when no star import of it can bind `open`.
+module with a star import is migrated when no star import of it can bind `open`, and a
+name no statement binds is followed into the star import that binds it (`star_source`:
+a base class, a Path constant, a stdlib function such as `remove` after `from os import
+*`; analysis/context.py, pipeline/package_facts.py).
 
 `from X import *` binds the names X's `__all__` lists, or, when X has no `__all__`,
 every name of X's namespace not starting with `_`. This module answers "may it bind
@@ -71,8 +74,8 @@ NOTHING: Binds = (frozenset(), False)
 #: being {name: dotted value} for the names only absolute imports bind, to one value.
 Summary = dict
 
-# C modules of the stdlib known to bind no `open` (the only name a family asks about so
-# far): every other name they may bind.
+# C modules of the stdlib known to bind no `open`: every other name they may bind (so a
+# star import of one still makes any other name's source unknown).
 _C_MODULES_WITHOUT_OPEN = frozenset(
     {"math", "cmath", "time", "itertools", "operator", "errno", "binascii", "zlib",
      "select", "array", "_string", "_struct", "_random", "_heapq", "_bisect"}
