@@ -1,0 +1,46 @@
+"""A name a package binds only by star imports is followed into the LAST star import
+that may bind it (package_facts `Table._through_star`, `star_binds.star_source`). "May
+bind" over-approximates (a conditional import counts); when that star import does not
+bind the name at run time, an EARLIER one does, and the name is what that one binds.
+
+Here `pkg/b.py` binds `Path` only under `if sys.version_info < (3, 0):` (never), so
+`from pkg import Path` is `pkg/a.py`'s own class with its own `open`: no Path. The run
+counts `Path("out.txt").open("w")` migrated (pathlib) and rewrites it to
+`storage.path_open(...)`; the runtime then calls the receiver's own `open` (not hooked),
+so the program behaves the same, but the count says a non-Path open was migrated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_storage.codemods.model import Status
+from migrate_storage.codemods.pipeline.runner import RunResult, run
+from migrate_storage.codemods.settings import Mode, Settings
+
+FILES = {
+    "pkg/__init__.py": "from .a import *\nfrom .b import *\n",
+    "pkg/a.py": (
+        "import io\n\n\nclass Path:\n    def __init__(self, p):\n        self.p = p\n\n"
+        "    def open(self, mode='r'):\n        return io.StringIO()\n"
+    ),
+    "pkg/b.py": "import sys\n\nif sys.version_info < (3, 0):\n    from pathlib import Path\n",
+    "main.py": "from pkg import Path\n\nwith Path('out.txt').open('w') as f:\n    f.write('hi')\n",
+}
+
+
+def _go(root: Path, mode: Mode) -> RunResult:
+    return run([str(root)], Settings(mode=mode, jobs=1), cwd=root)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review15: star_source takes the last star import that MAY bind a name as "
+    "the one that does; a conditional binding there is no proof",
+)
+def test_a_conditional_binding_in_the_last_star_import_proves_no_path(tree) -> None:
+    root = tree(FILES)
+    (found,) = [f for f in _go(root, Mode.SCAN).files if f.path == "main.py"]
+    statuses = {s.line: s.status for s in found.sites if s.name.endswith("open")}
+    assert statuses.get(3) is not Status.PENDING, statuses
