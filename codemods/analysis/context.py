@@ -9,7 +9,6 @@ site of the families that are decided first (`by_call`).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 import libcst as cst
@@ -248,8 +247,7 @@ class Context:
         spelled = self._star_source(func)
         if spelled is None or spelled.startswith("."):
             return frozenset()
-        module = spelled.rpartition(".")[0]
-        if module.partition(".")[0] not in sys.stdlib_module_names:
+        if not star_binds.is_stdlib(spelled.rpartition(".")[0]):
             return frozenset()
         return frozenset({spelled})
 

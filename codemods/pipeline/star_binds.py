@@ -121,22 +121,37 @@ def summary(source: bytes, *, trusted: bool = False) -> Summary:
         return {"any": 1}
 
 
+def _bindings(tree: ast.Module) -> tuple[_Binder, list[ast.ImportFrom]]:
+    """Every name the module scope binds (`_Binder`, plus `global x` anywhere), and every
+    star import statement of the module, wherever it stands, in order."""
+    binder = _Binder(set(), [])
+    binder.bind_body(tree.body)
+    stars = []
+    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
+        if isinstance(node, ast.Global):
+            binder.names.update(node.names)
+            binder.other.update(node.names)
+        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            stars.append(node)
+    return binder, stars
+
+
+def is_stdlib(module: str) -> bool:
+    """`module` (dotted, absolute) is of the standard library of the running Python."""
+    return bool(module) and module.split(".")[0] in sys.stdlib_module_names
+
+
 def _summary(source: bytes, trusted: bool) -> Summary:
     tree = ast.parse(source)
     if not trusted and _dynamic(tree):
         return {"any": 1}
-    names: set[str] = set()
+    binder, star_nodes = _bindings(tree)
+    names = binder.names
     stars: list[list] = []
-    binder = _Binder(names, stars)
-    binder.bind_body(tree.body)
-    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
-        if isinstance(node, ast.Global):
-            names.update(node.names)
-            binder.other.update(node.names)
-        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            target = [node.level, node.module or ""]
-            if target not in stars:  # a star import can only be at module level, anyway
-                stars.append(target)
+    for node in star_nodes:
+        target = [node.level, node.module or ""]
+        if target not in stars:  # a star import can only be at module level, anyway
+            stars.append(target)
     imports = _import_values(binder)
     literal = _literal_all(tree)
     if literal is not None:
@@ -176,24 +191,12 @@ def own_and_stars(source: bytes) -> dict:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {"t": None}
-    stars = [
-        [node.level, node.module or ""]
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-    ]
-    every = sum(
-        1
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-    )
-    if every != len(stars) or _dynamic(tree):
+    binder, star_nodes = _bindings(tree)
+    top = {id(node) for node in tree.body}
+    if any(id(node) not in top for node in star_nodes) or _dynamic(tree):
         return {"t": None}
-    names: set[str] = set()
-    _Binder(names, []).bind_body(tree.body)
-    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
-        if isinstance(node, ast.Global):
-            names.update(node.names)
-    return {"t": stars, "o": sorted(names)}
+    stars = [[node.level, node.module or ""] for node in star_nodes]
+    return {"t": stars, "o": sorted(binder.names)}
 
 
 def _import_value(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str | None:
@@ -430,7 +433,7 @@ def _stdlib_dir() -> Path:
 def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
     """What `from <module> import *` binds for a module of the standard library (its
     source read, not imported); None when `module` is no stdlib module."""
-    if not module or module.split(".")[0] not in sys.stdlib_module_names:
+    if not is_stdlib(module):
         return None
     if depth > 8:
         return ANY
