@@ -101,7 +101,7 @@ from migrate_storage.codemods.analysis.found import (
 )
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
 from migrate_storage.codemods.analysis.uses import ArgUse, Flow
-from migrate_storage.codemods.families import lifecycle
+from migrate_storage.codemods.families import lifecycle, third_party
 from migrate_storage.codemods.families.examples import PIN_LIFECYCLE_LOCAL, Unchanged
 from migrate_storage.codemods.families.protocol import Candidates, SarifRule
 from migrate_storage.codemods.model import Family, Reason, Status
@@ -664,9 +664,7 @@ def _fd_of_temp_file(call: cst.Call, flow: Flow) -> bool:
 
 
 # Calls that make a descriptor of something else than a file of this module's naming.
-_FOREIGN_FD_MAKERS = frozenset(
-    {"os.pipe", "os.dup", "os.openpty", "pty.openpty", "msvcrt.open_osfhandle"}
-)
+_FOREIGN_FD_MAKERS = third_party.FOREIGN_DESCRIPTOR_MAKERS
 
 
 def _fd_from_elsewhere(call: cst.Call, flow: Flow) -> bool:

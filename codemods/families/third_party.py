@@ -427,10 +427,15 @@ _HANDLE_MAKERS = frozenset(
 _PATH_MAKERS = frozenset(
     {"pathlib.Path", "pathlib.PurePath", "os.path.join", "os.fspath"}
 )
+#: Calls that give descriptors of files opened elsewhere: a pipe's, a terminal's, a
+#: duplicate (families/scratch.py: `os.fdopen` of one is a foreign descriptor).
+FOREIGN_DESCRIPTOR_MAKERS = frozenset(
+    {"os.pipe", "os.dup", "os.dup2", "os.openpty", "pty.openpty", "msvcrt.open_osfhandle"}
+)
 # Calls that give a file descriptor, an int: `io.FileIO(fd, "w")` writes through a file
 # opened where the descriptor was made (`os.open`, counted there), and its handle's `name`
 # is that int, which names no path to publish.
-_DESCRIPTOR_MAKERS = frozenset({"os.open", "os.dup", "os.dup2", "os.openpty"})
+_DESCRIPTOR_MAKERS = FOREIGN_DESCRIPTOR_MAKERS | {"os.open"}
 
 
 class Resolver:
