@@ -1132,19 +1132,27 @@ def extract(source: bytes) -> Facts:
     does not parse (the engine reports that file). A module that star-imports also
     says which star imports it runs and what it binds itself ("*", `star_binds.
     own_and_stars`), for a name another module imports from it (`Table._through_star`)."""
-    facts = _extract(source)
-    if facts and star_imports.targets(source):
-        facts["*"] = star_binds.own_and_stars(source)
+    if not star_imports.targets(source):
+        return _extract(source, None)
+    try:  # parsed once, for both
+        tree: ast.Module | None = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    facts = _extract(source, tree)
+    if facts:
+        facts["*"] = star_binds.own_and_stars(tree)
     return facts
 
 
-def _extract(source: bytes) -> Facts:
+def _extract(source: bytes, tree: ast.Module | None) -> Facts:
+    """`extract` without the star facts; `tree`: the source already parsed, if it was."""
     if not needs_parse(source):
         return _skim(source)
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {}
     extractor = _Extractor(tree, walrus=b":=" in source)
     facts = extractor.run(has_global=b"global" in source)
     facts["d"] = import_targets(source)

@@ -180,16 +180,15 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     return found
 
 
-def own_and_stars(source: bytes) -> dict:
+def own_and_stars(tree: ast.Module | None) -> dict:
     """For a module that star-imports, what another module's `from <it> import X` needs
     when it does not bind `X` itself (pipeline/package_facts.py follows the name into the
     star import that binds it, `star_source`): {"t": its star imports in the order they
     run, "o": every name it binds any other way}; {"t": None} when that cannot be known
     (a star import that is not a plain module-level statement, one under `if`/`try`, or
-    code that can bind names unseen: `_dynamic`) or the source does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    code that can bind names unseen: `_dynamic`) or the source did not parse (`tree`
+    None)."""
+    if tree is None:
         return {"t": None}
     binder, star_nodes = _bindings(tree)
     top = {id(node) for node in tree.body}
