@@ -291,10 +291,10 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
     if name == "touch":
         return _touched(storage, path, method, pin, args, kwargs)
-    if _path_arguments(storage, method, name, path, args, kwargs) is not None:
+    a = _path_arguments(storage, method, name, path, args, kwargs)
+    if a is not None:
         _restore_before_leaving(storage, path)  # unlink, replace, rename: it leaves here
     result = method(*args, **kwargs)
-    a = _path_arguments(storage, method, name, path, args, kwargs)
     if a is None:
         return result
     if name == "unlink":
