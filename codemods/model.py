@@ -109,6 +109,11 @@ class Reason(enum.Enum):
     # `staticmethod(open)`, `factory = lzma.LZMAFile`): the I/O done through it later is
     # the module's, and no stand-in is exact for the value itself.
     FUNCTION_VALUE = "file function used as a value"
+    # A module beside the file's import root (its script folder, the folder its package
+    # is imported from) is named like a standard-library module the runtime imports
+    # (`shutil.py`, `logging/`): the runtime would import that file instead, and the
+    # migrated program fail at import (pipeline/shadowing.py). Nothing is rewritten.
+    STDLIB_SHADOWED = "a module beside it shadows a standard-library module the runtime imports"
 
 
 @dataclass(frozen=True, slots=True)

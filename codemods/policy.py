@@ -27,6 +27,10 @@ class FilePolicy:
     fallback: Strategy | None = None
     runtime_module: str = DEFAULT_RUNTIME_MODULE
     excluded: bool = False  # matched an `exclude` glob: sites are reported, never rewritten
+    # Set by the runner's pre-pass (pipeline/shadowing.py): the module beside this file's
+    # import root that shadows a standard-library module the runtime imports (its path,
+    # as shown): the runtime cannot be imported there, so nothing is rewritten.
+    shadowed_by: str | None = None
     # A short human description of the deciding rule ("rules.toml:12 paths=['models/**']").
     rule: str | None = None
     # Set by the rules package only when family-specific rules give the families outside
@@ -40,12 +44,17 @@ class FilePolicy:
     # adds are then private (`_storage_open`...), so no star import exports them.
     star_imported: bool = False
     # Set by the runner's pre-pass (pipeline/star_binds.py): what each star import of this
-    # module may bind, ((level, module, names, complement, values), ...) (complement:
-    # anything but `names`; values: ((name, dotted value), ...) the star import surely
-    # binds, star_binds.Resolver.values). None (no pre-pass): any star import may bind
-    # anything.
+    # module may bind, ((level, module, names, complement, values, sure), ...)
+    # (complement: anything but `names`; values: ((name, dotted value), ...) the star
+    # import surely binds, star_binds.Resolver.values; sure: the names it surely binds
+    # that an earlier star import may bind too, star_binds.Resolver.sure). None (no
+    # pre-pass): any star import may bind anything.
     star_binds: (
-        tuple[tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...]], ...] | None
+        tuple[
+            tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...], tuple[str, ...]],
+            ...,
+        ]
+        | None
     ) = None
     # Set by the runner's pre-pass (pipeline/package_facts.py): what the other modules of
     # the run say about Path-typed names this module imports. None: the module alone.

@@ -357,6 +357,7 @@ class Context:
         return (
             family in self.families
             and not self.policy.excluded
+            and self.policy.shadowed_by is None
             and self.policy.strategy_for(family) is not Strategy.LOCAL
         )
 

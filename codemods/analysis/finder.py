@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Assignment, MetadataWrapper, PositionProvider
+from libcst.metadata import Assignment, GlobalScope, MetadataWrapper, PositionProvider
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis import private_files
 from migrate_storage.codemods.analysis.collect import Collector
@@ -266,6 +266,8 @@ class _Finder:
             item, self.ctx.flow, self.ctx.scopes, self._private
         ):
             item.status, item.reason, item.edit = Status.LOCAL, Reason.PRIVATE_FILE, None
+        if item.status is Status.PENDING and self.policy.shadowed_by is not None:
+            item.unmigrated(Reason.STDLIB_SHADOWED)  # the runtime cannot be imported there
 
     def _devnull(self, target: cst.BaseExpression | None, depth: int = 0) -> bool:
         """`os.devnull` (also `from os import devnull`): the null device, as "/dev/null";
@@ -274,6 +276,8 @@ class _Finder:
         if depth > 2:
             return False
         if isinstance(target, cst.Name) and target.value != "devnull":
+            if self._global_read_in_function(target):
+                return False
             value = self.ctx.flow.value_of(target)
             return value is not None and self._devnull(value, depth + 1)
         if isinstance(target, cst.Call):
@@ -296,7 +300,7 @@ class _Finder:
         under a system root, or `os.devnull`): `devnull = "/dev/null"` then `if
         hasattr(os, "devnull"): devnull = os.devnull`. Whichever binding reaches the
         call, it names a system file. (One binding: `_bound_literal`, `_devnull`.)"""
-        if not isinstance(target, cst.Name):
+        if not isinstance(target, cst.Name) or self._global_read_in_function(target):
             return False
         values = self.ctx.flow.definitions(target)
         return bool(values) and all(
@@ -305,9 +309,22 @@ class _Finder:
             for value in values  # type: ignore[union-attr]
         )
 
+    def _global_read_in_function(self, name: cst.Name) -> bool:
+        """`name`, read in a function (or a class body), is the module's: another module
+        may rebind it before the call runs (`config.OUT = args.out`, `mock.patch(
+        "config.OUT", ...)`), so its bindings here prove nothing about the file. At the
+        module's top level, its own statements are all that ran."""
+        scope = self.ctx.scopes.get(name)
+        if scope is None or isinstance(scope, GlobalScope):
+            return False
+        return any(
+            isinstance(assignment.scope, GlobalScope)
+            for assignment in scope[name.value]
+        )
+
     def _bound_literal(self, target: cst.BaseExpression | None) -> str | None:
         """The literal a name naming the file is bound to, once (`fname = "/sys/..."`)."""
-        if not isinstance(target, cst.Name):
+        if not isinstance(target, cst.Name) or self._global_read_in_function(target):
             return None
         scope = self.ctx.scopes.get(target)
         assignments = list(scope[target.value]) if scope is not None else []

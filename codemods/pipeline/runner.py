@@ -39,7 +39,12 @@ from migrate_storage.codemods.model import (
     Strategy,
 )
 from migrate_storage.codemods.pipeline import cache as cache_mod
-from migrate_storage.codemods.pipeline import package_facts, star_binds, star_imports
+from migrate_storage.codemods.pipeline import (
+    package_facts,
+    shadowing,
+    star_binds,
+    star_imports,
+)
 from migrate_storage.codemods.pipeline.diffing import unified_diff
 from migrate_storage.codemods.pipeline.discovery import (
     Discovery,
@@ -396,6 +401,9 @@ class PrePass:
     facts_of: dict[Path, dict]
     star_answers: dict[Path, tuple] = field(default_factory=dict)
     star_summaries: dict[Path, dict] = field(default_factory=dict)
+    # The module that shadows a standard-library module the runtime imports, beside
+    # each file's import root (shadowing.py), for the files that have one.
+    shadows: dict[Path, Path] = field(default_factory=dict)
 
     def star(self, real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
         return self.targets_of.get(real_path, ()), real_path in self.starred
@@ -408,7 +416,13 @@ class PrePass:
         )
 
     def facts(self, real_path: Path) -> tuple[dict | None, str]:
-        return self.facts_of.get(real_path), self.table.digest(real_path)
+        """(the file's own facts, the digest of what else its result depends on: the
+        package facts it reads, and the shadowing module beside it, if any)."""
+        digest = self.table.digest(real_path)
+        shadow = self.shadows.get(real_path)
+        if shadow is not None:
+            digest += f"|shadowed by {shadow}"
+        return self.facts_of.get(real_path), digest
 
 
 def _pre_pass(
@@ -456,6 +470,8 @@ def _pre_pass(
         facts_of[real_path] = package_facts.extract(source)
     run_files = [f.real_path for f in files]
     answers, used = _star_answers(run_files, targets_of, summaries, sources)
+    shadowing.clear()  # the folders are read again each run
+    shadows = {p: s for p in run_files if (s := shadowing.shadowed_by(p)) is not None}
     return PrePass(
         targets_of,
         star_imports.star_imported(run_files, targets_of),
@@ -463,6 +479,7 @@ def _pre_pass(
         facts_of,
         answers,
         used,
+        shadows,
     )
 
 
@@ -630,7 +647,7 @@ def run(
         entry = cache.lookup(file.real_path) if cache is not None else None
         if entry is not None and (
             entry.star_imported != (file.real_path in starred)
-            or entry.facts_digest != pre.table.digest(file.real_path)
+            or entry.facts_digest != pre.facts(file.real_path)[1]
             or entry.star_digest != pre.star_binds(file.real_path)[1]
         ):
             entry = None  # made for another answer: private names, or other package facts
@@ -652,6 +669,9 @@ def run(
             policy = replace(policy, star_imported=True)
         policy = replace(policy, star_binds=pre.star_answers.get(file.real_path, ()))
         policy = replace(policy, package=pre.table.view(file.real_path))
+        shadow = pre.shadows.get(file.real_path)
+        if shadow is not None:
+            policy = replace(policy, shadowed_by=str(shadow))
         if mode is not Mode.SCAN and policy.excluded:  # never rewritten, whatever discovery said
             reports[file.real_path] = FileResult(
                 file.path, FileStatus.EXCLUDED, real_path=file.real_path

@@ -71,7 +71,9 @@ ANY: Binds = (frozenset(), True)
 NOTHING: Binds = (frozenset(), False)
 #: A module's own summary (JSON): {"any": 1} | {"all": [names], "stars"?, "imports"?} |
 #: {"binds": [public names], "stars": [[level, module], ...], "imports"?}, "imports"
-#: being {name: dotted value} for the names only absolute imports bind, to one value.
+#: being {name: dotted value} for the names only absolute imports bind, to one value;
+#: "sure"? the names surely bound (`_surely_bound`, or the literal `__all__`), "ustars"?
+#: the indexes in "stars" of the unconditional (top-level) star imports.
 Summary = dict
 
 # C modules of the stdlib known to bind no `open`: every other name they may bind (so a
@@ -156,7 +158,7 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     literal = _literal_all(tree)
     if literal is not None:
         listed = sorted(set(literal))
-        found: Summary = {"all": listed}
+        found: Summary = {"all": listed, "sure": listed}  # else the star import raises
         if stars:
             found["stars"] = stars
         kept = {n: v for n, v in imports.items() if n in literal}
@@ -174,10 +176,50 @@ def _summary(source: bytes, trusted: bool) -> Summary:
             return {"any": 1}
         public = sorted(n for n in names if not n.startswith("_"))
     found = {"binds": public, "stars": stars}
+    sure = _surely_bound(tree) & set(public)
+    if sure:
+        found["sure"] = sorted(sure)
+    top = [
+        stars.index([node.level, node.module or ""])
+        for node in star_nodes
+        if any(node is statement for statement in tree.body)
+    ]
+    if top:
+        found["ustars"] = sorted(set(top))
     kept = {n: v for n, v in imports.items() if n in public}
     if kept:
         found["imports"] = kept
     return found
+
+
+def _surely_bound(tree: ast.Module) -> set[str]:
+    """The names an unconditional statement of the module's top level binds (def, class,
+    an assignment, an import): once the module's import has finished, each is bound
+    (else the import raised), unless some `del` anywhere may unbind it."""
+    sure: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            sure.add(statement.name)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            sure.update(
+                a.asname or a.name.split(".")[0] for a in statement.names if a.name != "*"
+            )
+        elif isinstance(statement, ast.Assign) or (
+            isinstance(statement, ast.AnnAssign) and statement.value is not None
+        ):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                sure.update(
+                    node.id
+                    for node in ast.walk(target)
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                )
+    deleted = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del)
+    }
+    return sure - deleted
 
 
 def own_and_stars(tree: ast.Module | None) -> dict:
@@ -470,6 +512,39 @@ def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
     return _WITHOUT_OPEN if module in _C_MODULES_WITHOUT_OPEN else ANY
 
 
+@functools.lru_cache(maxsize=256)
+def stdlib_sure(module: str, depth: int = 0) -> frozenset[str]:
+    """The names `from <module> import *` surely binds, for a module of the standard
+    library (`stdlib_binds`'s reading of its source): its literal `__all__`, or what its
+    top level binds unconditionally, with what its unconditional star imports surely
+    bind; a module compiled into the interpreter, the names `stdlib_binds` reads."""
+    if not is_stdlib(module) or depth > 8:
+        return frozenset()
+    parts = module.split(".")
+    base = _stdlib_dir().joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        try:
+            source = candidate.read_bytes()
+        except OSError:
+            continue
+        found = summary(source, trusted=True)
+        sure = set(found.get("sure", ()))
+        stars = found.get("stars", ())
+        if "binds" in found:
+            for index in found.get("ustars", ()):
+                level, name = stars[index]
+                if level:
+                    package = parts if candidate.name == "__init__.py" else parts[:-1]
+                    package = package[: len(package) - (level - 1)]
+                    name = ".".join([*package, *(p for p in name.split(".") if p)])
+                sure |= stdlib_sure(name, depth + 1)
+        return frozenset(sure)
+    binds = stdlib_binds(module)
+    if module in sys.builtin_module_names and binds is not None and not binds[1]:
+        return binds[0]
+    return frozenset()
+
+
 def _absent(module: str) -> bool:
     """A top-level stdlib module this interpreter has neither as source (asked before),
     nor compiled in, nor as an extension in lib-dynload (`nt` on posix)."""
@@ -595,6 +670,36 @@ class Resolver:
         return binds
 
 
+    def sure(self, importer: Path, target: Target) -> frozenset[str]:
+        """The names `importer`'s star import of `target` surely binds (once it has run
+        without raising): the one file it names binds them (`summary`'s "sure"), or its
+        unconditional star imports surely do. Nothing when not known (no file, several,
+        a stdlib module of the same name: either may be the one imported)."""
+        self._steps = 0
+        return self._sure(importer, target, (importer,))
+
+    def _sure(self, importer: Path, target: Target, stack: tuple[Path, ...]) -> frozenset[str]:
+        self._steps += 1
+        if self._steps > _STEPS or len(stack) > _DEPTH:
+            return frozenset()
+        level, module = target
+        files = self.files_for(importer, target)
+        if not files:
+            return stdlib_sure(module) if not level else frozenset()
+        if len(files) > 1 or (not level and stdlib_binds(module) is not None):
+            return frozenset()
+        path = files[0]
+        if path in stack or _extension_twin(path):
+            return frozenset()
+        found = self._summary_of(path)
+        sure = set(found.get("sure", ()))
+        stars = found.get("stars", ())
+        if "binds" in found:
+            for index in found.get("ustars", ()):
+                level_, module_ = stars[index]
+                sure |= self._sure(path, (int(level_), str(module_)), (*stack, path))
+        return frozenset(sure)
+
     def values(self, importer: Path, target: Target) -> dict[str, str]:
         """What `importer`'s star import of `target` surely binds some names to (name ->
         the dotted name of a module or attribute): the names the one file it names binds
@@ -674,10 +779,20 @@ def answers(resolver: Resolver, importer: Path, targets: Iterable[Target]) -> tu
     values), ...), `values` the ((name, value), ...) the star import surely binds
     (`Resolver.values`)."""
     out = []
+    earlier = NOTHING  # what the star imports before this one may bind
     for level, module in targets:
-        names, complement = resolver.binds(importer, (level, module))
+        binds = resolver.binds(importer, (level, module))
+        names, complement = binds
         values = resolver.values(importer, (level, module))
-        out.append((level, module, tuple(sorted(names)), complement, tuple(sorted(values.items()))))
+        # Whether it surely binds a name matters only when an earlier one may bind it
+        # (`star_source`): those names only are kept.
+        sure = resolver.sure(importer, (level, module))
+        kept = sure - earlier[0] if earlier[1] else sure & earlier[0]
+        out.append(
+            (level, module, tuple(sorted(names)), complement, tuple(sorted(values.items())),
+             tuple(sorted(kept)))
+        )
+        earlier = union(earlier, binds)
     return tuple(out)
 
 
@@ -686,7 +801,11 @@ def digest(answers_: tuple) -> str:
     if not answers_:
         return ""
     data = json.dumps(
-        [list(a[:2]) + [list(a[2]), a[3], [list(v) for v in (a[4:5] or [()])[0]]] for a in answers_]
+        [
+            list(a[:2])
+            + [list(a[2]), a[3], [list(v) for v in (a[4:5] or [()])[0]], list((a[5:6] or [()])[0])]
+            for a in answers_
+        ]
     ).encode()
     return hashlib.sha256(data).hexdigest()[:32]
 
@@ -751,15 +870,26 @@ def star_source(
 ) -> Target | None:
     """The star import among `spelled` (the module's, in the order they run) that binds
     `name` when the module does not bind it itself: the last one that may bind it, by
-    `table` (the pre-pass's answers), when every later one surely does not. None when
-    none may, or the table does not hold them all (any may then)."""
+    `table` (the pre-pass's answers), when every later one surely does not, and either it
+    surely binds it or no earlier one may (a conditional binding there proves nothing
+    when an earlier star import binds the name too). None when none may, that is not
+    known, or the table does not hold them all (any may then)."""
     if table is None:
         return None
     known = _answers(table)
-    for target in reversed(spelled):
+    sure = {(level, module): rest[1] if len(rest) > 1 else () for level, module, _, _, *rest in table}
+    for index in range(len(spelled) - 1, -1, -1):
+        target = spelled[index]
         binds = known.get(target)
         if binds is None:
             return None
-        if may_bind(binds, name):
+        if not may_bind(binds, name):
+            continue
+        if name in sure.get(target, ()):
             return target
+        for before in spelled[:index]:
+            earlier = known.get(before)
+            if earlier is None or may_bind(earlier, name):
+                return None
+        return target
     return None

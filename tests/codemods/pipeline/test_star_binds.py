@@ -78,19 +78,27 @@ _private = 1
         "stars": [[0, "h"]],
         # what only an absolute import binds, and to what (`import a.b`: a)
         "imports": {"a": "a", "d": "c", "g": "e.f"},
+        # what an unconditional top-level statement binds (not `aug +=`, a loop's, a
+        # `with`'s, a handler's, a walrus', a case's, a conditional one, a deleted one)
+        "sure": sorted(["a", "d", "g", "x", "y", "t1", "t2", "t3", "w", "func", "Klass"]),
+        # the unconditional star imports (indexes in "stars")
+        "ustars": [0],
     }
 
 
 def test_a_literal_all_is_exactly_its_names_and_literal_additions() -> None:
-    assert star_binds.summary(b'__all__ = ["a"]\ndef open(): pass\n') == {"all": ["a"]}
+    # each listed name is surely bound once the star import ran (else it raised)
+    assert star_binds.summary(b'__all__ = ["a"]\ndef open(): pass\n') == {"all": ["a"], "sure": ["a"]}
     assert star_binds.summary(b'__all__ = ("a",)\nif x:\n    __all__.append("open")\n') == {
-        "all": ["a", "open"]
+        "all": ["a", "open"], "sure": ["a", "open"]
     }
     assert star_binds.summary(b'__all__ = ["a"]\n__all__ += ["b"]\n__all__.extend(["c"])\n') == {
-        "all": ["a", "b", "c"]
+        "all": ["a", "b", "c"], "sure": ["a", "b", "c"]
     }
     # a class's own `__all__` is its own (typing's `class io: __all__ = [...]`)
-    assert star_binds.summary(b'__all__ = ["a"]\nclass C:\n    __all__ = ["open"]\n') == {"all": ["a"]}
+    assert star_binds.summary(b'__all__ = ["a"]\nclass C:\n    __all__ = ["open"]\n') == {
+        "all": ["a"], "sure": ["a"]
+    }
 
 
 @pytest.mark.parametrize(
@@ -118,9 +126,21 @@ def test_what_may_rebind_names_unseen_makes_it_anything(source: bytes) -> None:
 
 def test_only_code_counts_not_strings_or_comments() -> None:
     source = b'"""Exceptions of the modules; see globals() and sys.modules."""\n# exec(x)\nclass E(Exception): pass\n'
-    assert star_binds.summary(source) == {"binds": ["E"], "stars": []}
+    assert star_binds.summary(source) == {"binds": ["E"], "stars": [], "sure": ["E"]}
     assert star_binds.summary(b"import sys as s\ns.modules[__name__] = None\n") == {"any": 1}
     assert star_binds.summary(b"from sys import modules as m\n") == {"any": 1}
+
+
+def test_what_the_stdlib_surely_binds_is_read_from_its_source_too() -> None:
+    assert {"copyfile", "rmtree"} <= star_binds.stdlib_sure("shutil")  # literal __all__
+    # os: what its top level binds unconditionally; `from posix import *` stands under
+    # an `if`, so posix's names are not sure, though may-bind says they may be bound
+    assert "makedirs" in star_binds.stdlib_sure("os")
+    assert "remove" not in star_binds.stdlib_sure("os")
+    assert star_binds.may_bind(star_binds.stdlib_binds("os"), "remove")
+    assert "open" in star_binds.stdlib_sure("posix")  # compiled in: its namespace
+    assert star_binds.stdlib_sure("nt") == frozenset()
+    assert star_binds.stdlib_sure("no_such_module_here") == frozenset()
 
 
 def test_the_stdlib_is_read_from_its_source() -> None:

@@ -34,13 +34,46 @@ def _go(root: Path, mode: Mode) -> RunResult:
     return run([str(root)], Settings(mode=mode, jobs=1), cwd=root)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review15: star_source takes the last star import that MAY bind a name as "
-    "the one that does; a conditional binding there is no proof",
-)
 def test_a_conditional_binding_in_the_last_star_import_proves_no_path(tree) -> None:
     root = tree(FILES)
     (found,) = [f for f in _go(root, Mode.SCAN).files if f.path == "main.py"]
     statuses = {s.line: s.status for s in found.sites if s.name.endswith("open")}
     assert statuses.get(3) is not Status.PENDING, statuses
+
+
+def _open_status(root: Path) -> Status | None:
+    (found,) = [f for f in _go(root, Mode.SCAN).files if f.path == "main.py"]
+    return {s.line: s.status for s in found.sites if s.name.endswith("open")}.get(3)
+
+
+# pkg/b.py's forms: each SURELY binds pathlib's Path, so the last star import is the
+# source and `Path(...)` is a Path (the open is pending); the conditional form above
+# and these negatives are not proofs.
+SURE = {
+    "import": "from pathlib import Path\n",
+    "literal __all__": "__all__ = ['Path']\n\ntry:\n    from pathlib import Path\nexcept ImportError:\n    pass\n",
+    "unconditional star": "from .c import *\n",
+}
+NOT_SURE = {
+    "deleted": "from pathlib import Path\n\nif False:\n    del Path\n",
+    "in try": "try:\n    from pathlib import Path\nexcept ImportError:\n    pass\n",
+    "conditional star": "import sys\n\nif sys.version_info > (3,):\n    from .c import *\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(SURE))
+def test_a_star_import_that_surely_binds_the_name_is_its_source(tree, form: str) -> None:
+    files = {**FILES, "pkg/b.py": SURE[form], "pkg/c.py": "from pathlib import Path\n"}
+    assert _open_status(tree(files)) is Status.PENDING
+
+
+@pytest.mark.parametrize("form", sorted(NOT_SURE))
+def test_a_binding_that_may_not_run_hides_no_earlier_star_import(tree, form: str) -> None:
+    files = {**FILES, "pkg/b.py": NOT_SURE[form], "pkg/c.py": "from pathlib import Path\n"}
+    assert _open_status(tree(files)) is not Status.PENDING
+
+
+def test_without_an_earlier_candidate_the_last_one_is_the_source(tree) -> None:
+    # a.py binds no Path: b.py's conditional import is the only one that can
+    files = {**FILES, "pkg/a.py": "X = 1\n"}
+    assert _open_status(tree(files)) is Status.PENDING
