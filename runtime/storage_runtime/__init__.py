@@ -29,6 +29,7 @@ from storage_runtime import _log
 from storage_runtime._ipfs_errors import PublishError, RestoreError, RestoreRefused
 from storage_runtime._open import (
     OPEN_STAND_INS,
+    REAL,
     WARN_DEFAULT_ENCODING,
     call_io_open,
     module_open,
@@ -126,13 +127,20 @@ def _stand_in(module: Any, name: str, doc: str, *, calls_module_open: bool) -> A
     still a single frame between the program and builtin open (warnings name the caller)."""
 
     def stand_in(*args: Any, pin: bool = False, **kwargs: Any) -> Any:
+        if not calls_module_open:
+            # `io_open`: pyfakefs (and `mock.patch("pkg.mod.io")`) replaces the calling
+            # module's `io` (this module's too: `module` is the io module, kept in the
+            # closure), not the io module's `open`; the original `io.open(...)` went there
+            seen = sys._getframe(1).f_globals.get("io", module)
+            if seen is not module:
+                return seen.open(*args, **kwargs)
         try:
             replaced = module.open
         except AttributeError:
             if module is not builtins:
                 raise  # `io.open(...)` raised this AttributeError too
             raise no_builtin_open() from None  # as the bare `open(...)` it stands in for
-        if replaced is not _io_open:
+        if replaced is not REAL[0]:  # not `_io_open`: pyfakefs rebinds that one too
             return replaced(*args, **kwargs)
         if calls_module_open:  # `_storage_open(...)`: the module's own open, if patched in
             replaced = module_open(sys._getframe(1).f_globals)

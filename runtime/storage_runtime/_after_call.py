@@ -43,15 +43,13 @@ publishes the file the writer actually wrote.
 
 from __future__ import annotations
 
-import builtins
-import io
 import os
 import stat
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime._open import _io_open
+from storage_runtime._open import open_is_real
 from storage_runtime._paths import (
     SPECIAL_ROOTS,
     is_inside,
@@ -78,7 +76,7 @@ def publish(
 ) -> None:
     """Publish the file, or every file of the folder, at `path` (see the module doc);
     with `suffix`, at `path + suffix` when `path` does not end with it."""
-    if storage._local or getattr(builtins, "open", None) is not _io_open or io.open is not _io_open:
+    if storage._local or not open_is_real():
         return
     if suffix is not None:
         path = _suffixed(path, suffix)
@@ -126,7 +124,7 @@ def restored(storage: Storage, path: Any) -> Any:
     whose `__fspath__` is not called an extra time); a URL (`"s3://..."`). A refused or
     failed restore leaves the file missing, and the reader raises its own error; only
     strict mode raises the runtime's."""
-    if storage._local or getattr(builtins, "open", None) is not _io_open or io.open is not _io_open:
+    if storage._local or not open_is_real():
         return path
     if not names_a_path_quietly(path):
         return path

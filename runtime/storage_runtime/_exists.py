@@ -32,13 +32,11 @@ restoring every file under a folder to answer `isdir` would fetch a tree for one
 
 from __future__ import annotations
 
-import builtins
-import io
 import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime._open import _io_open
+from storage_runtime._open import open_is_real
 from storage_runtime._paths import (
     PATHLIB_FSPATH,
     PATHLIB_OWN,
@@ -100,8 +98,7 @@ def _disk_is_real() -> bool:
     return (
         os.stat is _OS_STAT
         and os.lstat is _OS_LSTAT
-        and getattr(builtins, "open", None) is _io_open  # deleted (a sandbox): not real
-        and io.open is _io_open
+        and open_is_real()  # deleted (a sandbox), patched, faked (pyfakefs): not real
     )
 
 

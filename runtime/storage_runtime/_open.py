@@ -22,6 +22,7 @@ from this package with the one warning builtin open raises for its caller (binar
 
 from __future__ import annotations
 
+import builtins
 import io
 import itertools
 import logging
@@ -45,6 +46,8 @@ __all__ = [
     "bind_open_args",
     "OPEN_STAND_INS",
     "call_io_open",
+    "fs_is_real",
+    "open_is_real",
     "module_open",
     "no_builtin_open",
     "open_tracked",
@@ -55,6 +58,23 @@ __all__ = [
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
 _io_open = io.open
+#: The real `io.open` and `os` module again, in a tuple: pyfakefs rebinds, in every loaded
+#: module (this package's too), the globals that hold the `os` or `io` module or an open
+#: function (`_io_open` above becomes its fake open), never what a tuple holds. Only these
+#: tell its fake file system from the real one (`open_is_real`, `fs_is_real`).
+REAL = (io.open, os)
+
+
+def open_is_real() -> bool:
+    """`builtins.open` and `io.open` are the real builtin open (not deleted, patched,
+    wrapped or faked) and the file system is not faked."""
+    real_open, real_os = REAL
+    return getattr(builtins, "open", None) is real_open and io.open is real_open and os is real_os
+
+
+def fs_is_real() -> bool:
+    """The file system is not faked: pyfakefs has not rebound this module's `os`."""
+    return os is REAL[1]
 
 
 def no_builtin_open() -> NameError:

@@ -58,6 +58,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from storage_runtime import _after_call
+from storage_runtime._open import fs_is_real
 from storage_runtime._paths import PATHLIB_OWN
 
 __all__ = [
@@ -114,9 +115,10 @@ def _function(name: str, call: Any) -> Any:
 
 def _arguments(storage: Any, name: str, fn: Any, args: Any, kwargs: Any) -> dict[str, Any] | None:
     """The call's arguments by parameter name (defaults applied) when the namespace must
-    follow it: a publishing backend and the standard library's own function; else None
-    (also when they do not bind: the call raises its own TypeError)."""
-    if storage._local or fn is not OWN[name]:
+    follow it: a publishing backend and the standard library's own function on the real
+    file system (pyfakefs runs `shutil`'s own functions on its fake one); else None (also
+    when they do not bind: the call raises its own TypeError)."""
+    if storage._local or fn is not OWN[name] or not fs_is_real():
         return None
     try:
         bound = _SIGNATURES[name].bind(*args, **kwargs)
@@ -130,7 +132,11 @@ def _path_arguments(
     storage: Any, method: Any, name: str, path: Any, args: Any, kwargs: Any
 ) -> dict[str, Any] | None:
     """As `_arguments`, for a Path method: only pathlib's own method, bound to a Path."""
-    if storage._local or getattr(method, "__func__", None) is not PATHLIB_OWN[name]:
+    if (
+        storage._local
+        or getattr(method, "__func__", None) is not PATHLIB_OWN[name]
+        or not fs_is_real()
+    ):
         return None
     if not isinstance(path, pathlib.Path):
         return None

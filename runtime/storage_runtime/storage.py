@@ -62,12 +62,14 @@ from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,
+    REAL,
     WARN_DEFAULT_ENCODING,
     bind_open_args,
     call_io_open,
     disarm,
     module_open,
     no_builtin_open,
+    open_is_real,
     open_tracked,
     plain_buffering,
     warn_at_caller,
@@ -199,7 +201,7 @@ class Storage:
                 replaced = builtins.open
             except AttributeError:
                 raise no_builtin_open() from None  # as the bare `open(...)` did
-        if replaced is not _io_open:
+        if replaced is not REAL[0]:  # not `_io_open`: pyfakefs rebinds that one too
             return replaced(*args, **kwargs)
         if self._local:
             return call_io_open(args, kwargs)
@@ -332,7 +334,7 @@ class Storage:
         return (
             getattr(kind, method, None) is PATHLIB_OWN[method]
             and getattr(kind, "open", None) is PATHLIB_OWN["open"]
-            and io.open is _io_open
+            and open_is_real()
         )
 
     def read_text(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
