@@ -52,7 +52,9 @@ through are names and attributes read where they stand, neither called nor looke
   (`{os.open, os.unlink} <= os.supports_dir_fd`); an argument of `isinstance`, `issubclass`, `hasattr`, `getattr`,
   `callable`, `id`, `type` or `repr` (they never call it); the spec of a mock
   (`mock.Mock(spec=open)`, `create_autospec(os.replace)`; not `wraps=`, which calls
-  it); a class's base or keyword
+  it); the object `mock.patch.object` patches an attribute of (`patch.object(
+  tarfile.TarFile, "extractall")`); a class given alone to a `register`
+  (`@normalize_token.register(np.memmap)`, `ABC.register(io.FileIO)`); a class's base or keyword
   (`class Archive(zipfile.ZipFile)`: the subclass's own calls are not followed); a type
   (inside an annotation or a subscript: `Optional[gzip.GzipFile]`); stores and `del`.
 - json/pickle functions (they take a handle, whose open is the site) and Path methods
@@ -114,6 +116,13 @@ _MOCK_MAKERS = frozenset(
     for name in ("Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock",
                  "AsyncMock", "create_autospec")
 )
+
+# `mock.patch.object(tarfile.TarFile, "extractall", ...)`: the object whose attribute is
+# replaced (the first positional argument), never called by the patch.
+_PATCH_OBJECT = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
+# Classes of the tables spelled in lower case: a class, like a capitalised name, given
+# alone to a `register` is a dispatch key or a virtual subclass, never called there.
+_LOWER_CASE_CLASSES = frozenset({"numpy.memmap"})
 
 KIND = "value"  # `Found.kind`: its `call` is the reference, not a call
 
@@ -262,6 +271,11 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
                 return False
             if callee and callee <= _MOCK_MAKERS and _is_spec(parent, holder):
                 return False  # `mock.Mock(spec=open)`: the mock's shape
+            first = holder.args[0] is parent and parent.keyword is None and not parent.star
+            if first and callee and callee <= _PATCH_OBJECT:
+                return False  # `mock.patch.object(tarfile.TarFile, "extractall")`
+            if first and len(holder.args) == 1 and _registers_a_class(node, holder, flow):
+                return False  # `@normalize.register(np.memmap)`, `ABC.register(FileIO)`
     current: cst.CSTNode | None = parent
     while current is not None and not isinstance(
         current, (cst.BaseStatement, cst.BaseSmallStatement, cst.Lambda)
@@ -270,6 +284,21 @@ def _escapes(node: cst.BaseExpression, flow: Flow, runtime: str) -> bool:
             return False
         current = flow.parent(current)
     return True
+
+
+def _registers_a_class(node: cst.BaseExpression, call: cst.Call, flow: Flow) -> bool:
+    """`call` is `<anything>.register(<a class>)`: functools.singledispatch's `register`
+    takes the class as the key of the function it decorates, `abc.ABC.register` makes it
+    a virtual subclass; neither calls it. (`atexit.register(shutil.rmtree, d)` hands on a
+    function, which is called: no class, and a second argument.) A class: a capitalised
+    name (`io.FileIO`, `tarfile.TarFile`) or one of `_LOWER_CASE_CLASSES`."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "register"):
+        return False
+    names = flow.names(node)
+    return bool(names) and all(
+        n in _LOWER_CASE_CLASSES or n.rpartition(".")[2][:1].isupper() for n in names
+    )
 
 
 def _is_spec(arg: cst.Arg, call: cst.Call) -> bool:

@@ -318,11 +318,12 @@ def _binds_to_pathlib(call: cst.Call, attr: str, ctx: Context) -> bool:
     (`fs.open(path, mode="rb")`, `fs.read_text(path, encoding=e)`: fsspec's and other
     filesystems' methods take the path first; on a Path each is a TypeError, so a program
     that works does not call them on one), or a value pathlib refuses there (`_fits`).
-    True when `*args`/`**kwargs` hide the shape."""
+    True when `*args` hides the shape (`**kwargs` only adds keywords: what the call
+    spells is refused or not all the same, `fs.open(path, mode="rb", **options)`)."""
     params = _PATHLIB_PARAMETERS[attr]
-    if any(arg.star for arg in call.args):
+    if any(arg.star == "*" for arg in call.args):
         return True
-    positional = [arg for arg in call.args if arg.keyword is None]
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
     if len(positional) > len(params):
         return False
     bound = dict(zip(params, (arg.value for arg in positional)))
@@ -370,6 +371,12 @@ def _literal_fits(parameter: str, value: cst.BaseExpression) -> bool:
     if parameter == "buffering":
         return not isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
     if parameter == "mode":
+        if isinstance(value, cst.FormattedString):
+            # `s3.open(f"{url}/_metadata")`: what the literal parts spell is no mode
+            spelled = "".join(
+                part.value for part in value.parts if isinstance(part, cst.FormattedStringText)
+            )
+            return set(spelled) <= set("rwxabt+")
         return text is None or bool(text) and set(text) <= set("rwxabt+")
     if parameter in ("encoding", "errors", "newline"):
         if isinstance(value, (cst.Integer, cst.Float)):

@@ -132,10 +132,34 @@ def test_a_file_function_used_as_a_value_is_a_site_of_its_family(
         "import os\nos.replace = fake\ndel os.remove\n",  # stores, not reads
         "from os import replace\nreplace, x = 1, 2\n",
         "x = 'open'\n# open\n",
+        # the object a patch replaces an attribute of
+        (
+            "import tarfile\nfrom unittest import mock\n"
+            "with mock.patch.object(tarfile.TarFile, 'extractall', side_effect=OSError):\n    pass\n"
+        ),
+        # a class alone given to a `register`: a dispatch key, a virtual subclass
+        (
+            "import io\nimport numpy as np\n@normalize.register(np.memmap)\ndef _(x):\n    pass\n"
+            "@wrap.register(io.FileIO)\ndef _(x):\n    pass\n"
+        ),
+        "import abc, gzip\nabc.ABC.register(gzip.GzipFile)\n",
     ],
 )
 def test_what_never_calls_it_is_not_a_site(code: str) -> None:
     assert values(code) == []
+
+
+def test_a_register_that_may_call_what_it_gets_still_counts() -> None:
+    code = (
+        "import atexit, io, os, shutil\nfrom unittest import mock\n"
+        "atexit.register(shutil.rmtree, d)\n"  # a function, called at exit
+        "codecs.register(os.remove)\n"  # a function, called later
+        "wrap.register(io.FileIO, handler)\n"  # the class with more: not judged
+        "mock.patch.object(target, 'x', os.remove)\n"  # the replacement: it is called
+    )
+    assert [(line, name) for line, name, *_ in values(code)] == [
+        (3, "shutil.rmtree"), (4, "os.remove"), (5, "io.FileIO"), (6, "os.remove")
+    ]
 
 
 def test_a_display_that_is_not_only_compared_still_escapes() -> None:

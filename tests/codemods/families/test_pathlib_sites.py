@@ -31,6 +31,10 @@ PRELUDE = "import io\nfrom pathlib import Path\n\n"
         "def f(dist):\n    return dist.read_text('top_level.txt')\n",
         "def f(x):\n    return x.read_text('utf-8', 'no-such-handler')\n",
         "def f(x):\n    return x.open('r', -1, 'utf-8', 'strict', 'crlf')\n",
+        # `**kwargs` adds keywords; the mode given twice is refused all the same
+        "def f(fs, path, kw):\n    with fs.open(path, mode='rb', **kw) as h:\n        return h.read()\n",
+        # what the f-string spells around its values is no mode (a ValueError on a Path)
+        "def f(s3, url):\n    with s3.open(f'{url}/_metadata') as h:\n        return h.read()\n",
     ],
 )
 def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
@@ -51,6 +55,11 @@ def test_a_str_parameter_given_no_str_is_no_pathlib_call(body: str) -> None:
         ("def f(x, p: Path):\n    x.write_bytes(p)\n", [(Status.PENDING, None)]),
         # *args hides the binding
         ("def f(x, a):\n    return x.open(*a)\n", [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        ("def f(x, a, p):\n    return x.open(*a, mode=p)\n", [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        # **kwargs may hold anything pathlib takes
+        ("def f(x, kw):\n    return x.open('rb', **kw)\n", [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
+        # an f-string that spells only mode letters around its values may be a mode
+        ("def f(x, b):\n    return x.open(f'r{b}')\n", [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]),
         # a known Path receiver is judged by its own type, whatever its arguments
         ("def f(p: Path, m: Path):\n    return p.open(m)\n", [(Status.PENDING, None)]),
     ],
