@@ -108,18 +108,21 @@ class CallThroughEdit:
     node: cst.BaseExpression
     region: tuple[int, int]
     method: str
-    path: int | str
+    path: int | str | None  # None: `returned=True`, what the call returns is the path
     pin: bool | None = None
     suffix: str | None = None
     family: Family = Family.THIRD_PARTY
 
     def apply(self, node: cst.CSTNode, names: Mapping[str, str]) -> cst.CSTNode:
         assert isinstance(node, cst.BaseExpression)
-        where: cst.BaseExpression = (
-            cst.Integer(str(self.path))
-            if isinstance(self.path, int)
-            else cst.SimpleString(repr(self.path))
-        )
-        args = pin_keywords(self.pin, self.suffix, [cst.Arg(node), keyword("path", where)])
+        if self.path is None:
+            given = keyword("returned", cst.Name("True"))
+        else:
+            given = keyword("path", (
+                cst.Integer(str(self.path))
+                if isinstance(self.path, int)
+                else cst.SimpleString(repr(self.path))
+            ))
+        args = pin_keywords(self.pin, self.suffix, [cst.Arg(node), given])
         func = cst.Attribute(cst.Name(names["storage"]), cst.Name(self.method))
         return cst.Call(func=func, args=args)

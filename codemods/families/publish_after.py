@@ -190,6 +190,10 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
         "import os\nimport torch\n\ndef save(self, out):\n    return torch.save(self.model.state_dict(), os.path.join(out, 'model.pt'))\n",
         "import os\nimport torch\nfrom storage_runtime import storage\n\ndef save(self, out):\n    return storage.publishing(torch.save, path=1, pin=True)(self.model.state_dict(), os.path.join(out, 'model.pt'))\n",
     ),
+    Rewritten(
+        "import shutil\n\ndef bundle(out, root):\n    return shutil.make_archive(out / 'dist', 'gztar', root)\n",
+        "import shutil\nfrom storage_runtime import storage\n\ndef bundle(out, root):\n    return storage.publishing(shutil.make_archive, returned=True, pin=True)(out / 'dist', 'gztar', root)\n",
+    ),
     Unchanged(
         "def export(df, args):\n    df.to_csv(*args)\n",
         "Should do nothing, since the path's place in `*args` is unknown.",
@@ -308,6 +312,8 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
         return None
+    if entry.returns_path:
+        return item  # its argument is not the file it writes: called through (`decide`)
     if _held_published(call, entry, ctx):  # what HeldPublishEdit leaves: migrated
         item.status, item.reason = Status.MIGRATED, None
         return item
@@ -344,6 +350,15 @@ def decide(items: list[Found], ctx: Context) -> None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
+        if entry is not None and entry.returns_path:
+            # `storage.publishing(shutil.make_archive, returned=True, pin=...)(...)`: the
+            # file it wrote is the name it returns, published once it has returned
+            region = (item.position.line, item.position.end_line)
+            item.status, item.reason, item.needs = Status.PENDING, None, ("storage",)
+            item.edit = _call_through.CallThroughEdit(
+                item.call.func, region, _call_through.PUBLISHING, None, pin
+            )
+            continue
         target = _target(item, entry, ctx) if entry is not None else None
         if entry is not None and target is None:
             edit = _held_edit(item, entry, pin, ctx) or _through_edit(item, entry, pin, ctx)

@@ -85,9 +85,9 @@ EXAMPLES: tuple[Unchanged, ...] = (
         site_reason=Reason.THIRD_PARTY_READER,
     ),
     Unchanged(
-        "import shutil\n\nshutil.make_archive(out / 'dist', 'gztar', root)\n",
-        "Should do nothing, since shutil writes the archive itself, under a name it makes"
-        " from its argument (`dist.tar.gz`): counted as a writer.",
+        "import sqlite3\n\ndef connect(db_path):\n    return sqlite3.connect(db_path)\n",
+        "Should do nothing, since sqlite writes its database (and journal) itself for as long"
+        " as the connection lives: counted as a writer.",
         site_reason=Reason.THIRD_PARTY_WRITER,
     ),
     Unchanged(
@@ -141,6 +141,10 @@ class Entry:
     # object whose own name it would take (gzip.open, zipfile.ZipFile). None: only a path
     # that is a name or a literal is published there.
     name_attribute: str | None = None
+    # A one-shot writer that returns the path of the file it wrote, which its arguments
+    # do not spell (shutil.make_archive): published from what it returns, by the
+    # call-through form (`storage.publishing(fn, returned=True, ...)`).
+    returns_path: bool = False
     # The call's result is awaited for the handle (`await anyio.open_file(p, "w")`, a
     # coroutine; aiofiles' opener may be awaited too): `async with await <call> as f:`
     # and `f = await <call>` hold the handle as `async with <call> as f:` does.
@@ -332,11 +336,13 @@ FUNCTIONS: dict[str, Entry] = {
     "anyio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "trio.open_file": replace(_by_mode(0, "file", 1, "r", _OPEN_WRITES), awaited=True),
     "h5py.File": _by_mode(0, "name", 1, "r", r"r\+|w-?|x|a"),
-    # The standard library's one-call archive helpers, counted only. make_archive writes
-    # the name it returns (`base_name` plus the format's extension), so no publish of its
-    # argument could be exact; unpack_archive reads its archive and writes a tree under
-    # `extract_dir`, neither through the runtime.
-    "shutil.make_archive": _writer(0, "base_name"),
+    # The standard library's one-call archive helpers. make_archive writes the name it
+    # returns (`base_name` plus the format's extension; nothing with `dry_run=True`): no
+    # publish of its argument could be exact, so what it returns is published
+    # (`returns_path`, families/publish_after.py). unpack_archive reads its archive and
+    # writes a tree under `extract_dir`, not through the runtime: restored first
+    # (families/restore_before.py), its tree counted.
+    "shutil.make_archive": replace(_one_shot(0, "base_name"), returns_path=True),
     "shutil.unpack_archive": _reader(0, "filename"),
     # Stores that keep their data in a file or folder under a path and do their own I/O
     # for as long as the object lives (an experiment tracker's run database, sacred's

@@ -140,9 +140,10 @@ def publishing(
     storage: Storage,
     fn: Callable[..., Any],
     *,
-    path: int | str,
+    path: int | str | None = None,
     pin: bool = False,
     suffix: str | None = None,
+    returned: bool = False,
 ) -> Callable[..., Any]:
     """`fn` itself, called through: `publishing(torch.save, path=1)(obj, os.path.join(d,
     n))` calls `torch.save(obj, os.path.join(d, n))` with the very arguments it is given,
@@ -151,11 +152,13 @@ def publishing(
     `publish` does. For a writer whose path is an expression that may not be evaluated
     twice: the program evaluates everything once, in its own order (the callee first, then
     the arguments), and the publish comes after the call, where `publish(p)` on the next
-    line would be."""
+    line would be. With `returned=True` (no `path`) what the call returns is the path
+    published: `shutil.make_archive(base, "gztar", root)` writes `base + ".tar.gz"` and
+    returns that name."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
-        given = _given(args, kwargs, path)
+        given = result if returned else _given(args, kwargs, path) if path is not None else _MISSING
         if given is not _MISSING:
             publish(storage, given, pin=pin, suffix=suffix)
         return result

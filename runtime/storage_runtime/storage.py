@@ -623,12 +623,22 @@ class Storage:
         return _after_call.publish(self, path, pin=pin, suffix=suffix)
 
     def publishing(
-        self, fn: Any, *, path: int | str, pin: bool = False, suffix: str | None = None
+        self,
+        fn: Any,
+        *,
+        path: int | str | None = None,
+        pin: bool = False,
+        suffix: str | None = None,
+        returned: bool = False,
     ) -> Any:
         """`fn`, called through, then its `path` argument (positional index or keyword)
         published: `storage.publishing(torch.save, path=1, pin=True)(obj, os.path.join(d,
-        n))`. See `_after_call.publishing`."""
-        return _after_call.publishing(self, fn, path=path, pin=pin, suffix=suffix)
+        n))`; with `returned=True`, what it returns: `storage.publishing(
+        shutil.make_archive, returned=True, pin=True)(base, "zip", root)`. See
+        `_after_call.publishing`."""
+        return _after_call.publishing(
+            self, fn, path=path, pin=pin, suffix=suffix, returned=returned
+        )
 
     def restoring(self, fn: Any, *, path: int | str) -> Any:
         """`fn`, called through, with its `path` argument restored first:

@@ -738,12 +738,6 @@ def test_a_path_method_called_on_the_class_is_a_known_receiver() -> None:
     assert all(s.status is Status.PENDING for s in sites), [(s.line, s.status, s.reason) for s in sites]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pathlib-named methods of another filesystem API (an fsspec filesystem, a package "
-    "class with its own open) are pathlib sites: counted migrated when the lookup-first form "
-    "applies, 'receiver type unknown' otherwise, though no call can bind to pathlib's signature",
-)
 def test_methods_of_a_filesystem_object_are_not_pathlib_sites() -> None:
     """dvc-objects 5.2.0: `self.fs.read_text(path, encoding=...)`/`write_text` (counted
     migrated: 2 of its 17) and `self.fs.open(path, mode=...)`, `from_fs.open(p, mode="rb")`

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -187,6 +188,35 @@ def test_a_writer_called_through_publishes_and_a_reader_called_through_restores(
     missing = os.path.join(second.settings.root, "runs", "7", "partial.txt")
     with pytest.raises(FileNotFoundError):
         second.restoring(lambda p: open(p).read(), path=0)(missing)  # noqa: SIM115
+
+
+@pytest.mark.ipfs
+def test_what_a_writer_returns_is_published_with_returned(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """`storage.publishing(shutil.make_archive, returned=True)`: the writer's arguments do
+    not spell the file it writes; the name it returns does. Nothing is published when it
+    returns no file's name (a dry run) or raises."""
+    first, second = make_storage("worker1"), make_storage("worker2")
+    tree = os.path.join(first.settings.root, "tree")
+    os.makedirs(tree)
+    with open(os.path.join(tree, "a.txt"), "w") as f:
+        f.write("alpha")
+    base = os.path.join(first.settings.root, "dist", "bundle")
+    made = first.publishing(shutil.make_archive, returned=True, pin=True)(base, "zip", tree)
+    assert made == base + ".zip"
+    dry = first.publishing(shutil.make_archive, returned=True)(base + "-dry", "zip", tree, dry_run=True)
+    assert dry == base + "-dry.zip" and not os.path.exists(dry)
+    with pytest.raises(ValueError, match="unknown archive format"):
+        first.publishing(shutil.make_archive, returned=True)(base + "-bad", "rar", tree)
+
+    there = os.path.join(second.settings.root, "dist", "bundle.zip")
+    assert second.restoring(lambda p: open(p, "rb").read(), path=0)(there) == open(made, "rb").read()  # noqa: SIM115
+    for name in ("bundle-dry.zip", "bundle-bad.zip"):
+        with pytest.raises(FileNotFoundError):
+            second.restoring(lambda p: open(p).read(), path=0)(  # noqa: SIM115
+                os.path.join(second.settings.root, "dist", name)
+            )
 
 
 # -- the frame-free form: storage.held(p) ... **storage.restore_held() ---------------------
