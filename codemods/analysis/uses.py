@@ -334,6 +334,23 @@ class Flow:
             return None
         return scope, bound[0]
 
+    def entered(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """The context managers whose `__enter__` result some binding of the read `name`
+        in its scope is (`with <cm> as name:`); empty when no binding is such a target."""
+        scope = self._scope(name)
+        if scope is None:
+            return []
+        found = []
+        for binding in scope[name.value]:
+            if not isinstance(binding, Assignment):
+                continue
+            parent = self.parent(binding.node)
+            if isinstance(parent, cst.AsName):
+                item = self.parent(parent)
+                if isinstance(item, cst.WithItem):
+                    found.append(item.item)
+        return found
+
     def is_parameter(self, name: cst.Name) -> bool:
         """The read `name` is a parameter of its function (bound nowhere else)."""
         found = self._one_binding(name)

@@ -113,7 +113,9 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 - Counted UNMIGRATED ("third-party writer"): a one-shot writer whose path is in
   `*args`/`**kwargs` (its place unknown); `savefig` with a path that is not a literal with
   an extension (matplotlib adds one to a name without it, and which one depends on its
-  settings).
+  settings); a writer whose path is a name some `with <object> as name:` binds, where
+  `<object>` is not known to give back a path (`with store as f: df.to_csv(f)`: what
+  `store.__enter__()` returns is often a handle, whose publish would do nothing).
 - Writers that return a handle outside the shapes above: not a `with` item nor closed in
   the `finally` of the `try` after it (`tar = tarfile.open(p, "w")` closed later or under
   an `if`, `with closing(tarfile.open(...))`: nothing says when the handle is closed), a
@@ -350,6 +352,8 @@ def decide(items: list[Found], ctx: Context) -> None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
+        if entry is not None and _entered_unknown(third_party.path_of(item.call, entry), ctx):
+            continue  # `with store as f: df.to_csv(f)`: what `f` is, a path or a handle, is not known
         if entry is not None and entry.returns_path:
             # `storage.publishing(shutil.make_archive, returned=True, pin=...)(...)`: the
             # file it wrote is the name it returns, published once it has returned
@@ -849,6 +853,26 @@ def _target(
     ):
         return None
     return line, path
+
+
+#: Context managers whose `__enter__` gives back the path they were given.
+_ENTERS_AS_GIVEN = frozenset({"contextlib.nullcontext"})
+
+
+def _entered_unknown(path: cst.BaseExpression | None, ctx: Context) -> bool:
+    """The writer's path is a name some `with <cm> as name:` binds, and `<cm>` is not
+    known to give back a path (`contextlib.nullcontext(p)`): an object's `__enter__`
+    result (`with store as f`, `with fsspec_file as f`) is often a handle, whose publish
+    would do nothing while the site said migrated. Left counted."""
+    if not isinstance(path, cst.Name):
+        return False
+    for manager in ctx.flow.entered(path):
+        if not (
+            isinstance(manager, cst.Call)
+            and _names.all_in(ctx.flow.names(manager.func), _ENTERS_AS_GIVEN)
+        ):
+            return True
+    return False
 
 
 def _literal(node: cst.BaseExpression) -> str | bytes | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from codemod_cases import run_code
 from migrate_storage.codemods.model import Family, FileStatus, Reason, Status, Strategy
 from migrate_storage.codemods.pipeline.engine import transform_source
@@ -169,3 +170,27 @@ def test_a_held_path_without_its_publish_line_is_not_counted_migrated() -> None:
     done = held + "    storage.publish_held(pin=True)\n"
     result, sites = _third_party(done)
     assert sites == [(Status.MIGRATED, None)] and result.status is FileStatus.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(df, store):\n    with store as f:\n        df.to_csv(f)\n",
+        "def f(df, fs, p):\n    with fs.open_output_stream(p) as out:\n        df.to_parquet(out)\n",
+        # one of several bindings is such a target
+        "import numpy as np\ndef f(a, p, sink):\n    out = p\n    if sink:\n        with sink as out:\n            np.save(out, a)\n    np.save(out, a)\n",
+    ],
+)
+def test_what_an_unknown_context_manager_enters_is_not_published(code: str) -> None:
+    """`with store as f: df.to_csv(f)`: `f` is what `store.__enter__()` returned, a path
+    or (often) a handle whose publish would do nothing while the site said migrated."""
+    result, sites = _third_party(code)
+    assert sites and all(s == (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER) for s in sites), sites
+    assert result.status is FileStatus.UNCHANGED
+
+
+def test_a_path_a_null_context_gives_back_is_published() -> None:
+    code = "import contextlib\ndef f(df, p):\n    with contextlib.nullcontext(p) as q:\n        df.to_csv(q)\n"
+    result, sites = _third_party(code)
+    assert sites == [(Status.PENDING, None)]
+    assert b"storage.publish(q, pin=True)" in result.new_source
