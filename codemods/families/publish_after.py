@@ -352,7 +352,7 @@ def decide(items: list[Found], ctx: Context) -> None:
             after_with.setdefault(in_with[0], []).append((item, in_with[1]))
             continue
         entry = third_party.entry_of(item.name)
-        if entry is not None and _entered_unknown(third_party.path_of(item.call, entry), ctx):
+        if entry is not None and third_party.entered_unknown(third_party.path_of(item.call, entry), ctx):
             continue  # `with store as f: df.to_csv(f)`: what `f` is, a path or a handle, is not known
         if entry is not None and entry.returns_path:
             # `storage.publishing(shutil.make_archive, returned=True, pin=...)(...)`: the
@@ -853,26 +853,6 @@ def _target(
     ):
         return None
     return line, path
-
-
-#: Context managers whose `__enter__` gives back the path they were given.
-_ENTERS_AS_GIVEN = frozenset({"contextlib.nullcontext"})
-
-
-def _entered_unknown(path: cst.BaseExpression | None, ctx: Context) -> bool:
-    """The writer's path is a name some `with <cm> as name:` binds, and `<cm>` is not
-    known to give back a path (`contextlib.nullcontext(p)`): an object's `__enter__`
-    result (`with store as f`, `with fsspec_file as f`) is often a handle, whose publish
-    would do nothing while the site said migrated. Left counted."""
-    if not isinstance(path, cst.Name):
-        return False
-    for manager in ctx.flow.entered(path):
-        if not (
-            isinstance(manager, cst.Call)
-            and _names.all_in(ctx.flow.names(manager.func), _ENTERS_AS_GIVEN)
-        ):
-            return True
-    return False
 
 
 def _literal(node: cst.BaseExpression) -> str | bytes | None:

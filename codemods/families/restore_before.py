@@ -264,8 +264,8 @@ def decide(items: list[Found], ctx: Context) -> None:
             continue
         entry = third_party.entry_of(item.name)
         path = third_party.path_of(item.call, entry) if entry is not None else None
-        if path is None:
-            continue
+        if path is None or third_party.entered_unknown(path, ctx):
+            continue  # `with store as f: pd.read_csv(f)`: maybe a handle
         region = (item.position.line, item.position.end_line)
         if later_arguments_inert(item.call, path, ctx.flow):
             item.edit = RestoreEdit(path, region)

@@ -194,3 +194,10 @@ def test_a_path_a_null_context_gives_back_is_published() -> None:
     result, sites = _third_party(code)
     assert sites == [(Status.PENDING, None)]
     assert b"storage.publish(q, pin=True)" in result.new_source
+
+
+def test_what_an_unknown_context_manager_enters_is_not_restored_either() -> None:
+    code = "import pandas as pd\ndef f(fil):\n    with fil as f:\n        return pd.read_csv(f)\n"
+    result, sites = _third_party(code)
+    assert sites == [(Status.UNMIGRATED, Reason.THIRD_PARTY_READER)]
+    assert result.status is FileStatus.UNCHANGED
