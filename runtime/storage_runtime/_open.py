@@ -47,6 +47,7 @@ __all__ = [
     "OPEN_STAND_INS",
     "call_io_open",
     "fs_is_real",
+    "io_open_is_real",
     "open_is_real",
     "module_open",
     "no_builtin_open",
@@ -70,6 +71,13 @@ def open_is_real() -> bool:
     wrapped or faked) and the file system is not faked."""
     real_open, real_os = REAL
     return getattr(builtins, "open", None) is real_open and io.open is real_open and os is real_os
+
+
+def io_open_is_real() -> bool:
+    """`io.open`, which pathlib's methods open through, is the real builtin open and the
+    file system is not faked (a replaced `builtins.open` does not reach pathlib)."""
+    real_open, real_os = REAL
+    return io.open is real_open and os is real_os
 
 
 def fs_is_real() -> bool:

@@ -67,9 +67,9 @@ from storage_runtime._open import (
     bind_open_args,
     call_io_open,
     disarm,
+    io_open_is_real,
     module_open,
     no_builtin_open,
-    open_is_real,
     open_tracked,
     plain_buffering,
     warn_at_caller,
@@ -334,7 +334,7 @@ class Storage:
         return (
             getattr(kind, method, None) is PATHLIB_OWN[method]
             and getattr(kind, "open", None) is PATHLIB_OWN["open"]
-            and open_is_real()
+            and io_open_is_real()
         )
 
     def read_text(self, path: Any, /, *args: Any, **kwargs: Any) -> Any:
