@@ -471,6 +471,31 @@ def _stdlib_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=256)
+def _stdlib_summary(module: str) -> tuple[Path, Summary] | None:
+    """(the source file, its summary) of a stdlib module of the running interpreter
+    (read, not imported); None when it has no source (a C module, an absent one)."""
+    base = _stdlib_dir().joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        try:
+            source = candidate.read_bytes()
+        except OSError:
+            continue
+        return candidate, summary(source, trusted=True)
+    return None
+
+
+def _stdlib_star(module: str, source: Path, level: int, name: str) -> str:
+    """The absolute name of a star import `from <level dots><name> import *` that the
+    stdlib `module` (whose source is `source`) makes."""
+    if not level:
+        return name
+    parts = module.split(".")
+    package = parts if source.name == "__init__.py" else parts[:-1]
+    package = package[: len(package) - (level - 1)]
+    return ".".join([*package, *(p for p in name.split(".") if p)])
+
+
+@functools.lru_cache(maxsize=256)
 def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
     """What `from <module> import *` binds for a module of the standard library (its
     source read, not imported); None when `module` is no stdlib module."""
@@ -478,25 +503,16 @@ def stdlib_binds(module: str, depth: int = 0) -> Binds | None:
         return None
     if depth > 8:
         return ANY
-    parts = module.split(".")
-    base = _stdlib_dir().joinpath(*parts)
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        try:
-            source = candidate.read_bytes()
-        except OSError:
-            continue
-        found = summary(source, trusted=True)
+    read = _stdlib_summary(module)
+    if read is not None:
+        candidate, found = read
         binds = _from_summary(found)
         if binds is None:  # a module without `__all__`, that may star-import
             binds = (frozenset(found["binds"]), False)
             if candidate.name == "__init__.py":
                 binds = union(binds, (_submodules(candidate.parent), False))
             for level, name in found["stars"]:
-                if level:
-                    package = parts if candidate.name == "__init__.py" else parts[:-1]
-                    package = package[: len(package) - (level - 1)]
-                    name = ".".join([*package, *(p for p in name.split(".") if p)])
-                inner = stdlib_binds(name, depth + 1)
+                inner = stdlib_binds(_stdlib_star(module, candidate, level, name), depth + 1)
                 binds = union(binds, ANY if inner is None else inner)
         return binds
     if _absent(module):
@@ -520,24 +536,15 @@ def stdlib_sure(module: str, depth: int = 0) -> frozenset[str]:
     bind; a module compiled into the interpreter, the names `stdlib_binds` reads."""
     if not is_stdlib(module) or depth > 8:
         return frozenset()
-    parts = module.split(".")
-    base = _stdlib_dir().joinpath(*parts)
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        try:
-            source = candidate.read_bytes()
-        except OSError:
-            continue
-        found = summary(source, trusted=True)
+    read = _stdlib_summary(module)
+    if read is not None:
+        candidate, found = read
         sure = set(found.get("sure", ()))
-        stars = found.get("stars", ())
         if "binds" in found:
+            stars = found.get("stars", ())
             for index in found.get("ustars", ()):
                 level, name = stars[index]
-                if level:
-                    package = parts if candidate.name == "__init__.py" else parts[:-1]
-                    package = package[: len(package) - (level - 1)]
-                    name = ".".join([*package, *(p for p in name.split(".") if p)])
-                sure |= stdlib_sure(name, depth + 1)
+                sure |= stdlib_sure(_stdlib_star(module, candidate, level, name), depth + 1)
         return frozenset(sure)
     binds = stdlib_binds(module)
     if module in sys.builtin_module_names and binds is not None and not binds[1]:
