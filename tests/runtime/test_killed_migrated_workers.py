@@ -8,7 +8,8 @@ test, which then kills it (SIGKILL: no `finally`, no `atexit`, no close) or lets
 What is checked is the README's consistency model: what the namespace holds afterwards,
 what a second worker (a fresh root) restores, what the killed worker's root holds and
 what its next run or `sync` publishes. Points inside the runtime's own publish are
-reached through `_pause_runtime.py`.
+reached through `_pause_runtime.py`. (The daemon stopped during such a write:
+test_ipfs_own_node.py, on its private node.)
 """
 
 from __future__ import annotations
@@ -338,3 +339,4 @@ def test_two_workers_replacing_one_path_at_once_the_last_replace_wins(
     assert entry(ipfs_client, namespace) == cid(V1)
     assert sites("c").read() == f"read {V1}"
     assert b.read() == f"read {VB}"
+
