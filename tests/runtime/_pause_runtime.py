@@ -9,7 +9,8 @@ replacement, after the old entry was moved out of the namespace, before the new 
 copied in; `taken-exit`: at that same point, in whichever thread gets there (the
 background drain publishing an earlier pending row), the replace goes on after a moment
 (a slow node), while the program, once done, exits as soon as the point is reached (no
-stop, no line printed). Then PROGRAM runs as `__main__` with ARGS as its argv.
+stop, no line printed); `renamed` inside a migrated `os.replace`, after the OS renamed
+the file, before the namespace hears of it. Then PROGRAM runs as `__main__` with ARGS as its argv.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from storage_runtime import _namespace
+from storage_runtime import _namespace, lifecycle
 
 POINT = sys.argv[1]
 _reached = threading.Event()
@@ -50,7 +51,14 @@ def take(*args: Any, **kwargs: Any) -> Any:
     return taken
 
 
-_namespace.place, _namespace._take = place, take
+def renamed(*args: Any, **kwargs: Any) -> Any:
+    if POINT == "renamed":
+        _pause()
+    return _renamed(*args, **kwargs)
+
+
+_renamed = lifecycle._renamed
+_namespace.place, _namespace._take, lifecycle._renamed = place, take, renamed
 sys.argv = sys.argv[2:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 if POINT == "taken-exit":

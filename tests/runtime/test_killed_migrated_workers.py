@@ -239,6 +239,25 @@ def test_a_writer_killed_before_its_replace_leaves_the_old_version_and_no_temp_n
     assert entry(ipfs_client, namespace) == cid(V1)
 
 
+def test_a_writer_killed_between_the_rename_and_its_publish_leaves_it_to_sync(
+    sites: Any, ipfs_client: Any, namespace: str
+) -> None:
+    """Killed inside the migrated `os.replace`, after the OS renamed the file and before
+    the namespace heard of it: the namespace keeps the old version (another worker
+    restores it whole), the killed worker's disk has the new one, and the next `sync`
+    finds the file changed on disk and publishes it; the temp name never appears."""
+    a, b = sites("a"), sites("b")
+    assert a.run("atomic", "state.txt", V1) == "done"
+    kill(a.start("atomic", "state.txt", V2, pause_at="renamed"))
+    assert a.disk() == V2
+    assert entry(ipfs_client, namespace) == cid(V1)
+    assert b.read() == f"read {V1}"
+    assert "published: 1" in a.sync()
+    assert entry(ipfs_client, namespace) == cid(V2)
+    assert {e["Name"] for e in ipfs_client.files.ls(namespace)["Entries"]} == {"state.txt"}
+    assert sites("c").read() == f"read {V2}"
+
+
 def test_a_writer_killed_right_after_its_replace_has_published_the_new_version(
     sites: Any, ipfs_client: Any, namespace: str
 ) -> None:
