@@ -330,7 +330,9 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
         log.debug("storage_runtime: restoring %r before its touch failed", path,
                   exc_info=True)
     try:
-        existed = os.path.lexists(path)
+        # exists, not lexists: through a dangling symlink the touch creates the file it
+        # points to, which is published (by its own path) as `open(link, "w")` does
+        existed = os.path.exists(path)
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)

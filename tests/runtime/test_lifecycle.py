@@ -533,3 +533,23 @@ def test_a_removal_through_super_in_a_path_subclass_drops_the_entry(
     assert not os.path.exists(os.path.join(root, "a.flag"))
     assert mfs_cid(ipfs_client, f"{namespace}/a.flag") is None
     assert rows(storage.settings.index)["a.flag"]["state"] == "gone"
+
+
+@pytest.mark.ipfs
+def test_a_touch_through_a_dangling_symlink_publishes_the_file_it_created(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """`Path("link").touch()` where `link` points to a missing file creates that file,
+    as `open("link", "w")` does; both publish it by its own path (links are not in the
+    namespace). The touch published nothing (the link was there), so another worker
+    never found a file this one created. A link to an existing file: nothing new."""
+    storage = make_storage()
+    root = storage.settings.root
+    os.symlink("made.txt", os.path.join(root, "link"))
+    assert storage.path_touch(pathlib.Path(root, "link"), pin=True) is None
+    assert os.path.isfile(os.path.join(root, "made.txt"))
+    assert mfs_cid(ipfs_client, f"{namespace}/made.txt") == cid_of_bytes(b"")
+    assert mfs_cid(ipfs_client, f"{namespace}/link") is None
+    before = rows(storage.settings.index)
+    storage.path_touch(pathlib.Path(root, "link"), pin=True)  # now there: unchanged
+    assert rows(storage.settings.index) == before
