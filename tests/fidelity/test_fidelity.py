@@ -227,6 +227,8 @@ def test_program_behaves_the_same_after_apply(
             python=launch.python,
             ipfs_api=request.getfixturevalue("fidelity_ipfs_api"),
             namespace=f"/fidelity-{uuid.uuid4().hex[:12]}",
+            # the interpreter chosen for `unprivileged` programs may need its PYTHONPATH
+            extra_env=launch.extra_env,
         )
     tmpdir = base / "tmp"
     tmpdir.mkdir()
