@@ -359,3 +359,24 @@ def test_two_workers_replacing_one_path_at_once_the_last_replace_wins(
     assert sites("c").read() == f"read {V1}"
     assert b.read() == f"read {VB}"
 
+
+
+def test_two_processes_of_one_machine_writing_one_path_publish_at_the_last_close(
+    sites: Any, ipfs_client: Any, namespace: str, tmp_path: Path
+) -> None:
+    """Two processes sharing one root: b writes the whole file and closes while a still
+    has it open for writing, so b's close publishes nothing (a file open for writing is
+    never published); a's close, the last, publishes what the disk then holds (the two
+    writes interleaved by the OS, as before migration), and another worker restores
+    exactly that."""
+    a = sites("a")
+    assert a.run("in-place", "state.txt", V1) == "done"
+    held = a.start("in-place", "state.txt", V2, "mid-write")
+    assert a.run("in-place", "state.txt", VB) == "done"  # a second process, same root
+    assert entry(ipfs_client, namespace) == cid(V1)
+    assert go(held) == "done"
+    on_disk = a.disk()
+    half = len(V2) // 2  # a's offset when b truncated and rewrote the file
+    assert on_disk == VB[:half] + V2[half:] + VB[len(V2):]
+    assert entry(ipfs_client, namespace) == cid(on_disk)
+    assert sites("c").read() == f"read {on_disk}"
