@@ -52,6 +52,17 @@ def save_in_place(path, text, stop):
         f.write(text[len(text) // 2 :])
 
 
+def claim(path, text, stop):
+    try:
+        with open(path, "x") as f:
+            f.write(text[: len(text) // 2])
+            f.flush()
+            pause(stop, "mid-write")
+            f.write(text[len(text) // 2 :])
+    except FileExistsError:
+        print("refused", flush=True)
+
+
 def save_atomic(path, text, stop):
     folder, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.")
@@ -77,7 +88,8 @@ if op == "read":
         print("missing")
 else:
     stop = sys.argv[4] if len(sys.argv) > 4 else ""
-    (save_in_place if op == "in-place" else save_atomic)(path, sys.argv[3], stop)
+    write = {"in-place": save_in_place, "claim": claim, "atomic": save_atomic}[op]
+    write(path, sys.argv[3], stop)
     print("done", flush=True)
 '''
 
@@ -380,3 +392,21 @@ def test_two_processes_of_one_machine_writing_one_path_publish_at_the_last_close
     assert on_disk == VB[:half] + V2[half:] + VB[len(V2):]
     assert entry(ipfs_client, namespace) == cid(on_disk)
     assert sites("c").read() == f"read {on_disk}"
+
+
+def test_two_workers_claiming_one_new_path_at_once_both_succeed_and_the_last_wins(
+    sites: Any, ipfs_client: Any, namespace: str
+) -> None:
+    """The README's stated limit of exclusive creation: it is a check (a restore) then a
+    create, not one atomic step across machines. a claims the path and is still writing
+    it; b's claim finds nothing published and succeeds too; the later publish (a's
+    close) is the namespace's. A third claim, after both, is refused (the file is
+    restored, then `open(p, "x")` raises its own FileExistsError)."""
+    a, b, c = sites("a"), sites("b"), sites("c")
+    held = a.start("claim", "lock.txt", V1, "mid-write")
+    assert b.run("claim", "lock.txt", VB) == "done"
+    assert entry(ipfs_client, namespace, "lock.txt") == cid(VB)
+    assert go(held) == "done"
+    assert entry(ipfs_client, namespace, "lock.txt") == cid(V1)
+    assert c.run("claim", "lock.txt", V2) == "refused\ndone"
+    assert c.disk("lock.txt") == V1
