@@ -187,7 +187,7 @@ def test_the_daemon_stopped_during_a_write_loses_nothing(
 ) -> None:
     """The daemon stops while a migrated program has its file open for writing: the
     close cannot publish, the program goes on as before (not strict: a warning, exit 0),
-    the write stays pending on disk, and once the daemon is back (js test nodes start
+    the write stays pending on disk (so does an atomic replace made while it is down), and once the daemon is back (js test nodes start
     with an empty repository) `sync` publishes it and another worker restores it."""
     program = tmp_path / "main.py"
     program.write_text(migrated_pinned(PROGRAM))
@@ -198,13 +198,20 @@ def test_the_daemon_stopped_during_a_write_loses_nothing(
         held = a.start("in-place", "state.txt", V2, "mid-write")
         own_node.stop()
         assert go(held) == "done"
+        assert a.run("atomic", "model.json", V1) == "done"  # os.replace, daemon down
     finally:
         own_node.start()  # the module's other tests need it, whatever happened here
     assert a.disk() == V2 and a.row()["state"] == "pending"
-    assert "published: 1" in a.sync()
+    assert a.disk("model.json") == V1 and a.row("model.json")["state"] == "pending"
+    assert "published: 2" in a.sync()
     client = make_client(own_node.api)
     try:
         assert entry(client, namespace) == cid(V2)
+        assert entry(client, namespace, "model.json") == cid(V1)
+        names = {e["Name"] for e in client.files.ls(namespace)["Entries"]}
+        assert names == {"state.txt", "model.json"}  # no temp name
     finally:
         client.close()
-    assert Site(tmp_path / "b", own_node.api, namespace, program).read() == f"read {V2}"
+    b = Site(tmp_path / "b", own_node.api, namespace, program)
+    assert b.read() == f"read {V2}"
+    assert b.read("model.json") == f"read {V1}"
