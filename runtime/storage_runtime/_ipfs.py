@@ -18,7 +18,8 @@ What it does (the `Backend` protocol of `_backend.py`):
 - Pending publishes are published by `python -m storage_runtime sync`, and in the
   background by the next process that uses the backend (first use starts one daemon
   thread that publishes at most `drain_limit` pending rows; also after the daemon comes
-  back within a process).
+  back within a process). `close` (at exit) stops it before its next row and waits for
+  the one under way (bounded by the timeout).
 - `before_read(path)`: restores a missing file from the shared namespace (`_restore`).
   A restore that cannot be done is logged; a refused or failed one raises `RestoreRefused`
   or `RestoreError` to the caller (`Storage`, `pull`), a daemon that does not answer
@@ -225,6 +226,7 @@ class IpfsBackend:
         self._drain_limit = drain_limit
         self._drain_lock = threading.Lock()
         self._drain_thread: threading.Thread | None = None
+        self._drain_stop = threading.Event()  # set by close: the drain takes no new row
         self._started_pid = 0
         self.writers = Writers(settings.state_dir)
 
@@ -270,6 +272,7 @@ class IpfsBackend:
         with self._drain_lock:
             if self._drain_thread is not None and self._drain_thread.is_alive():
                 return
+            self._drain_stop.clear()
             thread = threading.Thread(
                 target=self._drain, name="storage-runtime-drain", daemon=True
             )
@@ -281,7 +284,7 @@ class IpfsBackend:
 
         try:
             sync(self, limit=self._drain_limit, attempts=1, deadline=time.monotonic() + 60,
-                 check_stale=False)
+                 check_stale=False, stop=self._drain_stop.is_set)
         except Exception:  # a background helper must never take the program down
             log.debug("storage_runtime: background sync stopped", exc_info=True)
 
@@ -576,6 +579,16 @@ class IpfsBackend:
         return str(self.client().version()["Version"])
 
     def close(self) -> None:
+        # The background drain (a daemon thread) is stopped before its next row and its
+        # publish under way is waited for (bounded by the RPC timeout): left to the
+        # interpreter's exit, it could stop inside the namespace's replace, after the old
+        # entry left and before the new one came, and no worker could restore the file
+        # (its old version unpinned) until a later `sync` (test_killed_migrated_workers).
+        thread = self._drain_thread
+        if thread is not None and thread is not threading.current_thread():
+            self._drain_stop.set()
+            if thread.is_alive():
+                thread.join(self.settings.timeout)
         with self._client_lock:
             client, pid = self._client, self._client_pid
             self._client = None

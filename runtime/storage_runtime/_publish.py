@@ -35,6 +35,7 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -185,12 +186,14 @@ def sync(
     attempts: int = 3,
     deadline: float | None = None,
     check_stale: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> SyncReport:
     """Publish pending rows (each tried up to `attempts` times, with a short pause).
 
     With `check_stale`, first re-queue published files whose size, mtime or inode changed
     on disk without a close the runtime saw (written with builtin open, or a writer killed
-    mid-write). Stops early when the daemon does not answer at all. Raises
+    mid-write). Stops early when the daemon does not answer at all, and before a row
+    once `stop()` says so (the background drain of a process that exits). Raises
     `IndexUnavailable` when the index cannot be read.
     """
     from storage_runtime._ipfs import trouble_types
@@ -223,14 +226,19 @@ def sync(
             report.remaining = len(index.pending())
             return report
     tries: dict[str, int] = {}
+    def over() -> bool:
+        return (deadline is not None and time.monotonic() > deadline) or (
+            stop is not None and stop()
+        )
+
     while True:
-        if deadline is not None and time.monotonic() > deadline:
+        if over():
             break
         batch = [r for r in index.pending(limit) if tries.get(r.path, 0) < attempts]
         if not batch or limit <= 0:
             break
         for row in batch:
-            if deadline is not None and time.monotonic() > deadline:
+            if over():
                 break
             tries[row.path] = tries.get(row.path, 0) + 1
             limit -= 1

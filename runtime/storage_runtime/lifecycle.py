@@ -295,6 +295,12 @@ def path_method_called(storage: Any, name: str, path: Any, method: Any, pin: boo
     """`method(*args, **kwargs)`, the `replace`/`rename`/`unlink` already looked up on
     `path` (by `_path_move`, or first of all by `storage.path(p).replace(...)`:
     _receiver.py); then the namespace follows where it is pathlib's own on a Path."""
+    if isinstance(path, super):
+        # `super().unlink(missing_ok=...)` in a Path subclass's own override (rewritten
+        # `storage.path_unlink(super(), ...)`): the Path is the instance the method is
+        # bound to; the super object is no Path, and the removal went untold (another
+        # worker restored the file this one removed)
+        path = getattr(method, "__self__", path)
     if name == "touch":
         return _touched(storage, path, method, pin, args, kwargs)
     a = _path_arguments(storage, method, name, path, args, kwargs)
@@ -330,7 +336,9 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
         log.debug("storage_runtime: restoring %r before its touch failed", path,
                   exc_info=True)
     try:
-        existed = os.path.lexists(path)
+        # exists, not lexists: through a dangling symlink the touch creates the file it
+        # points to, which is published (by its own path) as `open(link, "w")` does
+        existed = os.path.exists(path)
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)

@@ -67,6 +67,16 @@ NAMESPACE_LAGS: dict[str, dict[str, str]] = {
     "cross_module_path_types": {
         "data/setup.py": "written through a Path subclass's own open (not the runtime's)",
     },
+    "handle_writers_append_shapes": {
+        # published earlier by a migrated call (write_bytes, os.link), then appended by a
+        # writer left alone (a `with` left by `return`, a path that is an expression)
+        "arch/bad.zip": "appended in a `with` left by `return`: counted, not published",
+        "arch/z.zip": "appended through its hard link in a `with` left by `return`",
+        "arch/z-second.zip": "appended in a `with` left by `return`: counted, not published",
+        "arch/log.gz": "appended through its hard link by gzip.open(str(path), 'ab'): an "
+        "expression path, counted, not published",
+        "arch/log-second.gz": "appended by gzip.open(str(path), 'ab'): an expression path",
+    },
     "lifecycle_and_pathlib_in_del_at_shutdown": {
         "e.tmp": "renamed while the interpreter shuts down, when nothing is recorded",
     },
@@ -217,6 +227,8 @@ def test_program_behaves_the_same_after_apply(
             python=launch.python,
             ipfs_api=request.getfixturevalue("fidelity_ipfs_api"),
             namespace=f"/fidelity-{uuid.uuid4().hex[:12]}",
+            # the interpreter chosen for `unprivileged` programs may need its PYTHONPATH
+            extra_env=launch.extra_env,
         )
     tmpdir = base / "tmp"
     tmpdir.mkdir()

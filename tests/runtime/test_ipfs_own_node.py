@@ -37,10 +37,12 @@ from _ipfs_helpers import (
     has_content,
     is_pinned,
     make_client,
+    migrated_pinned,
     rows,
     run_cli,
 )
 from storage_runtime._cid import cid_of_bytes
+from test_killed_migrated_workers import PROGRAM, V1, V2, Site, cid, entry, go
 
 pytestmark = [pytest.mark.ipfs, pytest.mark.slow]
 
@@ -178,3 +180,38 @@ def test_sigkill_leaves_closed_files_published_or_pending(
     for rel, row in index.items():
         assert row["state"] == "published", row
         assert row["cid"] == disk_cid(os.path.join(settings.root, rel)), rel
+
+
+def test_the_daemon_stopped_during_a_write_loses_nothing(
+    own_node: OwnNode, tmp_path: Path, namespace: str
+) -> None:
+    """The daemon stops while a migrated program has its file open for writing: the
+    close cannot publish, the program goes on as before (not strict: a warning, exit 0),
+    the write stays pending on disk (so does an atomic replace made while it is down), and once the daemon is back (js test nodes start
+    with an empty repository) `sync` publishes it and another worker restores it."""
+    program = tmp_path / "main.py"
+    program.write_text(migrated_pinned(PROGRAM))
+    a = Site(tmp_path / "a", own_node.api, namespace, program)
+    del a.env["STORAGE_RUNTIME_STRICT"]
+    try:
+        assert a.run("in-place", "state.txt", V1) == "done"
+        held = a.start("in-place", "state.txt", V2, "mid-write")
+        own_node.stop()
+        assert go(held) == "done"
+        assert a.run("atomic", "model.json", V1) == "done"  # os.replace, daemon down
+    finally:
+        own_node.start()  # the module's other tests need it, whatever happened here
+    assert a.disk() == V2 and a.row()["state"] == "pending"
+    assert a.disk("model.json") == V1 and a.row("model.json")["state"] == "pending"
+    assert "published: 2" in a.sync()
+    client = make_client(own_node.api)
+    try:
+        assert entry(client, namespace) == cid(V2)
+        assert entry(client, namespace, "model.json") == cid(V1)
+        names = {e["Name"] for e in client.files.ls(namespace)["Entries"]}
+        assert names == {"state.txt", "model.json"}  # no temp name
+    finally:
+        client.close()
+    b = Site(tmp_path / "b", own_node.api, namespace, program)
+    assert b.read() == f"read {V2}"
+    assert b.read("model.json") == f"read {V1}"

@@ -504,3 +504,52 @@ def test_a_touch_keeps_the_content_another_worker_published(
         storage.path_touch(pathlib.Path(root, "x.bin"), exist_ok=False)
     assert pathlib.Path(root, "x.bin").read_bytes() == b"X"
     assert mfs_cid(ipfs_client, f"{namespace}/x.bin") == cid_of_bytes(b"X")
+
+
+@pytest.mark.ipfs
+def test_a_removal_through_super_in_a_path_subclass_drops_the_entry(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """`class Audited(Path): def unlink(self, missing_ok=False): return
+    super().unlink(missing_ok=missing_ok)`: its `super().unlink(...)` is rewritten
+    `storage.path_unlink(super(), ...)`. The file is removed and its entry dropped (it
+    stayed: another worker restored a file removed here), as for the Path itself."""
+    storage = make_storage()
+    root = storage.settings.root
+    removed: list[str] = []
+
+    class Audited(type(pathlib.Path())):  # type: ignore[misc]
+        def unlink(self, missing_ok: bool = False) -> None:
+            removed.append(self.name)
+            return storage.path_unlink(super(), missing_ok=missing_ok)
+
+    storage.write_text(pathlib.Path(root, "a.flag"), "A", pin=True)
+    assert mfs_cid(ipfs_client, f"{namespace}/a.flag") == cid_of_bytes(b"A")
+    assert storage.path_unlink(Audited(root, "a.flag"), missing_ok=True) is None
+    assert storage.path_unlink(Audited(root, "a.flag"), missing_ok=True) is None
+    with pytest.raises(FileNotFoundError):
+        storage.path_unlink(Audited(root, "a.flag"))
+    assert removed == ["a.flag"] * 3
+    assert not os.path.exists(os.path.join(root, "a.flag"))
+    assert mfs_cid(ipfs_client, f"{namespace}/a.flag") is None
+    assert rows(storage.settings.index)["a.flag"]["state"] == "gone"
+
+
+@pytest.mark.ipfs
+def test_a_touch_through_a_dangling_symlink_publishes_the_file_it_created(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str
+) -> None:
+    """`Path("link").touch()` where `link` points to a missing file creates that file,
+    as `open("link", "w")` does; both publish it by its own path (links are not in the
+    namespace). The touch published nothing (the link was there), so another worker
+    never found a file this one created. A link to an existing file: nothing new."""
+    storage = make_storage()
+    root = storage.settings.root
+    os.symlink("made.txt", os.path.join(root, "link"))
+    assert storage.path_touch(pathlib.Path(root, "link"), pin=True) is None
+    assert os.path.isfile(os.path.join(root, "made.txt"))
+    assert mfs_cid(ipfs_client, f"{namespace}/made.txt") == cid_of_bytes(b"")
+    assert mfs_cid(ipfs_client, f"{namespace}/link") is None
+    before = rows(storage.settings.index)
+    storage.path_touch(pathlib.Path(root, "link"), pin=True)  # now there: unchanged
+    assert rows(storage.settings.index) == before
