@@ -13,10 +13,14 @@ read is known, without any flow analysis, when:
 - every other binding of the name in the function is a parameter, or is written before
   it (so it overwrites them), or after the read with no loop between that block and the
   read (a later binding then reaches the read only through a loop that runs the
-  dominating statement first).
+  dominating statement first), or is the function's own code outside what runs from the
+  binding to the read (the `with` statement; the block holding both statements): `with
+  gzip.open(p) as f:` in one branch of an `if` and `with open(p) as f:` in the other,
+  each read in its own body (ragas' metric loaders).
 
-Anything else (a binding in another branch, in a loop around the read, in the same
-statement, a walrus, a read in a nested function or comprehension) is not decided here:
+Anything else (a binding in another branch inside that region, in a loop around the read,
+in the same statement, a walrus, a nested function's `nonlocal`, a read in a nested
+function or comprehension) is not decided here:
 `dominating` answers None and the caller keeps its own answer.
 
 "Written before" compares statement positions block by block from the outermost: two
@@ -95,7 +99,9 @@ def dominating(
     read_path = positions(read)
     if read_path is None:
         return None
-    best: tuple[cst.Name, list[tuple[cst.CSTNode, int]], cst.CSTNode] | None = None
+    best: (
+        tuple[cst.Name, list[tuple[cst.CSTNode, int]], cst.CSTNode, cst.CSTNode] | None
+    ) = None
     for binding in bindings:
         if not isinstance(binding, cst.Name):
             continue
@@ -113,11 +119,14 @@ def dominating(
             continue
         if block is None:
             continue
+        # what runs from the binding to the read: the `with` statement (its items and
+        # body), or the block holding both statements
+        region = with_statement if with_statement is not None else block
         if best is None or _before(best[1], path):
-            best = (binding, path, block)
+            best = (binding, path, block, region)
     if best is None:
         return None
-    target, path, block = best
+    target, path, block, region = best
     looped = _loop_between(read, block, parent)
     for binding in bindings:
         if binding is target or isinstance(binding, cst.Param):
@@ -125,6 +134,11 @@ def dominating(
         other = positions(binding)
         if other is None:
             return None
+        if other[-1][0] is read_path[-1][0] and not _under(binding, region, parent):
+            # the function's own code outside the region: it cannot run between the
+            # binding and the read (no jump into a block; a loop around the region
+            # enters it from its start, through the binding again)
+            continue
         if _before(other, path):
             continue
         if not looped and (

@@ -27,8 +27,9 @@
   through a function of the module that returns one (`def _open(p): return open(p)`,
   see analysis/handles.py). So is one on the handle of a third-party writer that
   families/publish_after.py publishes after its `with` (`json.dump(obj, f)` in `with
-  gzip.open(p, "wt") as f:`, a kept `NamedTemporaryFile(delete=False)`): that site says
-  `opens_handle`.
+  gzip.open(p, "wt") as f:`, a kept `NamedTemporaryFile(delete=False)`), and one on the
+  handle of a reader that families/restore_before.py restores first (`json.load(f)` in
+  `with gzip.open(p, "rt") as f:`): those sites say `opens_handle`.
 - In a module a star import reaches, `storage` is imported as a private alias
   (`_storage`, see analysis/bindings.py and the README's "Star imports").
 

@@ -39,6 +39,11 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - A reader whose path is already `storage.restored(...)` or `storage.held(...)`, or that
   is called through `storage.restoring(...)` (what earlier versions wrote), is MIGRATED
   (a second run changes nothing).
+- A json/pickle call on the handle of a reader that returns one (`with gzip.open(p,
+  "rt") as f: data = json.load(f)`; gzip, bz2, lzma, `io.FileIO`: HANDLE_READERS) reads
+  the file the restore put there: it follows this site (PENDING with it, MIGRATED once
+  it is wrapped), its text unchanged (families/json_pickle.py; never collapsed, which
+  needs a builtin `open`).
 
 **Leaves alone (why)**
 - Readers that read other files than the one named (`pandas.read_parquet`: a dataset
@@ -209,6 +214,21 @@ READERS = frozenset(
     }
 )
 
+#: The readers of READERS that return a file object reading the one file they name: a
+#: json/pickle call on that handle (`with gzip.open(p, "rt") as f: json.load(f)`) reads
+#: what the restore put there, so it follows this site (`Found.opens_handle`).
+HANDLE_READERS = frozenset(
+    {
+        "gzip.open",
+        "gzip.GzipFile",
+        "bz2.open",
+        "bz2.BZ2File",
+        "lzma.open",
+        "lzma.LZMAFile",
+        "io.FileIO",
+    }
+)
+
 # -- the family protocol (families/protocol.py) ---------------------------------------------
 
 #: Classified on their own: the rules (`local`, exclusion) apply before `decide`.
@@ -237,6 +257,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
             return None
         found = Found(call, position, "third-party", Family.THIRD_PARTY, known[0])
         found.status = Status.MIGRATED
+        found.opens_handle = known[0] in HANDLE_READERS
         return found
     claimed = third_party.table_entry(call, ctx)
     if claimed is None or claimed[0] not in READERS:
@@ -244,6 +265,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_READER:
         return item
+    item.opens_handle = claimed[0] in HANDLE_READERS
     path = third_party.path_of(call, claimed[1])
     item.target = path  # a secret-looking or system literal path: LOCAL (the finder's rules)
     wrapped = restored_argument(path, ctx) if path is not None else None

@@ -35,6 +35,15 @@ def _unlink(body: str) -> tuple[Status, Reason | None]:
         # a loop's own target is bound before its body: the body's binding overwrites it
         "def f(names):\n    for p in names:\n        p = Path(p)\n        p.unlink()\n",
         "def f(p):\n    with make() as p:\n        p = Path('x')\n        p.unlink()\n",
+        # a binding in another branch, outside the block that runs from the binding to
+        # the read, cannot run between them (a loop around the `if` re-enters the block
+        # from its start)
+        "def f(p, c):\n    if c:\n        p = make()\n    else:\n        p = Path(p)\n        p.unlink()\n",
+        (
+            "def f(ps, c):\n    for p in ps:\n        if c:\n            q = make()\n        else:\n"
+            "            q = Path(p)\n            q.unlink()\n"
+        ),
+        "def f(p, c):\n    try:\n        q = Path(p)\n        q.unlink()\n    finally:\n        q = None\n",
     ],
 )
 def test_the_binding_that_holds_types_the_read(body: str) -> None:
@@ -53,6 +62,13 @@ def test_the_binding_that_holds_types_the_read(body: str) -> None:
         "def f(p):\n    p = Path(p)\n    g = lambda: p.unlink()\n    p = 's'\n    return g\n",
         "def f(p):\n    p = Path(p)\n    (p := make()).unlink()\n",
         "def f(p):\n    with open(p) as p:\n        pass\n    p = Path('x')\n    del p\n    p.unlink()\n",
+        # inside the region: the other branch's binding runs between them in the loop
+        (
+            "def f(p, ps):\n    p = Path(p)\n    for c in ps:\n        if c:\n            p.unlink()\n"
+            "        else:\n            p = make()\n"
+        ),
+        # a nested function's `nonlocal` binding, called between them
+        "def f(p):\n    def g():\n        nonlocal p\n        p = make()\n    p = Path(p)\n    g()\n    p.unlink()\n",
     ],
 )
 def test_where_another_binding_may_reach_the_read_it_stays_unknown(body: str) -> None:

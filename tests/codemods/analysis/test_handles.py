@@ -272,9 +272,9 @@ def _open(p, mode="r"):
     return open(p, mode)
 
 
-def _either(p):
+def _either(p, mode="rt"):
     if p.endswith(".gz"):
-        return gzip.open(p, "rt")
+        return gzip.open(p, mode)  # a mode held in a parameter may write: a counted writer
     return open(p)
 
 
@@ -307,7 +307,7 @@ def use(p):
 def test_a_handle_from_a_function_of_the_module_that_returns_an_open_follows_it() -> None:
     """`def _open(p): return open(p)` then `json.load(_open(p))`: the handle is that
     open's (PENDING, never collapsed: the helper's open stays where it is). A function
-    that may return a third-party handle is not migrated; a generator, a function that
+    that may return a counted third-party writer's handle is not migrated; a generator, a function that
     returns something else, a decorated one: unknown."""
     by_line = {line: (status, reason) for line, status, reason in json_sites(HELPER)}
     assert by_line == {
