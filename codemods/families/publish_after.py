@@ -111,9 +111,13 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
 
 **Leaves alone (why)**
 - Counted UNMIGRATED ("third-party writer"): a one-shot writer whose path is in
-  `*args`/`**kwargs` (its place unknown); `savefig` with a path that is not a literal with
-  an extension (matplotlib adds one to a name without it, and which one depends on its
-  settings); a writer whose path is a name some `with <object> as name:` binds, where
+  `*args`/`**kwargs` (its place unknown); `savefig` with a path not known to have an
+  extension and no literal `format=` (matplotlib adds one to a name without it, and
+  which one depends on its settings). Known (analysis/extensions.py): a literal with
+  one, `save_dir / "labels.jpg"`, `f"{name}_loss.png"`, `os.path.join(d, "a.png")`,
+  `p.with_suffix(".png")`, and a function's local name whose binding that holds is one
+  of those (`fname = save_dir / "results.png"` then `plt.savefig(fname, dpi=200)`); a
+  writer whose path is a name some `with <object> as name:` binds, where
   `<object>` is not known to give back a path (`with store as f: df.to_csv(f)`: what
   `store.__enter__()` returns is often a handle, whose publish would do nothing).
 - Writers that return a handle outside the shapes above: not a `with` item nor closed in
@@ -141,6 +145,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+from migrate_storage.codemods.analysis import extensions
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import Found, Position
 from migrate_storage.codemods.analysis.secret_paths import looks_secret
@@ -415,10 +420,12 @@ def _held_edit(
     for a one-shot writer whose call is a whole expression statement alone on its line,
     in a block or the module body; None for every other shape (called through instead)
     and where `_through_edit` would refuse (the path's place hidden, savefig)."""
-    if not entry.closes or entry.adds_extension:
+    path = third_party.path_of(item.call, entry)
+    if not entry.closes or (
+        entry.adds_extension and (path is None or not _extension_known(item.call, path, ctx))
+    ):
         return None
     line = _expression_line(item.call, ctx.flow.parent)
-    path = third_party.path_of(item.call, entry)
     where = _call_through.place(path, ctx) if path is not None else None
     if line is None or where is None:
         return None
@@ -523,9 +530,11 @@ def _through_edit(
     path cannot be published after it on a line of its own; None where the path's place
     is hidden (`*args` before it, in `**kwargs`) or the writer adds an extension that only
     a literal path shows (savefig)."""
-    if not entry.closes or entry.adds_extension:
-        return None
     path = third_party.path_of(item.call, entry)
+    if not entry.closes or (
+        entry.adds_extension and (path is None or not _extension_known(item.call, path, ctx))
+    ):
+        return None
     where = _call_through.place(path, ctx) if path is not None else None
     if where is None:
         return None
@@ -843,7 +852,10 @@ def _target(
     or delete while it runs (`df.to_csv(OUT, sep=rotate())` with `global OUT` in
     `rotate`, a walrus) is not evaluated again: the writer is called through instead."""
     path = third_party.path_of(item.call, entry)
-    if path is None or not _provable(path, entry):
+    if path is None:
+        return None
+    known = entry.adds_extension and _extension_known(item.call, path, ctx)
+    if not _provable(path, entry, extension_known=known):
         return None
     line = _statement_line(item.call, ctx.flow.parent, path)
     if line is None:
@@ -865,13 +877,25 @@ def _literal(node: cst.BaseExpression) -> str | bytes | None:
     return None
 
 
-def _provable(path: cst.BaseExpression, entry: third_party.Entry) -> bool:
+def _extension_known(call: cst.Call, path: cst.BaseExpression, ctx: Context) -> bool:
+    """savefig writes the very path it was given: its format is given, or the path
+    provably has an extension (analysis/extensions.py), so matplotlib adds none."""
+    flow = ctx.flow
+    return extensions.format_given(call) or extensions.has_extension(
+        path, flow.names, lambda name: flow.local_value_of(name) or flow.holding_value(name)
+    )
+
+
+def _provable(
+    path: cst.BaseExpression, entry: third_party.Entry, *, extension_known: bool = False
+) -> bool:
     """A name or a str/bytes literal (inert, so evaluating it again is exact); for a
-    writer that adds an extension to a name without one, only a literal that has one."""
+    writer that adds an extension to a name without one, only a literal that has one,
+    unless `extension_known` (`_extension_known`: nothing is added)."""
     if path.lpar:
         return False
     literal = _literal(path)
-    if entry.adds_extension:
+    if entry.adds_extension and not extension_known:
         if isinstance(literal, bytes):
             literal = literal.decode("latin-1")
         return isinstance(literal, str) and bool(os.path.splitext(literal)[1])
