@@ -21,7 +21,8 @@ def export(df: pd.DataFrame, out_dir, model, array, figure) -> None:
     storage.publish_held(pin=True, suffix=".npz")
     torch.save(model.state_dict(), storage.held(out_dir / "model.pt"))
     storage.publish_held(pin=True)
-    figure.savefig(out_dir / "loss.png")
+    figure.savefig(storage.held(out_dir / "loss.png"))
+    storage.publish_held(pin=True)
     plt.savefig("summary.png", dpi=150)
     storage.publish("summary.png", pin=True)
 
