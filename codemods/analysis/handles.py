@@ -4,7 +4,8 @@ A `json.dump(obj, f)` is only file I/O through its handle, so its status is its 
 (families/json_pickle.py decides it from `provenance`): MIGRATED when `f` comes from a
 runtime open, PENDING when from an open this run migrates, None when from something we
 can see is not a migrated open (HANDLE_NOT_MIGRATED), NOT_A_FILE for handles that are not
-files at all (`sys.stdout`, `io.StringIO()`), SECRET when from an open of a
+files at all (`sys.stdout`, `io.StringIO()`, an archive's member: `z.open(name)` on a
+`zipfile.ZipFile`, whose own open is the site), SECRET when from an open of a
 secret-looking path (it stays local), FROM_CALLER for a parameter (`def dump(value, f):
 pickle.dump(value, f)`: whatever the caller opened, and that open is the file site),
 UNTRACEABLE when the origin cannot be seen (the result of an unknown call, an attribute
@@ -79,6 +80,8 @@ def provenance(
         names = _names.qualified_names(scopes.get(expr.func), expr.func)
         if _names.all_in(names, _names.NOT_FILE_HANDLES):
             return NOT_A_FILE
+        if _archive_member(expr, scopes, bound):
+            return NOT_A_FILE
         opener = by_call.get(expr)
         if opener is None:
             returned = _returned_calls(expr.func, scopes) if depth <= 1 else None
@@ -144,6 +147,64 @@ def provenance(
             )
         return _combined(statuses)
     return UNTRACEABLE
+
+
+# An archive's member handles, by the method that opens one: the archives that have it.
+_MEMBER_OPENERS: Final = {
+    "open": frozenset({"zipfile.ZipFile", "zipfile.PyZipFile"}),
+    "extractfile": frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open"}),
+}
+
+
+def _archive_member(
+    call: cst.Call,
+    scopes: Mapping[cst.CSTNode, Scope | None],
+    bound: Mapping[cst.Name, cst.BaseExpression],
+) -> bool:
+    """`z.open(name)` on a `zipfile.ZipFile`, `tar.extractfile(member)` on a TarFile: a
+    member of an archive, read or written through the archive's own file, which is the
+    site (counted where the archive is opened). The receiver is such a call itself, or a
+    name every binding of which is one (`with zipfile.ZipFile(p) as z:`) or a parameter
+    annotated with the class (`zip_file: zipfile.ZipFile`; langchain's slack loaders,
+    flair's TACRED reader). A TarFile's `open` is its constructor, opening a path: not a
+    member."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    makers = _MEMBER_OPENERS.get(func.attr.value)
+    if makers is None:
+        return False
+    receiver = func.value
+    if not isinstance(receiver, cst.Name):
+        return _makes(receiver, makers, scopes)
+    scope = scopes.get(receiver)
+    assignments = scope[receiver.value] if scope is not None else set()
+    if not assignments:
+        return False
+    for assignment in assignments:
+        if type(assignment) is not Assignment:
+            return False
+        node = assignment.node  # type: ignore[attr-defined]
+        if isinstance(node, cst.Param):
+            annotation = node.annotation.annotation if node.annotation is not None else None
+            if annotation is None or not _names.all_in(
+                _names.qualified_names(scopes.get(annotation), annotation), makers
+            ):
+                return False
+        elif not isinstance(node, cst.Name) or not _makes(bound.get(node), makers, scopes):
+            return False
+    return True
+
+
+def _makes(
+    value: cst.BaseExpression | None,
+    makers: frozenset[str],
+    scopes: Mapping[cst.CSTNode, Scope | None],
+) -> bool:
+    """`value` is a call of one of `makers` (by qualified name)."""
+    return isinstance(value, cst.Call) and _names.all_in(
+        _names.qualified_names(scopes.get(value.func), value.func), makers
+    )
 
 
 # Reads of a `**kwargs` dict that take a value out and change nothing.
