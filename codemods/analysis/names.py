@@ -114,6 +114,15 @@ def qualified_names(
     `star` is False (the finder then leaves the site alone, analysis/finder.py)."""
     if scope is None:
         return frozenset()
+    root = node
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if root is not node and not isinstance(root, cst.Name):
+        # `open(p).read`, `Path(x).name`: an attribute of what a call (a subscript, ...)
+        # gave, which no import names. LibCST answers `builtins.open` for a builtin's call
+        # but `storage_runtime.open.read` once the open is imported from the runtime, so
+        # a decision on it changed between the first pass and the second
+        return frozenset()
     found = frozenset(q.name for q in scope.get_qualified_names_for(node))
     if found and star:
         ref = _STAR_REBINDS.get(scope.globals)

@@ -29,7 +29,9 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
   analysis/handles.py `is_inert`, or the function's own `*args`/`**kwargs`), or the
   rewrite could be seen.
 - Where an argument after the path may run code (`torch.load(f, map_location=dev())`),
-  the path is held and restored by the call's last argument instead:
+  or the path is itself a site that another family rewrites (`torch.load(p.read_text())`:
+  one node cannot take two edits), the path is held and restored by the call's last
+  argument instead:
   `torch.load(storage.held(f), map_location=dev(), **storage.restore_held())` evaluates
   the callee and every argument first, in the program's order, then restores the path
   right before the reader runs (`restore_held()` unpacks to nothing). The reader is still
@@ -289,7 +291,7 @@ def decide(items: list[Found], ctx: Context) -> None:
         if path is None or third_party.entered_unknown(path, ctx):
             continue  # `with store as f: pd.read_csv(f)`: maybe a handle
         region = (item.position.line, item.position.end_line)
-        if later_arguments_inert(item.call, path, ctx.flow):
+        if later_arguments_inert(item.call, path, ctx.flow) and path not in ctx.by_call:
             item.edit = RestoreEdit(path, region)
         else:  # restore right before the call, after every argument: HeldEdit
             where = _call_through.place(path, ctx)

@@ -27,7 +27,8 @@ Recognition, sound rather than by spelling:
   (a string literal, an f-string or a `Path(...)`/`os.path.join(...)` call).
   `img.save(p)` (PIL) is not counted: `save` is far too common a method name.
 - Not file I/O: a path argument that is None, a URL literal (`"https://..."`), an
-  in-memory SQLite database (`":memory:"`, `""`), an `io.BytesIO`/`io.StringIO`, or a
+  in-memory SQLite database (`":memory:"`, `""`), an `io.BytesIO`/`io.StringIO`, an HTTP
+  response (`urllib.request.urlopen(url)`), or a
   handle bound from an open (`with open(p, "wb") as f: np.save(f, a)`: that `open` is the
   site, and migrating it migrates this write) or from a temporary file
   (`df.to_parquet(tmp)` with `tmp = NamedTemporaryFile(...)`: the temporary is the
@@ -36,7 +37,9 @@ Recognition, sound rather than by spelling:
   they open nothing: the name is only written into the header; `f`'s open is the site);
   a file descriptor (`io.FileIO(f.fileno(), "w")`, `FileIO(os.open(p, flags))` or a
   name bound once to one: the file was opened where the descriptor was made, and the
-  handle's `name` is an int, no path to publish).
+  handle's `name` is an int, no path to publish); what a `read()` or `read_bytes()`
+  returned (`pl.read_csv(p.read_bytes())`, `storage.read_bytes(p)` once migrated,
+  `np.load(f.read())`: in-memory data; the read is the site).
 - yaml/toml/csv functions take a stream, never a path: the `open` that made the stream is
   the site.
 
@@ -424,6 +427,9 @@ _HANDLE_MAKERS = frozenset(
         "sys.stdout",
         "sys.stdin",
         "sys.stderr",
+        # an HTTP response (`Image.open(urlopen(url))`, wandb's prodigy integration): a
+        # stream from the network, no file
+        "urllib.request.urlopen",
         # temporary files are file objects too (`shard.to_parquet(tmp_file)` with
         # `tmp_file = NamedTemporaryFile(...)`): the temporary file is the site
         "tempfile.NamedTemporaryFile",
@@ -735,6 +741,16 @@ def _is_path(
             return False
         if isinstance(value.func, cst.Attribute) and value.func.attr.value == "open":
             return False  # `x.open(...)` (Path.open, ZipFile.open, ...) makes a handle
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in (
+            "read",
+            "read_bytes",
+        ):
+            # a file's content (`pl.read_csv(p.read_bytes())`, `np.load(f.read())`, and
+            # what a migration makes of them, `storage.read_bytes(p)`): data, whose read
+            # is the site. (`open(p).read`'s qualified name is `builtins.open` to LibCST,
+            # but `storage_runtime.open.read` once the open is migrated: by the method's
+            # name, both passes agree.)
+            return False
         if strict:
             return bool(made & _PATH_MAKERS)
         return True
