@@ -25,7 +25,9 @@ question of what coverage counts, not of behaviour.
 
 **Leaves alone (why)**
 - `.open()` on a receiver not known to be a Path (`self._store.open()`, an unannotated
-  parameter, a call of an unknown function): counted as RECEIVER_UNKNOWN. `.open` is a
+  parameter, a call of an unknown function), unless the receiver is joined right there
+  with a str (`(folder / "train.tsv").open()`: rewritten, see `_joined`): counted as
+  RECEIVER_UNKNOWN. `.open` is a
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
 - `self.read_text()` in a class that defines `read_text` itself: the class's own method;
@@ -273,9 +275,27 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
         return scratch.as_scratch(found, Reason.LOCK_FILE)
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
-    if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS:
+    if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS and not (
+        attr == "open" and _joined(func.value)
+    ):
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     return found
+
+
+def _joined(receiver: cst.BaseExpression) -> bool:
+    """`(folder / "train.tsv").open(...)`: a receiver made by `/` with a str literal or
+    an f-string, the path-joining idiom (flair's dataset converters, whose folders are
+    unannotated parameters). What `/` with a str makes and has an `open` is a path: a
+    Path, or a path-like (`zipfile.Path`, a resources Traversable, a UPath) whose own
+    `open` the runtime calls as written; `str / str` raised before. So it is rewritten as
+    a Path's `open` is (lookup-first where its arguments may run code)."""
+    return (
+        isinstance(receiver, cst.BinaryOperation)
+        and isinstance(receiver.operator, cst.Divide)
+        and isinstance(
+            receiver.right, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+        )
+    )
 
 
 #: pathlib's parameters for each method (the widest of Python 3.11 to 3.13: 3.13's

@@ -1,0 +1,68 @@
+"""families/pathlib_io.py `_joined`: `.open()` on a receiver joined right there with a
+str (`(folder / "train.tsv").open(encoding="utf8")`, flair 0.15.1's BioBERT and TACRED
+converters, whose folders are unannotated parameters) is a path's open: rewritten as a
+Path's (the runtime calls any other receiver's own `open`). Other unknown receivers'
+`.open` stay counted, unknown."""
+
+from __future__ import annotations
+
+import pytest
+from codemod_cases import run_code
+from migrate_storage.codemods.model import Family, FileStatus, Reason, Status
+
+
+def _opens(code: str) -> list[tuple[Status, Reason | None]]:
+    result = run_code(code)
+    assert result.status is not FileStatus.FAILED, result.message
+    return [(s.status, s.reason) for s in result.sites if s.family is Family.PATHLIB]
+
+
+@pytest.mark.parametrize(
+    ("code", "form"),
+    [
+        (
+            "def f(d):\n    with (d / 'train.tsv').open(encoding='utf8') as f:\n        return f.read()\n",
+            "storage.path_open(d / 'train.tsv', encoding='utf8')",
+        ),
+        (
+            "def f(d, name):\n    with (d / f'{name}.conll').open('w') as f:\n        f.write('x')\n",
+            "storage.path_open(d / f'{name}.conll', 'w', pin=True)",
+        ),
+        (
+            "def f(d):\n    return (d / 'a' 'b').open('rb').read()\n",
+            "storage.path_open(d / 'a' 'b', 'rb')",
+        ),
+        # an argument that may run code: the method is looked up first, as before
+        (
+            "def f(d):\n    return (d / 'a.txt').open(mode()).read()\n",
+            "storage.path(d / 'a.txt', pin=True).open(mode())",
+        ),
+    ],
+)
+def test_a_receiver_joined_with_a_str_is_rewritten(code: str, form: str) -> None:
+    assert _opens(code) == [(Status.PENDING, None)]
+    new = run_code(code).new_source.decode()  # type: ignore[union-attr]
+    assert form in new
+    after = run_code(new)
+    assert after.status is FileStatus.UNCHANGED
+    assert [s.status for s in after.sites if s.family is Family.PATHLIB] == [Status.MIGRATED]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(store):\n    return store.open()\n",
+        "def f(d, n):\n    return (d / n).open()\n",  # the right operand may be anything
+        "def f(d):\n    return (d // 'a').open()\n",
+        "def f(d):\n    return (d + 'a').open()\n",
+        "def f(d):\n    return d.joinpath('a').open()\n",
+    ],
+)
+def test_other_unknown_receivers_stay_counted(code: str) -> None:
+    assert _opens(code) == [(Status.UNMIGRATED, Reason.RECEIVER_UNKNOWN)]
+
+
+def test_not_sites_stay_no_sites() -> None:
+    # a call that cannot bind to pathlib's open is another library's (an fsspec filesystem)
+    assert _opens("def f(fs, d):\n    return (d / 'a').open('a.txt', mode='rb')\n") == []
+    assert _opens("import zipfile\n\nzipfile.ZipFile(p).open('m')\n") == []
