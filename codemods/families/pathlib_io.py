@@ -283,15 +283,18 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
 
 
 def _joined(receiver: cst.BaseExpression) -> bool:
-    """`(folder / "train.tsv").open(...)`: a receiver made by `/` with a str literal or
-    an f-string, the path-joining idiom (flair's dataset converters, whose folders are
-    unannotated parameters). What `/` with a str makes and has an `open` is a path: a
-    Path, or a path-like (`zipfile.Path`, a resources Traversable, a UPath) whose own
-    `open` the runtime calls as written; `str / str` raised before. So it is rewritten as
-    a Path's `open` is (lookup-first where its arguments may run code)."""
+    """`(folder / "train.tsv").open(...)`: a receiver made by `/` from a name and a str
+    literal or an f-string, the path-joining idiom (flair's dataset converters, whose
+    folders are unannotated parameters). What `/` with a str makes and has an `open` is
+    a path: a Path, or a path-like (`zipfile.Path`, a resources Traversable, a UPath)
+    whose own `open` the runtime calls as written; `str / str` raised before. So it is
+    rewritten as a Path's `open` is (lookup-first where its arguments may run code). Not
+    an attribute on the left (`self._path / "x"`): the receiver typer judges those by the
+    class (a subclass re-annotating `_path: str`, a base outside the run)."""
     return (
         isinstance(receiver, cst.BinaryOperation)
         and isinstance(receiver.operator, cst.Divide)
+        and isinstance(receiver.left, cst.Name)
         and isinstance(
             receiver.right, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
         )

@@ -1,5 +1,5 @@
-"""families/pathlib_io.py `_joined`: `.open()` on a receiver joined right there with a
-str (`(folder / "train.tsv").open(encoding="utf8")`, flair 0.15.1's BioBERT and TACRED
+"""families/pathlib_io.py `_joined`: `.open()` on a receiver joined right there from a
+name and a str (`(folder / "train.tsv").open(encoding="utf8")`, flair 0.15.1's BioBERT and TACRED
 converters, whose folders are unannotated parameters) is a path's open: rewritten as a
 Path's (the runtime calls any other receiver's own `open`). Other unknown receivers'
 `.open` stay counted, unknown."""
@@ -56,6 +56,9 @@ def test_a_receiver_joined_with_a_str_is_rewritten(code: str, form: str) -> None
         "def f(d):\n    return (d // 'a').open()\n",
         "def f(d):\n    return (d + 'a').open()\n",
         "def f(d):\n    return d.joinpath('a').open()\n",
+        # an attribute on the left: the class decides (package facts, re-annotations)
+        "class A:\n    def f(self):\n        return (self._path / 'x').open()\n",
+        "def f(d):\n    return (d.root / 'x').open()\n",
     ],
 )
 def test_other_unknown_receivers_stay_counted(code: str) -> None:
