@@ -576,11 +576,16 @@ def _site(
 
 #: Context managers whose `__enter__` gives back the path they were given.
 _ENTERS_AS_GIVEN = frozenset({"contextlib.nullcontext"})
+#: Context managers whose `__enter__` gives back a path they made: a TemporaryDirectory's
+#: name (`with tempfile.TemporaryDirectory() as d: zf.extractall(d)`, flair's tokenizer
+#: state), a str.
+_ENTERS_A_PATH = frozenset({"tempfile.TemporaryDirectory"})
 
 
 def entered_unknown(path: cst.BaseExpression | None, ctx: Context) -> bool:
     """The path argument is a name some `with <cm> as name:` binds, and `<cm>` is not
-    known to give back a path (`contextlib.nullcontext(p)`): an object's `__enter__`
+    known to give back a path (`contextlib.nullcontext(p)`, `tempfile.TemporaryDirectory()`):
+    an object's `__enter__`
     result (`with store as f`, `with fsspec_file as f`) is often a handle, whose publish
     after a writer (families/publish_after.py) or restore before a reader
     (families/restore_before.py) would do nothing while the site said migrated. Left
@@ -590,7 +595,7 @@ def entered_unknown(path: cst.BaseExpression | None, ctx: Context) -> bool:
     for manager in ctx.flow.entered(path):
         if not (
             isinstance(manager, cst.Call)
-            and _names.all_in(ctx.flow.names(manager.func), _ENTERS_AS_GIVEN)
+            and _names.all_in(ctx.flow.names(manager.func), _ENTERS_AS_GIVEN | _ENTERS_A_PATH)
         ):
             return True
     return False

@@ -201,3 +201,16 @@ def test_what_an_unknown_context_manager_enters_is_not_restored_either() -> None
     result, sites = _third_party(code)
     assert sites == [(Status.UNMIGRATED, Reason.THIRD_PARTY_READER)]
     assert result.status is FileStatus.UNCHANGED
+
+
+def test_a_temporary_directorys_name_is_a_path() -> None:
+    """`with tempfile.TemporaryDirectory() as d:` binds the folder's name, a str (flair
+    0.15.1's tokenizer state extracted into one): a writer into it is published after
+    it, as with any name bound to a path, not left counted as an unknown `__enter__`."""
+    code = (
+        "import tempfile, zipfile\ndef f(z):\n    with tempfile.TemporaryDirectory() as d:\n"
+        "        z.extractall(d)\n        return load(d)\n"
+    )
+    result, sites = _third_party(code)
+    assert sites == [(Status.PENDING, None)]
+    assert b"storage.publish(d, pin=True)" in result.new_source
