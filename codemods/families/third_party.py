@@ -63,7 +63,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.found import (
     UNKNOWN_MODE,
     Found,
@@ -574,31 +573,18 @@ def _site(
     return item
 
 
-#: Context managers whose `__enter__` gives back the path they were given.
-_ENTERS_AS_GIVEN = frozenset({"contextlib.nullcontext"})
-#: Context managers whose `__enter__` gives back a path they made: a TemporaryDirectory's
-#: name (`with tempfile.TemporaryDirectory() as d: zf.extractall(d)`, flair's tokenizer
-#: state), a str.
-_ENTERS_A_PATH = frozenset({"tempfile.TemporaryDirectory"})
-
-
 def entered_unknown(path: cst.BaseExpression | None, ctx: Context) -> bool:
-    """The path argument is a name some `with <cm> as name:` binds, and `<cm>` is not
-    known to give back a path (`contextlib.nullcontext(p)`, `tempfile.TemporaryDirectory()`):
-    an object's `__enter__`
-    result (`with store as f`, `with fsspec_file as f`) is often a handle, whose publish
-    after a writer (families/publish_after.py) or restore before a reader
-    (families/restore_before.py) would do nothing while the site said migrated. Left
-    counted."""
+    """The path argument is a name some `with <object> as name:` binds, where `<object>`
+    is entered as it is, no call (`with store as f`, `with self._file as f`): its
+    `__enter__` result is often a handle, whose publish after a writer
+    (families/publish_after.py) or restore before a reader (families/restore_before.py)
+    would do nothing while the site said migrated. Left counted. A call's result is
+    judged as before (`with tmpfile("h5") as fn`, a generator context manager of the run
+    yielding a name; `tempfile.TemporaryDirectory()`; `contextlib.nullcontext(p)`): a
+    path unless the call is known to make a handle."""
     if not isinstance(path, cst.Name):
         return False
-    for manager in ctx.flow.entered(path):
-        if not (
-            isinstance(manager, cst.Call)
-            and _names.all_in(ctx.flow.names(manager.func), _ENTERS_AS_GIVEN | _ENTERS_A_PATH)
-        ):
-            return True
-    return False
+    return any(not isinstance(manager, cst.Call) for manager in ctx.flow.entered(path))
 
 
 def entry_of(name: str) -> Entry | None:

@@ -176,7 +176,7 @@ def test_a_held_path_without_its_publish_line_is_not_counted_migrated() -> None:
     "code",
     [
         "def f(df, store):\n    with store as f:\n        df.to_csv(f)\n",
-        "def f(df, fs, p):\n    with fs.open_output_stream(p) as out:\n        df.to_parquet(out)\n",
+        "def f(self, df):\n    with self._sink as out:\n        df.to_parquet(out)\n",
         # one of several bindings is such a target
         "import numpy as np\ndef f(a, p, sink):\n    out = p\n    if sink:\n        with sink as out:\n            np.save(out, a)\n    np.save(out, a)\n",
     ],
@@ -187,6 +187,20 @@ def test_what_an_unknown_context_manager_enters_is_not_published(code: str) -> N
     result, sites = _third_party(code)
     assert sites and all(s == (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER) for s in sites), sites
     assert result.status is FileStatus.UNCHANGED
+
+
+def test_what_a_call_enters_is_judged_as_before() -> None:
+    """dask's `with tmpfile("h5") as fn: df.to_hdf(fn, "x")`: the run's own generator
+    context manager yields a name; a call's result is a path unless the call is known
+    to make a handle (`with fs.open(p, "wb") as f` is no site at all)."""
+    code = (
+        "from contextlib import contextmanager\n@contextmanager\ndef tmpfile(ext):\n    yield 'x.' + ext\n"
+        "def f(df):\n    with tmpfile('h5') as fn:\n        df.to_hdf(fn, 'x')\n"
+        "def g(df, fs, p):\n    with fs.open(p, 'wb') as f:\n        df.to_parquet(f)\n"
+    )
+    result, sites = _third_party(code)
+    assert sites == [(Status.PENDING, None)]
+    assert b"storage.publish(fn, pin=True)" in result.new_source
 
 
 def test_a_path_a_null_context_gives_back_is_published() -> None:
