@@ -118,8 +118,9 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   `p.with_suffix(".png")`, and a function's local name whose binding that holds is one
   of those (`fname = save_dir / "results.png"` then `plt.savefig(fname, dpi=200)`); a
   writer whose path is a name some `with <object> as name:` binds, where
-  `<object>` is not known to give back a path (`with store as f: df.to_csv(f)`: what
-  `store.__enter__()` returns is often a handle, whose publish would do nothing).
+  `<object>` is entered as it is, no call (`with store as f: df.to_csv(f)`: what
+  `store.__enter__()` returns is often a handle, whose publish would do nothing; a
+  call's result, `with tmpfile("h5") as fn`, is judged as any other value).
 - Writers that return a handle outside the shapes above: not a `with` item nor closed in
   the `finally` of the `try` after it (`tar = tarfile.open(p, "w")` closed later or under
   an `if`, `with closing(tarfile.open(...))`: nothing says when the handle is closed), a
