@@ -133,8 +133,9 @@ def _literal(node: cst.BaseExpression) -> str | None:
 
 def _component_has_extension(text: str) -> bool:
     """The last component of `text` (either separator) has an extension: a dot with a
-    character other than a dot before it and something after it."""
-    return bool(os.path.splitext(_SEPARATORS.split(text)[-1])[1])
+    character other than a dot before it and something after it (`"loss."`: matplotlib
+    takes the empty extension for none and writes `loss.png`)."""
+    return len(os.path.splitext(_SEPARATORS.split(text)[-1])[1]) > 1
 
 
 def _tail_has_extension(node: cst.FormattedString) -> bool:

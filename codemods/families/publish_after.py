@@ -899,7 +899,7 @@ def _provable(
     if entry.adds_extension and not extension_known:
         if isinstance(literal, bytes):
             literal = literal.decode("latin-1")
-        return isinstance(literal, str) and bool(os.path.splitext(literal)[1])
+        return isinstance(literal, str) and len(os.path.splitext(literal)[1]) > 1
     if literal is not None:
         return bool(literal)
     return isinstance(path, cst.Name) and path.value not in ("None", "True", "False")

@@ -402,7 +402,7 @@ class PrePass:
     star_answers: dict[Path, tuple] = field(default_factory=dict)
     star_summaries: dict[Path, dict] = field(default_factory=dict)
     # The module that shadows a standard-library module the runtime imports, beside
-    # each file's import root (shadowing.py), for the files that have one.
+    # some import root of the run (shadowing.py `run_shadow`): every file then has it.
     shadows: dict[Path, Path] = field(default_factory=dict)
 
     def star(self, real_path: Path) -> tuple[tuple[star_imports.Target, ...], bool]:
@@ -471,7 +471,8 @@ def _pre_pass(
     run_files = [f.real_path for f in files]
     answers, used = _star_answers(run_files, targets_of, summaries, sources)
     shadowing.clear()  # the folders are read again each run
-    shadows = {p: s for p in run_files if (s := shadowing.shadowed_by(p)) is not None}
+    shadow = shadowing.run_shadow(run_files)  # a script beside it may import any of them
+    shadows = {p: shadow for p in run_files} if shadow is not None else {}
     return PrePass(
         targets_of,
         star_imports.star_imported(run_files, targets_of),

@@ -12,7 +12,10 @@ reason "a module beside it shadows a standard-library module the runtime imports
 
 A file's import root is the nearest folder above it that is no package (no
 `__init__.py`): the script's own folder, or the folder its outermost package sits in.
-A module there shadows when it is named like one of `RUNTIME_STDLIB` (`name.py`, or a
+What matters is the folder of the script that runs, and a script in one import root of
+the run may import a module of any other (`scripts/train.py` beside `scripts/shutil.py`,
+importing `src/pkg/writer.py`): so one shadowing module in any import root of the run
+leaves every file of the run alone (`run_shadow`). A module there shadows when it is named like one of `RUNTIME_STDLIB` (`name.py`, or a
 folder `name/` with an `__init__.py`; a folder without one is a namespace portion, which
 the standard library's module wins over), unless the folder is the standard library's
 own, or an installation's `site-packages`, which comes after it on `sys.path`. Modules loaded when the interpreter starts (os,
@@ -28,22 +31,27 @@ import sysconfig
 from pathlib import Path
 
 #: The standard library's top-level modules that importing `storage_runtime` (any
-#: backend, every module of it) loads beyond those the interpreter (`python -I`) loads at
-#: start-up (measured on CPython 3.11, which CI runs). tests/codemods/pipeline/
-#: test_shadowing.py measures it again on the running interpreter: when the runtime's
-#: imports change, it fails.
+#: backend, every module of it) loads beyond those a bare interpreter loads before the
+#: script's folder is on `sys.path` (`python -I -S` plus `site` itself, no `.pth` file: a
+#: venv's `.pth` files load more, pathlib and re among them, but a program may run on a
+#: bare interpreter), less the modules compiled into it (no file can shadow those);
+#: measured on CPython 3.11, which CI runs. tests/codemods/pipeline/test_shadowing.py
+#: measures it again on the running interpreter: when the runtime's imports change, it
+#: fails.
 RUNTIME_STDLIB = frozenset(
     {
-        "_ast", "_bisect", "_blake2", "_bz2", "_compat_pickle", "_compression", "_datetime",
-        "_hashlib", "_json", "_locale", "_lzma", "_opcode", "_pickle", "_random", "_sha512",
-        "_socket", "_sqlite3", "_ssl", "_string", "_struct", "_typing", "_uuid",
-        "_weakrefset", "argparse", "array", "ast", "atexit", "base64", "binascii", "bisect",
-        "bz2", "calendar", "copy", "dataclasses", "datetime", "dis", "email", "fcntl",
-        "gettext", "hashlib", "hmac", "http", "inspect", "json", "linecache", "locale",
-        "logging", "lzma", "math", "opcode", "pickle", "platform", "quopri", "random",
-        "secrets", "select", "selectors", "shutil", "socket", "sqlite3", "ssl", "string",
-        "struct", "textwrap", "threading", "token", "tokenize", "traceback", "typing",
-        "uuid", "weakref", "zlib",
+        "__future__", "_bisect", "_blake2", "_bz2", "_compat_pickle", "_compression",
+        "_datetime", "_hashlib", "_json", "_lzma", "_opcode", "_pickle", "_random",
+        "_sha512", "_socket", "_sqlite3", "_ssl", "_struct", "_typing", "_uuid",
+        "_weakrefset", "argparse", "array", "ast", "base64", "binascii", "bisect", "bz2",
+        "calendar", "collections", "contextlib", "copy", "copyreg", "dataclasses",
+        "datetime", "dis", "email", "enum", "fcntl", "fnmatch", "functools", "gettext",
+        "hashlib", "hmac", "http", "importlib", "inspect", "ipaddress", "json", "keyword",
+        "linecache", "locale", "logging", "lzma", "math", "ntpath", "opcode", "operator",
+        "pathlib", "pickle", "platform", "quopri", "random", "re", "reprlib", "secrets",
+        "select", "selectors", "shutil", "socket", "sqlite3", "ssl", "string", "struct",
+        "textwrap", "threading", "token", "tokenize", "traceback", "types", "typing",
+        "urllib", "uuid", "warnings", "weakref", "zlib",
     }
 )
 
@@ -83,6 +91,13 @@ def shadowed_by(path: Path) -> Path | None:
     runtime imports, or None. A file that is itself such a module is no exception: the
     runtime's import would find it (or its sibling) just the same."""
     return _shadow_in(import_root(path))
+
+
+def run_shadow(paths: list[Path]) -> Path | None:
+    """The first shadowing module (`shadowed_by`) beside any import root of the files of
+    one run, or None: a script there may import any module of the run."""
+    found = {shadow for path in paths if (shadow := shadowed_by(path)) is not None}
+    return min(found) if found else None
 
 
 def clear() -> None:

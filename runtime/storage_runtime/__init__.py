@@ -18,11 +18,13 @@ HTTP mocks can be installed.
 
 from __future__ import annotations
 
+import _io
 import builtins
 import io
 import os
 import sys
 import threading
+import types
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime import _log
@@ -52,7 +54,7 @@ __all__ = [
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = io.open
+_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 
 #: Calls that may warn their caller take `call_io_open`: binary `buffering=1` (only with
@@ -131,8 +133,14 @@ def _stand_in(module: Any, name: str, doc: str, *, calls_module_open: bool) -> A
             # `io_open`: pyfakefs (and `mock.patch("pkg.mod.io")`) replaces the calling
             # module's `io` (this module's too: `module` is the io module, kept in the
             # closure), not the io module's `open`; the original `io.open(...)` went there
+            # (a module the caller named `io`, `import skimage.io as io`, is not that: the
+            # call it stands for may have spelled `_io.open` with `import io as _io`)
             seen = sys._getframe(1).f_globals.get("io", module)
-            if seen is not module:
+            if (
+                seen is not module
+                and not isinstance(seen, types.ModuleType)
+                and callable(getattr(seen, "open", None))
+            ):
                 return seen.open(*args, **kwargs)
         try:
             replaced = module.open

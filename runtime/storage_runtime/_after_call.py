@@ -44,6 +44,7 @@ publishes the file the writer actually wrote.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import threading
 from collections.abc import Callable
@@ -154,11 +155,17 @@ def publishing(
     the arguments), and the publish comes after the call, where `publish(p)` on the next
     line would be. With `returned=True` (no `path`) what the call returns is the path
     published: `shutil.make_archive(base, "gztar", root)` writes `base + ".tar.gz"` and
-    returns that name."""
+    returns that name; only when `fn` is that function itself (captured at import: a
+    mock's return value names no file the call wrote) and not on a dry run, which
+    returns the name and writes nothing (publishing a file already there would replace
+    another worker's newer entry with it)."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
-        given = result if returned else _given(args, kwargs, path) if path is not None else _MISSING
+        if returned:
+            given = result if _wrote_what_it_returned(fn, args, kwargs) else _MISSING
+        else:
+            given = _given(args, kwargs, path) if path is not None else _MISSING
         if given is not _MISSING:
             publish(storage, given, pin=pin, suffix=suffix)
         return result
@@ -265,6 +272,20 @@ def publish_held(
 
 
 _MISSING = object()
+
+
+#: Writers whose result is the path of the file they wrote, captured at import, with the
+#: place of the argument that makes them write nothing (positional index, keyword).
+_RETURN_WHAT_THEY_WROTE: tuple[tuple[Any, int, str], ...] = ((shutil.make_archive, 5, "dry_run"),)
+
+
+def _wrote_what_it_returned(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """`fn` is one of `_RETURN_WHAT_THEY_WROTE` (by identity: any callable may come, an
+    unhashable one too), called without its dry-run argument set."""
+    for writer, index, keyword in _RETURN_WHAT_THEY_WROTE:
+        if fn is writer:
+            return not (args[index] if len(args) > index else kwargs.get(keyword, False))
+    return False
 
 
 def _given(args: tuple[Any, ...], kwargs: dict[str, Any], path: int | str) -> Any:

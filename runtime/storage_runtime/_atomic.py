@@ -30,8 +30,8 @@ not copied, a writable file in a read-only or sticky folder cannot be replaced
 
 from __future__ import annotations
 
+import _io
 import errno
-import io
 import os
 import secrets
 import stat
@@ -42,7 +42,7 @@ __all__ = ["TEMP_SUFFIX", "AtomicWrite"]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = io.open
+_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 #: Temporary files are named `.<name>.<random>.storage-tmp` next to their target.
 TEMP_SUFFIX = ".storage-tmp"

@@ -22,6 +22,7 @@ from this package with the one warning builtin open raises for its caller (binar
 
 from __future__ import annotations
 
+import _io
 import builtins
 import io
 import itertools
@@ -30,6 +31,7 @@ import operator
 import os
 import stat
 import sys
+import types
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -58,31 +60,30 @@ __all__ = [
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = io.open
+_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 #: The real `io.open` and `os` module again, in a tuple: pyfakefs rebinds, in every loaded
 #: module (this package's too), the globals that hold the `os` or `io` module or an open
 #: function (`_io_open` above becomes its fake open), never what a tuple holds. Only these
 #: tell its fake file system from the real one (`open_is_real`, `fs_is_real`).
-REAL = (io.open, os)
+REAL = (_io.open, os)
 
 
 def open_is_real() -> bool:
     """`builtins.open` and `io.open` are the real builtin open (not deleted, patched,
     wrapped or faked) and the file system is not faked."""
-    real_open, real_os = REAL
-    return getattr(builtins, "open", None) is real_open and io.open is real_open and os is real_os
+    return getattr(builtins, "open", None) is REAL[0] and io.open is REAL[0] and fs_is_real()
 
 
 def io_open_is_real() -> bool:
     """`io.open`, which pathlib's methods open through, is the real builtin open and the
     file system is not faked (a replaced `builtins.open` does not reach pathlib)."""
-    real_open, real_os = REAL
-    return io.open is real_open and os is real_os
+    return io.open is REAL[0] and fs_is_real()
 
 
 def fs_is_real() -> bool:
-    """The file system is not faked: pyfakefs has not rebound this module's `os`."""
-    return os is REAL[1]
+    """The file system is not faked: pyfakefs has not rebound this module's `os` (nor was
+    it pyfakefs's when this module was imported: a module, not its FakeOsModule)."""
+    return os is REAL[1] and isinstance(os, types.ModuleType)
 
 
 def no_builtin_open() -> NameError:

@@ -37,6 +37,7 @@ files this machine wrote.
 
 from __future__ import annotations
 
+import _io
 import atexit
 import builtins
 import codecs
@@ -87,7 +88,7 @@ __all__ = ["Storage"]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
 #: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = io.open
+_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 log = logging.getLogger("storage_runtime")
 

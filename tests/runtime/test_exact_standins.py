@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import subprocess
 import sys
 import warnings
 import zipfile
@@ -816,6 +817,30 @@ def test_pyfakefs_intercepts_every_entry_point(
                 sorted(os.listdir("/fake")))
     assert seen == ([1], "d+", ["a.txt", "b.txt", "c.json", "d.txt"])
     assert not os.path.exists("/fake")
+
+
+def test_the_runtime_first_imported_under_pyfakefs_works_there_and_after(tmp_path: Path) -> None:
+    """A migrated module imported for the first time inside a Patcher (a test's lazy
+    import): the runtime's import must not run the fake open (it probed `io.open` with
+    fd -1 and raised AttributeError), its writes land in the fake file system, and after
+    the Patcher the real disk is written again."""
+    pytest.importorskip("pyfakefs")
+    (tmp_path / "mod.py").write_text(
+        "from storage_runtime import open\n\ndef go(p):\n"
+        "    with open(p, 'w') as f:\n        f.write('hi')\n    return open(p).read()\n"
+    )
+    code = (
+        "import os, sys\nfrom pyfakefs.fake_filesystem_unittest import Patcher\n"
+        "with Patcher() as p:\n    p.fs.create_dir('/data')\n    import mod\n"
+        "    print(mod.go('/data/x.txt'))\n"
+        "print(os.path.exists('/data/x.txt'), mod.go('real.txt'), os.path.exists('real.txt'))\n"
+    )
+    runtime_source = Path(storage_runtime.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(runtime_source)])}
+    env.pop("STORAGE_RUNTIME_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (0, "hi\nFalse hi True\n"), done.stderr
 
 
 def test_a_restored_read_warns_once_like_the_builtin(tmp_path: Path) -> None:

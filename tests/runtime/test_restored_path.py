@@ -212,7 +212,14 @@ def test_what_a_writer_returns_is_published_with_returned(
 
     there = os.path.join(second.settings.root, "dist", "bundle.zip")
     assert second.restoring(lambda p: open(p, "rb").read(), path=0)(there) == open(made, "rb").read()  # noqa: SIM115
-    for name in ("bundle-dry.zip", "bundle-bad.zip"):
+    # a mock of it returns a name it did not write: that file (here: one on disk) is not
+    # published, nor is a dry run's name when a file is there already
+    with open(base + "-old.zip", "wb") as f:
+        f.write(b"stale")
+    fake = mock.Mock(return_value=base + "-old.zip")
+    assert first.publishing(fake, returned=True)(base, "zip", tree) == base + "-old.zip"
+    first.publishing(shutil.make_archive, returned=True)(base + "-old", "zip", tree, dry_run=True)
+    for name in ("bundle-dry.zip", "bundle-bad.zip", "bundle-old.zip"):
         with pytest.raises(FileNotFoundError):
             second.restoring(lambda p: open(p).read(), path=0)(  # noqa: SIM115
                 os.path.join(second.settings.root, "dist", name)

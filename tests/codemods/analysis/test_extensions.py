@@ -71,6 +71,9 @@ def test_a_path_with_a_known_extension_is_published(body: str) -> None:
         "def f(d, c):\n    out = d / 'a.png'\n    if c:\n        out = d / 'b'\n    plt.savefig(out)\n",
         "def f(d, make):\n    out = make(d, 'a.png')\n    plt.savefig(out)\n",
         "def f(self):\n    plt.savefig(self.out)\n",
+        # a trailing dot is no extension: matplotlib writes "loss.png"
+        "plt.savefig('plots/loss.')\n",
+        "def f(n):\n    plt.savefig(f'{n}_curve.')\n",
     ],
 )
 def test_a_path_not_known_to_have_an_extension_stays_counted(body: str) -> None:

@@ -55,14 +55,16 @@ def test_the_list_holds_every_module_the_runtime_loads_after_start_up() -> None:
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    # a bare interpreter's start-up: `site` itself, no `.pth` file (a venv's load more)
     start = subprocess.run(
-        [sys.executable, "-I", "-c", "import sys; print(' '.join(sys.modules))"],
+        [sys.executable, "-I", "-S", "-c", "import sys, site; print(' '.join(sys.modules))"],
         capture_output=True, text=True, check=True,
     ).stdout.split()
-    started = {m.split(".")[0] for m in start}
+    started = {m.split(".")[0] for m in start} | set(sys.builtin_module_names)
     missing = {m for m in loaded if m in sys.stdlib_module_names} - started - shadowing.RUNTIME_STDLIB
     assert not missing, f"add to shadowing.RUNTIME_STDLIB: {sorted(missing)}"
-    assert "shutil" in shadowing.RUNTIME_STDLIB and "os" not in shadowing.RUNTIME_STDLIB
+    assert {"shutil", "types", "re"} <= shadowing.RUNTIME_STDLIB
+    assert not {"os", "errno"} & shadowing.RUNTIME_STDLIB
 
 
 def _run(root: Path, script: str = "main.py") -> subprocess.CompletedProcess:
@@ -105,13 +107,20 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
         # a folder without `__init__.py` is a namespace portion: the stdlib's module wins
         ({"shutil/x.py": "", "w.py": WRITE}, "w.py", False),
         # loaded at start-up, before the script's folder is on sys.path: not shadowed
-        ({"os.py": "", "types.py": "", "w.py": WRITE}, "w.py", False),
-        # another folder's shadowing module is no concern of a script here
-        ({"tools/json.py": "", "w.py": WRITE}, "w.py", False),
+        ({"os.py": "", "stat.py": "", "w.py": WRITE}, "w.py", False),
+        # compiled into the interpreter: no file can shadow it
+        ({"errno.py": "", "itertools.py": "", "w.py": WRITE}, "w.py", False),
+        # loaded at start-up only by a venv's .pth files: a bare interpreter imports it later
+        ({"types.py": "", "w.py": WRITE}, "w.py", True),
+        # a script beside another folder's shadowing module may import this one
+        ({"tools/json.py": "", "w.py": WRITE}, "w.py", True),
         ({"tools/json.py": "", "tools/w.py": WRITE}, "tools/w.py", True),
+        ({"scripts/shutil.py": "", "scripts/train.py": "import pkg.w\n", "src/pkg/__init__.py": "",
+          "src/pkg/w.py": WRITE}, "src/pkg/w.py", True),
     ],
     ids=["package beside", "nested package", "inside a package", "namespace folder",
-         "start-up module", "other folder", "same folder"],
+         "start-up module", "builtin module", "venv start-up module", "other folder",
+         "same folder", "script's folder"],
 )
 def test_only_a_module_on_the_files_own_import_root_shadows(tree, files, path, shadowed) -> None:
     root = tree(files)
