@@ -10,8 +10,11 @@ have imported the standard library's module at all; the migrated one fails at im
 there, so such a file is left alone: its sites that would be rewritten are unmigrated,
 reason "a module beside it shadows a standard-library module the runtime imports".
 
-A file's import root is the nearest folder above it that is no package (no
-`__init__.py`): the script's own folder, or the folder its outermost package sits in.
+A file's import root is the folder above its outermost package (the highest folder
+above it with an `__init__.py`; a folder without one inside a package is a namespace
+portion of it), or its own folder when none above it is a package: a script's folder.
+A namespace package with no `__init__.py` anywhere looks like a script folder, and a
+module named like the standard library's in it leaves the run alone (safe, costs cover).
 What matters is the folder of the script that runs, and a script in one import root of
 the run may import a module of any other (`scripts/train.py` beside `scripts/shutil.py`,
 importing `src/pkg/writer.py`): so one shadowing module in any import root of the run
@@ -57,12 +60,17 @@ RUNTIME_STDLIB = frozenset(
 
 
 def import_root(path: Path) -> Path:
-    """The folder on `sys.path` when the module at `path` runs: its own folder, or the
-    one above its outermost package."""
+    """The folder on `sys.path` when the module at `path` runs: the one above its
+    outermost package (the highest folder above it with an `__init__.py`: a folder
+    without one inside a package is a namespace portion of it, `litellm/files/`), or its
+    own folder when no folder above it is a package."""
+    root = path.parent
     folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
+    while folder.parent != folder:
+        if (folder / "__init__.py").is_file():
+            root = folder.parent
         folder = folder.parent
-    return folder
+    return root
 
 
 @functools.lru_cache(maxsize=4096)

@@ -104,6 +104,8 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
          "pkg/sub/w.py", True),
         # a module of a package is `pkg.shutil`, no top-level module
         ({"pkg/__init__.py": "", "pkg/shutil.py": "", "pkg/w.py": WRITE}, "pkg/w.py", False),
+        # a folder without `__init__.py` inside a package is a namespace portion of it
+        ({"pkg/__init__.py": "", "pkg/ns/types.py": "", "pkg/ns/w.py": WRITE}, "pkg/ns/w.py", False),
         # a folder without `__init__.py` is a namespace portion: the stdlib's module wins
         ({"shutil/x.py": "", "w.py": WRITE}, "w.py", False),
         # loaded at start-up, before the script's folder is on sys.path: not shadowed
@@ -118,7 +120,7 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
         ({"scripts/shutil.py": "", "scripts/train.py": "import pkg.w\n", "src/pkg/__init__.py": "",
           "src/pkg/w.py": WRITE}, "src/pkg/w.py", True),
     ],
-    ids=["package beside", "nested package", "inside a package", "namespace folder",
+    ids=["package beside", "nested package", "inside a package", "namespace portion", "namespace folder",
          "start-up module", "builtin module", "venv start-up module", "other folder",
          "same folder", "script's folder"],
 )
