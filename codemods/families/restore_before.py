@@ -147,6 +147,12 @@ EXAMPLES: tuple[Rewritten | Unchanged, ...] = (
     ),
 )
 
+#: The compressed-file openers, in a read mode: readers of the one file they name that
+#: return a file object (READERS, HANDLE_READERS).
+_COMPRESSED_READERS = (
+    "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open", "lzma.LZMAFile",
+)
+
 #: The readers of third_party's table that read exactly the file their path names.
 READERS = frozenset(
     {
@@ -168,12 +174,7 @@ READERS = frozenset(
         # Look-alikes of open, in a read mode (third_party's modes): each opens the one
         # file it names in the call itself (PIL reads the pixels later, from that handle).
         "PIL.Image.open",
-        "gzip.open",
-        "gzip.GzipFile",
-        "bz2.open",
-        "bz2.BZ2File",
-        "lzma.open",
-        "lzma.LZMAFile",
+        *_COMPRESSED_READERS,
         "tarfile.open",
         "tarfile.TarFile.open",
         "tarfile.TarFile",
@@ -219,17 +220,7 @@ READERS = frozenset(
 #: The readers of READERS that return a file object reading the one file they name: a
 #: json/pickle call on that handle (`with gzip.open(p, "rt") as f: json.load(f)`) reads
 #: what the restore put there, so it follows this site (`Found.opens_handle`).
-HANDLE_READERS = frozenset(
-    {
-        "gzip.open",
-        "gzip.GzipFile",
-        "bz2.open",
-        "bz2.BZ2File",
-        "lzma.open",
-        "lzma.LZMAFile",
-        "io.FileIO",
-    }
-)
+HANDLE_READERS = frozenset({*_COMPRESSED_READERS, "io.FileIO"})
 
 # -- the family protocol (families/protocol.py) ---------------------------------------------
 
