@@ -88,7 +88,7 @@ class Context:
             self.flow.names,
             self.flow.value_of,
             rt_open,
-            self.flow.local_value_of,
+            self.flow.mode_value_of,
             self.flow.holding_value,
         )
         #: Every site of the families decided before the current one (DERIVED families

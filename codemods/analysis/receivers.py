@@ -137,6 +137,7 @@ from libcst.metadata import (
     ClassScope,
     ComprehensionScope,
     FunctionScope,
+    GlobalScope,
     ImportAssignment,
     Scope,
 )
@@ -301,22 +302,27 @@ class ReceiverTyper:
             return Kind.NOT_PATH
         if isinstance(node, cst.Call):
             return self._call_kind(node, depth)
+        # A part of the expression itself (the left of `/`, the Path an attribute or a
+        # method is taken of, a branch) is asked at the same depth: the syntax tree is
+        # finite and has no cycles, so only the hops to other code (a name's bindings, an
+        # attribute's stores, a function's returns) spend it. `self.base / "input" /
+        # "config"` stored in an attribute read through another no longer runs it out.
         if isinstance(node, cst.BinaryOperation) and isinstance(
             node.operator, cst.Divide
         ):
-            left = self.kind(node.left, depth + 1)
+            left = self.kind(node.left, depth)
             if left in (Kind.PATH, Kind.RESOURCE):
                 return left
             if (
                 isinstance(node.left, _STRINGS)
-                and self.kind(node.right, depth + 1) is Kind.PATH
+                and self.kind(node.right, depth) is Kind.PATH
             ):
                 return Kind.PATH
             return Kind.UNKNOWN
         if isinstance(node, cst.Attribute):
             if (
                 node.attr.value in _names.PATH_TO_PATH_ATTRIBUTES
-                and self.kind(node.value, depth + 1) is Kind.PATH
+                and self.kind(node.value, depth) is Kind.PATH
             ):
                 return Kind.PATH
             owner = self._class_of(node.value, depth + 1)
@@ -337,15 +343,24 @@ class ReceiverTyper:
                 return Kind.NOT_PATH
             return self._name_kind(node, depth)
         if isinstance(node, cst.NamedExpr):
-            return self.kind(node.value, depth + 1)
+            return self.kind(node.value, depth)
         if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
-            # `path or DEFAULT`, `a if c else b`: a Path when both sides are
+            # `path or DEFAULT`, `a if c else b`: a Path when both sides are; a branch of
+            # a conditional expression may also be the name None (`Path(c) if c else
+            # None`), as a binding to None may sit beside a Path: a method called on
+            # None raises the same AttributeError before and after the rewrite
             sides = (
                 (node.left, node.right)
                 if isinstance(node, cst.BooleanOperation)
                 else (node.body, node.orelse)
             )
-            if all(self.kind(side, depth + 1) is Kind.PATH for side in sides):
+            kinds = [
+                None
+                if isinstance(node, cst.IfExp) and _is_none(side)
+                else self.kind(side, depth)
+                for side in sides
+            ]
+            if Kind.PATH in kinds and all(k in (Kind.PATH, None) for k in kinds):
                 return Kind.PATH
         return Kind.UNKNOWN
 
@@ -376,7 +391,7 @@ class ReceiverTyper:
         ):
             return Kind.RUNTIME  # `storage.path(x, pin=...)`: its methods are the runtime's
         if isinstance(func, cst.Attribute) and func.attr.value in _names.PATH_TO_PATH_METHODS:
-            receiver = self.kind(func.value, depth + 1)
+            receiver = self.kind(func.value, depth)  # a part of the expression (see `kind`)
             if receiver is Kind.PATH:
                 return Kind.PATH
             if receiver is Kind.RESOURCE and func.attr.value == "joinpath":
@@ -1381,6 +1396,8 @@ class ReceiverTyper:
             return None
         if isinstance(node, cst.Call):
             return self._made_by(node, depth)
+        if isinstance(node, cst.Attribute):
+            return self._attribute_class(node, depth)
         if not isinstance(node, cst.Name):
             return None
         scope = self._scopes.get(node)
@@ -1396,6 +1413,84 @@ class ReceiverTyper:
                 return None
             found.add(owner)
         return found.pop() if len(found) == 1 else None
+
+    def _attribute_class(
+        self, node: cst.Attribute, depth: int
+    ) -> cst.ClassDef | Foreign | None:
+        """The class every value of `x.attr` is an instance of (`self.path.config` with
+        `self.path = TrainPaths(path)` in `__init__`): `x` is an instance of a class of
+        this module that defines no `attr` itself (no method, property or class-level
+        value), and every store to an attribute of that name in the module makes an
+        instance of one same class (`Class(...)`, a callee annotated to return it), none
+        deleted or hidden in pruned-out code. Stores are matched by name on any object, as
+        for Path attributes; writes from other modules are not seen, which costs a count
+        only (the runtime's helpers call the receiver's own method)."""
+        owner = self._class_of(node.value, depth + 1)
+        attr = node.attr.value
+        if not isinstance(owner, cst.ClassDef) or _nodes.member(owner, attr) is not None:
+            return None
+        if any(True for _ in _nodes.class_level(owner, attr)):
+            return None
+        stores = self.attribute_stores(attr)
+        if not stores:
+            return None
+        found: set[cst.ClassDef | Foreign] = set()
+        for target, value, _annotation in stores:
+            if self._store_elsewhere(target, owner, depth):
+                continue
+            made = self._made_by(value, depth + 1) if isinstance(value, cst.Call) else None
+            if made is None:
+                return None
+            found.add(made)
+        return found.pop() if len(found) == 1 else None
+
+    def _store_elsewhere(self, target: cst.Attribute, owner: cst.ClassDef, depth: int) -> bool:
+        """The store `target` (`self.hyperparameters = hyperparameters` in a method of
+        `TrainEnv`) is to an instance of another class of the module that no instance of
+        `owner` can be: its object is an instance of a top-level class of the module that
+        is not `owner`, has not `owner` among its ancestors in the module, is no ancestor
+        of it, and no class of the module derives from. Such a store says nothing of
+        `owner`'s attribute of that name."""
+        other = self._class_of(target.value, depth + 1)
+        if not isinstance(other, cst.ClassDef) or other is owner:
+            return False
+        classes = self._top_level_classes(owner)
+        if classes is None or not any(c is other for c in classes):
+            return False
+        if self._ancestor_in_module(other, owner) or self._ancestor_in_module(owner, other):
+            return False
+        return not any(
+            self._class_named(base.value) is other for cls in classes for base in cls.bases
+        )
+
+    def _top_level_classes(self, owner: cst.ClassDef) -> list[cst.ClassDef] | None:
+        """The classes defined at the top of `owner`'s module (None when `owner` is not
+        one of them)."""
+        scope = self._scopes.get(owner)
+        if not isinstance(scope, GlobalScope):
+            return None
+        return [
+            a.node
+            for a in scope.assignments
+            if isinstance(a, Assignment) and isinstance(a.node, cst.ClassDef)
+        ]
+
+    def _ancestor_in_module(self, cls: cst.ClassDef, ancestor: cst.ClassDef) -> bool:
+        """`ancestor` is among `cls`'s bases, or theirs, as far as the module shows."""
+        seen: set[int] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for base in current.bases:
+                found = self._class_named(base.value)
+                if found is ancestor:
+                    return True
+                if found is not None:
+                    todo.append(found)
+        return False
 
     def _class_of_binding(
         self, assignment: object, depth: int
@@ -1721,6 +1816,8 @@ class ReceiverTyper:
         if stores is None:
             return Kind.UNKNOWN  # maybe stored in a body the pruner cut out
         for target, value, annotation in stores:
+            if self._store_elsewhere(target, owner, depth):
+                continue
             stored = self._store_kind(value, annotation, depth)
             if stored is None:
                 continue
@@ -1865,6 +1962,11 @@ def _fits(index: int, length: int, size: int) -> bool:
     if length >= 0:
         return length == size
     return -size <= index < size
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    """The name None, as written (parentheses aside)."""
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _literal_index(node: cst.Subscript) -> int | None:

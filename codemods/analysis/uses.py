@@ -26,6 +26,7 @@ import libcst as cst
 from libcst.metadata import Assignment, FunctionScope, Scope
 from migrate_storage.codemods.analysis import names as _names
 from migrate_storage.codemods.analysis.dominance import Positions, dominating
+from migrate_storage.codemods.analysis.found import literal_choices
 
 # The flag that is True only for a static type checker: `if TYPE_CHECKING:` bodies never run.
 _TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
@@ -419,6 +420,36 @@ class Flow:
         if found is None or not isinstance(found[1].scope, FunctionScope):
             return None
         return self.value_of(name)
+
+    def mode_value_of(self, name: cst.Name) -> cst.BaseExpression | None:
+        """`local_value_of`, or, for a function's local whose every binding is a plain
+        assignment of a str literal or a conditional expression of them (`tar_header =
+        "r:"`, then `tar_header = "r:gz"` in the `except` of a `try` that probes the
+        file), those values as one conditional expression: whichever binding holds at a
+        read that succeeds, the name holds one of them. Only for found.py `mode_of`,
+        which reads the literals it chooses among; the expression is built here, never
+        part of the module."""
+        found = self.local_value_of(name)
+        if found is not None:
+            return found
+        scope = self._scope(name)
+        if scope is None:
+            return None
+        bound = list(scope[name.value])
+        if len(bound) < 2 or not all(
+            type(a) is Assignment and isinstance(a.scope, FunctionScope) for a in bound
+        ):
+            return None  # a module's name: another module may rebind it
+        values = [self._bound_value(a.node) for a in bound]
+        if any(
+            v is None or isinstance(self.parent(v), cst.WithItem) or literal_choices(v) is None
+            for v in values
+        ):
+            return None
+        combined = values[-1]
+        for value in reversed(values[:-1]):
+            combined = cst.IfExp(test=cst.Name("_"), body=value, orelse=combined)
+        return combined
 
     def tuple_source(self, name: cst.Name) -> tuple[cst.BaseExpression, int] | None:
         """(value, index) for a read of a name bound once as element `index` of a tuple

@@ -568,7 +568,7 @@ def _handle_writer(
 ) -> Found | None:
     """A writer that returns a handle, as third_party recognises it, when it is a `with`
     item that can be published after the `with` (else None: third_party counts it)."""
-    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
+    if not third_party.writes_through_handle(call, entry, ctx.flow.mode_value_of):
         return None
     item = third_party.recognise(call, position, ctx)
     if item is None or item.reason is not Reason.THIRD_PARTY_WRITER:
@@ -634,12 +634,12 @@ def _with_writer(
             return None
         return _kept_name_after(statement, handle, "name", ctx)
     entry = third_party.entry_of(name)
-    if entry is None or not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
+    if entry is None or not third_party.writes_through_handle(call, entry, ctx.flow.mode_value_of):
         return None
     found = third_party.path_of(call, entry)
     if found is None:
         return None
-    if third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
+    if third_party.sees_existing_file(call, entry, ctx.flow.mode_value_of):
         # `with tarfile.open(p, "a") as tar:`: what another worker published is restored
         # first (a second run finds it wrapped); only a name or a literal is wrapped
         found = restore_before.restored_argument(found, ctx) or found
@@ -667,7 +667,7 @@ def _restore_places(
     for item, _ in writers:
         entry = third_party.entry_of(item.name)
         call = item.call
-        if entry is None or not third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
+        if entry is None or not third_party.sees_existing_file(call, entry, ctx.flow.mode_value_of):
             continue
         path = third_party.path_of(call, entry)
         if path is None:
@@ -769,9 +769,9 @@ def _try_writer(
     entry = third_party.entry_of(name)
     if entry is None or not _names.all_in(ctx.names(call), {name}):
         return None
-    if not third_party.writes_through_handle(call, entry, ctx.flow.local_value_of):
+    if not third_party.writes_through_handle(call, entry, ctx.flow.mode_value_of):
         return None
-    if third_party.sees_existing_file(call, entry, ctx.flow.local_value_of):
+    if third_party.sees_existing_file(call, entry, ctx.flow.mode_value_of):
         # `x = tarfile.open(p, "a")` (or "x") then a `try`: the file another worker
         # published would have to be restored before it, which the `try`'s edit cannot reach
         return None
