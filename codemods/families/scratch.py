@@ -31,7 +31,10 @@ site is classified here only where that is provable from the module; it is then 
   after apply, and the removal stays scratch).
   A `mkstemp()` whose descriptor is only closed (`os.close(fd)`, every read of the
   name, also where another branch binds it) reserves a name and writes nothing:
-  "temporary file" too (what is written later by that name is its own site). A
+  "temporary file" too (what is written later by that name is its own site); so does a
+  `NamedTemporaryFile(delete=False)` whose handle serves only for its `.name` and to be
+  closed (`NamedTemporaryFile(delete=False).name`; `tmp = ...` then `tmp.close()` and
+  `shutil.copyfile(src, tmp.name)`; `with ... as t: temp = t.name`). A
   `NamedTemporaryFile(delete=False)` whose `.name` is removed (`os.unlink`/`os.remove`)
   in a `finally:` of the same function never outlives the call: "temporary file",
   whatever reads the name meanwhile (a command run on it).
@@ -291,6 +294,7 @@ def _reason(name: str, call: cst.Call, flow: Flow) -> Reason | None:
         if deleted is False and (
             _name_consumed(flow.bound_target(call), flow, via_attribute=True)
             or _name_removed_in_finally(call, flow)
+            or _handle_only_named(call, flow)
         ):
             return Reason.TEMPORARY_FILE
         return None
@@ -774,6 +778,49 @@ def _descriptor_only_closed(name: str, call: cst.Call, flow: Flow) -> bool:
         if arg is None or arg.index != 0 or "os.close" not in flow.names(arg.call.func):
             return False
     return True
+
+
+def _handle_only_named(call: cst.Call, flow: Flow) -> bool:
+    """`NamedTemporaryFile(delete=False)` whose handle serves for nothing but its name
+    and being closed: `NamedTemporaryFile(delete=False).name`, `tmp = ...` (or `with ...
+    as tmp`) whose every read is `tmp.name` or `tmp.close()`. Like a `mkstemp()` whose
+    descriptor is only closed, the call reserves a name and writes nothing; what is
+    written later by that name (a copy, a migrated `open`, a child process) is its own
+    site (comet's `tmp_file.close()` then `shutil.copyfile(src, tmp_file.name)`). A
+    handle written, flushed, passed on or returned is not proven, nor one whose name is
+    never read (rebound, `f = None`), nor a call with `*args`/`**kwargs`."""
+    if any(arg.star for arg in call.args):
+        return False
+    holder = flow.parent(call)
+    if isinstance(holder, cst.Attribute) and holder.value is call:
+        return holder.attr.value == "name"
+    target = flow.bound_target(call)
+    if not isinstance(target, cst.Name):
+        return False
+    uses = flow.uses(target)
+    if uses is None:
+        uses = flow.reads_past_none(target)
+    if uses is None:
+        uses = flow.dominated_reads(target)
+    if uses is None:
+        return False
+    named = False
+    for use in uses:
+        attribute = flow.attribute_of(use)
+        if attribute is None:
+            return False  # the handle itself, passed on or returned
+        if attribute.attr.value == "name":
+            named = True
+            continue
+        closing = flow.parent(attribute)
+        if not (
+            attribute.attr.value == "close"
+            and isinstance(closing, cst.Call)
+            and closing.func is attribute
+            and not closing.args
+        ):
+            return False
+    return named
 
 
 def _in_system_temp(call: cst.Call) -> bool:

@@ -276,7 +276,8 @@ UNCHANGED = {
     "temp-delete-not-literal": ("import tempfile\n\ndef t(keep):\n    with tempfile.NamedTemporaryFile('w', delete=not keep) as f:\n        f.write('x')\n    return f.name\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),
     # only the name is taken: something else fills the file later; published after the
     # `with` it would reach other workers empty
-    "temp-only-its-name-taken": ("import tempfile\n\ndef t(names):\n    with tempfile.NamedTemporaryFile(delete=False, dir='.') as f:\n        names.append(f.name)\n    return names\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),
+    # the handle serves only for its name: a reservation, scratch's (`_handle_only_named`)
+    "temp-only-its-name-taken": ("import tempfile\n\ndef t(names):\n    with tempfile.NamedTemporaryFile(delete=False, dir='.') as f:\n        names.append(f.name)\n    return names\n", "tempfile.NamedTemporaryFile", (Status.LOCAL, Reason.TEMPORARY_FILE)),
     "temp-without-as": ("import tempfile\n\ndef t():\n    with tempfile.NamedTemporaryFile('w', delete=False):\n        pass\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),
     "temp-handle-rebound": ("import tempfile\n\ndef t():\n    with tempfile.NamedTemporaryFile('w', delete=False) as f:\n        f = None\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),
     "temp-early-return": ("import tempfile\n\ndef t(x):\n    with tempfile.NamedTemporaryFile('w', delete=False) as f:\n        if x:\n            return f.name\n        f.write(x)\n    return f.name\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),

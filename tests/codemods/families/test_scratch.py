@@ -173,10 +173,13 @@ def test_named_temporary_file_kept_is_counted() -> None:
     # Kept as the `as` target of a `with` that writes it: no longer counted, but
     # published after the `with` by families/publish_after.py (a third-party writer,
     # PENDING). One whose `with` only reserves the name (`pass`, filled later by the
-    # replace) is not published empty after it: counted (publish_after `_written_in`).
+    # replace) is not published empty after it (publish_after `_written_in`): its handle
+    # serves only for the name, so the call writes nothing, like a `mkstemp()` whose
+    # descriptor is only closed; the replace into it is its own (migrated) site.
     published = (Status.PENDING, None)
     counted = (Status.UNMIGRATED, NO)
-    assert temp_sites == [counted, published, counted, counted]
+    reserved = (Status.LOCAL, TEMP)
+    assert temp_sites == [counted, published, reserved, counted]
 
 
 def test_a_temp_name_also_bound_to_none_or_for_the_type_checker_is_still_one_file() -> None:
@@ -223,6 +226,7 @@ def test_a_temp_name_also_bound_to_none_or_for_the_type_checker_is_still_one_fil
             tmp = None
             if not to_stream:
                 tmp = tempfile.NamedTemporaryFile(delete=False)
+                tmp.write(b"kept")
             return tmp.name
     """
     got = classified(code)
