@@ -28,6 +28,15 @@ there (families/_after_with.py's edit). Exact when:
   it opened on the handle (`Entry.name_attribute`: GzipFile's `name`), `x.name` is
   published, else the site stays counted.
 
+The same writer (or a kept `NamedTemporaryFile(delete=False)`, publish_after's) bound so
+and closed instead by a line of its own later in the same block, `x.close()` alone on it
+(comet-ml's `tmp_file = NamedTemporaryFile(delete=False)`, writes, `tmp_file.close()`,
+`return tmp_file.name`; `archive = ZipFile(p, "w")`, `archive.writestr(...)`,
+`archive.close()`): the line after the close is the moment the file is complete, and the
+publish goes there. The statements in between may be compound (a loop that writes), with
+the same conditions: none leaves early, none binds or deletes `x` or the path's name. An
+exception before the close skips it and the publish, as it skips the line after a `with`.
+
 Where parts of the source were cut before parsing (pipeline/prune.py: module-level
 functions and classes with no site) and one may lie in the `try`, it is left alone: its
 last line in the source is not known from the tree.
@@ -53,12 +62,13 @@ _ASYNC_CLOSES = frozenset({"close", "aclose"})
 @dataclass(frozen=True, slots=True)
 class Closing:
     """A writer bound to `handle` on `line`, and the `try` after it (`between`: the simple
-    lines in between) whose `finally` closes it."""
+    lines in between) whose `finally` closes it, or the later line of the same block that
+    is only `handle.close()` (`between`: the statements in between)."""
 
     handle: cst.Name
     line: cst.SimpleStatementLine
     between: tuple[cst.BaseStatement, ...]
-    statement: cst.Try
+    statement: cst.Try | cst.SimpleStatementLine
 
 
 def closing_try(
@@ -81,15 +91,28 @@ def closing_try(
     if not isinstance(block, (cst.IndentedBlock, cst.Module)):
         return None
     between: list[cst.BaseStatement] = []
+    simple = True  # only simple lines so far: a `try` closing it may follow
+    methods = _ASYNC_CLOSES if awaited else _CLOSES
     for following in _after_with.statements_after(line, parent):
-        if isinstance(following, cst.Try):
-            if _closes_in_finally(following, handle.value, awaited):
-                return Closing(handle, line, tuple(between), following)
-            return None
-        if not isinstance(following, cst.SimpleStatementLine):
-            return None
+        if isinstance(following, cst.Try) and _closes_in_finally(
+            following, handle.value, awaited
+        ):
+            return Closing(handle, line, tuple(between), following) if simple else None
+        if _is_close_line(following, handle.value, methods, awaited):
+            return Closing(handle, line, tuple(between), following)
+        simple = simple and isinstance(following, cst.SimpleStatementLine)
         between.append(following)
     return None
+
+
+def _is_close_line(
+    statement: cst.BaseStatement, handle: str, methods: frozenset[str], awaited: bool
+) -> bool:
+    """`statement` is a line holding only `handle.close()` (`await handle.aclose()`)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return isinstance(small, cst.Expr) and _is_close(small.value, handle, methods, awaited)
 
 
 def _closes_in_finally(statement: cst.Try, handle: str, awaited: bool) -> bool:
@@ -146,7 +169,8 @@ def publishable(
     parent: Parent,
     path: cst.BaseExpression,
 ) -> bool:
-    """Whether the line after `closing.statement` runs whenever the `try` ends normally,
+    """Whether the line after `closing.statement` runs whenever it ends normally (the
+    `try`, or the close line after the statements in between),
     with `closing.handle` and the path's name (`path_name`, None for a literal) what they
     were at the writer (see the module docstring)."""
     if closing.handle.value == (path_name.value if path_name is not None else None):

@@ -324,7 +324,7 @@ class WithPublishEdit:
     left them), then one `storage.publish(path, pin=...)` line per writer, at the
     statement's indentation."""
 
-    node: cst.With | cst.Try
+    node: cst.With | cst.Try | cst.SimpleStatementLine  # a close line: _after_finally.py
     region: tuple[int, int]
     paths: tuple[cst.BaseExpression, ...]
     pin: bool
@@ -339,7 +339,7 @@ class WithPublishEdit:
     def apply(
         self, node: cst.CSTNode, names: Mapping[str, str]
     ) -> cst.FlattenSentinel[cst.CSTNode]:
-        assert isinstance(node, (cst.With, cst.Try))
+        assert isinstance(node, (cst.With, cst.Try, cst.SimpleStatementLine))
         if self.restore:
             assert isinstance(node, cst.With)
             node = node.with_changes(items=_restored_items(node.items, self.restore, names))

@@ -60,13 +60,21 @@ keep the third-party family (a `local` rule keeps them local; the rules key is
   pin=...)` follows the `try` (families/_after_finally.py says where that is exact). A
   path that is an expression (flit's `GzipFile(str(target), mode="wb")`) is not evaluated
   again: where the writer keeps the path it opened (`Entry.name_attribute`), the handle's
-  is published (`storage.publish(gz.name, pin=...)`).
+  is published (`storage.publish(gz.name, pin=...)`). The same writer closed instead by
+  `x.close()` alone on a later line of the same block, the statements in between
+  compound or not (`archive = ZipFile(p, "w")`, `archive.writestr(...)`,
+  `archive.close()`): `storage.publish(path, pin=...)` follows that line, under the same
+  conditions (families/_after_finally.py).
 - `with tempfile.NamedTemporaryFile(..., delete=False) as f:` (a literal False, no
   `*args`/`**kwargs`) whose file families/scratch.py cannot prove scratch (its name is
   returned, stored or handed on, not replaced into place or removed): the same, with
   `storage.publish(f.name, pin=...)` (`f.name` is an attribute of the wrapper, inert
   once `f` is not rebound). Reported as a third-party writer named
-  `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile).
+  `tempfile.NamedTemporaryFile` (tempfile opens the file itself, like tarfile). Also
+  `tmp = tempfile.NamedTemporaryFile(..., delete=False)` written through its handle
+  (`tmp.write(...)`, `fig.savefig(tmp)`) and then closed by `tmp.close()` on a line of its
+  own (or in the `finally` of a `try` after it): `storage.publish(tmp.name, pin=...)`
+  after that line (comet-ml's figures and CA bundle).
 - After a `with`, exact only where (families/_after_with.py): the path's name is not
   bound or deleted anywhere in the `with` statement (its items and body, `except ... as`,
   a walrus, a nested function's `nonlocal`) and no function binds, deletes or captures
@@ -344,7 +352,9 @@ def decide(items: list[Found], ctx: Context) -> None:
     becomes PENDING, with the edit that adds `storage.publish(path, pin=...)` (after a
     `with` statement: one edit for all its writer items, carried by the first)."""
     pin = ctx.pin_for(Family.THIRD_PARTY)
-    after_with: dict[cst.With | cst.Try, list[tuple[Found, cst.BaseExpression]]] = {}
+    after_with: dict[
+        cst.With | cst.Try | cst.SimpleStatementLine, list[tuple[Found, cst.BaseExpression]]
+    ] = {}
     for item in items:
         if (
             item.status is not Status.UNMIGRATED
@@ -613,7 +623,7 @@ def _after_with_site(item: Found, ctx: Context) -> Found | None:
 
 def _with_writer(
     call: cst.Call, name: str, ctx: Context
-) -> tuple[cst.With | cst.Try, cst.BaseExpression] | None:
+) -> tuple[cst.With | cst.Try | cst.SimpleStatementLine, cst.BaseExpression] | None:
     """(the `with` statement, the path to publish after it) for a handle writer of the
     table in a writing mode, or a kept temporary file, that is an item of a `with` and
     whose path is exact to evaluate again after it (families/_after_with.py); or (the
@@ -761,11 +771,15 @@ def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -
 
 def _try_writer(
     call: cst.Call, name: str, ctx: Context
-) -> tuple[cst.Try, cst.BaseExpression] | None:
+) -> tuple[cst.Try | cst.SimpleStatementLine, cst.BaseExpression] | None:
     """(the `try` statement, the path to publish after it) for a handle writer of the
-    table in a writing mode bound to a name that the `try` closes in its `finally`: its
-    path when that is a name or a literal, else the path the handle kept
-    (`Entry.name_attribute`), as families/_after_finally.py allows."""
+    table in a writing mode bound to a name that the `try` closes in its `finally`, or a
+    later line of the block closes (`x.close()`): its path when that is a name or a
+    literal, else the path the handle kept (`Entry.name_attribute`), as
+    families/_after_finally.py allows. A kept temporary file bound so and written in
+    between: `x.name`."""
+    if name == _TEMPORARY:
+        return _closed_temporary_file(call, ctx)
     entry = third_party.entry_of(name)
     if entry is None or not _names.all_in(ctx.names(call), {name}):
         return None
@@ -791,6 +805,42 @@ def _try_writer(
     return (closing.statement, path) if ok else None
 
 
+def _closed_temporary_file(
+    call: cst.Call, ctx: Context
+) -> tuple[cst.Try | cst.SimpleStatementLine, cst.BaseExpression] | None:
+    """`tmp = NamedTemporaryFile(..., delete=False)` (a literal False, no `*args`/
+    `**kwargs`) written through its handle, then closed (`tmp.close()` on a line of its
+    own, or in the `finally` of a `try` after it): the close line or the `try`, and
+    `tmp.name` (an attribute of the wrapper, inert while `tmp` is not bound again)."""
+    if not scratch.kept_on_close(call) or any(arg.star for arg in call.args):
+        return None
+    parent = ctx.flow.parent
+    closing = _after_finally.closing_try(call, parent)
+    if closing is None or not _written_between(closing, ctx):
+        return None
+    path = _after_finally.handle_attribute(closing, "name")
+    ok = _after_finally.publishable(closing, None, ctx.scopes, parent, path)
+    return (closing.statement, path) if ok else None
+
+
+def _written_between(closing: _after_finally.Closing, ctx: Context) -> bool:
+    """The handle is used between its binding and its close other than for its `.name`
+    (`tmp.write(...)`, `fig.savefig(tmp, ...)`): what the file holds is written there
+    (a handle used for nothing else reserves a name: families/scratch.py)."""
+    parts = (*closing.between, closing.statement)
+    for read in ctx.flow.uses(closing.handle) or ():
+        if not any(ctx.flow.inside(read, part) for part in parts):
+            continue
+        holder = ctx.flow.parent(read)
+        if isinstance(holder, cst.Attribute) and holder.value is read and holder.attr.value in (
+            "name",
+            "close",
+        ):
+            continue
+        return True
+    return False
+
+
 def _closing(
     call: cst.Call, entry: third_party.Entry, parent: Callable[[cst.CSTNode], cst.CSTNode | None]
 ) -> _after_finally.Closing | None:
@@ -803,15 +853,21 @@ def _closing(
 
 
 def _region_after(
-    statement: cst.With | cst.Try, first: Found, ctx: Context
+    statement: cst.With | cst.Try | cst.SimpleStatementLine, first: Found, ctx: Context
 ) -> tuple[int, int] | None:
     """The source lines the publish lines after `statement` are added within: from the
     first writer's line (or the `with`'s) to the last line of `statement`, the comment
     lines that end its block included."""
     cut = ctx.pruned.ranges if ctx.pruned is not None else ()
-    if isinstance(statement, cst.Try):
+    if not isinstance(statement, cst.With):
         entry = third_party.entry_of(first.name)
-        closing = _closing(first.call, entry, ctx.flow.parent) if entry else None
+        closing = (
+            _closing(first.call, entry, ctx.flow.parent)
+            if entry
+            else _after_finally.closing_try(first.call, ctx.flow.parent)
+            if first.name == _TEMPORARY
+            else None
+        )
         if closing is None:
             return None
         end = _after_finally.end_line(closing, first.position.end_line, ctx.module, cut)

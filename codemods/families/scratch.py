@@ -75,8 +75,9 @@ site is classified here only where that is provable from the module; it is then 
   can publish `f.name` after the `with` (it is listed before this module and asks
   `classify` first): a third-party writer, published after the block.
 - What cannot be proven stays UNMIGRATED, "unsupported family": any other
-  `NamedTemporaryFile(delete=False)` that is kept (bound by `=`, or a `with` that
-  publish_after cannot publish after: a block left early, `f` rebound), a
+  `NamedTemporaryFile(delete=False)` that is kept (a `with`, or a name bound by `=` and
+  closed on a line of its own, that publish_after cannot publish after: a block left
+  early, `f` rebound; a handle never closed, or returned), a
   `delete=` that is not a literal, `**kwargs`, a descriptor that is also read or
   written (`os.write(fd, pid)`: a "lock" file that holds data, unless removed in a
   `finally:`), a descriptor that

@@ -270,7 +270,9 @@ UNCHANGED = {
     "continue-in-a-for-else": ('import gzip\n\ndef g(ps, q):\n    for p in ps:\n        with gzip.open(q, "wb") as f:\n            for x in p:\n                f.write(x)\n            else:\n                continue\n', "gzip.open", WRITER),
     "same-path-open-around": ('import gzip\n\ndef g(p):\n    with open(p, "ab") as log:\n        with gzip.open(p, "ab") as f:\n            f.write(b"x")\n', "gzip.open", WRITER),
     "inside-another-call": ('import contextlib, tarfile\n\ndef t(p):\n    with contextlib.closing(tarfile.open(p, "w")) as t:\n        pass\n', "tarfile.open", WRITER),
-    "not-a-with": ('import tarfile\n\ndef t(p):\n    tar = tarfile.open(p, "w")\n    tar.close()\n', "tarfile.open", WRITER),
+    # closed on a line of its own is published after that line (_after_finally.py); closed
+    # only under an `if`, nothing says when
+    "not-a-with": ('import tarfile\n\ndef t(p, c):\n    tar = tarfile.open(p, "w")\n    if c:\n        tar.close()\n', "tarfile.open", WRITER),
     "no-with-write-modes-sqlite": ('import sqlite3\n\ndef s(p):\n    with sqlite3.connect(p) as c:\n        c.execute("x")\n', "sqlite3.connect", WRITER),
     "temp-deleted-on-close": ("import tempfile\n\ndef t():\n    with tempfile.NamedTemporaryFile('w', delete=True) as f:\n        f.write('x')\n", "tempfile.NamedTemporaryFile", (Status.LOCAL, Reason.TEMPORARY_FILE)),
     "temp-delete-not-literal": ("import tempfile\n\ndef t(keep):\n    with tempfile.NamedTemporaryFile('w', delete=not keep) as f:\n        f.write('x')\n    return f.name\n", "tempfile.NamedTemporaryFile", UNSUPPORTED),

@@ -6,10 +6,13 @@ from storage_runtime import storage
 
 
 def keep_named_temp(data: bytes) -> str:
-    # delete=False and never replaced or removed: the caller keeps the file.
+    # delete=False and never replaced or removed: the caller keeps the file. Not
+    # scratch: written, then closed on a line of its own, it is published after that
+    # line (families/publish_after.py).
     tmp = tempfile.NamedTemporaryFile(delete=False, suffix=".bin")
     tmp.write(data)
     tmp.close()
+    storage.publish(tmp.name, pin=True)
     return tmp.name
 
 
