@@ -9,7 +9,10 @@ read is known, without any flow analysis, when:
   element of a flat tuple target, `fd, name = value`) in a block that also holds the
   read, before the statement holding the read: every path from outside that block to
   the read runs it (Python has no jump into a block); or it is the `as name` of a `with`
-  item and the read is in that `with`'s body, which is entered only through it;
+  item and the read is in that `with`'s body, which is entered only through it; or it
+  is the `as name` of a `with`'s first item and the read comes after that `with`
+  statement, as after a plain one (kfp's `with NamedTemporaryFile(...) as f:` then
+  `try: ... finally: os.unlink(f.name)`, again in each branch of a test);
 - every other binding of the name in the function is a parameter, or is written before
   it (so it overwrites them), or after the read with no loop between that block and the
   read (a later binding then reaches the read only through a loop that runs the
@@ -109,8 +112,19 @@ def dominating(
         with_statement = _with_of_target(binding, parent)
         if path is None:
             continue
-        if with_statement is not None:
-            block = with_statement.body if _under(read, with_statement.body, parent) else None
+        if with_statement is not None and not _under(read, with_statement.body, parent):
+            # after the `with`: its first item's target is bound whenever the statement
+            # completes, as a plain statement's (nothing before that item can swallow
+            # the failure of its `__enter__`)
+            first = with_statement.items[0].asname
+            with_statement = None
+            block = (
+                _holds_at(path, read_path)
+                if first is not None and first.name is binding
+                else None
+            )
+        elif with_statement is not None:
+            block = with_statement.body
         elif _plain_statement(binding, parent) or (
             unpacked and _unpacked_statement(binding, parent)
         ):

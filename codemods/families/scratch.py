@@ -37,7 +37,8 @@ site is classified here only where that is provable from the module; it is then 
   `shutil.copyfile(src, tmp.name)`; `with ... as t: temp = t.name`). A
   `NamedTemporaryFile(delete=False)` whose `.name` is removed (`os.unlink`/`os.remove`)
   in a `finally:` of the same function never outlives the call: "temporary file",
-  whatever reads the name meanwhile (a command run on it).
+  whatever reads the name meanwhile (a command run on it); with the name bound again
+  elsewhere in the function, the removal must read this binding's value (dominance).
 - "descriptor opened elsewhere": `os.fdopen(fd)` where `fd` is a parameter, an
   attribute (`args.pipe`), or from `os.pipe()`/`os.dup()`/`os.openpty()`: no open of
   this module made it (a pipe is no file; a caller's descriptor is counted where it was
@@ -1094,13 +1095,20 @@ def _name_removed_in_finally(call: cst.Call, flow: Flow) -> bool:
     file never outlives the call, whatever reads its name meanwhile (a command line, a
     subprocess). Other bindings of `f` may only be `f = None` (set before the `try:`)."""
     target = flow.bound_target(call)
-    if not isinstance(target, cst.Name) or not flow.others_bind_none(target):
+    if not isinstance(target, cst.Name):
         return False
+    if flow.others_bind_none(target):
+        reads = flow.reads_of_every_binding(target)
+    else:
+        # `with NamedTemporaryFile(delete=False) as f:` in each branch of a test, each
+        # followed by its own `try: ... finally: os.unlink(f.name)` (kfp): the reads this
+        # binding provably holds at (analysis/dominance.py)
+        reads = flow.dominated_reads(target)
     return any(
         attribute is not None
         and attribute.attr.value == "name"
         and _removed_in_a_finally(attribute, flow)
-        for attribute in map(flow.attribute_of, flow.reads_of_every_binding(target) or ())
+        for attribute in map(flow.attribute_of, reads or ())
     )
 
 
