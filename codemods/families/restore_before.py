@@ -13,7 +13,8 @@ anything that is not a str/bytes/pathlib path, it does nothing at all.
 - The readers that read exactly the one file their path argument names:
   `numpy.load/loadtxt/genfromtxt/fromfile`, `torch.load`, pandas' single-file readers
   (`read_csv`, `read_table`, `read_json`, `read_pickle`, `read_excel`, `read_feather`, ...),
-  `h5py.File(p, "r")`, `zipfile.ZipFile(p)` and `pandas.HDFStore(p, "r")` in a read mode,
+  `h5py.File(p, "r")`, `zipfile.ZipFile(p)`, `pandas.HDFStore(p, "r")` and
+  `numpy.memmap(p, mode="r")` (or `"c"`, copy-on-write) in a read mode,
   `shutil.unpack_archive(p, d)` (its one archive), and the look-alikes of open in
   a read mode (`PIL.Image.open`, `gzip.open`/`GzipFile`, `bz2`, `lzma`, `tarfile.open`/
   `TarFile.open`/`TarFile`, `io.FileIO`, `aiofiles.open`, `anyio.open_file`, `trio.open_file`;
@@ -160,6 +161,9 @@ READERS = frozenset(
         "numpy.loadtxt",
         "numpy.genfromtxt",
         "numpy.fromfile",
+        # In a read mode ("r", or "c": copy-on-write, its writes stay in memory;
+        # third_party's modes): it maps the one file it names.
+        "numpy.memmap",
         "torch.load",
         "torch.jit.load",
         *(f"safetensors.{framework}.load_file" for framework in third_party.SAFETENSORS_FRAMEWORKS),

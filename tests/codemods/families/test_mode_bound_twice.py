@@ -88,3 +88,23 @@ def test_a_module_level_name_bound_twice_is_not_followed() -> None:
         "def f(p):\n    with tarfile.open(p, MODE) as tar:\n        tar.list()\n"
     )
     assert _tar_sites(code) == [(Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("'r'", (Status.PENDING, None)),  # nemo's offset index: restored first
+        ("'c'", (Status.PENDING, None)),  # copy-on-write: its writes stay in memory
+        ("'r+'", (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)),
+        ("'w+'", (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)),
+        (None, (Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)),  # "r+" by default
+    ],
+)
+def test_a_memmap_in_a_read_mode_is_a_reader(mode: str | None, expected: tuple) -> None:
+    given = "" if mode is None else f", mode={mode}"
+    code = f"import numpy as np\n\ndef f(p):\n    return np.memmap(p, dtype='u8'{given})\n"
+    result = run_code(code, PIN)
+    assert result.status is not FileStatus.FAILED, result.message
+    assert [(s.status, s.reason) for s in result.sites] == [expected]
+    if expected[0] is Status.PENDING:
+        assert "np.memmap(storage.restored(p), dtype='u8'" in result.new_source.decode()  # type: ignore[union-attr]
