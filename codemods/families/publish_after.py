@@ -756,7 +756,7 @@ def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -
     something else fills later; published after the `with` it would be published empty,
     and that empty file restored by other workers."""
     body = statement.body
-    for read in ctx.flow.uses(handle) or ():
+    for read in _handle_reads(handle, ctx):
         if not ctx.flow.inside(read, body):
             continue
         holder = ctx.flow.parent(read)
@@ -767,6 +767,20 @@ def _written_in(statement: cst.With | cst.Try, handle: cst.Name, ctx: Context) -
         ):
             return True
     return False
+
+
+def _handle_reads(handle: cst.Name, ctx: Context) -> list[cst.Name]:
+    """The reads of the name the temporary file's handle is bound to: of its one
+    binding; past other bindings that are only `name = None` (comet-ml's `boxes_file =
+    None` before `with ... as boxes_file:`); or those this binding provably holds at
+    (analysis/dominance.py). Empty when none of these is proven."""
+    flow = ctx.flow
+    reads = flow.uses(handle)
+    if reads is None:
+        reads = flow.reads_past_none(handle)
+    if reads is None:
+        reads = flow.dominated_reads(handle)
+    return reads or []
 
 
 def _try_writer(
@@ -828,7 +842,7 @@ def _written_between(closing: _after_finally.Closing, ctx: Context) -> bool:
     (`tmp.write(...)`, `fig.savefig(tmp, ...)`): what the file holds is written there
     (a handle used for nothing else reserves a name: families/scratch.py)."""
     parts = (*closing.between, closing.statement)
-    for read in ctx.flow.uses(closing.handle) or ():
+    for read in _handle_reads(closing.handle, ctx):
         if not any(ctx.flow.inside(read, part) for part in parts):
             continue
         holder = ctx.flow.parent(read)

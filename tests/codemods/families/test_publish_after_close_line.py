@@ -125,3 +125,35 @@ def test_a_try_closing_after_a_compound_statement_is_not_the_try_shape() -> None
     sites, new = _run(code, "tarfile.open")
     assert sites == [(Status.UNMIGRATED, Reason.THIRD_PARTY_WRITER)]
     assert "storage.publish" not in new
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # comet-ml's points_3d log: the handle's name is set to None first
+        ("    boxes_file = None\n    if boxes:\n"
+        "        with tempfile.NamedTemporaryFile(mode='w', suffix='.jsonl', delete=False) as boxes_file:\n"
+        "            for box in boxes:\n                boxes_file.write(box)\n"
+        "                if len(box) > 10:\n                    break\n"
+        "            items.append(boxes_file.name)\n"
+        "    return boxes_file.name if boxes_file else None\n"),
+        ("    tmp = None\n    tmp = tempfile.NamedTemporaryFile(delete=False)\n"
+        "    tmp.write(boxes)\n    tmp.close()\n    return tmp.name\n"),
+    ],
+)
+def test_a_handle_name_also_bound_to_none_is_followed(body: str) -> None:
+    code = "import tempfile\n\ndef f(boxes, items):\n" + body
+    sites, new = _run(code, TEMP)
+    assert sites == [PUBLISHED]
+    assert ".name, pin=True)\n" in new
+
+
+def test_a_handle_name_bound_again_in_the_block_is_not() -> None:
+    code = (
+        "import tempfile\n\ndef f(boxes, items):\n    boxes_file = None\n"
+        "    with tempfile.NamedTemporaryFile('w', delete=False) as boxes_file:\n"
+        "        boxes_file.write(boxes)\n        boxes_file = items\n    return boxes_file\n"
+    )
+    sites, new = _run(code, TEMP)
+    assert sites == [(Status.UNMIGRATED, Reason.UNSUPPORTED_FAMILY)]
+    assert "storage.publish" not in new
