@@ -33,7 +33,7 @@ compound statement's own binding (a `with` target) is before the statements of i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import libcst as cst
 
@@ -299,7 +299,8 @@ def _loop_between(read: cst.CSTNode, block: cst.CSTNode, parent: Parent) -> bool
 def narrowing(
     read: cst.Name, bindings: Iterable[cst.CSTNode], parent: Parent
 ) -> tuple[cst.If, cst.Name] | None:
-    """`if isinstance(p, X): p = value` (or `if not isinstance(p, X):`), no `else`, in a
+    """`if isinstance(p, X): p = value` (or `if not isinstance(p, X):`), with no `else`
+    or only `elif`s and an `else` that always raise (`_always_raises`), in a
     block on the read's way before it, and the target of that one assignment, when every
     other binding of the name is a parameter: after the `if`, the name holds either the
     parameter (the test said it is, or is not, an X) or `value`. The caller judges the
@@ -342,7 +343,31 @@ def _only_statement_of_if(target: cst.Name, parent: Parent) -> cst.If | None:
     if (
         not isinstance(branch, cst.If)
         or branch.body is not body
-        or branch.orelse is not None
+        or (branch.orelse is not None and not _always_raises(branch.orelse))
     ):
         return None
     return branch
+
+
+def _always_raises(orelse: cst.If | cst.Else) -> bool:
+    """No way through the `elif`s and `else` of an `if` reaches the statement after it
+    but past their tests (camel's `elif not isinstance(file_path, Path): raise
+    TypeError(...)`): each of their blocks ends with a `raise`. An `elif` chain without
+    an `else` may fall through its tests, as an `if` without one does."""
+    while isinstance(orelse, cst.If):
+        if not _ends_raising(orelse.body):
+            return False
+        if orelse.orelse is None:
+            return True
+        orelse = orelse.orelse
+    return _ends_raising(orelse.body)
+
+
+def _ends_raising(body: cst.BaseSuite) -> bool:
+    """The block's last statement is a `raise`."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        small: Sequence[cst.BaseSmallStatement] = body.body
+    else:
+        last = body.body[-1] if body.body else None
+        small = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+    return bool(small) and isinstance(small[-1], cst.Raise)
