@@ -810,6 +810,8 @@ def _handle_only_named(call: cst.Call, flow: Flow) -> bool:
     for use in uses:
         attribute = flow.attribute_of(use)
         if attribute is None:
+            if _truth_tested(use, flow):
+                continue  # `t.name if t else None`: the wrapper has no `__bool__`
             return False  # the handle itself, passed on or returned
         if attribute.attr.value == "name":
             named = True
@@ -823,6 +825,26 @@ def _handle_only_named(call: cst.Call, flow: Flow) -> bool:
         ):
             return False
     return named
+
+
+def _truth_tested(read: cst.Name, flow: Flow) -> bool:
+    """`read` is only tested: the test of an `if`, `elif`, `while` or conditional
+    expression, the operand of `not`, or compared with `is`/`is not` (comet-ml's
+    `randomized_points_file.name if randomized_points_file else None`). A temporary
+    file's wrapper defines neither `__bool__` nor `__len__`, so no I/O runs there."""
+    holder = flow.parent(read)
+    if isinstance(holder, (cst.If, cst.While, cst.IfExp)):
+        return holder.test is read
+    if isinstance(holder, cst.UnaryOperation):
+        return isinstance(holder.operator, cst.Not)
+    if isinstance(holder, cst.Comparison):
+        return all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in holder.comparisons)
+    if isinstance(holder, cst.ComparisonTarget):
+        comparison = flow.parent(holder)
+        return isinstance(holder.operator, (cst.Is, cst.IsNot)) and isinstance(
+            comparison, cst.Comparison
+        )
+    return False
 
 
 def _in_system_temp(call: cst.Call) -> bool:

@@ -78,3 +78,31 @@ def test_what_fills_the_reserved_name_is_still_migrated() -> None:
     new = run_code(code).new_source.decode()  # type: ignore[union-attr]
     assert "storage.copyfile(src, tmp.name" in new
     assert "NamedTemporaryFile(delete=False)\n" in new
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "    return t.name if t else None\n",
+        "    if t is not None:\n        return t.name\n",
+        "    if not t:\n        return None\n    return t.name\n",
+    ],
+)
+def test_a_handle_only_tested_for_truth_still_reserves(test: str) -> None:
+    """comet-ml's points_3d log: `randomized_points_file.name if randomized_points_file
+    else None` after the `with` that only took its name."""
+    code = (
+        "import tempfile\n\ndef f(src, d):\n    t = None\n    if d:\n"
+        "        with tempfile.NamedTemporaryFile('w', delete=False) as t:\n"
+        "            shuffle(src, t.name)\n" + test
+    )
+    assert _temp_sites(code) == [RESERVED]
+
+
+def test_a_handle_compared_by_value_is_used() -> None:
+    code = (
+        "import tempfile\n\ndef f(src, d):\n"
+        "    t = tempfile.NamedTemporaryFile(delete=False)\n    t.close()\n"
+        "    if t == src:\n        return None\n    return t.name\n"
+    )
+    assert _temp_sites(code) == [COUNTED]
