@@ -64,13 +64,17 @@ def import_root(path: Path) -> Path:
     outermost package (the highest folder above it with an `__init__.py`: a folder
     without one inside a package is a namespace portion of it, `litellm/files/`), or its
     own folder when no folder above it is a package."""
-    root = path.parent
-    folder = path.parent
-    while folder.parent != folder:
-        if (folder / "__init__.py").is_file():
-            root = folder.parent
-        folder = folder.parent
-    return root
+    return _above_package(path.parent) or path.parent
+
+
+@functools.cache
+def _above_package(folder: Path) -> Path | None:
+    """The parent of the highest folder at or above `folder` with an `__init__.py`, or
+    None. Cached per folder, and each answer builds on its parent's: the files of a run
+    share their folders, so each folder of the tree is looked at once, not once a file."""
+    if folder.parent != folder and (up := _above_package(folder.parent)) is not None:
+        return up
+    return folder.parent if (folder / "__init__.py").is_file() else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -111,3 +115,4 @@ def run_shadow(paths: list[Path]) -> Path | None:
 def clear() -> None:
     """Forget what was read (a run reads each folder once; a test changes the tree)."""
     _shadow_in.cache_clear()
+    _above_package.cache_clear()
