@@ -72,8 +72,10 @@ NOTHING: Binds = (frozenset(), False)
 #: A module's own summary (JSON): {"any": 1} | {"all": [names], "stars"?, "imports"?} |
 #: {"binds": [public names], "stars": [[level, module], ...], "imports"?}, "imports"
 #: being {name: dotted value} for the names only absolute imports bind, to one value;
-#: "sure"? the names surely bound (`_surely_bound`, or the literal `__all__`), "ustars"?
-#: the indexes in "stars" of the unconditional (top-level) star imports.
+#: "ustars"? the indexes in "stars" of the unconditional (top-level) star imports;
+#: "unsure"? the names of "binds" not surely bound (`_surely_bound`), and, with "ustars",
+#: every name a `del` may unbind (a star import's too). Every name of a literal `__all__`
+#: is surely bound (else the star import raises); `sure_names` reads the rest.
 Summary = dict
 
 # C modules of the stdlib known to bind no `open`: every other name they may bind (so a
@@ -158,7 +160,7 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     literal = _literal_all(tree)
     if literal is not None:
         listed = sorted(set(literal))
-        found: Summary = {"all": listed, "sure": listed}  # else the star import raises
+        found: Summary = {"all": listed}
         if stars:
             found["stars"] = stars
         kept = {n: v for n, v in imports.items() if n in literal}
@@ -176,9 +178,6 @@ def _summary(source: bytes, trusted: bool) -> Summary:
             return {"any": 1}
         public = sorted(n for n in names if not n.startswith("_"))
     found = {"binds": public, "stars": stars}
-    sure = _surely_bound(tree) & set(public)
-    if sure:
-        found["sure"] = sorted(sure)
     top = [
         stars.index([node.level, node.module or ""])
         for node in star_nodes
@@ -186,6 +185,12 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     ]
     if top:
         found["ustars"] = sorted(set(top))
+    # Stored as what is not sure, usually few: most top-level names are bound once.
+    unsure = set(public) - _surely_bound(tree)
+    if top:
+        unsure |= _deleted(tree)  # `from pathlib import *` then `del Path`
+    if unsure:
+        found["unsure"] = sorted(unsure)
     kept = {n: v for n, v in imports.items() if n in public}
     if kept:
         found["imports"] = kept
@@ -214,12 +219,32 @@ def _surely_bound(tree: ast.Module) -> set[str]:
                     for node in ast.walk(target)
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
                 )
-    deleted = {
+    return sure - _deleted(tree)
+
+
+def _deleted(tree: ast.Module) -> set[str]:
+    """The names a `del` anywhere in the module may unbind."""
+    return {
         node.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del)
     }
-    return sure - deleted
+
+
+def sure_names(found: Summary, star_sure: Callable[[int, str], frozenset[str]]) -> frozenset[str]:
+    """The names a module with summary `found` surely binds once its import has finished:
+    a literal `__all__`'s, else its own surely bound names with what its unconditional
+    star imports surely bind (`star_sure(level, module)`), less what a `del` may unbind."""
+    if "all" in found:
+        return frozenset(found["all"])
+    if "binds" not in found:
+        return frozenset()
+    sure = set(found["binds"])
+    stars = found.get("stars", ())
+    for index in found.get("ustars", ()):
+        level, module = stars[index]
+        sure |= star_sure(int(level), str(module))
+    return frozenset(sure - set(found.get("unsure", ())))
 
 
 def own_and_stars(tree: ast.Module | None) -> dict:
@@ -539,13 +564,10 @@ def stdlib_sure(module: str, depth: int = 0) -> frozenset[str]:
     read = _stdlib_summary(module)
     if read is not None:
         candidate, found = read
-        sure = set(found.get("sure", ()))
-        if "binds" in found:
-            stars = found.get("stars", ())
-            for index in found.get("ustars", ()):
-                level, name = stars[index]
-                sure |= stdlib_sure(_stdlib_star(module, candidate, level, name), depth + 1)
-        return frozenset(sure)
+        return sure_names(
+            found,
+            lambda level, name: stdlib_sure(_stdlib_star(module, candidate, level, name), depth + 1),
+        )
     binds = stdlib_binds(module)
     if module in sys.builtin_module_names and binds is not None and not binds[1]:
         return binds[0]
@@ -679,7 +701,7 @@ class Resolver:
 
     def sure(self, importer: Path, target: Target) -> frozenset[str]:
         """The names `importer`'s star import of `target` surely binds (once it has run
-        without raising): the one file it names binds them (`summary`'s "sure"), or its
+        without raising): the one file it names binds them (`sure_names`), or its
         unconditional star imports surely do. Nothing when not known (no file, several,
         a stdlib module of the same name: either may be the one imported)."""
         self._steps = 0
@@ -698,14 +720,10 @@ class Resolver:
         path = files[0]
         if path in stack or _extension_twin(path):
             return frozenset()
-        found = self._summary_of(path)
-        sure = set(found.get("sure", ()))
-        stars = found.get("stars", ())
-        if "binds" in found:
-            for index in found.get("ustars", ()):
-                level_, module_ = stars[index]
-                sure |= self._sure(path, (int(level_), str(module_)), (*stack, path))
-        return frozenset(sure)
+        return sure_names(
+            self._summary_of(path),
+            lambda level_, module_: self._sure(path, (level_, module_), (*stack, path)),
+        )
 
     def values(self, importer: Path, target: Target) -> dict[str, str]:
         """What `importer`'s star import of `target` surely binds some names to (name ->
