@@ -113,11 +113,37 @@ def _shadow_in(folder: Path) -> Path | None:
         name, dot, suffix = entry.partition(".")
         if name not in RUNTIME_STDLIB:
             continue
-        if dot and suffix == "py" and (folder / entry).is_file():
-            return folder / entry
-        if not dot and (folder / entry / "__init__.py").is_file():
-            return folder / entry
+        found = folder / entry
+        module = found.is_file() if dot and suffix == "py" else not dot and (found / "__init__.py").is_file()
+        if module and not _same_as_stdlib(found):
+            return found
     return None
+
+
+def _same_as_stdlib(found: Path) -> bool:
+    """`found` (a module, or a package folder) is a copy of the running standard library's
+    own, byte for byte (every module of the package but its tests): importing it is
+    importing that module, so it shadows nothing (a vendored or copied standard library,
+    as `bench/codemod_throughput.py` scans)."""
+    stdlib = Path(sysconfig.get_path("stdlib")) / found.name
+    if found.is_file():
+        return _same_bytes(found, stdlib)
+    if not stdlib.is_dir():
+        return False
+    for module in stdlib.rglob("*.py"):
+        relative = module.relative_to(stdlib)
+        if {"test", "tests"} & set(relative.parts[:-1]):
+            continue
+        if not _same_bytes(found / relative, module):
+            return False
+    return True
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def shadowed_by(path: Path) -> Path | None:

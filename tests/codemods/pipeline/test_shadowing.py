@@ -158,3 +158,20 @@ def test_installed_packages_and_the_stdlib_itself_shadow_nothing(tree) -> None:
     root = tree({"lib/json.py": "", "lib/pkg/__init__.py": "", "lib/pkg/w.py": ""})
     assert shadowing.shadowed_by(root / "lib/pkg/w.py") == root / "lib/json.py"
     assert shadowing.shadowed_by(Path(shutil.__file__)) is None
+
+
+def test_a_copy_of_the_standard_library_s_own_module_shadows_nothing(tree) -> None:
+    # importing a byte-for-byte copy is importing the module itself (a vendored or copied
+    # standard library); one byte changed, or a module of the package missing, and it shadows
+    stdlib = Path(shutil.__file__).parent
+    files = {"main.py": WRITE, "shutil.py": (stdlib / "shutil.py").read_text()}
+    files.update({f"json/{m.name}": m.read_text() for m in (stdlib / "json").glob("*.py")})
+    root = tree(files)
+    assert open_sites(go(root, Mode.SCAN), "main.py") == [(Status.PENDING, None)]
+    (root / "json" / "decoder.py").write_text((stdlib / "json" / "decoder.py").read_text() + "#\n")
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]
+    (root / "json" / "decoder.py").unlink()
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]
+    shutil.rmtree(root / "json")
+    (root / "shutil.py").write_text((stdlib / "shutil.py").read_text() + "#\n")
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]
