@@ -484,6 +484,64 @@ class IpfsBackend:
         self._first_use()
         removed(self, path, tree=tree)
 
+    @_one_connection
+    def claim(self, path: str) -> bool:
+        """An exclusive creation (`open(p, "x")`, `touch(exist_ok=False)`) of the pinned
+        path `path` has just created the file here: claim it in the namespace, as
+        `O_EXCL` claims a name on one shared disk (`_namespace.claim`). False: another
+        worker's entry was there first (the caller undoes its create and raises the
+        builtin's FileExistsError, then calls `claim_lost`). True: the claim is this
+        worker's (recorded as the entry it placed, so its close's publish replaces it and
+        a removal drops it), or no claim could be made (not publishable, a folder in the
+        namespace there, the daemon down or erroring: logged), and the create stands as
+        before: the check (the restore before the open) was all there was."""
+        from storage_runtime._locks import path_lock
+        from storage_runtime._namespace import EMPTY_CID, claim
+
+        rel = self.rel(path)
+        if rel is None or unpublishable_name(rel) is not None:
+            return True
+        self._first_use()
+        if self._breaker.is_open():
+            warn_once("claim", "storage_runtime: not claiming %s in the namespace (%s): "
+                      "created here only, as before", path, _SKIPPED)
+            return True
+        try:
+            with path_lock(self, rel):
+                won = claim(self, rel)
+                if won:
+                    self.index.set_entry(rel, EMPTY_CID, placed=True)
+        except IndexUnavailable as exc:
+            warn_once("index", "storage_runtime: %s; the claim of %s is not recorded", exc,
+                      path)
+            return True
+        except trouble_types() as exc:
+            if is_daemon_down(exc):
+                self._breaker.failure()
+            warn_once("claim", "storage_runtime: cannot claim %s in the namespace (%s): "
+                      "created here only, as before", path, f"{type(exc).__name__}: {exc}")
+            return True
+        return won is not False
+
+    def claim_lost(self, path: str) -> None:
+        """After a lost claim, once the caller removed the file its create made: the path is
+        one this worker never knew again. The winner's version is restored now when it is
+        one (not its empty claim: the winner is still writing, and a restore is taken once,
+        so the empty file would stay here for good); else the first read or check after
+        this restores what the namespace holds then."""
+        from storage_runtime._namespace import EMPTY_CID, entry_cid
+
+        self._absent.drop(path)
+        rel = self.rel(path)
+        if rel is None:
+            return
+        try:
+            cid = entry_cid(self, rel)
+            if cid is not None and cid != EMPTY_CID:
+                self.before_read(path)
+        except Exception:  # the refusal stands; a later read restores
+            log.debug("storage_runtime: after the lost claim of %s", path, exc_info=True)
+
     def pin_of(self, path: str) -> bool | None:
         """The pin this machine recorded for `path` (None when it does not know it)."""
         if sys.is_finalizing():

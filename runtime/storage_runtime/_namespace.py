@@ -19,27 +19,39 @@ rename never carries another machine's version. Callers hold the
 per-path lock of this machine (`_publish.path_lock`); between machines the window is the
 few milliseconds between two RPC calls. A restore at that instant finds no entry (the
 reader gets FileNotFoundError, never a partial file).
+
+An exclusive creation (`open(p, "x")`, `touch(exist_ok=False)` of a pinned path) claims
+its path (`claim`): one `files/cp` of the empty file's CID, which the node refuses when
+the destination exists (js-ipfs serialises MFS writes under one lock, so of N workers
+copying onto one new path at once exactly one succeeds; checked on the test node). The
+empty file's CID is every claim's and stays pinned (0 bytes: `release_pin` never
+releases it), so a claim whose writer died is an entry a pinned-only restore accepts.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime._cid import CidError, normalize_cid
+from storage_runtime._cid import IMPORT_OPTS, CidError, cid_of_bytes, normalize_cid
 from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._locks import cid_lock
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
-__all__ = ["discard", "drop", "entry_cid", "move", "place", "release_pin"]
+__all__ = ["EMPTY_CID", "claim", "discard", "drop", "entry_cid", "move", "place",
+           "release_pin"]
 
 log = logging.getLogger("storage_runtime")
+
+#: The CID of the empty file under the runtime's import settings: what a claim holds.
+EMPTY_CID = cid_of_bytes(b"")
 
 
 def missing(exc: Exception) -> bool:
@@ -130,6 +142,43 @@ def _restore(backend: IpfsBackend, rel: str, cid: str) -> None:
         release_pin(backend, cid, besides=rel)
 
 
+def claim(backend: IpfsBackend, rel: str) -> bool | None:
+    """Claim the new path `rel` for an exclusive creation: copy the empty file's CID there
+    without replacing anything. True: this call placed the claim; False: an entry (a file,
+    another worker's claim or version) was there first; None: a folder is there (the
+    namespace's folders are the ones on the way to its files: answered by the local disk,
+    as an existence check answers them). Raises on daemon trouble. The caller holds this
+    machine's per-path lock (`_locks.path_lock`)."""
+    client = backend.client()
+    added = client.add(io.BytesIO(b""), pin=True, cid_version=1, raw_leaves=True,
+                       opts=dict(IMPORT_OPTS))
+    if normalize_cid(str(added["Hash"])) != EMPTY_CID:
+        raise PublishError(errno.EIO, f"the node stored the empty file as {added['Hash']}")
+    target = backend.mfs_path(rel)
+    try:
+        st = client.files.stat(target)
+    except _error_response() as exc:
+        if not missing(exc):
+            raise
+        st = None
+    if st is not None:
+        # js-ipfs copies *into* an existing folder (kubo refuses): never cp onto one
+        return None if st.get("Type") == "directory" else False
+    for _ in range(2):
+        try:
+            client.files.cp(f"/ipfs/{EMPTY_CID}", target)
+        except _error_response() as exc:
+            text = str(exc).lower()
+            if "already" in text:  # "directory already has entry by that name"
+                return False
+            if missing(exc):  # the folders on the way are not there yet
+                _parent(backend, rel)
+                continue
+            raise
+        return True
+    raise PublishError(errno.EIO, f"could not claim MFS {target}", target)
+
+
 def _parent(backend: IpfsBackend, rel: str) -> None:
     backend.client().files.mkdir(backend.mfs_path(rel).rsplit("/", 1)[0], parents=True)
 
@@ -213,7 +262,10 @@ def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
     only restored counts if the namespace still holds `cid` there). Under the
     index's lock on `cid` (`_locks.cid_lock`): a pinned publish of the same bytes at
     another path records its use and pins under that lock, so it cannot fall between
-    this check and the unpin."""
+    this check and the unpin. The empty file's CID is never released: every claim holds
+    it (see module doc), on any machine, and it costs nothing."""
+    if cid == EMPTY_CID:
+        return
     with cid_lock(backend, cid):
         if backend.index.cid_in_use(cid, besides=besides,
                                     verify=lambda rel: entry_cid(backend, rel) == cid):

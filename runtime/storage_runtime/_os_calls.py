@@ -16,6 +16,8 @@ from stat import S_ISDIR
 
 fstat = os.fstat
 stat = os.stat
+lstat = os.lstat
+unlink = os.unlink
 samestat = os.path.samestat
 scandir = os.scandir
 mkdir = os.mkdir

@@ -59,7 +59,8 @@ from typing import Any
 
 from storage_runtime import _after_call
 from storage_runtime._open import fs_is_real
-from storage_runtime._paths import PATHLIB_OWN
+from storage_runtime._claim import exclusive_touch
+from storage_runtime._paths import PATHLIB_OWN, publishable
 
 __all__ = [
     "OWN",
@@ -330,8 +331,10 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     a = _path_arguments(storage, method, "touch", path, args, kwargs)
     if a is None:
         return method(*args, **kwargs)
+    claims = bool(pin) and not a["exist_ok"]
     try:
-        _after_call.restored(storage, path)
+        if not claims:  # a pinned exclusive touch claims instead (see `_claim`)
+            _after_call.restored(storage, path)
     except Exception:  # the call answers as before: it creates the file here
         log.debug("storage_runtime: restoring %r before its touch failed", path,
                   exc_info=True)
@@ -342,6 +345,12 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)
+    if not existed and claims:
+        # Created here: claim it in the namespace, atomically (`_claim`); a worker that
+        # claimed it first makes this touch's own FileExistsError.
+        target = publishable(path, storage.settings)
+        if target is not None:
+            exclusive_touch(storage.backend, path, target, lambda: method(*args, **kwargs))
     # A mode without the owner's read bit (`touch(mode=0o200)`, a sentinel at 0o000) made
     # a file this process cannot read: publishing it failed (PublishError in strict mode,
     # a warning on stderr and a row pending for ever otherwise), where the program's

@@ -1,0 +1,107 @@
+"""Exclusive creation of a pinned path: one atomic claim in the shared namespace.
+
+What it covers: `open(p, "x")` (and "xb", "x+", ...) through `Storage.open` with
+`pin=True`, and `storage.path_touch(p, exist_ok=False, pin=True)`, on a publishing
+backend. The restore before the open (`Storage._before_read`) refuses a path another
+worker published earlier; that is a check, then a create. Here, once the local create
+succeeded, the backend claims the path in the namespace (`IpfsBackend.claim`: a
+`files/cp` the node refuses onto an existing entry), so of several workers creating one
+new path at once exactly one wins, as `O_EXCL` on one shared disk.
+
+A lost claim: the call's own create is undone exactly (the file it made is removed, and
+only that file: the same inode; its handle closed unpublished, its index row gone), and
+the program gets the FileExistsError the builtin raises for an existing file, raised by
+the builtin itself (the same call made again while that file is still there), so type,
+errno, strerror and filename are its own. Then the winner's version is restored when it
+has one (`IpfsBackend.claim_lost`).
+
+Left alone (the create stands as before): cache writes (`pin=False`: no namespace entry),
+an `opener` (the program's code opens the file), the local backend, a backend without
+claims, and a claim that cannot be made (the daemon down: see `IpfsBackend.claim`).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from storage_runtime import _os_calls
+from storage_runtime._open import disarm
+
+__all__ = ["exclusive_open", "exclusive_touch"]
+
+log = logging.getLogger("storage_runtime")
+
+
+def _claimed(backend: Any, path: str) -> bool:
+    """True unless the backend says another worker's entry was at `path` first."""
+    claim = getattr(backend, "claim", None)
+    return claim is None or bool(claim(path))
+
+
+def exclusive_open(backend: Any, handle: Any, path: str, again: Callable[[], Any]) -> Any:
+    """`handle`, just created exclusively at `path`, once the backend's claim is won.
+    Lost: the create is undone and `again()` (the same open once more) raises the
+    builtin's own FileExistsError, which is raised."""
+    if _claimed(backend, path):
+        return handle
+    raw = getattr(getattr(handle, "buffer", handle), "raw", handle)
+    try:
+        made = _os_calls.fstat(raw.fileno())
+    except (OSError, ValueError):
+        made = None
+    disarm(handle)  # nothing published; the row this open made goes at close
+    handle.close()
+    error = _refusal(again, path)
+    _remove_own(path, made)
+    backend.claim_lost(path)
+    raise error
+
+
+def exclusive_touch(backend: Any, path: Any, target: str, again: Callable[[], Any]) -> None:
+    """After `path.touch(exist_ok=False)` created `target`: claim it; lost, undo the create
+    and raise the FileExistsError `again()` (the same touch) raises."""
+    try:
+        made = _os_calls.lstat(target)
+    except OSError:
+        return  # gone already: nothing of ours to claim or undo
+    if _claimed(backend, target):
+        return
+    error = _refusal(again, path)
+    _remove_own(target, made)
+    backend.claim_lost(target)
+    raise error
+
+
+def _refusal(again: Callable[[], Any], path: Any) -> FileExistsError:
+    """The FileExistsError of the same call made again while the file this call created is
+    still there (the builtin's own). Should the file have gone meanwhile (another process
+    of this machine removed it), the call creates it again: that one is closed and
+    removed too, and the error is built as the builtin builds it."""
+    try:
+        made = again()
+    except FileExistsError as exc:
+        return exc.with_traceback(None)
+    target = os.fspath(path)
+    if made is not None:
+        made.close()
+    try:
+        _os_calls.unlink(target)
+    except OSError:
+        pass
+    return FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), target)
+
+
+def _remove_own(path: str, made: os.stat_result | None) -> None:
+    """Remove `path` when it is still the file this call created (same device and inode),
+    nothing else: another process may have replaced it meanwhile."""
+    if made is None:
+        return
+    try:
+        if _os_calls.samestat(made, _os_calls.lstat(path)):
+            _os_calls.unlink(path)
+    except OSError:
+        log.debug("storage_runtime: undoing the create of %s", path, exc_info=True)
