@@ -68,13 +68,22 @@ def _error_response() -> Any:
 
 def entry_cid(backend: IpfsBackend, rel: str) -> str | None:
     """The CID of the file entry at `rel`, or None when there is no entry (or a folder)."""
+    return _file_cid(_stat(backend, rel))
+
+
+def _stat(backend: IpfsBackend, rel: str) -> dict[str, Any] | None:
+    """The node's `files/stat` of `rel` (None when there is no entry)."""
     try:
-        st = backend.client().files.stat(backend.mfs_path(rel), opts={"cid-base": "base32"})
+        return dict(backend.client().files.stat(backend.mfs_path(rel),
+                                                opts={"cid-base": "base32"}))
     except _error_response() as exc:
         if missing(exc):
             return None
         raise
-    if st.get("Type") != "file":
+
+
+def _file_cid(st: dict[str, Any] | None) -> str | None:
+    if st is None or st.get("Type") != "file":
         return None
     try:
         return normalize_cid(str(st["Hash"]))
@@ -155,12 +164,7 @@ def claim(backend: IpfsBackend, rel: str) -> bool | None:
     if normalize_cid(str(added["Hash"])) != EMPTY_CID:
         raise PublishError(errno.EIO, f"the node stored the empty file as {added['Hash']}")
     target = backend.mfs_path(rel)
-    try:
-        st = client.files.stat(target)
-    except _error_response() as exc:
-        if not missing(exc):
-            raise
-        st = None
+    st = _stat(backend, rel)
     if st is not None:
         # js-ipfs copies *into* an existing folder (kubo refuses): never cp onto one
         return None if st.get("Type") == "directory" else False
@@ -190,7 +194,14 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
     target = backend.mfs_path(rel)
     taken: set[str] = set()
     for _ in range(4):
-        old = entry_cid(backend, rel)
+        st = _stat(backend, rel)
+        if st is not None and st.get("Type") == "directory":
+            # Other workers' files under `rel/`: js-ipfs's `cp` would copy *into* the
+            # folder (an entry named by the CID), kubo's refuses. A per-file error: the
+            # write stays pending, with this reason.
+            raise PublishError(errno.EISDIR, f"MFS {target} is a folder: a file cannot be "
+                               "placed there", target)
+        old = _file_cid(st)
         if old == cid:
             return taken
         if old is not None:

@@ -58,8 +58,8 @@ from contextlib import nullcontext
 from typing import Any
 
 from storage_runtime import _after_call
-from storage_runtime._open import fs_is_real
 from storage_runtime._claim import exclusive_touch
+from storage_runtime._open import fs_is_real
 from storage_runtime._paths import PATHLIB_OWN, publishable
 
 __all__ = [

@@ -59,8 +59,8 @@ from typing import IO, Any
 
 from storage_runtime import _after_call, _codecs, _exists, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
-from storage_runtime._claim import exclusive_open
 from storage_runtime._backend import Backend, LocalBackend, begin_write
+from storage_runtime._claim import exclusive_open
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,

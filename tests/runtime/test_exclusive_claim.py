@@ -1,0 +1,166 @@
+"""Exclusive creation of a pinned path as an atomic claim (`storage_runtime/_claim.py`),
+in one process on the real node: what a lost claim leaves (nothing of its own), the
+error it raises (the builtin's), what is left alone (cache writes, a folder in the
+namespace), and the daemon down (no claim possible: the create stands, the write is
+published later, as before). The race between processes: test_exclusive_claim_workers.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _ipfs_helpers import closed_port_api, is_pinned, mfs_cid, rows
+from storage_runtime._cid import cid_of_bytes
+
+pytestmark = pytest.mark.ipfs
+
+EMPTY = cid_of_bytes(b"")
+
+
+def _builtin_refusal(tmp_path: Path, arg: Any) -> OSError:
+    """What builtin open(arg, "x") raises for an existing file (run where `arg` exists)."""
+    here = os.getcwd()
+    folder = tmp_path / "builtin"
+    folder.mkdir(exist_ok=True)
+    os.chdir(folder)
+    try:
+        Path(os.fsdecode(arg)).write_text("")
+        try:
+            open(arg, "x")  # noqa: SIM115 - it raises
+        except FileExistsError as exc:
+            return exc
+        raise AssertionError("builtin open(x) of an existing file succeeded")
+    finally:
+        os.chdir(here)
+
+
+@pytest.mark.parametrize("kind", [str, bytes, Path])
+def test_a_lost_claim_undoes_its_create_and_raises_the_builtin_s_error(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str, tmp_path: Path,
+    kind: Any,
+) -> None:
+    a, b = make_storage("a"), make_storage("b")
+    held = a.open(os.path.join(a.settings.root, "job"), "x", pin=True)
+    held.write("from A")
+    assert mfs_cid(ipfs_client, f"{namespace}/job") == EMPTY  # a's claim, while it writes
+    here = os.getcwd()
+    os.chdir(b.settings.root)
+    try:
+        arg = kind(b"job") if kind is bytes else kind("job")
+        with pytest.raises(FileExistsError) as raised:
+            b.open(arg, "x", pin=True)
+    finally:
+        os.chdir(here)
+    builtin = _builtin_refusal(tmp_path, arg)
+    got = raised.value
+    assert (type(got), got.errno, got.strerror, got.filename, str(got)) == (
+        type(builtin), builtin.errno, builtin.strerror, builtin.filename, str(builtin))
+    assert os.listdir(b.settings.root) == [".storage-runtime"]  # nothing of b's left
+    assert "job" not in rows(b.settings.index)
+    assert mfs_cid(ipfs_client, f"{namespace}/job") == EMPTY
+    held.close()
+    assert mfs_cid(ipfs_client, f"{namespace}/job") == cid_of_bytes(b"from A")
+    with b.open(os.path.join(b.settings.root, "job")) as f:
+        assert f.read() == "from A"
+
+
+def test_a_claim_lost_to_a_finished_version_restores_it_at_once(
+    make_storage: Callable[..., Any],
+) -> None:
+    """The winner closed already: the loser holds its version, as after the check."""
+    a, b = make_storage("a"), make_storage("b")
+    with a.open(os.path.join(a.settings.root, "done"), "x", pin=True) as f:
+        f.write("finished")
+    path = Path(b.settings.root, "done")
+    with pytest.raises(FileExistsError):
+        b.path_touch(path, exist_ok=False, pin=True)
+    assert path.read_text() == "finished"
+
+
+def test_a_lost_exclusive_touch_leaves_nothing_and_raises_pathlib_s_error(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    a, b = make_storage("a"), make_storage("b")
+    held = a.open(os.path.join(a.settings.root, "flag"), "xb", pin=True)
+    path = Path(b.settings.root, "flag")
+    with pytest.raises(FileExistsError) as raised:
+        b.path_touch(path, exist_ok=False, pin=True)
+    path.write_text("")
+    with pytest.raises(FileExistsError) as plain:
+        path.touch(exist_ok=False)
+    path.unlink()
+    got, want = raised.value, plain.value
+    assert (got.errno, got.strerror, got.filename, str(got)) == (
+        want.errno, want.strerror, want.filename, str(want))
+    assert not path.exists() and "flag" not in rows(b.settings.index)
+    held.close()
+    assert mfs_cid(ipfs_client, f"{namespace}/flag") == EMPTY  # a wrote nothing
+    assert b.read_bytes(path) == b""
+
+
+def test_a_won_claim_is_replaced_by_the_close_and_its_pin_kept(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    """The empty file's CID is every claim's: replacing a claim never unpins it (another
+    worker's claim, or a crashed winner's, may still hold it)."""
+    a = make_storage("a")
+    for name in ("one", "two"):
+        with a.open(os.path.join(a.settings.root, name), "x", pin=True) as f:
+            f.write(name)
+        assert mfs_cid(ipfs_client, f"{namespace}/{name}") == cid_of_bytes(name.encode())
+    assert is_pinned(ipfs_client, EMPTY)
+
+
+def test_a_cache_exclusive_open_claims_nothing(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    a = make_storage("a")
+    with a.open(os.path.join(a.settings.root, "scratch"), "x") as f:
+        f.write("cache")
+        assert mfs_cid(ipfs_client, f"{namespace}/scratch") is None
+    assert mfs_cid(ipfs_client, f"{namespace}/scratch") is None
+
+
+def test_a_folder_in_the_namespace_is_answered_by_the_local_disk(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    """A folder there (another worker's files under `d/`): no claim is made (js-ipfs's cp
+    onto a folder copies into it); the local create stands, as an existence check answers
+    a folder from the local disk, and its publish fails for this file (a file cannot be
+    placed where the namespace has a folder: before, js-ipfs got an entry named by the
+    CID inside the folder), leaving it pending with the reason."""
+    a, b = make_storage("a"), make_storage("b")
+    os.makedirs(os.path.join(a.settings.root, "d"))
+    with a.open(os.path.join(a.settings.root, "d", "inner"), "w", pin=True) as f:
+        f.write("x")
+    with b.open(os.path.join(b.settings.root, "d"), "x", pin=True) as f:
+        f.write("a file here")
+    assert Path(b.settings.root, "d").read_text() == "a file here"
+    listed = ipfs_client.files.ls(f"{namespace}/d")["Entries"]
+    assert [e["Name"] for e in listed] == ["inner"]
+    row = rows(b.settings.index)["d"]
+    assert row["state"] == "pending" and "is a folder" in row["error"], row
+
+
+def test_with_the_daemon_down_the_exclusive_create_stands_and_is_published_later(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    """No claim possible: the create is today's check-then-create (logged), the write is
+    never lost; it stays pending and the next `sync` with the daemon back publishes it."""
+    down = make_storage("a", api=closed_port_api(), timeout=1.0)
+    path = os.path.join(down.settings.root, "offline")
+    with down.open(path, "x", pin=True) as f:
+        f.write("written offline")
+    assert Path(path).read_text() == "written offline"
+    assert rows(down.settings.index)["offline"]["state"] == "pending"
+    with pytest.raises(FileExistsError):
+        down.open(path, "x", pin=True)  # the local file refuses, as the builtin does
+    back = make_storage("a")
+    from storage_runtime._publish import sync
+
+    sync(back.backend)
+    assert mfs_cid(ipfs_client, f"{namespace}/offline") == cid_of_bytes(b"written offline")
