@@ -1,8 +1,10 @@
 """Exclusive creation of a pinned path: one atomic claim in the shared namespace.
 
 What it covers: `open(p, "x")` (and "xb", "x+", ...) through `Storage.open` with
-`pin=True`, and `storage.path_touch(p, exist_ok=False, pin=True)`, on a publishing
-backend. The restore before the open (`Storage._before_read`) refuses a path another
+`pin=True`, `storage.path_touch(p, exist_ok=False, pin=True)`, and a handle writer
+opening its file exclusively called through `storage.claiming(fn, path=0, pin=True)`
+(`tarfile.open(p, "x:gz")`, `zipfile.ZipFile(p, "x")`, `gzip.open(p, "x")`,
+`h5py.File(p, "x")`), on a publishing backend. The restore before the open (`Storage._before_read`) refuses a path another
 worker published earlier; that is a check, then a create. Here, once the local create
 succeeded, the backend claims the path in the namespace (`IpfsBackend.claim`: a
 `files/cp` the node refuses onto an existing entry), so of several workers creating one
@@ -31,7 +33,7 @@ from typing import Any
 from storage_runtime import _os_calls
 from storage_runtime._open import disarm
 
-__all__ = ["exclusive_open", "exclusive_touch"]
+__all__ = ["claiming", "exclusive_open", "exclusive_touch"]
 
 log = logging.getLogger("storage_runtime")
 
@@ -74,6 +76,53 @@ def exclusive_touch(backend: Any, path: Any, target: str, again: Callable[[], An
     _remove_own(target, made)
     backend.claim_lost(target)
     raise error
+
+
+def claiming(storage: Any, fn: Callable[..., Any], *, path: int | str,
+             pin: bool = False) -> Callable[..., Any]:
+    """`fn` itself, called through, for a writer that creates its file exclusively
+    (`storage.claiming(tarfile.open, path=0, pin=True)(p, "x:gz")`): the very arguments,
+    its result, its exceptions. Pinned, once it has created the file at its `path`
+    argument (index or keyword), the path is claimed; a lost claim closes what it
+    returned, removes the file it made and raises the FileExistsError `fn` itself raises
+    when called again (its exclusive open refuses the file still there, before it reads
+    anything else). A cache write gets the check `restored` makes; anything `restored`
+    leaves alone (the local backend, a replaced open, not a path) is only the call."""
+    from storage_runtime import _after_call
+    from storage_runtime._paths import publishable
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        given = _after_call._given(args, kwargs, path)
+        if given is _after_call._MISSING or not pin:
+            if given is not _after_call._MISSING:
+                _after_call.restored(storage, given)  # the check, as before
+            return fn(*args, **kwargs)
+        target = None
+        if (not storage._local and _after_call.open_is_real()
+                and _after_call.names_a_path_quietly(given)
+                and not (isinstance(given, str) and "://" in given)):
+            target = publishable(given, storage.settings)
+        if target is None or os.path.lexists(target):
+            return fn(*args, **kwargs)  # nothing to claim, or its own refusal
+        result = fn(*args, **kwargs)
+        try:
+            made = _os_calls.lstat(target)
+        except OSError:
+            return result  # it wrote nothing there
+        if _claimed(storage.backend, target):
+            return result
+        try:
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
+        except Exception:  # what it wrote goes with the file: the refusal is the answer
+            log.debug("storage_runtime: closing the writer of %s", target, exc_info=True)
+        error = _refusal(lambda: fn(*args, **kwargs), given)
+        _remove_own(target, made)
+        storage.backend.claim_lost(target)
+        raise error
+
+    return call
 
 
 def _refusal(again: Callable[[], Any], path: Any) -> FileExistsError:

@@ -57,7 +57,7 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import _after_call, _codecs, _exists, _receiver, lifecycle
+from storage_runtime import _after_call, _claim, _codecs, _exists, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
 from storage_runtime._claim import exclusive_open
@@ -649,6 +649,12 @@ class Storage:
         return _after_call.publishing(
             self, fn, path=path, pin=pin, suffix=suffix, returned=returned
         )
+
+    def claiming(self, fn: Any, *, path: int | str, pin: bool = False) -> Any:
+        """`fn`, called through, for a writer that creates its file exclusively:
+        `storage.claiming(tarfile.open, path=0, pin=True)(p, "x:gz")`; pinned, the path is
+        claimed in the namespace once created, atomically (see `_claim.claiming`)."""
+        return _claim.claiming(self, fn, path=path, pin=pin)
 
     def restoring(self, fn: Any, *, path: int | str) -> Any:
         """`fn`, called through, with its `path` argument restored first:

@@ -1,5 +1,6 @@
 """Exclusive creation of one pinned path by several workers at once (real node, separate
-processes): `open(p, "x")` and `Path.touch(exist_ok=False)` through the runtime claim the
+processes): `open(p, "x")`, `Path.touch(exist_ok=False)` and a handle writer
+(`tarfile.open(p, "x:gz")` through `storage.claiming`) through the runtime claim the
 path in the namespace atomically (`storage_runtime/_claim.py`), as `O_EXCL` does on one
 shared disk. Before, each was a check (a restore) then a create: two workers creating a
 new path at the same moment both succeeded, and the later publish won.
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.ipfs
 
 WORKER = Path(__file__).with_name("_claim_worker.py")
 N = 5
-ROUNDS = 12
+ROUNDS = 15
 
 
 def test_exactly_one_of_several_workers_racing_an_exclusive_create_wins_each_round(
@@ -63,5 +64,6 @@ def test_exactly_one_of_several_workers_racing_an_exclusive_create_wins_each_rou
         reads = {who: next(r[2] for r in lines if r[0] == "read" and r[1] == str(i))
                  for who, lines in outputs.items()}
         assert set(reads.values()) == {winner}, (i, reads)
-        assert mfs_cid(ipfs_client, f"{namespace}/r{i}/claim.txt") == cid_of_bytes(
-            winner.encode())
+        name = "r{}/claim.{}".format(i, ("txt", "flag", "tgz")[i % 3])
+        won = (tmp_path / winner / name).read_bytes()
+        assert mfs_cid(ipfs_client, f"{namespace}/{name}") == cid_of_bytes(won)
