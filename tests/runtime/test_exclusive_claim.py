@@ -164,3 +164,35 @@ def test_with_the_daemon_down_the_exclusive_create_stands_and_is_published_later
 
     sync(back.backend)
     assert mfs_cid(ipfs_client, f"{namespace}/offline") == cid_of_bytes(b"written offline")
+
+
+def test_a_handle_writer_s_lost_claim_raises_its_own_error_and_leaves_nothing(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
+) -> None:
+    """`storage.claiming(zipfile.ZipFile, path=0, pin=True)(p, "x")`: the writer created
+    its file, the claim lost: what it returned is closed, the file goes, and the error is
+    the writer's own (called again while the file is still there)."""
+    import zipfile
+
+    a, b = make_storage("a"), make_storage("b")
+    held = a.open(os.path.join(a.settings.root, "out.zip"), "xb", pin=True)
+    path = os.path.join(b.settings.root, "out.zip")
+    with pytest.raises(FileExistsError) as raised:
+        b.claiming(zipfile.ZipFile, path=0, pin=True)(path, "x")
+    assert not os.path.exists(path) and "out.zip" not in rows(b.settings.index)
+    Path(path).write_bytes(b"")
+    with pytest.raises(FileExistsError) as plain:
+        zipfile.ZipFile(path, "x")
+    got, want = raised.value, plain.value
+    assert (got.errno, got.filename, str(got)) == (want.errno, want.filename, str(want))
+    held.close()
+    assert mfs_cid(ipfs_client, f"{namespace}/out.zip") == EMPTY
+    # won: the writer's own object, and the publish after it replaces the claim
+    fresh = os.path.join(b.settings.root, "new.zip")
+    with b.claiming(zipfile.ZipFile, path=0, pin=True)(fresh, "x") as z:
+        assert isinstance(z, zipfile.ZipFile)
+        assert mfs_cid(ipfs_client, f"{namespace}/new.zip") == EMPTY
+        z.writestr(zipfile.ZipInfo("m", (2020, 1, 1, 0, 0, 0)), "data")
+    b.publish(fresh, pin=True)
+    assert mfs_cid(ipfs_client, f"{namespace}/new.zip") == cid_of_bytes(
+        Path(fresh).read_bytes())
