@@ -14,8 +14,9 @@ A lost claim: the call's own create is undone exactly (the file it made is remov
 only that file: the same inode; its handle closed unpublished, its index row gone), and
 the program gets the FileExistsError the builtin raises for an existing file, raised by
 the builtin itself (the same call made again while that file is still there), so type,
-errno, strerror and filename are its own. Then the winner's version is restored when it
-has one (`IpfsBackend.claim_lost`).
+errno, strerror and filename are its own. Nothing is restored then
+(`IpfsBackend.claim_lost`): the first read restores the winner's version, and a retry
+claims the path again once the winner removed it.
 
 Left alone (the create stands as before): cache writes (`pin=False`: no namespace entry),
 an `opener` (the program's code opens the file), the local backend, a backend without

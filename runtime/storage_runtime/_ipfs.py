@@ -524,23 +524,14 @@ class IpfsBackend:
         return won is not False
 
     def claim_lost(self, path: str) -> None:
-        """After a lost claim, once the caller removed the file its create made: the path is
-        one this worker never knew again. The winner's version is restored now when it is
-        one (not its empty claim: the winner is still writing, and a restore is taken once,
-        so the empty file would stay here for good); else the first read or check after
-        this restores what the namespace holds then."""
-        from storage_runtime._namespace import EMPTY_CID, entry_cid
-
+        """After a lost claim, once the caller removed the file its create made: the path
+        is again one this worker never knew, and nothing is restored now. While the winner
+        writes its entry is the empty claim, and a restore is taken once (the empty file
+        would stay here for good); and a worker that keeps no copy can claim the path
+        again once the winner removes it (`open(lock, "x")` in a retry loop, as on one
+        shared disk). The first read or check after this restores what the namespace
+        holds then (the negative cache forgets the path: it exists)."""
         self._absent.drop(path)
-        rel = self.rel(path)
-        if rel is None:
-            return
-        try:
-            cid = entry_cid(self, rel)
-            if cid is not None and cid != EMPTY_CID:
-                self.before_read(path)
-        except Exception:  # the refusal stands; a later read restores
-            log.debug("storage_runtime: after the lost claim of %s", path, exc_info=True)
 
     def pin_of(self, path: str) -> bool | None:
         """The pin this machine recorded for `path` (None when it does not know it)."""

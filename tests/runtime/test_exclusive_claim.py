@@ -68,17 +68,32 @@ def test_a_lost_claim_undoes_its_create_and_raises_the_builtin_s_error(
         assert f.read() == "from A"
 
 
-def test_a_claim_lost_to_a_finished_version_restores_it_at_once(
-    make_storage: Callable[..., Any],
+def test_a_lock_file_claimed_in_a_retry_loop_is_taken_once_its_holder_removes_it(
+    make_storage: Callable[..., Any], ipfs_client: Any, namespace: str,
 ) -> None:
-    """The winner closed already: the loser holds its version, as after the check."""
+    """`open(lock, "x")` in a retry loop on a pinned path, as on one shared disk: refused
+    while the holder's lock (here with content: its pid) is in the namespace, taken once
+    the holder removes it. Before, the refusal restored the holder's file here (a
+    restore is taken once), and the loop waited for good."""
     a, b = make_storage("a"), make_storage("b")
-    with a.open(os.path.join(a.settings.root, "done"), "x", pin=True) as f:
-        f.write("finished")
-    path = Path(b.settings.root, "done")
+    with a.open(os.path.join(a.settings.root, "lock"), "x", pin=True) as f:
+        f.write("pid 1")
+    path = Path(b.settings.root, "lock")
+    for _ in range(2):
+        with pytest.raises(FileExistsError):
+            b.open(path, "x", pin=True)
+        with pytest.raises(FileExistsError):
+            b.path_touch(path, exist_ok=False, pin=True)
+    assert not path.exists()  # nothing kept: a read would restore it (below)
+    a.remove(os.path.join(a.settings.root, "lock"))
+    assert mfs_cid(ipfs_client, f"{namespace}/lock") is None
+    with b.open(path, "x", pin=True) as f:
+        f.write("pid 2")
+    assert mfs_cid(ipfs_client, f"{namespace}/lock") == cid_of_bytes(b"pid 2")
+    c = make_storage("c")
     with pytest.raises(FileExistsError):
-        b.path_touch(path, exist_ok=False, pin=True)
-    assert path.read_text() == "finished"
+        c.open(os.path.join(c.settings.root, "lock"), "x", pin=True)
+    assert c.read_text(Path(c.settings.root, "lock")) == "pid 2"
 
 
 def test_a_lost_exclusive_touch_leaves_nothing_and_raises_pathlib_s_error(

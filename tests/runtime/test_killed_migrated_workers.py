@@ -401,8 +401,8 @@ def test_a_second_worker_claiming_a_path_the_first_is_still_writing_is_refused(
     "x")` created the file and claimed the path (an empty entry while it writes, as one
     shared disk shows an empty file); b's claim, while a still writes, loses: b's create
     is undone, it gets the builtin's FileExistsError, and nothing of b's reaches the
-    namespace. After a's close the entry is a's version, which b reads (b did not keep
-    the empty claim: restoring it then would have been taken once, for good)."""
+    namespace. After a's close the entry is a's version, which b reads (b kept nothing:
+    a restore of the empty claim would have been taken once, for good)."""
     a, b, c = sites("a"), sites("b"), sites("c")
     held = a.start("claim", "lock.txt", V1, "mid-write")
     assert entry(ipfs_client, namespace, "lock.txt") == cid("")
@@ -413,7 +413,8 @@ def test_a_second_worker_claiming_a_path_the_first_is_still_writing_is_refused(
     assert entry(ipfs_client, namespace, "lock.txt") == cid(V1)
     assert b.read("lock.txt") == f"read {V1}"
     assert c.run("claim", "lock.txt", V2) == "refused\ndone"
-    assert c.disk("lock.txt") == V1
+    assert not (c.root / "lock.txt").exists()  # refused, nothing kept: a read restores
+    assert c.read("lock.txt") == f"read {V1}"
 
 
 def test_a_claim_whose_writer_was_killed_stays_empty_until_its_sync(
