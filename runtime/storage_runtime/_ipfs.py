@@ -494,7 +494,9 @@ class IpfsBackend:
         worker's (recorded as the entry it placed, so its close's publish replaces it and
         a removal drops it), or no claim could be made (not publishable, a folder in the
         namespace there, the daemon down or erroring: logged), and the create stands as
-        before: the check (the restore before the open) was all there was."""
+        before: the check (the restore before the open) was all there was; or the entry
+        there is the version this machine itself knows (placed or restored) and its file
+        was removed here behind the runtime's back: the create stands, as on one disk."""
         from storage_runtime._locks import path_lock
         from storage_runtime._namespace import EMPTY_CID, claim
 
@@ -511,6 +513,12 @@ class IpfsBackend:
                 won = claim(self, rel)
                 if won:
                     self.index.set_entry(rel, EMPTY_CID, placed=True)
+                elif won is False and self._own_version_there(rel):
+                    # The entry holds the version this machine placed or restored there,
+                    # and its file is gone here: removed on this machine behind the
+                    # runtime's back (a callee it cannot see), which keeps the entry. As
+                    # on one disk, the create stands; its close replaces that entry.
+                    won = None
         except IndexUnavailable as exc:
             warn_once("index", "storage_runtime: %s; the claim of %s is not recorded", exc,
                       path)
@@ -522,6 +530,13 @@ class IpfsBackend:
                       "created here only, as before", path, f"{type(exc).__name__}: {exc}")
             return True
         return won is not False
+
+    def _own_version_there(self, rel: str) -> bool:
+        """The namespace entry at `rel` holds the version this machine knows there."""
+        from storage_runtime._namespace import entry_cid
+
+        known = self.index.entry(rel)
+        return known is not None and entry_cid(self, rel) == known[0]
 
     def claim_lost(self, path: str) -> None:
         """After a lost claim, once the caller removed the file its create made: the path
