@@ -103,7 +103,7 @@ def claiming(storage: Any, fn: Callable[..., Any], *, path: int | str,
                 and _after_call.names_a_path_quietly(given)
                 and not (isinstance(given, str) and "://" in given)):
             target = publishable(given, storage.settings)
-        if target is None or os.path.lexists(target):
+        if target is None or _os_calls.path.lexists(target):
             return fn(*args, **kwargs)  # nothing to claim, or its own refusal
         result = fn(*args, **kwargs)
         try:

@@ -600,7 +600,7 @@ class IpfsBackend:
     def before_read(self, path: str) -> None:
         if self._absent.hit(path):
             return  # no namespace had it a moment ago: no node call, no lookups at all
-        if os.path.lexists(path):
+        if _os_calls.path.lexists(path):
             return
         rel = self.rel(path)
         if rel is None or unpublishable_name(rel) is not None:

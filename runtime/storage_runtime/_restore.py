@@ -60,13 +60,13 @@ def check_target(root: str, rel: str) -> str:
     target = os.path.join(root, *rel.split("/"))
     if rel.startswith("/") or os.path.isabs(rel) or not all(map(safe_name, rel.split("/"))):
         _refuse(target, f"entry path {rel!r} escapes the root")
-    real_root = os.path.realpath(root)
+    real_root = _os_calls.path.realpath(root)
     folder = root
     for part in rel.split("/"):
         folder = os.path.join(folder, part)
-        if os.path.islink(folder) and not is_inside(os.path.realpath(folder), real_root):
+        if _os_calls.path.islink(folder) and not is_inside(_os_calls.path.realpath(folder), real_root):
             _refuse(target, f"symlink {folder} on the way points outside the root")
-    if os.path.islink(target):
+    if _os_calls.path.islink(target):
         _refuse(target, f"{target} is a symlink")
     return target
 
@@ -142,7 +142,7 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
             if kind != "file":
                 _refuse(target, f"MFS entry {mfs} is a UnixFS {kind}, not a regular file")
         fetch_verified(backend, cid, target)
-        st = os.stat(target)
+        st = _os_calls.stat(target)
         if backend.index.record_restored(
             rel, cid=cid, size=st.st_size, pin=True, mtime_ns=st.st_mtime_ns, ino=st.st_ino
         ):
@@ -160,9 +160,9 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
 def fetch_verified(backend: IpfsBackend, cid: str, target: str) -> None:
     """Fetch `cid` into `target` atomically, after checking the bytes against the CID."""
     folder = os.path.dirname(target)
-    real_root = os.path.realpath(backend.settings.root)
+    real_root = _os_calls.path.realpath(backend.settings.root)
     _os_calls.makedirs(folder)
-    if not is_inside(os.path.realpath(folder), real_root):  # raced by a symlink swap
+    if not is_inside(_os_calls.path.realpath(folder), real_root):  # raced by a symlink swap
         _refuse(target, f"folder {folder} resolves outside the root")
     tmp = os.path.join(folder, f".{os.path.basename(target)}.sr-restore-{secrets.token_hex(6)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
@@ -184,11 +184,11 @@ def fetch_verified(backend: IpfsBackend, cid: str, target: str) -> None:
         except FileExistsError:
             return
         except OSError:  # file systems without hard links
-            if not os.path.lexists(target):
+            if not _os_calls.path.lexists(target):
                 os.replace(tmp, target)
         fsync_quietly(folder)
     finally:
-        if os.path.lexists(tmp):
+        if _os_calls.path.lexists(tmp):
             os.unlink(tmp)
 
 
@@ -252,7 +252,7 @@ def pull(backend: IpfsBackend) -> PullReport:
             except RestoreRefused as exc:
                 report.refused.append((rel, exc.reason))
                 continue
-            if os.path.lexists(path) or backend.index.get(rel) is not None:
+            if _os_calls.path.lexists(path) or backend.index.get(rel) is not None:
                 report.kept += 1
                 continue
             try:

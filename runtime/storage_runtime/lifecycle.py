@@ -57,7 +57,7 @@ import shutil
 from contextlib import nullcontext
 from typing import Any
 
-from storage_runtime import _after_call
+from storage_runtime import _after_call, _os_calls
 from storage_runtime._claim import exclusive_touch
 from storage_runtime._open import fs_is_real
 from storage_runtime._paths import PATHLIB_OWN, publishable
@@ -201,7 +201,7 @@ def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
         return
     if pin is None:
         pin = _pin_of(storage, src)
-    if os.path.isdir(target):
+    if _os_calls.path.isdir(target):
         for folder, _dirs, files in os.walk(target):
             for name in files:
                 storage._after_write(os.path.join(folder, name), pin)
@@ -216,7 +216,7 @@ def _writing(storage: Any, arguments: dict[str, Any] | None) -> Any:
         return nullcontext()
     try:
         target = os.fsdecode(os.fspath(arguments["dst"]))
-        if os.path.isdir(target):
+        if _os_calls.path.isdir(target):
             target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(arguments["src"]))))
     except (TypeError, ValueError):  # the copy raises its own error for these
         return nullcontext()
@@ -341,7 +341,7 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     try:
         # exists, not lexists: through a dangling symlink the touch creates the file it
         # points to, which is published (by its own path) as `open(link, "w")` does
-        existed = os.path.exists(path)
+        existed = _os_calls.path.exists(path)
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)
@@ -362,7 +362,7 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
 
 def _readable(path: Any) -> bool:
     try:
-        return os.access(path, os.R_OK)
+        return _os_calls.access(path, os.R_OK)
     except (OSError, ValueError):
         return False
 
@@ -534,7 +534,7 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
 
 def _is_folder(path: Any) -> bool:
     try:
-        return os.path.isdir(path) and not os.path.islink(path)
+        return _os_calls.path.isdir(path) and not _os_calls.path.islink(path)
     except (TypeError, ValueError):
         return False
 
