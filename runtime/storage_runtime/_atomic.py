@@ -38,6 +38,8 @@ import stat
 from types import TracebackType
 from typing import IO, Any
 
+from storage_runtime import _os_calls
+
 __all__ = ["TEMP_SUFFIX", "AtomicWrite"]
 
 #: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
@@ -171,16 +173,16 @@ def _copy_owner_and_mode(fd: int, st: os.stat_result) -> None:
 def fsync_quietly(path: str) -> None:
     """Best-effort fsync of a file or folder by path: the data is already written, and
     some file systems refuse fsync on a directory."""
-    try:
-        fd = os.open(path or ".", os.O_RDONLY | _O_CLOEXEC)
+    try:  # the runtime's own calls (`_os_calls`): a program's patch never sees them
+        fd = _os_calls.open_fd(path or ".", os.O_RDONLY | _O_CLOEXEC)
     except OSError:
         return
     try:
-        os.fsync(fd)
+        _os_calls.fsync(fd)
     except OSError:
         pass
     finally:
-        os.close(fd)
+        _os_calls.close(fd)
 
 
 def _unlink_quietly(path: str) -> None:

@@ -23,6 +23,21 @@ lstat = os.lstat
 unlink = os.unlink
 access = os.access
 readlink = os.readlink
+#: The descriptor calls of the runtime's own locks and restores (`_writers`, `_locks`,
+#: `_restore`): a program counting or failing `os.open`, `os.close`, `fcntl.flock`,
+#: `fcntl.fcntl` for its own code (a locking library's tests) never sees them.
+open_fd = os.open
+close = os.close
+fsync = os.fsync
+link = os.link
+replace = os.replace
+try:
+    import fcntl as _fcntl
+except ImportError:  # pragma: no cover - Windows
+    flock = fcntl = None
+else:
+    flock = _fcntl.flock
+    fcntl = _fcntl.fcntl
 samestat = os.path.samestat
 scandir = os.scandir
 mkdir = os.mkdir

@@ -31,6 +31,7 @@ from storage_runtime._atomic import fsync_quietly
 from storage_runtime._cid import (
     CidBuilder,
     CidError,
+    _io_open,
     cid_to_str,
     codec_of,
     normalize_cid,
@@ -165,31 +166,31 @@ def fetch_verified(backend: IpfsBackend, cid: str, target: str) -> None:
     if not is_inside(_os_calls.path.realpath(folder), real_root):  # raced by a symlink swap
         _refuse(target, f"folder {folder} resolves outside the root")
     tmp = os.path.join(folder, f".{os.path.basename(target)}.sr-restore-{secrets.token_hex(6)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    fd = _os_calls.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
         builder = CidBuilder()
-        with os.fdopen(fd, "wb") as out:
+        with _io_open(fd, "wb") as out:  # os.fdopen, minus a program's patched io.open
             stream = backend.client().cat(cid, stream=True, opts=_timeout(backend, 6))
             for chunk in stream:
                 builder.update(chunk)
                 out.write(chunk)
             out.flush()
-            os.fsync(out.fileno())
+            _os_calls.fsync(out.fileno())
         got = cid_to_str(builder.finish())
         if got != cid:
             log.warning("storage_runtime: content fetched for %s hashes to %s", cid, got)
             raise RestoreError(target, f"content fetched for {cid} does not match it ({got})")
         try:
-            os.link(tmp, target)  # never replaces a file the program created meanwhile
+            _os_calls.link(tmp, target)  # never replaces a file the program created meanwhile
         except FileExistsError:
             return
         except OSError:  # file systems without hard links
             if not _os_calls.path.lexists(target):
-                os.replace(tmp, target)
+                _os_calls.replace(tmp, target)
         fsync_quietly(folder)
     finally:
         if _os_calls.path.lexists(tmp):
-            os.unlink(tmp)
+            _os_calls.unlink(tmp)
 
 
 @dataclass
