@@ -33,6 +33,8 @@ from __future__ import annotations
 import errno
 import io
 import logging
+import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,11 @@ __all__ = ["EMPTY_CID", "claim", "discard", "drop", "entry_cid", "move", "place"
            "release_pin"]
 
 log = logging.getLogger("storage_runtime")
+
+#: How often `place` tries to put its version at a path others are replacing too, and the
+#: step of its random pause between tries (seconds): bounded, at most about 0.8 s in all.
+PLACE_ATTEMPTS = 12
+PLACE_BACKOFF = 0.01
 
 #: The CID of the empty file under the runtime's import settings: what a claim holds.
 EMPTY_CID = cid_of_bytes(b"")
@@ -193,7 +200,7 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
     client = backend.client()
     target = backend.mfs_path(rel)
     taken: set[str] = set()
-    for _ in range(4):
+    for attempt in range(PLACE_ATTEMPTS):
         st = _stat(backend, rel)
         if st is not None and st.get("Type") == "directory":
             # Other workers' files under `rel/`: js-ipfs's `cp` would copy *into* the
@@ -218,7 +225,12 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
                 continue
             text = str(exc).lower()
             if "already" in text or "exist" in text:
-                continue  # another machine placed a version meanwhile: replace it again
+                # Another machine placed a version meanwhile: replace it again, after a
+                # short random pause, so that of several machines replacing one path at
+                # once one gets through (without it, five at once each lost its four
+                # tries now and then: PublishError, pending until `sync`).
+                time.sleep(random.uniform(0, PLACE_BACKOFF * (attempt + 1)))
+                continue
             raise
         return taken
     raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
