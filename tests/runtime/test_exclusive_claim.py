@@ -7,6 +7,7 @@ published later, as before). The race between processes: test_exclusive_claim_wo
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -211,3 +212,48 @@ def test_a_handle_writer_s_lost_claim_raises_its_own_error_and_leaves_nothing(
     b.publish(fresh, pin=True)
     assert mfs_cid(ipfs_client, f"{namespace}/new.zip") == cid_of_bytes(
         Path(fresh).read_bytes())
+
+
+def test_a_claim_the_node_answers_with_an_error_lets_the_create_stand(
+    ipfs_settings: Callable[..., Any], ipfs_client: Any, namespace: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A node that refuses the claim's `cp` for another reason than an existing entry (a
+    fake around the real client: only `files/cp` fails): no claim, logged once, the
+    create stands and its close publishes as before (its own `cp` fails too: pending)."""
+    from storage_runtime import Storage
+    from storage_runtime._ipfs import IpfsBackend, default_client
+    from storage_runtime._rpc import ErrorResponse
+
+    class Files:
+        def __init__(self, real: Any) -> None:
+            self._real = real
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._real, name)
+
+        def cp(self, *args: Any, **kwargs: Any) -> None:
+            raise ErrorResponse("internal error: repo full")
+
+    class Client:
+        def __init__(self, real: Any) -> None:
+            self._real, self.files = real, Files(real.files)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._real, name)
+
+    caplog.set_level(logging.DEBUG, logger="storage_runtime")  # warned once per process
+    settings = ipfs_settings("a")
+    backend = IpfsBackend(settings, drain_on_start=False,
+                          client_factory=lambda s: Client(default_client(s)))
+    storage = Storage(settings, backend_impl=backend)
+    try:
+        path = os.path.join(settings.root, "job")
+        with storage.open(path, "x", pin=True) as f:
+            f.write("kept")
+        assert Path(path).read_text() == "kept"
+        assert "cannot claim" in caplog.text and "repo full" in caplog.text
+        assert rows(settings.index)["job"]["state"] == "pending"
+        assert mfs_cid(ipfs_client, f"{namespace}/job") is None
+    finally:
+        backend.close()
