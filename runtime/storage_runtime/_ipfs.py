@@ -505,8 +505,8 @@ class IpfsBackend:
             return True
         self._first_use()
         if self._breaker.is_open():
-            warn_once("claim", "storage_runtime: not claiming %s in the namespace (%s): "
-                      "created here only, as before", path, _SKIPPED)
+            # The daemon is down: the close's publish says so (once), as before claims
+            log.debug("storage_runtime: not claiming %s (%s)", path, _SKIPPED)
             return True
         try:
             with path_lock(self, rel):
@@ -524,10 +524,14 @@ class IpfsBackend:
                       path)
             return True
         except trouble_types() as exc:
+            reason = f"{type(exc).__name__}: {exc}"
             if is_daemon_down(exc):
+                # said once by the close's deferred publish, as without claims
                 self._breaker.failure()
-            warn_once("claim", "storage_runtime: cannot claim %s in the namespace (%s): "
-                      "created here only, as before", path, f"{type(exc).__name__}: {exc}")
+                log.debug("storage_runtime: cannot claim %s (%s)", path, reason)
+            else:
+                warn_once("claim", "storage_runtime: cannot claim %s in the namespace (%s):"
+                          " created here only, as before", path, reason)
             return True
         return won is not False
 
