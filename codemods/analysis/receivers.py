@@ -1916,3 +1916,23 @@ def _collection_element(
     if len(values) == 2 and isinstance(values[1], cst.Ellipsis):
         values = values[:1]  # tuple[X, ...]
     return values[0] if len(values) == 1 else None
+
+
+def joined_with_str(receiver: cst.BaseExpression) -> bool:
+    """`(folder / "train.tsv").open(...)`, `(root / "old.bin").unlink()`: a receiver made
+    by `/` from a name and a str literal or an f-string, the path-joining idiom (flair's
+    dataset converters, whose folders are unannotated parameters). What `/` with a str
+    makes and has such a method is a path: a Path, or a path-like (`zipfile.Path`, a
+    resources Traversable, a UPath) whose own method the runtime calls as written; `str /
+    str` raised before. So pathlib_io rewrites its `open` and lifecycle its `unlink`,
+    `replace`, `rename` and `touch` as a Path's (lookup-first where the arguments may run
+    code). Not an attribute on the left (`self._path / "x"`): the receiver typer judges
+    those by the class (a subclass re-annotating `_path: str`, a base outside the run)."""
+    return (
+        isinstance(receiver, cst.BinaryOperation)
+        and isinstance(receiver.operator, cst.Divide)
+        and isinstance(receiver.left, cst.Name)
+        and isinstance(
+            receiver.right, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+        )
+    )

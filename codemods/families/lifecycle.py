@@ -35,11 +35,13 @@ program deleted), a copy publishes what it copied.
 - A callee whose name may be bound to something else too (conditional imports, a local
   `def` shadowing an import on one path): DYNAMIC_CALL.
 - `.unlink()` on a receiver not known to be a Path: RECEIVER_UNKNOWN, unless it passes
-  pathlib's `missing_ok=` (a UPath, a Path of another module): rewritten as a Path's
-  (the runtime calls the receiver's own `unlink`, so any receiver gets exactly its
-  call). `.replace()`,
-  `.rename()` and `.touch()` on such a receiver are not sites at all (`str.replace`,
-  `DataFrame.rename`, diskcache's `Cache.touch(key)`).
+  pathlib's `missing_ok=` (a UPath, a Path of another module) or the receiver is joined
+  right there with a str (`(root / "old.bin").unlink()`, receivers.py
+  `joined_with_str`): rewritten as a Path's (the runtime calls the receiver's own
+  `unlink`, so any receiver gets exactly its call). `.replace()`, `.rename()` and
+  `.touch()` on such a receiver are not sites at all (`str.replace`,
+  `DataFrame.rename`, diskcache's `Cache.touch(key)`), but on a joined one they are a
+  Path's too.
 - `os.remove`/`os.unlink`/`shutil.rmtree` of a temporary file proven scratch whose name
   goes nowhere else (`os.unlink(tmp)` after `fd, tmp = mkstemp()` on failure): LOCAL
   "temporary file", like the temporary itself (families/scratch.py `removed_scratch`).
@@ -313,8 +315,9 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
                      target=target)
     if attr not in PATH_METHODS:
         return None
-    from migrate_storage.codemods.analysis.receivers import (
-        Kind,  # it imports names: late
+    from migrate_storage.codemods.analysis.receivers import (  # it imports names: late
+        Kind,
+        joined_with_str,
     )
     kind = ctx.receiver_kind(call)
     may_be_path = kind not in (Kind.NOT_PATH, Kind.RUNTIME, Kind.RESOURCE) and (
@@ -324,7 +327,7 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     item = recognise_method(
         call,
         position,
-        kind is Kind.PATH or (may_be_path and _pathlib_unlink(call)),
+        kind is Kind.PATH or (may_be_path and (_pathlib_unlink(call) or joined_with_str(func.value))),
         may_be_path,
         lambda: ctx.is_own_method(call),
     )

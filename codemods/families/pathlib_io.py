@@ -26,7 +26,7 @@ question of what coverage counts, not of behaviour.
 **Leaves alone (why)**
 - `.open()` on a receiver not known to be a Path (`self._store.open()`, an unannotated
   parameter, a call of an unknown function), unless the receiver is joined right there
-  with a str (`(folder / "train.tsv").open()`: rewritten, see `_joined`): counted as
+  with a str (`(folder / "train.tsv").open()`: rewritten, see receivers.py `joined_with_str`): counted as
   RECEIVER_UNKNOWN. `.open` is a
   common method name (ftplib, shelve, custom stores); rewriting it would be exact but
   would count other libraries' opens as migrated file I/O.
@@ -71,7 +71,7 @@ from migrate_storage.codemods.analysis.found import (
     open_mode,
 )
 from migrate_storage.codemods.analysis.path_api import PATH_TYPES
-from migrate_storage.codemods.analysis.receivers import Kind
+from migrate_storage.codemods.analysis.receivers import Kind, joined_with_str
 from migrate_storage.codemods.families import lazy_command, scratch
 from migrate_storage.codemods.families._edit import (
     append_arg,
@@ -276,29 +276,10 @@ def recognise(call: cst.Call, position: Position, ctx: Context) -> Found | None:
     found = Found(call, position, "path", Family.PATHLIB, name, target=func.value,
                   opens_handle=attr == "open")
     if kind is not Kind.PATH and attr not in ANY_RECEIVER_METHODS and not (
-        attr == "open" and _joined(func.value)
+        attr == "open" and joined_with_str(func.value)
     ):
         return found.unmigrated(Reason.RECEIVER_UNKNOWN)
     return found
-
-
-def _joined(receiver: cst.BaseExpression) -> bool:
-    """`(folder / "train.tsv").open(...)`: a receiver made by `/` from a name and a str
-    literal or an f-string, the path-joining idiom (flair's dataset converters, whose
-    folders are unannotated parameters). What `/` with a str makes and has an `open` is
-    a path: a Path, or a path-like (`zipfile.Path`, a resources Traversable, a UPath)
-    whose own `open` the runtime calls as written; `str / str` raised before. So it is
-    rewritten as a Path's `open` is (lookup-first where its arguments may run code). Not
-    an attribute on the left (`self._path / "x"`): the receiver typer judges those by the
-    class (a subclass re-annotating `_path: str`, a base outside the run)."""
-    return (
-        isinstance(receiver, cst.BinaryOperation)
-        and isinstance(receiver.operator, cst.Divide)
-        and isinstance(receiver.left, cst.Name)
-        and isinstance(
-            receiver.right, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
-        )
-    )
 
 
 #: pathlib's parameters for each method (the widest of Python 3.11 to 3.13: 3.13's

@@ -31,7 +31,7 @@ from pathlib import Path
 from migrate_storage.codemods.model import Family, Reason, Site, Status, Strategy
 from migrate_storage.codemods.pipeline.writing import write_own_file
 
-FORMAT = 6
+FORMAT = 7
 #: A file's star imports and whether some file star-imports it (see Entry).
 Star = tuple[tuple[tuple[int, str], ...], bool]
 _CODEMODS_DIR = Path(__file__).resolve().parent.parent  # migrate_storage/codemods/

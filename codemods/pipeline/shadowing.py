@@ -13,15 +13,20 @@ reason "a module beside it shadows a standard-library module the runtime imports
 A file's import root is the folder above its outermost package (the highest folder
 above it with an `__init__.py`; a folder without one inside a package is a namespace
 portion of it), or its own folder when none above it is a package: a script's folder.
-A namespace package with no `__init__.py` anywhere looks like a script folder, and a
-module named like the standard library's in it leaves the run alone (safe, costs cover).
-What matters is the folder of the script that runs, and a script in one import root of
-the run may import a module of any other (`scripts/train.py` beside `scripts/shutil.py`,
-importing `src/pkg/writer.py`): so one shadowing module in any import root of the run
-leaves every file of the run alone (`run_shadow`). A module there shadows when it is named like one of `RUNTIME_STDLIB` (`name.py`, or a
-folder `name/` with an `__init__.py`; a folder without one is a namespace portion, which
-the standard library's module wins over), unless the folder is the standard library's
-own, or an installation's `site-packages`, which comes after it on `sys.path`. Modules loaded when the interpreter starts (os,
+A folder that holds a `*.dist-info` folder is an installation (`site-packages`, a wheel
+unpacked): an entry of `sys.path` with no scripts in it, so a file below it with no
+package above is in a namespace package (`langgraph/types.py`, no `__init__.py`),
+imported from there. (Not so a source tree's `*.egg-info`: its `scripts/` may be run.)
+Elsewhere a namespace package with no `__init__.py` anywhere looks like a script folder,
+and a module named like the standard library's in it leaves the run alone (safe, costs
+cover). What matters is the folder of the script that runs, and a script in one import
+root of the run may import a module of any other (`scripts/train.py` beside
+`scripts/shutil.py`, importing `src/pkg/writer.py`): so one shadowing module in any
+import root of the run leaves every file of the run alone (`run_shadow`). A module there
+shadows when it is named like one of `RUNTIME_STDLIB` (`name.py`, or a folder `name/`
+with an `__init__.py`; a folder without one is a namespace portion, which the standard
+library's module wins over), unless the folder is the standard library's own, or an
+installation, which comes after it on `sys.path`. Modules loaded when the interpreter starts (os,
 io, codecs, ...) are imported before the script's folder is on `sys.path`, so none of
 them is shadowed that way and none is listed.
 """
@@ -64,20 +69,41 @@ def import_root(path: Path) -> Path:
     outermost package (the highest folder above it with an `__init__.py`: a folder
     without one inside a package is a namespace portion of it, `litellm/files/`), or its
     own folder when no folder above it is a package."""
-    root = path.parent
-    folder = path.parent
-    while folder.parent != folder:
-        if (folder / "__init__.py").is_file():
-            root = folder.parent
-        folder = folder.parent
-    return root
+    return _above_package(path.parent) or _installed(path.parent) or path.parent
+
+
+@functools.cache
+def _above_package(folder: Path) -> Path | None:
+    """The parent of the highest folder at or above `folder` with an `__init__.py`, or
+    None. Cached per folder, and each answer builds on its parent's: the files of a run
+    share their folders, so each folder of the tree is looked at once, not once a file."""
+    if folder.parent != folder and (up := _above_package(folder.parent)) is not None:
+        return up
+    return folder.parent if (folder / "__init__.py").is_file() else None
+
+
+@functools.cache
+def _is_installation(folder: Path) -> bool:
+    """`folder` holds a `*.dist-info` folder: what pip installs into, or a wheel unpacked."""
+    try:
+        return any(name.endswith(".dist-info") for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+@functools.cache
+def _installed(folder: Path) -> Path | None:
+    """The nearest installation (`_is_installation`) at or above `folder`, or None."""
+    if _is_installation(folder):
+        return folder
+    return None if folder.parent == folder else _installed(folder.parent)
 
 
 @functools.lru_cache(maxsize=4096)
 def _shadow_in(folder: Path) -> Path | None:
     if folder.resolve() == Path(sysconfig.get_path("stdlib")).resolve():
         return None  # the standard library scanned as a codebase: its modules are its own
-    if folder.name in ("site-packages", "dist-packages"):
+    if folder.name in ("site-packages", "dist-packages") or _is_installation(folder):
         return None  # after the standard library on sys.path: what is there shadows nothing
     try:
         entries = sorted(os.listdir(folder))
@@ -87,11 +113,37 @@ def _shadow_in(folder: Path) -> Path | None:
         name, dot, suffix = entry.partition(".")
         if name not in RUNTIME_STDLIB:
             continue
-        if dot and suffix == "py" and (folder / entry).is_file():
-            return folder / entry
-        if not dot and (folder / entry / "__init__.py").is_file():
-            return folder / entry
+        found = folder / entry
+        module = found.is_file() if dot and suffix == "py" else not dot and (found / "__init__.py").is_file()
+        if module and not _same_as_stdlib(found):
+            return found
     return None
+
+
+def _same_as_stdlib(found: Path) -> bool:
+    """`found` (a module, or a package folder) is a copy of the running standard library's
+    own, byte for byte (every module of the package but its tests): importing it is
+    importing that module, so it shadows nothing (a vendored or copied standard library,
+    as `bench/codemod_throughput.py` scans)."""
+    stdlib = Path(sysconfig.get_path("stdlib")) / found.name
+    if found.is_file():
+        return _same_bytes(found, stdlib)
+    if not stdlib.is_dir():
+        return False
+    for module in stdlib.rglob("*.py"):
+        relative = module.relative_to(stdlib)
+        if {"test", "tests"} & set(relative.parts[:-1]):
+            continue
+        if not _same_bytes(found / relative, module):
+            return False
+    return True
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def shadowed_by(path: Path) -> Path | None:
@@ -111,3 +163,6 @@ def run_shadow(paths: list[Path]) -> Path | None:
 def clear() -> None:
     """Forget what was read (a run reads each folder once; a test changes the tree)."""
     _shadow_in.cache_clear()
+    _above_package.cache_clear()
+    _is_installation.cache_clear()
+    _installed.cache_clear()

@@ -72,8 +72,10 @@ NOTHING: Binds = (frozenset(), False)
 #: A module's own summary (JSON): {"any": 1} | {"all": [names], "stars"?, "imports"?} |
 #: {"binds": [public names], "stars": [[level, module], ...], "imports"?}, "imports"
 #: being {name: dotted value} for the names only absolute imports bind, to one value;
-#: "sure"? the names surely bound (`_surely_bound`, or the literal `__all__`), "ustars"?
-#: the indexes in "stars" of the unconditional (top-level) star imports.
+#: "ustars"? the indexes in "stars" of the unconditional (top-level) star imports;
+#: "unsure"? the names of "binds" not surely bound (`_surely_bound`), and, with "ustars",
+#: every name a `del` may unbind (a star import's too). Every name of a literal `__all__`
+#: is surely bound (else the star import raises); `sure_names` reads the rest.
 Summary = dict
 
 # C modules of the stdlib known to bind no `open`: every other name they may bind (so a
@@ -123,13 +125,14 @@ def summary(source: bytes, *, trusted: bool = False) -> Summary:
         return {"any": 1}
 
 
-def _bindings(tree: ast.Module) -> tuple[_Binder, list[ast.ImportFrom]]:
+def _bindings(tree: ast.Module, nodes: list[ast.AST]) -> tuple[_Binder, list[ast.ImportFrom]]:
     """Every name the module scope binds (`_Binder`, plus `global x` anywhere), and every
-    star import statement of the module, wherever it stands, in order."""
+    star import statement of the module, wherever it stands, in order. `nodes`: every
+    node of `tree` (`ast.walk`), walked once for all the questions asked of a module."""
     binder = _Binder(set(), [])
     binder.bind_body(tree.body)
     stars = []
-    for node in ast.walk(tree):  # `global x` anywhere binds the module's x
+    for node in nodes:  # `global x` anywhere binds the module's x
         if isinstance(node, ast.Global):
             binder.names.update(node.names)
             binder.other.update(node.names)
@@ -145,9 +148,10 @@ def is_stdlib(module: str) -> bool:
 
 def _summary(source: bytes, trusted: bool) -> Summary:
     tree = ast.parse(source)
-    if not trusted and _dynamic(tree):
+    nodes = list(ast.walk(tree))
+    if not trusted and _dynamic(nodes):
         return {"any": 1}
-    binder, star_nodes = _bindings(tree)
+    binder, star_nodes = _bindings(tree, nodes)
     names = binder.names
     stars: list[list] = []
     for node in star_nodes:
@@ -155,17 +159,17 @@ def _summary(source: bytes, trusted: bool) -> Summary:
         if target not in stars:  # a star import can only be at module level, anyway
             stars.append(target)
     imports = _import_values(binder)
-    literal = _literal_all(tree)
+    literal = _literal_all(tree, nodes)
     if literal is not None:
         listed = sorted(set(literal))
-        found: Summary = {"all": listed, "sure": listed}  # else the star import raises
+        found: Summary = {"all": listed}
         if stars:
             found["stars"] = stars
         kept = {n: v for n, v in imports.items() if n in literal}
         if kept:
             found["imports"] = kept
         return found
-    if _mentions_all(tree):
+    if _mentions_all(nodes):
         if not trusted:
             return {"any": 1}
         # The stdlib's own `__all__` (os builds it) lists names the module binds (else
@@ -176,9 +180,6 @@ def _summary(source: bytes, trusted: bool) -> Summary:
             return {"any": 1}
         public = sorted(n for n in names if not n.startswith("_"))
     found = {"binds": public, "stars": stars}
-    sure = _surely_bound(tree) & set(public)
-    if sure:
-        found["sure"] = sorted(sure)
     top = [
         stars.index([node.level, node.module or ""])
         for node in star_nodes
@@ -186,13 +187,20 @@ def _summary(source: bytes, trusted: bool) -> Summary:
     ]
     if top:
         found["ustars"] = sorted(set(top))
+    # Stored as what is not sure, usually few: most top-level names are bound once.
+    deleted = _deleted(nodes)
+    unsure = set(public) - _surely_bound(tree, deleted)
+    if top:
+        unsure |= deleted  # `from pathlib import *` then `del Path`
+    if unsure:
+        found["unsure"] = sorted(unsure)
     kept = {n: v for n, v in imports.items() if n in public}
     if kept:
         found["imports"] = kept
     return found
 
 
-def _surely_bound(tree: ast.Module) -> set[str]:
+def _surely_bound(tree: ast.Module, deleted: set[str]) -> set[str]:
     """The names an unconditional statement of the module's top level binds (def, class,
     an assignment, an import): once the module's import has finished, each is bound
     (else the import raised), unless some `del` anywhere may unbind it."""
@@ -214,12 +222,32 @@ def _surely_bound(tree: ast.Module) -> set[str]:
                     for node in ast.walk(target)
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
                 )
-    deleted = {
+    return sure - deleted
+
+
+def _deleted(nodes: list[ast.AST]) -> set[str]:
+    """The names a `del` anywhere in the module may unbind."""
+    return {
         node.id
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del)
     }
-    return sure - deleted
+
+
+def sure_names(found: Summary, star_sure: Callable[[int, str], frozenset[str]]) -> frozenset[str]:
+    """The names a module with summary `found` surely binds once its import has finished:
+    a literal `__all__`'s, else its own surely bound names with what its unconditional
+    star imports surely bind (`star_sure(level, module)`), less what a `del` may unbind."""
+    if "all" in found:
+        return frozenset(found["all"])
+    if "binds" not in found:
+        return frozenset()
+    sure = set(found["binds"])
+    stars = found.get("stars", ())
+    for index in found.get("ustars", ()):
+        level, module = stars[index]
+        sure |= star_sure(int(level), str(module))
+    return frozenset(sure - set(found.get("unsure", ())))
 
 
 def own_and_stars(tree: ast.Module | None) -> dict:
@@ -232,9 +260,10 @@ def own_and_stars(tree: ast.Module | None) -> dict:
     None)."""
     if tree is None:
         return {"t": None}
-    binder, star_nodes = _bindings(tree)
+    nodes = list(ast.walk(tree))
+    binder, star_nodes = _bindings(tree, nodes)
     top = {id(node) for node in tree.body}
-    if any(id(node) not in top for node in star_nodes) or _dynamic(tree):
+    if any(id(node) not in top for node in star_nodes) or _dynamic(nodes):
         return {"t": None}
     stars = [[node.level, node.module or ""] for node in star_nodes]
     return {"t": stars, "o": sorted(binder.names)}
@@ -264,9 +293,9 @@ def _import_values(binder: _Binder) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _dynamic(tree: ast.Module) -> bool:
+def _dynamic(nodes: list[ast.AST]) -> bool:
     """The code names something that can rebind the module's names unseen (`_DYNAMIC_*`)."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and node.id in _DYNAMIC_NAMES:
             return True
         if isinstance(node, ast.Attribute) and node.attr in _DYNAMIC_ATTRIBUTES:
@@ -276,7 +305,7 @@ def _dynamic(tree: ast.Module) -> bool:
     return False
 
 
-def _literal_all(tree: ast.Module) -> list[str] | None:
+def _literal_all(tree: ast.Module, nodes: list[ast.AST]) -> list[str] | None:
     """The names of the module's literal `__all__` (see the module docstring), else None.
     Literal additions at module level (`__all__.append("x")`, `.extend([...])`, `+= [...]`,
     also under an `if` or `try`) add their names; a class's own `__all__` is its own."""
@@ -303,12 +332,12 @@ def _literal_all(tree: ast.Module) -> list[str] | None:
         if added is not None:
             found = found + added[0]
             allowed.add(id(added[1]))
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ClassDef):  # `__all__ = [...]` in a class body: its own
             for statement in node.body:
                 if isinstance(statement, ast.Assign):
                     allowed.update(id(t) for t in statement.targets)
-    for node in ast.walk(tree):  # named anywhere else: it may be changed
+    for node in nodes:  # named anywhere else: it may be changed
         if isinstance(node, ast.Name) and node.id == "__all__" and id(node) not in allowed:
             return None
         if isinstance(node, (ast.Global, ast.Nonlocal)) and "__all__" in node.names:
@@ -372,13 +401,13 @@ def _strings(node: ast.AST) -> list[str] | None:
     return out
 
 
-def _mentions_all(tree: ast.Module) -> bool:
+def _mentions_all(nodes: list[ast.AST]) -> bool:
     """`__all__` is bound or named somewhere, but not literally: what it holds is unknown."""
     return any(
         (isinstance(node, ast.Name) and node.id == "__all__")
         or (isinstance(node, (ast.Global, ast.Nonlocal)) and "__all__" in node.names)
         or (isinstance(node, ast.alias) and (node.asname or node.name) == "__all__")
-        for node in ast.walk(tree)
+        for node in nodes
     )
 
 
@@ -539,13 +568,10 @@ def stdlib_sure(module: str, depth: int = 0) -> frozenset[str]:
     read = _stdlib_summary(module)
     if read is not None:
         candidate, found = read
-        sure = set(found.get("sure", ()))
-        if "binds" in found:
-            stars = found.get("stars", ())
-            for index in found.get("ustars", ()):
-                level, name = stars[index]
-                sure |= stdlib_sure(_stdlib_star(module, candidate, level, name), depth + 1)
-        return frozenset(sure)
+        return sure_names(
+            found,
+            lambda level, name: stdlib_sure(_stdlib_star(module, candidate, level, name), depth + 1),
+        )
     binds = stdlib_binds(module)
     if module in sys.builtin_module_names and binds is not None and not binds[1]:
         return binds[0]
@@ -679,7 +705,7 @@ class Resolver:
 
     def sure(self, importer: Path, target: Target) -> frozenset[str]:
         """The names `importer`'s star import of `target` surely binds (once it has run
-        without raising): the one file it names binds them (`summary`'s "sure"), or its
+        without raising): the one file it names binds them (`sure_names`), or its
         unconditional star imports surely do. Nothing when not known (no file, several,
         a stdlib module of the same name: either may be the one imported)."""
         self._steps = 0
@@ -698,14 +724,10 @@ class Resolver:
         path = files[0]
         if path in stack or _extension_twin(path):
             return frozenset()
-        found = self._summary_of(path)
-        sure = set(found.get("sure", ()))
-        stars = found.get("stars", ())
-        if "binds" in found:
-            for index in found.get("ustars", ()):
-                level_, module_ = stars[index]
-                sure |= self._sure(path, (int(level_), str(module_)), (*stack, path))
-        return frozenset(sure)
+        return sure_names(
+            self._summary_of(path),
+            lambda level_, module_: self._sure(path, (level_, module_), (*stack, path)),
+        )
 
     def values(self, importer: Path, target: Target) -> dict[str, str]:
         """What `importer`'s star import of `target` surely binds some names to (name ->

@@ -18,7 +18,6 @@ HTTP mocks can be installed.
 
 from __future__ import annotations
 
-import _io
 import builtins
 import io
 import os
@@ -37,6 +36,7 @@ from storage_runtime._open import (
     module_open,
     no_builtin_open,
 )
+from storage_runtime._os_calls import io_open as _io_open
 from storage_runtime.config import Settings
 from storage_runtime.storage import Storage, _open_signature
 
@@ -52,9 +52,6 @@ __all__ = [
     "storage",
 ]
 
-#: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
-#: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 
 #: Calls that may warn their caller take `call_io_open`: binary `buffering=1` (only with

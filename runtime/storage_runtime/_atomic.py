@@ -30,7 +30,6 @@ not copied, a writable file in a read-only or sticky folder cannot be replaced
 
 from __future__ import annotations
 
-import _io
 import errno
 import os
 import secrets
@@ -39,12 +38,9 @@ from types import TracebackType
 from typing import IO, Any
 
 from storage_runtime import _os_calls
+from storage_runtime._os_calls import io_open as _io_open
 
 __all__ = ["TEMP_SUFFIX", "AtomicWrite"]
-
-#: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
-#: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 #: Temporary files are named `.<name>.<random>.storage-tmp` next to their target.
 TEMP_SUFFIX = ".storage-tmp"

@@ -19,12 +19,11 @@ fetched from the network without trusting the network. A CID made with other set
 
 from __future__ import annotations
 
-import _io
 import base64
 import hashlib
 from typing import BinaryIO
 
-_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
+from storage_runtime._os_calls import io_open as _io_open
 
 CHUNK_SIZE = 262144
 MAX_LINKS = 174

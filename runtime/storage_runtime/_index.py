@@ -191,8 +191,7 @@ class Index:
                 check_same_thread=False,
             )
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn, self.busy_timeout)
             conn.execute("PRAGMA synchronous = NORMAL")
             if _current(conn):  # the usual case: no write transaction per open
                 self._conn_obj, self._pid = conn, os.getpid()
@@ -577,6 +576,24 @@ class Index:
 
 #: The tables and indexes `_SCHEMA` creates.
 _SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the database in WAL mode, once for the file. Switching the mode needs the
+    database to itself, and SQLite answers SQLITE_BUSY at once, without its busy handler,
+    while another process opens or switches it (workers starting together on a new index:
+    about one start in a hundred and fifty of four racing processes here). So it is tried
+    again, for at most `timeout` seconds, as a busy handler would wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _current(conn: sqlite3.Connection) -> bool:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage_runtime import _os_calls
 from storage_runtime._backend import begin_write
+from storage_runtime._os_calls import io_open as _io_open
 
 if TYPE_CHECKING:
     from storage_runtime._backend import Backend
@@ -58,9 +59,6 @@ __all__ = [
     "warns_line_buffering",
 ]
 
-#: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
-#: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 #: The real `io.open` and `os` module again, in a tuple: pyfakefs rebinds, in every loaded
 #: module (this package's too), the globals that hold the `os` or `io` module or an open
 #: function (`_io_open` above becomes its fake open), never what a tuple holds. Only these

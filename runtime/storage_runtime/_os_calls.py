@@ -11,12 +11,18 @@ when they run, as the program's own code would.
 
 from __future__ import annotations
 
+import _io
 import os
 import posixpath
 import types
 from stat import S_ISDIR
 from typing import Any
 
+#: The real builtin open (C `io.open`), bound once and imported from here as `_io_open`:
+#: never the name `open`, which may be rebound (to storage_runtime.open) or patched in
+#: `builtins`. pyfakefs rebinds each module's global that holds it to its fake open, so
+#: under a Patcher the runtime's own reads and writes go to the fake disk too.
+io_open = _io.open
 fstat = os.fstat
 stat = os.stat
 lstat = os.lstat

@@ -40,10 +40,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from storage_runtime import _namespace, _os_calls
-from storage_runtime._cid import IMPORT_OPTS, CidBuilder, _io_open, cid_to_str, normalize_cid
+from storage_runtime._cid import IMPORT_OPTS, CidBuilder, cid_to_str, normalize_cid
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._locks import cid_lock, path_lock
+from storage_runtime._os_calls import io_open as _io_open
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend

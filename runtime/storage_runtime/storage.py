@@ -37,7 +37,6 @@ files this machine wrote.
 
 from __future__ import annotations
 
-import _io
 import atexit
 import builtins
 import codecs
@@ -77,6 +76,7 @@ from storage_runtime._open import (
     warn_at_caller,
     warns_line_buffering,
 )
+from storage_runtime._os_calls import io_open as _io_open
 from storage_runtime._paths import PATHLIB_OWN, PLAIN_PATHS, publishable
 from storage_runtime.config import (
     INDEX_FILE_NAME,
@@ -87,9 +87,6 @@ from storage_runtime.config import (
 
 __all__ = ["Storage"]
 
-#: The real builtin open (C `io.open`), bound once: never the name `open`, which may be
-#: rebound (to storage_runtime.open) or patched in `builtins`.
-_io_open = _io.open  # the C function: `io.open` may be pyfakefs's at import
 
 log = logging.getLogger("storage_runtime")
 

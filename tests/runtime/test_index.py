@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from storage_runtime._index import Index, IndexUnavailable
+from storage_runtime._index import Index, IndexUnavailable, _use_wal
 
 
 def test_a_publish_of_an_older_generation_records_nothing(tmp_path: Any) -> None:
@@ -35,6 +35,39 @@ def test_restored_rows_never_override_and_gone_only_from_pending(tmp_path: Any) 
     assert index.get("w.txt").state == "gone"  # type: ignore[union-attr]
     index.mark_gone("r.txt", 0)
     assert index.get("r.txt").state == "published"  # type: ignore[union-attr]
+
+
+class _BusyThenWal:
+    """A connection whose switch to WAL is refused as SQLite refuses it while another
+    process opens the same new index: SQLITE_BUSY at once, no busy handler (seen about
+    once in 150 starts of four racing processes; the fake makes it every time)."""
+
+    def __init__(self, busy: int, code: int = sqlite3.SQLITE_BUSY) -> None:
+        self.busy, self.code, self.calls = busy, code, 0
+
+    def execute(self, sql: str) -> Any:
+        self.calls += 1
+        if self.busy:
+            self.busy -= 1
+            exc = sqlite3.OperationalError("database is locked")
+            exc.sqlite_errorcode = self.code  # type: ignore[attr-defined]
+            raise exc
+        return sqlite3.connect(":memory:").execute("SELECT 'wal'")
+
+
+def test_a_busy_switch_to_wal_is_tried_again_within_the_timeout() -> None:
+    conn = _BusyThenWal(busy=3)
+    _use_wal(conn, timeout=5)  # type: ignore[arg-type]
+    assert conn.calls == 4
+
+
+def test_a_switch_to_wal_gives_up_at_the_timeout_or_on_another_error() -> None:
+    with pytest.raises(sqlite3.OperationalError):
+        _use_wal(_BusyThenWal(busy=10**9), timeout=0.05)  # type: ignore[arg-type]
+    other = _BusyThenWal(busy=1, code=sqlite3.SQLITE_CORRUPT)
+    with pytest.raises(sqlite3.OperationalError):
+        _use_wal(other, timeout=5)  # type: ignore[arg-type]
+    assert other.calls == 1
 
 
 def _hammer(path: str, worker: int, rounds: int) -> None:

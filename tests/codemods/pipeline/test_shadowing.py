@@ -119,10 +119,19 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
         ({"tools/json.py": "", "tools/w.py": WRITE}, "tools/w.py", True),
         ({"scripts/shutil.py": "", "scripts/train.py": "import pkg.w\n", "src/pkg/__init__.py": "",
           "src/pkg/w.py": WRITE}, "src/pkg/w.py", True),
+        # a namespace package (no `__init__.py`) in an installation: `ns.types`, no
+        # top-level module; the installation's own modules come after the stdlib's
+        ({"ns-1.0.dist-info/METADATA": "", "ns/types.py": "", "ns/sub/w.py": WRITE}, "ns/sub/w.py", False),
+        ({"ns-1.0.dist-info/METADATA": "", "json.py": "", "ns/w.py": WRITE}, "ns/w.py", False),
+        # a source tree's egg-info marks no installation: its scripts' folder may be run
+        ({"proj.egg-info/PKG-INFO": "", "scripts/shutil.py": "", "scripts/w.py": WRITE}, "scripts/w.py", True),
+        # without metadata, the same namespace folder may be a script's
+        ({"ns/types.py": "", "ns/sub/w.py": WRITE}, "ns/sub/w.py", True),
     ],
     ids=["package beside", "nested package", "inside a package", "namespace portion", "namespace folder",
          "start-up module", "builtin module", "venv start-up module", "other folder",
-         "same folder", "script's folder"],
+         "same folder", "script's folder", "installed namespace package", "installation's module",
+         "egg-info scripts", "namespace folder without metadata"],
 )
 def test_only_a_module_on_the_files_own_import_root_shadows(tree, files, path, shadowed) -> None:
     root = tree(files)
@@ -149,3 +158,20 @@ def test_installed_packages_and_the_stdlib_itself_shadow_nothing(tree) -> None:
     root = tree({"lib/json.py": "", "lib/pkg/__init__.py": "", "lib/pkg/w.py": ""})
     assert shadowing.shadowed_by(root / "lib/pkg/w.py") == root / "lib/json.py"
     assert shadowing.shadowed_by(Path(shutil.__file__)) is None
+
+
+def test_a_copy_of_the_standard_library_s_own_module_shadows_nothing(tree) -> None:
+    # importing a byte-for-byte copy is importing the module itself (a vendored or copied
+    # standard library); one byte changed, or a module of the package missing, and it shadows
+    stdlib = Path(shutil.__file__).parent
+    files = {"main.py": WRITE, "shutil.py": (stdlib / "shutil.py").read_text()}
+    files.update({f"json/{m.name}": m.read_text() for m in (stdlib / "json").glob("*.py")})
+    root = tree(files)
+    assert open_sites(go(root, Mode.SCAN), "main.py") == [(Status.PENDING, None)]
+    (root / "json" / "decoder.py").write_text((stdlib / "json" / "decoder.py").read_text() + "#\n")
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]
+    (root / "json" / "decoder.py").unlink()
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]
+    shutil.rmtree(root / "json")
+    (root / "shutil.py").write_text((stdlib / "shutil.py").read_text() + "#\n")
+    assert open_sites(go(root, Mode.SCAN, cache=False), "main.py") == SHADOWED[:1]

@@ -78,9 +78,14 @@ _private = 1
         "stars": [[0, "h"]],
         # what only an absolute import binds, and to what (`import a.b`: a)
         "imports": {"a": "a", "d": "c", "g": "e.f"},
-        # what an unconditional top-level statement binds (not `aug +=`, a loop's, a
+        # what no unconditional top-level statement binds (`aug +=`, a loop's, a
         # `with`'s, a handler's, a walrus', a case's, a conditional one, a deleted one)
-        "sure": sorted(["a", "d", "g", "x", "y", "t1", "t2", "t3", "w", "func", "Klass"]),
+        "unsure": sorted(
+            [
+                "aug", "loop", "w1", "w2", "err", "walrus", "m1", "m2", "m3", "m4",
+                "cond_name", "gone", "dec_walrus", "default_walrus", "glob",
+            ]
+        ),
         # the unconditional star imports (indexes in "stars")
         "ustars": [0],
     }
@@ -88,16 +93,16 @@ _private = 1
 
 def test_a_literal_all_is_exactly_its_names_and_literal_additions() -> None:
     # each listed name is surely bound once the star import ran (else it raised)
-    assert star_binds.summary(b'__all__ = ["a"]\ndef open(): pass\n') == {"all": ["a"], "sure": ["a"]}
+    assert star_binds.summary(b'__all__ = ["a"]\ndef open(): pass\n') == {"all": ["a"]}
     assert star_binds.summary(b'__all__ = ("a",)\nif x:\n    __all__.append("open")\n') == {
-        "all": ["a", "open"], "sure": ["a", "open"]
+        "all": ["a", "open"]
     }
     assert star_binds.summary(b'__all__ = ["a"]\n__all__ += ["b"]\n__all__.extend(["c"])\n') == {
-        "all": ["a", "b", "c"], "sure": ["a", "b", "c"]
+        "all": ["a", "b", "c"]
     }
     # a class's own `__all__` is its own (typing's `class io: __all__ = [...]`)
     assert star_binds.summary(b'__all__ = ["a"]\nclass C:\n    __all__ = ["open"]\n') == {
-        "all": ["a"], "sure": ["a"]
+        "all": ["a"]
     }
 
 
@@ -126,7 +131,7 @@ def test_what_may_rebind_names_unseen_makes_it_anything(source: bytes) -> None:
 
 def test_only_code_counts_not_strings_or_comments() -> None:
     source = b'"""Exceptions of the modules; see globals() and sys.modules."""\n# exec(x)\nclass E(Exception): pass\n'
-    assert star_binds.summary(source) == {"binds": ["E"], "stars": [], "sure": ["E"]}
+    assert star_binds.summary(source) == {"binds": ["E"], "stars": []}
     assert star_binds.summary(b"import sys as s\ns.modules[__name__] = None\n") == {"any": 1}
     assert star_binds.summary(b"from sys import modules as m\n") == {"any": 1}
 
@@ -296,3 +301,17 @@ def test_a_long_chain_of_star_imports_is_bounded(tree) -> None:
     files["m100.py"] = "x = 1\n"
     root = tree({**files, "main.py": "from m0 import *\n" + SAVE})
     assert open_sites(go(root, Mode.DIFF), "main.py") == STAR  # too deep to know: anything
+
+
+def test_a_del_unbinds_what_an_unconditional_star_import_bound() -> None:
+    # `from pathlib import *` surely binds Path, until a `del` anywhere may unbind it
+    def stdlib(level: int, module: str) -> frozenset[str]:
+        return star_binds.stdlib_sure(module)
+
+    kept = star_binds.summary(b"from pathlib import *\nx = 1\n")
+    assert {"Path", "PurePath", "x"} <= star_binds.sure_names(kept, stdlib)
+    for source in (b"from pathlib import *\ndel Path\n", b"from pathlib import *\nif c:\n    del Path\n"):
+        found = star_binds.sure_names(star_binds.summary(source), stdlib)
+        assert "PurePath" in found and "Path" not in found, source
+    # a literal `__all__` is sure as listed (else the star import raises)
+    assert star_binds.sure_names(star_binds.summary(b'__all__ = ["a"]\na = 1\n'), stdlib) == {"a"}

@@ -58,6 +58,9 @@ NOT_SURE = {
     "deleted": "from pathlib import Path\n\nif False:\n    del Path\n",
     "in try": "try:\n    from pathlib import Path\nexcept ImportError:\n    pass\n",
     "conditional star": "import sys\n\nif sys.version_info > (3,):\n    from .c import *\n",
+    # a name an unconditional star import binds, then a `del` may unbind
+    "star then deleted": "from .c import *\n\nif False:\n    del Path\n",
+    "stdlib star then deleted": "from pathlib import *\n\ndel Path\n",
 }
 
 
