@@ -50,6 +50,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _os_calls
 from storage_runtime._open import open_is_real
 from storage_runtime._paths import (
     SPECIAL_ROOTS,
@@ -99,7 +100,7 @@ def publish(
         )
         for name in sorted(files):
             full = os.path.join(base, name)
-            if not os.path.isfile(full):  # a broken symlink, a FIFO: nothing to publish
+            if not _os_calls.path.isfile(full):  # a broken symlink, a FIFO: nothing to publish
                 continue
             if as_is is not None and as_is(full, pin):
                 continue
@@ -132,7 +133,7 @@ def restored(storage: Storage, path: Any) -> Any:
     if isinstance(path, str) and "://" in path:
         return path
     target = publishable(path, storage.settings)
-    if target is not None and not os.path.lexists(target):
+    if target is not None and not _os_calls.path.lexists(target):
         storage._before_read(target)
     return path
 
@@ -318,7 +319,7 @@ def _kind(storage: Storage, path: Any) -> tuple[str | None, str]:
         text = os.fsdecode(os.fspath(path))
         if "\0" in text:
             return None, ""
-        st = os.stat(text)
+        st = _os_calls.stat(text)
     except (TypeError, ValueError, OSError):
         return None, ""
     if stat.S_ISREG(st.st_mode):
@@ -326,7 +327,7 @@ def _kind(storage: Storage, path: Any) -> tuple[str | None, str]:
     if not stat.S_ISDIR(st.st_mode):
         return None, ""
     try:
-        real = os.path.realpath(text)
+        real = _os_calls.path.realpath(text)
     except (OSError, ValueError):
         return None, ""
     settings = storage.settings

@@ -37,6 +37,7 @@ import stat
 from types import TracebackType
 from typing import IO, Any
 
+from storage_runtime import _os_calls
 from storage_runtime._os_calls import io_open as _io_open
 
 __all__ = ["TEMP_SUFFIX", "AtomicWrite"]
@@ -168,16 +169,16 @@ def _copy_owner_and_mode(fd: int, st: os.stat_result) -> None:
 def fsync_quietly(path: str) -> None:
     """Best-effort fsync of a file or folder by path: the data is already written, and
     some file systems refuse fsync on a directory."""
-    try:
-        fd = os.open(path or ".", os.O_RDONLY | _O_CLOEXEC)
+    try:  # the runtime's own calls (`_os_calls`): a program's patch never sees them
+        fd = _os_calls.open_fd(path or ".", os.O_RDONLY | _O_CLOEXEC)
     except OSError:
         return
     try:
-        os.fsync(fd)
+        _os_calls.fsync(fd)
     except OSError:
         pass
     finally:
-        os.close(fd)
+        _os_calls.close(fd)
 
 
 def _unlink_quietly(path: str) -> None:

@@ -36,6 +36,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
+from storage_runtime import _os_calls
 from storage_runtime._open import open_is_real
 from storage_runtime._paths import (
     PATHLIB_FSPATH,
@@ -129,7 +130,7 @@ def _restored(storage: Storage, path: Any) -> bool:
     """Restore a missing file at `path` as a read-only open would; True when there is a
     file there afterwards. Never raises: trouble leaves the program's answer as it was."""
     target = publishable(path, storage.settings)  # never raises
-    if target is None or os.path.lexists(target):
+    if target is None or _os_calls.path.lexists(target):
         return False
     try:
         storage.backend.before_read(target)
@@ -137,4 +138,4 @@ def _restored(storage: Storage, path: Any) -> bool:
         log.info("storage_runtime: existence check of %s not answered by the namespace: %s",
                  target, exc)
         return False
-    return os.path.lexists(target)
+    return _os_calls.path.lexists(target)

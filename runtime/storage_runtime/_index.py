@@ -118,9 +118,9 @@ def access_problem(path: str) -> str | None:
     to read a WAL database."""
     folder = os.path.dirname(path) or "."
     for target in (path, path + "-wal", path + "-shm", folder):
-        if os.path.exists(target) and not os.access(target, os.R_OK | os.W_OK):
+        if _os_calls.path.exists(target) and not _os_calls.access(target, os.R_OK | os.W_OK):
             try:
-                st = os.stat(target)
+                st = _os_calls.stat(target)
                 owner = f"owned by uid {st.st_uid}, mode {st.st_mode & 0o777:o}"
             except OSError:
                 owner = "not accessible"

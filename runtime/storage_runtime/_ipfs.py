@@ -484,6 +484,74 @@ class IpfsBackend:
         self._first_use()
         removed(self, path, tree=tree)
 
+    @_one_connection
+    def claim(self, path: str) -> bool:
+        """An exclusive creation (`open(p, "x")`, `touch(exist_ok=False)`) of the pinned
+        path `path` has just created the file here: claim it in the namespace, as
+        `O_EXCL` claims a name on one shared disk (`_namespace.claim`). False: another
+        worker's entry was there first (the caller undoes its create and raises the
+        builtin's FileExistsError, then calls `claim_lost`). True: the claim is this
+        worker's (recorded as the entry it placed, so its close's publish replaces it and
+        a removal drops it), or no claim could be made (not publishable, a folder in the
+        namespace there, the daemon down or erroring: logged), and the create stands as
+        before: the check (the restore before the open) was all there was; or the entry
+        there is the version this machine itself knows (placed or restored) and its file
+        was removed here behind the runtime's back: the create stands, as on one disk."""
+        from storage_runtime._locks import path_lock
+        from storage_runtime._namespace import EMPTY_CID, claim
+
+        rel = self.rel(path)
+        if rel is None or unpublishable_name(rel) is not None:
+            return True
+        self._first_use()
+        if self._breaker.is_open():
+            # The daemon is down: the close's publish says so (once), as before claims
+            log.debug("storage_runtime: not claiming %s (%s)", path, _SKIPPED)
+            return True
+        try:
+            with path_lock(self, rel):
+                won = claim(self, rel)
+                if won:
+                    self.index.set_entry(rel, EMPTY_CID, placed=True)
+                elif won is False and self._own_version_there(rel):
+                    # The entry holds the version this machine placed or restored there,
+                    # and its file is gone here: removed on this machine behind the
+                    # runtime's back (a callee it cannot see), which keeps the entry. As
+                    # on one disk, the create stands; its close replaces that entry.
+                    won = None
+        except IndexUnavailable as exc:
+            warn_once("index", "storage_runtime: %s; the claim of %s is not recorded", exc,
+                      path)
+            return True
+        except trouble_types() as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            if is_daemon_down(exc):
+                # said once by the close's deferred publish, as without claims
+                self._breaker.failure()
+                log.debug("storage_runtime: cannot claim %s (%s)", path, reason)
+            else:
+                warn_once("claim", "storage_runtime: cannot claim %s in the namespace (%s):"
+                          " created here only, as before", path, reason)
+            return True
+        return won is not False
+
+    def _own_version_there(self, rel: str) -> bool:
+        """The namespace entry at `rel` holds the version this machine knows there."""
+        from storage_runtime._namespace import entry_cid
+
+        known = self.index.entry(rel)
+        return known is not None and entry_cid(self, rel) == known[0]
+
+    def claim_lost(self, path: str) -> None:
+        """After a lost claim, once the caller removed the file its create made: the path
+        is again one this worker never knew, and nothing is restored now. While the winner
+        writes its entry is the empty claim, and a restore is taken once (the empty file
+        would stay here for good); and a worker that keeps no copy can claim the path
+        again once the winner removes it (`open(lock, "x")` in a retry loop, as on one
+        shared disk). The first read or check after this restores what the namespace
+        holds then (the negative cache forgets the path: it exists)."""
+        self._absent.drop(path)
+
     def pin_of(self, path: str) -> bool | None:
         """The pin this machine recorded for `path` (None when it does not know it)."""
         if sys.is_finalizing():
@@ -536,7 +604,7 @@ class IpfsBackend:
     def before_read(self, path: str) -> None:
         if self._absent.hit(path):
             return  # no namespace had it a moment ago: no node call, no lookups at all
-        if os.path.lexists(path):
+        if _os_calls.path.lexists(path):
             return
         rel = self.rel(path)
         if rel is None or unpublishable_name(rel) is not None:

@@ -80,14 +80,14 @@ def _held(folder: str, names: list[str]) -> Iterator[None]:
             path = os.path.join(folder, name)
             queued.append(_queue(path))
             queued[-1].acquire()
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = _os_calls.open_fd(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             fds.append(fd)
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _os_calls.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         for fd in fds:
-            os.close(fd)  # releases the lock
+            _os_calls.close(fd)  # releases the lock
         for lock in reversed(queued):
             lock.release()
 

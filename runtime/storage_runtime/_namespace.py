@@ -19,27 +19,46 @@ rename never carries another machine's version. Callers hold the
 per-path lock of this machine (`_publish.path_lock`); between machines the window is the
 few milliseconds between two RPC calls. A restore at that instant finds no entry (the
 reader gets FileNotFoundError, never a partial file).
+
+An exclusive creation (`open(p, "x")`, `touch(exist_ok=False)` of a pinned path) claims
+its path (`claim`): one `files/cp` of the empty file's CID, which the node refuses when
+the destination exists (js-ipfs serialises MFS writes under one lock, so of N workers
+copying onto one new path at once exactly one succeeds; checked on the test node). The
+empty file's CID is every claim's and stays pinned (0 bytes: `release_pin` never
+releases it), so a claim whose writer died is an entry a pinned-only restore accepts.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import logging
+import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime._cid import CidError, normalize_cid
+from storage_runtime._cid import IMPORT_OPTS, CidError, cid_of_bytes, normalize_cid
 from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._locks import cid_lock
 
 if TYPE_CHECKING:
     from storage_runtime._ipfs import IpfsBackend
 
-__all__ = ["discard", "drop", "entry_cid", "move", "place", "release_pin"]
+__all__ = ["EMPTY_CID", "claim", "discard", "drop", "entry_cid", "move", "place",
+           "release_pin"]
 
 log = logging.getLogger("storage_runtime")
+
+#: How often `place` tries to put its version at a path others are replacing too, and the
+#: step of its random pause between tries (seconds): bounded, at most about 0.8 s in all.
+PLACE_ATTEMPTS = 12
+PLACE_BACKOFF = 0.01
+
+#: The CID of the empty file under the runtime's import settings: what a claim holds.
+EMPTY_CID = cid_of_bytes(b"")
 
 
 def missing(exc: Exception) -> bool:
@@ -56,13 +75,22 @@ def _error_response() -> Any:
 
 def entry_cid(backend: IpfsBackend, rel: str) -> str | None:
     """The CID of the file entry at `rel`, or None when there is no entry (or a folder)."""
+    return _file_cid(_stat(backend, rel))
+
+
+def _stat(backend: IpfsBackend, rel: str) -> dict[str, Any] | None:
+    """The node's `files/stat` of `rel` (None when there is no entry)."""
     try:
-        st = backend.client().files.stat(backend.mfs_path(rel), opts={"cid-base": "base32"})
+        return dict(backend.client().files.stat(backend.mfs_path(rel),
+                                                opts={"cid-base": "base32"}))
     except _error_response() as exc:
         if missing(exc):
             return None
         raise
-    if st.get("Type") != "file":
+
+
+def _file_cid(st: dict[str, Any] | None) -> str | None:
+    if st is None or st.get("Type") != "file":
         return None
     try:
         return normalize_cid(str(st["Hash"]))
@@ -130,6 +158,38 @@ def _restore(backend: IpfsBackend, rel: str, cid: str) -> None:
         release_pin(backend, cid, besides=rel)
 
 
+def claim(backend: IpfsBackend, rel: str) -> bool | None:
+    """Claim the new path `rel` for an exclusive creation: copy the empty file's CID there
+    without replacing anything. True: this call placed the claim; False: an entry (a file,
+    another worker's claim or version) was there first; None: a folder is there (the
+    namespace's folders are the ones on the way to its files: answered by the local disk,
+    as an existence check answers them). Raises on daemon trouble. The caller holds this
+    machine's per-path lock (`_locks.path_lock`)."""
+    client = backend.client()
+    added = client.add(io.BytesIO(b""), pin=True, cid_version=1, raw_leaves=True,
+                       opts=dict(IMPORT_OPTS))
+    if normalize_cid(str(added["Hash"])) != EMPTY_CID:
+        raise PublishError(errno.EIO, f"the node stored the empty file as {added['Hash']}")
+    target = backend.mfs_path(rel)
+    st = _stat(backend, rel)
+    if st is not None:
+        # js-ipfs copies *into* an existing folder (kubo refuses): never cp onto one
+        return None if st.get("Type") == "directory" else False
+    for _ in range(2):
+        try:
+            client.files.cp(f"/ipfs/{EMPTY_CID}", target)
+        except _error_response() as exc:
+            text = str(exc).lower()
+            if "already" in text:  # "directory already has entry by that name"
+                return False
+            if missing(exc):  # the folders on the way are not there yet
+                _parent(backend, rel)
+                continue
+            raise
+        return True
+    raise PublishError(errno.EIO, f"could not claim MFS {target}", target)
+
+
 def _parent(backend: IpfsBackend, rel: str) -> None:
     backend.client().files.mkdir(backend.mfs_path(rel).rsplit("/", 1)[0], parents=True)
 
@@ -140,8 +200,15 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
     client = backend.client()
     target = backend.mfs_path(rel)
     taken: set[str] = set()
-    for _ in range(4):
-        old = entry_cid(backend, rel)
+    for attempt in range(PLACE_ATTEMPTS):
+        st = _stat(backend, rel)
+        if st is not None and st.get("Type") == "directory":
+            # Other workers' files under `rel/`: js-ipfs's `cp` would copy *into* the
+            # folder (an entry named by the CID), kubo's refuses. A per-file error: the
+            # write stays pending, with this reason.
+            raise PublishError(errno.EISDIR, f"MFS {target} is a folder: a file cannot be "
+                               "placed there", target)
+        old = _file_cid(st)
         if old == cid:
             return taken
         if old is not None:
@@ -158,7 +225,12 @@ def place(backend: IpfsBackend, rel: str, cid: str) -> set[str]:
                 continue
             text = str(exc).lower()
             if "already" in text or "exist" in text:
-                continue  # another machine placed a version meanwhile: replace it again
+                # Another machine placed a version meanwhile: replace it again, after a
+                # short random pause, so that of several machines replacing one path at
+                # once one gets through (without it, five at once each lost its four
+                # tries now and then: PublishError, pending until `sync`).
+                time.sleep(random.uniform(0, PLACE_BACKOFF * (attempt + 1)))
+                continue
             raise
         return taken
     raise PublishError(errno.EIO, f"could not place {cid} at MFS {target}", target)
@@ -213,7 +285,10 @@ def release_pin(backend: IpfsBackend, cid: str, *, besides: str) -> None:
     only restored counts if the namespace still holds `cid` there). Under the
     index's lock on `cid` (`_locks.cid_lock`): a pinned publish of the same bytes at
     another path records its use and pins under that lock, so it cannot fall between
-    this check and the unpin."""
+    this check and the unpin. The empty file's CID is never released: every claim holds
+    it (see module doc), on any machine, and it costs nothing."""
+    if cid == EMPTY_CID:
+        return
     with cid_lock(backend, cid):
         if backend.index.cid_in_use(cid, besides=besides,
                                     verify=lambda rel: entry_cid(backend, rel) == cid):

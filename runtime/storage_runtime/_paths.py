@@ -102,7 +102,7 @@ def is_secret(path: str | bytes | os.PathLike[Any], settings: Settings | None = 
     allow = settings.allow_secrets if settings is not None else ()
     if not allow:
         return _is_secret(text)
-    absolute = os.path.abspath(text)
+    absolute = _os_calls.path.abspath(text)
     rel = (
         os.path.relpath(absolute, settings.root) if settings is not None else absolute
     ).replace(os.sep, "/")
@@ -138,7 +138,7 @@ def publishable(path: object, settings: Settings) -> str | None:
     if not text or "\0" in text:
         return None
     try:
-        real = os.path.realpath(text)
+        real = _os_calls.path.realpath(text)
     except (OSError, ValueError):
         return None
     root = settings.root
@@ -146,7 +146,7 @@ def publishable(path: object, settings: Settings) -> str | None:
         return None
     if is_inside(real, settings.state_dir) or real.startswith(settings.index):
         return None
-    if is_secret(text, settings) or (real != os.path.abspath(text) and is_secret(real, settings)):
+    if is_secret(text, settings) or (real != _os_calls.path.abspath(text) and is_secret(real, settings)):
         return None
     if is_special(real):
         return None

@@ -26,7 +26,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any
 
-from storage_runtime import _namespace
+from storage_runtime import _namespace, _os_calls
 from storage_runtime._index import IndexUnavailable
 from storage_runtime._ipfs_errors import PublishError
 from storage_runtime._publish import path_lock, publish_one
@@ -40,13 +40,13 @@ __all__ = ["canonical", "removed", "renamed"]
 
 def canonical(path: Any) -> str:
     """`path` absolute, with its folder's symlinks resolved (the path itself may be gone)."""
-    p = os.path.abspath(os.fsdecode(os.fspath(path)))
-    return os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))
+    p = _os_calls.path.abspath(os.fsdecode(os.fspath(path)))
+    return os.path.join(_os_calls.path.realpath(os.path.dirname(p)), os.path.basename(p))
 
 
 def renamed(backend: IpfsBackend, src: Any, dst: Any, pin: bool | None) -> None:
     s, d = canonical(src), canonical(dst)
-    if os.path.isdir(d) and not os.path.islink(d):
+    if _os_calls.path.isdir(d) and not _os_calls.path.islink(d):
         for folder, _dirs, files in os.walk(d):
             for name in files:
                 full = os.path.join(folder, name)
@@ -69,7 +69,7 @@ def removed(backend: IpfsBackend, path: Any, *, tree: bool = False) -> None:
     else:
         targets = [rel]
     for r in targets:
-        if not os.path.lexists(os.path.join(root, *r.split("/"))):
+        if not _os_calls.path.lexists(os.path.join(root, *r.split("/"))):
             _guarded(backend, _removed_file, backend, r)
 
 
@@ -116,7 +116,7 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
     src_rel, dst_rel = backend.rel(src), backend.rel(dst)
     if src_rel is not None and src_rel == dst_rel:
         return
-    if os.path.islink(dst):
+    if _os_calls.path.islink(dst):
         # A symlink was moved (over a file, or into a moved folder). Links are not in the
         # namespace (another worker restores what a link points to by its own path, as
         # after `os.symlink`): publishing `dst` uploaded a copy of its target's bytes at
@@ -124,21 +124,21 @@ def _renamed_file(backend: IpfsBackend, src: str, dst: str, pin: bool | None) ->
         # worker restored stale bytes, or a file outside the root). A file it replaced
         # here is gone here; so is the source's name.
         for rel, path in ((dst_rel, None), (src_rel, src)):
-            if rel is not None and (path is None or not os.path.lexists(path)):
+            if rel is not None and (path is None or not _os_calls.path.lexists(path)):
                 _removed_file(backend, rel)
         return
     try:
-        st = os.stat(dst)
+        st = _os_calls.stat(dst)
     except OSError:
         st = None
     if dst_rel is None or st is None or not stat.S_ISREG(st.st_mode):
         # Moved out of the root, or to a secret name: gone here. Unless the source is
         # still there: the call that was to move it did not (a patched `os.rename` under
         # the standard library's own `shutil.move`), and it is not gone.
-        if src_rel is not None and not os.path.lexists(src):
+        if src_rel is not None and not _os_calls.path.lexists(src):
             _removed_file(backend, src_rel)
         return
-    if src_rel is None or os.path.lexists(src):
+    if src_rel is None or _os_calls.path.lexists(src):
         # Moved in from outside the root (a new file here), or the source is still there
         # (POSIX rename between two hard links of one file does nothing): publish only.
         before = backend.index.get(src_rel) if src_rel is not None else None

@@ -31,6 +31,7 @@ from storage_runtime._atomic import fsync_quietly
 from storage_runtime._cid import (
     CidBuilder,
     CidError,
+    _io_open,
     cid_to_str,
     codec_of,
     normalize_cid,
@@ -60,13 +61,13 @@ def check_target(root: str, rel: str) -> str:
     target = os.path.join(root, *rel.split("/"))
     if rel.startswith("/") or os.path.isabs(rel) or not all(map(safe_name, rel.split("/"))):
         _refuse(target, f"entry path {rel!r} escapes the root")
-    real_root = os.path.realpath(root)
+    real_root = _os_calls.path.realpath(root)
     folder = root
     for part in rel.split("/"):
         folder = os.path.join(folder, part)
-        if os.path.islink(folder) and not is_inside(os.path.realpath(folder), real_root):
+        if _os_calls.path.islink(folder) and not is_inside(_os_calls.path.realpath(folder), real_root):
             _refuse(target, f"symlink {folder} on the way points outside the root")
-    if os.path.islink(target):
+    if _os_calls.path.islink(target):
         _refuse(target, f"{target} is a symlink")
     return target
 
@@ -142,7 +143,7 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
             if kind != "file":
                 _refuse(target, f"MFS entry {mfs} is a UnixFS {kind}, not a regular file")
         fetch_verified(backend, cid, target)
-        st = os.stat(target)
+        st = _os_calls.stat(target)
         if backend.index.record_restored(
             rel, cid=cid, size=st.st_size, pin=True, mtime_ns=st.st_mtime_ns, ino=st.st_ino
         ):
@@ -160,36 +161,36 @@ def restore_missing(backend: IpfsBackend, path: str, rel: str) -> bool:
 def fetch_verified(backend: IpfsBackend, cid: str, target: str) -> None:
     """Fetch `cid` into `target` atomically, after checking the bytes against the CID."""
     folder = os.path.dirname(target)
-    real_root = os.path.realpath(backend.settings.root)
+    real_root = _os_calls.path.realpath(backend.settings.root)
     _os_calls.makedirs(folder)
-    if not is_inside(os.path.realpath(folder), real_root):  # raced by a symlink swap
+    if not is_inside(_os_calls.path.realpath(folder), real_root):  # raced by a symlink swap
         _refuse(target, f"folder {folder} resolves outside the root")
     tmp = os.path.join(folder, f".{os.path.basename(target)}.sr-restore-{secrets.token_hex(6)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    fd = _os_calls.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
         builder = CidBuilder()
-        with os.fdopen(fd, "wb") as out:
+        with _io_open(fd, "wb") as out:  # os.fdopen, minus a program's patched io.open
             stream = backend.client().cat(cid, stream=True, opts=_timeout(backend, 6))
             for chunk in stream:
                 builder.update(chunk)
                 out.write(chunk)
             out.flush()
-            os.fsync(out.fileno())
+            _os_calls.fsync(out.fileno())
         got = cid_to_str(builder.finish())
         if got != cid:
             log.warning("storage_runtime: content fetched for %s hashes to %s", cid, got)
             raise RestoreError(target, f"content fetched for {cid} does not match it ({got})")
         try:
-            os.link(tmp, target)  # never replaces a file the program created meanwhile
+            _os_calls.link(tmp, target)  # never replaces a file the program created meanwhile
         except FileExistsError:
             return
         except OSError:  # file systems without hard links
-            if not os.path.lexists(target):
-                os.replace(tmp, target)
+            if not _os_calls.path.lexists(target):
+                _os_calls.replace(tmp, target)
         fsync_quietly(folder)
     finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+        if _os_calls.path.lexists(tmp):
+            _os_calls.unlink(tmp)
 
 
 @dataclass
@@ -252,7 +253,7 @@ def pull(backend: IpfsBackend) -> PullReport:
             except RestoreRefused as exc:
                 report.refused.append((rel, exc.reason))
                 continue
-            if os.path.lexists(path) or backend.index.get(rel) is not None:
+            if _os_calls.path.lexists(path) or backend.index.get(rel) is not None:
                 report.kept += 1
                 continue
             try:

@@ -106,13 +106,13 @@ class Writers:
 
     def _set(self, fd: int, kind: int, rel: str) -> None:
         data = struct.pack(_FLOCK, kind, os.SEEK_SET, _offset(rel), 1, 0)
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, data)
+        _os_calls.fcntl(fd, fcntl.F_OFD_SETLK, data)
 
     @staticmethod
     def _holder(fd: int, rel: str) -> int:
         """The kind of lock someone else holds on `rel`'s byte (F_UNLCK: none)."""
         probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _offset(rel), 1, 0)
-        return struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
+        return struct.unpack(_FLOCK, _os_calls.fcntl(fd, fcntl.F_OFD_GETLK, probe))[0]
 
     def _set_waiting(self, fd: int, kind: int, rel: str) -> None:
         """`_set`, waiting (bounded, polled: a stuck publisher never blocks an open for
@@ -194,7 +194,7 @@ class Writers:
         descriptors between calls (zict's and dask's `check_fd_leaks`) sees none of the
         runtime's. The next writable open opens it again (one `open`, a few µs)."""
         if self.transient and not self._counts and self._pid == os.getpid() and self._fd >= 0:
-            os.close(self._fd)
+            _os_calls.close(self._fd)
             self._fd, self._pid = -1, 0
 
     def busy(self, rel: str) -> bool:
@@ -223,23 +223,23 @@ class Writers:
         if not _OFD:
             return None
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = _os_calls.open_fd(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return None  # no process of this machine ever opened a file for writing
         try:
             return self._holder(fd, rel)
         finally:
-            os.close(fd)
+            _os_calls.close(fd)
 
     def _open_lock_file(self) -> int:
         """The lock file, made (with its folder) only when missing: every publish opens
         it, so the folder is not made again each time."""
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
         try:
-            return os.open(self.path, flags, 0o600)
+            return _os_calls.open_fd(self.path, flags, 0o600)
         except FileNotFoundError:
             _os_calls.makedirs(os.path.dirname(self.path))
-            return os.open(self.path, flags, 0o600)
+            return _os_calls.open_fd(self.path, flags, 0o600)
 
     @contextmanager
     def reading(self, rel: str) -> Iterator[bool]:
@@ -259,7 +259,7 @@ class Writers:
             try:
                 yield self._take_for_reading(fd, rel)
             finally:
-                os.close(fd)  # drops the lock
+                _os_calls.close(fd)  # drops the lock
 
     def _take_for_reading(self, fd: int, rel: str) -> bool:
         """Write-lock `rel`'s byte on `fd`: False at once when a writer holds it; while
@@ -280,5 +280,5 @@ class Writers:
     def close(self) -> None:
         with self._lock:
             if self._pid == os.getpid() and self._fd >= 0:
-                os.close(self._fd)
+                _os_calls.close(self._fd)
             self._fd, self._pid, self._counts, self._followers = -1, 0, {}, {}

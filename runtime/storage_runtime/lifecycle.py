@@ -57,9 +57,10 @@ import shutil
 from contextlib import nullcontext
 from typing import Any
 
-from storage_runtime import _after_call
+from storage_runtime import _after_call, _os_calls
+from storage_runtime._claim import exclusive_touch
 from storage_runtime._open import fs_is_real
-from storage_runtime._paths import PATHLIB_OWN
+from storage_runtime._paths import PATHLIB_OWN, publishable
 
 __all__ = [
     "OWN",
@@ -200,7 +201,7 @@ def _published(storage: Any, src: Any, dst: Any, pin: bool | None) -> None:
         return
     if pin is None:
         pin = _pin_of(storage, src)
-    if os.path.isdir(target):
+    if _os_calls.path.isdir(target):
         for folder, _dirs, files in os.walk(target):
             for name in files:
                 storage._after_write(os.path.join(folder, name), pin)
@@ -215,7 +216,7 @@ def _writing(storage: Any, arguments: dict[str, Any] | None) -> Any:
         return nullcontext()
     try:
         target = os.fsdecode(os.fspath(arguments["dst"]))
-        if os.path.isdir(target):
+        if _os_calls.path.isdir(target):
             target = os.path.join(target, os.path.basename(os.fsdecode(os.fspath(arguments["src"]))))
     except (TypeError, ValueError):  # the copy raises its own error for these
         return nullcontext()
@@ -330,18 +331,26 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     a = _path_arguments(storage, method, "touch", path, args, kwargs)
     if a is None:
         return method(*args, **kwargs)
+    claims = bool(pin) and not a["exist_ok"]
     try:
-        _after_call.restored(storage, path)
+        if not claims:  # a pinned exclusive touch claims instead (see `_claim`)
+            _after_call.restored(storage, path)
     except Exception:  # the call answers as before: it creates the file here
         log.debug("storage_runtime: restoring %r before its touch failed", path,
                   exc_info=True)
     try:
         # exists, not lexists: through a dangling symlink the touch creates the file it
         # points to, which is published (by its own path) as `open(link, "w")` does
-        existed = os.path.exists(path)
+        existed = _os_calls.path.exists(path)
     except (OSError, ValueError):  # the call raises its own error for such a path
         existed = True
     result = method(*args, **kwargs)
+    if not existed and claims:
+        # Created here: claim it in the namespace, atomically (`_claim`); a worker that
+        # claimed it first makes this touch's own FileExistsError.
+        target = publishable(path, storage.settings)
+        if target is not None:
+            exclusive_touch(storage.backend, path, target, lambda: method(*args, **kwargs))
     # A mode without the owner's read bit (`touch(mode=0o200)`, a sentinel at 0o000) made
     # a file this process cannot read: publishing it failed (PublishError in strict mode,
     # a warning on stderr and a row pending for ever otherwise), where the program's
@@ -353,7 +362,7 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
 
 def _readable(path: Any) -> bool:
     try:
-        return os.access(path, os.R_OK)
+        return _os_calls.access(path, os.R_OK)
     except (OSError, ValueError):
         return False
 
@@ -525,7 +534,7 @@ def copytree(storage: Any, /, *args: Any, pin: bool | None = None, call: Any = N
 
 def _is_folder(path: Any) -> bool:
     try:
-        return os.path.isdir(path) and not os.path.islink(path)
+        return _os_calls.path.isdir(path) and not _os_calls.path.islink(path)
     except (TypeError, ValueError):
         return False
 

@@ -56,9 +56,10 @@ import warnings
 from collections.abc import Iterator
 from typing import IO, Any
 
-from storage_runtime import _after_call, _codecs, _exists, _receiver, lifecycle
+from storage_runtime import _after_call, _claim, _codecs, _exists, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
+from storage_runtime._claim import exclusive_open
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,
@@ -237,15 +238,23 @@ class Storage:
         path = publishable(file, self.settings)
         if path is None:
             return call_io_open(args, kwargs)
-        if spec.sees_existing:
+        claims = bool(pin) and spec.rawmode[0] == "x" and opener is None
+        if spec.sees_existing and not claims:
             # r+, a, a+: the current content matters. x, x+: whether the file exists does:
             # one another worker published is on disk first, so the builtin refuses it with
-            # its own FileExistsError, as one shared disk would.
+            # its own FileExistsError, as one shared disk would. (A pinned x claims instead,
+            # below: restoring first would keep a winner's empty claim here for good.)
             self._before_read(path)
-        return open_tracked(
+        handle = open_tracked(
             file, spec, mode, size, encoding, errors, newline, closefd, opener,
             backend=self.backend, path=path, pin=pin, strict=self.settings.strict,
         )
+        if claims:
+            # Created here: now claim the path in the namespace, atomically (`_claim`); a
+            # worker that claimed it first makes this the builtin's FileExistsError.
+            return exclusive_open(self.backend, handle, path,
+                                  lambda: call_io_open(args, kwargs, retry=True))
+        return handle
 
     def _before_read(self, path: str) -> None:
         try:
@@ -637,6 +646,12 @@ class Storage:
         return _after_call.publishing(
             self, fn, path=path, pin=pin, suffix=suffix, returned=returned
         )
+
+    def claiming(self, fn: Any, *, path: int | str, pin: bool = False) -> Any:
+        """`fn`, called through, for a writer that creates its file exclusively:
+        `storage.claiming(tarfile.open, path=0, pin=True)(p, "x:gz")`; pinned, the path is
+        claimed in the namespace once created, atomically (see `_claim.claiming`)."""
+        return _claim.claiming(self, fn, path=path, pin=pin)
 
     def restoring(self, fn: Any, *, path: int | str) -> Any:
         """`fn`, called through, with its `path` argument restored first:

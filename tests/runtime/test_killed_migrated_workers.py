@@ -394,19 +394,43 @@ def test_two_processes_of_one_machine_writing_one_path_publish_at_the_last_close
     assert sites("c").read() == f"read {on_disk}"
 
 
-def test_two_workers_claiming_one_new_path_at_once_both_succeed_and_the_last_wins(
+def test_a_second_worker_claiming_a_path_the_first_is_still_writing_is_refused(
     sites: Any, ipfs_client: Any, namespace: str
 ) -> None:
-    """The README's stated limit of exclusive creation: it is a check (a restore) then a
-    create, not one atomic step across machines. a claims the path and is still writing
-    it; b's claim finds nothing published and succeeds too; the later publish (a's
-    close) is the namespace's. A third claim, after both, is refused (the file is
-    restored, then `open(p, "x")` raises its own FileExistsError)."""
+    """Exclusive creation is one atomic claim in the namespace (`_claim`): a's `open(p,
+    "x")` created the file and claimed the path (an empty entry while it writes, as one
+    shared disk shows an empty file); b's claim, while a still writes, loses: b's create
+    is undone, it gets the builtin's FileExistsError, and nothing of b's reaches the
+    namespace. After a's close the entry is a's version, which b reads (b kept nothing:
+    a restore of the empty claim would have been taken once, for good)."""
     a, b, c = sites("a"), sites("b"), sites("c")
     held = a.start("claim", "lock.txt", V1, "mid-write")
-    assert b.run("claim", "lock.txt", VB) == "done"
-    assert entry(ipfs_client, namespace, "lock.txt") == cid(VB)
+    assert entry(ipfs_client, namespace, "lock.txt") == cid("")
+    assert b.run("claim", "lock.txt", VB) == "refused\ndone"
+    assert not (b.root / "lock.txt").exists()
+    assert entry(ipfs_client, namespace, "lock.txt") == cid("")
     assert go(held) == "done"
     assert entry(ipfs_client, namespace, "lock.txt") == cid(V1)
+    assert b.read("lock.txt") == f"read {V1}"
     assert c.run("claim", "lock.txt", V2) == "refused\ndone"
-    assert c.disk("lock.txt") == V1
+    assert not (c.root / "lock.txt").exists()  # refused, nothing kept: a read restores
+    assert c.read("lock.txt") == f"read {V1}"
+
+
+def test_a_claim_whose_writer_was_killed_stays_empty_until_its_sync(
+    sites: Any, ipfs_client: Any, namespace: str
+) -> None:
+    """The winner killed mid-write: its empty claim stays (as the empty file a crashed
+    creator leaves on one shared disk), so other workers' claims are refused and a reader
+    elsewhere restores the empty file; the killed worker's next `sync` publishes the torn
+    file it left (README: a killed writer's torn file)."""
+    a, b = sites("a"), sites("b")
+    kill(a.start("claim", "lock.txt", V1, "mid-write"))
+    torn = a.disk("lock.txt")
+    assert torn == V1[: len(V1) // 2]
+    assert entry(ipfs_client, namespace, "lock.txt") == cid("")
+    assert b.run("claim", "lock.txt", VB) == "refused\ndone"
+    assert sites("c").read("lock.txt") == "read"
+    a.sync()
+    assert entry(ipfs_client, namespace, "lock.txt") == cid(torn)
+    assert b.read("lock.txt") == f"read {torn}"

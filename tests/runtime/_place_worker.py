@@ -1,0 +1,34 @@
+"""One worker of test_place_contended_workers.py: a separate process on its own root.
+
+    python _place_worker.py WHO N ROUNDS BARRIER_DIR
+
+Round i: wait at a file barrier with the N workers, then write `state<i>.txt` pinned
+(`storage.open(p, "w", pin=True)`), strict: a publish that fails raises here. Prints
+`ok i` or the error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from storage_runtime import storage
+
+who, n, rounds, barrier = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+for i in range(rounds):
+    Path(barrier, f"{i}.{who}").touch()
+    deadline = time.monotonic() + 60
+    while sum(name.startswith(f"{i}.") for name in os.listdir(barrier)) < n:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"barrier {i}: timed out")
+        time.sleep(0.0005)
+    try:
+        with storage.open(f"state{i}.txt", "w", pin=True) as f:
+            f.write(f"{who} round {i}")
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        print("failed", i, type(exc).__name__, exc, flush=True)
+    else:
+        print("ok", i, flush=True)
