@@ -26,7 +26,8 @@ import root of the run leaves every file of the run alone (`run_shadow`). A modu
 shadows when it is named like one of `RUNTIME_STDLIB` (`name.py`, or a folder `name/`
 with an `__init__.py`; a folder without one is a namespace portion, which the standard
 library's module wins over), unless the folder is the standard library's own, or an
-installation, which comes after it on `sys.path`. Modules loaded when the interpreter starts (os,
+installation, which comes after it on `sys.path` (but not one that holds a script of the
+run: a bundle made by `pip install -t .` runs its handler from there). Modules loaded when the interpreter starts (os,
 io, codecs, ...) are imported before the script's folder is on `sys.path`, so none of
 them is shadowed that way and none is listed.
 """
@@ -100,11 +101,16 @@ def _installed(folder: Path) -> Path | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _shadow_in(folder: Path) -> Path | None:
+def _shadow_in(folder: Path, script: bool) -> Path | None:
+    """`script`: a file of the run stands in `folder` itself, so it may run from there."""
     if folder.resolve() == Path(sysconfig.get_path("stdlib")).resolve():
         return None  # the standard library scanned as a codebase: its modules are its own
-    if folder.name in ("site-packages", "dist-packages") or _is_installation(folder):
-        return None  # after the standard library on sys.path: what is there shadows nothing
+    if folder.name in ("site-packages", "dist-packages") or (_is_installation(folder) and not script):
+        # after the standard library on sys.path: what is there shadows nothing. Not so a
+        # folder with the run's own scripts beside the metadata: a bundle made by `pip
+        # install -t .` (an AWS Lambda package) runs its handler from there, first on
+        # sys.path
+        return None
     try:
         entries = sorted(os.listdir(folder))
     except OSError:
@@ -150,7 +156,8 @@ def shadowed_by(path: Path) -> Path | None:
     """The module beside `path`'s import root that shadows a standard-library module the
     runtime imports, or None. A file that is itself such a module is no exception: the
     runtime's import would find it (or its sibling) just the same."""
-    return _shadow_in(import_root(path))
+    root = import_root(path)
+    return _shadow_in(root, root == path.parent)
 
 
 def run_shadow(paths: list[Path]) -> Path | None:

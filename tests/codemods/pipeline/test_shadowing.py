@@ -120,9 +120,11 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
         ({"scripts/shutil.py": "", "scripts/train.py": "import pkg.w\n", "src/pkg/__init__.py": "",
           "src/pkg/w.py": WRITE}, "src/pkg/w.py", True),
         # a namespace package (no `__init__.py`) in an installation: `ns.types`, no
-        # top-level module; the installation's own modules come after the stdlib's
+        # top-level module
         ({"ns-1.0.dist-info/METADATA": "", "ns/types.py": "", "ns/sub/w.py": WRITE}, "ns/sub/w.py", False),
-        ({"ns-1.0.dist-info/METADATA": "", "json.py": "", "ns/w.py": WRITE}, "ns/w.py", False),
+        # an installation that holds a script of the run (`pip install -t .`, a Lambda
+        # bundle) runs it from there: its own modules come first on sys.path
+        ({"pkg-1.0.dist-info/METADATA": "", "logging.py": "", "handler.py": WRITE}, "handler.py", True),
         # a source tree's egg-info marks no installation: its scripts' folder may be run
         ({"proj.egg-info/PKG-INFO": "", "scripts/shutil.py": "", "scripts/w.py": WRITE}, "scripts/w.py", True),
         # without metadata, the same namespace folder may be a script's
@@ -130,8 +132,8 @@ def test_without_the_shadowing_module_the_same_script_is_migrated(tree) -> None:
     ],
     ids=["package beside", "nested package", "inside a package", "namespace portion", "namespace folder",
          "start-up module", "builtin module", "venv start-up module", "other folder",
-         "same folder", "script's folder", "installed namespace package", "installation's module",
-         "egg-info scripts", "namespace folder without metadata"],
+         "same folder", "script's folder", "installed namespace package",
+         "bundle with a script", "egg-info scripts", "namespace folder without metadata"],
 )
 def test_only_a_module_on_the_files_own_import_root_shadows(tree, files, path, shadowed) -> None:
     root = tree(files)
