@@ -34,9 +34,22 @@ from typing import Any
 from storage_runtime import _os_calls
 from storage_runtime._open import disarm
 
-__all__ = ["claiming", "exclusive_open", "exclusive_touch"]
+__all__ = ["claiming", "exclusive_open", "exclusive_touch", "parent_here"]
 
 log = logging.getLogger("storage_runtime")
+
+
+def parent_here(path: Any) -> bool:
+    """The folder `path` is created in exists on this disk, so the create can succeed and
+    be claimed. Where it does not, the call takes the check of the other exclusive
+    creates instead (restore first): a file another worker published is restored with
+    its folders and the builtin refuses it with FileExistsError, as one shared disk would;
+    claiming first, the create failed on the missing folder (FileNotFoundError)."""
+    try:
+        folder = _os_calls.path.dirname(os.fspath(path))
+        return _os_calls.path.isdir(folder or (b"." if isinstance(folder, bytes) else "."))
+    except (TypeError, ValueError):
+        return False
 
 
 def _claimed(backend: Any, path: str) -> bool:
@@ -103,6 +116,9 @@ def claiming(storage: Any, fn: Callable[..., Any], *, path: int | str,
                 and _after_call.names_a_path_quietly(given)
                 and not (isinstance(given, str) and "://" in given)):
             target = publishable(given, storage.settings)
+        if target is not None and not parent_here(target):
+            _after_call.restored(storage, given)  # no folder to create in: the check
+            return fn(*args, **kwargs)
         if target is None or _os_calls.path.lexists(target):
             return fn(*args, **kwargs)  # nothing to claim, or its own refusal
         result = fn(*args, **kwargs)

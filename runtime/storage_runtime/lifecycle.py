@@ -58,7 +58,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from storage_runtime import _after_call, _os_calls
-from storage_runtime._claim import exclusive_touch
+from storage_runtime._claim import exclusive_touch, parent_here
 from storage_runtime._open import fs_is_real
 from storage_runtime._paths import PATHLIB_OWN, publishable
 
@@ -331,7 +331,7 @@ def _touched(storage: Any, path: Any, method: Any, pin: bool | None, args: Any,
     a = _path_arguments(storage, method, "touch", path, args, kwargs)
     if a is None:
         return method(*args, **kwargs)
-    claims = bool(pin) and not a["exist_ok"]
+    claims = bool(pin) and not a["exist_ok"] and parent_here(path)
     try:
         if not claims:  # a pinned exclusive touch claims instead (see `_claim`)
             _after_call.restored(storage, path)

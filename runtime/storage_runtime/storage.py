@@ -59,7 +59,7 @@ from typing import IO, Any
 from storage_runtime import _after_call, _claim, _codecs, _exists, _receiver, lifecycle
 from storage_runtime._atomic import AtomicWrite
 from storage_runtime._backend import Backend, LocalBackend, begin_write
-from storage_runtime._claim import exclusive_open
+from storage_runtime._claim import exclusive_open, parent_here
 from storage_runtime._open import (
     LINE_BUFFERING_MESSAGE,
     MODES,
@@ -238,7 +238,7 @@ class Storage:
         path = publishable(file, self.settings)
         if path is None:
             return call_io_open(args, kwargs)
-        claims = bool(pin) and spec.rawmode[0] == "x" and opener is None
+        claims = bool(pin) and spec.rawmode[0] == "x" and opener is None and parent_here(path)
         if spec.sees_existing and not claims:
             # r+, a, a+: the current content matters. x, x+: whether the file exists does:
             # one another worker published is on disk first, so the builtin refuses it with

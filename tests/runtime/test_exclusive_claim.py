@@ -257,3 +257,42 @@ def test_a_claim_the_node_answers_with_an_error_lets_the_create_stand(
         assert mfs_cid(ipfs_client, f"{namespace}/job") is None
     finally:
         backend.close()
+
+
+def test_an_exclusive_create_in_a_folder_this_disk_lacks_refuses_what_the_namespace_holds(
+    make_storage: Callable[..., Any],
+) -> None:
+    """Another worker published `d/f` and `d/g`; this one never made `d`. One shared disk
+    has `d` and refuses each exclusive create with FileExistsError; claiming first, the
+    create failed on the missing folder (FileNotFoundError; review17). Without a local
+    folder, the exclusive create takes the check instead: the file comes with its folder,
+    and the call refuses it."""
+    import zipfile
+
+    a, b = make_storage("a"), make_storage("b")
+    os.makedirs(os.path.join(a.settings.root, "d"))
+    for name in ("f", "g", "z.zip"):
+        with a.open(os.path.join(a.settings.root, "d", name), "w", pin=True) as f:
+            f.write(name)
+    here = os.getcwd()
+    os.chdir(b.settings.root)
+    try:
+        with pytest.raises(FileExistsError) as opened:
+            b.open("d/f", "x", pin=True)
+        assert (opened.value.errno, opened.value.filename) == (17, "d/f")
+        folder = Path("d")
+        assert Path("d/f").read_text() == "f"  # restored, as one shared disk holds it
+        for entry in folder.iterdir():
+            entry.unlink()
+        folder.rmdir()
+        with pytest.raises(FileExistsError) as touched:
+            b.path_touch(Path("d/g"), exist_ok=False, pin=True)
+        assert touched.value.filename == "d/g" and Path("d/g").read_text() == "g"
+        with pytest.raises(FileExistsError):
+            b.claiming(zipfile.ZipFile, path=0, pin=True)("d/z.zip", "x")
+        # a path nobody published, in a folder nobody has: the builtin's own error
+        with pytest.raises(FileNotFoundError) as missing:
+            b.open("nowhere/f", "x", pin=True)
+        assert missing.value.filename == "nowhere/f"
+    finally:
+        os.chdir(here)
