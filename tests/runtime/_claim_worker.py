@@ -16,22 +16,12 @@ from __future__ import annotations
 import os
 import sys
 import tarfile
-import time
 from pathlib import Path
 
+from _barrier import wait_all
 from storage_runtime import storage
 
 who, n, rounds, barrier = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-
-
-def wait_all(tag: str) -> None:
-    """Start together: each worker marks its arrival, then waits (bounded) for the rest."""
-    Path(barrier, f"{tag}.{who}").touch()
-    deadline = time.monotonic() + 60
-    while sum(name.startswith(f"{tag}.") for name in os.listdir(barrier)) < n:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"barrier {tag}: timed out")
-        time.sleep(0.0005)
 
 
 def content(f: object, path: str) -> str:
@@ -56,7 +46,7 @@ def name(i: int) -> str:
 for i in range(rounds):
     path = name(i)
     os.makedirs(f"r{i}", exist_ok=True)
-    wait_all(f"start{i}")
+    wait_all(barrier, f"start{i}", who, n)
     try:
         if i % 3 == 0:
             with storage.open(path, "x", pin=True) as f:
@@ -72,7 +62,7 @@ for i in range(rounds):
         print("lost", i, exc.errno, exc.filename == path, local(path), flush=True)
     else:
         print("won", i, flush=True)
-wait_all("end")
+wait_all(barrier, "end", who, n)
 for i in range(rounds):
     with storage.open(name(i), "rb") as f:
         print("read", i, content(f, name(i)), flush=True)

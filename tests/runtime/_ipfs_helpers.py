@@ -95,6 +95,30 @@ def worker_env(root: Path | str, api: str, namespace: str) -> dict[str, str]:
     return env
 
 
+def race_workers(worker: Path, n: int, rounds: int, tmp_path: Path, api: str,
+                 namespace: str) -> dict[str, str]:
+    """Run `n` workers `worker` (w0, w1, ...), each a separate process on its own root
+    under `tmp_path`, all in one namespace, as `python WORKER WHO N ROUNDS BARRIER_DIR`
+    (they meet at a file barrier: `_barrier.py`); each must exit 0. What each printed."""
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    names = [f"w{k}" for k in range(n)]
+    procs = []
+    for who in names:
+        root = tmp_path / who
+        root.mkdir()
+        procs.append(subprocess.Popen(
+            [sys.executable, str(worker), who, str(n), str(rounds), str(barrier)],
+            cwd=root, env=worker_env(root, api, namespace), text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    outputs = {}
+    for who, proc in zip(names, procs):
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{who}: {err}"
+        outputs[who] = out
+    return outputs
+
+
 def run_program(program: Path | str, root: Path, argv: list[str], env: dict[str, str]) -> str:
     """Run a program in `root` as its own process and return what it printed (it must
     exit 0): `program` is a file, or source text, written beside `root` first."""

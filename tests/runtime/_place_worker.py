@@ -9,22 +9,15 @@ Round i: wait at a file barrier with the N workers, then write `state<i>.txt` pi
 
 from __future__ import annotations
 
-import os
 import sys
-import time
-from pathlib import Path
 
+from _barrier import wait_all
 from storage_runtime import storage
 
 who, n, rounds, barrier = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 
 for i in range(rounds):
-    Path(barrier, f"{i}.{who}").touch()
-    deadline = time.monotonic() + 60
-    while sum(name.startswith(f"{i}.") for name in os.listdir(barrier)) < n:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"barrier {i}: timed out")
-        time.sleep(0.0005)
+    wait_all(barrier, str(i), who, n)
     try:
         with storage.open(f"state{i}.txt", "w", pin=True) as f:
             f.write(f"{who} round {i}")

@@ -14,12 +14,10 @@ done reads the winner's content; the namespace holds the winner's version.
 from __future__ import annotations
 
 import errno
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from _ipfs_helpers import mfs_cid, worker_env
+from _ipfs_helpers import mfs_cid, race_workers
 from storage_runtime._cid import cid_of_bytes
 
 pytestmark = pytest.mark.ipfs
@@ -32,22 +30,8 @@ ROUNDS = 15
 def test_exactly_one_of_several_workers_racing_an_exclusive_create_wins_each_round(
     tmp_path: Path, ipfs_api: str, namespace: str, ipfs_client: object
 ) -> None:
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    names = [f"w{k}" for k in range(N)]
-    procs = []
-    for who in names:
-        root = tmp_path / who
-        root.mkdir()
-        procs.append(subprocess.Popen(
-            [sys.executable, str(WORKER), who, str(N), str(ROUNDS), str(barrier)],
-            cwd=root, env=worker_env(root, ipfs_api, namespace), text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-    outputs = {}
-    for who, proc in zip(names, procs):
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f"{who}: {err}"
-        outputs[who] = [line.split(" ", 2) for line in out.splitlines()]
+    printed = race_workers(WORKER, N, ROUNDS, tmp_path, ipfs_api, namespace)
+    outputs = {who: [line.split(" ", 2) for line in out.splitlines()] for who, out in printed.items()}
     for i in range(ROUNDS):
         results = {who: next(r for r in lines if r[0] in ("won", "lost") and r[1] == str(i))
                    for who, lines in outputs.items()}

@@ -9,12 +9,10 @@ pending row otherwise).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from _ipfs_helpers import mfs_cid, worker_env
+from _ipfs_helpers import mfs_cid, race_workers
 from storage_runtime._cid import cid_of_bytes
 
 pytestmark = pytest.mark.ipfs
@@ -27,21 +25,9 @@ ROUNDS = 4
 def test_every_one_of_several_workers_replacing_one_path_at_once_publishes(
     tmp_path: Path, ipfs_api: str, namespace: str, ipfs_client: object
 ) -> None:
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
     names = [f"w{k}" for k in range(N)]
-    procs = []
-    for who in names:
-        root = tmp_path / who
-        root.mkdir()
-        procs.append(subprocess.Popen(
-            [sys.executable, str(WORKER), who, str(N), str(ROUNDS), str(barrier)],
-            cwd=root, env=worker_env(root, ipfs_api, namespace), text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-    for who, proc in zip(names, procs):
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f"{who}: {err}"
-        assert out.split("\n")[:ROUNDS] == [f"ok {i}" for i in range(ROUNDS)], (who, out, err)
+    for who, out in race_workers(WORKER, N, ROUNDS, tmp_path, ipfs_api, namespace).items():
+        assert out.split("\n")[:ROUNDS] == [f"ok {i}" for i in range(ROUNDS)], (who, out)
     for i in range(ROUNDS):
         versions = {cid_of_bytes(f"{who} round {i}".encode()) for who in names}
         assert mfs_cid(ipfs_client, f"{namespace}/state{i}.txt") in versions
